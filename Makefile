@@ -31,3 +31,7 @@ check-generated: generate
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt would change:"; echo "$$out"; exit 1; }
 	$(GO) vet ./...
+	@npm ls --depth=0 >/dev/null 2>&1 || npm ci --no-audit --no-fund
+	node_modules/.bin/spectral lint --fail-severity=warn --ruleset rules/restream-rules.yml openapi/restream-openapi.yml
+	node_modules/.bin/spectral lint --fail-severity=warn --fail-on-unmatched-globs --ruleset rules/restream-jsonschema-rules.yml 'openapi/schemas/*.json'
+	bash rules/check-rules.sh
