@@ -1,0 +1,407 @@
+// Package validate checks HTTP requests, HTTP responses and WebSocket frames against the
+// project's OpenAPI description and JSON Schemas.
+//
+// The description is loaded and checked once with kin-openapi, then compiled into a path tree and
+// into Schemas that validate raw JSON bytes in a single pass without building a document tree.
+// That keeps validation cheap enough to run on every request of the mock and on every exchange
+// the proxy forwards. Each failure is a Violation that names the JSON pointer, the rule and what was
+// expected; a valid exchange allocates nothing.
+package validate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Spec is a compiled OpenAPI description. It is immutable and safe for concurrent use.
+type Spec struct {
+	doc    *openapi3.T
+	router router
+	ops    []*Operation
+	byID   map[string]*Operation
+	// schemas are the compiled component schemas, by name.
+	schemas map[string]*Schema
+}
+
+// Operation is one compiled operation of the description.
+type Operation struct {
+	ID      string
+	Method  string
+	Path    string // the path template, such as /v2/user/channel/{id}
+	Summary string
+	// Scopes are the OAuth2 scopes the operation requires; empty for public operations.
+	Scopes []string
+	// Security lists the alternative requirements; an empty list means public.
+	Security []SecurityRequirement
+
+	pathParams     []*param
+	pathParamNames []string
+	params         []*param // query, header and cookie parameters
+	reqBody        *body
+	responses      map[int]*response
+	ranges         [6]*response // "1XX" .. "5XX"
+	dflt           *response
+	statuses       string // documented statuses, for messages
+}
+
+// SecurityRequirement is one alternative of an operation's security: every scheme must be present.
+type SecurityRequirement struct {
+	Schemes []SecurityScheme
+}
+
+// SecurityScheme is how one scheme of a requirement is presented.
+type SecurityScheme struct {
+	Name string
+	// Kind is "bearer" (OAuth2 or HTTP bearer), "basic", "apiKey-header", "apiKey-query" or "apiKey-cookie".
+	Kind string
+	// Param is the header, query or cookie name of an apiKey scheme.
+	Param  string
+	Scopes []string
+}
+
+// param is a compiled parameter.
+type param struct {
+	Name     string
+	In       Location
+	Required bool
+	schema   *Schema
+	array    bool // the value is an array of scalars (repeated query keys)
+}
+
+// body is a compiled request body.
+type body struct {
+	Required bool
+	media    []mediaSchema
+}
+
+// response is a compiled response.
+type response struct {
+	Status  string // "200", "4XX" or "default"
+	media   []mediaSchema
+	headers []*param
+}
+
+// mediaSchema pairs a media type with its body schema (nil: any content).
+type mediaSchema struct {
+	mediaType string // lower case, without parameters, such as application/json
+	schema    *Schema
+	json      bool
+	form      bool
+}
+
+// Load reads an OpenAPI 3.0 description from fsys, checks it with kin-openapi and compiles it.
+func Load(fsys fs.FS, path string) (*Spec, error) {
+	data, err := fs.ReadFile(fsys, path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return LoadData(data)
+}
+
+// LoadData is Load for a description already in memory.
+func LoadData(data []byte) (*Spec, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("loading the OpenAPI description: %w", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("the OpenAPI description is invalid: %w", err)
+	}
+	return compileSpec(doc)
+}
+
+// Doc returns the kin-openapi document the spec was compiled from. Callers must not modify it.
+func (s *Spec) Doc() *openapi3.T { return s.doc }
+
+// Operations returns every operation, sorted by path then method.
+func (s *Spec) Operations() []*Operation { return s.ops }
+
+// Operation returns the operation with the given operationId.
+func (s *Spec) Operation(id string) (*Operation, bool) {
+	op, ok := s.byID[id]
+	return op, ok
+}
+
+// Schema returns the compiled component schema of the given name.
+func (s *Spec) Schema(name string) (*Schema, bool) {
+	sc, ok := s.schemas[name]
+	return sc, ok
+}
+
+// Find returns the operation that serves method and path (the escaped path, without the query)
+// and fills pp with its path parameters. When nothing matches it returns a violation with rule
+// unknown-path, or method-not-allowed together with the allowed methods.
+func (s *Spec) Find(method, path string, pp *PathParams) (*Operation, *Violation, string) {
+	n := s.router.match(path, pp)
+	if n == nil {
+		return nil, &Violation{Direction: Request, In: InRoute, Rule: RuleUnknownPath,
+			Message: "no operation is described for path " + strconv.Quote(path), Actual: brief(method + " " + path)}, ""
+	}
+	op := n.ops[method]
+	if op == nil {
+		return nil, &Violation{Direction: Request, In: InRoute, Rule: RuleMethodNotAllowed,
+			Message: "method " + method + " is not described for " + n.template, Expected: n.allow,
+			Actual: method}, n.allow
+	}
+	pp.names = op.pathParamNames
+	return op, nil, ""
+}
+
+func compileSpec(doc *openapi3.T) (*Spec, error) {
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the description: %w", err)
+	}
+	var tree any
+	if err := json.Unmarshal(raw, &tree); err != nil {
+		return nil, fmt.Errorf("decoding the description: %w", err)
+	}
+	c := newCompiler(OpenAPI30)
+	const base = "openapi"
+	c.docs[base] = tree
+	s := &Spec{doc: doc, byID: map[string]*Operation{}, schemas: map[string]*Schema{}}
+
+	if doc.Components != nil {
+		names := make([]string, 0, len(doc.Components.Schemas))
+		for name := range doc.Components.Schemas {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			sc, err := c.ref(base + "#/components/schemas/" + name)
+			if err != nil {
+				return nil, err
+			}
+			s.schemas[name] = sc
+		}
+	}
+
+	paths := doc.Paths.InMatchingOrder()
+	sort.Strings(paths)
+	for _, path := range paths {
+		item := doc.Paths.Value(path)
+		for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete,
+			http.MethodOptions, http.MethodHead, http.MethodPatch, http.MethodTrace} {
+			o := item.GetOperation(method)
+			if o == nil {
+				continue
+			}
+			at := "#/paths/" + strings.ReplaceAll(strings.ReplaceAll(path, "~", "~0"), "/", "~1") + "/" + strings.ToLower(method)
+			op, err := compileOperation(c, base, at, doc, path, method, item, o)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: %w", method, path, err)
+			}
+			if op.ID != "" {
+				if _, dup := s.byID[op.ID]; dup {
+					return nil, fmt.Errorf("duplicate operationId %q", op.ID)
+				}
+				s.byID[op.ID] = op
+			}
+			s.ops = append(s.ops, op)
+			s.router.add(path, op)
+		}
+	}
+	return s, nil
+}
+
+func compileOperation(c *compiler, base, at string, doc *openapi3.T, path, method string, item *openapi3.PathItem, o *openapi3.Operation) (*Operation, error) {
+	op := &Operation{ID: o.OperationID, Method: method, Path: path, Summary: o.Summary, responses: map[int]*response{}}
+
+	// Parameters: the operation's override the path item's of the same name and location.
+	type key struct{ name, in string }
+	merged := map[key]*openapi3.Parameter{}
+	var order []key
+	for _, list := range []openapi3.Parameters{item.Parameters, o.Parameters} {
+		for _, pr := range list {
+			p := pr.Value
+			k := key{p.Name, p.In}
+			if _, seen := merged[k]; !seen {
+				order = append(order, k)
+			}
+			merged[k] = p
+		}
+	}
+	byName := map[string]*param{}
+	for i, k := range order {
+		p := merged[k]
+		cp := &param{Name: p.Name, In: Location(p.In), Required: p.Required}
+		if p.Schema == nil {
+			return nil, fmt.Errorf("parameter %q has no schema (content parameters are not supported)", p.Name)
+		}
+		sc, err := c.compileRefOrInline(base, fmt.Sprintf("%s/parameters/%d/schema", at, i), p.Schema)
+		if err != nil {
+			return nil, err
+		}
+		cp.schema = sc
+		cp.array = p.Schema.Value.Type.Is("array")
+		switch p.In {
+		case "path":
+			byName[p.Name] = cp
+		case "query", "header", "cookie":
+			op.params = append(op.params, cp)
+		}
+	}
+	// Path parameters in template order.
+	for _, seg := range strings.Split(path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			name := seg[1 : len(seg)-1]
+			p := byName[name]
+			if p == nil {
+				return nil, fmt.Errorf("path parameter %q is not described", name)
+			}
+			op.pathParams = append(op.pathParams, p)
+			op.pathParamNames = append(op.pathParamNames, name)
+		}
+	}
+
+	if rb := o.RequestBody; rb != nil && rb.Value != nil {
+		b := &body{Required: rb.Value.Required}
+		media, err := compileContent(c, base, at+"/requestBody/content", rb.Value.Content)
+		if err != nil {
+			return nil, err
+		}
+		b.media = media
+		op.reqBody = b
+	}
+
+	var statuses []string
+	for status, rr := range o.Responses.Map() {
+		r := rr.Value
+		resp := &response{Status: status}
+		media, err := compileContent(c, base, at+"/responses/"+status+"/content", r.Content)
+		if err != nil {
+			return nil, err
+		}
+		resp.media = media
+		hnames := make([]string, 0, len(r.Headers))
+		for name := range r.Headers {
+			hnames = append(hnames, name)
+		}
+		sort.Strings(hnames)
+		for _, name := range hnames {
+			h := r.Headers[name].Value
+			hp := &param{Name: http.CanonicalHeaderKey(name), In: InHeader, Required: h.Required}
+			if h.Schema != nil {
+				sc, err := c.compileRefOrInline(base, at+"/responses/"+status+"/headers/"+name+"/schema", h.Schema)
+				if err != nil {
+					return nil, err
+				}
+				hp.schema = sc
+			}
+			resp.headers = append(resp.headers, hp)
+		}
+		statuses = append(statuses, status)
+		switch {
+		case status == "default":
+			op.dflt = resp
+		case len(status) == 3 && status[1:] == "XX" && status[0] >= '1' && status[0] <= '5':
+			op.ranges[status[0]-'0'] = resp
+		default:
+			code, err := strconv.Atoi(status)
+			if err != nil {
+				return nil, fmt.Errorf("bad response status %q", status)
+			}
+			op.responses[code] = resp
+		}
+	}
+	sort.Strings(statuses)
+	op.statuses = strings.Join(statuses, ", ")
+
+	reqs := doc.Security
+	if o.Security != nil {
+		reqs = *o.Security
+	}
+	for _, req := range reqs {
+		var sr SecurityRequirement
+		names := make([]string, 0, len(req))
+		for name := range req {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			ss, err := securityScheme(doc, name, req[name])
+			if err != nil {
+				return nil, err
+			}
+			sr.Schemes = append(sr.Schemes, ss)
+			if ss.Kind == "bearer" && len(op.Scopes) == 0 {
+				op.Scopes = ss.Scopes
+			}
+		}
+		op.Security = append(op.Security, sr)
+	}
+	return op, nil
+}
+
+func securityScheme(doc *openapi3.T, name string, scopes []string) (SecurityScheme, error) {
+	if doc.Components == nil || doc.Components.SecuritySchemes[name] == nil {
+		return SecurityScheme{}, fmt.Errorf("unknown security scheme %q", name)
+	}
+	def := doc.Components.SecuritySchemes[name].Value
+	ss := SecurityScheme{Name: name, Scopes: scopes}
+	switch {
+	case def.Type == "oauth2" || def.Type == "openIdConnect" || def.Type == "http" && strings.EqualFold(def.Scheme, "bearer"):
+		ss.Kind = "bearer"
+	case def.Type == "http" && strings.EqualFold(def.Scheme, "basic"):
+		ss.Kind = "basic"
+	case def.Type == "apiKey":
+		ss.Kind = "apiKey-" + def.In
+		ss.Param = def.Name
+	default:
+		return ss, fmt.Errorf("unsupported security scheme %q", name)
+	}
+	return ss, nil
+}
+
+// compileRefOrInline compiles a schema of the description: a reference to a component, or an
+// inline schema (whose own nested references resolve against the description).
+func (c *compiler) compileRefOrInline(base, at string, ref *openapi3.SchemaRef) (*Schema, error) {
+	if ref.Ref != "" && strings.HasPrefix(ref.Ref, "#/") {
+		return c.ref(base + ref.Ref)
+	}
+	raw, err := json.Marshal(ref.Value)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", at, err)
+	}
+	var node any
+	if err := json.Unmarshal(raw, &node); err != nil {
+		return nil, fmt.Errorf("%s: %w", at, err)
+	}
+	s := newSchema()
+	if err := c.fill(s, node, base, base+at); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func compileContent(c *compiler, base, at string, content openapi3.Content) ([]mediaSchema, error) {
+	types := make([]string, 0, len(content))
+	for mt := range content {
+		types = append(types, mt)
+	}
+	sort.Strings(types)
+	var out []mediaSchema
+	for _, mt := range types {
+		m := mediaSchema{mediaType: strings.ToLower(mt)}
+		m.json = m.mediaType == "application/json" || strings.HasSuffix(m.mediaType, "+json")
+		m.form = m.mediaType == "application/x-www-form-urlencoded"
+		if sr := content[mt].Schema; sr != nil {
+			sc, err := c.compileRefOrInline(base, at+"/"+strings.ReplaceAll(mt, "/", "~1")+"/schema", sr)
+			if err != nil {
+				return nil, err
+			}
+			m.schema = sc
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
