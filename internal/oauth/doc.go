@@ -1,0 +1,27 @@
+// Package oauth is the OAuth 2.0 authorization server of the Restream mock: registered clients,
+// scopes, the authorize dialog and its consent page, authorization codes, token pairs with
+// refresh rotation, revocation, and bearer authentication for the REST API and the WebSockets.
+//
+// It holds logic only. HTTP routing lives in the mock, which turns query strings, form bodies
+// and headers into the plain values this package takes (ParseBasic, TokenFormFromValues and
+// ParseDecision help with that) and writes the *apierror.Error values it returns. Every
+// failure is an *apierror.Error, so the error envelope is built in one place.
+//
+// The behaviour follows Restream's documentation (see the project's facts file, §2):
+//
+//   - GET /login shows a consent page (Authorize, RenderConsent). Approving redirects to
+//     <redirect_uri>?code=…&scope=<comma-separated>&state=…; denying redirects to the bare
+//     redirect_uri with no query parameters at all (Decide).
+//   - POST /oauth/token exchanges a code or rotates a refresh token (Token). The client
+//     authenticates with HTTP Basic or with client_id/client_secret in the body.
+//   - POST /oauth/revoke revokes the whole pair of either token and never fails (Revoke).
+//   - Access tokens live one hour, refresh tokens one year.
+//
+// Where Restream's behaviour is unconfirmed (error bodies of the token endpoint, code
+// lifetime, messages for expired tokens), the package follows RFC 6749 and the wording of the
+// node-oauth2-server library Restream's documented messages come from.
+//
+// Time comes only from the injected *clock.Clock, so tests and the control API can expire
+// codes and tokens by moving the clock. Tokens, codes and consent request ids are kept in
+// maps keyed by their SHA-256 digest, never by their raw value, and are never logged.
+package oauth
