@@ -142,24 +142,8 @@ func TestSchemaFilesAreWellFormed2020_12Documents(t *testing.T) {
 	c := set.compiler(t)
 	for _, rel := range slices.Sorted(maps.Keys(set.docs)) {
 		t.Run(rel, func(t *testing.T) {
-			doc := set.docs[rel]
-			if got := doc["$schema"]; got != dialect {
-				t.Errorf("$schema = %v, want %s", got, dialect)
-			}
-			if got := doc["$id"]; got != schemaBase+rel {
-				t.Errorf("$id = %v, want %s (the file's own path under %s)", got, schemaBase+rel, schemaBase)
-			}
-			title, _ := doc["title"].(string)
-			if title == "" {
-				t.Errorf("title is missing")
-			} else if !strings.Contains(rel, "/") && kebab(title) != rel {
-				t.Errorf("title %q belongs in %s, not %s", title, kebab(title), rel)
-			}
-			if d, _ := doc["description"].(string); strings.TrimSpace(d) == "" {
-				t.Errorf("description is missing")
-			}
-			if _, err := c.Compile(schemaBase + rel); err != nil {
-				t.Errorf("does not compile as JSON Schema 2020-12: %v", err)
+			for _, p := range wellFormedProblems(c, rel, set.docs[rel]) {
+				t.Error(p)
 			}
 		})
 	}
@@ -167,6 +151,58 @@ func TestSchemaFilesAreWellFormed2020_12Documents(t *testing.T) {
 		if _, ok := set.byTitle[name]; !ok {
 			t.Errorf("no schema file titled %s (want %s)", name, kebab(name))
 		}
+	}
+}
+
+// wellFormedProblems lists what is wrong with the schema file rel: the header keywords every
+// file carries, a title that matches the file name, and compiling as 2020-12 (which also
+// validates the document against the 2020-12 meta-schema). c must know the file by its $id.
+func wellFormedProblems(c *jsonschema.Compiler, rel string, doc map[string]any) []string {
+	var out []string
+	if got := doc["$schema"]; got != dialect {
+		out = append(out, fmt.Sprintf("$schema = %v, want %s", got, dialect))
+	}
+	if got := doc["$id"]; got != schemaBase+rel {
+		out = append(out, fmt.Sprintf("$id = %v, want %s (the file's own path under %s)", got, schemaBase+rel, schemaBase))
+	}
+	title, _ := doc["title"].(string)
+	if title == "" {
+		out = append(out, "title is missing")
+	} else if !strings.Contains(rel, "/") && kebab(title) != rel {
+		out = append(out, fmt.Sprintf("title %q belongs in %s, not %s", title, kebab(title), rel))
+	}
+	if d, _ := doc["description"].(string); strings.TrimSpace(d) == "" {
+		out = append(out, "description is missing")
+	}
+	if _, err := c.Compile(schemaBase + rel); err != nil {
+		out = append(out, fmt.Sprintf("does not compile as JSON Schema 2020-12: %v", err))
+	}
+	return out
+}
+
+func TestWellFormedCheckReportsABrokenSchemaFile(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(doc map[string]any)
+		want   string
+	}{
+		{"an older dialect", func(d map[string]any) { d["$schema"] = "http://json-schema.org/draft-07/schema#" }, "$schema"},
+		{"an $id on Restream's domain", func(d map[string]any) { d["$id"] = "https://api.restream.io/schemas/channel" }, "$id"},
+		{"a title that belongs to another file", func(d map[string]any) { d["title"] = "Event" }, "belongs in event.json"},
+		{"no description", func(d map[string]any) { delete(d, "description") }, "description is missing"},
+		{"a type the meta-schema does not know", func(d map[string]any) { obj(d, "properties", "active")["type"] = "bool" }, "does not compile"},
+		{"a $ref to a file that does not exist", func(d map[string]any) { obj(d, "properties", "active")["$ref"] = "no-such.json" }, "does not compile"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			set := loadSchemas(t)
+			tt.mutate(set.docs["channel.json"])
+			c := set.compiler(t)
+			got := wellFormedProblems(c, "channel.json", set.docs["channel.json"])
+			if !slices.ContainsFunc(got, func(p string) bool { return strings.Contains(p, tt.want) }) {
+				t.Errorf("problems %q do not mention %q", got, tt.want)
+			}
+		})
 	}
 }
 
