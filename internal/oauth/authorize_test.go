@@ -425,3 +425,17 @@ func TestParseDecision(t *testing.T) {
 		})
 	}
 }
+
+func TestAppendQueryKeepsTheRegisteredQuery(t *testing.T) {
+	for _, tt := range []struct{ name, uri, want string }{
+		{"a URI without query gets one", "http://h/cb", "http://h/cb?code=1"},
+		{"a URI with a query gets the parameters after it", "http://h/cb?a=b", "http://h/cb?a=b&code=1"},
+		{"a URI ending in an empty query gets the parameters right after it", "http://h/cb?", "http://h/cb?code=1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := appendQuery(tt.uri, "code=1"); got != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -20,7 +20,7 @@ var consentHTML string
 // resource, and the Content-Security-Policy allows exactly it by hash.
 const consentCSS = `
 *{box-sizing:border-box}
-body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;
+body{margin:0;padding:24px 0;min-height:100vh;display:flex;align-items:center;justify-content:center;
  background:#0b1a33;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2433}
 .card{width:min(440px,94vw);background:#fff;border-radius:12px;padding:28px 28px 20px;
  box-shadow:0 12px 40px rgba(0,0,0,.35)}
