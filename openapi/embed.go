@@ -7,7 +7,7 @@ import "embed"
 
 // FS holds the embedded descriptions, at the same relative paths as in this directory.
 //
-//go:embed restream-openapi.yml schemas
+//go:embed restream-openapi.yml control-openapi.yml schemas
 var FS embed.FS
 
 // RestreamSpec is the path in FS of the Restream API description.
@@ -18,3 +18,6 @@ const RestreamSpec = "restream-openapi.yml"
 // titled with the component's name and identified as https://restreamkit.dev/schemas/<file>.
 // Nested objects live in $defs; a body that contains another body refers to its file by $ref.
 const SchemasDir = "schemas"
+
+// ControlSpec is the path in FS of the mock's control API description (/__mock/).
+const ControlSpec = "control-openapi.yml"

@@ -1,0 +1,76 @@
+// Command restream-mock is a stateful fake of the Restream API: REST under /v2, OAuth 2.0 at the
+// root, and a control API under /__mock/ for tests. It listens on loopback by default and seeds
+// its world from the embedded example files.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/restreamkit/restreamkit/internal/cli"
+	"github.com/restreamkit/restreamkit/internal/fixtures"
+	"github.com/restreamkit/restreamkit/internal/mock"
+)
+
+const envPrefix = "RESTREAM_MOCK_"
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "restream-mock:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := pflag.NewFlagSet("restream-mock", pflag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8080", "address of the REST, OAuth and control API")
+	fixturesDir := fs.String("fixtures", "", "directory laid out like examples/ to seed from (default: the embedded examples)")
+	autoApprove := fs.Bool("auto-approve", false, "approve the OAuth dialog at once for the default user (CI without a browser)")
+	maxBody := fs.Int64("max-body-bytes", mock.DefaultMaxBodyBytes, "largest request body accepted")
+	journalSize := fs.Int("journal-size", mock.DefaultJournalSize, "requests kept in the journal")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	logFormat := fs.String("log-format", "text", "text or json")
+	printToken := fs.Bool("print-token", true, "print a ready access token for the default user at start")
+	version := fs.Bool("version", false, "print the version and exit")
+	cli.AddEnvHelp(fs, envPrefix)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cli.ApplyEnv(fs, envPrefix, os.LookupEnv); err != nil {
+		return err
+	}
+	if *version {
+		fmt.Println("restream-mock", mock.Version)
+		return nil
+	}
+	log, err := cli.NewLogger(os.Stderr, *logLevel, *logFormat)
+	if err != nil {
+		return err
+	}
+	opts := mock.Options{AutoApprove: *autoApprove, MaxBodyBytes: *maxBody, JournalSize: *journalSize, Logger: log}
+	if *fixturesDir != "" {
+		if opts.Fixtures, err = fixtures.Dir(*fixturesDir); err != nil {
+			return err
+		}
+	}
+	srv, err := mock.New(opts)
+	if err != nil {
+		return err
+	}
+	api, err := cli.Listen("api", srv.HTTPServer(*addr))
+	if err != nil {
+		return err
+	}
+	base := "http://" + api.Conn.Addr().String()
+	fmt.Printf("restream-mock %s: REST, OAuth and control API on %s\n", mock.Version, base)
+	if *printToken {
+		if err := srv.PrintBanner(os.Stdout, base); err != nil {
+			return err
+		}
+	}
+	return cli.Serve(context.Background(), log, 10*time.Second, nil, api)
+}

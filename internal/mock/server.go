@@ -1,0 +1,252 @@
+// Package mock wires restream-mock together: the Restream REST API and OAuth endpoints served by
+// handlers of the generated strict-server interface, the /__mock/ control API, request validation
+// against the spec, authentication and scope checks, limits, and the request journal.
+//
+// A Server is a value built from Options: several can run in one process (the restreamtest
+// package starts one per test).
+package mock
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/restreamkit/restreamkit/api/gen/controlapi"
+	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
+	"github.com/restreamkit/restreamkit/internal/clock"
+	"github.com/restreamkit/restreamkit/internal/fixtures"
+	"github.com/restreamkit/restreamkit/internal/oauth"
+	"github.com/restreamkit/restreamkit/internal/state"
+	"github.com/restreamkit/restreamkit/internal/validate"
+	"github.com/restreamkit/restreamkit/openapi"
+)
+
+// Limits the mock enforces by default. Each can be changed through Options.
+const (
+	DefaultMaxBodyBytes   = 1 << 20  // request bodies over 1 MiB get 413
+	DefaultMaxHeaderBytes = 32 << 10 // request headers over 32 KiB get 431
+	DefaultJournalSize    = 1000     // requests kept in the journal
+)
+
+// Version is the mock's version, reported by --version and /__mock/health. Builds set it with
+// -ldflags "-X github.com/restreamkit/restreamkit/internal/mock.Version=...".
+var Version = "dev"
+
+// Options configure a Server. The zero value serves the embedded fixtures.
+type Options struct {
+	// Fixtures is a directory tree laid out like examples/; nil means the embedded examples.
+	Fixtures fs.FS
+	// Clock is the mock clock; nil means a new clock at real time.
+	Clock *clock.Clock
+	// AutoApprove makes GET /login approve at once for the default user, for CI without a browser.
+	AutoApprove bool
+	// MaxBodyBytes, MaxHeaderBytes and JournalSize default to the constants above.
+	MaxBodyBytes   int64
+	MaxHeaderBytes int
+	JournalSize    int
+	// Logger receives one debug line per request and warnings; nil discards them.
+	Logger *slog.Logger
+	// OnResponseViolation, when set, makes the server validate every response it sends against
+	// the spec and report each non-conforming one. Tests use it to prove conformance; it costs time.
+	OnResponseViolation func(operationID string, status int, violations []validate.Violation)
+}
+
+// Server is one running fake Restream: its state, OAuth server, specs and HTTP handler.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	clock   *clock.Clock
+	seed    *fixtures.Seed
+	store   *state.Store
+	oauth   *oauth.Server
+	spec    *validate.Spec // the Restream API
+	control *validate.Spec // the /__mock/ API
+	journal *journal
+	echo    *echo.Echo
+	started time.Time
+
+	// scopes holds the scope each secured operation requires, resolved once.
+	scopes map[*validate.Operation]oauth.Scope
+
+	bodies sync.Pool // *[]byte request body buffers
+}
+
+// New builds a server from opts: it loads the fixtures and the specs and wires the handlers.
+func New(opts Options) (*Server, error) {
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.MaxHeaderBytes <= 0 {
+		opts.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if opts.JournalSize <= 0 {
+		opts.JournalSize = DefaultJournalSize
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.New()
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{opts: opts, log: log, clock: opts.Clock, journal: newJournal(opts.JournalSize), started: time.Now()}
+
+	fsys := opts.Fixtures
+	if fsys == nil {
+		fsys = fixtures.Embedded()
+	}
+	seed, err := fixtures.Load(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("loading fixtures: %w", err)
+	}
+	s.seed = seed
+	if s.store, err = state.New(seed.World, s.clock); err != nil {
+		return nil, fmt.Errorf("seeding the world: %w", err)
+	}
+	if s.oauth, err = oauth.New(oauth.Options{Clock: s.clock, Clients: seed.Clients, Accounts: accounts(s.store),
+		DefaultAccount: seed.DefaultUser, AutoApprove: opts.AutoApprove}); err != nil {
+		return nil, fmt.Errorf("setting up OAuth: %w", err)
+	}
+	if s.spec, err = validate.Load(openapi.FS, openapi.RestreamSpec); err != nil {
+		return nil, err
+	}
+	if s.control, err = validate.Load(openapi.FS, openapi.ControlSpec); err != nil {
+		return nil, err
+	}
+	s.scopes = map[*validate.Operation]oauth.Scope{}
+	for _, op := range s.spec.Operations() {
+		if len(op.Scopes) == 0 {
+			continue
+		}
+		sc, ok := oauth.ParseScope(op.Scopes[0])
+		if !ok {
+			return nil, fmt.Errorf("operation %s requires unknown scope %q", op.ID, op.Scopes[0])
+		}
+		s.scopes[op] = sc
+	}
+	s.bodies.New = func() any { b := make([]byte, 0, 4096); return &b }
+	s.echo = s.newEcho()
+	return s, nil
+}
+
+// accounts lists the store's users as the OAuth server's sign-in accounts.
+func accounts(st *state.Store) []oauth.Account {
+	var out []oauth.Account
+	for _, p := range st.Users() {
+		out = append(out, oauth.Account{ID: p.Id, Username: p.Username, Email: string(p.Email)})
+	}
+	return out
+}
+
+func (s *Server) newEcho() *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.writeError
+	e.Pre(s.gate)
+	restreamapi.RegisterHandlers(e, restreamapi.NewStrictHandler(&restAPI{s: s}, nil))
+	controlapi.RegisterHandlers(e, controlapi.NewStrictHandler(&controlAPI{s: s}, nil))
+	return e
+}
+
+// Handler returns the HTTP handler of the REST API, OAuth and control endpoints.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Store returns the server's world.
+func (s *Server) Store() *state.Store { return s.store }
+
+// OAuth returns the server's OAuth server.
+func (s *Server) OAuth() *oauth.Server { return s.oauth }
+
+// Clock returns the server's clock.
+func (s *Server) Clock() *clock.Clock { return s.clock }
+
+// Spec returns the compiled Restream API description the server validates against.
+func (s *Server) Spec() *validate.Spec { return s.spec }
+
+// DefaultUser returns the user the consent page and auto-approve sign in by default.
+func (s *Server) DefaultUser() int64 {
+	_, def := s.oauth.Accounts()
+	return def
+}
+
+// HTTPServer returns an *http.Server for addr with the server's header limit and sensible
+// timeouts. Headers a little over the limit get the mock's own 431 envelope; net/http refuses
+// anything far beyond it.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    4 * s.opts.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// Reset restores the fixture world, real time and an empty journal. Tokens stay valid.
+func (s *Server) Reset() {
+	s.store.Reset()
+	s.clock.SetOffset(0)
+	s.journal.clear()
+	if err := s.oauth.SetAccounts(accounts(s.store), s.seed.DefaultUser); err != nil {
+		s.log.Warn("resetting sign-in accounts", "err", err)
+	}
+}
+
+// Import replaces the world; tokens of users who are gone stop working.
+func (s *Server) Import(w state.World) error {
+	if err := s.store.Import(w); err != nil {
+		return err
+	}
+	_, def := s.oauth.Accounts()
+	if !s.store.HasUser(def) {
+		users := s.store.Users()
+		def = 0
+		if len(users) > 0 {
+			def = users[0].Id
+		}
+	}
+	if err := s.oauth.SetAccounts(accounts(s.store), def); err != nil {
+		return errors.Join(errors.New("the imported users cannot sign in"), err)
+	}
+	return nil
+}
+
+// PrintBanner mints a token for the default user through the first registered client and prints
+// it with a ready curl line, so that a developer or a CI job can call the API at once.
+func (s *Server) PrintBanner(w io.Writer, baseURL string) error {
+	clients := s.oauth.Clients()
+	if len(clients) == 0 {
+		return errors.New("no OAuth client is registered")
+	}
+	def := s.DefaultUser()
+	var scopes oauth.ScopeSet
+	for _, name := range clients[0].Scopes {
+		if sc, ok := oauth.ParseScope(name); ok {
+			scopes = scopes.With(sc)
+		}
+	}
+	p, err := s.oauth.Issue(def, clients[0].ID, scopes)
+	if err != nil {
+		return err
+	}
+	prof, err := s.store.Profile(def)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "Signed in as %s (user %d) through client %s, scopes: %s\n"+
+		"Access token (valid 1 h on the mock clock): %s\n"+
+		"  curl -H 'Authorization: Bearer %s' %s/v2/user/profile\n",
+		prof.Username, def, clients[0].ID, strings.Join(p.ScopeNames, " "), p.AccessToken, p.AccessToken, baseURL)
+	return err
+}
