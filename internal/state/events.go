@@ -158,8 +158,8 @@ func (s *Store) EventSrtKey(uid int64, id string) (restreamapi.SrtStreamKey, err
 	var out restreamapi.SrtStreamKey
 	err := s.withEvent(uid, id, func(e *Event) error {
 		if e.SrtKey == nil {
-			return apierror.New(http.StatusForbidden, "srt_not_available",
-				"SrtNotAvailable: SRT is available on Business and Enterprise plans only")
+			// SRT is available on Business and Enterprise plans only.
+			return apierror.New(http.StatusForbidden, "srt_not_available", "SrtNotAvailable")
 		}
 		out = *e.SrtKey
 		return nil
@@ -243,17 +243,15 @@ func (s *Store) AddEventDestination(uid int64, eventID string, req restreamapi.E
 		}
 		ch := u.Channels[c].Channel
 		if !IsManualPlatform(ch.StreamingPlatformId) {
-			return apierror.Newf(http.StatusBadRequest, "platform_not_supported",
-				"PlatformNotSupported: channel %d is on platform %d, which events cannot use as a destination yet",
-				ch.Id, ch.StreamingPlatformId)
+			// Only manually configured destinations can be added to events yet.
+			return apierror.New(http.StatusBadRequest, "platform_not_supported", "PlatformNotSupported")
 		}
 		if e.Status == restreamapi.EventStatusFinished || e.Status == restreamapi.EventStatusMissed {
-			return apierror.New(http.StatusConflict, "event_already_finished", "EventAlreadyFinished: destinations cannot be added to a past event")
+			return apierror.New(http.StatusConflict, "event_already_finished", "EventAlreadyFinished")
 		}
 		for _, d := range e.Destinations {
 			if d.ChannelId == ch.Id {
-				return apierror.Newf(http.StatusConflict, "destination_already_exists",
-					"DestinationAlreadyExists: channel %d is already a destination of this event", ch.Id)
+				return apierror.New(http.StatusConflict, "destination_already_exists", "DestinationAlreadyExists")
 			}
 		}
 		e.Destinations = append(e.Destinations, restreamapi.EventDestination{ChannelId: ch.Id,

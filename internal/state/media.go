@@ -65,7 +65,7 @@ func (s *Store) RecordingDownloadURL(uid int64, eventID, fileName string) (strin
 				}
 			}
 		}
-		return notFound("FileNotFound", "file_not_found")
+		return notFound("RecordingNotFound", "recording_not_found")
 	})
 	return link, err
 }
@@ -85,7 +85,7 @@ func (s *Store) ViewerAnalytics(uid int64, eventID string) (restreamapi.ViewerAn
 	var out restreamapi.ViewerAnalytics
 	err := s.withEvent(uid, eventID, func(e *Event) error {
 		if e.Analytics == nil {
-			return notFound("AnalyticsNotFound", "analytics_not_found")
+			return notFound("EventAnalyticsNotFound", "event_analytics_not_found")
 		}
 		out = deepCopy(*e.Analytics)
 		return nil

@@ -1,0 +1,194 @@
+package mock_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/restreamkit/restreamkit/api/gen/controlapi"
+	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
+	"github.com/restreamkit/restreamkit/internal/mock"
+	"github.com/restreamkit/restreamkit/internal/validate"
+)
+
+// Fixture users (examples/operations/getUserProfile.json).
+const (
+	nova      int64 = 2046371 // the default user: channels, events, files, clips
+	techtalks int64 = 3189024 // different data, no SRT
+	quiet     int64 = 4410087 // one channel, nothing else
+
+	devClient   = "restreamkit-dev"
+	devSecret   = "restreamkit-dev-secret"
+	devRedirect = "http://localhost:3000/callback"
+)
+
+// harness is a mock served over real HTTP, with every response checked against the spec.
+type harness struct {
+	t      *testing.T
+	srv    *mock.Server
+	ts     *httptest.Server
+	url    string
+	ctl    *controlapi.ClientWithResponses
+	seen   map[string]bool // operations answered with a 2xx, for coverage checks
+	seenMu sync.Mutex
+}
+
+// newHarness starts a mock. Any response that does not conform to the spec fails the test.
+func newHarness(t *testing.T, opts mock.Options) *harness {
+	t.Helper()
+	h := &harness{t: t, seen: map[string]bool{}}
+	opts.OnResponseViolation = func(op string, status int, vs []validate.Violation) {
+		t.Errorf("the mock answered %s with a %d that breaks the spec: %v", op, status, vs)
+	}
+	srv, err := mock.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv = srv
+	h.ts = httptest.NewServer(srv.Handler())
+	t.Cleanup(h.ts.Close)
+	h.url = h.ts.URL
+	h.ctl, err = controlapi.NewClientWithResponses(h.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// token mints an access token for a user through the control API, with the dev client's scopes
+// or the given ones.
+func (h *harness) token(user int64, scopes ...string) string {
+	h.t.Helper()
+	return h.pair(user, scopes...).AccessToken
+}
+
+// pair mints a token pair like token does.
+func (h *harness) pair(user int64, scopes ...string) *controlapi.IssuedToken {
+	h.t.Helper()
+	body := controlapi.IssueTokenJSONRequestBody{UserId: user}
+	if scopes != nil {
+		body.Scopes = &scopes
+	}
+	res, err := h.ctl.IssueTokenWithResponse(context.Background(), body)
+	if err != nil || res.JSON201 == nil {
+		h.t.Fatalf("issuing a token: %v %v", err, res)
+	}
+	return res.JSON201
+}
+
+// client returns a generated Restream API client that sends the token.
+func (h *harness) client(token string) *restreamapi.ClientWithResponses {
+	h.t.Helper()
+	c, err := restreamapi.NewClientWithResponses(h.url, restreamapi.WithRequestEditorFn(
+		func(_ context.Context, r *http.Request) error {
+			if token != "" {
+				r.Header.Set("Authorization", "Bearer "+token)
+			}
+			return nil
+		}))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+// do sends a raw request and returns the status, headers and body.
+func (h *harness) do(method, path, token, contentType string, body []byte) (int, http.Header, []byte) {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.url+path, bytes.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if body == nil {
+		req.Body = http.NoBody
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	res, err := noRedirect.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return res.StatusCode, res.Header, data
+}
+
+// noRedirect is an HTTP client that returns redirects instead of following them.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// envelope is the error envelope as a client reads it.
+type envelope struct {
+	Error struct {
+		StatusCode int    `json:"statusCode"`
+		Status     int    `json:"status"`
+		Code       int    `json:"code"`
+		Message    string `json:"message"`
+		Name       string `json:"name"`
+	} `json:"error"`
+}
+
+// wantError checks that a response is the envelope of the given status and name, and that its
+// message mentions every word of mention.
+func wantError(t *testing.T, status int, body []byte, wantStatus int, wantName string, mention ...string) {
+	t.Helper()
+	if status != wantStatus {
+		t.Fatalf("status %d, want %d: %s", status, wantStatus, body)
+	}
+	var e envelope
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		t.Fatalf("the body is not the error envelope: %v: %s", err, body)
+	}
+	if e.Error.StatusCode != wantStatus || e.Error.Status != wantStatus || e.Error.Code != wantStatus {
+		t.Fatalf("statusCode/status/code must all be %d: %s", wantStatus, body)
+	}
+	if e.Error.Name != wantName {
+		t.Fatalf("error name %q, want %q: %s", e.Error.Name, wantName, body)
+	}
+	for _, m := range mention {
+		if !strings.Contains(e.Error.Message, m) {
+			t.Fatalf("message %q does not mention %q", e.Error.Message, m)
+		}
+	}
+}
+
+// state exports the whole world, for before/after comparisons.
+func (h *harness) state() string {
+	h.t.Helper()
+	status, _, body := h.do("GET", "/__mock/state", "", "", nil)
+	if status != 200 {
+		h.t.Fatalf("export: %d %s", status, body)
+	}
+	return string(body)
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func newRequest(method, target string, body []byte) (*http.Request, error) {
+	req, err := http.NewRequest(method, target, bytes.NewReader(body))
+	if err == nil && len(body) == 0 {
+		req.Body = http.NoBody
+	}
+	return req, err
+}

@@ -1,0 +1,277 @@
+package mock_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/restreamkit/restreamkit/internal/mock"
+)
+
+func devConfig(base string) *oauth2.Config {
+	return &oauth2.Config{
+		ClientID:     devClient,
+		ClientSecret: devSecret,
+		RedirectURL:  devRedirect,
+		Endpoint:     oauth2.Endpoint{AuthURL: base + "/login", TokenURL: base + "/oauth/token"},
+	}
+}
+
+var (
+	formAction = regexp.MustCompile(`<form[^>]*action="([^"]+)"`)
+	hiddenReq  = regexp.MustCompile(`name="request"\s+value="([^"]+)"|value="([^"]+)"\s+name="request"`)
+)
+
+// walkConsent loads the consent page of an authorize URL like a browser, signs in as user and
+// presses approve or deny. It returns where the page sends the browser.
+func walkConsent(t *testing.T, authURL string, user int64, approve bool) *url.URL {
+	t.Helper()
+	res, err := noRedirect.Get(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("the dialog answered %d %s: %s", res.StatusCode, res.Header.Get("Content-Type"), page)
+	}
+	for _, want := range []string{"Restreamkit Dev App", "nova_plays", "techtalks_daily", "approve", "deny"} {
+		if !strings.Contains(string(page), want) {
+			t.Fatalf("the consent page does not show %q", want)
+		}
+	}
+	action := formAction.FindStringSubmatch(string(page))
+	req := hiddenReq.FindStringSubmatch(string(page))
+	if action == nil || req == nil {
+		t.Fatalf("no form or request field on the consent page:\n%s", page)
+	}
+	id := req[1] + req[2]
+	decision := "deny"
+	if approve {
+		decision = "approve"
+	}
+	target, _ := url.Parse(authURL)
+	target, _ = target.Parse(action[1])
+	form := url.Values{"request": {id}, "account": {strconv.FormatInt(user, 10)}, "decision": {decision}}
+	res, err = noRedirect.PostForm(target.String(), form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusFound {
+		t.Fatalf("the consent form answered %d: %s", res.StatusCode, body)
+	}
+	loc, err := url.Parse(res.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+func TestTheWholeOAuthFlowWorksWithGolangOAuth2(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	ctx := context.Background()
+	conf := devConfig(h.url)
+
+	// 1. The authorize dialog, walked like a browser, signing in as techtalks_daily.
+	loc := walkConsent(t, conf.AuthCodeURL("state-123"), techtalks, true)
+	q := loc.Query()
+	if got := loc.Scheme + "://" + loc.Host + loc.Path; got != devRedirect {
+		t.Fatalf("redirected to %s, want %s", got, devRedirect)
+	}
+	if q.Get("state") != "state-123" || q.Get("code") == "" {
+		t.Fatalf("the redirect lacks code or state: %s", loc)
+	}
+	if !strings.Contains(q.Get("scope"), ",") || strings.Contains(q.Get("scope"), " ") {
+		t.Fatalf("the granted scope must be comma-separated, got %q", q.Get("scope"))
+	}
+
+	// 2. The code exchange, with x/oauth2's own client authentication.
+	tok, err := conf.Exchange(ctx, q.Get("code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.TokenType != "Bearer" || tok.RefreshToken == "" || time.Until(tok.Expiry) < 59*time.Minute {
+		t.Fatalf("unexpected token %+v", tok)
+	}
+	for _, f := range []string{"expires", "accessToken", "accessTokenExpiresAt", "accessTokenExpiresEpoch",
+		"refreshToken", "refreshTokenExpiresIn", "refreshTokenExpiresAt", "refreshTokenExpiresEpoch", "scope"} {
+		if tok.Extra(f) == nil {
+			t.Errorf("the token response lacks %s", f)
+		}
+	}
+	if tok.Extra("accessToken") != tok.AccessToken || tok.Extra("refreshToken") != tok.RefreshToken {
+		t.Fatal("camelCase fields must repeat the snake_case values")
+	}
+	if n, _ := tok.Extra("refreshTokenExpiresIn").(float64); n != 31536000 {
+		t.Fatalf("refresh tokens live a year, got %v", tok.Extra("refreshTokenExpiresIn"))
+	}
+
+	// 3. The token works, for the user who signed in.
+	src := conf.TokenSource(ctx, tok)
+	profile := func(ts oauth2.TokenSource) (int, string) {
+		res, err := oauth2.NewClient(ctx, ts).Get(h.url + "/v2/user/profile")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, body := profile(src); code != 200 || !strings.Contains(body, `"username":"techtalks_daily"`) {
+		t.Fatalf("profile with the new token: %d %s", code, body)
+	}
+
+	// 4. Past the hour on the mock clock the access token is refused...
+	h.do("POST", "/__mock/clock/advance", "", "application/json", []byte(`{"seconds":3660}`))
+	status, _, body := h.do("GET", "/v2/user/profile", tok.AccessToken, "", nil)
+	wantError(t, status, body, 401, "invalid_token", "expired")
+
+	// ...and a TokenSource refreshes it. x/oauth2 reads expiry from the real clock, so the client's
+	// copy of the token is moved by the same hour, as a client whose clock moved would see it.
+	stale := *tok
+	stale.Expiry = time.Now().Add(-time.Minute)
+	src = conf.TokenSource(ctx, &stale)
+	if code, body := profile(src); code != 200 {
+		t.Fatalf("after refresh: %d %s", code, body)
+	}
+	fresh, err := src.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh.AccessToken == tok.AccessToken || fresh.RefreshToken == tok.RefreshToken {
+		t.Fatal("a refresh must rotate both tokens")
+	}
+
+	// 5. Rotation killed the old refresh token.
+	if _, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token(); !isOAuthError(err, 400, "invalid_grant") {
+		t.Fatalf("a rotated refresh token must be refused with invalid_grant, got %v", err)
+	}
+
+	// 6. Revoke answers 200 with an empty body and kills the pair.
+	res, err := http.PostForm(h.url+"/oauth/revoke", url.Values{"token": {fresh.RefreshToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || len(rb) != 0 {
+		t.Fatalf("revoke answered %d %q", res.StatusCode, rb)
+	}
+	status, _, body = h.do("GET", "/v2/user/profile", fresh.AccessToken, "", nil)
+	wantError(t, status, body, 401, "invalid_token", "invalid")
+	if _, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: fresh.RefreshToken}).Token(); !isOAuthError(err, 400, "invalid_grant") {
+		t.Fatalf("a revoked refresh token must be refused, got %v", err)
+	}
+}
+
+// isOAuthError reports whether err is an x/oauth2 RetrieveError carrying the envelope.
+func isOAuthError(err error, status int, name string) bool {
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) {
+		return false
+	}
+	return re.Response.StatusCode == status && strings.Contains(string(re.Body), `"name":"`+name+`"`)
+}
+
+func TestACodeIsSingleUseAndReusingItRevokesItsTokens(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	conf := devConfig(h.url)
+	code := walkConsent(t, conf.AuthCodeURL("s"), nova, true).Query().Get("code")
+	tok, err := conf.Exchange(context.Background(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, _, body := h.do("GET", "/v2/user/profile", tok.AccessToken, "", nil); status != 200 {
+		t.Fatalf("the new token must work: %d %s", status, body)
+	}
+	if _, err := conf.Exchange(context.Background(), code); !isOAuthError(err, 400, "invalid_grant") {
+		t.Fatalf("reusing a code must fail with invalid_grant, got %v", err)
+	}
+	status, _, body := h.do("GET", "/v2/user/profile", tok.AccessToken, "", nil)
+	wantError(t, status, body, 401, "invalid_token")
+}
+
+func TestACodeExpires(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	conf := devConfig(h.url)
+	code := walkConsent(t, conf.AuthCodeURL("s"), nova, true).Query().Get("code")
+	h.do("POST", "/__mock/clock/advance", "", "application/json", []byte(`{"seconds":601}`))
+	if _, err := conf.Exchange(context.Background(), code); !isOAuthError(err, 400, "invalid_grant") {
+		t.Fatalf("an expired code must fail with invalid_grant, got %v", err)
+	}
+}
+
+func TestDenyRedirectsWithNoParameters(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	loc := walkConsent(t, devConfig(h.url).AuthCodeURL("xyz"), nova, false)
+	if loc.String() != devRedirect {
+		t.Fatalf("deny must redirect to the bare redirect URI, got %s", loc)
+	}
+}
+
+func TestAutoApproveRedirectsAtOnceForTheDefaultUser(t *testing.T) {
+	h := newHarness(t, mock.Options{AutoApprove: true})
+	conf := devConfig(h.url)
+	res, err := noRedirect.Get(conf.AuthCodeURL("s1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusFound {
+		t.Fatalf("auto-approve answered %d", res.StatusCode)
+	}
+	loc, _ := url.Parse(res.Header.Get("Location"))
+	tok, err := conf.Exchange(context.Background(), loc.Query().Get("code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, _, body := h.do("GET", "/v2/user/profile", tok.AccessToken, "", nil)
+	if status != 200 || !strings.Contains(string(body), `"id":2046371`) {
+		t.Fatalf("auto-approve must sign in the default user: %d %s", status, body)
+	}
+}
+
+func TestTheTokenEndpointAuthenticatesClientsBothWays(t *testing.T) {
+	h := newHarness(t, mock.Options{AutoApprove: true})
+	for _, style := range []oauth2.AuthStyle{oauth2.AuthStyleInHeader, oauth2.AuthStyleInParams} {
+		conf := devConfig(h.url)
+		conf.Endpoint.AuthStyle = style
+		res, err := noRedirect.Get(conf.AuthCodeURL("s"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		loc, _ := url.Parse(res.Header.Get("Location"))
+		if _, err := conf.Exchange(context.Background(), loc.Query().Get("code")); err != nil {
+			t.Fatalf("auth style %v: %v", style, err)
+		}
+	}
+	conf := devConfig(h.url)
+	conf.ClientSecret = "wrong"
+	conf.Endpoint.AuthStyle = oauth2.AuthStyleInHeader
+	if _, err := conf.Exchange(context.Background(), "whatever"); !isOAuthError(err, 401, "invalid_client") {
+		t.Fatalf("a wrong secret must be invalid_client, got %v", err)
+	}
+}
+
+func TestTheDialogRefusesAnUnregisteredRedirectURI(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	conf := devConfig(h.url)
+	conf.RedirectURL = "https://evil.example/callback"
+	status, hdr, body := h.do("GET", strings.TrimPrefix(conf.AuthCodeURL("s"), h.url), "", "", nil)
+	wantError(t, status, body, 400, "invalid_request", "redirect_uri")
+	if hdr.Get("Location") != "" {
+		t.Fatal("an unregistered redirect URI must never be redirected to")
+	}
+}
