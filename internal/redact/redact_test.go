@@ -1,0 +1,55 @@
+package redact
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+const secret = "2a407cfc9e1d4f7b8a6c5d4e3f2a1b0c9d8e7f6a"
+
+func TestSecretsNeverSurvive(t *testing.T) {
+	cases := []struct {
+		name, in, out string
+		fn            func(string) string
+	}{
+		{"an Authorization header keeps its scheme", "Bearer " + secret, "Bearer [REDACTED:", Authorization},
+		{"a query token", "accessToken=" + secret + "&x=1", "accessToken=%5BREDACTED%3A", Query},
+		{"an encoded query key", "access%5Ftoken=" + secret, "REDACTED", Query},
+		{"a code in a redirect", "code=" + secret + "&state=abc", "state=abc", Query},
+		{"a JSON token response", `{"access_token":"` + secret + `","refreshToken":"` + secret + `","expires_in":3600}`, `"expires_in":3600`, func(s string) string { return string(JSON([]byte(s))) }},
+		{"a nested stream key", `{"a":[{"streamKey":"` + secret + `"}],"srtUrl":"srt://x?passphrase=` + secret + `"}`, "REDACTED", func(s string) string { return string(JSON([]byte(s))) }},
+		{"a URL inside a JSON string", `{"webchatUrl":"https://chat.restream.io/embed?token=` + secret + `"}`, "embed?token=", func(s string) string { return string(JSON([]byte(s))) }},
+		{"a form body", "grant_type=refresh_token&refresh_token=" + secret + "&client_secret=" + secret, "grant_type=refresh_token", func(s string) string { return string(Form([]byte(s))) }},
+		{"broken JSON is withheld", `{"access_token":"` + secret, "withheld", func(s string) string { return string(JSON([]byte(s))) }},
+		{"an unknown binary type is withheld", secret, "withheld", func(s string) string { return string(Body("application/octet-stream", []byte(s))) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := tc.fn(tc.in)
+			if strings.Contains(got, secret) {
+				t.Fatalf("the secret survived: %s", got)
+			}
+			if !strings.Contains(got, tc.out) {
+				t.Fatalf("%q does not contain %q", got, tc.out)
+			}
+		})
+	}
+}
+
+func TestHeadersAreCopiedNotChanged(t *testing.T) {
+	h := http.Header{"Authorization": {"Bearer " + secret}, "Cookie": {"s=" + secret}, "Accept": {"application/json"}}
+	out := Header(h)
+	if strings.Contains(out.Get("Authorization"), secret) || strings.Contains(out.Get("Cookie"), secret) {
+		t.Fatalf("redacted headers still hold the secret: %v", out)
+	}
+	if out.Get("Accept") != "application/json" || h.Get("Authorization") != "Bearer "+secret {
+		t.Fatal("other headers must pass and the original must not change")
+	}
+}
+
+func TestTheFingerprintIsStable(t *testing.T) {
+	if Value(secret) != Value(secret) || Value(secret) == Value(secret+"x") || Value("") != "" {
+		t.Fatal("fingerprints must be stable and distinguish values")
+	}
+}
