@@ -35,3 +35,8 @@ lint:
 	node_modules/.bin/spectral lint --fail-severity=warn --ruleset rules/restream-rules.yml openapi/restream-openapi.yml
 	node_modules/.bin/spectral lint --fail-severity=warn --fail-on-unmatched-globs --ruleset rules/restream-jsonschema-rules.yml 'openapi/schemas/*.json'
 	bash rules/check-rules.sh
+
+## bench: Go benchmarks of the request path and the validator, then the load test against a bare handler
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/mock/ ./internal/validate/ ./internal/oauth/
+	bash bench/load.sh

@@ -44,8 +44,10 @@ func (j *journal) record(r *http.Request, ri *reqInfo, status int, took time.Dur
 		uid := ri.grant.UserID
 		e.UserId = &uid
 	}
-	if ae, ok := apierror.As(err); ok {
-		e.Error, e.Message = &ae.Name, &ae.Message
+	if err != nil {
+		if ae, ok := apierror.As(err); ok {
+			e.Error, e.Message = &ae.Name, &ae.Message
+		}
 	}
 	if len(ri.body) > 0 {
 		b := ri.body
