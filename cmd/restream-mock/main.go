@@ -4,7 +4,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"time"
@@ -26,6 +25,8 @@ func main() {
 }
 
 func run(args []string) error {
+	ctx, stop := cli.SignalContext()
+	defer stop()
 	fs := pflag.NewFlagSet("restream-mock", pflag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "address of the REST, OAuth and control API")
 	fixturesDir := fs.String("fixtures", "", "directory laid out like examples/ to seed from (default: the embedded examples)")
@@ -72,5 +73,5 @@ func run(args []string) error {
 			return err
 		}
 	}
-	return cli.Serve(context.Background(), log, 10*time.Second, nil, api)
+	return cli.Serve(ctx, log, 10*time.Second, nil, api)
 }

@@ -85,12 +85,16 @@ func Listen(name string, srv *http.Server) (Listener, error) {
 	return Listener{Name: name, Server: srv, Conn: ln}, nil
 }
 
-// Serve runs every listener until ctx ends or SIGINT/SIGTERM arrives, then shuts them down,
-// giving open requests up to grace to finish. onShutdown runs first, for instance to close
-// WebSockets with a proper close frame.
+// SignalContext returns a context that ends on SIGINT or SIGTERM. Commands take it first thing, so
+// that a signal arriving during start-up still shuts down gracefully.
+func SignalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// Serve runs every listener until ctx ends (see SignalContext), then shuts them down, giving open
+// requests up to grace to finish. onShutdown runs first, for instance to close WebSockets with a
+// proper close frame.
 func Serve(ctx context.Context, log *slog.Logger, grace time.Duration, onShutdown func(context.Context), lns ...Listener) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, len(lns))
 	for _, l := range lns {
 		go func() {

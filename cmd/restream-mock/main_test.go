@@ -1,0 +1,191 @@
+package main_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary is the restream-mock built once for these tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "restream-mock-test")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "restream-mock")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// started is a running restream-mock and what it printed at start.
+type started struct {
+	cmd   *exec.Cmd
+	base  string
+	token string
+	out   *bufio.Reader
+}
+
+var (
+	listenLine = regexp.MustCompile(`on (http://\S+)`)
+	tokenLine  = regexp.MustCompile(`Access token[^:]*: ([0-9a-f]{40})`)
+)
+
+// start runs the binary with args and env on a free port and waits for its banner.
+func start(t *testing.T, env []string, args ...string) *started {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	s := &started{cmd: cmd, out: bufio.NewReader(stdout)}
+	deadline := time.Now().Add(10 * time.Second)
+	for (s.base == "" || s.token == "") && time.Now().Before(deadline) {
+		line, err := s.out.ReadString('\n')
+		if err != nil {
+			break
+		}
+		if m := listenLine.FindStringSubmatch(line); m != nil && s.base == "" {
+			s.base = m[1]
+		}
+		if m := tokenLine.FindStringSubmatch(line); m != nil {
+			s.token = m[1]
+		}
+	}
+	if s.base == "" || s.token == "" {
+		t.Fatalf("the mock did not print its address and token (got %q, %q)", s.base, s.token)
+	}
+	return s
+}
+
+func get(t *testing.T, url, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func TestTheBannerTokenWorksForTheDefaultUser(t *testing.T) {
+	s := start(t, nil)
+	if !strings.HasPrefix(s.base, "http://127.0.0.1:") {
+		t.Fatalf("the mock must listen on loopback, got %s", s.base)
+	}
+	code, body := get(t, s.base+"/v2/user/profile", s.token)
+	if code != 200 || !strings.Contains(body, `"username":"nova_plays"`) {
+		t.Fatalf("%d %s", code, body)
+	}
+}
+
+func TestEnvironmentVariablesConfigureTheMock(t *testing.T) {
+	s := start(t, []string{"RESTREAM_MOCK_AUTO_APPROVE=true", "RESTREAM_MOCK_JOURNAL_SIZE=3"})
+	_, body := get(t, s.base+"/__mock/settings", "")
+	if !strings.Contains(body, `"autoApprove":true`) {
+		t.Fatalf("RESTREAM_MOCK_AUTO_APPROVE was not applied: %s", body)
+	}
+	_, body = get(t, s.base+"/__mock/journal", "")
+	if !strings.Contains(body, `"capacity":3`) {
+		t.Fatalf("RESTREAM_MOCK_JOURNAL_SIZE was not applied: %s", body)
+	}
+}
+
+func TestTheCommandLineWinsOverTheEnvironment(t *testing.T) {
+	s := start(t, []string{"RESTREAM_MOCK_JOURNAL_SIZE=3"}, "--journal-size", "7")
+	if _, body := get(t, s.base+"/__mock/journal", ""); !strings.Contains(body, `"capacity":7`) {
+		t.Fatalf("the flag must win: %s", body)
+	}
+}
+
+func TestAFixturesDirectoryReplacesTheEmbeddedOnes(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join("..", "..", "examples")
+	if err := os.CopyFS(dir, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "operations", "getUserProfile.json")
+	data, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.Replace(string(data), `"nova_plays"`, `"nova_renamed"`, 1)), 0o644)
+	s := start(t, nil, "--fixtures", dir)
+	if _, body := get(t, s.base+"/v2/user/profile", s.token); !strings.Contains(body, "nova_renamed") {
+		t.Fatalf("the fixtures directory was not used: %s", body)
+	}
+}
+
+func TestBadConfigurationFailsWithAMessage(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  []string
+		args []string
+		want string
+	}{
+		{"a missing fixtures directory", nil, []string{"--fixtures", "/nonexistent"}, "fixtures directory"},
+		{"a bad environment value", []string{"RESTREAM_MOCK_JOURNAL_SIZE=many"}, nil, "RESTREAM_MOCK_JOURNAL_SIZE"},
+		{"an unknown flag", nil, []string{"--nope"}, "unknown flag"},
+		{"a bad log level", nil, []string{"--log-level", "loud"}, "log level"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(binary, append([]string{"--addr", "127.0.0.1:0"}, tc.args...)...)
+			cmd.Env = append(os.Environ(), tc.env...)
+			out, err := cmd.CombinedOutput()
+			if err == nil || !strings.Contains(string(out), tc.want) {
+				t.Fatalf("want a failure mentioning %q, got %v: %s", tc.want, err, out)
+			}
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, err := exec.Command(binary, "--version").Output()
+	if err != nil || !strings.HasPrefix(string(out), "restream-mock ") {
+		t.Fatalf("%v %q", err, out)
+	}
+}
+
+func TestSIGTERMShutsDownGracefully(t *testing.T) {
+	s := start(t, nil)
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the mock exited with %v after SIGTERM", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("the mock did not stop after SIGTERM")
+	}
+}
