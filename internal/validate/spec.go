@@ -50,7 +50,11 @@ type Operation struct {
 	ranges         [6]*response // "1XX" .. "5XX"
 	dflt           *response
 	statuses       string // documented statuses, for messages
+	statusList     []string
 }
+
+// Statuses returns the documented response statuses ("200", "4XX", "default"), sorted.
+func (op *Operation) Statuses() []string { return op.statusList }
 
 // SecurityRequirement is one alternative of an operation's security: every scheme must be present.
 type SecurityRequirement struct {
@@ -315,6 +319,7 @@ func compileOperation(c *compiler, base, at string, doc *openapi3.T, path, metho
 	}
 	sort.Strings(statuses)
 	op.statuses = strings.Join(statuses, ", ")
+	op.statusList = statuses
 
 	reqs := doc.Security
 	if o.Security != nil {
