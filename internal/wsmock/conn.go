@@ -1,0 +1,219 @@
+package wsmock
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// conn is one open socket: its send queue, and the two goroutines that serve it. The handler
+// goroutine that accepted the socket becomes its writer; a second goroutine reads and discards
+// what the client sends, which is what makes the library answer pings and close frames.
+type conn struct {
+	f    *Feed
+	user int64
+	ws   *websocket.Conn
+
+	ctx    context.Context // ends when the socket is cut; bounds every read and write
+	cancel context.CancelFunc
+
+	mu      sync.Mutex // guards the fields below
+	queue   [][]byte   // frames waiting for the writer, oldest first
+	spare   [][]byte   // the writer's last batch, reused as the next queue
+	closing *closeRequest
+
+	wake chan struct{} // holds a token when the queue may be non-empty
+	kill chan struct{} // closed when closing is set
+}
+
+// closeRequest asks the writer to close the socket.
+type closeRequest struct {
+	code   websocket.StatusCode
+	reason string
+	flush  bool // write the frames already queued first
+}
+
+func newConn(f *Feed, user int64, ws *websocket.Conn) *conn {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &conn{f: f, user: user, ws: ws, ctx: ctx, cancel: cancel,
+		wake: make(chan struct{}, 1), kill: make(chan struct{})}
+}
+
+// enqueue adds a frame for the writer. It reports false, and adds nothing, when the queue is
+// full. A socket already closing accepts and ignores frames.
+func (c *conn) enqueue(frame []byte) bool {
+	c.mu.Lock()
+	if c.closing != nil {
+		c.mu.Unlock()
+		return true
+	}
+	if len(c.queue) >= c.f.opts.SendQueue {
+		c.mu.Unlock()
+		return false
+	}
+	c.queue = append(c.queue, frame)
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// take empties the queue and returns what it held.
+func (c *conn) take() [][]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	batch := c.queue
+	c.queue, c.spare = c.spare, nil
+	return batch
+}
+
+// recycle returns a written batch for reuse as a queue. Large batches are let go, so that an
+// idle socket does not keep the memory of a past burst.
+func (c *conn) recycle(batch [][]byte) {
+	if cap(batch) > 64 {
+		return
+	}
+	clear(batch)
+	c.mu.Lock()
+	if c.spare == nil {
+		c.spare = batch[:0]
+	}
+	c.mu.Unlock()
+}
+
+// requestClose asks the writer to close the socket. Only the first request counts; it reports
+// whether this one did.
+func (c *conn) requestClose(code websocket.StatusCode, reason string, flush bool) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing != nil {
+		return false
+	}
+	c.closing = &closeRequest{code: code, reason: reason, flush: flush}
+	close(c.kill)
+	return true
+}
+
+// cut closes the socket at once, without a close handshake, and ends every blocked read and
+// write.
+func (c *conn) cut() {
+	c.cancel()
+	_ = c.ws.CloseNow()
+}
+
+// run serves the socket until it closes: it writes initial, then queued frames and heartbeats,
+// until a close is requested or the client goes away. It returns once the reader has ended too.
+func (c *conn) run(initial [][]byte) {
+	readerDone := make(chan struct{})
+	go c.read(readerDone)
+	defer func() {
+		c.cancel()
+		<-readerDone
+	}()
+
+	var tick <-chan time.Time
+	if hb := c.f.opts.Heartbeat; hb > 0 {
+		t := time.NewTicker(hb)
+		defer t.Stop()
+		tick = t.C
+	}
+	if !c.writeAll(initial) {
+		_ = c.ws.CloseNow()
+		return
+	}
+	for {
+		// A close request wins over pending frames: a dropped socket must not be written to.
+		select {
+		case <-c.kill:
+			c.finish()
+			return
+		default:
+		}
+		var ok bool
+		select {
+		case <-c.kill:
+			c.finish()
+			return
+		case <-readerDone:
+			// The client closed, broke the read limit (the library has sent the close frame) or
+			// went away. Close completes whichever handshake is left, within the library's bounds.
+			_ = c.ws.Close(websocket.StatusNormalClosure, "")
+			return
+		case <-c.wake:
+			batch := c.take()
+			ok = c.writeAll(batch)
+			c.recycle(batch)
+		case <-tick:
+			ok = c.write(c.f.opts.HeartbeatFrame(c.f.clock.Now()))
+		}
+		if !ok {
+			_ = c.ws.CloseNow()
+			return
+		}
+	}
+}
+
+// finish carries out the close request: it writes the queued frames when asked to, then sends
+// the close frame and waits for the client's, as the library bounds it. A close code the
+// protocol does not allow on the wire is not sent; the socket is cut instead.
+func (c *conn) finish() {
+	c.mu.Lock()
+	req := *c.closing
+	c.mu.Unlock()
+	if req.flush {
+		if batch := c.take(); !c.writeAll(batch) {
+			_ = c.ws.CloseNow()
+			return
+		}
+	}
+	if err := c.ws.Close(req.code, req.reason); err != nil {
+		_ = c.ws.CloseNow()
+	}
+}
+
+func (c *conn) writeAll(frames [][]byte) bool {
+	for _, fr := range frames {
+		if !c.write(fr) {
+			return false
+		}
+	}
+	return true
+}
+
+// write sends one text frame within the write timeout. On failure the library has closed the
+// connection.
+func (c *conn) write(frame []byte) bool {
+	ctx, cancel := context.WithTimeout(c.ctx, c.f.opts.WriteTimeout)
+	err := c.ws.Write(ctx, websocket.MessageText, frame)
+	cancel()
+	if err != nil {
+		c.f.log.Debug("write failed", "user", c.user, "err", err)
+		return false
+	}
+	return true
+}
+
+// read reads and discards client messages until the socket fails or closes. The feeds are
+// one-way (documented for chat; assumed for streaming), so nothing a client says has an effect,
+// but reading is what answers pings and close frames and enforces the read limit.
+func (c *conn) read(done chan<- struct{}) {
+	defer close(done)
+	for {
+		_, r, err := c.ws.Reader(c.ctx)
+		if err == nil {
+			_, err = io.Copy(io.Discard, r)
+		}
+		if err != nil {
+			if !errors.Is(err, context.Canceled) && websocket.CloseStatus(err) == -1 {
+				c.f.log.Debug("read ended", "user", c.user, "err", err)
+			}
+			return
+		}
+	}
+}
