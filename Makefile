@@ -27,14 +27,21 @@ check-generated: generate
 	git diff --exit-code -- api/gen
 	@test -z "$$(git status --porcelain -- api/gen)" || { git status --porcelain -- api/gen; echo "api/gen has files go generate made that are not committed"; exit 1; }
 
-## lint: gofmt, go vet, and the Spectral ruleset on the spec
+## lint: gofmt, go vet, the Spectral rulesets on the spec and the JSON Schemas, and the AsyncAPI CLI on the WebSocket feeds
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt would change:"; echo "$$out"; exit 1; }
 	$(GO) vet ./...
 	@npm ls --depth=0 >/dev/null 2>&1 || npm ci --no-audit --no-fund
 	node_modules/.bin/spectral lint --fail-severity=warn --ruleset rules/restream-rules.yml openapi/restream-openapi.yml
-	node_modules/.bin/spectral lint --fail-severity=warn --fail-on-unmatched-globs --ruleset rules/restream-jsonschema-rules.yml 'openapi/schemas/*.json'
+	node_modules/.bin/spectral lint --fail-severity=warn --fail-on-unmatched-globs --ruleset rules/restream-jsonschema-rules.yml 'openapi/schemas/*.json' 'openapi/schemas/ws/*.json'
 	bash rules/check-rules.sh
+	@# The AsyncAPI CLI must not reach the network: analytics off through its config file (kept in
+	@# node_modules, not in $$HOME), no CLI update check and no npm update notice; node-config's
+	@# NODE_ENV warnings are silenced. --fail-severity=warn fails on warnings as well as errors.
+	@printf '{"analyticsEnabled":"false","infoMessageShown":"true","userID":"restreamkit-lint"}' >node_modules/.asyncapi-analytics
+	ASYNCAPI_METRICS_CONFIG_PATH=node_modules/.asyncapi-analytics ASYNCAPI_SKIP_NEW_VERSION_CHECK=true npm_config_update_notifier=false \
+		SUPPRESS_NO_CONFIG_WARNING=1 SUPPRESS_STRICTNESS_CHECK=1 \
+		npx --no-install asyncapi validate --fail-severity=warn openapi/restream-asyncapi.yml
 
 ## bench: Go benchmarks of the request path and the validator, then the load test against a bare handler
 bench:
