@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/restreamkit/restreamkit/internal/conformance"
 	"github.com/restreamkit/restreamkit/internal/fixtures"
 	"github.com/restreamkit/restreamkit/internal/mock"
 )
@@ -48,7 +49,7 @@ func TestEveryDocumentedErrorStatusIsReachable(t *testing.T) {
 			}
 			status, _, resp := h.do(ex.Request.Method, target, token, ct, body)
 			if status >= 400 {
-				var e envelope
+				var e conformance.Envelope
 				if json.Unmarshal(resp, &e) != nil || e.Error.StatusCode != status {
 					t.Errorf("%s answered %d without the envelope: %s", op.ID, status, resp)
 				}
@@ -57,7 +58,7 @@ func TestEveryDocumentedErrorStatusIsReachable(t *testing.T) {
 		}
 		if len(op.Scopes) > 0 {
 			hit(op.ID, send(path, query, "", ct, body))
-			hit(op.ID, send(path, query, h.token(nova, allScopesBut(op.Scopes[0])...), ct, body))
+			hit(op.ID, send(path, query, h.token(nova, conformance.AllScopesBut(op.Scopes[0])...), ct, body))
 		}
 		if unknown := unknownIDs(path, op.Path); unknown != path {
 			hit(op.ID, send(unknown, query, full, ct, body))

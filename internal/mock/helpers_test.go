@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 
@@ -15,20 +14,31 @@ import (
 
 	"github.com/restreamkit/restreamkit/api/gen/controlapi"
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
+	"github.com/restreamkit/restreamkit/internal/conformance"
 	"github.com/restreamkit/restreamkit/internal/mock"
 	"github.com/restreamkit/restreamkit/internal/validate"
 )
 
-// Fixture users (examples/operations/getUserProfile.json).
+// Fixture users and the dev client.
 const (
-	nova      int64 = 2046371 // the default user: channels, events, files, clips
-	techtalks int64 = 3189024 // different data, no SRT
-	quiet     int64 = 4410087 // one channel, nothing else
-
-	devClient   = "restreamkit-dev"
-	devSecret   = "restreamkit-dev-secret"
-	devRedirect = "http://localhost:3000/callback"
+	nova        = conformance.Nova
+	techtalks   = conformance.Techtalks
+	quiet       = conformance.Quiet
+	devClient   = conformance.DevClient
+	devRedirect = conformance.DevRedirect
 )
+
+// Helpers shared with the conformance suites.
+var (
+	devConfig    = conformance.DevConfig
+	walkConsent  = conformance.WalkConsent
+	isOAuthError = conformance.IsOAuthError
+	wantError    = conformance.WantError
+	noRedirect   = conformance.NoRedirect
+)
+
+// target is the harness as a conformance target: the app and the control API are the mock.
+func (h *harness) target() conformance.Target { return conformance.Target{API: h.url, Control: h.url} }
 
 // harness is a mock served over real HTTP, with every response checked against the spec.
 type harness struct {
@@ -126,46 +136,6 @@ func (h *harness) do(method, path, token, contentType string, body []byte) (int,
 		h.t.Fatal(err)
 	}
 	return res.StatusCode, res.Header, data
-}
-
-// noRedirect is an HTTP client that returns redirects instead of following them.
-var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
-// envelope is the error envelope as a client reads it.
-type envelope struct {
-	Error struct {
-		StatusCode int    `json:"statusCode"`
-		Status     int    `json:"status"`
-		Code       int    `json:"code"`
-		Message    string `json:"message"`
-		Name       string `json:"name"`
-	} `json:"error"`
-}
-
-// wantError checks that a response is the envelope of the given status and name, and that its
-// message mentions every word of mention.
-func wantError(t *testing.T, status int, body []byte, wantStatus int, wantName string, mention ...string) {
-	t.Helper()
-	if status != wantStatus {
-		t.Fatalf("status %d, want %d: %s", status, wantStatus, body)
-	}
-	var e envelope
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&e); err != nil {
-		t.Fatalf("the body is not the error envelope: %v: %s", err, body)
-	}
-	if e.Error.StatusCode != wantStatus || e.Error.Status != wantStatus || e.Error.Code != wantStatus {
-		t.Fatalf("statusCode/status/code must all be %d: %s", wantStatus, body)
-	}
-	if e.Error.Name != wantName {
-		t.Fatalf("error name %q, want %q: %s", e.Error.Name, wantName, body)
-	}
-	for _, m := range mention {
-		if !strings.Contains(e.Error.Message, m) {
-			t.Fatalf("message %q does not mention %q", e.Error.Message, m)
-		}
-	}
 }
 
 // state exports the whole world, for before/after comparisons.

@@ -2,12 +2,9 @@ package mock_test
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,67 +13,6 @@ import (
 
 	"github.com/restreamkit/restreamkit/internal/mock"
 )
-
-func devConfig(base string) *oauth2.Config {
-	return &oauth2.Config{
-		ClientID:     devClient,
-		ClientSecret: devSecret,
-		RedirectURL:  devRedirect,
-		Endpoint:     oauth2.Endpoint{AuthURL: base + "/login", TokenURL: base + "/oauth/token"},
-	}
-}
-
-var (
-	formAction = regexp.MustCompile(`<form[^>]*action="([^"]+)"`)
-	hiddenReq  = regexp.MustCompile(`name="request"\s+value="([^"]+)"|value="([^"]+)"\s+name="request"`)
-)
-
-// walkConsent loads the consent page of an authorize URL like a browser, signs in as user and
-// presses approve or deny. It returns where the page sends the browser.
-func walkConsent(t *testing.T, authURL string, user int64, approve bool) *url.URL {
-	t.Helper()
-	res, err := noRedirect.Get(authURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
-		t.Fatalf("the dialog answered %d %s: %s", res.StatusCode, res.Header.Get("Content-Type"), page)
-	}
-	for _, want := range []string{"Restreamkit Dev App", "nova_plays", "techtalks_daily", "approve", "deny"} {
-		if !strings.Contains(string(page), want) {
-			t.Fatalf("the consent page does not show %q", want)
-		}
-	}
-	action := formAction.FindStringSubmatch(string(page))
-	req := hiddenReq.FindStringSubmatch(string(page))
-	if action == nil || req == nil {
-		t.Fatalf("no form or request field on the consent page:\n%s", page)
-	}
-	id := req[1] + req[2]
-	decision := "deny"
-	if approve {
-		decision = "approve"
-	}
-	target, _ := url.Parse(authURL)
-	target, _ = target.Parse(action[1])
-	form := url.Values{"request": {id}, "account": {strconv.FormatInt(user, 10)}, "decision": {decision}}
-	res, err = noRedirect.PostForm(target.String(), form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusFound {
-		t.Fatalf("the consent form answered %d: %s", res.StatusCode, body)
-	}
-	loc, err := url.Parse(res.Header.Get("Location"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
 
 func TestTheWholeOAuthFlowWorksWithGolangOAuth2(t *testing.T) {
 	h := newHarness(t, mock.Options{})
@@ -173,15 +109,6 @@ func TestTheWholeOAuthFlowWorksWithGolangOAuth2(t *testing.T) {
 	if _, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: fresh.RefreshToken}).Token(); !isOAuthError(err, 400, "invalid_grant") {
 		t.Fatalf("a revoked refresh token must be refused, got %v", err)
 	}
-}
-
-// isOAuthError reports whether err is an x/oauth2 RetrieveError carrying the envelope.
-func isOAuthError(err error, status int, name string) bool {
-	var re *oauth2.RetrieveError
-	if !errors.As(err, &re) {
-		return false
-	}
-	return re.Response.StatusCode == status && strings.Contains(string(re.Body), `"name":"`+name+`"`)
 }
 
 func TestACodeIsSingleUseAndReusingItRevokesItsTokens(t *testing.T) {

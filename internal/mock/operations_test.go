@@ -1,289 +1,36 @@
 package mock_test
 
 import (
-	"context"
-	"net/http"
-	"net/url"
-	"strings"
 	"testing"
 
-	"github.com/google/uuid"
-
-	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
+	"github.com/restreamkit/restreamkit/internal/conformance"
 	"github.com/restreamkit/restreamkit/internal/mock"
 )
 
-// Fixture ids of nova_plays (examples/operations).
+// Fixture ids of nova_plays and techtalks_daily the tests use.
 const (
-	novaTwitch     int64 = 5120001
-	novaFacebook   int64 = 5120003 // inactive, platform 101 (Facebook page)
-	novaCustomRTMP int64 = 5120004 // platform 29
-	novaTelegram   int64 = 5120005 // platform 72
-	techtalksYT    int64 = 6230011
+	novaTwitch     = conformance.NovaTwitch
+	novaCustomRTMP = conformance.NovaCustomRTMP
+	novaTelegram   = conformance.NovaTelegram
+	techtalksYT    = conformance.TechtalksYouTube
 )
 
 var (
-	novaLive         = uuid.MustParse("b4d2982b-4e55-4c13-b06b-71a2ae075810") // in progress
-	novaFinished1    = uuid.MustParse("95ef2be4-24d2-4d9c-8ec5-420178877913") // recordings, chat, analytics
-	novaMissed1      = uuid.MustParse("fb64fdab-3908-4b58-8b7d-d75f7ad56076")
-	techtalksFinish1 = uuid.MustParse("118e5f9f-5197-47c1-89a8-d57b1efb7a0f")
+	novaLive         = conformance.NovaLive
+	novaFinished1    = conformance.NovaFinished1
+	techtalksFinish1 = conformance.TechtalksFinished1
 )
 
-// call is one operation called through the generated client; check returns the HTTP status and
-// whether the typed body was parsed.
-type call struct {
-	op    string
-	check func(c *restreamapi.ClientWithResponses) (status int, parsed bool, err error)
-}
-
 // TestEveryOperationAnswersItsHappyPath calls every operation of the spec through the generated
-// client. The harness validates each response against the spec, and the test fails if an
-// operation of the spec is not in the table.
+// client; the harness checks every response against the spec.
 func TestEveryOperationAnswersItsHappyPath(t *testing.T) {
-	h := newHarness(t, mock.Options{AutoApprove: true})
-	ctx := context.Background()
-	ids := lookupIDs(t, h)
-	api := h.client(h.token(nova))
-	public := h.client("")
-	ptr := func(s string) *string { return &s }
-	calls := []call{
-		{"listPlatforms", func(*restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := public.ListPlatformsWithResponse(ctx)
-			return code(r), r != nil && r.JSON200 != nil && len(*r.JSON200) > 5, err
-		}},
-		{"listServers", func(*restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := public.ListServersWithResponse(ctx)
-			return code(r), r != nil && r.JSON200 != nil && len(*r.JSON200) > 5, err
-		}},
-		{"getUserProfile", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.GetUserProfileWithResponse(ctx)
-			return code(r), r != nil && r.JSON200 != nil && r.JSON200.Id == nova, err
-		}},
-		{"getSelectedIngest", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.GetSelectedIngestWithResponse(ctx)
-			return code(r), r != nil && r.JSON200 != nil && r.JSON200.IngestId > 0, err
-		}},
-		{"getStreamKey", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.GetStreamKeyWithResponse(ctx)
-			return code(r), r != nil && r.JSON200 != nil && r.JSON200.SrtUrl != nil, err
-		}},
-		{"getWebchatUrl", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.GetWebchatUrlWithResponse(ctx)
-			return code(r), r != nil && r.JSON200 != nil && strings.HasPrefix(r.JSON200.WebchatUrl, "https://"), err
-		}},
-		{"listChannels", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.ListChannelsWithResponse(ctx)
-			return code(r), r != nil && r.JSON200 != nil && len(*r.JSON200) == 5, err
-		}},
-		{"getChannel", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.GetChannelWithResponse(ctx, novaTwitch)
-			return code(r), r != nil && r.JSON200 != nil && r.JSON200.Id == novaTwitch, err
-		}},
-		{"updateChannel", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.UpdateChannelWithResponse(ctx, novaTwitch, restreamapi.ChannelUpdate{Active: false})
-			return code(r), r != nil && len(r.Body) == 0, err
-		}},
-		{"getChannelMeta", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.GetChannelMetaWithResponse(ctx, novaTwitch)
-			return code(r), r != nil && r.JSON200 != nil, err
-		}},
-		{"updateChannelMeta", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.UpdateChannelMetaWithResponse(ctx, novaTwitch, restreamapi.ChannelMetaUpdate{Title: "Ranked grind"})
-			return code(r), r != nil && len(r.Body) == 0, err
-		}},
-		{"addChannel", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.AddChannelWithResponse(ctx, restreamapi.ChannelCreate{PlatformId: 29,
-				StreamUrl: ptr("rtmp://ingest.example.net/live"), StreamKey: ptr("k-123"), DisplayName: ptr("Backup")})
-			return code(r), r != nil && r.JSON201 != nil && r.JSON201.Id > 0, err
-		}},
-		{"deleteChannel", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.DeleteChannelWithResponse(ctx, novaTelegram)
-			return code(r), r != nil && len(r.Body) == 0, err
-		}},
-		{"createEvent", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.CreateEventWithResponse(ctx, restreamapi.EventCreate{StreamType: restreamapi.Studio, Title: ptr("Launch")})
-			return code(r), r != nil && r.JSON201 != nil, err
-		}},
-		{"addEventDestination", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.AddEventDestinationWithResponse(ctx, ids.upcomingWithoutRTMP, restreamapi.EventDestinationCreate{ChannelId: novaCustomRTMP})
-			return code(r), r != nil && r.JSON201 != nil, err
-		}},
-		{"listUpcomingEvents", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.ListUpcomingEventsWithResponse(ctx, nil)
-			return code(r), r != nil && r.JSON200 != nil && len(*r.JSON200) >= 3, err
-		}},
-		{"listInProgressEvents", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.ListInProgressEventsWithResponse(ctx)
-			return code(r), r != nil && r.JSON200 != nil && len(*r.JSON200) == 1, err
-		}},
-		{"listEventHistory", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			page, limit := 2, 10
-			r, err := c.ListEventHistoryWithResponse(ctx, &restreamapi.ListEventHistoryParams{Page: &page, Limit: &limit})
-			return code(r), r != nil && r.JSON200 != nil && r.JSON200.Pagination.PagesTotal == 2 && len(r.JSON200.Items) == 3, err
-		}},
-		{"getEvent", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.GetEventWithResponse(ctx, novaLive)
-			return code(r), r != nil && r.JSON200 != nil && r.JSON200.Status == restreamapi.EventStatusInProgress, err
-		}},
-		{"getEventStreamKey", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.GetEventStreamKeyWithResponse(ctx, novaLive)
-			return code(r), r != nil && r.JSON200 != nil, err
-		}},
-		{"getEventSrtStreamKey", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.GetEventSrtStreamKeyWithResponse(ctx, novaLive)
-			return code(r), r != nil && r.JSON200 != nil && strings.HasPrefix(r.JSON200.Url, "srt://"), err
-		}},
-		{"listEventRecordings", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.ListEventRecordingsWithResponse(ctx, novaFinished1)
-			return code(r), r != nil && r.JSON200 != nil && len(r.JSON200.PrimaryVideos) > 0, err
-		}},
-		{"getEventRecordingDownloadUrl", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.GetEventRecordingDownloadUrlWithResponse(ctx, novaFinished1,
-				restreamapi.RecordingDownloadUrlRequest{FileName: ids.recordingFile})
-			return code(r), r != nil && r.JSON200 != nil && strings.HasPrefix(r.JSON200.DownloadUrl, "https://"), err
-		}},
-		{"listEventTranscriptions", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.ListEventTranscriptionsWithResponse(ctx, novaFinished1)
-			return code(r), r != nil && r.JSON200 != nil && len(r.JSON200.Transcriptions) > 0, err
-		}},
-		{"getEventChatHistory", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			size := 5
-			r, err := c.GetEventChatHistoryWithResponse(ctx, novaFinished1, &restreamapi.GetEventChatHistoryParams{PageSize: &size})
-			return code(r), r != nil && r.JSON200 != nil && len(r.JSON200.Messages) == 5 && r.JSON200.NextPageToken != nil, err
-		}},
-		{"getEventViewerAnalytics", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.GetEventViewerAnalyticsWithResponse(ctx, novaFinished1)
-			return code(r), r != nil && r.JSON200 != nil && r.JSON200.Total.Max > 0, err
-		}},
-		{"listStorageFiles", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.ListStorageFilesWithResponse(ctx)
-			return code(r), r != nil && r.JSON200 != nil && len(r.JSON200.Files) == 5, err
-		}},
-		{"getStorageFile", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.GetStorageFileWithResponse(ctx, ids.readyFile)
-			return code(r), r != nil && r.JSON200 != nil, err
-		}},
-		{"getStorageFileDownloadUrl", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.GetStorageFileDownloadUrlWithResponse(ctx, ids.readyFile)
-			return code(r), r != nil && r.JSON200 != nil, err
-		}},
-		{"listClipsProjects", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.ListClipsProjectsWithResponse(ctx, nil)
-			return code(r), r != nil && r.JSON200 != nil && len(r.JSON200.Projects) == 3, err
-		}},
-		{"getClipsProject", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.GetClipsProjectWithResponse(ctx, ids.project)
-			return code(r), r != nil && r.JSON200 != nil && len(r.JSON200.Clips) > 0, err
-		}},
-		{"getClipDownloadUrl", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := c.GetClipDownloadUrlWithResponse(ctx, ids.clip)
-			return code(r), r != nil && r.JSON200 != nil, err
-		}},
-		{"showAuthorizeDialog", func(*restreamapi.ClientWithResponses) (int, bool, error) {
-			noFollow, _ := restreamapi.NewClientWithResponses(h.url, restreamapi.WithHTTPClient(noRedirect))
-			r, err := noFollow.ShowAuthorizeDialogWithResponse(ctx, &restreamapi.ShowAuthorizeDialogParams{
-				ResponseType: restreamapi.Code, ClientId: devClient, RedirectUri: devRedirect, State: ptr("st")})
-			ok := r != nil && r.StatusCode() == http.StatusFound && strings.Contains(r.HTTPResponse.Header.Get("Location"), "code=")
-			return 200, ok, err // 302 is this operation's success under auto-approve
-		}},
-		{"refreshToken", func(*restreamapi.ClientWithResponses) (int, bool, error) {
-			res, err := noRedirect.Get(devConfig(h.url).AuthCodeURL("s"))
-			if err != nil {
-				return 0, false, err
-			}
-			res.Body.Close()
-			loc, _ := url.Parse(res.Header.Get("Location"))
-			r, err := public.RefreshTokenWithFormdataBodyWithResponse(ctx, restreamapi.RefreshTokenFormdataRequestBody{
-				GrantType: restreamapi.TokenRequestGrantTypeAuthorizationCode, Code: ptr(loc.Query().Get("code")),
-				RedirectUri: ptr(devRedirect), ClientId: ptr(devClient), ClientSecret: ptr(devSecret)})
-			return code(r), r != nil && r.JSON200 != nil && r.JSON200.AccessToken != "", err
-		}},
-		{"revokeToken", func(*restreamapi.ClientWithResponses) (int, bool, error) {
-			r, err := public.RevokeTokenWithFormdataBodyWithResponse(ctx, restreamapi.RevokeTokenFormdataRequestBody{Token: h.token(quiet)})
-			return code(r), r != nil && len(r.Body) == 0, err
-		}},
-	}
-	covered := map[string]bool{}
-	for _, c := range calls {
-		t.Run(c.op, func(t *testing.T) {
-			status, parsed, err := c.check(api)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if status < 200 || status > 299 || !parsed {
-				t.Fatalf("status %d, body parsed as documented: %v", status, parsed)
-			}
-			covered[c.op] = true
-		})
-	}
-	for _, op := range h.srv.Spec().Operations() {
-		if !covered[op.ID] {
-			t.Errorf("operation %s has no passing happy-path call", op.ID)
-		}
-	}
+	h := newHarness(t, mock.Options{})
+	conformance.HappyPaths(t, h.target())
 }
 
-func code(r interface{ StatusCode() int }) int {
-	if r == nil {
-		return 0
-	}
-	return r.StatusCode()
-}
-
-// fixtureIDs are fixture ids the happy paths need, read from the running mock so the test does not
-// hard-code more of the fixtures than it must.
-type fixtureIDs struct {
-	upcomingWithoutRTMP uuid.UUID
-	recordingFile       string
-	readyFile           uuid.UUID
-	project             uuid.UUID
-	clip                uuid.UUID
-}
-
-func lookupIDs(t *testing.T, h *harness) fixtureIDs {
-	t.Helper()
-	ctx := context.Background()
-	c := h.client(h.token(nova))
-	var ids fixtureIDs
-	up, err := c.ListUpcomingEventsWithResponse(ctx, nil)
-	if err != nil || up.JSON200 == nil {
-		t.Fatal(err)
-	}
-	for _, e := range *up.JSON200 {
-		has := false
-		for _, d := range e.Destinations {
-			has = has || d.ChannelId == novaCustomRTMP
-		}
-		if !has {
-			ids.upcomingWithoutRTMP = e.Id
-		}
-	}
-	rec, err := c.ListEventRecordingsWithResponse(ctx, novaFinished1)
-	if err != nil || rec.JSON200 == nil || len(rec.JSON200.PrimaryVideos) == 0 {
-		t.Fatalf("recordings of %s: %v", novaFinished1, err)
-	}
-	ids.recordingFile = rec.JSON200.PrimaryVideos[0].FileName
-	files, err := c.ListStorageFilesWithResponse(ctx)
-	if err != nil || files.JSON200 == nil {
-		t.Fatal(err)
-	}
-	for _, f := range files.JSON200.Files {
-		if f.Status == restreamapi.StorageFileStatusReady {
-			ids.readyFile = f.Id
-		}
-	}
-	projects, err := c.ListClipsProjectsWithResponse(ctx, nil)
-	if err != nil || projects.JSON200 == nil {
-		t.Fatal(err)
-	}
-	for _, p := range projects.JSON200.Projects {
-		d, err := c.GetClipsProjectWithResponse(ctx, p.ProjectId)
-		if err == nil && d.JSON200 != nil && len(d.JSON200.Clips) > 0 {
-			ids.project, ids.clip = p.ProjectId, d.JSON200.Clips[0].ClipId
-		}
-	}
-	if ids.upcomingWithoutRTMP == uuid.Nil || ids.readyFile == uuid.Nil || ids.clip == uuid.Nil {
-		t.Fatalf("the fixtures lack what the happy paths need: %+v", ids)
-	}
-	return ids
+// TestEveryExampleIsAnsweredAsDocumented replays every example of examples/operations and
+// compares the answers with the documented ones.
+func TestEveryExampleIsAnsweredAsDocumented(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	conformance.ReplayExamples(t, h.target())
 }

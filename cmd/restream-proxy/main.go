@@ -1,0 +1,136 @@
+// Command restream-proxy is a validating reverse proxy for Restream traffic: it forwards an app's
+// REST, OAuth and WebSocket traffic to Restream (or restream-mock) and checks every request,
+// response and frame against the bundled spec and JSON Schemas, reporting or refusing what
+// breaks the contract.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/restreamkit/restreamkit/internal/cli"
+	"github.com/restreamkit/restreamkit/internal/mock"
+	"github.com/restreamkit/restreamkit/internal/proxy"
+)
+
+const envPrefix = "RESTREAM_PROXY_"
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "restream-proxy:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	ctx, stop := cli.SignalContext()
+	defer stop()
+	fs := pflag.NewFlagSet("restream-proxy", pflag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8090", "address of the REST and OAuth proxy (also /streaming/ws, /chat/ws, /__proxy/)")
+	streamingAddr := fs.String("streaming-addr", "127.0.0.1:8091", "address of the streaming-updates feed (/ws); empty to disable")
+	chatAddr := fs.String("chat-addr", "127.0.0.1:8092", "address of the chat feed (/ws); empty to disable")
+	upstream := fs.String("upstream", "https://api.restream.io", "REST and OAuth upstream")
+	streamingUp := fs.String("streaming-upstream", "wss://streaming.api.restream.io/ws", "streaming-updates upstream")
+	chatUp := fs.String("chat-upstream", "wss://chat.api.restream.io/ws", "chat upstream")
+	reqMode := fs.String("request-mode", "report", "off, report or enforce (invalid requests get 400, never forwarded)")
+	resMode := fs.String("response-mode", "report", "off, report or enforce (invalid responses become 502)")
+	wsMode := fs.String("ws-mode", "report", "off, report or enforce (invalid frames are dropped)")
+	report := fs.String("report", "", "violations as JSON lines: a file, or - for standard output")
+	junit := fs.String("junit", "", "JUnit XML file written on shutdown, one test case per operation seen")
+	summary := fs.Bool("summary", true, "print a table of operations and violations on shutdown")
+	header := fs.Bool("violations-header", false, "add "+proxy.ViolationsHeader+" to every response (responses are then validated before sending)")
+	maxValidate := fs.Int64("max-validate-bytes", proxy.DefaultMaxValidateBytes, "largest body validated; larger ones pass unvalidated")
+	dialTimeout := fs.Duration("dial-timeout", proxy.DefaultDialTimeout, "upstream connect timeout")
+	tlsTimeout := fs.Duration("tls-handshake-timeout", proxy.DefaultTLSHandshakeTimeout, "upstream TLS handshake timeout")
+	headerTimeout := fs.Duration("response-header-timeout", proxy.DefaultResponseHeaderTimeout, "wait for the upstream's response headers")
+	upstreamTimeout := fs.Duration("upstream-timeout", proxy.DefaultUpstreamTimeout, "whole exchange with the upstream")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	logFormat := fs.String("log-format", "text", "text or json")
+	version := fs.Bool("version", false, "print the version and exit")
+	cli.AddEnvHelp(fs, envPrefix)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cli.ApplyEnv(fs, envPrefix, os.LookupEnv); err != nil {
+		return err
+	}
+	if *version {
+		fmt.Println("restream-proxy", mock.Version)
+		return nil
+	}
+	log, err := cli.NewLogger(os.Stderr, *logLevel, *logFormat)
+	if err != nil {
+		return err
+	}
+	opts := proxy.Options{Report: *report, JUnit: *junit, AddViolationsHeader: *header, MaxValidateBytes: *maxValidate,
+		DialTimeout: *dialTimeout, TLSHandshakeTimeout: *tlsTimeout, ResponseHeaderTimeout: *headerTimeout,
+		UpstreamTimeout: *upstreamTimeout, Logger: log}
+	if *summary {
+		opts.Summary = os.Stderr
+	}
+	for _, m := range []struct {
+		dst *proxy.Mode
+		src string
+	}{{&opts.RequestMode, *reqMode}, {&opts.ResponseMode, *resMode}, {&opts.WSMode, *wsMode}} {
+		if *m.dst, err = proxy.ParseMode(m.src); err != nil {
+			return err
+		}
+	}
+	if opts.Upstream, err = url.Parse(*upstream); err != nil {
+		return fmt.Errorf("--upstream: %w", err)
+	}
+	if opts.StreamingUpstream, err = optionalURL(*streamingUp); err != nil {
+		return fmt.Errorf("--streaming-upstream: %w", err)
+	}
+	if opts.ChatUpstream, err = optionalURL(*chatUp); err != nil {
+		return fmt.Errorf("--chat-upstream: %w", err)
+	}
+	p, err := proxy.New(opts)
+	if err != nil {
+		return err
+	}
+	var lns []cli.Listener
+	for _, l := range []struct {
+		name, addr string
+		h          http.Handler
+	}{
+		{"api", *addr, p.Handler()}, {"streaming", *streamingAddr, p.StreamingHandler()}, {"chat", *chatAddr, p.ChatHandler()},
+	} {
+		if l.addr == "" {
+			continue
+		}
+		h := l.h
+		if l.name != "api" {
+			mux := http.NewServeMux()
+			mux.Handle("/ws", h)
+			h = mux
+		}
+		ln, err := cli.Listen(l.name, &http.Server{Addr: l.addr, Handler: h, ReadHeaderTimeout: 10 * time.Second})
+		if err != nil {
+			return err
+		}
+		lns = append(lns, ln)
+		fmt.Printf("restream-proxy %s: %s on http://%s\n", mock.Version, l.name, ln.Conn.Addr())
+	}
+	serveErr := cli.Serve(ctx, log, 10*time.Second, p.CloseWebSockets, lns...)
+	closeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.Close(closeCtx); err != nil {
+		return errors.Join(serveErr, err)
+	}
+	return serveErr
+}
+
+func optionalURL(s string) (*url.URL, error) {
+	if s == "" {
+		return nil, nil
+	}
+	return url.Parse(s)
+}

@@ -1,0 +1,177 @@
+// Package conformance holds the suites that prove restream-mock behaves as the spec and the
+// examples say: every operation's happy path through the generated client, and every example
+// replayed. They run against a Target, so the same suites run against the mock directly and
+// through restream-proxy (which must then report no violation). Only tests import it.
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/restreamkit/restreamkit/api/gen/controlapi"
+	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
+	"github.com/restreamkit/restreamkit/internal/validate"
+	"github.com/restreamkit/restreamkit/openapi"
+)
+
+// Fixture users and the dev client (examples/operations, examples/mock/oauth.json).
+const (
+	Nova      int64 = 2046371 // the default user: channels, events, files, clips
+	Techtalks int64 = 3189024 // different data, no SRT
+	Quiet     int64 = 4410087 // one channel, nothing else
+
+	DevClient   = "restreamkit-dev"
+	DevSecret   = "restreamkit-dev-secret"
+	DevRedirect = "http://localhost:3000/callback"
+)
+
+// Target is a mock to test: API is where an app sends Restream API calls (the mock, or a proxy in
+// front of it); Control is the mock itself, for /__mock/ calls.
+type Target struct {
+	API, Control string
+}
+
+// NoRedirect is an HTTP client that returns redirects instead of following them.
+var NoRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+func (tg Target) control(t testing.TB) *controlapi.ClientWithResponses {
+	t.Helper()
+	c, err := controlapi.NewClientWithResponses(tg.Control)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Pair mints a token pair for a user through the control API, with the dev client's scopes or the
+// given ones.
+func (tg Target) Pair(t testing.TB, user int64, scopes ...string) *controlapi.IssuedToken {
+	t.Helper()
+	body := controlapi.IssueTokenJSONRequestBody{UserId: user}
+	if scopes != nil {
+		body.Scopes = &scopes
+	}
+	res, err := tg.control(t).IssueTokenWithResponse(context.Background(), body)
+	if err != nil || res.JSON201 == nil {
+		t.Fatalf("issuing a token: %v %v", err, res)
+	}
+	return res.JSON201
+}
+
+// Token mints an access token like Pair.
+func (tg Target) Token(t testing.TB, user int64, scopes ...string) string {
+	t.Helper()
+	return tg.Pair(t, user, scopes...).AccessToken
+}
+
+// Reset puts the mock back to its fixtures.
+func (tg Target) Reset(t testing.TB) {
+	t.Helper()
+	res, err := tg.control(t).ResetMockWithResponse(context.Background())
+	if err != nil || res.StatusCode() != http.StatusNoContent {
+		t.Fatalf("reset: %v %v", err, res)
+	}
+}
+
+// Client returns a generated Restream API client on the API URL that sends the token.
+func (tg Target) Client(t testing.TB, token string) *restreamapi.ClientWithResponses {
+	t.Helper()
+	c, err := restreamapi.NewClientWithResponses(tg.API, restreamapi.WithRequestEditorFn(
+		func(_ context.Context, r *http.Request) error {
+			if token != "" {
+				r.Header.Set("Authorization", "Bearer "+token)
+			}
+			return nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Do sends a raw request to the API URL and returns the status, headers and body.
+func (tg Target) Do(t testing.TB, method, path, token, contentType string, body []byte) (int, http.Header, []byte) {
+	t.Helper()
+	base := tg.API
+	if strings.HasPrefix(path, "/__mock/") {
+		base = tg.Control
+	}
+	req, err := http.NewRequest(method, base+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(body) == 0 {
+		req.Body = http.NoBody
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	res, err := NoRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, res.Header, data
+}
+
+// Envelope is the error envelope as a client reads it.
+type Envelope struct {
+	Error struct {
+		StatusCode int    `json:"statusCode"`
+		Status     int    `json:"status"`
+		Code       int    `json:"code"`
+		Message    string `json:"message"`
+		Name       string `json:"name"`
+	} `json:"error"`
+}
+
+// WantError checks that a response is the envelope of the given status and name, and that its
+// message mentions every word of mention.
+func WantError(t testing.TB, status int, body []byte, wantStatus int, wantName string, mention ...string) {
+	t.Helper()
+	if status != wantStatus {
+		t.Fatalf("status %d, want %d: %s", status, wantStatus, body)
+	}
+	var e Envelope
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		t.Fatalf("the body is not the error envelope: %v: %s", err, body)
+	}
+	if e.Error.StatusCode != wantStatus || e.Error.Status != wantStatus || e.Error.Code != wantStatus {
+		t.Fatalf("statusCode/status/code must all be %d: %s", wantStatus, body)
+	}
+	if e.Error.Name != wantName {
+		t.Fatalf("error name %q, want %q: %s", e.Error.Name, wantName, body)
+	}
+	for _, m := range mention {
+		if !strings.Contains(e.Error.Message, m) {
+			t.Fatalf("message %q does not mention %q", e.Error.Message, m)
+		}
+	}
+}
+
+var loadSpec = sync.OnceValues(func() (*validate.Spec, error) { return validate.Load(openapi.FS, openapi.RestreamSpec) })
+
+// Spec returns the compiled Restream spec.
+func Spec(t testing.TB) *validate.Spec {
+	t.Helper()
+	s, err := loadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

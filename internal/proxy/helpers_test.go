@@ -1,0 +1,79 @@
+package proxy_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/restreamkit/restreamkit/internal/mock"
+	"github.com/restreamkit/restreamkit/internal/proxy"
+)
+
+// startMock serves a fresh restream-mock and returns its URL.
+func startMock(t *testing.T) string {
+	t.Helper()
+	srv, err := mock.New(mock.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return ts.URL
+}
+
+// startProxy serves a proxy built from opts and returns it with its URL. It is closed, and its
+// reports written, when the test ends.
+func startProxy(t *testing.T, opts proxy.Options) (*proxy.Proxy, string) {
+	t.Helper()
+	p, err := proxy.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(p.Handler())
+	t.Cleanup(func() {
+		ts.Close()
+		if err := p.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	return p, ts.URL
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// violations renders the proxy's records, one JSON line each, for failure messages.
+func violations(t *testing.T, p *proxy.Proxy) string {
+	t.Helper()
+	var b strings.Builder
+	for _, r := range p.Records() {
+		line, _ := json.Marshal(r)
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func readLines(t *testing.T, path string) []string {
+	t.Helper()
+	return strings.Split(strings.TrimSpace(readFile(t, path)), "\n")
+}

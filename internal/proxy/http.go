@@ -1,0 +1,429 @@
+package proxy
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/restreamkit/restreamkit/internal/apierror"
+	"github.com/restreamkit/restreamkit/internal/redact"
+	"github.com/restreamkit/restreamkit/internal/validate"
+)
+
+// exchange is one proxied HTTP request and what was found about it.
+type exchange struct {
+	id       string
+	start    time.Time
+	method   string
+	path     string // path and redacted query, for reports
+	op       *validate.Operation
+	opName   string // operationId, or method and path
+	reqFound int    // request violations
+	sent     time.Time
+}
+
+type exchangeKey struct{}
+
+func exchangeFrom(ctx context.Context) *exchange {
+	ex, _ := ctx.Value(exchangeKey{}).(*exchange)
+	return ex
+}
+
+// MockPrefix is the path prefix of restream-mock's own control API and consent form. The proxy
+// forwards it without validation or reports, so that it can sit in front of the mock.
+const MockPrefix = "/__mock/"
+
+// serveHTTP validates a request, refuses it in enforce mode, and forwards it.
+func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, MockPrefix) {
+		p.rp.ServeHTTP(w, r)
+		return
+	}
+	ex := &exchange{id: p.nextID(), start: time.Now(), method: r.Method, path: r.URL.Path}
+	if r.URL.RawQuery != "" {
+		ex.path += "?" + redact.Query(r.URL.RawQuery)
+	}
+	var pp validate.PathParams
+	op, routeErr, _ := p.spec.Find(r.Method, r.URL.EscapedPath(), &pp)
+	ex.op = op
+	ex.opName = key("", r.Method, r.URL.Path)
+	if op != nil {
+		ex.opName = op.ID
+	}
+	p.report.seen(ex.opName)
+
+	bufp := p.bufs.Get().(*[]byte)
+	defer func() {
+		if cap(*bufp) <= 256<<10 {
+			*bufp = (*bufp)[:0]
+			p.bufs.Put(bufp)
+		}
+	}()
+	var vs []validate.Violation
+	if p.opts.RequestMode != Off {
+		body, complete, err := readPrefix(r.Body, p.opts.MaxValidateBytes, bufp)
+		if err != nil {
+			p.fail(w, ex, apierror.Newf(http.StatusBadRequest, apierror.NameInvalidRequest, "Invalid request: reading the body failed: %v", err))
+			return
+		}
+		if complete {
+			r.Body = bodyOf(body)
+		} else {
+			r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+			p.metrics.notValidated.WithLabelValues(string(validate.Request)).Inc()
+		}
+		t0 := time.Now()
+		switch {
+		case routeErr != nil:
+			vs = append(vs, *routeErr)
+		case !complete:
+			vs = append(vs, notValidated(validate.Request, p.opts.MaxValidateBytes))
+			vs = p.spec.CheckRequest(vs, op, &pp, r, nil, validate.CheckOptions{UnknownQuery: true})
+			vs = dropBodyChecks(vs)
+		default:
+			vs = p.spec.CheckRequest(vs, op, &pp, r, body, validate.CheckOptions{UnknownQuery: true})
+		}
+		p.metrics.validationTime.WithLabelValues(string(validate.Request)).Observe(time.Since(t0).Seconds())
+		ex.reqFound = len(vs)
+		p.record(ex, 0, vs)
+		if p.opts.RequestMode == Enforce && len(vs) > 0 {
+			p.fail(w, ex, refusal(http.StatusBadRequest, "request_validation_failed", "the request breaks the contract", vs))
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), p.opts.UpstreamTimeout)
+	defer cancel()
+	ex.sent = time.Now()
+	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(ctx, exchangeKey{}, ex)))
+}
+
+// bodyOf returns a request body reading b, or NoBody when b is empty.
+func bodyOf(b []byte) io.ReadCloser {
+	if len(b) == 0 {
+		return http.NoBody
+	}
+	return io.NopCloser(bytes.NewReader(b))
+}
+
+// readPrefix reads up to limit bytes of r into the pooled buffer. complete reports whether that
+// was the whole body.
+func readPrefix(r io.Reader, limit int64, bufp *[]byte) (body []byte, complete bool, err error) {
+	if r == nil || r == http.NoBody {
+		return nil, true, nil
+	}
+	buf := bytes.NewBuffer((*bufp)[:0])
+	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	*bufp = buf.Bytes()
+	if err != nil {
+		return nil, false, err
+	}
+	if n > limit {
+		return buf.Bytes(), false, nil
+	}
+	return buf.Bytes(), true, nil
+}
+
+// notValidated is the violation recorded for a body over the validation limit.
+func notValidated(dir validate.Direction, limit int64) validate.Violation {
+	return validate.Violation{Direction: dir, In: validate.InBody, Rule: validate.RuleTooLarge,
+		Message: "the body is over " + strconv.FormatInt(limit, 10) + " bytes and was forwarded without validation"}
+}
+
+// dropBodyChecks removes the body violations CheckRequest finds in a body it was not given.
+func dropBodyChecks(vs []validate.Violation) []validate.Violation {
+	out := vs[:0]
+	for _, v := range vs {
+		if v.In == validate.InBody && v.Rule != validate.RuleTooLarge {
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// record reports violations of an exchange and counts them.
+func (p *Proxy) record(ex *exchange, status int, vs []validate.Violation) {
+	if len(vs) == 0 {
+		return
+	}
+	recs := make([]Record, len(vs))
+	now := time.Now().UTC()
+	for i, v := range vs {
+		recs[i] = Record{Time: now, RequestID: ex.id, OperationID: opID(ex.op), Method: ex.method, Path: ex.path, Status: status, Violation: v}
+		p.metrics.violations.WithLabelValues(ex.opName, string(v.Direction), string(v.Rule)).Inc()
+	}
+	p.report.add(recs)
+}
+
+func opID(op *validate.Operation) string {
+	if op == nil {
+		return ""
+	}
+	return op.ID
+}
+
+// refusal builds the envelope of a refused request or response, carrying its violations.
+func refusal(status int, name, what string, vs []validate.Violation) *apierror.Error {
+	first := vs[0]
+	msg := fmt.Sprintf("Contract violation: %s: %s", what, describe(first))
+	if len(vs) > 1 {
+		msg += fmt.Sprintf(" (and %d more)", len(vs)-1)
+	}
+	return apierror.New(status, name, msg)
+}
+
+// describe renders a violation for an error message, redacting secret values.
+func describe(v validate.Violation) string {
+	rec := Record{Violation: v}
+	redactRecord(&rec)
+	s := string(v.Direction) + " " + string(v.In)
+	if f := v.Field(); f != string(v.In) {
+		s += " " + strconv.Quote(f)
+	}
+	s += " " + rec.Message + " [" + string(v.Rule) + "]"
+	if rec.Expected != "" || rec.Actual != "" {
+		s += " (expected " + rec.Expected + ", actual " + rec.Actual + ")"
+	}
+	return s
+}
+
+// fail answers the client with an envelope instead of forwarding.
+func (p *Proxy) fail(w http.ResponseWriter, ex *exchange, e *apierror.Error) {
+	if p.opts.AddViolationsHeader {
+		w.Header().Set(ViolationsHeader, strconv.Itoa(ex.reqFound))
+		w.Header().Set(RequestIDHeader, ex.id)
+	}
+	e.Write(w)
+	p.metrics.request(ex.opName, ex.method, e.Status)
+}
+
+// modifyResponse validates the upstream's response. In enforce mode, or when the violations
+// header is on, it reads the body first; otherwise it validates while the body streams through.
+func (p *Proxy) modifyResponse(res *http.Response) error {
+	ex := exchangeFrom(res.Request.Context())
+	if ex == nil {
+		return nil
+	}
+	p.metrics.upstreamTime.WithLabelValues(ex.opName).Observe(time.Since(ex.sent).Seconds())
+	if res.StatusCode >= 500 {
+		if ex.op != nil && p.opts.ResponseMode != Off {
+			body, _ := io.ReadAll(io.LimitReader(res.Body, p.opts.MaxValidateBytes))
+			p.record(ex, res.StatusCode, p.spec.CheckResponse(nil, ex.op, res.StatusCode, res.Header, body))
+		}
+		res.Body.Close()
+		return &upstreamStatus{status: res.StatusCode, retryAfter: res.Header.Get("Retry-After")}
+	}
+	p.metrics.request(ex.opName, ex.method, res.StatusCode)
+	if ex.op == nil || p.opts.ResponseMode == Off {
+		p.setHeader(res, ex, 0)
+		return nil
+	}
+	if p.opts.ResponseMode == Enforce || p.opts.AddViolationsHeader {
+		return p.validateBuffered(res, ex)
+	}
+	res.Body = &teeValidator{body: res.Body, p: p, ex: ex, res: res, limit: p.opts.MaxValidateBytes}
+	return nil
+}
+
+func (p *Proxy) setHeader(res *http.Response, ex *exchange, found int) {
+	if p.opts.AddViolationsHeader {
+		res.Header.Set(ViolationsHeader, strconv.Itoa(ex.reqFound+found))
+		res.Header.Set(RequestIDHeader, ex.id)
+	}
+}
+
+// validateBuffered reads the response body (up to the limit), validates it, and refuses it in
+// enforce mode.
+func (p *Proxy) validateBuffered(res *http.Response, ex *exchange) error {
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(res.Body, p.opts.MaxValidateBytes+1))
+	if err != nil {
+		res.Body.Close()
+		return &upstreamBroken{err: err}
+	}
+	var vs []validate.Violation
+	if n > p.opts.MaxValidateBytes {
+		res.Body = readCloser{io.MultiReader(bytes.NewReader(buf.Bytes()), res.Body), res.Body}
+		vs = append(vs, notValidated(validate.Response, p.opts.MaxValidateBytes))
+		p.metrics.notValidated.WithLabelValues(string(validate.Response)).Inc()
+	} else {
+		res.Body.Close()
+		res.Body = io.NopCloser(bytes.NewReader(buf.Bytes()))
+		vs = p.checkResponse(vs, ex, res, buf.Bytes())
+	}
+	p.record(ex, res.StatusCode, vs)
+	if p.opts.ResponseMode == Enforce && len(vs) > 0 && vs[0].Rule != validate.RuleTooLarge {
+		res.Body.Close()
+		return &invalidResponse{err: refusal(http.StatusBadGateway, "response_validation_failed", "the upstream's response breaks the contract", vs)}
+	}
+	p.setHeader(res, ex, len(vs))
+	return nil
+}
+
+// checkResponse validates a complete response body, decompressing gzip first.
+func (p *Proxy) checkResponse(dst []validate.Violation, ex *exchange, res *http.Response, body []byte) []validate.Violation {
+	t0 := time.Now()
+	defer func() {
+		p.metrics.validationTime.WithLabelValues(string(validate.Response)).Observe(time.Since(t0).Seconds())
+	}()
+	switch enc := strings.ToLower(res.Header.Get("Content-Encoding")); enc {
+	case "", "identity":
+	case "gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return append(dst, validate.Violation{Direction: validate.Response, In: validate.InBody, Rule: validate.RuleSyntax,
+				Message: "the gzip body cannot be read: " + err.Error()})
+		}
+		plain, err := io.ReadAll(io.LimitReader(zr, p.opts.MaxValidateBytes+1))
+		if err != nil || int64(len(plain)) > p.opts.MaxValidateBytes {
+			return append(dst, notValidated(validate.Response, p.opts.MaxValidateBytes))
+		}
+		body = plain
+	default:
+		return append(dst, validate.Violation{Direction: validate.Response, In: validate.InBody, Rule: validate.RuleTooLarge,
+			Message: "the body is " + enc + "-encoded, which the proxy cannot read; it was not validated"})
+	}
+	return p.spec.CheckResponse(dst, ex.op, res.StatusCode, res.Header, body)
+}
+
+// readCloser pairs a reader with the closer of the body it reads from.
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// teeValidator passes a response body through while keeping a copy (up to a limit), and validates
+// it when the body ends. The client gets every byte as soon as the upstream sends it.
+type teeValidator struct {
+	body  io.ReadCloser
+	p     *Proxy
+	ex    *exchange
+	res   *http.Response
+	limit int64
+	buf   []byte
+	over  bool
+	done  bool
+}
+
+func (t *teeValidator) Read(b []byte) (int, error) {
+	n, err := t.body.Read(b)
+	if n > 0 && !t.over {
+		if int64(len(t.buf)+n) > t.limit {
+			t.over, t.buf = true, nil
+		} else {
+			t.buf = append(t.buf, b[:n]...)
+		}
+	}
+	if err != nil && !t.done {
+		t.done = true
+		switch {
+		case errors.Is(err, io.EOF):
+			t.finish()
+		default:
+			t.p.metrics.upstreamErrors.WithLabelValues("reset").Inc()
+			t.p.log.Warn("the upstream broke off a response", "request", t.ex.id, "operation", t.ex.opName, "err", err)
+		}
+	}
+	return n, err
+}
+
+func (t *teeValidator) finish() {
+	var vs []validate.Violation
+	if t.over {
+		vs = append(vs, notValidated(validate.Response, t.limit))
+		t.p.metrics.notValidated.WithLabelValues(string(validate.Response)).Inc()
+	} else {
+		vs = t.p.checkResponse(vs, t.ex, t.res, t.buf)
+	}
+	t.p.record(t.ex, t.res.StatusCode, vs)
+}
+
+func (t *teeValidator) Close() error { return t.body.Close() }
+
+// upstreamStatus is a 5xx the upstream answered; the client gets a 502 or 504 envelope.
+type upstreamStatus struct {
+	status     int
+	retryAfter string
+}
+
+func (e *upstreamStatus) Error() string { return "upstream answered " + strconv.Itoa(e.status) }
+
+// upstreamBroken is a response whose body could not be read to the end.
+type upstreamBroken struct{ err error }
+
+func (e *upstreamBroken) Error() string { return "reading the upstream response: " + e.err.Error() }
+func (e *upstreamBroken) Unwrap() error { return e.err }
+
+// invalidResponse is a response refused in enforce mode.
+type invalidResponse struct{ err *apierror.Error }
+
+func (e *invalidResponse) Error() string { return e.err.Error() }
+
+// upstreamError answers the client when the upstream could not be reached or its answer was
+// refused: 502 or 504 with an envelope that names the cause.
+func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
+	ex := exchangeFrom(r.Context())
+	if ex == nil {
+		ex = &exchange{id: p.nextID(), method: r.Method, path: r.URL.Path, opName: key("", r.Method, r.URL.Path)}
+	}
+	e, cause := classify(r, err)
+	if cause == "client-gone" {
+		p.metrics.request(ex.opName, ex.method, 499)
+		return
+	}
+	if cause != "" {
+		p.metrics.upstreamErrors.WithLabelValues(cause).Inc()
+		p.log.Warn("upstream failure", "request", ex.id, "operation", ex.opName, "cause", cause, "err", err)
+	}
+	p.fail(w, ex, e)
+}
+
+// classify names the cause of an upstream failure and builds the envelope the client gets.
+func classify(r *http.Request, err error) (*apierror.Error, string) {
+	var st *upstreamStatus
+	var inv *invalidResponse
+	var tlsErr *tls.RecordHeaderError
+	var certErr *tls.CertificateVerificationError
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var netErr net.Error
+	var dnsErr *net.DNSError
+	switch {
+	case errors.As(err, &inv):
+		return inv.err, ""
+	case errors.As(err, &st):
+		if st.status == http.StatusGatewayTimeout {
+			return apierror.Newf(http.StatusGatewayTimeout, "upstream_timeout", "Gateway timeout: the upstream answered %d %s", st.status, http.StatusText(st.status)), "status-5xx"
+		}
+		e := apierror.Newf(http.StatusBadGateway, "upstream_error", "Bad gateway: the upstream answered %d %s", st.status, http.StatusText(st.status))
+		if st.retryAfter != "" {
+			e = e.WithHeader("Retry-After", st.retryAfter)
+		}
+		return e, "status-5xx"
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil && !errors.Is(context.Cause(r.Context()), context.DeadlineExceeded):
+		return nil, "client-gone"
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
+		return apierror.New(http.StatusGatewayTimeout, "upstream_timeout", "Gateway timeout: the upstream did not answer in time"), "timeout"
+	case errors.As(err, &tlsErr) || errors.As(err, &certErr) || errors.As(err, &unknownCA) || errors.As(err, &hostErr) ||
+		strings.Contains(err.Error(), "tls: "):
+		return apierror.New(http.StatusBadGateway, "upstream_tls_error", "Bad gateway: the TLS handshake with the upstream failed"), "tls"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return apierror.New(http.StatusBadGateway, "upstream_unavailable", "Bad gateway: the upstream refused the connection"), "refused"
+	case errors.As(err, &dnsErr):
+		return apierror.New(http.StatusBadGateway, "upstream_unavailable", "Bad gateway: the upstream host cannot be resolved"), "dns"
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
+		return apierror.New(http.StatusBadGateway, "upstream_reset", "Bad gateway: the upstream closed the connection mid-response"), "reset"
+	}
+	return apierror.New(http.StatusBadGateway, "upstream_error", "Bad gateway: the upstream failed"), "other"
+}

@@ -1,0 +1,272 @@
+// Package proxy is restream-proxy: a reverse proxy that forwards an app's traffic to Restream (or
+// restream-mock) and checks every request, response and WebSocket frame against the bundled spec
+// and JSON Schemas. Per direction it can stay silent, report violations (JSON lines, JUnit,
+// metrics, a response header) or enforce the contract by refusing what breaks it.
+//
+// Secrets never leave in clear: Authorization headers, accessToken query values and secret body
+// fields are redacted in logs, reports and JUnit. Upstream failures become 502/504 envelopes that
+// name the cause; bodies over the validation limit are forwarded untouched and reported as not
+// validated.
+package proxy
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/restreamkit/restreamkit/internal/validate"
+	"github.com/restreamkit/restreamkit/openapi"
+)
+
+// Mode says what the proxy does with one direction of traffic.
+type Mode string
+
+// The modes of a direction.
+const (
+	Off     Mode = "off"     // forward without checking
+	Report  Mode = "report"  // forward and record violations
+	Enforce Mode = "enforce" // refuse what breaks the contract, and record it
+)
+
+// ParseMode reads a mode name.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(strings.ToLower(strings.TrimSpace(s))); m {
+	case Off, Report, Enforce:
+		return m, nil
+	}
+	return "", fmt.Errorf("mode %q: want off, report or enforce", s)
+}
+
+// Defaults of Options.
+const (
+	DefaultMaxValidateBytes      = 1 << 20
+	DefaultDialTimeout           = 5 * time.Second
+	DefaultTLSHandshakeTimeout   = 5 * time.Second
+	DefaultResponseHeaderTimeout = 20 * time.Second
+	DefaultUpstreamTimeout       = 60 * time.Second
+	// ViolationsHeader is the response header that carries the exchange's violation count.
+	ViolationsHeader = "X-Restream-Proxy-Violations"
+	// RequestIDHeader is the response header that carries the proxy's id of the exchange.
+	RequestIDHeader = "X-Restream-Proxy-Request-Id"
+)
+
+// Options configure a Proxy.
+type Options struct {
+	// Upstream is the REST API the proxy forwards to, such as https://api.restream.io.
+	Upstream *url.URL
+	// StreamingUpstream and ChatUpstream are the WebSocket feeds, such as
+	// wss://streaming.api.restream.io. Nil disables that feed.
+	StreamingUpstream, ChatUpstream *url.URL
+	// RequestMode, ResponseMode and WSMode default to Report.
+	RequestMode, ResponseMode, WSMode Mode
+	// Report is where violations go as JSON lines: "" nowhere, "-" standard output, else a file.
+	Report string
+	// JUnit, when set, is the file Close writes a JUnit report to.
+	JUnit string
+	// Summary, when set, receives a table of operations and violations on Close.
+	Summary io.Writer
+	// AddViolationsHeader adds X-Restream-Proxy-Violations (and the request id) to every
+	// response. The proxy then validates a response before sending it, instead of while
+	// streaming it.
+	AddViolationsHeader bool
+	// MaxValidateBytes bounds the body the proxy holds to validate; larger bodies are forwarded
+	// as they stream and reported as not validated.
+	MaxValidateBytes int64
+	// Timeouts of the upstream connection; zero means the default.
+	DialTimeout, TLSHandshakeTimeout, ResponseHeaderTimeout, UpstreamTimeout time.Duration
+	// TLSConfig is used to reach the upstream (tests trust their own certificate with it).
+	TLSConfig *tls.Config
+	// Logger receives warnings and a debug line per exchange; nil discards them.
+	Logger *slog.Logger
+}
+
+// Proxy is one validating reverse proxy.
+type Proxy struct {
+	opts     Options
+	log      *slog.Logger
+	spec     *validate.Spec
+	frames   *frameSchemas
+	rp       *httputil.ReverseProxy
+	client   *http.Client // for WebSocket dials
+	report   *reporter
+	metrics  *metrics
+	idPrefix string
+	seq      atomic.Uint64
+	bufs     sync.Pool
+	ws       wsRegistry
+	closed   atomic.Bool
+}
+
+// New builds a proxy from opts.
+func New(opts Options) (*Proxy, error) {
+	if opts.Upstream == nil || opts.Upstream.Host == "" {
+		return nil, errors.New("an upstream URL with a host is required")
+	}
+	if opts.Upstream.Scheme != "http" && opts.Upstream.Scheme != "https" {
+		return nil, fmt.Errorf("upstream %s: the scheme must be http or https", opts.Upstream)
+	}
+	for _, m := range []*Mode{&opts.RequestMode, &opts.ResponseMode, &opts.WSMode} {
+		if *m == "" {
+			*m = Report
+		}
+		if _, err := ParseMode(string(*m)); err != nil {
+			return nil, err
+		}
+	}
+	setDefault(&opts.DialTimeout, DefaultDialTimeout)
+	setDefault(&opts.TLSHandshakeTimeout, DefaultTLSHandshakeTimeout)
+	setDefault(&opts.ResponseHeaderTimeout, DefaultResponseHeaderTimeout)
+	setDefault(&opts.UpstreamTimeout, DefaultUpstreamTimeout)
+	if opts.MaxValidateBytes <= 0 {
+		opts.MaxValidateBytes = DefaultMaxValidateBytes
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	spec, err := validate.Load(openapi.FS, openapi.RestreamSpec)
+	if err != nil {
+		return nil, err
+	}
+	frames, err := loadFrameSchemas()
+	if err != nil {
+		return nil, err
+	}
+	rep, err := newReporter(opts.Report)
+	if err != nil {
+		return nil, err
+	}
+	var pfx [3]byte
+	_, _ = rand.Read(pfx[:])
+	p := &Proxy{opts: opts, log: log, spec: spec, frames: frames, report: rep, metrics: newMetrics(),
+		idPrefix: hex.EncodeToString(pfx[:])}
+	p.bufs.New = func() any { b := make([]byte, 0, 8<<10); return &b }
+	transport := newTransport(opts)
+	p.client = &http.Client{Transport: transport}
+	target := opts.Upstream
+	p.rp = &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target) // also sends the upstream's own Host
+		},
+		Transport:      transport,
+		FlushInterval:  -1, // stream as it comes: validation must not add latency in report mode
+		ModifyResponse: p.modifyResponse,
+		ErrorHandler:   p.upstreamError,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		BufferPool:     bufferPool{},
+	}
+	return p, nil
+}
+
+func setDefault(d *time.Duration, def time.Duration) {
+	if *d <= 0 {
+		*d = def
+	}
+}
+
+// newTransport is the upstream transport: bounded timeouts, and enough idle connections that a
+// busy app does not reconnect for every request.
+func newTransport(opts Options) *http.Transport {
+	dialer := &net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		TLSClientConfig:       opts.TLSConfig,
+		TLSHandshakeTimeout:   opts.TLSHandshakeTimeout,
+		ResponseHeaderTimeout: opts.ResponseHeaderTimeout,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          512,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// bufferPool lends ReverseProxy its copy buffers.
+type bufferPool struct{}
+
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+func (bufferPool) Get() []byte  { return *(copyBuffers.Get().(*[]byte)) }
+func (bufferPool) Put(b []byte) { copyBuffers.Put(&b) }
+
+// Handler returns the handler of the main listener: the REST and OAuth API, the WebSocket feeds
+// at /streaming/ws and /chat/ws, and /__proxy/healthz and /__proxy/metrics.
+func (p *Proxy) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /__proxy/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"status":"ok","upstream":%q,"violations":%d}`+"\n", p.opts.Upstream.String(), p.report.Total())
+	})
+	mux.Handle("GET /__proxy/metrics", p.metrics.handler())
+	if p.opts.StreamingUpstream != nil {
+		mux.Handle("/streaming/ws", p.StreamingHandler())
+	}
+	if p.opts.ChatUpstream != nil {
+		mux.Handle("/chat/ws", p.ChatHandler())
+	}
+	mux.Handle("/", http.HandlerFunc(p.serveHTTP))
+	return mux
+}
+
+// Violations returns how many violations the proxy has reported.
+func (p *Proxy) Violations() int { return p.report.Total() }
+
+// Records returns the violations kept for the JUnit report (at most 200 per operation), redacted,
+// oldest first.
+func (p *Proxy) Records() []Record { return p.report.records() }
+
+// CloseWebSockets ends every relayed WebSocket with a close frame (StatusGoingAway) on both sides
+// and refuses new ones. Call it when shutdown starts: http.Server.Shutdown does not wait for
+// hijacked connections.
+func (p *Proxy) CloseWebSockets(ctx context.Context) { p.ws.closeAll(ctx) }
+
+// Close ends the WebSocket relays, then writes the JUnit file and the summary and closes the
+// report. Call it once, after the HTTP servers have shut down, so no exchange is left out.
+func (p *Proxy) Close(ctx context.Context) error {
+	if !p.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	p.ws.closeAll(ctx)
+	var errs []error
+	if p.opts.JUnit != "" {
+		f, err := os.Create(p.opts.JUnit)
+		if err == nil {
+			err = p.report.writeJUnit(f, time.Now())
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("writing JUnit: %w", err))
+		}
+	}
+	if p.opts.Summary != nil {
+		if err := p.report.writeSummary(p.opts.Summary); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := p.report.flush(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// nextID returns a short id for an exchange, unique within this run.
+func (p *Proxy) nextID() string {
+	return p.idPrefix + "-" + fmt.Sprintf("%06d", p.seq.Add(1))
+}

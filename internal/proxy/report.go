@@ -1,0 +1,284 @@
+package proxy
+
+import (
+	"bufio"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/restreamkit/restreamkit/internal/redact"
+	"github.com/restreamkit/restreamkit/internal/validate"
+)
+
+// Record is one violation as the proxy reports it: what failed, where, and in which exchange.
+// Secrets never appear in a Record: values of secret fields and parameters are redacted.
+type Record struct {
+	Time        time.Time `json:"time"`
+	RequestID   string    `json:"requestId"`
+	OperationID string    `json:"operationId"`
+	Method      string    `json:"method"`
+	Path        string    `json:"path"`
+	Status      int       `json:"status,omitempty"`
+	validate.Violation
+}
+
+// opStats is what the reporter knows of one operation, for JUnit and the summary.
+type opStats struct {
+	requests   int
+	violations []Record // capped at maxRecordsPerOp
+	total      int      // violations, including those over the cap
+	byDir      map[validate.Direction]int
+}
+
+// maxRecordsPerOp bounds the violations kept per operation for the JUnit file.
+const maxRecordsPerOp = 200
+
+// reporter writes violations as JSON lines and keeps what JUnit and the summary need.
+type reporter struct {
+	mu    sync.Mutex
+	lines *bufio.Writer
+	close func() error
+	ops   map[string]*opStats
+	total int
+}
+
+// newReporter opens the JSON lines output: "" for none, "-" for stdout, or a file path.
+func newReporter(path string) (*reporter, error) {
+	r := &reporter{ops: map[string]*opStats{}}
+	switch path {
+	case "":
+	case "-":
+		r.lines = bufio.NewWriter(os.Stdout)
+		r.close = func() error { return nil }
+	default:
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("report file: %w", err)
+		}
+		r.lines = bufio.NewWriter(f)
+		r.close = f.Close
+	}
+	return r, nil
+}
+
+// key names an operation in reports: its operationId, or method and path when no operation matched.
+func key(op, method, path string) string {
+	if op != "" {
+		return op
+	}
+	return method + " " + path
+}
+
+// seen counts one exchange of an operation.
+func (r *reporter) seen(op string) {
+	r.mu.Lock()
+	r.stats(op).requests++
+	r.mu.Unlock()
+}
+
+func (r *reporter) stats(op string) *opStats {
+	s := r.ops[op]
+	if s == nil {
+		s = &opStats{byDir: map[validate.Direction]int{}}
+		r.ops[op] = s
+	}
+	return s
+}
+
+// add records violations of one exchange, redacting secrets first. It writes each as one JSON line,
+// flushed at once so that a crashed proxy loses nothing already reported.
+func (r *reporter) add(recs []Record) {
+	if len(recs) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range recs {
+		rec := recs[i]
+		redactRecord(&rec)
+		s := r.stats(key(rec.OperationID, rec.Method, rec.Path))
+		s.total++
+		s.byDir[rec.Direction]++
+		r.total++
+		if len(s.violations) < maxRecordsPerOp {
+			s.violations = append(s.violations, rec)
+		}
+		if r.lines != nil {
+			b, err := json.Marshal(rec)
+			if err == nil {
+				r.lines.Write(b)
+				r.lines.WriteByte('\n')
+			}
+		}
+	}
+	if r.lines != nil {
+		r.lines.Flush()
+	}
+}
+
+// redactRecord hides values that may be secrets: the Actual of a secret field or parameter, and
+// secret query values in the path.
+func redactRecord(rec *Record) {
+	name := rec.Name
+	if rec.Pointer != "" {
+		name = rec.Pointer[strings.LastIndexByte(rec.Pointer, '/')+1:]
+	}
+	if redact.IsSecret(name) || strings.EqualFold(rec.Name, "Authorization") {
+		if rec.Actual != "" {
+			rec.Actual = redact.Value(rec.Actual)
+		}
+	}
+	rec.Path = redact.URL(rec.Path)
+	rec.Message = scrub(rec.Message)
+	rec.Actual = scrub(rec.Actual)
+}
+
+// scrub redacts anything in free text that looks like a bearer credential.
+func scrub(s string) string {
+	if i := strings.Index(strings.ToLower(s), "bearer "); i >= 0 {
+		end := i + len("bearer ")
+		j := end
+		for j < len(s) && s[j] != ' ' && s[j] != '"' {
+			j++
+		}
+		return s[:end] + redact.Value(s[end:j]) + s[j:]
+	}
+	return s
+}
+
+// records returns the kept violations of every operation, oldest first.
+func (r *reporter) records() []Record {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Record
+	for _, s := range r.ops {
+		out = append(out, s.violations...)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
+	return out
+}
+
+// Total returns how many violations were reported.
+func (r *reporter) Total() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.total
+}
+
+// flush closes the JSON lines output.
+func (r *reporter) flush() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lines == nil {
+		return nil
+	}
+	err := r.lines.Flush()
+	if cerr := r.close(); err == nil {
+		err = cerr
+	}
+	r.lines = nil
+	return err
+}
+
+// JUnit types, as CI systems read them.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name      string      `xml:"name,attr"`
+	Tests     int         `xml:"tests,attr"`
+	Failures  int         `xml:"failures,attr"`
+	Timestamp string      `xml:"timestamp,attr"`
+	Cases     []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string         `xml:"name,attr"`
+	ClassName string         `xml:"classname,attr"`
+	Failures  []junitFailure `xml:"failure"`
+	Output    string         `xml:"system-out,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// writeJUnit writes one test case per operation seen, with a failure per violation.
+func (r *reporter) writeJUnit(w io.Writer, now time.Time) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	suite := junitSuite{Name: "restream-proxy contract", Timestamp: now.UTC().Format(time.RFC3339)}
+	names := make([]string, 0, len(r.ops))
+	for op := range r.ops {
+		names = append(names, op)
+	}
+	sort.Strings(names)
+	for _, op := range names {
+		s := r.ops[op]
+		c := junitCase{Name: op, ClassName: "restream.contract", Output: fmt.Sprintf("%d exchanges, %d violations", s.requests, s.total)}
+		for _, v := range s.violations {
+			where := string(v.In)
+			if f := v.Field(); f != where {
+				where += " " + f
+			}
+			text := fmt.Sprintf("%s %s %s (request %s)\n%s", v.Direction, v.Method, v.Path, v.RequestID, v.Message)
+			if v.Expected != "" || v.Actual != "" {
+				text += fmt.Sprintf("\nexpected: %s\nactual: %s", v.Expected, v.Actual)
+			}
+			c.Failures = append(c.Failures, junitFailure{Message: fmt.Sprintf("%s %s: %s", v.Direction, where, v.Rule), Type: string(v.Rule), Text: text})
+		}
+		if s.total > len(s.violations) {
+			c.Failures = append(c.Failures, junitFailure{Message: fmt.Sprintf("%d more violations", s.total-len(s.violations)), Type: "truncated"})
+		}
+		suite.Tests++
+		if len(c.Failures) > 0 {
+			suite.Failures++
+		}
+		suite.Cases = append(suite.Cases, c)
+	}
+	doc := junitSuites{Name: "restream-proxy", Tests: suite.Tests, Failures: suite.Failures, Suites: []junitSuite{suite}}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// writeSummary prints a table of operations, exchanges and violations by direction.
+func (r *reporter) writeSummary(w io.Writer) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "OPERATION\tEXCHANGES\tREQUEST\tRESPONSE\tFRAMES\tTOTAL")
+	names := make([]string, 0, len(r.ops))
+	for op := range r.ops {
+		names = append(names, op)
+	}
+	sort.Strings(names)
+	for _, op := range names {
+		s := r.ops[op]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\n", op, s.requests, s.byDir[validate.Request], s.byDir[validate.Response],
+			s.byDir[validate.ClientFrame]+s.byDir[validate.ServerFrame], s.total)
+	}
+	fmt.Fprintf(tw, "all\t\t\t\t\t%d\n", r.total)
+	return tw.Flush()
+}
