@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/restreamkit/restreamkit/internal/mock"
@@ -77,3 +78,9 @@ func readLines(t *testing.T, path string) []string {
 	t.Helper()
 	return strings.Split(strings.TrimSpace(readFile(t, path)), "\n")
 }
+
+// atomic64 is an int64 a test handler sets and the test reads.
+type atomic64 struct{ v atomic.Int64 }
+
+func (a *atomic64) store(n int64) { a.v.Store(n) }
+func (a *atomic64) load() int64   { return a.v.Load() }

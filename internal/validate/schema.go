@@ -260,7 +260,7 @@ func (c *compiler) fill(s *Schema, node any, base, at string) error {
 		}
 	}
 	if id, ok := m["$id"].(string); ok && c.dialect == JSONSchema202012 {
-		base = resolveURI(base, id)
+		base = strings.TrimSuffix(resolveURI(base, id), "#") // a base names a document, not a fragment
 	}
 	if r, ok := m["$ref"].(string); ok {
 		target, err := c.ref(resolveURI(base, r))

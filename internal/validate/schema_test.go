@@ -214,6 +214,14 @@ func TestViolationsAreBounded(t *testing.T) {
 	}
 }
 
+func TestAFragmentRefResolvesAgainstTheDocumentID(t *testing.T) {
+	doc := `{"$id":"https://restreamkit.dev/schemas/x.json","$defs":{"n":{"type":"integer"}},"type":"array","items":{"$ref":"#/$defs/n"}}`
+	s := compileJSON(t, doc)
+	if got := s.Check(nil, []byte(`[1,"2"]`), Request); len(got) != 1 || got[0].Pointer != "/1" {
+		t.Fatalf("want one type violation at /1, got %v", got)
+	}
+}
+
 func TestUnsupportedKeywordsAreRefused(t *testing.T) {
 	_, err := CompileDocuments(JSONSchema202012, map[string][]byte{"x.json": []byte(`{"patternProperties":{}}`)}, "x.json")
 	if err == nil {
