@@ -45,5 +45,6 @@ lint:
 
 ## bench: Go benchmarks of the request path and the validator, then the load test against a bare handler
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/mock/ ./internal/validate/ ./internal/oauth/
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/mock/ ./internal/validate/ ./internal/oauth/ ./internal/wsmock/
 	bash bench/load.sh
+	bash bench/proxy.sh
