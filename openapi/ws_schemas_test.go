@@ -229,6 +229,8 @@ var validFrames = []frameCase{
 		`{"liveVideo":{"id":"lv1","status":"LIVE","title":"Hello","url":"https://facebook.com/lv1"},"user":{"avatar":"https://graph.facebook.com/u1/picture","id":"u1","name":"Ann"},"websiteChannelId":200}`)},
 	{"a Facebook page live video that is not live yet", "ws/chat-connection-info.json", connectionInfo(20, "error", `"facebook_event_not_live"`,
 		`{"liveVideo":{"id":"lv2"},"page":{"id":"p1","name":"My Page","picture":"https://graph.facebook.com/p1/picture"},"websiteChannelId":201}`)},
+	{"a Facebook group live video (target UNCONFIRMED)", "ws/chat-connection-info.json", connectionInfo(21, "connected", "null",
+		`{"liveVideo":{"id":"lv3","url":"https://facebook.com/groups/g1/lv3"},"group":{"id":"g1","name":"Go Developers"},"websiteChannelId":202}`)},
 	{"a DLive channel", "ws/chat-connection-info.json", connectionInfo(24, "connected", "null",
 		`{"owner":{"avatar":"https://images.prd.dlivecdn.com/a.png","displayName":"Dee","url":"https://dlive.tv/dee","username":"dee"},"websiteChannelId":300}`)},
 	{"a Discord channel with its owner and server", "ws/chat-connection-info.json", connectionInfo(25, "connected", "null",

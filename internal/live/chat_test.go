@@ -31,6 +31,7 @@ var testFixture = ChatFixture{
 func withEveryChatPlatform(w *state.World) {
 	addChannel(w, nova, restreamapi.Channel{Id: 5120010, StreamingPlatformId: PlatformDLive, Identifier: "novaplays", DisplayName: "NovaPlays", Url: "https://dlive.tv/novaplays", Active: true})
 	addChannel(w, nova, restreamapi.Channel{Id: 5120011, StreamingPlatformId: PlatformLinkedIn, Identifier: "90210777", DisplayName: "Nova Plays", Url: "https://www.linkedin.com/company/nova-plays", Active: true})
+	// Kick and Trovo channels, whose chat is undocumented, open no connection.
 	addChannel(w, nova, restreamapi.Channel{Id: 5120012, StreamingPlatformId: PlatformKick, Identifier: "novaplays", DisplayName: "novaplays", Url: "https://kick.com/novaplays", Active: true})
 	addChannel(w, nova, restreamapi.Channel{Id: 5120013, StreamingPlatformId: PlatformTrovo, Identifier: "novaplays", DisplayName: "NovaPlays", Url: "https://trovo.live/s/novaplays", Active: true})
 	for i := range w.Users {
@@ -63,9 +64,8 @@ func TestInitialFramesDescribeEveryChatConnectionOfTheUser(t *testing.T) {
 			"2046371-twitch-nova_plays connected", "2046371-youtube-UCq3nV7xKp2LmR8sT4wY9bZa connected",
 			"2046371-discord-1187364528841211904 connected", "2046371-facebook-100004567890123 connected",
 			"2046371-facebook-2876543210987654 connected"}},
-		{"tech has nothing live, so YouTube and LinkedIn wait for an event; X needs none", tech, []string{
-			"3189024-youtube-" + techYouTubeID + " error event_not_started", "3189024-linkedin-84512763 error event_not_started",
-			"3189024-x-techtalksdaily connected"}},
+		{"tech has nothing live, so YouTube and LinkedIn wait for an event; X has no documented chat", tech, []string{
+			"3189024-youtube-" + techYouTubeID + " error event_not_started", "3189024-linkedin-84512763 error event_not_started"}},
 		{"quiet has Twitch", quiet, []string{"4410087-twitch-quiet_newcomer connected"}},
 		{"an unknown user has none", 1, nil},
 	}
@@ -387,7 +387,6 @@ func TestInjectionsThatCannotHappenAreRefused(t *testing.T) {
 		{"an undocumented type is a bad request", nova, Injection{EventTypeID: 6}, 400, "invalid_event_type"},
 		{"a donation on a text message is a bad request", nova, Injection{EventTypeID: TypeYouTubeText, Donation: &Donation{Amount: "$1.00"}}, 400, apierror.NameInvalidBodyParams},
 		{"an event-based source before its event goes live is in error", tech, Injection{EventSourceID: SourceYouTube}, 409, FailedInErrorState},
-		{"a source with no documented event types takes none", tech, Injection{EventSourceID: SourceX}, 400, "invalid_event_type"},
 		{"an unknown user is not found", 1, Injection{}, 404, "user_not_found"},
 	}
 	for _, tt := range tests {
@@ -499,7 +498,6 @@ func TestRepliesAreCreatedThenAcceptedAndConfirmedOrFailedPerConnection(t *testi
 			"reply_accepted " + youtube, "reply_confirmed " + youtube,
 			"reply_accepted 2046371-facebook-108236479512734", "reply_confirmed 2046371-facebook-108236479512734",
 			"reply_accepted 2046371-dlive-novaplays", "reply_confirmed 2046371-dlive-novaplays",
-			"reply_accepted 2046371-trovo-novaplays", "reply_confirmed 2046371-trovo-novaplays",
 			"reply_accepted 2046371-discord-1187364528841211904", "reply_confirmed 2046371-discord-1187364528841211904"}},
 		{"a reply to one connection carries its source", ReplyRequest{Text: "hi", ConnectionIdentifiers: []string{youtube}}, SourceYouTube,
 			[]string{"reply_created", "reply_accepted " + youtube, "reply_confirmed " + youtube}},
@@ -570,9 +568,9 @@ func TestRepliesAreCreatedThenAcceptedAndConfirmedOrFailedPerConnection(t *testi
 
 func TestARelayToAConnectionInErrorFails(t *testing.T) {
 	w := newWorld(t, worldOptions{})
-	techYT, techX := "3189024-youtube-"+techYouTubeID, "3189024-x-techtalksdaily"
+	techYT, techLI := "3189024-youtube-"+techYouTubeID, "3189024-linkedin-84512763"
 	mark := w.chatPub.count()
-	res, err := w.chat.Relay(tech, RelayRequest{SourceEventIdentifier: "msg-1", ConnectionIdentifiers: []string{techYT, techX}})
+	res, err := w.chat.Relay(tech, RelayRequest{SourceEventIdentifier: "msg-1", ConnectionIdentifiers: []string{techYT, techLI}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -582,7 +580,7 @@ func TestARelayToAConnectionInErrorFails(t *testing.T) {
 		payloadOf(t, f, &rf)
 		got = append(got, f["action"].(string)+" "+rf.ConnectionIdentifier+" "+rf.Reason+" "+rf.SourceEventIdentifier)
 	}
-	want := []string{"relay_failed " + techYT + " connection_in_error_state msg-1", "relay_failed " + techX + " connection_in_error_state msg-1"}
+	want := []string{"relay_failed " + techYT + " connection_in_error_state msg-1", "relay_failed " + techLI + " connection_in_error_state msg-1"}
 	if joined(got) != joined(want) || res.Outcomes[techYT] != FailedInErrorState {
 		t.Errorf("frames %v (outcomes %v), want %v", got, res.Outcomes, want)
 	}

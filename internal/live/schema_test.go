@@ -94,7 +94,6 @@ func TestEverySimulatedFramePassesTheFrameSchemasOfTheProxy(t *testing.T) {
 	}
 	w.chat.AnnounceShutdown()
 
-	undocumented := map[int]bool{SourceFacebookGroup: true, SourceTrovo: true, SourceX: true, SourceKick: true}
 	check := func(feed string, schema *validate.Schema, frames [][]byte) map[string]int {
 		seen := map[string]int{}
 		for _, raw := range frames {
@@ -107,12 +106,7 @@ func TestEverySimulatedFramePassesTheFrameSchemasOfTheProxy(t *testing.T) {
 			_ = json.Unmarshal(raw, &head)
 			seen[head.Action]++
 			vs := schema.Check(nil, raw, validate.ServerFrame)
-			expectRejected := head.Action == ActionConnectionInfo && undocumented[head.Payload.EventSourceID]
-			switch {
-			case expectRejected && len(vs) == 0:
-				t.Errorf("%s: the schema now accepts a connection_info of source %d; drop it from the undocumented list: %s",
-					feed, head.Payload.EventSourceID, raw)
-			case !expectRejected && len(vs) > 0:
+			if len(vs) > 0 {
 				t.Errorf("%s frame %s\nviolates the schema: %+v", feed, raw, vs)
 			}
 		}

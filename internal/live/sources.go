@@ -19,9 +19,6 @@ const (
 	SourceDLive           = 24
 	SourceDiscord         = 25
 	SourceLinkedIn        = 26
-	SourceTrovo           = 27
-	SourceX               = 28
-	SourceKick            = 29
 )
 
 // Chat event types (eventTypeId), facts §5.3.
@@ -51,10 +48,11 @@ type sourceInfo struct {
 	types      []int  // its event types, the plain text one first; none for undocumented ones
 }
 
-// sources follows the table of facts §5.2. X and Kick are listed on the current site with
-// read, reply and relay UNCONFIRMED, and no event types are documented for Trovo, X or Kick:
-// the mock opens connections to them (so clients see them in the map) but takes neither
-// replies nor relays there and cannot inject events into them.
+// sources follows the table of facts §5.2, limited to the sources whose chat the mock can describe:
+// those with a documented connection target (facts §5.4), and Facebook groups, whose event types
+// are documented and whose target takes the page shape (UNCONFIRMED). Trovo, X, Kick and Rumble
+// have neither documented targets nor documented event types, so the mock opens no chat connection
+// to them: every frame it sends must match the published frame schemas.
 var sources = map[int]sourceInfo{
 	SourceTwitch:          {slug: "twitch", reply: true, relay: true, types: []int{TypeTwitchText}},
 	SourceYouTube:         {slug: "youtube", eventBased: true, reply: true, relay: true, types: []int{TypeYouTubeText, TypeYouTubeSuperChat, TypeYouTubeSuperSticker}},
@@ -64,9 +62,6 @@ var sources = map[int]sourceInfo{
 	SourceDLive:           {slug: "dlive", reply: true, relay: true, types: []int{TypeDLiveText, TypeDLiveEmoji}},
 	SourceDiscord:         {slug: "discord", reply: true, relay: true, types: []int{TypeDiscordText}},
 	SourceLinkedIn:        {slug: "linkedin", eventBased: true, types: []int{TypeLinkedInText}},
-	SourceTrovo:           {slug: "trovo", reply: true},
-	SourceX:               {slug: "x"},
-	SourceKick:            {slug: "kick"},
 }
 
 // typeSources maps each event type to its source.
@@ -111,10 +106,7 @@ var platformSources = map[int]int{
 	PlatformYouTube:      SourceYouTube,
 	PlatformFacebookPage: SourceFacebookPage,
 	PlatformLinkedIn:     SourceLinkedIn,
-	PlatformKick:         SourceKick,
-	PlatformX:            SourceX,
 	PlatformDLive:        SourceDLive,
-	PlatformTrovo:        SourceTrovo,
 }
 
 // SourceOfPlatform returns the chat event source of a channel's platform. Other platforms
