@@ -4,7 +4,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"time"
 
@@ -28,7 +30,11 @@ func run(args []string) error {
 	ctx, stop := cli.SignalContext()
 	defer stop()
 	fs := pflag.NewFlagSet("restream-mock", pflag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:8080", "address of the REST, OAuth and control API")
+	addr := fs.String("addr", "127.0.0.1:8080", "address of the REST, OAuth and control API (also /streaming/ws and /chat/ws)")
+	streamingAddr := fs.String("streaming-addr", "127.0.0.1:8081", "address of the streaming-updates feed (/ws); empty to disable")
+	chatAddr := fs.String("chat-addr", "127.0.0.1:8082", "address of the chat feed (/ws); empty to disable")
+	heartbeat := fs.Duration("chat-heartbeat", 45*time.Second, "interval of the chat feed's heartbeat")
+	interval := fs.Duration("stream-interval", 2*time.Second, "interval of a simulated stream's updates")
 	fixturesDir := fs.String("fixtures", "", "directory laid out like examples/ to seed from (default: the embedded examples)")
 	autoApprove := fs.Bool("auto-approve", false, "approve the OAuth dialog at once for the default user (CI without a browser)")
 	maxBody := fs.Int64("max-body-bytes", mock.DefaultMaxBodyBytes, "largest request body accepted")
@@ -52,7 +58,8 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := mock.Options{AutoApprove: *autoApprove, MaxBodyBytes: *maxBody, JournalSize: *journalSize, Logger: log}
+	opts := mock.Options{AutoApprove: *autoApprove, MaxBodyBytes: *maxBody, JournalSize: *journalSize, Logger: log,
+		ChatHeartbeat: *heartbeat, StreamInterval: *interval}
 	if *fixturesDir != "" {
 		if opts.Fixtures, err = fixtures.Dir(*fixturesDir); err != nil {
 			return err
@@ -66,12 +73,35 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	lns := []cli.Listener{api}
 	base := "http://" + api.Conn.Addr().String()
 	fmt.Printf("restream-mock %s: REST, OAuth and control API on %s\n", mock.Version, base)
+	for _, feed := range []struct {
+		name, addr string
+		h          http.Handler
+	}{{"streaming", *streamingAddr, srv.StreamingHandler()}, {"chat", *chatAddr, srv.ChatHandler()}} {
+		if feed.addr == "" {
+			continue
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/ws", feed.h)
+		hs := srv.HTTPServer(feed.addr)
+		hs.Handler = mux
+		ln, err := cli.Listen(feed.name, hs)
+		if err != nil {
+			return err
+		}
+		lns = append(lns, ln)
+		fmt.Printf("restream-mock %s: %s feed on ws://%s/ws\n", mock.Version, feed.name, ln.Conn.Addr())
+	}
 	if *printToken {
 		if err := srv.PrintBanner(os.Stdout, base); err != nil {
 			return err
 		}
 	}
-	return cli.Serve(ctx, log, 10*time.Second, nil, api)
+	return cli.Serve(ctx, log, 10*time.Second, func(ctx context.Context) {
+		if err := srv.Shutdown(ctx); err != nil {
+			log.Warn("closing the WebSockets", "err", err)
+		}
+	}, lns...)
 }

@@ -50,7 +50,7 @@ var (
 // start runs the binary with args and env on a free port and waits for its banner.
 func start(t *testing.T, env []string, args ...string) *started {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"--addr", "127.0.0.1:0"}, args...)...)
+	cmd := exec.Command(binary, append([]string{"--addr", "127.0.0.1:0", "--streaming-addr", "127.0.0.1:0", "--chat-addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -97,6 +97,11 @@ func (s *Server) admit(c echo.Context, r *http.Request, ri *reqInfo, bufp *[]byt
 		return apierror.Newf(http.StatusNotFound, apierror.NameNotFound, "Not Found: no route for %s %s", r.Method, r.URL.Path)
 	}
 	ri.op = op
+	if spec == s.spec {
+		if err := s.applyFault(r.Context(), op, r); err != nil {
+			return err
+		}
+	}
 	body, err := s.readBody(r, bufp)
 	if err != nil {
 		return err

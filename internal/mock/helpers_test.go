@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -64,7 +65,14 @@ func newHarness(t *testing.T, opts mock.Options) *harness {
 	}
 	h.srv = srv
 	h.ts = httptest.NewServer(srv.Handler())
-	t.Cleanup(h.ts.Close)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("shutting the mock down: %v", err)
+		}
+		h.ts.Close()
+	})
 	h.url = h.ts.URL
 	h.ctl, err = controlapi.NewClientWithResponses(h.url)
 	if err != nil {

@@ -7,6 +7,7 @@
 package mock
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -23,9 +24,11 @@ import (
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
 	"github.com/restreamkit/restreamkit/internal/clock"
 	"github.com/restreamkit/restreamkit/internal/fixtures"
+	"github.com/restreamkit/restreamkit/internal/live"
 	"github.com/restreamkit/restreamkit/internal/oauth"
 	"github.com/restreamkit/restreamkit/internal/state"
 	"github.com/restreamkit/restreamkit/internal/validate"
+	"github.com/restreamkit/restreamkit/internal/wsmock"
 	"github.com/restreamkit/restreamkit/openapi"
 )
 
@@ -57,6 +60,12 @@ type Options struct {
 	// OnResponseViolation, when set, makes the server validate every response it sends against
 	// the spec and report each non-conforming one. Tests use it to prove conformance; it costs time.
 	OnResponseViolation func(operationID string, status int, violations []validate.Violation)
+	// ChatHeartbeat is the chat socket's heartbeat interval; 0 means Restream's 45 s.
+	ChatHeartbeat time.Duration
+	// StreamInterval is how often a simulated stream reports; 0 means 2 s.
+	StreamInterval time.Duration
+	// ChatScriptSpacing is the pause between the messages of a chat script; 0 means the default.
+	ChatScriptSpacing time.Duration
 }
 
 // Server is one running fake Restream: its state, OAuth server, specs and HTTP handler.
@@ -71,7 +80,13 @@ type Server struct {
 	control *validate.Spec // the /__mock/ API
 	journal *journal
 	echo    *echo.Echo
+	handler http.Handler
 	started time.Time
+
+	streamingFeed, chatFeed *wsmock.Feed
+	chat                    *live.Chat
+	streams                 *live.Streams
+	faults                  faults
 
 	// scopes holds the scope each secured operation requires, resolved once.
 	scopes map[*validate.Operation]oauth.Scope
@@ -133,8 +148,88 @@ func New(opts Options) (*Server, error) {
 		s.scopes[op] = sc
 	}
 	s.bodies.New = func() any { b := make([]byte, 0, 4096); return &b }
+	if err := s.newFeeds(seed); err != nil {
+		return nil, err
+	}
 	s.echo = s.newEcho()
+	mux := http.NewServeMux()
+	mux.Handle("/streaming/ws", s.streamingFeed)
+	mux.Handle("/chat/ws", s.chatFeed)
+	mux.Handle("/", s.echo)
+	s.handler = mux
 	return s, nil
+}
+
+// newFeeds builds the two WebSocket feeds and the simulators that speak on them, and ties the
+// simulators to the store's changes.
+func (s *Server) newFeeds(seed *fixtures.Seed) error {
+	var chatFixture live.ChatFixture
+	if seed.Chat != nil {
+		var err error
+		if chatFixture, err = live.ParseChatFixture(seed.Chat); err != nil {
+			return fmt.Errorf("mock/chat.json: %w", err)
+		}
+	}
+	heartbeat := s.opts.ChatHeartbeat
+	if heartbeat <= 0 {
+		heartbeat = wsmock.ChatHeartbeat
+	}
+	var err error
+	s.streamingFeed, err = wsmock.New(wsmock.Options{Name: "streaming", Clock: s.clock, Logger: s.log,
+		Authenticate: s.feedAuth(oauth.StreamRead), ReplayWindow: wsmock.StreamingReplayWindow})
+	if err != nil {
+		return err
+	}
+	s.chatFeed, err = wsmock.New(wsmock.Options{Name: "chat", Clock: s.clock, Logger: s.log,
+		Authenticate: s.feedAuth(oauth.ChatRead), Heartbeat: heartbeat, HeartbeatFrame: live.HeartbeatFrame,
+		OnConnect: func(uid int64) [][]byte { return s.chat.InitialFrames(uid) }})
+	if err != nil {
+		return err
+	}
+	s.chat, err = live.NewChat(live.ChatOptions{Store: s.store, Publisher: s.chatFeed, Clock: s.clock,
+		Fixture: chatFixture, ScriptSpacing: s.opts.ChatScriptSpacing, Logger: s.log})
+	if err != nil {
+		return err
+	}
+	s.streams, err = live.NewStreams(live.StreamsOptions{Store: s.store, Publisher: s.streamingFeed, Clock: s.clock,
+		Interval: s.opts.StreamInterval, Logger: s.log})
+	if err != nil {
+		return err
+	}
+	s.store.OnChange(func(ch state.Change) {
+		s.chat.HandleChange(ch)
+		s.streams.HandleChange(ch)
+	})
+	return nil
+}
+
+// feedAuth authenticates a WebSocket's accessToken and checks the scope its feed needs. Which
+// scope Restream checks is UNCONFIRMED; clients request stream.read and chat.read for them.
+func (s *Server) feedAuth(need oauth.Scope) func(string) (int64, error) {
+	return func(token string) (int64, error) {
+		g, err := s.oauth.AuthenticateToken(token)
+		if err != nil {
+			return 0, err
+		}
+		if err := g.Require(need); err != nil {
+			return 0, err
+		}
+		return g.UserID, nil
+	}
+}
+
+// StreamingHandler is the streaming-updates feed, for a listener of its own (mounted at /ws).
+func (s *Server) StreamingHandler() http.Handler { return s.streamingFeed }
+
+// ChatHandler is the chat feed, for a listener of its own (mounted at /ws).
+func (s *Server) ChatHandler() http.Handler { return s.chatFeed }
+
+// Shutdown ends the simulated streams, tells chat clients the connections close for shutdown,
+// and closes every WebSocket with a close frame. Call it before shutting the HTTP servers down:
+// they do not wait for hijacked connections.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.chat.AnnounceShutdown()
+	return errors.Join(s.streams.Close(ctx), s.chat.Close(ctx), s.streamingFeed.Shutdown(ctx), s.chatFeed.Shutdown(ctx))
 }
 
 // accounts lists the store's users as the OAuth server's sign-in accounts.
@@ -157,8 +252,9 @@ func (s *Server) newEcho() *echo.Echo {
 	return e
 }
 
-// Handler returns the HTTP handler of the REST API, OAuth and control endpoints.
-func (s *Server) Handler() http.Handler { return s.echo }
+// Handler returns the HTTP handler of the main port: the REST API, OAuth, the control API, and
+// both WebSocket feeds at /streaming/ws and /chat/ws.
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // Store returns the server's world.
 func (s *Server) Store() *state.Store { return s.store }
@@ -198,6 +294,7 @@ func (s *Server) Reset() {
 	s.store.Reset()
 	s.clock.SetOffset(0)
 	s.journal.clear()
+	s.clearFaults()
 	if err := s.oauth.SetAccounts(accounts(s.store), s.seed.DefaultUser); err != nil {
 		s.log.Warn("resetting sign-in accounts", "err", err)
 	}

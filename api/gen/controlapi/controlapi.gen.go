@@ -20,7 +20,65 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 	"github.com/oapi-codegen/runtime"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
+
+// Defines values for ChatRelayOutcome.
+const (
+	ChatRelayOutcomeConfirm ChatRelayOutcome = "confirm"
+	ChatRelayOutcomeFail    ChatRelayOutcome = "fail"
+)
+
+// Valid indicates whether the value is a known member of the ChatRelayOutcome enum.
+func (e ChatRelayOutcome) Valid() bool {
+	switch e {
+	case ChatRelayOutcomeConfirm:
+		return true
+	case ChatRelayOutcomeFail:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ChatReplyOutcome.
+const (
+	ChatReplyOutcomeConfirm ChatReplyOutcome = "confirm"
+	ChatReplyOutcomeFail    ChatReplyOutcome = "fail"
+)
+
+// Valid indicates whether the value is a known member of the ChatReplyOutcome enum.
+func (e ChatReplyOutcome) Valid() bool {
+	switch e {
+	case ChatReplyOutcomeConfirm:
+		return true
+	case ChatReplyOutcomeFail:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ChatScriptName.
+const (
+	Hello     ChatScriptName = "hello"
+	Raid      ChatScriptName = "raid"
+	Superchat ChatScriptName = "superchat"
+)
+
+// Valid indicates whether the value is a known member of the ChatScriptName enum.
+func (e ChatScriptName) Valid() bool {
+	switch e {
+	case Hello:
+		return true
+	case Raid:
+		return true
+	case Superchat:
+		return true
+	default:
+		return false
+	}
+}
 
 // Defines values for ConsentFormDecision.
 const (
@@ -34,6 +92,54 @@ func (e ConsentFormDecision) Valid() bool {
 	case Approve:
 		return true
 	case Deny:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FaultRequestMethod.
+const (
+	DELETE FaultRequestMethod = "DELETE"
+	GET    FaultRequestMethod = "GET"
+	PATCH  FaultRequestMethod = "PATCH"
+	POST   FaultRequestMethod = "POST"
+	PUT    FaultRequestMethod = "PUT"
+)
+
+// Valid indicates whether the value is a known member of the FaultRequestMethod enum.
+func (e FaultRequestMethod) Valid() bool {
+	switch e {
+	case DELETE:
+		return true
+	case GET:
+		return true
+	case PATCH:
+		return true
+	case POST:
+		return true
+	case PUT:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FaultRequestTarget.
+const (
+	Chat      FaultRequestTarget = "chat"
+	Rest      FaultRequestTarget = "rest"
+	Streaming FaultRequestTarget = "streaming"
+)
+
+// Valid indicates whether the value is a known member of the FaultRequestTarget enum.
+func (e FaultRequestTarget) Valid() bool {
+	switch e {
+	case Chat:
+		return true
+	case Rest:
+		return true
+	case Streaming:
 		return true
 	default:
 		return false
@@ -68,6 +174,150 @@ func (e IssuedTokenTokenType) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// ChatConnections A user's chat connection map.
+type ChatConnections struct {
+	// Connections The connections, as connection_info payloads.
+	Connections []map[string]interface{} `json:"connections"`
+}
+
+// ChatEventInjection One chat event to send.
+type ChatEventInjection struct {
+	// Author The author's display name.
+	Author *string `json:"author,omitempty"`
+
+	// ConnectionIdentifier The connection it arrives on.
+	ConnectionIdentifier *string `json:"connectionIdentifier,omitempty"`
+
+	// DonationAmount A Super Chat or Super Sticker amount as displayed, such as "$5.00".
+	DonationAmount *string `json:"donationAmount,omitempty"`
+
+	// DonationCurrency Its ISO currency code, such as "USD".
+	DonationCurrency *string `json:"donationCurrency,omitempty"`
+
+	// EventSourceId Else the first connected connection of this source.
+	EventSourceId *int `json:"eventSourceId,omitempty"`
+
+	// EventTypeId The event type (1 Discord text ... 21 LinkedIn text); default the source's text type.
+	EventTypeId *int `json:"eventTypeId,omitempty"`
+
+	// Text The message.
+	Text *string `json:"text,omitempty"`
+
+	// UserId The user whose chat sockets receive it.
+	UserId int64 `json:"userId"`
+}
+
+// ChatEventSent The event that was sent.
+type ChatEventSent struct {
+	// ConnectionIdentifier The connection it arrived on.
+	ConnectionIdentifier string `json:"connectionIdentifier"`
+
+	// EventIdentifier Its eventIdentifier.
+	EventIdentifier string `json:"eventIdentifier"`
+
+	// EventSourceId Its source.
+	EventSourceId int `json:"eventSourceId"`
+
+	// EventTypeId Its type.
+	EventTypeId int `json:"eventTypeId"`
+}
+
+// ChatRelay An event relayed from Restream Chat.
+type ChatRelay struct {
+	// ConnectionIdentifiers The targets; every connection that takes relays when left out.
+	ConnectionIdentifiers *[]string `json:"connectionIdentifiers,omitempty"`
+
+	// Outcome Whether the platforms confirm it or fail it.
+	Outcome *ChatRelayOutcome `json:"outcome,omitempty"`
+
+	// Reason The failure reason for outcome fail.
+	Reason *string `json:"reason,omitempty"`
+
+	// SourceEventIdentifier The relayed event's eventIdentifier; generated when left out.
+	SourceEventIdentifier *string `json:"sourceEventIdentifier,omitempty"`
+
+	// UserId The user.
+	UserId int64 `json:"userId"`
+}
+
+// ChatRelayOutcome Whether the platforms confirm it or fail it.
+type ChatRelayOutcome string
+
+// ChatRelaySent The relay's lifecycle as sent.
+type ChatRelaySent struct {
+	// ConnectionIdentifiers The targets.
+	ConnectionIdentifiers []string `json:"connectionIdentifiers"`
+
+	// Outcomes Per connection, confirmed or the failure reason.
+	Outcomes map[string]string `json:"outcomes"`
+
+	// SourceEventIdentifier The relayed event.
+	SourceEventIdentifier string `json:"sourceEventIdentifier"`
+}
+
+// ChatReply A reply sent from Restream Chat.
+type ChatReply struct {
+	// ClientReplyUuid The id the sending client gave it; generated when left out.
+	ClientReplyUuid *string `json:"clientReplyUuid,omitempty"`
+
+	// ConnectionIdentifiers The targets; empty or left out for a common reply to every connection that takes replies.
+	ConnectionIdentifiers *[]string `json:"connectionIdentifiers,omitempty"`
+
+	// Outcome Whether the platforms confirm it or fail it.
+	Outcome *ChatReplyOutcome `json:"outcome,omitempty"`
+
+	// Reason The failure reason for outcome fail (default internal).
+	Reason *string `json:"reason,omitempty"`
+
+	// Text The reply.
+	Text string `json:"text"`
+
+	// UserId The user.
+	UserId int64 `json:"userId"`
+}
+
+// ChatReplyOutcome Whether the platforms confirm it or fail it.
+type ChatReplyOutcome string
+
+// ChatReplySent The reply's lifecycle as sent.
+type ChatReplySent struct {
+	// ClientReplyUuid The client's id.
+	ClientReplyUuid string `json:"clientReplyUuid"`
+
+	// ConnectionIdentifiers The targets.
+	ConnectionIdentifiers []string `json:"connectionIdentifiers"`
+
+	// EventSourceId 1 for a common reply, else the target's source.
+	EventSourceId int `json:"eventSourceId"`
+
+	// Outcomes Per connection, confirmed or the failure reason.
+	Outcomes map[string]string `json:"outcomes"`
+
+	// ReplyUuid The reply id.
+	ReplyUuid string `json:"replyUuid"`
+}
+
+// ChatScript A script to play.
+type ChatScript struct {
+	// Name The script.
+	Name ChatScriptName `json:"name"`
+
+	// UserId The user.
+	UserId int64 `json:"userId"`
+}
+
+// ChatScriptName The script.
+type ChatScriptName string
+
+// ChatScriptRun The script that started.
+type ChatScriptRun struct {
+	// Messages How many events it plays.
+	Messages int `json:"messages"`
+
+	// Name The script.
+	Name string `json:"name"`
 }
 
 // ClockAdvance How far to move the clock.
@@ -122,6 +372,93 @@ type ErrorEnvelope struct {
 		// StatusCode The HTTP status.
 		StatusCode int `json:"statusCode"`
 	} `json:"error"`
+}
+
+// Fault An injected failure.
+type Fault struct {
+	// Closed For socket closes, how many sockets were closed.
+	Closed *int `json:"closed,omitempty"`
+
+	// Id The fault id.
+	Id string `json:"id"`
+
+	// LatencyMs The added latency.
+	LatencyMs *int `json:"latencyMs,omitempty"`
+
+	// Method The failing method.
+	Method *string `json:"method,omitempty"`
+
+	// OperationId The failing operation.
+	OperationId *string `json:"operationId,omitempty"`
+
+	// Path The failing path.
+	Path *string `json:"path,omitempty"`
+
+	// Probability The chance of failing.
+	Probability *float32 `json:"probability,omitempty"`
+
+	// Remaining How many more times it applies; 0 for until removed.
+	Remaining *int `json:"remaining,omitempty"`
+
+	// RetryAfterSeconds The Retry-After header.
+	RetryAfterSeconds *int `json:"retryAfterSeconds,omitempty"`
+
+	// Status The error status.
+	Status *int `json:"status,omitempty"`
+
+	// Target What fails.
+	Target string `json:"target"`
+}
+
+// FaultRequest A failure to inject.
+type FaultRequest struct {
+	// CloseCode WebSockets: close the open sockets now with this code instead of refusing upgrades.
+	CloseCode *int `json:"closeCode,omitempty"`
+
+	// CloseReason WebSockets: the close reason.
+	CloseReason *string `json:"closeReason,omitempty"`
+
+	// Count How many matching requests or upgrades fail; 0 means until removed (REST) and is not allowed for upgrades.
+	Count *int `json:"count,omitempty"`
+
+	// LatencyMs REST: milliseconds to wait before answering.
+	LatencyMs *int `json:"latencyMs,omitempty"`
+
+	// Method REST: the method that fails, with path.
+	Method *FaultRequestMethod `json:"method,omitempty"`
+
+	// OperationId REST: the operation that fails.
+	OperationId *string `json:"operationId,omitempty"`
+
+	// Path REST: the exact path (or template, such as /v2/user/channel/{id}) that fails.
+	Path *string `json:"path,omitempty"`
+
+	// Probability REST: the chance a matching request fails (default 1).
+	Probability *float32 `json:"probability,omitempty"`
+
+	// RetryAfterSeconds A Retry-After header to send with the status.
+	RetryAfterSeconds *int `json:"retryAfterSeconds,omitempty"`
+
+	// Status The error status (REST), or the status refusing upgrades (WebSockets).
+	Status *int `json:"status,omitempty"`
+
+	// Target What fails.
+	Target FaultRequestTarget `json:"target"`
+
+	// UserId WebSockets: only this user's sockets.
+	UserId *int64 `json:"userId,omitempty"`
+}
+
+// FaultRequestMethod REST: the method that fails, with path.
+type FaultRequestMethod string
+
+// FaultRequestTarget What fails.
+type FaultRequestTarget string
+
+// Faults The REST faults.
+type Faults struct {
+	// Faults The faults, in the order they were added.
+	Faults []Fault `json:"faults"`
 }
 
 // Health The mock's health.
@@ -253,6 +590,57 @@ type SettingsUpdate struct {
 	AutoApprove *bool `json:"autoApprove,omitempty"`
 }
 
+// Stream A simulated stream.
+type Stream struct {
+	// ChannelIds The channels with an outgoing stream.
+	ChannelIds []int64 `json:"channelIds"`
+
+	// CreatedAt When the stream started, Unix seconds on the mock clock.
+	CreatedAt int64 `json:"createdAt"`
+
+	// EventId The live event.
+	EventId openapi_types.UUID `json:"eventId"`
+
+	// IntervalMs Milliseconds between updates.
+	IntervalMs int `json:"intervalMs"`
+
+	// Suid The streaming session id the frames carry.
+	Suid string `json:"suid"`
+
+	// UserId The user.
+	UserId int64 `json:"userId"`
+}
+
+// StreamStart Who goes live, with which event.
+type StreamStart struct {
+	// EventId The event to go live with (see the operation for the default).
+	EventId *openapi_types.UUID `json:"eventId,omitempty"`
+
+	// IntervalMs Milliseconds between updates (default 2000).
+	IntervalMs *int `json:"intervalMs,omitempty"`
+
+	// UserId The user.
+	UserId int64 `json:"userId"`
+
+	// Viewers Total viewers to start from, spread over the channels that report viewers.
+	Viewers *int `json:"viewers,omitempty"`
+}
+
+// StreamStop Which stream ends.
+type StreamStop struct {
+	// EventId The stream's event; may be left out when the user has one stream.
+	EventId *openapi_types.UUID `json:"eventId,omitempty"`
+
+	// UserId The user.
+	UserId int64 `json:"userId"`
+}
+
+// Streams Live simulated streams.
+type Streams struct {
+	// Streams The streams.
+	Streams []Stream `json:"streams"`
+}
+
 // TokenIssue Whom to mint a token for.
 type TokenIssue struct {
 	// ClientId The client the token is issued to; the first registered client by default.
@@ -280,11 +668,20 @@ type World struct {
 // BadRequest The error envelope, the same as the Restream API's.
 type BadRequest = ErrorEnvelope
 
+// Conflict The error envelope, the same as the Restream API's.
+type Conflict = ErrorEnvelope
+
 // NotFound The error envelope, the same as the Restream API's.
 type NotFound = ErrorEnvelope
 
 // PayloadTooLarge The error envelope, the same as the Restream API's.
 type PayloadTooLarge = ErrorEnvelope
+
+// ListChatConnectionsParams defines parameters for ListChatConnections.
+type ListChatConnectionsParams struct {
+	// UserId The user.
+	UserId int64 `form:"userId" json:"userId"`
+}
 
 // GetJournalParams defines parameters for GetJournal.
 type GetJournalParams struct {
@@ -295,17 +692,44 @@ type GetJournalParams struct {
 	OperationId *string `form:"operationId,omitempty" json:"operationId,omitempty"`
 }
 
+// ListStreamsParams defines parameters for ListStreams.
+type ListStreamsParams struct {
+	// UserId Only this user's streams.
+	UserId *int64 `form:"userId,omitempty" json:"userId,omitempty"`
+}
+
+// InjectChatEventJSONRequestBody defines body for InjectChatEvent for application/json ContentType.
+type InjectChatEventJSONRequestBody = ChatEventInjection
+
+// SendChatRelayJSONRequestBody defines body for SendChatRelay for application/json ContentType.
+type SendChatRelayJSONRequestBody = ChatRelay
+
+// SendChatReplyJSONRequestBody defines body for SendChatReply for application/json ContentType.
+type SendChatReplyJSONRequestBody = ChatReply
+
+// RunChatScriptJSONRequestBody defines body for RunChatScript for application/json ContentType.
+type RunChatScriptJSONRequestBody = ChatScript
+
 // AdvanceClockJSONRequestBody defines body for AdvanceClock for application/json ContentType.
 type AdvanceClockJSONRequestBody = ClockAdvance
 
 // SubmitConsentFormdataRequestBody defines body for SubmitConsent for application/x-www-form-urlencoded ContentType.
 type SubmitConsentFormdataRequestBody = ConsentForm
 
+// AddFaultJSONRequestBody defines body for AddFault for application/json ContentType.
+type AddFaultJSONRequestBody = FaultRequest
+
 // UpdateSettingsJSONRequestBody defines body for UpdateSettings for application/json ContentType.
 type UpdateSettingsJSONRequestBody = SettingsUpdate
 
 // ImportStateJSONRequestBody defines body for ImportState for application/json ContentType.
 type ImportStateJSONRequestBody = World
+
+// StartStreamJSONRequestBody defines body for StartStream for application/json ContentType.
+type StartStreamJSONRequestBody = StreamStart
+
+// StopStreamJSONRequestBody defines body for StopStream for application/json ContentType.
+type StopStreamJSONRequestBody = StreamStop
 
 // IssueTokenJSONRequestBody defines body for IssueToken for application/json ContentType.
 type IssueTokenJSONRequestBody = TokenIssue
@@ -384,6 +808,85 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// ListChatConnections List Chat Connections
+	//
+	// The user's current chat connection map, as the chat feed announces it (connection_info payloads).
+	//
+	// Corresponds with GET /__mock/chat/connections (the `ListChatConnections` operationId).
+	ListChatConnections(ctx context.Context, params *ListChatConnectionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// InjectChatEventWithBody Inject Chat Event
+	//
+	// Sends one chat `event` frame to the user's chat sockets: on a named connection, or the first connected one of a source or of the event type's source. Author, text and money not given are generated with realistic values for the event type.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /__mock/chat/events (the `InjectChatEvent` operationId).
+	InjectChatEventWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// InjectChatEvent Inject Chat Event
+	//
+	// Sends one chat `event` frame to the user's chat sockets: on a named connection, or the first connected one of a source or of the event type's source. Author, text and money not given are generated with realistic values for the event type.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /__mock/chat/events (the `InjectChatEvent` operationId).
+	InjectChatEvent(ctx context.Context, body InjectChatEventJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendChatRelayWithBody Send Chat Relay
+	//
+	// Plays the lifecycle of an event relayed to other connections (relay_accepted, relay_confirmed or relay_failed).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /__mock/chat/relays (the `SendChatRelay` operationId).
+	SendChatRelayWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendChatRelay Send Chat Relay
+	//
+	// Plays the lifecycle of an event relayed to other connections (relay_accepted, relay_confirmed or relay_failed).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /__mock/chat/relays (the `SendChatRelay` operationId).
+	SendChatRelay(ctx context.Context, body SendChatRelayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendChatReplyWithBody Send Chat Reply
+	//
+	// Plays the lifecycle of a reply sent from Restream Chat: reply_created, then per connection reply_accepted and reply_confirmed, or reply_failed with a reason.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /__mock/chat/replies (the `SendChatReply` operationId).
+	SendChatReplyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendChatReply Send Chat Reply
+	//
+	// Plays the lifecycle of a reply sent from Restream Chat: reply_created, then per connection reply_accepted and reply_confirmed, or reply_failed with a reason.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /__mock/chat/replies (the `SendChatReply` operationId).
+	SendChatReply(ctx context.Context, body SendChatReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RunChatScriptWithBody Run Chat Script
+	//
+	// Plays a short named script of several chat events across the user's connections, a few milliseconds apart: `hello` (greetings on every connection), `superchat` (a YouTube Super Chat and a Super Sticker), `raid` (a burst of Twitch messages).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /__mock/chat/scripts (the `RunChatScript` operationId).
+	RunChatScriptWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RunChatScript Run Chat Script
+	//
+	// Plays a short named script of several chat events across the user's connections, a few milliseconds apart: `hello` (greetings on every connection), `superchat` (a YouTube Super Chat and a Super Sticker), `raid` (a burst of Twitch messages).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /__mock/chat/scripts (the `RunChatScript` operationId).
+	RunChatScript(ctx context.Context, body RunChatScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetClock Get Clock
 	//
 	// The mock time and how far it is from real time.
@@ -426,6 +929,45 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /__mock/consent (the `SubmitConsent` operationId).
 	SubmitConsentWithFormdataBody(ctx context.Context, body SubmitConsentFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ClearFaults Clear Faults
+	//
+	// Removes every fault, REST and WebSocket.
+	//
+	// Corresponds with DELETE /__mock/faults (the `ClearFaults` operationId).
+	ClearFaults(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListFaults List Faults
+	//
+	// The REST faults waiting to apply.
+	//
+	// Corresponds with GET /__mock/faults (the `ListFaults` operationId).
+	ListFaults(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddFaultWithBody Add Fault
+	//
+	// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /__mock/faults (the `AddFault` operationId).
+	AddFaultWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddFault Add Fault
+	//
+	// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /__mock/faults (the `AddFault` operationId).
+	AddFault(ctx context.Context, body AddFaultJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteFault Delete Fault
+	//
+	// Removes one REST fault.
+	//
+	// Corresponds with DELETE /__mock/faults/{id} (the `DeleteFault` operationId).
+	DeleteFault(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetHealth Get Health
 	//
@@ -505,6 +1047,49 @@ type ClientInterface interface {
 	// Corresponds with PUT /__mock/state (the `ImportState` operationId).
 	ImportState(ctx context.Context, body ImportStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListStreams List Streams
+	//
+	// The simulated streams that are live, of one user or of everyone.
+	//
+	// Corresponds with GET /__mock/streams (the `ListStreams` operationId).
+	ListStreams(ctx context.Context, params *ListStreamsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartStreamWithBody Start Stream
+	//
+	// Goes live for a user, as an encoder starting to push would. The event (given, else the live event without a stream, else the next upcoming one, else a new instant event) moves to in-progress with startedAt; the streaming feed then sends updateIncoming every interval, updateOutgoing per enabled channel (CONNECTING, then CONNECTED) and updateStatuses with viewers. Chat connections of event-based platforms follow the live event.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /__mock/streams (the `StartStream` operationId).
+	StartStreamWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartStream Start Stream
+	//
+	// Goes live for a user, as an encoder starting to push would. The event (given, else the live event without a stream, else the next upcoming one, else a new instant event) moves to in-progress with startedAt; the streaming feed then sends updateIncoming every interval, updateOutgoing per enabled channel (CONNECTING, then CONNECTED) and updateStatuses with viewers. Chat connections of event-based platforms follow the live event.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /__mock/streams (the `StartStream` operationId).
+	StartStream(ctx context.Context, body StartStreamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StopStreamWithBody Stop Stream
+	//
+	// Ends a simulated stream: deleteOutgoing per channel and deleteIncoming on the feed, and the event becomes finished with finishedAt (and appears in the history).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /__mock/streams/stop (the `StopStream` operationId).
+	StopStreamWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StopStream Stop Stream
+	//
+	// Ends a simulated stream: deleteOutgoing per channel and deleteIncoming on the feed, and the event becomes finished with finishedAt (and appears in the history).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /__mock/streams/stop (the `StopStream` operationId).
+	StopStream(ctx context.Context, body StopStreamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RevokeAllTokens Revoke All Tokens
 	//
 	// Revokes every access and refresh token.
@@ -536,6 +1121,175 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /__mock/users (the `ListMockUsers` operationId).
 	ListMockUsers(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// ListChatConnections List Chat Connections
+//
+// The user's current chat connection map, as the chat feed announces it (connection_info payloads).
+//
+// Corresponds with GET /__mock/chat/connections (the `ListChatConnections` operationId).
+func (c *Client) ListChatConnections(ctx context.Context, params *ListChatConnectionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListChatConnectionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// InjectChatEventWithBody Inject Chat Event
+//
+// Sends one chat `event` frame to the user's chat sockets: on a named connection, or the first connected one of a source or of the event type's source. Author, text and money not given are generated with realistic values for the event type.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /__mock/chat/events (the `InjectChatEvent` operationId).
+func (c *Client) InjectChatEventWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewInjectChatEventRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// InjectChatEvent Inject Chat Event
+//
+// Sends one chat `event` frame to the user's chat sockets: on a named connection, or the first connected one of a source or of the event type's source. Author, text and money not given are generated with realistic values for the event type.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /__mock/chat/events (the `InjectChatEvent` operationId).
+func (c *Client) InjectChatEvent(ctx context.Context, body InjectChatEventJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewInjectChatEventRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendChatRelayWithBody Send Chat Relay
+//
+// Plays the lifecycle of an event relayed to other connections (relay_accepted, relay_confirmed or relay_failed).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /__mock/chat/relays (the `SendChatRelay` operationId).
+func (c *Client) SendChatRelayWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendChatRelayRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendChatRelay Send Chat Relay
+//
+// Plays the lifecycle of an event relayed to other connections (relay_accepted, relay_confirmed or relay_failed).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /__mock/chat/relays (the `SendChatRelay` operationId).
+func (c *Client) SendChatRelay(ctx context.Context, body SendChatRelayJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendChatRelayRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendChatReplyWithBody Send Chat Reply
+//
+// Plays the lifecycle of a reply sent from Restream Chat: reply_created, then per connection reply_accepted and reply_confirmed, or reply_failed with a reason.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /__mock/chat/replies (the `SendChatReply` operationId).
+func (c *Client) SendChatReplyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendChatReplyRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendChatReply Send Chat Reply
+//
+// Plays the lifecycle of a reply sent from Restream Chat: reply_created, then per connection reply_accepted and reply_confirmed, or reply_failed with a reason.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /__mock/chat/replies (the `SendChatReply` operationId).
+func (c *Client) SendChatReply(ctx context.Context, body SendChatReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendChatReplyRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RunChatScriptWithBody Run Chat Script
+//
+// Plays a short named script of several chat events across the user's connections, a few milliseconds apart: `hello` (greetings on every connection), `superchat` (a YouTube Super Chat and a Super Sticker), `raid` (a burst of Twitch messages).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /__mock/chat/scripts (the `RunChatScript` operationId).
+func (c *Client) RunChatScriptWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunChatScriptRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RunChatScript Run Chat Script
+//
+// Plays a short named script of several chat events across the user's connections, a few milliseconds apart: `hello` (greetings on every connection), `superchat` (a YouTube Super Chat and a Super Sticker), `raid` (a burst of Twitch messages).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /__mock/chat/scripts (the `RunChatScript` operationId).
+func (c *Client) RunChatScript(ctx context.Context, body RunChatScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunChatScriptRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // GetClock Get Clock
@@ -621,6 +1375,95 @@ func (c *Client) SubmitConsentWithBody(ctx context.Context, contentType string, 
 // Corresponds with POST /__mock/consent (the `SubmitConsent` operationId).
 func (c *Client) SubmitConsentWithFormdataBody(ctx context.Context, body SubmitConsentFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSubmitConsentRequestWithFormdataBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ClearFaults Clear Faults
+//
+// Removes every fault, REST and WebSocket.
+//
+// Corresponds with DELETE /__mock/faults (the `ClearFaults` operationId).
+func (c *Client) ClearFaults(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewClearFaultsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListFaults List Faults
+//
+// The REST faults waiting to apply.
+//
+// Corresponds with GET /__mock/faults (the `ListFaults` operationId).
+func (c *Client) ListFaults(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListFaultsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddFaultWithBody Add Fault
+//
+// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /__mock/faults (the `AddFault` operationId).
+func (c *Client) AddFaultWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddFaultRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddFault Add Fault
+//
+// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /__mock/faults (the `AddFault` operationId).
+func (c *Client) AddFault(ctx context.Context, body AddFaultJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddFaultRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteFault Delete Fault
+//
+// Removes one REST fault.
+//
+// Corresponds with DELETE /__mock/faults/{id} (the `DeleteFault` operationId).
+func (c *Client) DeleteFault(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteFaultRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -809,6 +1652,99 @@ func (c *Client) ImportState(ctx context.Context, body ImportStateJSONRequestBod
 	return c.Client.Do(req)
 }
 
+// ListStreams List Streams
+//
+// The simulated streams that are live, of one user or of everyone.
+//
+// Corresponds with GET /__mock/streams (the `ListStreams` operationId).
+func (c *Client) ListStreams(ctx context.Context, params *ListStreamsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListStreamsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartStreamWithBody Start Stream
+//
+// Goes live for a user, as an encoder starting to push would. The event (given, else the live event without a stream, else the next upcoming one, else a new instant event) moves to in-progress with startedAt; the streaming feed then sends updateIncoming every interval, updateOutgoing per enabled channel (CONNECTING, then CONNECTED) and updateStatuses with viewers. Chat connections of event-based platforms follow the live event.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /__mock/streams (the `StartStream` operationId).
+func (c *Client) StartStreamWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartStreamRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartStream Start Stream
+//
+// Goes live for a user, as an encoder starting to push would. The event (given, else the live event without a stream, else the next upcoming one, else a new instant event) moves to in-progress with startedAt; the streaming feed then sends updateIncoming every interval, updateOutgoing per enabled channel (CONNECTING, then CONNECTED) and updateStatuses with viewers. Chat connections of event-based platforms follow the live event.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /__mock/streams (the `StartStream` operationId).
+func (c *Client) StartStream(ctx context.Context, body StartStreamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartStreamRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StopStreamWithBody Stop Stream
+//
+// Ends a simulated stream: deleteOutgoing per channel and deleteIncoming on the feed, and the event becomes finished with finishedAt (and appears in the history).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /__mock/streams/stop (the `StopStream` operationId).
+func (c *Client) StopStreamWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStopStreamRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StopStream Stop Stream
+//
+// Ends a simulated stream: deleteOutgoing per channel and deleteIncoming on the feed, and the event becomes finished with finishedAt (and appears in the history).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /__mock/streams/stop (the `StopStream` operationId).
+func (c *Client) StopStream(ctx context.Context, body StopStreamJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStopStreamRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RevokeAllTokens Revoke All Tokens
 //
 // Revokes every access and refresh token.
@@ -879,6 +1815,216 @@ func (c *Client) ListMockUsers(ctx context.Context, reqEditors ...RequestEditorF
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewListChatConnectionsRequest constructs an http.Request for the ListChatConnections method
+func NewListChatConnectionsRequest(server string, params *ListChatConnectionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/chat/connections")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userId", params.UserId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewInjectChatEventRequest calls the generic InjectChatEvent builder with application/json body
+func NewInjectChatEventRequest(server string, body InjectChatEventJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewInjectChatEventRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewInjectChatEventRequestWithBody constructs an http.Request for the InjectChatEvent method, with any body, and a specified content type
+func NewInjectChatEventRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/chat/events")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSendChatRelayRequest calls the generic SendChatRelay builder with application/json body
+func NewSendChatRelayRequest(server string, body SendChatRelayJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSendChatRelayRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSendChatRelayRequestWithBody constructs an http.Request for the SendChatRelay method, with any body, and a specified content type
+func NewSendChatRelayRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/chat/relays")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSendChatReplyRequest calls the generic SendChatReply builder with application/json body
+func NewSendChatReplyRequest(server string, body SendChatReplyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSendChatReplyRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSendChatReplyRequestWithBody constructs an http.Request for the SendChatReply method, with any body, and a specified content type
+func NewSendChatReplyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/chat/replies")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRunChatScriptRequest calls the generic RunChatScript builder with application/json body
+func NewRunChatScriptRequest(server string, body RunChatScriptJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRunChatScriptRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRunChatScriptRequestWithBody constructs an http.Request for the RunChatScript method, with any body, and a specified content type
+func NewRunChatScriptRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/chat/scripts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
 }
 
 // NewGetClockRequest constructs an http.Request for the GetClock method
@@ -984,6 +2130,134 @@ func NewSubmitConsentRequestWithBody(server string, contentType string, body io.
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewClearFaultsRequest constructs an http.Request for the ClearFaults method
+func NewClearFaultsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/faults")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListFaultsRequest constructs an http.Request for the ListFaults method
+func NewListFaultsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/faults")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAddFaultRequest calls the generic AddFault builder with application/json body
+func NewAddFaultRequest(server string, body AddFaultJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddFaultRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAddFaultRequestWithBody constructs an http.Request for the AddFault method, with any body, and a specified content type
+func NewAddFaultRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/faults")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteFaultRequest constructs an http.Request for the DeleteFault method
+func NewDeleteFaultRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/faults/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -1269,6 +2543,140 @@ func NewImportStateRequestWithBody(server string, contentType string, body io.Re
 	return req, nil
 }
 
+// NewListStreamsRequest constructs an http.Request for the ListStreams method
+func NewListStreamsRequest(server string, params *ListStreamsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/streams")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.UserId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "userId", *params.UserId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewStartStreamRequest calls the generic StartStream builder with application/json body
+func NewStartStreamRequest(server string, body StartStreamJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewStartStreamRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewStartStreamRequestWithBody constructs an http.Request for the StartStream method, with any body, and a specified content type
+func NewStartStreamRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/streams")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewStopStreamRequest calls the generic StopStream builder with application/json body
+func NewStopStreamRequest(server string, body StopStreamJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewStopStreamRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewStopStreamRequestWithBody constructs an http.Request for the StopStream method, with any body, and a specified content type
+func NewStopStreamRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/streams/stop")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewRevokeAllTokensRequest constructs an http.Request for the RevokeAllTokens method
 func NewRevokeAllTokensRequest(server string) (*http.Request, error) {
 	var err error
@@ -1407,6 +2815,87 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// ListChatConnectionsWithResponse List Chat Connections
+	//
+	// The user's current chat connection map, as the chat feed announces it (connection_info payloads).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /__mock/chat/connections (the `ListChatConnections` operationId).
+	ListChatConnectionsWithResponse(ctx context.Context, params *ListChatConnectionsParams, reqEditors ...RequestEditorFn) (*ListChatConnectionsResponse, error)
+
+	// InjectChatEventWithBodyWithResponse Inject Chat Event
+	//
+	// Sends one chat `event` frame to the user's chat sockets: on a named connection, or the first connected one of a source or of the event type's source. Author, text and money not given are generated with realistic values for the event type.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/chat/events (the `InjectChatEvent` operationId).
+	InjectChatEventWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*InjectChatEventResponse, error)
+
+	// InjectChatEventWithResponse Inject Chat Event
+	//
+	// Sends one chat `event` frame to the user's chat sockets: on a named connection, or the first connected one of a source or of the event type's source. Author, text and money not given are generated with realistic values for the event type.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/chat/events (the `InjectChatEvent` operationId).
+	InjectChatEventWithResponse(ctx context.Context, body InjectChatEventJSONRequestBody, reqEditors ...RequestEditorFn) (*InjectChatEventResponse, error)
+
+	// SendChatRelayWithBodyWithResponse Send Chat Relay
+	//
+	// Plays the lifecycle of an event relayed to other connections (relay_accepted, relay_confirmed or relay_failed).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/chat/relays (the `SendChatRelay` operationId).
+	SendChatRelayWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendChatRelayResponse, error)
+
+	// SendChatRelayWithResponse Send Chat Relay
+	//
+	// Plays the lifecycle of an event relayed to other connections (relay_accepted, relay_confirmed or relay_failed).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/chat/relays (the `SendChatRelay` operationId).
+	SendChatRelayWithResponse(ctx context.Context, body SendChatRelayJSONRequestBody, reqEditors ...RequestEditorFn) (*SendChatRelayResponse, error)
+
+	// SendChatReplyWithBodyWithResponse Send Chat Reply
+	//
+	// Plays the lifecycle of a reply sent from Restream Chat: reply_created, then per connection reply_accepted and reply_confirmed, or reply_failed with a reason.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/chat/replies (the `SendChatReply` operationId).
+	SendChatReplyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendChatReplyResponse, error)
+
+	// SendChatReplyWithResponse Send Chat Reply
+	//
+	// Plays the lifecycle of a reply sent from Restream Chat: reply_created, then per connection reply_accepted and reply_confirmed, or reply_failed with a reason.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/chat/replies (the `SendChatReply` operationId).
+	SendChatReplyWithResponse(ctx context.Context, body SendChatReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*SendChatReplyResponse, error)
+
+	// RunChatScriptWithBodyWithResponse Run Chat Script
+	//
+	// Plays a short named script of several chat events across the user's connections, a few milliseconds apart: `hello` (greetings on every connection), `superchat` (a YouTube Super Chat and a Super Sticker), `raid` (a burst of Twitch messages).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/chat/scripts (the `RunChatScript` operationId).
+	RunChatScriptWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RunChatScriptResponse, error)
+
+	// RunChatScriptWithResponse Run Chat Script
+	//
+	// Plays a short named script of several chat events across the user's connections, a few milliseconds apart: `hello` (greetings on every connection), `superchat` (a YouTube Super Chat and a Super Sticker), `raid` (a burst of Twitch messages).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/chat/scripts (the `RunChatScript` operationId).
+	RunChatScriptWithResponse(ctx context.Context, body RunChatScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*RunChatScriptResponse, error)
+
 	// GetClockWithResponse Get Clock
 	//
 	// The mock time and how far it is from real time.
@@ -1451,6 +2940,51 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /__mock/consent (the `SubmitConsent` operationId).
 	SubmitConsentWithFormdataBodyWithResponse(ctx context.Context, body SubmitConsentFormdataRequestBody, reqEditors ...RequestEditorFn) (*SubmitConsentResponse, error)
+
+	// ClearFaultsWithResponse Clear Faults
+	//
+	// Removes every fault, REST and WebSocket.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /__mock/faults (the `ClearFaults` operationId).
+	ClearFaultsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ClearFaultsResponse, error)
+
+	// ListFaultsWithResponse List Faults
+	//
+	// The REST faults waiting to apply.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /__mock/faults (the `ListFaults` operationId).
+	ListFaultsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFaultsResponse, error)
+
+	// AddFaultWithBodyWithResponse Add Fault
+	//
+	// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/faults (the `AddFault` operationId).
+	AddFaultWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddFaultResponse, error)
+
+	// AddFaultWithResponse Add Fault
+	//
+	// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/faults (the `AddFault` operationId).
+	AddFaultWithResponse(ctx context.Context, body AddFaultJSONRequestBody, reqEditors ...RequestEditorFn) (*AddFaultResponse, error)
+
+	// DeleteFaultWithResponse Delete Fault
+	//
+	// Removes one REST fault.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /__mock/faults/{id} (the `DeleteFault` operationId).
+	DeleteFaultWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*DeleteFaultResponse, error)
 
 	// GetHealthWithResponse Get Health
 	//
@@ -1542,6 +3076,51 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /__mock/state (the `ImportState` operationId).
 	ImportStateWithResponse(ctx context.Context, body ImportStateJSONRequestBody, reqEditors ...RequestEditorFn) (*ImportStateResponse, error)
 
+	// ListStreamsWithResponse List Streams
+	//
+	// The simulated streams that are live, of one user or of everyone.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /__mock/streams (the `ListStreams` operationId).
+	ListStreamsWithResponse(ctx context.Context, params *ListStreamsParams, reqEditors ...RequestEditorFn) (*ListStreamsResponse, error)
+
+	// StartStreamWithBodyWithResponse Start Stream
+	//
+	// Goes live for a user, as an encoder starting to push would. The event (given, else the live event without a stream, else the next upcoming one, else a new instant event) moves to in-progress with startedAt; the streaming feed then sends updateIncoming every interval, updateOutgoing per enabled channel (CONNECTING, then CONNECTED) and updateStatuses with viewers. Chat connections of event-based platforms follow the live event.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/streams (the `StartStream` operationId).
+	StartStreamWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartStreamResponse, error)
+
+	// StartStreamWithResponse Start Stream
+	//
+	// Goes live for a user, as an encoder starting to push would. The event (given, else the live event without a stream, else the next upcoming one, else a new instant event) moves to in-progress with startedAt; the streaming feed then sends updateIncoming every interval, updateOutgoing per enabled channel (CONNECTING, then CONNECTED) and updateStatuses with viewers. Chat connections of event-based platforms follow the live event.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/streams (the `StartStream` operationId).
+	StartStreamWithResponse(ctx context.Context, body StartStreamJSONRequestBody, reqEditors ...RequestEditorFn) (*StartStreamResponse, error)
+
+	// StopStreamWithBodyWithResponse Stop Stream
+	//
+	// Ends a simulated stream: deleteOutgoing per channel and deleteIncoming on the feed, and the event becomes finished with finishedAt (and appears in the history).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/streams/stop (the `StopStream` operationId).
+	StopStreamWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StopStreamResponse, error)
+
+	// StopStreamWithResponse Stop Stream
+	//
+	// Ends a simulated stream: deleteOutgoing per channel and deleteIncoming on the feed, and the event becomes finished with finishedAt (and appears in the history).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/streams/stop (the `StopStream` operationId).
+	StopStreamWithResponse(ctx context.Context, body StopStreamJSONRequestBody, reqEditors ...RequestEditorFn) (*StopStreamResponse, error)
+
 	// RevokeAllTokensWithResponse Revoke All Tokens
 	//
 	// Revokes every access and refresh token.
@@ -1577,6 +3156,309 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /__mock/users (the `ListMockUsers` operationId).
 	ListMockUsersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMockUsersResponse, error)
+}
+
+type ListChatConnectionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ChatConnections
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListChatConnectionsResponse) GetJSON200() *ChatConnections {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListChatConnectionsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListChatConnectionsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListChatConnectionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListChatConnectionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListChatConnectionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListChatConnectionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type InjectChatEventResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ChatEventSent
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r InjectChatEventResponse) GetJSON201() *ChatEventSent {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r InjectChatEventResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r InjectChatEventResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r InjectChatEventResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r InjectChatEventResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r InjectChatEventResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r InjectChatEventResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r InjectChatEventResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SendChatRelayResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ChatRelaySent
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r SendChatRelayResponse) GetJSON201() *ChatRelaySent {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SendChatRelayResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SendChatRelayResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SendChatRelayResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r SendChatRelayResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SendChatRelayResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SendChatRelayResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SendChatRelayResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SendChatReplyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ChatReplySent
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r SendChatReplyResponse) GetJSON201() *ChatReplySent {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SendChatReplyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SendChatReplyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SendChatReplyResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r SendChatReplyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SendChatReplyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SendChatReplyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SendChatReplyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RunChatScriptResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *ChatScriptRun
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r RunChatScriptResponse) GetJSON202() *ChatScriptRun {
+	return r.JSON202
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RunChatScriptResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RunChatScriptResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RunChatScriptResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r RunChatScriptResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RunChatScriptResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RunChatScriptResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RunChatScriptResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type GetClockResponse struct {
@@ -1710,6 +3592,170 @@ func (r SubmitConsentResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SubmitConsentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ClearFaultsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+}
+
+// GetBody returns the raw response body bytes
+func (r ClearFaultsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ClearFaultsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ClearFaultsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ClearFaultsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListFaultsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Faults
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListFaultsResponse) GetJSON200() *Faults {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r ListFaultsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListFaultsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListFaultsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListFaultsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AddFaultResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Fault
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddFaultResponse) GetJSON201() *Fault {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AddFaultResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetBody returns the raw response body bytes
+func (r AddFaultResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddFaultResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddFaultResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddFaultResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteFaultResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteFaultResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteFaultResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteFaultResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteFaultResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteFaultResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -2051,6 +4097,178 @@ func (r ImportStateResponse) ContentType() string {
 	return ""
 }
 
+type ListStreamsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Streams
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListStreamsResponse) GetJSON200() *Streams {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListStreamsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetBody returns the raw response body bytes
+func (r ListStreamsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListStreamsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListStreamsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListStreamsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type StartStreamResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Stream
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r StartStreamResponse) GetJSON201() *Stream {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r StartStreamResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r StartStreamResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r StartStreamResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r StartStreamResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StartStreamResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StartStreamResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StartStreamResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type StopStreamResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Stream
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r StopStreamResponse) GetJSON200() *Stream {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r StopStreamResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r StopStreamResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r StopStreamResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r StopStreamResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StopStreamResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StopStreamResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StopStreamResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type RevokeAllTokensResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2181,6 +4399,141 @@ func (r ListMockUsersResponse) ContentType() string {
 	return ""
 }
 
+// ListChatConnectionsWithResponse List Chat Connections
+//
+// The user's current chat connection map, as the chat feed announces it (connection_info payloads).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /__mock/chat/connections (the `ListChatConnections` operationId).
+func (c *ClientWithResponses) ListChatConnectionsWithResponse(ctx context.Context, params *ListChatConnectionsParams, reqEditors ...RequestEditorFn) (*ListChatConnectionsResponse, error) {
+	rsp, err := c.ListChatConnections(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListChatConnectionsResponse(rsp)
+}
+
+// InjectChatEventWithBodyWithResponse Inject Chat Event
+//
+// Sends one chat `event` frame to the user's chat sockets: on a named connection, or the first connected one of a source or of the event type's source. Author, text and money not given are generated with realistic values for the event type.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/chat/events (the `InjectChatEvent` operationId).
+func (c *ClientWithResponses) InjectChatEventWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*InjectChatEventResponse, error) {
+	rsp, err := c.InjectChatEventWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseInjectChatEventResponse(rsp)
+}
+
+// InjectChatEventWithResponse Inject Chat Event
+//
+// Sends one chat `event` frame to the user's chat sockets: on a named connection, or the first connected one of a source or of the event type's source. Author, text and money not given are generated with realistic values for the event type.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/chat/events (the `InjectChatEvent` operationId).
+func (c *ClientWithResponses) InjectChatEventWithResponse(ctx context.Context, body InjectChatEventJSONRequestBody, reqEditors ...RequestEditorFn) (*InjectChatEventResponse, error) {
+	rsp, err := c.InjectChatEvent(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseInjectChatEventResponse(rsp)
+}
+
+// SendChatRelayWithBodyWithResponse Send Chat Relay
+//
+// Plays the lifecycle of an event relayed to other connections (relay_accepted, relay_confirmed or relay_failed).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/chat/relays (the `SendChatRelay` operationId).
+func (c *ClientWithResponses) SendChatRelayWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendChatRelayResponse, error) {
+	rsp, err := c.SendChatRelayWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendChatRelayResponse(rsp)
+}
+
+// SendChatRelayWithResponse Send Chat Relay
+//
+// Plays the lifecycle of an event relayed to other connections (relay_accepted, relay_confirmed or relay_failed).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/chat/relays (the `SendChatRelay` operationId).
+func (c *ClientWithResponses) SendChatRelayWithResponse(ctx context.Context, body SendChatRelayJSONRequestBody, reqEditors ...RequestEditorFn) (*SendChatRelayResponse, error) {
+	rsp, err := c.SendChatRelay(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendChatRelayResponse(rsp)
+}
+
+// SendChatReplyWithBodyWithResponse Send Chat Reply
+//
+// Plays the lifecycle of a reply sent from Restream Chat: reply_created, then per connection reply_accepted and reply_confirmed, or reply_failed with a reason.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/chat/replies (the `SendChatReply` operationId).
+func (c *ClientWithResponses) SendChatReplyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendChatReplyResponse, error) {
+	rsp, err := c.SendChatReplyWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendChatReplyResponse(rsp)
+}
+
+// SendChatReplyWithResponse Send Chat Reply
+//
+// Plays the lifecycle of a reply sent from Restream Chat: reply_created, then per connection reply_accepted and reply_confirmed, or reply_failed with a reason.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/chat/replies (the `SendChatReply` operationId).
+func (c *ClientWithResponses) SendChatReplyWithResponse(ctx context.Context, body SendChatReplyJSONRequestBody, reqEditors ...RequestEditorFn) (*SendChatReplyResponse, error) {
+	rsp, err := c.SendChatReply(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendChatReplyResponse(rsp)
+}
+
+// RunChatScriptWithBodyWithResponse Run Chat Script
+//
+// Plays a short named script of several chat events across the user's connections, a few milliseconds apart: `hello` (greetings on every connection), `superchat` (a YouTube Super Chat and a Super Sticker), `raid` (a burst of Twitch messages).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/chat/scripts (the `RunChatScript` operationId).
+func (c *ClientWithResponses) RunChatScriptWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RunChatScriptResponse, error) {
+	rsp, err := c.RunChatScriptWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRunChatScriptResponse(rsp)
+}
+
+// RunChatScriptWithResponse Run Chat Script
+//
+// Plays a short named script of several chat events across the user's connections, a few milliseconds apart: `hello` (greetings on every connection), `superchat` (a YouTube Super Chat and a Super Sticker), `raid` (a burst of Twitch messages).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/chat/scripts (the `RunChatScript` operationId).
+func (c *ClientWithResponses) RunChatScriptWithResponse(ctx context.Context, body RunChatScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*RunChatScriptResponse, error) {
+	rsp, err := c.RunChatScript(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRunChatScriptResponse(rsp)
+}
+
 // GetClockWithResponse Get Clock
 //
 // The mock time and how far it is from real time.
@@ -2254,6 +4607,81 @@ func (c *ClientWithResponses) SubmitConsentWithFormdataBodyWithResponse(ctx cont
 		return nil, err
 	}
 	return ParseSubmitConsentResponse(rsp)
+}
+
+// ClearFaultsWithResponse Clear Faults
+//
+// Removes every fault, REST and WebSocket.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /__mock/faults (the `ClearFaults` operationId).
+func (c *ClientWithResponses) ClearFaultsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ClearFaultsResponse, error) {
+	rsp, err := c.ClearFaults(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseClearFaultsResponse(rsp)
+}
+
+// ListFaultsWithResponse List Faults
+//
+// The REST faults waiting to apply.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /__mock/faults (the `ListFaults` operationId).
+func (c *ClientWithResponses) ListFaultsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFaultsResponse, error) {
+	rsp, err := c.ListFaults(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListFaultsResponse(rsp)
+}
+
+// AddFaultWithBodyWithResponse Add Fault
+//
+// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/faults (the `AddFault` operationId).
+func (c *ClientWithResponses) AddFaultWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddFaultResponse, error) {
+	rsp, err := c.AddFaultWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddFaultResponse(rsp)
+}
+
+// AddFaultWithResponse Add Fault
+//
+// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/faults (the `AddFault` operationId).
+func (c *ClientWithResponses) AddFaultWithResponse(ctx context.Context, body AddFaultJSONRequestBody, reqEditors ...RequestEditorFn) (*AddFaultResponse, error) {
+	rsp, err := c.AddFault(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddFaultResponse(rsp)
+}
+
+// DeleteFaultWithResponse Delete Fault
+//
+// Removes one REST fault.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /__mock/faults/{id} (the `DeleteFault` operationId).
+func (c *ClientWithResponses) DeleteFaultWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*DeleteFaultResponse, error) {
+	rsp, err := c.DeleteFault(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteFaultResponse(rsp)
 }
 
 // GetHealthWithResponse Get Health
@@ -2406,6 +4834,81 @@ func (c *ClientWithResponses) ImportStateWithResponse(ctx context.Context, body 
 	return ParseImportStateResponse(rsp)
 }
 
+// ListStreamsWithResponse List Streams
+//
+// The simulated streams that are live, of one user or of everyone.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /__mock/streams (the `ListStreams` operationId).
+func (c *ClientWithResponses) ListStreamsWithResponse(ctx context.Context, params *ListStreamsParams, reqEditors ...RequestEditorFn) (*ListStreamsResponse, error) {
+	rsp, err := c.ListStreams(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListStreamsResponse(rsp)
+}
+
+// StartStreamWithBodyWithResponse Start Stream
+//
+// Goes live for a user, as an encoder starting to push would. The event (given, else the live event without a stream, else the next upcoming one, else a new instant event) moves to in-progress with startedAt; the streaming feed then sends updateIncoming every interval, updateOutgoing per enabled channel (CONNECTING, then CONNECTED) and updateStatuses with viewers. Chat connections of event-based platforms follow the live event.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/streams (the `StartStream` operationId).
+func (c *ClientWithResponses) StartStreamWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartStreamResponse, error) {
+	rsp, err := c.StartStreamWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartStreamResponse(rsp)
+}
+
+// StartStreamWithResponse Start Stream
+//
+// Goes live for a user, as an encoder starting to push would. The event (given, else the live event without a stream, else the next upcoming one, else a new instant event) moves to in-progress with startedAt; the streaming feed then sends updateIncoming every interval, updateOutgoing per enabled channel (CONNECTING, then CONNECTED) and updateStatuses with viewers. Chat connections of event-based platforms follow the live event.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/streams (the `StartStream` operationId).
+func (c *ClientWithResponses) StartStreamWithResponse(ctx context.Context, body StartStreamJSONRequestBody, reqEditors ...RequestEditorFn) (*StartStreamResponse, error) {
+	rsp, err := c.StartStream(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartStreamResponse(rsp)
+}
+
+// StopStreamWithBodyWithResponse Stop Stream
+//
+// Ends a simulated stream: deleteOutgoing per channel and deleteIncoming on the feed, and the event becomes finished with finishedAt (and appears in the history).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/streams/stop (the `StopStream` operationId).
+func (c *ClientWithResponses) StopStreamWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StopStreamResponse, error) {
+	rsp, err := c.StopStreamWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStopStreamResponse(rsp)
+}
+
+// StopStreamWithResponse Stop Stream
+//
+// Ends a simulated stream: deleteOutgoing per channel and deleteIncoming on the feed, and the event becomes finished with finishedAt (and appears in the history).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/streams/stop (the `StopStream` operationId).
+func (c *ClientWithResponses) StopStreamWithResponse(ctx context.Context, body StopStreamJSONRequestBody, reqEditors ...RequestEditorFn) (*StopStreamResponse, error) {
+	rsp, err := c.StopStream(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStopStreamResponse(rsp)
+}
+
 // RevokeAllTokensWithResponse Revoke All Tokens
 //
 // Revokes every access and refresh token.
@@ -2464,6 +4967,234 @@ func (c *ClientWithResponses) ListMockUsersWithResponse(ctx context.Context, req
 		return nil, err
 	}
 	return ParseListMockUsersResponse(rsp)
+}
+
+// ParseListChatConnectionsResponse parses an HTTP response from a ListChatConnectionsWithResponse call
+func ParseListChatConnectionsResponse(rsp *http.Response) (*ListChatConnectionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListChatConnectionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ChatConnections
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseInjectChatEventResponse parses an HTTP response from a InjectChatEventWithResponse call
+func ParseInjectChatEventResponse(rsp *http.Response) (*InjectChatEventResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &InjectChatEventResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ChatEventSent
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSendChatRelayResponse parses an HTTP response from a SendChatRelayWithResponse call
+func ParseSendChatRelayResponse(rsp *http.Response) (*SendChatRelayResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SendChatRelayResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ChatRelaySent
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSendChatReplyResponse parses an HTTP response from a SendChatReplyWithResponse call
+func ParseSendChatReplyResponse(rsp *http.Response) (*SendChatReplyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SendChatReplyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ChatReplySent
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRunChatScriptResponse parses an HTTP response from a RunChatScriptWithResponse call
+func ParseRunChatScriptResponse(rsp *http.Response) (*RunChatScriptResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RunChatScriptResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest ChatScriptRun
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	}
+
+	return response, nil
 }
 
 // ParseGetClockResponse parses an HTTP response from a GetClockWithResponse call
@@ -2562,6 +5293,110 @@ func ParseSubmitConsentResponse(rsp *http.Response) (*SubmitConsentResponse, err
 			headers.Location = value
 		}
 		response.Headers302 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseClearFaultsResponse parses an HTTP response from a ClearFaultsWithResponse call
+func ParseClearFaultsResponse(rsp *http.Response) (*ClearFaultsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ClearFaultsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	return response, nil
+}
+
+// ParseListFaultsResponse parses an HTTP response from a ListFaultsWithResponse call
+func ParseListFaultsResponse(rsp *http.Response) (*ListFaultsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListFaultsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Faults
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAddFaultResponse parses an HTTP response from a AddFaultWithResponse call
+func ParseAddFaultResponse(rsp *http.Response) (*AddFaultResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddFaultResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Fault
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteFaultResponse parses an HTTP response from a DeleteFaultWithResponse call
+func ParseDeleteFaultResponse(rsp *http.Response) (*DeleteFaultResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteFaultResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	}
 
 	return response, nil
@@ -2779,6 +5614,133 @@ func ParseImportStateResponse(rsp *http.Response) (*ImportStateResponse, error) 
 	return response, nil
 }
 
+// ParseListStreamsResponse parses an HTTP response from a ListStreamsWithResponse call
+func ParseListStreamsResponse(rsp *http.Response) (*ListStreamsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListStreamsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Streams
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseStartStreamResponse parses an HTTP response from a StartStreamWithResponse call
+func ParseStartStreamResponse(rsp *http.Response) (*StartStreamResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StartStreamResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Stream
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseStopStreamResponse parses an HTTP response from a StopStreamWithResponse call
+func ParseStopStreamResponse(rsp *http.Response) (*StopStreamResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StopStreamResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Stream
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseRevokeAllTokensResponse parses an HTTP response from a RevokeAllTokensWithResponse call
 func ParseRevokeAllTokensResponse(rsp *http.Response) (*RevokeAllTokensResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -2863,6 +5825,21 @@ func ParseListMockUsersResponse(rsp *http.Response) (*ListMockUsersResponse, err
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// ListChatConnections List Chat Connections
+	// (GET /__mock/chat/connections)
+	ListChatConnections(ctx echo.Context, params ListChatConnectionsParams) error
+	// InjectChatEvent Inject Chat Event
+	// (POST /__mock/chat/events)
+	InjectChatEvent(ctx echo.Context) error
+	// SendChatRelay Send Chat Relay
+	// (POST /__mock/chat/relays)
+	SendChatRelay(ctx echo.Context) error
+	// SendChatReply Send Chat Reply
+	// (POST /__mock/chat/replies)
+	SendChatReply(ctx echo.Context) error
+	// RunChatScript Run Chat Script
+	// (POST /__mock/chat/scripts)
+	RunChatScript(ctx echo.Context) error
 	// GetClock Get Clock
 	// (GET /__mock/clock)
 	GetClock(ctx echo.Context) error
@@ -2872,6 +5849,18 @@ type ServerInterface interface {
 	// SubmitConsent Submit Consent
 	// (POST /__mock/consent)
 	SubmitConsent(ctx echo.Context) error
+	// ClearFaults Clear Faults
+	// (DELETE /__mock/faults)
+	ClearFaults(ctx echo.Context) error
+	// ListFaults List Faults
+	// (GET /__mock/faults)
+	ListFaults(ctx echo.Context) error
+	// AddFault Add Fault
+	// (POST /__mock/faults)
+	AddFault(ctx echo.Context) error
+	// DeleteFault Delete Fault
+	// (DELETE /__mock/faults/{id})
+	DeleteFault(ctx echo.Context, id string) error
 	// GetHealth Get Health
 	// (GET /__mock/health)
 	GetHealth(ctx echo.Context) error
@@ -2896,6 +5885,15 @@ type ServerInterface interface {
 	// ImportState Import State
 	// (PUT /__mock/state)
 	ImportState(ctx echo.Context) error
+	// ListStreams List Streams
+	// (GET /__mock/streams)
+	ListStreams(ctx echo.Context, params ListStreamsParams) error
+	// StartStream Start Stream
+	// (POST /__mock/streams)
+	StartStream(ctx echo.Context) error
+	// StopStream Stop Stream
+	// (POST /__mock/streams/stop)
+	StopStream(ctx echo.Context) error
 	// RevokeAllTokens Revoke All Tokens
 	// (DELETE /__mock/tokens)
 	RevokeAllTokens(ctx echo.Context) error
@@ -2910,6 +5908,60 @@ type ServerInterface interface {
 // ServerInterfaceWrapper converts echo contexts to parameters.
 type ServerInterfaceWrapper struct {
 	Handler ServerInterface
+}
+
+// ListChatConnections converts echo context to params.
+func (w *ServerInterfaceWrapper) ListChatConnections(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListChatConnectionsParams
+	// ------------- Required query parameter "userId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "userId", ctx.QueryParams(), &params.UserId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListChatConnections(ctx, params)
+	return err
+}
+
+// InjectChatEvent converts echo context to params.
+func (w *ServerInterfaceWrapper) InjectChatEvent(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.InjectChatEvent(ctx)
+	return err
+}
+
+// SendChatRelay converts echo context to params.
+func (w *ServerInterfaceWrapper) SendChatRelay(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SendChatRelay(ctx)
+	return err
+}
+
+// SendChatReply converts echo context to params.
+func (w *ServerInterfaceWrapper) SendChatReply(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SendChatReply(ctx)
+	return err
+}
+
+// RunChatScript converts echo context to params.
+func (w *ServerInterfaceWrapper) RunChatScript(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RunChatScript(ctx)
+	return err
 }
 
 // GetClock converts echo context to params.
@@ -2936,6 +5988,49 @@ func (w *ServerInterfaceWrapper) SubmitConsent(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.SubmitConsent(ctx)
+	return err
+}
+
+// ClearFaults converts echo context to params.
+func (w *ServerInterfaceWrapper) ClearFaults(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ClearFaults(ctx)
+	return err
+}
+
+// ListFaults converts echo context to params.
+func (w *ServerInterfaceWrapper) ListFaults(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListFaults(ctx)
+	return err
+}
+
+// AddFault converts echo context to params.
+func (w *ServerInterfaceWrapper) AddFault(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AddFault(ctx)
+	return err
+}
+
+// DeleteFault converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteFault(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteFault(ctx, id)
 	return err
 }
 
@@ -3027,6 +6122,42 @@ func (w *ServerInterfaceWrapper) ImportState(ctx echo.Context) error {
 	return err
 }
 
+// ListStreams converts echo context to params.
+func (w *ServerInterfaceWrapper) ListStreams(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListStreamsParams
+	// ------------- Optional query parameter "userId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "userId", ctx.QueryParams(), &params.UserId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListStreams(ctx, params)
+	return err
+}
+
+// StartStream converts echo context to params.
+func (w *ServerInterfaceWrapper) StartStream(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.StartStream(ctx)
+	return err
+}
+
+// StopStream converts echo context to params.
+func (w *ServerInterfaceWrapper) StopStream(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.StopStream(ctx)
+	return err
+}
+
 // RevokeAllTokens converts echo context to params.
 func (w *ServerInterfaceWrapper) RevokeAllTokens(ctx echo.Context) error {
 	var err error
@@ -3115,14 +6246,334 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/__mock/consent", wrapper.SubmitConsent, options.OperationMiddlewares["submitConsent"]...)
 	router.GET(options.BaseURL+"/__mock/settings", wrapper.GetSettings, options.OperationMiddlewares["getSettings"]...)
 	router.PATCH(options.BaseURL+"/__mock/settings", wrapper.UpdateSettings, options.OperationMiddlewares["updateSettings"]...)
+	router.GET(options.BaseURL+"/__mock/streams", wrapper.ListStreams, options.OperationMiddlewares["listStreams"]...)
+	router.POST(options.BaseURL+"/__mock/streams", wrapper.StartStream, options.OperationMiddlewares["startStream"]...)
+	router.POST(options.BaseURL+"/__mock/streams/stop", wrapper.StopStream, options.OperationMiddlewares["stopStream"]...)
+	router.GET(options.BaseURL+"/__mock/chat/connections", wrapper.ListChatConnections, options.OperationMiddlewares["listChatConnections"]...)
+	router.POST(options.BaseURL+"/__mock/chat/events", wrapper.InjectChatEvent, options.OperationMiddlewares["injectChatEvent"]...)
+	router.POST(options.BaseURL+"/__mock/chat/scripts", wrapper.RunChatScript, options.OperationMiddlewares["runChatScript"]...)
+	router.POST(options.BaseURL+"/__mock/chat/replies", wrapper.SendChatReply, options.OperationMiddlewares["sendChatReply"]...)
+	router.POST(options.BaseURL+"/__mock/chat/relays", wrapper.SendChatRelay, options.OperationMiddlewares["sendChatRelay"]...)
+	router.DELETE(options.BaseURL+"/__mock/faults", wrapper.ClearFaults, options.OperationMiddlewares["clearFaults"]...)
+	router.GET(options.BaseURL+"/__mock/faults", wrapper.ListFaults, options.OperationMiddlewares["listFaults"]...)
+	router.POST(options.BaseURL+"/__mock/faults", wrapper.AddFault, options.OperationMiddlewares["addFault"]...)
+	router.DELETE(options.BaseURL+"/__mock/faults/:id", wrapper.DeleteFault, options.OperationMiddlewares["deleteFault"]...)
 
 }
 
 type BadRequestJSONResponse ErrorEnvelope
 
+type ConflictJSONResponse ErrorEnvelope
+
 type NotFoundJSONResponse ErrorEnvelope
 
 type PayloadTooLargeJSONResponse ErrorEnvelope
+
+type ListChatConnectionsRequestObject struct {
+	Params ListChatConnectionsParams
+}
+
+type ListChatConnectionsResponseObject interface {
+	VisitListChatConnectionsResponse(w http.ResponseWriter) error
+}
+
+type ListChatConnections200JSONResponse ChatConnections
+
+func (response ListChatConnections200JSONResponse) VisitListChatConnectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChatConnections400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListChatConnections400JSONResponse) VisitListChatConnectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChatConnections404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ListChatConnections404JSONResponse) VisitListChatConnectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InjectChatEventRequestObject struct {
+	Body *InjectChatEventJSONRequestBody
+}
+
+type InjectChatEventResponseObject interface {
+	VisitInjectChatEventResponse(w http.ResponseWriter) error
+}
+
+type InjectChatEvent201JSONResponse ChatEventSent
+
+func (response InjectChatEvent201JSONResponse) VisitInjectChatEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InjectChatEvent400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response InjectChatEvent400JSONResponse) VisitInjectChatEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InjectChatEvent404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response InjectChatEvent404JSONResponse) VisitInjectChatEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InjectChatEvent409JSONResponse struct{ ConflictJSONResponse }
+
+func (response InjectChatEvent409JSONResponse) VisitInjectChatEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatRelayRequestObject struct {
+	Body *SendChatRelayJSONRequestBody
+}
+
+type SendChatRelayResponseObject interface {
+	VisitSendChatRelayResponse(w http.ResponseWriter) error
+}
+
+type SendChatRelay201JSONResponse ChatRelaySent
+
+func (response SendChatRelay201JSONResponse) VisitSendChatRelayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatRelay400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SendChatRelay400JSONResponse) VisitSendChatRelayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatRelay404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SendChatRelay404JSONResponse) VisitSendChatRelayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatRelay409JSONResponse struct{ ConflictJSONResponse }
+
+func (response SendChatRelay409JSONResponse) VisitSendChatRelayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatReplyRequestObject struct {
+	Body *SendChatReplyJSONRequestBody
+}
+
+type SendChatReplyResponseObject interface {
+	VisitSendChatReplyResponse(w http.ResponseWriter) error
+}
+
+type SendChatReply201JSONResponse ChatReplySent
+
+func (response SendChatReply201JSONResponse) VisitSendChatReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatReply400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response SendChatReply400JSONResponse) VisitSendChatReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatReply404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response SendChatReply404JSONResponse) VisitSendChatReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatReply409JSONResponse struct{ ConflictJSONResponse }
+
+func (response SendChatReply409JSONResponse) VisitSendChatReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunChatScriptRequestObject struct {
+	Body *RunChatScriptJSONRequestBody
+}
+
+type RunChatScriptResponseObject interface {
+	VisitRunChatScriptResponse(w http.ResponseWriter) error
+}
+
+type RunChatScript202JSONResponse ChatScriptRun
+
+func (response RunChatScript202JSONResponse) VisitRunChatScriptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(202)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunChatScript400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RunChatScript400JSONResponse) VisitRunChatScriptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunChatScript404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response RunChatScript404JSONResponse) VisitRunChatScriptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunChatScript409JSONResponse struct{ ConflictJSONResponse }
+
+func (response RunChatScript409JSONResponse) VisitRunChatScriptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
 
 type GetClockRequestObject struct {
 }
@@ -3213,6 +6664,108 @@ func (response SubmitConsent400JSONResponse) VisitSubmitConsentResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearFaultsRequestObject struct {
+}
+
+type ClearFaultsResponseObject interface {
+	VisitClearFaultsResponse(w http.ResponseWriter) error
+}
+
+type ClearFaults204Response struct {
+}
+
+func (response ClearFaults204Response) VisitClearFaultsResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type ListFaultsRequestObject struct {
+}
+
+type ListFaultsResponseObject interface {
+	VisitListFaultsResponse(w http.ResponseWriter) error
+}
+
+type ListFaults200JSONResponse Faults
+
+func (response ListFaults200JSONResponse) VisitListFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddFaultRequestObject struct {
+	Body *AddFaultJSONRequestBody
+}
+
+type AddFaultResponseObject interface {
+	VisitAddFaultResponse(w http.ResponseWriter) error
+}
+
+type AddFault201JSONResponse Fault
+
+func (response AddFault201JSONResponse) VisitAddFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddFault400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AddFault400JSONResponse) VisitAddFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteFaultRequestObject struct {
+	Id string `json:"id"`
+}
+
+type DeleteFaultResponseObject interface {
+	VisitDeleteFaultResponse(w http.ResponseWriter) error
+}
+
+type DeleteFault204Response struct {
+}
+
+func (response DeleteFault204Response) VisitDeleteFaultResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteFault404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteFault404JSONResponse) VisitDeleteFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3426,6 +6979,170 @@ func (response ImportState413JSONResponse) VisitImportStateResponse(w http.Respo
 	return err
 }
 
+type ListStreamsRequestObject struct {
+	Params ListStreamsParams
+}
+
+type ListStreamsResponseObject interface {
+	VisitListStreamsResponse(w http.ResponseWriter) error
+}
+
+type ListStreams200JSONResponse Streams
+
+func (response ListStreams200JSONResponse) VisitListStreamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStreams400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListStreams400JSONResponse) VisitListStreamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartStreamRequestObject struct {
+	Body *StartStreamJSONRequestBody
+}
+
+type StartStreamResponseObject interface {
+	VisitStartStreamResponse(w http.ResponseWriter) error
+}
+
+type StartStream201JSONResponse Stream
+
+func (response StartStream201JSONResponse) VisitStartStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartStream400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response StartStream400JSONResponse) VisitStartStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartStream404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response StartStream404JSONResponse) VisitStartStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartStream409JSONResponse struct{ ConflictJSONResponse }
+
+func (response StartStream409JSONResponse) VisitStartStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StopStreamRequestObject struct {
+	Body *StopStreamJSONRequestBody
+}
+
+type StopStreamResponseObject interface {
+	VisitStopStreamResponse(w http.ResponseWriter) error
+}
+
+type StopStream200JSONResponse Stream
+
+func (response StopStream200JSONResponse) VisitStopStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StopStream400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response StopStream400JSONResponse) VisitStopStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StopStream404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response StopStream404JSONResponse) VisitStopStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StopStream409JSONResponse struct{ ConflictJSONResponse }
+
+func (response StopStream409JSONResponse) VisitStopStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RevokeAllTokensRequestObject struct {
 }
 
@@ -3514,6 +7231,21 @@ func (response ListMockUsers200JSONResponse) VisitListMockUsersResponse(w http.R
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// ListChatConnections List Chat Connections
+	// (GET /__mock/chat/connections)
+	ListChatConnections(ctx context.Context, request ListChatConnectionsRequestObject) (ListChatConnectionsResponseObject, error)
+	// InjectChatEvent Inject Chat Event
+	// (POST /__mock/chat/events)
+	InjectChatEvent(ctx context.Context, request InjectChatEventRequestObject) (InjectChatEventResponseObject, error)
+	// SendChatRelay Send Chat Relay
+	// (POST /__mock/chat/relays)
+	SendChatRelay(ctx context.Context, request SendChatRelayRequestObject) (SendChatRelayResponseObject, error)
+	// SendChatReply Send Chat Reply
+	// (POST /__mock/chat/replies)
+	SendChatReply(ctx context.Context, request SendChatReplyRequestObject) (SendChatReplyResponseObject, error)
+	// RunChatScript Run Chat Script
+	// (POST /__mock/chat/scripts)
+	RunChatScript(ctx context.Context, request RunChatScriptRequestObject) (RunChatScriptResponseObject, error)
 	// GetClock Get Clock
 	// (GET /__mock/clock)
 	GetClock(ctx context.Context, request GetClockRequestObject) (GetClockResponseObject, error)
@@ -3523,6 +7255,18 @@ type StrictServerInterface interface {
 	// SubmitConsent Submit Consent
 	// (POST /__mock/consent)
 	SubmitConsent(ctx context.Context, request SubmitConsentRequestObject) (SubmitConsentResponseObject, error)
+	// ClearFaults Clear Faults
+	// (DELETE /__mock/faults)
+	ClearFaults(ctx context.Context, request ClearFaultsRequestObject) (ClearFaultsResponseObject, error)
+	// ListFaults List Faults
+	// (GET /__mock/faults)
+	ListFaults(ctx context.Context, request ListFaultsRequestObject) (ListFaultsResponseObject, error)
+	// AddFault Add Fault
+	// (POST /__mock/faults)
+	AddFault(ctx context.Context, request AddFaultRequestObject) (AddFaultResponseObject, error)
+	// DeleteFault Delete Fault
+	// (DELETE /__mock/faults/{id})
+	DeleteFault(ctx context.Context, request DeleteFaultRequestObject) (DeleteFaultResponseObject, error)
 	// GetHealth Get Health
 	// (GET /__mock/health)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
@@ -3547,6 +7291,15 @@ type StrictServerInterface interface {
 	// ImportState Import State
 	// (PUT /__mock/state)
 	ImportState(ctx context.Context, request ImportStateRequestObject) (ImportStateResponseObject, error)
+	// ListStreams List Streams
+	// (GET /__mock/streams)
+	ListStreams(ctx context.Context, request ListStreamsRequestObject) (ListStreamsResponseObject, error)
+	// StartStream Start Stream
+	// (POST /__mock/streams)
+	StartStream(ctx context.Context, request StartStreamRequestObject) (StartStreamResponseObject, error)
+	// StopStream Stop Stream
+	// (POST /__mock/streams/stop)
+	StopStream(ctx context.Context, request StopStreamRequestObject) (StopStreamResponseObject, error)
 	// RevokeAllTokens Revoke All Tokens
 	// (DELETE /__mock/tokens)
 	RevokeAllTokens(ctx context.Context, request RevokeAllTokensRequestObject) (RevokeAllTokensResponseObject, error)
@@ -3568,6 +7321,215 @@ func NewStrictHandler(ssi StrictServerInterface, middlewares []StrictMiddlewareF
 type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
+}
+
+// ListChatConnections operation middleware
+func (sh *strictHandler) ListChatConnections(ctx echo.Context, params ListChatConnectionsParams) error {
+	var request ListChatConnectionsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListChatConnections(ctx.Request().Context(), request.(ListChatConnectionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListChatConnections")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListChatConnectionsResponseObject); ok {
+		return validResponse.VisitListChatConnectionsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// InjectChatEvent operation middleware
+func (sh *strictHandler) InjectChatEvent(ctx echo.Context) error {
+	var request InjectChatEventRequestObject
+
+	var body InjectChatEventJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.InjectChatEvent(ctx.Request().Context(), request.(InjectChatEventRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "InjectChatEvent")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(InjectChatEventResponseObject); ok {
+		return validResponse.VisitInjectChatEventResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SendChatRelay operation middleware
+func (sh *strictHandler) SendChatRelay(ctx echo.Context) error {
+	var request SendChatRelayRequestObject
+
+	var body SendChatRelayJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SendChatRelay(ctx.Request().Context(), request.(SendChatRelayRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SendChatRelay")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SendChatRelayResponseObject); ok {
+		return validResponse.VisitSendChatRelayResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SendChatReply operation middleware
+func (sh *strictHandler) SendChatReply(ctx echo.Context) error {
+	var request SendChatReplyRequestObject
+
+	var body SendChatReplyJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SendChatReply(ctx.Request().Context(), request.(SendChatReplyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SendChatReply")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SendChatReplyResponseObject); ok {
+		return validResponse.VisitSendChatReplyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RunChatScript operation middleware
+func (sh *strictHandler) RunChatScript(ctx echo.Context) error {
+	var request RunChatScriptRequestObject
+
+	var body RunChatScriptJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RunChatScript(ctx.Request().Context(), request.(RunChatScriptRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RunChatScript")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RunChatScriptResponseObject); ok {
+		return validResponse.VisitRunChatScriptResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
 }
 
 // GetClock operation middleware
@@ -3666,6 +7628,123 @@ func (sh *strictHandler) SubmitConsent(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(SubmitConsentResponseObject); ok {
 		return validResponse.VisitSubmitConsentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ClearFaults operation middleware
+func (sh *strictHandler) ClearFaults(ctx echo.Context) error {
+	var request ClearFaultsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ClearFaults(ctx.Request().Context(), request.(ClearFaultsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ClearFaults")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ClearFaultsResponseObject); ok {
+		return validResponse.VisitClearFaultsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListFaults operation middleware
+func (sh *strictHandler) ListFaults(ctx echo.Context) error {
+	var request ListFaultsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListFaults(ctx.Request().Context(), request.(ListFaultsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListFaults")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListFaultsResponseObject); ok {
+		return validResponse.VisitListFaultsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AddFault operation middleware
+func (sh *strictHandler) AddFault(ctx echo.Context) error {
+	var request AddFaultRequestObject
+
+	var body AddFaultJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AddFault(ctx.Request().Context(), request.(AddFaultRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AddFault")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AddFaultResponseObject); ok {
+		return validResponse.VisitAddFaultResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteFault operation middleware
+func (sh *strictHandler) DeleteFault(ctx echo.Context, id string) error {
+	var request DeleteFaultRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteFault(ctx.Request().Context(), request.(DeleteFaultRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteFault")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteFaultResponseObject); ok {
+		return validResponse.VisitDeleteFaultResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -3904,6 +7983,123 @@ func (sh *strictHandler) ImportState(ctx echo.Context) error {
 	return nil
 }
 
+// ListStreams operation middleware
+func (sh *strictHandler) ListStreams(ctx echo.Context, params ListStreamsParams) error {
+	var request ListStreamsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListStreams(ctx.Request().Context(), request.(ListStreamsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListStreams")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListStreamsResponseObject); ok {
+		return validResponse.VisitListStreamsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// StartStream operation middleware
+func (sh *strictHandler) StartStream(ctx echo.Context) error {
+	var request StartStreamRequestObject
+
+	var body StartStreamJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.StartStream(ctx.Request().Context(), request.(StartStreamRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StartStream")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(StartStreamResponseObject); ok {
+		return validResponse.VisitStartStreamResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// StopStream operation middleware
+func (sh *strictHandler) StopStream(ctx echo.Context) error {
+	var request StopStreamRequestObject
+
+	var body StopStreamJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.StopStream(ctx.Request().Context(), request.(StopStreamRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StopStream")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(StopStreamResponseObject); ok {
+		return validResponse.VisitStopStreamResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // RevokeAllTokens operation middleware
 func (sh *strictHandler) RevokeAllTokens(ctx echo.Context) error {
 	var request RevokeAllTokensRequestObject
@@ -4001,70 +8197,123 @@ func (sh *strictHandler) ListMockUsers(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xFtfc9w2kv8qXbytsl1HjUaxL5eTn2SfstGunbgsufLg8mUgsmeICAQYANR4zqXvvtUA+B8cjRR78zYi",
-	"iUaj//evoS9JpspKSZTWJKdfEo2mUtKg++MVy9/jHzUaS39lSlqU7ierKsEzZrmSx78bJemZyQosGf36",
-	"m8Z1cpr8x3FH+ti/NcfnWit9Lm9RqAqTu7u7NMnRZJpXRCw5Ta4KBO03BW6gZGKtdIk5KA1cZkoaboiN",
-	"l7Aq0Ri2wRUYtjOwLZhbsdVKbhbJXZr8rOyPqpb5v4/5X4kH2zuBZCUayBUakMoCfubGOt7esZ1QLL9S",
-	"6g3TG/xr5Hut8h2JTBALGmzBpOO+VNkNsCzDyppFQjQCedr9tVDZzVl+y2Tm2GZ5zok2E++0qlBbTsaz",
-	"ZsLgeO+f1BbWTINVUKpbdHtlRG6RpEnVW/0lMZgpmbufQxqX/kVLY630lukcnjILpTIWLErYIdPmGVEl",
-	"42E2OU24tN+/SNKkZJ95WZfJ6fOT/3r+/XK5XKZJyaV/tkwTu6vQf44b1O7wJC6uMU9OP7Z8fWq/VNe/",
-	"Y2ZJp04yl5bZh8rlqpH5jDCk2k4F0S6yvMQUPkj+GQJ30YOPD5YS2Quj7qV8cfkL/PD98mRANWcWj+h9",
-	"R9lYzeWGCKv12qC9nFNhYwasQJaDWoNGJtxmnfU5SQB3Rwn0ZV1eRzRCwmnPMt47qiaKb9L+qHT5CD1l",
-	"fjVUbINPDJlfOVUYyzJVe1eeUqgNauA5uZsFwzfSAJfwtDkTWTarKq1u0VlwxaxFTYv/7+Py6H8+/eff",
-	"YiLPMeOG+0gx3fK6tlZJv+OWGag0GoM5kUdJhv8xCVsmRErueoLr9tBdLphuUaHMudwAq22hNP//LsqQ",
-	"TklabmeNMkc65Vpp2r7k8g3KjS2S05PJliNNN/v3ThvT7zAEPlzDSOsBA4HU8W9YicCM+/0ejdXISjh7",
-	"d/HETJXv1j9wX5c4tmRXIX2NiWYqx7jgf7q6egfGMlv3naXn5iFNTldHNp3onBJYfF8j2Q3+ljGDLsuR",
-	"H9tGelFSnsdHHsK/e/1YKYyjeEet5Sv1Mu7kFQ4/NbERMa/vmCX+hEyQZT8qGTwxULj1keQ4I8kzsaVK",
-	"aKVuVn3XVjdRd64rCrmX9yVaw2XWC8zGMm196IikzSZGp8kt6vl4FM4XvolYS1RfSUd1zH1M+hfG1Jhf",
-	"qRuUD1TBGZRkORSKb1BCxbiOxng0piU/PaT/wNOIOkQmOEp7kceX+7fAfcTm7jBgVZQSfq64RnNmY06O",
-	"vqjrswNhwbBsaFx4WIocUEhoXGs0xfkBXIRPvyUbe1Qy2D0epLKQNKaLN5o5o3CfmBRMxTI8MlgxzYJH",
-	"TMi5ja52MZKNs75CplEPHNY/ijutQR2zmF8LZTBIldtQON0rs5Gb9U16JM7+Ufr2FlF+I8SW2Z6lx/z0",
-	"H6rWkokH+uh7zMg9Qk0QScMZq1jG7S5ef5ZM7gCl1Rx9Vv/dcwE3iJUZRLeTmK3lWlUV5gcQX6MQoGrb",
-	"mPU1taSYNxvGm5Q9DQmZiaMct9LwMgUlcqq+1lxTy5km3GJp7msfgy7OpdU7Z79+c6Y1200TX+Cjk0ba",
-	"SX2Ppj31h6n7F4nApNm62jEofarzvNauaX4703UIJTddbLFK3bhq29FNqQovuRC810XtTXFtoTdXQ1L9",
-	"kFKlC2vGRce4icYKHrGmMzC0hDKw3/fAUDhb83XMhU8O569EW6h8T/nlP4iuJSU5zcxlu/aDAXziOgZV",
-	"+1T8ErCs7A62lEukkggls1kxE3kr5iuvefSDvogu/aNGvYuvda/Af5rCltuCspZGC7dM1Ej9Tc6yuWwQ",
-	"dn6l8t1+1hww0yIaL+Cf/NWz4XZrjiK/Z7t9BXeD8+0tul1/vy+Xe26Z1vwWc2phQx//7HCs4JCE1t8s",
-	"o90wT70ZhOrolgmeR11D1kKwa4HJqdU13psBOcWwwGqw92BKjVkMbbnXPfRiT3uqWBB8q7KbDwb1g2tS",
-	"hxu4Fj5j0gEHwGWk/SwZFzOOf0TvgOU59f8HB6EeaHFg+KGv5ztHR4te31/4O3201NJwuH1iNY9ot2gD",
-	"c4Boc1yzWthGezMnsyOUCAwKzKwBJnNgtVVHAWtpwZ8HSDXizue3FJPopUtha/7Z1hpB6dyni4MSf2uV",
-	"9yX9vgwalmL6uERrudw8Rh26li5cgNlyCvCR4o7EeBYQq5kARe4Oq7+fX8GxUBsuVw2qZoBZUJRSKfOR",
-	"tsKZvPpISxpzrp3OKOZS8cacKnsGe62UQCanNXSPs31y+VDlDweKL4NAqGrJCiY9Rw8QzSUiNBzMHGbC",
-	"sWsAXDP9YFBLlQ6n55IE6GN5wP1GtfohnTBpKjQ4vX74pXvuqlzQuOHGuhIxrLneNcq9F2wMbUsMCaHn",
-	"YZTDJVBxbyoUgsvNS0DnfW5pmGdw35e0rAx5aL3xHmaGTjifJ89ah98Xovc1MyMD3pO6flVa5I9w6G2h",
-	"BMKWVi/ABWmXxnewqrRac4GrFFZcbtDYi5x+e4D1n7ijP7Z4nRXMftCC/iKzlyjMCp4iywpfFK1KtGz1",
-	"LIUV3lJYG740qtYZDuk6N3ewiLWMikjQmCmdk2OkYDWT7SFMSr5mffiWTOwsz8wzR01ptsEfuUDjCa4y",
-	"wSvzTiuSmFm5eOzg44JVOEWPQaOttXQvIlOESjBLmpwp4ar6WvAMmq9A8FGjF9fSoA7qdDu2N4P6Nppu",
-	"elt7lYH/9Cvvf2+ycwJ33mcL7tu6Hait/FosjNyiU0Ynm/n8R6u5XKtmrssyB4r5mijRwQZuuCUaWiSn",
-	"SWFtZU6Pj3P0cwdtFs1nC66Su5lZlNVKOFNyYzT//RF1t6lXSw61zFHD6vi33+jx8QpUN+R9YqBkXEKl",
-	"tF3AFbV+TqwdEyRqqrKtIvLoo7Dz5BTwM61zC3jpfnKbdpPdDr9LfQpwwdukoJHlA8zF8T6Ac9LgbdSY",
-	"u09/OattMSirFnDh5v1S0d/a4SuNcz0xJJMFuFGQP0M7xWkGO804J8ih75dkQoJnKA32tHZWUaA4+m6x",
-	"nChtu90umHu9UHpzHNaa4zcXr89/vjx3a1w/ZUVf/0deRJ0Wewj3aXKyWPplqkLJKp6cJs8Xy8Xz0JE4",
-	"+2606sRMDzZo7xnoOskWYQTroEJYa1V2Q9jFqMc5Tf6O1s22HdrXux/y3XL51S4u9IbnM7cWAhTsriPU",
-	"ZcmoRyfWoOHNMio3P/o5fPKJPhzI55h1txYqFRtkvnXl4WgIHW4YeKCES2OJBlQsjDaVxKNC1RT/1m4K",
-	"xuQE+h+KM1ye6EQ6QAW+njSbSxp3w1hG0e/ur9cksLUNzk0hw92KeeHZiFFv2T3u3Uoa2kI470H24APJ",
-	"vCUQmy6rssyhUgG8HfV1LsBe7wZtxgJC9d3rIqzq1YZPTPsGPry/CEVKpnJfolAlGaoJQ0JcvYT/Rbkb",
-	"UuPWL5OKYh8r0VLCmFjaZX1dchsuPBxsap+PttvtEZ3+qNYCJbGWP0D/vfsVB5je8+V3U/G/Yg6f9RVa",
-	"xxqdsECWh9LgjfKP5yCuTsgBPHPkXFJZJGO+0t7xxqDE3Z+2Ta8J6FTRGmd4MjDPoh0cR+P5rwXaovUd",
-	"d08G6ioFbtuZahvlHeTNLRTMUGMdDe5hTv0NY0LYYSYedGeIhfeWu0ZkLbQwkNnv3RgpR4E20v2el5Ud",
-	"zXum8ngtkOlmJjURyYs5qvmYdUcHOkIN982TT3fpvmzt2tlBTdS7mhcGISlI3FIFLpih+q1XUnHTDJpe",
-	"wiqMZ8JFyaKZUClBleF4TrWA1xpzlJYz4atBDzkbYBoHgPPEjrrDdkEpOf04aVmbm3qFu+BJnPjoGk4T",
-	"OHKFPH3fAK+hDhO85H7K2Fhee6fvZHSfL9rtfpmMlkQ3rXOccNPNI+a4GKHAHS97LzR9+oY+1kh/xsla",
-	"g//TsYyccp9d95zS9QzzWZaKbqWDR7quYnLRxAfupwHkoL67qoMv+DLiOqSK7hKhawwjrg7vO1Am9BMu",
-	"IXsrbxElalJo950fK6RgFDCwfvggQxt0jXaLKCFjBjuU0PCNpF6US2AbxiPR9j2tfhutpV9E5YN2HFjc",
-	"Q3g7rHE8NDOQvekhsLOBJoq1Thy7jbjf0HzbPWbs17Sw5dQae/xFkoTrl7LINPC1g1DNVAgvm/mawLV1",
-	"w/sbxIqMiWs/6ZuKyQO6A0l9/bp+hB7/myv7Q1XUK+0blPpPBx1/4ns03bf+5h72rOn3UElgBv5x+cvP",
-	"8LSFeQJ+ok2HMznY6YmBnFn2zMMYO1eMe/BDMOvryqFdnDuUxPdD31A3PgDMKMZDryOJesag4WwcSdKk",
-	"qqMhuxIsa0J2H9iljXKV1SUVLWVtKEhC9w8b8LSW/I8agecmhRyN5dId1DSIVBCv2kpoUN4UHKDr4rqx",
-	"rKzCmI5tNGJb03MdxtjPXoKiynjLDYJUHhj0JmgWcOVDu1r3B35SuRKZCqHP3FgwVlV0ohvub8QOlXlR",
-	"DpX59T28p8f7HDuSMDx/rhh9hMOlyYuT5/cvGf/vytCsPAuzZtVzUZ9q9xXs7/FW3aAJ7hdQFT+gG13k",
-	"G2dZWncmhFf5gbmW1uTTbEuP4UwIaIk1ZwoPnK/E8STuq4tZ1t3dUgcsMQ9qN5WE61TDVXp/LybnTKhN",
-	"SqGKr1t/gYLlzWAz74EMC3BTK9PONq0ageXTSVXE3Kkm6u4Dfn1r780WDzL5k6+2c/928EzUlLgNd38f",
-	"6UzezPYvaf9JbeRFxB60dy/HBtfzonZQMpvo+gPC6TUHD7VvC54VoCROYa7JtYWKU9k9mGoOzeYNN7a7",
-	"j/ENk163yYwK3ZHHLk3sufoZGgan8u1PwCYN7BC/V9IBL42j9W7XdEOC0+Pjk+/+e7FcLBcnpz8sf1gm",
-	"1AqGbaNVf2y80htXuPJm0bWjIW2kX/b+a5lXfu/u9c7PQbvsulZCqG2PsAdPp4TfuqG+i2cuQPYhbzMI",
-	"Y9dabSlSrYeEg6zjLI8uyUYmRD1KbeObHojiRoZJvQMHQG5Krbt94VzIlRV9nVxjwW65qjUwSz1FO00J",
-	"lLvy+dPdvwIAAP//",
+	"3H17c9s29uhXwejujO25tOykaW/r/OWmbuvdpMnYznTu7OZXweSRhJoCuABoRdvJd//NOQBIUAT1cOx0",
+	"d/9pY5J4nRfOW3+McrWolARpzejsj5EGUylpgP74nhdX8M8ajMW/ciUtSPonr6pS5NwKJU9+N0riM5PP",
+	"YcHxX3/RMB2djf7PSTv1iXtrTi60VvpC3kOpKhh9+vQpGxVgci0qnGx0NrqZA9NuUSYMW/ByqvQCCqY0",
+	"EzJX0giD23jJJgswhs9gwgxfGbaccxqx1ErOxqNP2eiVktNS5H/S5nO/umFLYefMzoEtVH53YJix3AI7",
+	"5MxYDXzBeKmBFytWinvIGMeREnKckgnJABcdj8dHdKZflP1R1bL4cmf6FeFqo4NJvgDDCgWGSWUZfBTG",
+	"0t7e8VWpeHGj1GuuZ/DngP1WFSskgxK3oJmdc9nAnvE8h8qa8Qjn8NPj6q/m3L5qoE6PeFEI/IOX77Sq",
+	"QFuBPDHlpYH15c9ZbUAfGJYjqCLsLXg1HmWjKpqAQBKv0z9J9EHGuIn+/k3IqWKVA7PBqYWFxYbtWl1D",
+	"NrKrCkZnI3X7O+QWEeUfcK35ikCBwBMaitHZ3zv7+5AYjLC6uAdpL+Xv7rs9wfVWgoMU4CzMKmZAFn1A",
+	"8drOlU7DyL07MKwQpir5iogSp1jwj69Bzux8dPb89LTZvrFayBluvz3eZQHSiqkAvQ0PTFjGtRb3YJiS",
+	"tIyQYZlniUUKJYnQzxeqdtS/TjHXdQWaISxRsLm/rq3I70AzTqMQ9f50UGTM1PkcH/1j9Jevx6en/xit",
+	"nfar5xv28arWGmS+6u/k0hp2ef2W5f4LlqsC4tXeX//QW+vbxFKEzGtV6xwui/46F6UB4sOp0KZhEihi",
+	"KKsps3NhmKFZPJjFol7EQBbSwgx0s+TNqkouiBj0BLaqgB0+Yz8IkytdMAsfLRuPx+z5M/ZayDsoLiU9",
+	"PHrJCpjyunTyzm3jwLgBOMv2LeGn6b34y2oNkl+fJokU5cnQofAdW86V8VxkVH4H1jANOYh7YMLiGnhp",
+	"cus2982LLftekwB+9Y3Mfx2k+u58H2EE973kBhnfbpKQD2HRwrNomkI3zYi8sPbR8ETDpI7TtCS8J9ni",
+	"4EBqW9CUBFP/mOv77W5gCMlXUPLVvveg9PjVQEKLTbVasCvwag5OuxuyBy5Gi1e6NS9xFb2KkU8EZfkd",
+	"GLc2aoMgWQlTy1RtOzdlD53d2zAbqdrmagH9Pfw6BzsnnQJYVXKLPEbX81ToBRKg0mzKRelZECSyG+EJ",
+	"P0Cm5KKMIN5uQQP3GlH/1Dio1qjg4DdsqjTzO6RXSQp15HexjeCd3uRwRZg76DHASzYDCZqjqO7BdG+5",
+	"9cSSiYj2gZKJ4HBgWCmmkK/yEthe8mkzyT6IADfodYlJumu/Ax3xRxaI1JlRtkdVETJbiD6UiBKUsYbG",
+	"9MzZAGAjgAwjvir3llZM4yjC8W6SqhQg3VLvazFA5aJwugPIQsgZc2PYjNPFvB8zPUgyLiq7QhyHmUle",
+	"oEm5WCjpT2zVFglalQLMf7PQZIdB0UNJoyUvj5IoGFbnCJJJZW6LafCFRKTf+0aGebCkrMpdJeUuLOM+",
+	"OjBMFI/EB/uR7hZ17lmChTIGwZ5xSx5sVvn+TSS63owIJx2SWFgjsnairIfjYTG+roduFevXtMG95br7",
+	"C8UcGs99qpQ8JagQAu7vWA7NoSzVKBsZtNDR3hplI81FkZRIX4y36QSboXZVywfwdgAdGZaWawsJx4w3",
+	"ZRM8+LNasgWXK6cIGBTviAKT5opd8LCZDmmGrN1QEiSlyu/Oi3suc9gTInicKddISQt17/g9x+n6MDGQ",
+	"K1kkQHLtXjRzTJVecl2wQ27ZQhnLLEi2Aq7NUZo8+EdHHl89+/qrb07DFeOenW4lmbCvQchcW27hAZRC",
+	"/tQBYEi1HHCC4CArFpCx91J8ZH53yYMn6EUtL43aOvPl9Vv27TenzzqzFtzCMb5P3TBqOjVgr4dQGMiA",
+	"z4EXTE1RxJa0WOtZJkgwEVO6rBe3CYwgcJqzrK+dRJOSeLv+qPTiAXjK3WhW8RkcGCS/RcLVmudpR2Xj",
+	"cCK9FoWCmEnDhGSH4UxI2byqtLoHouCKW1SpRmej//n76fF3H/7vX1IgLyAXRgypb7e1tUEpXXLDKg3G",
+	"OFEUBLNfcoRTydWAgtjErvpLVF5Dd55k8a82gkCaKp8BraxBFoCnnCq91fHbuyXd+tFpU/jthjce4FPD",
+	"8Qz8BJmzP/iC1DL8d2PWnL+7PDB95NP4PdeloNAS6cqH2/o2cjEg23++uXlHIbB64Frw0jxlSvQW7eF8",
+	"w50i+R38lnMDFCxw3mYPvbQThfb4wEO4d68eCoV1Kd7O1uwrczBu4TWoFqxN5vCdosQf0STa3+knKBCE",
+	"POJU0JQdoAwkFKMflfb+a0afmIzNgwoR/NpL0ODeFmlQD6mz3sBLGxUltyDz1ZsB/PKigIL5j4bI1M5V",
+	"MWx+onBx3yQ3gODhTkfePEfzYXKaiqMo2jQev0gP1eqW34pS2NWAYTZHnQkZxc+VuNyQtBZcSJxzWB1c",
+	"KA10YZJKSJFgMC/ZKZlWtbSiZBpQPRpAsQarV+dTC3rwkr4hSWf16pi+Y3hXd/z3PeYciBmRNN3E2s7i",
+	"GxBPCCmzXXElO8lPNMiJUe7FXvZPsASt8qw5wJBp6fQr3F471jtzbEdiUlUgG5aUahmSGoShiCET0thG",
+	"O5rWBimvrmaaF86T1KixL7777rvY6IkDYBGQaeWrAQ9PvEWvk5vY8I18Ms+ep4PASW2npVdu8zkewV/h",
+	"Bo3scByCLxLvArg0XfJlh1cX1zdHjMuCCZcfwctSLZ0CkYYIgmCrWr9RYuGaZ2whylKY1txYcmHZLUyR",
+	"97g0S9CehZuVv9ll3SE55xYlBZi+cNoa0X/mqCNInqCy/XRxM8pG795e0//e03/Pb179PMpGP1y8vri5",
+	"SGpxGwVlu4nms2gfO0Tq0/KznRY+8tzSSdih0szCokJEtBHyk/vnJ6ghn6C0lFCe/CGKT0drm4h04pO9",
+	"RXG7GS+QeY8+3UqtV/PZUZfCkjiORfhW8XqeEK4hdaNNcGrFZrP2t9+82E5juwpkz15Z8Hn5pz2Jww5b",
+	"EdEFxdcd6fMiLXx2k/CBrLXT8Z2SjQjNRuQo2sdDFEs0JcuVk6w+rciL3c/1Hm27bswDbA9Eh1O0EobF",
+	"tJl1QDkzGVqSxL26cDGCldP3SP/quHE3JYg5vXVbYpPfTur8PwMvnRx4gBfkwCA/lE7WrXmFBuj6vFzy",
+	"lWETdTeJKUndpYmmQtXpepuHyQgUDo1HInLfbWT+e9DDhrg/n/9mh8hesE3CrOu7T0H/0pgaiht1B3Jv",
+	"XWeB1F4wi4NZxYVOOjfAmGb6hLJPH7g50hEIcnFfboxfoGK75IYJOgyzKp068rESGsx5UriA44V4O8wP",
+	"6PrLgu3a9cHt4EHTMNVg5hc77MJ/+pTb2ICSzupp6zz33pL+4JnmRBT0icmYqXgOxwYqTqHXdKQPF7pZ",
+	"paYMzPo9cA26w7Du0X6SnjK3HFSF9R7DrTBbY7OYpNfAGR8lprcE8gMQszaw0FB6ik//qmotebknj15B",
+	"7nKCnCadsEV4xfOk5tOGE6TVApw763e3C3YHUJntGXmFVlWV8j30Jp9CWVLI3JP1raplAUVYcPP1m9Qj",
+	"/MwDeo17mTFVFqTCCW3szleex8WFtHq19eYL+2ihkbVQ34BpN/v+2b3O2oAiIL2P86J2yvqbAXd7qeSs",
+	"lS1WqTtyM9O8pDTExs7WK67xcA5pl5IvICMLDbW7duMmKStSDqdzZnAI3sBu3R1F4aCzs92c/2T3/W3y",
+	"TJHf8XPcUrGd1frMyVWuancVhzQUSnGRSoKzVwYk77AHK0w+6MH6Zw16wHdFr5j71JujBnINlt3zsqYs",
+	"l4LnQ7eBX/l7Vaw2b42qDZpQ3gv2N/H9UXe5qYCy2LLcJvMnFORsdkmJgdSbLpZCguxhE8A62j1ItsuF",
+	"Fi+W42pQZI4MvHZ0z0vnkO2xhqzLkt+WsFa0MHQDOgea8OFfondPSoEsurQcuc0j2ZNtyih8o/K79wb0",
+	"g6pBnAMg55IiZkzIRNxlwUU5wPjH+A6tIA1mdyEURet2FD/49XDIhOYKlRU7ODSb2TJ/uE1gfYi5iQuY",
+	"HUDr/SABewMns2vhUWaghNwa8t7x2qpjH2Rsop57QDXBzheUdIcv6Qqbio+21t723fnib6hy26UfwyBs",
+	"KYWPa7BWyNlD0KFrSeKCmaVAAW+SRTzq3IdqBwQUsjub/HRxw05KNRNyEsLJhnHLFF6pU+/vCf4tQh9i",
+	"SUMhNIQiO1TeOKEyIthbpUrgsq9DRzvbBJf3VbF/hsS1BwhqLfmcyxnsCZprABZ2MHCY/o7JA7V/upRY",
+	"1CXlpDoXVkJDd67Ny6G4i3/vKx25RC16poScRTM2xL0D/6xn6OUacH8b7VUf4/Zej3VDVT7MUPXJ8OlT",
+	"l+Ie2oznZrbaJcH1Bba0oO95mVJ538Su+1uwSwDJaiK8ofjyYBZf44dkBoyh0hiXkzzVVLiJ9/Lq8bL3",
+	"d01ZC6D0W4+R2oFNFlPbh0Eqv0Y87520oNhMgfGFtkSsy7nI5y0W127oTehvqhdnypECzXdoANbiEWvC",
+	"6+hJqaWNATw/PT096od7TrcZzI+exJiN7gUs0zm7yvKS+dcUTkC0UjZ+xkylKaJ4H67qIGXo/tdQKW3D",
+	"2PFor6y4DVpfIC9V7U1dSEleDIE3S/egJzcyVOC8ZAu+YrfQJvIvg6Sjy2/OUapBJGC3ktSfWJzjgLqv",
+	"ivFakOrVvZ1MysvezD4EVrOzfuUv0W3aVVgzdVpyxJFTe38BtaBEUSFRkXE2lU88SyXWb/FIU3q6czRG",
+	"fumXURmuhpkwllw1fsztKsipHYKnzsGaUF7wue8TICSjbJ4KylLIWSjeo6E+eC+cf7DZSncPDda2bGZd",
+	"aRgi9/NG8d5kKj0O3f+qdFk8QLFezlUJbImjx4yMJXdts0ml1VSUMMnYRMgZGHtZ4L8dOf4NVvjHEm7z",
+	"ObfvdYl/BbE5YYfA87m7piYLsHxylLGJy9TuvnSlDN15Sd2m8IS1PJ+TDypXukAFNWNWc9kcwmSuMpnM",
+	"KMnLlRW5OaLZlOYz+FGUYNyEk7wUlXmnFULMTJp4oJnzCvrpi0yDrbWkFwk9takvGkj5rG9LkTdVSKwU",
+	"aw7Xz2iikI0M6PvBwhS/tEMZc58+8vpbjU4COHGfpdwBiraqpXyiPhItMlrYDNuhn0jnmarQNIS7ti3O",
+	"N0EhdqSBO4HaYq3L0dlobm1lzk5OCnCJr9qMw2djoUafBpKhrVYlkRJlKrnvj9EwyBxaClbLAjSbnPz2",
+	"Gz4+mcTWw4FhCy4kQ91jzG4oNQjB2m4CQc0EKYYaDDgpTJycMfhIOgslBy3on8JmbWlBa55k7gog4W0y",
+	"RnpQHPugvXfCKpnnNrP02tLb89rOO+6NMbu0ISmpQjVLTRvmOjAIkzGjXGR3hiaNOGQWh3xiD4eYL5GE",
+	"SpGDNBBh7bxCQXH8fHzaQ9pyuRxzej1Wenbix5qT15evLn65vqAx5Ne0ZYz/YweiFotRpPls9Gx86oap",
+	"CiSvxOhs9NX4dPyV9wwSfQesooA6WWvFksz5CNrRgfE9MmyqzUsWgEPvpgCIC6lqmbuUx8OhJi6koXec",
+	"7qPXwtj1hjR4AjTfLPH43zepcAIfBBeox0RjhbUM6li6bcCz3w34Iet2inp+evpo7X7Wzz7Q8CdCHnUf",
+	"euG2kJq52epJ1NGKhrzYPqTpuEQ9g+rFguuVx5Lr39LFk+UzxBBVYo0+4JgOybnrli4rlSpNuAbnr/CU",
+	"5K7nibPdUabYiByj7h9nKKQ4qVxFp0wwFAeudV3BBdSUcV+1iJ+FfPimZ0pb08jOqUgic51QUNAslIQV",
+	"SZKZuAfJuIa4thm1CA0cLziRh4hLsIPbFfq073oKNV1GRr1QzKNR2FoLo0/d6wu541OPxp89/g6oBneo",
+	"61bbIuWL0DcO+G77gKatWpchHCwdSwTkbWEG16tjmBneUSsPS762UGuMVLveZ8QqpqjIPJIJ7JDe/uZa",
+	"fkGRua9/69TNukcuppqQxMiMbTOUp6NFN/+fQIJtw4z/ChJEfDkCDBjbSoBUibA/BW7uHXHmXv/mXZxU",
+	"kiVZ1SFQ/0kgTx/NoFGBQjNHovjMh/2dfz3KdB+i16p8WnrF+f8Ueg1tC/7r6NVhbAu9uuNupVfOzByt",
+	"C6cO+JpuNWUGrT9eRt33DOO5VsZ09IpO/0E2hWW3tICj8XDGJlQaP2GHMw1AcSrUQdYbi5DZH2rnJ+yQ",
+	"s/+v6pv6FuIOeGS6dJvg4TjNRUFDbmvUXtSU3VBYLWTEpJTnq1pGnQOejgX8AjvxwPMnWPmqlkOKscd3",
+	"k//7H8AIV7V0lNDgbQMjoIG80VxrasGJsOa+epuSLZ2wbtJf+vTzE1gqix89pYHT1t0P2TYuRtkF0k9g",
+	"WdhbAx76uw+fE942PEhLijcUYF+rX/fNCVyqmZDGUr1JxX1VtJJwPFe1psvQa2LrydNdcPq+Cy1In4Ab",
+	"4/4OO/HjF8ck41Q144B9Dw9jyQ4t+PPuRA/OBTRMCVSOofSC8agNZy8zhlxjt6tOosaY+fyFKA/D26hN",
+	"U5/whr2/uvTu5VwVzrmcqwq8H5h6Ik9esh9ArrqzCeuGScVaH0hC96lvF8L6Xgk7k9rH4+VyeYynP651",
+	"CRK3VuyB/6g1ww6k95W7Crrg/55ThqvzrbdbwxO6Misa+lq5x0NJgi2Qs7Ycy7kDxxv9PutpXZ8+mzYd",
+	"JliLioY4/ZMOecZFQiXYRCrMFZVWGq9a0PeZKzxCymkqp/ok8aoErn1pU08IvBhaqFiXuzQNa+YJp/EP",
+	"PnzKhm+iqDyKyjHJ7U7tMlzzsL7jb2i7jyez/AoD8irUciWcXZsgkJYsziWA+mjoDMB+VJpNNBg7ydri",
+	"2qacMYIHlVv6ylLEc8Xt/IjNwNKlE5fn4+sTpcktENcKNmzQOLAPcaKojjGk6nIWFWC6y29CJcKTRCXw",
+	"4elZt+b3yJ+qSbwJoS3UeDMGoul/J+GjbWZuCLetWuTUvmtam2DqTdxRJmgJZkF6htLtSdavzD5UUzZx",
+	"3l4axHhZHtG8roNCk1HngUOO7AJSF3fhquqe5tLu1Ld/YUPSVwtuoH8PamENE8XLboeKkHjS61NB4bTQ",
+	"p+IRLviCBQT0+K0nPqnoeBcZqmQslPpo/4HGh4W3xhziFhsUd/AZ2D7sIDaHHDb30vmwn8j+PG++O/dO",
+	"EJ83taIDNcJtv8uF6wnF6iojYvKhqsYsoSoXYSmZR9cyaY340tQnvBD8CgMM0Z4hZY80uwsQa7KJOzD7",
+	"va0cG6LQi0Vl10q8Bm70UIa2C324WQeu9HaisPvwZOOlTqUea+HX6CcmfO1TxiQswVhWcmPH7CaK3goT",
+	"astesomvyPI/YtJIFVUWoHulaWP2SgP1VOSlCzy7KpNwdbQ1Jj06ag+7kavPQ1e6Of34Cu5k6u8uOo3f",
+	"0VCgsRQL4QoLGybvtLnYlljzR6+arGwL9MLvA3Q64qR2sVb48WCB83g8FqA/wGQNwX/2vYFMuYmuI6ak",
+	"9IRhs/AKjFXacyQlMPRqy33Kq8+nMkcZq2rPC87uvfW2Tdswj3JQEqzOrtr8L5+6QBak8a1UfPLaHUj6",
+	"/ZyVqyTKmFGMM+vqjaTPuAgpsTnH+zoUBhgxk6jICcn4jIuEtL3C0W+Szp/k1WPQ6FhzZNEG3nSNcpcF",
+	"1oG9iYouBgVNsryix9iNxH1C8m3WGHI5NpUKfWqM9pe4JCg1I08UAL6iqgnTB8LLUFLXZMbeAVRITEK7",
+	"UHMfTK6GowOpx9dp1wpGvrAralcURb6oUJjy2ULHnXgLpmPqDz1HB0k/SoBk3LC/Xr/9hR02GWU+VUub",
+	"NqUtBC8KbvmRy5iiRuc+zwpNRd2niwtKyHIOvCfEjRMAA4hxWZ5rEHUbY2Fn65IkG1V1UmRXJc+DyI5z",
+	"SHGhQuX1ApWWRW1QSLL2x9TYYS3FP2tgojAZK8BY4X44qCmd8eBVS9nk4Wchk0MswFi+qHxmPp9paAxM",
+	"ZEpnxB69dEH6pTDApHI5iI4EzZjdONGupnGNn1SkIqMi9FEYy4xVFZ7ozjeyWssdWXSR+fgcHuFxG2Mn",
+	"Lgy3v8+IyDz7avuQ9d9gW8vRWGwkqw6LNjn1g0zaS833+NfgK2zUlAxOSj51GUbEq0pC2vkVygS26Khv",
+	"ew2Sohz/Tdlv/47ZbuHMA9KBKoua8322pCZHXgvmRkyHaoZBV95PoW7Kd8N3VazckNeN3ObaaYXexVnV",
+	"Zs6Wqg7Cx4mKQ8oWi7rntzV0UQGnO270FfnN6ipXVNamJPh3HK0SH6fyAe0j5hwd1PvwuNJqpsF4X6DX",
+	"Ws/ty6hiEGekfE3K0TCUfudqqS6lX9BdMKEiK/Ov34Yax4oMNX5bQhFkIzt89faXXy5e3Vz+8pPP/vAP",
+	"Ln5wzQHdHNckGb2S2tQyuVBonMvkOEfa41tuoIh+R2OqylIt10CZCI7gyX1lyxMpP1FV3hf254WKnQG9",
+	"x6XlCEe9/xlpIVQE16Crz6R9OX1ifMFamnsvKG+jJ7DPmPPGdEg5kLBLa8fXDSN4XQDZJWvqQRz33gL9",
+	"lAObCinMPJiG4a9z63zvvKqAaxOqPOYCTcxVKvPOquqL0Kuqvriivgu50kUKsvgPyd9AOO5IsM6G3+yr",
+	"vld3TbzP5xe49Li1pmDr5juOOy9Lp0vuaMTjmKJvxuNjdl6WrJksnMo/GL4q3wjnthjcOvWpi+7R5uqz",
+	"zS+bin+52uFC8FLN6KIV07j6swhNEooo3D5mVHln2p+xVGsFP/1qu4QebUwNbW+xx+e9qD7yC18VcafB",
+	"AQZEjcL1EfzyNQW0Pdb0cVsnuIiLmmKvQeU8LnLst0xx4tsVv6OK3kv46LVAqUR+t1aZ2Vfg294uTyhA",
+	"20UGUEhHToawcSgLG+zDN67i61kd3Rok+sXRltGiTj1todPZycmz5/9vfDo+HT87+/b029MRWhJ+2aQ7",
+	"MVUitv7D4ePWsPH2aPbHxt9n8b/t1vZxXLm7uzXbnRYZTezSiPoTv6HCZJJnJCDj5C/TEWO3Wi1RUk27",
+	"E3tYp7e81nAvUeUWzdR41LMd85kSBXHRgX1qSn+2tpMLsRD5K2Kc3MKc3wtVa8Yt07Vs8gr9zK1frj91",
+	"2n4utPAFgY2Fchy6O/jKsljzahLT40WDUZkl3Koh9TfzmaJUYEh58B61lEPsdb2mni0G1pynIHW59jMQ",
+	"TX9QCjifv7tsNt6mPuDMMVZDcsqHT/8bAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
