@@ -1,0 +1,331 @@
+package restreamtest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/oauth2"
+
+	"github.com/restreamkit/restreamkit/api/gen/controlapi"
+)
+
+// Typed helpers over the control API (/__mock/). Each is one HTTP call; a refusal comes back as a
+// *ControlError carrying the error envelope.
+
+// Reset restores the fixture world, real time and an empty journal, and removes faults. Tokens,
+// including the ready ones of Token, stay valid.
+func (s *Server) Reset() error {
+	res, err := s.control.ResetMockWithResponse(context.Background())
+	return check(res, err)
+}
+
+// ExportState returns the whole world as JSON, as LoadState takes it.
+func (s *Server) ExportState() ([]byte, error) {
+	res, err := s.control.ExportStateWithResponse(context.Background())
+	if err := check(res, err); err != nil {
+		return nil, err
+	}
+	return res.Body, nil
+}
+
+// LoadState replaces the whole world with a snapshot (from ExportState, or written by hand in the
+// same shape). An inconsistent snapshot is refused and changes nothing.
+func (s *Server) LoadState(snapshot []byte) error {
+	res, err := s.control.ImportStateWithBodyWithResponse(context.Background(), "application/json", strings.NewReader(string(snapshot)))
+	if err := check(res, err); err != nil {
+		return err
+	}
+	return s.loadUsers()
+}
+
+// AdvanceClock moves the mock clock forward: tokens, codes and replay windows follow it.
+func (s *Server) AdvanceClock(d time.Duration) error {
+	res, err := s.control.AdvanceClockWithResponse(context.Background(), controlapi.AdvanceClockJSONRequestBody{Seconds: int64(d / time.Second)})
+	return check(res, err)
+}
+
+// Now returns the mock time.
+func (s *Server) Now() (time.Time, error) {
+	res, err := s.control.GetClockWithResponse(context.Background())
+	if err := check(res, err); err != nil {
+		return time.Time{}, err
+	}
+	return res.JSON200.NowIso, nil
+}
+
+// StreamOptions shape a simulated stream.
+type StreamOptions struct {
+	// EventID is the event to go live with; empty means the live event without a stream, else
+	// the next upcoming event, else a new instant event.
+	EventID string
+	// Interval between updates on the streaming feed; 0 means the server's.
+	Interval time.Duration
+	// Viewers is the total viewer count to start from; nil picks a realistic one.
+	Viewers *int
+}
+
+// Stream is a simulated stream.
+type Stream = controlapi.Stream
+
+// StartStream goes live for a user: the event moves to in-progress and the streaming feed reports
+// the ingest, one outgoing stream per enabled channel and the platforms' viewer counts.
+func (s *Server) StartStream(userID int64, o StreamOptions) (Stream, error) {
+	body := controlapi.StartStreamJSONRequestBody{UserId: userID, Viewers: o.Viewers}
+	if o.EventID != "" {
+		id, err := uuid.Parse(o.EventID)
+		if err != nil {
+			return Stream{}, fmt.Errorf("event id: %w", err)
+		}
+		body.EventId = &id
+	}
+	if o.Interval > 0 {
+		ms := int(o.Interval / time.Millisecond)
+		body.IntervalMs = &ms
+	}
+	res, err := s.control.StartStreamWithResponse(context.Background(), body)
+	if err := check(res, err); err != nil {
+		return Stream{}, err
+	}
+	return *res.JSON201, nil
+}
+
+// StopStream ends a user's stream (the only one when eventID is empty): the feed reports the
+// outgoing and incoming streams deleted, and the event is finished.
+func (s *Server) StopStream(userID int64, eventID string) (Stream, error) {
+	body := controlapi.StopStreamJSONRequestBody{UserId: userID}
+	if eventID != "" {
+		id, err := uuid.Parse(eventID)
+		if err != nil {
+			return Stream{}, fmt.Errorf("event id: %w", err)
+		}
+		body.EventId = &id
+	}
+	res, err := s.control.StopStreamWithResponse(context.Background(), body)
+	if err := check(res, err); err != nil {
+		return Stream{}, err
+	}
+	return *res.JSON200, nil
+}
+
+// ChatEvent is one chat message (or sticker, or Super Chat) to send. Zero fields are generated:
+// the first connected connection, the source's text type, an author, a text, an amount.
+type ChatEvent struct {
+	ConnectionIdentifier string
+	EventSourceID        int // 2 Twitch, 13 YouTube, 20 Facebook page, 25 Discord...
+	EventTypeID          int // 4 Twitch text, 5 YouTube text, 7 Super Chat...
+	Author, Text         string
+	DonationAmount       string // "$5.00", for Super Chats and Super Stickers
+	DonationCurrency     string // "USD"
+}
+
+// SentChatEvent says what a chat event was sent as.
+type SentChatEvent = controlapi.ChatEventSent
+
+// SendChatEvent sends one chat event to the user's chat sockets.
+func (s *Server) SendChatEvent(userID int64, e ChatEvent) (SentChatEvent, error) {
+	body := controlapi.InjectChatEventJSONRequestBody{UserId: userID, ConnectionIdentifier: opt(e.ConnectionIdentifier),
+		Author: opt(e.Author), Text: opt(e.Text), DonationAmount: opt(e.DonationAmount), DonationCurrency: opt(e.DonationCurrency)}
+	if e.EventSourceID != 0 {
+		body.EventSourceId = &e.EventSourceID
+	}
+	if e.EventTypeID != 0 {
+		body.EventTypeId = &e.EventTypeID
+	}
+	res, err := s.control.InjectChatEventWithResponse(context.Background(), body)
+	if err := check(res, err); err != nil {
+		return SentChatEvent{}, err
+	}
+	return *res.JSON201, nil
+}
+
+// RunChatScript plays a named script ("hello", "superchat", "raid") and returns how many events it
+// sends; they follow a few milliseconds apart.
+func (s *Server) RunChatScript(userID int64, name string) (int, error) {
+	res, err := s.control.RunChatScriptWithResponse(context.Background(),
+		controlapi.RunChatScriptJSONRequestBody{UserId: userID, Name: controlapi.ChatScriptName(name)})
+	if err := check(res, err); err != nil {
+		return 0, err
+	}
+	return res.JSON202.Messages, nil
+}
+
+// ChatReply is a reply sent from Restream Chat.
+type ChatReply struct {
+	Text string
+	// ConnectionIdentifiers are the targets; none means a common reply to every connection.
+	ConnectionIdentifiers []string
+	// Fail makes the platforms fail it, with Reason (default "internal").
+	Fail   bool
+	Reason string
+}
+
+// SentChatReply says how a reply was played.
+type SentChatReply = controlapi.ChatReplySent
+
+// SendChatReply plays a reply's lifecycle on the chat feed: reply_created, then per connection
+// reply_accepted and reply_confirmed, or reply_failed.
+func (s *Server) SendChatReply(userID int64, r ChatReply) (SentChatReply, error) {
+	body := controlapi.SendChatReplyJSONRequestBody{UserId: userID, Text: r.Text, Reason: opt(r.Reason)}
+	if len(r.ConnectionIdentifiers) > 0 {
+		body.ConnectionIdentifiers = &r.ConnectionIdentifiers
+	}
+	if r.Fail {
+		fail := controlapi.ChatReplyOutcomeFail
+		body.Outcome = &fail
+	}
+	res, err := s.control.SendChatReplyWithResponse(context.Background(), body)
+	if err := check(res, err); err != nil {
+		return SentChatReply{}, err
+	}
+	return *res.JSON201, nil
+}
+
+// ChatConnections returns the user's chat connection map (connection_info payloads).
+func (s *Server) ChatConnections(userID int64) ([]map[string]any, error) {
+	res, err := s.control.ListChatConnectionsWithResponse(context.Background(), &controlapi.ListChatConnectionsParams{UserId: userID})
+	if err := check(res, err); err != nil {
+		return nil, err
+	}
+	return res.JSON200.Connections, nil
+}
+
+// Fault is a failure to inject; see the control API's addFault. For the REST API set OperationID
+// (or Method and Path), and Status and/or Latency; Count 0 lasts until ClearFaults. For a feed
+// (Target "streaming" or "chat"), set Status and Count to refuse upgrades, or CloseCode to close
+// the open sockets (of UserID, or all) now.
+type Fault struct {
+	Target      string // "rest" (the default), "streaming" or "chat"
+	OperationID string
+	Method      string
+	Path        string
+	Status      int
+	RetryAfter  time.Duration
+	Latency     time.Duration
+	Probability float64 // 0 means always
+	Count       int
+	CloseCode   int
+	CloseReason string
+	UserID      int64
+}
+
+// AddFault injects a failure and returns its id.
+func (s *Server) AddFault(f Fault) (string, error) {
+	if f.Target == "" {
+		f.Target = "rest"
+	}
+	body := controlapi.AddFaultJSONRequestBody{Target: controlapi.FaultRequestTarget(f.Target), OperationId: opt(f.OperationID),
+		Path: opt(f.Path), CloseReason: opt(f.CloseReason)}
+	if f.Method != "" {
+		m := controlapi.FaultRequestMethod(strings.ToUpper(f.Method))
+		body.Method = &m
+	}
+	setInt := func(dst **int, v int) {
+		if v != 0 {
+			*dst = &v
+		}
+	}
+	setInt(&body.Status, f.Status)
+	setInt(&body.RetryAfterSeconds, int(f.RetryAfter/time.Second))
+	setInt(&body.LatencyMs, int(f.Latency/time.Millisecond))
+	setInt(&body.Count, f.Count)
+	setInt(&body.CloseCode, f.CloseCode)
+	if f.Probability > 0 {
+		p := float32(f.Probability)
+		body.Probability = &p
+	}
+	if f.UserID != 0 {
+		body.UserId = &f.UserID
+	}
+	res, err := s.control.AddFaultWithResponse(context.Background(), body)
+	if err := check(res, err); err != nil {
+		return "", err
+	}
+	return res.JSON201.Id, nil
+}
+
+// ClearFaults removes every injected fault.
+func (s *Server) ClearFaults() error {
+	res, err := s.control.ClearFaultsWithResponse(context.Background())
+	return check(res, err)
+}
+
+// JournalEntry is one request the server answered.
+type JournalEntry = controlapi.JournalEntry
+
+// Journal returns the most recent requests, oldest first, of one operation when operationID is
+// not empty. Secrets are redacted.
+func (s *Server) Journal(operationID string) ([]JournalEntry, error) {
+	params := &controlapi.GetJournalParams{}
+	if operationID != "" {
+		params.OperationId = &operationID
+	}
+	res, err := s.control.GetJournalWithResponse(context.Background(), params)
+	if err := check(res, err); err != nil {
+		return nil, err
+	}
+	return res.JSON200.Entries, nil
+}
+
+// SignIn walks the authorization dialog like a browser would, signing in as userID, and exchanges
+// the code: what an app's login flow gets back. It works with or without auto-approve; with
+// auto-approve the default user signs in whatever userID says.
+func (s *Server) SignIn(ctx context.Context, userID int64) (*oauth2.Token, error) {
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noFollow.Get(s.OAuth2.AuthCodeURL("restreamtest"))
+	if err != nil {
+		return nil, err
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode == http.StatusOK { // the consent page: press Allow as userID
+		req := consentRequest(string(page))
+		if req == "" {
+			return nil, fmt.Errorf("no pending request on the consent page")
+		}
+		form := url.Values{"request": {req}, "account": {strconv.FormatInt(userID, 10)}, "decision": {"approve"}}
+		if res, err = noFollow.PostForm(s.URL+"/__mock/consent", form); err != nil {
+			return nil, err
+		}
+		res.Body.Close()
+	}
+	if res.StatusCode != http.StatusFound {
+		return nil, fmt.Errorf("the authorization dialog answered %d", res.StatusCode)
+	}
+	loc, err := url.Parse(res.Header.Get("Location"))
+	if err != nil {
+		return nil, err
+	}
+	code := loc.Query().Get("code")
+	if code == "" {
+		return nil, fmt.Errorf("the dialog redirected without a code: %s", loc)
+	}
+	return s.OAuth2.Exchange(ctx, code)
+}
+
+// consentRequest finds the hidden request id of the consent page's form.
+func consentRequest(page string) string {
+	const marker = `name="request" value="`
+	i := strings.Index(page, marker)
+	if i < 0 {
+		return ""
+	}
+	rest := page[i+len(marker):]
+	if j := strings.IndexByte(rest, '"'); j >= 0 {
+		return rest[:j]
+	}
+	return ""
+}
+
+func opt(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
