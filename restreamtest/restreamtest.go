@@ -246,7 +246,9 @@ func (s *Server) Client(token string) *http.Client {
 }
 
 // StreamingSocket returns the streaming feed's URL with the token, ready to dial.
-func (s *Server) StreamingSocket(token string) string { return s.StreamingURL + "?accessToken=" + token }
+func (s *Server) StreamingSocket(token string) string {
+	return s.StreamingURL + "?accessToken=" + token
+}
 
 // ChatSocket returns the chat feed's URL with the token, ready to dial.
 func (s *Server) ChatSocket(token string) string { return s.ChatURL + "?accessToken=" + token }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,8 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/restreamkit/restreamkit/internal/mock"
-	"github.com/restreamkit/restreamkit/internal/oauth"
+	"github.com/restreamkit/restreamkit/restreamtest"
 )
 
 var binary string
@@ -74,17 +72,8 @@ func stop(t *testing.T, cmd *exec.Cmd) {
 }
 
 func startMock(t *testing.T) (string, string) {
-	srv, err := mock.New(mock.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	p, err := srv.OAuth().Issue(2046371, "restreamkit-dev", oauth.AllScopes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ts.URL, p.AccessToken
+	rs := restreamtest.NewServer(t)
+	return rs.URL, rs.Token(rs.DefaultUser)
 }
 
 func get(t *testing.T, url, token string) int {

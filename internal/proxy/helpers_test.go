@@ -10,20 +10,14 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/restreamkit/restreamkit/internal/mock"
 	"github.com/restreamkit/restreamkit/internal/proxy"
+	"github.com/restreamkit/restreamkit/restreamtest"
 )
 
-// startMock serves a fresh restream-mock and returns its URL.
+// startMock serves a fresh fake Restream and returns its URL.
 func startMock(t *testing.T) string {
 	t.Helper()
-	srv, err := mock.New(mock.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	return ts.URL
+	return restreamtest.NewServer(t).URL
 }
 
 // startProxy serves a proxy built from opts and returns it with its URL. It is closed, and its

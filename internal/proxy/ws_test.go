@@ -14,9 +14,9 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/restreamkit/restreamkit/internal/conformance"
-	"github.com/restreamkit/restreamkit/internal/mock"
 	"github.com/restreamkit/restreamkit/internal/proxy"
 	"github.com/restreamkit/restreamkit/internal/validate"
+	"github.com/restreamkit/restreamkit/restreamtest"
 )
 
 // wsURL turns an http:// test URL into ws://.
@@ -62,21 +62,11 @@ func readUntil(t *testing.T, c *websocket.Conn, action string) []map[string]any 
 	}
 }
 
-// mockWithFeeds serves a mock with fast feeds and returns its URL and a token of nova.
+// mockWithFeeds serves a fake Restream with fast feeds and returns its URL and a token of nova.
 func mockWithFeeds(t *testing.T) (string, string) {
 	t.Helper()
-	srv, err := mock.New(mock.Options{StreamInterval: 20 * time.Millisecond, ChatHeartbeat: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		ts.Close()
-	})
-	return ts.URL, conformance.Target{API: ts.URL, Control: ts.URL}.Token(t, conformance.Nova)
+	rs := restreamtest.NewServer(t, restreamtest.WithStreamInterval(20*time.Millisecond), restreamtest.WithHeartbeat(50*time.Millisecond))
+	return rs.URL, rs.Token(conformance.Nova)
 }
 
 func TestTheMockFeedsCrossTheProxyWithoutViolations(t *testing.T) {
