@@ -88,7 +88,7 @@ func (r *wsRegistry) closeAll(ctx context.Context) {
 	}
 	r.mu.Unlock()
 	for _, rl := range relays {
-		rl.shutdown()
+		go rl.shutdown() // each close waits for the peer's close frame: do them all at once
 	}
 	for _, rl := range relays {
 		select {

@@ -201,12 +201,22 @@ func TestClosingTheProxySendsCloseFrames(t *testing.T) {
 	defer ts.Close()
 	c := dial(t, wsURL(ts.URL)+"/chat/ws?accessToken=good")
 	readUntil(t, c, "heartbeat")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// The client keeps reading, as a real one does, so it answers the close handshake.
+	readErr := make(chan error, 1)
+	go func() {
+		for {
+			if _, _, err := c.Read(ctx); err != nil {
+				readErr <- err
+				return
+			}
+		}
+	}()
 	if err := p.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = c.Read(ctx)
+	err = <-readErr
 	var ce websocket.CloseError
 	if !errors.As(err, &ce) || ce.Code != websocket.StatusGoingAway {
 		t.Fatalf("want a going-away close frame, got %v", err)
