@@ -2,7 +2,7 @@
 # test package (restreamtest). `make run` starts the mock; `make test` runs every test.
 GO ?= go
 
-.PHONY: all run test lint generate check-generated build bench
+.PHONY: all run test lint generate check-generated build bench dist
 
 all: build
 
@@ -17,6 +17,17 @@ test:
 ## build: both binaries into bin/
 build:
 	$(GO) build -o bin/ ./cmd/...
+
+## dist: static binaries (CGO_ENABLED=0) for linux and darwin, amd64 and arm64, into dist/
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+dist:
+	@for os in linux darwin; do for arch in amd64 arm64; do \
+	  for cmd in restream-mock restream-proxy; do \
+	    echo "dist/$$cmd-$$os-$$arch"; \
+	    CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath \
+	      -ldflags "-s -w -X github.com/restreamkit/restreamkit/internal/mock.Version=$(VERSION)" \
+	      -o dist/$$cmd-$$os-$$arch ./cmd/$$cmd || exit 1; \
+	  done; done; done
 
 ## generate: regenerate api/gen from openapi/
 generate:
