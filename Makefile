@@ -44,6 +44,7 @@ lint:
 	$(GO) vet ./...
 	@npm ls --depth=0 >/dev/null 2>&1 || npm ci --no-audit --no-fund
 	node_modules/.bin/spectral lint --fail-severity=warn --ruleset rules/restream-rules.yml openapi/restream-openapi.yml
+	node_modules/.bin/spectral lint --fail-severity=warn --ruleset rules/control-rules.yml openapi/control-openapi.yml
 	node_modules/.bin/spectral lint --fail-severity=warn --fail-on-unmatched-globs --ruleset rules/restream-jsonschema-rules.yml 'openapi/schemas/*.json' 'openapi/schemas/ws/*.json'
 	bash rules/check-rules.sh
 	@# The AsyncAPI CLI must not reach the network: analytics off through its config file (kept in
@@ -59,3 +60,4 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/mock/ ./internal/validate/ ./internal/oauth/ ./internal/wsmock/
 	bash bench/load.sh
 	bash bench/proxy.sh
+	bash bench/ws.sh

@@ -82,6 +82,7 @@ check() {
 }
 
 check rules/restream-rules.yml rules/testdata/*.yml
+check rules/control-rules.yml rules/testdata/control/*.yml
 if [ -f rules/restream-jsonschema-rules.yml ]; then
 	check rules/restream-jsonschema-rules.yml rules/testdata/jsonschema/*.json
 fi

@@ -220,4 +220,3 @@ func (c *controlAPI) AddFault(_ context.Context, req controlapi.AddFaultRequestO
 	}
 	return controlapi.AddFault201JSONResponse(out), nil
 }
-

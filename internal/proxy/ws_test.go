@@ -222,4 +222,3 @@ func TestClosingTheProxySendsCloseFrames(t *testing.T) {
 		t.Fatalf("want a going-away close frame, got %v", err)
 	}
 }
-
