@@ -10,25 +10,15 @@ duration=${1:-10s}
 conns=${2:-50}
 mock_addr=127.0.0.1:18180
 bare_addr=127.0.0.1:18181
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-
-if ! command -v wrk >/dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
-  else
-    echo "bench/load.sh needs wrk (apt-get install wrk)" >&2; exit 1
-  fi
-fi
+source bench/lib.sh
+need_wrk
 
 go build -o "$work/restream-mock" ./cmd/restream-mock
 go build -o "$work/barehandler" ./bench/barehandler
 
 # Start-up: from exec to the first answered request.
 start=$(date +%s%N)
-"$work/restream-mock" --addr "$mock_addr" --log-level warn >"$work/mock.out" 2>&1 &
+"$work/restream-mock" --addr "$mock_addr" --streaming-addr 127.0.0.1:18182 --chat-addr 127.0.0.1:18183 --log-level warn >"$work/mock.out" 2>&1 &
 pids+=($!)
 mock_pid=$!
 until curl -sf "http://$mock_addr/__mock/health" >/dev/null; do sleep 0.002; done

@@ -13,26 +13,14 @@ up_addr=127.0.0.1:18290
 bare_addr=127.0.0.1:18291
 proxy_addr=127.0.0.1:18292
 mock_addr=127.0.0.1:18293
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-
-if ! command -v wrk >/dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
-  else
-    echo "bench/proxy.sh needs wrk (apt-get install wrk)" >&2; exit 1
-  fi
-fi
+source bench/lib.sh
+need_wrk
 for cmd in restream-mock restream-proxy; do go build -o "$work/$cmd" "./cmd/$cmd"; done
 go build -o "$work/barehandler" ./bench/barehandler
 go build -o "$work/bareproxy" ./bench/bareproxy
 
-wait_for() { until curl -s -o /dev/null "$1"; do sleep 0.01; done; }
-
 # Record the mock's answer, then serve it from the bare handler as the upstream.
-"$work/restream-mock" --addr "$mock_addr" --log-level warn >"$work/mock.out" 2>&1 &
+"$work/restream-mock" --addr "$mock_addr" --streaming-addr "" --chat-addr "" --log-level warn >"$work/mock.out" 2>&1 &
 pids+=($!)
 wait_for "http://$mock_addr/__mock/health"
 token=$(sed -n 's/^Access token[^:]*: //p' "$work/mock.out")

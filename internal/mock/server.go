@@ -114,6 +114,14 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, log: log, clock: opts.Clock, journal: newJournal(opts.JournalSize), started: time.Now()}
 
+	// The two specs load while the fixtures are read: start-up time matters to CI and to tests
+	// that start a server each.
+	var specErr, controlErr error
+	var specs sync.WaitGroup
+	specs.Go(func() { s.spec, specErr = validate.Load(openapi.FS, openapi.RestreamSpec) })
+	specs.Go(func() { s.control, controlErr = validate.Load(openapi.FS, openapi.ControlSpec) })
+	defer specs.Wait() // on an early return too, so no goroutine outlives New
+
 	fsys := opts.Fixtures
 	if fsys == nil {
 		fsys = fixtures.Embedded()
@@ -130,10 +138,8 @@ func New(opts Options) (*Server, error) {
 		DefaultAccount: seed.DefaultUser, AutoApprove: opts.AutoApprove}); err != nil {
 		return nil, fmt.Errorf("setting up OAuth: %w", err)
 	}
-	if s.spec, err = validate.Load(openapi.FS, openapi.RestreamSpec); err != nil {
-		return nil, err
-	}
-	if s.control, err = validate.Load(openapi.FS, openapi.ControlSpec); err != nil {
+	specs.Wait()
+	if err := errors.Join(specErr, controlErr); err != nil {
 		return nil, err
 	}
 	s.scopes = map[*validate.Operation]oauth.Scope{}
