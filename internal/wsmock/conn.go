@@ -16,15 +16,16 @@ import (
 type conn struct {
 	f    *Feed
 	user int64
-	ws   *websocket.Conn
+	ws   *websocket.Conn // set by attach once the handshake is done, before run
 
 	ctx    context.Context // ends when the socket is cut; bounds every read and write
 	cancel context.CancelFunc
 
-	mu      sync.Mutex // guards the fields below
+	mu      sync.Mutex // guards the fields below, and ws until run starts
 	queue   [][]byte   // frames waiting for the writer, oldest first
 	spare   [][]byte   // the writer's last batch, reused as the next queue
 	closing *closeRequest
+	cutOff  bool // cut has run
 
 	wake chan struct{} // holds a token when the queue may be non-empty
 	kill chan struct{} // closed when closing is set
@@ -37,10 +38,22 @@ type closeRequest struct {
 	flush  bool // write the frames already queued first
 }
 
-func newConn(f *Feed, user int64, ws *websocket.Conn) *conn {
+// newConn returns the conn of a socket whose handshake is under way; attach completes it.
+func newConn(f *Feed, user int64) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &conn{f: f, user: user, ws: ws, ctx: ctx, cancel: cancel,
+	return &conn{f: f, user: user, ctx: ctx, cancel: cancel,
 		wake: make(chan struct{}, 1), kill: make(chan struct{})}
+}
+
+// attach gives c its accepted socket. It reports false when c was cut meanwhile.
+func (c *conn) attach(ws *websocket.Conn) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cutOff {
+		return false
+	}
+	c.ws = ws
+	return true
 }
 
 // enqueue adds a frame for the writer. It reports false, and adds nothing, when the queue is
@@ -104,7 +117,13 @@ func (c *conn) requestClose(code websocket.StatusCode, reason string, flush bool
 // write.
 func (c *conn) cut() {
 	c.cancel()
-	_ = c.ws.CloseNow()
+	c.mu.Lock()
+	c.cutOff = true
+	ws := c.ws
+	c.mu.Unlock()
+	if ws != nil { // else attach refuses the socket
+		_ = ws.CloseNow()
+	}
 }
 
 // run serves the socket until it closes: it writes initial, then queued frames and heartbeats,

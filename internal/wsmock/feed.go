@@ -196,18 +196,29 @@ func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			WithHeader("Upgrade", "websocket").WithHeader("Connection", "Upgrade").Write(w)
 		return
 	}
+	// The socket subscribes before the handshake completes: from the moment the client sees it
+	// open, every frame published for its user is in its replay or its queue, and a close
+	// reaches it. Subscribing after the 101 lost the frames published in between (the chat
+	// feed has no replay) and let CloseUser miss the socket.
+	c := newConn(f, userID)
+	replay, ok := f.subscribe(c)
+	if !ok { // Shutdown began since the request entered
+		f.unsubscribe(c)
+		apierror.New(http.StatusServiceUnavailable, "service_unavailable",
+			"Service Unavailable: the "+f.opts.Name+" feed is shutting down").Write(w)
+		return
+	}
 	// Any origin may connect: browser apps on their own origins use the real feeds, and the
 	// mock listens on loopback by default.
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		f.log.Debug("handshake failed", "user", userID, "err", err) // Accept has answered
+		f.unsubscribe(c)
 		return
 	}
 	ws.SetReadLimit(f.opts.ReadLimit)
-	c := newConn(f, userID, ws)
-	replay, ok := f.subscribe(c)
-	if !ok { // Shutdown began during the handshake
-		_ = ws.Close(websocket.StatusGoingAway, "shutdown")
+	if !c.attach(ws) { // a forced Shutdown cut the socket during the handshake
+		_ = ws.CloseNow()
 		f.unsubscribe(c)
 		return
 	}
