@@ -234,8 +234,10 @@ func (s *Server) ChatHandler() http.Handler { return s.chatFeed }
 // and closes every WebSocket with a close frame. Call it before shutting the HTTP servers down:
 // they do not wait for hijacked connections.
 func (s *Server) Shutdown(ctx context.Context) error {
+	// Stop what publishes first, so nothing follows the shutdown announcement.
+	simErr := errors.Join(s.streams.Close(ctx), s.chat.Close(ctx))
 	s.chat.AnnounceShutdown()
-	return errors.Join(s.streams.Close(ctx), s.chat.Close(ctx), s.streamingFeed.Shutdown(ctx), s.chatFeed.Shutdown(ctx))
+	return errors.Join(simErr, s.streamingFeed.Shutdown(ctx), s.chatFeed.Shutdown(ctx))
 }
 
 // accounts lists the store's users as the OAuth server's sign-in accounts.
