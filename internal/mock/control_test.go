@@ -130,6 +130,9 @@ func TestTheJournalIsBoundedAndRedacted(t *testing.T) {
 	if token.OperationId != "refreshToken" || token.RequestBody == nil || !strings.Contains(*token.RequestBody, "grant_type=refresh_token") {
 		t.Fatalf("the token request entry is %+v", token)
 	}
+	if h := j.Entries[0].Headers; h == nil || !strings.HasPrefix((*h)["Authorization"], "Bearer [REDACTED:") {
+		t.Fatalf("the journal must keep headers with credentials redacted, got %v", h)
+	}
 	profile := j.Entries[0]
 	if profile.UserId == nil || *profile.UserId != nova || profile.OperationId != "getUserProfile" {
 		t.Fatalf("an authenticated entry must name its user and operation: %+v", profile)

@@ -40,6 +40,15 @@ func (j *journal) record(r *http.Request, ri *reqInfo, status int, took time.Dur
 	if ri.op != nil {
 		e.OperationId = ri.op.ID
 	}
+	if len(r.Header) > 0 {
+		h := make(map[string]string, len(r.Header))
+		for k, vs := range r.Header {
+			if len(vs) > 0 {
+				h[k] = redact.HeaderValue(k, vs[0])
+			}
+		}
+		e.Headers = &h
+	}
 	if ri.authed {
 		uid := ri.grant.UserID
 		e.UserId = &uid

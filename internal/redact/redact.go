@@ -49,18 +49,29 @@ func Authorization(v string) string {
 	return Value(v)
 }
 
+// HeaderValue returns the value of header name as it may be shown: redacted for credential
+// headers (keeping an Authorization scheme), unchanged otherwise.
+func HeaderValue(name, v string) string {
+	for _, s := range secretHeaders {
+		if strings.EqualFold(s, name) {
+			if s == "Authorization" || s == "Proxy-Authorization" {
+				return Authorization(v)
+			}
+			return Value(v)
+		}
+	}
+	return v
+}
+
 // Header returns a copy of h with credential headers redacted.
 func Header(h http.Header) http.Header {
-	out := h.Clone()
-	for _, name := range secretHeaders {
-		vs := out.Values(name)
+	out := make(http.Header, len(h))
+	for name, vs := range h {
+		red := make([]string, len(vs))
 		for i, v := range vs {
-			if name == "Authorization" || name == "Proxy-Authorization" {
-				vs[i] = Authorization(v)
-			} else {
-				vs[i] = Value(v)
-			}
+			red[i] = HeaderValue(name, v)
 		}
+		out[name] = red
 	}
 	return out
 }
