@@ -318,47 +318,23 @@ func (s *Schema) branchList() string {
 // peekStringProperty finds the string value of a top-level property of the object at the current
 // position without moving. It returns found=false when the property is absent or not a string.
 func (sc *scanner) peekStringProperty(name string) ([]byte, bool) {
-	save := sc.pos
-	defer func() { sc.pos = save }()
-	quiet := sc.quiet
+	save, quiet := sc.pos, sc.quiet
 	sc.quiet = 1 // skipping must not report
-	defer func() { sc.quiet = quiet }()
-	sc.pos++ // {
-	for {
-		sc.ws()
-		if sc.pos >= len(sc.data) || sc.data[sc.pos] != '"' {
-			return nil, false
+	defer func() { sc.pos, sc.quiet = save, quiet }()
+	var val []byte
+	found := false
+	sc.members(func(key []byte, esc bool) bool {
+		if esc || string(key) != name || sc.kindAt() != tString {
+			return sc.skipQuiet()
 		}
-		key, esc, ok := sc.rawString()
-		if !ok {
-			return nil, false
+		v, vesc, ok := sc.rawString()
+		if ok && vesc {
+			v, ok = unquoteBytes(v, nil)
 		}
-		sc.ws()
-		if sc.pos >= len(sc.data) || sc.data[sc.pos] != ':' {
-			return nil, false
-		}
-		sc.pos++
-		sc.ws()
-		if !esc && string(key) == name && sc.kindAt() == tString {
-			v, vesc, ok := sc.rawString()
-			if !ok {
-				return nil, false
-			}
-			if vesc {
-				u, ok := unquoteBytes(v, nil)
-				return u, ok
-			}
-			return v, true
-		}
-		if !sc.skipQuiet() {
-			return nil, false
-		}
-		sc.ws()
-		if sc.pos >= len(sc.data) || sc.data[sc.pos] != ',' {
-			return nil, false
-		}
-		sc.pos++
-	}
+		val, found = v, ok
+		return false // stop: the rest of the object is the validation's business
+	})
+	return val, found
 }
 
 // typed validates the value at the current position against the non-composite keywords of s.
@@ -431,6 +407,88 @@ func (sc *scanner) boolean(s *Schema) {
 	}
 }
 
+// members walks the members of the object at the current position (which must be '{'), leaving
+// the position after its '}'. For each member it calls fn with the name, still escaped, and the
+// position at the value, which fn must consume; fn returns false to stop early. members reports
+// false on a syntax error, after recording it.
+func (sc *scanner) members(fn func(key []byte, escaped bool) bool) bool {
+	sc.pos++ // {
+	sc.ws()
+	if sc.pos < len(sc.data) && sc.data[sc.pos] == '}' {
+		sc.pos++
+		return true
+	}
+	for {
+		sc.ws()
+		if sc.pos >= len(sc.data) || sc.data[sc.pos] != '"' {
+			sc.syntaxError("expected a property name")
+			return false
+		}
+		key, esc, ok := sc.rawString()
+		if !ok {
+			return false
+		}
+		sc.ws()
+		if sc.pos >= len(sc.data) || sc.data[sc.pos] != ':' {
+			sc.syntaxError("expected ':' after a property name")
+			return false
+		}
+		sc.pos++
+		sc.ws()
+		if !fn(key, esc) || sc.syntax {
+			return !sc.syntax
+		}
+		sc.ws()
+		if sc.pos >= len(sc.data) {
+			sc.syntaxError("unexpected end of JSON in an object")
+			return false
+		}
+		switch sc.data[sc.pos] {
+		case ',':
+			sc.pos++
+		case '}':
+			sc.pos++
+			return true
+		default:
+			sc.syntaxError("expected ',' or '}' in an object")
+			return false
+		}
+	}
+}
+
+// elements walks the elements of the array at the current position (which must be '['), leaving
+// the position after its ']'. fn gets each element's index with the position at the element, which
+// it must consume. elements reports false on a syntax error, after recording it.
+func (sc *scanner) elements(fn func(i int)) bool {
+	sc.pos++ // [
+	sc.ws()
+	if sc.pos < len(sc.data) && sc.data[sc.pos] == ']' {
+		sc.pos++
+		return true
+	}
+	for i := 0; ; i++ {
+		fn(i)
+		if sc.syntax {
+			return false
+		}
+		sc.ws()
+		if sc.pos >= len(sc.data) {
+			sc.syntaxError("unexpected end of JSON in an array")
+			return false
+		}
+		switch sc.data[sc.pos] {
+		case ',':
+			sc.pos++
+		case ']':
+			sc.pos++
+			return true
+		default:
+			sc.syntaxError("expected ',' or ']' in an array")
+			return false
+		}
+	}
+}
+
 func (sc *scanner) object(s *Schema) {
 	if sc.depth >= maxDepth {
 		sc.fail(RuleDepth, "nested deeper than "+strconv.Itoa(maxDepth)+" levels", "", "")
@@ -439,70 +497,35 @@ func (sc *scanner) object(s *Schema) {
 	}
 	sc.depth++
 	defer func() { sc.depth-- }()
-	sc.pos++ // {
 	var seen uint64
 	count := 0
-	sc.ws()
-	if sc.pos < len(sc.data) && sc.data[sc.pos] == '}' {
-		sc.pos++
-	} else {
-		for {
-			sc.ws()
-			if sc.pos >= len(sc.data) || sc.data[sc.pos] != '"' {
-				sc.syntaxError("expected a property name")
-				return
-			}
-			key, esc, ok := sc.rawString()
+	ok := sc.members(func(key []byte, esc bool) bool {
+		lookup := key
+		if esc {
+			u, ok := unquoteBytes(key, nil)
 			if !ok {
-				return
+				sc.syntaxError("invalid escape in a property name")
+				return false
 			}
-			sc.ws()
-			if sc.pos >= len(sc.data) || sc.data[sc.pos] != ':' {
-				sc.syntaxError("expected ':' after a property name")
-				return
-			}
-			sc.pos++
-			lookup := key
-			if esc {
-				u, ok := unquoteBytes(key, nil)
-				if !ok {
-					sc.syntaxError("invalid escape in a property name")
-					return
-				}
-				lookup = u
-			}
-			sc.path = append(sc.path, segment{key: key, escaped: esc})
-			if p, known := s.props[string(lookup)]; known {
-				seen |= p.bit
-				sc.value(p.schema)
-			} else if s.addlAllowed || s.addl != nil {
-				sc.value(s.addl)
-			} else {
-				sc.fail(RuleAdditionalProperties, "property "+strconv.Quote(string(lookup))+" is not allowed",
-					"no additional properties", string(lookup))
-				sc.skip()
-			}
-			sc.path = sc.path[:len(sc.path)-1]
-			if sc.syntax {
-				return
-			}
-			count++
-			sc.ws()
-			if sc.pos >= len(sc.data) {
-				sc.syntaxError("unexpected end of JSON in an object")
-				return
-			}
-			if sc.data[sc.pos] == ',' {
-				sc.pos++
-				continue
-			}
-			if sc.data[sc.pos] == '}' {
-				sc.pos++
-				break
-			}
-			sc.syntaxError("expected ',' or '}' in an object")
-			return
+			lookup = u
 		}
+		sc.path = append(sc.path, segment{key: key, escaped: esc})
+		if p, known := s.props[string(lookup)]; known {
+			seen |= p.bit
+			sc.value(p.schema)
+		} else if s.addlAllowed || s.addl != nil {
+			sc.value(s.addl)
+		} else {
+			sc.fail(RuleAdditionalProperties, "property "+strconv.Quote(string(lookup))+" is not allowed",
+				"no additional properties", string(lookup))
+			sc.skip()
+		}
+		sc.path = sc.path[:len(sc.path)-1]
+		count++
+		return true
+	})
+	if !ok {
+		return
 	}
 	if missing := s.requiredSet &^ seen; missing != 0 {
 		for _, name := range s.required {
@@ -530,36 +553,14 @@ func (sc *scanner) array(s *Schema) {
 	sc.depth++
 	defer func() { sc.depth-- }()
 	start := sc.pos
-	sc.pos++ // [
 	n := 0
-	sc.ws()
-	if sc.pos < len(sc.data) && sc.data[sc.pos] == ']' {
-		sc.pos++
-	} else {
-		for {
-			sc.path = append(sc.path, segment{index: n, isIndex: true})
-			sc.value(s.items)
-			sc.path = sc.path[:len(sc.path)-1]
-			if sc.syntax {
-				return
-			}
-			n++
-			sc.ws()
-			if sc.pos >= len(sc.data) {
-				sc.syntaxError("unexpected end of JSON in an array")
-				return
-			}
-			if sc.data[sc.pos] == ',' {
-				sc.pos++
-				continue
-			}
-			if sc.data[sc.pos] == ']' {
-				sc.pos++
-				break
-			}
-			sc.syntaxError("expected ',' or ']' in an array")
-			return
-		}
+	if !sc.elements(func(i int) {
+		sc.path = append(sc.path, segment{index: i, isIndex: true})
+		sc.value(s.items)
+		sc.path = sc.path[:len(sc.path)-1]
+		n++
+	}) {
+		return
 	}
 	if n < s.minItems {
 		sc.fail(RuleMinItems, "must have at least "+strconv.Itoa(s.minItems)+" items", strconv.Itoa(s.minItems), strconv.Itoa(n))
@@ -787,67 +788,11 @@ func (sc *scanner) skipQuiet() bool {
 	case tObject:
 		sc.depth++
 		defer func() { sc.depth-- }()
-		sc.pos++
-		sc.ws()
-		if sc.pos < len(sc.data) && sc.data[sc.pos] == '}' {
-			sc.pos++
-			return true
-		}
-		for {
-			sc.ws()
-			if sc.pos >= len(sc.data) || sc.data[sc.pos] != '"' {
-				sc.syntaxError("expected a property name")
-				return false
-			}
-			if _, _, ok := sc.rawString(); !ok {
-				return false
-			}
-			sc.ws()
-			if sc.pos >= len(sc.data) || sc.data[sc.pos] != ':' {
-				sc.syntaxError("expected ':' after a property name")
-				return false
-			}
-			sc.pos++
-			if !sc.skipQuiet() {
-				return false
-			}
-			sc.ws()
-			if sc.pos < len(sc.data) && sc.data[sc.pos] == ',' {
-				sc.pos++
-				continue
-			}
-			if sc.pos < len(sc.data) && sc.data[sc.pos] == '}' {
-				sc.pos++
-				return true
-			}
-			sc.syntaxError("expected ',' or '}' in an object")
-			return false
-		}
+		return sc.members(func([]byte, bool) bool { return sc.skipQuiet() })
 	case tArray:
 		sc.depth++
 		defer func() { sc.depth-- }()
-		sc.pos++
-		sc.ws()
-		if sc.pos < len(sc.data) && sc.data[sc.pos] == ']' {
-			sc.pos++
-			return true
-		}
-		for {
-			if !sc.skipQuiet() {
-				return false
-			}
-			sc.ws()
-			if sc.pos < len(sc.data) && sc.data[sc.pos] == ',' {
-				sc.pos++
-				continue
-			}
-			if sc.pos < len(sc.data) && sc.data[sc.pos] == ']' {
-				sc.pos++
-				return true
-			}
-			sc.syntaxError("expected ',' or ']' in an array")
-			return false
-		}
+		return sc.elements(func(int) { sc.skipQuiet() })
 	case tString:
 		raw, esc, ok := sc.rawString()
 		if ok && esc {
