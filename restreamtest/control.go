@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/restreamkit/restreamkit/api/gen/controlapi"
+	"github.com/restreamkit/restreamkit/internal/oauth"
 )
 
 // Typed helpers over the control API (/__mock/). Each is one HTTP call; a refusal comes back as a
@@ -285,12 +286,20 @@ func (s *Server) SignIn(ctx context.Context, userID int64) (*oauth2.Token, error
 	page, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	if res.StatusCode == http.StatusOK { // the consent page: press Allow as userID
-		req := consentRequest(string(page))
-		if req == "" {
-			return nil, fmt.Errorf("no pending request on the consent page")
+		action, req, ok := oauth.ConsentForm(page)
+		if !ok {
+			return nil, fmt.Errorf("the consent page has no form to answer")
 		}
-		form := url.Values{"request": {req}, "account": {strconv.FormatInt(userID, 10)}, "decision": {"approve"}}
-		if res, err = noFollow.PostForm(s.URL+"/__mock/consent", form); err != nil {
+		target, err := url.Parse(s.URL + "/login")
+		if err == nil {
+			target, err = target.Parse(action)
+		}
+		if err != nil {
+			return nil, err
+		}
+		form := url.Values{oauth.FieldRequest: {req}, oauth.FieldAccount: {strconv.FormatInt(userID, 10)},
+			oauth.FieldDecision: {oauth.DecisionApprove}}
+		if res, err = noFollow.PostForm(target.String(), form); err != nil {
 			return nil, err
 		}
 		res.Body.Close()
@@ -307,20 +316,6 @@ func (s *Server) SignIn(ctx context.Context, userID int64) (*oauth2.Token, error
 		return nil, fmt.Errorf("the dialog redirected without a code: %s", loc)
 	}
 	return s.OAuth2.Exchange(ctx, code)
-}
-
-// consentRequest finds the hidden request id of the consent page's form.
-func consentRequest(page string) string {
-	const marker = `name="request" value="`
-	i := strings.Index(page, marker)
-	if i < 0 {
-		return ""
-	}
-	rest := page[i+len(marker):]
-	if j := strings.IndexByte(rest, '"'); j >= 0 {
-		return rest[:j]
-	}
-	return ""
 }
 
 func opt(s string) *string {

@@ -13,26 +13,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/restreamkit/restreamkit/internal/clitest"
 )
 
 // binary is the restream-mock built once for these tests.
 var binary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "restream-mock-test")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "restream-mock")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		panic(err)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { clitest.Main(m, "restream-mock", &binary) }
 
 // started is a running restream-mock and what it printed at start.
 type started struct {

@@ -13,26 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/restreamkit/restreamkit/internal/clitest"
 	"github.com/restreamkit/restreamkit/restreamtest"
 )
 
 var binary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "restream-proxy-test")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "restream-proxy")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		panic(err)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { clitest.Main(m, "restream-proxy", &binary) }
 
 var apiLine = regexp.MustCompile(`api on (http://\S+)`)
 

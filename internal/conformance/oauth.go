@@ -5,12 +5,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
 	"golang.org/x/oauth2"
+
+	"github.com/restreamkit/restreamkit/internal/oauth"
 )
 
 // DevConfig is the x/oauth2 configuration of the dev client against a base URL.
@@ -22,11 +23,6 @@ func DevConfig(base string) *oauth2.Config {
 		Endpoint:     oauth2.Endpoint{AuthURL: base + "/login", TokenURL: base + "/oauth/token"},
 	}
 }
-
-var (
-	formAction = regexp.MustCompile(`<form[^>]*action="([^"]+)"`)
-	hiddenReq  = regexp.MustCompile(`name="request"\s+value="([^"]+)"|value="([^"]+)"\s+name="request"`)
-)
 
 // WalkConsent loads the consent page of an authorize URL like a browser, signs in as user and
 // presses approve or deny. It returns where the page sends the browser.
@@ -46,19 +42,17 @@ func WalkConsent(t testing.TB, authURL string, user int64, approve bool) *url.UR
 			t.Fatalf("the consent page does not show %q", want)
 		}
 	}
-	action := formAction.FindStringSubmatch(string(page))
-	req := hiddenReq.FindStringSubmatch(string(page))
-	if action == nil || req == nil {
+	action, id, ok := oauth.ConsentForm(page)
+	if !ok {
 		t.Fatalf("no form or request field on the consent page:\n%s", page)
 	}
-	id := req[1] + req[2]
 	decision := "deny"
 	if approve {
 		decision = "approve"
 	}
 	target, _ := url.Parse(authURL)
-	target, _ = target.Parse(action[1])
-	form := url.Values{"request": {id}, "account": {strconv.FormatInt(user, 10)}, "decision": {decision}}
+	target, _ = target.Parse(action)
+	form := url.Values{oauth.FieldRequest: {id}, oauth.FieldAccount: {strconv.FormatInt(user, 10)}, oauth.FieldDecision: {decision}}
 	res, err = NoRedirect.PostForm(target.String(), form)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -108,18 +109,7 @@ func (c *controlAPI) IssueToken(_ context.Context, req controlapi.IssueTokenRequ
 	}
 	return controlapi.IssueToken201JSONResponse{AccessToken: p.AccessToken, RefreshToken: p.RefreshToken,
 		TokenType: controlapi.Bearer, ExpiresAt: p.AccessExpiresAt.Unix(), RefreshExpiresAt: p.RefreshExpiresAt.Unix(),
-		Scope: joinScopes(p.ScopeNames), UserId: p.UserID, ClientId: p.ClientID}, nil
-}
-
-func joinScopes(names []string) string {
-	var b bytes.Buffer
-	for i, n := range names {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(n)
-	}
-	return b.String()
+		Scope: strings.Join(p.ScopeNames, " "), UserId: p.UserID, ClientId: p.ClientID}, nil
 }
 
 func (c *controlAPI) RevokeAllTokens(context.Context, controlapi.RevokeAllTokensRequestObject) (controlapi.RevokeAllTokensResponseObject, error) {

@@ -7,10 +7,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"html"
 	"html/template"
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 )
 
 //go:embed consent.html
@@ -113,4 +115,22 @@ func (s *Server) RenderConsent(w io.Writer, c *Consent) error {
 	}
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+var (
+	consentFormAction = regexp.MustCompile(`<form[^>]*\baction="([^"]+)"`)
+	consentRequestID  = regexp.MustCompile(`name="` + FieldRequest + `"\s+value="([^"]+)"|value="([^"]+)"\s+name="` + FieldRequest + `"`)
+)
+
+// ConsentForm reads a rendered consent page as a browser submitting it would: the form's action
+// and the pending request id to post back with FieldAccount and FieldDecision. ok is false when
+// the page has no such form. Tests and restreamtest sign in through it instead of parsing the page
+// each on their own.
+func ConsentForm(page []byte) (action, requestID string, ok bool) {
+	a := consentFormAction.FindSubmatch(page)
+	r := consentRequestID.FindSubmatch(page)
+	if a == nil || r == nil {
+		return "", "", false
+	}
+	return html.UnescapeString(string(a[1])), html.UnescapeString(string(r[1]) + string(r[2])), true
 }

@@ -160,3 +160,15 @@ func TestRenderConsentReportsFailures(t *testing.T) {
 		t.Errorf("a write failure was reported as %v", err)
 	}
 }
+
+func TestConsentFormReadsWhatABrowserWouldPost(t *testing.T) {
+	s, _ := newTestServer(t, func(o *Options) { o.ConsentAction = "/login/answer?x=1&y=2" })
+	consent, page := renderFor(t, s, devClient, devRedirect)
+	action, id, ok := ConsentForm([]byte(page))
+	if !ok || action != "/login/answer?x=1&y=2" || id != consent.RequestID {
+		t.Fatalf("ConsentForm = %q, %q, %v; want the action and request %q", action, id, ok, consent.RequestID)
+	}
+	if _, _, ok := ConsentForm([]byte("<html><p>no form</p></html>")); ok {
+		t.Fatal("a page without the form must not parse")
+	}
+}

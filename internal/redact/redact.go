@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"net/http"
 	"net/url"
 	"strings"
 )
@@ -61,19 +60,6 @@ func HeaderValue(name, v string) string {
 		}
 	}
 	return v
-}
-
-// Header returns a copy of h with credential headers redacted.
-func Header(h http.Header) http.Header {
-	out := make(http.Header, len(h))
-	for name, vs := range h {
-		red := make([]string, len(vs))
-		for i, v := range vs {
-			red[i] = HeaderValue(name, v)
-		}
-		out[name] = red
-	}
-	return out
 }
 
 // Query redacts the secret values of a raw query string (accessToken, code, ...). The result keeps
