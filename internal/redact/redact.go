@@ -28,6 +28,70 @@ func IsSecret(name string) bool { return secretFields[strings.ToLower(name)] }
 // secretHeaders are the headers whose values are credentials.
 var secretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key"}
 
+// IsSecretHeader reports whether a header carries credentials (Authorization, Cookie, X-Api-Key...).
+func IsSecretHeader(name string) bool {
+	for _, s := range secretHeaders {
+		if strings.EqualFold(s, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// Field returns value as it may be shown when it was found under name, a body field, a query or
+// form parameter or a header: redacted when name holds secrets, unchanged otherwise.
+func Field(name, value string) string {
+	switch {
+	case value == "":
+		return ""
+	case IsSecretHeader(name):
+		return HeaderValue(name, value)
+	case IsSecret(name):
+		return Value(value)
+	}
+	return value
+}
+
+// authSchemes are the credential schemes Text looks for in free text.
+var authSchemes = []string{"bearer ", "basic "}
+
+// Text redacts credentials that free text (an error message, a quoted header) may carry: every
+// "Bearer <token>" and "Basic <credentials>", whatever the case of the scheme.
+func Text(s string) string {
+	lower := strings.ToLower(s)
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(lower); {
+		n := 0
+		for _, scheme := range authSchemes {
+			if strings.HasPrefix(lower[i:], scheme) {
+				n = len(scheme)
+				break
+			}
+		}
+		if n == 0 {
+			i++
+			continue
+		}
+		start := i + n
+		end := start
+		for end < len(s) && s[end] != ' ' && s[end] != '"' && s[end] != ',' && s[end] != '\'' {
+			end++
+		}
+		if end > start {
+			b.WriteString(s[last:start])
+			b.WriteString(Value(s[start:end]))
+			last = end
+		}
+		i = end
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
 // Value returns the redacted form of a secret: "[REDACTED:1a2b3c]".
 func Value(secret string) string {
 	if secret == "" {
@@ -51,13 +115,11 @@ func Authorization(v string) string {
 // HeaderValue returns the value of header name as it may be shown: redacted for credential
 // headers (keeping an Authorization scheme), unchanged otherwise.
 func HeaderValue(name, v string) string {
-	for _, s := range secretHeaders {
-		if strings.EqualFold(s, name) {
-			if s == "Authorization" || s == "Proxy-Authorization" {
-				return Authorization(v)
-			}
-			return Value(v)
-		}
+	switch {
+	case strings.EqualFold(name, "Authorization"), strings.EqualFold(name, "Proxy-Authorization"):
+		return Authorization(v)
+	case IsSecretHeader(name):
+		return Value(v)
 	}
 	return v
 }

@@ -56,3 +56,33 @@ func TestTheFingerprintIsStable(t *testing.T) {
 		t.Fatal("fingerprints must be stable and distinguish values")
 	}
 }
+
+func TestFieldRedactsByName(t *testing.T) {
+	cases := []struct{ name, want string }{
+		{"refresh_token", "[REDACTED:"},
+		{"Proxy-Authorization", "Bearer [REDACTED:"},
+		{"X-Api-Key", "[REDACTED:"},
+		{"cookie", "[REDACTED:"},
+		{"title", "Bearer " + secret},
+	}
+	for _, tc := range cases {
+		got := Field(tc.name, "Bearer "+secret)
+		if !strings.HasPrefix(got, tc.want) {
+			t.Errorf("Field(%q) = %q, want a prefix %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestTextRedactsEveryCredential(t *testing.T) {
+	in := `header "Authorization: Bearer ` + secret + `" then basic ` + secret + "x, and BEARER " + secret + "y"
+	got := Text(in)
+	if strings.Contains(got, secret) {
+		t.Fatalf("a credential survived: %s", got)
+	}
+	if strings.Count(got, "[REDACTED:") != 3 || !strings.HasPrefix(got, `header "Authorization: Bearer [REDACTED:`) {
+		t.Fatalf("Text(%q) = %q", in, got)
+	}
+	if plain := "no credentials here, bearer"; Text(plain) != plain {
+		t.Fatalf("text without credentials changed: %q", Text(plain))
+	}
+}
