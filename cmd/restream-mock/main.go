@@ -14,6 +14,7 @@ import (
 
 	"github.com/restreamkit/restreamkit/internal/cli"
 	"github.com/restreamkit/restreamkit/internal/fixtures"
+	"github.com/restreamkit/restreamkit/internal/guard"
 	"github.com/restreamkit/restreamkit/internal/mock"
 )
 
@@ -42,6 +43,9 @@ func run(args []string) error {
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "text or json")
 	printToken := fs.Bool("print-token", true, "print a ready access token for the default user at start")
+	allowHosts := fs.StringSlice("allow-host", nil, "further Host the control API answers (repeatable; \"*\" turns the Host check off); loopback names and addresses always pass")
+	allowOrigins := fs.StringSlice("allow-origin", nil, "browser origin trusted to write to the control API, such as http://localhost:5173 (repeatable)")
+	controlToken := fs.String("control-token", "", "require this bearer token on the control API (/__mock/), for shared machines")
 	version := fs.Bool("version", false, "print the version and exit")
 	cli.AddEnvHelp(fs, envPrefix)
 	if err := fs.Parse(args); err != nil {
@@ -59,7 +63,8 @@ func run(args []string) error {
 		return err
 	}
 	opts := mock.Options{AutoApprove: *autoApprove, MaxBodyBytes: *maxBody, JournalSize: *journalSize, Logger: log,
-		ChatHeartbeat: *heartbeat, StreamInterval: *interval}
+		ChatHeartbeat: *heartbeat, StreamInterval: *interval,
+		Control: guard.Options{AllowHosts: *allowHosts, TrustedOrigins: *allowOrigins, Token: *controlToken}}
 	if *fixturesDir != "" {
 		if opts.Fixtures, err = fixtures.Dir(*fixturesDir); err != nil {
 			return err
@@ -76,6 +81,13 @@ func run(args []string) error {
 	lns := []cli.Listener{api}
 	base := "http://" + api.Conn.Addr().String()
 	fmt.Printf("restream-mock %s: REST, OAuth and control API on %s\n", mock.Version, base)
+	if !guard.IsLoopbackAddr(*addr) {
+		msg := "the API listens beyond loopback: other machines can reach it; the control API still answers only loopback Hosts and --allow-host"
+		if *controlToken == "" {
+			msg += ", and anyone who can send such a Host can drive it: set --control-token"
+		}
+		log.Warn(msg, "addr", *addr)
+	}
 	for _, feed := range []struct {
 		name, addr string
 		h          http.Handler

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -24,10 +25,23 @@ func TestMain(m *testing.M) { clitest.Main(m, "restream-mock", &binary) }
 
 // started is a running restream-mock and what it printed at start.
 type started struct {
-	cmd   *exec.Cmd
-	base  string
-	token string
-	out   *bufio.Reader
+	cmd    *exec.Cmd
+	base   string
+	token  string
+	out    *bufio.Reader
+	stderr *bytes.Buffer // complete once the process has exited (see stop)
+}
+
+// stop ends the mock with SIGTERM and returns what it wrote on stderr.
+func (s *started) stop(t *testing.T) string {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.cmd.Wait(); err != nil {
+		t.Fatalf("the mock exited with %v", err)
+	}
+	return s.stderr.String()
 }
 
 var (
@@ -44,12 +58,13 @@ func start(t *testing.T, env []string, args ...string) *started {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = io.Discard
+	stderr := new(bytes.Buffer)
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	s := &started{cmd: cmd, out: bufio.NewReader(stdout)}
+	s := &started{cmd: cmd, out: bufio.NewReader(stdout), stderr: stderr}
 	deadline := time.Now().Add(10 * time.Second)
 	for (s.base == "" || s.token == "") && time.Now().Before(deadline) {
 		line, err := s.out.ReadString('\n')
@@ -149,6 +164,32 @@ func TestBadConfigurationFailsWithAMessage(t *testing.T) {
 				t.Fatalf("want a failure mentioning %q, got %v: %s", tc.want, err, out)
 			}
 		})
+	}
+}
+
+func TestListeningBeyondLoopbackWarnsAndTheControlTokenGuards(t *testing.T) {
+	const tok = "ctl-token-7f3a91"
+	s := start(t, []string{"RESTREAM_MOCK_CONTROL_TOKEN=" + tok}, "--addr", "0.0.0.0:0")
+	local := "http://127.0.0.1" + s.base[strings.LastIndexByte(s.base, ':'):] // the banner may say [::]
+	if code, body := get(t, local+"/__mock/users", ""); code != 401 || !strings.Contains(body, "invalid_control_token") {
+		t.Fatalf("the control API answered without the token: %d %s", code, body)
+	}
+	if code, body := get(t, local+"/__mock/users", tok); code != 200 {
+		t.Fatalf("the control API refused its token: %d %s", code, body)
+	}
+	stderr := s.stop(t)
+	if !strings.Contains(stderr, "listens beyond loopback") || !strings.Contains(stderr, "0.0.0.0:0") {
+		t.Fatalf("no warning about the address:\n%s", stderr)
+	}
+	if strings.Contains(stderr, tok) {
+		t.Fatalf("the log shows the control token:\n%s", stderr)
+	}
+}
+
+func TestListeningOnLoopbackNeedsNoWarning(t *testing.T) {
+	s := start(t, nil)
+	if stderr := s.stop(t); strings.Contains(stderr, "beyond loopback") {
+		t.Fatalf("a loopback listener was warned about:\n%s", stderr)
 	}
 }
 

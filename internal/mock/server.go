@@ -24,6 +24,7 @@ import (
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
 	"github.com/restreamkit/restreamkit/internal/clock"
 	"github.com/restreamkit/restreamkit/internal/fixtures"
+	"github.com/restreamkit/restreamkit/internal/guard"
 	"github.com/restreamkit/restreamkit/internal/live"
 	"github.com/restreamkit/restreamkit/internal/oauth"
 	"github.com/restreamkit/restreamkit/internal/state"
@@ -66,6 +67,9 @@ type Options struct {
 	StreamInterval time.Duration
 	// ChatScriptSpacing is the pause between the messages of a chat script; 0 means the default.
 	ChatScriptSpacing time.Duration
+	// Control guards the /__mock/ control API: the zero value answers loopback Hosts only,
+	// refuses cross-origin browser writes and needs no token (see package guard).
+	Control guard.Options
 }
 
 // Server is one running fake Restream: its state, OAuth server, specs and HTTP handler.
@@ -158,9 +162,17 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.echo = s.newEcho()
+	g, err := guard.New(opts.Control)
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/streaming/ws", s.streamingFeed)
 	mux.Handle("/chat/ws", s.chatFeed)
+	// The consent form is posted by the browser showing the OAuth dialog, and health is what
+	// readiness probes poll: neither carries the control token, both still pass the Host and
+	// origin checks.
+	mux.Handle("/__mock/", g.Handler(s.echo, "/__mock/consent", "/__mock/health"))
 	mux.Handle("/", s.echo)
 	s.handler = mux
 	return s, nil
