@@ -59,7 +59,9 @@ func controlSpec(t *testing.T) *validate.Spec {
 // wantRefusal checks a refusal's status and name, and that it conforms to the control spec.
 func wantRefusal(t *testing.T, spec *validate.Spec, opID string, status int, h http.Header, body []byte, wantStatus int, wantName string) {
 	t.Helper()
-	var env struct{ Error struct{ Name, Message string } }
+	var env struct {
+		Error struct{ Name, Message string }
+	}
 	if err := json.Unmarshal(body, &env); err != nil || status != wantStatus || env.Error.Name != wantName {
 		t.Fatalf("got %d %s, want %d %s", status, body, wantStatus, wantName)
 	}
