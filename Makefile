@@ -2,7 +2,7 @@
 # test package (restreamtest). `make run` starts the mock; `make test` runs every test.
 GO ?= go
 
-.PHONY: all run test lint generate check-generated build bench dist
+.PHONY: all run test lint generate check-generated build bench dist fuzz
 
 all: build
 
@@ -13,6 +13,11 @@ run:
 ## test: every Go test with the race detector
 test:
 	$(GO) test -race -count=1 ./...
+
+## fuzz: every Go fuzz target for FUZZTIME each (CI runs them for a few seconds; a long run takes minutes each)
+FUZZTIME ?= 3m
+fuzz:
+	bash scripts/fuzz.sh $(FUZZTIME)
 
 ## build: both binaries into bin/
 build:
@@ -61,3 +66,4 @@ bench:
 	bash bench/load.sh
 	bash bench/proxy.sh
 	bash bench/ws.sh
+	bash bench/memory.sh

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every Go fuzz target of the module (func FuzzXxx in any package) for a while each, one after
+# the other, and prints one line per target with its executions. A crash fails the run, and Go
+# writes the failing input to the package's testdata/fuzz/FuzzXxx/ so it becomes a regression seed.
+#
+#   scripts/fuzz.sh [time per target, default 5s]     (make fuzz FUZZTIME=5m for a long run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fuzztime=${1:-5s}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# `go test -list` prints a package's matching tests, then "ok <package>": pair them up.
+targets=$(go test -list '^Fuzz' ./... | awk '/^Fuzz/ {t[n++]=$1} /^ok / {for (i=0;i<n;i++) print $2, t[i]; n=0}')
+[ -n "$targets" ] || { echo "no fuzz targets found" >&2; exit 1; }
+count=0
+while read -r pkg target; do
+  count=$((count + 1))
+  if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg" >"$log" 2>&1; then
+    cat "$log"
+    echo "FAIL: $pkg $target" >&2
+    exit 1
+  fi
+  execs=$(grep -o 'execs: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+  printf '%-60s %-40s %12s execs, 0 crashes\n' "$pkg" "$target" "${execs:-?}"
+done <<<"$targets"
+echo "$count fuzz targets, $fuzztime each"
