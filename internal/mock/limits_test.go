@@ -431,3 +431,14 @@ func TestChannelIdsRunOutWithARefusalInsteadOfWrapping(t *testing.T) {
 		t.Fatalf("adding a channel after a reset: %d %s", status, body)
 	}
 }
+
+func TestAnImportedUserWithoutAnEmailIsRefusedNamingIt(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	before := h.state()
+	status, _, body := h.do("PUT", "/__mock/state", "", "application/json",
+		[]byte(`{"platforms":[],"servers":[],"users":[{"profile":{"id":1,"username":"nomail"},"streamKey":{"streamKey":"k"}}]}`))
+	wantError(t, status, body, 400, "invalid_body_params", "/users/0/profile", "mail")
+	if h.state() != before {
+		t.Fatal("a refused import changed the world")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/restreamkit/restreamkit/internal/mock"
 )
@@ -140,5 +141,71 @@ func TestStreamViewersBeyondTheDocumentedMaximumAreRefused(t *testing.T) {
 	status, _, body := h.do("GET", fmt.Sprintf("/__mock/streams?userId=%d", nova), "", "", nil)
 	if status != 200 || string(body) != `{"streams":[]}`+"\n" {
 		t.Fatalf("a refused start left streams: %d %s", status, body)
+	}
+}
+
+func TestAChatPageAfterTheLastMessageIsEmptyAndLinksBackToTheLastPage(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	tok := h.token(nova)
+	type page struct {
+		Messages          []json.RawMessage
+		NextPageToken     *string
+		PreviousPageToken *string
+	}
+	get := func(query string) page {
+		t.Helper()
+		status, _, body := h.do("GET", "/v2/user/events/"+pastEvent+"/chat/history?"+query, tok, "", nil)
+		if status != 200 {
+			t.Fatalf("%s: %d %s", query, status, body)
+		}
+		var p page
+		if err := json.Unmarshal(body, &p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	all := get("pageSize=1000")
+	for _, q := range []string{"timestamp=9999999999&pageSize=3", "timestamp=" + strconv.FormatInt(math.MaxInt64, 10) + "&pageSize=3"} {
+		after := get(q)
+		if len(after.Messages) != 0 || after.NextPageToken != nil || after.PreviousPageToken == nil {
+			t.Fatalf("%s: want an empty page with only a previous page, got %+v", q, after)
+		}
+		last := get("pageToken=" + *after.PreviousPageToken)
+		if want := all.Messages[len(all.Messages)-3:]; fmt.Sprint(last.Messages) != fmt.Sprint(want) {
+			t.Fatalf("%s: the previous page holds %s, want the last three messages %s", q, last.Messages, want)
+		}
+	}
+}
+
+func TestControlNumbersOutsideTheirRangeAreRefusedNamingTheField(t *testing.T) {
+	h := newHarness(t, mock.Options{StreamInterval: time.Hour})
+	huge := strconv.FormatInt(math.MaxInt64, 10)
+	const bigID, bigInt = "4503599627370496", "2147483647" // 2^52 and 2^31-1: exact in every parser
+	for _, tc := range []struct {
+		name, path, body string
+		status           int
+		errName, field   string
+	}{
+		{"a stream interval of 0 ms", "/__mock/streams", `{"userId":2046371,"intervalMs":0}`, 400, "invalid_body_params", "intervalMs"},
+		{"a stream interval over ten minutes", "/__mock/streams", `{"userId":2046371,"intervalMs":600001}`, 400, "invalid_body_params", "intervalMs"},
+		{"a stream interval of MaxInt64 ms", "/__mock/streams", `{"userId":2046371,"intervalMs":` + huge + `}`, 400, "invalid_body_params", "intervalMs"},
+		{"negative viewers", "/__mock/streams", `{"userId":2046371,"viewers":-1}`, 400, "invalid_body_params", "viewers"},
+		{"a user id of 0", "/__mock/streams", `{"userId":0}`, 400, "invalid_body_params", "userId"},
+		{"a user id nobody has", "/__mock/streams", `{"userId":` + bigID + `}`, 404, "user_not_found", bigID},
+		{"a chat event type nobody documents", "/__mock/chat/events", `{"userId":2046371,"eventTypeId":` + bigInt + `}`, 400, "invalid_event_type", bigInt},
+		{"a chat source nobody documents", "/__mock/chat/events", `{"userId":2046371,"eventSourceId":` + bigInt + `}`, 404, "connection_not_found", bigInt},
+		{"a fault count over a million", "/__mock/faults", `{"target":"chat","status":503,"count":1000001}`, 400, "invalid_body_params", "count"},
+		{"a Retry-After over a day", "/__mock/faults", `{"target":"chat","status":503,"count":1,"retryAfterSeconds":86401}`, 400, "invalid_body_params", "retryAfterSeconds"},
+		{"a close code below 1000", "/__mock/faults", `{"target":"chat","closeCode":999}`, 400, "invalid_body_params", "closeCode"},
+		{"a close code over 4999", "/__mock/faults", `{"target":"chat","closeCode":` + huge + `}`, 400, "invalid_body_params", "closeCode"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := h.state()
+			status, _, body := h.do("POST", tc.path, "", "application/json", []byte(tc.body))
+			wantError(t, status, body, tc.status, tc.errName, tc.field)
+			if h.state() != before {
+				t.Fatal("a refused request changed the world")
+			}
+		})
 	}
 }

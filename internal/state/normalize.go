@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,8 +13,36 @@ import (
 // Check reports whether a world is consistent enough to serve: unique ids, events whose status
 // agrees with their timestamps, destinations that point at the user's own channels.
 func Check(w World) error {
-	w = deepCopy(w)
-	return normalize(&w)
+	_, err := prepare(w)
+	return err
+}
+
+// prepare returns a normalized deep copy of w, or what is wrong with it. The copy travels
+// through JSON like snapshots do, so a value that cannot be encoded (an e-mail address that
+// is not one) is refused here rather than when the world is next copied.
+func prepare(w World) (World, error) {
+	data, err := json.Marshal(w)
+	if err != nil {
+		return World{}, encodingProblem(w, err)
+	}
+	var out World
+	if err := json.Unmarshal(data, &out); err != nil {
+		return World{}, fmt.Errorf("the world does not read back: %w", err)
+	}
+	return out, normalize(&out)
+}
+
+// encodingProblem names the part of w that cannot be encoded.
+func encodingProblem(w World, err error) error {
+	for ui, u := range w.Users {
+		if _, err := json.Marshal(u.Profile); err != nil {
+			return fmt.Errorf("/users/%d/profile: %w", ui, err)
+		}
+		if _, err := json.Marshal(u); err != nil {
+			return fmt.Errorf("/users/%d: %w", ui, err)
+		}
+	}
+	return err
 }
 
 // pointerEscape escapes a key for a JSON pointer (RFC 6901).

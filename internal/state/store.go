@@ -145,8 +145,8 @@ func (s *Store) HasUser(id int64) bool {
 }
 
 func (s *Store) replace(w World, asSeed bool) error {
-	w = deepCopy(w)
-	if err := normalize(&w); err != nil {
+	w, err := prepare(w)
+	if err != nil {
 		return err
 	}
 	users := make(map[int64]*userState, len(w.Users))
