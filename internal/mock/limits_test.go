@@ -79,22 +79,30 @@ func addRTMP(h *harness, tok string) (int, []byte) {
 	return status, body
 }
 
+// fillToTheCap sends a request that grows the world n times, each answered with ok, then once
+// more: that one must be the 409 named name whose message states the cap, and change nothing.
+func fillToTheCap(t *testing.T, h *harness, n, ok int, send func() (int, []byte), name string, cap int) {
+	t.Helper()
+	for range n {
+		if status, body := send(); status != ok {
+			t.Fatalf("below the cap: %d %s", status, body)
+		}
+	}
+	before := h.state()
+	status, body := send()
+	wantError(t, status, body, 409, name, strconv.Itoa(cap))
+	if h.state() != before {
+		t.Fatal("a refused request changed the world")
+	}
+}
+
 func TestAUserCannotAddChannelsPastTheCap(t *testing.T) {
 	h := newHarness(t, mock.Options{})
 	tok := h.token(nova)
 	have := len(userOf(t, ptr(h.world()), nova).Channels)
-	for range state.MaxChannelsPerUser - have {
-		if status, body := addRTMP(h, tok); status != 201 {
-			t.Fatalf("adding a channel below the cap: %d %s", status, body)
-		}
-	}
-	before := h.state()
-	status, body := addRTMP(h, tok)
-	wantError(t, status, body, 409, "channel_limit_reached", strconv.Itoa(state.MaxChannelsPerUser))
-	if h.state() != before {
-		t.Fatal("a refused channel changed the world")
-	}
-	status, _, body = h.do("GET", "/v2/user/channel/all", tok, "", nil)
+	fillToTheCap(t, h, state.MaxChannelsPerUser-have, 201, func() (int, []byte) { return addRTMP(h, tok) },
+		"channel_limit_reached", state.MaxChannelsPerUser)
+	status, _, body := h.do("GET", "/v2/user/channel/all", tok, "", nil)
 	var list []json.RawMessage
 	if err := json.Unmarshal(body, &list); status != 200 || err != nil {
 		t.Fatalf("channel/all: %d %v", status, err)
@@ -119,17 +127,7 @@ func TestAUserCannotCreateEventsPastTheCap(t *testing.T) {
 		status, _, body := h.do("POST", "/v2/user/events/new", tok, "application/json", []byte(`{"streamType":"encoder","title":"Again"}`))
 		return status, body
 	}
-	for range state.MaxOpenEventsPerUser - open {
-		if status, body := create(); status != 201 {
-			t.Fatalf("creating an event below the cap: %d %s", status, body)
-		}
-	}
-	before := h.state()
-	status, body := create()
-	wantError(t, status, body, 409, "event_limit_reached", strconv.Itoa(state.MaxOpenEventsPerUser))
-	if h.state() != before {
-		t.Fatal("a refused event changed the world")
-	}
+	fillToTheCap(t, h, state.MaxOpenEventsPerUser-open, 201, create, "event_limit_reached", state.MaxOpenEventsPerUser)
 }
 
 func TestPastEventsBeyondTheCapDropTheOldestWhenAStreamEnds(t *testing.T) {
@@ -183,18 +181,8 @@ func TestAUserCannotRunMoreSimulatedStreamsThanTheCap(t *testing.T) {
 		status, _, body := h.do("POST", "/__mock/streams", "", "application/json", fmt.Appendf(nil, `{"userId":%d}`, nova))
 		return status, body
 	}
-	for range live.MaxStreamsPerUser {
-		if status, body := start(); status != 201 {
-			t.Fatalf("starting a stream below the cap: %d %s", status, body)
-		}
-	}
-	before := h.state()
-	status, body := start()
-	wantError(t, status, body, 409, "stream_limit_reached", strconv.Itoa(live.MaxStreamsPerUser))
-	if h.state() != before {
-		t.Fatal("a refused stream changed the world")
-	}
-	_, _, body = h.do("GET", fmt.Sprintf("/__mock/streams?userId=%d", nova), "", "", nil)
+	fillToTheCap(t, h, live.MaxStreamsPerUser, 201, start, "stream_limit_reached", live.MaxStreamsPerUser)
+	_, _, body := h.do("GET", fmt.Sprintf("/__mock/streams?userId=%d", nova), "", "", nil)
 	var list struct{ Streams []json.RawMessage }
 	if err := json.Unmarshal(body, &list); err != nil || len(list.Streams) != live.MaxStreamsPerUser {
 		t.Fatalf("%d streams run, want the cap %d (%v)", len(list.Streams), live.MaxStreamsPerUser, err)
@@ -207,13 +195,7 @@ func TestAUserCannotPlayMoreChatScriptsAtOnceThanTheCap(t *testing.T) {
 		status, _, body := h.do("POST", "/__mock/chat/scripts", "", "application/json", fmt.Appendf(nil, `{"userId":%d,"name":"hello"}`, nova))
 		return status, body
 	}
-	for range live.MaxScriptsPerUser {
-		if status, body := play(); status != 202 {
-			t.Fatalf("playing a script below the cap: %d %s", status, body)
-		}
-	}
-	status, body := play()
-	wantError(t, status, body, 409, "script_limit_reached", strconv.Itoa(live.MaxScriptsPerUser))
+	fillToTheCap(t, h, live.MaxScriptsPerUser, 202, play, "script_limit_reached", live.MaxScriptsPerUser)
 	if status, _, body := h.do("POST", "/__mock/chat/scripts", "", "application/json", fmt.Appendf(nil, `{"userId":%d,"name":"hello"}`, quiet)); status != 202 {
 		t.Fatalf("another user's scripts must not count: %s", body)
 	}
@@ -325,6 +307,9 @@ func TestImportedNumbersOutsideTheirBoundsAreRefusedNamingThePointer(t *testing.
 				}
 			}
 		}, "/finishedAt"},
+		{"a clip project created in year 10000 in UTC", func(u *state.User) {
+			u.Clips[0].CreatedAt = time.Date(9999, 12, 31, 23, 59, 59, 0, time.FixedZone("", -(23*3600+59*60)))
+		}, "/users/0/clipsProjects/0/createdAt"},
 		{"the same destination twice", func(u *state.User) {
 			for i := range u.Events {
 				if d := u.Events[i].Destinations; len(d) > 0 {

@@ -141,6 +141,10 @@ func (t chatToken) String() string {
 	return encodeToken([]byte(s))
 }
 
+// maxChatPageSize is the largest pageSize of a chat history page, as the spec documents it.
+// Page tokens carry the page size, so a page the store serves links only to pages it accepts.
+const maxChatPageSize = 1000
+
 // parseChatToken reads a token issued for the event's chat; anything else is a 400 naming pageToken.
 func parseChatToken(eventID, raw string) (chatToken, error) {
 	b, ok := decodeToken(raw)
@@ -152,7 +156,7 @@ func parseChatToken(eventID, raw string) (chatToken, error) {
 	var err1, err2 error
 	t.at, err1 = strconv.ParseInt(parts[1], 10, 64)
 	t.pageSize, err2 = strconv.Atoi(parts[2])
-	if err1 != nil || err2 != nil || t.pageSize < 1 || t.pageSize > 1000 {
+	if err1 != nil || err2 != nil || t.pageSize < 1 || t.pageSize > maxChatPageSize {
 		return chatToken{}, errBadToken("pageToken")
 	}
 	if len(parts) >= 4 {
@@ -185,9 +189,9 @@ func (s *Store) ChatHistory(uid int64, eventID string, pageSize *int, token *str
 	case token != nil && timestamp != nil:
 		return restreamapi.ChatHistory{}, apierror.New(http.StatusBadRequest, apierror.NameInvalidQueryParams,
 			"Invalid query params: pageToken and timestamp cannot be used together")
-	case pageSize != nil && *pageSize < 1:
-		return restreamapi.ChatHistory{}, apierror.New(http.StatusBadRequest, apierror.NameInvalidQueryParams,
-			"Invalid query params: pageSize must be at least 1")
+	case pageSize != nil && (*pageSize < 1 || *pageSize > maxChatPageSize):
+		return restreamapi.ChatHistory{}, apierror.Newf(http.StatusBadRequest, apierror.NameInvalidQueryParams,
+			"Invalid query params: pageSize must be from 1 to %d", maxChatPageSize)
 	case timestamp != nil && *timestamp < 0:
 		return restreamapi.ChatHistory{}, apierror.New(http.StatusBadRequest, apierror.NameInvalidQueryParams,
 			"Invalid query params: timestamp must not be negative")

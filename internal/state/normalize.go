@@ -81,6 +81,13 @@ func (p *problems) eventTime(pointer string, t *int64) {
 	}
 }
 
+// isoTime reports a time that is not within years 0 to 9999 once in UTC.
+func (p *problems) isoTime(pointer string, t time.Time) {
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		p.add(pointer, "%s is not within years 0000 to 9999 in UTC", t.Format(time.RFC3339))
+	}
+}
+
 func (p *problems) err() error {
 	if p.more > 0 {
 		p.list = append(p.list, fmt.Errorf("and %d more problems", p.more))
@@ -259,6 +266,14 @@ func normalize(w *World) error {
 			}
 			if p.Details.PostedClips == nil {
 				p.Details.PostedClips = []restreamapi.PostedClip{}
+			}
+			// Clip times become cursors, which are UTC ISO 8601 times with four-digit years.
+			bad.isoTime(pp+"/createdAt", p.CreatedAt)
+			for ci, c := range p.Details.Clips {
+				bad.isoTime(fmt.Sprintf("%s/details/clips/%d/createdAt", pp, ci), c.CreatedAt)
+			}
+			for ci, c := range p.Details.PostedClips {
+				bad.isoTime(fmt.Sprintf("%s/details/postedClips/%d/createdAt", pp, ci), c.CreatedAt)
 			}
 			bad.capped(pp+"/clipThumbnails", len(p.ClipThumbnails), MaxClipsPerProject, "thumbnails")
 			bad.capped(pp+"/details/clips", len(p.Details.Clips), MaxClipsPerProject, "clips")
