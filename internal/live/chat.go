@@ -26,6 +26,11 @@ import (
 // DefaultScriptSpacing is the pause between the messages of a script.
 const DefaultScriptSpacing = 300 * time.Millisecond
 
+// MaxScriptsPerUser is how many chat scripts may play at once for one user; one more is a 409
+// script_limit_reached. Each script is a goroutine until its last message, so the count is
+// bounded (the mock's own choice).
+const MaxScriptsPerUser = 10
+
 // ChatOptions configure a Chat. Store and Publisher are required.
 type ChatOptions struct {
 	Store     *state.Store
@@ -69,6 +74,7 @@ type Chat struct {
 
 	stop    chan struct{} // closed by Close: scripts end
 	scripts sync.WaitGroup
+	playing map[int64]int // per user, scripts not yet done; guarded by mu
 }
 
 // connection is one entry of a user's connection map.
@@ -113,7 +119,7 @@ func NewChat(opts ChatOptions) (*Chat, error) {
 	}
 	c := &Chat{opts: opts, store: opts.Store, pub: opts.Publisher, clock: opts.Clock, log: log.With("sim", "chat"),
 		spacing: opts.ScriptSpacing, users: map[int64]map[string]*connection{}, rng: newRand(opts.Seed),
-		stop: make(chan struct{})}
+		stop: make(chan struct{}), playing: map[int64]int{}}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, p := range c.store.Users() {

@@ -162,6 +162,10 @@ func (c *Chat) RunScript(userID int64, name string) (ScriptRun, error) {
 	if !ok {
 		return ScriptRun{}, errUserNotFound(userID)
 	}
+	if c.playing[userID] >= MaxScriptsPerUser {
+		return ScriptRun{}, apierror.Newf(http.StatusConflict, "script_limit_reached",
+			"ScriptLimitReached: a user may have at most %d chat scripts playing at once", MaxScriptsPerUser)
+	}
 	firstOf := func(src int) (*connection, error) {
 		for _, cn := range sortedConnections(m) {
 			if cn.source == src && cn.status == StatusConnected {
@@ -211,6 +215,7 @@ func (c *Chat) RunScript(userID int64, name string) (ScriptRun, error) {
 	}
 	done := make(chan struct{})
 	c.scripts.Add(1)
+	c.playing[userID]++
 	go c.play(userID, steps, done)
 	return ScriptRun{Name: name, Messages: len(steps), Done: done}, nil
 }
@@ -219,6 +224,13 @@ func (c *Chat) RunScript(userID int64, name string) (ScriptRun, error) {
 func (c *Chat) play(uid int64, steps []Injection, done chan<- struct{}) {
 	defer c.scripts.Done()
 	defer close(done)
+	defer func() {
+		c.mu.Lock()
+		if c.playing[uid]--; c.playing[uid] == 0 {
+			delete(c.playing, uid)
+		}
+		c.mu.Unlock()
+	}()
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for i, s := range steps {

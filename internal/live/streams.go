@@ -21,6 +21,16 @@ import (
 // DefaultInterval is how often a simulated stream reports.
 const DefaultInterval = 2 * time.Second
 
+// MaxStreamsPerUser is how many simulated streams one user may have live at once; one more is
+// a 409 stream_limit_reached. Each stream is a goroutine that reports every interval, so the
+// count is bounded; ten is more than any test of concurrent events needs (UNCONFIRMED: Restream
+// documents no such limit).
+const MaxStreamsPerUser = 10
+
+// MaxViewers is the largest viewer count a stream starts from or drifts to: more than any
+// stream has had, and far from where the figures derived from it could overflow.
+const MaxViewers = 1_000_000_000
+
 // StreamsOptions configure Streams. Store and Publisher are required.
 type StreamsOptions struct {
 	Store     *state.Store
@@ -46,6 +56,7 @@ type Streams struct {
 	mu       sync.Mutex // guards the fields below
 	streams  map[streamKey]*stream
 	reserved map[streamKey]bool // being started
+	starting map[int64]int      // per user, Start calls past the cap check and not yet returned
 	rng      *mrand.Rand
 	closed   bool
 	wg       sync.WaitGroup // one per running stream goroutine
@@ -99,7 +110,7 @@ func NewStreams(opts StreamsOptions) (*Streams, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Streams{opts: opts, store: opts.Store, pub: opts.Publisher, clock: opts.Clock, log: log.With("sim", "streams"),
-		streams: map[streamKey]*stream{}, reserved: map[streamKey]bool{}, rng: newRand(opts.Seed)}, nil
+		streams: map[streamKey]*stream{}, reserved: map[streamKey]bool{}, starting: map[int64]int{}, rng: newRand(opts.Seed)}, nil
 }
 
 // Start puts an event in progress and starts reporting a stream for it: at once and then every
@@ -108,13 +119,30 @@ func NewStreams(opts StreamsOptions) (*Streams, error) {
 // channel whose platform reports (manually configured destinations do not), with viewers that
 // drift. A second stream for the same event is a 409.
 func (s *Streams) Start(userID int64, req StartRequest) (StreamInfo, error) {
-	if req.Interval < 0 || (req.Viewers != nil && *req.Viewers < 0) {
-		return StreamInfo{}, apierror.New(http.StatusBadRequest, apierror.NameInvalidBodyParams,
-			"Invalid body params: interval and viewers must not be negative")
+	if req.Interval < 0 || (req.Viewers != nil && (*req.Viewers < 0 || *req.Viewers > MaxViewers)) {
+		return StreamInfo{}, apierror.Newf(http.StatusBadRequest, apierror.NameInvalidBodyParams,
+			"Invalid body params: interval must not be negative, and viewers must be from 0 to %d", MaxViewers)
 	}
 	if !s.store.HasUser(userID) {
 		return StreamInfo{}, errUserNotFound(userID)
 	}
+	// The cap is checked before an event is picked or created, so that a refused start changes
+	// nothing; the slot is held until Start returns.
+	s.mu.Lock()
+	if s.userStreams(userID)+s.starting[userID] >= MaxStreamsPerUser {
+		s.mu.Unlock()
+		return StreamInfo{}, apierror.Newf(http.StatusConflict, "stream_limit_reached",
+			"StreamLimitReached: a user may have at most %d simulated streams live at once", MaxStreamsPerUser)
+	}
+	s.starting[userID]++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		if s.starting[userID]--; s.starting[userID] == 0 {
+			delete(s.starting, userID)
+		}
+		s.mu.Unlock()
+	}()
 	eventID := req.EventID
 	if eventID == "" {
 		var err error
@@ -175,6 +203,17 @@ func (s *Streams) Start(userID int64, req StartRequest) (StreamInfo, error) {
 	go st.run()
 	s.log.Debug("stream started", "user", userID, "event", eventID, "channels", len(info.ChannelIDs))
 	return info, nil
+}
+
+// userStreams counts the user's running streams; s.mu is held.
+func (s *Streams) userStreams(uid int64) int {
+	n := 0
+	for k := range s.streams {
+		if k.user == uid {
+			n++
+		}
+	}
+	return n
 }
 
 // pickEvent applies StartRequest's rule for an empty EventID.
@@ -483,7 +522,7 @@ func (st *stream) publishOutgoing(o *outgoing, bitrate int64) {
 // Which fields a platform fills is the mock's choice: followers and viewers everywhere,
 // a game on the gaming platforms, cumulative views on YouTube, channel views nowhere.
 func (st *stream) publishStatuses(o *outgoing, now time.Time) {
-	o.viewers = max(0, o.viewers*(1+0.08*(st.rng.Float64()*2-1))+float64(st.rng.IntN(3)-1))
+	o.viewers = min(max(0, o.viewers*(1+0.08*(st.rng.Float64()*2-1))+float64(st.rng.IntN(3)-1)), MaxViewers)
 	if st.rng.IntN(4) == 0 {
 		o.followers++
 	}

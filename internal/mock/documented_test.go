@@ -98,6 +98,8 @@ func TestEveryDocumentedErrorStatusIsReachable(t *testing.T) {
 	elsewhere := map[string]string{
 		"refreshToken 401":        "wrong client secret: TestTheTokenEndpointAuthenticatesClientsBothWays",
 		"addEventDestination 409": "TestWritesShowInLaterReads",
+		"addChannel 409":          "a full user: TestAUserCannotAddChannelsPastTheCap",
+		"createEvent 409":         "a full user: TestAUserCannotCreateEventsPastTheCap",
 		"showAuthorizeDialog 302": "TestAutoApproveRedirectsAtOnceForTheDefaultUser",
 	}
 	var missing []string

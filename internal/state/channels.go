@@ -190,7 +190,13 @@ func (s *Store) AddChannel(uid int64, req restreamapi.ChannelCreate) (restreamap
 	}
 	var ch restreamapi.Channel
 	err := s.write(uid, func(u *User) error {
-		id := s.nextChannelID.Add(1) - 1
+		if len(u.Channels) >= MaxChannelsPerUser {
+			return errLimit("channel_limit_reached", "ChannelLimitReached: a user may have at most %d channels", MaxChannelsPerUser)
+		}
+		id, err := s.newChannelID()
+		if err != nil {
+			return err
+		}
 		if identifier == "" {
 			identifier = "manual-" + strconv.FormatInt(id, 10)
 		}

@@ -1,12 +1,14 @@
 package state
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -78,7 +80,7 @@ func (s *Store) UpcomingEvents(uid int64, source *int, scheduled *bool) ([]restr
 	}, func(a, b *Event) int {
 		switch {
 		case a.ScheduledFor != nil && b.ScheduledFor != nil:
-			return int(*a.ScheduledFor - *b.ScheduledFor)
+			return cmp.Compare(*a.ScheduledFor, *b.ScheduledFor)
 		case a.ScheduledFor != nil:
 			return -1
 		case b.ScheduledFor != nil:
@@ -91,21 +93,38 @@ func (s *Store) UpcomingEvents(uid int64, source *int, scheduled *bool) ([]restr
 // InProgressEvents lists live events, most recently started first.
 func (s *Store) InProgressEvents(uid int64) ([]restreamapi.Event, error) {
 	return s.listEvents(uid, func(e *Event) bool { return e.Status == restreamapi.EventStatusInProgress },
-		func(a, b *Event) int { return int(orZero(b.StartedAt) - orZero(a.StartedAt)) })
+		func(a, b *Event) int { return cmp.Compare(orZero(b.StartedAt), orZero(a.StartedAt)) })
 }
 
+func isPast(e *Event) bool {
+	return e.Status == restreamapi.EventStatusFinished || e.Status == restreamapi.EventStatusMissed
+}
+
+// newestPastFirst orders past events, newest first.
+func newestPastFirst(a, b *Event) int { return cmp.Compare(historyTime(b), historyTime(a)) }
+
 // EventHistory returns one page of finished and missed events, newest first, and the page count.
+// page and limit must be positive; any such page is served, a page past the end being empty.
 func (s *Store) EventHistory(uid int64, page, limit int) (restreamapi.EventHistory, error) {
-	all, err := s.listEvents(uid, func(e *Event) bool {
-		return e.Status == restreamapi.EventStatusFinished || e.Status == restreamapi.EventStatusMissed
-	}, func(a, b *Event) int { return int(historyTime(b) - historyTime(a)) })
+	if page < 1 || limit < 1 {
+		return restreamapi.EventHistory{}, apierror.Newf(http.StatusBadRequest, apierror.NameInvalidQueryParams,
+			"Invalid query params: page (%d) and limit (%d) must be at least 1", page, limit)
+	}
+	all, err := s.listEvents(uid, isPast, newestPastFirst)
 	if err != nil {
 		return restreamapi.EventHistory{}, err
 	}
+	// The page count is computed without adding to limit, and the offset only for a page that
+	// exists, so that no client number can overflow.
+	pages := len(all) / limit
+	if len(all)%limit != 0 {
+		pages++
+	}
 	h := restreamapi.EventHistory{Items: []restreamapi.Event{},
-		Pagination: restreamapi.PagePagination{Page: page, Limit: limit, PagesTotal: (len(all) + limit - 1) / limit}}
-	if start := (page - 1) * limit; start < len(all) {
-		h.Items = all[start:min(start+limit, len(all))]
+		Pagination: restreamapi.PagePagination{Page: page, Limit: limit, PagesTotal: pages}}
+	if page <= pages {
+		start := (page - 1) * limit
+		h.Items = all[start : start+min(limit, len(all)-start)]
 	}
 	return h, nil
 }
@@ -167,11 +186,19 @@ func (s *Store) EventSrtKey(uid int64, id string) (restreamapi.SrtStreamKey, err
 	return out, err
 }
 
-// CreateEvent creates an upcoming event with no destinations and returns its id.
+// CreateEvent creates an upcoming event with no destinations and returns its id. scheduledFor
+// must be within MinEventTime and MaxEventTime, and the user below MaxOpenEventsPerUser.
 func (s *Store) CreateEvent(uid int64, req restreamapi.EventCreate) (string, error) {
+	if req.ScheduledFor != nil && !eventTimeOK(req.ScheduledFor.Unix()) {
+		return "", apierror.Newf(http.StatusBadRequest, apierror.NameInvalidBodyParams,
+			"Invalid body params: scheduledFor must be from %s to %s", MinEventTime.Format(time.RFC3339), MaxEventTime.Format(time.RFC3339))
+	}
 	id := uuid.New()
 	var created restreamapi.Event
 	err := s.write(uid, func(u *User) error {
+		if open := len(u.Events) - countEvents(u, isPast); open >= MaxOpenEventsPerUser {
+			return errLimit("event_limit_reached", "EventLimitReached: a user may have at most %d upcoming and live events", MaxOpenEventsPerUser)
+		}
 		e := Event{Event: restreamapi.Event{Id: id, Status: restreamapi.EventStatusUpcoming,
 			Destinations: []restreamapi.EventDestination{}}}
 		if req.Title != nil {
@@ -268,4 +295,36 @@ func (s *Store) AddEventDestination(uid int64, eventID string, req restreamapi.E
 	}
 	s.notify(Change{Kind: EventChanged, UserID: uid, Event: &changed})
 	return destID, nil
+}
+
+// countEvents counts the user's events that pass keep.
+func countEvents(u *User, keep func(*Event) bool) int {
+	n := 0
+	for i := range u.Events {
+		if keep(&u.Events[i]) {
+			n++
+		}
+	}
+	return n
+}
+
+// dropOldestPast removes the oldest past events beyond MaxPastEventsPerUser: the history of a
+// user whose simulated streams keep ending stays bounded.
+func dropOldestPast(u *User) {
+	excess := countEvents(u, isPast) - MaxPastEventsPerUser
+	if excess <= 0 {
+		return
+	}
+	var past []*Event
+	for i := range u.Events {
+		if isPast(&u.Events[i]) {
+			past = append(past, &u.Events[i])
+		}
+	}
+	slices.SortStableFunc(past, newestPastFirst)
+	drop := map[string]bool{}
+	for _, e := range past[len(past)-excess:] {
+		drop[e.Id.String()] = true
+	}
+	u.Events = slices.DeleteFunc(u.Events, func(e Event) bool { return drop[e.Id.String()] })
 }

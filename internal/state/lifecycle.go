@@ -12,7 +12,7 @@ import (
 // returned unchanged, so that a simulated stream can attach to an event the fixtures describe
 // as live. A finished or missed event cannot start again (409).
 func (s *Store) StartEvent(uid int64, id string) (restreamapi.Event, error) {
-	now := s.clock.Now().Unix()
+	now := s.eventNow()
 	var out restreamapi.Event
 	changed := false
 	err := s.write(uid, func(u *User) error {
@@ -47,8 +47,9 @@ func (s *Store) StartEvent(uid int64, id string) (restreamapi.Event, error) {
 // FinishEvent ends an event in progress, finished now by the mock clock, so that it moves to
 // the history. When the clock was moved back past the start, the event finishes when it
 // started, which keeps finishedAt >= startedAt. An event not in progress cannot finish (409).
+// A history longer than MaxPastEventsPerUser loses its oldest events.
 func (s *Store) FinishEvent(uid int64, id string) (restreamapi.Event, error) {
-	now := s.clock.Now().Unix()
+	now := s.eventNow()
 	var out restreamapi.Event
 	err := s.write(uid, func(u *User) error {
 		i := findEvent(u, id)
@@ -67,6 +68,7 @@ func (s *Store) FinishEvent(uid int64, id string) (restreamapi.Event, error) {
 		e.Status = restreamapi.EventStatusFinished
 		e.FinishedAt = &end
 		out = copyEvent(e.Event)
+		dropOldestPast(u)
 		return nil
 	})
 	if err != nil {
@@ -75,4 +77,10 @@ func (s *Store) FinishEvent(uid int64, id string) (restreamapi.Event, error) {
 	ev := copyEvent(out)
 	s.notify(Change{Kind: EventChanged, UserID: uid, Event: &ev})
 	return out, nil
+}
+
+// eventNow is the mock time as an event time, kept within MinEventTime and MaxEventTime however
+// far the clock was moved, so that every event the store writes can be exported and imported.
+func (s *Store) eventNow() int64 {
+	return min(max(s.clock.Now().Unix(), MinEventTime.Unix()), MaxEventTime.Unix())
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
 	"github.com/restreamkit/restreamkit/internal/apierror"
 	"github.com/restreamkit/restreamkit/internal/clock"
-	"github.com/restreamkit/restreamkit/internal/fixtures"
 	"github.com/restreamkit/restreamkit/internal/state"
 )
 
@@ -24,12 +23,8 @@ const (
 
 func newFixtureStore(t *testing.T) (*state.Store, *clock.Clock, *[]state.Change) {
 	t.Helper()
-	seed, err := fixtures.Load(fixtures.Embedded())
-	if err != nil {
-		t.Fatal(err)
-	}
 	clk := clock.New()
-	st, err := state.New(seed.World, clk)
+	st, err := state.New(fixtureWorld(t), clk)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -105,10 +105,20 @@ func decodeToken(t string) ([]byte, bool) {
 	return b, err == nil
 }
 
+// encodeToken is the base64 of an issued token or cursor.
+func encodeToken(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// issued reports whether raw is the token issued as canonical, with or without its padding.
+// Decoding is lenient (padding, trailing bits, number spellings), so a decoded token is only
+// trusted when it encodes back to what the client sent: one token, one meaning.
+func issued(raw, canonical string) bool {
+	return raw == canonical || raw == strings.TrimRight(canonical, "=")
+}
+
 // chatToken is an opaque chat page token: "<eventId>|<unix seconds>|<pageSize>[|prev]". A forward
 // token starts the page at the first message at or after the time; a backward ("prev") token ends
 // the page just before it. A fifth field, when present, skips that many messages of the same second
-// so that pages never repeat a message.
+// so that pages never repeat a message; it is less than MaxChatMessagesPerEvent.
 type chatToken struct {
 	eventID  string
 	at       int64
@@ -128,9 +138,14 @@ func (t chatToken) String() string {
 		}
 		s += "|" + strconv.Itoa(t.skip)
 	}
-	return base64.StdEncoding.EncodeToString([]byte(s))
+	return encodeToken([]byte(s))
 }
 
+// maxChatPageSize is the largest pageSize of a chat history page, as the spec documents it.
+// Page tokens carry the page size, so a page the store serves links only to pages it accepts.
+const maxChatPageSize = 1000
+
+// parseChatToken reads a token issued for the event's chat; anything else is a 400 naming pageToken.
 func parseChatToken(eventID, raw string) (chatToken, error) {
 	b, ok := decodeToken(raw)
 	parts := strings.Split(string(b), "|")
@@ -141,7 +156,7 @@ func parseChatToken(eventID, raw string) (chatToken, error) {
 	var err1, err2 error
 	t.at, err1 = strconv.ParseInt(parts[1], 10, 64)
 	t.pageSize, err2 = strconv.Atoi(parts[2])
-	if err1 != nil || err2 != nil || t.pageSize < 1 || t.pageSize > 1000 {
+	if err1 != nil || err2 != nil || t.pageSize < 1 || t.pageSize > maxChatPageSize {
 		return chatToken{}, errBadToken("pageToken")
 	}
 	if len(parts) >= 4 {
@@ -155,10 +170,13 @@ func parseChatToken(eventID, raw string) (chatToken, error) {
 	}
 	if len(parts) == 5 {
 		n, err := strconv.Atoi(parts[4])
-		if err != nil || n < 1 {
+		if err != nil || n < 1 || n >= MaxChatMessagesPerEvent {
 			return chatToken{}, errBadToken("pageToken")
 		}
 		t.skip = n
+	}
+	if !issued(raw, t.String()) {
+		return chatToken{}, errBadToken("pageToken")
 	}
 	return t, nil
 }
@@ -167,9 +185,16 @@ func parseChatToken(eventID, raw string) (chatToken, error) {
 // mutually exclusive; without either the page starts at the first message. pageSize nil means the
 // token's page size, or 100.
 func (s *Store) ChatHistory(uid int64, eventID string, pageSize *int, token *string, timestamp *int64) (restreamapi.ChatHistory, error) {
-	if token != nil && timestamp != nil {
+	switch {
+	case token != nil && timestamp != nil:
 		return restreamapi.ChatHistory{}, apierror.New(http.StatusBadRequest, apierror.NameInvalidQueryParams,
 			"Invalid query params: pageToken and timestamp cannot be used together")
+	case pageSize != nil && (*pageSize < 1 || *pageSize > maxChatPageSize):
+		return restreamapi.ChatHistory{}, apierror.Newf(http.StatusBadRequest, apierror.NameInvalidQueryParams,
+			"Invalid query params: pageSize must be from 1 to %d", maxChatPageSize)
+	case timestamp != nil && *timestamp < 0:
+		return restreamapi.ChatHistory{}, apierror.New(http.StatusBadRequest, apierror.NameInvalidQueryParams,
+			"Invalid query params: timestamp must not be negative")
 	}
 	var msgs []restreamapi.ChatMessage
 	if err := s.withEvent(uid, eventID, func(e *Event) error {
@@ -180,11 +205,12 @@ func (s *Store) ChatHistory(uid int64, eventID string, pageSize *int, token *str
 	}
 	slices.SortStableFunc(msgs, func(a, b restreamapi.ChatMessage) int { return a.Timestamp.Compare(b.Timestamp) })
 	size := 100
-	// firstAt returns the index of the first message at or after unix second at, plus skip.
+	// firstAt returns the index of the first message at or after unix second at, plus skip,
+	// at most len(msgs).
 	firstAt := func(at int64, skip int) int {
 		for i, m := range msgs {
 			if m.Timestamp.Unix() >= at {
-				return min(i+skip, len(msgs))
+				return i + min(skip, len(msgs)-i)
 			}
 		}
 		return len(msgs)
@@ -211,13 +237,18 @@ func (s *Store) ChatHistory(uid int64, eventID string, pageSize *int, token *str
 	if pageSize != nil {
 		size = *pageSize
 	}
-	end := min(start+size, len(msgs))
+	end := start + min(size, len(msgs)-start)
 	h := restreamapi.ChatHistory{Messages: msgs[start:end]}
 	if h.Messages == nil {
 		h.Messages = []restreamapi.ChatMessage{}
 	}
-	// tokenAt makes the token of a page boundary at message index i.
+	// tokenAt makes the token of a page boundary at message index i; past the last message
+	// (a page that starts after the end) it is the second after the last one.
 	tokenAt := func(i int, prev bool) *string {
+		if i == len(msgs) {
+			t := chatToken{eventID: eventID, at: msgs[i-1].Timestamp.Unix() + 1, pageSize: size, prev: prev}.String()
+			return &t
+		}
 		at := msgs[i].Timestamp.Unix()
 		skip := 0
 		for j := i - 1; j >= 0 && msgs[j].Timestamp.Unix() == at; j-- {
@@ -288,11 +319,35 @@ type clipsCursor struct {
 	ID        string `json:"id"`
 }
 
+func (c clipsCursor) String() string {
+	raw, _ := json.Marshal(c) // two strings: cannot fail
+	return encodeToken(raw)
+}
+
+// parseClipsCursor reads a cursor issued by ClipsProjects, and the time it holds; anything else
+// is a 400 naming cursor.
+func parseClipsCursor(raw string) (clipsCursor, time.Time, error) {
+	b, ok := decodeToken(raw)
+	var c clipsCursor
+	if !ok || json.Unmarshal(b, &c) != nil {
+		return clipsCursor{}, time.Time{}, errBadToken("cursor")
+	}
+	at, err := time.Parse(time.RFC3339Nano, c.SortValue)
+	if err != nil || !issued(raw, clipsCursor{SortValue: at.UTC().Format(isoMillis), ID: c.ID}.String()) {
+		return clipsCursor{}, time.Time{}, errBadToken("cursor")
+	}
+	return c, at, nil
+}
+
 const isoMillis = "2006-01-02T15:04:05.000Z07:00"
 
 // ClipsProjects returns one page of the user's clip projects, newest first by sortBy
-// ("CreatedAt" or "LastActivity"), and the cursor of the next page.
+// ("CreatedAt" or "LastActivity"), and the cursor of the next page. limit must be positive.
 func (s *Store) ClipsProjects(uid int64, limit int, cursor *string, sortBy string) (restreamapi.ClipsProjects, error) {
+	if limit < 1 {
+		return restreamapi.ClipsProjects{}, apierror.New(http.StatusBadRequest, apierror.NameInvalidQueryParams,
+			"Invalid query params: limit must be at least 1")
+	}
 	var all []ClipsProject
 	if err := s.read(uid, func(u *User) error { all = slices.Clone(u.Clips); return nil }); err != nil {
 		return restreamapi.ClipsProjects{}, err
@@ -322,14 +377,9 @@ func (s *Store) ClipsProjects(uid int64, limit int, cursor *string, sortBy strin
 	slices.SortStableFunc(all, order)
 	start := 0
 	if cursor != nil {
-		raw, ok := decodeToken(*cursor)
-		var c clipsCursor
-		if !ok || json.Unmarshal(raw, &c) != nil {
-			return restreamapi.ClipsProjects{}, errBadToken("cursor")
-		}
-		at, err := time.Parse(time.RFC3339Nano, c.SortValue)
+		c, at, err := parseClipsCursor(*cursor)
 		if err != nil {
-			return restreamapi.ClipsProjects{}, errBadToken("cursor")
+			return restreamapi.ClipsProjects{}, err
 		}
 		// Keyset: skip every project that sorts before or at the cursor's position.
 		start = len(all)
@@ -341,7 +391,7 @@ func (s *Store) ClipsProjects(uid int64, limit int, cursor *string, sortBy strin
 			}
 		}
 	}
-	end := min(start+limit, len(all))
+	end := start + min(limit, len(all)-start)
 	out := restreamapi.ClipsProjects{Projects: []restreamapi.ClipsProject{}}
 	for _, p := range all[start:end] {
 		cp := p.ClipsProject
@@ -354,8 +404,7 @@ func (s *Store) ClipsProjects(uid int64, limit int, cursor *string, sortBy strin
 	out.Pagination.HasMore = end < len(all)
 	if out.Pagination.HasMore {
 		last := all[end-1]
-		raw, _ := json.Marshal(clipsCursor{SortValue: key(last).Format(isoMillis), ID: last.ProjectId.String()})
-		c := base64.StdEncoding.EncodeToString(raw)
+		c := clipsCursor{SortValue: key(last).Format(isoMillis), ID: last.ProjectId.String()}.String()
 		out.Pagination.NextCursor = &c
 	}
 	return out, nil

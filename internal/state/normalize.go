@@ -1,8 +1,11 @@
 package state
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
 )
@@ -10,20 +13,104 @@ import (
 // Check reports whether a world is consistent enough to serve: unique ids, events whose status
 // agrees with their timestamps, destinations that point at the user's own channels.
 func Check(w World) error {
-	w = deepCopy(w)
-	return normalize(&w)
+	_, err := prepare(w)
+	return err
+}
+
+// prepare returns a normalized deep copy of w, or what is wrong with it. The copy travels
+// through JSON like snapshots do, so a value that cannot be encoded (an e-mail address that
+// is not one) is refused here rather than when the world is next copied.
+func prepare(w World) (World, error) {
+	data, err := json.Marshal(w)
+	if err != nil {
+		return World{}, encodingProblem(w, err)
+	}
+	var out World
+	if err := json.Unmarshal(data, &out); err != nil {
+		return World{}, fmt.Errorf("the world does not read back: %w", err)
+	}
+	return out, normalize(&out)
+}
+
+// encodingProblem names the part of w that cannot be encoded.
+func encodingProblem(w World, err error) error {
+	for ui, u := range w.Users {
+		if _, err := json.Marshal(u.Profile); err != nil {
+			return fmt.Errorf("/users/%d/profile: %w", ui, err)
+		}
+		if _, err := json.Marshal(u); err != nil {
+			return fmt.Errorf("/users/%d: %w", ui, err)
+		}
+	}
+	return err
+}
+
+// pointerEscape escapes a key for a JSON pointer (RFC 6901).
+var pointerEscape = strings.NewReplacer("~", "~0", "/", "~1")
+
+// maxReported is how many problems an error about a world lists; the rest are counted, so
+// that a large bad document cannot make a large error message.
+const maxReported = 20
+
+// problems collects what is wrong with a world, each prefixed with the JSON pointer of the
+// value at fault.
+type problems struct {
+	list []error
+	more int
+}
+
+func (p *problems) add(pointer, format string, args ...any) {
+	if len(p.list) == maxReported {
+		p.more++
+		return
+	}
+	p.list = append(p.list, fmt.Errorf("%s: %s", pointer, fmt.Sprintf(format, args...)))
+}
+
+// capped reports a list longer than its cap.
+func (p *problems) capped(pointer string, n, max int, what string) {
+	if n > max {
+		p.add(pointer, "%d %s, more than the %d allowed", n, what, max)
+	}
+}
+
+// eventTime reports an event time outside MinEventTime..MaxEventTime.
+func (p *problems) eventTime(pointer string, t *int64) {
+	if t != nil && !eventTimeOK(*t) {
+		p.add(pointer, "%d is not a Unix time from %s to %s", *t, MinEventTime.Format(time.RFC3339), MaxEventTime.Format(time.RFC3339))
+	}
+}
+
+// isoTime reports a time that is not within years 0 to 9999 once in UTC.
+func (p *problems) isoTime(pointer string, t time.Time) {
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		p.add(pointer, "%s is not within years 0000 to 9999 in UTC", t.Format(time.RFC3339))
+	}
+}
+
+func (p *problems) err() error {
+	if p.more > 0 {
+		p.list = append(p.list, fmt.Errorf("and %d more problems", p.more))
+	}
+	return errors.Join(p.list...)
 }
 
 // normalize checks w and fills what may be left out (empty lists, event stream keys), so that
-// every response the store builds has the shape the spec requires.
+// every response the store builds has the shape the spec requires. Every problem is named by
+// the JSON pointer of the value at fault.
 func normalize(w *World) error {
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	var bad problems
 	if w.Platforms == nil {
 		w.Platforms = []restreamapi.Platform{}
 	}
 	if w.Servers == nil {
 		w.Servers = []restreamapi.Server{}
+	}
+	bad.capped("/platforms", len(w.Platforms), MaxPublicEntries, "platforms")
+	bad.capped("/servers", len(w.Servers), MaxPublicEntries, "servers")
+	bad.capped("/users", len(w.Users), MaxUsers, "users")
+	if len(w.Users) > MaxUsers {
+		return bad.err() // the rest is not worth checking
 	}
 	users := map[int64]bool{}
 	channels := map[int64]int64{}
@@ -31,19 +118,19 @@ func normalize(w *World) error {
 	for ui := range w.Users {
 		u := &w.Users[ui]
 		uid := u.Profile.Id
-		who := fmt.Sprintf("user %d", uid)
+		at := fmt.Sprintf("/users/%d", ui)
 		switch {
-		case uid <= 0:
-			bad("user #%d: profile id must be positive", ui)
+		case uid <= 0 || uid > MaxID:
+			bad.add(at+"/profile/id", "user id %d is not between 1 and %d", uid, MaxID)
 		case users[uid]:
-			bad("%s: listed twice", who)
+			bad.add(at+"/profile/id", "user %d is listed twice", uid)
 		}
 		users[uid] = true
 		if u.Profile.Username == "" {
-			bad("%s: username is empty", who)
+			bad.add(at+"/profile/username", "the username of user %d is empty", uid)
 		}
 		if u.StreamKey.StreamKey == "" {
-			bad("%s: stream key is empty", who)
+			bad.add(at+"/streamKey/streamKey", "the stream key of user %d is empty", uid)
 		}
 		if u.Channels == nil {
 			u.Channels = []Channel{}
@@ -57,59 +144,79 @@ func normalize(w *World) error {
 		if u.Clips == nil {
 			u.Clips = []ClipsProject{}
 		}
+		bad.capped(at+"/channels", len(u.Channels), MaxChannelsPerUser, "channels")
+		bad.capped(at+"/storageFiles", len(u.StorageFiles), MaxStorageFilesPerUser, "storage files")
+		bad.capped(at+"/clipsProjects", len(u.Clips), MaxClipsProjectsPerUser, "clip projects")
 		own := map[int64]restreamapi.Channel{}
-		for _, c := range u.Channels {
-			if c.Id <= 0 {
-				bad("%s: channel id %d must be positive", who, c.Id)
+		for ci, c := range u.Channels {
+			if c.Id <= 0 || c.Id > MaxImportedChannelID {
+				bad.add(fmt.Sprintf("%s/channels/%d/id", at, ci), "channel id %d is not between 1 and %d (new ids need room up to %d)",
+					c.Id, MaxImportedChannelID, MaxID)
 			}
 			if owner, dup := channels[c.Id]; dup {
-				bad("%s: channel %d is also a channel of user %d", who, c.Id, owner)
+				bad.add(fmt.Sprintf("%s/channels/%d/id", at, ci), "channel %d of user %d is also a channel of user %d", c.Id, uid, owner)
 			}
 			channels[c.Id] = uid
 			own[c.Id] = c.Channel
 		}
+		open, past := 0, 0
 		for ei := range u.Events {
 			e := &u.Events[ei]
 			id := e.Id.String()
-			what := fmt.Sprintf("%s: event %s", who, id)
+			ep := fmt.Sprintf("%s/events/%d", at, ei)
 			if owner, dup := events[id]; dup {
-				bad("%s is also an event of user %d", what, owner)
+				bad.add(ep+"/id", "event %s of user %d is also an event of user %d", id, uid, owner)
 			}
 			events[id] = uid
 			if e.Source == 0 {
 				e.Source = SourceEncoder
 			}
 			if e.Source < SourceStudio || e.Source > SourceVideo {
-				bad("%s: source %d is not 1, 2 or 3", what, e.Source)
+				bad.add(ep+"/source", "source %d is not 1, 2 or 3", e.Source)
 			}
+			bad.eventTime(ep+"/scheduledFor", e.ScheduledFor)
+			bad.eventTime(ep+"/startedAt", e.StartedAt)
+			bad.eventTime(ep+"/finishedAt", e.FinishedAt)
 			switch e.Status {
 			case restreamapi.EventStatusUpcoming:
+				open++
 				if e.StartedAt != nil || e.FinishedAt != nil {
-					bad("%s: an upcoming event has no startedAt or finishedAt", what)
+					bad.add(ep+"/status", "an upcoming event has no startedAt or finishedAt")
 				}
 			case restreamapi.EventStatusInProgress:
+				open++
 				if e.StartedAt == nil || e.FinishedAt != nil {
-					bad("%s: a live event has startedAt and no finishedAt", what)
+					bad.add(ep+"/status", "a live event has startedAt and no finishedAt")
 				}
 			case restreamapi.EventStatusFinished:
+				past++
 				if e.StartedAt == nil || e.FinishedAt == nil {
-					bad("%s: a finished event has startedAt and finishedAt", what)
+					bad.add(ep+"/status", "a finished event has startedAt and finishedAt")
 				}
 			case restreamapi.EventStatusMissed:
+				past++
 			default:
-				bad("%s: unknown status %q", what, e.Status)
+				bad.add(ep+"/status", "unknown status %q", e.Status)
 			}
 			if e.Destinations == nil {
 				e.Destinations = []restreamapi.EventDestination{}
 			}
-			for _, d := range e.Destinations {
+			seen := map[int64]bool{}
+			for di, d := range e.Destinations {
+				dp := fmt.Sprintf("%s/destinations/%d/channelId", ep, di)
 				c, ok := own[d.ChannelId]
-				if !ok {
-					bad("%s: destination channel %d is not one of the user's channels", what, d.ChannelId)
-				} else if c.StreamingPlatformId != d.StreamingPlatformId {
-					bad("%s: destination channel %d is on platform %d, not %d", what, d.ChannelId, c.StreamingPlatformId, d.StreamingPlatformId)
+				switch {
+				case !ok:
+					bad.add(dp, "channel %d is not one of the user's channels", d.ChannelId)
+				case c.StreamingPlatformId != d.StreamingPlatformId:
+					bad.add(dp, "channel %d is on platform %d, not %d", d.ChannelId, c.StreamingPlatformId, d.StreamingPlatformId)
+				case seen[d.ChannelId]:
+					bad.add(dp, "channel %d is a destination of the event twice", d.ChannelId)
 				}
+				seen[d.ChannelId] = true
 			}
+			bad.capped(ep+"/chat", len(e.Chat), MaxChatMessagesPerEvent, "chat messages")
+			bad.capped(ep+"/transcriptions", len(e.Transcriptions), MaxRecordingsPerEvent, "transcriptions")
 			if e.StreamKey.StreamKey == "" {
 				e.StreamKey = eventStreamKey(u, id)
 				if u.StreamKey.SrtUrl != nil {
@@ -126,20 +233,31 @@ func normalize(w *World) error {
 						*list = []restreamapi.RecordingFile{}
 					}
 				}
+				bad.capped(ep+"/recordings", len(r.PrimaryVideos)+len(r.SecondaryVideos)+len(r.Audio), MaxRecordingsPerEvent, "recorded files")
 			}
 			if a := e.Analytics; a != nil {
 				if a.ByChannel == nil {
 					a.ByChannel = map[string]restreamapi.ViewerStats{}
 				}
+				bad.capped(ep+"/analytics/byChannel", len(a.ByChannel), MaxChannelsPerUser, "channels")
 				fixStats(&a.Total)
+				bad.capped(ep+"/analytics/total/viewersPerMinute", len(a.Total.ViewersPerMinute), MaxAnalyticsPoints, "points")
 				for k, v := range a.ByChannel {
 					fixStats(&v)
 					a.ByChannel[k] = v
+					bad.capped(ep+"/analytics/byChannel/"+pointerEscape.Replace(k)+"/viewersPerMinute", len(v.ViewersPerMinute), MaxAnalyticsPoints, "points")
 				}
 			}
 		}
+		if open > MaxOpenEventsPerUser {
+			bad.add(at+"/events", "%d upcoming and live events, more than the %d allowed", open, MaxOpenEventsPerUser)
+		}
+		if past > MaxPastEventsPerUser {
+			bad.add(at+"/events", "%d finished and missed events, more than the %d allowed", past, MaxPastEventsPerUser)
+		}
 		for pi := range u.Clips {
 			p := &u.Clips[pi]
+			pp := fmt.Sprintf("%s/clipsProjects/%d", at, pi)
 			if p.ClipThumbnails == nil {
 				p.ClipThumbnails = []string{}
 			}
@@ -149,9 +267,20 @@ func normalize(w *World) error {
 			if p.Details.PostedClips == nil {
 				p.Details.PostedClips = []restreamapi.PostedClip{}
 			}
+			// Clip times become cursors, which are UTC ISO 8601 times with four-digit years.
+			bad.isoTime(pp+"/createdAt", p.CreatedAt)
+			for ci, c := range p.Details.Clips {
+				bad.isoTime(fmt.Sprintf("%s/details/clips/%d/createdAt", pp, ci), c.CreatedAt)
+			}
+			for ci, c := range p.Details.PostedClips {
+				bad.isoTime(fmt.Sprintf("%s/details/postedClips/%d/createdAt", pp, ci), c.CreatedAt)
+			}
+			bad.capped(pp+"/clipThumbnails", len(p.ClipThumbnails), MaxClipsPerProject, "thumbnails")
+			bad.capped(pp+"/details/clips", len(p.Details.Clips), MaxClipsPerProject, "clips")
+			bad.capped(pp+"/details/postedClips", len(p.Details.PostedClips), MaxClipsPerProject, "posted clips")
 		}
 	}
-	return errors.Join(errs...)
+	return bad.err()
 }
 
 func fixStats(s *restreamapi.ViewerStats) {

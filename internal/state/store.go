@@ -145,8 +145,8 @@ func (s *Store) HasUser(id int64) bool {
 }
 
 func (s *Store) replace(w World, asSeed bool) error {
-	w = deepCopy(w)
-	if err := normalize(&w); err != nil {
+	w, err := prepare(w)
+	if err != nil {
 		return err
 	}
 	users := make(map[int64]*userState, len(w.Users))
@@ -165,10 +165,29 @@ func (s *Store) replace(w World, asSeed bool) error {
 		s.seed = deepCopy(w)
 	}
 	s.platforms, s.servers, s.users, s.order = w.Platforms, w.Servers, users, order
-	if next := max(maxChannel+1, 1_000_000); s.nextChannelID.Load() < next {
-		s.nextChannelID.Store(next)
+	// New ids keep rising across worlds, so that an id is not handed out twice, unless that
+	// would leave less than ChannelIDReserve: then they start again after the new world's ids.
+	next := max(maxChannel+1, firstChannelID)
+	if cur := s.nextChannelID.Load(); cur > next && cur <= MaxImportedChannelID+1 {
+		next = cur
 	}
+	s.nextChannelID.Store(next)
 	return nil
+}
+
+// newChannelID hands out the next channel id, or refuses once every id up to MaxID is taken:
+// ids never wrap.
+func (s *Store) newChannelID() (int64, error) {
+	for {
+		id := s.nextChannelID.Load()
+		if id > MaxID {
+			return 0, apierror.Newf(http.StatusConflict, "channel_ids_exhausted",
+				"ChannelIdsExhausted: every channel id up to %d is taken; reset or import a world with smaller ids", MaxID)
+		}
+		if s.nextChannelID.CompareAndSwap(id, id+1) {
+			return id, nil
+		}
+	}
 }
 
 // user returns the state of a user, or a 401: a token can outlive its user after an import.

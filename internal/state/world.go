@@ -9,6 +9,11 @@
 package state
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
 )
 
@@ -74,4 +79,23 @@ type DestinationSettings struct {
 type ClipsProject struct {
 	restreamapi.ClipsProject
 	Details restreamapi.ClipsProjectDetails `json:"details"`
+}
+
+// DecodeWorld reads a world as the control API imports it: one JSON document in which every
+// field is known (a misspelt field must not vanish silently), with at least one user. Whether
+// the world is consistent and within the caps is for Check and Import to say.
+func DecodeWorld(data []byte) (World, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var w World
+	if err := dec.Decode(&w); err != nil {
+		return World{}, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return World{}, errors.New("the document must hold one JSON value")
+	}
+	if len(w.Users) == 0 {
+		return World{}, errors.New("the world needs at least one user")
+	}
+	return w, nil
 }

@@ -1034,7 +1034,7 @@ type ClientInterface interface {
 
 	// ImportStateWithBody Import State
 	//
-	// Replaces the whole world. The document must be consistent (unique ids, destinations on the user's own channels, event timestamps that agree with their status); otherwise nothing changes. Tokens of users that no longer exist stop working.
+	// Replaces the whole world. The document must be consistent (unique ids, destinations on the user's own channels, event timestamps that agree with their status) and within the mock's bounds (user ids up to 2^53-1, channel ids up to 2^53-1 less a reserve of 500 for new ones, event times from 1970 to 9999, the per-user caps of the README); otherwise nothing changes and the 400 names the JSON pointer of each problem. Tokens of users that no longer exist stop working.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1043,7 +1043,7 @@ type ClientInterface interface {
 
 	// ImportState Import State
 	//
-	// Replaces the whole world. The document must be consistent (unique ids, destinations on the user's own channels, event timestamps that agree with their status); otherwise nothing changes. Tokens of users that no longer exist stop working.
+	// Replaces the whole world. The document must be consistent (unique ids, destinations on the user's own channels, event timestamps that agree with their status) and within the mock's bounds (user ids up to 2^53-1, channel ids up to 2^53-1 less a reserve of 500 for new ones, event times from 1970 to 9999, the per-user caps of the README); otherwise nothing changes and the 400 names the JSON pointer of each problem. Tokens of users that no longer exist stop working.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1619,7 +1619,7 @@ func (c *Client) ExportState(ctx context.Context, reqEditors ...RequestEditorFn)
 
 // ImportStateWithBody Import State
 //
-// Replaces the whole world. The document must be consistent (unique ids, destinations on the user's own channels, event timestamps that agree with their status); otherwise nothing changes. Tokens of users that no longer exist stop working.
+// Replaces the whole world. The document must be consistent (unique ids, destinations on the user's own channels, event timestamps that agree with their status) and within the mock's bounds (user ids up to 2^53-1, channel ids up to 2^53-1 less a reserve of 500 for new ones, event times from 1970 to 9999, the per-user caps of the README); otherwise nothing changes and the 400 names the JSON pointer of each problem. Tokens of users that no longer exist stop working.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1638,7 +1638,7 @@ func (c *Client) ImportStateWithBody(ctx context.Context, contentType string, bo
 
 // ImportState Import State
 //
-// Replaces the whole world. The document must be consistent (unique ids, destinations on the user's own channels, event timestamps that agree with their status); otherwise nothing changes. Tokens of users that no longer exist stop working.
+// Replaces the whole world. The document must be consistent (unique ids, destinations on the user's own channels, event timestamps that agree with their status) and within the mock's bounds (user ids up to 2^53-1, channel ids up to 2^53-1 less a reserve of 500 for new ones, event times from 1970 to 9999, the per-user caps of the README); otherwise nothing changes and the 400 names the JSON pointer of each problem. Tokens of users that no longer exist stop working.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3063,7 +3063,7 @@ type ClientWithResponsesInterface interface {
 
 	// ImportStateWithBodyWithResponse Import State
 	//
-	// Replaces the whole world. The document must be consistent (unique ids, destinations on the user's own channels, event timestamps that agree with their status); otherwise nothing changes. Tokens of users that no longer exist stop working.
+	// Replaces the whole world. The document must be consistent (unique ids, destinations on the user's own channels, event timestamps that agree with their status) and within the mock's bounds (user ids up to 2^53-1, channel ids up to 2^53-1 less a reserve of 500 for new ones, event times from 1970 to 9999, the per-user caps of the README); otherwise nothing changes and the 400 names the JSON pointer of each problem. Tokens of users that no longer exist stop working.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3072,7 +3072,7 @@ type ClientWithResponsesInterface interface {
 
 	// ImportStateWithResponse Import State
 	//
-	// Replaces the whole world. The document must be consistent (unique ids, destinations on the user's own channels, event timestamps that agree with their status); otherwise nothing changes. Tokens of users that no longer exist stop working.
+	// Replaces the whole world. The document must be consistent (unique ids, destinations on the user's own channels, event timestamps that agree with their status) and within the mock's bounds (user ids up to 2^53-1, channel ids up to 2^53-1 less a reserve of 500 for new ones, event times from 1970 to 9999, the per-user caps of the README); otherwise nothing changes and the 400 names the JSON pointer of each problem. Tokens of users that no longer exist stop working.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4809,7 +4809,7 @@ func (c *ClientWithResponses) ExportStateWithResponse(ctx context.Context, reqEd
 
 // ImportStateWithBodyWithResponse Import State
 //
-// Replaces the whole world. The document must be consistent (unique ids, destinations on the user's own channels, event timestamps that agree with their status); otherwise nothing changes. Tokens of users that no longer exist stop working.
+// Replaces the whole world. The document must be consistent (unique ids, destinations on the user's own channels, event timestamps that agree with their status) and within the mock's bounds (user ids up to 2^53-1, channel ids up to 2^53-1 less a reserve of 500 for new ones, event times from 1970 to 9999, the per-user caps of the README); otherwise nothing changes and the 400 names the JSON pointer of each problem. Tokens of users that no longer exist stop working.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4824,7 +4824,7 @@ func (c *ClientWithResponses) ImportStateWithBodyWithResponse(ctx context.Contex
 
 // ImportStateWithResponse Import State
 //
-// Replaces the whole world. The document must be consistent (unique ids, destinations on the user's own channels, event timestamps that agree with their status); otherwise nothing changes. Tokens of users that no longer exist stop working.
+// Replaces the whole world. The document must be consistent (unique ids, destinations on the user's own channels, event timestamps that agree with their status) and within the mock's bounds (user ids up to 2^53-1, channel ids up to 2^53-1 less a reserve of 500 for new ones, event times from 1970 to 9999, the per-user caps of the README); otherwise nothing changes and the 400 names the JSON pointer of each problem. Tokens of users that no longer exist stop working.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8200,123 +8200,125 @@ func (sh *strictHandler) ListMockUsers(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3H17c9s29uhXwejujO25tOykaW/r/OWmbuvdpMnYznTu7OZXweSRhJoCuABoRdvJd//NOQBIUAT1cOx0",
-	"d/9pY5J4nRfOW3+McrWolARpzejsj5EGUylpgP74nhdX8M8ajMW/ciUtSPonr6pS5NwKJU9+N0riM5PP",
-	"YcHxX3/RMB2djf7PSTv1iXtrTi60VvpC3kOpKhh9+vQpGxVgci0qnGx0NrqZA9NuUSYMW/ByqvQCCqY0",
-	"EzJX0giD23jJJgswhs9gwgxfGbaccxqx1ErOxqNP2eiVktNS5H/S5nO/umFLYefMzoEtVH53YJix3AI7",
-	"5MxYDXzBeKmBFytWinvIGMeREnKckgnJABcdj8dHdKZflP1R1bL4cmf6FeFqo4NJvgDDCgWGSWUZfBTG",
-	"0t7e8VWpeHGj1GuuZ/DngP1WFSskgxK3oJmdc9nAnvE8h8qa8Qjn8NPj6q/m3L5qoE6PeFEI/IOX77Sq",
-	"QFuBPDHlpYH15c9ZbUAfGJYjqCLsLXg1HmWjKpqAQBKv0z9J9EHGuIn+/k3IqWKVA7PBqYWFxYbtWl1D",
-	"NrKrCkZnI3X7O+QWEeUfcK35ikCBwBMaitHZ3zv7+5AYjLC6uAdpL+Xv7rs9wfVWgoMU4CzMKmZAFn1A",
-	"8drOlU7DyL07MKwQpir5iogSp1jwj69Bzux8dPb89LTZvrFayBluvz3eZQHSiqkAvQ0PTFjGtRb3YJiS",
-	"tIyQYZlniUUKJYnQzxeqdtS/TjHXdQWaISxRsLm/rq3I70AzTqMQ9f50UGTM1PkcH/1j9Jevx6en/xit",
-	"nfar5xv28arWGmS+6u/k0hp2ef2W5f4LlqsC4tXeX//QW+vbxFKEzGtV6xwui/46F6UB4sOp0KZhEihi",
-	"KKsps3NhmKFZPJjFol7EQBbSwgx0s+TNqkouiBj0BLaqgB0+Yz8IkytdMAsfLRuPx+z5M/ZayDsoLiU9",
-	"PHrJCpjyunTyzm3jwLgBOMv2LeGn6b34y2oNkl+fJokU5cnQofAdW86V8VxkVH4H1jANOYh7YMLiGnhp",
-	"cus2982LLftekwB+9Y3Mfx2k+u58H2EE973kBhnfbpKQD2HRwrNomkI3zYi8sPbR8ETDpI7TtCS8J9ni",
+	"3H17c9s29uhXwejuTOy5tGwnaX+N85ebuq1/mzQZ25nOnd1sBZNHEmoK4AKgFW0n3/3OOQBIUAT1cOJ0",
+	"d/9pY5J4nRfOW3+McrWolARpzejsj5EGUylpgP74nhdX8M8ajMW/ciUtSPonr6pS5NwKJY9/N0riM5PP",
+	"YcHxX3/RMB2djf7PcTv1sXtrji+0VvpC3kOpKhh9+vQpGxVgci0qnGx0NrqZA9NuUSYMW/ByqvQCCqY0",
+	"EzJX0giD23jJJgswhs9gwgxfGbaccxqx1ErOxqNP2eiVktNS5H/S5nO/umFLYefMzoEtVH73xDBjuQV2",
+	"wJmxGviC8VIDL1asFPeQMY4jJeQ4JROSAS46Ho8P6Uy/KPujqmXx9c70K8LVRgeTfAGGFQoMk8oy+CiM",
+	"pb2946tS8eJGqddcz+DPAfutKlZIBiVuQTM757KBPeN5DpU14xHO4afH1V/NuX3VQJ0e8aIQ+Acv32lV",
+	"gbYCeWLKSwPry5+z2oB+YliOoIqwt+DVeJSNqmgCAkm8Tv8k0QcZ4yb6+zchp4pVDswGpxYWFhu2a3UN",
+	"2ciuKhidjdTt75BbRJR/wLXmKwIFAk9oKEZnf+vs70NiMMLq4h6kvZS/u+/2BNdbCQ5SgLMwq5gBWfQB",
+	"xWs7VzoNI/fuiWGFMFXJV0SUOMWCf3wNcmbno7OnJyfN9o3VQs5w++3xLguQVkwF6G14YMIyrrW4B8OU",
+	"pGWEDMucJhYplCRCP1+o2lH/OsVc1xVohrBEweb+urYivwPNOI1C1PvTQZExU+dzfPT30V++GZ+c/H20",
+	"dtpnTzfs41WtNch81d/JpTXs8voty/0XLFcFxKu9v/6ht9Z3iaUImdeq1jlcFv11LkoDxIdToU3DJFDE",
+	"UFZTZufCMEOzeDCLRb2IgSykhRnoZsmbVZVcEDHoCWxVATs4ZT8IkytdMAsfLRuPx+zpKXst5B0Ul5Ie",
+	"Hr5kBUx5XTp557bxxLgBOMv2LeGn6b34y2oNkt+cJIkU5cnQofAdW86V8VxkVH4H1jANOYh7YMLiGnhp",
+	"cus29+3zLftekwB+9Y3Mfx2k+u58H2EE973kBhnfbpKQD2HRwrNomkI3zYi8sPbR8ETDpI7TtCS8J9ni",
 	"4EBqW9CUBFP/mOv77W5gCMlXUPLVvveg9PjVQEKLTbVasCvwag5OuxuyBy5Gi1e6NS9xFb2KkU8EZfkd",
 	"GLc2aoMgWQlTy1RtOzdlD53d2zAbqdrmagH9Pfw6BzsnnQJYVXKLPEbX81ToBRKg0mzKRelZECSyG+EJ",
-	"P0Cm5KKMIN5uQQP3GlH/1Dio1qjg4DdsqjTzO6RXSQp15HexjeCd3uRwRZg76DHASzYDCZqjqO7BdG+5",
-	"9cSSiYj2gZKJ4HBgWCmmkK/yEthe8mkzyT6IADfodYlJumu/Ax3xRxaI1JlRtkdVETJbiD6UiBKUsYbG",
-	"9MzZAGAjgAwjvir3llZM4yjC8W6SqhQg3VLvazFA5aJwugPIQsgZc2PYjNPFvB8zPUgyLiq7QhyHmUle",
-	"oEm5WCjpT2zVFglalQLMf7PQZIdB0UNJoyUvj5IoGFbnCJJJZW6LafCFRKTf+0aGebCkrMpdJeUuLOM+",
-	"OjBMFI/EB/uR7hZ17lmChTIGwZ5xSx5sVvn+TSS63owIJx2SWFgjsnairIfjYTG+roduFevXtMG95br7",
-	"C8UcGs99qpQ8JagQAu7vWA7NoSzVKBsZtNDR3hplI81FkZRIX4y36QSboXZVywfwdgAdGZaWawsJx4w3",
-	"ZRM8+LNasgWXK6cIGBTviAKT5opd8LCZDmmGrN1QEiSlyu/Oi3suc9gTInicKddISQt17/g9x+n6MDGQ",
-	"K1kkQHLtXjRzTJVecl2wQ27ZQhnLLEi2Aq7NUZo8+EdHHl89+/qrb07DFeOenW4lmbCvQchcW27hAZRC",
-	"/tQBYEi1HHCC4CArFpCx91J8ZH53yYMn6EUtL43aOvPl9Vv27TenzzqzFtzCMb5P3TBqOjVgr4dQGMiA",
-	"z4EXTE1RxJa0WOtZJkgwEVO6rBe3CYwgcJqzrK+dRJOSeLv+qPTiAXjK3WhW8RkcGCS/RcLVmudpR2Xj",
-	"cCK9FoWCmEnDhGSH4UxI2byqtLoHouCKW1SpRmej//n76fF3H/7vX1IgLyAXRgypb7e1tUEpXXLDKg3G",
-	"OFEUBLNfcoRTydWAgtjErvpLVF5Dd55k8a82gkCaKp8BraxBFoCnnCq91fHbuyXd+tFpU/jthjce4FPD",
-	"8Qz8BJmzP/iC1DL8d2PWnL+7PDB95NP4PdeloNAS6cqH2/o2cjEg23++uXlHIbB64Frw0jxlSvQW7eF8",
+	"P0Cm5KKMIN5uQQP3GlH/1Dio1qjg4DdsqjTzO6RXSQp15HexjeCd3uRwRZh70mOAl2wGEjRHUd2D6d5y",
+	"65ElExHtAyUTweGJYaWYQr7KS2B7yafNJPsgAtyg1yUm6a79DnTEH1kgUmdG2R5VRchsIfpQIkpQxhoa",
+	"0zNnA4CNADKM+KrcW1oxjaMIx7tJqlKAdEu9r8UAlYvC6Q4gCyFnzI1hM04X837M9CDJuKjsCnEcZiZ5",
+	"gSblYqGkP7FVWyRoVQow/81Ckx0ERQ8ljZa8PEyiYFidI0gmlbktpsFXEpF+7xsZ5sGSsip3lZS7sIz7",
+	"6IlhovhCfLAf6W5R504TLJQxCPaMW/LJZpXv30Si682IcNIhiYU1Imsnyno4Hhbj63roVrF+TRvcW667",
+	"v1DMofHcp0rJU4IKIeD+juXQHMpSjbKRQQsd7a1RNtJcFEmJ9NV4m06wGWpXtXwAbwfQkWFpubaQcMx4",
+	"UzbBgz+rJVtwuXKKgEHxjigwaa7YBQ+b6ZBmyNoNJUFSqvzuvLjnMoc9IYLHmXKNlLRQ947fc5yuDxMD",
+	"uZJFAiTX7kUzx1TpJdcFO+CWLZSxzIJkK+DaHKbJg3905PHs9Jtn356EK8Y9O9lKMmFfg5C5ttzCAyiF",
+	"/KkDwJBqOeAEwUFWLCBj76X4yPzukgdP0ItaXhq1debL67fsu29PTjuzFtzCEb5P3TBqOjVgr4dQGMiA",
+	"z4EXTE1RxJa0WOtZJkgwEVO6rBe3CYwgcJqzrK+dRJOSeLv+qPTiAXjK3WhW8Rk8MUh+i4SrNc/TjsrG",
+	"4UR6LQoFMZOGCckOwpmQsnlVaXUPRMEVt6hSjc5G//jbydGLD//3LymQF5ALI4bUt9va2qCULrlhlQZj",
+	"nCgKgtkvOcKp5GpAQWxiV/0lKq+hO0+y+FcbQSBNlc+AVtYgC8BTTpXe6vjt3ZJu/ei0Kfx2wxsP8Knh",
+	"eAZ+gszZH3xBahn+uzFrzt9dPjF95NP4PdeloNAS6cqH2/o2cjEg23++uXlHIbB64Frw0jxlSvQW7eF8",
 	"w50i+R38lnMDFCxw3mYPvbQThfb4wEO4d68eCoV1Kd7O1uwrczBu4TWoFqxN5vCdosQf0STa3+knKBCE",
 	"POJU0JQdoAwkFKMflfb+a0afmIzNgwoR/NpL0ODeFmlQD6mz3sBLGxUltyDz1ZsB/PKigIL5j4bI1M5V",
 	"MWx+onBx3yQ3gODhTkfePEfzYXKaiqMo2jQev0gP1eqW34pS2NWAYTZHnQkZxc+VuNyQtBZcSJxzWB1c",
-	"KA10YZJKSJFgMC/ZKZlWtbSiZBpQPRpAsQarV+dTC3rwkr4hSWf16pi+Y3hXd/z3PeYciBmRNN3E2s7i",
+	"KA10YZJKSJFgMC/ZCZlWtbSiZBpQPRpAsQarV+dTC3rwkr4hSWf16oi+Y3hXd/z3PeYciBmRNN3E2s7i",
 	"GxBPCCmzXXElO8lPNMiJUe7FXvZPsASt8qw5wJBp6fQr3F471jtzbEdiUlUgG5aUahmSGoShiCET0thG",
-	"O5rWBimvrmaaF86T1KixL7777rvY6IkDYBGQaeWrAQ9PvEWvk5vY8I18Ms+ep4PASW2npVdu8zkewV/h",
-	"Bo3scByCLxLvArg0XfJlh1cX1zdHjMuCCZcfwctSLZ0CkYYIgmCrWr9RYuGaZ2whylKY1txYcmHZLUyR",
-	"97g0S9CehZuVv9ll3SE55xYlBZi+cNoa0X/mqCNInqCy/XRxM8pG795e0//e03/Pb179PMpGP1y8vri5",
-	"SGpxGwVlu4nms2gfO0Tq0/KznRY+8tzSSdih0szCokJEtBHyk/vnJ6ghn6C0lFCe/CGKT0drm4h04pO9",
-	"RXG7GS+QeY8+3UqtV/PZUZfCkjiORfhW8XqeEK4hdaNNcGrFZrP2t9+82E5juwpkz15Z8Hn5pz2Jww5b",
-	"EdEFxdcd6fMiLXx2k/CBrLXT8Z2SjQjNRuQo2sdDFEs0JcuVk6w+rciL3c/1Hm27bswDbA9Eh1O0EobF",
-	"tJl1QDkzGVqSxL26cDGCldP3SP/quHE3JYg5vXVbYpPfTur8PwMvnRx4gBfkwCA/lE7WrXmFBuj6vFzy",
-	"lWETdTeJKUndpYmmQtXpepuHyQgUDo1HInLfbWT+e9DDhrg/n/9mh8hesE3CrOu7T0H/0pgaiht1B3Jv",
-	"XWeB1F4wi4NZxYVOOjfAmGb6hLJPH7g50hEIcnFfboxfoGK75IYJOgyzKp068rESGsx5UriA44V4O8wP",
-	"6PrLgu3a9cHt4EHTMNVg5hc77MJ/+pTb2ICSzupp6zz33pL+4JnmRBT0icmYqXgOxwYqTqHXdKQPF7pZ",
-	"paYMzPo9cA26w7Du0X6SnjK3HFSF9R7DrTBbY7OYpNfAGR8lprcE8gMQszaw0FB6ik//qmotebknj15B",
-	"7nKCnCadsEV4xfOk5tOGE6TVApw763e3C3YHUJntGXmFVlWV8j30Jp9CWVLI3JP1raplAUVYcPP1m9Qj",
-	"/MwDeo17mTFVFqTCCW3szleex8WFtHq19eYL+2ihkbVQ34BpN/v+2b3O2oAiIL2P86J2yvqbAXd7qeSs",
-	"lS1WqTtyM9O8pDTExs7WK67xcA5pl5IvICMLDbW7duMmKSuc9vs5wdw4Yd3Pxg7b7Nh7XtbkdwGez4+8",
-	"NZVroGgqL1HhLXjeFWUt8lL+sHNmcDlUEBxYdpTUg77YFnb+k93Bt8lxRm7Rz/GaxWZgC2Py5KvaaQoh",
-	"S4YycKSS4MypgYth2MEWJh90sP2zBj3gWqNXzH3q8Wsg1+Bxn8RwL7DxvSpWm7dGxRBNpPEF+5v4/qi7",
-	"3FRAWWxZbpN1FuqFNnvMxEBmUBdLIX/3sImvHe0ew9vlvo0Xy3E1KDJHBl55u+el8xf3WEPWZclvS1ir",
-	"qRi6oJ1/T/joNNG7J6VAFl1ajrz6kWjMNiU8vlH53XsD+kHFKs4/kXNJAT0mZCIstOCiHGD8Y3yHRpoG",
-	"k2ZyUWwMJu4ofvDr4YgOzRUKP3bwtzazZf5wm8D6EGsYFzA7gNa7aQL2Bk5m16K3zEAJuTXkXOS1Vcc+",
-	"BtoEZfeAaoKdLygnEF/SDTsVH22tvWm+s17SUOU2nSSGQdhSCh/XYK2Qs4egQ9eSxAUzS4EC3iRrjNS5",
-	"jyQPCChkdzb56eKGnZRqJuQkRLsN45YpvFKn3h0V3G+EPsSShkJoCDWAqFtyQmVEsLdKlcBlX8WPdrYJ",
-	"Lu+rYv8EjmsPEFSq8jmXM9gTNNcALOxg4DD9HZODbP9sLrGoS0qZdR62hAHhPK+XQ2Eh/94XYnKJSv5M",
-	"CTmLZmyIewf+WU8gzDXg/jaa0z4E750y63a0fJgd7XP106cuxT20CdnNbLXL0esLbGlB3/MypZG/iSML",
-	"t2CXAJLVRHhD4e/BJMPGTcoMGEOVOy5leqqprhTv5dXjFRfsmlEXQOm3HiO1A5ssprYPg1R+jXjeO6dC",
-	"sZkC4+uAiViXc5HPWyyu3dCb0N8UV86UIwWa79AArIVL1oTX0ZNSSxuieH56enrUj0adbrPnHz3HMhvd",
-	"C1imU4qV5SXzrynagWilYoGMmUpTwPM+XNVBytD9r6FS2oax49FeSXsbtL5AXqram7qQkrwYAm8170FP",
-	"bmQoEHrJFnzFbqGtM1gGSUeX35yjVINIwG4lqT+xdsgBdV8V47Ug1at7O5lUEKCZfQisZmf9yl+i27Sr",
-	"sGbqtOQnJJ/7/gJqQXmsQqIi42wqnxeXyvvf4jCn7HnnB43c5i+jKmENM2EseZL8mNtVkFM7xHad/zeh",
-	"vOBz38ZASEbJRhWUpZCzUFtIQ31ugXDuy2Yr3T00WNuymXWlYYjczxvFe5Op9Dh0/6vSZfEAxXo5VyWw",
-	"JY4eMzKW3LXNJpVWU1HCJGMTIWdg7GWB/3bk+DdY4R9LuM3n3L7XJf4VxOaEHQLP5+6amizA8slRxiYu",
-	"kbz70lVadOcldZuiJ9byfE4+qFzpAhXUjFnNZXMIk7nCaTKjJC9XVuTmiGZTms/gR1GCcRNO8lJU5p1W",
-	"CDEzacKVZs4r6GdXMg221pJeJPTUpvxpICO1vi1F3hRJsVKs+YM/o8dDNjKg7wfrZvzSDmXMffrI6281",
-	"OgngxH2WUhsoGKyW8onaXLTIaGEzbId+Ip1nqkJPE+66yjjfBGUAIA3cCdQWa12OzkZzaytzdnJSgMvL",
-	"1WYcPhsLlXYJ48xalURKlEjlvj9GwyBzaClYLQvQbHLy22/4+GQSWw8Hhi24kAx1jzG7ocwlBGu7CQQ1",
-	"E6QYajDgpDBxcsbgI+kslLu0oH8Km7WVD615krkrgIS3yRjpQXFohvbeifpkntvM0mtLb89rO++4N8bs",
-	"0oacqQrVLDVtmOvAIEzGjFKl3RmaLOeQ+BzSnT0cYr5EEipFDtJAhLXzCgXF8fPxaQ9py+VyzOn1WOnZ",
-	"iR9rTl5fvrr45fqCxpBf05Yx/o8diFosRoHws9Gz8akbpiqQvBKjs9FX49PxV94zSPQdsIoC6mStU0wy",
-	"JSVoRwfGt/CwqS40WQAOvZsCIC6kqmXuMjIPh3rMkIbecbqPXgtj1/vl4AnQfLPE43/fpMIJfBBcoB4T",
-	"jRXWMqhj6bY/0H434Ies28jq+enpo3UjWj/7QD+iCHnUHOmF20Jq5marJ1HDLRryYvuQpiEUtTSqFwuu",
-	"Vx5Lrr1MF0+WzxBDVCg2+oBjOiTnrlu6rFSqcuIanL/CU5K7nifOdkeZYiNyjJqTnKGQ4qRyFZ0qxlC7",
-	"uNYUBhdQU8Z9USV+FtL1m5YubcklO6cajsw1akFBs1ASViRJZuIeJOMa4tJr1CI0cLzgRB4iLsEOblfo",
-	"075redQ0QRn1QjGPRmFrHZY+da8v5I5PPRp/9vg7oBLhoaZgbQeXL0LfOOC77QOarm9dhnCwdCwRkLeF",
-	"GVwrkWFmeEedRiz52kIpNFLtehsUq5iiGvhIJrBDevub60gGRea+/q1T1useuZhqQhIjM7a9Wp6OFt38",
-	"fwIJtv08/itIEPHlCDBgbCsBUqHE/hS4ubXFmXv9m3dxUsWYZFWHQP0ngTx9NINGBQrNHIniMx/2d/71",
-	"KBF/iF6r8mnpFef/U+g1dFX4r6NXh7Et9OqOu5VeOTNztC6cOuBLztWUGbT+eBk1BzSM51oZ09ErOu0R",
-	"2RSW3coHjsbDGZtQ5f6EHc40AMWpUAdZ73tCZn8o7Z+wQ87+v6pv6luIG/SR6dLt0YfjNBcFDbmtUXtR",
-	"U3ZDYbWQEZNSnq9qGTU2eDoW8AvsxAPPn2Dlq1oOKcYe30168n8AI1zV0lFCg7cNjIAG8kZzrSlVJ8Ka",
-	"++JyygV1wrpJf+nTz09gqWp/9JQGTtsWYMi2cTHKLpB+AsvC3hrw0N99+Jzwth9DWlK8oQD7Wnm9753g",
-	"Us2ENJbKYSrui7aVhOO5qjVdhl4TW8/t7oLTt4VoQfoE3Bi3n9iJH784Jhmnoh4H7Ht4GEt2aMGfdyd6",
-	"cC6gYUqgahGlF4xHXUJ7mTHkGrtddRI1xsznL0R5GN5GbXoOhTfs/dWldy/nqnDO5VxV4P3A1LJ58pL9",
-	"AHLVnU1YN0wq1vpAErpPfbsQ1rdy2JnUPh4vl8tjPP1xrUuQuLViD/xHnSN2IL2v3FXQBf/3nBJwnW+9",
-	"3RqeMMqDfa3c46EkwRbIWVst5tyB441+n/W0rk+fTZsOE6xFRUOc/kmHPOMaphJsIhXmiio/jVct6PvM",
-	"1UUh5TSFXX2SeFUC177yqicEXgwtVKzLXZqGNfOE0/gHHz5lwzdRVL1F1aLkdqduHq63Wd/xN7Tdx5NZ",
-	"foUBeRVKzRLOrk0QSEsW5xJAfTQ0LmA/Ks0mGoydZG3tb1NtGcGDqkF94SviueJ2fsRmYOnSibsH4OsT",
-	"pcktEJcyNmzQOLAPcaKozDKk6nIW1Ye6y29CFcyTRKHy4elZtyT5yJ+qSbwJoS3UeDMGomnPJ+GjbWZu",
-	"CLctquTUXWxam2DqTdxRJmgJZkF6hsrySdYvHD9UUzZx3l4axHhZHtG8rsFDk1HngUOO7AJSF3fhiv6e",
-	"5tLulN9/YUPSFzNuoH8PamENE8XLbgONkHjSa6NB4bTQRuMRLviCBQT0+K0nPqkmehcZqmQslPpo/4HG",
-	"h4W3xhziDiAUd/AZ2D7sIDaHHDa3+vmwn8j+PG++O/dOEJ83pawDJcxtO86Fa1nF6iojYvKhqsYsoSIc",
-	"YSmZR9cyaY34ytknvBD8CgMM0Z4hZY80uwsQa7KJOzD7vS1sG6LQi0Vl1yrQBm70UCW3C324WQeu9Hai",
-	"sPvwZOOlTqUea+HX6BcwfGlWxiQswVhWcmPH7CaK3goTSt9esokvGPO/sdJIFVUWoHuVc2P2KipSQjJy",
-	"VSbh6mhrTHp01B52I1efh6Z5c/ptGNzJ1N9ddBq/o6FAYykWwtU9Nkze6cKxLbHmj16xW9nWD4afL+g0",
-	"7EntYq3w48EC5/F4LEB/gMkagv/sewOZchNdR0xJ6QnDZuEVGKu050hKYOiVvvuUV59PZY4yVtWeF5zd",
-	"e+ttm7afH+WgJFidXbX5Xz51gSxI4zu9+OS1O5D08z4rV0mUMaMYZ9bVG0mfcRFSYnOO93UoDDBiJlGR",
-	"E5LxGRcJaXuFo98knT/Jq8eg0bHmyKINvOka5S4LrAN7ExVdDAqaZHlFj7EbifuE5NusMeRybCoV+tQY",
-	"7S9xSVBqRp4oAHxFVROmD4SXoaSuyYy9A6iQmIR2oeY+mFwNRwdSj6/TrhWMfGFX1K4oinxRoTDls4WO",
-	"O/EWTMfUH1qiDpJ+lADJuGF/vX77CztsMsp8qpY2bUpbCF4U3PIjlzFFfdh9nhWairpPFxeUkOUceE+I",
-	"GycABhDjsjzXIOo2xsLO1iVJNqrqpMiuSp4HkR3nkOJChcrrBSoti9qgkGTtb72xw1qKf9bARGEyVoCx",
-	"wv2uUVM648GrlrLJw89CJodYgLF8UfnMfD7T0BiYyJTOiD166YL0S2GASeVyEB0JmjG7caJdTeMaP6lI",
-	"RUZF6KMwlhmrKjzRne+ztZY7sugi8/E5PMLjNsZOXBhuf58RkXn21fYh6z8Rt5ajsdhIVh0WbXLqB5m0",
-	"l5rv8a/BV9ioKRmclHzqMoyIV5WEtPMrlAls0VHf9vo3RTn+m7Lf/h2z3cKZB6QDVRY15/tsSU2OvBbM",
-	"jZgO1QyDrryfQt2Ub9bvqli5Ia8buc210wq9i7OqzZwtVR2EjxMVh5QtFjX3b2voogJOd9zoK/Kb1VWu",
-	"qKxNSfDvOFolPk7lA9pHzDk6qDXjcaXVTIPxvkCvtZ7bl1HFIM5I+ZqUo2Eo/c7VUl1Kv6C7YEJFVuZf",
-	"vw01jhUZavy2hCLIRnb46u0vv1y8urn85Sef/eEfXPzgehe6Oa5JMnoltallcqHQOJfJcY60x7fcQBH9",
-	"zMdUlaVaroEyERzBk/vKlidSfqKqvC/szwsVOwN6j0vLEY56/zPSQqgIrkFXn0n7cvrE+IK1NPdeUN5G",
-	"T2CfMeeN6ZByIGGX1o6vG0bwugCyS9bUgzjuvQX6pQk2FVKYeTANw1/n1vneeVUB1yZUecwFmpirVOad",
-	"VdUXoVdVfXFFfRdypYsUZPEfkr+BcNyRYJ0Nv9lXfa/umnifzy9w6XFrPcvWzXccd16WTpfc0YjHMUXf",
-	"jMfH7LwsWTNZOJV/MHxVvhHObTG4dWqjF92jzdVnmx9eFf9ytcOF4KWa0UUrpnH1ZxGaJBRRuH3MqPLO",
-	"tL+yqdYKfvrVdgk92pga2tZnj897UX3kF74q4kaIAwyIGoVrc/jlawpoe6xpM7dOcBEXNcVeg8p5XOTY",
-	"b5nixLcrfkcVvZfw0WuBUon8bq0ys6/At71dnlCAtosMoJCOnAxh41AWNtiHb1zF17M6ujVI9IOoLaNF",
-	"nXraQqezk5Nnz//f+HR8On529u3pt6cjtCT8skl3YqpEbP13zcetYePt0eyPjT8f4396rm0zuXJ3d2u2",
-	"Oy0ymtilEfUnfkOFySTPSEDGyV+mI8ZutVqipJp2J/awTm95rR9gosotmqnxqGc75jMlCuKiA/vUlP5s",
-	"bScXYiHyV8Q4uYU5vxeq1oxbpmvZ5BX6mVu/XH/qtP1caOELAhsL5Th0d/CVZbHm1SSmx4sGozJLuFVD",
-	"6m/mM0WpwJDy4D1qKYfY63pNPVsMrDlPQepy7VcqmvalFHA+f3fZbLxNfcCZY6yG5JQPn/43AAD//w==",
+	"O5rWBimvrmaaF86T1Kixz1+8eBEbPXEALAIyrXw14OGJt+h1chMbvpFP5vRpOgic1HZaeuU2n+MR/BVu",
+	"0MgOxyH4IvEugEvTJV92cHVxfXPIuCyYcPkRvCzV0ikQaYggCLaq9RslFq55xhaiLIVpzY0lF5bdwhR5",
+	"j0uzBO1ZuFn5213WHZJzblFSgOkLp60R/WeOOoLkCSrbTxc3o2z07u01/e89/ff85tXPo2z0w8Xri5uL",
+	"pBa3UVC2m2g+i/axQ6Q+LT/baeEjzy2dhB0ozSwsKkREGyE/vn96jBryMUpLCeXxH6L4dLi2iUgnPt5b",
+	"FLeb8QKZ9+jTrdR6NU8PuxSWxHEswreK1/OEcA2pG22CUys2m7W/+/b5dhrbVSB79sqCz8s/7UkcdtCK",
+	"iC4ovulIn+dp4bObhA9krZ2O75RsRGg2IkfRPh6iWKIpWa6cZPVpRV7sfq73aNt1Yx5geyA6nKKVMCym",
+	"zawDypnJ0JIk7tWFixGsnL5H+lfHjbspQczprdsSm/x2Uuf/GXjp5MADvCBPDPJD6WTdmldogK7PyyVf",
+	"GTZRd5OYktRdmmgqVJ2ut3mYjEDh0HgkIvfdRua/Bz1siPvz+W92iOwF2yTMur77FPQvjamhuFF3IPfW",
+	"dRZI7QWzOJhVXOikcwOMaaZPKPv0gZsjHYEgF/flxvgFKrZLbpigwzCr0qkjHyuhwZwnhQs4Xoi3w/yA",
+	"rr8s2K5dH9wOHjQNUw1mfrHDLvynj7mNDSjprJ62znPvLekPnmlOREGfmIyZiudwZKDiFHpNR/pwoZtV",
+	"asrArN8D16A7DOse7SfpKXPLQVVY7zHcCrM1NotJeg2c8VFieksgPwAxawMLDaWn+PR/Va0lL/fk0SvI",
+	"XU6Q06QTtgiveJ7UfNpwgrRagHNn/e52we4AKrM9I6/QqqpSvofe5FMoSwqZe7K+VbUsoAgLbr5+k3qE",
+	"n3lAr3EvM6bKglQ4oY3d+crzuLiQVq+23nxhHy00shbqGzDtZt8/u9dZG1AEpPdxXtROWX8z4G4vlZy1",
+	"ssUqdUduZpqXlIbY2Nl6xTUeziHtUvIFZGShoXbXbtwkZYXTfj8nmBsnrPvZ2EGbHXvPy5r8LsDz+aG3",
+	"pnINFE3lJSq8Bc+7oqxFXsofds4MLocKggPLjpJ60Bfbws5/sjv4NjnOyC36OV6z2AxsYUyefFU7TSFk",
+	"yVAGjlQSnDk1cDEMO9jC5IMOtn/WoAdca/SKuU89fg3kGjzukxjuBTa+V8Vq89aoGKKJND5nfxXfH3aX",
+	"mwooiy3LbbLOQr3QZo+ZGMgM6mIp5O8eNPG1w91jeLvct/FiOa4GRebIwCtv97x0/uIea8i6LPltCWs1",
+	"FUMXtPPvCR+dJnr3pBTIokvLkVc/Eo3ZpoTHNyq/e29AP6hYxfknci4poMeETISFFlyUA4x/hO/QSNNg",
+	"0kwuio3BxB3FD349HNGhuULhxw7+1ma2zB9uE1gfYg3jAmYH0Ho3TcDewMnsWvSWGSght4aci7y26sjH",
+	"QJug7B5QTbDzBeUE4ku6Yafio621N8131ksaqtymk8QwCFtK4eMarBVy9hB06FqSuGBmKVDAm2SNkTr3",
+	"keQBAYXsziY/Xdyw41LNhJyEaLdh3DKFV+rUu6OC+43Qh1jSUAgNoQYQdUtOqIwI9lapErjsq/jRzjbB",
+	"5X1V7J/Ace0BgkpVPudyBnuC5hqAhR0MHKa/Y3KQ7Z/NJRZ1SSmzzsOWMCCc5/VyKCzk3/tCTC5RyZ8p",
+	"IWfRjA1x78A/6wmEuQbc30Zz2ofgvVNm3Y6WD7Ojfa5++tSluIc2IbuZrXY5en2BLS3oe16mNPI3cWTh",
+	"FuwSQLKaCG8o/D2YZNi4SZkBY6hyx6VMTzXVleK9vPpyxQW7ZtQFUPqtx0jtwCaLqe3DIJVfI573zqlQ",
+	"bKbA+DpgItblXOTzFotrN/Qm9DfFlTPlSIHmOzAAa+GSNeF1+KjU0oYonp6cnBz2o1En2+z5L55jmY3u",
+	"BSzTKcXK8pL51xTtQLRSsUDGTKUp4HkfruogZej+11ApbcPYVLxv30y+DapgoDlV7U1ySF5eNoE3pfcg",
+	"MjcyVA29ZAu+YrfQFh8sg/ijG3HOUdRBJHW30tmfWFDkgLqv3vFakD7WvbJMKjLQzD4EVrOz0uVv1m0q",
+	"V1gzdVpyHpIjfn+ptaDkViFRu3GGlk+WSxUDbPGiU0q9c45GvvSXUemwhpkwltxLfsztKgivHQK+zimc",
+	"0Gjwue9tICSjDKQKylLIWSg4pKE+4UA4n2azle4eGqxt2cy6JjFE7ueNNr7JfvoydP+r0mXxAG17OVcl",
+	"sCWOHjOyoNxdziaVVlNRwiRjEyFnYOxlgf925PhXWOEfS7jN59y+1yX+FWTphB0Az+fu7poswPLJYcYm",
+	"Lru8+9KVX3TnJR2cQirW8nxOjqlc6QK11oxZzWVzCJO5amqyrSQvV1bk5pBmU5rP4EdRgnETTvJSVOad",
+	"VggxM2limGbOK+inXDINttaSXiSU16YmaiBNtb4tRd5UTrFSrDmJP6PxQzYyoO8Hi2n80g5lzH36hdff",
+	"aokSwIn7LOU7UIRYLeUj9b5okdHCZtg4/USK0FSFRifctZpxDgtKC0AauBOoQta6HJ2N5tZW5uz4uACX",
+	"rKvNOHw2FirtJ8aZtSqJlCi7yn1/hNZC5tBSsFoWoNnk+Lff8PHxJDYpnhi24EIyVEjG7IbSmRCs7SYQ",
+	"1EyQtqjBgJPCxMkZg4+kyFBC04L+KWzWlkO0NkvmrgAS3iZjpBzF8RraeycUlHluM0uvQr09r+284/MY",
+	"s0sbEqkq1L3UtGGuJwZhMmaUP+3O0KQ+h2zokAPt4RDzJZJQKXKQBiKsnVcoKI6ejk96SFsul2NOr8dK",
+	"z479WHP8+vLVxS/XFzSGnJ22jPF/5EDUYjGKjp+NTscnbpiqQPJKjM5Gz8Yn42feXUj0HbCKAup4rX1M",
+	"Mk8laEdPjO/rYVOtabIAHHo3BUBcSFXL3KVpHgw1niG1veOJH70Wxq430cEToE1nicf/tkmFE/gg+EU9",
+	"JhrTrGVQx9Jt06D9bsAPWbe71dOTky/Womj97ANNiiLkUcek524LqZmbrR5HXbhoyPPtQ5ouUdTnqF4s",
+	"uF55LLmeM108WT5DDFH12OgDjumQnLtu6bJSqXKKa3BODE9J7nqeOIMeZYqNyDHqWHKGQoqTylV0ShtD",
+	"QeNapxhcQE0Z95WW+FnI4W/6vLR1mOycCjsy170FBc1CSViRJJmJe5CMa4jrsVGL0MDxghN5CMME47hd",
+	"oU/7rg9S0xll1IvPfDEKW2u79Kl7fSF3fOrR+OmX3wHVDQ91CmvbunwV+sYBL7YPaFrBdRnCwdKxREDe",
+	"FmZw/UWGmeEdtR+x5IAL9dFIteu9UaxiigrjI5nADujtb65NGRSZ+/q3Tq2ve+QCrQlJjMzYNnB5PFp0",
+	"8/8JJNg2+fivIEHElyPAgLGtBEjVE/tT4OZ+F2fu9W/e70llZJJVHQL1nwTy9CEOGhUoNHMkis98LoBz",
+	"ukfZ+UP0WpWPS684/59Cr6HVwn8dvTqMbaFXd9yt9MqZmaN14dQBX4eupsyg9cfLqGOgYTzXypiOXtHp",
+	"mcimsOyWQ3A0Hs7YhMr5J+xgpgEoeIU6yHozFDL7Q73/hB1w9v9UfVPfQty1j0yXbuM+HKe5KGjIbY3a",
+	"i5qyG4q1hTSZlPJ8Vcuo28HjsYBfYCceePoIK1/Vckgx9vhucpb/AxjhqpaOEhq8bWAENJA3mmtN/ToR",
+	"1txXnFOCqBPWTU5Mn35+Akul/KPHNHDaXgFDto0LXHaB9BNYFvbWgIf+7sPnmLdNGtKS4g1F3ddq7n1D",
+	"BZd/JqSxVCNTcV/JrSQczVWt6TL0mth6wncXnL5XRAvSR+DGuCfFTvz41THJOFX6OGDfw8NYskML/rw7",
+	"0YNzAQ1TApWQKL1gPGod2kuXIdfY7aqTvTFmPqkhSs7wNmrTiCi8Ye+vLr17OVeFcy7nqgLvB6Y+zpOX",
+	"7AeQq+5swrphUrHWB5LQferbhbC+v8POpPbxaLlcHuHpj2pdgsStFXvgP2onsQPpPXNXQRf833PKynW+",
+	"9XZreMIoOfa1co+HMgdbIGdtCZlzB443+n3Wc70+fTZtOkywFhUNcfonHfKMC5tKsIn8mCsqBzVetaDv",
+	"M1cshZTTVHv1SeJVCVz7cqyeEHg+tFCxLndpGtbME07jH3z4lA3fRFFJF5WQktudWny4hmd9x9/Qdr+c",
+	"zPIrDMirUH+WcHZtgkBasjiXAOqjoZsB+1FpNtFg7CRrC4KbEswIHlQi6qthEc8Vt/NDNgNLl07cUgBf",
+	"HytNboG4vrFhg8aBfYATRbWXIX+Xs6ho1F1+EyprniSqlw9Ozrp1yof+VE02TghtocabMRBNzz4JH20z",
+	"c0O4baUlp5Zj09oEU2/ijjJBSzAL0jOUm0+yfjX5gZqyifP20iDGy/KQ5nVdH5o0Ow8ccmQXkLq4C1cJ",
+	"+DiXdqcm/ysbkr7CcQP9e1ALa5goXna7aoRslF5vDQqnhd4aX+CCL1hAQI/feuKTCqV3kaFKxkKpj/Yf",
+	"aHxYeGvMIW4LQnEHn5btww5ic8hhc/+fD/uJ7M/z5rtz7wTxeVPfOlDX3PboXLg+VqyuMiImH6pqzBKq",
+	"zBGWknl0LZPWiC+nfcQLwa8wwBDtGVL2SLO7ALEmxbgDs9/barchCr1YVHatLG3gRg+lc7vQh5t14Epv",
+	"Jwq7D082XupU/7EWfo1+FsPXa2VMwhKMZSU3dsxuouitMKEe7iWb+Coy/8MrjVRRZQG6V043Zq+iyiUk",
+	"I1d6Eq6OtvCkR0ftYTdy9XnopDenH4zBnUz93UWn8TsaCjSWYiFcMWTD5J1UvW2JNX/0KuDKtqgw/KZB",
+	"p4tPahdr1SAPFjhfjscC9AeYrCH4z743kCk30XXElJSeMGwWXoGxSnuOpASGXj28z4P1+VTmMGNV7XnB",
+	"2b233rZpm/xRDkqC1dlVm//lUxfIgjS+/YtPXrsDSb/5s3LlRRkzinFmXRGS9BkXIU8253hfh2oBI2YS",
+	"FTkhGZ9xkZC2Vzj6TdL5k7x6DBoda44s2sCbrlHussA6sDdRJcagoEnWXPQYu5G4j0i+zRpDLsemfKFP",
+	"jdH+EpcEpWbkiarAV1RKYfpAeBnq7JrM2DuAColJaBdq7oPJFXZ0IPXlddq1KpKv7IraFUWRLypUq3y2",
+	"0HEn3oLpmPpDn9RB0o8SIBk37H+v3/7CDpqMMp+qpU2b0haCFwW3/NBlTFFzdp9nhaai7tPFBSVkOQfe",
+	"I+LGCYABxLgszzWIuo2xsLN1SZKNqjopsquS50FkxzmkuFCh8nqBSsuiNigkWfsDcOygluKfNTBRmIwV",
+	"YKxwP3bU1NN48KqlbJLzs5DJIRZgLF9UPl2fzzQ0BiYypTNiXSMvfCw6+XSkChl24LNxUdNExD39xzfP",
+	"jk6zsFrvDSvBGIqFEi2gcvDNiWuCJ2GJhk53g87zf/rif05wjhcvXrxw5nMF+oiWznnVdOG4ujj/4c3F",
+	"4UuXVrAUBphULmsy93IppMM+Pznxmc74FxFqpaikIxSdk3OhhMWY3bj7S03j6kapyA5Abe+jMJYZqypE",
+	"253vMLaWILPoUuyXF2MRsW6TXolb0e3vM8JOp8+2D1n/cby1RJTFRt7pyKGmcGBQEvXqDzyRa/C1RWpK",
+	"VjXRkEujIoGkJKQ9fKEWYosi/rbXuSoqZNiU4vfvmNIXzjwgAqmmqjnfZ19H5K1swdzcRaFkY9Bf+VOo",
+	"GPM/U+Dqd7kh1yLFBrRTfb0ft6rNnC1VHSSsEzcHlBIX/axBWz0Yla6640ZfkXOwrnJFBX1Kgn/HSZ65",
+	"YJyP2h8y582hppRHlVYzjcLQ9SJwqvm5fRnVSuKMlJRKiSiGcgxdFdml9Au6WzTUomX+9dtQ3VmRNcpv",
+	"SygakXzw6u0vv1y8urn85Sef4uIfXPzghL2b45rEv9fEmyouF++NE7Yc50h7dMsNFNEPnExVWarlGigT",
+	"ESA8uS/feSQNL6pH/MpOy1CWNKDcudwj4aj3PyP3hcr/GnT1mbQvp4+Nr8pLc+8FJaf0BPYZcy6nDikH",
+	"Ena5+/i6YQSv8CC7ZM0t77j3Fug3NthUSGHmwf4Nf51bF2DgVQVcm1DKMhdoR69S6YVWVV+FXlX11a2R",
+	"XciVLlKQxX9IkgrCcUeCdY6KzQ75e3XXBDV9EoXLAVzr1rbuo8Bx52XpdMkdPRU4puj7KvAxOy9L1kwW",
+	"TuUfDF+Vb4TzzQxunRoIRvdoc/XZ5idnxb9c1XQheKlmdNGKaVziWoT2EEWUUzBmVF5o2t8XVWtVTf2S",
+	"woQebUwNbdO3L897URHoV74q4haQAwyIGoVr8Pj1Cydoe6xpsLdOcBEXNRVtg8p5XMnZbxbjxLcr+0cV",
+	"vZfV0mv+Uon8bq38tK/At11tHlGAtosMoJCOnIzT41AWNtiHb1yq2LM6uoVW9FOwLaNFPYraaq6z4+PT",
+	"p/8zPhmfjE/Pvjv57mSEloRfNukzTdXBrf+i+7g1bLw9mv2x8Ydz/I/utQ02V+7ubn0TTouMJna5Uv2J",
+	"31D1NckzEpBxhpvpiLFbrZYoqabdiT2s01te64SYKOWLZmrCBtmOSVuJqr/owD7/pj9b28OGWIhcHB0f",
+	"Dcz5vVC1ZtwyXcsmedLP3Dof+1On7edCC1/12FgoR6GvhS+fizWvJvs+XjQYlVnCdxzymzOfDktVlJTs",
+	"71FLidJe12uK9mJgzXkKUpdrv88RuYyub6iuNGy8ze/AmWOshgycD5/+fwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

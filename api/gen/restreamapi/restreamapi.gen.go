@@ -4694,6 +4694,8 @@ type AddChannelResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 }
@@ -4716,6 +4718,11 @@ func (r AddChannelResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r AddChannelResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AddChannelResponse) GetJSON409() *Conflict {
+	return r.JSON409
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -5142,6 +5149,8 @@ type CreateEventResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 }
@@ -5164,6 +5173,11 @@ func (r CreateEventResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r CreateEventResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateEventResponse) GetJSON409() *Conflict {
+	return r.JSON409
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -7443,6 +7457,13 @@ func ParseAddChannelResponse(rsp *http.Response) (*AddChannelResponse, error) {
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -7788,6 +7809,13 @@ func ParseCreateEventResponse(rsp *http.Response) (*CreateEventResponse, error) 
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -10083,6 +10111,20 @@ func (response AddChannel403JSONResponse) VisitAddChannelResponse(w http.Respons
 	return err
 }
 
+type AddChannel409JSONResponse struct{ ConflictJSONResponse }
+
+func (response AddChannel409JSONResponse) VisitAddChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AddChannel413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response AddChannel413JSONResponse) VisitAddChannelResponse(w http.ResponseWriter) error {
@@ -10562,6 +10604,20 @@ func (response CreateEvent403JSONResponse) VisitCreateEventResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvent409JSONResponse struct{ ConflictJSONResponse }
+
+func (response CreateEvent409JSONResponse) VisitCreateEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -12926,166 +12982,167 @@ func (sh *strictHandler) GetWebchatUrl(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1/c9u2tuBXwWjvTO0d2pKd3PycnTeu69x6X9p6bKfdnTYbwSQs4ZkCeAHQsprxd9/BAUCCFEBScuyb",
-	"+5p/2pgigYODg/Mb53wepXxRcEaYkqM3n0cFFnhBFBHw1/EcM0by00z/kRGZClooytnozehyTlBqfkY0",
-	"2x8lI6ofF1jNR8mI4QUZvRnRbJSMBPlnSQXJRm+UKEkykumcLLAe8ZqLBVb6PaZePB8lowVldFEuRm8O",
-	"kpFaFcT8RGZEjO7vk9HJLWEqBgzRPyKaoR2MPnw4/WE3AhOxgwwCrCxhCRYWqQRlMx+UI/lQcOhDIXlH",
-	"cxIDQiou8Iyga5qTAbBcm6EeAs+9/lgWnEkCFPQ9zs7JP0silf4r5UwRBv/ERZHTFGtgx/8lNcSfvWn+",
-	"Jsj16M3of4xr6hybX+X4RAguTtgtyXlBzJTrKxdmUkQlWuBcQ02yt2i6IFLiGZkivWKJ1JygiuIRF+ia",
-	"kjzbH90no2POrnOaPjHY+kTNCErt5BItqZoDmGkphKYoqbAiaOeaC0Tu8KLICcIoI1JRBlAhNccK4VwQ",
-	"nK0QuaNSyV1Y0TsurmiWEfa0S1L8hjCU4/TG4FumvCDwL14QYWBmhGQS7Uz1rkz1nk0pk+X1NU0pYeoT",
-	"fDI1qzhltzin2XFOLfhPuDkwJ0oFyQhTFOcSYUHQgkpJ2UyTz1JwNmutA8D9ZL61a/iZq3e8ZNlTHwnJ",
-	"S5ESlHEiEePKUIeG+4rknM0kUhxhxtWcCFRKIgDYM7zKOc4uOX+PxYz8a47xFc9WGp+5BkFoGmeGmIi4",
-	"JQLhNCWFkgDvB4ZLNeeC/kmeGMEaCiktwWvGYwgjQSW7YXzJEkTuCs1WNcoFueU3JAsSC4wAtHLveK8v",
-	"jmEpWUb11Dg/E/ocKar57TXOJWmDdtRiDwT2FkklCF5ocLU0KLxRPo9wqugtWZcpv80JEIfyhb9EhOGr",
-	"XK/FjTnjmpSoAkFjRcQV5znBTG9RRmWR49XPIHVCckujBMk5XzKkGZ033f66zElGZHFFsg8iDw9W5Fhp",
-	"AfCdRPBipoHVT1dEtIdHOwu8QlcEkUWhVrvB2eggbWgj3UYPqlnKNSWic/DvpMENF1qc2+10CwxCa7aE",
-	"stmZfSumK7jf0ZRmU8Sv21jvhr+MYb8GvNCaSAvkfnzf+9rI70ZdCq3JowIDTQOnTZpLHIF/rKbjV/9F",
-	"UgWC3wB8LAhWZOOjtsCsxHm+AhFOZ6U+7Y3jxxHOsvUTN+xIKA6nAu3QGeN6aE2+p0wqPBN4Aehb4Lv3",
-	"hM3UfPTmYDKBbav+DhGz+/iDJIJFZ6/m0EyOl0wZeHbq55zlqzYAL54HZix66ND9/gYdvkbHpVR8gc4v",
-	"fzpL0LOX6B1OyRXnN+gfgpdFgp6/RheK4EWCXkzQz3TBE/TiAP2Mb4lI0ItX6Cd6l+a8zBL08hBdkpxo",
-	"WBP08lm9ogS9fI6OFvhPztB7eksS9PKVm/fi/DJBL1+ji/JKKpzeJOjVBP1U3iXo1YF757cfT88S9OrQ",
-	"/f3j+wt0Vsq5xgVh+sD8fvg6efYyef46eTFJXhwkL14lLw+Tl8+Sl8+Tl6+Sl6+TV5Pk1UHy6vBj6GgJ",
-	"tSjOsJRLLgIo06hBhf0Z7XgIC27J4d9fBPZETxEnABgMZIbZ9O3mMIf2P8kqZqron9ENWTne4x2b1gR/",
-	"PzjsJWwzXlQoUDbTesWH8/f90x1Onr/qma/FpTwa72Ux2YY8xhc1oOsvsdQ8hQS4in0vigWfM304fx8U",
-	"IF9aWMfEJyPLh4nQoYxlQ9kWEkCFL3c8JDex1bH1PxGFt9h3RZW29xjIFPebPpoZWs4JQ5VgBDnjr7Al",
-	"bfyRO06j90OiZxCkKb3nWCLOSHCfAdbO0eGNfpFvBupB5oci21xcO7Kr0JogXphv81XSwDG//sL4bLO0",
-	"iRbWD0GiL/ifTzbjV70o3hq91qHhk+NbEBpoanQwsHwynpYLwlSIh8VskRMwOtCOEiXZ1QpxRqV5AsDs",
-	"RhhRZYa0UNCtEaofqVRcrDbEwC+MWLX3GmFmfILfSQ2VWl+o9U3J8Ha7Xw33okadThDPNQ9H11RIGJIq",
-	"spB91qxe0E9mPCAys2AsBF7pvxm5U2d4Ri61GRqGxti4lpHq9wGct4iVee50/BxL81jDpX/Qu+M8iutq",
-	"oSC3lJdyk4ndN4HJASFDZ2+RQrURbVSEoIwRjMPv5gSjqcNtd+A4gHMjjBzzm7URg0zZnoe4MK81i4rk",
-	"UKoF/LXgi0EbuegUbeaj5rzOituTBUnpNU1RRhSmuUQ7GTfaiUyQVDS9IULu7+/vdgBS74KTUj3awPYr",
-	"VeROdR5WpN8YNhRdEKnwogj6XFgDSK3vScJUQ0XS7HlPjzJAnLqpPBQ1KSNxVGbXaDc1SOo5Lbag8Rlh",
-	"RGjlF6U5LQKKa06LaNQpp0VbQwxHI5JRalTsI9WBVxhPI3WBMzIUqcnoGt/yUtC+0cFuWmBxQ7J6Nq2x",
-	"o2qA6Jy9ZBM32GGamIKVjIwn+IRlFyTlLJPBBVhtD4YiLJOIMkSVRObjht48CSnk5r0LhYUaOo3UL288",
-	"kZqXiyuGadzQMehwrzVJR9Cg+iowM6NcBo/5b5pLU4kkppmG1y0hiO5bKnBO1eoi5SKwYT/yJcrpDclX",
-	"NSYoeOMzjpYkzxM00X8dTCZW07PWinXwdKCmMfPJXZFjw1BDC/Jmn3FldkB/1q+i2+NqCbK93g4o1vAc",
-	"pJoAvbY2vXUc/YMf41ryTHD4e1MXHyCoMB8DzwCJUel3WhXFjchrmL1dOviDCp/7zak6Rp/R38mGmtdL",
-	"xi3dDkY45iVTYTJcYLYy01gNyyxzjmX/MRzCbN2Amt/a94ezXCs1KJvBBv7Ml/EQhVkDFtpQonmOrog2",
-	"iyu5Ew5MWOiiHgQL/EDhY4j2tMezTzO3xzW7iwx1uSpIWHUDbuROr0RLzVQr0kyQLNO5FjpTSFuYahKd",
-	"/kozwi8Mmb6jOZluasU7bAw042vcri0ngCo3c4Nik/bBCZLEJof/B6NobmPYAqLBLWBXFj7mEXOuqQDJ",
-	"4aab1rcC5/rxjwaXimTH4RUdW4aBlSE987IWWU7DHL7Cs2qi9XW2SCq8+QBiE+A+MpAPsOt9cSDXaaDA",
-	"M1qL3M6tLYXk4qx+v2ZIsvMENn0CG5FSJQT7UF0BkvgrCuLVHL7TbfzahhcunVfbExBNpHb5kFtpTv0J",
-	"VC3vbnBN7a3ZbGlasCqOZkQ1/SXrC5tj+VNQRfQi74Jo5RA3h1k/sPpnA3cYV9MUfpx+QS9OC5keBEm1",
-	"shB6f+BLlnPsQvgbaWNyzoXay+ktyVBmx0E5ZTcBL21zmnWUuM+6larWKv1RQ4uD1JHvebap7/A3w02Z",
-	"MllFb9FUKqxKecwzMk3cX1OIBkxT/RDhPEeCFMTqAj9eXp4h81pANvEsItdbn1XWxt9fv/Y0wOeToA64",
-	"qN1enctJELOBimAKnglnVMQeizHE7V/J8A35lGJp41OWyIneDE8fambcAJawUkToYf7f73jvz4/6P5O9",
-	"158+/s+/hdMrNJ4eAZH1Zn/xwVsE7M1UrScx9FHvp8V1lMCr3KjNmT7sCSJ2AG1EiRW6xjQvBbhPAsQL",
-	"nwzK2YKD116x+Ty4lluXKrYRD0rnJCtzkiVIMyJNxYVmmyZEEzp7t0TEfRX6V0QXlue2mFGvT6g3FmWs",
-	"1FYoKjSMCw13um1snrO0iwWtb7AKAuj+oZ4ppNleU0blPGxWHqWqxDkiLEvQB0bvkDTugWD0OIK5RhJW",
-	"dy73IKuPSkgtYao7fc6M6Wk56GqFZlyzRKChJVVzXipHW/r5jiSEIcqQIFgzeptmnUAuZx1CiyTdUXlO",
-	"Ui6yX1i+Ggpatacwqf56D2J3C55FtI7qKLwL6R1nOWaMZMbN90W2TM75Mpr9Ptd6V7UgL8l1E0z2HjhY",
-	"TCd9fsHlRsRN4DxaH2pOr8lbNDfhS4RzydGc55nJTiWZeV96yUqjski5Fs1wR2CvEHwmiNQiwZ1EcATp",
-	"jz0WOshjYGAb6C+wmX5WHDlvgD9oUjPSFuH5m9LgIC2+FhUBW2b/afsDFrlFikCQLfdnCHQfuMrvVpFF",
-	"YY+g4oYs0c7pxS/o1YvJwe5wR5zhC5erIrDRFyYvAXyi58RmKVyoMqMc1DvnK2VawxA+4Ul4CR7Abw8k",
-	"r3YmZDe5eUuKUoUvqbaK60JotXIUrwvNYPbW6WPkG5M7reXieMTE5SqEsnYTxFlKECS1b6OiPElOcjtE",
-	"USGzufgwNENIYEseUUXYIRPYXLmIMY0OCtAUZRFSSiK+k8HUYzuA3IJCKrT8IihhyosaXeMy1+PAJQvO",
-	"FM5HIb3+lmZEH/nqa4ha6wWDr6qVb+mYQGPQW42KFOcBThDd3ujWPTyFB5T6WmC2fFJO4Y2cpS29dMYi",
-	"CejFwx2LZ3hGfLdiW9ACGL1+vVPImN3GqWdSbe1Vnfr+CclJGvbuwQchoj9CF2YU4AcgSqbj28OxGXuM",
-	"83y6aTqnmyu05BbiNvXfGJXMbjiSNEQ1OV3QgOJ4qvcEFURUxNKT+xr0uVy6yb+TiJWLKyLQzsHeFZZW",
-	"te0fU35SXB/FeKwQ3rKeGix6g/Vtt7I3h11FYnES3BAvpWczC71KjK3yfirdJMXAmcIymPYlExvp23O5",
-	"Z2G3p/OUOumzsGl5cedWNbnL8+rJhS8HXI1akitNomRj/yf14v723g2soGv/Thebp8a14M35LLBdBZtF",
-	"XLt8xhGW6OznfwzJ/pC3PeNc/PqPjTFVgE2lhw7ipo57bZeRUMXccONG2FY6ZSMvqho5qEUE8gD+Fclb",
-	"BsjhJszA7MBoJqV7ozPlKKI/D6LADseyXqvmZXAX3PNmn5VXOVi60w1SdtZzAE8blne9C81FB2lY8Gua",
-	"b3OyJZ0xku1RZi8er3l8F5hGEG3VX7KnX9E6tSCyqfCajze4iwIKylZ2Vdl5ja66RNXLtENMtho7sSsK",
-	"bYFx8lE284JqXgWGjRQYms6t249kpoYEpKSZcdf3SL8RTk85QlP3o1XblGdiCgey3PieVwtNFQSdmHm3",
-	"OYlqK6CBiQCFwt1u2cmtTB0ObfvkZCNuFUftpRt2G7Kqhk088Dtxt02qjJ5Feujzs+VCCe4Z5bH89oxy",
-	"pAROb4bnkzS3PWRICbrAYgX5ULHLF5gytFNKY1/nmGUyxQXZNTbuF4TFeId7oCm4UAJTZWfXdmVW4nyv",
-	"YWqbm/hfCrK1bBAfZetgJ3YXw6R0y2/IdiypvgGiuK2gsE5AKnx75Ii5Ag1QfeFaEDk3gw3QoOG9T/rx",
-	"pzkNh3Y0s7yhzGTzAYxTE1VGtOFeN0CYiDOU2gFI7N+9fg4VvXRiLONNdUdmrvE2bPThVpC16YfYQDlW",
-	"VJWhaPZ7+wuiDGVkJgiRicmQNzgwNXBeoYykdIGNL8uL0u/9x++TvdcfPx8kh/d//LFv/nh1H4zW55zN",
-	"YlC4nx4MxrNeMOIKgiAzfXoxy1BKVXUVut6XHjqFi9wxjdTfaXvb11uA/lT+x5vxeLSJBWkg+06iOZdq",
-	"e9WmYT+6RXhE429dkPiFuvDvl29wBC7OLxslfbyreqFsPinP5gLLyP7pwfQ7BbwzYMMMn45ZS3o466Wo",
-	"zthWhv51mecw2vq+S6GCmx6MjxiLoUaCmTK4I3Vm8cb2rFGTmPUg21T6gC07wD6EobZKNs9KU5wqenXl",
-	"B/uChtRGdW3q3HKuZy0E15yeslnbKbZ9JoIt5DYs/Zz+Sb5fqdCF0gv6JyD4Sv/cAXTc+Jk8JFp9Vk1i",
-	"TFhfPNa/jbSugLPVKBm9wzTfPNxsLJYNos0uyFxjbp0MgpZxzwHYXmnuPwTXbvzIEAliZLn5FWH/+PZp",
-	"gwaEMA6248lOLfGKgmiRCLcgsUrnmnJ8btbAiBQqKgLtR47kbY6NfmrUslDCxwBe2VvdpLWaTWVkPXri",
-	"lhdCN9xI3l6zBocXpF/aiw0pzwgid/YOP9xrsupq8K4DYeoTjfv9TA5VYlI7GVcmHIilSWX8Hkua+oJ4",
-	"gLizc0qSCqI65zWvfNG5o5mZrvycEQ6Aw53Gs0/wbCYwU7sDZ/p0S0TkDtEROvvP4xMzj3trv45uVMX+",
-	"XFoTvP7WCkeSZ5BMDvXzSIYkN7c4DNqkFgrpHOF8iVfSBEmoQjeEFGjJxQ0Ut8PmITWzpHOS3hgx6+df",
-	"HDYL6Dx/FrrdpRHySQWTSox5BW/omUpppqhsqjX0DrCs9BsZFSRVn0pBY/q4eQN9OD81dVbsVc+qxiDK",
-	"KM757GFb3AQ1AolnsaKdxhdDJ2pfn6kR3sFNTG7cxjqcAazAVBha8xKywbrBC5If678sw/Hy1iVeEHSL",
-	"8zKU+mv4dKRCxIX+Eks09Y3saR9ektHd3ozv2SK4xxqyI2+W+8Sf9GSAm69RCNI61hLk8qyMIbmgeU5D",
-	"yYBxpdTCuUY969CdFDydd6DHwjQdGNBZn+CU9Y/+iTI/DrE2Xhe1+xgccH7sjBtvCWX9SZmh3Cm3vgAS",
-	"zEioZIrm0ZnRzrMXk8luGDv2aPeReIMDbEPj5/48rXmHUHmTIz0+mQfgi9B5H4jbbXtg/tNBFBCEAu1w",
-	"RtCKYNFNBoNlwhBnQ8qLiNICskArAPoVmSBZ4JTsSVLg9p3Q1nD/W8YSWptDGldaTqXaKPu6MlZ6b7YD",
-	"EiIpqe7M1G7c6UZQeCbA9wQLIv42GnDALiuIGh7kgApn9KupGXvqazbmUb9fuOVVdgyxwazaNOUIogFc",
-	"g9uPIrw/IhHjoqjF1WKHKcaEOg5/UHOpakpsnrYFIQb/e20K8f7wX+/lwnpQa30aBjE95osCooHTbVJp",
-	"uwODbs4rD+zBQfAmFoY6neIuH7hG8Bacq7YMdmsGiabG0dM4AafsrL6CUCGrdgolow+mvHb/IQGQvZhn",
-	"5cnpu8PZICj5UIqSrXJwzfh3K5i1NnMgPZWI4E4PcvQ0z0qfq6cFTghXv1KyJOKI4XylaLopsszX4Bak",
-	"Un/f7Y+/WvXWRO9evpnvQmEl1y7PjS5qKDSObXpMgm7IytzXqlPw/UiRd8pqtFR5lIOhWYv8mSTJeslx",
-	"7JsRHoz5W/9CWKBgIb4LHHSCb1DKmetXcQvDDqgesyA4oEj8RDAbPpxJcoWgPsE3lzRcKsWVotGQznFR",
-	"EEaG3B8MFVcCYM6I+ImyUgUmO16DHC3gVU095l+DT+qvdjZOwwnhegJ5GU7XhccAwoCdWGKVzkkWRp8Z",
-	"yb6CtALvxT96YwY96cBAA+A5GjXW4+1nE7zAHsRPhUXdZscisINYgUJQb1+LZcdr+UEuCXz2EHobQmYb",
-	"5mH7RQHdLCFE/kau0jlWmxdqgGsQdfeFJbmKVEFdNmZYH8R9CaW7wcSkSiJbdrmuJCA3zs71Jl5fuUnN",
-	"KQXUMJuThYHVNKEB73HEjVE3HPlO1j5w8IAZl3TcB412rL3IskLTbV1qHRgC3LuFmStg50pBzZxfjko1",
-	"PwzoCvo5OtyfhFzU1zlf7qMLaM4jC5LnWh9B07t9QXA2TfS/7M0f86QKyEjKZmWOBZq6i1nm93H9YCmo",
-	"sj2XagdfQQQ0SDHXf/T0Xn1TC5orf9B4CKQBi5VvxmNc0H1hnd37lI9zPvNNne6XuR543LCG/CxpCUsZ",
-	"vYE4ZHWXKqnE/oIonGGFa1zYOy02y2K/zqmVBglV3eLElStO4BaYKemtNdtqGnhGMgo+USqqyeygqgGb",
-	"ap8M+BhuGcIje/9339VHai7Mr2BkQHGFVKriVOYfbg3m6luw9BEon23QbIqu+xlUbxPP9N/0a+bJxIJf",
-	"K8cGyw0FdL+6vtcayAXa3DDSQwh2qqn3dWth3jd6d6qrudXN4f3KpB9OYPe1zIbHh6aPEGXX3PUpwqYc",
-	"oXUiuIFuqLKJFvVEGTHlMoT05xsF+xLVzgwvLOS+R0dnp2jn/OTiEt0ewoorNrGbII0XRVids1uUVzkU",
-	"6HWfu8HNRT4EAxVYzaUpY1CyjAi4pDU1cQAzumNqEu1MzZHVLMZHl/e3SfSb7poRbZAA8o0E52ofnUDF",
-	"EFNGpJS2rVtVT2T6+Q9T8OOP0ZvPf3jVTv4YJe5P+GfqntmaJ/BvvRV/jO7vp/vo0slIUzvNl9+oZDmR",
-	"UNQVQmoSrySCPlpLKsk+urQXHitbNxP01gLq7TJa8PQmAYHmGl9BeRrDph2TcY/YTB+oOzjUOU2JjdJY",
-	"4jkqcDone4f7kzXaWS6X+xh+3udiNrbfyvH70+OTny9O4Js6s2JU0czR2am5kykNbR3uT8ybvCAMF3T0",
-	"ZvRsf7L/zDjM5sBJLT9+83k0i4VoY2LJBNb20TnRNATeQz2WCR9xBhFcuF3huk7AzQH0C9NiV/BbbLyv",
-	"V4IvIZ1fVtE8c01m6of/pkaXMIWUEoh9Lxa4doCiqWlCV+0CF3RGGc5NISYyfYs0yIRRnNtwaP9sjKN/",
-	"lpp2a7UFQfM+uNxctcc71YztYs6XRy7o+AOgBvBct+v8PeZWhDVVLR9hxrrno3N8Ou9fvPWjc8hAeDXk",
-	"a9lAA4pBU2cRdEHSE+TsuCrtx3MlZFtKRVwjJdWEN44xL2r8JcEs8D9LgjBTdO/44vydCYEiks45ydAV",
-	"Tm/cPSIHQQxCoMiRD0rv5D83nN7aOq2O/Y5z4AutnHBJGHhDPEzt7iOwqgtB9KlMAMi2+18QxLAQfGnO",
-	"g9IjQTwAGsdBuAFx0T53u9E1Wtd1fI0fW61IDyeTVj9ARe7UeK4WebMRYKCnafAiYIAXgV7wbHIYabdj",
-	"UgWgYQ+TSyC8qs7PnC81S8eGp+3gUvE9w8jI7tsGJ5txItdZikbUnODMGojveYrjxUYaeQ0NzufzOcva",
-	"9jvRrNHz3KA25L2otmDstYL17anRm98/JiNZLhZYrCyjQxWnQxWrU3immZyxYkYf9RAN/QDSc7kMCBlz",
-	"40DjPHoDAME7Gv+EmjpIrs8EhhwGe9lAoiuu5lqeE7uDkD1j+OzhZGJQiZlpZwddKyHnCIbkAkJLmK0U",
-	"JLBpMrBdINfZvYG5jpYA3lwVwUhLy7u95XK5B50USpGbIirZ8B6XzYsZ9037WPO2+/CBCgodQVQpwK+2",
-	"jhI4JBuTTDJ6fvCs/5N2u9IuUjMrRg7LcQqrYrBhAjuxKXKGxAK2NaTO1RkxaGda5978r/XEoSn0sxFc",
-	"nz7pKNDgsZ0H5A/UzAjYNWRqRa6ehDClSYXIak88z4NhHdDE1rADJ4ldhUk/127q0qAgZRD2FB1VoNmi",
-	"ijBTo02LPX16vMYyZIj+W+HCJzgAjfTJ4fT/RRrMNpOtAjLHFJeqaWjrQzQ56P+k2WT5Cx29lr/s94/3",
-	"yef7xnl05whp8wz9IpClgs4Tens4dteSxzjPo6bGUZ4HykDIWs+RZVFwoeQ+gnvU6VutnxuEM0KyEJd+",
-	"T6VyNQ3k6IHkMaw6trutvR6pu++qmCD3OzmhXgjyV+IwXT+rsF0XW+nE9fq9sk0xa260PQ1e7e25gVht",
-	"LasftfVSHGLdkwqt2nodW+ff3oIoPP5Ms/tOy9n0rdtp9QPs6tS3G2sW2Cqs1dyMfxDl9y18RDboT9PR",
-	"It93vj4qI2w0E4ePBvDButE+fPG8/4uqIfway3S+/N9bPumPTc75D6KQxR2ye+QIzT7WlLbmLwhBVb/i",
-	"duM0G+nZCqyCSaVEGTFfN6esmyi6zqrNXpWtNqFvkSyNZjAHy6ihKrZp0XQibJPjEO1ga0q0zQ+31YjN",
-	"55m14Wwje1jify/S/VJaQoDkjXu+RfMGrwPIPsBge6VXFYXZ8d3+u37JvaTqe28su7AQq+B4CinmMkMG",
-	"irG6OuBTEdWW7A1kqIfJgZvcKUD9kpzernZJvyeQfD1b9U3YNYXdE8o5E7eVXqdZ2dCa0C+NrrYLvEJX",
-	"rv9ttr2Ie1zx9k20/RuItsEMT8ZdVEdZJhEO1oj1m8D7vf0TZP+4OL9M0IUieJGgS5KTmcAL6MKKzLU8",
-	"fo2mVbv9ynNsb6xOwfPvaAtlpIBWkoGKaM1DcJRlT3ICbBXfQSfg4HEmz/pMHa/D/9d9qp70kBxl2eYn",
-	"ZPy5KnJ3b05JTkKJm+dkwW/B+eo2oUqBsMkszXSQNvn+AOPW4HUGatereUPEq8Bq7oVGveJ88ZjjRuXq",
-	"AiGy54E6F6ZYGThtLPH/5dSQIAEaxGxAgzkt5Nhv6Rb17FgaayRYJZB1CtFBrBCG3NsEXfM8N5HDad1v",
-	"axqxRRot73qI0r3XqEIcisSacr0+EVYlwg8n0W61wdLMwT5l3rLcZQAsctoDVeoaj20dj7/gQiEuMm3p",
-	"rdXQCEWkuVDfr8KIcF3x4C6TS6Twn73HUh1p1VETYSC54uNjmh4NsgjIoo52h18xH+g41nUKZNDQhG6W",
-	"3jmpzrVpJtlxqMefqzan3a7bqn0onGnbSVVrTpXvduW30gxbpX4DxwEiptm+NiBi/BatA0RMpKPiU5Gq",
-	"690ai3yYtywXlX8ZkRWlbTCbfdIeRNmfTaHg+7HLCY67zeK9GMHjqynddUgP0rLfBnKIxlSXkg6pS66+",
-	"8ddJyP5aIwTc6mb5jXwN+SKHOvTh/H0PCZs87vG87vwRpNx3tkEUMOBGX6ym5A9pYGFNq9FwZAAt264M",
-	"Zmxziy2mZtgmCQEl42BT9erEpLk/QME72EzBe8wT1UB5jxLTaOTyb6nC+LceQjoMYAPVFOhOidny8DHx",
-	"u73FjoolGSgShQUxKfmML8PHoL67bed9iiBIpGNOJI1Tw9+ghK96W08ZchhFFUqH7C0jy7hz0Bgi4Jd2",
-	"zf9cE0ibpt7t7DDfG7w/jrPOb8r31K66qp95hITWOnn+xbx0jStULaK196kcaQyh1Kr95BAWNMfAfhSy",
-	"/R7RikTisB/ssNWp6ZTJEMtpte2SvBQpQTsHtpthgg7RielUmKBnCEqfx9PV4eNR4D7FQXKYPPs4RFyb",
-	"m+taiYW7oA4+mxg69TtBTivdJJw7b98MJXZXzVwfLK2/PLducqf/rrLbkepmHP4z/F9batUFx7F3YTx4",
-	"lDqrbUCdLKg6AXqxVwHjLXo+eV61aLcMcI6llhSN25VrZh4soF0hZNNw7YlZ6OhR1ck2kBGKNBj2V/3X",
-	"sNM6aFgbakb9tOTl77Sj5PpZDzGnc6x6DbhjLQvstc0WDQcsNnQBjW9NHxI0rWofTKE/LfjT9XP91aXp",
-	"4GBfrRLZ9U8m6K2WHPTgRalMYJXcpXkp6S2J07+GNmobDqX9ZL1Sil1+nzmnf7ugf8aMyEnLpNveaX9W",
-	"I5ALNHXY8x8PdudXm/EQj75/Zddsn+nMqMlBuovFYOk7YoJaHwLhawWlcKjslKt+FY0hIbnJE5vIPuH1",
-	"ufn9E/UXCvepHpYGnGbdrNaP+zhZo/N4d6IG36i5r99D2NSh8nvr1mn9RlM01ST40n1gGnju/F9eXpZX",
-	"JEHvcEquOL9J0CmTCs8EpH3Qm0v96D1lNyQ7ZQn6P7vmSqfWvc3FiZj2fZRla92zHybyH8m+XO/t/LWZ",
-	"mn6qzr9NUsjGqVaT1/0fHHN2ndNUPbVBe5RllhM0yXkzDV002qlFg4SNkpMtveZqBd2mOtzPXs+2r1LD",
-	"9uCLkLtfGPGvolZ7ZXHift3G1jrS8x4OJr8qqrdnWwdFhNKA0F6zUaSVXlXlwLAmHGpW+dXJhq6Omk98",
-	"S/SvHTV8DE4fP261zlcRQCz0uNXJW6/sGpYDa5Vjw61T36KpV8V2Cv046irDeL3WbupK6XaIkFbd269S",
-	"jLRgjByLdt2wb+LEEydr2zyYsPsu2BgTo3FpajnHikDXSCWRKb8VFxDbktyRfGyys37rjpDQN1dgzUOH",
-	"asg0ux9LocaNdlpR/bjRHjHxGi+Cw/rD+XuXYGfIcOf7UlLmKlCcMEVEIaiEWwiatbr6mmFSbLSY/GrJ",
-	"sgFlF3V+JwF90IzsG51Wsl7jxCAQmX0eTraDSDbU1s42pWsQawcd/hsQ4VAK9DvifSPCmggHE6ApRNFJ",
-	"cY1aFZUcrkrVvkVT88ZpBkojtrUq0JRmNvAxbVb9mAZp88KOd2ogekTqsjNESGutBO9XfrVZ77rDHaqQ",
-	"5zb9gySiteW2iG7nnks6YyTboyxQeXdt5/QcZ3bQR9w2N0U8XdtA+K/fr0YV48B2aYShGmMde2X173HV",
-	"pDWSfmpbvXr+/rWur4HyOH6D2Ufl5t48kd2DBX4dCXQ9Fo9dDXJoq+rxmOddGzj+rP932mPy+O6vYZup",
-	"uafXbndTsf4OgHpsie61A46TwDe72jJ0j8i2pLEv6Jn166qbooCuurTN2QmXIWiS5UM8tE9Bod8uVDyc",
-	"VGP+zRjdDjF4LAvssnt2pqande20XG/MvRuhz9oW+tdZM2tWzNeaXWj2O2BbBFQX2w5lbLlPdH+t4arC",
-	"/V0SlGIhVpTNkM0wCrRqMWVUcJ4TAWVTSEbD9q/XfeYR99ubJbLhfqeNr8TAiOet2OW0jrTbcRjUVCJc",
-	"z4KuSmMWgmdlCpGDo7NT03vB9Iww/R3Gt4eJreNvs6gE56YhddnVHwNEggVpTbIFmgEkzZb0iS0i6YrJ",
-	"msKyt7yu324Ts0y90PWEMFOO0nQl5deh8qDeIHUpzN6B2vUhqzFc1cdw1lzMbEvsgEmbg/ptlOwMsLHr",
-	"w3vZChLtOIt01/MHwMgSKZ64HgdUoIKIvaqGpN+BxvU5dZUOAtfnXZJ5Yvt2sMy/d5XYGfysKNMXqW7e",
-	"4k1kvR+RO2xeHCxpivlY1xg7rJ+DkASzSm3qabsNYb1+Ffjy11ZWcORrL7s4CRuFN6RQLcuwOpRrVoWj",
-	"MSut18c8Og30+pkRRkyLi6rZj1sc3Ki8/3j//wMAAP//",
+	"7H1rc9y2suBfQc2eqkhblDSSffysrVuKIifa64dKkpPdSrweiIRmcMUBeABQo4lL/30LDYAEOQDJGVk6",
+	"zo2/JBaHBBqNRr/R/WWU8nnBGWFKjl59GRVY4DlRRMBfRzPMGMlPMv1HRmQqaKEoZ6NXo4sZQan5GdFs",
+	"d5SMqH5cYDUbJSOG52T0akSzUTIS5F8lFSQbvVKiJMlIpjMyx3rEKy7mWOn3mHr2dJSM5pTReTkfvdpP",
+	"RmpZEPMTmRIxurtLRsc3hKkYMET/iGiGtjD6+PHkp+0ITMQOMgiwsoQlWFikEpRNfVAO5X3BofeF5A3N",
+	"SQwIqbjAU4KuaE4GwHJlhroPPHf6Y1lwJglQ0I84OyP/KolU+q+UM0UY/BMXRU5TrIHd+y+pIf7iTfMP",
+	"Qa5Gr0b/Y6+mzj3zq9w7FoKLY3ZDcl4QM+XqyoWZFFGJ5jjXUJPsNZrMiZR4SiZIr1giNSOoonjEBbqi",
+	"JM92R3fJ6Iizq5ymjwy2PlFTglI7uUQLqmYAZloKoSlKKqwI2rriApFbPC9ygjDKiFSUAVRIzbBCOBcE",
+	"Z0tEbqlUcjvRa1vwMs+QwtcEBiwlEajAUiGMcjqnCnGGFvpjNSNLNMdLNMM3BG19fH/04f2bk7N3xz+9",
+	"QmdEKkHwHGU8Led6gYhxJMt0ZgbxcQygSkTVNmD0DReXNMsIe1yUKn5NGMpxem32W6a8MBjgBREGZ4yQ",
+	"TKKtiaaKiaaZCWWyvLqiKSVMfYZPJmYVJ+wG5zQ7yqkF/xGJA+ZEqSAZYYriXCIsCJpTKSmbwhYLzqat",
+	"dQC4n823dg3vuXrDS5Y99pGUvBQpQRknmmqUoU4N9yXJOZtKpDjCjKsZEUCeAOwpXuYcZxecv8ViSv49",
+	"bOSSZ0uNz1yDIPQZY4aYiLghAuE0JYWSAO9Hhks144L+SR4ZwRoKKS3Ba8ZnCCNBJbtmfMESRG4LzdY1",
+	"ygW54dckCxILjAC0cud4v68OwFKyjOqpcX4q9DlSVPP7K5xL0gbtsMWeLOsxfESDq6VR4Y3yZYRTRW/I",
+	"qkz7bUaAOJSvfEhEGL7M9VrcmFOuSQkYTyWiLjnPCWZ6izIqixwv34PUC8lNjRIkZ3zBkGa03nS7qzIv",
+	"GZH5Jck+ijw8WJFjpQXQDxLBi5kGVj9dEtEeHm1pvntJEJkXarkdnI0O0sbW0q30oJqlXFEiOgf/QRrc",
+	"cKHVCbudboFBaM2WUDY9tW/FdBX3O5rQbIL4VRvr3fCXMezXgBdaE2qB3I/vO18b+t2oa6E1eVRgoGng",
+	"tElziSPwT9V0/PK/SKpA8TAAHwmCFVn7qM0xK3GeL0GFoNNSn/bG8eMIZ9nqiRt2JBSHU4G26JRxPbQm",
+	"3xMmFZ4KPAf0zfHtW8KmajZ6tT8ew7ZVf4eI2X38URLBorNXc2gmx0umDDxb9XPO8mUbgGdPAzMWPXTo",
+	"fn+FDl6io1IqPkdnF+9OE/TkOXqDU3LJ+TX6WfCySNDTl+hcETxP0LMxek/nPEHP9tF7fENEgp69QO/o",
+	"bZrzMkvQ8wN0QXKiYU3Q8yf1ihL0/Ck6nOM/OUNv6Q1J0PMXbt7zs4sEPX+JzstLqXB6naAXY/SuvE3Q",
+	"i333zm+/nJwm6MWB+/uXt+fotJQzjQvC9IH5/eBl8uR58vRl8mycPNtPnr1Inh8kz58kz58mz18kz18m",
+	"L8bJi/3kxcGn0NESal6cYikXXARQplGj1Uj4GW15CAtuycE/nwX2RE8RJwAYDGSG2fTN5jCH9j/JMmYq",
+	"gVp7TZaO93jHpjXBP/cPegnbjBcVCpRNtV7x8ext/3QH46cveuZrcSmPxntZTLYmj/FFDdgaCyw1TyEB",
+	"rmLfi2LB50wfz94GBcjXFtYx8cnI4n4idChjWVO2hQRQ4csdD8lNbHVs/Tui8Ab7rqjS9iYDmeJ+00cz",
+	"Q4sZYagSjCBn/BW2pI0/csdp9H5I9AyCNKX3DEvEGQnuM8DaOTq80S/yzUA9yPxYZOuLa0d2FVoTxAvz",
+	"bb5MGjjmV18Zn22WNtbC+j5I9AX/0/F6/KoXxRuj1zpUfHJ8DUIDTYwOBpaPc2aEeFjMFjkGowNtKVGS",
+	"ba0QZ1SaJwDMdoQRVWZICwXdGqH6hUrFxXJNDHxgxKq9Vwgz45P8QWqo1OpCrd9Ghrfb/Wq4FzXqdIJ4",
+	"rnk4uqJCwpBUkbnss2b1gt6Z8YDIzIKxEHip/2bkVp3iKbnQZmgYGmPjWkaq3wdwXiNW5rnT8XMszWMN",
+	"l/5B747zaK6qhYLcUF7KdSZ23wQmB4QMnb1FCtVGtFERgjJGMA6/6xOMpg633YHjAM6NMHLMb9ZGDDJl",
+	"ex7iwrzWLCqSQ6kW8FeCzwdt5LxTtJmPmvM6K25HFiSlVzRFGVGY5hJtZdxoJzJBUtH0mgi5u7u73QFI",
+	"vQtOSvVoA5uvVJFb1XlYkX5j2FB0TqTC8yLoc2ENILW+JwlTDRVJs+cdPcoAceqm8lDUpIzEUZldo93U",
+	"IKnntNiAxqeEEaGVX5TmtAgorjktolGvnBZtDTEcDUlGqVGxD1UHXmE8jdQ5zshQpCajK3zDS0H7Rge7",
+	"aY7FNcnq2bTGjqoBonP2kk3cYIdpYgpWMjKe4GOWnZOUs0wGF2C1PRiKsEwiyhBVEpmPG3rzOKSQm/fO",
+	"FRZq6DRSv7z2RGpWzi8ZpnFDx6DDvdYkHUGD6qvAzIxyETzmv2kuTSWSmGYaXreEILpvqMA5VcvzlIvA",
+	"hv3CFyin1yRf1pig4I3POFqQPE/QWP+1Px5bTc9aK9bB04GaxszHt0WODUMNLcibfcqV2QH9Wb+Kbo+r",
+	"Jcj2ejugWMFzkGoC9Nra9NZx9A9+jGvJU8Hh73VdfICgwnwMPAMkRqXfaVUUNyK/YfZ24eAPKnzuN6fq",
+	"GH1Gfycbal4vGbd0OxjhiJdMhclwjtnSTGM1LLPMGZb9x3AIs3UDan5r3x/Ocq3UoGwKG/ieL+IhCrMG",
+	"LLShRPMcXRJtFldyJxyYsNBFPQgW+IHCxxDtSY9nn2Zuj2t2FxnqYlmQsOr2m40b22UvNFOtSDMx8WEs",
+	"0QTSJiaaRCe/0ozwc0Omb2hOJuta8Q4bA834Grcrywmgys3coNikfXCCJLHO4f/JKJqbGLaAaHAL2JWF",
+	"j3nEnGsqQHK46ab1rcC5fvijwaUi2VF4RUeWYWBlSM+8rEWW0zCHr/C0mmh1nS2SCm8+gNgEuI8M5D3s",
+	"el8cyFUaKPCU1iK3c2tLIbk4rd+vGZLsPIFNn8BapFQJwT5UV4Ak/oqCeDWH72QTv7bhhQvn1fYERBOp",
+	"XT7kVppVfwJXy7sbXFN7a9ZbmhasiqMpUU1/yerCZli+C6qIXuRdEK0c4uYwqwdW/2zgDuNqksKPk6/o",
+	"xWkh04MgqVYWQu9PfMFyjl0Ify1tTM64UDs5vSEZyuw4KKfsOuClbU6zihL3WbdS1VqlP2pocZA68iPP",
+	"1vUd/ma4KVMmq+g1mkiFVSmPeEYmiftrAtGASaofIpznSJCCWF3gl4uLU2ReC8gmnkXkeuuzytr458uX",
+	"ngb4dBzUAee126tzOQliNlARTAE04YyK2GMxhrj9Kxm+Jp9TLG18yhI50Zvh6UPNjBvAElaKCD3M//sd",
+	"7/z5Sf9nvPPy86f/+Y9weoXG0wMgst7srz54i4C9mar1JIY+6v20uI4SeJUbtT7Thz1BxA6gjSixRFeY",
+	"5qUA90mAeOGTQTlbcPDaKzafB9dy41LF1uJB6YxkZU6yBGlGpKkYEjtNiCZ09m6IiPsq9K+Izi3PbTGj",
+	"Xp9QbyzKWKmtUFRoGBca7nTb2DxraRcLWt9gFQTQ/VM9U0izvaKMylnYrDxMVYlzRFiWoI+M3iJp3APB",
+	"6HEEc40krO5c8kFWH5WQWsJUd/qcGdPTctDlEk25ZolAQwuqZrxUjrb08y1JCEOUIUGwZvQ2zTuBXM46",
+	"hBZJuqPyjKRcZB9YvhwKWrWnMKn+egdid3OeRbSO6ii8CekdpzlmjGTGzfdVtkzO+CKafT/Tele1IC/J",
+	"dR1M9h44WEwnfX7F5UbETeA8Wh9qTq/IazQz4UuEc8nRjOeZyU4lmXlfeslKo7JIuRbNcEdhpxB8KojU",
+	"IsGdRHAE6Y89FjrIY2BgG+gvsJl+Vhw5b4A/aFIz0hbh+ZvS4CAtvhYVARtm/2n7Axa5QYpAkC33Zwh0",
+	"H7jK71aRRWGPoOKGLNHWyfkH9OLZeH97uCPO8IWLZRHY6HOTlwA+0eq2wrkqM8pBvXO+UqY1DOETnoSX",
+	"4AH8dk/yamdCdpObt6QoVfiSaqO4LoRWK0fxqtAMZm+dPES+MbnVWi6OR0xcrkIoazdBnKUEQVL7JirK",
+	"o+Qkt0MUFTKbiw9DM4QENuQRVYQdMoHNlYsY0+igAE1RFiGlJOIHGUw9tgPIDSikQssHQQlTXtToCpe5",
+	"HgcuWXCmcD4K6fU3NCP6yFdfQ9RaLxh8Va18S8cEGoPeaFSkOA9wguj2Rrfu/ik8oNTXArPlk3IKb+Qs",
+	"beilMxZJQC8e7lg8xVPiuxXbghbA6PXrnUDG7CZOPZNqa6/q1PdPSE7SsHcPPggR/SE6N6MAPwBRMtm7",
+	"OdgzY+/hPJ+sm87p5gotuYW4df03RiWzG44kDVENXNpbXeiJ3hNUwA3BKem/flEEfS4XbvIfJGLl/JII",
+	"tLW/c4mlVW37x5SfFddHMR4rhLespwaL3mB9263szWFXkVicBDfES+lZz0KvEmOrvJ9KN0kxcKawDKZ9",
+	"ycRG+vZc7pnb7ek8pU76zG1aXty5VU3u8rx6cuHLAVejFuRSkyhZ2/9Jvbi/vXcDK+jav5P5+qlxLXhz",
+	"Pg1sV8GmEdcun3KEJTp9//OQ7A950zPO+a8/r42pAmwqPXQQN3Xca7OMhCrmhhs3wjbSKRt5UdXIQS0i",
+	"kAfw70jeMkAON2EGZgdGMyndG50pRxH9eRAFdjiW9Vo1L4ML3p43+7S8zMHSnayRsrOaA3jSsLzrXWgu",
+	"OkjDgl/RfJOTLemUkWyHMnvxeMXjO8c0gmir/pId/YrWqQWRTYXXfLzGXRRQUDayq8rOa3TVJapeph1i",
+	"stXYiV1RaAuMk4+yqRdU8ypArKXA0HRm3X4kMzUsICXNjLu6R/qNcHrKIZq4H63apjwTUziQ5dr3vFpo",
+	"qiDoxMyb9UlUWwENTAQoFO52y05uZeqAaNsnJ2txqzhqL9ywm5BVNWzigd+Ju01SZfQs0kOfny0XSnDP",
+	"KI/lt2eUIyVwej08n6S57SFDStA5FkvIh4pdvsCUoa1SGvs6xyyTKS7ItrFxvyIsxjvcA03BhRKYKju7",
+	"tiuzEuc7DVPb3MT/WpCtZIP4KFsFO7G7GCalG35NNmNJ9Q0QxW0FhVUCUuHbI4fMFWiA6gtXgsiZGWyA",
+	"Bg3vfdaPP89oOLSjmeU1ZSabD2CcmKgyog33ugHCRJyh1A9AYv/u9XOo6KUTYxmvqzsyc423YaMPt4Ks",
+	"TT/EBsqxoqoMRbPf2l8QZSgjU0GITEyGvMGBqcHzAmUkpXNsfFlelH7nP34f77z89GU/Obj7449d88eL",
+	"u2C0PudsGoPC/XRvMJ70ghFXEASZ6tOLWYZSqqqr0PW+9NApXOSOaaT+Ttvbvt4C9KfyP17t7Y3WsSAN",
+	"ZD9INONSba7aNOxHtwiPaPytCxK/UOf+/fI1jsD52UWjpI93VS+UzSfl6UxgGdk/PZh+p4B3BmyY4dMx",
+	"a0kPZ70U1RnbyNC/KvMcRlvddylUcNOD8RFjMdRIMFMGd6TOLF7bnjVqErMeZJtKH7BlB9iHMNRGyeZZ",
+	"aYpTRa+u/GRf0JDaqK5NnVvM9KyF4JrTUzZtO8U2z0SwheSGpZ/TP8mPSxW6UHpO/wQEX+qfO4COGz/j",
+	"+0SrT6tJjAnri8f6t5HWFXC2HCWjN5jm64ebjcWyRrTZBZlrzK2SQdAy7jkAmyvN/Yfgyo0fGSJBjCzW",
+	"vyLsH98+bdCAEMbBZjzZqSVeURAtEuEWJFbpTFOOz80aGJFCRUWg/ciRvM2x0U+NWhZK+BjAK3urm7RW",
+	"s66MrEdP3PJC6IYbyZtr1uDwgvRLe7Eh5RlB5Nbe4Yd7TVZdDd51IEx9pnG/n8mhSkxqJ+PKhAOxNKmM",
+	"P2JJU18QDxB3dk5JUkFU57zmla86dzQz05WfM8IBcLjVePYZnk0FZmp74Eyfb4iI3CE6RKf/eXRs5nFv",
+	"7fp1Im2xP5fWBK+/tsKR5Bkkk0P9PJIhyc0tDoM2qYVCOkM4X+ClNEESqtA1IQVacHENxe2weUjNLOmM",
+	"pNdGzPr5FwfNAjpPn4Rud2mEfFbBpBJjXsEbeqZSmikqm2oFvQMsK/1GRgVJ1edS0Jg+bt5AH89OTJ0V",
+	"e9WzqjGIMopzPr3fFjdBjUDiWaxoq/HF0Ina12dqhHdwE5Mbt7YOZwArMBWG1ryEbLBu8JzkR/ovy3C8",
+	"vHWJ5wTd4LwMpf4aPh2pEHGuv8QSTXwje9KHl2R0uzPlO7YI75GG7NCb5S7xJz0e4OZrFIK0jrUEuTwr",
+	"Y0jOaZ7TUDJgXCm1cK5Qzyp0xwVPZx3osTBNBgZ0Vic4Yf2jf6bMj0OsjNdF7T4GB5wfO+PaW0JZf1Jm",
+	"KHfKrS+ABDMSKpmieXRmtPXk2Xi8HcaOPdp9JN7gAJvQ+Jk/T2veIVTe5EgPT+YB+CJ03gfiZtsemP9k",
+	"EAUEoUBbnBG0JFh0k8FgmTDE2ZDyIqK0gCzQCoB+RSZIFjglO5IUuH0ntDXc/5axhNbmkMaVllOp1sq+",
+	"royV3pvtgIRISqo7M7Ubd7IWFJ4J8CPBgoh/jAYcsIsKooYHOaDCGf1qYsae+JqNedTvF255lR1DbDCr",
+	"Nk05gmgA1+D2owjvj0jEuChqcbXYYYoxoY7DH9RcqpoS66dtQYjB/16bQrw//Nd7ubAe1FqfhkFMjvi8",
+	"gGjgZJNU2u7AoJvz0gN7cBC8iYWhTqe4yweuEbwG56otg92aQaKJcfQ0TsAJO62vIFTIqp1CyeijKa/d",
+	"f0gAZC/mWXly+u5wNghK3peiZKscXDP+3QpmrcwcSE8lIrjTgxw9zbPS5+ppgRPC1a+ULIg4ZDhfKpqu",
+	"iyzzNbgFqdTfd/vjL5e9NdG7l2/mO1dYyZXLc6PzGgqNY5sek6BrsjT3teoUfD9S5J2yGi1VHuVgaFYi",
+	"fyZJsl5yHPtmhHtj/sa/EBYoWIhvAwed4GuUcub6ZdzAsAOqx8wJDigS7whmw4czSa4Q1Cf4+oKGS6W4",
+	"UjQa0hkuCsLIkPuDoeJKAMwpEe8oK1VgsqMVyNEcXtXUY/41+KT+amfjNJwQrieQF+F0XXgMIAzYiQVW",
+	"6YxkYfSZkewrSCvwXvyjN2bQkw4MNACeo1FjPd5+NsEL7EH8VFjUrXcsAjuIFSgE9fa1WHa8lh/kksBn",
+	"96G3IWS2Zh62XxTQzRJC5G/kMp1htX6hBrgGUXdfWJDLSBXURWOG1UHcl1C6G0xMqiSyZZfrSgJy7exc",
+	"b+LVlZvUnFJADbMZmRtYTRMa8B5H3Bh1w5EfZO0DBw+YcUnHfdBoy9qLLCs03dal1oEhwL1bmLkCdqYU",
+	"1Mz5cFiq2UFAV9DP0cHuOOSivsr5YhedQ3MeWZA81/oImtzuCoKzSaL/ZW/+mCdVQEZSNi1zLNDEXcwy",
+	"v+/VDxaCKtvzqXbwFURAgxRz/UdP79U3taC58geNh0AasFj5am8PF3RXWGf3LuV7OZ/6pk73y1wPvNew",
+	"hvwsaQlLGb2COGR1lyqpxP6cKJxhhWtc2DstNstit86plQYJVd3ixJUrTuAWmCnprTXbahp4RjIKPlEq",
+	"qsnsoKoBm2qfDPgYbhnCI3v/d9fVR2ouzK9gZEBxhVSq4lTmH24N5upbsPQRKJ9t0GyKrvsZVG8Tz/Tf",
+	"9GvmycSCXyvHBssNBXS3ur7XGsgF2tww0kMIdqqp93VrYd43eneqq7nVzeHdyqQfTmB3tcyGxwemjxBl",
+	"V9z1KcKmHKF1IriBrqmyiRb1RBkx5TKE9OcbBfsS1c4MLyzkvkeHpydo6+z4/ALdHMCKKzaxnSCNF0VY",
+	"nbNblJc5FOh1n7vBzUU+BAMVWM2kKWNQsowIuKQ1MXEAM7pjahJtTcyR1SzGR5f3t0n0m2ybEW2QAPKN",
+	"BOdqFx1DxRBTRqSUtq1cVU9k8uUPU/Djj9GrL3941U7+GCXuT/hn6p7Zmifwb70Vf4zu7ia76MLJSFM7",
+	"zZffqGQ5kVDUFUJqEi8lgj5aCyrJLrqwFx4rWzcT9MYC6u0ymvP0OgGB5hpfQXkaw6Ydk3GP2FQfqFs4",
+	"1DlNiY3SWOI5LHA6IzsHu+MV2lksFrsYft7lYrpnv5V7b0+Ojt+fH8M3dWbFqKKZw9MTcydTGto62B2b",
+	"N3lBGC7o6NXoye5494lxmM2Ak1p+/OrLaBoL0cbEkgms7aIzomkIvId6LBM+4gwiuHC7wnWdgJsD6APT",
+	"YlfwG2y8r5eCLyCdX1bRPHNNZuKH/yZGlzCFlBKIfc/nuHaAoolpQlftAhd0ShnOTSEmMnmNNMiEUZzb",
+	"cGj/bIyjf5Wadmu1BUHzQLjcXLXHO9GM7XzGF4cu6PgToAbwXLcL/T3mVoQ1VS0nYca656RzfDrvX7z1",
+	"pHPIQHg15GtZQwOKQVNnEXRB0hPk7Lgq7cdzJWRbSkVcIyXVhDeOMS9q/DXBLPC/SoIwU3Tn6PzsjQmB",
+	"IpLOOMnQJU6v3T0iB0EMQqDIkQ9K7+TvG05vbZ1Wx37LOfCFVk64JAy8IR6mtncRWNWFIPpUJgBk2/0v",
+	"CGJYCL4w50HpkSAeAI3jINyAuGifu+3oGq3rOr7GT61WqAfjcasfoCK3am+m5nmzEWCgp2rwImCAF4Fe",
+	"8GR8EGm3Y1IFoGEPkwsgvKrOz4wvNEvHhqdt4VLxHcPIyPbrBiebciJXWYpG1IzgzBqIb3mK48VGGnkN",
+	"Dc7n8znL2nY70azR89SgNuS9qLZgz2tF69tTo1e/f0pGspzPsVhaRocqTocqVqfwVDM5Y8WMPukhGvoB",
+	"pOdyGRAy5saBxnn0BgCCdzT+CTV1kFyfCQw5DPaygUSXXM20PCd2ByF7xvDZg/HYoBIz084OulZCzhEM",
+	"yQWEljBbKkhg02Rgu0CusnsDcx0tAby5KoKRlpa3O4vFYgc6KZQiN0VUsuE9LpsXM+6a9rHmbXfhAxUU",
+	"OoKoUoBfbRUlcEjWJplk9HT/Sf8n7XalXaRmVowcluMUVsVgwwR2bFPkDIkFbGtInaszYtDWpM69+V+r",
+	"iUMT6GcjuOnfaynQ4LGdB+QP1MwI2DZkakWunoQwpUmFyGpPPM+DYR3QxNawAyeJXYVJP9du4tKgIGUQ",
+	"9hQdVqDZooowU6NNiz19erzGMmSI/lvhwkc4AI30yeH0/1UazDaTrQIyxxSXqmlo40M03u//pNlk+Ssd",
+	"vZa/7PdPd8mXu8Z5dOcIafMMfRDIUkHnCb052HPXkvdwnkdNjcM8D5SBkLWeI8ui4ELJXQT3qNPXWj83",
+	"CGeEZCEu/ZZK5WoayNE9yWNYdWx3W3s1UnfXVTFB7nZyQr0Q5K/EYbp+VmG7LrbSievVe2XrYtbcaHsc",
+	"vNrbcwOx2lpWP2rrpTjEuicVWrX1umedfztzovDeF5rddVrOpm/dVqsfYFenvu1Ys8BWYa3mZvxMlN+3",
+	"8AHZoD9NR4t+3/n6oIyw0UwcPhrAB+tG+/DF0/4vqobwKyzT+fJ/b/mkPzU5589EIYs7ZPfIEZp9rClt",
+	"xV8Qgqp+xe3GSTbSsxVYBZNKiTJivm5OWTdRdJ1Vm70qW21CXyNZGs1gBpZRQ1Vs06LpRNgmxyHawcaU",
+	"aJsfbqoRm88za8PZRvawxP9epPu1tIQAyRv3fIvmDV4HkH2AwfZKryoKs+W7/bf9kntJ1ffeWHZhIVbB",
+	"8RhSzGWGDBRjdXXAxyKqDdkbyFAPkwM3uVOA+iU5vV3tkn6PIPl6tuq7sGsKu0eUcyZuK71Os7KhNaEP",
+	"ja62c7xEl67/bba5iHtY8fZdtP0FRNtghifjLqrDLJMIB2vE+k3g/d7+CbJ/nJ9dJOhcETxP0AXJyVTg",
+	"OXRhReZaHr9Ck6rdfuU5tjdWJ+D5d7SFMlJAK8lARbTmITjMskc5AbaK76ATsP8wk2d9po7X4f8bP1Uv",
+	"+7844uwqp6l6/FN1mGXrH6m9L1VVvDtzrHISyvQ8I3N+A95at2tVzoTNfmnmj7Tp/ScYtwavM7K7Wv4b",
+	"QmQFVjMvlupV84sHKdeqbxeIqT0NFMYw1c3Ay2NPy99ObwkSoEHMGjSY00Lu+T3goq4gS2ONjKwE0lQh",
+	"nIgVwpCsm6Arnucm1DipG3RNIsZLo0deD1G69xpli0OhW1Pf1yfCqqb4wTja3jZYyznY2Mxblrs9gEVO",
+	"e6BKXaeyjQP451woxEWmTcOVohuhEDYX6sdlGBGujR5cfnKZF/6zt1iqQ61raiIMZGN8ekhbpUEWAeHV",
+	"0R/xG+YDHce6zpkMWqbQ/tI7J9W5Nt0nOw713peqL2q3r7fqNwpn2rZe1apW5exd+r03w2as3/FxgIhp",
+	"9rsNiBi/p+sAERNpwfhYpOqavcZCJeYty0Xl30ZkRWkb7GyftAdR9hdTWfhuzyURx/1s8eaN4CLWlO5a",
+	"qgdp2e8bOURjqmtPh9QlVxD52yRkf60RAm61v/xOvoZ8kUMd+nj2toeETeL33qxuFRKk3De2oxQw4EYj",
+	"rabkD2lgYU2r0aFkAC3bNg5mbHPtLaZm2K4KASVjf1316tjkxd9DwdtfT8F7yBPVQHmPEtPo/PKXVGH8",
+	"axIhHQawgWoKdKfEbHn4mPjt4WJHxZIMVJXCgpgcfsYX4WNQX/a28z5G1CTSYieS96nhb1DCN72tJww5",
+	"jKIKpUP2lpFF3JtoDBFwZLtuga5rpM1r73Z2mO8N3h/Gu+d38Xts317VAD1CQiutP7+79brdeo1LWi0q",
+	"tze2HC0NIe2qweUQnjXDwK8Ush0l0ZJEIr0f7bDVMesU4hAtajUGk7wUKUFb+7ZfYoIO0LHphZigJwiK",
+	"q8cT4uHjUeDGxn5ykDz5NES+m7vxWuuF26YOPpt6OvF7TU4qZSacnW/fDKWOV+1i7y3evz57b7Kz/67C",
+	"3pHqeiLhC/xfm3bVFco970p68Ch11vOASlxQ1wIUaa/Gxmv0dPy0agJvOeYMSy1aGvc3V+xCWEC7Bsm6",
+	"AeFjs9DRg+qfbSAjFGkw7K/672HYddCwtuyMvmrJy99pR8n1sx5iTmdY9Vp8R1oW2IuhLRoOmHjoHFrr",
+	"mk4naFJVV5hAB1xwwOvn+qsL0yPCvlqlyuufTFhdLTgozvNSmdAtuU3zUtIbEqd/DW3UmBxK+8lqLRa7",
+	"/D77T/92Tv+MWZ3jlg24uZf/tEYgF2jisOc/Huz/rzbjPiEA/1Kw2T7T+1GTg3RXl8E14IgJqokIhK8U",
+	"FNuhslOu+nU6hsTwxo9sU/uE1xcX8E/U3yg+qHpYGnCaVTtcP+7jZI3e5t2pIHyt9sF+l2JT6crv3ltf",
+	"HDCaoqlXwRfuA9MidOv/8vKivCQJeoNTcsn5dYJOmFR4KiCxhF5f6EdvKbsm2QlL0P/ZNpdGte5trmbE",
+	"tO/DLFvpz30/kf9ABulq9+hvzTb1k4H+Omkn6yZzfcsG7WGWWU7QJOf1NHTRaNgWjSo2ilq29JrLJfSz",
+	"6vBXe13hvkkN24MvQu5+6cW/i1rtFd6JO4IbW+tIz3s4mPyqMOCObU4UEUoDYoHNVpRWelW1CcOacKgd",
+	"5jcnG7p6dj7yPdS/d5jxITh9/LjVOl9FALFY5UYnb7V2bFgOrNSmDTdnfY0mXp3cCXT8qOsY49Vqvqkr",
+	"1tshQlqVdb9JMdKCMXIs2pXJvosTT5ysbPNgwu67wmNMjMa1rMUMKwJ9KZVEpsBXXEBsSnKH8qHJzvqt",
+	"O2JI312BNQ8dqiHT7G5PCrXXaNgV1Y8bDRgTr7UjOKw/nr11GXmGDLd+LCVlrsbFMVNEFIJKuOegWaur",
+	"4BkmxUYTy2+WLBtQdlHnDxLQB+3OvtNpJes1TgwCkdnn4WQ7iGRDjfNs27sGsXbQ4V+ACIdSoN9z7zsR",
+	"1kQ4mABNqYtOimtUw6jkcFUM9zWamDdOMlAasa2GgSY0s4GPSbOuyCRIm+d2vBMD0QNSl50hQlorRX6/",
+	"8cvTetcd7lCFPLfpHyURrS23ZXo791zSKSPZDmWB2r4rO6fnOLWDPuC2uSni+d0Gwn//fjXqJAe2SyMM",
+	"1Rjr2Curf+9VbWAj+aq2mazn71/pKxsowOO3sH1Qbu7NE9k9WOC3kXHXY/HY1SCHtqrij3netYF7X/T/",
+	"TnpMHt/9NWwzNff0GvquK9bfAFAPLdG9hsNxEvhuV1uG7hHZhjT2FT2zfuV2U3bQ1a+2OTvhQgdNsryP",
+	"h/YxKPT7DYz7k2rMvxmj2yEGj2WBXXbP1sR0za6dlqutv7cj9FnbQv8+a2bFivlWswvNfgdsi4DqYhuu",
+	"7FnuE91fa7iqcAeZBKVYiCVlU2QzjALNYEyhFpznREBhFpLRsP3r9bd5wP32ZolsuN/L4xsxMOJ5K3Y5",
+	"rSPtdhwGNbUOV7Ogq+KbheBZmULk4PD0xHR3MF0pTAeJvZuDxHYKsFlUgnPT8rrs6sABIsGCtCLZAu0G",
+	"kmbT+8SWqXTlak3p2hteV4i3iVmmIulqQpgpeGn6nvKrUAFSb5C62GbvQO0KlNUYrq5kOGsuZrYldsCk",
+	"zUH9Rk12BtjY1eG9bAWJtpxFuu35A2BkiRRPXBcFKlBBxE5VpdLvceM6qbrSCIH79i7JPLGdQVjmX9RK",
+	"7Ax+VpTpvFS3h/Emst6PyKU3Lw6WNMV8rC+NHdbPQUiCWaU29bTd6LBevwp8+WsrKzjytZddnISNwmtS",
+	"qJZlWB3KFavC0ZiV1qtjHp4EuglNCSOmiUbVTsgtDq5g3n26+/8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
