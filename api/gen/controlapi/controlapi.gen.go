@@ -322,7 +322,7 @@ type ChatScriptRun struct {
 
 // ClockAdvance How far to move the clock.
 type ClockAdvance struct {
-	// Seconds Seconds to move forward (at most ten years).
+	// Seconds Seconds to move forward: at most ten years (of 365 days) a move, and the clock is never more than a hundred years (3153600000 s) ahead of real time.
 	Seconds int64 `json:"seconds"`
 }
 
@@ -899,7 +899,7 @@ type ClientInterface interface {
 
 	// AdvanceClockWithBody Advance Clock
 	//
-	// Moves the mock clock forward, for instance past the one-hour life of an access token.
+	// Moves the mock clock forward, for instance past the one-hour life of an access token. The clock only moves forward (reset puts it back to real time), at most ten years a move and never more than a hundred years ahead of real time: a move past either bound is refused with 400 naming `seconds`, and the clock stays where it was.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -908,7 +908,7 @@ type ClientInterface interface {
 
 	// AdvanceClock Advance Clock
 	//
-	// Moves the mock clock forward, for instance past the one-hour life of an access token.
+	// Moves the mock clock forward, for instance past the one-hour life of an access token. The clock only moves forward (reset puts it back to real time), at most ten years a move and never more than a hundred years ahead of real time: a move past either bound is refused with 400 naming `seconds`, and the clock stays where it was.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1314,7 +1314,7 @@ func (c *Client) GetClock(ctx context.Context, reqEditors ...RequestEditorFn) (*
 
 // AdvanceClockWithBody Advance Clock
 //
-// Moves the mock clock forward, for instance past the one-hour life of an access token.
+// Moves the mock clock forward, for instance past the one-hour life of an access token. The clock only moves forward (reset puts it back to real time), at most ten years a move and never more than a hundred years ahead of real time: a move past either bound is refused with 400 naming `seconds`, and the clock stays where it was.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1333,7 +1333,7 @@ func (c *Client) AdvanceClockWithBody(ctx context.Context, contentType string, b
 
 // AdvanceClock Advance Clock
 //
-// Moves the mock clock forward, for instance past the one-hour life of an access token.
+// Moves the mock clock forward, for instance past the one-hour life of an access token. The clock only moves forward (reset puts it back to real time), at most ten years a move and never more than a hundred years ahead of real time: a move past either bound is refused with 400 naming `seconds`, and the clock stays where it was.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2910,7 +2910,7 @@ type ClientWithResponsesInterface interface {
 
 	// AdvanceClockWithBodyWithResponse Advance Clock
 	//
-	// Moves the mock clock forward, for instance past the one-hour life of an access token.
+	// Moves the mock clock forward, for instance past the one-hour life of an access token. The clock only moves forward (reset puts it back to real time), at most ten years a move and never more than a hundred years ahead of real time: a move past either bound is refused with 400 naming `seconds`, and the clock stays where it was.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2919,7 +2919,7 @@ type ClientWithResponsesInterface interface {
 
 	// AdvanceClockWithResponse Advance Clock
 	//
-	// Moves the mock clock forward, for instance past the one-hour life of an access token.
+	// Moves the mock clock forward, for instance past the one-hour life of an access token. The clock only moves forward (reset puts it back to real time), at most ten years a move and never more than a hundred years ahead of real time: a move past either bound is refused with 400 naming `seconds`, and the clock stays where it was.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4554,7 +4554,7 @@ func (c *ClientWithResponses) GetClockWithResponse(ctx context.Context, reqEdito
 
 // AdvanceClockWithBodyWithResponse Advance Clock
 //
-// Moves the mock clock forward, for instance past the one-hour life of an access token.
+// Moves the mock clock forward, for instance past the one-hour life of an access token. The clock only moves forward (reset puts it back to real time), at most ten years a move and never more than a hundred years ahead of real time: a move past either bound is refused with 400 naming `seconds`, and the clock stays where it was.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4569,7 +4569,7 @@ func (c *ClientWithResponses) AdvanceClockWithBodyWithResponse(ctx context.Conte
 
 // AdvanceClockWithResponse Advance Clock
 //
-// Moves the mock clock forward, for instance past the one-hour life of an access token.
+// Moves the mock clock forward, for instance past the one-hour life of an access token. The clock only moves forward (reset puts it back to real time), at most ten years a move and never more than a hundred years ahead of real time: a move past either bound is refused with 400 naming `seconds`, and the clock stays where it was.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8200,123 +8200,125 @@ func (sh *strictHandler) ListMockUsers(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3H17c9s29uhXwejujO25tOykaW/r/OWmbuvdpMnYznTu7OZXweSRhJoCuABoRdvJd//NOQBIUAT1cOx0",
-	"d/9pY5J4nRfOW3+McrWolARpzejsj5EGUylpgP74nhdX8M8ajMW/ciUtSPonr6pS5NwKJU9+N0riM5PP",
-	"YcHxX3/RMB2djf7PSTv1iXtrTi60VvpC3kOpKhh9+vQpGxVgci0qnGx0NrqZA9NuUSYMW/ByqvQCCqY0",
-	"EzJX0giD23jJJgswhs9gwgxfGbaccxqx1ErOxqNP2eiVktNS5H/S5nO/umFLYefMzoEtVH53YJix3AI7",
-	"5MxYDXzBeKmBFytWinvIGMeREnKckgnJABcdj8dHdKZflP1R1bL4cmf6FeFqo4NJvgDDCgWGSWUZfBTG",
-	"0t7e8VWpeHGj1GuuZ/DngP1WFSskgxK3oJmdc9nAnvE8h8qa8Qjn8NPj6q/m3L5qoE6PeFEI/IOX77Sq",
-	"QFuBPDHlpYH15c9ZbUAfGJYjqCLsLXg1HmWjKpqAQBKv0z9J9EHGuIn+/k3IqWKVA7PBqYWFxYbtWl1D",
-	"NrKrCkZnI3X7O+QWEeUfcK35ikCBwBMaitHZ3zv7+5AYjLC6uAdpL+Xv7rs9wfVWgoMU4CzMKmZAFn1A",
-	"8drOlU7DyL07MKwQpir5iogSp1jwj69Bzux8dPb89LTZvrFayBluvz3eZQHSiqkAvQ0PTFjGtRb3YJiS",
-	"tIyQYZlniUUKJYnQzxeqdtS/TjHXdQWaISxRsLm/rq3I70AzTqMQ9f50UGTM1PkcH/1j9Jevx6en/xit",
-	"nfar5xv28arWGmS+6u/k0hp2ef2W5f4LlqsC4tXeX//QW+vbxFKEzGtV6xwui/46F6UB4sOp0KZhEihi",
-	"KKsps3NhmKFZPJjFol7EQBbSwgx0s+TNqkouiBj0BLaqgB0+Yz8IkytdMAsfLRuPx+z5M/ZayDsoLiU9",
-	"PHrJCpjyunTyzm3jwLgBOMv2LeGn6b34y2oNkl+fJokU5cnQofAdW86V8VxkVH4H1jANOYh7YMLiGnhp",
-	"cus2982LLftekwB+9Y3Mfx2k+u58H2EE973kBhnfbpKQD2HRwrNomkI3zYi8sPbR8ETDpI7TtCS8J9ni",
-	"4EBqW9CUBFP/mOv77W5gCMlXUPLVvveg9PjVQEKLTbVasCvwag5OuxuyBy5Gi1e6NS9xFb2KkU8EZfkd",
-	"GLc2aoMgWQlTy1RtOzdlD53d2zAbqdrmagH9Pfw6BzsnnQJYVXKLPEbX81ToBRKg0mzKRelZECSyG+EJ",
-	"P0Cm5KKMIN5uQQP3GlH/1Dio1qjg4DdsqjTzO6RXSQp15HexjeCd3uRwRZg76DHASzYDCZqjqO7BdG+5",
-	"9cSSiYj2gZKJ4HBgWCmmkK/yEthe8mkzyT6IADfodYlJumu/Ax3xRxaI1JlRtkdVETJbiD6UiBKUsYbG",
-	"9MzZAGAjgAwjvir3llZM4yjC8W6SqhQg3VLvazFA5aJwugPIQsgZc2PYjNPFvB8zPUgyLiq7QhyHmUle",
-	"oEm5WCjpT2zVFglalQLMf7PQZIdB0UNJoyUvj5IoGFbnCJJJZW6LafCFRKTf+0aGebCkrMpdJeUuLOM+",
-	"OjBMFI/EB/uR7hZ17lmChTIGwZ5xSx5sVvn+TSS63owIJx2SWFgjsnairIfjYTG+roduFevXtMG95br7",
-	"C8UcGs99qpQ8JagQAu7vWA7NoSzVKBsZtNDR3hplI81FkZRIX4y36QSboXZVywfwdgAdGZaWawsJx4w3",
-	"ZRM8+LNasgWXK6cIGBTviAKT5opd8LCZDmmGrN1QEiSlyu/Oi3suc9gTInicKddISQt17/g9x+n6MDGQ",
-	"K1kkQHLtXjRzTJVecl2wQ27ZQhnLLEi2Aq7NUZo8+EdHHl89+/qrb07DFeOenW4lmbCvQchcW27hAZRC",
-	"/tQBYEi1HHCC4CArFpCx91J8ZH53yYMn6EUtL43aOvPl9Vv27TenzzqzFtzCMb5P3TBqOjVgr4dQGMiA",
-	"z4EXTE1RxJa0WOtZJkgwEVO6rBe3CYwgcJqzrK+dRJOSeLv+qPTiAXjK3WhW8RkcGCS/RcLVmudpR2Xj",
-	"cCK9FoWCmEnDhGSH4UxI2byqtLoHouCKW1SpRmej//n76fF3H/7vX1IgLyAXRgypb7e1tUEpXXLDKg3G",
-	"OFEUBLNfcoRTydWAgtjErvpLVF5Dd55k8a82gkCaKp8BraxBFoCnnCq91fHbuyXd+tFpU/jthjce4FPD",
-	"8Qz8BJmzP/iC1DL8d2PWnL+7PDB95NP4PdeloNAS6cqH2/o2cjEg23++uXlHIbB64Frw0jxlSvQW7eF8",
-	"w50i+R38lnMDFCxw3mYPvbQThfb4wEO4d68eCoV1Kd7O1uwrczBu4TWoFqxN5vCdosQf0STa3+knKBCE",
-	"POJU0JQdoAwkFKMflfb+a0afmIzNgwoR/NpL0ODeFmlQD6mz3sBLGxUltyDz1ZsB/PKigIL5j4bI1M5V",
-	"MWx+onBx3yQ3gODhTkfePEfzYXKaiqMo2jQev0gP1eqW34pS2NWAYTZHnQkZxc+VuNyQtBZcSJxzWB1c",
-	"KA10YZJKSJFgMC/ZKZlWtbSiZBpQPRpAsQarV+dTC3rwkr4hSWf16pi+Y3hXd/z3PeYciBmRNN3E2s7i",
-	"GxBPCCmzXXElO8lPNMiJUe7FXvZPsASt8qw5wJBp6fQr3F471jtzbEdiUlUgG5aUahmSGoShiCET0thG",
-	"O5rWBimvrmaaF86T1KixL7777rvY6IkDYBGQaeWrAQ9PvEWvk5vY8I18Ms+ep4PASW2npVdu8zkewV/h",
-	"Bo3scByCLxLvArg0XfJlh1cX1zdHjMuCCZcfwctSLZ0CkYYIgmCrWr9RYuGaZ2whylKY1txYcmHZLUyR",
-	"97g0S9CehZuVv9ll3SE55xYlBZi+cNoa0X/mqCNInqCy/XRxM8pG795e0//e03/Pb179PMpGP1y8vri5",
-	"SGpxGwVlu4nms2gfO0Tq0/KznRY+8tzSSdih0szCokJEtBHyk/vnJ6ghn6C0lFCe/CGKT0drm4h04pO9",
-	"RXG7GS+QeY8+3UqtV/PZUZfCkjiORfhW8XqeEK4hdaNNcGrFZrP2t9+82E5juwpkz15Z8Hn5pz2Jww5b",
-	"EdEFxdcd6fMiLXx2k/CBrLXT8Z2SjQjNRuQo2sdDFEs0JcuVk6w+rciL3c/1Hm27bswDbA9Eh1O0EobF",
-	"tJl1QDkzGVqSxL26cDGCldP3SP/quHE3JYg5vXVbYpPfTur8PwMvnRx4gBfkwCA/lE7WrXmFBuj6vFzy",
-	"lWETdTeJKUndpYmmQtXpepuHyQgUDo1HInLfbWT+e9DDhrg/n/9mh8hesE3CrOu7T0H/0pgaiht1B3Jv",
-	"XWeB1F4wi4NZxYVOOjfAmGb6hLJPH7g50hEIcnFfboxfoGK75IYJOgyzKp068rESGsx5UriA44V4O8wP",
-	"6PrLgu3a9cHt4EHTMNVg5hc77MJ/+pTb2ICSzupp6zz33pL+4JnmRBT0icmYqXgOxwYqTqHXdKQPF7pZ",
-	"paYMzPo9cA26w7Du0X6SnjK3HFSF9R7DrTBbY7OYpNfAGR8lprcE8gMQszaw0FB6ik//qmotebknj15B",
-	"7nKCnCadsEV4xfOk5tOGE6TVApw763e3C3YHUJntGXmFVlWV8j30Jp9CWVLI3JP1raplAUVYcPP1m9Qj",
-	"/MwDeo17mTFVFqTCCW3szleex8WFtHq19eYL+2ihkbVQ34BpN/v+2b3O2oAiIL2P86J2yvqbAXd7qeSs",
-	"lS1WqTtyM9O8pDTExs7WK67xcA5pl5IvICMLDbW7duMmKSuc9vs5wdw4Yd3Pxg7b7Nh7XtbkdwGez4+8",
-	"NZVroGgqL1HhLXjeFWUt8lL+sHNmcDlUEBxYdpTUg77YFnb+k93Bt8lxRm7Rz/GaxWZgC2Py5KvaaQoh",
-	"S4YycKSS4MypgYth2MEWJh90sP2zBj3gWqNXzH3q8Wsg1+Bxn8RwL7DxvSpWm7dGxRBNpPEF+5v4/qi7",
-	"3FRAWWxZbpN1FuqFNnvMxEBmUBdLIX/3sImvHe0ew9vlvo0Xy3E1KDJHBl55u+el8xf3WEPWZclvS1ir",
-	"qRi6oJ1/T/joNNG7J6VAFl1ajrz6kWjMNiU8vlH53XsD+kHFKs4/kXNJAT0mZCIstOCiHGD8Y3yHRpoG",
-	"k2ZyUWwMJu4ofvDr4YgOzRUKP3bwtzazZf5wm8D6EGsYFzA7gNa7aQL2Bk5m16K3zEAJuTXkXOS1Vcc+",
-	"BtoEZfeAaoKdLygnEF/SDTsVH22tvWm+s17SUOU2nSSGQdhSCh/XYK2Qs4egQ9eSxAUzS4EC3iRrjNS5",
-	"jyQPCChkdzb56eKGnZRqJuQkRLsN45YpvFKn3h0V3G+EPsSShkJoCDWAqFtyQmVEsLdKlcBlX8WPdrYJ",
-	"Lu+rYv8EjmsPEFSq8jmXM9gTNNcALOxg4DD9HZODbP9sLrGoS0qZdR62hAHhPK+XQ2Eh/94XYnKJSv5M",
-	"CTmLZmyIewf+WU8gzDXg/jaa0z4E750y63a0fJgd7XP106cuxT20CdnNbLXL0esLbGlB3/MypZG/iSML",
-	"t2CXAJLVRHhD4e/BJMPGTcoMGEOVOy5leqqprhTv5dXjFRfsmlEXQOm3HiO1A5ssprYPg1R+jXjeO6dC",
-	"sZkC4+uAiViXc5HPWyyu3dCb0N8UV86UIwWa79AArIVL1oTX0ZNSSxuieH56enrUj0adbrPnHz3HMhvd",
-	"C1imU4qV5SXzrynagWilYoGMmUpTwPM+XNVBytD9r6FS2oax49FeSXsbtL5AXqram7qQkrwYAm8170FP",
-	"bmQoEHrJFnzFbqGtM1gGSUeX35yjVINIwG4lqT+xdsgBdV8V47Ug1at7O5lUEKCZfQisZmf9yl+i27Sr",
-	"sGbqtOQnJJ/7/gJqQXmsQqIi42wqnxeXyvvf4jCn7HnnB43c5i+jKmENM2EseZL8mNtVkFM7xHad/zeh",
-	"vOBz38ZASEbJRhWUpZCzUFtIQ31ugXDuy2Yr3T00WNuymXWlYYjczxvFe5Op9Dh0/6vSZfEAxXo5VyWw",
-	"JY4eMzKW3LXNJpVWU1HCJGMTIWdg7GWB/3bk+DdY4R9LuM3n3L7XJf4VxOaEHQLP5+6amizA8slRxiYu",
-	"kbz70lVadOcldZuiJ9byfE4+qFzpAhXUjFnNZXMIk7nCaTKjJC9XVuTmiGZTms/gR1GCcRNO8lJU5p1W",
-	"CDEzacKVZs4r6GdXMg221pJeJPTUpvxpICO1vi1F3hRJsVKs+YM/o8dDNjKg7wfrZvzSDmXMffrI6281",
-	"OgngxH2WUhsoGKyW8onaXLTIaGEzbId+Ip1nqkJPE+66yjjfBGUAIA3cCdQWa12OzkZzaytzdnJSgMvL",
-	"1WYcPhsLlXYJ48xalURKlEjlvj9GwyBzaClYLQvQbHLy22/4+GQSWw8Hhi24kAx1jzG7ocwlBGu7CQQ1",
-	"E6QYajDgpDBxcsbgI+kslLu0oH8Km7WVD615krkrgIS3yRjpQXFohvbeifpkntvM0mtLb89rO++4N8bs",
-	"0oacqQrVLDVtmOvAIEzGjFKl3RmaLOeQ+BzSnT0cYr5EEipFDtJAhLXzCgXF8fPxaQ9py+VyzOn1WOnZ",
-	"iR9rTl5fvrr45fqCxpBf05Yx/o8diFosRoHws9Gz8akbpiqQvBKjs9FX49PxV94zSPQdsIoC6mStU0wy",
-	"JSVoRwfGt/CwqS40WQAOvZsCIC6kqmXuMjIPh3rMkIbecbqPXgtj1/vl4AnQfLPE43/fpMIJfBBcoB4T",
-	"jRXWMqhj6bY/0H434Ies28jq+enpo3UjWj/7QD+iCHnUHOmF20Jq5marJ1HDLRryYvuQpiEUtTSqFwuu",
-	"Vx5Lrr1MF0+WzxBDVCg2+oBjOiTnrlu6rFSqcuIanL/CU5K7nifOdkeZYiNyjJqTnKGQ4qRyFZ0qxlC7",
-	"uNYUBhdQU8Z9USV+FtL1m5YubcklO6cajsw1akFBs1ASViRJZuIeJOMa4tJr1CI0cLzgRB4iLsEOblfo",
-	"075redQ0QRn1QjGPRmFrHZY+da8v5I5PPRp/9vg7oBLhoaZgbQeXL0LfOOC77QOarm9dhnCwdCwRkLeF",
-	"GVwrkWFmeEedRiz52kIpNFLtehsUq5iiGvhIJrBDevub60gGRea+/q1T1useuZhqQhIjM7a9Wp6OFt38",
-	"fwIJtv08/itIEPHlCDBgbCsBUqHE/hS4ubXFmXv9m3dxUsWYZFWHQP0ngTx9NINGBQrNHIniMx/2d/71",
-	"KBF/iF6r8mnpFef/U+g1dFX4r6NXh7Et9OqOu5VeOTNztC6cOuBLztWUGbT+eBk1BzSM51oZ09ErOu0R",
-	"2RSW3coHjsbDGZtQ5f6EHc40AMWpUAdZ73tCZn8o7Z+wQ87+v6pv6luIG/SR6dLt0YfjNBcFDbmtUXtR",
-	"U3ZDYbWQEZNSnq9qGTU2eDoW8AvsxAPPn2Dlq1oOKcYe30168n8AI1zV0lFCg7cNjIAG8kZzrSlVJ8Ka",
-	"++JyygV1wrpJf+nTz09gqWp/9JQGTtsWYMi2cTHKLpB+AsvC3hrw0N99+Jzwth9DWlK8oQD7Wnm9753g",
-	"Us2ENJbKYSrui7aVhOO5qjVdhl4TW8/t7oLTt4VoQfoE3Bi3n9iJH784Jhmnoh4H7Ht4GEt2aMGfdyd6",
-	"cC6gYUqgahGlF4xHXUJ7mTHkGrtddRI1xsznL0R5GN5GbXoOhTfs/dWldy/nqnDO5VxV4P3A1LJ58pL9",
-	"AHLVnU1YN0wq1vpAErpPfbsQ1rdy2JnUPh4vl8tjPP1xrUuQuLViD/xHnSN2IL2v3FXQBf/3nBJwnW+9",
-	"3RqeMMqDfa3c46EkwRbIWVst5tyB441+n/W0rk+fTZsOE6xFRUOc/kmHPOMaphJsIhXmiio/jVct6PvM",
-	"1UUh5TSFXX2SeFUC177yqicEXgwtVKzLXZqGNfOE0/gHHz5lwzdRVL1F1aLkdqduHq63Wd/xN7Tdx5NZ",
-	"foUBeRVKzRLOrk0QSEsW5xJAfTQ0LmA/Ks0mGoydZG3tb1NtGcGDqkF94SviueJ2fsRmYOnSibsH4OsT",
-	"pcktEJcyNmzQOLAPcaKozDKk6nIW1Ye6y29CFcyTRKHy4elZtyT5yJ+qSbwJoS3UeDMGomnPJ+GjbWZu",
-	"CLctquTUXWxam2DqTdxRJmgJZkF6hsrySdYvHD9UUzZx3l4axHhZHtG8rsFDk1HngUOO7AJSF3fhiv6e",
-	"5tLulN9/YUPSFzNuoH8PamENE8XLbgONkHjSa6NB4bTQRuMRLviCBQT0+K0nPqkmehcZqmQslPpo/4HG",
-	"h4W3xhziDiAUd/AZ2D7sIDaHHDa3+vmwn8j+PG++O/dOEJ83pawDJcxtO86Fa1nF6iojYvKhqsYsoSIc",
-	"YSmZR9cyaY34ytknvBD8CgMM0Z4hZY80uwsQa7KJOzD7vS1sG6LQi0Vl1yrQBm70UCW3C324WQeu9Hai",
-	"sPvwZOOlTqUea+HX6BcwfGlWxiQswVhWcmPH7CaK3goTSt9esokvGPO/sdJIFVUWoHuVc2P2KipSQjJy",
-	"VSbh6mhrTHp01B52I1efh6Z5c/ptGNzJ1N9ddBq/o6FAYykWwtU9Nkze6cKxLbHmj16xW9nWD4afL+g0",
-	"7EntYq3w48EC5/F4LEB/gMkagv/sewOZchNdR0xJ6QnDZuEVGKu050hKYOiVvvuUV59PZY4yVtWeF5zd",
-	"e+ttm7afH+WgJFidXbX5Xz51gSxI4zu9+OS1O5D08z4rV0mUMaMYZ9bVG0mfcRFSYnOO93UoDDBiJlGR",
-	"E5LxGRcJaXuFo98knT/Jq8eg0bHmyKINvOka5S4LrAN7ExVdDAqaZHlFj7EbifuE5NusMeRybCoV+tQY",
-	"7S9xSVBqRp4oAHxFVROmD4SXoaSuyYy9A6iQmIR2oeY+mFwNRwdSj6/TrhWMfGFX1K4oinxRoTDls4WO",
-	"O/EWTMfUH1qiDpJ+lADJuGF/vX77CztsMsp8qpY2bUpbCF4U3PIjlzFFfdh9nhWairpPFxeUkOUceE+I",
-	"GycABhDjsjzXIOo2xsLO1iVJNqrqpMiuSp4HkR3nkOJChcrrBSoti9qgkGTtb72xw1qKf9bARGEyVoCx",
-	"wv2uUVM648GrlrLJw89CJodYgLF8UfnMfD7T0BiYyJTOiD166YL0S2GASeVyEB0JmjG7caJdTeMaP6lI",
-	"RUZF6KMwlhmrKjzRne+ztZY7sugi8/E5PMLjNsZOXBhuf58RkXn21fYh6z8Rt5ajsdhIVh0WbXLqB5m0",
-	"l5rv8a/BV9ioKRmclHzqMoyIV5WEtPMrlAls0VHf9vo3RTn+m7Lf/h2z3cKZB6QDVRY15/tsSU2OvBbM",
-	"jZgO1QyDrryfQt2Ub9bvqli5Ia8buc210wq9i7OqzZwtVR2EjxMVh5QtFjX3b2voogJOd9zoK/Kb1VWu",
-	"qKxNSfDvOFolPk7lA9pHzDk6qDXjcaXVTIPxvkCvtZ7bl1HFIM5I+ZqUo2Eo/c7VUl1Kv6C7YEJFVuZf",
-	"vw01jhUZavy2hCLIRnb46u0vv1y8urn85Sef/eEfXPzgehe6Oa5JMnoltallcqHQOJfJcY60x7fcQBH9",
-	"zMdUlaVaroEyERzBk/vKlidSfqKqvC/szwsVOwN6j0vLEY56/zPSQqgIrkFXn0n7cvrE+IK1NPdeUN5G",
-	"T2CfMeeN6ZByIGGX1o6vG0bwugCyS9bUgzjuvQX6pQk2FVKYeTANw1/n1vneeVUB1yZUecwFmpirVOad",
-	"VdUXoVdVfXFFfRdypYsUZPEfkr+BcNyRYJ0Nv9lXfa/umnifzy9w6XFrPcvWzXccd16WTpfc0YjHMUXf",
-	"jMfH7LwsWTNZOJV/MHxVvhHObTG4dWqjF92jzdVnmx9eFf9ytcOF4KWa0UUrpnH1ZxGaJBRRuH3MqPLO",
-	"tL+yqdYKfvrVdgk92pga2tZnj897UX3kF74q4kaIAwyIGoVrc/jlawpoe6xpM7dOcBEXNcVeg8p5XOTY",
-	"b5nixLcrfkcVvZfw0WuBUon8bq0ys6/At71dnlCAtosMoJCOnAxh41AWNtiHb1zF17M6ujVI9IOoLaNF",
-	"nXraQqezk5Nnz//f+HR8On529u3pt6cjtCT8skl3YqpEbP13zcetYePt0eyPjT8f4396rm0zuXJ3d2u2",
-	"Oy0ymtilEfUnfkOFySTPSEDGyV+mI8ZutVqipJp2J/awTm95rR9gosotmqnxqGc75jMlCuKiA/vUlP5s",
-	"bScXYiHyV8Q4uYU5vxeq1oxbpmvZ5BX6mVu/XH/qtP1caOELAhsL5Th0d/CVZbHm1SSmx4sGozJLuFVD",
-	"6m/mM0WpwJDy4D1qKYfY63pNPVsMrDlPQepy7VcqmvalFHA+f3fZbLxNfcCZY6yG5JQPn/43AAD//w==",
+	"3H17c9s29uhXwejuTOy5tOw82ts6f7mp23o3aTK2M507u/lFMHkkoaYALgBa0Xby3X9zDgASFEE9HDvd",
+	"xx/bWCRe54Xz5h+jXC0qJUFaMzr9Y6TBVEoaoD9+4MUl/LMGY/GvXEkLkv7Jq6oUObdCyePfjZL4m8nn",
+	"sOD4r79omI5OR//nuJ362D01x+daK30u76BUFYw+f/6cjQowuRYVTjY6HV3PgWm3KBOGLXg5VXoBBVOa",
+	"CZkraYTBbbxkkwUYw2cwYYavDFvOOY1YaiVn49HnbPRKyWkp8j9p87lf3bClsHNm58AWKr99Ypix3AI7",
+	"4MxYDXzBeKmBFytWijvIGMeREnKckgnJABcdj8eHdKZflf1J1bL4emf6DeFqo4NJvgDDCgWGSWUZfBLG",
+	"0t7e8VWpeHGt1GuuZ/DngP1GFSskgxK3oJmdc9nAnvE8h8qa8Qjn8NPj6q/m3L5qoE4/8aIQ+Acv32lV",
+	"gbYCeWLKSwPry5+x2oB+YliOoIqwt+DVeJSNqmgCAkm8Tv8k0QsZ4yb6+6OQU8UqB2aDUwsLiw3btbqG",
+	"bGRXFYxOR+rmd8gtIsr/wLXmKwIFAk9oKEanf+/s70NiMMLq/A6kvZC/u/f2BNdbCQ5SgLMwq5gBWfQB",
+	"xWs7VzoNI/fsiWGFMFXJV0SUOMWCf3oNcmbno9NnJyfN9o3VQs5w++3xLgqQVkwF6G14YMIyrrW4A8OU",
+	"pGWEDMs8TSxSKEmEfrZQtaP+dYq5qivQDGGJgs39dWVFfguacRqFqPengyJjps7n+NM/Rn/5Znxy8o/R",
+	"2mmfP9uwj1e11iDzVX8nF9awi6u3LPdvsFwVEK/2/urH3lrfJZYiZF6pWudwUfTXOS8NEB9OhTYNk0AR",
+	"Q1lNmZ0LwwzN4sEsFvUiBrKQFmagmyWvV1VyQcSgJ7BVBezgKftRmFzpgln4ZNl4PGbPnrLXQt5CcSHp",
+	"x8OXrIApr0sn79w2nhg3AGfZviV8Nb0Xf1mtQfKbkySRojwZOhQ+Y8u5Mp6LjMpvwRqmIQdxB0xYXAMv",
+	"TW7d5r59sWXfaxLAr76R+a+CVN+d7yOM4L6X3CDj200S8j4sWngWTVPophmRF9ZeGp5omNRxmpaE9yRb",
+	"HBxIbQuakmDqH3N9v90NDCH5Ekq+2vcelB6/GkhosalWC3YJXs3BaXdD9sDFaPFKt+YlrqJXMfKJoCy/",
+	"BePWRm0QJCthapmqbeem7KGzextmI1XbXC2gv4ff5mDnpFMAq0pukcfoep4KvUACVJpNuSg9C4JEdiM8",
+	"4QvIlFyUEcTbLWjgXiPqnxoH1RoVHHyHTZVmfof0KEmhjvzOtxG805scrghzT3oM8JLNQILmKKp7MN1b",
+	"bj2yZCKivadkIjg8MawUU8hXeQlsL/m0mWTvRYAb9LrEJN2134GO+CMLROrMKNujqgiZLUTvS0QJylhD",
+	"Y3rmbACwEUCGEV+Ve0srpnEU4Xg3SVUKkG6p97UYoHJRON0BZCHkjLkxbMbpYt6Pme4lGReVXSGOw8wk",
+	"L9CkXCyU9Ce2aosErUoB5r9ZaLKDoOihpNGSl4dJFAyrcwTJpDK3xTT4SiLS730jw9xbUlblrpJyF5Zx",
+	"Lz0xTBQPxAf7ke4Wde5pgoUyBsGecUs+2azy/ZtIdL0ZEU46JLGwRmTtRFkPx8NifF0P3SrWr2iDe8t1",
+	"9xeKOTSe+1QpeUpQIQTc37EcmkNZqlE2Mmiho701ykaaiyIpkb4ab9MJNkPtspb34O0AOjIsLdcWEo4Z",
+	"b8omePAXtWQLLldOETAo3hEFJs0Vu+BhMx3SDFm7oSRISpXfnhV3XOawJ0TwOFOukZIW6s7xe47T9WFi",
+	"IFeySIDkyj1o5pgqveS6OGXcsoUyllmQbAVcG3agpuz5t9+wgq/MIeP0fsa4LNqFmTBM4uXNFkqD825y",
+	"Nq9loaEI0zx/+s3zb0/wfwznmQMvmJqiYCiZFc5P1idD/smRYTM6Is2TraQZzj+IgSvLLdyDIslvOwB0",
+	"qZYDzhYchEfN2HspPjG/u+TBE3SplhdGbZ354uot++7bk6edWQtu4Qifp24yNZ0asFdDpBLIrY+x1oMd",
+	"qCDiDVkvbhIYQeA0Z1lfO4kmJfEW/0npxT3wlLvRrOIzeGKQzBcJl26epx2ijWOL9GcUPmImDROSHYQz",
+	"IQfxqtLqDkhZq7hF1W10Ovqfv58cff/h//4lBfICcmHEkJp4U1sblN8lN6zSYIwTeeEC8EuOcCq5GlBE",
+	"mxhZf4nKWwLOYy3+1UYqSCPmM6CVNcgC8JRTpbc6mHu3sVs/Om0Kv90wyj18dziegZ8gc3YOX5D6h/9u",
+	"zKezdxdPTB/5NH7PdSn4tES68mG9vi1eDNwhv1xfv6NQWz1w/fhbI2Wy9Bbt4XzD3SX5LXzMuQEKSjiv",
+	"tode2llDe7znIdyzV/eFwroUb2dr9pU5GLfwGlQ/1iZz+E5R4k9oeu3vXBQUcEIecapuyt5QBhIK2E9K",
+	"ez85o1dMxuZBVQn+8yVocE+LNKiH1GZvSKaNl5JbkPnqzQB+eVFAwfxLQ2Rq56oYNnNRuLh3khtA8HCn",
+	"i2+eo3kxOU3FURRtGo9vpIdqdcNvRCnsasAAnKNuhozi50pcbkhaCy4kzjmsdjqlSCyAVE+KOIN5yU7I",
+	"hKulFSXTgGrVAIo1WL06m1rQg5f0NUk6q1dH9B7Du7oTJ+gx50BsiqTpJtZ2luWAeEJIme0KMtljfqJB",
+	"ToxyPPays4LFaZVnzQGGTEun3+DmyrHeqWM7EpOqAtmwpFTLkDwhDEUmmZDGNtrRtDZIeXU107xwHqtG",
+	"jX3x/fffx8ZVHGiLgEwrXw54kuItehXcxAZ25Pt5+iwdbE5qOy29cpvP8Qj+CjdozIfjEHyReBfApemS",
+	"Lzu4PL+6PiTjQLg8DF6WaukUiDREnpJJsEWt3yixcM1TthBlKUxr1iy5sOwGpsh7XJolaM/Czcrf7rLu",
+	"kJxzi5ICTG84bY3oP3PUESRPUNl+Pr8eZaN3b6/oP+/p/8+uX/0yykY/nr8+vz5PanEbBWW7iea1aB87",
+	"ZASk5Wc7LXziuaWTsAOlmYVFhYhoI/HHd8+OUUM+RmkpoTz+QxSfD9c2EenEx3uL4nYzXiDzHn26lVrv",
+	"6dPDLoUlcRyL8K3i9SwhXEOKSJtI1YrNZu3vvn2xncZ2FcievbLgW/O/9iQOO2hFRBcU33Skz4u08NlN",
+	"wgey1k7Hd0o2IjQbkUNqH09ULNGULFdOsvr0JS92v9RLte26MfewPRAdTtFKGBbTZtYB5cxkaEkS9+rC",
+	"xSJWTt8j/avjLt6UiOb01m0JVH47qfP/Arx0cuAeXpAnBvmhdLJuzfs0QNdn5ZKvDJuo20lMSeo2TTQV",
+	"qk5X2zxZRqBwaDwSkZtwI/PfgR42xP35/Ds7RBCDbRJmXd99CvoXxtRQXKtbkHvrOguk9oJZHMwqLnTS",
+	"uQHGNNMnlH16wc2RjnSQK/1iY5wEFdslN0zQYZhV6RSVT5XQYM6SwgUcL8TbYX5A118WbNeuD24HD5qG",
+	"qQYzP99hF/7Vx9zGBpR0Vk9b57n3lvQHzzQnoqBXTMZMxXM4MlBxCvGmI4q40PUqNWVg1h+Aa9AdhnU/",
+	"7SfpKUPMQVVY7zHcCrM1NotJeg2c8VFieksgPwAxawMYDaWn+PSvqtaSl3vy6CXkLvfIadIJW4RXPE9q",
+	"Pm3YQlotwLmzfne7YLcAldme+VdoVVUp30Nv8imUJYXmPVnfqFoWUIQFN1+/ST3Czzyg17iHGVNlQSqc",
+	"0MbufOV5XJxLq1dbb76wjxYaWQv1DZh2s++fReysDSgC0vs4L2qnrL8ZcLeXSs5a2WKVuiU3M81LSkNs",
+	"7Gy94hoP55B2KfkCMrLQULtrN26SssJpv18SNI4T4/1s7KDNwr3jZU1+F+D5/NBbU7kGitryEhXegudd",
+	"UdYiL+UPO2MGl0MFwYFlR0k96IttYedf2R18mxxn5Bb9Eq9ZbAa2MCZPvqqdphCycSjTRyoJzpwauBiG",
+	"HWxh8kEH2z9r0AOuNXrE3KsevwZyDR73SQz3Ahs/qGK1eWtUdHEQIpov2N/ED4fd5aYCymLLcpuss1CX",
+	"tNljJgYykLpYCnnCB0187XD3GN4u9228WI6rQZE5MvDK2x0vnb+4xxqyLkt+U8Ja7cbQBe38e8JHwYne",
+	"PSkFsujScuTVj0Rjtimx8o3Kb98b0PcqinH+iZxLCugxIRNhoQUX5QDjH+EzNNI0mDSTi2JjMHFH8YNv",
+	"D0d0aK5QYLKDv7WZLfOH2wTW+1jDuIDZAbTeTROwN3Ayuxa9ZQZKyK0h5yKvrTryMdAmKLsHVBPsfE65",
+	"h/iQbtip+GRr7U3znfWShiq36SQxDMKWUvi4AmuFnN0HHbqWJC6YWQoU8CZZy6TOfCR5QEAhu7PJz+fX",
+	"7LhUMyEnIdptGLdM4ZU69e6o4H4j9CGWNBRCQ6g1RN2SEyojgr1RqgQu+yp+tLNNcHlfFfsncFx5gKBS",
+	"lc+5nMGeoLkCYGEHA4fp75gcZPtnjYlFXVJqrvOwJQwI53m9GAoL+ee+4JNLVPJnSshZNGND3Dvwz3qi",
+	"Yq4B97fRnPYheO+UWbej5f3saF8TkD51Ke6gTfxuZqtdLmBfYEsL+o6XKY38TRxZuAG7BJCsJsIbCn8P",
+	"JjM2blJmwBiqEHJ5VFNN9at4L68erohh18y9AEq/9RipHdhkMbV9GKTyK8Tz3jkVis0UGF9vTMS6nIt8",
+	"3mJx7YbehP6miHOmHCnQfAcGYC1csia8Dh+VWtoQxbOTk5PDfjTqZJs9/+C5nNnoTsAynbqsLC+Zf0zR",
+	"DkQrFSVkzFSaAp534aoOUobufw2V0jaMHY/2StrboPUF8lLV3tSFlOTFEHireQ96ciNDIdJLtuArdgNt",
+	"PcMySDq6/OYcpRpEAnYrSf2JNUoOqPuqGK8FqV7d28mkggDN7ENgNTvrV/4S3aZdhTVTpyU/Ifnc9xdQ",
+	"C8qXFRIVGWdT+by4VH3BFoc5Zek7P2jkNn8ZVSNrmAljyZPkx9ysgpzaIbbr/L8J5QV/9+0ShGSUbFRB",
+	"WQo5CzWMNNTnFgjnvmy20t1Dg7Utm1lXGobI/axRvDeZSg9D978pXRb3UKyXc1UCW+LoMSNjyV3bbFJp",
+	"NRUlTDI2EXIGxl4U+G9Hjn+DFf6xhJt8zu17XeJfQWxO2AHwfO6uqckCLJ8cZmziEta7D11FR3feJh2b",
+	"W8vzOfmgcqULVFAzZjWXzSFM5gq0yYySvFxZkZtDmk1pPoOfRAnGTTjJS1GZd1ohxMykCVeaOa+gn13J",
+	"NNhaS3qQ0FObMquBjNT6phR5U4zFSrHmD/6CXhLZyIC+G6zP8Us7lDH36gOvv9XoJIAT91lKbaBgsFrK",
+	"R2qn0SKjhc2wHfqZdJ6pCr1TuOte43wTlAGANHArUFusdTk6Hc2trczp8XEBLi9Xm3F4bSxU2iWMM2tV",
+	"EilRIpV7/wgNg8yhpWC1LECzyfHHj/jz8SS2Hp4YtuBCMtQ9xuyaMpcQrO0mENRMkGKowYCTwsTJGYNP",
+	"pLNQ7tKC/ils1lZYtOZJ5q4AEt4mY6QHxaEZ2nsn6pN5bjNLry29PavtvOPeGLMLG3KmKlSz1LRhricG",
+	"YTJmlCrtztBkOYfE55Du7OEQ8yWSUClykAYirJ1VKCiOno1PekhbLpdjTo/HSs+O/Vhz/Pri1fmvV+c0",
+	"hvyatozxf+RA1GIxCoSfjp6OT9wwVYHklRidjp6PT8bPvWeQ6DtgFQXU8VpHmmRKStCOnhjfKsSmut1k",
+	"ATj0bAqAuJCqlrnLyDwY6mVDGnrH6T56LYxd78uDJ0DzzRKP/32TCifwh+AC9ZhorLCWQR1Lt32I9rsB",
+	"P2TdhlnPTk4erOvR+tkH+h5FyKMmTC/cFlIzN1s9jhp70ZAX24c0jaeodVK9WHC98lhybWy6eLJ8hhii",
+	"grTRBxzTITl33dJlpVKVE1fg/BWektz1PHG2O8oUG5Fj1ATlFIUUJ5Wr6FRLhhrJteYzuICaMu6LN/G1",
+	"kK7ftI5pSzvZGdVwZK4hDAqahZKwIkkyE3cgGdcQl3ijFqGB4wUn8hBxCXZwu0Kf9l1rpabZyqgXinkw",
+	"Clvr5PS5e30hd3zu0fjTh98BlSIPNR9rO8V8FfrGAd9vH9B0l+syhIOlY4mAvC3M4FqWDDPDO+poYsnX",
+	"FkqukWrX261YxRTV2kcygR3Q04+u8xkUmXv7Y6d82P3kYqoJSYzM2PaEeTxadPP/CSTY9g35ryBBxJcj",
+	"wICxrQRIhRL7U+DmFhqn7vFH7+KkijHJqg6B+lcCefpoBo0KFJo5EsXffNjf+dejRPwheq3Kx6VXnP9P",
+	"odfQveG/jl4dxrbQqzvuVnrlzMzRunDqgC9tV1Nm0PrjZdSE0DCea2VMR6/otGFkU1h2Kx84Gg+nbEId",
+	"AibsYKYBKE6FOsh6fxUy+0MLgQk74Oz/q/q6voG4ESCZLt1egDhOc1HQkJsatRc1ZdcUVgsZMSnl+bKW",
+	"UQOFx2MBv8BOPPDsEVa+rOWQYuzx3aQn/wcwwmUtHSU0eNvACGggbzTXmlJ1Iqy5Ly6nXFAnrDsNAbr0",
+	"8zNYqtofPaaB07YFGLJtXIyyC6SfwbKwtwY89HcfPse87fuQlhRvKMC+Vl7vezS4VDMhjaVymIr7om0l",
+	"4Wiuak2XodfEOrndrNm8K7JY0CJ+VtTIDFhW1a5Bxg2nzMMWG4dZojeE6wZBmNzW/6HfPuA0DKcjgCAl",
+	"kdJOkRaoqiXcqi9OTlBeCjljEy/pJus9KIz1HfY0+ISmPgH5hhstET2C/Ikbe+wkgb467TJOZUyOvO7g",
+	"fkKoQ/3+vDtxgHN6DdM+1ccovWA86r/aywUiZ+DNqpOaMmY+YyPKPPFWedPNKTxh7y8vvEM9V4Vzp+eq",
+	"Au/5pmbYk5fsR5Cr7mxIWjhMKtZ6fRLaXn2zENY3r9iZ1D4dLZfLIzz9Ua1LkLi1Yg/8R70ydiC95+7y",
+	"64L/B8/4FE1ot4YnjDJ/Xyv381BaZAvkrK2Pcw7Q8UZP13oi2+cvpk2HCdaioiFO/0uHPOOqrRJsIvnn",
+	"EpzgdMoUvZ+5SjCknKaUrU8Sr0rg2tea9YTAi6GFivWbhqZhzTzhNP6HD5+z4bs3qlej+lgKNFD/Etc1",
+	"ru/qHNruw8ksv8KAvArFdQn33iYIpCWLc4LgrRVaNbCflGYTDcZOsrbauakvjeBB9a++1BfxXHE7P2Qz",
+	"sHTNxv0S8PGx0uQIiYs3GzZoXPYHOFFUWBqSkzmLKmLddT+hmu1JojT74OS0W4R96E/VpBqFYB7q+Fm4",
+	"Z3EjEj7ZZuaGcNsyUk5926JreOKOMkHbNwvSM9TST7J+qfyBmrKJ82/TIMbL8pDmdS0tmhxCDxxy3ReQ",
+	"urgLV+b4OJd2p+HAVzadffnmBvr3oBaomRUvuy1DQqpNr3EIBRBD45AHuOALFhDQ47ee+KQq8F1kqJKx",
+	"UOqj/UcaHxbeGmWJe55QpMXnnPtAi9gcZNnc3OjDfiL7y+IX7tw7QXzeFO8OFG23jU4XvlVbXWVETD44",
+	"1xhiVHYkLKUv6Vom7S9fK/yIF4JfYYAh2jOkLLBmdwFiTf50B2a/t6V8QxR6vqjsWs3dwI0e6gJ3oQ83",
+	"68CV3k4Udh9+2Xipk0m2FnCOvi3ii9EyJmEJxrKSG+tMwRCvFiYU+71kE18i579e00gVVRage7WCY/Yq",
+	"KstCMnJ1NeHqaKtqenTUHnYjV58Fk3NOX93BnUz93UWn8TsaCq2WYiFcpWfD5J2+I9tSif7olfeVbcVk",
+	"+DBEp0VRahdrpS73FjgPx2MB+gNM1hD8F98byJSb6DpiSvI/DJuFl2Cs0p4jKWWjV+zvk3x9Bpk5zJw3",
+	"o3UR9JwaLusmwersss1488kaZEEa39vGp+vdgqQPJ61c7VTGjGKcWVdhJX2OSUgCzjne16EUwoiZREVO",
+	"SMZnXCSk7SWOfpN0dyWvHoNGx5rrjjbwpmuUu7y3DuxNVGYyKGiSBSU9xm4k7iOSb7PGkJO1qc3oU2O0",
+	"v8QlQckoeaLk8RXViZg+EF6GIsImF/gWoEJiEtoF1/tgclUrHUg9vE67ViLzlV1Ru6Io8kWFUpwvFjru",
+	"xFswHVN/aAI7SPpRyifjhv316u2v7KDJofPJadq0SXwhXFNwyw9djhh1uPeZZWgq6j5dnFMKmnPgPSJu",
+	"nAAYQIzLa12DqNsYCztblyTZqKqTIrsqeR5Edpw1iwsVKq8XqLQsaoNCkrVf0WMHtRT/rIGJwmSsAGOF",
+	"+2JUUyzkwauWsqk8yELuiliAsXxR+VoEPtPQGJjIlM6IPXzp0hKWwgCTymVdOhI0Y3btRLuaxlWNUpGK",
+	"jIrQJ2EsM1ZVeKJb31lsLVtm0UXmw3N4hMdtjJ24MNz+viAG9fT59iHrH99by0pZbCSrDos2VQSDTNor",
+	"RvD41+BritSUDE5Kt3U5VcSrSkLa+RUKI7boqG97HauiqoZN+X7/jvl94cwD0oFqqZrzfbGkJkdeC+ZG",
+	"TIf6jUFX3s+hUsx/BsHV7XJDXjdym2unFXoXZ1WbOVuqOggfJyoOKD8u+mxCWzUYlay640Zvkd+srnJF",
+	"ASklwT/jaJX4yJwP4R/6KBs1ozyqtJppMN4X6LXWM/syqpHEGSlDlbJSDCUcuuqxC+kXdBdMqEHL/OO3",
+	"oaqzIkON35RQBNnIDl69/fXX81fXF7/+7PNd/A/nP7pujW6OK5KMXkltqrdc8DfO3nKcI+3RDTdQRB9Q",
+	"maqyVMs1UCaCI3hyX8vzSMpPVIf4lf15oUZpQO9xiUjCUe9/RiIMlf016OozaV9OHxtfopfm3nPKVOkJ",
+	"7FPmvDEdUg4k7BL58XHDCF4XQHZpg8GOe2+AvuHBpkIKMw+mYfjrzDrfO68qik37upa5QBNzlco1tKr6",
+	"KvSqqq+uqO9CrnSRgiz+QzJWEI47Eqyz4Tf7qu/UbRPv8xkVLiFwrUvbuvmO487K0umSOxrxOKbom/H4",
+	"MzsrS9ZMFk7lfxi+Kt8I57YY3Do1Dozu0ebqs80nbcW/XLV0IXipZnTRimlc71qEthBFFG4fM6o1NO33",
+	"S9VaiVO/vjChRxtTQ9vs7eF5L6oI/cpXRdz6cYABUaNwjR2/fhUFbY81jfXWCS7ioqa8bVA5j8s6+01i",
+	"nPh25f6oovcSPnpNXyqR367VovYV+LabzSMK0HaRARTSkZMhbBzKwgb78I3rFntWR7fqij412zJa1Juo",
+	"Le06PT5++uz/jU/GJ+Onp9+dfHcyQkvCL5t0J6aK4ta/GD9uDRtvj2Z/bPxgjv+oX9tYc+Xu7tZsd1pk",
+	"NLFLI+pP/IZKsUmekYCM091MR4zdaLVESTXtTuxhnd7yWgfERF1fNFPjUc92zGdKlABGB/apKf3Z2t41",
+	"xELkr4hxcgNzfidUrRm3TNeyyaT0M7d+uf7Uafu50MKXQDYWylHoZ+Fr6WLNq0nFjxcNRmWWcKuGZOfM",
+	"58ZSSSVl/nvUUta01/WaCr4YWHOegtTF2nc5moatFHA+e3fRbLxNfcCZY6yG5JQPn/83AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
