@@ -51,7 +51,8 @@ type Options struct {
 	Clock *clock.Clock
 	// AutoApprove makes GET /login approve at once for the default user, for CI without a browser.
 	AutoApprove bool
-	// MaxBodyBytes, MaxHeaderBytes and JournalSize default to the constants above.
+	// MaxBodyBytes, MaxHeaderBytes and JournalSize default to the constants above when zero.
+	// JournalSize is 1 to MaxJournalSize; each entry holds at most JournalEntryMaxBytes.
 	MaxBodyBytes   int64
 	MaxHeaderBytes int
 	JournalSize    int
@@ -102,8 +103,11 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxHeaderBytes <= 0 {
 		opts.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
-	if opts.JournalSize <= 0 {
+	if opts.JournalSize == 0 {
 		opts.JournalSize = DefaultJournalSize
+	}
+	if opts.JournalSize < 1 || opts.JournalSize > MaxJournalSize {
+		return nil, fmt.Errorf("journal size %d: want 1 to %d entries", opts.JournalSize, MaxJournalSize)
 	}
 	if opts.Clock == nil {
 		opts.Clock = clock.New()

@@ -176,6 +176,36 @@ func (e IssuedTokenTokenType) Valid() bool {
 	}
 }
 
+// Defines values for JournalEntryTruncated.
+const (
+	Headers     JournalEntryTruncated = "headers"
+	Message     JournalEntryTruncated = "message"
+	Method      JournalEntryTruncated = "method"
+	Path        JournalEntryTruncated = "path"
+	Query       JournalEntryTruncated = "query"
+	RequestBody JournalEntryTruncated = "requestBody"
+)
+
+// Valid indicates whether the value is a known member of the JournalEntryTruncated enum.
+func (e JournalEntryTruncated) Valid() bool {
+	switch e {
+	case Headers:
+		return true
+	case Message:
+		return true
+	case Method:
+		return true
+	case Path:
+		return true
+	case Query:
+		return true
+	case RequestBody:
+		return true
+	default:
+		return false
+	}
+}
+
 // ChatConnections A user's chat connection map.
 type ChatConnections struct {
 	// Connections The connections, as connection_info payloads.
@@ -508,7 +538,7 @@ type IssuedTokenTokenType string
 
 // Journal Recent requests.
 type Journal struct {
-	// Capacity How many entries the journal keeps.
+	// Capacity How many entries the journal keeps (`--journal-size`, at most 10000).
 	Capacity int `json:"capacity"`
 
 	// Dropped How many entries fell out of the bounded journal.
@@ -518,7 +548,7 @@ type Journal struct {
 	Entries []JournalEntry `json:"entries"`
 }
 
-// JournalEntry One answered request.
+// JournalEntry One answered request, bounded: the method is kept up to 32 bytes, the path and the query up to 2 KiB each, the body up to 4 KiB, the error message up to 1 KiB, and at most 32 headers (names up to 64 bytes, each value up to 256 bytes, 4 KiB in all, in name order). A value that was cut ends with `…`, and `truncated` lists the fields that lost something.
 type JournalEntry struct {
 	// DurationMs How long the mock took to answer, in milliseconds.
 	DurationMs float32 `json:"durationMs"`
@@ -547,7 +577,7 @@ type JournalEntry struct {
 	// Query The query string, with secret values redacted.
 	Query string `json:"query"`
 
-	// RequestBody The request body (at most 4 KiB), with secret fields redacted.
+	// RequestBody The request body (at most 4 KiB), redacted by what it holds whatever its Content-Type: JSON and form bodies with secret fields redacted, other text only when it holds nothing secret-looking, anything else withheld.
 	RequestBody *string `json:"requestBody,omitempty"`
 
 	// Status The response status.
@@ -556,9 +586,15 @@ type JournalEntry struct {
 	// Time When the request arrived (real time).
 	Time time.Time `json:"time"`
 
+	// Truncated The fields cut to fit the entry's bounds; absent when nothing was cut. `headers` means a value was cut or some headers were left out.
+	Truncated *[]JournalEntryTruncated `json:"truncated,omitempty"`
+
 	// UserId Whose token the request carried, when it was valid.
 	UserId *int64 `json:"userId"`
 }
+
+// JournalEntryTruncated defines model for JournalEntry.Truncated.
+type JournalEntryTruncated string
 
 // MockUser A user that can sign in.
 type MockUser struct {
@@ -988,7 +1024,7 @@ type ClientInterface interface {
 
 	// GetJournal Get Journal
 	//
-	// The most recent requests the mock answered, newest last. The journal is bounded; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
+	// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
 	//
 	// Corresponds with GET /__mock/journal (the `GetJournal` operationId).
 	GetJournal(ctx context.Context, params *GetJournalParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1102,7 +1138,7 @@ type ClientInterface interface {
 
 	// IssueTokenWithBody Issue Token
 	//
-	// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered.
+	// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered. The mock keeps at most 10,000 pairs however they were issued: beyond that, the oldest pair is dropped and its tokens stop working.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1111,7 +1147,7 @@ type ClientInterface interface {
 
 	// IssueToken Issue Token
 	//
-	// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered.
+	// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered. The mock keeps at most 10,000 pairs however they were issued: beyond that, the oldest pair is dropped and its tokens stop working.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1513,7 +1549,7 @@ func (c *Client) ClearJournal(ctx context.Context, reqEditors ...RequestEditorFn
 
 // GetJournal Get Journal
 //
-// The most recent requests the mock answered, newest last. The journal is bounded; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
+// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
 //
 // Corresponds with GET /__mock/journal (the `GetJournal` operationId).
 func (c *Client) GetJournal(ctx context.Context, params *GetJournalParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1767,7 +1803,7 @@ func (c *Client) RevokeAllTokens(ctx context.Context, reqEditors ...RequestEdito
 
 // IssueTokenWithBody Issue Token
 //
-// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered.
+// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered. The mock keeps at most 10,000 pairs however they were issued: beyond that, the oldest pair is dropped and its tokens stop working.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1786,7 +1822,7 @@ func (c *Client) IssueTokenWithBody(ctx context.Context, contentType string, bod
 
 // IssueToken Issue Token
 //
-// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered.
+// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered. The mock keeps at most 10,000 pairs however they were issued: beyond that, the oldest pair is dropped and its tokens stop working.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3009,7 +3045,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetJournalWithResponse Get Journal
 	//
-	// The most recent requests the mock answered, newest last. The journal is bounded; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
+	// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3135,7 +3171,7 @@ type ClientWithResponsesInterface interface {
 
 	// IssueTokenWithBodyWithResponse Issue Token
 	//
-	// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered.
+	// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered. The mock keeps at most 10,000 pairs however they were issued: beyond that, the oldest pair is dropped and its tokens stop working.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3144,7 +3180,7 @@ type ClientWithResponsesInterface interface {
 
 	// IssueTokenWithResponse Issue Token
 	//
-	// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered.
+	// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered. The mock keeps at most 10,000 pairs however they were issued: beyond that, the oldest pair is dropped and its tokens stop working.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4719,7 +4755,7 @@ func (c *ClientWithResponses) ClearJournalWithResponse(ctx context.Context, reqE
 
 // GetJournalWithResponse Get Journal
 //
-// The most recent requests the mock answered, newest last. The journal is bounded; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
+// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -4929,7 +4965,7 @@ func (c *ClientWithResponses) RevokeAllTokensWithResponse(ctx context.Context, r
 
 // IssueTokenWithBodyWithResponse Issue Token
 //
-// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered.
+// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered. The mock keeps at most 10,000 pairs however they were issued: beyond that, the oldest pair is dropped and its tokens stop working.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4944,7 +4980,7 @@ func (c *ClientWithResponses) IssueTokenWithBodyWithResponse(ctx context.Context
 
 // IssueTokenWithResponse Issue Token
 //
-// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered.
+// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered. The mock keeps at most 10,000 pairs however they were issued: beyond that, the oldest pair is dropped and its tokens stop working.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8200,125 +8236,132 @@ func (sh *strictHandler) ListMockUsers(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3H17c9s29uhXwejuTOy5tOw82ts6f7mp23o3aTK2M507u/lFMHkkoaYALgBa0Xby3X9zDgASFEE9HDvd",
-	"xx/bWCRe54Xz5h+jXC0qJUFaMzr9Y6TBVEoaoD9+4MUl/LMGY/GvXEkLkv7Jq6oUObdCyePfjZL4m8nn",
-	"sOD4r79omI5OR//nuJ362D01x+daK30u76BUFYw+f/6cjQowuRYVTjY6HV3PgWm3KBOGLXg5VXoBBVOa",
-	"CZkraYTBbbxkkwUYw2cwYYavDFvOOY1YaiVn49HnbPRKyWkp8j9p87lf3bClsHNm58AWKr99Ypix3AI7",
-	"4MxYDXzBeKmBFytWijvIGMeREnKckgnJABcdj8eHdKZflf1J1bL4emf6DeFqo4NJvgDDCgWGSWUZfBLG",
-	"0t7e8VWpeHGt1GuuZ/DngP1GFSskgxK3oJmdc9nAnvE8h8qa8Qjn8NPj6q/m3L5qoE4/8aIQ+Acv32lV",
-	"gbYCeWLKSwPry5+x2oB+YliOoIqwt+DVeJSNqmgCAkm8Tv8k0QsZ4yb6+6OQU8UqB2aDUwsLiw3btbqG",
-	"bGRXFYxOR+rmd8gtIsr/wLXmKwIFAk9oKEanf+/s70NiMMLq/A6kvZC/u/f2BNdbCQ5SgLMwq5gBWfQB",
-	"xWs7VzoNI/fsiWGFMFXJV0SUOMWCf3oNcmbno9NnJyfN9o3VQs5w++3xLgqQVkwF6G14YMIyrrW4A8OU",
-	"pGWEDMs8TSxSKEmEfrZQtaP+dYq5qivQDGGJgs39dWVFfguacRqFqPengyJjps7n+NM/Rn/5Znxy8o/R",
-	"2mmfP9uwj1e11iDzVX8nF9awi6u3LPdvsFwVEK/2/urH3lrfJZYiZF6pWudwUfTXOS8NEB9OhTYNk0AR",
-	"Q1lNmZ0LwwzN4sEsFvUiBrKQFmagmyWvV1VyQcSgJ7BVBezgKftRmFzpgln4ZNl4PGbPnrLXQt5CcSHp",
-	"x8OXrIApr0sn79w2nhg3AGfZviV8Nb0Xf1mtQfKbkySRojwZOhQ+Y8u5Mp6LjMpvwRqmIQdxB0xYXAMv",
-	"TW7d5r59sWXfaxLAr76R+a+CVN+d7yOM4L6X3CDj200S8j4sWngWTVPophmRF9ZeGp5omNRxmpaE9yRb",
-	"HBxIbQuakmDqH3N9v90NDCH5Ekq+2vcelB6/GkhosalWC3YJXs3BaXdD9sDFaPFKt+YlrqJXMfKJoCy/",
-	"BePWRm0QJCthapmqbeem7KGzextmI1XbXC2gv4ff5mDnpFMAq0pukcfoep4KvUACVJpNuSg9C4JEdiM8",
-	"4QvIlFyUEcTbLWjgXiPqnxoH1RoVHHyHTZVmfof0KEmhjvzOtxG805scrghzT3oM8JLNQILmKKp7MN1b",
-	"bj2yZCKivadkIjg8MawUU8hXeQlsL/m0mWTvRYAb9LrEJN2134GO+CMLROrMKNujqgiZLUTvS0QJylhD",
-	"Y3rmbACwEUCGEV+Ve0srpnEU4Xg3SVUKkG6p97UYoHJRON0BZCHkjLkxbMbpYt6Pme4lGReVXSGOw8wk",
-	"L9CkXCyU9Ce2aosErUoB5r9ZaLKDoOihpNGSl4dJFAyrcwTJpDK3xTT4SiLS730jw9xbUlblrpJyF5Zx",
-	"Lz0xTBQPxAf7ke4Wde5pgoUyBsGecUs+2azy/ZtIdL0ZEU46JLGwRmTtRFkPx8NifF0P3SrWr2iDe8t1",
-	"9xeKOTSe+1QpeUpQIQTc37EcmkNZqlE2Mmiho701ykaaiyIpkb4ab9MJNkPtspb34O0AOjIsLdcWEo4Z",
-	"b8omePAXtWQLLldOETAo3hEFJs0Vu+BhMx3SDFm7oSRISpXfnhV3XOawJ0TwOFOukZIW6s7xe47T9WFi",
-	"IFeySIDkyj1o5pgqveS6OGXcsoUyllmQbAVcG3agpuz5t9+wgq/MIeP0fsa4LNqFmTBM4uXNFkqD825y",
-	"Nq9loaEI0zx/+s3zb0/wfwznmQMvmJqiYCiZFc5P1idD/smRYTM6Is2TraQZzj+IgSvLLdyDIslvOwB0",
-	"qZYDzhYchEfN2HspPjG/u+TBE3SplhdGbZ354uot++7bk6edWQtu4Qifp24yNZ0asFdDpBLIrY+x1oMd",
-	"qCDiDVkvbhIYQeA0Z1lfO4kmJfEW/0npxT3wlLvRrOIzeGKQzBcJl26epx2ijWOL9GcUPmImDROSHYQz",
-	"IQfxqtLqDkhZq7hF1W10Ovqfv58cff/h//4lBfICcmHEkJp4U1sblN8lN6zSYIwTeeEC8EuOcCq5GlBE",
-	"mxhZf4nKWwLOYy3+1UYqSCPmM6CVNcgC8JRTpbc6mHu3sVs/Om0Kv90wyj18dziegZ8gc3YOX5D6h/9u",
-	"zKezdxdPTB/5NH7PdSn4tES68mG9vi1eDNwhv1xfv6NQWz1w/fhbI2Wy9Bbt4XzD3SX5LXzMuQEKSjiv",
-	"tode2llDe7znIdyzV/eFwroUb2dr9pU5GLfwGlQ/1iZz+E5R4k9oeu3vXBQUcEIecapuyt5QBhIK2E9K",
-	"ez85o1dMxuZBVQn+8yVocE+LNKiH1GZvSKaNl5JbkPnqzQB+eVFAwfxLQ2Rq56oYNnNRuLh3khtA8HCn",
-	"i2+eo3kxOU3FURRtGo9vpIdqdcNvRCnsasAAnKNuhozi50pcbkhaCy4kzjmsdjqlSCyAVE+KOIN5yU7I",
-	"hKulFSXTgGrVAIo1WL06m1rQg5f0NUk6q1dH9B7Du7oTJ+gx50BsiqTpJtZ2luWAeEJIme0KMtljfqJB",
-	"ToxyPPays4LFaZVnzQGGTEun3+DmyrHeqWM7EpOqAtmwpFTLkDwhDEUmmZDGNtrRtDZIeXU107xwHqtG",
-	"jX3x/fffx8ZVHGiLgEwrXw54kuItehXcxAZ25Pt5+iwdbE5qOy29cpvP8Qj+CjdozIfjEHyReBfApemS",
-	"Lzu4PL+6PiTjQLg8DF6WaukUiDREnpJJsEWt3yixcM1TthBlKUxr1iy5sOwGpsh7XJolaM/Czcrf7rLu",
-	"kJxzi5ICTG84bY3oP3PUESRPUNl+Pr8eZaN3b6/oP+/p/8+uX/0yykY/nr8+vz5PanEbBWW7iea1aB87",
-	"ZASk5Wc7LXziuaWTsAOlmYVFhYhoI/HHd8+OUUM+RmkpoTz+QxSfD9c2EenEx3uL4nYzXiDzHn26lVrv",
-	"6dPDLoUlcRyL8K3i9SwhXEOKSJtI1YrNZu3vvn2xncZ2FcievbLgW/O/9iQOO2hFRBcU33Skz4u08NlN",
-	"wgey1k7Hd0o2IjQbkUNqH09ULNGULFdOsvr0JS92v9RLte26MfewPRAdTtFKGBbTZtYB5cxkaEkS9+rC",
-	"xSJWTt8j/avjLt6UiOb01m0JVH47qfP/Arx0cuAeXpAnBvmhdLJuzfs0QNdn5ZKvDJuo20lMSeo2TTQV",
-	"qk5X2zxZRqBwaDwSkZtwI/PfgR42xP35/Ds7RBCDbRJmXd99CvoXxtRQXKtbkHvrOguk9oJZHMwqLnTS",
-	"uQHGNNMnlH16wc2RjnSQK/1iY5wEFdslN0zQYZhV6RSVT5XQYM6SwgUcL8TbYX5A118WbNeuD24HD5qG",
-	"qQYzP99hF/7Vx9zGBpR0Vk9b57n3lvQHzzQnoqBXTMZMxXM4MlBxCvGmI4q40PUqNWVg1h+Aa9AdhnU/",
-	"7SfpKUPMQVVY7zHcCrM1NotJeg2c8VFieksgPwAxawMYDaWn+PSvqtaSl3vy6CXkLvfIadIJW4RXPE9q",
-	"Pm3YQlotwLmzfne7YLcAldme+VdoVVUp30Nv8imUJYXmPVnfqFoWUIQFN1+/ST3Czzyg17iHGVNlQSqc",
-	"0MbufOV5XJxLq1dbb76wjxYaWQv1DZh2s++fReysDSgC0vs4L2qnrL8ZcLeXSs5a2WKVuiU3M81LSkNs",
-	"7Gy94hoP55B2KfkCMrLQULtrN26SssJpv18SNI4T4/1s7KDNwr3jZU1+F+D5/NBbU7kGitryEhXegudd",
-	"UdYiL+UPO2MGl0MFwYFlR0k96IttYedf2R18mxxn5Bb9Eq9ZbAa2MCZPvqqdphCycSjTRyoJzpwauBiG",
-	"HWxh8kEH2z9r0AOuNXrE3KsevwZyDR73SQz3Ahs/qGK1eWtUdHEQIpov2N/ED4fd5aYCymLLcpuss1CX",
-	"tNljJgYykLpYCnnCB0187XD3GN4u9228WI6rQZE5MvDK2x0vnb+4xxqyLkt+U8Ja7cbQBe38e8JHwYne",
-	"PSkFsujScuTVj0Rjtimx8o3Kb98b0PcqinH+iZxLCugxIRNhoQUX5QDjH+EzNNI0mDSTi2JjMHFH8YNv",
-	"D0d0aK5QYLKDv7WZLfOH2wTW+1jDuIDZAbTeTROwN3Ayuxa9ZQZKyK0h5yKvrTryMdAmKLsHVBPsfE65",
-	"h/iQbtip+GRr7U3znfWShiq36SQxDMKWUvi4AmuFnN0HHbqWJC6YWQoU8CZZy6TOfCR5QEAhu7PJz+fX",
-	"7LhUMyEnIdptGLdM4ZU69e6o4H4j9CGWNBRCQ6g1RN2SEyojgr1RqgQu+yp+tLNNcHlfFfsncFx5gKBS",
-	"lc+5nMGeoLkCYGEHA4fp75gcZPtnjYlFXVJqrvOwJQwI53m9GAoL+ee+4JNLVPJnSshZNGND3Dvwz3qi",
-	"Yq4B97fRnPYheO+UWbej5f3saF8TkD51Ke6gTfxuZqtdLmBfYEsL+o6XKY38TRxZuAG7BJCsJsIbCn8P",
-	"JjM2blJmwBiqEHJ5VFNN9at4L68erohh18y9AEq/9RipHdhkMbV9GKTyK8Tz3jkVis0UGF9vTMS6nIt8",
-	"3mJx7YbehP6miHOmHCnQfAcGYC1csia8Dh+VWtoQxbOTk5PDfjTqZJs9/+C5nNnoTsAynbqsLC+Zf0zR",
-	"DkQrFSVkzFSaAp534aoOUobufw2V0jaMHY/2StrboPUF8lLV3tSFlOTFEHireQ96ciNDIdJLtuArdgNt",
-	"PcMySDq6/OYcpRpEAnYrSf2JNUoOqPuqGK8FqV7d28mkggDN7ENgNTvrV/4S3aZdhTVTpyU/Ifnc9xdQ",
-	"C8qXFRIVGWdT+by4VH3BFoc5Zek7P2jkNn8ZVSNrmAljyZPkx9ysgpzaIbbr/L8J5QV/9+0ShGSUbFRB",
-	"WQo5CzWMNNTnFgjnvmy20t1Dg7Utm1lXGobI/axRvDeZSg9D978pXRb3UKyXc1UCW+LoMSNjyV3bbFJp",
-	"NRUlTDI2EXIGxl4U+G9Hjn+DFf6xhJt8zu17XeJfQWxO2AHwfO6uqckCLJ8cZmziEta7D11FR3feJh2b",
-	"W8vzOfmgcqULVFAzZjWXzSFM5gq0yYySvFxZkZtDmk1pPoOfRAnGTTjJS1GZd1ohxMykCVeaOa+gn13J",
-	"NNhaS3qQ0FObMquBjNT6phR5U4zFSrHmD/6CXhLZyIC+G6zP8Us7lDH36gOvv9XoJIAT91lKbaBgsFrK",
-	"R2qn0SKjhc2wHfqZdJ6pCr1TuOte43wTlAGANHArUFusdTk6Hc2trczp8XEBLi9Xm3F4bSxU2iWMM2tV",
-	"EilRIpV7/wgNg8yhpWC1LECzyfHHj/jz8SS2Hp4YtuBCMtQ9xuyaMpcQrO0mENRMkGKowYCTwsTJGYNP",
-	"pLNQ7tKC/ils1lZYtOZJ5q4AEt4mY6QHxaEZ2nsn6pN5bjNLry29PavtvOPeGLMLG3KmKlSz1LRhricG",
-	"YTJmlCrtztBkOYfE55Du7OEQ8yWSUClykAYirJ1VKCiOno1PekhbLpdjTo/HSs+O/Vhz/Pri1fmvV+c0",
-	"hvyatozxf+RA1GIxCoSfjp6OT9wwVYHklRidjp6PT8bPvWeQ6DtgFQXU8VpHmmRKStCOnhjfKsSmut1k",
-	"ATj0bAqAuJCqlrnLyDwY6mVDGnrH6T56LYxd78uDJ0DzzRKP/32TCifwh+AC9ZhorLCWQR1Lt32I9rsB",
-	"P2TdhlnPTk4erOvR+tkH+h5FyKMmTC/cFlIzN1s9jhp70ZAX24c0jaeodVK9WHC98lhybWy6eLJ8hhii",
-	"grTRBxzTITl33dJlpVKVE1fg/BWektz1PHG2O8oUG5Fj1ATlFIUUJ5Wr6FRLhhrJteYzuICaMu6LN/G1",
-	"kK7ftI5pSzvZGdVwZK4hDAqahZKwIkkyE3cgGdcQl3ijFqGB4wUn8hBxCXZwu0Kf9l1rpabZyqgXinkw",
-	"Clvr5PS5e30hd3zu0fjTh98BlSIPNR9rO8V8FfrGAd9vH9B0l+syhIOlY4mAvC3M4FqWDDPDO+poYsnX",
-	"FkqukWrX261YxRTV2kcygR3Q04+u8xkUmXv7Y6d82P3kYqoJSYzM2PaEeTxadPP/CSTY9g35ryBBxJcj",
-	"wICxrQRIhRL7U+DmFhqn7vFH7+KkijHJqg6B+lcCefpoBo0KFJo5EsXffNjf+dejRPwheq3Kx6VXnP9P",
-	"odfQveG/jl4dxrbQqzvuVnrlzMzRunDqgC9tV1Nm0PrjZdSE0DCea2VMR6/otGFkU1h2Kx84Gg+nbEId",
-	"AibsYKYBKE6FOsh6fxUy+0MLgQk74Oz/q/q6voG4ESCZLt1egDhOc1HQkJsatRc1ZdcUVgsZMSnl+bKW",
-	"UQOFx2MBv8BOPPDsEVa+rOWQYuzx3aQn/wcwwmUtHSU0eNvACGggbzTXmlJ1Iqy5Ly6nXFAnrDsNAbr0",
-	"8zNYqtofPaaB07YFGLJtXIyyC6SfwbKwtwY89HcfPse87fuQlhRvKMC+Vl7vezS4VDMhjaVymIr7om0l",
-	"4Wiuak2XodfEOrndrNm8K7JY0CJ+VtTIDFhW1a5Bxg2nzMMWG4dZojeE6wZBmNzW/6HfPuA0DKcjgCAl",
-	"kdJOkRaoqiXcqi9OTlBeCjljEy/pJus9KIz1HfY0+ISmPgH5hhstET2C/Ikbe+wkgb467TJOZUyOvO7g",
-	"fkKoQ/3+vDtxgHN6DdM+1ccovWA86r/aywUiZ+DNqpOaMmY+YyPKPPFWedPNKTxh7y8vvEM9V4Vzp+eq",
-	"Au/5pmbYk5fsR5Cr7mxIWjhMKtZ6fRLaXn2zENY3r9iZ1D4dLZfLIzz9Ua1LkLi1Yg/8R70ydiC95+7y",
-	"64L/B8/4FE1ot4YnjDJ/Xyv381BaZAvkrK2Pcw7Q8UZP13oi2+cvpk2HCdaioiFO/0uHPOOqrRJsIvnn",
-	"EpzgdMoUvZ+5SjCknKaUrU8Sr0rg2tea9YTAi6GFivWbhqZhzTzhNP6HD5+z4bs3qlej+lgKNFD/Etc1",
-	"ru/qHNruw8ksv8KAvArFdQn33iYIpCWLc4LgrRVaNbCflGYTDcZOsrbauakvjeBB9a++1BfxXHE7P2Qz",
-	"sHTNxv0S8PGx0uQIiYs3GzZoXPYHOFFUWBqSkzmLKmLddT+hmu1JojT74OS0W4R96E/VpBqFYB7q+Fm4",
-	"Z3EjEj7ZZuaGcNsyUk5926JreOKOMkHbNwvSM9TST7J+qfyBmrKJ82/TIMbL8pDmdS0tmhxCDxxy3ReQ",
-	"urgLV+b4OJd2p+HAVzadffnmBvr3oBaomRUvuy1DQqpNr3EIBRBD45AHuOALFhDQ47ee+KQq8F1kqJKx",
-	"UOqj/UcaHxbeGmWJe55QpMXnnPtAi9gcZNnc3OjDfiL7y+IX7tw7QXzeFO8OFG23jU4XvlVbXWVETD44",
-	"1xhiVHYkLKUv6Vom7S9fK/yIF4JfYYAh2jOkLLBmdwFiTf50B2a/t6V8QxR6vqjsWs3dwI0e6gJ3oQ83",
-	"68CV3k4Udh9+2Xipk0m2FnCOvi3ii9EyJmEJxrKSG+tMwRCvFiYU+71kE18i579e00gVVRage7WCY/Yq",
-	"KstCMnJ1NeHqaKtqenTUHnYjV58Fk3NOX93BnUz93UWn8TsaCq2WYiFcpWfD5J2+I9tSif7olfeVbcVk",
-	"+DBEp0VRahdrpS73FjgPx2MB+gNM1hD8F98byJSb6DpiSvI/DJuFl2Cs0p4jKWWjV+zvk3x9Bpk5zJw3",
-	"o3UR9JwaLusmwersss1488kaZEEa39vGp+vdgqQPJ61c7VTGjGKcWVdhJX2OSUgCzjne16EUwoiZREVO",
-	"SMZnXCSk7SWOfpN0dyWvHoNGx5rrjjbwpmuUu7y3DuxNVGYyKGiSBSU9xm4k7iOSb7PGkJO1qc3oU2O0",
-	"v8QlQckoeaLk8RXViZg+EF6GIsImF/gWoEJiEtoF1/tgclUrHUg9vE67ViLzlV1Ru6Io8kWFUpwvFjru",
-	"xFswHVN/aAI7SPpRyifjhv316u2v7KDJofPJadq0SXwhXFNwyw9djhh1uPeZZWgq6j5dnFMKmnPgPSJu",
-	"nAAYQIzLa12DqNsYCztblyTZqKqTIrsqeR5Edpw1iwsVKq8XqLQsaoNCkrVf0WMHtRT/rIGJwmSsAGOF",
-	"+2JUUyzkwauWsqk8yELuiliAsXxR+VoEPtPQGJjIlM6IPXzp0hKWwgCTymVdOhI0Y3btRLuaxlWNUpGK",
-	"jIrQJ2EsM1ZVeKJb31lsLVtm0UXmw3N4hMdtjJ24MNz+viAG9fT59iHrH99by0pZbCSrDos2VQSDTNor",
-	"RvD41+BritSUDE5Kt3U5VcSrSkLa+RUKI7boqG97HauiqoZN+X7/jvl94cwD0oFqqZrzfbGkJkdeC+ZG",
-	"TIf6jUFX3s+hUsx/BsHV7XJDXjdym2unFXoXZ1WbOVuqOggfJyoOKD8u+mxCWzUYlay640Zvkd+srnJF",
-	"ASklwT/jaJX4yJwP4R/6KBs1ozyqtJppMN4X6LXWM/syqpHEGSlDlbJSDCUcuuqxC+kXdBdMqEHL/OO3",
-	"oaqzIkON35RQBNnIDl69/fXX81fXF7/+7PNd/A/nP7pujW6OK5KMXkltqrdc8DfO3nKcI+3RDTdQRB9Q",
-	"maqyVMs1UCaCI3hyX8vzSMpPVIf4lf15oUZpQO9xiUjCUe9/RiIMlf016OozaV9OHxtfopfm3nPKVOkJ",
-	"7FPmvDEdUg4k7BL58XHDCF4XQHZpg8GOe2+AvuHBpkIKMw+mYfjrzDrfO68qik37upa5QBNzlco1tKr6",
-	"KvSqqq+uqO9CrnSRgiz+QzJWEI47Eqyz4Tf7qu/UbRPv8xkVLiFwrUvbuvmO487K0umSOxrxOKbom/H4",
-	"MzsrS9ZMFk7lfxi+Kt8I57YY3Do1Dozu0ebqs80nbcW/XLV0IXipZnTRimlc71qEthBFFG4fM6o1NO33",
-	"S9VaiVO/vjChRxtTQ9vs7eF5L6oI/cpXRdz6cYABUaNwjR2/fhUFbY81jfXWCS7ioqa8bVA5j8s6+01i",
-	"nPh25f6oovcSPnpNXyqR367VovYV+LabzSMK0HaRARTSkZMhbBzKwgb78I3rFntWR7fqij412zJa1Juo",
-	"Le06PT5++uz/jU/GJ+Onp9+dfHcyQkvCL5t0J6aK4ta/GD9uDRtvj2Z/bPxgjv+oX9tYc+Xu7tZsd1pk",
-	"NLFLI+pP/IZKsUmekYCM091MR4zdaLVESTXtTuxhnd7yWgfERF1fNFPjUc92zGdKlABGB/apKf3Z2t41",
-	"xELkr4hxcgNzfidUrRm3TNeyyaT0M7d+uf7Uafu50MKXQDYWylHoZ+Fr6WLNq0nFjxcNRmWWcKuGZOfM",
-	"58ZSSSVl/nvUUta01/WaCr4YWHOegtTF2nc5moatFHA+e3fRbLxNfcCZY6yG5JQPn/83AAD//w==",
+	"3H3rctw21uCroHqnylIt1ZIv8SbyL8VREn1jxy5LrtTWjDeNJk93I2IDHABUuyflqn2afbB9kq/OAUCC",
+	"TbAvsuXM5cfEIonbueHc+49RrpaVkiCtGZ3/MdJgKiUN0B/f8+Id/KMGY/GvXEkLkv7Jq6oUObdCydPf",
+	"jZL4zOQLWHL81180zEbno/9x2k596t6a00utlb6Ud1CqCkafPn3KRgWYXIsKJxudj24WwLRblAnDlryc",
+	"Kb2EginNhMyVNMLgNl6wyRKM4XOYMMPXhq0WnEastJLz8ehTNnqp5KwU+Z+0+dyvbthK2AWzC2BLld8+",
+	"MsxYboEdcWasBr5kvNTAizUrxR1kjONICTlOyYRkgIuOx+NjOtMvyv6oall8vTP9inC10cEkX4JhhQLD",
+	"pLIMPgpjaW9v+bpUvLhR6hXXc/hzwD5VxRrJoMQtaGYXXDawZzzPobJmPMI5/PS4+ssFty8bqNMjXhQC",
+	"/+DlW60q0FYgT8x4aWBz+QtWG9CPDMsRVBH2lrwaj7JRFU1AIInX6Z8k+iBj3ER//ybkTLHKgdng1MLC",
+	"cst2ra4hG9l1BaPzkZr+DrlFRPkHXGu+JlAg8ISGYnT+t87+PiQGI6wu70DaK/m7++5AcL2R4CAFOAuz",
+	"ihmQRR9QvLYLpdMwcu8eGVYIU5V8TUSJUyz5x1cg53YxOn9ydtZs31gt5By33x7vqgBpxUyA3oUHJizj",
+	"Wos7MExJWkbIsMzjxCKFkkToF0tVO+rfpJjrugLNEJYo2Nxf11bkt6AZp1GIen86KDJm6nyBj/4++ss3",
+	"47Ozv482Tvv0yZZ9vKy1Bpmv+zu5soZdXb9huf+C5aqAeLX31z/01vo2sRQh81rVOoeror/OZWmA+HAm",
+	"tGmYBIoYymrG7EIYZmgWD2axrJcxkIW0MAfdLHmzrpILIgY9ga0rYEeP2Q/C5EoXzMJHy8bjMXvymL0S",
+	"8haKK0kPj1+wAma8Lp28c9t4ZNwAnGX3lvDT9F78ZbUByW/OkkSK8mToUPiOrRbKeC4yKr8Fa5iGHMQd",
+	"MGFxDbw0uXWbe/5sx743JIBffSvzXwepvj/fRxjBfa+4Qca32yTkfVi08CyaptBtMyIvbHw0PNEwqeM0",
+	"LQkfSLY4OJDaDjQlwdQ/5uZ+uxsYQvI7KPn60HtQevxqIKHFZlot2Tvwag5Oux+yBy5Gi1e6NS9wFb2O",
+	"kU8EZfktGLc2aoMgWQkzy1RtOzdlD53d2zAbqdrmagn9Pfy6ALsgnQJYVXKLPEbX80zoJRKg0mzGRelZ",
+	"ECSyG+EJP0Cm5KKMIN5uQQP3GlH/1Dio1qjg4DdspjTzO6RXSQp15He5i+Cd3uRwRZh71GOAF2wOEjRH",
+	"Ud2D6cFy64ElExHtPSUTweGRYaWYQb7OS2AHyaftJHsvAtyi1yUm6a79FnTEH1kgUmdG2R5VRchsIXpf",
+	"IkpQxgYa0zNnA4CNADKM+Ko8WFoxjaMIx/tJqlKAdEu9r8UAlYvC6Q4gCyHnzI1hc04X82HMdC/JuKzs",
+	"GnEcZiZ5gSblcqmkP7FVOyRoVQow/8lCkx0FRQ8ljZa8PE6iYFidI0gmlbkdpsFXEpF+71sZ5t6Ssir3",
+	"lZT7sIz76JFhovhCfHAY6e5Q5x4nWChjEOwZt+Sj7Srfv4hE19sR4aRDEgsbRNZOlPVwPCzGN/XQnWL9",
+	"mjZ4sFx3f6GYQ+O5T5WSpwQVQsD9HcuhBZSlGmUjgxY62lujbKS5KJIS6avxNp1gO9Te1fIevB1AR4al",
+	"5dpCwjHjTdkED/6sVmzJ5dopAgbFO6LApLliHzxsp0OaIWs3lARJqfLbi+KOyxwOhAgeZ8Y1UtJS3Tl+",
+	"z3G6PkwM5EoWCZBcuxfNHDOlV1wX54xbtlTGMguSrYFrw47UjD19/g0r+NocM07fZ4zLol2YCcMkXt5s",
+	"qTQ47yZni1oWGoowzdPH3zx9fob/YzjPAnjB1AwFQ8mscH6yPhnyj44Mm9ERaZ7tJM1w/kEMXFtu4R4U",
+	"SX7bAaBLtRpwtuAgPGrG3kvxkfndJQ+eoEu1ujJq58xX12/Yt8/PHndmLbiFE3yfusnUbGbAXg+RSiC3",
+	"PsZaD3aggog3ZL2cJjCCwGnOsrl2Ek1K4i3+o9LLe+Apd6NZxefwyCCZLxMu3TxPO0Qbxxbpzyh8xFwa",
+	"JiQ7CmdCDuJVpdUdkLJWcYuq2+h89H/+dnby3Yf/+ZcUyAvIhRFDauK0tjYovytuWKXBGCfywgXglxzh",
+	"VHI9oIg2MbL+EpW3BJzHWvyzjVSQRsznQCtrkAXgKWdK73Qw925jt3502hR+u2GUe/jucDwDP0Hm7By+",
+	"JPUP/92YTxdvrx6ZPvJp/IHrUvBphXTlw3p9W7wYuEN+vrl5S6G2euD68bdGymTpLdrD+Za7S/Jb+C3n",
+	"Bigo4bzaHnppZw3t8Z6HcO9e3hcKm1K8na3ZV+Zg3MJrUP3YmMzhO0WJP6LpdbhzUVDACXnEqbope0MZ",
+	"SChgPyrt/eSMPjEZWwRVJfjPV6DBvS3SoB5Sm70hmTZeSm5B5uvXA/jlRQEF8x8NkaldqGLYzEXh4r5J",
+	"bgDBw50uvn2O5sPkNBVHUbRtPH6RHqrVlE9FKex6wABcoG6GjOLnSlxuSFpLLiTOOax2OqVILIFUT4o4",
+	"g3nBzsiEq6UVJdOAatUAijVYvb6YWdCDl/QNSTqr1yf0HcO7uhMn6DHnQGyKpOk21naW5YB4QkiZ3Qoy",
+	"2WN+okFOjHI8DrKzgsVplWfNAYZMS6dfYXrtWO/csR2JSVWBbFhSqlVInhCGIpNMSGMb7WhWG6S8uppr",
+	"XjiPVaPGPvvuu+9i4yoOtEVAppXfDXiS4i16FdzEBnbk+3n8JB1sTmo7Lb1ymy/wCP4KN2jMh+MQfJF4",
+	"l8Cl6ZIvO3p3eX1zTMaBcHkYvCzVyikQaYg8JpNgh1q/VWLhmudsKcpSmNasWXFh2RRmyHtcmhVoz8LN",
+	"ys/3WXdIzrlFSQGmL5y2RvSfOeoIkieobD9d3oyy0ds31/Sf9/T/Fzcvfx5lox8uX13eXCa1uK2Cst1E",
+	"81m0jz0yAtLys50WPvLc0knYkdLMwrJCRLSR+NO7J6eoIZ+itJRQnv4hik/HG5uIdOLTg0VxuxkvkHmP",
+	"Pt1Krff08XGXwpI4jkX4TvF6kRCuIUWkTaRqxWaz9rfPn+2msX0FsmevLPjW/NOexGFHrYjoguKbjvR5",
+	"lhY++0n4QNba6fhOyUaEZiNySB3iiYolmpLl2klWn77kxe7neql2XTfmHrYHosMpWgnDYtbMOqCcmQwt",
+	"SeJeXbhYxNrpe6R/ddzF2xLRnN66K4HKbyd1/p+Bl04O3MML8sggP5RO1m14nwbo+qJc8bVhE3U7iSlJ",
+	"3aaJpkLV6XqXJ8sIFA6NRyJyE25l/jvQw4a4P5//Zo8IYrBNwqybu09B/8qYGoobdQvyYF1nidReMIuD",
+	"WcWFTjo3wJhm+oSyTx+4OdKRDnKlX22Nk6Biu+KGCToMsyqdovKxEhrMRVK4gOOFeDvMD+j6y4Lt2vXB",
+	"7eFB0zDTYBaXe+zCf/qQ29iCks7qaes8996S/uC55kQU9InJmKl4DicGKk4h3nREERe6WaemDMz6PXAN",
+	"usOw7tFhkp4yxBxUhfUew50w22CzmKQ3wBkfJaa3BPIDELM2gNFQeopP/0vVWvLyQB59B7nLPXKadMIW",
+	"4RXPk5pPG7aQVgtw7qzf3S7YLUBl2NHk5MQ/OTHinzDJGgc+6dXHfVV7V65goVVVpbwVve3MoCwpmO8Z",
+	"YapqWUARtrj9wk5qHn7mAU3IvcyYKgtS+oQ2du9L0mPvUlq93nlXhn200MhaPG2hDTf74XnHzj6BIpBJ",
+	"FmDZsTCEYbdQWVZXqHo+fcKma4vwcB5bu2hiMv+oQa/9Z0/YX8X3DHi+yDySivDqGb7KWjdgSAb1rx+7",
+	"1zhpoKmnT7zua9iRy7d3nz5/FvaCC7E7XtZhliffPA/vaD1UeXhZkurjHJGo+xyP2YUf1ni989oyQDlL",
+	"+vXk///f/zdxu5lYXcscZdmElQLNU5fBCyVafji8xM0ahXATKfdsUTtj6fVAuKNUct7KdqvULbn5CUu0",
+	"89jY3KliNB7mIe0e4ZCRhYzadUsGJimrPQY+I2gfFyY0+GyzoB0e1IyQeeyt2VwDRc15iQZHwfPuVdKy",
+	"QsofecEMLocKmgPLnjfloC/8ZpNm9wffNscluaU/x2sZm+EtjCmSomqnqYVsKMq0kkqCM2cHLuZhB2eY",
+	"fNDBSVIgPdYJCPepx6+BXIPHfRLDvcDS96pYb98ayZqjIDyI/Y+zZm42XfvqKMsWCnkX/6IosrCGvXQ1",
+	"Oid4lZ+z/7p+8wsxP1INTowXULxxz/5h8owpl98FH60zKQnezVJSkWjwo09KpW4JFlyu3QvKpMEFFlAW",
+	"BwdIQr3adk+qGMhM61JPyB8/auKux/vHdhtROWCHOqihqLWKzYQL/+H1t35k3CVkXjA+pRiqp1gHHy+h",
+	"x2ziJcjEOwS5lx9BhFOMYwmNoCEDN5kCHdRKz6Ge+AMht4KvS4GtlEjpoZtZVfvopTHwc4Q+klMgHzzW",
+	"HS9dXKUnwmRdlnxawkaN05Ai6/zgwmeLpE8dy5wo+hVdYdm2BOTXKr99b0Dfq3jM3aY5lxT4ZkImwqdL",
+	"LsoBAX2C7xgvCg0mLYxFsTXovuc1gV8PRz5prlCItUdcopkt84fbBtb7eI1wAbMHaL07M2Bv4GR2I8uB",
+	"GSght8YpbrVVJz5XoEleOACqCfF2STm6+JI0oZn4aGvt1bi9tfGGKndp4jEMwpZS+LgGa4Wc3wcdupYk",
+	"PplZCbyITbLmT134jIsBgY3sziY/Xd6w01LNhZyErBCD2rNC1Wfm3bbBTU3oQyxpKISGUJOLFhUnVEYE",
+	"O1WqBC77pnC0s21weV8Vhyc6XXuA4N2QL7icw4GguQZgYQcDh+nvmBzJh2dXimVdUgq780QnDG0Xobga",
+	"Cp/6916t4BLvp7kiJaGZsSHuPfhn8+rJNeD+trqdfKqKd15u+pvk/fxNvnYmfepS3EFbINHMVruc2b7A",
+	"lhb0HS9TltPrOAI3BbsCkKwmwhtKExlM+m3CCcyAMVRJ52zbmSa7E+/l9Zcr9tk3wzWA0m89RmoHNllM",
+	"bR8Gqfwa8Xxw7pFicwXG1+UTsa4WIl+0WNy4obehvyl2nitHCjTfkQHYCCtuCK/jB6WWNpT3pOfEen62",
+	"jxfri+c8Z6M7Aat0ir+yvGT+NUUFEa1UvJMxU2lKDLgLV3WQMnT/a6iUtmHseHRQcusWrS+Ql6oOpi6k",
+	"JC+GwHs3DqAnNzIU7L1gS75m01bfd2q0DbrLgqNUg0jA7iSpP7GWzwH1UBXjlSDVq3s7mVSwrJl9CKxm",
+	"b/3KX6K7tKuwZuq05E+n2NThAmpJeeVCoiLjbCqfP5qqw9kRWKJqFhcviMJLL6KqfQ1zYSz5T/2Y6TrI",
+	"qT1yIFycJKG84HPfVkRIRkl5FZSlkPNQ60tDfQ6OcG7+ZivdPTRY27GZfe3Vi0bx3mYqfRm6/1XpsriH",
+	"Yr1aqBLYCkePGRlL7tpmk0qrmShhkrGJkHMw9qrAfzty/Cus8Y8VTPMFt+91iX8FsTlhR+Ridj7hJVg+",
+	"Oc7YxBV2dF+6yqfuvI2LnFvL8wX5CnOlC1RQM2Y1l80hTOYaGZAZJXm5tiI3xzSb0nwOP4oSjJtwkpei",
+	"Mm+1QoiZSRPWNwteQT8LmWmwtZb0IqGnNuWIA5nb9bQUeVO0SB7wL9VzJRsZ0HeDdWx+aYcy5j79wuvv",
+	"NDoJ4MR9zg9FSRNqJR+o7UyLjBY2w3boJ9J5Zir0GOKuy5PzTVCmDNLArUBtsdbl6Hy0sLYy56enBbj8",
+	"dW3G4bOxUGnXPc6sVUmkRAmH7vsTNAwyh5aC1bIAzSanv/2Gj08nsfXwyLAlF5Kh7jFmN5Thh2BtN4Gg",
+	"ZoIUQw0GnBQmTs4YfCSdhXL8lvRPYbO2Eqk1TzJ3BZDwNhkjPSgOYdLeO9FRH22iOAt9+uaitouOe2PM",
+	"rmzILaxQzVKzhrkeGYTJmFFJgTtDUw0QCgRCWYCHQ8yXSEKlyEEaiLB2UaGgOHkyPushbbVajTm9His9",
+	"P/Vjzemrq5eXv1xf0hjy89oyxv+JA1GLxShh5Hz0eHzmhqkKJK/E6Hz0dHw2fuo9g0TfAasooE43Ojcl",
+	"U7eCdvTI+JY6NtUVKgvAoXczAMSFVLXMXeby0VDPJ9LQO8GR0Sth7Gb/KjwBmm+WePxv21Q4gQ+CC9Rj",
+	"orHCWgZ1LN326zrsBvyQdRvLPTk7+2LdwTbPPtAfLEIeNSt75raQmrnZ6mnUAI+GPNs9pGnQRi3G6uWS",
+	"67XHkmv31MWT5XPEEBVujj7gmA7JueuWLiuVqjC6Buev8JTkrueJs91RptiIHKNmQecopDipXEWnqjjU",
+	"Em80acIF1IxxX+SMn4WylqbFUlsCzS6o1ilzMSEUNEslYU2SZC7uQDKuIW6FgFqEBo4XnMhDZCzYwe0K",
+	"fdp3LciapkSjXsjsi1HYRsezT93rC7njU4/GH3/5HVDJ/lCTvraj0lehbxzw3e4BTRfGLkM4WDqWCMjb",
+	"wQyutc8wM7ylzj+WfG2hNQFS7WZbIqt8zDKSCeyI3v7mOgRCkbmvf+uU2btHLvadkMTIjG3vpIejRTf/",
+	"n0CCbX+d/wgSRHw5AgwY20mAVFB0OAVubzVz7l7/5l2clCgkWdUhUP9JIE8fzaBRgUIzR6L4zKdnOP96",
+	"VLAyRK9V+bD0ivP/KfQaupz8x9Grw9gOenXH3UmvnJkFWhdOHfAtINSMGbT+eBk16zSM51oZ09ErOu1K",
+	"2QxW3QohjsbDOZtQJ40JO5prAIpToQ6y2YeIzP7QamPCjjj736q+qacQN8wk06XbMxPHaS4KGjKtUXtR",
+	"M3ZDYbWQuZRSnt/VMmo08nAs4BfYiweePMDK72o5pBh7fDdp/P8GjPCulo4SGrxtYQQ0kLeaa01LByKs",
+	"hW/CQDnTTlh3Gmd06ecnsNTdYvSQBk7bPmPItnExyi6QfgLLwt4a8NDfffic8rY/SlpSvKYA+0YbCt/L",
+	"xKUECmkslY1V3Dc3UBJOFqrWdBl6TaxTA8GazbvMsSUt4mdFjcyAZVXtGslMOWWIttg4zhI9VFzXFMLk",
+	"rj4p/TYb52E4HQEEKYmUm4W0QNVf4VZ9dnaG8lLIOZt4STfZ7NVirO9EqcEnNPUJyDemaYnoAeRP3ABn",
+	"Lwn01WmXcSr3c+R1B/cTQh3q9+fdiwOc02uY9il/T+kl41Gf4l4uEDkDp+tOasqY+YyNKPPEW+VN17Pw",
+	"hr1/d+Ud6rkqnDs9VxV4zzc1jZ+8YD+AXHdnQ9LCYVKx1uuT0Pbq6VJY3+Rlb1L7eLJarU7w9Ce1LkHi",
+	"1ooD8B/1lNmD9J66y68L/u8941M0od3aeNTJ0H6l3OOhNNEWyFlbR+ocoOOtnq7NRLZPn02bDhOsRUVD",
+	"nP5Jhzzj6sYSbCL55x04wemUKfo+cxWTSDlNyWefJF6WwLWvyewJgWdDCxWbNw1Nw5p5wmn8gw+fsuG7",
+	"N6rrpDpyCjRQnx/XXbHv6hza7peTWX6FAXkVilAT7r1tEEhLFucEwVsrtDRhPyrNJhqMnWRtV4CmDjuC",
+	"B9WJ+4IVxHPF7eKYzcHSNRv3FcHXp0qTIyQucm7YoHHZH+FEUQF2qEngLKocd9f9hHobTBItDI7OzrvN",
+	"Co79qZpUoxDMQx0/C/csbkTCR9vM3BBuW27Nqb9hdA1P3FEmaPtmQXqGnhOTrN9S4kjN2MT5t2kQ42V5",
+	"TPO61i9NDqEHDrnuC0hd3IUrB36YS7vTmOMrm86+zHkL/XtQC9TMihfd1joh1abXYIcCiKHBzhe44AsW",
+	"ENDjt574pG4J+8hQJWOh1Ef7DzQ+LLwzyhL3BqJIi88594EWsT3Isr0J2IfDRPbnxS/cufeC+KIpch9o",
+	"btA2BF76loZ1lREx+eBcY4hReZiwlL6ka5m0v3xN/QNeCH6FAYZoz5CywJrdBYg1+dMdmP3elrwOUejl",
+	"srIbtakDN3qon92HPtysA1d6O1HYfXiy9VInk2wj4Bz9Bo8vwcyYhBUYy0purDMFQ7xamFCWSRkeoQy2",
+	"V4Pr+9+4eDvVPoZiOldZ84JNfFmp/42oRiapsgDdq68ds5dR8R3O7aqWwsXTlmr1qLAF1VaZcBEM1gX9",
+	"thXuZOZvPoKF39FQYLYUS+HqqRsRcUDJ8afsj15JbNlWGYefX+k0AkvtYqNQ5t7i6stxaID+AIs27PLZ",
+	"tw6y9DauiFiavBfDRuU7MFZpz8+U8NFrqeFThH3+mTnOnC+kdTD0XCIuZychKNi7Nl/Op3qQ/Wl8Bymf",
+	"7HcLkn6ebO0qrzJmFOPMuvos6TNUQgpxzg20hRRGzCWqgUIyPuciIavf4ejXSWdZ8uIyaLJsOP5oA6+7",
+	"Jr3LmuvA3kRFKoNiKlmO0mPsRl4/IPk2awy5aJvKjj41RvtLXDGUypInCltfUpWJ6QPhRShVbDKJbwEq",
+	"JCahXWi+DyZX89KB1JfXiDcKbL6yI2tfFEWerFDI89lCx514B6Zj6g+tlgdJP0oYZdy4mt+jJgPPp7Zp",
+	"06YAhmBPwS0/dhlm9DsSPi8NDU3dp4tLSmBz7r8HxI0TAAOIcVmxGxB1G2NhZ5uSJBtVdVJkVyXPg8iO",
+	"c25xoULl9RJVnmVtUEiy9rcq2VEtxT9qYKIwGSvAWOF+l60pNfLgVSvZ1C1kIfNFLMFYvqx8JQOfa2jM",
+	"U2RKZwIfv3BJDSthoKkddiRoxuzGiXY1i2sipSIFGxWhj8JYZqyq8ES3vpXDRq7NsovML8/hER53MXbi",
+	"wnD7+4wI1uOnu4ds/sTlRk7LcitZdVi0qUEYZNJeKYPHvwZfkaRmZK5Ssq7LyCJeVRLSrrNQVrFDR33T",
+	"6wsX1URsyxb8V8wODGcekA5UidWc77MlNbkBWzA3YjpUfww6An8KdWb+x0Zc1S835LMjp7t2WqF3kFa1",
+	"WbCVqoPwcaLiiLLroh8naWsOo4JXd9zoK/K61VWuKJylJPh3HK0SH9fzCQDHPkZHLV9PKq3mGkzoD+G0",
+	"1gv7IqqwxBkpv5VyWgylK7rasyvpF3QXTKhgy/zrN6EmtCJDjU9LKIJsZEcv3/zyy+XLm6tffvLZMv7B",
+	"5Q/OJnRzXJNkDP0rQu2XCx3HuV+Oc6Q9mXIDRfQzRTNVlmq1AcpEaAVP7iuBHkj5iaoYv7I3MFQ4Deg9",
+	"Lo1JOOr990ijoaLBBl19Ju3L6VPjC/zS3HtJeS49gX3OnC+nQ8qBhF0ZAL5uGMHrAsgubSjZce8U6Jdy",
+	"2ExIYRbBNAx/XVjnuedVRZFt7xFZCDQx16lMRauqr0Kvqvrqivo+5EoXKcji3yTfBeG4J8E6G367p/tO",
+	"3TbRQp+P4dIJN3ohbprvOO6iLJ0uuacRj2OKvhmPj9lFWbJmsnAq/2D4qnwtnNticOvUnjO6R5urzzY/",
+	"HC3+6WqtC8FLNaeLVsziatkiNJUoomD9mFGloml/JVhtFEj1qxPd9UxeHddIsO0amJ2dndFeyS8Jd53G",
+	"tM4lc86msFbS9bz20SzXk4/OKAzz/k3nxrGm9eFsVeVx8rar45dn/6ik9SvfVnGP1wEZgEqN6+D69ctA",
+	"aHus6aC5SfMRIzf1eYP2QVyX2u9y424Q168ArYRexkqva00l8tuNYtq+DdG243lAGd4uMoBCOnIyBo9D",
+	"WdhgH75x4WXP8OmWjdFvSre8HjVXamvTzk9PHz/5X+Oz8dn48fm3Z9+ejdCY8csmPZqpqr6oSo5cN+PW",
+	"tvImcfbH1l/G8r/e2XbQXTv1ofUcOEU2mtjlQfUnfk215CRSSUbH+XqmI0mnWq1QWM66E3tYp7e80bg0",
+	"UZgYzdQ49bM9E7ISNYzRgX1uTX+2tvkOsRC5TGKcTGHB74SqNcpuXcsmFdTP3LoG+1OnTfhCC1/D2RhJ",
+	"J6Ehhy8GjJW/ppYgXjTYtVnCsxuytTOf3Es1oVS64FFLad9e3WxKEGNgLXgKUlcbP8DTdGamiPnF26tm",
+	"423uBs4cYzVk13z49N8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
