@@ -68,3 +68,23 @@ func TestOverlongOAuthParametersAreRefusedByName(t *testing.T) {
 		}
 	})
 }
+
+// Minting tokens in a loop keeps the newest MaxTokens pairs (10,000 unless set, oauth.DefaultMaxTokens):
+// the oldest pair is dropped for each new one, and its tokens stop working.
+func TestMintingTokensInALoopKeepsOnlyTheNewestPairs(t *testing.T) {
+	const max = 50
+	h := newHarness(t, mock.Options{MaxTokens: max})
+	first := h.token(quiet)
+	var last string
+	for range max {
+		last = h.token(quiet)
+	}
+	if st := h.srv.OAuth().Stats(); st.Pairs != max {
+		t.Fatalf("%d pairs kept, want %d", st.Pairs, max)
+	}
+	status, _, body := h.do("GET", "/v2/user/profile", first, "", nil)
+	wantError(t, status, body, 401, "invalid_token")
+	if status, _, body := h.do("GET", "/v2/user/profile", last, "", nil); status != 200 {
+		t.Fatalf("the newest token must work: %d %s", status, body)
+	}
+}

@@ -56,6 +56,9 @@ type Options struct {
 	MaxBodyBytes   int64
 	MaxHeaderBytes int
 	JournalSize    int
+	// MaxTokens bounds the token pairs kept, however they were issued; 0 means
+	// oauth.DefaultMaxTokens (10,000). Beyond it the oldest pair is dropped and stops working.
+	MaxTokens int
 	// Logger receives one debug line per request and warnings; nil discards them.
 	Logger *slog.Logger
 	// OnResponseViolation, when set, makes the server validate every response it sends against
@@ -139,7 +142,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("seeding the world: %w", err)
 	}
 	if s.oauth, err = oauth.New(oauth.Options{Clock: s.clock, Clients: seed.Clients, Accounts: accounts(s.store),
-		DefaultAccount: seed.DefaultUser, AutoApprove: opts.AutoApprove}); err != nil {
+		DefaultAccount: seed.DefaultUser, AutoApprove: opts.AutoApprove, MaxTokens: opts.MaxTokens}); err != nil {
 		return nil, fmt.Errorf("setting up OAuth: %w", err)
 	}
 	specs.Wait()
