@@ -1,6 +1,7 @@
 package mock_test
 
 import (
+	"maps"
 	"net/url"
 	"strings"
 	"testing"
@@ -38,10 +39,7 @@ func TestOverlongOAuthParametersAreRefusedByName(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			q := url.Values{}
-			for k, v := range tt.base {
-				q[k] = v
-			}
+			q := maps.Clone(tt.base)
 			q.Set(tt.param, strings.Repeat("x", tt.length))
 			before := h.srv.OAuth().Stats()
 			var status int
@@ -58,10 +56,7 @@ func TestOverlongOAuthParametersAreRefusedByName(t *testing.T) {
 		})
 	}
 	t.Run("a state of exactly 2048 bytes is accepted", func(t *testing.T) {
-		q := url.Values{}
-		for k, v := range login {
-			q[k] = v
-		}
+		q := maps.Clone(login)
 		q.Set("state", strings.Repeat("s", 2048))
 		if status, _, body := h.do("GET", "/login?"+q.Encode(), "", "", nil); status != 200 {
 			t.Fatalf("status %d: %s", status, body)
