@@ -1,7 +1,9 @@
 // Package redact hides credentials and stream secrets before anything is logged, journaled or
-// reported: Authorization headers, token and key query values, and secret fields of JSON and
-// form bodies. A redacted value keeps a short fingerprint (the first bytes of its SHA-256), so two
-// log lines can still be seen to carry the same token without revealing it.
+// reported: Authorization headers, token and key query values, secret fields of JSON and form
+// bodies, and secret-looking assignments in free text. Bodies are read by what they hold, never
+// by the Content-Type a client declares (Body). A redacted value keeps a short fingerprint (the
+// first bytes of its SHA-256), so two log lines can still be seen to carry the same token
+// without revealing it. It is the only place that decides what is a secret.
 package redact
 
 import (
