@@ -39,7 +39,7 @@ func run(args []string) error {
 	fixturesDir := fs.String("fixtures", "", "directory laid out like examples/ to seed from (default: the embedded examples)")
 	autoApprove := fs.Bool("auto-approve", false, "approve the OAuth dialog at once for the default user (CI without a browser)")
 	maxBody := fs.Int64("max-body-bytes", mock.DefaultMaxBodyBytes, "largest request body accepted")
-	journalSize := fs.Int("journal-size", mock.DefaultJournalSize, "requests kept in the journal")
+	journalSize := fs.Int("journal-size", mock.DefaultJournalSize, fmt.Sprintf("requests kept in the journal (1 to %d, each at most %d KiB)", mock.MaxJournalSize, mock.JournalEntryMaxBytes>>10))
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "text or json")
 	printToken := fs.Bool("print-token", true, "print a ready access token for the default user at start")

@@ -155,9 +155,15 @@ func TestBadConfigurationFailsWithAMessage(t *testing.T) {
 		{"a bad environment value", []string{"RESTREAM_MOCK_JOURNAL_SIZE=many"}, nil, "RESTREAM_MOCK_JOURNAL_SIZE"},
 		{"an unknown flag", nil, []string{"--nope"}, "unknown flag"},
 		{"a bad log level", nil, []string{"--log-level", "loud"}, "log level"},
+		{"a journal over the maximum", nil, []string{"--journal-size", "10001"}, "journal size 10001: want 1 to 10000"},
+		{"a negative journal", nil, []string{"--journal-size", "-1"}, "journal size -1: want 1 to 10000"},
+		{"a journal too large from the environment", []string{"RESTREAM_MOCK_JOURNAL_SIZE=100000"}, nil, "journal size 100000"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cmd := exec.Command(binary, append([]string{"--addr", "127.0.0.1:0"}, tc.args...)...)
+			// A mock that accepts the configuration would serve forever: the deadline ends it.
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, binary, append([]string{"--addr", "127.0.0.1:0", "--streaming-addr", "", "--chat-addr", ""}, tc.args...)...)
 			cmd.Env = append(os.Environ(), tc.env...)
 			out, err := cmd.CombinedOutput()
 			if err == nil || !strings.Contains(string(out), tc.want) {

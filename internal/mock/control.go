@@ -64,8 +64,13 @@ func (c *controlAPI) GetClock(context.Context, controlapi.GetClockRequestObject)
 	return controlapi.GetClock200JSONResponse(c.clockState()), nil
 }
 
+// AdvanceClock moves the clock forward. The clock package owns the bounds (ten years a move, a
+// hundred years ahead of real time in all) and checks the client's number before any arithmetic;
+// a move it refuses is a 400 naming `seconds` and leaves the clock where it was.
 func (c *controlAPI) AdvanceClock(_ context.Context, req controlapi.AdvanceClockRequestObject) (controlapi.AdvanceClockResponseObject, error) {
-	c.s.clock.Advance(time.Duration(req.Body.Seconds) * time.Second)
+	if _, err := c.s.clock.Forward(req.Body.Seconds); err != nil {
+		return nil, apierror.Newf(http.StatusBadRequest, apierror.NameInvalidBodyParams, "Invalid body params: \"seconds\" is refused: %v", err)
+	}
 	return controlapi.AdvanceClock200JSONResponse(c.clockState()), nil
 }
 

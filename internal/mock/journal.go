@@ -2,16 +2,49 @@ package mock
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/restreamkit/restreamkit/api/gen/controlapi"
 	"github.com/restreamkit/restreamkit/internal/apierror"
 	"github.com/restreamkit/restreamkit/internal/redact"
 )
 
-// journalBodyLimit bounds the request body kept per journal entry.
-const journalBodyLimit = 4 << 10
+// Bounds of one journal entry. A request can carry up to 128 KiB of headers (four times the
+// header limit, so that a little over it gets the 431 envelope) and a body up to the body limit;
+// the journal keeps only this much of it, redacted first and then cut, so a secret is never cut
+// in half before redaction. A cut string ends with "…", and the entry lists the field in
+// Truncated.
+const (
+	journalMethodLimit  = 32       // bytes of the method
+	journalPathLimit    = 2 << 10  // bytes of the path
+	journalQueryLimit   = 2 << 10  // bytes of the redacted query
+	journalBodyLimit    = 4 << 10  // bytes of the redacted body
+	journalMessageLimit = 1 << 10  // bytes of the error message
+	journalHeaderCount  = 32       // headers kept, in name order
+	journalHeaderName   = 64       // a header with a longer name is left out
+	journalHeaderValue  = 256      // bytes of each redacted header value (the first one)
+	journalHeaderBytes  = 4 << 10  // bytes of all kept names and values together
+	truncationMark      = "…"      // ends a cut string
+	truncationMarkLen   = len("…") // 3 bytes
+)
+
+// JournalEntryMaxBytes is the most heap memory one journal entry holds, whatever the request: the
+// strings above at their bounds with the marker, rounded up to the allocator's size classes
+// (method 48 B, path and query 2,304 B each, body 4,864 B, message 1,152 B), the header map
+// (at most 4 KiB of strings, up to 1 KiB of rounding for 64 strings, and its table of 64 slots,
+// about 2.2 KiB), and the few small allocations of an entry (pointers, the truncated list),
+// under 20 KiB in all (TestTheJournalStaysWithinItsDocumentedSize measures it). The journal's
+// worst case is its size times this: 1,000 entries (the default) hold at most 20 MiB, and
+// MaxJournalSize entries at most 200 MiB.
+const JournalEntryMaxBytes = 20 << 10
+
+// MaxJournalSize bounds Options.JournalSize (and --journal-size): GET /__mock/journal returns at
+// most this many entries anyway.
+const MaxJournalSize = 10000
 
 // journal is a bounded ring of the most recent requests, with secrets redacted.
 type journal struct {
@@ -27,27 +60,77 @@ func newJournal(size int) *journal {
 	return &journal{entries: make([]controlapi.JournalEntry, size)}
 }
 
+// entryCutter cuts the strings of one entry to their bounds and remembers which fields it cut.
+type entryCutter struct {
+	cut []controlapi.JournalEntryTruncated
+}
+
+// fit returns s cut to at most max bytes (at a character boundary, the marker added) and always a
+// copy: a request's strings are often slices of a much larger buffer, such as the request line,
+// which the journal must not keep alive.
+func (c *entryCutter) fit(s string, max int, field controlapi.JournalEntryTruncated) string {
+	if len(s) <= max {
+		return strings.Clone(s)
+	}
+	c.mark(field)
+	n := max
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + truncationMark // the concatenation copies
+}
+
+func (c *entryCutter) mark(field controlapi.JournalEntryTruncated) {
+	if !slices.Contains(c.cut, field) {
+		c.cut = append(c.cut, field)
+	}
+}
+
+// headers keeps the first value of each header, credentials redacted, within the bounds: names
+// in sorted order, so that what is kept does not depend on map order.
+func (c *entryCutter) headers(hdr http.Header) *map[string]string {
+	if len(hdr) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(hdr))
+	for k, vs := range hdr {
+		if len(vs) > 0 {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	h := make(map[string]string, min(len(names), journalHeaderCount))
+	budget := journalHeaderBytes
+	for _, k := range names {
+		if len(h) == journalHeaderCount || len(k) > journalHeaderName {
+			c.mark(controlapi.Headers)
+			continue
+		}
+		v := c.fit(redact.HeaderValue(k, hdr[k][0]), journalHeaderValue, controlapi.Headers)
+		if len(k)+len(v) > budget {
+			c.mark(controlapi.Headers)
+			continue
+		}
+		budget -= len(k) + len(v)
+		h[strings.Clone(k)] = v
+	}
+	return &h
+}
+
 // record adds an answered request. It copies what it keeps: the request body buffer is reused.
 func (j *journal) record(r *http.Request, ri *reqInfo, status int, took time.Duration, err error) {
+	var c entryCutter
 	e := controlapi.JournalEntry{
 		Time:       time.Now().UTC(),
-		Method:     r.Method,
-		Path:       r.URL.Path,
-		Query:      redact.Query(r.URL.RawQuery),
+		Method:     c.fit(r.Method, journalMethodLimit, controlapi.Method),
+		Path:       c.fit(r.URL.Path, journalPathLimit, controlapi.Path),
+		Query:      c.fit(redact.Query(r.URL.RawQuery), journalQueryLimit, controlapi.Query),
 		Status:     status,
 		DurationMs: float32(took.Microseconds()) / 1000,
+		Headers:    c.headers(r.Header),
 	}
 	if ri.op != nil {
-		e.OperationId = ri.op.ID
-	}
-	if len(r.Header) > 0 {
-		h := make(map[string]string, len(r.Header))
-		for k, vs := range r.Header {
-			if len(vs) > 0 {
-				h[k] = redact.HeaderValue(k, vs[0])
-			}
-		}
-		e.Headers = &h
+		e.OperationId = ri.op.ID // a string of the spec, shared
 	}
 	if ri.authed {
 		uid := ri.grant.UserID
@@ -55,19 +138,19 @@ func (j *journal) record(r *http.Request, ri *reqInfo, status int, took time.Dur
 	}
 	if err != nil {
 		if ae, ok := apierror.As(err); ok {
-			e.Error, e.Message = &ae.Name, &ae.Message
+			name := strings.Clone(ae.Name)
+			// A message may quote what the client sent (a field name, a path): redact it too.
+			msg := c.fit(redact.Text(ae.Message), journalMessageLimit, controlapi.Message)
+			e.Error, e.Message = &name, &msg
 		}
 	}
 	if len(ri.body) > 0 {
-		b := ri.body
-		if len(b) > journalBodyLimit {
-			b = b[:journalBodyLimit]
-		}
-		red := string(redact.Body(r.Header.Get("Content-Type"), b))
-		if len(ri.body) > journalBodyLimit {
-			red += "…"
-		}
+		// Redact the whole body, then cut: a cut body may no longer parse, and would be withheld.
+		red := c.fit(string(redact.Body(r.Header.Get("Content-Type"), ri.body)), journalBodyLimit, controlapi.RequestBody)
 		e.RequestBody = &red
+	}
+	if len(c.cut) > 0 {
+		e.Truncated = &c.cut
 	}
 	j.mu.Lock()
 	j.seq++

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/restreamkit/restreamkit/internal/live"
 	"github.com/restreamkit/restreamkit/internal/mock"
 )
 
@@ -201,4 +202,51 @@ func TestTheDialogRefusesAnUnregisteredRedirectURI(t *testing.T) {
 	if hdr.Get("Location") != "" {
 		t.Fatal("an unregistered redirect URI must never be redirected to")
 	}
+}
+
+// RFC 9700 §4.14.2: a refresh token used twice means it leaked, so the server revokes the whole
+// family, including the pair the first use rotated into.
+func TestReusingARotatedRefreshTokenRevokesItsFamily(t *testing.T) {
+	h := newLiveHarness(t)
+	ctx := context.Background()
+	conf := devConfig(h.url)
+	code := walkConsent(t, conf.AuthCodeURL("s"), nova, true).Query().Get("code")
+	first, err := conf.Exchange(ctx, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := h.token(nova) // another grant of the same user: not of the family
+	socket := h.dial(t, chatFeed, nova, first.AccessToken)
+	connection := chatPayload[map[string]any](t, socket.nextAction(t, live.ActionConnectionInfo))["connectionIdentifier"].(string)
+
+	// 1. The refresh rotates the pair.
+	stale := *first
+	stale.Expiry = time.Now().Add(-time.Minute)
+	second, err := conf.TokenSource(ctx, &stale).Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, _, body := h.do("GET", "/v2/user/profile", second.AccessToken, "", nil); status != 200 {
+		t.Fatalf("the rotated pair must work: %d %s", status, body)
+	}
+
+	// 2. The old refresh token comes back: refused, and the family is revoked.
+	if _, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: first.RefreshToken}).Token(); !isOAuthError(err, 400, "invalid_grant") {
+		t.Fatalf("a reused refresh token must be refused with invalid_grant, got %v", err)
+	}
+	status, _, body := h.do("GET", "/v2/user/profile", second.AccessToken, "", nil)
+	wantError(t, status, body, 401, "invalid_token", "invalid")
+	if _, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: second.RefreshToken}).Token(); !isOAuthError(err, 400, "invalid_grant") {
+		t.Fatalf("the family's current refresh token must be revoked too, got %v", err)
+	}
+	if _, res, _, err := h.dialRaw(t, chatFeed, "accessToken="+second.AccessToken); err == nil || res == nil || res.StatusCode != 401 {
+		t.Fatalf("a revoked token must not open a feed, got %v %v", res, err)
+	}
+
+	// 3. Nothing else of the user is touched: another grant works, and a socket already open
+	// stays open (sockets are authenticated once, at the handshake, as with /oauth/revoke).
+	if status, _, body := h.do("GET", "/v2/user/profile", other, "", nil); status != 200 {
+		t.Fatalf("another grant of the user must keep working: %d %s", status, body)
+	}
+	socket.until(t, "a chat event after the revocation", isBarrier(t, h, nova, connection))
 }

@@ -52,10 +52,14 @@ type Options struct {
 	Clock *clock.Clock
 	// AutoApprove makes GET /login approve at once for the default user, for CI without a browser.
 	AutoApprove bool
-	// MaxBodyBytes, MaxHeaderBytes and JournalSize default to the constants above.
+	// MaxBodyBytes, MaxHeaderBytes and JournalSize default to the constants above when zero.
+	// JournalSize is 1 to MaxJournalSize; each entry holds at most JournalEntryMaxBytes.
 	MaxBodyBytes   int64
 	MaxHeaderBytes int
 	JournalSize    int
+	// MaxTokens bounds the token pairs kept, however they were issued; 0 means
+	// oauth.DefaultMaxTokens (10,000). Beyond it the oldest pair is dropped and stops working.
+	MaxTokens int
 	// Logger receives one debug line per request and warnings; nil discards them.
 	Logger *slog.Logger
 	// OnResponseViolation, when set, makes the server validate every response it sends against
@@ -106,8 +110,11 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxHeaderBytes <= 0 {
 		opts.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
-	if opts.JournalSize <= 0 {
+	if opts.JournalSize == 0 {
 		opts.JournalSize = DefaultJournalSize
+	}
+	if opts.JournalSize < 1 || opts.JournalSize > MaxJournalSize {
+		return nil, fmt.Errorf("journal size %d: want 1 to %d entries", opts.JournalSize, MaxJournalSize)
 	}
 	if opts.Clock == nil {
 		opts.Clock = clock.New()
@@ -139,7 +146,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("seeding the world: %w", err)
 	}
 	if s.oauth, err = oauth.New(oauth.Options{Clock: s.clock, Clients: seed.Clients, Accounts: accounts(s.store),
-		DefaultAccount: seed.DefaultUser, AutoApprove: opts.AutoApprove}); err != nil {
+		DefaultAccount: seed.DefaultUser, AutoApprove: opts.AutoApprove, MaxTokens: opts.MaxTokens}); err != nil {
 		return nil, fmt.Errorf("setting up OAuth: %w", err)
 	}
 	specs.Wait()

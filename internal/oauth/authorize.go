@@ -77,6 +77,14 @@ type authCode struct {
 // must not send the browser anywhere (RFC 6749 §4.1.2.1), and the mock shows other errors
 // the same way.
 func (s *Server) Authorize(r AuthorizeRequest) (*Consent, error) {
+	for _, p := range [...]struct{ name, value string }{
+		{"response_type", r.ResponseType}, {"client_id", r.ClientID}, {"redirect_uri", r.RedirectURI},
+		{"state", r.State}, {"scope", r.Scope},
+	} {
+		if err := checkLength(p.name, p.value); err != nil {
+			return nil, err
+		}
+	}
 	switch r.ResponseType {
 	case "code":
 	case "":
@@ -95,9 +103,11 @@ func (s *Server) Authorize(r AuthorizeRequest) (*Consent, error) {
 	if r.RedirectURI == "" {
 		return nil, missingParam("redirect_uri")
 	}
-	if !slices.Contains(client.RedirectURIs, r.RedirectURI) {
+	i := slices.Index(client.RedirectURIs, r.RedirectURI)
+	if i < 0 {
 		return nil, invalidRequest("Invalid request: `redirect_uri` does not match a redirect URI registered for the client")
 	}
+	redirectURI := client.RedirectURIs[i] // the registered string: the request's copy is not kept
 	scopes := client.scopes
 	requested, err := ParseScopes(r.Scope)
 	if err != nil {
@@ -115,7 +125,7 @@ func (s *Server) Authorize(r AuthorizeRequest) (*Consent, error) {
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.prunePendingLocked(now)
+	s.prunePendingLocked(now, len(r.State))
 	id, key, err := s.newSecretLocked(func(d digest) bool { return s.pending[d] != nil })
 	if err != nil {
 		return nil, err
@@ -123,13 +133,14 @@ func (s *Server) Authorize(r AuthorizeRequest) (*Consent, error) {
 	p := &pendingConsent{
 		key:         key,
 		client:      client,
-		redirectURI: r.RedirectURI,
+		redirectURI: redirectURI,
 		scopes:      scopes,
-		state:       r.State,
+		state:       strings.Clone(r.State), // not a slice of a larger request string
 		expires:     now.Add(s.codeTTL),
 	}
 	p.elem = s.pendingQ.PushBack(p)
 	s.pending[key] = p
+	s.pendingStateBytes += len(p.state)
 
 	names := client.names(scopes)
 	perms := make([]Permission, 0, len(names))
@@ -144,7 +155,7 @@ func (s *Server) Authorize(r AuthorizeRequest) (*Consent, error) {
 		RequestID:      id,
 		ClientID:       client.ID,
 		ClientName:     name,
-		RedirectURI:    r.RedirectURI,
+		RedirectURI:    redirectURI,
 		Scopes:         scopes,
 		Permissions:    perms,
 		Accounts:       slices.Clone(s.accounts),
@@ -154,12 +165,13 @@ func (s *Server) Authorize(r AuthorizeRequest) (*Consent, error) {
 	}, nil
 }
 
-// prunePendingLocked drops expired requests from the front of the queue and the oldest ones
-// beyond the bound, leaving room for one more.
-func (s *Server) prunePendingLocked(now time.Time) {
+// prunePendingLocked drops expired requests from the front of the queue, then the oldest ones
+// until one more request, with a state of stateLen bytes, fits under both bounds: maxPending
+// requests and maxPendingStateBytes of states.
+func (s *Server) prunePendingLocked(now time.Time, stateLen int) {
 	for e := s.pendingQ.Front(); e != nil; e = s.pendingQ.Front() {
 		p := e.Value.(*pendingConsent)
-		if now.Before(p.expires) && s.pendingQ.Len() < maxPending {
+		if now.Before(p.expires) && s.pendingQ.Len() < maxPending && s.pendingStateBytes+stateLen <= maxPendingStateBytes {
 			return
 		}
 		s.removePendingLocked(p)
@@ -172,6 +184,7 @@ func (s *Server) removePendingLocked(p *pendingConsent) {
 	}
 	delete(s.pending, p.key)
 	s.pendingQ.Remove(p.elem)
+	s.pendingStateBytes -= len(p.state)
 	p.elem = nil
 }
 

@@ -13,13 +13,18 @@
 //     <redirect_uri>?code=…&scope=<comma-separated>&state=…; denying redirects to the bare
 //     redirect_uri with no query parameters at all (Decide).
 //   - POST /oauth/token exchanges a code or rotates a refresh token (Token). The client
-//     authenticates with HTTP Basic or with client_id/client_secret in the body.
+//     authenticates with HTTP Basic or with client_id/client_secret in the body. A code or a
+//     refresh token presented a second time is refused and revokes the pair its family holds
+//     now (RFC 6749 §4.1.2, RFC 9700 §4.14.2).
 //   - POST /oauth/revoke revokes the whole pair of either token and never fails (Revoke).
 //   - Access tokens live one hour, refresh tokens one year.
 //
 // Where Restream's behaviour is unconfirmed (error bodies of the token endpoint, code
 // lifetime, messages for expired tokens), the package follows RFC 6749 and the wording of the
 // node-oauth2-server library Restream's documented messages come from.
+//
+// Every parameter has a length bound and every store a count bound (limits.go adds up their
+// worst case), so no client can make the server hold more than a few megabytes.
 //
 // Time comes only from the injected *clock.Clock, so tests and the control API can expire
 // codes and tokens by moving the clock. Tokens, codes and consent request ids are kept in

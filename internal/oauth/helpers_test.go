@@ -124,12 +124,20 @@ func wantValid(t testing.TB, s *Server, access string) Grant {
 	return g
 }
 
+// wantRevoked checks that neither token of p works. Presenting the refresh token of a rotated
+// pair revokes its family, so tests of rotation check the old access token alone
+// (wantAccessRevoked) while the new pair must stay valid.
 func wantRevoked(t testing.TB, s *Server, p TokenPair) {
+	t.Helper()
+	wantAccessRevoked(t, s, p)
+	_, err := s.Token(ClientAuth{BasicID: p.ClientID, BasicSecret: secretOf(p.ClientID), HasBasic: true}, refreshForm(p.RefreshToken))
+	wantError(t, err, 400, "invalid_grant", MsgRefreshInvalid)
+}
+
+func wantAccessRevoked(t testing.TB, s *Server, p TokenPair) {
 	t.Helper()
 	_, err := s.AuthenticateToken(p.AccessToken)
 	wantError(t, err, 401, "invalid_token", MsgTokenInvalid)
-	_, err = s.Token(ClientAuth{BasicID: p.ClientID, BasicSecret: secretOf(p.ClientID), HasBasic: true}, refreshForm(p.RefreshToken))
-	wantError(t, err, 400, "invalid_grant", MsgRefreshInvalid)
 }
 
 func secretOf(clientID string) string {

@@ -44,13 +44,13 @@ const (
 	DefaultRefreshTTL    = 365 * 24 * time.Hour
 	DefaultCodeTTL       = 10 * time.Minute
 	DefaultConsentAction = "/__mock/consent"
-	DefaultMaxTokens     = 100000
+	DefaultMaxTokens     = 10000
 )
 
 // Bounds on state that only the browser flow creates. They are fixed because only a runaway
-// client reaches them.
+// client reaches them; limits.go adds up what they cost.
 const (
-	maxPending = 10000 // consent requests waiting for an answer
+	maxPending = 10000 // consent requests waiting for an answer (and maxPendingStateBytes of states)
 	maxCodes   = 10000 // authorization codes, kept until CodeTTL after expiry to spot reuse
 	// expiredRetention is how long an expired token pair is kept so that its tokens are
 	// reported as "has expired" rather than "is invalid". MaxTokens bounds it anyway.
@@ -85,8 +85,9 @@ type Options struct {
 	// Rand is the source of tokens, codes and request ids (default crypto/rand). Tests may
 	// pass a deterministic reader; it is only read with the server's lock held.
 	Rand io.Reader
-	// MaxTokens bounds how many token pairs are kept (default 100000). When a new pair would
-	// exceed it, the oldest pairs are dropped, and their tokens stop working.
+	// MaxTokens bounds how many token pairs are kept (default 10000), and how many rotated
+	// refresh tokens are remembered to spot their reuse. When a new pair would exceed it, the
+	// oldest pairs are dropped, and their tokens stop working (see limits.go for the bytes).
 	MaxTokens int
 }
 
@@ -110,8 +111,9 @@ type Server struct {
 	accounts       []Account
 	defaultAccount int64 // always an id in accounts, or 0 when there are none
 
-	pending  map[digest]*pendingConsent
-	pendingQ list.List // of *pendingConsent, oldest first
+	pending           map[digest]*pendingConsent
+	pendingQ          list.List // of *pendingConsent, oldest first
+	pendingStateBytes int       // the length of every pending state, at most maxPendingStateBytes
 
 	codes  map[digest]*authCode
 	codesQ list.List // of *authCode, oldest first
@@ -121,6 +123,11 @@ type Server struct {
 	pairsQ     list.List // of *tokenPair, oldest first
 	families   map[uint64]*tokenPair
 	nextFamily uint64
+
+	// retired remembers refresh tokens that a rotation replaced, so that a second use is
+	// recognised and revokes the family (RFC 9700 §4.14.2). Bounded like the pairs.
+	retired  map[digest]*retiredRefresh
+	retiredQ list.List // of *retiredRefresh, oldest first
 }
 
 // clientRecord is a validated Client with its scopes parsed and the client's own spelling of
@@ -165,6 +172,7 @@ func New(opts Options) (*Server, error) {
 		access:        make(map[digest]*tokenPair),
 		refresh:       make(map[digest]*tokenPair),
 		families:      make(map[uint64]*tokenPair),
+		retired:       make(map[digest]*retiredRefresh),
 	}
 	if s.rand == nil {
 		s.rand = rand.Reader
@@ -218,9 +226,12 @@ func newClientRecord(c Client) (*clientRecord, error) {
 	if c.ID == "" {
 		return nil, errors.New("clientId is empty")
 	}
-	if c.Secret == "" {
+	if len(c.ID) > MaxClientIDLen {
+		return nil, fmt.Errorf("clientId %.40q... is longer than %d bytes", c.ID, MaxClientIDLen)
+	}
+	if c.Secret == "" || len(c.Secret) > MaxClientIDLen {
 		// The secret itself is never put in an error message.
-		return nil, fmt.Errorf("client %q has an empty clientSecret", c.ID)
+		return nil, fmt.Errorf("client %q has an empty clientSecret or one longer than %d bytes", c.ID, MaxClientIDLen)
 	}
 	if len(c.RedirectURIs) == 0 {
 		return nil, fmt.Errorf("client %q has no redirectUris", c.ID)
@@ -232,6 +243,8 @@ func newClientRecord(c Client) (*clientRecord, error) {
 			return nil, fmt.Errorf("client %q: redirect URI %q: %w", c.ID, raw, err)
 		case !u.IsAbs() || u.Host == "":
 			return nil, fmt.Errorf("client %q: redirect URI %q is not absolute", c.ID, raw)
+		case len(raw) > MaxRedirectURILen:
+			return nil, fmt.Errorf("client %q: redirect URI %.40q... is longer than %d bytes", c.ID, raw, MaxRedirectURILen)
 		case strings.Contains(raw, "#"):
 			// RFC 6749 §3.1.2: the redirection endpoint MUST NOT include a fragment.
 			return nil, fmt.Errorf("client %q: redirect URI %q has a fragment", c.ID, raw)
@@ -350,13 +363,14 @@ type Stats struct {
 	Pending int // consent requests waiting for an answer
 	Codes   int // authorization codes kept, used or not
 	Pairs   int // token pairs kept, expired or not
+	Retired int // rotated refresh tokens remembered to spot their reuse
 }
 
 // Stats returns the current counts.
 func (s *Server) Stats() Stats {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return Stats{Pending: len(s.pending), Codes: len(s.codes), Pairs: len(s.access)}
+	return Stats{Pending: len(s.pending), Codes: len(s.codes), Pairs: len(s.access), Retired: len(s.retired)}
 }
 
 // RevokeAll forgets every token pair, authorization code and pending consent request.
@@ -365,12 +379,15 @@ func (s *Server) RevokeAll() {
 	defer s.mu.Unlock()
 	clear(s.pending)
 	s.pendingQ.Init()
+	s.pendingStateBytes = 0
 	clear(s.codes)
 	s.codesQ.Init()
 	clear(s.access)
 	clear(s.refresh)
 	clear(s.families)
 	s.pairsQ.Init()
+	clear(s.retired)
+	s.retiredQ.Init()
 }
 
 // RevokeUser revokes every token pair and authorization code of one user.

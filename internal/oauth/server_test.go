@@ -64,7 +64,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 func TestNewAppliesDefaults(t *testing.T) {
 	s, _ := newTestServer(t)
 	if s.accessTTL != time.Hour || s.refreshTTL != 365*24*time.Hour || s.codeTTL != 10*time.Minute ||
-		s.consentAction != "/__mock/consent" || s.maxTokens != 100000 || s.AutoApprove() {
+		s.consentAction != "/__mock/consent" || s.maxTokens != 10000 || s.AutoApprove() {
 		t.Fatalf("defaults: access %v refresh %v code %v action %q max %d auto %v",
 			s.accessTTL, s.refreshTTL, s.codeTTL, s.consentAction, s.maxTokens, s.AutoApprove())
 	}

@@ -59,11 +59,13 @@ type TokenForm struct {
 	ClientSecret string
 }
 
-// TokenFormFromValues reads a parsed form body. A parameter sent more than once is a 400
-// invalid_request error (RFC 6749 §3.2).
+// TokenFormFromValues reads a parsed form body. A parameter sent more than once, or longer
+// than its bound (limits.go), is a 400 invalid_request error naming it (RFC 6749 §3.2).
+// code_verifier is read only to be bounded: Restream documents no PKCE.
 func TokenFormFromValues(v url.Values) (TokenForm, error) {
 	var f TokenForm
-	for _, field := range []struct {
+	var verifier string
+	for _, field := range [...]struct {
 		name string
 		dst  *string
 	}{
@@ -73,12 +75,16 @@ func TokenFormFromValues(v url.Values) (TokenForm, error) {
 		{"refresh_token", &f.RefreshToken},
 		{"client_id", &f.ClientID},
 		{"client_secret", &f.ClientSecret},
+		{"code_verifier", &verifier},
 	} {
 		vs := v[field.name]
 		if len(vs) > 1 {
 			return TokenForm{}, invalidRequest("Invalid request: `" + field.name + "` is repeated")
 		}
 		if len(vs) == 1 {
+			if err := checkLength(field.name, vs[0]); err != nil {
+				return TokenForm{}, err
+			}
 			*field.dst = vs[0]
 		}
 	}
@@ -112,6 +118,14 @@ type tokenPair struct {
 	// that a reused code can revoke whichever pair is live now.
 	family uint64
 	elem   *list.Element
+}
+
+// retiredRefresh is a refresh token that a rotation replaced: its digest and the family it
+// belonged to. Presenting it again revokes whatever pair the family has now.
+type retiredRefresh struct {
+	key     digest
+	family  uint64
+	expires time.Time // when the retired token would have expired
 }
 
 // Token answers POST /oauth/token: it authenticates the client, then exchanges an
@@ -211,6 +225,12 @@ func (s *Server) exchangeCode(client *clientRecord, form TokenForm) (TokenPair, 
 
 // rotate exchanges a refresh token for a new pair with the same user, client and scopes and
 // fresh lifetimes. The old access and refresh tokens stop working (Restream rotates).
+//
+// A refresh token that a rotation already replaced is refused, and, since a second use means
+// the token leaked, the pair its family holds now is revoked too (RFC 9700 §4.14.2): whoever
+// holds the newer tokens, the client or the thief, must sign in again. This happens whichever
+// client presents it, as for a reused authorization code. Other grants of the same user are
+// not touched.
 func (s *Server) rotate(client *clientRecord, form TokenForm) (TokenPair, error) {
 	if form.RefreshToken == "" {
 		return TokenPair{}, missingParam("refresh_token")
@@ -224,7 +244,14 @@ func (s *Server) rotate(client *clientRecord, form TokenForm) (TokenPair, error)
 	defer s.mu.Unlock()
 	old := s.refresh[key]
 	switch {
-	case old == nil, old.grant.ClientID != client.ID:
+	case old == nil:
+		if r := s.retired[key]; r != nil {
+			if p := s.families[r.family]; p != nil {
+				s.removePairLocked(p)
+			}
+		}
+		return TokenPair{}, invalidGrant(MsgRefreshInvalid)
+	case old.grant.ClientID != client.ID:
 		return TokenPair{}, invalidGrant(MsgRefreshInvalid)
 	case !now.Before(old.refreshExp):
 		return TokenPair{}, invalidGrant(MsgRefreshExpired)
@@ -235,7 +262,25 @@ func (s *Server) rotate(client *clientRecord, form TokenForm) (TokenPair, error)
 		return TokenPair{}, err
 	}
 	s.removePairLocked(old)
+	s.retireLocked(old, now)
 	return pair, nil
+}
+
+// retireLocked remembers the refresh token of a rotated pair. The record is dropped once the
+// token has been expired for expiredRetention, or, beyond MaxTokens records, oldest first: a
+// token retired that long ago can no longer revoke its family, and is then only "invalid".
+func (s *Server) retireLocked(p *tokenPair, now time.Time) {
+	for e := s.retiredQ.Front(); e != nil; e = s.retiredQ.Front() {
+		r := e.Value.(*retiredRefresh)
+		if now.Before(r.expires.Add(expiredRetention)) && s.retiredQ.Len() < s.maxTokens {
+			break
+		}
+		delete(s.retired, r.key)
+		s.retiredQ.Remove(e)
+	}
+	r := &retiredRefresh{key: p.refreshKey, family: p.family, expires: p.refreshExp}
+	s.retiredQ.PushBack(r)
+	s.retired[r.key] = r
 }
 
 // Issue mints a token pair directly, without the browser flow: for the control API, the

@@ -313,10 +313,10 @@ func TestARefreshRotatesThePair(t *testing.T) {
 		fresh.RefreshExpiresAt.Sub(fresh.IssuedAt) != 365*24*time.Hour {
 		t.Errorf("new lifetimes are not counted from the refresh: %+v", fresh)
 	}
-	wantRevoked(t, s, old)
+	wantAccessRevoked(t, s, old)
 	wantValid(t, s, fresh.AccessToken)
-	if st := s.Stats(); st.Pairs != 1 {
-		t.Errorf("Pairs = %d after a rotation, want 1", st.Pairs)
+	if st := s.Stats(); st.Pairs != 1 || st.Retired != 1 {
+		t.Errorf("Pairs = %d, Retired = %d after a rotation, want 1 and 1", st.Pairs, st.Retired)
 	}
 
 	// The new refresh token rotates again.
@@ -324,8 +324,89 @@ func TestARefreshRotatesThePair(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantRevoked(t, s, fresh)
+	wantAccessRevoked(t, s, fresh)
 	wantValid(t, s, third.AccessToken)
+}
+
+func TestReusingARotatedRefreshTokenRevokesTheFamilyOnly(t *testing.T) {
+	tests := []struct {
+		name  string
+		reuse func(t *testing.T, s *Server, first, second TokenPair) // presents a retired token
+	}{
+		{"the first refresh token, by its own client", func(t *testing.T, s *Server, first, _ TokenPair) {
+			_, err := s.Token(basicAuth(devClient), refreshForm(first.RefreshToken))
+			wantError(t, err, 400, "invalid_grant", MsgRefreshInvalid)
+		}},
+		{"the first refresh token, by another client", func(t *testing.T, s *Server, first, _ TokenPair) {
+			_, err := s.Token(basicAuth(readonlyClient), refreshForm(first.RefreshToken))
+			wantError(t, err, 400, "invalid_grant", MsgRefreshInvalid)
+		}},
+		{"the second refresh token, two rotations later", func(t *testing.T, s *Server, _, second TokenPair) {
+			_, err := s.Token(basicAuth(devClient), refreshForm(second.RefreshToken))
+			wantError(t, err, 400, "invalid_grant", MsgRefreshInvalid)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newTestServer(t)
+			first := login(t, s, nova.ID)
+			bystander := login(t, s, nova.ID) // the same user and client, another grant
+			second, err := s.Token(basicAuth(devClient), refreshForm(first.RefreshToken))
+			if err != nil {
+				t.Fatal(err)
+			}
+			third, err := s.Token(basicAuth(devClient), refreshForm(second.RefreshToken))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.reuse(t, s, first, second)
+			wantRevoked(t, s, third)
+			wantValid(t, s, bystander.AccessToken)
+			if _, err := s.Token(basicAuth(devClient), refreshForm(bystander.RefreshToken)); err != nil {
+				t.Fatalf("another grant of the user must keep rotating: %v", err)
+			}
+		})
+	}
+}
+
+func TestRetiredRefreshTokensAreBoundedByMaxTokens(t *testing.T) {
+	s, _ := newTestServer(t, func(o *Options) { o.MaxTokens = 3 })
+	p := login(t, s, nova.ID)
+	var retired []TokenPair
+	for range 5 {
+		retired = append(retired, p)
+		var err error
+		if p, err = s.Token(basicAuth(devClient), refreshForm(p.RefreshToken)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := s.Stats(); st.Retired != 3 || st.Pairs != 1 {
+		t.Fatalf("Retired = %d, Pairs = %d; want 3 and 1", st.Retired, st.Pairs)
+	}
+	// The oldest records are gone: their reuse is only invalid and the family survives.
+	_, err := s.Token(basicAuth(devClient), refreshForm(retired[0].RefreshToken))
+	wantError(t, err, 400, "invalid_grant", MsgRefreshInvalid)
+	wantValid(t, s, p.AccessToken)
+	// A remembered one still revokes the family.
+	_, err = s.Token(basicAuth(devClient), refreshForm(retired[4].RefreshToken))
+	wantError(t, err, 400, "invalid_grant", MsgRefreshInvalid)
+	wantRevoked(t, s, p)
+}
+
+func TestRetiredRefreshTokensArePrunedAfterTheyExpire(t *testing.T) {
+	s, clk := newTestServer(t)
+	p := login(t, s, nova.ID)
+	if _, err := s.Token(basicAuth(devClient), refreshForm(p.RefreshToken)); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(DefaultRefreshTTL + expiredRetention)
+	q := login(t, s, orbit.ID)
+	if _, err := s.Token(basicAuth(devClient), refreshForm(q.RefreshToken)); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Stats(); st.Retired != 1 {
+		t.Fatalf("Retired = %d, want only the new record", st.Retired)
+	}
 }
 
 func TestARefreshWorksAfterTheAccessTokenExpired(t *testing.T) {
@@ -510,7 +591,7 @@ func TestARefreshAtTheBoundKeepsTheNewPair(t *testing.T) {
 	}
 	wantValid(t, s, fresh.AccessToken)
 	wantValid(t, s, b.AccessToken)
-	wantRevoked(t, s, a)
+	wantAccessRevoked(t, s, a)
 	if st := s.Stats(); st.Pairs != 2 {
 		t.Fatalf("Pairs = %d", st.Pairs)
 	}

@@ -1,7 +1,9 @@
 // Package redact hides credentials and stream secrets before anything is logged, journaled or
-// reported: Authorization headers, token and key query values, and secret fields of JSON and
-// form bodies. A redacted value keeps a short fingerprint (the first bytes of its SHA-256), so two
-// log lines can still be seen to carry the same token without revealing it.
+// reported: Authorization headers, token and key query values, secret fields of JSON and form
+// bodies, and secret-looking assignments in free text. Bodies are read by what they hold, never
+// by the Content-Type a client declares (Body). A redacted value keeps a short fingerprint (the
+// first bytes of its SHA-256), so two log lines can still be seen to carry the same token
+// without revealing it. It is the only place that decides what is a secret.
 package redact
 
 import (
@@ -56,15 +58,15 @@ func Field(name, value string) string {
 var authSchemes = []string{"bearer ", "basic "}
 
 // Text redacts credentials that free text (an error message, a quoted header) may carry: every
-// "Bearer <token>" and "Basic <credentials>", whatever the case of the scheme.
+// "Bearer <token>" and "Basic <credentials>", whatever the case of the scheme, and the value of
+// every secret-looking assignment (refresh_token=..., "client_secret":"...", x-api-key: ...).
 func Text(s string) string {
-	lower := strings.ToLower(s)
 	var b strings.Builder
 	last := 0
-	for i := 0; i < len(lower); {
+	for i := 0; i < len(s); {
 		n := 0
 		for _, scheme := range authSchemes {
-			if strings.HasPrefix(lower[i:], scheme) {
+			if hasPrefixFold(s[i:], scheme) {
 				n = len(scheme)
 				break
 			}
@@ -85,11 +87,28 @@ func Text(s string) string {
 		}
 		i = end
 	}
-	if last == 0 {
-		return s
+	if last > 0 {
+		b.WriteString(s[last:])
+		s = b.String()
 	}
-	b.WriteString(s[last:])
-	return b.String()
+	return redactAssignments(s)
+}
+
+// hasPrefixFold is strings.HasPrefix ignoring ASCII case; prefix is lower case.
+func hasPrefixFold(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Value returns the redacted form of a secret: "[REDACTED:1a2b3c]".
@@ -125,7 +144,9 @@ func HeaderValue(name, v string) string {
 }
 
 // Query redacts the secret values of a raw query string (accessToken, code, ...). The result keeps
-// the order and the other values exactly as sent.
+// the order and the other values exactly as sent, except that a name or value which itself holds
+// a secret-looking assignment (a token form smuggled into a state parameter) is replaced by its
+// fingerprint.
 func Query(raw string) string {
 	if raw == "" {
 		return ""
@@ -133,24 +154,32 @@ func Query(raw string) string {
 	parts := strings.Split(raw, "&")
 	changed := false
 	for i, p := range parts {
-		k, v, ok := strings.Cut(p, "=")
-		name, err := url.QueryUnescape(k)
-		if err != nil {
-			name = k
+		k, v, hasValue := strings.Cut(p, "=")
+		name, value := unescape(k), unescape(v)
+		switch {
+		case hasValue && IsSecret(name):
+			parts[i] = k + "=" + url.QueryEscape(Value(value))
+		case leaks(name):
+			parts[i] = url.QueryEscape(Value(p))
+		case hasValue && leaks(name+"="+value): // "x;password=..." ends in a secret's name
+			parts[i] = k + "=" + url.QueryEscape(Value(value))
+		default:
+			continue
 		}
-		if ok && IsSecret(name) {
-			dv, err := url.QueryUnescape(v)
-			if err != nil {
-				dv = v
-			}
-			parts[i] = k + "=" + url.QueryEscape(Value(dv))
-			changed = true
-		}
+		changed = true
 	}
 	if !changed {
 		return raw
 	}
 	return strings.Join(parts, "&")
+}
+
+// unescape decodes a query name or value, or returns it as sent when it is not validly escaped.
+func unescape(s string) string {
+	if d, err := url.QueryUnescape(s); err == nil {
+		return d
+	}
+	return s
 }
 
 // URL redacts secret query values of a URL string (a web chat URL's token, an SRT URL's
@@ -166,67 +195,87 @@ func URL(s string) string {
 // Form redacts the secret fields of an application/x-www-form-urlencoded body.
 func Form(body []byte) []byte { return []byte(Query(string(body))) }
 
-// JSON redacts the values of secret fields anywhere in a JSON document, and secret query values in
-// URL strings. A document that is not valid JSON is returned as a placeholder rather than risk
+// JSON redacts the values of secret fields anywhere in a JSON document, secret query values in
+// URL strings, credentials in strings, and any name or string that itself holds a secret-looking
+// assignment. A document that is not valid JSON is returned as a placeholder rather than risk
 // leaking part of it.
 func JSON(body []byte) []byte {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return body
 	}
+	if out, ok := redactJSON(body); ok {
+		return out
+	}
+	return []byte(`"[unparsable body withheld]"`)
+}
+
+// redactJSON is JSON for a body that parses; ok is false when it does not.
+func redactJSON(body []byte) (out []byte, ok bool) {
+	if !json.Valid(body) {
+		return nil, false
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var doc any
 	if err := dec.Decode(&doc); err != nil {
-		return []byte(`"[unparsable body withheld]"`)
+		return nil, false
 	}
-	out, err := json.Marshal(walk(doc))
-	if err != nil {
-		return []byte(`"[unparsable body withheld]"`)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep & and < readable in URLs and text
+	if err := enc.Encode(walk(doc)); err != nil {
+		return nil, false
 	}
-	return out
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), true
 }
 
 func walk(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
+		out := make(map[string]any, len(x))
 		for k, val := range x {
-			if IsSecret(k) {
-				switch s := val.(type) {
-				case string:
-					x[k] = Value(s)
-				case nil:
-				default:
-					x[k] = "[REDACTED]"
-				}
-				continue
+			switch {
+			case IsSecret(k):
+				out[k] = secretValue(val)
+			case leaks(k):
+				out[Value(k)] = walk(val)
+			default:
+				out[k] = walk(val)
 			}
-			x[k] = walk(val)
 		}
+		return out
 	case []any:
 		for i := range x {
 			x[i] = walk(x[i])
 		}
 	case string:
-		if strings.Contains(x, "://") && strings.Contains(x, "?") {
-			return URL(x)
-		}
+		return redactString(x)
 	}
 	return v
 }
 
-// Body redacts a body by its content type: JSON, form, or (anything else) withheld.
-func Body(contentType string, body []byte) []byte {
-	mt, _, _ := strings.Cut(strings.ToLower(contentType), ";")
-	mt = strings.TrimSpace(mt)
-	switch {
-	case len(body) == 0:
-		return body
-	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
-		return JSON(body)
-	case mt == "application/x-www-form-urlencoded":
-		return Form(body)
-	case strings.HasPrefix(mt, "text/"):
-		return body
+// secretValue is what a secret field's value becomes: a fingerprint for a string, a plain
+// marker for anything else, null kept.
+func secretValue(v any) any {
+	switch s := v.(type) {
+	case string:
+		return Value(s)
+	case nil:
+		return nil
 	}
-	return []byte("[" + mt + " body withheld]")
+	return "[REDACTED]"
+}
+
+// redactString redacts a string found in a document: secret query values of a URL, Bearer and
+// Basic credentials, and, when a secret-looking assignment still shows, the whole string.
+func redactString(s string) string {
+	r := s
+	if strings.Contains(r, "://") && strings.Contains(r, "?") {
+		r = URL(r)
+	}
+	r = Text(r)
+	if leaks(r) {
+		return Value(s)
+	}
+	return r
 }

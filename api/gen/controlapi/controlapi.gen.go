@@ -176,6 +176,36 @@ func (e IssuedTokenTokenType) Valid() bool {
 	}
 }
 
+// Defines values for JournalEntryTruncated.
+const (
+	Headers     JournalEntryTruncated = "headers"
+	Message     JournalEntryTruncated = "message"
+	Method      JournalEntryTruncated = "method"
+	Path        JournalEntryTruncated = "path"
+	Query       JournalEntryTruncated = "query"
+	RequestBody JournalEntryTruncated = "requestBody"
+)
+
+// Valid indicates whether the value is a known member of the JournalEntryTruncated enum.
+func (e JournalEntryTruncated) Valid() bool {
+	switch e {
+	case Headers:
+		return true
+	case Message:
+		return true
+	case Method:
+		return true
+	case Path:
+		return true
+	case Query:
+		return true
+	case RequestBody:
+		return true
+	default:
+		return false
+	}
+}
+
 // ChatConnections A user's chat connection map.
 type ChatConnections struct {
 	// Connections The connections, as connection_info payloads.
@@ -322,7 +352,7 @@ type ChatScriptRun struct {
 
 // ClockAdvance How far to move the clock.
 type ClockAdvance struct {
-	// Seconds Seconds to move forward (at most ten years).
+	// Seconds Seconds to move forward: at most ten years (of 365 days) a move, and the clock is never more than a hundred years (3153600000 s) ahead of real time.
 	Seconds int64 `json:"seconds"`
 }
 
@@ -508,7 +538,7 @@ type IssuedTokenTokenType string
 
 // Journal Recent requests.
 type Journal struct {
-	// Capacity How many entries the journal keeps.
+	// Capacity How many entries the journal keeps (`--journal-size`, at most 10000).
 	Capacity int `json:"capacity"`
 
 	// Dropped How many entries fell out of the bounded journal.
@@ -518,7 +548,7 @@ type Journal struct {
 	Entries []JournalEntry `json:"entries"`
 }
 
-// JournalEntry One answered request.
+// JournalEntry One answered request, bounded: the method is kept up to 32 bytes, the path and the query up to 2 KiB each, the body up to 4 KiB, the error message up to 1 KiB, and at most 32 headers (names up to 64 bytes, each value up to 256 bytes, 4 KiB in all, in name order). A value that was cut ends with `…`, and `truncated` lists the fields that lost something.
 type JournalEntry struct {
 	// DurationMs How long the mock took to answer, in milliseconds.
 	DurationMs float32 `json:"durationMs"`
@@ -547,7 +577,7 @@ type JournalEntry struct {
 	// Query The query string, with secret values redacted.
 	Query string `json:"query"`
 
-	// RequestBody The request body (at most 4 KiB), with secret fields redacted.
+	// RequestBody The request body (at most 4 KiB), redacted by what it holds whatever its Content-Type: JSON and form bodies with secret fields redacted, other text only when it holds nothing secret-looking, anything else withheld.
 	RequestBody *string `json:"requestBody,omitempty"`
 
 	// Status The response status.
@@ -556,9 +586,15 @@ type JournalEntry struct {
 	// Time When the request arrived (real time).
 	Time time.Time `json:"time"`
 
+	// Truncated The fields cut to fit the entry's bounds; absent when nothing was cut. `headers` means a value was cut or some headers were left out.
+	Truncated *[]JournalEntryTruncated `json:"truncated,omitempty"`
+
 	// UserId Whose token the request carried, when it was valid.
 	UserId *int64 `json:"userId"`
 }
+
+// JournalEntryTruncated defines model for JournalEntry.Truncated.
+type JournalEntryTruncated string
 
 // MockUser A user that can sign in.
 type MockUser struct {
@@ -899,7 +935,7 @@ type ClientInterface interface {
 
 	// AdvanceClockWithBody Advance Clock
 	//
-	// Moves the mock clock forward, for instance past the one-hour life of an access token.
+	// Moves the mock clock forward, for instance past the one-hour life of an access token. The clock only moves forward (reset puts it back to real time), at most ten years a move and never more than a hundred years ahead of real time: a move past either bound is refused with 400 naming `seconds`, and the clock stays where it was.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -908,7 +944,7 @@ type ClientInterface interface {
 
 	// AdvanceClock Advance Clock
 	//
-	// Moves the mock clock forward, for instance past the one-hour life of an access token.
+	// Moves the mock clock forward, for instance past the one-hour life of an access token. The clock only moves forward (reset puts it back to real time), at most ten years a move and never more than a hundred years ahead of real time: a move past either bound is refused with 400 naming `seconds`, and the clock stays where it was.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -988,7 +1024,7 @@ type ClientInterface interface {
 
 	// GetJournal Get Journal
 	//
-	// The most recent requests the mock answered, newest last. The journal is bounded; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
+	// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
 	//
 	// Corresponds with GET /__mock/journal (the `GetJournal` operationId).
 	GetJournal(ctx context.Context, params *GetJournalParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1102,7 +1138,7 @@ type ClientInterface interface {
 
 	// IssueTokenWithBody Issue Token
 	//
-	// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered.
+	// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered. The mock keeps at most 10,000 pairs however they were issued: beyond that, the oldest pair is dropped and its tokens stop working.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1111,7 +1147,7 @@ type ClientInterface interface {
 
 	// IssueToken Issue Token
 	//
-	// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered.
+	// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered. The mock keeps at most 10,000 pairs however they were issued: beyond that, the oldest pair is dropped and its tokens stop working.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1314,7 +1350,7 @@ func (c *Client) GetClock(ctx context.Context, reqEditors ...RequestEditorFn) (*
 
 // AdvanceClockWithBody Advance Clock
 //
-// Moves the mock clock forward, for instance past the one-hour life of an access token.
+// Moves the mock clock forward, for instance past the one-hour life of an access token. The clock only moves forward (reset puts it back to real time), at most ten years a move and never more than a hundred years ahead of real time: a move past either bound is refused with 400 naming `seconds`, and the clock stays where it was.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1333,7 +1369,7 @@ func (c *Client) AdvanceClockWithBody(ctx context.Context, contentType string, b
 
 // AdvanceClock Advance Clock
 //
-// Moves the mock clock forward, for instance past the one-hour life of an access token.
+// Moves the mock clock forward, for instance past the one-hour life of an access token. The clock only moves forward (reset puts it back to real time), at most ten years a move and never more than a hundred years ahead of real time: a move past either bound is refused with 400 naming `seconds`, and the clock stays where it was.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1513,7 +1549,7 @@ func (c *Client) ClearJournal(ctx context.Context, reqEditors ...RequestEditorFn
 
 // GetJournal Get Journal
 //
-// The most recent requests the mock answered, newest last. The journal is bounded; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
+// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
 //
 // Corresponds with GET /__mock/journal (the `GetJournal` operationId).
 func (c *Client) GetJournal(ctx context.Context, params *GetJournalParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1767,7 +1803,7 @@ func (c *Client) RevokeAllTokens(ctx context.Context, reqEditors ...RequestEdito
 
 // IssueTokenWithBody Issue Token
 //
-// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered.
+// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered. The mock keeps at most 10,000 pairs however they were issued: beyond that, the oldest pair is dropped and its tokens stop working.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1786,7 +1822,7 @@ func (c *Client) IssueTokenWithBody(ctx context.Context, contentType string, bod
 
 // IssueToken Issue Token
 //
-// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered.
+// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered. The mock keeps at most 10,000 pairs however they were issued: beyond that, the oldest pair is dropped and its tokens stop working.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2910,7 +2946,7 @@ type ClientWithResponsesInterface interface {
 
 	// AdvanceClockWithBodyWithResponse Advance Clock
 	//
-	// Moves the mock clock forward, for instance past the one-hour life of an access token.
+	// Moves the mock clock forward, for instance past the one-hour life of an access token. The clock only moves forward (reset puts it back to real time), at most ten years a move and never more than a hundred years ahead of real time: a move past either bound is refused with 400 naming `seconds`, and the clock stays where it was.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2919,7 +2955,7 @@ type ClientWithResponsesInterface interface {
 
 	// AdvanceClockWithResponse Advance Clock
 	//
-	// Moves the mock clock forward, for instance past the one-hour life of an access token.
+	// Moves the mock clock forward, for instance past the one-hour life of an access token. The clock only moves forward (reset puts it back to real time), at most ten years a move and never more than a hundred years ahead of real time: a move past either bound is refused with 400 naming `seconds`, and the clock stays where it was.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3009,7 +3045,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetJournalWithResponse Get Journal
 	//
-	// The most recent requests the mock answered, newest last. The journal is bounded; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
+	// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3135,7 +3171,7 @@ type ClientWithResponsesInterface interface {
 
 	// IssueTokenWithBodyWithResponse Issue Token
 	//
-	// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered.
+	// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered. The mock keeps at most 10,000 pairs however they were issued: beyond that, the oldest pair is dropped and its tokens stop working.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3144,7 +3180,7 @@ type ClientWithResponsesInterface interface {
 
 	// IssueTokenWithResponse Issue Token
 	//
-	// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered.
+	// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered. The mock keeps at most 10,000 pairs however they were issued: beyond that, the oldest pair is dropped and its tokens stop working.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4554,7 +4590,7 @@ func (c *ClientWithResponses) GetClockWithResponse(ctx context.Context, reqEdito
 
 // AdvanceClockWithBodyWithResponse Advance Clock
 //
-// Moves the mock clock forward, for instance past the one-hour life of an access token.
+// Moves the mock clock forward, for instance past the one-hour life of an access token. The clock only moves forward (reset puts it back to real time), at most ten years a move and never more than a hundred years ahead of real time: a move past either bound is refused with 400 naming `seconds`, and the clock stays where it was.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4569,7 +4605,7 @@ func (c *ClientWithResponses) AdvanceClockWithBodyWithResponse(ctx context.Conte
 
 // AdvanceClockWithResponse Advance Clock
 //
-// Moves the mock clock forward, for instance past the one-hour life of an access token.
+// Moves the mock clock forward, for instance past the one-hour life of an access token. The clock only moves forward (reset puts it back to real time), at most ten years a move and never more than a hundred years ahead of real time: a move past either bound is refused with 400 naming `seconds`, and the clock stays where it was.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4719,7 +4755,7 @@ func (c *ClientWithResponses) ClearJournalWithResponse(ctx context.Context, reqE
 
 // GetJournalWithResponse Get Journal
 //
-// The most recent requests the mock answered, newest last. The journal is bounded; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
+// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -4929,7 +4965,7 @@ func (c *ClientWithResponses) RevokeAllTokensWithResponse(ctx context.Context, r
 
 // IssueTokenWithBodyWithResponse Issue Token
 //
-// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered.
+// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered. The mock keeps at most 10,000 pairs however they were issued: beyond that, the oldest pair is dropped and its tokens stop working.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4944,7 +4980,7 @@ func (c *ClientWithResponses) IssueTokenWithBodyWithResponse(ctx context.Context
 
 // IssueTokenWithResponse Issue Token
 //
-// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered.
+// Mints an access and refresh token pair for a user without the authorization dialog, as if the user had approved the client. Scopes default to everything the client registered. The mock keeps at most 10,000 pairs however they were issued: beyond that, the oldest pair is dropped and its tokens stop working.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8200,125 +8236,134 @@ func (sh *strictHandler) ListMockUsers(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3H17c9s29uhXwejuTOy5tGwnaX+N85ebuq1/mzQZ25nOnd1sBZNHEmoK4AKgFW0n3/3OOQBIUAT1cOJ0",
-	"d/9pY5J4nRfOW3+McrWolARpzejsj5EGUylpgP74nhdX8M8ajMW/ciUtSPonr6pS5NwKJY9/N0riM5PP",
-	"YcHxX3/RMB2djf7PcTv1sXtrji+0VvpC3kOpKhh9+vQpGxVgci0qnGx0NrqZA9NuUSYMW/ByqvQCCqY0",
-	"EzJX0giD23jJJgswhs9gwgxfGbaccxqx1ErOxqNP2eiVktNS5H/S5nO/umFLYefMzoEtVH73xDBjuQV2",
-	"wJmxGviC8VIDL1asFPeQMY4jJeQ4JROSAS46Ho8P6Uy/KPujqmXx9c70K8LVRgeTfAGGFQoMk8oy+CiM",
-	"pb2946tS8eJGqddcz+DPAfutKlZIBiVuQTM757KBPeN5DpU14xHO4afH1V/NuX3VQJ0e8aIQ+Acv32lV",
-	"gbYCeWLKSwPry5+z2oB+YliOoIqwt+DVeJSNqmgCAkm8Tv8k0QcZ4yb6+zchp4pVDswGpxYWFhu2a3UN",
-	"2ciuKhidjdTt75BbRJR/wLXmKwIFAk9oKEZnf+vs70NiMMLq4h6kvZS/u+/2BNdbCQ5SgLMwq5gBWfQB",
-	"xWs7VzoNI/fuiWGFMFXJV0SUOMWCf3wNcmbno7OnJyfN9o3VQs5w++3xLguQVkwF6G14YMIyrrW4B8OU",
-	"pGWEDMucJhYplCRCP1+o2lH/OsVc1xVohrBEweb+urYivwPNOI1C1PvTQZExU+dzfPT30V++GZ+c/H20",
-	"dtpnTzfs41WtNch81d/JpTXs8voty/0XLFcFxKu9v/6ht9Z3iaUImdeq1jlcFv11LkoDxIdToU3DJFDE",
-	"UFZTZufCMEOzeDCLRb2IgSykhRnoZsmbVZVcEDHoCWxVATs4ZT8IkytdMAsfLRuPx+zpKXst5B0Ul5Ie",
-	"Hr5kBUx5XTp557bxxLgBOMv2LeGn6b34y2oNkt+cJIkU5cnQofAdW86V8VxkVH4H1jANOYh7YMLiGnhp",
-	"cus29+3zLftekwB+9Y3Mfx2k+u58H2EE973kBhnfbpKQD2HRwrNomkI3zYi8sPbR8ETDpI7TtCS8J9ni",
-	"4EBqW9CUBFP/mOv77W5gCMlXUPLVvveg9PjVQEKLTbVasCvwag5OuxuyBy5Gi1e6NS9xFb2KkU8EZfkd",
-	"GLc2aoMgWQlTy1RtOzdlD53d2zAbqdrmagH9Pfw6BzsnnQJYVXKLPEbX81ToBRKg0mzKRelZECSyG+EJ",
-	"P0Cm5KKMIN5uQQP3GlH/1Dio1qjg4DdsqjTzO6RXSQp15HexjeCd3uRwRZh70mOAl2wGEjRHUd2D6d5y",
-	"65ElExHtAyUTweGJYaWYQr7KS2B7yafNJPsgAtyg1yUm6a79DnTEH1kgUmdG2R5VRchsIfpQIkpQxhoa",
-	"0zNnA4CNADKM+KrcW1oxjaMIx7tJqlKAdEu9r8UAlYvC6Q4gCyFnzI1hM04X837M9CDJuKjsCnEcZiZ5",
-	"gSblYqGkP7FVWyRoVQow/81Ckx0ERQ8ljZa8PEyiYFidI0gmlbktpsFXEpF+7xsZ5sGSsip3lZS7sIz7",
-	"6IlhovhCfLAf6W5R504TLJQxCPaMW/LJZpXv30Si682IcNIhiYU1Imsnyno4Hhbj63roVrF+TRvcW667",
-	"v1DMofHcp0rJU4IKIeD+juXQHMpSjbKRQQsd7a1RNtJcFEmJ9NV4m06wGWpXtXwAbwfQkWFpubaQcMx4",
-	"UzbBgz+rJVtwuXKKgEHxjigwaa7YBQ+b6ZBmyNoNJUFSqvzuvLjnMoc9IYLHmXKNlLRQ947fc5yuDxMD",
-	"uZJFAiTX7kUzx1TpJdcFO+CWLZSxzIJkK+DaHKbJg3905PHs9Jtn356EK8Y9O9lKMmFfg5C5ttzCAyiF",
-	"/KkDwJBqOeAEwUFWLCBj76X4yPzukgdP0ItaXhq1debL67fsu29PTjuzFtzCEb5P3TBqOjVgr4dQGMiA",
-	"z4EXTE1RxJa0WOtZJkgwEVO6rBe3CYwgcJqzrK+dRJOSeLv+qPTiAXjK3WhW8Rk8MUh+i4SrNc/TjsrG",
-	"4UR6LQoFMZOGCckOwpmQsnlVaXUPRMEVt6hSjc5G//jbydGLD//3LymQF5ALI4bUt9va2qCULrlhlQZj",
-	"nCgKgtkvOcKp5GpAQWxiV/0lKq+hO0+y+FcbQSBNlc+AVtYgC8BTTpXe6vjt3ZJu/ei0Kfx2wxsP8Knh",
-	"eAZ+gszZH3xBahn+uzFrzt9dPjF95NP4PdeloNAS6cqH2/o2cjEg23++uXlHIbB64Frw0jxlSvQW7eF8",
-	"w50i+R38lnMDFCxw3mYPvbQThfb4wEO4d68eCoV1Kd7O1uwrczBu4TWoFqxN5vCdosQf0STa3+knKBCE",
-	"POJU0JQdoAwkFKMflfb+a0afmIzNgwoR/NpL0ODeFmlQD6mz3sBLGxUltyDz1ZsB/PKigIL5j4bI1M5V",
-	"MWx+onBx3yQ3gODhTkfePEfzYXKaiqMo2jQev0gP1eqW34pS2NWAYTZHnQkZxc+VuNyQtBZcSJxzWB1c",
-	"KA10YZJKSJFgMC/ZCZlWtbSiZBpQPRpAsQarV+dTC3rwkr4hSWf16oi+Y3hXd/z3PeYciBmRNN3E2s7i",
-	"GxBPCCmzXXElO8lPNMiJUe7FXvZPsASt8qw5wJBp6fQr3F471jtzbEdiUlUgG5aUahmSGoShiCET0thG",
-	"O5rWBimvrmaaF86T1Kixz1+8eBEbPXEALAIyrXw14OGJt+h1chMbvpFP5vRpOgic1HZaeuU2n+MR/BVu",
-	"0MgOxyH4IvEugEvTJV92cHVxfXPIuCyYcPkRvCzV0ikQaYggCLaq9RslFq55xhaiLIVpzY0lF5bdwhR5",
-	"j0uzBO1ZuFn5213WHZJzblFSgOkLp60R/WeOOoLkCSrbTxc3o2z07u01/e89/ff85tXPo2z0w8Xri5uL",
-	"pBa3UVC2m2g+i/axQ6Q+LT/baeEjzy2dhB0ozSwsKkREGyE/vn96jBryMUpLCeXxH6L4dLi2iUgnPt5b",
-	"FLeb8QKZ9+jTrdR6NU8PuxSWxHEswreK1/OEcA2pG22CUys2m7W/+/b5dhrbVSB79sqCz8s/7UkcdtCK",
-	"iC4ovulIn+dp4bObhA9krZ2O75RsRGg2IkfRPh6iWKIpWa6cZPVpRV7sfq73aNt1Yx5geyA6nKKVMCym",
-	"zawDypnJ0JIk7tWFixGsnL5H+lfHjbspQczprdsSm/x2Uuf/GXjp5MADvCBPDPJD6WTdmldogK7PyyVf",
-	"GTZRd5OYktRdmmgqVJ2ut3mYjEDh0HgkIvfdRua/Bz1siPvz+W92iOwF2yTMur77FPQvjamhuFF3IPfW",
-	"dRZI7QWzOJhVXOikcwOMaaZPKPv0gZsjHYEgF/flxvgFKrZLbpigwzCr0qkjHyuhwZwnhQs4Xoi3w/yA",
-	"rr8s2K5dH9wOHjQNUw1mfrHDLvynj7mNDSjprJ62znPvLekPnmlOREGfmIyZiudwZKDiFHpNR/pwoZtV",
-	"asrArN8D16A7DOse7SfpKXPLQVVY7zHcCrM1NotJeg2c8VFieksgPwAxawMLDaWn+PR/Va0lL/fk0SvI",
-	"XU6Q06QTtgiveJ7UfNpwgrRagHNn/e52we4AKrM9I6/QqqpSvofe5FMoSwqZe7K+VbUsoAgLbr5+k3qE",
-	"n3lAr3EvM6bKglQ4oY3d+crzuLiQVq+23nxhHy00shbqGzDtZt8/u9dZG1AEpPdxXtROWX8z4G4vlZy1",
-	"ssUqdUduZpqXlIbY2Nl6xTUeziHtUvIFZGShoXbXbtwkZYXTfj8nmBsnrPvZ2EGbHXvPy5r8LsDz+aG3",
-	"pnINFE3lJSq8Bc+7oqxFXsofds4MLocKggPLjpJ60Bfbws5/sjv4NjnOyC36OV6z2AxsYUyefFU7TSFk",
-	"yVAGjlQSnDk1cDEMO9jC5IMOtn/WoAdca/SKuU89fg3kGjzukxjuBTa+V8Vq89aoGKKJND5nfxXfH3aX",
-	"mwooiy3LbbLOQr3QZo+ZGMgM6mIp5O8eNPG1w91jeLvct/FiOa4GRebIwCtv97x0/uIea8i6LPltCWs1",
-	"FUMXtPPvCR+dJnr3pBTIokvLkVc/Eo3ZpoTHNyq/e29AP6hYxfknci4poMeETISFFlyUA4x/hO/QSNNg",
-	"0kwuio3BxB3FD349HNGhuULhxw7+1ma2zB9uE1gfYg3jAmYH0Ho3TcDewMnsWvSWGSght4aci7y26sjH",
-	"QJug7B5QTbDzBeUE4ku6Yafio621N8131ksaqtymk8QwCFtK4eMarBVy9hB06FqSuGBmKVDAm2SNkTr3",
-	"keQBAYXsziY/Xdyw41LNhJyEaLdh3DKFV+rUu6OC+43Qh1jSUAgNoQYQdUtOqIwI9lapErjsq/jRzjbB",
-	"5X1V7J/Ace0BgkpVPudyBnuC5hqAhR0MHKa/Y3KQ7Z/NJRZ1SSmzzsOWMCCc5/VyKCzk3/tCTC5RyZ8p",
-	"IWfRjA1x78A/6wmEuQbc30Zz2ofgvVNm3Y6WD7Ojfa5++tSluIc2IbuZrXY5en2BLS3oe16mNPI3cWTh",
-	"FuwSQLKaCG8o/D2YZNi4SZkBY6hyx6VMTzXVleK9vPpyxQW7ZtQFUPqtx0jtwCaLqe3DIJVfI573zqlQ",
-	"bKbA+DpgItblXOTzFotrN/Qm9DfFlTPlSIHmOzAAa+GSNeF1+KjU0oYonp6cnBz2o1En2+z5L55jmY3u",
-	"BSzTKcXK8pL51xTtQLRSsUDGTKUp4HkfruogZej+11ApbcPYVLxv30y+DapgoDlV7U1ySF5eNoE3pfcg",
-	"MjcyVA29ZAu+YrfQFh8sg/ijG3HOUdRBJHW30tmfWFDkgLqv3vFakD7WvbJMKjLQzD4EVrOz0uVv1m0q",
-	"V1gzdVpyHpIjfn+ptaDkViFRu3GGlk+WSxUDbPGiU0q9c45GvvSXUemwhpkwltxLfsztKgivHQK+zimc",
-	"0Gjwue9tICSjDKQKylLIWSg4pKE+4UA4n2azle4eGqxt2cy6JjFE7ueNNr7JfvoydP+r0mXxAG17OVcl",
-	"sCWOHjOyoNxdziaVVlNRwiRjEyFnYOxlgf925PhXWOEfS7jN59y+1yX+FWTphB0Az+fu7poswPLJYcYm",
-	"Lru8+9KVX3TnJR2cQirW8nxOjqlc6QK11oxZzWVzCJO5amqyrSQvV1bk5pBmU5rP4EdRgnETTvJSVOad",
-	"VggxM2limGbOK+inXDINttaSXiSU16YmaiBNtb4tRd5UTrFSrDmJP6PxQzYyoO8Hi2n80g5lzH36hdff",
-	"aokSwIn7LOU7UIRYLeUj9b5okdHCZtg4/USK0FSFRifctZpxDgtKC0AauBOoQta6HJ2N5tZW5uz4uACX",
-	"rKvNOHw2FirtJ8aZtSqJlCi7yn1/hNZC5tBSsFoWoNnk+Lff8PHxJDYpnhi24EIyVEjG7IbSmRCs7SYQ",
-	"1EyQtqjBgJPCxMkZg4+kyFBC04L+KWzWlkO0NkvmrgAS3iZjpBzF8RraeycUlHluM0uvQr09r+284/MY",
-	"s0sbEqkq1L3UtGGuJwZhMmaUP+3O0KQ+h2zokAPt4RDzJZJQKXKQBiKsnVcoKI6ejk96SFsul2NOr8dK",
-	"z479WHP8+vLVxS/XFzSGnJ22jPF/5EDUYjGKjp+NTscnbpiqQPJKjM5Gz8Yn42feXUj0HbCKAup4rX1M",
-	"Mk8laEdPjO/rYVOtabIAHHo3BUBcSFXL3KVpHgw1niG1veOJH70Wxq430cEToE1nicf/tkmFE/gg+EU9",
-	"JhrTrGVQx9Jt06D9bsAPWbe71dOTky/Womj97ANNiiLkUcek524LqZmbrR5HXbhoyPPtQ5ouUdTnqF4s",
-	"uF55LLmeM108WT5DDFH12OgDjumQnLtu6bJSqXKKa3BODE9J7nqeOIMeZYqNyDHqWHKGQoqTylV0ShtD",
-	"QeNapxhcQE0Z95WW+FnI4W/6vLR1mOycCjsy170FBc1CSViRJJmJe5CMa4jrsVGL0MDxghN5CMME47hd",
-	"oU/7rg9S0xll1IvPfDEKW2u79Kl7fSF3fOrR+OmX3wHVDQ91CmvbunwV+sYBL7YPaFrBdRnCwdKxREDe",
-	"FmZw/UWGmeEdtR+x5IAL9dFIteu9UaxiigrjI5nADujtb65NGRSZ+/q3Tq2ve+QCrQlJjMzYNnB5PFp0",
-	"8/8JJNg2+fivIEHElyPAgLGtBEjVE/tT4OZ+F2fu9W/e70llZJJVHQL1nwTy9CEOGhUoNHMkis98LoBz",
-	"ukfZ+UP0WpWPS684/59Cr6HVwn8dvTqMbaFXd9yt9MqZmaN14dQBX4eupsyg9cfLqGOgYTzXypiOXtHp",
-	"mcimsOyWQ3A0Hs7YhMr5J+xgpgEoeIU6yHozFDL7Q73/hB1w9v9UfVPfQty1j0yXbuM+HKe5KGjIbY3a",
-	"i5qyG4q1hTSZlPJ8Vcuo28HjsYBfYCceePoIK1/Vckgx9vhucpb/AxjhqpaOEhq8bWAENJA3mmtN/ToR",
-	"1txXnFOCqBPWTU5Mn35+Akul/KPHNHDaXgFDto0LXHaB9BNYFvbWgIf+7sPnmLdNGtKS4g1F3ddq7n1D",
-	"BZd/JqSxVCNTcV/JrSQczVWt6TL0mth6wncXnL5XRAvSR+DGuCfFTvz41THJOFX6OGDfw8NYskML/rw7",
-	"0YNzAQ1TApWQKL1gPGod2kuXIdfY7aqTvTFmPqkhSs7wNmrTiCi8Ye+vLr17OVeFcy7nqgLvB6Y+zpOX",
-	"7AeQq+5swrphUrHWB5LQferbhbC+v8POpPbxaLlcHuHpj2pdgsStFXvgP2onsQPpPXNXQRf833PKynW+",
-	"9XZreMIoOfa1co+HMgdbIGdtCZlzB443+n3Wc70+fTZtOkywFhUNcfonHfKMC5tKsIn8mCsqBzVetaDv",
-	"M1cshZTTVHv1SeJVCVz7cqyeEHg+tFCxLndpGtbME07jH3z4lA3fRFFJF5WQktudWny4hmd9x9/Qdr+c",
-	"zPIrDMirUH+WcHZtgkBasjiXAOqjoZsB+1FpNtFg7CRrC4KbEswIHlQi6qthEc8Vt/NDNgNLl07cUgBf",
-	"HytNboG4vrFhg8aBfYATRbWXIX+Xs6ho1F1+EyprniSqlw9Ozrp1yof+VE02TghtocabMRBNzz4JH20z",
-	"c0O4baUlp5Zj09oEU2/ijjJBSzAL0jOUm0+yfjX5gZqyifP20iDGy/KQ5nVdH5o0Ow8ccmQXkLq4C1cJ",
-	"+DiXdqcm/ysbkr7CcQP9e1ALa5goXna7aoRslF5vDQqnhd4aX+CCL1hAQI/feuKTCqV3kaFKxkKpj/Yf",
-	"aHxYeGvMIW4LQnEHn5btww5ic8hhc/+fD/uJ7M/z5rtz7wTxeVPfOlDX3PboXLg+VqyuMiImH6pqzBKq",
-	"zBGWknl0LZPWiC+nfcQLwa8wwBDtGVL2SLO7ALEmxbgDs9/barchCr1YVHatLG3gRg+lc7vQh5t14Epv",
-	"Jwq7D082XupU/7EWfo1+FsPXa2VMwhKMZSU3dsxuouitMKEe7iWb+Coy/8MrjVRRZQG6V043Zq+iyiUk",
-	"I1d6Eq6OtvCkR0ftYTdy9XnopDenH4zBnUz93UWn8TsaCjSWYiFcMWTD5J1UvW2JNX/0KuDKtqgw/KZB",
-	"p4tPahdr1SAPFjhfjscC9AeYrCH4z743kCk30XXElJSeMGwWXoGxSnuOpASGXj28z4P1+VTmMGNV7XnB",
-	"2b233rZpm/xRDkqC1dlVm//lUxfIgjS+/YtPXrsDSb/5s3LlRRkzinFmXRGS9BkXIU8253hfh2oBI2YS",
-	"FTkhGZ9xkZC2Vzj6TdL5k7x6DBoda44s2sCbrlHussA6sDdRJcagoEnWXPQYu5G4j0i+zRpDLsemfKFP",
-	"jdH+EpcEpWbkiarAV1RKYfpAeBnq7JrM2DuAColJaBdq7oPJFXZ0IPXlddq1KpKv7IraFUWRLypUq3y2",
-	"0HEn3oLpmPpDn9RB0o8SIBk37H+v3/7CDpqMMp+qpU2b0haCFwW3/NBlTFFzdp9nhaai7tPFBSVkOQfe",
-	"I+LGCYABxLgszzWIuo2xsLN1SZKNqjopsquS50FkxzmkuFCh8nqBSsuiNigkWfsDcOygluKfNTBRmIwV",
-	"YKxwP3bU1NN48KqlbJLzs5DJIRZgLF9UPl2fzzQ0BiYypTNiXSMvfCw6+XSkChl24LNxUdNExD39xzfP",
-	"jk6zsFrvDSvBGIqFEi2gcvDNiWuCJ2GJhk53g87zf/rif05wjhcvXrxw5nMF+oiWznnVdOG4ujj/4c3F",
-	"4UuXVrAUBphULmsy93IppMM+Pznxmc74FxFqpaikIxSdk3OhhMWY3bj7S03j6kapyA5Abe+jMJYZqypE",
-	"253vMLaWILPoUuyXF2MRsW6TXolb0e3vM8JOp8+2D1n/cby1RJTFRt7pyKGmcGBQEvXqDzyRa/C1RWpK",
-	"VjXRkEujIoGkJKQ9fKEWYosi/rbXuSoqZNiU4vfvmNIXzjwgAqmmqjnfZ19H5K1swdzcRaFkY9Bf+VOo",
-	"GPM/U+Dqd7kh1yLFBrRTfb0ft6rNnC1VHSSsEzcHlBIX/axBWz0Yla6640ZfkXOwrnJFBX1Kgn/HSZ65",
-	"YJyP2h8y582hppRHlVYzjcLQ9SJwqvm5fRnVSuKMlJRKiSiGcgxdFdml9Au6WzTUomX+9dtQ3VmRNcpv",
-	"SygakXzw6u0vv1y8urn85Sef4uIfXPzghL2b45rEv9fEmyouF++NE7Yc50h7dMsNFNEPnExVWarlGigT",
-	"ESA8uS/feSQNL6pH/MpOy1CWNKDcudwj4aj3PyP3hcr/GnT1mbQvp4+Nr8pLc+8FJaf0BPYZcy6nDikH",
-	"Ena5+/i6YQSv8CC7ZM0t77j3Fug3NthUSGHmwf4Nf51bF2DgVQVcm1DKMhdoR69S6YVWVV+FXlX11a2R",
-	"XciVLlKQxX9IkgrCcUeCdY6KzQ75e3XXBDV9EoXLAVzr1rbuo8Bx52XpdMkdPRU4puj7KvAxOy9L1kwW",
-	"TuUfDF+Vb4TzzQxunRoIRvdoc/XZ5idnxb9c1XQheKlmdNGKaVziWoT2EEWUUzBmVF5o2t8XVWtVTf2S",
-	"woQebUwNbdO3L897URHoV74q4haQAwyIGoVr8Pj1Cydoe6xpsLdOcBEXNRVtg8p5XMnZbxbjxLcr+0cV",
-	"vZfV0mv+Uon8bq38tK/At11tHlGAtosMoJCOnIzT41AWNtiHb1yq2LM6uoVW9FOwLaNFPYraaq6z4+PT",
-	"p/8zPhmfjE/Pvjv57mSEloRfNukzTdXBrf+i+7g1bLw9mv2x8Ydz/I/utQ02V+7ubn0TTouMJna5Uv2J",
-	"31D1NckzEpBxhpvpiLFbrZYoqabdiT2s01te64SYKOWLZmrCBtmOSVuJqr/owD7/pj9b28OGWIhcHB0f",
-	"Dcz5vVC1ZtwyXcsmedLP3Dof+1On7edCC1/12FgoR6GvhS+fizWvJvs+XjQYlVnCdxzymzOfDktVlJTs",
-	"71FLidJe12uK9mJgzXkKUpdrv88RuYyub6iuNGy8ze/AmWOshgycD5/+fwAAAP//",
+	"3H3tctw2luiroPpOlaW6VEuyHW8s/1IcJaNdO3ZJcqVuzXrTEHm6GxEb4ACg2j0pV92nuQ92n2TrHAAk",
+	"2AT7Q7acnZkfE4skvs4Xznf/McrVolISpDWjsz9GGkylpAH64wdeXMHfazAW/8qVtCDpn7yqSpFzK5Q8",
+	"/t0oic9MPocFx3/9RcN0dDb6X8ft1MfurTm+0FrpC3kPpapg9Pnz52xUgMm1qHCy0dnoZg5Mu0WZMGzB",
+	"y6nSCyiY0kzIXEkjDG7jFZsswBg+gwkzfGXYcs5pxFIrORuPPmej10pOS5H/SZvP/eqGLYWdMzsHtlD5",
+	"3RPDjOUW2AFnxmrgC8ZLDbxYsVLcQ8Y4jpSQ45RMSAa46Hg8PqQz/aLsT6qWxbc7068IVxsdTPIFGFYo",
+	"MEwqy+CTMJb29p6vSsWLG6XecD2DPwfst6pYIRmUuAXN7JzLBvaM5zlU1oxHOIefHld/Pef2dQN1esSL",
+	"QuAfvHyvVQXaCuSJKS8NrC9/zmoD+olhOYIqwt6CV+NRNqqiCQgk8Tr9k0QfZIyb6O/fhJwqVjkwG5xa",
+	"WFhs2K7VNWQju6pgdDZSt79DbhFR/gHXmq8IFAg8oaEYnf2ts7+PicEIq4t7kPZS/u6+2xNc7yQ4SAHO",
+	"wqxiBmTRBxSv7VzpNIzcuyeGFcJUJV8RUeIUC/7pDciZnY/Onp6cNNs3Vgs5w+23x7ssQFoxFaC34YEJ",
+	"y7jW4h4MU5KWETIsc5pYpFCSCP18oWpH/esUc11XoBnCEgWb++vaivwONOM0ClHvTwdFxkydz/HRf47+",
+	"8t345OQ/R2unffZ0wz5e11qDzFf9nVxawy6v37Hcf8FyVUC82ofrH3trfZ9YipB5rWqdw2XRX+eiNEB8",
+	"OBXaNEwCRQxlNWV2LgwzNIsHs1jUixjIQlqYgW6WvFlVyQURg57AVhWwg1P2ozC50gWz8Mmy8XjMnp6y",
+	"N0LeQXEp6eHhK1bAlNelk3duG0+MG4CzbN8Sfprei7+s1iD53UmSSFGeDB0K37HlXBnPRUbld2AN05CD",
+	"uAcmLK6Blya3bnMvnm/Z95oE8KtvZP7rINV35/sII7jvJTfI+HaThHwIixaeRdMUumlG5IW1j4YnGiZ1",
+	"nKYl4T3JFgcHUtuCpiSY+sdc3293A0NIvoKSr/a9B6XHrwYSWmyq1YJdgVdzcNrdkD1wMVq80q15havo",
+	"VYx8IijL78C4tVEbBMlKmFqmatu5KXvo7N6G2UjVNlcL6O/h1znYOekUwKqSW+Qxup6nQi+QAJVmUy5K",
+	"z4Igkd0IT/gBMiUXZQTxdgsauNeI+qfGQbVGBQe/YVOlmd8hvUpSqCO/i20E7/QmhyvC3JMeA7xiM5Cg",
+	"OYrqHkz3lluPLJmIaB8omQgOTwwrxRTyVV4C20s+bSbZBxHgBr0uMUl37fegI/7IApE6M8r2qCpCZgvR",
+	"hxJRgjLW0JieORsAbASQYcRX5d7SimkcRTjeTVKVAqRb6kMtBqhcFE53AFkIOWNuDJtxupj3Y6YHScZF",
+	"ZVeI4zAzyQs0KRcLJf2JrdoiQatSgPlXFprsICh6KGm05OVhEgXD6hxBMqnMbTENvpGI9HvfyDAPlpRV",
+	"uauk3IVl3EdPDBPFV+KD/Uh3izp3mmChjEGwZ9ySTzarfP9DJLrejAgnHZJYWCOydqKsh+NhMb6uh24V",
+	"69e0wb3luvsLxRwaz32qlDwlqBAC7u9YDs2hLNUoGxm00NHeGmUjzUWRlEjfjLfpBJuhdlXLB/B2AB0Z",
+	"lpZrCwnHjDdlEzz4V7VkCy5XThEwKN4RBSbNFbvgYTMd0gxZu6EkSEqV350X91zmsCdE8DhTrpGSFure",
+	"8XuO0/VhYiBXskiA5Nq9aOaYKr3kujhj3LKFMpZZkGwFXBt2oKbs2YvvWMFX5pBx+j5jXBbtwkwYJvHy",
+	"ZgulwXk3OZvXstBQhGmenX737MUJ/o/hPHPgBVNTFAwls8L5yfpkyD85MmxGR6R5spU0w/kHMXBtuYUH",
+	"UCT5bQeALtVywNmCg/CoGfsgxSfmd5c8eIIu1fLSqK0zX16/Y9+/ODntzFpwC0f4PnWTqenUgL0eIpVA",
+	"bn2MtR7sQAURb8h6cZvACAKnOcv62kk0KYm3+E9KLx6Ap9yNZhWfwRODZL5IuHTzPO0QbRxbpD+j8BEz",
+	"aZiQ7CCcCTmIV5VW90DKWsUtqm6js9F//e3k6OXH//2XFMgLyIURQ2ribW1tUH6X3LBKgzFO5IULwC85",
+	"wqnkakARbWJk/SUqbwk4j7X4RxupII2Yz4BW1iALwFNOld7qYO7dxm796LQp/HbDKA/w3eF4Bn6CzNk5",
+	"fEHqH/67MZ/O318+MX3k0/g916Xg0xLpyof1+rZ4MXCH/PXm5j2F2uqB68ffGimTpbdoD+cb7i7J7+C3",
+	"nBugoITzanvopZ01tMcHHsK9e/1QKKxL8Xa2Zl+Zg3ELr0H1Y20yh+8UJf6Eptf+zkVBASfkEafqpuwN",
+	"ZSChgP2ktPeTM/rEZGweVJXgP1+CBve2SIN6SG32hmTaeCm5BZmv3g7glxcFFMx/NESmdq6KYTMXhYv7",
+	"JrkBBA93uvjmOZoPk9NUHEXRpvH4RXqoVrf8VpTCrgYMwDnqZsgofq7E5YakteBC4pzDaqdTisQCSPWk",
+	"iDOYV+yETLhaWlEyDahWDaBYg9Wr86kFPXhJ35Cks3p1RN8xvKs7cYIecw7EpkiabmJtZ1kOiCeElNmu",
+	"IJM95ica5MQox2MvOytYnFZ51hxgyLR0+hVurx3rnTm2IzGpKpANS0q1DMkTwlBkkglpbKMdTWuDlFdX",
+	"M80L57Fq1NjnL1++jI2rONAWAZlWvhrwJMVb9Cq4iQ3syPdz+jQdbE5qOy29cpvP8Qj+CjdozIfjEHyR",
+	"eBfApemSLzu4uri+OSTjQLg8DF6WaukUiDRETskk2KLWb5RYuOYZW4iyFKY1a5ZcWHYLU+Q9Ls0StGfh",
+	"ZuUXu6w7JOfcoqQA0xdOWyP6zxx1BMkTVLafL25G2ej9u2v6zwf6//Ob138dZaMfL95c3FwktbiNgrLd",
+	"RPNZtI8dMgLS8rOdFj7x3NJJ2IHSzMKiQkS0kfjj+6fHqCEfo7SUUB7/IYrPh2ubiHTi471FcbsZL5B5",
+	"jz7dSq339PSwS2FJHMcifKt4PU8I15Ai0iZStWKzWfv7F8+309iuAtmzVxZ8a/5pT+Kwg1ZEdEHxXUf6",
+	"PE8Ln90kfCBr7XR8p2QjQrMROaT28UTFEk3JcuUkq09f8mL3S71U264b8wDbA9HhFK2EYTFtZh1QzkyG",
+	"liRxry5cLGLl9D3Svzru4k2JaE5v3ZZA5beTOv9fgZdODjzAC/LEID+UTtateZ8G6Pq8XPKVYRN1N4kp",
+	"Sd2liaZC1el6myfLCBQOjUcichNuZP570MOGuD+f/2aHCGKwTcKs67tPQf/SmBqKG3UHcm9dZ4HUXjCL",
+	"g1nFhU46N8CYZvqEsk8fuDnSkQ5ypV9ujJOgYrvkhgk6DLMqnaLyqRIazHlSuIDjhXg7zA/o+suC7dr1",
+	"we3gQdMw1WDmFzvswn/6mNvYgJLO6mnrPPfekv7gmeZEFPSJyZipeA5HBipOId50RBEXulmlpgzM+gNw",
+	"DbrDsO7RfpKeMsQcVIX1HsOtMFtjs5ik18AZHyWmtwTyAxCzNoDRUHqKT/9d1Vryck8evYLc5R45TTph",
+	"i/CK50nNpw1bSKsFOHfW724X7A6gMuxgcnTknxwZ8Q+YZI0Dn/Tqw76qvS1XsNCqqlLeit52plCWFMz3",
+	"jHCrallAEba4+cJOah5+5gFNyL3MmCoLUvqENnbnS9Jj70Javdp6V4Z9tNDIWjxtoA03+/55x84+gSKQ",
+	"SRZg2bEwhGF3UFlWV6h6PnvKblcW4eE8tnbexGT+XoNe+c+esv8QPzDg+TzzSCrCq+f4KmvdgCEZ1L8+",
+	"da9x0kBTz5563dewA5dv7z598TzsBRdi97yswyxPv3sR3tF6qPLwsiTVxzkiUfc5HLNzP6zxeue1ZYBy",
+	"lvTryf//v/9v4nYzsbqWOcqyCSsFmqcugxdKtPxweImbNQrhJlLu2aJ2xtLbgXBHqeSsle1WqTty8xOW",
+	"aOexsblVxWg8zEPaPcIhIwsZteuWDExSVnsMfEHQPi5MaPDZZkE7PKgpIfPQW7O5Boqa8xINjoLn3auk",
+	"ZYWUP/KcGVwOFTQHlh1vykFf+M06ze4Ovk2OS3JLf4nXMjbDWxhTJEXVTlML2VCUaSWVBGfODlzMww7O",
+	"MPmgg5OkQHqsExDuU49fA7kGj/skhnuBpR9Usdq8NZI1B0F4EPsfZs3c7Hblq6MsmyvkXfyLosjCGvba",
+	"1egc4VV+xv79+t0vxPxINTgxXkDxxj37h8kzplx+F3yyzqQkeDdLSUWiwY8+KpW6I1hwuXIvKJMGF5hD",
+	"WewdIAn1aps9qWIgM61LPSF//KCJux7uHtttROWAHeqghqLWKjYVLvyH19/qiXGXkHnF+C3FUD3FOvh4",
+	"CT1mEy9BJt4hyL38CCKcYhwLaAQNGbjJFOigVnoO9cQfCLkVfF0KbKVESg9dz6raRS+NgZ8j9JGcAvng",
+	"se556eIqPREm67LktyWs1TgNKbLODy58tkj61LHMiaJf0RWWbUpAfqvyuw8G9IOKx9xtmnNJgW8mZCJ8",
+	"uuCiHBDQR/iO8aLQYNLCWBQbg+47XhP49XDkk+YKhVg7xCWa2TJ/uE1gfYjXCBcwO4DWuzMD9gZOZtey",
+	"HJiBEnJrnOJWW3XkcwWa5IU9oJoQbxeUo4svSROaik+21l6N21kbb6hymyYewyBsKYWPa7BWyNlD0KFr",
+	"SeKTmaXAi9gka/7Uuc+4GBDYyO5s8vPFDTsu1UzIScgKMag9K1R9pt5tG9zUhD7EkoZCaAg1uWhRcUJl",
+	"RLC3SpXAZd8Ujna2CS4fqmL/RKdrDxC8G/I5lzPYEzTXACzsYOAw/R2TI3n/7EqxqEtKYXee6ISh7SIU",
+	"l0PhU//eqxVc4v00U6QkNDM2xL0D/6xfPbkG3N9Gt5NPVfHOy3V/k3yYv8nXzqRPXYp7aAskmtlqlzPb",
+	"F9jSgr7nZcpyehtH4G7BLgEkq4nwhtJEBpN+m3ACM2AMVdI523aqye7Ee3n19Yp9ds1wDaD0W4+R2oFN",
+	"FlPbx0Eqv0Y87517pNhMgfF1+USsy7nI5y0W127oTehvip1nypECzXdgANbCimvC6/BRqaUN5T3tObFe",
+	"nOzixfrqOc/Z6F7AMp3irywvmX9NUUFEKxXvZMxUmhID7sNVHaQM3f8aKqVtGJuKi++b8bpBFQw0p6q9",
+	"SQ7Jy8sm8C6PPYjMjQxVfK/Ygq/YbWsEON3aBoVmzlHUQSR1t9LZn1jg54C6r97xRpA+1r2yTCqC1sw+",
+	"BFazs9Llb9ZtKldYM3VacrJTwGp/qbWgZHMhUbtxhpZPKk0V52yJNlGJiwsiRDGnV1Epv4aZMJacqn7M",
+	"7SoIrx0SI1zwJKHR4HPfa0RIRpl6FZSlkLNQAExDfWKOcL7/ZivdPTRY27KZXY3Y80Yb32Q/fR26/1Xp",
+	"sniAtr2cqxLYEkePGVlQ7i5nk0qrqShhkrGJkDMw9rLAfzty/A9Y4R9LuM3n3H7QJf4VZOmEHZDf2TmK",
+	"F2D55DBjE1ft0X3pyqG68zZ+c24tz+fkQMyVLlBrzZjVXDaHMJnrbkC2leTlyorcHNJsSvMZ/CRKMG7C",
+	"SV6KyrzXCiFmJk2s38x5Bf3UZKbB1lrSi4Ty2tQoDqRz17elyJtKRnKLf61GLNnIgL4fLG7zSzuUMffp",
+	"V15/qyVKACfuc84pyqRQS/lIvWhaZLSwGTZOP5MiNFWh8RB3rZ+cw4LSZ5AG7gSqkLUuR2ejubWVOTs+",
+	"LsAltWszDp+NhUr783FmrUoiJcpCdN8fobWQObQUrJYFaDY5/u03fHw8iU2KJ4YtuJAMFZIxu6G0PwRr",
+	"uwkENROkLWow4KQwcXLG4BMpMpT4t6B/Cpu15UmtzZK5K4CEt8kYKUdxXJP23gmZ+hAUBV/o03fntZ13",
+	"fB5jdmlDwmGFupeaNsz1xCBMxozqDNwZmhKBUDUQagU8HGK+RBIqRQ7SQIS18woFxdHT8UkPacvlcszp",
+	"9Vjp2bEfa47fXL6++OX6gsaQ89eWMf6PHIhaLEZZJGej0/GJG6YqkLwSo7PRs/HJ+Jl3FxJ9B6yigDpe",
+	"a+eUzOcK2tET4/vs2FSrqCwAh95NARAXUtUyd+nMB0ONoEht70RMRm+EsetNrfAEaNNZ4vG/bVLhBD4I",
+	"flGPicY0axnUsXTbxGu/G/Bj1u029/Tk5Ku1DFs/+0DTsAh51MHsudtCauZmq8dRVzwa8nz7kKZrG/Ud",
+	"qxcLrlceS64HVBdPls8QQ1TNOfqIYzok565buqxUquzoGpwTw1OSu54nzqBHmWIjcow6CJ2hkOKkchWd",
+	"UuNQYLzWuQkXUFPGfeUzfhZqXZq+S21dNDunAqjMBYpQ0CyUhBVJkpm4B8m4hrg/AmoRGjhecCIP4bJg",
+	"HLcr9Gnf9SVrOhWNenG0r0Zha23QPnevL+SOzz0aP/36O6A6/qHOfW2bpW9C3zjg5fYBTWvGLkM4WDqW",
+	"CMjbwgyu388wM7yndkCWHHChXwFS7XqvIqt8IDOSCeyA3v7m2gZCkbmvf+vU3rtHLiCekMTIjG1Dpcej",
+	"RTf/n0CCbdOdfwkSRHw5AgwY20qAVGW0PwVu7j9z5l7/5v2elD0kWdUhUP9JIE8f4qBRgUIzR6L4zOds",
+	"OKd7VMUyRK9V+bj0ivP/KfQaWp/8y9Grw9gWenXH3UqvnJk5WhdOHfB9IdSUGbT+eBl18DSM51oZ09Er",
+	"Oj1M2RSW3bIhjsbDGZtQe40JO5hpAApeoQ6y3pyIzP7Qf2PCDjj7P6q+qW8h7qJJpku3kSaO01wUNOS2",
+	"Ru1FTdkNxdpCOlNKeb6qZdR95PFYwC+wEw88fYSVr2o5pBh7fDe5/f8EjHBVS0cJDd42MAIayBvNtabP",
+	"AxHW3HdmoERqJ6w73TS69PMzWGp5MXpMA6ftqTFk27jAZRdIP4NlYW8NeOjvPnyOeds0JS0p3lLUfa03",
+	"hW9w4vIEhTSWaskq7jseKAlHc1Vrugy9JtYpjGDN5l062YIW8bOiRmbAsqp23WVuOaWNttg4zBKNVVwr",
+	"FcLktuYp/d4bZ2E4HQEEKYmUsIW0QCVh4VZ9fnKC8lLIGZt4STdZb+BirG9PqcFnOfUJyHeraYnoEeRP",
+	"3BVnJwn0zWmXcaoBdOR1Dw8TQh3q9+fdiQOc02uY9impT+kF41Hz4l6CEDkDb1edfJUx82kcUTqKt8qb",
+	"VmjhDftwdekd6rkqnDs9VxV4zzd1kp+8Yj+CXHVnQ9LCYVKx1uuT0Pbq24WwvvPLzqT26Wi5XB7h6Y9q",
+	"XYLErRV74D9qNLMD6T1zl18X/D94xqdoQru18aiTtv1GucdDuaMtkLO2uNQ5QMcbPV3r2W2fv5g2HSZY",
+	"i4qGOP2TDnnGJY8l2ERG0BU4wemUKfo+c2WUSDlNHWifJF6XwLUv1OwJgedDCxXrNw1Nw5p5wmn8g4+f",
+	"s+G7Nyr2pOJyCjRQ8x/XcrHv6hza7teTWX6FAXkVKlMT7r1NEEhLFucEwVsr9DlhPynNJhqMnWRtq4Cm",
+	"ODuCBxWP+yoWxHPF7fyQzcDSNRs3G8HXx0qTIySufG7YoHHZH+BEUVV2KFTgLCond9f9hBoeTBJ9DQ5O",
+	"zrodDA79qZr8oxDMQx0/C/csbkTCJ9vM3BBuW4PNqelhdA1P3FEmaPtmQXqGRhSTrN9n4kBN2cT5t2kQ",
+	"42V5SPO6fjBNYqEHDrnuC0hd3IWrEX6cS7vTreMbm86+9nkD/XtQC9TMilfdfjsh/6bXdYcCiKHrzle4",
+	"4AsWENDjt574pBYKu8hQJWOh1Ef7jzQ+LLw1yhI3DKJIi09E94EWsTnIsrkz2Mf9RPaXxS/cuXeC+Lyp",
+	"fB/oeNB2CV74Pod1lREx+eBcY4hRzZiwlL6ka5m0v3yh/SNeCH6FAYZoz5CywJrdBYg1SdUdmP3e1sEO",
+	"UejForJrBasDN3ooqt2FPtysA1d6O1HYfXiy8VInk2wt4Bz9MI+vy8yYhCUYy0purDMFQ7xamFCrSRke",
+	"oTa2V5jrm+K4eDsVRIYKO1du84pNfK2p/+GoRiapsgDdK7ods9dRRR7O7UqZwsXT1m/1qLAF1UaZcB4M",
+	"1jn94BXuZOpvPoKF39FQYLYUC+GKrBsRsUcd8ufsj16dbNmWHoffZOl0B0vtYq165sHi6utxaID+AIs2",
+	"7PLFtw6y9CauiFiavBfDRuUVGKu052dK+Oj12fB5wz7/zBxmzhfSOhh6LhGXs5MQFOyqzZfzqR5kfxrf",
+	"Vson+92BpN8sW7lyrIwZxTizrmhL+gyVkFeccwNtdYURM4lqoJCMz7hIyOorHP026SxLXlwGTZY1xx9t",
+	"4G3XpHdZcx3Ym6hyZVBMJWtUeozdyOtHJN9mjSEXbVPu0afGaH+JK4ZSWfJEtetrKj0xfSC8CvWLTSbx",
+	"HUCFxCS0C833weQKYTqQ+voa8VrVzTd2ZO2KosiTFap7vljouBNvwXRM/aH/8iDpRwmjjBtXCHzQZOD5",
+	"1DZt2hTAEOwpuOWHLsOMflzC56Whoan7dHFBCWzO/feIuHECYAAxLit2DaJuYyzsbF2SZKOqTorsquR5",
+	"ENlxzi0uVKi8XqDKs6gNCknW/oAlO6il+HsNTBQmYwUYK9yPtTX1Rx68aimbYoYsZL6IBRjLF5Uvb+Az",
+	"DY15ikzpTGCnC+Fj0ck/dPXG7MBnL4fuEk//67tnR6dZWK33hpVgDMWOiRZQOfjuxDXXlLBEM6m7QRcp",
+	"OX35byc4x8uXL1/6Hhqgj2jpnFdNd5+ri/Mf314cvnJpGEthoCmBzr1cCp5072f3QCdCrRSVwDSqXqXV",
+	"bQmLMbtx95eaxtWgUpEVgdreJ2EsM1ZViLY738RiLaFo0aXYry/GImLdJr0St6Lb3xeE6U6fbR+y/uOe",
+	"a4k7i42805FDTaHFoCTq1Wt4Itfga7HUlGxyoiGXdkYCSUlI+wdD7cgWRfxdryNeVPixKSXyf2IKZDjz",
+	"gAikGrTmfF98HZGvswVzcxeFEpdBb+fPocLO/8yKq3fmhhyTFFnQTvX1XuCqNnO2VHWQsE7cHFAKYfSz",
+	"LG21ZVTq644bfUWuxbrKFcXslAT/jpM8c8FLn+Vw6AOR1Oz2qNJqplEYus4YTjU/t6+i2lKckZJ4KXHH",
+	"UE6mq7q7lH5Bd4uG2r3Mv34XqmErskb5bQlFI5IPXr/75ZeL1zeXv/zsU4L8g4sfnbB3c1yT+A+dO0LV",
+	"m4uPxwlujnOkPbrlBoroB5qmqizVcg2UifgRntyXOz2ShhfVb35jl2co4xpQ7lyulnDU+8+RK0Tlkg26",
+	"+kzal9PHxlcxprn3gpJ5egL7jDmHVYeUAwm7Wgd83TCCV3iQXdp4uePeW6DfCGJTIYWZB/s3/HVuXXiC",
+	"VxWF772aMxdoR69S6ZhWVd+EXlX1za2RXciVLlKQxT9JUg/CcUeCdY6Kze78e3XXhER90onLmVzrArnu",
+	"o8Bx52XpdMkdPRU4puj7KvAxOy9L1kwWTuUfDF+Vb4XzzQxunRqTRvdoc/XZ5iezxT9clXkheKlmdNGK",
+	"aVwSXIR2GkWUkTBmVI5p2t9HVmtVYP0STHc9k+vKtVBs+yVmJycntFdyvsJ9pyWv8zudsVtYKem6ffuQ",
+	"netGSGcUhnknrvNVWdM6qjaq8jh528/y67N/VLf7jW+ruLvtgAxApcb1rv32tS60Pdb0Dl2n+YiRmyLE",
+	"QfsgLr7t9/dxN4jr1IBWQi8tp9evpxL53VrFcN+GaBsRPaIMbxcZQCEdOZlogENZ2GAfvnF1ac/w6dbG",
+	"0a9pt7wetZVqC/DOjo9Pn/7b+GR8Mj49+/7k+5MRGjN+2aTbNlW6GLkkyD81bm0rbxJnf2z8TTD/u6Vt",
+	"7+CVUx9a94hTZKOJXbJXf+K3VDBPIpVkdJyUaDqS9FarJQrLaXdiD+v0ltdatiaqL6OZmshFtmPWWaJQ",
+	"MzqwTyDqz9a2HSIWIi9Lx00Ec34vVK1RdutaNvmufubW/9mfOm3CF1r4QtXGSDoKrUh8xWOs/DUFE/Gi",
+	"wa7NEu7rkJKe+QxmKnyl+gyPWspt9+pmU2cZA2vOU5C6XPvpochrdX1DpcBh422CCs4cYzWkEH38/N8B",
+	"AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
