@@ -14,25 +14,25 @@ import (
 	"github.com/restreamkit/restreamkit/openapi"
 )
 
-// controlRequest is one request to the control API as an attacker or a tool would send it.
-type controlRequest struct {
+// rawRequest is one request exactly as an attacker or a tool would send it.
+type rawRequest struct {
 	method, path, body string
 	host               string            // "" keeps the test server's own
-	header             map[string]string // extra headers
+	header             map[string]string // extra headers, each sent once under exactly this name
 }
 
-// send sends cr over real HTTP and returns the status, headers and body.
-func (h *harness) send(cr controlRequest) (int, http.Header, []byte) {
+// send sends rr over real HTTP and returns the status, headers and body.
+func (h *harness) send(rr rawRequest) (int, http.Header, []byte) {
 	h.t.Helper()
-	req, err := http.NewRequest(cr.method, h.url+cr.path, strings.NewReader(cr.body))
+	req, err := newRequest(rr.method, h.url+rr.path, []byte(rr.body))
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	if cr.host != "" {
-		req.Host = cr.host
+	if rr.host != "" {
+		req.Host = rr.host
 	}
-	for k, v := range cr.header {
-		req.Header.Set(k, v)
+	for k, v := range rr.header {
+		req.Header[k] = []string{v}
 	}
 	res, err := noRedirect.Do(req)
 	if err != nil {
@@ -83,14 +83,14 @@ func TestTheControlAPIAnswersOnlyLoopbackHosts(t *testing.T) {
 	// DNS rebinding: the page's own name is the Host. Reads and writes are refused alike.
 	rebound := []struct {
 		op string
-		cr controlRequest
+		cr rawRequest
 	}{
-		{"exportState", controlRequest{method: "GET", path: "/__mock/state", host: "evil.example:8080"}},
-		{"issueToken", controlRequest{method: "POST", path: "/__mock/tokens", host: "evil.example", body: `{"userId":2046371}`,
+		{"exportState", rawRequest{method: "GET", path: "/__mock/state", host: "evil.example:8080"}},
+		{"issueToken", rawRequest{method: "POST", path: "/__mock/tokens", host: "evil.example", body: `{"userId":2046371}`,
 			header: map[string]string{"Content-Type": "application/json"}}},
-		{"resetMock", controlRequest{method: "POST", path: "/__mock/reset", host: "127.0.0.1.evil.example"}},
-		{"getHealth", controlRequest{method: "GET", path: "/__mock/health", host: "evil.example"}},
-		{"submitConsent", controlRequest{method: "POST", path: "/__mock/consent", host: "evil.example", body: "request=x&account=2046371&decision=approve",
+		{"resetMock", rawRequest{method: "POST", path: "/__mock/reset", host: "127.0.0.1.evil.example"}},
+		{"getHealth", rawRequest{method: "GET", path: "/__mock/health", host: "evil.example"}},
+		{"submitConsent", rawRequest{method: "POST", path: "/__mock/consent", host: "evil.example", body: "request=x&account=2046371&decision=approve",
 			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}},
 	}
 	for _, tc := range rebound {
@@ -106,12 +106,12 @@ func TestTheControlAPIAnswersOnlyLoopbackHosts(t *testing.T) {
 
 	// The same requests with loopback Hosts pass.
 	for _, host := range []string{"", "localhost", "127.0.0.1:1234", "[::1]:8080", "dashboard.localhost:5173"} {
-		if status, _, body := h.send(controlRequest{method: "GET", path: "/__mock/health", host: host}); status != 200 {
+		if status, _, body := h.send(rawRequest{method: "GET", path: "/__mock/health", host: host}); status != 200 {
 			t.Fatalf("Host %q: %d %s", host, status, body)
 		}
 	}
 	// The Restream API itself is not the control plane: it needs a token, whatever the Host.
-	if status, _, body := h.send(controlRequest{method: "GET", path: "/v2/platform/all", host: "api.restream.io"}); status != 200 {
+	if status, _, body := h.send(rawRequest{method: "GET", path: "/v2/platform/all", host: "api.restream.io"}); status != 200 {
 		t.Fatalf("the public API refused a Host: %d %s", status, body)
 	}
 	if h.state() != before {
@@ -134,21 +134,21 @@ func TestACrossSiteBrowserWriteCannotResetTheWorld(t *testing.T) {
 		{"Origin": "http://evil.example", "Content-Type": "text/plain"},
 		{"Sec-Fetch-Site": "same-site", "Origin": "http://localhost:5173"},
 	} {
-		status, rh, body := h.send(controlRequest{method: "POST", path: "/__mock/reset", header: hdr})
+		status, rh, body := h.send(rawRequest{method: "POST", path: "/__mock/reset", header: hdr})
 		wantRefusal(t, spec, "resetMock", status, rh, body, http.StatusForbidden, guard.NameCrossSiteRequest)
 	}
 	if h.state() != changed {
 		t.Fatal("a cross-site write reset the world")
 	}
 	// The consent page's own form is same-origin, and tools send neither header.
-	if status, _, body := h.send(controlRequest{method: "POST", path: "/__mock/reset", header: map[string]string{"Sec-Fetch-Site": "same-origin"}}); status != 204 {
+	if status, _, body := h.send(rawRequest{method: "POST", path: "/__mock/reset", header: map[string]string{"Sec-Fetch-Site": "same-origin"}}); status != 204 {
 		t.Fatalf("a same-origin write was refused: %d %s", status, body)
 	}
 }
 
 func TestATrustedOriginMayWrite(t *testing.T) {
 	h := newHarness(t, mock.Options{Control: guard.Options{TrustedOrigins: []string{"http://localhost:5173"}}})
-	status, _, body := h.send(controlRequest{method: "POST", path: "/__mock/reset",
+	status, _, body := h.send(rawRequest{method: "POST", path: "/__mock/reset",
 		header: map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "http://localhost:5173"}})
 	if status != 204 {
 		t.Fatalf("the trusted origin was refused: %d %s", status, body)
@@ -157,10 +157,10 @@ func TestATrustedOriginMayWrite(t *testing.T) {
 
 func TestAnAllowedHostReachesTheControlAPI(t *testing.T) {
 	h := newHarness(t, mock.Options{Control: guard.Options{AllowHosts: []string{"mock.ci.internal"}}})
-	if status, _, body := h.send(controlRequest{method: "GET", path: "/__mock/users", host: "mock.ci.internal:8080"}); status != 200 {
+	if status, _, body := h.send(rawRequest{method: "GET", path: "/__mock/users", host: "mock.ci.internal:8080"}); status != 200 {
 		t.Fatalf("the allowed host was refused: %d %s", status, body)
 	}
-	if status, _, _ := h.send(controlRequest{method: "GET", path: "/__mock/users", host: "other.ci.internal"}); status != 403 {
+	if status, _, _ := h.send(rawRequest{method: "GET", path: "/__mock/users", host: "other.ci.internal"}); status != 403 {
 		t.Fatalf("a host that was not allowed got %d", status)
 	}
 }
@@ -170,13 +170,13 @@ func TestTheControlTokenGuardsEveryControlEndpointButConsentAndHealth(t *testing
 	h := newHarness(t, mock.Options{Control: guard.Options{Token: tok}})
 	spec := controlSpec(t)
 	withToken := map[string]string{"Authorization": "Bearer " + tok}
-	_, _, before := h.send(controlRequest{method: "GET", path: "/__mock/state", header: withToken})
+	_, _, before := h.send(rawRequest{method: "GET", path: "/__mock/state", header: withToken})
 	for _, auth := range []string{"", "Bearer wrong", "Bearer " + tok + "x", "Basic " + tok} {
 		hdr := map[string]string{}
 		if auth != "" {
 			hdr["Authorization"] = auth
 		}
-		status, rh, body := h.send(controlRequest{method: "POST", path: "/__mock/reset", header: hdr})
+		status, rh, body := h.send(rawRequest{method: "POST", path: "/__mock/reset", header: hdr})
 		wantRefusal(t, spec, "resetMock", status, rh, body, http.StatusUnauthorized, guard.NameInvalidControlToken)
 		if !strings.HasPrefix(rh.Get("WWW-Authenticate"), "Bearer") {
 			t.Fatalf("a 401 without a Bearer challenge: %v", rh)
@@ -185,15 +185,15 @@ func TestTheControlTokenGuardsEveryControlEndpointButConsentAndHealth(t *testing
 			t.Fatalf("the refusal repeats the token: %s", body)
 		}
 	}
-	status, _, body := h.send(controlRequest{method: "GET", path: "/__mock/state", header: withToken})
+	status, _, body := h.send(rawRequest{method: "GET", path: "/__mock/state", header: withToken})
 	if status != 200 || !bytes.Equal(body, before) {
 		t.Fatalf("the right token was refused, or a refused reset changed the world: %d", status)
 	}
-	if status, _, body := h.send(controlRequest{method: "GET", path: "/__mock/health"}); status != 200 {
+	if status, _, body := h.send(rawRequest{method: "GET", path: "/__mock/health"}); status != 200 {
 		t.Fatalf("health must answer readiness probes without the token: %d %s", status, body)
 	}
 	// The consent form reaches its handler (which refuses the unknown request id on its own).
-	status, _, body = h.send(controlRequest{method: "POST", path: "/__mock/consent", body: "request=unknown&account=2046371&decision=approve",
+	status, _, body = h.send(rawRequest{method: "POST", path: "/__mock/consent", body: "request=unknown&account=2046371&decision=approve",
 		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
 	if status == http.StatusUnauthorized || bytes.Contains(body, []byte(guard.NameInvalidControlToken)) {
 		t.Fatalf("the consent form needed the control token: %d %s", status, body)
