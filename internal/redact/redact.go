@@ -58,13 +58,14 @@ var authSchemes = []string{"bearer ", "basic "}
 // Text redacts credentials that free text (an error message, a quoted header) may carry: every
 // "Bearer <token>" and "Basic <credentials>", whatever the case of the scheme.
 func Text(s string) string {
-	lower := strings.ToLower(s)
 	var b strings.Builder
 	last := 0
-	for i := 0; i < len(lower); {
+	for i := 0; i < len(s); {
 		n := 0
 		for _, scheme := range authSchemes {
-			if strings.HasPrefix(lower[i:], scheme) {
+			// Compared in place: a lower-cased copy can differ in length (invalid UTF-8, "K"),
+			// and its offsets would then miss the credential in s.
+			if len(s)-i >= len(scheme) && strings.EqualFold(s[i:i+len(scheme)], scheme) {
 				n = len(scheme)
 				break
 			}
@@ -124,8 +125,9 @@ func HeaderValue(name, v string) string {
 	return v
 }
 
-// Query redacts the secret values of a raw query string (accessToken, code, ...). The result keeps
-// the order and the other values exactly as sent.
+// Query redacts the secret values of a raw query string (accessToken, code, ...), and the values of
+// parameters named like a credential header (cookie, x-api-key, ...): clients do send those in the
+// query. The result keeps the order and the other values exactly as sent.
 func Query(raw string) string {
 	if raw == "" {
 		return ""
@@ -138,7 +140,7 @@ func Query(raw string) string {
 		if err != nil {
 			name = k
 		}
-		if ok && IsSecret(name) {
+		if ok && (IsSecret(name) || IsSecretHeader(name)) {
 			dv, err := url.QueryUnescape(v)
 			if err != nil {
 				dv = v
