@@ -14,8 +14,9 @@ import (
 
 // FuzzRequestThroughTheProxy sends any method, path, query, content type, content coding and body
 // through the proxy in enforce mode (what breaks the contract is refused, the rest reaches an
-// upstream that answers 204): the proxy answers every one with 204, a 4xx envelope, or a 502 for
-// what the upstream transport itself refuses to send — never another 5xx, never a panic.
+// upstream that answers 204): the proxy answers every one with 204, a 4xx envelope, a 502 envelope
+// for what the upstream transport itself refuses to send, or ServeMux's redirect of an unclean
+// path — never another 5xx, never a panic.
 func FuzzRequestThroughTheProxy(f *testing.F) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
@@ -52,6 +53,9 @@ func FuzzRequestThroughTheProxy(f *testing.F) {
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req.WithContext(t.Context()))
+		if rec.Code/100 == 3 && rec.Header().Get("Location") != "" {
+			return // net/http's ServeMux sends "/a/../b" and "/." to their clean path
+		}
 		if rec.Code >= 500 && rec.Code != http.StatusBadGateway {
 			t.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body)
 		}

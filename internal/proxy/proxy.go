@@ -243,7 +243,8 @@ func (bufferPool) Get() []byte  { return *(copyBuffers.Get().(*[]byte)) }
 func (bufferPool) Put(b []byte) { copyBuffers.Put(&b) }
 
 // Handler returns the handler of the main listener: the REST and OAuth API, the WebSocket feeds
-// at /streaming/ws and /chat/ws, and /__proxy/healthz and /__proxy/metrics.
+// at /streaming/ws and /chat/ws, and /__proxy/healthz and /__proxy/metrics. Serve it with
+// HTTPServer, which adds the header limit and the timeouts.
 func (p *Proxy) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /__proxy/healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -274,7 +275,7 @@ func (p *Proxy) HTTPServer(addr string, h http.Handler) *http.Server {
 		WriteTimeout:      p.opts.WriteTimeout,
 		IdleTimeout:       p.opts.IdleTimeout,
 		MaxHeaderBytes:    4 * p.opts.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(p.log.Handler(), slog.LevelDebug),
+		ErrorLog:          slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
 	}
 }
 
