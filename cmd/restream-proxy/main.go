@@ -50,7 +50,13 @@ func run(args []string) error {
 	dialTimeout := fs.Duration("dial-timeout", proxy.DefaultDialTimeout, "upstream connect timeout")
 	tlsTimeout := fs.Duration("tls-handshake-timeout", proxy.DefaultTLSHandshakeTimeout, "upstream TLS handshake timeout")
 	headerTimeout := fs.Duration("response-header-timeout", proxy.DefaultResponseHeaderTimeout, "wait for the upstream's response headers")
-	upstreamTimeout := fs.Duration("upstream-timeout", proxy.DefaultUpstreamTimeout, "whole exchange with the upstream")
+	upstreamTimeout := fs.Duration("upstream-timeout", proxy.DefaultUpstreamTimeout, "whole exchange with the upstream, streamed response included")
+	readHeaderTimeout := fs.Duration("read-header-timeout", proxy.DefaultReadHeaderTimeout, "wait for a client's request headers")
+	readTimeout := fs.Duration("read-timeout", proxy.DefaultReadTimeout, "wait for a client's whole request (headers and the body the proxy validates)")
+	writeTimeout := fs.Duration("write-timeout", proxy.DefaultWriteTimeout, "answer the proxy's own endpoints and refusals (a proxied exchange gets --upstream-timeout)")
+	idleTimeout := fs.Duration("idle-timeout", proxy.DefaultIdleTimeout, "keep an idle keep-alive connection open")
+	maxHeader := fs.Int("max-header-bytes", proxy.DefaultMaxHeaderBytes, "largest request header block; larger ones get 431")
+	maxWS := fs.Int("max-websockets", proxy.DefaultMaxWebSockets, "WebSockets relayed at once; more get 503")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "text or json")
 	version := fs.Bool("version", false, "print the version and exit")
@@ -71,7 +77,8 @@ func run(args []string) error {
 	}
 	opts := proxy.Options{Report: *report, JUnit: *junit, AddViolationsHeader: *header, MaxValidateBytes: *maxValidate,
 		DialTimeout: *dialTimeout, TLSHandshakeTimeout: *tlsTimeout, ResponseHeaderTimeout: *headerTimeout,
-		UpstreamTimeout: *upstreamTimeout, Logger: log}
+		UpstreamTimeout: *upstreamTimeout, ReadHeaderTimeout: *readHeaderTimeout, ReadTimeout: *readTimeout,
+		WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, MaxHeaderBytes: *maxHeader, MaxWebSockets: *maxWS, Logger: log}
 	if *summary {
 		opts.Summary = os.Stderr
 	}
@@ -112,7 +119,7 @@ func run(args []string) error {
 			mux.Handle("/ws", h)
 			h = mux
 		}
-		ln, err := cli.Listen(l.name, &http.Server{Addr: l.addr, Handler: h, ReadHeaderTimeout: 10 * time.Second})
+		ln, err := cli.Listen(l.name, p.HTTPServer(l.addr, h))
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package main_test
 import (
 	"bufio"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/restreamkit/restreamkit/internal/clitest"
+	"github.com/restreamkit/restreamkit/internal/conformance"
 	"github.com/restreamkit/restreamkit/restreamtest"
 )
 
@@ -117,4 +119,48 @@ func TestBadFlagsFail(t *testing.T) {
 			t.Fatalf("%v: want a failure, got %s", args, out)
 		}
 	}
+}
+
+// readUntilClosed writes what to a new connection to base and reads until the proxy closes it.
+// The deadline is far above the timeouts under test: reaching it is the failure.
+func readUntilClosed(t *testing.T, base, what string) (string, error) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, what)
+	conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+	got, err := io.ReadAll(conn)
+	return string(got), err
+}
+
+func TestServerTimeoutsAndHeaderLimitFromTheCommandLine(t *testing.T) {
+	upstream, _ := startMock(t)
+	cmd, base, _ := start(t, []string{"RESTREAM_PROXY_IDLE_TIMEOUT=300ms", "RESTREAM_PROXY_READ_TIMEOUT=300ms"},
+		"--upstream", upstream, "--max-header-bytes", "2048", "--summary=false")
+	t.Run("an idle keep-alive connection is closed", func(t *testing.T) {
+		got, err := readUntilClosed(t, base, "GET /v2/platform/all HTTP/1.1\r\nHost: x\r\n\r\n")
+		if err != nil || !strings.HasPrefix(got, "HTTP/1.1 200 OK") {
+			t.Fatalf("want a 200, then the close: %v %q", err, got)
+		}
+	})
+	t.Run("a slow body is cut off", func(t *testing.T) {
+		if _, err := readUntilClosed(t, base, "POST /v2/user/channels HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"); err != nil {
+			t.Fatalf("the proxy left a slow body's connection open: %v", err)
+		}
+	})
+	t.Run("headers over the limit get 431", func(t *testing.T) {
+		req, _ := http.NewRequest("GET", base+"/v2/platform/all", nil)
+		req.Header.Set("X-Padding", strings.Repeat("p", 4096))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		conformance.WantError(t, res.StatusCode, body, 431, "request_header_fields_too_large", "2048")
+	})
+	stop(t, cmd)
 }

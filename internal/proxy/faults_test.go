@@ -146,24 +146,29 @@ func TestBodiesOverTheLimitPassUnvalidated(t *testing.T) {
 		w.Write([]byte(`]`))
 	}))
 	defer up.Close()
-	p, base := startProxy(t, proxy.Options{Upstream: mustURL(t, up.URL), MaxValidateBytes: 64 << 10})
-	body := `{"fileName":"` + strings.Repeat("a", 200<<10) + `"}`
-	res, _ := send(t, base, "POST", "/v2/user/events/95ef2be4-24d2-4d9c-8ec5-420178877913/recordings/download-url", "application/json", body, bearer)
-	if res.StatusCode != 200 || got.load() != int64(len(body)) {
-		t.Fatalf("a large request body must reach the upstream whole: %d, %d of %d bytes", res.StatusCode, got.load(), len(body))
-	}
-	res2, data := send(t, base, "GET", "/v2/platform/all", "", "", "")
-	if res2.StatusCode != 200 || !bytes.HasSuffix(data, []byte(`}]`)) || len(data) < 2<<20 {
-		t.Fatalf("a large response must reach the client whole: %d, %d bytes", res2.StatusCode, len(data))
-	}
-	var tooLarge []validate.Direction
-	for _, r := range p.Records() {
-		if r.Rule == validate.RuleTooLarge {
-			tooLarge = append(tooLarge, r.Direction)
-		}
-	}
-	if len(tooLarge) < 2 {
-		t.Fatalf("both large bodies must be recorded as not validated, got %v:\n%s", tooLarge, violations(t, p))
+	for _, mode := range []proxy.Mode{proxy.Report, proxy.Enforce} { // not validated is not refused
+		t.Run(string(mode), func(t *testing.T) {
+			got.store(0)
+			p, base := startProxy(t, proxy.Options{Upstream: mustURL(t, up.URL), MaxValidateBytes: 64 << 10, RequestMode: mode, ResponseMode: mode})
+			body := `{"fileName":"` + strings.Repeat("a", 200<<10) + `"}`
+			res, _ := send(t, base, "POST", "/v2/user/events/95ef2be4-24d2-4d9c-8ec5-420178877913/recordings/download-url", "application/json", body, bearer)
+			if res.StatusCode != 200 || got.load() != int64(len(body)) {
+				t.Fatalf("a large request body must reach the upstream whole: %d, %d of %d bytes", res.StatusCode, got.load(), len(body))
+			}
+			res2, data := send(t, base, "GET", "/v2/platform/all", "", "", "")
+			if res2.StatusCode != 200 || !bytes.HasSuffix(data, []byte(`}]`)) || len(data) < 2<<20 {
+				t.Fatalf("a large response must reach the client whole: %d, %d bytes", res2.StatusCode, len(data))
+			}
+			var tooLarge []validate.Direction
+			for _, r := range p.Records() {
+				if r.Rule == validate.RuleTooLarge {
+					tooLarge = append(tooLarge, r.Direction)
+				}
+			}
+			if len(tooLarge) < 2 {
+				t.Fatalf("both large bodies must be recorded as not validated, got %v:\n%s", tooLarge, violations(t, p))
+			}
+		})
 	}
 }
 

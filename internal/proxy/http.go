@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -28,7 +27,7 @@ type exchange struct {
 	method   string
 	path     string // path and redacted query, for reports
 	op       *validate.Operation
-	opName   string // operationId, or method and path
+	opName   string // the report bucket: operationId, UnknownOperation or a WebSocket feed
 	reqFound int    // request violations
 	sent     time.Time
 }
@@ -40,9 +39,23 @@ func exchangeFrom(ctx context.Context) *exchange {
 	return ex
 }
 
+// newExchange starts the record of an exchange: its id, method and path with the query redacted.
+// The report cuts the path to a bounded size.
+func newExchange(id string, r *http.Request) *exchange {
+	ex := &exchange{id: id, start: time.Now(), method: r.Method, path: r.URL.Path}
+	if r.URL.RawQuery != "" {
+		ex.path += "?" + redact.Query(r.URL.RawQuery)
+	}
+	return ex
+}
+
 // MockPrefix is the path prefix of restream-mock's own control API and consent form. The proxy
-// forwards it without validation or reports, so that it can sit in front of the mock.
-const MockPrefix = "/__mock/"
+// forwards it without validation or reports, so that it can sit in front of the mock. MockBucket
+// is what the metrics call those requests when the upstream fails them.
+const (
+	MockPrefix = "/__mock/"
+	MockBucket = "mock control"
+)
 
 // serveHTTP validates a request, refuses it in enforce mode, and forwards it.
 func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -50,17 +63,10 @@ func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		p.rp.ServeHTTP(w, r)
 		return
 	}
-	ex := &exchange{id: p.nextID(), start: time.Now(), method: r.Method, path: r.URL.Path}
-	if r.URL.RawQuery != "" {
-		ex.path += "?" + redact.Query(r.URL.RawQuery)
-	}
+	ex := newExchange(p.nextID(), r)
 	var pp validate.PathParams
 	op, routeErr, _ := p.spec.Find(r.Method, r.URL.EscapedPath(), &pp)
-	ex.op = op
-	ex.opName = key("", r.Method, r.URL.Path)
-	if op != nil {
-		ex.opName = op.ID
-	}
+	ex.op, ex.opName = op, bucket(op)
 	p.report.seen(ex.opName)
 
 	bufp := p.bufs.Get().(*[]byte)
@@ -78,26 +84,36 @@ func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if complete {
-			r.Body = bodyOf(body)
+			r.Body = bodyOf(body) // forwarded as it came, even when compressed
 		} else {
 			r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
-			p.metrics.notValidated.WithLabelValues(string(validate.Request)).Inc()
 		}
 		t0 := time.Now()
+		var undecoded *validate.Violation
+		if complete && len(body) > 0 {
+			body, undecoded = decodeForCheck(validate.Request, r.Header.Get("Content-Encoding"), body, p.opts.MaxValidateBytes)
+		}
 		switch {
 		case routeErr != nil:
 			vs = append(vs, *routeErr)
-		case !complete:
-			vs = append(vs, notValidated(validate.Request, p.opts.MaxValidateBytes))
+		case !complete || undecoded != nil:
 			vs = p.spec.CheckRequest(vs, op, &pp, r, nil, validate.CheckOptions{UnknownQuery: true})
 			vs = dropBodyChecks(vs)
+			if undecoded == nil {
+				nv := notValidated(validate.Request, p.opts.MaxValidateBytes)
+				undecoded = &nv
+			}
+			if undecoded.Rule != validate.RuleSyntax {
+				p.metrics.notValidated.WithLabelValues(string(validate.Request)).Inc()
+			}
+			vs = append(vs, *undecoded)
 		default:
 			vs = p.spec.CheckRequest(vs, op, &pp, r, body, validate.CheckOptions{UnknownQuery: true})
 		}
 		p.metrics.validationTime.WithLabelValues(string(validate.Request)).Observe(time.Since(t0).Seconds())
 		ex.reqFound = len(vs)
 		p.record(ex, 0, vs)
-		if p.opts.RequestMode == Enforce && len(vs) > 0 {
+		if p.opts.RequestMode == Enforce && breaksContract(vs) {
 			p.fail(w, ex, refusal(http.StatusBadRequest, "request_validation_failed", "the request breaks the contract", vs))
 			return
 		}
@@ -105,6 +121,12 @@ func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), p.opts.UpstreamTimeout)
 	defer cancel()
 	ex.sent = time.Now()
+	// The exchange is bounded by the upstream timeout from here on, streamed response included:
+	// the server's read and write deadlines (set for the whole connection) must not cut it first.
+	rc := http.NewResponseController(w)
+	deadline := ex.sent.Add(p.opts.UpstreamTimeout + time.Second) // a second to write a 504 envelope
+	_ = rc.SetReadDeadline(deadline)
+	_ = rc.SetWriteDeadline(deadline)
 	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(ctx, exchangeKey{}, ex)))
 }
 
@@ -140,6 +162,17 @@ func notValidated(dir validate.Direction, limit int64) validate.Violation {
 		Message: "the body is over " + strconv.FormatInt(limit, 10) + " bytes and was forwarded without validation"}
 }
 
+// breaksContract reports whether vs holds a violation enforce mode refuses: anything but a body
+// the proxy forwarded without checking it (too large, or in a coding it does not decode).
+func breaksContract(vs []validate.Violation) bool {
+	for _, v := range vs {
+		if v.Rule != validate.RuleTooLarge && v.Rule != RuleNotValidated {
+			return true
+		}
+	}
+	return false
+}
+
 // dropBodyChecks removes the body violations CheckRequest finds in a body it was not given.
 func dropBodyChecks(vs []validate.Violation) []validate.Violation {
 	out := vs[:0]
@@ -163,7 +196,7 @@ func (p *Proxy) record(ex *exchange, status int, vs []validate.Violation) {
 		recs[i] = Record{Time: now, RequestID: ex.id, OperationID: opID(ex.op), Method: ex.method, Path: ex.path, Status: status, Violation: v}
 		p.metrics.violations.WithLabelValues(ex.opName, string(v.Direction), string(v.Rule)).Inc()
 	}
-	p.report.add(recs)
+	p.report.add(ex.opName, recs)
 }
 
 func opID(op *validate.Operation) string {
@@ -186,9 +219,9 @@ func refusal(status int, name, what string, vs []validate.Violation) *apierror.E
 // describe renders a violation for an error message, redacting secret values.
 func describe(v validate.Violation) string {
 	rec := Record{Violation: v}
-	redactRecord(&rec)
+	sanitize(&rec)
 	s := string(v.Direction) + " " + string(v.In)
-	if f := v.Field(); f != string(v.In) {
+	if f := rec.Field(); f != string(v.In) {
 		s += " " + strconv.Quote(f)
 	}
 	s += " " + rec.Message + " [" + string(v.Rule) + "]"
@@ -263,7 +296,7 @@ func (p *Proxy) validateBuffered(res *http.Response, ex *exchange) error {
 		vs = p.checkResponse(vs, ex, res, buf.Bytes())
 	}
 	p.record(ex, res.StatusCode, vs)
-	if p.opts.ResponseMode == Enforce && len(vs) > 0 && vs[0].Rule != validate.RuleTooLarge {
+	if p.opts.ResponseMode == Enforce && breaksContract(vs) {
 		res.Body.Close()
 		return &invalidResponse{err: refusal(http.StatusBadGateway, "response_validation_failed", "the upstream's response breaks the contract", vs)}
 	}
@@ -271,28 +304,22 @@ func (p *Proxy) validateBuffered(res *http.Response, ex *exchange) error {
 	return nil
 }
 
-// checkResponse validates a complete response body, decompressing gzip first.
+// checkResponse validates a complete response body, from a bounded decoded copy when it is
+// compressed.
 func (p *Proxy) checkResponse(dst []validate.Violation, ex *exchange, res *http.Response, body []byte) []validate.Violation {
 	t0 := time.Now()
 	defer func() {
 		p.metrics.validationTime.WithLabelValues(string(validate.Response)).Observe(time.Since(t0).Seconds())
 	}()
-	switch enc := strings.ToLower(res.Header.Get("Content-Encoding")); enc {
-	case "", "identity":
-	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(body))
-		if err != nil {
-			return append(dst, validate.Violation{Direction: validate.Response, In: validate.InBody, Rule: validate.RuleSyntax,
-				Message: "the gzip body cannot be read: " + err.Error()})
-		}
-		plain, err := io.ReadAll(io.LimitReader(zr, p.opts.MaxValidateBytes+1))
-		if err != nil || int64(len(plain)) > p.opts.MaxValidateBytes {
-			return append(dst, notValidated(validate.Response, p.opts.MaxValidateBytes))
+	if len(body) > 0 {
+		plain, v := decodeForCheck(validate.Response, res.Header.Get("Content-Encoding"), body, p.opts.MaxValidateBytes)
+		if v != nil {
+			if v.Rule != validate.RuleSyntax {
+				p.metrics.notValidated.WithLabelValues(string(validate.Response)).Inc()
+			}
+			return append(dst, *v)
 		}
 		body = plain
-	default:
-		return append(dst, validate.Violation{Direction: validate.Response, In: validate.InBody, Rule: validate.RuleTooLarge,
-			Message: "the body is " + enc + "-encoded, which the proxy cannot read; it was not validated"})
 	}
 	return p.spec.CheckResponse(dst, ex.op, res.StatusCode, res.Header, body)
 }
@@ -374,8 +401,9 @@ func (e *invalidResponse) Error() string { return e.err.Error() }
 // refused: 502 or 504 with an envelope that names the cause.
 func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
 	ex := exchangeFrom(r.Context())
-	if ex == nil {
-		ex = &exchange{id: p.nextID(), method: r.Method, path: r.URL.Path, opName: key("", r.Method, r.URL.Path)}
+	if ex == nil { // a /__mock/ request, forwarded without a record
+		ex = newExchange(p.nextID(), r)
+		ex.opName = MockBucket
 	}
 	e, cause := classify(r, err)
 	if cause == "client-gone" {

@@ -9,7 +9,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics are the proxy's Prometheus series, on a registry of its own (no global state).
+// metrics are the proxy's Prometheus series, on a registry of its own (no global state). Every
+// label has a bounded set of values: operations of the spec plus a few fixed buckets (see
+// bucket), standard methods, statuses, rules, directions, feeds and causes.
 type metrics struct {
 	registry       *prometheus.Registry
 	requests       *prometheus.CounterVec
@@ -48,7 +50,7 @@ func newMetrics() *metrics {
 		Name: "restream_proxy_ws_connections", Help: "Open proxied WebSocket connections, by feed.",
 	}, []string{"feed"})
 	m.notValidated = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "restream_proxy_not_validated_total", Help: "Bodies forwarded without validation because they were over the limit.",
+		Name: "restream_proxy_not_validated_total", Help: "Bodies forwarded without validation: over the limit, or in a coding the proxy does not decode.",
 	}, []string{"direction"})
 	m.registry.MustRegister(m.requests, m.violations, m.upstreamErrors, m.upstreamTime, m.validationTime,
 		m.frames, m.sockets, m.notValidated, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -59,6 +61,22 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
 }
 
+// request counts one exchange. op is a report bucket (see bucket); the method and status are
+// bounded here, since a client makes up methods and an upstream statuses.
 func (m *metrics) request(op, method string, status int) {
-	m.requests.WithLabelValues(op, method, strconv.Itoa(status)).Inc()
+	code := "other"
+	if status >= 100 && status <= 599 {
+		code = strconv.Itoa(status)
+	}
+	m.requests.WithLabelValues(op, methodLabel(method), code).Inc()
+}
+
+// methodLabel is the method as a metric label: one of the methods HTTP defines, or OTHER.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
+		http.MethodOptions, http.MethodTrace, http.MethodConnect:
+		return method
+	}
+	return "OTHER"
 }

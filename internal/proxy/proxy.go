@@ -3,10 +3,15 @@
 // and JSON Schemas. Per direction it can stay silent, report violations (JSON lines, JUnit,
 // metrics, a response header) or enforce the contract by refusing what breaks it.
 //
-// Secrets never leave in clear: Authorization headers, accessToken query values and secret body
-// fields are redacted in logs, reports and JUnit. Upstream failures become 502/504 envelopes that
-// name the cause; bodies over the validation limit are forwarded untouched and reported as not
-// validated.
+// Secrets never leave in clear: internal/redact decides what is secret, and every report, log line
+// and refusal goes through it. Upstream failures become 502/504 envelopes that name the cause;
+// bodies over the validation limit are forwarded untouched and reported as not validated, and
+// compressed bodies pass through as they are, validated from a bounded decoded copy.
+//
+// Nothing a client sends can grow the proxy without bound: requests no operation matches share
+// one report bucket (UnknownOperation), metric labels come from the spec, each reported field is
+// cut to a fixed size, relayed WebSockets are capped, and the server's timeouts and header limit
+// close idle, slow and oversized connections.
 package proxy
 
 import (
@@ -28,6 +33,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/restreamkit/restreamkit/internal/apierror"
 	"github.com/restreamkit/restreamkit/internal/validate"
 	"github.com/restreamkit/restreamkit/openapi"
 )
@@ -58,6 +64,15 @@ const (
 	DefaultTLSHandshakeTimeout   = 5 * time.Second
 	DefaultResponseHeaderTimeout = 20 * time.Second
 	DefaultUpstreamTimeout       = 60 * time.Second
+	// Limits of the proxy's own listeners (see HTTPServer). A proxied exchange may last until
+	// the upstream timeout whatever these say; they bound everything else.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 60 * time.Second
+	DefaultWriteTimeout      = 60 * time.Second
+	DefaultIdleTimeout       = 120 * time.Second
+	DefaultMaxHeaderBytes    = 32 << 10 // request headers over 32 KiB get 431, as restream-mock does
+	// DefaultMaxWebSockets bounds the WebSockets relayed at once (each holds two connections).
+	DefaultMaxWebSockets = 256
 	// ViolationsHeader is the response header that carries the exchange's violation count.
 	ViolationsHeader = "X-Restream-Proxy-Violations"
 	// RequestIDHeader is the response header that carries the proxy's id of the exchange.
@@ -86,8 +101,17 @@ type Options struct {
 	// MaxValidateBytes bounds the body the proxy holds to validate; larger bodies are forwarded
 	// as they stream and reported as not validated.
 	MaxValidateBytes int64
-	// Timeouts of the upstream connection; zero means the default.
+	// Timeouts of the upstream connection; zero means the default. UpstreamTimeout bounds a
+	// whole proxied exchange, streamed response included.
 	DialTimeout, TLSHandshakeTimeout, ResponseHeaderTimeout, UpstreamTimeout time.Duration
+	// Timeouts of the servers HTTPServer builds; zero means the default. ReadTimeout bounds
+	// reading a request (headers and the part of the body the proxy validates), WriteTimeout
+	// answering the proxy's own endpoints, IdleTimeout a keep-alive connection between requests.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// MaxHeaderBytes bounds a request's header block; larger ones get a 431 envelope.
+	MaxHeaderBytes int
+	// MaxWebSockets bounds the WebSockets relayed at once; more get a 503 envelope.
+	MaxWebSockets int
 	// TLSConfig is used to reach the upstream (tests trust their own certificate with it).
 	TLSConfig *tls.Config
 	// Logger receives warnings and a debug line per exchange; nil discards them.
@@ -131,8 +155,18 @@ func New(opts Options) (*Proxy, error) {
 	setDefault(&opts.TLSHandshakeTimeout, DefaultTLSHandshakeTimeout)
 	setDefault(&opts.ResponseHeaderTimeout, DefaultResponseHeaderTimeout)
 	setDefault(&opts.UpstreamTimeout, DefaultUpstreamTimeout)
+	setDefault(&opts.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	setDefault(&opts.ReadTimeout, DefaultReadTimeout)
+	setDefault(&opts.WriteTimeout, DefaultWriteTimeout)
+	setDefault(&opts.IdleTimeout, DefaultIdleTimeout)
 	if opts.MaxValidateBytes <= 0 {
 		opts.MaxValidateBytes = DefaultMaxValidateBytes
+	}
+	if opts.MaxHeaderBytes <= 0 {
+		opts.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if opts.MaxWebSockets <= 0 {
+		opts.MaxWebSockets = DefaultMaxWebSockets
 	}
 	log := opts.Logger
 	if log == nil {
@@ -155,6 +189,7 @@ func New(opts Options) (*Proxy, error) {
 	p := &Proxy{opts: opts, log: log, spec: spec, frames: frames, report: rep, metrics: newMetrics(),
 		idPrefix: hex.EncodeToString(pfx[:])}
 	p.bufs.New = func() any { b := make([]byte, 0, 8<<10); return &b }
+	p.ws.max = opts.MaxWebSockets
 	transport := newTransport(opts)
 	p.client = &http.Client{Transport: transport}
 	target := opts.Upstream
@@ -179,7 +214,9 @@ func setDefault(d *time.Duration, def time.Duration) {
 }
 
 // newTransport is the upstream transport: bounded timeouts, and enough idle connections that a
-// busy app does not reconnect for every request.
+// busy app does not reconnect for every request. It never asks for compression nor inflates on
+// its own: the client's Accept-Encoding goes upstream as sent, and the body comes back as the
+// upstream encoded it (a small gzip body must not reach the client as a gigabyte).
 func newTransport(opts Options) *http.Transport {
 	dialer := &net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second}
 	return &http.Transport{
@@ -193,6 +230,7 @@ func newTransport(opts Options) *http.Transport {
 		MaxIdleConnsPerHost:   256,
 		IdleConnTimeout:       90 * time.Second,
 		ExpectContinueTimeout: time.Second,
+		DisableCompression:    true,
 	}
 }
 
@@ -205,7 +243,8 @@ func (bufferPool) Get() []byte  { return *(copyBuffers.Get().(*[]byte)) }
 func (bufferPool) Put(b []byte) { copyBuffers.Put(&b) }
 
 // Handler returns the handler of the main listener: the REST and OAuth API, the WebSocket feeds
-// at /streaming/ws and /chat/ws, and /__proxy/healthz and /__proxy/metrics.
+// at /streaming/ws and /chat/ws, and /__proxy/healthz and /__proxy/metrics. Serve it with
+// HTTPServer, which adds the header limit and the timeouts.
 func (p *Proxy) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /__proxy/healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -221,6 +260,41 @@ func (p *Proxy) Handler() http.Handler {
 	}
 	mux.Handle("/", http.HandlerFunc(p.serveHTTP))
 	return mux
+}
+
+// HTTPServer returns an *http.Server for addr serving h (Handler, or a feed handler mounted at
+// /ws) with the proxy's timeouts and header limit. Headers a little over the limit get a 431
+// envelope; net/http refuses anything far beyond it. WebSockets are hijacked, so these timeouts
+// stop applying once a relay is up; a proxied exchange gets until the upstream timeout.
+func (p *Proxy) HTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           p.limitHeaders(h),
+		ReadHeaderTimeout: p.opts.ReadHeaderTimeout,
+		ReadTimeout:       p.opts.ReadTimeout,
+		WriteTimeout:      p.opts.WriteTimeout,
+		IdleTimeout:       p.opts.IdleTimeout,
+		MaxHeaderBytes:    4 * p.opts.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// limitHeaders answers 431 in the error envelope when a request's header block is over the limit.
+func (p *Proxy) limitHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		size := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 // the request line
+		for k, vs := range r.Header {
+			for _, v := range vs {
+				size += len(k) + len(v) + 4 // "k: v\r\n"
+			}
+		}
+		if size > p.opts.MaxHeaderBytes {
+			apierror.Newf(http.StatusRequestHeaderFieldsTooLarge, apierror.NameHeadersTooLarge,
+				"Request header fields too large: %d bytes, the limit is %d", size, p.opts.MaxHeaderBytes).Write(w)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Violations returns how many violations the proxy has reported.

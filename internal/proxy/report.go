@@ -8,10 +8,12 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/restreamkit/restreamkit/internal/redact"
 	"github.com/restreamkit/restreamkit/internal/validate"
@@ -68,13 +70,26 @@ func newReporter(path string) (*reporter, error) {
 	return r, nil
 }
 
-// key names an operation in reports: its operationId, or method and path when no operation matched.
-func key(op, method, path string) string {
-	if op != "" {
-		return op
+// UnknownOperation is the report bucket of every request no operation of the spec matches (an
+// unknown path, or a method its path does not have). Paths and methods are the client's to
+// choose: were each its own operation, 30,000 made-up paths would be 30,000 metric series,
+// summary rows and JUnit cases. The JSON lines still say which path and method each was.
+const UnknownOperation = "unknown"
+
+// bucket names an exchange in the summary, JUnit and metrics: its operationId, or UnknownOperation.
+func bucket(op *validate.Operation) string {
+	if op == nil {
+		return UnknownOperation
 	}
-	return method + " " + path
+	return op.ID
 }
+
+// Limits of the text a Record carries, so that a client's megabyte-long path, parameter name or
+// property name costs the report a few kilobytes. A cut value ends with a note of how much was cut.
+const (
+	maxPathBytes = 2 << 10
+	maxTextBytes = 512
+)
 
 // seen counts one exchange of an operation.
 func (r *reporter) seen(op string) {
@@ -92,9 +107,10 @@ func (r *reporter) stats(op string) *opStats {
 	return s
 }
 
-// add records violations of one exchange, redacting secrets first. It writes each as one JSON line,
-// flushed at once so that a crashed proxy loses nothing already reported.
-func (r *reporter) add(recs []Record) {
+// add records violations of one exchange, filed under its bucket (an operationId, UnknownOperation
+// or a WebSocket feed), redacting secrets and cutting long values first. It writes each as one JSON
+// line, flushed at once so that a crashed proxy loses nothing already reported.
+func (r *reporter) add(bucket string, recs []Record) {
 	if len(recs) == 0 {
 		return
 	}
@@ -102,8 +118,8 @@ func (r *reporter) add(recs []Record) {
 	defer r.mu.Unlock()
 	for i := range recs {
 		rec := recs[i]
-		redactRecord(&rec)
-		s := r.stats(key(rec.OperationID, rec.Method, rec.Path))
+		sanitize(&rec)
+		s := r.stats(bucket)
 		s.total++
 		s.byDir[rec.Direction]++
 		r.total++
@@ -123,34 +139,50 @@ func (r *reporter) add(recs []Record) {
 	}
 }
 
-// redactRecord hides values that may be secrets: the Actual of a secret field or parameter, and
-// secret query values in the path.
-func redactRecord(rec *Record) {
+// sanitize makes a record fit to leave the proxy: internal/redact hides every secret, and each
+// text is cut to a bounded size. A value found under a name (a parameter, header or body field) is
+// redacted by that name; an excerpt of a whole body as a body; every text for the credentials
+// free text may carry.
+func sanitize(rec *Record) {
 	name := rec.Name
 	if rec.Pointer != "" {
 		name = rec.Pointer[strings.LastIndexByte(rec.Pointer, '/')+1:]
+		name = strings.ReplaceAll(strings.ReplaceAll(name, "~1", "/"), "~0", "~") // RFC 6901
 	}
-	if redact.IsSecret(name) || strings.EqualFold(rec.Name, "Authorization") {
-		if rec.Actual != "" {
-			rec.Actual = redact.Value(rec.Actual)
-		}
+	switch {
+	case rec.Actual == "":
+	case name == "" && rec.In == validate.InBody:
+		rec.Actual = excerpt(rec.Actual)
+	default:
+		rec.Actual = redact.Field(name, rec.Actual)
 	}
-	rec.Path = redact.URL(rec.Path)
-	rec.Message = scrub(rec.Message)
-	rec.Actual = scrub(rec.Actual)
+	rec.Method = clip(rec.Method, maxTextBytes)
+	rec.Path = clip(redact.Text(redact.URL(rec.Path)), maxPathBytes)
+	for _, f := range []*string{&rec.Name, &rec.Pointer, &rec.Message, &rec.Expected, &rec.Actual} {
+		*f = clip(redact.Text(*f), maxTextBytes)
+	}
 }
 
-// scrub redacts anything in free text that looks like a bearer credential.
-func scrub(s string) string {
-	if i := strings.Index(strings.ToLower(s), "bearer "); i >= 0 {
-		end := i + len("bearer ")
-		j := end
-		for j < len(s) && s[j] != ' ' && s[j] != '"' {
-			j++
-		}
-		return s[:end] + redact.Value(s[end:j]) + s[j:]
+// excerpt redacts the start of a body quoted in a violation (a body where none is documented, a
+// broken form pair): as JSON when it looks like JSON (a cut document is withheld whole), else as
+// form data.
+func excerpt(s string) string {
+	if t := strings.TrimSpace(s); strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
+		return string(redact.JSON([]byte(s)))
 	}
-	return s
+	return redact.Query(s)
+}
+
+// clip cuts s to at most limit bytes (on a UTF-8 boundary) and says how much it cut.
+func clip(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…[" + strconv.Itoa(len(s)-cut) + " more bytes cut]"
 }
 
 // records returns the kept violations of every operation, oldest first.

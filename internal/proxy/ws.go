@@ -52,13 +52,43 @@ func loadFrameSchemas() (*frameSchemas, error) {
 	return &frameSchemas{streaming: compiled[streamingFrameSchema], chat: compiled[chatFrameSchema]}, nil
 }
 
-// wsRegistry tracks open relays so that Close can end them with a close frame.
+// wsRegistry tracks open relays so that Close can end them with a close frame, and bounds how
+// many there are: each holds two connections and up to two frames of MaxValidateBytes.
 type wsRegistry struct {
 	mu    sync.Mutex
 	conns map[*relay]struct{}
+	slots int // relays open or being set up
+	max   int
 	done  bool
 }
 
+// Why a WebSocket is refused before the upstream is dialled.
+var (
+	errWSLimit   = errors.New("the limit of relayed WebSockets is reached")
+	errWSClosing = errors.New("restream-proxy is shutting down")
+)
+
+// reserve takes a slot for a relay about to be set up; release gives it back.
+func (r *wsRegistry) reserve() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.done:
+		return errWSClosing
+	case r.slots >= r.max:
+		return errWSLimit
+	}
+	r.slots++
+	return nil
+}
+
+func (r *wsRegistry) release() {
+	r.mu.Lock()
+	r.slots--
+	r.mu.Unlock()
+}
+
+// add registers a relay that holds a slot; false when the proxy is closing.
 func (r *wsRegistry) add(rl *relay) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -130,15 +160,24 @@ func (rl *relay) shutdown() {
 // refusal as it is, and otherwise relays frames both ways, validating each against the feed's schema.
 func (p *Proxy) wsHandler(feed string, upstream *url.URL, schema *validate.Schema) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ex := &exchange{id: p.nextID(), method: r.Method, path: r.URL.Path, opName: "websocket " + feed}
-		if r.URL.RawQuery != "" {
-			ex.path += "?" + redact.Query(r.URL.RawQuery)
-		}
+		ex := newExchange(p.nextID(), r)
+		ex.opName = "websocket " + feed // never the path: it carries the client's token
 		p.report.seen(ex.opName)
 		if upstream == nil {
 			apierror.New(http.StatusNotFound, apierror.NameNotFound, "Not Found: the "+feed+" feed is not proxied").Write(w)
 			return
 		}
+		if err := p.ws.reserve(); err != nil {
+			e := apierror.Newf(http.StatusServiceUnavailable, "websocket_unavailable", "Service unavailable: %v", err)
+			if errors.Is(err, errWSLimit) {
+				e = apierror.Newf(http.StatusServiceUnavailable, "too_many_websockets",
+					"Service unavailable: %d WebSockets are relayed already, the limit is %d", p.opts.MaxWebSockets, p.opts.MaxWebSockets).
+					WithHeader("Retry-After", "1")
+			}
+			p.fail(w, ex, e)
+			return
+		}
+		defer p.ws.release()
 		target := *upstream
 		target.RawQuery = r.URL.RawQuery
 		ctx, cancel := context.WithTimeout(r.Context(), p.opts.DialTimeout+p.opts.TLSHandshakeTimeout+p.opts.ResponseHeaderTimeout)

@@ -143,10 +143,11 @@ func HeaderValue(name, v string) string {
 	return v
 }
 
-// Query redacts the secret values of a raw query string (accessToken, code, ...). The result keeps
-// the order and the other values exactly as sent, except that a name or value which itself holds
-// a secret-looking assignment (a token form smuggled into a state parameter) is replaced by its
-// fingerprint.
+// Query redacts the secret values of a raw query string (accessToken, code, ...), and the values of
+// parameters named like a credential header (cookie, x-api-key, ...): clients do send those in the
+// query. The result keeps the order and the other values exactly as sent, except that a name or
+// value which itself holds a secret-looking assignment (a token form smuggled into a state
+// parameter) is replaced by its fingerprint.
 func Query(raw string) string {
 	if raw == "" {
 		return ""
@@ -157,7 +158,7 @@ func Query(raw string) string {
 		k, v, hasValue := strings.Cut(p, "=")
 		name, value := unescape(k), unescape(v)
 		switch {
-		case hasValue && IsSecret(name):
+		case hasValue && (IsSecret(name) || IsSecretHeader(name)):
 			parts[i] = k + "=" + url.QueryEscape(Value(value))
 		case leaks(name):
 			parts[i] = url.QueryEscape(Value(p))
