@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/restreamkit/restreamkit/internal/cli"
+	"github.com/restreamkit/restreamkit/internal/guard"
 	"github.com/restreamkit/restreamkit/internal/mock"
 	"github.com/restreamkit/restreamkit/internal/proxy"
 )
@@ -57,6 +58,8 @@ func run(args []string) error {
 	idleTimeout := fs.Duration("idle-timeout", proxy.DefaultIdleTimeout, "keep an idle keep-alive connection open")
 	maxHeader := fs.Int("max-header-bytes", proxy.DefaultMaxHeaderBytes, "largest request header block; larger ones get 431")
 	maxWS := fs.Int("max-websockets", proxy.DefaultMaxWebSockets, "WebSockets relayed at once; more get 503")
+	allowHosts := fs.StringSlice("allow-host", nil, "further Host that /__proxy/ and the forwarded /__mock/ answer (repeatable; \"*\" turns the check off); loopback always passes")
+	allowOrigins := fs.StringSlice("allow-origin", nil, "browser origin trusted to write to the forwarded /__mock/ control API (repeatable)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "text or json")
 	version := fs.Bool("version", false, "print the version and exit")
@@ -78,7 +81,8 @@ func run(args []string) error {
 	opts := proxy.Options{Report: *report, JUnit: *junit, AddViolationsHeader: *header, MaxValidateBytes: *maxValidate,
 		DialTimeout: *dialTimeout, TLSHandshakeTimeout: *tlsTimeout, ResponseHeaderTimeout: *headerTimeout,
 		UpstreamTimeout: *upstreamTimeout, ReadHeaderTimeout: *readHeaderTimeout, ReadTimeout: *readTimeout,
-		WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, MaxHeaderBytes: *maxHeader, MaxWebSockets: *maxWS, Logger: log}
+		WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, MaxHeaderBytes: *maxHeader, MaxWebSockets: *maxWS, Logger: log,
+		Control: guard.Options{AllowHosts: *allowHosts, TrustedOrigins: *allowOrigins}}
 	if *summary {
 		opts.Summary = os.Stderr
 	}

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/restreamkit/restreamkit/internal/apierror"
+	"github.com/restreamkit/restreamkit/internal/guard"
 	"github.com/restreamkit/restreamkit/internal/validate"
 	"github.com/restreamkit/restreamkit/openapi"
 )
@@ -114,6 +115,12 @@ type Options struct {
 	MaxWebSockets int
 	// TLSConfig is used to reach the upstream (tests trust their own certificate with it).
 	TLSConfig *tls.Config
+	// Control guards the paths that are not the Restream API: the proxy's own /__proxy/ endpoints
+	// and the mock's /__mock/ control API it forwards. The proxy sends the upstream's own Host, so
+	// the mock cannot see a rebinding page's Host: the proxy must refuse it. The zero value
+	// answers loopback Hosts only and refuses cross-origin browser writes (see package guard);
+	// a control token is the mock's business and is forwarded untouched.
+	Control guard.Options
 	// Logger receives warnings and a debug line per exchange; nil discards them.
 	Logger *slog.Logger
 }
@@ -133,6 +140,7 @@ type Proxy struct {
 	bufs     sync.Pool
 	ws       wsRegistry
 	closed   atomic.Bool
+	guard    *guard.Guard // of /__proxy/ and the forwarded /__mock/
 }
 
 // New builds a proxy from opts.
@@ -172,6 +180,11 @@ func New(opts Options) (*Proxy, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	opts.Control.Token = "" // the mock checks its own control token, forwarded untouched
+	g, err := guard.New(opts.Control)
+	if err != nil {
+		return nil, err
+	}
 	spec, err := validate.Load(openapi.FS, openapi.RestreamSpec)
 	if err != nil {
 		return nil, err
@@ -187,7 +200,7 @@ func New(opts Options) (*Proxy, error) {
 	var pfx [3]byte
 	_, _ = rand.Read(pfx[:])
 	p := &Proxy{opts: opts, log: log, spec: spec, frames: frames, report: rep, metrics: newMetrics(),
-		idPrefix: hex.EncodeToString(pfx[:])}
+		idPrefix: hex.EncodeToString(pfx[:]), guard: g}
 	p.bufs.New = func() any { b := make([]byte, 0, 8<<10); return &b }
 	p.ws.max = opts.MaxWebSockets
 	transport := newTransport(opts)
@@ -247,11 +260,12 @@ func (bufferPool) Put(b []byte) { copyBuffers.Put(&b) }
 // HTTPServer, which adds the header limit and the timeouts.
 func (p *Proxy) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /__proxy/healthz", func(w http.ResponseWriter, _ *http.Request) {
+	mux.Handle("GET /__proxy/healthz", p.guard.Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"status":"ok","upstream":%q,"violations":%d}`+"\n", p.opts.Upstream.String(), p.report.Total())
-	})
-	mux.Handle("GET /__proxy/metrics", p.metrics.handler())
+	})))
+	mux.Handle("GET /__proxy/metrics", p.guard.Handler(p.metrics.handler()))
+	mux.Handle(MockPrefix, p.guard.Handler(http.HandlerFunc(p.serveHTTP)))
 	if p.opts.StreamingUpstream != nil {
 		mux.Handle("/streaming/ws", p.StreamingHandler())
 	}
