@@ -412,10 +412,10 @@ type Fault struct {
 
 // FaultRequest A failure to inject.
 type FaultRequest struct {
-	// CloseCode WebSockets: close the open sockets now with this code instead of refusing upgrades.
+	// CloseCode WebSockets: close the open sockets now with this code instead of refusing upgrades. A code a close frame may carry (RFC 6455 §7.4): 1000-1003, 1007-1014 or 3000-4999.
 	CloseCode *int `json:"closeCode,omitempty"`
 
-	// CloseReason WebSockets: the close reason.
+	// CloseReason WebSockets: the close reason, at most 123 bytes in UTF-8 (it must fit a close frame).
 	CloseReason *string `json:"closeReason,omitempty"`
 
 	// Count How many matching requests or upgrades fail; 0 means until removed (REST) and is not allowed for upgrades.
@@ -424,13 +424,13 @@ type FaultRequest struct {
 	// LatencyMs REST: milliseconds to wait before answering.
 	LatencyMs *int `json:"latencyMs,omitempty"`
 
-	// Method REST: the method that fails, with path.
+	// Method REST: the method that fails; alone, every operation of that method.
 	Method *FaultRequestMethod `json:"method,omitempty"`
 
 	// OperationId REST: the operation that fails.
 	OperationId *string `json:"operationId,omitempty"`
 
-	// Path REST: the exact path (or template, such as /v2/user/channel/{id}) that fails.
+	// Path REST: the exact path (or template, such as /v2/user/channel/{id}) that fails; it must match an operation of the Restream API.
 	Path *string `json:"path,omitempty"`
 
 	// Probability REST: the chance a matching request fails (default 1).
@@ -439,7 +439,7 @@ type FaultRequest struct {
 	// RetryAfterSeconds A Retry-After header to send with the status.
 	RetryAfterSeconds *int `json:"retryAfterSeconds,omitempty"`
 
-	// Status The error status (REST), or the status refusing upgrades (WebSockets).
+	// Status REST: the error status, one every operation the fault can match documents (429 and 5xx always qualify). WebSockets: the status refusing upgrades, one of 401, 403, 429, 500, 502, 503 and 504.
 	Status *int `json:"status,omitempty"`
 
 	// Target What fails.
@@ -449,7 +449,7 @@ type FaultRequest struct {
 	UserId *int64 `json:"userId,omitempty"`
 }
 
-// FaultRequestMethod REST: the method that fails, with path.
+// FaultRequestMethod REST: the method that fails; alone, every operation of that method.
 type FaultRequestMethod string
 
 // FaultRequestTarget What fails.
@@ -674,11 +674,23 @@ type BadRequest = ErrorEnvelope
 // Conflict The error envelope, the same as the Restream API's.
 type Conflict = ErrorEnvelope
 
+// ControlForbidden The error envelope, the same as the Restream API's.
+type ControlForbidden = ErrorEnvelope
+
+// ControlUnauthorized The error envelope, the same as the Restream API's.
+type ControlUnauthorized = ErrorEnvelope
+
+// InternalError The error envelope, the same as the Restream API's.
+type InternalError = ErrorEnvelope
+
 // NotFound The error envelope, the same as the Restream API's.
 type NotFound = ErrorEnvelope
 
 // PayloadTooLarge The error envelope, the same as the Restream API's.
 type PayloadTooLarge = ErrorEnvelope
+
+// RequestHeaderFieldsTooLarge The error envelope, the same as the Restream API's.
+type RequestHeaderFieldsTooLarge = ErrorEnvelope
 
 // ListChatConnectionsParams defines parameters for ListChatConnections.
 type ListChatConnectionsParams struct {
@@ -949,7 +961,7 @@ type ClientInterface interface {
 
 	// AddFaultWithBody Add Fault
 	//
-	// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+	// Injects a failure. For `rest`, requests matching operationId (or method and/or path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). The status must be one that every operation the fault can match documents, so that the mock never answers outside its spec; the mock holds at most 1,000 REST faults. For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -958,7 +970,7 @@ type ClientInterface interface {
 
 	// AddFault Add Fault
 	//
-	// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+	// Injects a failure. For `rest`, requests matching operationId (or method and/or path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). The status must be one that every operation the fault can match documents, so that the mock never answers outside its spec; the mock holds at most 1,000 REST faults. For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1424,7 +1436,7 @@ func (c *Client) ListFaults(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 // AddFaultWithBody Add Fault
 //
-// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+// Injects a failure. For `rest`, requests matching operationId (or method and/or path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). The status must be one that every operation the fault can match documents, so that the mock never answers outside its spec; the mock holds at most 1,000 REST faults. For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1443,7 +1455,7 @@ func (c *Client) AddFaultWithBody(ctx context.Context, contentType string, body 
 
 // AddFault Add Fault
 //
-// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+// Injects a failure. For `rest`, requests matching operationId (or method and/or path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). The status must be one that every operation the fault can match documents, so that the mock never answers outside its spec; the mock holds at most 1,000 REST faults. For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2964,7 +2976,7 @@ type ClientWithResponsesInterface interface {
 
 	// AddFaultWithBodyWithResponse Add Fault
 	//
-	// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+	// Injects a failure. For `rest`, requests matching operationId (or method and/or path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). The status must be one that every operation the fault can match documents, so that the mock never answers outside its spec; the mock holds at most 1,000 REST faults. For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2973,7 +2985,7 @@ type ClientWithResponsesInterface interface {
 
 	// AddFaultWithResponse Add Fault
 	//
-	// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+	// Injects a failure. For `rest`, requests matching operationId (or method and/or path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). The status must be one that every operation the fault can match documents, so that the mock never answers outside its spec; the mock holds at most 1,000 REST faults. For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3161,6 +3173,11 @@ type ClientWithResponsesInterface interface {
 	ListMockUsersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMockUsersResponse, error)
 }
 
+// ListChatConnectionsResponse401Headers the declared response headers of an HTTP 401 response for ListChatConnections
+type ListChatConnectionsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type ListChatConnectionsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3168,8 +3185,20 @@ type ListChatConnectionsResponse struct {
 	JSON200 *ChatConnections
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListChatConnectionsResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3182,9 +3211,34 @@ func (r ListChatConnectionsResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListChatConnectionsResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListChatConnectionsResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ListChatConnectionsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListChatConnectionsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListChatConnectionsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListChatConnectionsResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3216,6 +3270,11 @@ func (r ListChatConnectionsResponse) ContentType() string {
 	return ""
 }
 
+// InjectChatEventResponse401Headers the declared response headers of an HTTP 401 response for InjectChatEvent
+type InjectChatEventResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type InjectChatEventResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3223,10 +3282,22 @@ type InjectChatEventResponse struct {
 	JSON201 *ChatEventSent
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *InjectChatEventResponse401Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -3239,6 +3310,16 @@ func (r InjectChatEventResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r InjectChatEventResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r InjectChatEventResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r InjectChatEventResponse) GetJSON404() *NotFound {
 	return r.JSON404
@@ -3247,6 +3328,21 @@ func (r InjectChatEventResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r InjectChatEventResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r InjectChatEventResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r InjectChatEventResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r InjectChatEventResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3278,6 +3374,11 @@ func (r InjectChatEventResponse) ContentType() string {
 	return ""
 }
 
+// SendChatRelayResponse401Headers the declared response headers of an HTTP 401 response for SendChatRelay
+type SendChatRelayResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type SendChatRelayResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3285,10 +3386,22 @@ type SendChatRelayResponse struct {
 	JSON201 *ChatRelaySent
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SendChatRelayResponse401Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -3301,6 +3414,16 @@ func (r SendChatRelayResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SendChatRelayResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SendChatRelayResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SendChatRelayResponse) GetJSON404() *NotFound {
 	return r.JSON404
@@ -3309,6 +3432,21 @@ func (r SendChatRelayResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r SendChatRelayResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SendChatRelayResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r SendChatRelayResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SendChatRelayResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3340,6 +3478,11 @@ func (r SendChatRelayResponse) ContentType() string {
 	return ""
 }
 
+// SendChatReplyResponse401Headers the declared response headers of an HTTP 401 response for SendChatReply
+type SendChatReplyResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type SendChatReplyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3347,10 +3490,22 @@ type SendChatReplyResponse struct {
 	JSON201 *ChatReplySent
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SendChatReplyResponse401Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -3363,6 +3518,16 @@ func (r SendChatReplyResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SendChatReplyResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SendChatReplyResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SendChatReplyResponse) GetJSON404() *NotFound {
 	return r.JSON404
@@ -3371,6 +3536,21 @@ func (r SendChatReplyResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r SendChatReplyResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SendChatReplyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r SendChatReplyResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SendChatReplyResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3402,6 +3582,11 @@ func (r SendChatReplyResponse) ContentType() string {
 	return ""
 }
 
+// RunChatScriptResponse401Headers the declared response headers of an HTTP 401 response for RunChatScript
+type RunChatScriptResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type RunChatScriptResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3409,10 +3594,22 @@ type RunChatScriptResponse struct {
 	JSON202 *ChatScriptRun
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RunChatScriptResponse401Headers
 }
 
 // GetJSON202 returns the response for an HTTP 202 `application/json` response
@@ -3425,6 +3622,16 @@ func (r RunChatScriptResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RunChatScriptResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RunChatScriptResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r RunChatScriptResponse) GetJSON404() *NotFound {
 	return r.JSON404
@@ -3433,6 +3640,21 @@ func (r RunChatScriptResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r RunChatScriptResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RunChatScriptResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r RunChatScriptResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RunChatScriptResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3464,16 +3686,65 @@ func (r RunChatScriptResponse) ContentType() string {
 	return ""
 }
 
+// GetClockResponse401Headers the declared response headers of an HTTP 401 response for GetClock
+type GetClockResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type GetClockResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ClockState
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetClockResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetClockResponse) GetJSON200() *ClockState {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetClockResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetClockResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetClockResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetClockResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetClockResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetClockResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3505,6 +3776,11 @@ func (r GetClockResponse) ContentType() string {
 	return ""
 }
 
+// AdvanceClockResponse401Headers the declared response headers of an HTTP 401 response for AdvanceClock
+type AdvanceClockResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type AdvanceClockResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3512,6 +3788,18 @@ type AdvanceClockResponse struct {
 	JSON200 *ClockState
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AdvanceClockResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3522,6 +3810,31 @@ func (r AdvanceClockResponse) GetJSON200() *ClockState {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r AdvanceClockResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdvanceClockResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AdvanceClockResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AdvanceClockResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r AdvanceClockResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdvanceClockResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3563,6 +3876,14 @@ type SubmitConsentResponse struct {
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
 	// Headers302 the parsed response headers for an HTTP 302 response
 	Headers302 *SubmitConsentResponse302Headers
 }
@@ -3570,6 +3891,26 @@ type SubmitConsentResponse struct {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r SubmitConsentResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SubmitConsentResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SubmitConsentResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r SubmitConsentResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SubmitConsentResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3601,9 +3942,58 @@ func (r SubmitConsentResponse) ContentType() string {
 	return ""
 }
 
+// ClearFaultsResponse401Headers the declared response headers of an HTTP 401 response for ClearFaults
+type ClearFaultsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type ClearFaultsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ClearFaultsResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ClearFaultsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ClearFaultsResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ClearFaultsResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ClearFaultsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ClearFaultsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ClearFaultsResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3635,16 +4025,65 @@ func (r ClearFaultsResponse) ContentType() string {
 	return ""
 }
 
+// ListFaultsResponse401Headers the declared response headers of an HTTP 401 response for ListFaults
+type ListFaultsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type ListFaultsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Faults
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListFaultsResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListFaultsResponse) GetJSON200() *Faults {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListFaultsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListFaultsResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListFaultsResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListFaultsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListFaultsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListFaultsResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3676,6 +4115,11 @@ func (r ListFaultsResponse) ContentType() string {
 	return ""
 }
 
+// AddFaultResponse401Headers the declared response headers of an HTTP 401 response for AddFault
+type AddFaultResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type AddFaultResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3683,6 +4127,20 @@ type AddFaultResponse struct {
 	JSON201 *Fault
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AddFaultResponse401Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -3693,6 +4151,36 @@ func (r AddFaultResponse) GetJSON201() *Fault {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r AddFaultResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AddFaultResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AddFaultResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AddFaultResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AddFaultResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r AddFaultResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AddFaultResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3724,16 +4212,65 @@ func (r AddFaultResponse) ContentType() string {
 	return ""
 }
 
+// DeleteFaultResponse401Headers the declared response headers of an HTTP 401 response for DeleteFault
+type DeleteFaultResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type DeleteFaultResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteFaultResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteFaultResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteFaultResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteFaultResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r DeleteFaultResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DeleteFaultResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r DeleteFaultResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteFaultResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3770,11 +4307,46 @@ type GetHealthResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Health
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetHealthResponse) GetJSON200() *Health {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetHealthResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetHealthResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetHealthResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetHealthResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetHealthResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3806,9 +4378,58 @@ func (r GetHealthResponse) ContentType() string {
 	return ""
 }
 
+// ClearJournalResponse401Headers the declared response headers of an HTTP 401 response for ClearJournal
+type ClearJournalResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type ClearJournalResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ClearJournalResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ClearJournalResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ClearJournalResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ClearJournalResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ClearJournalResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ClearJournalResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ClearJournalResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3840,6 +4461,11 @@ func (r ClearJournalResponse) ContentType() string {
 	return ""
 }
 
+// GetJournalResponse401Headers the declared response headers of an HTTP 401 response for GetJournal
+type GetJournalResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type GetJournalResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3847,6 +4473,18 @@ type GetJournalResponse struct {
 	JSON200 *Journal
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetJournalResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3857,6 +4495,31 @@ func (r GetJournalResponse) GetJSON200() *Journal {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r GetJournalResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetJournalResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetJournalResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetJournalResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetJournalResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetJournalResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3888,9 +4551,58 @@ func (r GetJournalResponse) ContentType() string {
 	return ""
 }
 
+// ResetMockResponse401Headers the declared response headers of an HTTP 401 response for ResetMock
+type ResetMockResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type ResetMockResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ResetMockResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ResetMockResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ResetMockResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ResetMockResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ResetMockResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ResetMockResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ResetMockResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3922,16 +4634,65 @@ func (r ResetMockResponse) ContentType() string {
 	return ""
 }
 
+// GetSettingsResponse401Headers the declared response headers of an HTTP 401 response for GetSettings
+type GetSettingsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type GetSettingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Settings
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetSettingsResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetSettingsResponse) GetJSON200() *Settings {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSettingsResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetSettingsResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetSettingsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetSettingsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3963,6 +4724,11 @@ func (r GetSettingsResponse) ContentType() string {
 	return ""
 }
 
+// UpdateSettingsResponse401Headers the declared response headers of an HTTP 401 response for UpdateSettings
+type UpdateSettingsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type UpdateSettingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3970,6 +4736,18 @@ type UpdateSettingsResponse struct {
 	JSON200 *Settings
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateSettingsResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3980,6 +4758,31 @@ func (r UpdateSettingsResponse) GetJSON200() *Settings {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r UpdateSettingsResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateSettingsResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateSettingsResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateSettingsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r UpdateSettingsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -4011,16 +4814,65 @@ func (r UpdateSettingsResponse) ContentType() string {
 	return ""
 }
 
+// ExportStateResponse401Headers the declared response headers of an HTTP 401 response for ExportState
+type ExportStateResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type ExportStateResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *World
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ExportStateResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ExportStateResponse) GetJSON200() *World {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ExportStateResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ExportStateResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ExportStateResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ExportStateResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ExportStateResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ExportStateResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -4052,13 +4904,28 @@ func (r ExportStateResponse) ContentType() string {
 	return ""
 }
 
+// ImportStateResponse401Headers the declared response headers of an HTTP 401 response for ImportState
+type ImportStateResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type ImportStateResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ImportStateResponse401Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -4066,9 +4933,29 @@ func (r ImportStateResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ImportStateResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ImportStateResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r ImportStateResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ImportStateResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ImportStateResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -4100,6 +4987,11 @@ func (r ImportStateResponse) ContentType() string {
 	return ""
 }
 
+// ListStreamsResponse401Headers the declared response headers of an HTTP 401 response for ListStreams
+type ListStreamsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type ListStreamsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4107,6 +4999,18 @@ type ListStreamsResponse struct {
 	JSON200 *Streams
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListStreamsResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4117,6 +5021,31 @@ func (r ListStreamsResponse) GetJSON200() *Streams {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r ListStreamsResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListStreamsResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListStreamsResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListStreamsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListStreamsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListStreamsResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -4148,6 +5077,11 @@ func (r ListStreamsResponse) ContentType() string {
 	return ""
 }
 
+// StartStreamResponse401Headers the declared response headers of an HTTP 401 response for StartStream
+type StartStreamResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type StartStreamResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4155,10 +5089,22 @@ type StartStreamResponse struct {
 	JSON201 *Stream
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *StartStreamResponse401Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -4171,6 +5117,16 @@ func (r StartStreamResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r StartStreamResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r StartStreamResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r StartStreamResponse) GetJSON404() *NotFound {
 	return r.JSON404
@@ -4179,6 +5135,21 @@ func (r StartStreamResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r StartStreamResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r StartStreamResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r StartStreamResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r StartStreamResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -4210,6 +5181,11 @@ func (r StartStreamResponse) ContentType() string {
 	return ""
 }
 
+// StopStreamResponse401Headers the declared response headers of an HTTP 401 response for StopStream
+type StopStreamResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type StopStreamResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4217,10 +5193,22 @@ type StopStreamResponse struct {
 	JSON200 *Stream
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *StopStreamResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4233,6 +5221,16 @@ func (r StopStreamResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r StopStreamResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r StopStreamResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r StopStreamResponse) GetJSON404() *NotFound {
 	return r.JSON404
@@ -4241,6 +5239,21 @@ func (r StopStreamResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r StopStreamResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r StopStreamResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r StopStreamResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r StopStreamResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -4272,9 +5285,58 @@ func (r StopStreamResponse) ContentType() string {
 	return ""
 }
 
+// RevokeAllTokensResponse401Headers the declared response headers of an HTTP 401 response for RevokeAllTokens
+type RevokeAllTokensResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type RevokeAllTokensResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RevokeAllTokensResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RevokeAllTokensResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RevokeAllTokensResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RevokeAllTokensResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RevokeAllTokensResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r RevokeAllTokensResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RevokeAllTokensResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -4306,6 +5368,11 @@ func (r RevokeAllTokensResponse) ContentType() string {
 	return ""
 }
 
+// IssueTokenResponse401Headers the declared response headers of an HTTP 401 response for IssueToken
+type IssueTokenResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type IssueTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4313,8 +5380,20 @@ type IssueTokenResponse struct {
 	JSON201 *IssuedToken
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *IssueTokenResponse401Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -4327,9 +5406,34 @@ func (r IssueTokenResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r IssueTokenResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r IssueTokenResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r IssueTokenResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r IssueTokenResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r IssueTokenResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r IssueTokenResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -4361,16 +5465,65 @@ func (r IssueTokenResponse) ContentType() string {
 	return ""
 }
 
+// ListMockUsersResponse401Headers the declared response headers of an HTTP 401 response for ListMockUsers
+type ListMockUsersResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type ListMockUsersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *MockUsers
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListMockUsersResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListMockUsersResponse) GetJSON200() *MockUsers {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListMockUsersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListMockUsersResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListMockUsersResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListMockUsersResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListMockUsersResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListMockUsersResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -4644,7 +5797,7 @@ func (c *ClientWithResponses) ListFaultsWithResponse(ctx context.Context, reqEdi
 
 // AddFaultWithBodyWithResponse Add Fault
 //
-// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+// Injects a failure. For `rest`, requests matching operationId (or method and/or path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). The status must be one that every operation the fault can match documents, so that the mock never answers outside its spec; the mock holds at most 1,000 REST faults. For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4659,7 +5812,7 @@ func (c *ClientWithResponses) AddFaultWithBodyWithResponse(ctx context.Context, 
 
 // AddFaultWithResponse Add Fault
 //
-// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+// Injects a failure. For `rest`, requests matching operationId (or method and/or path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). The status must be one that every operation the fault can match documents, so that the mock never answers outside its spec; the mock holds at most 1,000 REST faults. For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5000,6 +6153,20 @@ func ParseListChatConnectionsResponse(rsp *http.Response) (*ListChatConnectionsR
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5007,6 +6174,43 @@ func ParseListChatConnectionsResponse(rsp *http.Response) (*ListChatConnectionsR
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListChatConnectionsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5040,6 +6244,20 @@ func ParseInjectChatEventResponse(rsp *http.Response) (*InjectChatEventResponse,
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5054,6 +6272,43 @@ func ParseInjectChatEventResponse(rsp *http.Response) (*InjectChatEventResponse,
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers InjectChatEventResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5087,6 +6342,20 @@ func ParseSendChatRelayResponse(rsp *http.Response) (*SendChatRelayResponse, err
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5101,6 +6370,43 @@ func ParseSendChatRelayResponse(rsp *http.Response) (*SendChatRelayResponse, err
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers SendChatRelayResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5134,6 +6440,20 @@ func ParseSendChatReplyResponse(rsp *http.Response) (*SendChatReplyResponse, err
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5148,6 +6468,43 @@ func ParseSendChatReplyResponse(rsp *http.Response) (*SendChatReplyResponse, err
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers SendChatReplyResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5181,6 +6538,20 @@ func ParseRunChatScriptResponse(rsp *http.Response) (*RunChatScriptResponse, err
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5195,6 +6566,43 @@ func ParseRunChatScriptResponse(rsp *http.Response) (*RunChatScriptResponse, err
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers RunChatScriptResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5221,6 +6629,64 @@ func ParseGetClockResponse(rsp *http.Response) (*GetClockResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetClockResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5254,6 +6720,57 @@ func ParseAdvanceClockResponse(rsp *http.Response) (*AdvanceClockResponse, error
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers AdvanceClockResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5282,6 +6799,37 @@ func ParseSubmitConsentResponse(rsp *http.Response) (*SubmitConsentResponse, err
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
 
 	}
 
@@ -5314,6 +6862,70 @@ func ParseClearFaultsResponse(rsp *http.Response) (*ClearFaultsResponse, error) 
 		HTTPResponse: rsp,
 	}
 
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ClearFaultsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
 	return response, nil
 }
 
@@ -5338,6 +6950,64 @@ func ParseListFaultsResponse(rsp *http.Response) (*ListFaultsResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListFaultsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5371,6 +7041,64 @@ func ParseAddFaultResponse(rsp *http.Response) (*AddFaultResponse, error) {
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers AddFaultResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5393,6 +7121,27 @@ func ParseDeleteFaultResponse(rsp *http.Response) (*DeleteFaultResponse, error) 
 	case rsp.StatusCode == 204:
 		break // No content-type
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5400,6 +7149,43 @@ func ParseDeleteFaultResponse(rsp *http.Response) (*DeleteFaultResponse, error) 
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteFaultResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5426,6 +7212,44 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
 	}
 
 	return response, nil
@@ -5442,6 +7266,70 @@ func ParseClearJournalResponse(rsp *http.Response) (*ClearJournalResponse, error
 	response := &ClearJournalResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ClearJournalResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5475,6 +7363,57 @@ func ParseGetJournalResponse(rsp *http.Response) (*GetJournalResponse, error) {
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetJournalResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5491,6 +7430,70 @@ func ParseResetMockResponse(rsp *http.Response) (*ResetMockResponse, error) {
 	response := &ResetMockResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ResetMockResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5517,6 +7520,64 @@ func ParseGetSettingsResponse(rsp *http.Response) (*GetSettingsResponse, error) 
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetSettingsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5550,6 +7611,57 @@ func ParseUpdateSettingsResponse(rsp *http.Response) (*UpdateSettingsResponse, e
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateSettingsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5576,6 +7688,64 @@ func ParseExportStateResponse(rsp *http.Response) (*ExportStateResponse, error) 
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ExportStateResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5605,6 +7775,20 @@ func ParseImportStateResponse(rsp *http.Response) (*ImportStateResponse, error) 
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5612,6 +7796,36 @@ func ParseImportStateResponse(rsp *http.Response) (*ImportStateResponse, error) 
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ImportStateResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5645,6 +7859,57 @@ func ParseListStreamsResponse(rsp *http.Response) (*ListStreamsResponse, error) 
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListStreamsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5678,6 +7943,20 @@ func ParseStartStreamResponse(rsp *http.Response) (*StartStreamResponse, error) 
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5692,6 +7971,43 @@ func ParseStartStreamResponse(rsp *http.Response) (*StartStreamResponse, error) 
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers StartStreamResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5725,6 +8041,20 @@ func ParseStopStreamResponse(rsp *http.Response) (*StopStreamResponse, error) {
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5739,6 +8069,43 @@ func ParseStopStreamResponse(rsp *http.Response) (*StopStreamResponse, error) {
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers StopStreamResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5755,6 +8122,70 @@ func ParseRevokeAllTokensResponse(rsp *http.Response) (*RevokeAllTokensResponse,
 	response := &RevokeAllTokensResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers RevokeAllTokensResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5788,6 +8219,20 @@ func ParseIssueTokenResponse(rsp *http.Response) (*IssueTokenResponse, error) {
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5795,6 +8240,43 @@ func ParseIssueTokenResponse(rsp *http.Response) (*IssueTokenResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers IssueTokenResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5821,6 +8303,64 @@ func ParseListMockUsersResponse(rsp *http.Response) (*ListMockUsersResponse, err
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListMockUsersResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -6268,9 +8808,25 @@ type BadRequestJSONResponse ErrorEnvelope
 
 type ConflictJSONResponse ErrorEnvelope
 
+type ControlForbiddenJSONResponse ErrorEnvelope
+
+type ControlUnauthorizedResponseHeaders struct {
+	WWWAuthenticate string
+}
+type ControlUnauthorizedJSONResponse struct {
+	Body ErrorEnvelope
+
+	Headers ControlUnauthorizedResponseHeaders
+}
+
+type InternalErrorJSONResponse ErrorEnvelope
+
 type NotFoundJSONResponse ErrorEnvelope
 
 type PayloadTooLargeJSONResponse ErrorEnvelope
+
+type RequestHeaderFieldsTooLargeJSONResponse ErrorEnvelope
+type RequestHeaderFieldsTooLargeTextResponse string
 
 type ListChatConnectionsRequestObject struct {
 	Params ListChatConnectionsParams
@@ -6308,6 +8864,37 @@ func (response ListChatConnections400JSONResponse) VisitListChatConnectionsRespo
 	return err
 }
 
+type ListChatConnections401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ListChatConnections401JSONResponse) VisitListChatConnectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChatConnections403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ListChatConnections403JSONResponse) VisitListChatConnectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListChatConnections404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response ListChatConnections404JSONResponse) VisitListChatConnectionsResponse(w http.ResponseWriter) error {
@@ -6318,6 +8905,61 @@ func (response ListChatConnections404JSONResponse) VisitListChatConnectionsRespo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChatConnections413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListChatConnections413JSONResponse) VisitListChatConnectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChatConnections431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListChatConnections431JSONResponse) VisitListChatConnectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChatConnections431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ListChatConnections431TextResponse) VisitListChatConnectionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ListChatConnections500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListChatConnections500JSONResponse) VisitListChatConnectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6358,6 +9000,37 @@ func (response InjectChatEvent400JSONResponse) VisitInjectChatEventResponse(w ht
 	return err
 }
 
+type InjectChatEvent401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response InjectChatEvent401JSONResponse) VisitInjectChatEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InjectChatEvent403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response InjectChatEvent403JSONResponse) VisitInjectChatEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type InjectChatEvent404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response InjectChatEvent404JSONResponse) VisitInjectChatEventResponse(w http.ResponseWriter) error {
@@ -6382,6 +9055,61 @@ func (response InjectChatEvent409JSONResponse) VisitInjectChatEventResponse(w ht
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InjectChatEvent413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response InjectChatEvent413JSONResponse) VisitInjectChatEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InjectChatEvent431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response InjectChatEvent431JSONResponse) VisitInjectChatEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InjectChatEvent431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response InjectChatEvent431TextResponse) VisitInjectChatEventResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type InjectChatEvent500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response InjectChatEvent500JSONResponse) VisitInjectChatEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6422,6 +9150,37 @@ func (response SendChatRelay400JSONResponse) VisitSendChatRelayResponse(w http.R
 	return err
 }
 
+type SendChatRelay401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response SendChatRelay401JSONResponse) VisitSendChatRelayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatRelay403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response SendChatRelay403JSONResponse) VisitSendChatRelayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SendChatRelay404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response SendChatRelay404JSONResponse) VisitSendChatRelayResponse(w http.ResponseWriter) error {
@@ -6446,6 +9205,61 @@ func (response SendChatRelay409JSONResponse) VisitSendChatRelayResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatRelay413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SendChatRelay413JSONResponse) VisitSendChatRelayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatRelay431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response SendChatRelay431JSONResponse) VisitSendChatRelayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatRelay431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response SendChatRelay431TextResponse) VisitSendChatRelayResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type SendChatRelay500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SendChatRelay500JSONResponse) VisitSendChatRelayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6486,6 +9300,37 @@ func (response SendChatReply400JSONResponse) VisitSendChatReplyResponse(w http.R
 	return err
 }
 
+type SendChatReply401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response SendChatReply401JSONResponse) VisitSendChatReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatReply403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response SendChatReply403JSONResponse) VisitSendChatReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SendChatReply404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response SendChatReply404JSONResponse) VisitSendChatReplyResponse(w http.ResponseWriter) error {
@@ -6510,6 +9355,61 @@ func (response SendChatReply409JSONResponse) VisitSendChatReplyResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatReply413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SendChatReply413JSONResponse) VisitSendChatReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatReply431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response SendChatReply431JSONResponse) VisitSendChatReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatReply431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response SendChatReply431TextResponse) VisitSendChatReplyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type SendChatReply500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SendChatReply500JSONResponse) VisitSendChatReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6550,6 +9450,37 @@ func (response RunChatScript400JSONResponse) VisitRunChatScriptResponse(w http.R
 	return err
 }
 
+type RunChatScript401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response RunChatScript401JSONResponse) VisitRunChatScriptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunChatScript403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response RunChatScript403JSONResponse) VisitRunChatScriptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RunChatScript404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response RunChatScript404JSONResponse) VisitRunChatScriptResponse(w http.ResponseWriter) error {
@@ -6578,6 +9509,61 @@ func (response RunChatScript409JSONResponse) VisitRunChatScriptResponse(w http.R
 	return err
 }
 
+type RunChatScript413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response RunChatScript413JSONResponse) VisitRunChatScriptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunChatScript431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response RunChatScript431JSONResponse) VisitRunChatScriptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunChatScript431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response RunChatScript431TextResponse) VisitRunChatScriptResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type RunChatScript500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RunChatScript500JSONResponse) VisitRunChatScriptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetClockRequestObject struct {
 }
 
@@ -6595,6 +9581,106 @@ func (response GetClock200JSONResponse) VisitGetClockResponse(w http.ResponseWri
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClock400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetClock400JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClock401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response GetClock401JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClock403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response GetClock403JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClock413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetClock413JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClock431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetClock431JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClock431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response GetClock431TextResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type GetClock500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetClock500JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6635,6 +9721,92 @@ func (response AdvanceClock400JSONResponse) VisitAdvanceClockResponse(w http.Res
 	return err
 }
 
+type AdvanceClock401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response AdvanceClock401JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdvanceClock403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response AdvanceClock403JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdvanceClock413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AdvanceClock413JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdvanceClock431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response AdvanceClock431JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdvanceClock431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response AdvanceClock431TextResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type AdvanceClock500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AdvanceClock500JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SubmitConsentRequestObject struct {
 	Body *SubmitConsentFormdataRequestBody
 }
@@ -6671,6 +9843,75 @@ func (response SubmitConsent400JSONResponse) VisitSubmitConsentResponse(w http.R
 	return err
 }
 
+type SubmitConsent403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response SubmitConsent403JSONResponse) VisitSubmitConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitConsent413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SubmitConsent413JSONResponse) VisitSubmitConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitConsent431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response SubmitConsent431JSONResponse) VisitSubmitConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitConsent431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response SubmitConsent431TextResponse) VisitSubmitConsentResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type SubmitConsent500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SubmitConsent500JSONResponse) VisitSubmitConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ClearFaultsRequestObject struct {
 }
 
@@ -6684,6 +9925,106 @@ type ClearFaults204Response struct {
 func (response ClearFaults204Response) VisitClearFaultsResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
+}
+
+type ClearFaults400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ClearFaults400JSONResponse) VisitClearFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearFaults401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ClearFaults401JSONResponse) VisitClearFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearFaults403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ClearFaults403JSONResponse) VisitClearFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearFaults413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ClearFaults413JSONResponse) VisitClearFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearFaults431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ClearFaults431JSONResponse) VisitClearFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearFaults431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ClearFaults431TextResponse) VisitClearFaultsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ClearFaults500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ClearFaults500JSONResponse) VisitClearFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type ListFaultsRequestObject struct {
@@ -6703,6 +10044,106 @@ func (response ListFaults200JSONResponse) VisitListFaultsResponse(w http.Respons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFaults400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListFaults400JSONResponse) VisitListFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFaults401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ListFaults401JSONResponse) VisitListFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFaults403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ListFaults403JSONResponse) VisitListFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFaults413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListFaults413JSONResponse) VisitListFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFaults431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListFaults431JSONResponse) VisitListFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFaults431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ListFaults431TextResponse) VisitListFaultsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ListFaults500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListFaults500JSONResponse) VisitListFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6743,6 +10184,106 @@ func (response AddFault400JSONResponse) VisitAddFaultResponse(w http.ResponseWri
 	return err
 }
 
+type AddFault401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response AddFault401JSONResponse) VisitAddFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddFault403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response AddFault403JSONResponse) VisitAddFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddFault409JSONResponse struct{ ConflictJSONResponse }
+
+func (response AddFault409JSONResponse) VisitAddFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddFault413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AddFault413JSONResponse) VisitAddFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddFault431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response AddFault431JSONResponse) VisitAddFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddFault431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response AddFault431TextResponse) VisitAddFaultResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type AddFault500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AddFault500JSONResponse) VisitAddFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteFaultRequestObject struct {
 	Id string `json:"id"`
 }
@@ -6759,6 +10300,51 @@ func (response DeleteFault204Response) VisitDeleteFaultResponse(w http.ResponseW
 	return nil
 }
 
+type DeleteFault400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteFault400JSONResponse) VisitDeleteFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteFault401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response DeleteFault401JSONResponse) VisitDeleteFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteFault403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response DeleteFault403JSONResponse) VisitDeleteFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteFault404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response DeleteFault404JSONResponse) VisitDeleteFaultResponse(w http.ResponseWriter) error {
@@ -6769,6 +10355,61 @@ func (response DeleteFault404JSONResponse) VisitDeleteFaultResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteFault413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DeleteFault413JSONResponse) VisitDeleteFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteFault431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response DeleteFault431JSONResponse) VisitDeleteFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteFault431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response DeleteFault431TextResponse) VisitDeleteFaultResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type DeleteFault500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteFault500JSONResponse) VisitDeleteFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6794,6 +10435,89 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	return err
 }
 
+type GetHealth400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetHealth400JSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealth403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response GetHealth403JSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealth413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetHealth413JSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealth431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetHealth431JSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealth431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response GetHealth431TextResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type GetHealth500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetHealth500JSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ClearJournalRequestObject struct {
 }
 
@@ -6807,6 +10531,106 @@ type ClearJournal204Response struct {
 func (response ClearJournal204Response) VisitClearJournalResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
+}
+
+type ClearJournal400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ClearJournal400JSONResponse) VisitClearJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearJournal401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ClearJournal401JSONResponse) VisitClearJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearJournal403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ClearJournal403JSONResponse) VisitClearJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearJournal413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ClearJournal413JSONResponse) VisitClearJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearJournal431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ClearJournal431JSONResponse) VisitClearJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearJournal431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ClearJournal431TextResponse) VisitClearJournalResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ClearJournal500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ClearJournal500JSONResponse) VisitClearJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type GetJournalRequestObject struct {
@@ -6845,6 +10669,92 @@ func (response GetJournal400JSONResponse) VisitGetJournalResponse(w http.Respons
 	return err
 }
 
+type GetJournal401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response GetJournal401JSONResponse) VisitGetJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJournal403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response GetJournal403JSONResponse) VisitGetJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJournal413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetJournal413JSONResponse) VisitGetJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJournal431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetJournal431JSONResponse) VisitGetJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJournal431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response GetJournal431TextResponse) VisitGetJournalResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type GetJournal500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetJournal500JSONResponse) VisitGetJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ResetMockRequestObject struct {
 }
 
@@ -6858,6 +10768,106 @@ type ResetMock204Response struct {
 func (response ResetMock204Response) VisitResetMockResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
+}
+
+type ResetMock400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ResetMock400JSONResponse) VisitResetMockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetMock401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ResetMock401JSONResponse) VisitResetMockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetMock403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ResetMock403JSONResponse) VisitResetMockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetMock413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ResetMock413JSONResponse) VisitResetMockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetMock431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ResetMock431JSONResponse) VisitResetMockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetMock431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ResetMock431TextResponse) VisitResetMockResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ResetMock500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ResetMock500JSONResponse) VisitResetMockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type GetSettingsRequestObject struct {
@@ -6877,6 +10887,106 @@ func (response GetSettings200JSONResponse) VisitGetSettingsResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetSettings400JSONResponse) VisitGetSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettings401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response GetSettings401JSONResponse) VisitGetSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettings403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response GetSettings403JSONResponse) VisitGetSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettings413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetSettings413JSONResponse) VisitGetSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettings431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetSettings431JSONResponse) VisitGetSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettings431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response GetSettings431TextResponse) VisitGetSettingsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type GetSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetSettings500JSONResponse) VisitGetSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6917,6 +11027,92 @@ func (response UpdateSettings400JSONResponse) VisitUpdateSettingsResponse(w http
 	return err
 }
 
+type UpdateSettings401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response UpdateSettings401JSONResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSettings403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response UpdateSettings403JSONResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSettings413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateSettings413JSONResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSettings431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response UpdateSettings431JSONResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSettings431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response UpdateSettings431TextResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type UpdateSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateSettings500JSONResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ExportStateRequestObject struct {
 }
 
@@ -6934,6 +11130,106 @@ func (response ExportState200JSONResponse) VisitExportStateResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportState400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ExportState400JSONResponse) VisitExportStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportState401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ExportState401JSONResponse) VisitExportStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportState403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ExportState403JSONResponse) VisitExportStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportState413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ExportState413JSONResponse) VisitExportStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportState431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ExportState431JSONResponse) VisitExportStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportState431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ExportState431TextResponse) VisitExportStateResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ExportState500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ExportState500JSONResponse) VisitExportStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6968,6 +11264,37 @@ func (response ImportState400JSONResponse) VisitImportStateResponse(w http.Respo
 	return err
 }
 
+type ImportState401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ImportState401JSONResponse) VisitImportStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportState403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ImportState403JSONResponse) VisitImportStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ImportState413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response ImportState413JSONResponse) VisitImportStateResponse(w http.ResponseWriter) error {
@@ -6978,6 +11305,47 @@ func (response ImportState413JSONResponse) VisitImportStateResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportState431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ImportState431JSONResponse) VisitImportStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportState431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ImportState431TextResponse) VisitImportStateResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ImportState500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ImportState500JSONResponse) VisitImportStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7018,6 +11386,92 @@ func (response ListStreams400JSONResponse) VisitListStreamsResponse(w http.Respo
 	return err
 }
 
+type ListStreams401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ListStreams401JSONResponse) VisitListStreamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStreams403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ListStreams403JSONResponse) VisitListStreamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStreams413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListStreams413JSONResponse) VisitListStreamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStreams431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListStreams431JSONResponse) VisitListStreamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStreams431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ListStreams431TextResponse) VisitListStreamsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ListStreams500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListStreams500JSONResponse) VisitListStreamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type StartStreamRequestObject struct {
 	Body *StartStreamJSONRequestBody
 }
@@ -7054,6 +11508,37 @@ func (response StartStream400JSONResponse) VisitStartStreamResponse(w http.Respo
 	return err
 }
 
+type StartStream401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response StartStream401JSONResponse) VisitStartStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartStream403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response StartStream403JSONResponse) VisitStartStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type StartStream404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response StartStream404JSONResponse) VisitStartStreamResponse(w http.ResponseWriter) error {
@@ -7078,6 +11563,61 @@ func (response StartStream409JSONResponse) VisitStartStreamResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartStream413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response StartStream413JSONResponse) VisitStartStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartStream431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response StartStream431JSONResponse) VisitStartStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartStream431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response StartStream431TextResponse) VisitStartStreamResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type StartStream500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response StartStream500JSONResponse) VisitStartStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7118,6 +11658,37 @@ func (response StopStream400JSONResponse) VisitStopStreamResponse(w http.Respons
 	return err
 }
 
+type StopStream401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response StopStream401JSONResponse) VisitStopStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StopStream403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response StopStream403JSONResponse) VisitStopStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type StopStream404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response StopStream404JSONResponse) VisitStopStreamResponse(w http.ResponseWriter) error {
@@ -7146,6 +11717,61 @@ func (response StopStream409JSONResponse) VisitStopStreamResponse(w http.Respons
 	return err
 }
 
+type StopStream413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response StopStream413JSONResponse) VisitStopStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StopStream431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response StopStream431JSONResponse) VisitStopStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StopStream431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response StopStream431TextResponse) VisitStopStreamResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type StopStream500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response StopStream500JSONResponse) VisitStopStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RevokeAllTokensRequestObject struct {
 }
 
@@ -7159,6 +11785,106 @@ type RevokeAllTokens204Response struct {
 func (response RevokeAllTokens204Response) VisitRevokeAllTokensResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
+}
+
+type RevokeAllTokens400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RevokeAllTokens400JSONResponse) VisitRevokeAllTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAllTokens401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response RevokeAllTokens401JSONResponse) VisitRevokeAllTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAllTokens403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response RevokeAllTokens403JSONResponse) VisitRevokeAllTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAllTokens413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response RevokeAllTokens413JSONResponse) VisitRevokeAllTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAllTokens431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response RevokeAllTokens431JSONResponse) VisitRevokeAllTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAllTokens431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response RevokeAllTokens431TextResponse) VisitRevokeAllTokensResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type RevokeAllTokens500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RevokeAllTokens500JSONResponse) VisitRevokeAllTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type IssueTokenRequestObject struct {
@@ -7197,6 +11923,37 @@ func (response IssueToken400JSONResponse) VisitIssueTokenResponse(w http.Respons
 	return err
 }
 
+type IssueToken401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response IssueToken401JSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueToken403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response IssueToken403JSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type IssueToken404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response IssueToken404JSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
@@ -7207,6 +11964,61 @@ func (response IssueToken404JSONResponse) VisitIssueTokenResponse(w http.Respons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueToken413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response IssueToken413JSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueToken431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response IssueToken431JSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueToken431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response IssueToken431TextResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type IssueToken500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response IssueToken500JSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7228,6 +12040,106 @@ func (response ListMockUsers200JSONResponse) VisitListMockUsersResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockUsers400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListMockUsers400JSONResponse) VisitListMockUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockUsers401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ListMockUsers401JSONResponse) VisitListMockUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockUsers403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ListMockUsers403JSONResponse) VisitListMockUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockUsers413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListMockUsers413JSONResponse) VisitListMockUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockUsers431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListMockUsers431JSONResponse) VisitListMockUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockUsers431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ListMockUsers431TextResponse) VisitListMockUsersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ListMockUsers500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListMockUsers500JSONResponse) VisitListMockUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8200,123 +13112,143 @@ func (sh *strictHandler) ListMockUsers(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3H17c9s29uhXwejujO25tOykaW/r/OWmbuvdpMnYznTu7OZXweSRhJoCuABoRdvJd//NOQBIUAT1cOx0",
-	"d/9pY5J4nRfOW3+McrWolARpzejsj5EGUylpgP74nhdX8M8ajMW/ciUtSPonr6pS5NwKJU9+N0riM5PP",
-	"YcHxX3/RMB2djf7PSTv1iXtrTi60VvpC3kOpKhh9+vQpGxVgci0qnGx0NrqZA9NuUSYMW/ByqvQCCqY0",
-	"EzJX0giD23jJJgswhs9gwgxfGbaccxqx1ErOxqNP2eiVktNS5H/S5nO/umFLYefMzoEtVH53YJix3AI7",
-	"5MxYDXzBeKmBFytWinvIGMeREnKckgnJABcdj8dHdKZflP1R1bL4cmf6FeFqo4NJvgDDCgWGSWUZfBTG",
-	"0t7e8VWpeHGj1GuuZ/DngP1WFSskgxK3oJmdc9nAnvE8h8qa8Qjn8NPj6q/m3L5qoE6PeFEI/IOX77Sq",
-	"QFuBPDHlpYH15c9ZbUAfGJYjqCLsLXg1HmWjKpqAQBKv0z9J9EHGuIn+/k3IqWKVA7PBqYWFxYbtWl1D",
-	"NrKrCkZnI3X7O+QWEeUfcK35ikCBwBMaitHZ3zv7+5AYjLC6uAdpL+Xv7rs9wfVWgoMU4CzMKmZAFn1A",
-	"8drOlU7DyL07MKwQpir5iogSp1jwj69Bzux8dPb89LTZvrFayBluvz3eZQHSiqkAvQ0PTFjGtRb3YJiS",
-	"tIyQYZlniUUKJYnQzxeqdtS/TjHXdQWaISxRsLm/rq3I70AzTqMQ9f50UGTM1PkcH/1j9Jevx6en/xit",
-	"nfar5xv28arWGmS+6u/k0hp2ef2W5f4LlqsC4tXeX//QW+vbxFKEzGtV6xwui/46F6UB4sOp0KZhEihi",
-	"KKsps3NhmKFZPJjFol7EQBbSwgx0s+TNqkouiBj0BLaqgB0+Yz8IkytdMAsfLRuPx+z5M/ZayDsoLiU9",
-	"PHrJCpjyunTyzm3jwLgBOMv2LeGn6b34y2oNkl+fJokU5cnQofAdW86V8VxkVH4H1jANOYh7YMLiGnhp",
-	"cus2982LLftekwB+9Y3Mfx2k+u58H2EE973kBhnfbpKQD2HRwrNomkI3zYi8sPbR8ETDpI7TtCS8J9ni",
-	"4EBqW9CUBFP/mOv77W5gCMlXUPLVvveg9PjVQEKLTbVasCvwag5OuxuyBy5Gi1e6NS9xFb2KkU8EZfkd",
-	"GLc2aoMgWQlTy1RtOzdlD53d2zAbqdrmagH9Pfw6BzsnnQJYVXKLPEbX81ToBRKg0mzKRelZECSyG+EJ",
-	"P0Cm5KKMIN5uQQP3GlH/1Dio1qjg4DdsqjTzO6RXSQp15HexjeCd3uRwRZg76DHASzYDCZqjqO7BdG+5",
-	"9cSSiYj2gZKJ4HBgWCmmkK/yEthe8mkzyT6IADfodYlJumu/Ax3xRxaI1JlRtkdVETJbiD6UiBKUsYbG",
-	"9MzZAGAjgAwjvir3llZM4yjC8W6SqhQg3VLvazFA5aJwugPIQsgZc2PYjNPFvB8zPUgyLiq7QhyHmUle",
-	"oEm5WCjpT2zVFglalQLMf7PQZIdB0UNJoyUvj5IoGFbnCJJJZW6LafCFRKTf+0aGebCkrMpdJeUuLOM+",
-	"OjBMFI/EB/uR7hZ17lmChTIGwZ5xSx5sVvn+TSS63owIJx2SWFgjsnairIfjYTG+roduFevXtMG95br7",
-	"C8UcGs99qpQ8JagQAu7vWA7NoSzVKBsZtNDR3hplI81FkZRIX4y36QSboXZVywfwdgAdGZaWawsJx4w3",
-	"ZRM8+LNasgWXK6cIGBTviAKT5opd8LCZDmmGrN1QEiSlyu/Oi3suc9gTInicKddISQt17/g9x+n6MDGQ",
-	"K1kkQHLtXjRzTJVecl2wQ27ZQhnLLEi2Aq7NUZo8+EdHHl89+/qrb07DFeOenW4lmbCvQchcW27hAZRC",
-	"/tQBYEi1HHCC4CArFpCx91J8ZH53yYMn6EUtL43aOvPl9Vv27TenzzqzFtzCMb5P3TBqOjVgr4dQGMiA",
-	"z4EXTE1RxJa0WOtZJkgwEVO6rBe3CYwgcJqzrK+dRJOSeLv+qPTiAXjK3WhW8RkcGCS/RcLVmudpR2Xj",
-	"cCK9FoWCmEnDhGSH4UxI2byqtLoHouCKW1SpRmej//n76fF3H/7vX1IgLyAXRgypb7e1tUEpXXLDKg3G",
-	"OFEUBLNfcoRTydWAgtjErvpLVF5Dd55k8a82gkCaKp8BraxBFoCnnCq91fHbuyXd+tFpU/jthjce4FPD",
-	"8Qz8BJmzP/iC1DL8d2PWnL+7PDB95NP4PdeloNAS6cqH2/o2cjEg23++uXlHIbB64Frw0jxlSvQW7eF8",
-	"w50i+R38lnMDFCxw3mYPvbQThfb4wEO4d68eCoV1Kd7O1uwrczBu4TWoFqxN5vCdosQf0STa3+knKBCE",
-	"POJU0JQdoAwkFKMflfb+a0afmIzNgwoR/NpL0ODeFmlQD6mz3sBLGxUltyDz1ZsB/PKigIL5j4bI1M5V",
-	"MWx+onBx3yQ3gODhTkfePEfzYXKaiqMo2jQev0gP1eqW34pS2NWAYTZHnQkZxc+VuNyQtBZcSJxzWB1c",
-	"KA10YZJKSJFgMC/ZKZlWtbSiZBpQPRpAsQarV+dTC3rwkr4hSWf16pi+Y3hXd/z3PeYciBmRNN3E2s7i",
-	"GxBPCCmzXXElO8lPNMiJUe7FXvZPsASt8qw5wJBp6fQr3F471jtzbEdiUlUgG5aUahmSGoShiCET0thG",
-	"O5rWBimvrmaaF86T1KixL7777rvY6IkDYBGQaeWrAQ9PvEWvk5vY8I18Ms+ep4PASW2npVdu8zkewV/h",
-	"Bo3scByCLxLvArg0XfJlh1cX1zdHjMuCCZcfwctSLZ0CkYYIgmCrWr9RYuGaZ2whylKY1txYcmHZLUyR",
-	"97g0S9CehZuVv9ll3SE55xYlBZi+cNoa0X/mqCNInqCy/XRxM8pG795e0//e03/Pb179PMpGP1y8vri5",
-	"SGpxGwVlu4nms2gfO0Tq0/KznRY+8tzSSdih0szCokJEtBHyk/vnJ6ghn6C0lFCe/CGKT0drm4h04pO9",
-	"RXG7GS+QeY8+3UqtV/PZUZfCkjiORfhW8XqeEK4hdaNNcGrFZrP2t9+82E5juwpkz15Z8Hn5pz2Jww5b",
-	"EdEFxdcd6fMiLXx2k/CBrLXT8Z2SjQjNRuQo2sdDFEs0JcuVk6w+rciL3c/1Hm27bswDbA9Eh1O0EobF",
-	"tJl1QDkzGVqSxL26cDGCldP3SP/quHE3JYg5vXVbYpPfTur8PwMvnRx4gBfkwCA/lE7WrXmFBuj6vFzy",
-	"lWETdTeJKUndpYmmQtXpepuHyQgUDo1HInLfbWT+e9DDhrg/n/9mh8hesE3CrOu7T0H/0pgaiht1B3Jv",
-	"XWeB1F4wi4NZxYVOOjfAmGb6hLJPH7g50hEIcnFfboxfoGK75IYJOgyzKp068rESGsx5UriA44V4O8wP",
-	"6PrLgu3a9cHt4EHTMNVg5hc77MJ/+pTb2ICSzupp6zz33pL+4JnmRBT0icmYqXgOxwYqTqHXdKQPF7pZ",
-	"paYMzPo9cA26w7Du0X6SnjK3HFSF9R7DrTBbY7OYpNfAGR8lprcE8gMQszaw0FB6ik//qmotebknj15B",
-	"7nKCnCadsEV4xfOk5tOGE6TVApw763e3C3YHUJntGXmFVlWV8j30Jp9CWVLI3JP1raplAUVYcPP1m9Qj",
-	"/MwDeo17mTFVFqTCCW3szleex8WFtHq19eYL+2ihkbVQ34BpN/v+2b3O2oAiIL2P86J2yvqbAXd7qeSs",
-	"lS1WqTtyM9O8pDTExs7WK67xcA5pl5IvICMLDbW7duMmKSuc9vs5wdw4Yd3Pxg7b7Nh7XtbkdwGez4+8",
-	"NZVroGgqL1HhLXjeFWUt8lL+sHNmcDlUEBxYdpTUg77YFnb+k93Bt8lxRm7Rz/GaxWZgC2Py5KvaaQoh",
-	"S4YycKSS4MypgYth2MEWJh90sP2zBj3gWqNXzH3q8Wsg1+Bxn8RwL7DxvSpWm7dGxRBNpPEF+5v4/qi7",
-	"3FRAWWxZbpN1FuqFNnvMxEBmUBdLIX/3sImvHe0ew9vlvo0Xy3E1KDJHBl55u+el8xf3WEPWZclvS1ir",
-	"qRi6oJ1/T/joNNG7J6VAFl1ajrz6kWjMNiU8vlH53XsD+kHFKs4/kXNJAT0mZCIstOCiHGD8Y3yHRpoG",
-	"k2ZyUWwMJu4ofvDr4YgOzRUKP3bwtzazZf5wm8D6EGsYFzA7gNa7aQL2Bk5m16K3zEAJuTXkXOS1Vcc+",
-	"BtoEZfeAaoKdLygnEF/SDTsVH22tvWm+s17SUOU2nSSGQdhSCh/XYK2Qs4egQ9eSxAUzS4EC3iRrjNS5",
-	"jyQPCChkdzb56eKGnZRqJuQkRLsN45YpvFKn3h0V3G+EPsSShkJoCDWAqFtyQmVEsLdKlcBlX8WPdrYJ",
-	"Lu+rYv8EjmsPEFSq8jmXM9gTNNcALOxg4DD9HZODbP9sLrGoS0qZdR62hAHhPK+XQ2Eh/94XYnKJSv5M",
-	"CTmLZmyIewf+WU8gzDXg/jaa0z4E750y63a0fJgd7XP106cuxT20CdnNbLXL0esLbGlB3/MypZG/iSML",
-	"t2CXAJLVRHhD4e/BJMPGTcoMGEOVOy5leqqprhTv5dXjFRfsmlEXQOm3HiO1A5ssprYPg1R+jXjeO6dC",
-	"sZkC4+uAiViXc5HPWyyu3dCb0N8UV86UIwWa79AArIVL1oTX0ZNSSxuieH56enrUj0adbrPnHz3HMhvd",
-	"C1imU4qV5SXzrynagWilYoGMmUpTwPM+XNVBytD9r6FS2oax49FeSXsbtL5AXqram7qQkrwYAm8170FP",
-	"bmQoEHrJFnzFbqGtM1gGSUeX35yjVINIwG4lqT+xdsgBdV8V47Ug1at7O5lUEKCZfQisZmf9yl+i27Sr",
-	"sGbqtOQnJJ/7/gJqQXmsQqIi42wqnxeXyvvf4jCn7HnnB43c5i+jKmENM2EseZL8mNtVkFM7xHad/zeh",
-	"vOBz38ZASEbJRhWUpZCzUFtIQ31ugXDuy2Yr3T00WNuymXWlYYjczxvFe5Op9Dh0/6vSZfEAxXo5VyWw",
-	"JY4eMzKW3LXNJpVWU1HCJGMTIWdg7GWB/3bk+DdY4R9LuM3n3L7XJf4VxOaEHQLP5+6amizA8slRxiYu",
-	"kbz70lVadOcldZuiJ9byfE4+qFzpAhXUjFnNZXMIk7nCaTKjJC9XVuTmiGZTms/gR1GCcRNO8lJU5p1W",
-	"CDEzacKVZs4r6GdXMg221pJeJPTUpvxpICO1vi1F3hRJsVKs+YM/o8dDNjKg7wfrZvzSDmXMffrI6281",
-	"OgngxH2WUhsoGKyW8onaXLTIaGEzbId+Ip1nqkJPE+66yjjfBGUAIA3cCdQWa12OzkZzaytzdnJSgMvL",
-	"1WYcPhsLlXYJ48xalURKlEjlvj9GwyBzaClYLQvQbHLy22/4+GQSWw8Hhi24kAx1jzG7ocwlBGu7CQQ1",
-	"E6QYajDgpDBxcsbgI+kslLu0oH8Km7WVD615krkrgIS3yRjpQXFohvbeifpkntvM0mtLb89rO++4N8bs",
-	"0oacqQrVLDVtmOvAIEzGjFKl3RmaLOeQ+BzSnT0cYr5EEipFDtJAhLXzCgXF8fPxaQ9py+VyzOn1WOnZ",
-	"iR9rTl5fvrr45fqCxpBf05Yx/o8diFosRoHws9Gz8akbpiqQvBKjs9FX49PxV94zSPQdsIoC6mStU0wy",
-	"JSVoRwfGt/CwqS40WQAOvZsCIC6kqmXuMjIPh3rMkIbecbqPXgtj1/vl4AnQfLPE43/fpMIJfBBcoB4T",
-	"jRXWMqhj6bY/0H434Ies28jq+enpo3UjWj/7QD+iCHnUHOmF20Jq5marJ1HDLRryYvuQpiEUtTSqFwuu",
-	"Vx5Lrr1MF0+WzxBDVCg2+oBjOiTnrlu6rFSqcuIanL/CU5K7nifOdkeZYiNyjJqTnKGQ4qRyFZ0qxlC7",
-	"uNYUBhdQU8Z9USV+FtL1m5YubcklO6cajsw1akFBs1ASViRJZuIeJOMa4tJr1CI0cLzgRB4iLsEOblfo",
-	"075redQ0QRn1QjGPRmFrHZY+da8v5I5PPRp/9vg7oBLhoaZgbQeXL0LfOOC77QOarm9dhnCwdCwRkLeF",
-	"GVwrkWFmeEedRiz52kIpNFLtehsUq5iiGvhIJrBDevub60gGRea+/q1T1useuZhqQhIjM7a9Wp6OFt38",
-	"fwIJtv08/itIEPHlCDBgbCsBUqHE/hS4ubXFmXv9m3dxUsWYZFWHQP0ngTx9NINGBQrNHIniMx/2d/71",
-	"KBF/iF6r8mnpFef/U+g1dFX4r6NXh7Et9OqOu5VeOTNztC6cOuBLztWUGbT+eBk1BzSM51oZ09ErOu0R",
-	"2RSW3coHjsbDGZtQ5f6EHc40AMWpUAdZ73tCZn8o7Z+wQ87+v6pv6luIG/SR6dLt0YfjNBcFDbmtUXtR",
-	"U3ZDYbWQEZNSnq9qGTU2eDoW8AvsxAPPn2Dlq1oOKcYe30168n8AI1zV0lFCg7cNjIAG8kZzrSlVJ8Ka",
-	"++JyygV1wrpJf+nTz09gqWp/9JQGTtsWYMi2cTHKLpB+AsvC3hrw0N99+Jzwth9DWlK8oQD7Wnm9753g",
-	"Us2ENJbKYSrui7aVhOO5qjVdhl4TW8/t7oLTt4VoQfoE3Bi3n9iJH784Jhmnoh4H7Ht4GEt2aMGfdyd6",
-	"cC6gYUqgahGlF4xHXUJ7mTHkGrtddRI1xsznL0R5GN5GbXoOhTfs/dWldy/nqnDO5VxV4P3A1LJ58pL9",
-	"AHLVnU1YN0wq1vpAErpPfbsQ1rdy2JnUPh4vl8tjPP1xrUuQuLViD/xHnSN2IL2v3FXQBf/3nBJwnW+9",
-	"3RqeMMqDfa3c46EkwRbIWVst5tyB441+n/W0rk+fTZsOE6xFRUOc/kmHPOMaphJsIhXmiio/jVct6PvM",
-	"1UUh5TSFXX2SeFUC177yqicEXgwtVKzLXZqGNfOE0/gHHz5lwzdRVL1F1aLkdqduHq63Wd/xN7Tdx5NZ",
-	"foUBeRVKzRLOrk0QSEsW5xJAfTQ0LmA/Ks0mGoydZG3tb1NtGcGDqkF94SviueJ2fsRmYOnSibsH4OsT",
-	"pcktEJcyNmzQOLAPcaKozDKk6nIW1Ye6y29CFcyTRKHy4elZtyT5yJ+qSbwJoS3UeDMGomnPJ+GjbWZu",
-	"CLctquTUXWxam2DqTdxRJmgJZkF6hsrySdYvHD9UUzZx3l4axHhZHtG8rsFDk1HngUOO7AJSF3fhiv6e",
-	"5tLulN9/YUPSFzNuoH8PamENE8XLbgONkHjSa6NB4bTQRuMRLviCBQT0+K0nPqkmehcZqmQslPpo/4HG",
-	"h4W3xhziDiAUd/AZ2D7sIDaHHDa3+vmwn8j+PG++O/dOEJ83pawDJcxtO86Fa1nF6iojYvKhqsYsoSIc",
-	"YSmZR9cyaY34ytknvBD8CgMM0Z4hZY80uwsQa7KJOzD7vS1sG6LQi0Vl1yrQBm70UCW3C324WQeu9Hai",
-	"sPvwZOOlTqUea+HX6BcwfGlWxiQswVhWcmPH7CaK3goTSt9esokvGPO/sdJIFVUWoHuVc2P2KipSQjJy",
-	"VSbh6mhrTHp01B52I1efh6Z5c/ptGNzJ1N9ddBq/o6FAYykWwtU9Nkze6cKxLbHmj16xW9nWD4afL+g0",
-	"7EntYq3w48EC5/F4LEB/gMkagv/sewOZchNdR0xJ6QnDZuEVGKu050hKYOiVvvuUV59PZY4yVtWeF5zd",
-	"e+ttm7afH+WgJFidXbX5Xz51gSxI4zu9+OS1O5D08z4rV0mUMaMYZ9bVG0mfcRFSYnOO93UoDDBiJlGR",
-	"E5LxGRcJaXuFo98knT/Jq8eg0bHmyKINvOka5S4LrAN7ExVdDAqaZHlFj7EbifuE5NusMeRybCoV+tQY",
-	"7S9xSVBqRp4oAHxFVROmD4SXoaSuyYy9A6iQmIR2oeY+mFwNRwdSj6/TrhWMfGFX1K4oinxRoTDls4WO",
-	"O/EWTMfUH1qiDpJ+lADJuGF/vX77CztsMsp8qpY2bUpbCF4U3PIjlzFFfdh9nhWairpPFxeUkOUceE+I",
-	"GycABhDjsjzXIOo2xsLO1iVJNqrqpMiuSp4HkR3nkOJChcrrBSoti9qgkGTtb72xw1qKf9bARGEyVoCx",
-	"wv2uUVM648GrlrLJw89CJodYgLF8UfnMfD7T0BiYyJTOiD166YL0S2GASeVyEB0JmjG7caJdTeMaP6lI",
-	"RUZF6KMwlhmrKjzRne+ztZY7sugi8/E5PMLjNsZOXBhuf58RkXn21fYh6z8Rt5ajsdhIVh0WbXLqB5m0",
-	"l5rv8a/BV9ioKRmclHzqMoyIV5WEtPMrlAls0VHf9vo3RTn+m7Lf/h2z3cKZB6QDVRY15/tsSU2OvBbM",
-	"jZgO1QyDrryfQt2Ub9bvqli5Ia8buc210wq9i7OqzZwtVR2EjxMVh5QtFjX3b2voogJOd9zoK/Kb1VWu",
-	"qKxNSfDvOFolPk7lA9pHzDk6qDXjcaXVTIPxvkCvtZ7bl1HFIM5I+ZqUo2Eo/c7VUl1Kv6C7YEJFVuZf",
-	"vw01jhUZavy2hCLIRnb46u0vv1y8urn85Sef/eEfXPzgehe6Oa5JMnoltallcqHQOJfJcY60x7fcQBH9",
-	"zMdUlaVaroEyERzBk/vKlidSfqKqvC/szwsVOwN6j0vLEY56/zPSQqgIrkFXn0n7cvrE+IK1NPdeUN5G",
-	"T2CfMeeN6ZByIGGX1o6vG0bwugCyS9bUgzjuvQX6pQk2FVKYeTANw1/n1vneeVUB1yZUecwFmpirVOad",
-	"VdUXoVdVfXFFfRdypYsUZPEfkr+BcNyRYJ0Nv9lXfa/umnifzy9w6XFrPcvWzXccd16WTpfc0YjHMUXf",
-	"jMfH7LwsWTNZOJV/MHxVvhHObTG4dWqjF92jzdVnmx9eFf9ytcOF4KWa0UUrpnH1ZxGaJBRRuH3MqPLO",
-	"tL+yqdYKfvrVdgk92pga2tZnj897UX3kF74q4kaIAwyIGoVrc/jlawpoe6xpM7dOcBEXNcVeg8p5XOTY",
-	"b5nixLcrfkcVvZfw0WuBUon8bq0ys6/At71dnlCAtosMoJCOnAxh41AWNtiHb1zF17M6ujVI9IOoLaNF",
-	"nXraQqezk5Nnz//f+HR8On529u3pt6cjtCT8skl3YqpEbP13zcetYePt0eyPjT8f4396rm0zuXJ3d2u2",
-	"Oy0ymtilEfUnfkOFySTPSEDGyV+mI8ZutVqipJp2J/awTm95rR9gosotmqnxqGc75jMlCuKiA/vUlP5s",
-	"bScXYiHyV8Q4uYU5vxeq1oxbpmvZ5BX6mVu/XH/qtP1caOELAhsL5Th0d/CVZbHm1SSmx4sGozJLuFVD",
-	"6m/mM0WpwJDy4D1qKYfY63pNPVsMrDlPQepy7VcqmvalFHA+f3fZbLxNfcCZY6yG5JQPn/43AAD//w==",
+	"7H1tc9u29udXOaO9M7FnKVl2nN7WfuWmTuv/TZqM7Uxmp/+sBZFHEmoKYAHQsraTz7PfYz/ZDg4APoik",
+	"Hnxj97b1mzYWSQA8zzg458ffe7GcZ1KgMLp38ntPoc6k0Eh/fM+SS/wtR23sX7EUBgX9k2VZymNmuBQH",
+	"v2op7G86nuGc2X/9Q+Gkd9L7Hwfl0Afuqj44V0qqc3GHqcyw9+XLl6iXoI4Vz+xgvZPe9QxBuUmBa5iz",
+	"dCLVHBOQCriIpdBc22WcAIOMKTZHg8peNDOEsUyWMFbIbjWYGddQGTsC5q7Hco4aFtzMgAmQGSp6ETAz",
+	"ZsCwW9QgpMDIDsrgjqU52pXI3ICcgGJiigMYzVFrNsURaLbUsLDPcg0LJcUUmEhAMDuLXVRtlROOaTKA",
+	"8ztUy8rcMRPAhF6gAm4GvS9R77UUk5THfxDlYz+7p5N9jbmMb19o0IYZhD0G2ihkc2CpQpYsIeV3aEkc",
+	"SyEwppfiAtBOGsFhNBwO4fL86homLE+NLh6bWXIMBvvhnY2S6RupxjxJUDztu8dudjj7cAGJJCkwgSkk",
+	"TJ44J8CNhp+kE1CB3MzQSkoqZTZm8S2xnoQnSRRqO44CKRBYmsoFJjBewqjfp7/6M6nNCPZG9pmRHW9k",
+	"f7kR0tz420cRkX+aM5UAmzIutIEffr4ChWMuEi6m+ySqnJbDIFZS675UfMoFjJVcaFSwUNxY9mgYXWHc",
+	"f4MmnvWvuMGRfXT0nu4egcE0jWCi5JxUw41RrFX6uwriGJVrU1s8TX6jucEbT61RjbUfBcvNTCr+fzB5",
+	"Wu5a8QWVCy/Ro37f87tv5C2KESmtKVXghYbRmV8rLeoEvkemUI0gVpigMJylZKG41lxMiQWeLGRI7Kg1",
+	"2nBxx1Ke3Ph5b9y8+01jMM4NTNH8hCwlG5WAzsdzbl5bwywMCMTEmRY3yWKGggSMa9BoBr2oN0OWoCIj",
+	"/unTp759EbvimBm0v9XJc+bfDOIZS1O09q0X9SwduLJsMirHqMILs8ywd9LTRnExtfT+EvUuhEElWEq8",
+	"+AM4O2E8tU5CkHLKxSrp3epuyB6N9k+Jeqmcwow5SiZoGE81yerP0ryRuXhCAf1EElOxv857FIqG91w7",
+	"t/CBLVPJkmsp3zI1xT/GO5Ab5RpSuwRrHJkoXASwOMbMaNgb9ftzdt+3N/fHS4N6FMEhvOPfn0KFNZl7",
+	"oRsj5Q2N16YRNfcYWYEnmysVUYcHt+0c/EkZCpDRZgmMcSIVAhNLM7O6iqkmbYlnGN9iQpT1kc5PpDlv",
+	"rJvWj07lqGfw3hxkKeMrozR0bA0/Xmhw+u6iCw1MIcg7VFW//fII/sW/h5TPed1k+0Fu3BA3bog6OxxN",
+	"NLCxDYImMldguBVQmoQbmlDhJNfOu9lpf7q+/gAalb2jJD+gf3li6RjJMRkUkY/HgEjRt1QhDg6ISJ58",
+	"li6vZ8zaQR9i0E8sSbj9g6UflBUZw230OmGpxqhh6XKN6oVlPDPVUGXOMmvzssoAxPLqPK0RQ7iBfGv5",
+	"9w0XEwletrUdmhucr1mus7Ge63L8K8bGCqX/gSnFlkSK0ir/Ulvf55aHLa3O71CYC/Gru29Hcr0X6CiF",
+	"dhQwEjSKpEko59PbaeSuvdCQcJ2lbEmmzQ4xZ/dvUUzNrHdyNBxGqxIfVV7vgtzthKPaxAcnjIrfWeEU",
+	"NA0XYZrDlkkSKUiRz+Yyd9q9KjFXeYYKLC2tvXF/XRke39qgj56yrPdvh0kEOo9n9qf/7v3j1WA4/O/e",
+	"ytu+PFqzjte5UijiZXMlF0bDxdV7iP0dEMsEq7N9vPqhMde3LVMRM69krmK8SJrznFvbaDV4wpUulAST",
+	"KpXlxEXEmkbxZObzfF4lsnW6U1TFlNfLrHVCy0EvYMsMYe8QfuA6lioBMgODwQCODuEtF7eYXAj6cf8U",
+	"EqSdBK3ULeOFdg/YUTYvyd7avha/s1uh5Kthq5Bae9L1UjlF3jOpvRZpGd+isS4pRn6HtNOLenZ7y4xb",
+	"3DfHG9a9YgH87GuV/yp4re31vsIRu+4Fs3GlMOss5ENUNPEq2i6h60a0urByU/dA3aJuhylFeEextQ8H",
+	"UdvAplYyNV9zdb31BXQx+RJTttzVDwrPX4VktNyW7xL9nt4Oux2zOxyjsZGD0ad2FrWsMr+SZKG5tdu9",
+	"pDgxIHNT85QNdta9YdSTuYnlvGVH88kHiJR+SZmxOkbuecLV3AqgVLRj8CqIwqob8cneYJWS8bRC8XIJ",
+	"CpmP+JpvbR/KKRKy98DEbvvdCulSq4Q68TvfJPAu2nO8Is69aCjAKUxR2IAZkyZNd7Zbj2yZSGgfaJmI",
+	"Di80pHyC8TJOEXayT+tF9kECuCauaxmkPvcHu+8ulhkFIXUJT9OQqgozS4o+VIhaJGOFje0jRx2ErRCk",
+	"m/FZurO1AmWfIh5vZ6lSjsJN9THnHVLOXbrHRrR2S+iegSkjx7ybMj3IMs4zs7Q8DiOTvWAQy/lcCv/G",
+	"Rm6woFnKUf+VjSbshUAv5HD2W1nQHc4RJVuDuQ1bgycykX7taxXmwZYyS7e1lNuojLvphQaefCU92E10",
+	"N4Rzhy0qFLlcjymmfLE+5PsPsehqPSOcdWjlwoqQlQNFDR53m/HVOHSjWb+iBe5s191f1szZzXNTKgVr",
+	"M1SWAu7vqh2aYZrKXtTTdodu91u9qKcYT1ot0pPpNr3Beqpd5uIBuh1IRxtLw5TBlsSM38q26OBPcgFz",
+	"SshZVmtr3i0LdLtWbMOH9XJII0TlglpJksr49iy5YyLGHSliX2fClJWkubxz+h7b4Zo00RhLkbSQ5Mpd",
+	"KMaYSLVgKoE9ZmAutQGDApbIlN5vFw9278Tj5eGrl98Mg4txvw03ikxYVydlrow/vdlRUigr30EMIRcd",
+	"SRD7kOFzjOCj4PfgV9f64i3yIhcXWm4c+eLqPXz7zfCwNmrCDPbt9TYPIycTjeaqi4VBDNgMWUKn9chS",
+	"mqw8nyBKAK9Kusjn4xaOWOIU77I6dyub3AHdG6nmD+BT7I/3MjbFF9qK37wl1RrH7YnKIuFEca01Cnwq",
+	"NHABe+GdrGSzLFPyDkmCM2ZsSNU76f3vX4b97z7/z3+0kTzBmGveFb6Nc2NCULpgGjKFWjtTFAyzn7Jn",
+	"hxLLjgCxqDJpTpH5CL04OS7OoVx1xRRpZoUiQfuWE6k2Jn4bXtLNX3nbNv7Wj28ekFOzzxdHIO5cX7M5",
+	"hWX238W25uzDxQvdZD6Gw9Ud5qWjxYWVK6pNadsjJx223R3hGGbyDrfgrXnbVqIxaYPna3yKYLd4EzON",
+	"vpRiQtSht29PotAaH/gS7trrh1Jh1YqXoxXrihyNS3p1hgUrgzl+t0niG7sl2j3px+kgyOqIC0Hb9gFS",
+	"Y0tg9EYqn78GukVHMAshRMhrL1Chu5q0k7ornPUbvPZNRcoMinj5roO/LEkwAX9Tl5iamUy6t5/WuLh7",
+	"WhdQHENfbBijuLF1mIxZU7TueXtH+6NKjtmYp9wsOzZmMxszWUXxY7U4Nytac8aFHbM7HJxLhf5wlxug",
+	"k27UpzCkrVUuDE9BoQ2POlis0Kjl2cSg6nTS12TpjFr26T5/dr1OOTvOjMiarlNtt+PrME8TV++xyTXQ",
+	"PskP1KmJlSrJnfY/YSdopFfNDoVst06fcHzlVO/EqR2ZSZmhKFRSyEWo4OOaTgyBC22K6GiSU+1Snk0V",
+	"S1AP4MzdxPyAE2UN8JwtIWZKLWHv8s1r+Ob41Sv4f//3n4Pj/RM4HA6H/cPh8GVk//nP/uHw8NhudF/a",
+	"34+/++67QTU0tj9UN1LVQ7UK42jyy46sUfW1fZyvw2Y6ghCsHx69BKo6sSHQx+s3/W9hjxuY59rAxIp2",
+	"9Q33V/JDh0cvW9MbrZFXqTvMxFRe4sMJbekQSEu8too0RyZ0XZVg7/L86nqfSr18DVmoFZxUhqhR0pJu",
+	"4xZjrfW0c57AnKcp1+XWZ8G4KQs29AKVNyfFzN9sM2+XzXWTUjBOd7jIkXTxFFhKdbe4Uv1D/t/ytbDR",
+	"IbT88fy6F/U+vL+i/32k/55dv/6pF/V+OH97fn3eGm2uNejlAlcqgwt7UZWTLdKI7Xa/nAbvWWzI9sOe",
+	"VGBwnlmmlSf7B3dHBzayP7BWXmB68DtPvuzXCBcEmySwXtXsg6dqaNmovjj+trYZONjZB5Vv4z0RayiD",
+	"W2qZzj3cr4tzq0BVfddGv3LW4lVCzUpZxlz6i2Lub7853izQXZ6owsiKP4qoHnNVkE0R68RMeGYlMs7n",
+	"lILZOz76jkzAq/t7YOmCLTX8lrOUT5b7A1i1em6epgl3M8sJHA8PIzi2dvn46LsIXg2H9j9H9j8v3TTD",
+	"4xoZXtVM83G7Zd7OpQb9VG5T5UTPClLUo8zcLim56otLkS6dK/N1XN7P/bvpuk3+XT9gs1epdm969Ukx",
+	"akc0rCPrt8gMqcQdyixdgE0Bby1vvq7i0G0UNlWS+eW0vb+rQn5g2slVJqYurF1Jw3Xo05kT/JG8HVUl",
+	"Sd62C01mY9WrTSk9za1RKlJAlXzpWqNzh6o78+Hfz9+zxVFq2AyGUVdX30b9C61zTK7lLYqdg8u5lfbE",
+	"14hnjKvWbBJqXQzfsruiG9wY7Uc+dKZwsfbAyLqnBdPA6WXAyPZanfuMK9RnrcYFnS5UlwP+gXqCMvi7",
+	"etJzi5SlwolCPTvfYhX+1sdcxhqW1GZvT4fEPj3VfHiqGAkF3aIj0BmLsa8xY3TW3X60aie6XrYNGZTV",
+	"d0ZUFdb9tJulp1I5R1XqZtmKZitqVhXpFXJWX6Uqby3MD0SMypOcQtLb9PS/ZK4ES3fU0UuMXRGW2y60",
+	"bP5YxuLWiKs8vxFGcd9p9qtbBdwiZnpzCWSiZJa1JXsag08wTUMDnCuuz0WCSZhwvfttjSP8yB07e3cx",
+	"ApkmFDpypc3WLs/z4lwYtdzo+cI6SmpEJdXXcNqNvns5tdtSYRKY3uR5krto8V3H+UYqxbS0LUbKW8rr",
+	"07gUNFR3dBtdXJFS7sqvCDbHiLahvsWmKq0N1a70HT3w9LzaZ+JHg72yHNm1Y8oJIItn+75toGzIsgFx",
+	"wuK6KSuZ15aAPANtp7MBgiPLlpa6M/ld0s7fsj351mUqKQ/976Qp6/uQQGM6OpG5ixRCWRKVPAm7kaBN",
+	"Sodj6M5ohsE7M5q/5ag6cpl0Cdytnr8aY4We960cbpwkfS+T5fqlUX9QcbR7DP/i3+/Xp/PNNGunW5ef",
+	"DK3U61OUvKMUq86lUDC9Vxxo7m9/aLqNv61OFtvZMImcGPjgjXoXW1VD5GnKximuNLF0OWiXUOW+HIDk",
+	"3YtSEIu6LFeOUSqmMVpXYfpOxrcfNaoHdQe5xIrdoGs+FcBFyzncnPG0Q/H79lpo/W2VGZ6sPb3d0vzY",
+	"u7uP0Gis0GmzRYK7GC3yL7eOrA/ZDdsJ9Bak9emhwL2ONzMrx+WgMcXYaMprsNzIvj90Lk7Bd6Bqizq7",
+	"fkR7kTzshN+bXPmt+dZxSSGVm2KSKg3Cktr4cYXGcDF9CDtULshcgF5wa+B1a1OXPPNH9x0Gyqo7jH48",
+	"v4aDVFJruCe7BmZAWpc68TVvIe1H7LNcUphwhQFhwMaWjFhZEdixlCky0QzxKytbR5ePWbJ7xcyVJ4gN",
+	"quIZ883QO5DmChHCCjpeprliSpDtXj7H53lKNcouw9aygXAp44uuczh/vQKHkZup5GJaGbEQ7i30Z7Vi",
+	"M1Zo17d2O+0T0z4ps7qPFg/bR/vmiPa3TvkdlhXwxWi5K4psGmxhUN2xtC0if1c9PhmjWSAKyEnwuuoN",
+	"Oqs6izQpaNSaWqVcjTqdUWl3BPf1ujm2LWEMpPRLrzK1RpuoKm2fO6X8yvJ55yIWCVOJ2qOMkLAuZjye",
+	"lVxc8dDr2F90s06lEwUab08jrpz7rBiv/UeVlvJo5Gg4HO43j9yGm/bzX72oNerdcVy013BLw1Lwl+mU",
+	"xbKVujMi0Bl13Rct6IWVIf+vMJPKhGcHvZ2qJNdEfUG8ZLazdFlJ8mYI/a55B3lyT4aOrFM6Lh9j2dix",
+	"CJaOnN+MaTqiKQ3sRpH6A5u1HFF3DTHecgq96t5Jtx0CFKN3kVVvHV95J7opugpztr0t5Qkp5767gZpT",
+	"4TAXNpBxeypfiNjWaLEhYV5iu/BK2vy00patcMq1oUySf2a8DHZqi7Z3l/9tCV7s7x59hAtCbNAZpikX",
+	"09DMSY/6wgvu0pfFUuprKLi2YTGrQUOXuJ8Vgfe6rdLXkftPUqXJAwLrxUymCAv79ABos+QrZ0aZkhOe",
+	"4iiCERdT1OYisf924vgvXNo/FjiOZ8x8VKn9K5jNEewhi2ceuGiOho32Ixi5yv36RdfaUh+3QDZixrB4",
+	"RjmoWKrEBqgRGMVE8RI6cp3qtI0SLF0aHut9Gk0qNsU3PEXtBhzFKc/0ByUtxfSoOK7UM5Zhs5wVFJpc",
+	"CbrQEqcW/WYdJcD5OOVx0ZUGKV/JB/8boBpRz6GUrJ/asSwAmnzd+TduOongpH0OvoYOg+VCPBKuSMmM",
+	"kjbd+1AiYJwrbpZX1hI7hnq8rzXnWM6+TfmddY6yCcg1gE9+Y+gqXVI2Dfv+AqbNIWEJWc0AnzpV4KZZ",
+	"SLQJWCuRLmgnj0KbNneIVbzzzJjMgfFwMZEBFog5lD6XjaGaByv1t9zGx7lK/XP65OAgQVf6rfQg3Dbg",
+	"srcRjo5q9dz9fbsVipwgJpCLBBWMDm5u7M8Ho+p+6YWGOeMCbLQ1gGsqSLPvXC7CChehJ0k7PDq/Q7Yr",
+	"ArynKI1K0ub0T0vRormm3JBFzukR03Tk8Jaqh1G09to5V+Tti0fWQ3h/lptZLaEzgAsTSuEyG1jKSWFO",
+	"XmgqYgKqxnfvUBTSF/BCvqLe02G1+inlMQqNFa6dZdY09o8GwwbTFovFgNHlgVTTA/+sPnh78fr856tz",
+	"eoYyuSat8r/vSFRysXL0f9I7HAzdYzJDwTLeO+m9HAwHL30ulHQocNWa5IMVMKLWIpwQD77QHiXGtAEd",
+	"RYE4dG2CaHkhZC5iV/S71wVjRHuS2jFD7y3XZhWSyb6BR7zUvZNf1gWt3P4Qkr6eE8W+sxuAbjef/zmq",
+	"o5oeDYdfDdBr9d27oSXDLYQ1duyW0DZysdSDCvoqPXK4+ZE2lEV69uXWz5bgm/Tg8eYHC7g8+8DhFjOt",
+	"YtjZ515u8XbrENq+RL1X2xC1jlNIziufz5laemF2QE91cTZsagWZWjZ7n+0zNc10cRhFMbKth+kKXSLL",
+	"K5yL20a+tNrIYmcYYMl0We0GjGLxpNZPHLqIV+CZfNkf8+3N9rbQOFOAK5XNz+CwLSMHmWTt8VwKXJLB",
+	"dT6ZKayCIFifqpDZyIfH4SguJEjKGZomwoGPFXBEvcYZ3VdTxBWssy/1uMYakS8NU3D49VdAzfpdII8l",
+	"ltJf2gwMv9tqJodw/Ge3G07knOUIMr7BZjjso26b8YGgkQiktMBusMq9ittkJEgC7ah4GNijqzcOiBOT",
+	"yN19U8MhcD+5moQWv25tVgku9Xgq68b/AzS1BCB61tS/j6ZasXZ6GgR7o55SA9zuiroesujEXb7xJynU",
+	"CSwgq+mxvyVosT80paeCIkdOk+1vvrrIo6iWyCJdap2lj6vWdvw/RK0DWs6zWv891doJ9ga1dlKxUa0Z",
+	"6JlUxsfgHnFFTkDjHSqWVrBxNTCCvq8F8zV0YJjgot5sxzKmzAmMCLhmBHtThUhVAzbwX4X9oiRsQLYZ",
+	"wR6D/yXz63yMVXxaSqvUIWrtc4rxhB4Z53bLICdwTUUOoT6xbWN/mYsKrs/jWQo/wVam4ugRZr7MRdem",
+	"3fO7aBZ5thd/FXtxmQunMIV4r7EXqYxv12bcCkAb0r+Zh6Bxn+Mg11/UbDbV7Ec0hO3Te8wcVQke1JWe",
+	"coU1fyYB/zOL349oIHC9EDz6uyl5B6zEw2p3Ve+o3m4F3shjV7nKcy60oa7cjHnQHCmwP5O5oqDVbyxX",
+	"W73qguphuUphfQR3UIX/2sohPLmOAKPeYkfsO3xWmadSGS8WW6mNO0bqVhjqsZVqDiyudsiv1BPT8dp4",
+	"WStvHYCv+qxUr/oEbgGNGa7Ax8sLfygfy8QdyccyQ396Tp/RGp3CDyiW9dG4cY8JWX45TLds5aonl1tr",
+	"5H1/sVj07dv3c5WisEtLdlCTCsDZFhr60oVsdfJ/z6htyVUklEtb+WrRW+l+7mqtKIkclb397khx948X",
+	"PUiF/0Zq6I/3eye/fK5tu0gEoZTBQiv9LzW9rLa8p9j2HapLQkPRfu9D90eujd6qTIED0NSF1yky5Rv1",
+	"G07iuGui5Nl8P5X5JgZBwaEgJ/6Hz1+i7ui6+tHABeOG6l8Ix9ChOjfPo7sE4etFC36GjkghYD48C9cT",
+	"Htuuk632MMCd2mhgBRgevJEKRgq1GUUlhlMBZFORNELq8QBGTCQHUlGr4z5M0VAsXQWlC3cwUYOIKd1W",
+	"UbSyZ+1cBcRmv/wsVom+42L6EYFRjVowp/aGJ3V0qf0BXJeAMYQTNKYtgCus2gmkJgItPQJ92HAIO4B3",
+	"vfSVVM0TpK/w6Qzj0/LGmaRvkwV8rtVPgnryF00Qocxwxiw7/Fc27WAC703x/oVXKIG2qh8j81WR9Oqj",
+	"CKSKQkwWYNX85zVrqGl7cgIjV4cycp+BTdN9GtehGxbdTZ6FVGKTYNuuKXEALI+zY6phzz1xtt0Dy6wx",
+	"gVEoxNPAk9M6emRoAmhgSFJpY8CQ/FNl3P5OCbSzJIEg2A2D24j5CLBsm8DP2qTSIjTV6Qd6Pky8scqs",
+	"CitKlWa+y9gXmvH1RWbr8YM//2XjzL9VyZeTqK1keVYAYXUAoJVfT5k7hHHIs4jMny/7LPLDBOHBDbUC",
+	"qVy0poU97tYjRrF+hnVf1aV3eLj4Pm+Rf0QDBSeDdBV92zX5+rWEEOqyk+fzzKxg/XRshgMe0TZWyo36",
+	"vBt+4t1wyaIgF+GXtfthCp5XCuorH1/28EIRCFygNpAybVz8H+rxuQ7wTacw8qBHI9BsqctoTKYJqgb6",
+	"0wBeV4B2qH2CkFJCyF3ipDSsWfmya732WfjSxoxrv5KJj/npbfyKukrH6ePGvZoTr8HlbmoO+70B2JSW",
+	"GFjhm6c1lO+2VayAlzw4oPh6lj5Qv8PUF6bk2QA83QHgOvWveAXqy+k+y7hEbaTyLoE6dxool7673bdO",
+	"6v0IstybDHemNfYJ+fJbKdRu1uJr4LJs9fQ9O3TsoT1yte9TvUWh7exLBxpEOQMGxkELCd9qFLrfY2a3",
+	"gwEDRPOp4DY4EsCmjLeERpf26XetR+atEbhG8yzYT1ZYQax9Vz+jc620NanWFeSaTk/XilHT8CxFMPWI",
+	"9rOYo6tSqIB7eRa0p7OgFc63RNbURxe34NO9JlAf3RSv04D4VgA33CJm1gBy5RpemgLoIIZqMvj103wr",
+	"eEZPXBqxrfBXaiMCbtKzNjyNNjjB2KAQVfMbviTXaXsrMAbANPzX1fufYa/oC/ftx0qXjemh6DVhhu27",
+	"LmD6fK3vHU6ZcQfzdfU5pyZjV3fziCLsPFCH/DqshmdZfSJZdSyHwPPVICHqZXlrnJulLA5xbhVjw7Iw",
+	"HE8Vh1uxFNoGqsLAXi74bzkCT3QECWrDBXNtUlJUq7XlQhQ4RVFoaORz1IbNM49cxKYKi0Mf6xXcwdL+",
+	"qWvCWnCNIKTDaHA2UA/g2sXDclLFQBSSkoB2k33PtQFtZGbf6NZ/bGWlhXJeV5Ov72IqGrLJs7RE2W59",
+	"zymkJ2w5nK/VopqtLyCWOq19A6nJi7tCD7gmJ3Q2Q1gkrq+YjL4U2F6CEVCjNqR73jc+51GBfFoHDfCf",
+	"CAUQ3rnDzRDQXPF+z3ryhLUhpTQWYVHAAOusDvkxoA36b4o77FemqYqDyiaVS7D4eqQs1zNYyDy4JOdA",
+	"9qiVvvIN8hJ5sgJ76qSichdVOORZLAkM0n0Ty15jIHDhy7l949E+uKNT+oJcP1NyqlD72hKfADozpxWc",
+	"TTsiYX5Qy6EmbAKHQHgh/IQuoAs4hpG//D4gg2aUGmbjFJPgMWHv9fuffz5/fX3x84++mdH/cP6D+6yZ",
+	"G+OK/KXP9xQIgK4Xo9rB7AyMMP0x05gUuE8aJjJN5WKFlC3FsfbNPR7cI+3JKliWT1x5EXDuOrZjrsuU",
+	"O+l97lr6C3U5EsJmIdVNW9b0+gfao2G2G7lzakNsuP8TcAeQNY0Pmu4QpOzlwl6EojHEJCrA5pyRG2Ms",
+	"56hhwgXXs5CMDn+dGVfyxrIMmdIBQm7GtZFq2QZLYGT2JGotsydPs2yj1a5gTyTP7Yh/LcWW2ZZ67Q5X",
+	"1tdS3cnboojeN3U57ICV70atnqvY585SB9m3bR29feZ52/eE5yuW4HCWplCwKciL/6E7pH3H3Uldp1DQ",
+	"R+Iq8W4RolJvjSe/KxJOOEvllAJiPqliGyfhEwBJpS1qAIQrq4uvABi5AmfZxJJtyYJonWP5Ya+vb/wr",
+	"6L9PHNJVP/PX4QFs5O8+4vdcTPifmpSxXITiW3Orelkx4wXia2dKpop03PxuiguzHAK+K+Rf6V9sfAcl",
+	"4/HtCjxzM21TfuDlEQOdcpIOSadXfvYpT5oisUyBwPqm5NYrHH//Eq0C/P7y+cvnCpByI9NXB0WVgspi",
+	"gzeofCypRF49OTg4PPrnYDgYDg5Pvh1+O+zZGfzSWss82jBrKxiwdOg1KJOJPuUddUI6uOoY1+xSfulz",
+	"6XY45cmAS0lUBnY9yc2B3xE2PDld8uLVhntd87VjJRfWnU7qA3t+tC955ZOMLbC7lZGKgrBoy+boFoTe",
+	"ygv7ds/maOXHdMiA0ZFIlSdjnLE7LnMFzIDKRYGS4Ucuz56bQ7fnrBPFPUJxke7qhw9seKjb6v60AO2q",
+	"ThoSuVFL6UDA+4k8PAwhHhNGmGctAQf5HXEBsFsl1oy1Ucp1o2ESmtGKL8hSP8TZh4ti4WXHkx25ytXQ",
+	"lvj5y/8PAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

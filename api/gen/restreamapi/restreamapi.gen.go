@@ -629,6 +629,9 @@ type EventHistory struct {
 	Pagination PagePagination `json:"pagination"`
 }
 
+// GatewayPage An error page of any media type (HTML, plain text...), as an HTTP server or a gateway in front of the API writes when it answers before the API can answer with the envelope.
+type GatewayPage = string
+
 // Ingest The ingest server the user selected.
 type Ingest struct {
 	// IngestId A Server `id` from `/v2/server/all`.
@@ -994,6 +997,15 @@ type NotFound = ErrorEnvelope
 
 // PayloadTooLarge The error envelope every failure uses.
 type PayloadTooLarge = ErrorEnvelope
+
+// RequestHeaderFieldsTooLarge The error envelope every failure uses.
+type RequestHeaderFieldsTooLarge = ErrorEnvelope
+
+// ServerError The error envelope every failure uses.
+type ServerError = ErrorEnvelope
+
+// TooManyRequests The error envelope every failure uses.
+type TooManyRequests = ErrorEnvelope
 
 // Unauthorized The error envelope every failure uses.
 type Unauthorized = ErrorEnvelope
@@ -4117,18 +4129,60 @@ type ShowAuthorizeDialogResponse302Headers struct {
 	Location *string
 }
 
+// ShowAuthorizeDialogResponse429Headers the declared response headers of an HTTP 429 response for ShowAuthorizeDialog
+type ShowAuthorizeDialogResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ShowAuthorizeDialogResponse5XXHeaders the declared response headers of an HTTP 5XX response for ShowAuthorizeDialog
+type ShowAuthorizeDialogResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ShowAuthorizeDialogResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
 	// Headers302 the parsed response headers for an HTTP 302 response
 	Headers302 *ShowAuthorizeDialogResponse302Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ShowAuthorizeDialogResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ShowAuthorizeDialogResponse5XXHeaders
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r ShowAuthorizeDialogResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ShowAuthorizeDialogResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ShowAuthorizeDialogResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ShowAuthorizeDialogResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ShowAuthorizeDialogResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4160,6 +4214,16 @@ func (r ShowAuthorizeDialogResponse) ContentType() string {
 	return ""
 }
 
+// RevokeTokenResponse429Headers the declared response headers of an HTTP 429 response for RevokeToken
+type RevokeTokenResponse429Headers struct {
+	RetryAfter *string
+}
+
+// RevokeTokenResponse5XXHeaders the declared response headers of an HTTP 5XX response for RevokeToken
+type RevokeTokenResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type RevokeTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4167,6 +4231,16 @@ type RevokeTokenResponse struct {
 	JSON400 *BadRequest
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RevokeTokenResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *RevokeTokenResponse5XXHeaders
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -4177,6 +4251,21 @@ func (r RevokeTokenResponse) GetJSON400() *BadRequest {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r RevokeTokenResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RevokeTokenResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r RevokeTokenResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r RevokeTokenResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4208,6 +4297,16 @@ func (r RevokeTokenResponse) ContentType() string {
 	return ""
 }
 
+// RefreshTokenResponse429Headers the declared response headers of an HTTP 429 response for RefreshToken
+type RefreshTokenResponse429Headers struct {
+	RetryAfter *string
+}
+
+// RefreshTokenResponse5XXHeaders the declared response headers of an HTTP 5XX response for RefreshToken
+type RefreshTokenResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type RefreshTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4219,6 +4318,16 @@ type RefreshTokenResponse struct {
 	JSON401 *InvalidClient
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RefreshTokenResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *RefreshTokenResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4239,6 +4348,21 @@ func (r RefreshTokenResponse) GetJSON401() *InvalidClient {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r RefreshTokenResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RefreshTokenResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r RefreshTokenResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r RefreshTokenResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4270,16 +4394,65 @@ func (r RefreshTokenResponse) ContentType() string {
 	return ""
 }
 
+// ListPlatformsResponse429Headers the declared response headers of an HTTP 429 response for ListPlatforms
+type ListPlatformsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListPlatformsResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListPlatforms
+type ListPlatformsResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ListPlatformsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *[]Platform
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListPlatformsResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListPlatformsResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListPlatformsResponse) GetJSON200() *[]Platform {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListPlatformsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListPlatformsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListPlatformsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListPlatformsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListPlatformsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4311,16 +4484,65 @@ func (r ListPlatformsResponse) ContentType() string {
 	return ""
 }
 
+// ListServersResponse429Headers the declared response headers of an HTTP 429 response for ListServers
+type ListServersResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListServersResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListServers
+type ListServersResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ListServersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *[]Server
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListServersResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListServersResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListServersResponse) GetJSON200() *[]Server {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListServersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListServersResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListServersResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListServersResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListServersResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4352,6 +4574,16 @@ func (r ListServersResponse) ContentType() string {
 	return ""
 }
 
+// GetChannelMetaResponse429Headers the declared response headers of an HTTP 429 response for GetChannelMeta
+type GetChannelMetaResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetChannelMetaResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetChannelMeta
+type GetChannelMetaResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetChannelMetaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4365,6 +4597,18 @@ type GetChannelMetaResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetChannelMetaResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetChannelMetaResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4390,6 +4634,26 @@ func (r GetChannelMetaResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetChannelMetaResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetChannelMetaResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetChannelMetaResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetChannelMetaResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetChannelMetaResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4421,6 +4685,16 @@ func (r GetChannelMetaResponse) ContentType() string {
 	return ""
 }
 
+// UpdateChannelMetaResponse429Headers the declared response headers of an HTTP 429 response for UpdateChannelMeta
+type UpdateChannelMetaResponse429Headers struct {
+	RetryAfter *string
+}
+
+// UpdateChannelMetaResponse5XXHeaders the declared response headers of an HTTP 5XX response for UpdateChannelMeta
+type UpdateChannelMetaResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type UpdateChannelMetaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4434,6 +4708,16 @@ type UpdateChannelMetaResponse struct {
 	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateChannelMetaResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *UpdateChannelMetaResponse5XXHeaders
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -4459,6 +4743,21 @@ func (r UpdateChannelMetaResponse) GetJSON404() *NotFound {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r UpdateChannelMetaResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateChannelMetaResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r UpdateChannelMetaResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r UpdateChannelMetaResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4490,20 +4789,49 @@ func (r UpdateChannelMetaResponse) ContentType() string {
 	return ""
 }
 
+// ListChannelsResponse429Headers the declared response headers of an HTTP 429 response for ListChannels
+type ListChannelsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListChannelsResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListChannels
+type ListChannelsResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ListChannelsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *[]Channel
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListChannelsResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListChannelsResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListChannelsResponse) GetJSON200() *[]Channel {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListChannelsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -4514,6 +4842,26 @@ func (r ListChannelsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListChannelsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListChannelsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListChannelsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListChannelsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListChannelsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4545,6 +4893,16 @@ func (r ListChannelsResponse) ContentType() string {
 	return ""
 }
 
+// GetChannelResponse429Headers the declared response headers of an HTTP 429 response for GetChannel
+type GetChannelResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetChannelResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetChannel
+type GetChannelResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetChannelResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4558,6 +4916,18 @@ type GetChannelResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetChannelResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetChannelResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4583,6 +4953,26 @@ func (r GetChannelResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetChannelResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetChannelResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetChannelResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetChannelResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetChannelResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4614,6 +5004,16 @@ func (r GetChannelResponse) ContentType() string {
 	return ""
 }
 
+// UpdateChannelResponse429Headers the declared response headers of an HTTP 429 response for UpdateChannel
+type UpdateChannelResponse429Headers struct {
+	RetryAfter *string
+}
+
+// UpdateChannelResponse5XXHeaders the declared response headers of an HTTP 5XX response for UpdateChannel
+type UpdateChannelResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type UpdateChannelResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4627,6 +5027,16 @@ type UpdateChannelResponse struct {
 	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateChannelResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *UpdateChannelResponse5XXHeaders
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -4652,6 +5062,21 @@ func (r UpdateChannelResponse) GetJSON404() *NotFound {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r UpdateChannelResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateChannelResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r UpdateChannelResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r UpdateChannelResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4683,6 +5108,16 @@ func (r UpdateChannelResponse) ContentType() string {
 	return ""
 }
 
+// AddChannelResponse429Headers the declared response headers of an HTTP 429 response for AddChannel
+type AddChannelResponse429Headers struct {
+	RetryAfter *string
+}
+
+// AddChannelResponse5XXHeaders the declared response headers of an HTTP 5XX response for AddChannel
+type AddChannelResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type AddChannelResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4696,6 +5131,16 @@ type AddChannelResponse struct {
 	JSON403 *Forbidden
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AddChannelResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *AddChannelResponse5XXHeaders
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -4721,6 +5166,21 @@ func (r AddChannelResponse) GetJSON403() *Forbidden {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r AddChannelResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AddChannelResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r AddChannelResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r AddChannelResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4752,6 +5212,16 @@ func (r AddChannelResponse) ContentType() string {
 	return ""
 }
 
+// DeleteChannelResponse429Headers the declared response headers of an HTTP 429 response for DeleteChannel
+type DeleteChannelResponse429Headers struct {
+	RetryAfter *string
+}
+
+// DeleteChannelResponse5XXHeaders the declared response headers of an HTTP 5XX response for DeleteChannel
+type DeleteChannelResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type DeleteChannelResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4763,6 +5233,18 @@ type DeleteChannelResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteChannelResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *DeleteChannelResponse5XXHeaders
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -4783,6 +5265,26 @@ func (r DeleteChannelResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r DeleteChannelResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DeleteChannelResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteChannelResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r DeleteChannelResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r DeleteChannelResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4814,6 +5316,16 @@ func (r DeleteChannelResponse) ContentType() string {
 	return ""
 }
 
+// ListClipsProjectsResponse429Headers the declared response headers of an HTTP 429 response for ListClipsProjects
+type ListClipsProjectsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListClipsProjectsResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListClipsProjects
+type ListClipsProjectsResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ListClipsProjectsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4825,6 +5337,18 @@ type ListClipsProjectsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListClipsProjectsResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListClipsProjectsResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4845,6 +5369,26 @@ func (r ListClipsProjectsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListClipsProjectsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListClipsProjectsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListClipsProjectsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListClipsProjectsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListClipsProjectsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4876,6 +5420,16 @@ func (r ListClipsProjectsResponse) ContentType() string {
 	return ""
 }
 
+// GetClipsProjectResponse429Headers the declared response headers of an HTTP 429 response for GetClipsProject
+type GetClipsProjectResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetClipsProjectResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetClipsProject
+type GetClipsProjectResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetClipsProjectResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4889,6 +5443,18 @@ type GetClipsProjectResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetClipsProjectResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetClipsProjectResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4914,6 +5480,26 @@ func (r GetClipsProjectResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetClipsProjectResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetClipsProjectResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetClipsProjectResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetClipsProjectResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetClipsProjectResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4945,6 +5531,16 @@ func (r GetClipsProjectResponse) ContentType() string {
 	return ""
 }
 
+// GetClipDownloadUrlResponse429Headers the declared response headers of an HTTP 429 response for GetClipDownloadUrl
+type GetClipDownloadUrlResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetClipDownloadUrlResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetClipDownloadUrl
+type GetClipDownloadUrlResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetClipDownloadUrlResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4958,6 +5554,18 @@ type GetClipDownloadUrlResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetClipDownloadUrlResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetClipDownloadUrlResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4983,6 +5591,26 @@ func (r GetClipDownloadUrlResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetClipDownloadUrlResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetClipDownloadUrlResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetClipDownloadUrlResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetClipDownloadUrlResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetClipDownloadUrlResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5014,6 +5642,16 @@ func (r GetClipDownloadUrlResponse) ContentType() string {
 	return ""
 }
 
+// ListEventHistoryResponse429Headers the declared response headers of an HTTP 429 response for ListEventHistory
+type ListEventHistoryResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListEventHistoryResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListEventHistory
+type ListEventHistoryResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ListEventHistoryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5025,6 +5663,18 @@ type ListEventHistoryResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListEventHistoryResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListEventHistoryResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5045,6 +5695,26 @@ func (r ListEventHistoryResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListEventHistoryResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListEventHistoryResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListEventHistoryResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListEventHistoryResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListEventHistoryResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5076,20 +5746,49 @@ func (r ListEventHistoryResponse) ContentType() string {
 	return ""
 }
 
+// ListInProgressEventsResponse429Headers the declared response headers of an HTTP 429 response for ListInProgressEvents
+type ListInProgressEventsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListInProgressEventsResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListInProgressEvents
+type ListInProgressEventsResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ListInProgressEventsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *[]Event
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListInProgressEventsResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListInProgressEventsResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListInProgressEventsResponse) GetJSON200() *[]Event {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListInProgressEventsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -5100,6 +5799,26 @@ func (r ListInProgressEventsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListInProgressEventsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListInProgressEventsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListInProgressEventsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListInProgressEventsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListInProgressEventsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5131,6 +5850,16 @@ func (r ListInProgressEventsResponse) ContentType() string {
 	return ""
 }
 
+// CreateEventResponse429Headers the declared response headers of an HTTP 429 response for CreateEvent
+type CreateEventResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateEventResponse5XXHeaders the declared response headers of an HTTP 5XX response for CreateEvent
+type CreateEventResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type CreateEventResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5144,6 +5873,16 @@ type CreateEventResponse struct {
 	JSON403 *Forbidden
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateEventResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *CreateEventResponse5XXHeaders
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -5169,6 +5908,21 @@ func (r CreateEventResponse) GetJSON403() *Forbidden {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateEventResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateEventResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r CreateEventResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r CreateEventResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5200,6 +5954,16 @@ func (r CreateEventResponse) ContentType() string {
 	return ""
 }
 
+// ListUpcomingEventsResponse429Headers the declared response headers of an HTTP 429 response for ListUpcomingEvents
+type ListUpcomingEventsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListUpcomingEventsResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListUpcomingEvents
+type ListUpcomingEventsResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ListUpcomingEventsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5211,6 +5975,18 @@ type ListUpcomingEventsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListUpcomingEventsResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListUpcomingEventsResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5231,6 +6007,26 @@ func (r ListUpcomingEventsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListUpcomingEventsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListUpcomingEventsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListUpcomingEventsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListUpcomingEventsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListUpcomingEventsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5262,6 +6058,16 @@ func (r ListUpcomingEventsResponse) ContentType() string {
 	return ""
 }
 
+// GetEventViewerAnalyticsResponse429Headers the declared response headers of an HTTP 429 response for GetEventViewerAnalytics
+type GetEventViewerAnalyticsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetEventViewerAnalyticsResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetEventViewerAnalytics
+type GetEventViewerAnalyticsResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetEventViewerAnalyticsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5275,6 +6081,18 @@ type GetEventViewerAnalyticsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetEventViewerAnalyticsResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetEventViewerAnalyticsResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5300,6 +6118,26 @@ func (r GetEventViewerAnalyticsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetEventViewerAnalyticsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetEventViewerAnalyticsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetEventViewerAnalyticsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetEventViewerAnalyticsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetEventViewerAnalyticsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5331,6 +6169,16 @@ func (r GetEventViewerAnalyticsResponse) ContentType() string {
 	return ""
 }
 
+// GetEventChatHistoryResponse429Headers the declared response headers of an HTTP 429 response for GetEventChatHistory
+type GetEventChatHistoryResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetEventChatHistoryResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetEventChatHistory
+type GetEventChatHistoryResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetEventChatHistoryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5344,6 +6192,18 @@ type GetEventChatHistoryResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetEventChatHistoryResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetEventChatHistoryResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5369,6 +6229,26 @@ func (r GetEventChatHistoryResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetEventChatHistoryResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetEventChatHistoryResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetEventChatHistoryResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetEventChatHistoryResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetEventChatHistoryResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5400,6 +6280,16 @@ func (r GetEventChatHistoryResponse) ContentType() string {
 	return ""
 }
 
+// AddEventDestinationResponse429Headers the declared response headers of an HTTP 429 response for AddEventDestination
+type AddEventDestinationResponse429Headers struct {
+	RetryAfter *string
+}
+
+// AddEventDestinationResponse5XXHeaders the declared response headers of an HTTP 5XX response for AddEventDestination
+type AddEventDestinationResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type AddEventDestinationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5417,6 +6307,16 @@ type AddEventDestinationResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AddEventDestinationResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *AddEventDestinationResponse5XXHeaders
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -5454,6 +6354,21 @@ func (r AddEventDestinationResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AddEventDestinationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r AddEventDestinationResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r AddEventDestinationResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
 // GetBody returns the raw response body bytes
 func (r AddEventDestinationResponse) GetBody() []byte {
 	return r.Body
@@ -5483,6 +6398,16 @@ func (r AddEventDestinationResponse) ContentType() string {
 	return ""
 }
 
+// ListEventRecordingsResponse429Headers the declared response headers of an HTTP 429 response for ListEventRecordings
+type ListEventRecordingsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListEventRecordingsResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListEventRecordings
+type ListEventRecordingsResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ListEventRecordingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5496,6 +6421,18 @@ type ListEventRecordingsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListEventRecordingsResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListEventRecordingsResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5521,6 +6458,26 @@ func (r ListEventRecordingsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ListEventRecordingsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListEventRecordingsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListEventRecordingsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListEventRecordingsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListEventRecordingsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5552,6 +6509,16 @@ func (r ListEventRecordingsResponse) ContentType() string {
 	return ""
 }
 
+// GetEventRecordingDownloadUrlResponse429Headers the declared response headers of an HTTP 429 response for GetEventRecordingDownloadUrl
+type GetEventRecordingDownloadUrlResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetEventRecordingDownloadUrlResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetEventRecordingDownloadUrl
+type GetEventRecordingDownloadUrlResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetEventRecordingDownloadUrlResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5567,6 +6534,16 @@ type GetEventRecordingDownloadUrlResponse struct {
 	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetEventRecordingDownloadUrlResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetEventRecordingDownloadUrlResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5599,6 +6576,21 @@ func (r GetEventRecordingDownloadUrlResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetEventRecordingDownloadUrlResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetEventRecordingDownloadUrlResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetEventRecordingDownloadUrlResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
 // GetBody returns the raw response body bytes
 func (r GetEventRecordingDownloadUrlResponse) GetBody() []byte {
 	return r.Body
@@ -5628,6 +6620,16 @@ func (r GetEventRecordingDownloadUrlResponse) ContentType() string {
 	return ""
 }
 
+// ListEventTranscriptionsResponse429Headers the declared response headers of an HTTP 429 response for ListEventTranscriptions
+type ListEventTranscriptionsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListEventTranscriptionsResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListEventTranscriptions
+type ListEventTranscriptionsResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ListEventTranscriptionsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5641,6 +6643,18 @@ type ListEventTranscriptionsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListEventTranscriptionsResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListEventTranscriptionsResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5666,6 +6680,26 @@ func (r ListEventTranscriptionsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ListEventTranscriptionsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListEventTranscriptionsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListEventTranscriptionsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListEventTranscriptionsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListEventTranscriptionsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5697,6 +6731,16 @@ func (r ListEventTranscriptionsResponse) ContentType() string {
 	return ""
 }
 
+// GetEventResponse429Headers the declared response headers of an HTTP 429 response for GetEvent
+type GetEventResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetEventResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetEvent
+type GetEventResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetEventResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5710,6 +6754,18 @@ type GetEventResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetEventResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetEventResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5735,6 +6791,26 @@ func (r GetEventResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetEventResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetEventResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetEventResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetEventResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetEventResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5766,6 +6842,16 @@ func (r GetEventResponse) ContentType() string {
 	return ""
 }
 
+// GetEventSrtStreamKeyResponse429Headers the declared response headers of an HTTP 429 response for GetEventSrtStreamKey
+type GetEventSrtStreamKeyResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetEventSrtStreamKeyResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetEventSrtStreamKey
+type GetEventSrtStreamKeyResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetEventSrtStreamKeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5779,6 +6865,18 @@ type GetEventSrtStreamKeyResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetEventSrtStreamKeyResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetEventSrtStreamKeyResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5804,6 +6902,26 @@ func (r GetEventSrtStreamKeyResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetEventSrtStreamKeyResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetEventSrtStreamKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetEventSrtStreamKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetEventSrtStreamKeyResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetEventSrtStreamKeyResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5835,6 +6953,16 @@ func (r GetEventSrtStreamKeyResponse) ContentType() string {
 	return ""
 }
 
+// GetEventStreamKeyResponse429Headers the declared response headers of an HTTP 429 response for GetEventStreamKey
+type GetEventStreamKeyResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetEventStreamKeyResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetEventStreamKey
+type GetEventStreamKeyResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetEventStreamKeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5848,6 +6976,18 @@ type GetEventStreamKeyResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetEventStreamKeyResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetEventStreamKeyResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5873,6 +7013,26 @@ func (r GetEventStreamKeyResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetEventStreamKeyResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetEventStreamKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetEventStreamKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetEventStreamKeyResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetEventStreamKeyResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5904,20 +7064,49 @@ func (r GetEventStreamKeyResponse) ContentType() string {
 	return ""
 }
 
+// GetSelectedIngestResponse429Headers the declared response headers of an HTTP 429 response for GetSelectedIngest
+type GetSelectedIngestResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetSelectedIngestResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetSelectedIngest
+type GetSelectedIngestResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetSelectedIngestResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Ingest
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetSelectedIngestResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetSelectedIngestResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetSelectedIngestResponse) GetJSON200() *Ingest {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetSelectedIngestResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -5928,6 +7117,26 @@ func (r GetSelectedIngestResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetSelectedIngestResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetSelectedIngestResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetSelectedIngestResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetSelectedIngestResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetSelectedIngestResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5959,20 +7168,49 @@ func (r GetSelectedIngestResponse) ContentType() string {
 	return ""
 }
 
+// GetUserProfileResponse429Headers the declared response headers of an HTTP 429 response for GetUserProfile
+type GetUserProfileResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetUserProfileResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetUserProfile
+type GetUserProfileResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetUserProfileResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Profile
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetUserProfileResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetUserProfileResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetUserProfileResponse) GetJSON200() *Profile {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetUserProfileResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -5983,6 +7221,26 @@ func (r GetUserProfileResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetUserProfileResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetUserProfileResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetUserProfileResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetUserProfileResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetUserProfileResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -6014,20 +7272,49 @@ func (r GetUserProfileResponse) ContentType() string {
 	return ""
 }
 
+// ListStorageFilesResponse429Headers the declared response headers of an HTTP 429 response for ListStorageFiles
+type ListStorageFilesResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListStorageFilesResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListStorageFiles
+type ListStorageFilesResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ListStorageFilesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *StorageFiles
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListStorageFilesResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListStorageFilesResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListStorageFilesResponse) GetJSON200() *StorageFiles {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListStorageFilesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -6038,6 +7325,26 @@ func (r ListStorageFilesResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListStorageFilesResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListStorageFilesResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListStorageFilesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListStorageFilesResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListStorageFilesResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -6069,6 +7376,16 @@ func (r ListStorageFilesResponse) ContentType() string {
 	return ""
 }
 
+// GetStorageFileResponse429Headers the declared response headers of an HTTP 429 response for GetStorageFile
+type GetStorageFileResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetStorageFileResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetStorageFile
+type GetStorageFileResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetStorageFileResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6082,6 +7399,18 @@ type GetStorageFileResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetStorageFileResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetStorageFileResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -6107,6 +7436,26 @@ func (r GetStorageFileResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetStorageFileResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetStorageFileResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetStorageFileResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetStorageFileResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetStorageFileResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -6138,6 +7487,16 @@ func (r GetStorageFileResponse) ContentType() string {
 	return ""
 }
 
+// GetStorageFileDownloadUrlResponse429Headers the declared response headers of an HTTP 429 response for GetStorageFileDownloadUrl
+type GetStorageFileDownloadUrlResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetStorageFileDownloadUrlResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetStorageFileDownloadUrl
+type GetStorageFileDownloadUrlResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetStorageFileDownloadUrlResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6151,6 +7510,18 @@ type GetStorageFileDownloadUrlResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetStorageFileDownloadUrlResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetStorageFileDownloadUrlResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -6176,6 +7547,26 @@ func (r GetStorageFileDownloadUrlResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetStorageFileDownloadUrlResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetStorageFileDownloadUrlResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetStorageFileDownloadUrlResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetStorageFileDownloadUrlResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetStorageFileDownloadUrlResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -6207,20 +7598,49 @@ func (r GetStorageFileDownloadUrlResponse) ContentType() string {
 	return ""
 }
 
+// GetStreamKeyResponse429Headers the declared response headers of an HTTP 429 response for GetStreamKey
+type GetStreamKeyResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetStreamKeyResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetStreamKey
+type GetStreamKeyResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetStreamKeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *StreamKey
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetStreamKeyResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetStreamKeyResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetStreamKeyResponse) GetJSON200() *StreamKey {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetStreamKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -6231,6 +7651,26 @@ func (r GetStreamKeyResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetStreamKeyResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetStreamKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetStreamKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetStreamKeyResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetStreamKeyResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -6262,20 +7702,49 @@ func (r GetStreamKeyResponse) ContentType() string {
 	return ""
 }
 
+// GetWebchatUrlResponse429Headers the declared response headers of an HTTP 429 response for GetWebchatUrl
+type GetWebchatUrlResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetWebchatUrlResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetWebchatUrl
+type GetWebchatUrlResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetWebchatUrlResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *WebchatUrl
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetWebchatUrlResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetWebchatUrlResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetWebchatUrlResponse) GetJSON200() *WebchatUrl {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetWebchatUrlResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -6286,6 +7755,26 @@ func (r GetWebchatUrlResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetWebchatUrlResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetWebchatUrlResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetWebchatUrlResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetWebchatUrlResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetWebchatUrlResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -6986,6 +8475,46 @@ func ParseShowAuthorizeDialogResponse(rsp *http.Response) (*ShowAuthorizeDialogR
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
 	}
 
 	switch {
@@ -6999,6 +8528,26 @@ func ParseShowAuthorizeDialogResponse(rsp *http.Response) (*ShowAuthorizeDialogR
 			headers.Location = &value
 		}
 		response.Headers302 = &headers
+	case rsp.StatusCode == 429:
+		var headers ShowAuthorizeDialogResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ShowAuthorizeDialogResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7035,6 +8584,62 @@ func ParseRevokeTokenResponse(rsp *http.Response) (*RevokeTokenResponse, error) 
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RevokeTokenResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers RevokeTokenResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7082,6 +8687,62 @@ func ParseRefreshTokenResponse(rsp *http.Response) (*RefreshTokenResponse, error
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RefreshTokenResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers RefreshTokenResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7108,6 +8769,76 @@ func ParseListPlatformsResponse(rsp *http.Response) (*ListPlatformsResponse, err
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListPlatformsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListPlatformsResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7134,6 +8865,76 @@ func ParseListServersResponse(rsp *http.Response) (*ListServersResponse, error) 
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListServersResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListServersResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7188,6 +8989,69 @@ func ParseGetChannelMetaResponse(rsp *http.Response) (*GetChannelMetaResponse, e
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetChannelMetaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetChannelMetaResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7245,6 +9109,62 @@ func ParseUpdateChannelMetaResponse(rsp *http.Response) (*UpdateChannelMetaRespo
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateChannelMetaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers UpdateChannelMetaResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7271,6 +9191,13 @@ func ParseListChannelsResponse(rsp *http.Response) (*ListChannelsResponse, error
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -7285,6 +9212,69 @@ func ParseListChannelsResponse(rsp *http.Response) (*ListChannelsResponse, error
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListChannelsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListChannelsResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7339,6 +9329,69 @@ func ParseGetChannelResponse(rsp *http.Response) (*GetChannelResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetChannelResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetChannelResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7396,6 +9449,62 @@ func ParseUpdateChannelResponse(rsp *http.Response) (*UpdateChannelResponse, err
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateChannelResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers UpdateChannelResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7450,6 +9559,62 @@ func ParseAddChannelResponse(rsp *http.Response) (*AddChannelResponse, error) {
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AddChannelResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers AddChannelResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7500,6 +9665,69 @@ func ParseDeleteChannelResponse(rsp *http.Response) (*DeleteChannelResponse, err
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteChannelResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers DeleteChannelResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7547,6 +9775,69 @@ func ParseListClipsProjectsResponse(rsp *http.Response) (*ListClipsProjectsRespo
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListClipsProjectsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListClipsProjectsResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7601,6 +9892,69 @@ func ParseGetClipsProjectResponse(rsp *http.Response) (*GetClipsProjectResponse,
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetClipsProjectResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetClipsProjectResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7655,6 +10009,69 @@ func ParseGetClipDownloadUrlResponse(rsp *http.Response) (*GetClipDownloadUrlRes
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetClipDownloadUrlResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetClipDownloadUrlResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7702,6 +10119,69 @@ func ParseListEventHistoryResponse(rsp *http.Response) (*ListEventHistoryRespons
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListEventHistoryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListEventHistoryResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7728,6 +10208,13 @@ func ParseListInProgressEventsResponse(rsp *http.Response) (*ListInProgressEvent
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -7742,6 +10229,69 @@ func ParseListInProgressEventsResponse(rsp *http.Response) (*ListInProgressEvent
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListInProgressEventsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListInProgressEventsResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7796,6 +10346,62 @@ func ParseCreateEventResponse(rsp *http.Response) (*CreateEventResponse, error) 
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateEventResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers CreateEventResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7843,6 +10449,69 @@ func ParseListUpcomingEventsResponse(rsp *http.Response) (*ListUpcomingEventsRes
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListUpcomingEventsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListUpcomingEventsResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7897,6 +10566,69 @@ func ParseGetEventViewerAnalyticsResponse(rsp *http.Response) (*GetEventViewerAn
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetEventViewerAnalyticsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetEventViewerAnalyticsResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7951,6 +10683,69 @@ func ParseGetEventChatHistoryResponse(rsp *http.Response) (*GetEventChatHistoryR
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetEventChatHistoryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetEventChatHistoryResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8019,6 +10814,62 @@ func ParseAddEventDestinationResponse(rsp *http.Response) (*AddEventDestinationR
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AddEventDestinationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers AddEventDestinationResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8073,6 +10924,69 @@ func ParseListEventRecordingsResponse(rsp *http.Response) (*ListEventRecordingsR
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListEventRecordingsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListEventRecordingsResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8134,6 +11048,62 @@ func ParseGetEventRecordingDownloadUrlResponse(rsp *http.Response) (*GetEventRec
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetEventRecordingDownloadUrlResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetEventRecordingDownloadUrlResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8188,6 +11158,69 @@ func ParseListEventTranscriptionsResponse(rsp *http.Response) (*ListEventTranscr
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListEventTranscriptionsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListEventTranscriptionsResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8242,6 +11275,69 @@ func ParseGetEventResponse(rsp *http.Response) (*GetEventResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetEventResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetEventResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8296,6 +11392,69 @@ func ParseGetEventSrtStreamKeyResponse(rsp *http.Response) (*GetEventSrtStreamKe
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetEventSrtStreamKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetEventSrtStreamKeyResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8350,6 +11509,69 @@ func ParseGetEventStreamKeyResponse(rsp *http.Response) (*GetEventStreamKeyRespo
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetEventStreamKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetEventStreamKeyResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8376,6 +11598,13 @@ func ParseGetSelectedIngestResponse(rsp *http.Response) (*GetSelectedIngestRespo
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8390,6 +11619,69 @@ func ParseGetSelectedIngestResponse(rsp *http.Response) (*GetSelectedIngestRespo
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetSelectedIngestResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetSelectedIngestResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8416,6 +11708,13 @@ func ParseGetUserProfileResponse(rsp *http.Response) (*GetUserProfileResponse, e
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8430,6 +11729,69 @@ func ParseGetUserProfileResponse(rsp *http.Response) (*GetUserProfileResponse, e
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetUserProfileResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetUserProfileResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8456,6 +11818,13 @@ func ParseListStorageFilesResponse(rsp *http.Response) (*ListStorageFilesRespons
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8470,6 +11839,69 @@ func ParseListStorageFilesResponse(rsp *http.Response) (*ListStorageFilesRespons
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListStorageFilesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListStorageFilesResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8524,6 +11956,69 @@ func ParseGetStorageFileResponse(rsp *http.Response) (*GetStorageFileResponse, e
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetStorageFileResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetStorageFileResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8578,6 +12073,69 @@ func ParseGetStorageFileDownloadUrlResponse(rsp *http.Response) (*GetStorageFile
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetStorageFileDownloadUrlResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetStorageFileDownloadUrlResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8604,6 +12162,13 @@ func ParseGetStreamKeyResponse(rsp *http.Response) (*GetStreamKeyResponse, error
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8618,6 +12183,69 @@ func ParseGetStreamKeyResponse(rsp *http.Response) (*GetStreamKeyResponse, error
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetStreamKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetStreamKeyResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8644,6 +12272,13 @@ func ParseGetWebchatUrlResponse(rsp *http.Response) (*GetWebchatUrlResponse, err
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8658,6 +12293,69 @@ func ParseGetWebchatUrlResponse(rsp *http.Response) (*GetWebchatUrlResponse, err
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetWebchatUrlResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetWebchatUrlResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -9428,7 +13126,53 @@ type InvalidClientJSONResponse ErrorEnvelope
 
 type NotFoundJSONResponse ErrorEnvelope
 
+type PayloadTooLargeAsteriskResponse struct {
+	Body io.Reader
+
+	ContentType   string
+	ContentLength int64
+}
 type PayloadTooLargeJSONResponse ErrorEnvelope
+
+type RequestHeaderFieldsTooLargeAsteriskResponse struct {
+	Body io.Reader
+
+	ContentType   string
+	ContentLength int64
+}
+type RequestHeaderFieldsTooLargeJSONResponse ErrorEnvelope
+
+type ServerErrorResponseHeaders struct {
+	RetryAfter *string
+}
+type ServerErrorAsteriskResponse struct {
+	Body io.Reader
+
+	Headers       ServerErrorResponseHeaders
+	ContentType   string
+	ContentLength int64
+}
+type ServerErrorJSONResponse struct {
+	Body ErrorEnvelope
+
+	Headers ServerErrorResponseHeaders
+}
+
+type TooManyRequestsResponseHeaders struct {
+	RetryAfter *string
+}
+type TooManyRequestsAsteriskResponse struct {
+	Body io.Reader
+
+	Headers       TooManyRequestsResponseHeaders
+	ContentType   string
+	ContentLength int64
+}
+type TooManyRequestsJSONResponse struct {
+	Body ErrorEnvelope
+
+	Headers TooManyRequestsResponseHeaders
+}
 
 type UnauthorizedJSONResponse ErrorEnvelope
 
@@ -9490,6 +13234,160 @@ func (response ShowAuthorizeDialog400JSONResponse) VisitShowAuthorizeDialogRespo
 	return err
 }
 
+type ShowAuthorizeDialog413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ShowAuthorizeDialog413AsteriskResponse) VisitShowAuthorizeDialogResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ShowAuthorizeDialog413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ShowAuthorizeDialog413JSONResponse) VisitShowAuthorizeDialogResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowAuthorizeDialog429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ShowAuthorizeDialog429AsteriskResponse) VisitShowAuthorizeDialogResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ShowAuthorizeDialog429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ShowAuthorizeDialog429JSONResponse) VisitShowAuthorizeDialogResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowAuthorizeDialog431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ShowAuthorizeDialog431AsteriskResponse) VisitShowAuthorizeDialogResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ShowAuthorizeDialog431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ShowAuthorizeDialog431JSONResponse) VisitShowAuthorizeDialogResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowAuthorizeDialog5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ShowAuthorizeDialog5XXAsteriskResponse) VisitShowAuthorizeDialogResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ShowAuthorizeDialog5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ShowAuthorizeDialog5XXJSONResponse) VisitShowAuthorizeDialogResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RevokeTokenRequestObject struct {
 	Body *RevokeTokenFormdataRequestBody
 }
@@ -9520,6 +13418,25 @@ func (response RevokeToken400JSONResponse) VisitRevokeTokenResponse(w http.Respo
 	return err
 }
 
+type RevokeToken413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response RevokeToken413AsteriskResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type RevokeToken413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response RevokeToken413JSONResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
@@ -9530,6 +13447,127 @@ func (response RevokeToken413JSONResponse) VisitRevokeTokenResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeToken429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response RevokeToken429AsteriskResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RevokeToken429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response RevokeToken429JSONResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeToken431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response RevokeToken431AsteriskResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RevokeToken431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response RevokeToken431JSONResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeToken5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response RevokeToken5XXAsteriskResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RevokeToken5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response RevokeToken5XXJSONResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9584,6 +13622,25 @@ func (response RefreshToken401JSONResponse) VisitRefreshTokenResponse(w http.Res
 	return err
 }
 
+type RefreshToken413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response RefreshToken413AsteriskResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type RefreshToken413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response RefreshToken413JSONResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
@@ -9594,6 +13651,127 @@ func (response RefreshToken413JSONResponse) VisitRefreshTokenResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RefreshToken429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response RefreshToken429AsteriskResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RefreshToken429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response RefreshToken429JSONResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RefreshToken431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response RefreshToken431AsteriskResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RefreshToken431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response RefreshToken431JSONResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RefreshToken5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response RefreshToken5XXAsteriskResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RefreshToken5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response RefreshToken5XXJSONResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9619,6 +13797,174 @@ func (response ListPlatforms200JSONResponse) VisitListPlatformsResponse(w http.R
 	return err
 }
 
+type ListPlatforms400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListPlatforms400JSONResponse) VisitListPlatformsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPlatforms413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListPlatforms413AsteriskResponse) VisitListPlatformsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListPlatforms413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListPlatforms413JSONResponse) VisitListPlatformsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPlatforms429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListPlatforms429AsteriskResponse) VisitListPlatformsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListPlatforms429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListPlatforms429JSONResponse) VisitListPlatformsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPlatforms431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListPlatforms431AsteriskResponse) VisitListPlatformsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListPlatforms431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListPlatforms431JSONResponse) VisitListPlatformsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPlatforms5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListPlatforms5XXAsteriskResponse) VisitListPlatformsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListPlatforms5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListPlatforms5XXJSONResponse) VisitListPlatformsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListServersRequestObject struct {
 }
 
@@ -9636,6 +13982,174 @@ func (response ListServers200JSONResponse) VisitListServersResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServers400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListServers400JSONResponse) VisitListServersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServers413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListServers413AsteriskResponse) VisitListServersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListServers413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListServers413JSONResponse) VisitListServersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServers429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListServers429AsteriskResponse) VisitListServersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListServers429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListServers429JSONResponse) VisitListServersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServers431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListServers431AsteriskResponse) VisitListServersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListServers431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListServers431JSONResponse) VisitListServersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServers5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListServers5XXAsteriskResponse) VisitListServersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListServers5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListServers5XXJSONResponse) VisitListServersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9718,6 +14232,160 @@ func (response GetChannelMeta404JSONResponse) VisitGetChannelMetaResponse(w http
 	return err
 }
 
+type GetChannelMeta413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetChannelMeta413AsteriskResponse) VisitGetChannelMetaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetChannelMeta413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetChannelMeta413JSONResponse) VisitGetChannelMetaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannelMeta429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetChannelMeta429AsteriskResponse) VisitGetChannelMetaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetChannelMeta429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetChannelMeta429JSONResponse) VisitGetChannelMetaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannelMeta431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetChannelMeta431AsteriskResponse) VisitGetChannelMetaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetChannelMeta431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetChannelMeta431JSONResponse) VisitGetChannelMetaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannelMeta5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetChannelMeta5XXAsteriskResponse) VisitGetChannelMetaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetChannelMeta5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetChannelMeta5XXJSONResponse) VisitGetChannelMetaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateChannelMetaRequestObject struct {
 	Id   ChannelId `json:"id"`
 	Body *UpdateChannelMetaJSONRequestBody
@@ -9791,6 +14459,25 @@ func (response UpdateChannelMeta404JSONResponse) VisitUpdateChannelMetaResponse(
 	return err
 }
 
+type UpdateChannelMeta413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response UpdateChannelMeta413AsteriskResponse) VisitUpdateChannelMetaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type UpdateChannelMeta413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response UpdateChannelMeta413JSONResponse) VisitUpdateChannelMetaResponse(w http.ResponseWriter) error {
@@ -9801,6 +14488,127 @@ func (response UpdateChannelMeta413JSONResponse) VisitUpdateChannelMetaResponse(
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannelMeta429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response UpdateChannelMeta429AsteriskResponse) VisitUpdateChannelMetaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UpdateChannelMeta429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateChannelMeta429JSONResponse) VisitUpdateChannelMetaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannelMeta431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response UpdateChannelMeta431AsteriskResponse) VisitUpdateChannelMetaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UpdateChannelMeta431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response UpdateChannelMeta431JSONResponse) VisitUpdateChannelMetaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannelMeta5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response UpdateChannelMeta5XXAsteriskResponse) VisitUpdateChannelMetaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UpdateChannelMeta5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response UpdateChannelMeta5XXJSONResponse) VisitUpdateChannelMetaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9822,6 +14630,20 @@ func (response ListChannels200JSONResponse) VisitListChannelsResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChannels400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListChannels400JSONResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9850,6 +14672,160 @@ func (response ListChannels403JSONResponse) VisitListChannelsResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChannels413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListChannels413AsteriskResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListChannels413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListChannels413JSONResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChannels429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListChannels429AsteriskResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListChannels429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListChannels429JSONResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChannels431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListChannels431AsteriskResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListChannels431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListChannels431JSONResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChannels5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListChannels5XXAsteriskResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListChannels5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListChannels5XXJSONResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9932,6 +14908,160 @@ func (response GetChannel404JSONResponse) VisitGetChannelResponse(w http.Respons
 	return err
 }
 
+type GetChannel413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetChannel413AsteriskResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetChannel413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetChannel413JSONResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannel429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetChannel429AsteriskResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetChannel429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetChannel429JSONResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannel431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetChannel431AsteriskResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetChannel431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetChannel431JSONResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannel5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetChannel5XXAsteriskResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetChannel5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetChannel5XXJSONResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateChannelRequestObject struct {
 	Id   ChannelId `json:"id"`
 	Body *UpdateChannelJSONRequestBody
@@ -10005,6 +15135,25 @@ func (response UpdateChannel404JSONResponse) VisitUpdateChannelResponse(w http.R
 	return err
 }
 
+type UpdateChannel413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response UpdateChannel413AsteriskResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type UpdateChannel413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response UpdateChannel413JSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
@@ -10015,6 +15164,127 @@ func (response UpdateChannel413JSONResponse) VisitUpdateChannelResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannel429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response UpdateChannel429AsteriskResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UpdateChannel429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateChannel429JSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannel431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response UpdateChannel431AsteriskResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UpdateChannel431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response UpdateChannel431JSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannel5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response UpdateChannel5XXAsteriskResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UpdateChannel5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response UpdateChannel5XXJSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10083,6 +15353,25 @@ func (response AddChannel403JSONResponse) VisitAddChannelResponse(w http.Respons
 	return err
 }
 
+type AddChannel413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response AddChannel413AsteriskResponse) VisitAddChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type AddChannel413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response AddChannel413JSONResponse) VisitAddChannelResponse(w http.ResponseWriter) error {
@@ -10093,6 +15382,127 @@ func (response AddChannel413JSONResponse) VisitAddChannelResponse(w http.Respons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddChannel429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response AddChannel429AsteriskResponse) VisitAddChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AddChannel429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AddChannel429JSONResponse) VisitAddChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddChannel431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response AddChannel431AsteriskResponse) VisitAddChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AddChannel431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response AddChannel431JSONResponse) VisitAddChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddChannel5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response AddChannel5XXAsteriskResponse) VisitAddChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AddChannel5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response AddChannel5XXJSONResponse) VisitAddChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10169,6 +15579,160 @@ func (response DeleteChannel404JSONResponse) VisitDeleteChannelResponse(w http.R
 	return err
 }
 
+type DeleteChannel413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response DeleteChannel413AsteriskResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteChannel413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DeleteChannel413JSONResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteChannel429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response DeleteChannel429AsteriskResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteChannel429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteChannel429JSONResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteChannel431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response DeleteChannel431AsteriskResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteChannel431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response DeleteChannel431JSONResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteChannel5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response DeleteChannel5XXAsteriskResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteChannel5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response DeleteChannel5XXJSONResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListClipsProjectsRequestObject struct {
 	Params ListClipsProjectsParams
 }
@@ -10229,6 +15793,160 @@ func (response ListClipsProjects403JSONResponse) VisitListClipsProjectsResponse(
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClipsProjects413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListClipsProjects413AsteriskResponse) VisitListClipsProjectsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListClipsProjects413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListClipsProjects413JSONResponse) VisitListClipsProjectsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClipsProjects429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListClipsProjects429AsteriskResponse) VisitListClipsProjectsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListClipsProjects429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListClipsProjects429JSONResponse) VisitListClipsProjectsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClipsProjects431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListClipsProjects431AsteriskResponse) VisitListClipsProjectsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListClipsProjects431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListClipsProjects431JSONResponse) VisitListClipsProjectsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClipsProjects5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListClipsProjects5XXAsteriskResponse) VisitListClipsProjectsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListClipsProjects5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListClipsProjects5XXJSONResponse) VisitListClipsProjectsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10311,6 +16029,160 @@ func (response GetClipsProject404JSONResponse) VisitGetClipsProjectResponse(w ht
 	return err
 }
 
+type GetClipsProject413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetClipsProject413AsteriskResponse) VisitGetClipsProjectResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetClipsProject413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetClipsProject413JSONResponse) VisitGetClipsProjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClipsProject429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetClipsProject429AsteriskResponse) VisitGetClipsProjectResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetClipsProject429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetClipsProject429JSONResponse) VisitGetClipsProjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClipsProject431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetClipsProject431AsteriskResponse) VisitGetClipsProjectResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetClipsProject431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetClipsProject431JSONResponse) VisitGetClipsProjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClipsProject5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetClipsProject5XXAsteriskResponse) VisitGetClipsProjectResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetClipsProject5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetClipsProject5XXJSONResponse) VisitGetClipsProjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetClipDownloadUrlRequestObject struct {
 	ClipId openapi_types.UUID `json:"clipId"`
 }
@@ -10389,6 +16261,160 @@ func (response GetClipDownloadUrl404JSONResponse) VisitGetClipDownloadUrlRespons
 	return err
 }
 
+type GetClipDownloadUrl413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetClipDownloadUrl413AsteriskResponse) VisitGetClipDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetClipDownloadUrl413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetClipDownloadUrl413JSONResponse) VisitGetClipDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClipDownloadUrl429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetClipDownloadUrl429AsteriskResponse) VisitGetClipDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetClipDownloadUrl429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetClipDownloadUrl429JSONResponse) VisitGetClipDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClipDownloadUrl431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetClipDownloadUrl431AsteriskResponse) VisitGetClipDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetClipDownloadUrl431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetClipDownloadUrl431JSONResponse) VisitGetClipDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClipDownloadUrl5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetClipDownloadUrl5XXAsteriskResponse) VisitGetClipDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetClipDownloadUrl5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetClipDownloadUrl5XXJSONResponse) VisitGetClipDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListEventHistoryRequestObject struct {
 	Params ListEventHistoryParams
 }
@@ -10453,6 +16479,160 @@ func (response ListEventHistory403JSONResponse) VisitListEventHistoryResponse(w 
 	return err
 }
 
+type ListEventHistory413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListEventHistory413AsteriskResponse) VisitListEventHistoryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventHistory413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListEventHistory413JSONResponse) VisitListEventHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventHistory429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListEventHistory429AsteriskResponse) VisitListEventHistoryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventHistory429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListEventHistory429JSONResponse) VisitListEventHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventHistory431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListEventHistory431AsteriskResponse) VisitListEventHistoryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventHistory431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListEventHistory431JSONResponse) VisitListEventHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventHistory5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListEventHistory5XXAsteriskResponse) VisitListEventHistoryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventHistory5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListEventHistory5XXJSONResponse) VisitListEventHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListInProgressEventsRequestObject struct {
 }
 
@@ -10470,6 +16650,20 @@ func (response ListInProgressEvents200JSONResponse) VisitListInProgressEventsRes
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInProgressEvents400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListInProgressEvents400JSONResponse) VisitListInProgressEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10498,6 +16692,160 @@ func (response ListInProgressEvents403JSONResponse) VisitListInProgressEventsRes
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInProgressEvents413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListInProgressEvents413AsteriskResponse) VisitListInProgressEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListInProgressEvents413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListInProgressEvents413JSONResponse) VisitListInProgressEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInProgressEvents429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListInProgressEvents429AsteriskResponse) VisitListInProgressEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListInProgressEvents429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListInProgressEvents429JSONResponse) VisitListInProgressEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInProgressEvents431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListInProgressEvents431AsteriskResponse) VisitListInProgressEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListInProgressEvents431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListInProgressEvents431JSONResponse) VisitListInProgressEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInProgressEvents5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListInProgressEvents5XXAsteriskResponse) VisitListInProgressEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListInProgressEvents5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListInProgressEvents5XXJSONResponse) VisitListInProgressEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10566,6 +16914,25 @@ func (response CreateEvent403JSONResponse) VisitCreateEventResponse(w http.Respo
 	return err
 }
 
+type CreateEvent413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response CreateEvent413AsteriskResponse) VisitCreateEventResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type CreateEvent413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response CreateEvent413JSONResponse) VisitCreateEventResponse(w http.ResponseWriter) error {
@@ -10576,6 +16943,127 @@ func (response CreateEvent413JSONResponse) VisitCreateEventResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvent429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response CreateEvent429AsteriskResponse) VisitCreateEventResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateEvent429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateEvent429JSONResponse) VisitCreateEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvent431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response CreateEvent431AsteriskResponse) VisitCreateEventResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateEvent431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response CreateEvent431JSONResponse) VisitCreateEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvent5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response CreateEvent5XXAsteriskResponse) VisitCreateEventResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateEvent5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response CreateEvent5XXJSONResponse) VisitCreateEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10640,6 +17128,160 @@ func (response ListUpcomingEvents403JSONResponse) VisitListUpcomingEventsRespons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUpcomingEvents413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListUpcomingEvents413AsteriskResponse) VisitListUpcomingEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListUpcomingEvents413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListUpcomingEvents413JSONResponse) VisitListUpcomingEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUpcomingEvents429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListUpcomingEvents429AsteriskResponse) VisitListUpcomingEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListUpcomingEvents429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListUpcomingEvents429JSONResponse) VisitListUpcomingEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUpcomingEvents431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListUpcomingEvents431AsteriskResponse) VisitListUpcomingEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListUpcomingEvents431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListUpcomingEvents431JSONResponse) VisitListUpcomingEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUpcomingEvents5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListUpcomingEvents5XXAsteriskResponse) VisitListUpcomingEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListUpcomingEvents5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListUpcomingEvents5XXJSONResponse) VisitListUpcomingEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10722,6 +17364,160 @@ func (response GetEventViewerAnalytics404JSONResponse) VisitGetEventViewerAnalyt
 	return err
 }
 
+type GetEventViewerAnalytics413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetEventViewerAnalytics413AsteriskResponse) VisitGetEventViewerAnalyticsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventViewerAnalytics413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetEventViewerAnalytics413JSONResponse) VisitGetEventViewerAnalyticsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventViewerAnalytics429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetEventViewerAnalytics429AsteriskResponse) VisitGetEventViewerAnalyticsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventViewerAnalytics429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetEventViewerAnalytics429JSONResponse) VisitGetEventViewerAnalyticsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventViewerAnalytics431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetEventViewerAnalytics431AsteriskResponse) VisitGetEventViewerAnalyticsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventViewerAnalytics431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetEventViewerAnalytics431JSONResponse) VisitGetEventViewerAnalyticsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventViewerAnalytics5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetEventViewerAnalytics5XXAsteriskResponse) VisitGetEventViewerAnalyticsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventViewerAnalytics5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetEventViewerAnalytics5XXJSONResponse) VisitGetEventViewerAnalyticsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetEventChatHistoryRequestObject struct {
 	EventId EventId `json:"eventId"`
 	Params  GetEventChatHistoryParams
@@ -10797,6 +17593,160 @@ func (response GetEventChatHistory404JSONResponse) VisitGetEventChatHistoryRespo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventChatHistory413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetEventChatHistory413AsteriskResponse) VisitGetEventChatHistoryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventChatHistory413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetEventChatHistory413JSONResponse) VisitGetEventChatHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventChatHistory429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetEventChatHistory429AsteriskResponse) VisitGetEventChatHistoryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventChatHistory429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetEventChatHistory429JSONResponse) VisitGetEventChatHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventChatHistory431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetEventChatHistory431AsteriskResponse) VisitGetEventChatHistoryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventChatHistory431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetEventChatHistory431JSONResponse) VisitGetEventChatHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventChatHistory5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetEventChatHistory5XXAsteriskResponse) VisitGetEventChatHistoryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventChatHistory5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetEventChatHistory5XXJSONResponse) VisitGetEventChatHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10894,6 +17844,25 @@ func (response AddEventDestination409JSONResponse) VisitAddEventDestinationRespo
 	return err
 }
 
+type AddEventDestination413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response AddEventDestination413AsteriskResponse) VisitAddEventDestinationResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type AddEventDestination413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response AddEventDestination413JSONResponse) VisitAddEventDestinationResponse(w http.ResponseWriter) error {
@@ -10904,6 +17873,127 @@ func (response AddEventDestination413JSONResponse) VisitAddEventDestinationRespo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddEventDestination429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response AddEventDestination429AsteriskResponse) VisitAddEventDestinationResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AddEventDestination429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AddEventDestination429JSONResponse) VisitAddEventDestinationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddEventDestination431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response AddEventDestination431AsteriskResponse) VisitAddEventDestinationResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AddEventDestination431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response AddEventDestination431JSONResponse) VisitAddEventDestinationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddEventDestination5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response AddEventDestination5XXAsteriskResponse) VisitAddEventDestinationResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AddEventDestination5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response AddEventDestination5XXJSONResponse) VisitAddEventDestinationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10982,6 +18072,160 @@ func (response ListEventRecordings404JSONResponse) VisitListEventRecordingsRespo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventRecordings413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListEventRecordings413AsteriskResponse) VisitListEventRecordingsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventRecordings413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListEventRecordings413JSONResponse) VisitListEventRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventRecordings429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListEventRecordings429AsteriskResponse) VisitListEventRecordingsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventRecordings429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListEventRecordings429JSONResponse) VisitListEventRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventRecordings431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListEventRecordings431AsteriskResponse) VisitListEventRecordingsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventRecordings431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListEventRecordings431JSONResponse) VisitListEventRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventRecordings5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListEventRecordings5XXAsteriskResponse) VisitListEventRecordingsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventRecordings5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListEventRecordings5XXJSONResponse) VisitListEventRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11065,6 +18309,25 @@ func (response GetEventRecordingDownloadUrl404JSONResponse) VisitGetEventRecordi
 	return err
 }
 
+type GetEventRecordingDownloadUrl413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetEventRecordingDownloadUrl413AsteriskResponse) VisitGetEventRecordingDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type GetEventRecordingDownloadUrl413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response GetEventRecordingDownloadUrl413JSONResponse) VisitGetEventRecordingDownloadUrlResponse(w http.ResponseWriter) error {
@@ -11075,6 +18338,127 @@ func (response GetEventRecordingDownloadUrl413JSONResponse) VisitGetEventRecordi
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventRecordingDownloadUrl429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetEventRecordingDownloadUrl429AsteriskResponse) VisitGetEventRecordingDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventRecordingDownloadUrl429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetEventRecordingDownloadUrl429JSONResponse) VisitGetEventRecordingDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventRecordingDownloadUrl431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetEventRecordingDownloadUrl431AsteriskResponse) VisitGetEventRecordingDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventRecordingDownloadUrl431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetEventRecordingDownloadUrl431JSONResponse) VisitGetEventRecordingDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventRecordingDownloadUrl5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetEventRecordingDownloadUrl5XXAsteriskResponse) VisitGetEventRecordingDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventRecordingDownloadUrl5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetEventRecordingDownloadUrl5XXJSONResponse) VisitGetEventRecordingDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11157,6 +18541,160 @@ func (response ListEventTranscriptions404JSONResponse) VisitListEventTranscripti
 	return err
 }
 
+type ListEventTranscriptions413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListEventTranscriptions413AsteriskResponse) VisitListEventTranscriptionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventTranscriptions413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListEventTranscriptions413JSONResponse) VisitListEventTranscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventTranscriptions429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListEventTranscriptions429AsteriskResponse) VisitListEventTranscriptionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventTranscriptions429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListEventTranscriptions429JSONResponse) VisitListEventTranscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventTranscriptions431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListEventTranscriptions431AsteriskResponse) VisitListEventTranscriptionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventTranscriptions431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListEventTranscriptions431JSONResponse) VisitListEventTranscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventTranscriptions5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListEventTranscriptions5XXAsteriskResponse) VisitListEventTranscriptionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventTranscriptions5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListEventTranscriptions5XXJSONResponse) VisitListEventTranscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetEventRequestObject struct {
 	Id EventIdAsId `json:"id"`
 }
@@ -11231,6 +18769,160 @@ func (response GetEvent404JSONResponse) VisitGetEventResponse(w http.ResponseWri
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvent413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetEvent413AsteriskResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEvent413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetEvent413JSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvent429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetEvent429AsteriskResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEvent429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetEvent429JSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvent431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetEvent431AsteriskResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEvent431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetEvent431JSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvent5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetEvent5XXAsteriskResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEvent5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetEvent5XXJSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11313,6 +19005,160 @@ func (response GetEventSrtStreamKey404JSONResponse) VisitGetEventSrtStreamKeyRes
 	return err
 }
 
+type GetEventSrtStreamKey413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetEventSrtStreamKey413AsteriskResponse) VisitGetEventSrtStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventSrtStreamKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetEventSrtStreamKey413JSONResponse) VisitGetEventSrtStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventSrtStreamKey429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetEventSrtStreamKey429AsteriskResponse) VisitGetEventSrtStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventSrtStreamKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetEventSrtStreamKey429JSONResponse) VisitGetEventSrtStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventSrtStreamKey431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetEventSrtStreamKey431AsteriskResponse) VisitGetEventSrtStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventSrtStreamKey431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetEventSrtStreamKey431JSONResponse) VisitGetEventSrtStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventSrtStreamKey5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetEventSrtStreamKey5XXAsteriskResponse) VisitGetEventSrtStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventSrtStreamKey5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetEventSrtStreamKey5XXJSONResponse) VisitGetEventSrtStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetEventStreamKeyRequestObject struct {
 	Id EventIdAsId `json:"id"`
 }
@@ -11391,6 +19237,160 @@ func (response GetEventStreamKey404JSONResponse) VisitGetEventStreamKeyResponse(
 	return err
 }
 
+type GetEventStreamKey413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetEventStreamKey413AsteriskResponse) VisitGetEventStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventStreamKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetEventStreamKey413JSONResponse) VisitGetEventStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventStreamKey429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetEventStreamKey429AsteriskResponse) VisitGetEventStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventStreamKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetEventStreamKey429JSONResponse) VisitGetEventStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventStreamKey431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetEventStreamKey431AsteriskResponse) VisitGetEventStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventStreamKey431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetEventStreamKey431JSONResponse) VisitGetEventStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventStreamKey5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetEventStreamKey5XXAsteriskResponse) VisitGetEventStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventStreamKey5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetEventStreamKey5XXJSONResponse) VisitGetEventStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetSelectedIngestRequestObject struct {
 }
 
@@ -11408,6 +19408,20 @@ func (response GetSelectedIngest200JSONResponse) VisitGetSelectedIngestResponse(
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSelectedIngest400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetSelectedIngest400JSONResponse) VisitGetSelectedIngestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11440,6 +19454,160 @@ func (response GetSelectedIngest403JSONResponse) VisitGetSelectedIngestResponse(
 	return err
 }
 
+type GetSelectedIngest413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetSelectedIngest413AsteriskResponse) VisitGetSelectedIngestResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSelectedIngest413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetSelectedIngest413JSONResponse) VisitGetSelectedIngestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSelectedIngest429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetSelectedIngest429AsteriskResponse) VisitGetSelectedIngestResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSelectedIngest429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetSelectedIngest429JSONResponse) VisitGetSelectedIngestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSelectedIngest431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetSelectedIngest431AsteriskResponse) VisitGetSelectedIngestResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSelectedIngest431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetSelectedIngest431JSONResponse) VisitGetSelectedIngestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSelectedIngest5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetSelectedIngest5XXAsteriskResponse) VisitGetSelectedIngestResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSelectedIngest5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetSelectedIngest5XXJSONResponse) VisitGetSelectedIngestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetUserProfileRequestObject struct {
 }
 
@@ -11457,6 +19625,20 @@ func (response GetUserProfile200JSONResponse) VisitGetUserProfileResponse(w http
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserProfile400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetUserProfile400JSONResponse) VisitGetUserProfileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11489,6 +19671,160 @@ func (response GetUserProfile403JSONResponse) VisitGetUserProfileResponse(w http
 	return err
 }
 
+type GetUserProfile413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetUserProfile413AsteriskResponse) VisitGetUserProfileResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetUserProfile413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetUserProfile413JSONResponse) VisitGetUserProfileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserProfile429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetUserProfile429AsteriskResponse) VisitGetUserProfileResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetUserProfile429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetUserProfile429JSONResponse) VisitGetUserProfileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserProfile431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetUserProfile431AsteriskResponse) VisitGetUserProfileResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetUserProfile431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetUserProfile431JSONResponse) VisitGetUserProfileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserProfile5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetUserProfile5XXAsteriskResponse) VisitGetUserProfileResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetUserProfile5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetUserProfile5XXJSONResponse) VisitGetUserProfileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListStorageFilesRequestObject struct {
 }
 
@@ -11506,6 +19842,20 @@ func (response ListStorageFiles200JSONResponse) VisitListStorageFilesResponse(w 
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStorageFiles400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListStorageFiles400JSONResponse) VisitListStorageFilesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11534,6 +19884,160 @@ func (response ListStorageFiles403JSONResponse) VisitListStorageFilesResponse(w 
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStorageFiles413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListStorageFiles413AsteriskResponse) VisitListStorageFilesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStorageFiles413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListStorageFiles413JSONResponse) VisitListStorageFilesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStorageFiles429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListStorageFiles429AsteriskResponse) VisitListStorageFilesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStorageFiles429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListStorageFiles429JSONResponse) VisitListStorageFilesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStorageFiles431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListStorageFiles431AsteriskResponse) VisitListStorageFilesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStorageFiles431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListStorageFiles431JSONResponse) VisitListStorageFilesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStorageFiles5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListStorageFiles5XXAsteriskResponse) VisitListStorageFilesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStorageFiles5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListStorageFiles5XXJSONResponse) VisitListStorageFilesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11616,6 +20120,160 @@ func (response GetStorageFile404JSONResponse) VisitGetStorageFileResponse(w http
 	return err
 }
 
+type GetStorageFile413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetStorageFile413AsteriskResponse) VisitGetStorageFileResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStorageFile413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetStorageFile413JSONResponse) VisitGetStorageFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStorageFile429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetStorageFile429AsteriskResponse) VisitGetStorageFileResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStorageFile429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetStorageFile429JSONResponse) VisitGetStorageFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStorageFile431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetStorageFile431AsteriskResponse) VisitGetStorageFileResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStorageFile431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetStorageFile431JSONResponse) VisitGetStorageFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStorageFile5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetStorageFile5XXAsteriskResponse) VisitGetStorageFileResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStorageFile5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetStorageFile5XXJSONResponse) VisitGetStorageFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetStorageFileDownloadUrlRequestObject struct {
 	FileId FileId `json:"fileId"`
 }
@@ -11694,6 +20352,160 @@ func (response GetStorageFileDownloadUrl404JSONResponse) VisitGetStorageFileDown
 	return err
 }
 
+type GetStorageFileDownloadUrl413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetStorageFileDownloadUrl413AsteriskResponse) VisitGetStorageFileDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStorageFileDownloadUrl413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetStorageFileDownloadUrl413JSONResponse) VisitGetStorageFileDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStorageFileDownloadUrl429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetStorageFileDownloadUrl429AsteriskResponse) VisitGetStorageFileDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStorageFileDownloadUrl429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetStorageFileDownloadUrl429JSONResponse) VisitGetStorageFileDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStorageFileDownloadUrl431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetStorageFileDownloadUrl431AsteriskResponse) VisitGetStorageFileDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStorageFileDownloadUrl431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetStorageFileDownloadUrl431JSONResponse) VisitGetStorageFileDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStorageFileDownloadUrl5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetStorageFileDownloadUrl5XXAsteriskResponse) VisitGetStorageFileDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStorageFileDownloadUrl5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetStorageFileDownloadUrl5XXJSONResponse) VisitGetStorageFileDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetStreamKeyRequestObject struct {
 }
 
@@ -11711,6 +20523,20 @@ func (response GetStreamKey200JSONResponse) VisitGetStreamKeyResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStreamKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetStreamKey400JSONResponse) VisitGetStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11743,6 +20569,160 @@ func (response GetStreamKey403JSONResponse) VisitGetStreamKeyResponse(w http.Res
 	return err
 }
 
+type GetStreamKey413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetStreamKey413AsteriskResponse) VisitGetStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStreamKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetStreamKey413JSONResponse) VisitGetStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStreamKey429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetStreamKey429AsteriskResponse) VisitGetStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStreamKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetStreamKey429JSONResponse) VisitGetStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStreamKey431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetStreamKey431AsteriskResponse) VisitGetStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStreamKey431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetStreamKey431JSONResponse) VisitGetStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStreamKey5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetStreamKey5XXAsteriskResponse) VisitGetStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStreamKey5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetStreamKey5XXJSONResponse) VisitGetStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetWebchatUrlRequestObject struct {
 }
 
@@ -11760,6 +20740,20 @@ func (response GetWebchatUrl200JSONResponse) VisitGetWebchatUrlResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebchatUrl400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetWebchatUrl400JSONResponse) VisitGetWebchatUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11788,6 +20782,160 @@ func (response GetWebchatUrl403JSONResponse) VisitGetWebchatUrlResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebchatUrl413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetWebchatUrl413AsteriskResponse) VisitGetWebchatUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetWebchatUrl413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetWebchatUrl413JSONResponse) VisitGetWebchatUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebchatUrl429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetWebchatUrl429AsteriskResponse) VisitGetWebchatUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetWebchatUrl429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetWebchatUrl429JSONResponse) VisitGetWebchatUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebchatUrl431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetWebchatUrl431AsteriskResponse) VisitGetWebchatUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetWebchatUrl431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetWebchatUrl431JSONResponse) VisitGetWebchatUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebchatUrl5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetWebchatUrl5XXAsteriskResponse) VisitGetWebchatUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetWebchatUrl5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetWebchatUrl5XXJSONResponse) VisitGetWebchatUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -12926,166 +22074,180 @@ func (sh *strictHandler) GetWebchatUrl(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1/c9u2tuBXwWjvTO0d2pKd3PycnTeu69x6X9p6bKfdnTYbwSQs4ZkCeAHQsprxd9/BAUCCFEBScuyb",
-	"+5p/2pgigYODg/Mb53wepXxRcEaYkqM3n0cFFnhBFBHw1/EcM0by00z/kRGZClooytnozehyTlBqfkY0",
-	"2x8lI6ofF1jNR8mI4QUZvRnRbJSMBPlnSQXJRm+UKEkykumcLLAe8ZqLBVb6PaZePB8lowVldFEuRm8O",
-	"kpFaFcT8RGZEjO7vk9HJLWEqBgzRPyKaoR2MPnw4/WE3AhOxgwwCrCxhCRYWqQRlMx+UI/lQcOhDIXlH",
-	"cxIDQiou8Iyga5qTAbBcm6EeAs+9/lgWnEkCFPQ9zs7JP0silf4r5UwRBv/ERZHTFGtgx/8lNcSfvWn+",
-	"Jsj16M3of4xr6hybX+X4RAguTtgtyXlBzJTrKxdmUkQlWuBcQ02yt2i6IFLiGZkivWKJ1JygiuIRF+ia",
-	"kjzbH90no2POrnOaPjHY+kTNCErt5BItqZoDmGkphKYoqbAiaOeaC0Tu8KLICcIoI1JRBlAhNccK4VwQ",
-	"nK0QuaNSyV1Y0TsurmiWEfa0S1L8hjCU4/TG4FumvCDwL14QYWBmhGQS7Uz1rkz1nk0pk+X1NU0pYeoT",
-	"fDI1qzhltzin2XFOLfhPuDkwJ0oFyQhTFOcSYUHQgkpJ2UyTz1JwNmutA8D9ZL61a/iZq3e8ZNlTHwnJ",
-	"S5ESlHEiEePKUIeG+4rknM0kUhxhxtWcCFRKIgDYM7zKOc4uOX+PxYz8a47xFc9WGp+5BkFoGmeGmIi4",
-	"JQLhNCWFkgDvB4ZLNeeC/kmeGMEaCiktwWvGYwgjQSW7YXzJEkTuCs1WNcoFueU3JAsSC4wAtHLveK8v",
-	"jmEpWUb11Dg/E/ocKar57TXOJWmDdtRiDwT2FkklCF5ocLU0KLxRPo9wqugtWZcpv80JEIfyhb9EhOGr",
-	"XK/FjTnjmpSoAkFjRcQV5znBTG9RRmWR49XPIHVCckujBMk5XzKkGZ033f66zElGZHFFsg8iDw9W5Fhp",
-	"AfCdRPBipoHVT1dEtIdHOwu8QlcEkUWhVrvB2eggbWgj3UYPqlnKNSWic/DvpMENF1qc2+10CwxCa7aE",
-	"stmZfSumK7jf0ZRmU8Sv21jvhr+MYb8GvNCaSAvkfnzf+9rI70ZdCq3JowIDTQOnTZpLHIF/rKbjV/9F",
-	"UgWC3wB8LAhWZOOjtsCsxHm+AhFOZ6U+7Y3jxxHOsvUTN+xIKA6nAu3QGeN6aE2+p0wqPBN4Aehb4Lv3",
-	"hM3UfPTmYDKBbav+DhGz+/iDJIJFZ6/m0EyOl0wZeHbq55zlqzYAL54HZix66ND9/gYdvkbHpVR8gc4v",
-	"fzpL0LOX6B1OyRXnN+gfgpdFgp6/RheK4EWCXkzQz3TBE/TiAP2Mb4lI0ItX6Cd6l+a8zBL08hBdkpxo",
-	"WBP08lm9ogS9fI6OFvhPztB7eksS9PKVm/fi/DJBL1+ji/JKKpzeJOjVBP1U3iXo1YF757cfT88S9OrQ",
-	"/f3j+wt0Vsq5xgVh+sD8fvg6efYyef46eTFJXhwkL14lLw+Tl8+Sl8+Tl6+Sl6+TV5Pk1UHy6vBj6GgJ",
-	"tSjOsJRLLgIo06hBhf0Z7XgIC27J4d9fBPZETxEnABgMZIbZ9O3mMIf2P8kqZqron9ENWTne4x2b1gR/",
-	"PzjsJWwzXlQoUDbTesWH8/f90x1Onr/qma/FpTwa72Ux2YY8xhc1oOsvsdQ8hQS4in0vigWfM304fx8U",
-	"IF9aWMfEJyPLh4nQoYxlQ9kWEkCFL3c8JDex1bH1PxGFt9h3RZW29xjIFPebPpoZWs4JQ5VgBDnjr7Al",
-	"bfyRO06j90OiZxCkKb3nWCLOSHCfAdbO0eGNfpFvBupB5oci21xcO7Kr0JogXphv81XSwDG//sL4bLO0",
-	"iRbWD0GiL/ifTzbjV70o3hq91qHhk+NbEBpoanQwsHwynpYLwlSIh8VskRMwOtCOEiXZ1QpxRqV5AsDs",
-	"RhhRZYa0UNCtEaofqVRcrDbEwC+MWLX3GmFmfILfSQ2VWl+o9U3J8Ha7Xw33okadThDPNQ9H11RIGJIq",
-	"spB91qxe0E9mPCAys2AsBF7pvxm5U2d4Ri61GRqGxti4lpHq9wGct4iVee50/BxL81jDpX/Qu+M8iutq",
-	"oSC3lJdyk4ndN4HJASFDZ2+RQrURbVSEoIwRjMPv5gSjqcNtd+A4gHMjjBzzm7URg0zZnoe4MK81i4rk",
-	"UKoF/LXgi0EbuegUbeaj5rzOituTBUnpNU1RRhSmuUQ7GTfaiUyQVDS9IULu7+/vdgBS74KTUj3awPYr",
-	"VeROdR5WpN8YNhRdEKnwogj6XFgDSK3vScJUQ0XS7HlPjzJAnLqpPBQ1KSNxVGbXaDc1SOo5Lbag8Rlh",
-	"RGjlF6U5LQKKa06LaNQpp0VbQwxHI5JRalTsI9WBVxhPI3WBMzIUqcnoGt/yUtC+0cFuWmBxQ7J6Nq2x",
-	"o2qA6Jy9ZBM32GGamIKVjIwn+IRlFyTlLJPBBVhtD4YiLJOIMkSVRObjht48CSnk5r0LhYUaOo3UL288",
-	"kZqXiyuGadzQMehwrzVJR9Cg+iowM6NcBo/5b5pLU4kkppmG1y0hiO5bKnBO1eoi5SKwYT/yJcrpDclX",
-	"NSYoeOMzjpYkzxM00X8dTCZW07PWinXwdKCmMfPJXZFjw1BDC/Jmn3FldkB/1q+i2+NqCbK93g4o1vAc",
-	"pJoAvbY2vXUc/YMf41ryTHD4e1MXHyCoMB8DzwCJUel3WhXFjchrmL1dOviDCp/7zak6Rp/R38mGmtdL",
-	"xi3dDkY45iVTYTJcYLYy01gNyyxzjmX/MRzCbN2Amt/a94ezXCs1KJvBBv7Ml/EQhVkDFtpQonmOrog2",
-	"iyu5Ew5MWOiiHgQL/EDhY4j2tMezTzO3xzW7iwx1uSpIWHUDbuROr0RLzVQr0kyQLNO5FjpTSFuYahKd",
-	"/kozwi8Mmb6jOZluasU7bAw042vcri0ngCo3c4Nik/bBCZLEJof/B6NobmPYAqLBLWBXFj7mEXOuqQDJ",
-	"4aab1rcC5/rxjwaXimTH4RUdW4aBlSE987IWWU7DHL7Cs2qi9XW2SCq8+QBiE+A+MpAPsOt9cSDXaaDA",
-	"M1qL3M6tLYXk4qx+v2ZIsvMENn0CG5FSJQT7UF0BkvgrCuLVHL7TbfzahhcunVfbExBNpHb5kFtpTv0J",
-	"VC3vbnBN7a3ZbGlasCqOZkQ1/SXrC5tj+VNQRfQi74Jo5RA3h1k/sPpnA3cYV9MUfpx+QS9OC5keBEm1",
-	"shB6f+BLlnPsQvgbaWNyzoXay+ktyVBmx0E5ZTcBL21zmnWUuM+6larWKv1RQ4uD1JHvebap7/A3w02Z",
-	"MllFb9FUKqxKecwzMk3cX1OIBkxT/RDhPEeCFMTqAj9eXp4h81pANvEsItdbn1XWxt9fv/Y0wOeToA64",
-	"qN1enctJELOBimAKnglnVMQeizHE7V/J8A35lGJp41OWyIneDE8fambcAJawUkToYf7f73jvz4/6P5O9",
-	"158+/s+/hdMrNJ4eAZH1Zn/xwVsE7M1UrScx9FHvp8V1lMCr3KjNmT7sCSJ2AG1EiRW6xjQvBbhPAsQL",
-	"nwzK2YKD116x+Ty4lluXKrYRD0rnJCtzkiVIMyJNxYVmmyZEEzp7t0TEfRX6V0QXlue2mFGvT6g3FmWs",
-	"1FYoKjSMCw13um1snrO0iwWtb7AKAuj+oZ4ppNleU0blPGxWHqWqxDkiLEvQB0bvkDTugWD0OIK5RhJW",
-	"dy73IKuPSkgtYao7fc6M6Wk56GqFZlyzRKChJVVzXipHW/r5jiSEIcqQIFgzeptmnUAuZx1CiyTdUXlO",
-	"Ui6yX1i+Ggpatacwqf56D2J3C55FtI7qKLwL6R1nOWaMZMbN90W2TM75Mpr9Ptd6V7UgL8l1E0z2HjhY",
-	"TCd9fsHlRsRN4DxaH2pOr8lbNDfhS4RzydGc55nJTiWZeV96yUqjski5Fs1wR2CvEHwmiNQiwZ1EcATp",
-	"jz0WOshjYGAb6C+wmX5WHDlvgD9oUjPSFuH5m9LgIC2+FhUBW2b/afsDFrlFikCQLfdnCHQfuMrvVpFF",
-	"YY+g4oYs0c7pxS/o1YvJwe5wR5zhC5erIrDRFyYvAXyi58RmKVyoMqMc1DvnK2VawxA+4Ul4CR7Abw8k",
-	"r3YmZDe5eUuKUoUvqbaK60JotXIUrwvNYPbW6WPkG5M7reXieMTE5SqEsnYTxFlKECS1b6OiPElOcjtE",
-	"USGzufgwNENIYEseUUXYIRPYXLmIMY0OCtAUZRFSSiK+k8HUYzuA3IJCKrT8IihhyosaXeMy1+PAJQvO",
-	"FM5HIb3+lmZEH/nqa4ha6wWDr6qVb+mYQGPQW42KFOcBThDd3ujWPTyFB5T6WmC2fFJO4Y2cpS29dMYi",
-	"CejFwx2LZ3hGfLdiW9ACGL1+vVPImN3GqWdSbe1Vnfr+CclJGvbuwQchoj9CF2YU4AcgSqbj28OxGXuM",
-	"83y6aTqnmyu05BbiNvXfGJXMbjiSNEQ1OV3QgOJ4qvcEFURUxNKT+xr0uVy6yb+TiJWLKyLQzsHeFZZW",
-	"te0fU35SXB/FeKwQ3rKeGix6g/Vtt7I3h11FYnES3BAvpWczC71KjK3yfirdJMXAmcIymPYlExvp23O5",
-	"Z2G3p/OUOumzsGl5cedWNbnL8+rJhS8HXI1akitNomRj/yf14v723g2soGv/Thebp8a14M35LLBdBZtF",
-	"XLt8xhGW6OznfwzJ/pC3PeNc/PqPjTFVgE2lhw7ipo57bZeRUMXccONG2FY6ZSMvqho5qEUE8gD+Fclb",
-	"BsjhJszA7MBoJqV7ozPlKKI/D6LADseyXqvmZXAX3PNmn5VXOVi60w1SdtZzAE8blne9C81FB2lY8Gua",
-	"b3OyJZ0xku1RZi8er3l8F5hGEG3VX7KnX9E6tSCyqfCajze4iwIKylZ2Vdl5ja66RNXLtENMtho7sSsK",
-	"bYFx8lE284JqXgWGjRQYms6t249kpoYEpKSZcdf3SL8RTk85QlP3o1XblGdiCgey3PieVwtNFQSdmHm3",
-	"OYlqK6CBiQCFwt1u2cmtTB0ObfvkZCNuFUftpRt2G7Kqhk088Dtxt02qjJ5Feujzs+VCCe4Z5bH89oxy",
-	"pAROb4bnkzS3PWRICbrAYgX5ULHLF5gytFNKY1/nmGUyxQXZNTbuF4TFeId7oCm4UAJTZWfXdmVW4nyv",
-	"YWqbm/hfCrK1bBAfZetgJ3YXw6R0y2/IdiypvgGiuK2gsE5AKnx75Ii5Ag1QfeFaEDk3gw3QoOG9T/rx",
-	"pzkNh3Y0s7yhzGTzAYxTE1VGtOFeN0CYiDOU2gFI7N+9fg4VvXRiLONNdUdmrvE2bPThVpC16YfYQDlW",
-	"VJWhaPZ7+wuiDGVkJgiRicmQNzgwNXBeoYykdIGNL8uL0u/9x++TvdcfPx8kh/d//LFv/nh1H4zW55zN",
-	"YlC4nx4MxrNeMOIKgiAzfXoxy1BKVXUVut6XHjqFi9wxjdTfaXvb11uA/lT+x5vxeLSJBWkg+06iOZdq",
-	"e9WmYT+6RXhE429dkPiFuvDvl29wBC7OLxslfbyreqFsPinP5gLLyP7pwfQ7BbwzYMMMn45ZS3o466Wo",
-	"zthWhv51mecw2vq+S6GCmx6MjxiLoUaCmTK4I3Vm8cb2rFGTmPUg21T6gC07wD6EobZKNs9KU5wqenXl",
-	"B/uChtRGdW3q3HKuZy0E15yeslnbKbZ9JoIt5DYs/Zz+Sb5fqdCF0gv6JyD4Sv/cAXTc+Jk8JFp9Vk1i",
-	"TFhfPNa/jbSugLPVKBm9wzTfPNxsLJYNos0uyFxjbp0MgpZxzwHYXmnuPwTXbvzIEAliZLn5FWH/+PZp",
-	"gwaEMA6248lOLfGKgmiRCLcgsUrnmnJ8btbAiBQqKgLtR47kbY6NfmrUslDCxwBe2VvdpLWaTWVkPXri",
-	"lhdCN9xI3l6zBocXpF/aiw0pzwgid/YOP9xrsupq8K4DYeoTjfv9TA5VYlI7GVcmHIilSWX8Hkua+oJ4",
-	"gLizc0qSCqI65zWvfNG5o5mZrvycEQ6Aw53Gs0/wbCYwU7sDZ/p0S0TkDtEROvvP4xMzj3trv45uVMX+",
-	"XFoTvP7WCkeSZ5BMDvXzSIYkN7c4DNqkFgrpHOF8iVfSBEmoQjeEFGjJxQ0Ut8PmITWzpHOS3hgx6+df",
-	"HDYL6Dx/FrrdpRHySQWTSox5BW/omUpppqhsqjX0DrCs9BsZFSRVn0pBY/q4eQN9OD81dVbsVc+qxiDK",
-	"KM757GFb3AQ1AolnsaKdxhdDJ2pfn6kR3sFNTG7cxjqcAazAVBha8xKywbrBC5If678sw/Hy1iVeEHSL",
-	"8zKU+mv4dKRCxIX+Eks09Y3saR9ektHd3ozv2SK4xxqyI2+W+8Sf9GSAm69RCNI61hLk8qyMIbmgeU5D",
-	"yYBxpdTCuUY969CdFDydd6DHwjQdGNBZn+CU9Y/+iTI/DrE2Xhe1+xgccH7sjBtvCWX9SZmh3Cm3vgAS",
-	"zEioZIrm0ZnRzrMXk8luGDv2aPeReIMDbEPj5/48rXmHUHmTIz0+mQfgi9B5H4jbbXtg/tNBFBCEAu1w",
-	"RtCKYNFNBoNlwhBnQ8qLiNICskArAPoVmSBZ4JTsSVLg9p3Q1nD/W8YSWptDGldaTqXaKPu6MlZ6b7YD",
-	"EiIpqe7M1G7c6UZQeCbA9wQLIv42GnDALiuIGh7kgApn9KupGXvqazbmUb9fuOVVdgyxwazaNOUIogFc",
-	"g9uPIrw/IhHjoqjF1WKHKcaEOg5/UHOpakpsnrYFIQb/e20K8f7wX+/lwnpQa30aBjE95osCooHTbVJp",
-	"uwODbs4rD+zBQfAmFoY6neIuH7hG8Bacq7YMdmsGiabG0dM4AafsrL6CUCGrdgolow+mvHb/IQGQvZhn",
-	"5cnpu8PZICj5UIqSrXJwzfh3K5i1NnMgPZWI4E4PcvQ0z0qfq6cFTghXv1KyJOKI4XylaLopsszX4Bak",
-	"Un/f7Y+/WvXWRO9evpnvQmEl1y7PjS5qKDSObXpMgm7IytzXqlPw/UiRd8pqtFR5lIOhWYv8mSTJeslx",
-	"7JsRHoz5W/9CWKBgIb4LHHSCb1DKmetXcQvDDqgesyA4oEj8RDAbPpxJcoWgPsE3lzRcKsWVotGQznFR",
-	"EEaG3B8MFVcCYM6I+ImyUgUmO16DHC3gVU095l+DT+qvdjZOwwnhegJ5GU7XhccAwoCdWGKVzkkWRp8Z",
-	"yb6CtALvxT96YwY96cBAA+A5GjXW4+1nE7zAHsRPhUXdZscisINYgUJQb1+LZcdr+UEuCXz2EHobQmYb",
-	"5mH7RQHdLCFE/kau0jlWmxdqgGsQdfeFJbmKVEFdNmZYH8R9CaW7wcSkSiJbdrmuJCA3zs71Jl5fuUnN",
-	"KQXUMJuThYHVNKEB73HEjVE3HPlO1j5w8IAZl3TcB412rL3IskLTbV1qHRgC3LuFmStg50pBzZxfjko1",
-	"PwzoCvo5OtyfhFzU1zlf7qMLaM4jC5LnWh9B07t9QXA2TfS/7M0f86QKyEjKZmWOBZq6i1nm93H9YCmo",
-	"sj2XagdfQQQ0SDHXf/T0Xn1TC5orf9B4CKQBi5VvxmNc0H1hnd37lI9zPvNNne6XuR543LCG/CxpCUsZ",
-	"vYE4ZHWXKqnE/oIonGGFa1zYOy02y2K/zqmVBglV3eLElStO4BaYKemtNdtqGnhGMgo+USqqyeygqgGb",
-	"ap8M+BhuGcIje/9339VHai7Mr2BkQHGFVKriVOYfbg3m6luw9BEon23QbIqu+xlUbxPP9N/0a+bJxIJf",
-	"K8cGyw0FdL+6vtcayAXa3DDSQwh2qqn3dWth3jd6d6qrudXN4f3KpB9OYPe1zIbHh6aPEGXX3PUpwqYc",
-	"oXUiuIFuqLKJFvVEGTHlMoT05xsF+xLVzgwvLOS+R0dnp2jn/OTiEt0ewoorNrGbII0XRVids1uUVzkU",
-	"6HWfu8HNRT4EAxVYzaUpY1CyjAi4pDU1cQAzumNqEu1MzZHVLMZHl/e3SfSb7poRbZAA8o0E52ofnUDF",
-	"EFNGpJS2rVtVT2T6+Q9T8OOP0ZvPf3jVTv4YJe5P+GfqntmaJ/BvvRV/jO7vp/vo0slIUzvNl9+oZDmR",
-	"UNQVQmoSrySCPlpLKsk+urQXHitbNxP01gLq7TJa8PQmAYHmGl9BeRrDph2TcY/YTB+oOzjUOU2JjdJY",
-	"4jkqcDone4f7kzXaWS6X+xh+3udiNrbfyvH70+OTny9O4Js6s2JU0czR2am5kykNbR3uT8ybvCAMF3T0",
-	"ZvRsf7L/zDjM5sBJLT9+83k0i4VoY2LJBNb20TnRNATeQz2WCR9xBhFcuF3huk7AzQH0C9NiV/BbbLyv",
-	"V4IvIZ1fVtE8c01m6of/pkaXMIWUEoh9Lxa4doCiqWlCV+0CF3RGGc5NISYyfYs0yIRRnNtwaP9sjKN/",
-	"lpp2a7UFQfM+uNxctcc71YztYs6XRy7o+AOgBvBct+v8PeZWhDVVLR9hxrrno3N8Ou9fvPWjc8hAeDXk",
-	"a9lAA4pBU2cRdEHSE+TsuCrtx3MlZFtKRVwjJdWEN44xL2r8JcEs8D9LgjBTdO/44vydCYEiks45ydAV",
-	"Tm/cPSIHQQxCoMiRD0rv5D83nN7aOq2O/Y5z4AutnHBJGHhDPEzt7iOwqgtB9KlMAMi2+18QxLAQfGnO",
-	"g9IjQTwAGsdBuAFx0T53u9E1Wtd1fI0fW61IDyeTVj9ARe7UeK4WebMRYKCnafAiYIAXgV7wbHIYabdj",
-	"UgWgYQ+TSyC8qs7PnC81S8eGp+3gUvE9w8jI7tsGJ5txItdZikbUnODMGojveYrjxUYaeQ0NzufzOcva",
-	"9jvRrNHz3KA25L2otmDstYL17anRm98/JiNZLhZYrCyjQxWnQxWrU3immZyxYkYf9RAN/QDSc7kMCBlz",
-	"40DjPHoDAME7Gv+EmjpIrs8EhhwGe9lAoiuu5lqeE7uDkD1j+OzhZGJQiZlpZwddKyHnCIbkAkJLmK0U",
-	"JLBpMrBdINfZvYG5jpYA3lwVwUhLy7u95XK5B50USpGbIirZ8B6XzYsZ9037WPO2+/CBCgodQVQpwK+2",
-	"jhI4JBuTTDJ6fvCs/5N2u9IuUjMrRg7LcQqrYrBhAjuxKXKGxAK2NaTO1RkxaGda5978r/XEoSn0sxFc",
-	"nz7pKNDgsZ0H5A/UzAjYNWRqRa6ehDClSYXIak88z4NhHdDE1rADJ4ldhUk/127q0qAgZRD2FB1VoNmi",
-	"ijBTo02LPX16vMYyZIj+W+HCJzgAjfTJ4fT/RRrMNpOtAjLHFJeqaWjrQzQ56P+k2WT5Cx29lr/s94/3",
-	"yef7xnl05whp8wz9IpClgs4Tens4dteSxzjPo6bGUZ4HykDIWs+RZVFwoeQ+gnvU6VutnxuEM0KyEJd+",
-	"T6VyNQ3k6IHkMaw6trutvR6pu++qmCD3OzmhXgjyV+IwXT+rsF0XW+nE9fq9sk0xa260PQ1e7e25gVht",
-	"LasftfVSHGLdkwqt2nodW+ff3oIoPP5Ms/tOy9n0rdtp9QPs6tS3G2sW2Cqs1dyMfxDl9y18RDboT9PR",
-	"It93vj4qI2w0E4ePBvDButE+fPG8/4uqIfway3S+/N9bPumPTc75D6KQxR2ye+QIzT7WlLbmLwhBVb/i",
-	"duM0G+nZCqyCSaVEGTFfN6esmyi6zqrNXpWtNqFvkSyNZjAHy6ihKrZp0XQibJPjEO1ga0q0zQ+31YjN",
-	"55m14Wwje1jify/S/VJaQoDkjXu+RfMGrwPIPsBge6VXFYXZ8d3+u37JvaTqe28su7AQq+B4CinmMkMG",
-	"irG6OuBTEdWW7A1kqIfJgZvcKUD9kpzernZJvyeQfD1b9U3YNYXdE8o5E7eVXqdZ2dCa0C+NrrYLvEJX",
-	"rv9ttr2Ie1zx9k20/RuItsEMT8ZdVEdZJhEO1oj1m8D7vf0TZP+4OL9M0IUieJGgS5KTmcAL6MKKzLU8",
-	"fo2mVbv9ynNsb6xOwfPvaAtlpIBWkoGKaM1DcJRlT3ICbBXfQSfg4HEmz/pMHa/D/9d9qp70kBxl2eYn",
-	"ZPy5KnJ3b05JTkKJm+dkwW/B+eo2oUqBsMkszXSQNvn+AOPW4HUGatereUPEq8Bq7oVGveJ88ZjjRuXq",
-	"AiGy54E6F6ZYGThtLPH/5dSQIAEaxGxAgzkt5Nhv6Rb17FgaayRYJZB1CtFBrBCG3NsEXfM8N5HDad1v",
-	"axqxRRot73qI0r3XqEIcisSacr0+EVYlwg8n0W61wdLMwT5l3rLcZQAsctoDVeoaj20dj7/gQiEuMm3p",
-	"rdXQCEWkuVDfr8KIcF3x4C6TS6Twn73HUh1p1VETYSC54uNjmh4NsgjIoo52h18xH+g41nUKZNDQhG6W",
-	"3jmpzrVpJtlxqMefqzan3a7bqn0onGnbSVVrTpXvduW30gxbpX4DxwEiptm+NiBi/BatA0RMpKPiU5Gq",
-	"690ai3yYtywXlX8ZkRWlbTCbfdIeRNmfTaHg+7HLCY67zeK9GMHjqynddUgP0rLfBnKIxlSXkg6pS66+",
-	"8ddJyP5aIwTc6mb5jXwN+SKHOvTh/H0PCZs87vG87vwRpNx3tkEUMOBGX6ym5A9pYGFNq9FwZAAt264M",
-	"Zmxziy2mZtgmCQEl42BT9erEpLk/QME72EzBe8wT1UB5jxLTaOTyb6nC+LceQjoMYAPVFOhOidny8DHx",
-	"u73FjoolGSgShQUxKfmML8PHoL67bed9iiBIpGNOJI1Tw9+ghK96W08ZchhFFUqH7C0jy7hz0Bgi4Jd2",
-	"zf9cE0ibpt7t7DDfG7w/jrPOb8r31K66qp95hITWOnn+xbx0jStULaK196kcaQyh1Kr95BAWNMfAfhSy",
-	"/R7RikTisB/ssNWp6ZTJEMtpte2SvBQpQTsHtpthgg7RielUmKBnCEqfx9PV4eNR4D7FQXKYPPs4RFyb",
-	"m+taiYW7oA4+mxg69TtBTivdJJw7b98MJXZXzVwfLK2/PLducqf/rrLbkepmHP4z/F9batUFx7F3YTx4",
-	"lDqrbUCdLKg6AXqxVwHjLXo+eV61aLcMcI6llhSN25VrZh4soF0hZNNw7YlZ6OhR1ck2kBGKNBj2V/3X",
-	"sNM6aFgbakb9tOTl77Sj5PpZDzGnc6x6DbhjLQvstc0WDQcsNnQBjW9NHxI0rWofTKE/LfjT9XP91aXp",
-	"4GBfrRLZ9U8m6K2WHPTgRalMYJXcpXkp6S2J07+GNmobDqX9ZL1Sil1+nzmnf7ugf8aMyEnLpNveaX9W",
-	"I5ALNHXY8x8PdudXm/EQj75/Zddsn+nMqMlBuovFYOk7YoJaHwLhawWlcKjslKt+FY0hIbnJE5vIPuH1",
-	"ufn9E/UXCvepHpYGnGbdrNaP+zhZo/N4d6IG36i5r99D2NSh8nvr1mn9RlM01ST40n1gGnju/F9eXpZX",
-	"JEHvcEquOL9J0CmTCs8EpH3Qm0v96D1lNyQ7ZQn6P7vmSqfWvc3FiZj2fZRla92zHybyH8m+XO/t/LWZ",
-	"mn6qzr9NUsjGqVaT1/0fHHN2ndNUPbVBe5RllhM0yXkzDV002qlFg4SNkpMtveZqBd2mOtzPXs+2r1LD",
-	"9uCLkLtfGPGvolZ7ZXHift3G1jrS8x4OJr8qqrdnWwdFhNKA0F6zUaSVXlXlwLAmHGpW+dXJhq6Omk98",
-	"S/SvHTV8DE4fP261zlcRQCz0uNXJW6/sGpYDa5Vjw61T36KpV8V2Cv046irDeL3WbupK6XaIkFbd269S",
-	"jLRgjByLdt2wb+LEEydr2zyYsPsu2BgTo3FpajnHikDXSCWRKb8VFxDbktyRfGyys37rjpDQN1dgzUOH",
-	"asg0ux9LocaNdlpR/bjRHjHxGi+Cw/rD+XuXYGfIcOf7UlLmKlCcMEVEIaiEWwiatbr6mmFSbLSY/GrJ",
-	"sgFlF3V+JwF90IzsG51Wsl7jxCAQmX0eTraDSDbU1s42pWsQawcd/hsQ4VAK9DvifSPCmggHE6ApRNFJ",
-	"cY1aFZUcrkrVvkVT88ZpBkojtrUq0JRmNvAxbVb9mAZp88KOd2ogekTqsjNESGutBO9XfrVZ77rDHaqQ",
-	"5zb9gySiteW2iG7nnks6YyTboyxQeXdt5/QcZ3bQR9w2N0U8XdtA+K/fr0YV48B2aYShGmMde2X173HV",
-	"pDWSfmpbvXr+/rWur4HyOH6D2Ufl5t48kd2DBX4dCXQ9Fo9dDXJoq+rxmOddGzj+rP932mPy+O6vYZup",
-	"uafXbndTsf4OgHpsie61A46TwDe72jJ0j8i2pLEv6Jn166qbooCuurTN2QmXIWiS5UM8tE9Bod8uVDyc",
-	"VGP+zRjdDjF4LAvssnt2pqande20XG/MvRuhz9oW+tdZM2tWzNeaXWj2O2BbBFQX2w5lbLlPdH+t4arC",
-	"/V0SlGIhVpTNkM0wCrRqMWVUcJ4TAWVTSEbD9q/XfeYR99ubJbLhfqeNr8TAiOet2OW0jrTbcRjUVCJc",
-	"z4KuSmMWgmdlCpGDo7NT03vB9Iww/R3Gt4eJreNvs6gE56YhddnVHwNEggVpTbIFmgEkzZb0iS0i6YrJ",
-	"msKyt7yu324Ts0y90PWEMFOO0nQl5deh8qDeIHUpzN6B2vUhqzFc1cdw1lzMbEvsgEmbg/ptlOwMsLHr",
-	"w3vZChLtOIt01/MHwMgSKZ64HgdUoIKIvaqGpN+BxvU5dZUOAtfnXZJ5Yvt2sMy/d5XYGfysKNMXqW7e",
-	"4k1kvR+RO2xeHCxpivlY1xg7rJ+DkASzSm3qabsNYb1+Ffjy11ZWcORrL7s4CRuFN6RQLcuwOpRrVoWj",
-	"MSut18c8Og30+pkRRkyLi6rZj1sc3Ki8/3j//wMAAP//",
+	"7H37c9s40uC/gtJ9VbG3aFtxMnnW1VeePGZ8m2RctrOzVzO5CBLbEj5TABcALWtS/t+v0ABIkAJFSk6y",
+	"yca/zMQUCTQa3Y1GPz8NJmKeCw5cq8GzT4OcSjoHDRL/ejGjnEN2nJo/UlATyXLNBB88G5zPgEzsz4Sl",
+	"+4NkwMzjnOrZIBlwOofBswFLB8lAwr8KJiEdPNOygGSgJjOYUzPihZBzqs17XD96OEgGc8bZvJgPnt1P",
+	"BnqZg/0JpiAHNzfJ4NUVcN0GDJgfCUvJDiXv3x+/3G2BCdwgvQArClyCg0Vpyfg0BOVI3RYcdltIXrMM",
+	"2oBQWkg6BXLBMugBy4Ud6jbw3JiPVS64AqSgn2l6Cv8qQGnz10RwDRz/SfM8YxNqgD34H2Ug/hRM818S",
+	"LgbPBv/roKLOA/urOnglpZCv+BVkIgc75erKpZ2UMEXmNDNQQ/qMUGIWnJB/FSCXREgyA5qCJCXVm2d6",
+	"BmQs0iUZS6CXiugZUySYITEvUfvKRMxBkQXTM0I5ETlIXBHRM6qJppegCBcc9sloDkrRKYyIwbXCSWqz",
+	"XjDI0n3y6gohKweaUE4oVwuQhOn9wU0yeCH4RcYmXxmfhtWnQCZucrdms4pJIaUhdaWpBrJzISSBazrP",
+	"MyDUoE0zHuCEZhJouiRwzZRWu7ii10KOWZoC/7pL0uISOMno5NJuh5qIHPBfFfo5QKrIzshs2sgQ04hx",
+	"VVxcsAkDrj/iJyO7imN+RTOWvsiYA/8rbg7OSSYSUuCa0UwRKoHMmVKMTw11LaTg08Y6ENyP9lu3hndC",
+	"vxYFT782rypRyAmQVCC/aEsdBu4xZIJPFdGCUC70DCQpFEgE9oQuM0HTcyHeUDmFBsx/O/hbfzB/oRoW",
+	"dHlCp4Ay9SsJJxQhTJHMwG8ED+WWEkFegSR0MoFc18kvt4v+qIX4iJ+NdjuERkIWM0DMCYnIZV4yWRn2",
+	"rBJ4TBHDnWQMF0ICoXypZ4aAIFNgfpzMYHIJ6T45BaUl0DnJi3HG1Ay3jWRszjTZef/uxW/vXh+fvn31",
+	"cve52Vx8dW8uJpf3FC5ib29Or/fMlHvjpQY1Ijv3yVv28+4+OSJTuxeEcXIhBddEXCCERyfHZE6XfmFW",
+	"5pLcHG/igjCtiFhwJAx34PyKsv21kavq+yWSe8ofUnhCWM7egGDcMB/tIB/tIBuQz203+8Eh+Tv7OSGU",
+	"p24hitCxKDS5EIUkmpnTUFzhXLg2CReFgpSMl7ipv56fn/j1VXRJwGEPgR0DWUimNfCkpIuMMr6n4dpy",
+	"GdLFGY6CyP+O6MCt/YKyrMZ6AS8YhPx0fW2lZLiTOwaDYGYxWGBgqccIgVRMijlwDelzz3HKD/fT8BC3",
+	"66fhwyab6RkwaRhtd7++2e5bRX4aDhvnjAbJafYRwRjtkgvUnsxyChmyriURvxTzRpFpwvj/wERDSvRM",
+	"imI6w7fNzkmRoUhAdSqp1JGSMMxo5gGOc0+R0Sloudw7utAgR0YBdtRoNin4aVWR/n0G3KBWmpcSI5cU",
+	"TARPFeqBBmuWSFOqwYxb7f2KcnyTDM6FeEv50sko9b0QohBkbvbGiRPVJhakUQIjsoGMCx2S7MPDpyvk",
+	"mlhsLnFfxzBjhh7K82BCeRvNMU0Ez5bmoOP9KUcZklciRjshARtRaZb+0S99tPut0tZ7Tgs9E5L9BV9Z",
+	"hTMnj1JOpTZ3Lqt6JqTglxyZG65zc6M065JwJS4hjaqjOAJqozd+taElApeSpsxMTbMTaWhHM3PVvKCZ",
+	"giZoR40LCKD2SCwNGXANTvNglE8DOtHsCqI7hUqUDu0eigCn48ysxY85FWY/mcY7ttuksRAZUG7OoJSp",
+	"PKPLd3jhjl3ZDUqImokFR0kZTLe/et1OBjAfQ/peZvHB8oxqc/e9pwi+mBpgzdOlOVHqw5Mdw55jIDDP",
+	"9XI3OhvrZQjayKxjBjWXlgsW449g8HvK4kZIwlLittMvMAqt3RLGpyfurTYzif+djFg68vpmgPX18Bdt",
+	"2K8At8dnHeRufN+Ehpg/rKUotqaACiw0NZzWaS7xBP6hnE6MjaBE04IF+IUEqmFjVptTXtAsW6KRgE0L",
+	"w+019hOEpukqx/VjCS2QK8gOm3Jhhjbke8yVplNJ54i+Ob1+A3yqZ4Nn94dD3Lby7xgx+4/fK6OhtM1e",
+	"zmGEnCi4tvDsVM/N2dME4NHDyIx5Bx3635+Rw6fkRaG0mJPT87cnCXnwmLymExgLcUl+kaLIE/LwKTnT",
+	"QOcJeTQk79hcJOTRffKOXoFMyKMn5C27nmSiSBPy+JCcQwYG1oQ8flCtKCGPH5KjOf1LcPKGXUFCHj/x",
+	"856dnifk8VNyVoyVppPLhDwZkrfFdUKe3Pfv/P7r8UlCnhz6v399c0ZOCjUzuABuGOaPw6fJg8fJw6fJ",
+	"o2Hy6H7y6Eny+DB5/CB5/DB5/CR5/DR5Mkye3E+eHH6IsZbU8/yEKrUQMoIygxqSu5/JToCw6JYc/vQo",
+	"sidminYCwMHwzLCbvt0clmn/Dss2Ky3qUZew9LInYJvGBD/dP+wkbDte66HA+BSUJu9P33RPdzh8+KRj",
+	"voaUCmi8U8SkG8qY8KhBa+LCqEhpChGp4t5rxUIomd6fvokeIJ/7sG47PjksbneE9hUsG55tsQMoD8+d",
+	"AMl1bK3Z+reg6Rb7rpnO7KUu+I2gpQDV/vJgxHMmXGHjtAlHXsONNYP/YgYS6qf3jCoiOET3GWFdOzq+",
+	"0X3k24E6kPk+Tzc/rj3ZlWhNiMjtt9kyqeFYXHxmfDZF2tAc1rdBYnjwPxxuJq86Ubw1ep3LJCTH5/ae",
+	"OrI6GN58KkNM/7vIK7x0kB0tC9g1CnHKlH2CwOy2CKLyGtJAwXqNUP/KlBZyuSEGfuNQWo0ot+7Qe8pA",
+	"pVcX6pxjKr7d/lcrvZhVpxMiMiPDyQWTCodkGuaq6zZrFvTWjodEZhdMpaRL8zeHa31Cp3BurqFxaOwd",
+	"1wlS8z6C85zwIsu8jp9RZR8buMwPZne8M3VVLZRwxUShNpnYfxOZHBHSd/YGKZQb0URFDMo2gvH43Zxg",
+	"DHX47Y6wAxo34sixv7k7YlQoO35oP8wrzaIkOTIxB/yFFPNeGzlfe7TZj+rz+lvcnsphwi7YhKSgKcsU",
+	"2UmF1U5UQpRmk0uQan9/f3cNINUu+FOqQxvYfqUarvVaZiXmjX5DsTkoTed5m3UsGNToewq4rqlIRjzv",
+	"mVF6HKd+qgBFdcpIPJW5NbpNjZJ6xvItaHwKHKRRfskkY3lEcc1Y3hpwk7G8qSHGAzGSwcSq2Ed6DV5x",
+	"PIPUOU2hL1KTwQW9EoVkXaPjvWlO5SWk1WxGYyflAK1zdpJN+4Udp2lTsJKB9TW/4umZtbRGF+C0PRwK",
+	"eKoI42g/th/X9OZhTCG3751pKnXfaZR5eeOJ9KyYjzll7Rcdiw7/Wp10JIuqr5JyO8p5lM1/N1KaKaIo",
+	"Sw28fglRdF8xSTOml2cTISMb9qtYkIxdQrasMMHQ358KsoAsS8jQ/HV/OHSanrutOAPPGtTUZn51nWfU",
+	"CtTYgoLZp+giV0SZz7pVdMeujiCb610DxQqeo1QTodfGpjfYMWT8NqmlTqTAvzc18SGCcvsxygw8MUr9",
+	"zgZGhUFncfF27uGPKnz+N6/qWH3GfKdqal4nGTd0OxzhhSi4jpMh+rfwJadh2WXOqOpmwz7C1g9o5K17",
+	"v7/IdacG41PcwHdi0e6isGug0lyUWJaRMZhrcXnuxB0TDrpWC4IDvufhY4n2uMOyz1K/x5W4axnqfJlD",
+	"XHVDaeS5V5GFEaolaSZEFZOZOXRGGLE5MiQ6+gdLQZxZMn3NMhhteov32Oh5ja9wu7KcCKr8zDWKTZqM",
+	"EyWJTZj/pVU0t7nYIqLRLOBWFmfzlutcXQFS/a9uRt+K8PWXZw2hNKQv4it64QQG1Zb07MvmyPIaZv8V",
+	"npQTra6zQVLxzUcQ6wB3kYG6xb0+PA7UKg3kdMqqI3ft1hZSCXlSvV8JJLWWA+s2gY1IqTwEu1BdApKE",
+	"K4ri1TLf8TZ2bSsLF96qHRwQdaSusyE3Iry7Y8cb1t3omppbs9nSzMGqBZmCrttLVhc2o+ptVEUMPO8S",
+	"wxBpfZhVhjU/W7jjuBpN8MfRZ7TiNJAZQJCUK4uh96VY8ExQ78LfSBtTMyH1XsauICWpG4dkjF9GrLT1",
+	"aVZR4j9br1Q1VhmOGlscho78LNJNbYe/W2nKtY1bfk5GSlNdqBcihVHi/xqhN2A0MQ8JzTIiIQenC9io",
+	"QXwtcjaJtOVcb3xW3jZ+evo00AAfDqM64Lwye61dTkK4c1REcwCsO6Mk9jYfQ/v9V3F6CR8nVDn/lCNy",
+	"jL8L9KF6xA1iiWoN0gzz//6ge399MP8Z7j39+OFv/xUPrzB4+gKIrDb7sw/eIOBgpnI9iaWPaj8drlsJ",
+	"vIyN2lzo29DMMuwMMBDXh0YWCiLECz58tTNmCxmvuWL7eXQtVz5UbCMZNJlBWmSQJsQIIkPFuRGb1kUT",
+	"470rkO22ChsIPHcytyGMOm1Cnb4oe0ttuKJiw3jX8FqzjUvxUm6xqPX1VkEQ3S+rmWKa7QXjTM3i18qj",
+	"iS5oRoCnCXnP2bUPHIx6j1swVwvCWp/G1uvWxxSGlnC9PnzOjhloOWS8JFNhRCLS0ILpmSi0py3zfEcB",
+	"cMI4kUCNoHcZZkkjlrkl6I6pU5gImf7Gs2Vf0Mo9xUnN13vou5uLtEXrKFnhdUzvOMko55BaM99n2TI1",
+	"E4vWxL+Z0bvKBQVpNJtgspPhcDFr6fMzLrfluInwo7OhZuwCnpOZdV8SmilBZiJLbXQqpPZ9FQQrDYp8",
+	"IszRjOmRe7kUUwnKHAmeE9EQZD4ORGgvi4GFrae9wEX6uePIWwPCQZNKkDYIL9yUmgRpyLXWI2DL6D9z",
+	"/8BFbhEiEBXL3REC6xmutLuVZJE7FtTCkiXZOT77jTx5NLy/298QZ+XC+TKPbPSZjUtAm2gZHn+mi5QJ",
+	"VO+8rZQbDUOGhKfwJXyAv92SvJqRkOvJLVhSK1WEJ9VWfl10rZaG4tVDMxq9dfwl4o3h2maktGohPlYh",
+	"FrWbEMEnQDCofRsV5avEJDddFCUy64uPQ9OHBLaUEaWHHSOBbf5Hm9BYQwGGohxCCgXynoqGHrsB1BYU",
+	"UqLlN8mA68BrhAkfg2cDTLIQXNNsENPrr1gKhuXLr9FrbRbsk8nDeEsvBGqDXhlUTGgWkQSt29u6dbcP",
+	"4UGlvjowGzYpr/C28NKWVjp7I4noxf0Niyd0CqFZsXnQIhiddr0w0WpV0eHuGldFOy3JHFJGiRmI7Px6",
+	"/vZNYhMSbVTE/v5uEib3uAw/dJ6ty35dSKZBWfsA02X2k8uK9G8F2ZsriU3R684xxgNvY7K0gcQO/Cq7",
+	"BjJMvIrQCX4QY+kjYpMzrbTDg3J0cHV4YMc+oFk22jRY1c8V29AGWWxqnbIKpyNnoliMJzAHbnWhx4bi",
+	"SA6yZIWOyN4ozZ37ye8pwov5GCTZub83psop7t1jqo9aGEHT7gnFt5wdisrOUISm0TyYw60icTiJbkgQ",
+	"sLSZ/aEM+y2jmkrNy3CCAh7XMFhXqLTVLTpSl+Zue9bKIH+2zl3QYbvprpzcR7F1RPoXPRK/FjA2JAob",
+	"W3dZENXgsopwBev273i+eeBfA95MTCPblfNpi+FaTIURpifvfukT26KuOsY5+8cvG2MqxxujGTqKm8qr",
+	"t128RelRpLV8t6005lrUVzlyVEeKRDn8O0LTLJD9L2g9Yx9b40T9G2sDqlpuB70ocI3Z3KzVyDKspRPY",
+	"6k9cinU62iAgaTXC8bhmV6h2ob7oKA1LccGybThbsSmHdI9xV7hlxZ49p6wF0U65hz3zirkxSFB1dd5+",
+	"vEGmDSooW90ai7VJgmWKWKfQjgnZcuzErSi2BdaEyfg0cBkGpbU2UmDYZOaMmpDa4mAYcGfHXd0j80Y8",
+	"+OaIjPyPTm3TwQVaepDVxllsDTSVEKzFzOvNSdTccWqYiFAoZq6rtdLKFlgzN7sMNpJW7ag998NuQ1bl",
+	"sEkA/lrcbRMIZGZRAfrCWMBY+H7KRFv0fsoE0ZJOLvtHy9S3PXZNlGxO5RKjvdpSS8ylbKdQ1nqQUZ6q",
+	"Cc1h197gPyMs1vbdAU0upJaUaTe7ufulBc32aoYEW2fgc0G2EusSomwV7MTtYpyUrsQlbCeSqvwWLIZh",
+	"BlolIB3PjTnivvwE1pa4kKBmdrAeGjS+99E8/jhjcceVEZaXjNtYRYRxZH3mhNWcBxYI60/HGooIifu7",
+	"04qjW1Nq7M14U92R2yTl2h29/y3I3en73IEyqpkuYr76N+4XwjhJYSoBlLV7EIsDa594QlKYsDm1lrog",
+	"BmHvv/8Y7j398Ol+cnjz55/79o8nN9FYhEzwaRsU/qdbg/GgE4x2BUHC1HAv5SmZMF0melf70kGnmKbe",
+	"ppGGO+1ymYMFmE/Vfz87OBhscoO0kN1TZCaU3l61qd0f/SICogm3Lkr8Up+F2fMbsMDZ6XmtJGKQiBiL",
+	"VVTqZCapatk/M5h5J8d3emyYldNttyUznLNSlDy21UX/osgyHG1135XU0U2Pen/sjaFCgp0yuiNV3PTG",
+	"91mrJnFnH3eJApG7bI/7IQ61VSh9WthyU62JOS/dC0E5JhcYuJiZWXMpjKRnfNo0im0fZ+Eq9PYLrmd/",
+	"wc9LHUuXPWN/IYKxrOIaoNsvP8Pb+OJPyknsFTY8HqvfBkZXoOlykAxeY1W7Tb2d9saygS/du9ArzK2S",
+	"QfRm3MEA2yvN3Uxw4cdvGSIhHBabJ0CH7NulDVoQ4jjYTiZ7tSQoeeJrqc2pnmC10VCa1TCipG49At1H",
+	"nuRdBJF5atWyWDhLD1nZWbulsZpNz8hq9MQvL4ZuzLfeXrNGg5crH2qrOYgUCFy7CgXoeHLqajSTA7j+",
+	"yNrtfjZCLLGOKS60dXZSV7vzZ6rYJDyIexx3bk4FEwl67bz2lc86d2vcqS+u56qkGhzu1J59xGdTSbne",
+	"7TnTxyuQLRlSR+Tk7y9e2Xn8W0HZxbJYsg/awtefu8MRshRD5bEiLKRECZujYtGmzKEwmRGaYd1PdJIw",
+	"TS4BcrIQ8hJL91H7kNlZfO3fRnTJYb080MMHsdw1g5CPOhoyY69X+IaZqVB2ivJOtYLeHjcr80bKJEz0",
+	"x0KyNn3cvkHenx7bKjIukbWsoEhSRjMxvd0W10FtgSS4sZKd2hd9J2omB1UIXyNNbOTfxjqcBSynTFpa",
+	"C8LN8XZD55C9MH85gRNE5Ss6B3JFsyIW2GzldEv9izPzJVVkFF6yR114SQbXe1Ox57obvDCQHQWz3CTh",
+	"pK96mPlqZS6dYS0hPorMXiTnLMtYLNSxXSl1cK5Qzyp0r3Ixma1Bj4Np1NOhszrBMe8e/SPjoR9iZbx1",
+	"1B5isAf/uBk33hLGu0NOY5Fhfn0RJLi6rAXXLGudmew8eDQc7sax41i7i8RrEmAbGj8N52nM24fK6xLp",
+	"y5N5BL4WOu8Ccbttj8x/3IsColCQHcGBLIHK9WTQ+0zoY2yYiLxFacGzwCgA5hWVEJXTCewpyGkz47Ux",
+	"3P9RbeG69SGtKS1jSm8UW15eVjrz9hEJLQG3nmcqM+5oIyiCK8DPQCXI/xr0YLDzEqKaBTmiwln9amTH",
+	"HoWajX3UbRduWJW9QKwJqyZNeYKoAVeT9oMW2d9yIrYfRQ2p1sZMbUJoDfNHNZeyYsbmYVvoYgi/N1ch",
+	"0e3+60ydrAZ1t08rIEYvxDxHb+Bom0Dh9Y5BP+c4ALu3E7yOhb5Gp3aTDyZJPEfjqivy3ZhBkZE19NQ4",
+	"4JifVAkWJbIqo1AyeG+Lh3czCYIc+DxLS05XhmqNoNRtKUo1it3V/d8NZ9bKzJHgW5DRne5l6KnzSpep",
+	"pwFODFf/YLAAecRpttRssimy7NdoFmTKfL/eHj9edlZ8X798O9+ZplqtpAYOziooDI5deExCLmFps9Gq",
+	"BIPQUxRwWYWWMo6yNzQrnj8bJFktuR37doRbY/4qTHeLlGOk1xFGB3pJJoL7fl9XOGyP2jhzoBFF4i1Q",
+	"3n84G+SKTn2gl+csXgjGF9oxkM5ongOHPtmRsdJRCMwJyLeMFzoy2YsVyMkcXzXUY//Vm1P/4WYTLB7u",
+	"biZQ5/FwXXyMIPTYiQXVkxmkcfTZkdwr2Jcn8H90+gw6woGRBtByNKitJ9jPOniRPWjnCoe6zdgisoNU",
+	"o0JQbV9DZLdXKsRYEvzsNvTWh8w2jMMOSx76WWKI/B3GkxnVm5ehwCSPqrfEAsYtNV4XtRlWB/FfYmFy",
+	"vGIyrYgrKl3VSVAbR+cGE6+u3IbmFBIrtM1gbmG1TfzQetxixqjaqdxTlQ0cLWDWJN1ugyY77r7I09zQ",
+	"bVVIHgUCZhXjzCWwM62xItBvR4WeHUZ0BfOcHO4PYybqi0ws9skZNjdUOWSZ0UfI6HpfAk1HifmXy2uy",
+	"T0qHjGJ8WmRUkpFPO7O/H1QPMCNl5Bo0eANfDhLbv9jkJjN9UL3VgeaLO9QeImngYtWzgwOas33f7mef",
+	"iYNMTMOrzvqXhRn4oHYbCqOkFS5l8Az9kGWmWFIe+3PQNKWaVrhwOS0uymK/iqlVFgllVebEF2NOMMfN",
+	"Fiw3mm05DT6DlGnXTctP5gbVNdh0kzPwY8yhxEcuu3nfV3+qLyysz2RB8WViytJb9h9+DTaxL1rYCZXP",
+	"JmguRNf/jKq39WeGb4YVAVXiwK+UY4vlmgK6XyYnNgbyjjY/jAoQQr1qGnzdWFjwjdmdMvG4zIveL6/0",
+	"/Qnspjqz8fGh7ZLE+IXwXZioLbbojAh+oEumXaBFNVEKNlVLqnC+QbTrUmXMCNxC/ntMBts5fXV2Tq5s",
+	"P7dSTOwmvl9eFbOLXbwmwed+cJumSHCgnOqZskUaCp6CxCStkfUD2NG9UFNkZ2RZ1oiYEF3B3zbQb7Rr",
+	"R3ROAow3kkJo35jQZtcVynXNLauljD79acuZ/Dl49unPoJbLn4PE/4n/nPhnrqIL/ttsxZ+Dm5vRPjn3",
+	"Z6StDBee36TgGSgsWYsuNewZhn1IF0zBPjlv9AYmqWRXDtBgl8lcTC4TPNB8708svmPFtBcy/hGfGoa6",
+	"RqbO2AScl8YRz1FOJzPYO9wfrtDOYrHYp/jzvpDTA/etOnhz/OLVu7NX+E0VWTEoaebo5NhmnCpLW4f7",
+	"Q/umyIHTnA2eDR7sD/cfWIPZDCWpk8fPPg2mbS7atmPJOtb2ySlw2w6S4FjWfSQ4enAxu8L31MDMAfIb",
+	"N8euFFfUWl/HUiwwnF+V3jybJjMK3X8jq0vYMlEJ+r7nc1oZQMnINvEtd0FINmWcZrbMFIyeEwMycEYz",
+	"5w7tno0L12K6UlsINj/G1O2y4d2xEWxnM7E48k7Hl4gaxHPVh/2PNrMirqns5Y0zVs28veHTW//ae3p7",
+	"gwy6V2O2lg00oDZoqiiCdZB0ODnXJIKH/lyF0ZZKg28TpevwtmMs8Bp/TjBz+q8CCOWa7b04O31tXaAE",
+	"JjMBKRnTyaXPI/IQtEGIFLm2DeDK5O9qRm9zOy3Zfscb8KVRToQCjtaQAFO7+wRv1bkEw5UJAtk0/0sg",
+	"nEopFpYftBkJ/QHYFg/dDUTIJt/ttq7Rma7b1/ih0WP+cDhsdDvUcK0PZnqe1dscRprVRxMBI7II9YIH",
+	"w8OWZkI2VADbEWHqNaRVFaOZWBiR7pqo7tBCiz0ryGD3eU2STQWoVZHS6Cf5RkxoeymVWlxDTfKFcs6J",
+	"tu6Okg8tamPWi3ILDoIe/+aT+w+6P2n27jbfHT7t/q7ZPdV89+B+93frWkLfJIOf/vnP7jHC9sHhvXHw",
+	"7I8PyUAV8zmVSyfQSSnRSSnSNZ0aYW5va4MPZoiaHoRhyEJFDlObWYEFA9oyHQi+g826ma1m5buFUIzV",
+	"cEkVioyFnhm9BcoWz8qHAR0Oh67fL7dNCbF18kr/8LItuCF318tz9VizMFdeIcS/rwXZ0pj0em+xWOxh",
+	"P4xCZrYUTtq/U2k9AeWmbgcwMvwmLjiih6sEXUi0H66iBIXBHWtszhp2h4ininaOKH3jcYZ45UIXLUtE",
+	"bB4Y0lhFKpGdURUT9b9XA7pG2EVJCiMVlecY1/q6EZ8VDlSP1Ni1bOVUITMJcG1IG1RJQ4FFyHV1F9KL",
+	"aa8h+bqmYQzkyIenYSgn0iA5KkFzpTxxplpzICctzHi1ZagYvzbcuF+BYWthrf359bO0Na4HwUV0AVvS",
+	"rKKhrZl+2IMJj+0OWrvjjyoqGnbXPz7cJJ9uavLD8z0x13zymySOatdKlKvDA5/efkCzrPXKepRlkXIi",
+	"qtKXVZHnQmq1TzAff/Lc3PMsgXCANHYKvmFK+9oYanBLcu5XQ95n/a96fG/WVd5Qd4faloea2WMSbrIn",
+	"wupZSYhVPaO1ZLiaurkp0Vngvw7JuQTVngTXWNYd1d2C6qpd9jTnn5QUVyiQB871sDcHTQ8+sfRmrd3O",
+	"9gTdafRaXdcFdbetEWujaGGdTn8BHfaE/YKHfThNC1k2XT9f9Lh/z8s0g9R+1IOaXws5ZmlqY3ofDh92",
+	"f/FO6Nei4OmPq1B4j+kfDc/fh7pe8Qto4miEOFr0DOUeG45ascrGAKte8VR3nA7MbDnV0dB90FZprxoc",
+	"V414fXfuer/jRqvp50QVVs+f2aKC4UW1yXO2m22T7fro+ltznGugu+193H6eOkuZSJeEKbvEOxb9D2VR",
+	"67Rt8Kilgx5sGjn4OhWu0je/EzqDd8MyswkBdPCnzg4W17tKOL6G4uXjBXtqXlVF3G+bb+7YoP2kQrUv",
+	"ILKe9L9W5wsrdAcEv05h+wrKWgcV3wn/H1M/+4qqmQ3oUkGDfVW70JDfas3853RJxr7tf7q9VvZlNbI7",
+	"beyOIT+7Ntb7IFLtPp2jNFWERkv5BzoZ2XlRKC3maCJLiPvj7PQ8IWca6Dwh55DBVNI5Nssntr6AuCAj",
+	"a5d4L7PSBe5Kb4wwhMHzAkkhx47fkdKudaY9StOvwrGu2UIvjr3/ZSZPu6wmGPmQojXyTrf8bpn6KE03",
+	"5+iDT2V14RvL1RnEMmZOYS6u0LvqiaaMPXVRxPU43Ca7vcRxK/DWRsitNonBUKOc6lkQkxZURW4P9tqo",
+	"TnAkNulhpMCYrRKLpnzHrHen54/EaJYANuC1jOXqIOyI3Gq8d7xUi+BPMK0Jw8+oJhSTuxJyIbLMhqaN",
+	"qna1oxazRq1jdAfz+fdqbS5ioX62H0TIbGWHncNh0NgTe1it7/0RbfMbLMtnm1KZsQ6oJr5v79YBn2dC",
+	"aiJkCjJSpC0W8iik/nkZR4RvKo3J8j5SN3z2hip9ZK4ghggj0bsfvuRVvUYWER1hTbfwOz3hWxZfVS5R",
+	"1ACFTe8DeVDKL9tzfo3wOvjk/nXc4YW0rfpdjQb3DWrupRtyGXbcj1urwj7vPVQGP02rylDC3k9laGm8",
+	"/rVY8iVoyjLVGvph33KnhbpTQX4UHkZzWsjCvTj4k+0scnPgkwjbPSrtrenReWk42gzWyrNhV/w+mn7V",
+	"eyam5vuGKN8mw4ZrbWHURnP/Ozb9sdiUeBIh70/fdLCqTXA9mFUNH6Mc+tr1BcYDtdYOua6xxm4O8RtC",
+	"rc9kD5517ers2La8R5t67LrHRZTj+5teC17Z/N9bXEzub3Yx+ZKSo4byDuW71r/zTvX+huVBmPYe071x",
+	"10nFaV4aWNKOi4OwmXmbSHCsgVWCqQSbk83FIs7uVfEuN+/XiHdoaQjbksdn4L+j+P8Aij/mxBMbKamt",
+	"D9lzWLT7m6wNBV2zvu2/qwfhU7jX26Pt95Ykv4z/J2zH/7W9P9bAdNzq+HGYCvtv3PHYt89jUWu0q43i",
+	"SbkPZ3mO6XWazCieJJooTaWGlCyhJXruvRu25PK1aiSGXzQajCtRyAmQnfvkTBcpEwk5JK8wL00m5AHB",
+	"Nmbtqef48SBSG+F+cpg8+NBHw7RV6Mz9Eus6efhcMuHIjJwWGaSvhRyV6nQ8D969GUvSHguRAeWfQcH8",
+	"/AdvXZreHb7f9+HrWXKzk/cT/v84vTkoizIdBEXuoiJjbYVQrO2NlTLxyhpU7XxOHg4f2tSTsqQlxlxx",
+	"Ua8ItWJpwgU0q5puGkn2yi508EVvek0gWzjPYjhc9Z2p6Afh1V/A3wwdG4UU7Tm2etbBtJMZ1Z02pBfm",
+	"bHcltRq8GjEakTNz+LsesWRU1qUcESGdK9o8N1+d2+6a7tUymd38ZOMO9ULgFXVeaBsrBteTrFDsCtr5",
+	"3EDbap7qy+PJahVbt/wui5L57Yz91WbHGjasStv7u08qBApJRh574ePenvByM27jDA/LqdntQ8pAXVD5",
+	"om9obPTEhHVYJaEXGssUM7VWTwornPaJ2hl+ZStdSHhdHvKQo+6E939cRJDuEN0oUVcte+Zxl8QObRUd",
+	"MbaiqprmgoViMbdlRpQWpWC3tdCDqfarvHd7w7EVTcXCf5CjcNz5v6I4L8aQkNd0AmMhLhNyzJWmU4kR",
+	"u+zy3Dx6w/glpMc8If/ctWXFzJ3RFl1ouzUepSni7mUF1C1VuC9kxwkA/EZNOmGU9XcTz7uxFBr2kCYv",
+	"BL/I2ETfia31hqOjNHWSq85+m90Qq0LAa+OBam1aGvrmeIkd2td4Jk+rSb7JG14AXwt7hs1E7jSD/ywW",
+	"C0pmt7v8aiTsWSx42JvNygCePddWvEVZ6BHFU2NKr1WUXUXiN7ES5LVRPv/mMzsG5L+pUtldgNCdeGgT",
+	"D9XdoSTYtmihrSTFapeq+Pm80gWrlAO1NljPySjoyDXC3sJVxzS62jds4tuCrTnaGz28vsnjvQFjCxs3",
+	"eyDc8fEPeMyvkHNvBu6q8WCv5LWSJosZ1XAFElsT2JYJ7Qf3tqx1pL40ezn/5JpQhTtm+vFcIX1voiy9",
+	"OVBSH5QZ4WvvoWen574PDUsTklOl8pn07c/fn77xOSuW3XZ+LhTjvgrvK65B5pIpTCw3R6Xv/RRnuTOp",
+	"z0qovln2q0G5jgvvKUTfJdxVi/gRXZNm7y2hEEvP/dmzF2ti2dSqRxRynJmzyZRr+O07YLa+nFYh4o7Z",
+	"fkRm681otiLvWs6qFe0t9ceyLd5zMrJvHKd4qaOuMi0ZsdQ58kf18sejKA+eufGOLURfkIvcDC0stNLu",
+	"7y6E7XsuHebJipR05fnhvQLZ4AbXy3AtOyg25ZDuMR5pgLhC1GaOEzfoF6RoP0V7sq+F8I6Uv2FSrvXZ",
+	"jFCyoSVSEdMaMnbWhgP0lq3JA8xA+d4ijpavWArC9+xsqS5vf8SvB19U1wnmaSFsXOAdWX/fpi+30cRT",
+	"VFnO3j5fR9sHn8z/jjtsX6F/qh+dG3WkIr+N7wOvEagvfRWo4FvDHXfq/4/lEAqZaUte+owu4rD5s+2Q",
+	"5VvguiD9eEnUOvvdxlX8NTjxzkd7x5J9WbLNQdvGn30sX+5IW2cA2xkpqWteV9+h1LxhO8XttvBhZRT7",
+	"95m1vh9z1p11ap11KmqXilxgFjDGNBR3ALWSvjPuYsDBfAxpSscZkAWMMZw+IRMq5ZLxKXHZFiRlKs9o",
+	"rTc3VvWmWQYSq3hDyuI24t8tTPYU+mKsEMzSwgt+dWbxd9zw/Yb9u51uHASeGXBQ285rNfm57EqYS5EW",
+	"EwyYOTo5JjOhNNk5fXV2TgqegiQHV4eJa8Xvkm2kEBolPbLWYKZ1rp4dHNCc7Us36j4TqDA5kFb0vkg/",
+	"/8S2XgXXojFxTep831Hbg/RKVC3YXf6ObdW4mjdk291hI3HD35HOjMEgVau9zoGa/efKMXzrtHhyVZvJ",
+	"L3EDJs1z1/NoMANu7OrwQfC0IjvemrkbmNlxZEW0SHBom2WRg9wrG7FVbcvK2cpaspECpT63PLFlUjCl",
+	"tqoQlLgZwqQSfKdaYog451RoqbYUhH8ldSXYjtkMeiqHDUOik2jyoctQDGPB6+vXkS//0UiSbfk6SLZN",
+	"4lazS8h1w3RWMuWKbcHTmNPxVsc8Oq4XSEXcTIEDdsv3FRqrxWHtr5sPN/8/AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
