@@ -146,3 +146,43 @@ func FuzzReadUTF8(f *testing.F) {
 		}
 	})
 }
+
+// TestAClientThatBreaksTheProtocolIsClosedWith1002 writes frames no client may send: each
+// closes its socket with 1002 (protocol error), the unmasked frame included (the library refuses
+// it without a close frame of its own), and the user's other socket keeps receiving.
+func TestAClientThatBreaksTheProtocolIsClosedWith1002(t *testing.T) {
+	cases := []struct {
+		name  string
+		frame []byte
+	}{
+		{"an unmasked frame", unmaskedFrame(0x81, []byte("hello"))},
+		{"a reserved opcode", maskedFrame(0x83, []byte("x"))},
+		{"RSV1 without a negotiated extension", maskedFrame(0xc1, []byte("x"))},
+		{"a continuation with nothing to continue", maskedFrame(0x80, []byte("x"))},
+		{"a fragmented ping", maskedFrame(0x09, []byte("x"))},
+		{"a ping over 125 bytes", maskedFrame(0x89, make([]byte, 126))},
+		{"a close with 1005, which no close frame may carry", maskedFrame(0x88, []byte{0x03, 0xed})},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, nil)
+			other := h.dial(t, "token-nova")
+			conn, br := rawDial(t, h.srv.Listener.Addr().String())
+			defer conn.Close()
+			h.waitConns(t, 2)
+			if _, err := conn.Write(tc.frame); err != nil {
+				t.Fatal(err)
+			}
+			code, err := readServerClose(br)
+			if err != nil || code != 1002 {
+				t.Fatalf("closed with %d (%v), want 1002", code, err)
+			}
+			_, _ = conn.Write(maskedFrame(0x88, []byte{0x03, 0xea})) // completes the close handshake
+			h.waitConns(t, 1)
+			h.feed.Publish(userNova, []byte(`"for the other socket"`))
+			if got := read(t, other); got != `"for the other socket"` {
+				t.Fatalf("the user's other socket got %s", got)
+			}
+		})
+	}
+}
