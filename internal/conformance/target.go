@@ -98,6 +98,20 @@ func (tg Target) Client(t testing.TB, token string) *restreamapi.ClientWithRespo
 // Do sends a raw request to the API URL and returns the status, headers and body.
 func (tg Target) Do(t testing.TB, method, path, token, contentType string, body []byte) (int, http.Header, []byte) {
 	t.Helper()
+	h := http.Header{}
+	if token != "" {
+		h.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		h.Set("Content-Type", contentType)
+	}
+	return tg.send(t, method, path, h, body)
+}
+
+// send sends a request with the given headers to the API URL, or to the control URL for a
+// /__mock/ path, and returns the status, headers and body. path may carry a query.
+func (tg Target) send(t testing.TB, method, path string, h http.Header, body []byte) (int, http.Header, []byte) {
+	t.Helper()
 	base := tg.API
 	if strings.HasPrefix(path, "/__mock/") {
 		base = tg.Control
@@ -109,12 +123,7 @@ func (tg Target) Do(t testing.TB, method, path, token, contentType string, body 
 	if len(body) == 0 {
 		req.Body = http.NoBody
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
+	req.Header = h
 	res, err := NoRedirect.Do(req)
 	if err != nil {
 		t.Fatal(err)
