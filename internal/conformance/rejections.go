@@ -22,6 +22,9 @@ import (
 type Limits struct {
 	MaxBodyBytes   int64 // mock.Options.MaxBodyBytes
 	MaxHeaderBytes int   // mock.Options.MaxHeaderBytes
+	// ControlGuard says the control API answers loopback Hosts only and refuses cross-origin
+	// browser writes (403), and, with Target.ControlToken set, requests without the token (401).
+	ControlGuard bool
 }
 
 // Rejections sends each kind of request the mock refuses before a handler runs to every
@@ -34,7 +37,9 @@ type Limits struct {
 //   - a body the operation does not take, or one of an undocumented media type: 400;
 //   - a malformed path or query parameter, for every parameter whose schema can be broken: 400;
 //   - no access token, and a token without the operation's scope (secured operations): 401, 403;
-//   - an injected fault of 429 and of 503 (Restream API operations): that status.
+//   - an injected fault of 429 and of 503 (Restream API operations): that status;
+//   - with Limits.ControlGuard, a Host that is not loopback and a cross-origin browser write
+//     (control operations): 403; and with Target.ControlToken, no control token: 401.
 //
 // The operations and their requests come from the specs themselves, so a new operation is
 // covered as soon as it is described.
@@ -47,11 +52,14 @@ func Rejections(t *testing.T, tg Target, lim Limits) {
 	for _, sp := range specs {
 		for _, op := range sp.spec.Operations() {
 			base := baseProbe(t, sp.spec, op)
-			for _, rc := range rejectionClasses(sp.spec, op, lim) {
+			for _, rc := range rejectionClasses(sp.spec, op, lim, tg.ControlToken != "") {
 				t.Run(sp.name+"/"+op.ID+"/"+rc.name, func(t *testing.T) {
 					p := base.clone()
-					if len(op.Scopes) > 0 {
+					switch {
+					case len(op.Scopes) > 0:
 						p.header.Set("Authorization", "Bearer "+token)
+					case isControl(op) && tg.ControlToken != "":
+						p.header.Set("Authorization", "Bearer "+tg.ControlToken)
 					}
 					rc.apply(t, tg, op, &p)
 					if rc.fault != 0 {
@@ -80,8 +88,9 @@ type rejection struct {
 	apply func(t *testing.T, tg Target, op *validate.Operation, p *probe)
 }
 
-// rejectionClasses lists the refusals that apply to op.
-func rejectionClasses(spec *validate.Spec, op *validate.Operation, lim Limits) []rejection {
+// rejectionClasses lists the refusals that apply to op; controlToken says the target's control
+// API needs a token.
+func rejectionClasses(spec *validate.Spec, op *validate.Operation, lim Limits, controlToken bool) []rejection {
 	media := bodyMedia(spec, op)
 	out := []rejection{
 		{name: "headers over the limit", want: http.StatusRequestHeaderFieldsTooLarge,
@@ -128,20 +137,40 @@ func rejectionClasses(spec *validate.Spec, op *validate.Operation, lim Limits) [
 					p.header.Set("Authorization", "Bearer "+tg.Token(t, Nova, AllScopesBut(op.Scopes[0])...))
 				}})
 	}
-	if !strings.HasPrefix(op.Path, "/__mock/") {
+	if !isControl(op) {
 		for _, status := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
 			out = append(out, rejection{name: "an injected " + strconv.Itoa(status), want: status, fault: status,
 				apply: func(*testing.T, Target, *validate.Operation, *probe) {}})
 		}
+		return out
+	}
+	if lim.ControlGuard {
+		out = append(out, rejection{name: "a Host that is not loopback", want: http.StatusForbidden,
+			apply: func(_ *testing.T, _ Target, _ *validate.Operation, p *probe) { p.host = "rebound.example" }})
+		if op.Method != http.MethodGet {
+			out = append(out, rejection{name: "a cross-origin browser write", want: http.StatusForbidden,
+				apply: func(_ *testing.T, _ Target, _ *validate.Operation, p *probe) {
+					p.header.Set("Sec-Fetch-Site", "cross-site")
+					p.header.Set("Origin", "http://rebound.example")
+				}})
+		}
+		if controlToken && len(op.Security) > 0 { // public operations need no token
+			out = append(out, rejection{name: "no control token", want: http.StatusUnauthorized,
+				apply: func(_ *testing.T, _ Target, _ *validate.Operation, p *probe) { p.header.Del("Authorization") }})
+		}
 	}
 	return out
 }
+
+// isControl reports whether op belongs to the control API.
+func isControl(op *validate.Operation) bool { return strings.HasPrefix(op.Path, "/__mock/") }
 
 // probe is one request to send.
 type probe struct {
 	method, path string
 	query        url.Values
 	header       http.Header
+	host         string // the Host header; "" for the target's own
 	body         []byte
 }
 
@@ -170,7 +199,7 @@ func (p *probe) send(t *testing.T, tg Target) (int, http.Header, []byte) {
 	if len(p.query) > 0 {
 		target += "?" + p.query.Encode()
 	}
-	return tg.send(t, p.method, target, p.header.Clone(), p.body)
+	return tg.send(t, p.method, target, p.host, p.header.Clone(), p.body)
 }
 
 // baseProbe builds a request to op that the spec accepts as far as the parameters go: every path
