@@ -32,9 +32,11 @@ const (
 )
 
 // Target is a mock to test: API is where an app sends Restream API calls (the mock, or a proxy in
-// front of it); Control is the mock itself, for /__mock/ calls.
+// front of it); Control is the mock itself, for /__mock/ calls. ControlToken, when the mock runs
+// with one (--control-token), goes with every control call.
 type Target struct {
 	API, Control string
+	ControlToken string
 }
 
 // NoRedirect is an HTTP client that returns redirects instead of following them.
@@ -42,7 +44,13 @@ var NoRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request
 
 func (tg Target) control(t testing.TB) *controlapi.ClientWithResponses {
 	t.Helper()
-	c, err := controlapi.NewClientWithResponses(tg.Control)
+	c, err := controlapi.NewClientWithResponses(tg.Control, controlapi.WithRequestEditorFn(
+		func(_ context.Context, r *http.Request) error {
+			if tg.ControlToken != "" {
+				r.Header.Set("Authorization", "Bearer "+tg.ControlToken)
+			}
+			return nil
+		}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,6 +106,21 @@ func (tg Target) Client(t testing.TB, token string) *restreamapi.ClientWithRespo
 // Do sends a raw request to the API URL and returns the status, headers and body.
 func (tg Target) Do(t testing.TB, method, path, token, contentType string, body []byte) (int, http.Header, []byte) {
 	t.Helper()
+	h := http.Header{}
+	if token != "" {
+		h.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		h.Set("Content-Type", contentType)
+	}
+	return tg.send(t, method, path, "", h, body)
+}
+
+// send sends a request with the given headers to the API URL, or to the control URL for a
+// /__mock/ path, and returns the status, headers and body. path may carry a query; host, when
+// set, replaces the Host header.
+func (tg Target) send(t testing.TB, method, path, host string, h http.Header, body []byte) (int, http.Header, []byte) {
+	t.Helper()
 	base := tg.API
 	if strings.HasPrefix(path, "/__mock/") {
 		base = tg.Control
@@ -109,11 +132,9 @@ func (tg Target) Do(t testing.TB, method, path, token, contentType string, body 
 	if len(body) == 0 {
 		req.Body = http.NoBody
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+	req.Header = h
+	if host != "" {
+		req.Host = host
 	}
 	res, err := NoRedirect.Do(req)
 	if err != nil {

@@ -3,7 +3,9 @@ package mock
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/coder/websocket"
@@ -12,6 +14,7 @@ import (
 	"github.com/restreamkit/restreamkit/api/gen/controlapi"
 	"github.com/restreamkit/restreamkit/internal/apierror"
 	"github.com/restreamkit/restreamkit/internal/live"
+	"github.com/restreamkit/restreamkit/internal/wsmock"
 )
 
 // This file holds the control API of the live feeds: streams, chat and faults.
@@ -190,11 +193,13 @@ func (c *controlAPI) AddFault(_ context.Context, req controlapi.AddFaultRequestO
 		feed = c.s.chatFeed
 	}
 	if b.OperationId != nil || b.Method != nil || b.Path != nil || b.LatencyMs != nil || b.Probability != nil {
-		return nil, apierror.New(http.StatusBadRequest, apierror.NameInvalidBodyParams,
-			"Invalid body params: operationId, method, path, latencyMs and probability are for REST faults")
+		return nil, invalidFault("operationId, method, path, latencyMs and probability are for REST faults")
 	}
 	out := controlapi.Fault{Id: "fault-" + string(b.Target) + "-" + uuid.NewString()[:8], Target: string(b.Target)}
 	if b.CloseCode != nil {
+		if err := checkCloseFault(b); err != nil {
+			return nil, err
+		}
 		reason := deref(b.CloseReason)
 		code := websocket.StatusCode(*b.CloseCode)
 		n := 0
@@ -206,17 +211,40 @@ func (c *controlAPI) AddFault(_ context.Context, req controlapi.AddFaultRequestO
 		out.Closed = &n
 		return controlapi.AddFault201JSONResponse(out), nil
 	}
-	if b.Status == nil || b.Count == nil || *b.Count < 1 {
-		return nil, apierror.New(http.StatusBadRequest, apierror.NameInvalidBodyParams,
-			"Invalid body params: a WebSocket fault needs closeCode, or status and a count of at least 1")
+	if b.UserId != nil || b.CloseReason != nil {
+		return nil, invalidFault("userId and closeReason are for closing sockets, with closeCode")
+	}
+	if b.Status == nil || b.Count == nil {
+		return nil, invalidFault("a WebSocket fault needs closeCode, or status and count")
+	}
+	if !slices.Contains(wsmock.RefusalStatuses(), *b.Status) {
+		return nil, invalidFault(fmt.Sprintf(`"status" %d cannot refuse an upgrade; use one of %v`, *b.Status, wsmock.RefusalStatuses()))
+	}
+	if *b.Count < 1 {
+		return nil, invalidFault(`"count" must be at least 1 for refused upgrades`)
 	}
 	retry := time.Duration(deref(b.RetryAfterSeconds)) * time.Second
 	if err := feed.RefuseNext(*b.Status, *b.Count, retry); err != nil {
-		return nil, apierror.Newf(http.StatusBadRequest, apierror.NameInvalidBodyParams, "Invalid body params: %v", err)
+		return nil, err // RefusalStatuses was checked above: a bug
 	}
 	out.Status, out.Remaining = b.Status, b.Count
 	if b.RetryAfterSeconds != nil {
 		out.RetryAfterSeconds = b.RetryAfterSeconds
 	}
 	return controlapi.AddFault201JSONResponse(out), nil
+}
+
+// checkCloseFault checks a fault that closes sockets: a code a close frame may carry, a reason
+// that fits one, and none of the fields of refused upgrades.
+func checkCloseFault(b *controlapi.FaultRequest) error {
+	if b.Status != nil || b.Count != nil || b.RetryAfterSeconds != nil {
+		return invalidFault("status, count and retryAfterSeconds are for refused upgrades, not with closeCode")
+	}
+	if !wsmock.SendableCloseCode(*b.CloseCode) {
+		return invalidFault(fmt.Sprintf(`"closeCode" %d cannot be sent in a close frame; use 1000-1003, 1007-1014 or 3000-4999`, *b.CloseCode))
+	}
+	if n := len(deref(b.CloseReason)); n > wsmock.MaxCloseReason {
+		return invalidFault(fmt.Sprintf(`"closeReason" is %d bytes in UTF-8; a close frame carries at most %d`, n, wsmock.MaxCloseReason))
+	}
+	return nil
 }

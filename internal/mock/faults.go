@@ -14,8 +14,12 @@ import (
 	"github.com/restreamkit/restreamkit/internal/validate"
 )
 
-// maxFaults bounds the REST faults kept at once.
+// maxFaults bounds the REST faults kept at once; the control API answers 409 past it. Each
+// fault's strings are bounded by the control spec (operationId, path), so the store is too.
 const maxFaults = 1000
+
+// nameTooManyFaults is the error name of an addFault refused because the store is full.
+const nameTooManyFaults = "too_many_faults"
 
 // fault is one injected REST failure.
 type fault struct {
@@ -96,14 +100,17 @@ func (s *Server) applyFault(ctx context.Context, op *validate.Operation, r *http
 	return e
 }
 
-// addRESTFault registers a REST fault from the control API's request.
+// addRESTFault registers a REST fault from the control API's request. The gate has checked the
+// request against the control spec, which bounds every number (status 400-599, count, latencyMs,
+// probability, retryAfterSeconds) and string; what is left is what depends on the Restream spec:
+// the fault must match an operation, and its status must be one that every operation it can match
+// documents, so that the mock never answers outside its spec.
 func (s *Server) addRESTFault(req controlapi.FaultRequest) (controlapi.Fault, error) {
+	if req.CloseCode != nil || req.CloseReason != nil || req.UserId != nil {
+		return controlapi.Fault{}, invalidFault("closeCode, closeReason and userId are for WebSocket faults")
+	}
 	f := &fault{probability: 1}
 	if req.OperationId != nil {
-		if _, ok := s.spec.Operation(*req.OperationId); !ok {
-			return controlapi.Fault{}, apierror.Newf(http.StatusBadRequest, apierror.NameInvalidBodyParams,
-				"Invalid body params: no operation %q in the Restream spec", *req.OperationId)
-		}
 		f.operationID = *req.OperationId
 	}
 	if req.Method != nil {
@@ -112,10 +119,6 @@ func (s *Server) addRESTFault(req controlapi.FaultRequest) (controlapi.Fault, er
 	if req.Path != nil {
 		f.path = *req.Path
 	}
-	if f.operationID == "" && f.method == "" && f.path == "" {
-		return controlapi.Fault{}, apierror.New(http.StatusBadRequest, apierror.NameInvalidBodyParams,
-			"Invalid body params: a REST fault needs operationId, or method and/or path")
-	}
 	if req.Status != nil {
 		f.status = *req.Status
 	}
@@ -123,8 +126,16 @@ func (s *Server) addRESTFault(req controlapi.FaultRequest) (controlapi.Fault, er
 		f.latency = time.Duration(*req.LatencyMs) * time.Millisecond
 	}
 	if f.status == 0 && f.latency == 0 {
-		return controlapi.Fault{}, apierror.New(http.StatusBadRequest, apierror.NameInvalidBodyParams,
-			"Invalid body params: a REST fault needs a status, a latencyMs, or both")
+		return controlapi.Fault{}, invalidFault("a REST fault needs a status, a latencyMs, or both")
+	}
+	ops, err := s.faultTargets(f)
+	if err != nil {
+		return controlapi.Fault{}, err
+	}
+	if f.status != 0 {
+		if err := statusDocumented(ops, f.status); err != nil {
+			return controlapi.Fault{}, err
+		}
 	}
 	if req.RetryAfterSeconds != nil {
 		f.retryAfter = *req.RetryAfterSeconds
@@ -135,20 +146,120 @@ func (s *Server) addRESTFault(req controlapi.FaultRequest) (controlapi.Fault, er
 	if req.Count != nil {
 		f.remaining = *req.Count
 	}
-	if req.CloseCode != nil || req.UserId != nil {
-		return controlapi.Fault{}, apierror.New(http.StatusBadRequest, apierror.NameInvalidBodyParams,
-			"Invalid body params: closeCode and userId are for WebSocket faults")
-	}
 	s.faults.mu.Lock()
 	defer s.faults.mu.Unlock()
 	if len(s.faults.list) >= maxFaults {
-		return controlapi.Fault{}, apierror.Newf(http.StatusBadRequest, apierror.NameInvalidBodyParams,
-			"Invalid body params: at most %d faults at once", maxFaults)
+		return controlapi.Fault{}, apierror.Newf(http.StatusConflict, nameTooManyFaults,
+			"Conflict: the mock already holds %d REST faults, its limit; delete some first", maxFaults)
 	}
 	s.faults.seq++
 	f.id = "fault-" + strconv.Itoa(s.faults.seq)
 	s.faults.list = append(s.faults.list, f)
 	return f.describe(), nil
+}
+
+// faultTargets returns the operations of the Restream API a fault can match: the one its
+// operationId names, or every one whose method and path template (or a path it routes) agree
+// with the fault's method and path.
+func (s *Server) faultTargets(f *fault) ([]*validate.Operation, error) {
+	if f.operationID != "" {
+		if f.method != "" || f.path != "" {
+			return nil, invalidFault("a REST fault names either operationId, or method and/or path")
+		}
+		op, ok := s.spec.Operation(f.operationID)
+		if !ok {
+			return nil, invalidFault(`"operationId" ` + strconv.Quote(f.operationID) + " is no operation of the Restream API")
+		}
+		return []*validate.Operation{op}, nil
+	}
+	if f.method == "" && f.path == "" {
+		return nil, invalidFault("a REST fault needs operationId, or method and/or path")
+	}
+	var ops []*validate.Operation
+	var pp validate.PathParams
+	for _, op := range s.spec.Operations() {
+		if f.method != "" && op.Method != f.method {
+			continue
+		}
+		if f.path != "" && f.path != op.Path {
+			if routed, _, _ := s.spec.Find(op.Method, f.path, &pp); routed != op {
+				continue
+			}
+		}
+		ops = append(ops, op)
+	}
+	if len(ops) == 0 {
+		return nil, invalidFault(`"path" ` + strconv.Quote(strings.TrimSpace(f.method+" "+f.path)) + " matches no operation of the Restream API")
+	}
+	return ops, nil
+}
+
+// statusDocumented returns nil when every operation of ops documents status, else the 400 that
+// names the first operation that does not and lists the statuses they all document.
+func statusDocumented(ops []*validate.Operation, status int) error {
+	for _, op := range ops {
+		if documents(op, status) {
+			continue
+		}
+		which := op.ID
+		if len(ops) > 1 {
+			which += " (one of the " + strconv.Itoa(len(ops)) + " operations the fault can match)"
+		}
+		return invalidFault(`"status" ` + strconv.Itoa(status) + " is not documented for " + which +
+			"; the statuses they all document: " + commonStatuses(ops))
+	}
+	return nil
+}
+
+// documents reports whether op documents status, by its code, its range (5XX) or a default.
+func documents(op *validate.Operation, status int) bool {
+	code := strconv.Itoa(status)
+	for _, s := range op.Statuses() {
+		if s == code || s == code[:1]+"XX" || s == "default" {
+			return true
+		}
+	}
+	return false
+}
+
+// commonStatuses lists the error statuses every operation of ops documents, runs collapsed
+// ("400, 413, 429, 431, 500-599").
+func commonStatuses(ops []*validate.Operation) string {
+	var parts []string
+	for st := 400; st <= 599; st++ {
+		if !documentedByAll(ops, st) {
+			continue
+		}
+		end := st
+		for end+1 <= 599 && end/100 == st/100 && documentedByAll(ops, end+1) {
+			end++
+		}
+		if end > st+1 {
+			parts = append(parts, strconv.Itoa(st)+"-"+strconv.Itoa(end))
+		} else {
+			parts = append(parts, strconv.Itoa(st))
+			if end > st {
+				parts = append(parts, strconv.Itoa(end))
+			}
+		}
+		st = end
+	}
+	return strings.Join(parts, ", ")
+}
+
+func documentedByAll(ops []*validate.Operation, status int) bool {
+	for _, op := range ops {
+		if !documents(op, status) {
+			return false
+		}
+	}
+	return true
+}
+
+// invalidFault is the 400 of a fault request the control spec allows but the mock cannot carry
+// out; msg names the field.
+func invalidFault(msg string) error {
+	return apierror.New(http.StatusBadRequest, apierror.NameInvalidBodyParams, "Invalid body params: "+msg)
 }
 
 func (f *fault) describe() controlapi.Fault {

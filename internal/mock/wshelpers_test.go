@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/restreamkit/restreamkit/api/gen/controlapi"
 	"github.com/restreamkit/restreamkit/internal/live"
 	"github.com/restreamkit/restreamkit/internal/mock"
 	"github.com/restreamkit/restreamkit/internal/validate"
@@ -48,38 +46,6 @@ func liveOptions() mock.Options {
 func newLiveHarness(t *testing.T) *harness {
 	t.Helper()
 	return newHarness(t, liveOptions())
-}
-
-// newHarnessAccepting starts a mock like newHarness, except that a response for which accept
-// returns true is not reported when it breaks the spec. Fault tests use it for the statuses they
-// inject, which the spec rightly does not document; every other response is still checked.
-func newHarnessAccepting(t *testing.T, opts mock.Options, accept func(op string, status int) bool) *harness {
-	t.Helper()
-	h := &harness{t: t, seen: map[string]bool{}}
-	opts.OnResponseViolation = func(op string, status int, vs []validate.Violation) {
-		if !accept(op, status) {
-			t.Errorf("the mock answered %s with a %d that breaks the spec: %v", op, status, vs)
-		}
-	}
-	srv, err := mock.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.srv = srv
-	h.ts = httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("shutting the mock down: %v", err)
-		}
-		h.ts.Close()
-	})
-	h.url = h.ts.URL
-	if h.ctl, err = controlapi.NewClientWithResponses(h.url); err != nil {
-		t.Fatal(err)
-	}
-	return h
 }
 
 // request sends a raw request like h.do, failing t (not the harness's test, so that subtests

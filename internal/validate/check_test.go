@@ -185,7 +185,7 @@ func TestResponseChecks(t *testing.T) {
 	}{
 		{"a documented empty 200", "updateChannel", 200, http.Header{}, "", "", ""},
 		{"a body where none is documented", "updateChannel", 200, jsonCT, `{"id":1}`, RuleUnexpectedBody, "body"},
-		{"an undocumented status", "listChannels", 500, jsonCT, `{}`, RuleStatusNotDocumented, "status"},
+		{"an undocumented status", "listChannels", 418, jsonCT, `{}`, RuleStatusNotDocumented, "status"},
 		{"a documented error envelope", "getChannel", 404, jsonCT, `{"error":{"statusCode":404,"status":404,"code":404,"message":"ChannelNotFound","name":"channel_not_found"}}`, "", ""},
 		{"a flat error object", "getChannel", 404, jsonCT, `{"statusCode":404,"status":404,"code":404,"message":"x","name":"not_found"}`, RuleAdditionalProperties, "/statusCode"},
 		{"an empty JSON body", "getChannel", 200, jsonCT, ``, RuleBodyRequired, "body"},

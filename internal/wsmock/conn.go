@@ -6,6 +6,7 @@ import (
 	"io"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 )
@@ -160,9 +161,20 @@ func (c *conn) run(initial [][]byte) {
 			c.finish()
 			return
 		case <-readerDone:
-			// The client closed, broke the read limit (the library has sent the close frame) or
-			// went away. Close completes whichever handshake is left, within the library's bounds.
-			_ = c.ws.Close(websocket.StatusNormalClosure, "")
+			// The reader may have asked for a close (a text message that is not UTF-8) just before
+			// it ended: that close wins.
+			select {
+			case <-c.kill:
+				c.finish()
+				return
+			default:
+			}
+			// The client closed (the library has answered with its code), broke the read limit or
+			// the protocol (the library has sent 1009 or 1002), or went away: the close frame, if
+			// one can still go, is sent already. The exception is a frame the client did not mask,
+			// which the library refuses without a close frame: that one gets 1002 here (RFC 6455
+			// §5.1). Close completes whichever handshake is left, within the library's bounds.
+			_ = c.ws.Close(websocket.StatusProtocolError, "")
 			return
 		case <-c.wake:
 			batch := c.take()
@@ -220,13 +232,20 @@ func (c *conn) write(frame []byte) bool {
 
 // read reads and discards client messages until the socket fails or closes. The feeds are
 // one-way (documented for chat; assumed for streaming), so nothing a client says has an effect,
-// but reading is what answers pings and close frames and enforces the read limit.
+// but reading is what answers pings and close frames and enforces the read limit. A text
+// message must still be UTF-8: one that is not closes the socket with 1007 (RFC 6455 §8.1).
 func (c *conn) read(done chan<- struct{}) {
 	defer close(done)
+	var buf [4096]byte
 	for {
-		_, r, err := c.ws.Reader(c.ctx)
+		typ, r, err := c.ws.Reader(c.ctx)
+		valid := true
 		if err == nil {
-			_, err = io.Copy(io.Discard, r)
+			if typ == websocket.MessageText {
+				valid, err = readUTF8(r, buf[:])
+			} else {
+				_, err = io.CopyBuffer(io.Discard, r, buf[:])
+			}
 		}
 		if err != nil {
 			if !errors.Is(err, context.Canceled) && websocket.CloseStatus(err) == -1 {
@@ -234,5 +253,42 @@ func (c *conn) read(done chan<- struct{}) {
 			}
 			return
 		}
+		if !valid {
+			c.f.log.Debug("closing a socket that sent a text message that is not UTF-8", "user", c.user)
+			c.requestClose(websocket.StatusInvalidFramePayloadData, "text message is not valid UTF-8", false)
+			return
+		}
+	}
+}
+
+// readUTF8 reads a text message to its end through buf and reports whether it is valid UTF-8.
+// It reads in chunks, carrying the bytes of a character cut by a chunk's end over to the next,
+// so that it needs no more memory than buf whatever the message's size. It stops at the first
+// invalid byte.
+func readUTF8(r io.Reader, buf []byte) (bool, error) {
+	carry := 0 // bytes at the start of buf: the beginning of a character cut by the last chunk
+	for {
+		n, err := r.Read(buf[carry:])
+		end := carry + n
+		if err == io.EOF {
+			return utf8.Valid(buf[:end]), nil
+		}
+		if err != nil {
+			return false, err
+		}
+		// Hold back a character the chunk cuts: its first byte is among the last UTFMax-1.
+		cut := end
+		for i := end - 1; i >= 0 && i > end-utf8.UTFMax; i-- {
+			if utf8.RuneStart(buf[i]) {
+				if !utf8.FullRune(buf[i:end]) {
+					cut = i
+				}
+				break
+			}
+		}
+		if !utf8.Valid(buf[:cut]) {
+			return false, nil
+		}
+		carry = copy(buf, buf[cut:end])
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -323,13 +324,37 @@ func (f *Feed) Publish(userID int64, frame []byte) {
 	}
 }
 
-// RefuseNext makes the next count WebSocket handshakes fail with status, before
-// authentication, as a proxy or an overloaded server in front of the feed would. The answer
-// carries the error envelope and, when retryAfter is positive, a Retry-After header in whole
-// seconds (rounded up). Non-handshake requests do not count. A count of 0 cancels the fault.
+// refusalStatuses are the statuses a handshake can be refused with by RefuseNext.
+var refusalStatuses = []int{401, 403, 429, 500, 502, 503, 504}
+
+// RefusalStatuses lists the statuses RefuseNext accepts: those a client of a feed can meet,
+// the feed's own refusals of a token (401, 403) and what an overloaded server or a gateway in
+// front of it answers (429, 500, 502, 503, 504).
+func RefusalStatuses() []int { return slices.Clone(refusalStatuses) }
+
+// MaxCloseReason is the longest close reason a close frame carries, in bytes: a control frame's
+// payload is at most 125 bytes, 2 of which hold the code (RFC 6455 §5.5).
+const MaxCloseReason = 123
+
+// SendableCloseCode reports whether a close frame may carry code (RFC 6455 §7.4): 1000-1003 and
+// 1007-1014 of the protocol's own codes (1004 is reserved; 1005, 1006 and 1015 must never be
+// sent; 1016-2999 are not assigned), and 3000-4999, for libraries and applications.
+func SendableCloseCode(code int) bool {
+	switch {
+	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1014:
+		return true
+	}
+	return code >= 3000 && code <= 4999
+}
+
+// RefuseNext makes the next count WebSocket handshakes fail with status, one of
+// RefusalStatuses, before authentication, as a proxy or an overloaded server in front of the
+// feed would. The answer carries the error envelope and, when retryAfter is positive, a
+// Retry-After header in whole seconds (rounded up). Non-handshake requests do not count. A count
+// of 0 cancels the fault.
 func (f *Feed) RefuseNext(status, count int, retryAfter time.Duration) error {
-	if status < 400 || status > 599 {
-		return fmt.Errorf("wsmock: refusal status %d is not an HTTP error status (400-599)", status)
+	if !slices.Contains(refusalStatuses, status) {
+		return fmt.Errorf("wsmock: refusal status %d is not one of %v", status, refusalStatuses)
 	}
 	if count < 0 || retryAfter < 0 {
 		return errors.New("wsmock: count and retryAfter must not be negative")

@@ -442,10 +442,10 @@ type Fault struct {
 
 // FaultRequest A failure to inject.
 type FaultRequest struct {
-	// CloseCode WebSockets: close the open sockets now with this code instead of refusing upgrades.
+	// CloseCode WebSockets: close the open sockets now with this code instead of refusing upgrades. A code a close frame may carry (RFC 6455 §7.4): 1000-1003, 1007-1014 or 3000-4999.
 	CloseCode *int `json:"closeCode,omitempty"`
 
-	// CloseReason WebSockets: the close reason.
+	// CloseReason WebSockets: the close reason, at most 123 bytes in UTF-8 (it must fit a close frame).
 	CloseReason *string `json:"closeReason,omitempty"`
 
 	// Count How many matching requests or upgrades fail; 0 means until removed (REST) and is not allowed for upgrades.
@@ -454,13 +454,13 @@ type FaultRequest struct {
 	// LatencyMs REST: milliseconds to wait before answering.
 	LatencyMs *int `json:"latencyMs,omitempty"`
 
-	// Method REST: the method that fails, with path.
+	// Method REST: the method that fails; alone, every operation of that method.
 	Method *FaultRequestMethod `json:"method,omitempty"`
 
 	// OperationId REST: the operation that fails.
 	OperationId *string `json:"operationId,omitempty"`
 
-	// Path REST: the exact path (or template, such as /v2/user/channel/{id}) that fails.
+	// Path REST: the exact path (or template, such as /v2/user/channel/{id}) that fails; it must match an operation of the Restream API.
 	Path *string `json:"path,omitempty"`
 
 	// Probability REST: the chance a matching request fails (default 1).
@@ -469,7 +469,7 @@ type FaultRequest struct {
 	// RetryAfterSeconds A Retry-After header to send with the status.
 	RetryAfterSeconds *int `json:"retryAfterSeconds,omitempty"`
 
-	// Status The error status (REST), or the status refusing upgrades (WebSockets).
+	// Status REST: the error status, one every operation the fault can match documents (429 and 5xx always qualify). WebSockets: the status refusing upgrades, one of 401, 403, 429, 500, 502, 503 and 504.
 	Status *int `json:"status,omitempty"`
 
 	// Target What fails.
@@ -479,7 +479,7 @@ type FaultRequest struct {
 	UserId *int64 `json:"userId,omitempty"`
 }
 
-// FaultRequestMethod REST: the method that fails, with path.
+// FaultRequestMethod REST: the method that fails; alone, every operation of that method.
 type FaultRequestMethod string
 
 // FaultRequestTarget What fails.
@@ -710,11 +710,23 @@ type BadRequest = ErrorEnvelope
 // Conflict The error envelope, the same as the Restream API's.
 type Conflict = ErrorEnvelope
 
+// ControlForbidden The error envelope, the same as the Restream API's.
+type ControlForbidden = ErrorEnvelope
+
+// ControlUnauthorized The error envelope, the same as the Restream API's.
+type ControlUnauthorized = ErrorEnvelope
+
+// InternalError The error envelope, the same as the Restream API's.
+type InternalError = ErrorEnvelope
+
 // NotFound The error envelope, the same as the Restream API's.
 type NotFound = ErrorEnvelope
 
 // PayloadTooLarge The error envelope, the same as the Restream API's.
 type PayloadTooLarge = ErrorEnvelope
+
+// RequestHeaderFieldsTooLarge The error envelope, the same as the Restream API's.
+type RequestHeaderFieldsTooLarge = ErrorEnvelope
 
 // ListChatConnectionsParams defines parameters for ListChatConnections.
 type ListChatConnectionsParams struct {
@@ -985,7 +997,7 @@ type ClientInterface interface {
 
 	// AddFaultWithBody Add Fault
 	//
-	// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+	// Injects a failure. For `rest`, requests matching operationId (or method and/or path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). The status must be one that every operation the fault can match documents, so that the mock never answers outside its spec; the mock holds at most 1,000 REST faults. For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -994,7 +1006,7 @@ type ClientInterface interface {
 
 	// AddFault Add Fault
 	//
-	// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+	// Injects a failure. For `rest`, requests matching operationId (or method and/or path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). The status must be one that every operation the fault can match documents, so that the mock never answers outside its spec; the mock holds at most 1,000 REST faults. For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1460,7 +1472,7 @@ func (c *Client) ListFaults(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 // AddFaultWithBody Add Fault
 //
-// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+// Injects a failure. For `rest`, requests matching operationId (or method and/or path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). The status must be one that every operation the fault can match documents, so that the mock never answers outside its spec; the mock holds at most 1,000 REST faults. For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1479,7 +1491,7 @@ func (c *Client) AddFaultWithBody(ctx context.Context, contentType string, body 
 
 // AddFault Add Fault
 //
-// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+// Injects a failure. For `rest`, requests matching operationId (or method and/or path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). The status must be one that every operation the fault can match documents, so that the mock never answers outside its spec; the mock holds at most 1,000 REST faults. For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3000,7 +3012,7 @@ type ClientWithResponsesInterface interface {
 
 	// AddFaultWithBodyWithResponse Add Fault
 	//
-	// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+	// Injects a failure. For `rest`, requests matching operationId (or method and/or path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). The status must be one that every operation the fault can match documents, so that the mock never answers outside its spec; the mock holds at most 1,000 REST faults. For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3009,7 +3021,7 @@ type ClientWithResponsesInterface interface {
 
 	// AddFaultWithResponse Add Fault
 	//
-	// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+	// Injects a failure. For `rest`, requests matching operationId (or method and/or path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). The status must be one that every operation the fault can match documents, so that the mock never answers outside its spec; the mock holds at most 1,000 REST faults. For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3197,6 +3209,11 @@ type ClientWithResponsesInterface interface {
 	ListMockUsersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMockUsersResponse, error)
 }
 
+// ListChatConnectionsResponse401Headers the declared response headers of an HTTP 401 response for ListChatConnections
+type ListChatConnectionsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type ListChatConnectionsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3204,8 +3221,20 @@ type ListChatConnectionsResponse struct {
 	JSON200 *ChatConnections
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListChatConnectionsResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3218,9 +3247,34 @@ func (r ListChatConnectionsResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListChatConnectionsResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListChatConnectionsResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ListChatConnectionsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListChatConnectionsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListChatConnectionsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListChatConnectionsResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3252,6 +3306,11 @@ func (r ListChatConnectionsResponse) ContentType() string {
 	return ""
 }
 
+// InjectChatEventResponse401Headers the declared response headers of an HTTP 401 response for InjectChatEvent
+type InjectChatEventResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type InjectChatEventResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3259,10 +3318,22 @@ type InjectChatEventResponse struct {
 	JSON201 *ChatEventSent
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *InjectChatEventResponse401Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -3275,6 +3346,16 @@ func (r InjectChatEventResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r InjectChatEventResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r InjectChatEventResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r InjectChatEventResponse) GetJSON404() *NotFound {
 	return r.JSON404
@@ -3283,6 +3364,21 @@ func (r InjectChatEventResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r InjectChatEventResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r InjectChatEventResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r InjectChatEventResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r InjectChatEventResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3314,6 +3410,11 @@ func (r InjectChatEventResponse) ContentType() string {
 	return ""
 }
 
+// SendChatRelayResponse401Headers the declared response headers of an HTTP 401 response for SendChatRelay
+type SendChatRelayResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type SendChatRelayResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3321,10 +3422,22 @@ type SendChatRelayResponse struct {
 	JSON201 *ChatRelaySent
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SendChatRelayResponse401Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -3337,6 +3450,16 @@ func (r SendChatRelayResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SendChatRelayResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SendChatRelayResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SendChatRelayResponse) GetJSON404() *NotFound {
 	return r.JSON404
@@ -3345,6 +3468,21 @@ func (r SendChatRelayResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r SendChatRelayResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SendChatRelayResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r SendChatRelayResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SendChatRelayResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3376,6 +3514,11 @@ func (r SendChatRelayResponse) ContentType() string {
 	return ""
 }
 
+// SendChatReplyResponse401Headers the declared response headers of an HTTP 401 response for SendChatReply
+type SendChatReplyResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type SendChatReplyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3383,10 +3526,22 @@ type SendChatReplyResponse struct {
 	JSON201 *ChatReplySent
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SendChatReplyResponse401Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -3399,6 +3554,16 @@ func (r SendChatReplyResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SendChatReplyResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SendChatReplyResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r SendChatReplyResponse) GetJSON404() *NotFound {
 	return r.JSON404
@@ -3407,6 +3572,21 @@ func (r SendChatReplyResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r SendChatReplyResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SendChatReplyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r SendChatReplyResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SendChatReplyResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3438,6 +3618,11 @@ func (r SendChatReplyResponse) ContentType() string {
 	return ""
 }
 
+// RunChatScriptResponse401Headers the declared response headers of an HTTP 401 response for RunChatScript
+type RunChatScriptResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type RunChatScriptResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3445,10 +3630,22 @@ type RunChatScriptResponse struct {
 	JSON202 *ChatScriptRun
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RunChatScriptResponse401Headers
 }
 
 // GetJSON202 returns the response for an HTTP 202 `application/json` response
@@ -3461,6 +3658,16 @@ func (r RunChatScriptResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RunChatScriptResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RunChatScriptResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r RunChatScriptResponse) GetJSON404() *NotFound {
 	return r.JSON404
@@ -3469,6 +3676,21 @@ func (r RunChatScriptResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r RunChatScriptResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RunChatScriptResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r RunChatScriptResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RunChatScriptResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3500,16 +3722,65 @@ func (r RunChatScriptResponse) ContentType() string {
 	return ""
 }
 
+// GetClockResponse401Headers the declared response headers of an HTTP 401 response for GetClock
+type GetClockResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type GetClockResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ClockState
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetClockResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetClockResponse) GetJSON200() *ClockState {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetClockResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetClockResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetClockResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetClockResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetClockResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetClockResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3541,6 +3812,11 @@ func (r GetClockResponse) ContentType() string {
 	return ""
 }
 
+// AdvanceClockResponse401Headers the declared response headers of an HTTP 401 response for AdvanceClock
+type AdvanceClockResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type AdvanceClockResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3548,6 +3824,18 @@ type AdvanceClockResponse struct {
 	JSON200 *ClockState
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AdvanceClockResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3558,6 +3846,31 @@ func (r AdvanceClockResponse) GetJSON200() *ClockState {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r AdvanceClockResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AdvanceClockResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AdvanceClockResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AdvanceClockResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r AdvanceClockResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AdvanceClockResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3599,6 +3912,14 @@ type SubmitConsentResponse struct {
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
 	// Headers302 the parsed response headers for an HTTP 302 response
 	Headers302 *SubmitConsentResponse302Headers
 }
@@ -3606,6 +3927,26 @@ type SubmitConsentResponse struct {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r SubmitConsentResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SubmitConsentResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SubmitConsentResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r SubmitConsentResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SubmitConsentResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3637,9 +3978,58 @@ func (r SubmitConsentResponse) ContentType() string {
 	return ""
 }
 
+// ClearFaultsResponse401Headers the declared response headers of an HTTP 401 response for ClearFaults
+type ClearFaultsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type ClearFaultsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ClearFaultsResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ClearFaultsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ClearFaultsResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ClearFaultsResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ClearFaultsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ClearFaultsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ClearFaultsResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3671,16 +4061,65 @@ func (r ClearFaultsResponse) ContentType() string {
 	return ""
 }
 
+// ListFaultsResponse401Headers the declared response headers of an HTTP 401 response for ListFaults
+type ListFaultsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type ListFaultsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Faults
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListFaultsResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListFaultsResponse) GetJSON200() *Faults {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListFaultsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListFaultsResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListFaultsResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListFaultsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListFaultsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListFaultsResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3712,6 +4151,11 @@ func (r ListFaultsResponse) ContentType() string {
 	return ""
 }
 
+// AddFaultResponse401Headers the declared response headers of an HTTP 401 response for AddFault
+type AddFaultResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type AddFaultResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3719,6 +4163,20 @@ type AddFaultResponse struct {
 	JSON201 *Fault
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AddFaultResponse401Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -3729,6 +4187,36 @@ func (r AddFaultResponse) GetJSON201() *Fault {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r AddFaultResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AddFaultResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AddFaultResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AddFaultResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AddFaultResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r AddFaultResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AddFaultResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3760,16 +4248,65 @@ func (r AddFaultResponse) ContentType() string {
 	return ""
 }
 
+// DeleteFaultResponse401Headers the declared response headers of an HTTP 401 response for DeleteFault
+type DeleteFaultResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type DeleteFaultResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteFaultResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteFaultResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteFaultResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteFaultResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r DeleteFaultResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DeleteFaultResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r DeleteFaultResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteFaultResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3806,11 +4343,46 @@ type GetHealthResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Health
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetHealthResponse) GetJSON200() *Health {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetHealthResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetHealthResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetHealthResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetHealthResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetHealthResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3842,9 +4414,58 @@ func (r GetHealthResponse) ContentType() string {
 	return ""
 }
 
+// ClearJournalResponse401Headers the declared response headers of an HTTP 401 response for ClearJournal
+type ClearJournalResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type ClearJournalResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ClearJournalResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ClearJournalResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ClearJournalResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ClearJournalResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ClearJournalResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ClearJournalResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ClearJournalResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3876,6 +4497,11 @@ func (r ClearJournalResponse) ContentType() string {
 	return ""
 }
 
+// GetJournalResponse401Headers the declared response headers of an HTTP 401 response for GetJournal
+type GetJournalResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type GetJournalResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3883,6 +4509,18 @@ type GetJournalResponse struct {
 	JSON200 *Journal
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetJournalResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3893,6 +4531,31 @@ func (r GetJournalResponse) GetJSON200() *Journal {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r GetJournalResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetJournalResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetJournalResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetJournalResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetJournalResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetJournalResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3924,9 +4587,58 @@ func (r GetJournalResponse) ContentType() string {
 	return ""
 }
 
+// ResetMockResponse401Headers the declared response headers of an HTTP 401 response for ResetMock
+type ResetMockResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type ResetMockResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ResetMockResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ResetMockResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ResetMockResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ResetMockResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ResetMockResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ResetMockResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ResetMockResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3958,16 +4670,65 @@ func (r ResetMockResponse) ContentType() string {
 	return ""
 }
 
+// GetSettingsResponse401Headers the declared response headers of an HTTP 401 response for GetSettings
+type GetSettingsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type GetSettingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Settings
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetSettingsResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetSettingsResponse) GetJSON200() *Settings {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetSettingsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSettingsResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetSettingsResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetSettingsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetSettingsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3999,6 +4760,11 @@ func (r GetSettingsResponse) ContentType() string {
 	return ""
 }
 
+// UpdateSettingsResponse401Headers the declared response headers of an HTTP 401 response for UpdateSettings
+type UpdateSettingsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type UpdateSettingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4006,6 +4772,18 @@ type UpdateSettingsResponse struct {
 	JSON200 *Settings
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateSettingsResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4016,6 +4794,31 @@ func (r UpdateSettingsResponse) GetJSON200() *Settings {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r UpdateSettingsResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateSettingsResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateSettingsResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateSettingsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r UpdateSettingsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateSettingsResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -4047,16 +4850,65 @@ func (r UpdateSettingsResponse) ContentType() string {
 	return ""
 }
 
+// ExportStateResponse401Headers the declared response headers of an HTTP 401 response for ExportState
+type ExportStateResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type ExportStateResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *World
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ExportStateResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ExportStateResponse) GetJSON200() *World {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ExportStateResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ExportStateResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ExportStateResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ExportStateResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ExportStateResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ExportStateResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -4088,13 +4940,28 @@ func (r ExportStateResponse) ContentType() string {
 	return ""
 }
 
+// ImportStateResponse401Headers the declared response headers of an HTTP 401 response for ImportState
+type ImportStateResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type ImportStateResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ImportStateResponse401Headers
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -4102,9 +4969,29 @@ func (r ImportStateResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ImportStateResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ImportStateResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r ImportStateResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ImportStateResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ImportStateResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -4136,6 +5023,11 @@ func (r ImportStateResponse) ContentType() string {
 	return ""
 }
 
+// ListStreamsResponse401Headers the declared response headers of an HTTP 401 response for ListStreams
+type ListStreamsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type ListStreamsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4143,6 +5035,18 @@ type ListStreamsResponse struct {
 	JSON200 *Streams
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListStreamsResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4153,6 +5057,31 @@ func (r ListStreamsResponse) GetJSON200() *Streams {
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r ListStreamsResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListStreamsResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListStreamsResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListStreamsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListStreamsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListStreamsResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -4184,6 +5113,11 @@ func (r ListStreamsResponse) ContentType() string {
 	return ""
 }
 
+// StartStreamResponse401Headers the declared response headers of an HTTP 401 response for StartStream
+type StartStreamResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type StartStreamResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4191,10 +5125,22 @@ type StartStreamResponse struct {
 	JSON201 *Stream
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *StartStreamResponse401Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -4207,6 +5153,16 @@ func (r StartStreamResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r StartStreamResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r StartStreamResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r StartStreamResponse) GetJSON404() *NotFound {
 	return r.JSON404
@@ -4215,6 +5171,21 @@ func (r StartStreamResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r StartStreamResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r StartStreamResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r StartStreamResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r StartStreamResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -4246,6 +5217,11 @@ func (r StartStreamResponse) ContentType() string {
 	return ""
 }
 
+// StopStreamResponse401Headers the declared response headers of an HTTP 401 response for StopStream
+type StopStreamResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type StopStreamResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4253,10 +5229,22 @@ type StopStreamResponse struct {
 	JSON200 *Stream
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *StopStreamResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4269,6 +5257,16 @@ func (r StopStreamResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r StopStreamResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r StopStreamResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r StopStreamResponse) GetJSON404() *NotFound {
 	return r.JSON404
@@ -4277,6 +5275,21 @@ func (r StopStreamResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r StopStreamResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r StopStreamResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r StopStreamResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r StopStreamResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -4308,9 +5321,58 @@ func (r StopStreamResponse) ContentType() string {
 	return ""
 }
 
+// RevokeAllTokensResponse401Headers the declared response headers of an HTTP 401 response for RevokeAllTokens
+type RevokeAllTokensResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type RevokeAllTokensResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RevokeAllTokensResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RevokeAllTokensResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RevokeAllTokensResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RevokeAllTokensResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RevokeAllTokensResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r RevokeAllTokensResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RevokeAllTokensResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -4342,6 +5404,11 @@ func (r RevokeAllTokensResponse) ContentType() string {
 	return ""
 }
 
+// IssueTokenResponse401Headers the declared response headers of an HTTP 401 response for IssueToken
+type IssueTokenResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type IssueTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4349,8 +5416,20 @@ type IssueTokenResponse struct {
 	JSON201 *IssuedToken
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *IssueTokenResponse401Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -4363,9 +5442,34 @@ func (r IssueTokenResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r IssueTokenResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r IssueTokenResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r IssueTokenResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r IssueTokenResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r IssueTokenResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r IssueTokenResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -4397,16 +5501,65 @@ func (r IssueTokenResponse) ContentType() string {
 	return ""
 }
 
+// ListMockUsersResponse401Headers the declared response headers of an HTTP 401 response for ListMockUsers
+type ListMockUsersResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 type ListMockUsersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *MockUsers
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListMockUsersResponse401Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListMockUsersResponse) GetJSON200() *MockUsers {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListMockUsersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListMockUsersResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListMockUsersResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListMockUsersResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListMockUsersResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListMockUsersResponse) GetJSON500() *InternalError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -4680,7 +5833,7 @@ func (c *ClientWithResponses) ListFaultsWithResponse(ctx context.Context, reqEdi
 
 // AddFaultWithBodyWithResponse Add Fault
 //
-// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+// Injects a failure. For `rest`, requests matching operationId (or method and/or path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). The status must be one that every operation the fault can match documents, so that the mock never answers outside its spec; the mock holds at most 1,000 REST faults. For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4695,7 +5848,7 @@ func (c *ClientWithResponses) AddFaultWithBodyWithResponse(ctx context.Context, 
 
 // AddFaultWithResponse Add Fault
 //
-// Injects a failure. For `rest`, requests matching operationId (or method and path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
+// Injects a failure. For `rest`, requests matching operationId (or method and/or path) get an added latency and/or an error status with the envelope (and Retry-After), with a probability, for `count` matching requests (0: until removed). The status must be one that every operation the fault can match documents, so that the mock never answers outside its spec; the mock holds at most 1,000 REST faults. For `streaming` and `chat`, either the next `count` WebSocket upgrades are refused with `status`, or, with `closeCode`, the open sockets (of `userId`, or all) are closed at once with that code.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5036,6 +6189,20 @@ func ParseListChatConnectionsResponse(rsp *http.Response) (*ListChatConnectionsR
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5043,6 +6210,43 @@ func ParseListChatConnectionsResponse(rsp *http.Response) (*ListChatConnectionsR
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListChatConnectionsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5076,6 +6280,20 @@ func ParseInjectChatEventResponse(rsp *http.Response) (*InjectChatEventResponse,
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5090,6 +6308,43 @@ func ParseInjectChatEventResponse(rsp *http.Response) (*InjectChatEventResponse,
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers InjectChatEventResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5123,6 +6378,20 @@ func ParseSendChatRelayResponse(rsp *http.Response) (*SendChatRelayResponse, err
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5137,6 +6406,43 @@ func ParseSendChatRelayResponse(rsp *http.Response) (*SendChatRelayResponse, err
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers SendChatRelayResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5170,6 +6476,20 @@ func ParseSendChatReplyResponse(rsp *http.Response) (*SendChatReplyResponse, err
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5184,6 +6504,43 @@ func ParseSendChatReplyResponse(rsp *http.Response) (*SendChatReplyResponse, err
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers SendChatReplyResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5217,6 +6574,20 @@ func ParseRunChatScriptResponse(rsp *http.Response) (*RunChatScriptResponse, err
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5231,6 +6602,43 @@ func ParseRunChatScriptResponse(rsp *http.Response) (*RunChatScriptResponse, err
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers RunChatScriptResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5257,6 +6665,64 @@ func ParseGetClockResponse(rsp *http.Response) (*GetClockResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetClockResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5290,6 +6756,57 @@ func ParseAdvanceClockResponse(rsp *http.Response) (*AdvanceClockResponse, error
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers AdvanceClockResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5318,6 +6835,37 @@ func ParseSubmitConsentResponse(rsp *http.Response) (*SubmitConsentResponse, err
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
 
 	}
 
@@ -5350,6 +6898,70 @@ func ParseClearFaultsResponse(rsp *http.Response) (*ClearFaultsResponse, error) 
 		HTTPResponse: rsp,
 	}
 
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ClearFaultsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
 	return response, nil
 }
 
@@ -5374,6 +6986,64 @@ func ParseListFaultsResponse(rsp *http.Response) (*ListFaultsResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListFaultsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5407,6 +7077,64 @@ func ParseAddFaultResponse(rsp *http.Response) (*AddFaultResponse, error) {
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers AddFaultResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5429,6 +7157,27 @@ func ParseDeleteFaultResponse(rsp *http.Response) (*DeleteFaultResponse, error) 
 	case rsp.StatusCode == 204:
 		break // No content-type
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5436,6 +7185,43 @@ func ParseDeleteFaultResponse(rsp *http.Response) (*DeleteFaultResponse, error) 
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteFaultResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5462,6 +7248,44 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
 	}
 
 	return response, nil
@@ -5478,6 +7302,70 @@ func ParseClearJournalResponse(rsp *http.Response) (*ClearJournalResponse, error
 	response := &ClearJournalResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ClearJournalResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5511,6 +7399,57 @@ func ParseGetJournalResponse(rsp *http.Response) (*GetJournalResponse, error) {
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetJournalResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5527,6 +7466,70 @@ func ParseResetMockResponse(rsp *http.Response) (*ResetMockResponse, error) {
 	response := &ResetMockResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ResetMockResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5553,6 +7556,64 @@ func ParseGetSettingsResponse(rsp *http.Response) (*GetSettingsResponse, error) 
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetSettingsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5586,6 +7647,57 @@ func ParseUpdateSettingsResponse(rsp *http.Response) (*UpdateSettingsResponse, e
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateSettingsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5612,6 +7724,64 @@ func ParseExportStateResponse(rsp *http.Response) (*ExportStateResponse, error) 
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ExportStateResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5641,6 +7811,20 @@ func ParseImportStateResponse(rsp *http.Response) (*ImportStateResponse, error) 
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5648,6 +7832,36 @@ func ParseImportStateResponse(rsp *http.Response) (*ImportStateResponse, error) 
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ImportStateResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5681,6 +7895,57 @@ func ParseListStreamsResponse(rsp *http.Response) (*ListStreamsResponse, error) 
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListStreamsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5714,6 +7979,20 @@ func ParseStartStreamResponse(rsp *http.Response) (*StartStreamResponse, error) 
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5728,6 +8007,43 @@ func ParseStartStreamResponse(rsp *http.Response) (*StartStreamResponse, error) 
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers StartStreamResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5761,6 +8077,20 @@ func ParseStopStreamResponse(rsp *http.Response) (*StopStreamResponse, error) {
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5775,6 +8105,43 @@ func ParseStopStreamResponse(rsp *http.Response) (*StopStreamResponse, error) {
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers StopStreamResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5791,6 +8158,70 @@ func ParseRevokeAllTokensResponse(rsp *http.Response) (*RevokeAllTokensResponse,
 	response := &RevokeAllTokensResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers RevokeAllTokensResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5824,6 +8255,20 @@ func ParseIssueTokenResponse(rsp *http.Response) (*IssueTokenResponse, error) {
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -5831,6 +8276,43 @@ func ParseIssueTokenResponse(rsp *http.Response) (*IssueTokenResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers IssueTokenResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -5857,6 +8339,64 @@ func ParseListMockUsersResponse(rsp *http.Response) (*ListMockUsersResponse, err
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListMockUsersResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil
@@ -6304,9 +8844,25 @@ type BadRequestJSONResponse ErrorEnvelope
 
 type ConflictJSONResponse ErrorEnvelope
 
+type ControlForbiddenJSONResponse ErrorEnvelope
+
+type ControlUnauthorizedResponseHeaders struct {
+	WWWAuthenticate string
+}
+type ControlUnauthorizedJSONResponse struct {
+	Body ErrorEnvelope
+
+	Headers ControlUnauthorizedResponseHeaders
+}
+
+type InternalErrorJSONResponse ErrorEnvelope
+
 type NotFoundJSONResponse ErrorEnvelope
 
 type PayloadTooLargeJSONResponse ErrorEnvelope
+
+type RequestHeaderFieldsTooLargeJSONResponse ErrorEnvelope
+type RequestHeaderFieldsTooLargeTextResponse string
 
 type ListChatConnectionsRequestObject struct {
 	Params ListChatConnectionsParams
@@ -6344,6 +8900,37 @@ func (response ListChatConnections400JSONResponse) VisitListChatConnectionsRespo
 	return err
 }
 
+type ListChatConnections401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ListChatConnections401JSONResponse) VisitListChatConnectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChatConnections403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ListChatConnections403JSONResponse) VisitListChatConnectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListChatConnections404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response ListChatConnections404JSONResponse) VisitListChatConnectionsResponse(w http.ResponseWriter) error {
@@ -6354,6 +8941,61 @@ func (response ListChatConnections404JSONResponse) VisitListChatConnectionsRespo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChatConnections413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListChatConnections413JSONResponse) VisitListChatConnectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChatConnections431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListChatConnections431JSONResponse) VisitListChatConnectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChatConnections431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ListChatConnections431TextResponse) VisitListChatConnectionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ListChatConnections500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListChatConnections500JSONResponse) VisitListChatConnectionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6394,6 +9036,37 @@ func (response InjectChatEvent400JSONResponse) VisitInjectChatEventResponse(w ht
 	return err
 }
 
+type InjectChatEvent401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response InjectChatEvent401JSONResponse) VisitInjectChatEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InjectChatEvent403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response InjectChatEvent403JSONResponse) VisitInjectChatEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type InjectChatEvent404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response InjectChatEvent404JSONResponse) VisitInjectChatEventResponse(w http.ResponseWriter) error {
@@ -6418,6 +9091,61 @@ func (response InjectChatEvent409JSONResponse) VisitInjectChatEventResponse(w ht
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InjectChatEvent413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response InjectChatEvent413JSONResponse) VisitInjectChatEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InjectChatEvent431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response InjectChatEvent431JSONResponse) VisitInjectChatEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type InjectChatEvent431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response InjectChatEvent431TextResponse) VisitInjectChatEventResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type InjectChatEvent500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response InjectChatEvent500JSONResponse) VisitInjectChatEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6458,6 +9186,37 @@ func (response SendChatRelay400JSONResponse) VisitSendChatRelayResponse(w http.R
 	return err
 }
 
+type SendChatRelay401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response SendChatRelay401JSONResponse) VisitSendChatRelayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatRelay403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response SendChatRelay403JSONResponse) VisitSendChatRelayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SendChatRelay404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response SendChatRelay404JSONResponse) VisitSendChatRelayResponse(w http.ResponseWriter) error {
@@ -6482,6 +9241,61 @@ func (response SendChatRelay409JSONResponse) VisitSendChatRelayResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatRelay413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SendChatRelay413JSONResponse) VisitSendChatRelayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatRelay431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response SendChatRelay431JSONResponse) VisitSendChatRelayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatRelay431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response SendChatRelay431TextResponse) VisitSendChatRelayResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type SendChatRelay500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SendChatRelay500JSONResponse) VisitSendChatRelayResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6522,6 +9336,37 @@ func (response SendChatReply400JSONResponse) VisitSendChatReplyResponse(w http.R
 	return err
 }
 
+type SendChatReply401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response SendChatReply401JSONResponse) VisitSendChatReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatReply403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response SendChatReply403JSONResponse) VisitSendChatReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SendChatReply404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response SendChatReply404JSONResponse) VisitSendChatReplyResponse(w http.ResponseWriter) error {
@@ -6546,6 +9391,61 @@ func (response SendChatReply409JSONResponse) VisitSendChatReplyResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatReply413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SendChatReply413JSONResponse) VisitSendChatReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatReply431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response SendChatReply431JSONResponse) VisitSendChatReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SendChatReply431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response SendChatReply431TextResponse) VisitSendChatReplyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type SendChatReply500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SendChatReply500JSONResponse) VisitSendChatReplyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6586,6 +9486,37 @@ func (response RunChatScript400JSONResponse) VisitRunChatScriptResponse(w http.R
 	return err
 }
 
+type RunChatScript401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response RunChatScript401JSONResponse) VisitRunChatScriptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunChatScript403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response RunChatScript403JSONResponse) VisitRunChatScriptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RunChatScript404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response RunChatScript404JSONResponse) VisitRunChatScriptResponse(w http.ResponseWriter) error {
@@ -6614,6 +9545,61 @@ func (response RunChatScript409JSONResponse) VisitRunChatScriptResponse(w http.R
 	return err
 }
 
+type RunChatScript413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response RunChatScript413JSONResponse) VisitRunChatScriptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunChatScript431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response RunChatScript431JSONResponse) VisitRunChatScriptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RunChatScript431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response RunChatScript431TextResponse) VisitRunChatScriptResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type RunChatScript500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RunChatScript500JSONResponse) VisitRunChatScriptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetClockRequestObject struct {
 }
 
@@ -6631,6 +9617,106 @@ func (response GetClock200JSONResponse) VisitGetClockResponse(w http.ResponseWri
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClock400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetClock400JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClock401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response GetClock401JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClock403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response GetClock403JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClock413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetClock413JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClock431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetClock431JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClock431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response GetClock431TextResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type GetClock500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetClock500JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6671,6 +9757,92 @@ func (response AdvanceClock400JSONResponse) VisitAdvanceClockResponse(w http.Res
 	return err
 }
 
+type AdvanceClock401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response AdvanceClock401JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdvanceClock403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response AdvanceClock403JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdvanceClock413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AdvanceClock413JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdvanceClock431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response AdvanceClock431JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdvanceClock431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response AdvanceClock431TextResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type AdvanceClock500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AdvanceClock500JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type SubmitConsentRequestObject struct {
 	Body *SubmitConsentFormdataRequestBody
 }
@@ -6707,6 +9879,75 @@ func (response SubmitConsent400JSONResponse) VisitSubmitConsentResponse(w http.R
 	return err
 }
 
+type SubmitConsent403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response SubmitConsent403JSONResponse) VisitSubmitConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitConsent413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response SubmitConsent413JSONResponse) VisitSubmitConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitConsent431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response SubmitConsent431JSONResponse) VisitSubmitConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SubmitConsent431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response SubmitConsent431TextResponse) VisitSubmitConsentResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type SubmitConsent500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response SubmitConsent500JSONResponse) VisitSubmitConsentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ClearFaultsRequestObject struct {
 }
 
@@ -6720,6 +9961,106 @@ type ClearFaults204Response struct {
 func (response ClearFaults204Response) VisitClearFaultsResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
+}
+
+type ClearFaults400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ClearFaults400JSONResponse) VisitClearFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearFaults401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ClearFaults401JSONResponse) VisitClearFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearFaults403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ClearFaults403JSONResponse) VisitClearFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearFaults413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ClearFaults413JSONResponse) VisitClearFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearFaults431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ClearFaults431JSONResponse) VisitClearFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearFaults431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ClearFaults431TextResponse) VisitClearFaultsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ClearFaults500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ClearFaults500JSONResponse) VisitClearFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type ListFaultsRequestObject struct {
@@ -6739,6 +10080,106 @@ func (response ListFaults200JSONResponse) VisitListFaultsResponse(w http.Respons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFaults400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListFaults400JSONResponse) VisitListFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFaults401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ListFaults401JSONResponse) VisitListFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFaults403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ListFaults403JSONResponse) VisitListFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFaults413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListFaults413JSONResponse) VisitListFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFaults431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListFaults431JSONResponse) VisitListFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFaults431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ListFaults431TextResponse) VisitListFaultsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ListFaults500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListFaults500JSONResponse) VisitListFaultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6779,6 +10220,106 @@ func (response AddFault400JSONResponse) VisitAddFaultResponse(w http.ResponseWri
 	return err
 }
 
+type AddFault401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response AddFault401JSONResponse) VisitAddFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddFault403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response AddFault403JSONResponse) VisitAddFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddFault409JSONResponse struct{ ConflictJSONResponse }
+
+func (response AddFault409JSONResponse) VisitAddFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddFault413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AddFault413JSONResponse) VisitAddFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddFault431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response AddFault431JSONResponse) VisitAddFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddFault431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response AddFault431TextResponse) VisitAddFaultResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type AddFault500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AddFault500JSONResponse) VisitAddFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteFaultRequestObject struct {
 	Id string `json:"id"`
 }
@@ -6795,6 +10336,51 @@ func (response DeleteFault204Response) VisitDeleteFaultResponse(w http.ResponseW
 	return nil
 }
 
+type DeleteFault400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteFault400JSONResponse) VisitDeleteFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteFault401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response DeleteFault401JSONResponse) VisitDeleteFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteFault403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response DeleteFault403JSONResponse) VisitDeleteFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteFault404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response DeleteFault404JSONResponse) VisitDeleteFaultResponse(w http.ResponseWriter) error {
@@ -6805,6 +10391,61 @@ func (response DeleteFault404JSONResponse) VisitDeleteFaultResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteFault413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DeleteFault413JSONResponse) VisitDeleteFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteFault431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response DeleteFault431JSONResponse) VisitDeleteFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteFault431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response DeleteFault431TextResponse) VisitDeleteFaultResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type DeleteFault500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteFault500JSONResponse) VisitDeleteFaultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6830,6 +10471,89 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	return err
 }
 
+type GetHealth400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetHealth400JSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealth403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response GetHealth403JSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealth413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetHealth413JSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealth431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetHealth431JSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealth431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response GetHealth431TextResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type GetHealth500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetHealth500JSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ClearJournalRequestObject struct {
 }
 
@@ -6843,6 +10567,106 @@ type ClearJournal204Response struct {
 func (response ClearJournal204Response) VisitClearJournalResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
+}
+
+type ClearJournal400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ClearJournal400JSONResponse) VisitClearJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearJournal401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ClearJournal401JSONResponse) VisitClearJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearJournal403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ClearJournal403JSONResponse) VisitClearJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearJournal413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ClearJournal413JSONResponse) VisitClearJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearJournal431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ClearJournal431JSONResponse) VisitClearJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearJournal431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ClearJournal431TextResponse) VisitClearJournalResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ClearJournal500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ClearJournal500JSONResponse) VisitClearJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type GetJournalRequestObject struct {
@@ -6881,6 +10705,92 @@ func (response GetJournal400JSONResponse) VisitGetJournalResponse(w http.Respons
 	return err
 }
 
+type GetJournal401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response GetJournal401JSONResponse) VisitGetJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJournal403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response GetJournal403JSONResponse) VisitGetJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJournal413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetJournal413JSONResponse) VisitGetJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJournal431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetJournal431JSONResponse) VisitGetJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJournal431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response GetJournal431TextResponse) VisitGetJournalResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type GetJournal500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetJournal500JSONResponse) VisitGetJournalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ResetMockRequestObject struct {
 }
 
@@ -6894,6 +10804,106 @@ type ResetMock204Response struct {
 func (response ResetMock204Response) VisitResetMockResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
+}
+
+type ResetMock400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ResetMock400JSONResponse) VisitResetMockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetMock401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ResetMock401JSONResponse) VisitResetMockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetMock403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ResetMock403JSONResponse) VisitResetMockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetMock413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ResetMock413JSONResponse) VisitResetMockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetMock431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ResetMock431JSONResponse) VisitResetMockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetMock431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ResetMock431TextResponse) VisitResetMockResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ResetMock500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ResetMock500JSONResponse) VisitResetMockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type GetSettingsRequestObject struct {
@@ -6913,6 +10923,106 @@ func (response GetSettings200JSONResponse) VisitGetSettingsResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettings400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetSettings400JSONResponse) VisitGetSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettings401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response GetSettings401JSONResponse) VisitGetSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettings403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response GetSettings403JSONResponse) VisitGetSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettings413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetSettings413JSONResponse) VisitGetSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettings431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetSettings431JSONResponse) VisitGetSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettings431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response GetSettings431TextResponse) VisitGetSettingsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type GetSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetSettings500JSONResponse) VisitGetSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6953,6 +11063,92 @@ func (response UpdateSettings400JSONResponse) VisitUpdateSettingsResponse(w http
 	return err
 }
 
+type UpdateSettings401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response UpdateSettings401JSONResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSettings403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response UpdateSettings403JSONResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSettings413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateSettings413JSONResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSettings431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response UpdateSettings431JSONResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSettings431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response UpdateSettings431TextResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type UpdateSettings500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response UpdateSettings500JSONResponse) VisitUpdateSettingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ExportStateRequestObject struct {
 }
 
@@ -6970,6 +11166,106 @@ func (response ExportState200JSONResponse) VisitExportStateResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportState400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ExportState400JSONResponse) VisitExportStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportState401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ExportState401JSONResponse) VisitExportStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportState403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ExportState403JSONResponse) VisitExportStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportState413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ExportState413JSONResponse) VisitExportStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportState431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ExportState431JSONResponse) VisitExportStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportState431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ExportState431TextResponse) VisitExportStateResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ExportState500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ExportState500JSONResponse) VisitExportStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7004,6 +11300,37 @@ func (response ImportState400JSONResponse) VisitImportStateResponse(w http.Respo
 	return err
 }
 
+type ImportState401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ImportState401JSONResponse) VisitImportStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportState403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ImportState403JSONResponse) VisitImportStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ImportState413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response ImportState413JSONResponse) VisitImportStateResponse(w http.ResponseWriter) error {
@@ -7014,6 +11341,47 @@ func (response ImportState413JSONResponse) VisitImportStateResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportState431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ImportState431JSONResponse) VisitImportStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportState431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ImportState431TextResponse) VisitImportStateResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ImportState500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ImportState500JSONResponse) VisitImportStateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7054,6 +11422,92 @@ func (response ListStreams400JSONResponse) VisitListStreamsResponse(w http.Respo
 	return err
 }
 
+type ListStreams401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ListStreams401JSONResponse) VisitListStreamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStreams403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ListStreams403JSONResponse) VisitListStreamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStreams413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListStreams413JSONResponse) VisitListStreamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStreams431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListStreams431JSONResponse) VisitListStreamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStreams431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ListStreams431TextResponse) VisitListStreamsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ListStreams500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListStreams500JSONResponse) VisitListStreamsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type StartStreamRequestObject struct {
 	Body *StartStreamJSONRequestBody
 }
@@ -7090,6 +11544,37 @@ func (response StartStream400JSONResponse) VisitStartStreamResponse(w http.Respo
 	return err
 }
 
+type StartStream401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response StartStream401JSONResponse) VisitStartStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartStream403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response StartStream403JSONResponse) VisitStartStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type StartStream404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response StartStream404JSONResponse) VisitStartStreamResponse(w http.ResponseWriter) error {
@@ -7114,6 +11599,61 @@ func (response StartStream409JSONResponse) VisitStartStreamResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartStream413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response StartStream413JSONResponse) VisitStartStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartStream431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response StartStream431JSONResponse) VisitStartStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartStream431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response StartStream431TextResponse) VisitStartStreamResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type StartStream500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response StartStream500JSONResponse) VisitStartStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7154,6 +11694,37 @@ func (response StopStream400JSONResponse) VisitStopStreamResponse(w http.Respons
 	return err
 }
 
+type StopStream401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response StopStream401JSONResponse) VisitStopStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StopStream403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response StopStream403JSONResponse) VisitStopStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type StopStream404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response StopStream404JSONResponse) VisitStopStreamResponse(w http.ResponseWriter) error {
@@ -7182,6 +11753,61 @@ func (response StopStream409JSONResponse) VisitStopStreamResponse(w http.Respons
 	return err
 }
 
+type StopStream413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response StopStream413JSONResponse) VisitStopStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StopStream431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response StopStream431JSONResponse) VisitStopStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StopStream431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response StopStream431TextResponse) VisitStopStreamResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type StopStream500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response StopStream500JSONResponse) VisitStopStreamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RevokeAllTokensRequestObject struct {
 }
 
@@ -7195,6 +11821,106 @@ type RevokeAllTokens204Response struct {
 func (response RevokeAllTokens204Response) VisitRevokeAllTokensResponse(w http.ResponseWriter) error {
 	w.WriteHeader(204)
 	return nil
+}
+
+type RevokeAllTokens400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response RevokeAllTokens400JSONResponse) VisitRevokeAllTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAllTokens401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response RevokeAllTokens401JSONResponse) VisitRevokeAllTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAllTokens403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response RevokeAllTokens403JSONResponse) VisitRevokeAllTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAllTokens413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response RevokeAllTokens413JSONResponse) VisitRevokeAllTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAllTokens431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response RevokeAllTokens431JSONResponse) VisitRevokeAllTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeAllTokens431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response RevokeAllTokens431TextResponse) VisitRevokeAllTokensResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type RevokeAllTokens500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response RevokeAllTokens500JSONResponse) VisitRevokeAllTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type IssueTokenRequestObject struct {
@@ -7233,6 +11959,37 @@ func (response IssueToken400JSONResponse) VisitIssueTokenResponse(w http.Respons
 	return err
 }
 
+type IssueToken401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response IssueToken401JSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueToken403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response IssueToken403JSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type IssueToken404JSONResponse struct{ NotFoundJSONResponse }
 
 func (response IssueToken404JSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
@@ -7243,6 +12000,61 @@ func (response IssueToken404JSONResponse) VisitIssueTokenResponse(w http.Respons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueToken413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response IssueToken413JSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueToken431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response IssueToken431JSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IssueToken431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response IssueToken431TextResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type IssueToken500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response IssueToken500JSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7264,6 +12076,106 @@ func (response ListMockUsers200JSONResponse) VisitListMockUsersResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockUsers400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListMockUsers400JSONResponse) VisitListMockUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockUsers401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ListMockUsers401JSONResponse) VisitListMockUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockUsers403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ListMockUsers403JSONResponse) VisitListMockUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockUsers413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListMockUsers413JSONResponse) VisitListMockUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockUsers431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListMockUsers431JSONResponse) VisitListMockUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockUsers431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ListMockUsers431TextResponse) VisitListMockUsersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ListMockUsers500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListMockUsers500JSONResponse) VisitListMockUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8236,134 +13148,152 @@ func (sh *strictHandler) ListMockUsers(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"3H3tctw2luiroPpOlaW6VEuyHW8s/1IcJaNdO3ZJcqVuzXrTEHm6GxEb4ACg2j0pV92nuQ92n2TrHAAk",
-	"2AT7Q7acnZkfE4skvs4Xznf/McrVolISpDWjsz9GGkylpAH64wdeXMHfazAW/8qVtCDpn7yqSpFzK5Q8",
-	"/t0oic9MPocFx3/9RcN0dDb6X8ft1MfurTm+0FrpC3kPpapg9Pnz52xUgMm1qHCy0dnoZg5Mu0WZMGzB",
-	"y6nSCyiY0kzIXEkjDG7jFZsswBg+gwkzfGXYcs5pxFIrORuPPmej10pOS5H/SZvP/eqGLYWdMzsHtlD5",
-	"3RPDjOUW2AFnxmrgC8ZLDbxYsVLcQ8Y4jpSQ45RMSAa46Hg8PqQz/aLsT6qWxbc7068IVxsdTPIFGFYo",
-	"MEwqy+CTMJb29p6vSsWLG6XecD2DPwfst6pYIRmUuAXN7JzLBvaM5zlU1oxHOIefHld/Pef2dQN1esSL",
-	"QuAfvHyvVQXaCuSJKS8NrC9/zmoD+olhOYIqwt6CV+NRNqqiCQgk8Tr9k0QfZIyb6O/fhJwqVjkwG5xa",
-	"WFhs2K7VNWQju6pgdDZSt79DbhFR/gHXmq8IFAg8oaEYnf2ts7+PicEIq4t7kPZS/u6+2xNc7yQ4SAHO",
-	"wqxiBmTRBxSv7VzpNIzcuyeGFcJUJV8RUeIUC/7pDciZnY/Onp6cNNs3Vgs5w+23x7ssQFoxFaC34YEJ",
-	"y7jW4h4MU5KWETIsc5pYpFCSCP18oWpH/esUc11XoBnCEgWb++vaivwONOM0ClHvTwdFxkydz/HRf47+",
-	"8t345OQ/R2unffZ0wz5e11qDzFf9nVxawy6v37Hcf8FyVUC82ofrH3trfZ9YipB5rWqdw2XRX+eiNEB8",
-	"OBXaNEwCRQxlNWV2LgwzNIsHs1jUixjIQlqYgW6WvFlVyQURg57AVhWwg1P2ozC50gWz8Mmy8XjMnp6y",
-	"N0LeQXEp6eHhK1bAlNelk3duG0+MG4CzbN8Sfprei7+s1iD53UmSSFGeDB0K37HlXBnPRUbld2AN05CD",
-	"uAcmLK6Blya3bnMvnm/Z95oE8KtvZP7rINV35/sII7jvJTfI+HaThHwIixaeRdMUumlG5IW1j4YnGiZ1",
-	"nKYl4T3JFgcHUtuCpiSY+sdc3293A0NIvoKSr/a9B6XHrwYSWmyq1YJdgVdzcNrdkD1wMVq80q15havo",
-	"VYx8IijL78C4tVEbBMlKmFqmatu5KXvo7N6G2UjVNlcL6O/h1znYOekUwKqSW+Qxup6nQi+QAJVmUy5K",
-	"z4Igkd0IT/gBMiUXZQTxdgsauNeI+qfGQbVGBQe/YVOlmd8hvUpSqCO/i20E7/QmhyvC3JMeA7xiM5Cg",
-	"OYrqHkz3lluPLJmIaB8omQgOTwwrxRTyVV4C20s+bSbZBxHgBr0uMUl37fegI/7IApE6M8r2qCpCZgvR",
-	"hxJRgjLW0JieORsAbASQYcRX5d7SimkcRTjeTVKVAqRb6kMtBqhcFE53AFkIOWNuDJtxupj3Y6YHScZF",
-	"ZVeI4zAzyQs0KRcLJf2JrdoiQatSgPlXFprsICh6KGm05OVhEgXD6hxBMqnMbTENvpGI9HvfyDAPlpRV",
-	"uauk3IVl3EdPDBPFV+KD/Uh3izp3mmChjEGwZ9ySTzarfP9DJLrejAgnHZJYWCOydqKsh+NhMb6uh24V",
-	"69e0wb3luvsLxRwaz32qlDwlqBAC7u9YDs2hLNUoGxm00NHeGmUjzUWRlEjfjLfpBJuhdlXLB/B2AB0Z",
-	"lpZrCwnHjDdlEzz4V7VkCy5XThEwKN4RBSbNFbvgYTMd0gxZu6EkSEqV350X91zmsCdE8DhTrpGSFure",
-	"8XuO0/VhYiBXskiA5Nq9aOaYKr3kujhj3LKFMpZZkGwFXBt2oKbs2YvvWMFX5pBx+j5jXBbtwkwYJvHy",
-	"ZgulwXk3OZvXstBQhGmenX737MUJ/o/hPHPgBVNTFAwls8L5yfpkyD85MmxGR6R5spU0w/kHMXBtuYUH",
-	"UCT5bQeALtVywNmCg/CoGfsgxSfmd5c8eIIu1fLSqK0zX16/Y9+/ODntzFpwC0f4PnWTqenUgL0eIpVA",
-	"bn2MtR7sQAURb8h6cZvACAKnOcv62kk0KYm3+E9KLx6Ap9yNZhWfwRODZL5IuHTzPO0QbRxbpD+j8BEz",
-	"aZiQ7CCcCTmIV5VW90DKWsUtqm6js9F//e3k6OXH//2XFMgLyIURQ2ribW1tUH6X3LBKgzFO5IULwC85",
-	"wqnkakARbWJk/SUqbwk4j7X4RxupII2Yz4BW1iALwFNOld7qYO7dxm796LQp/HbDKA/w3eF4Bn6CzNk5",
-	"fEHqH/67MZ/O318+MX3k0/g916Xg0xLpyof1+rZ4MXCH/PXm5j2F2uqB68ffGimTpbdoD+cb7i7J7+C3",
-	"nBugoITzanvopZ01tMcHHsK9e/1QKKxL8Xa2Zl+Zg3ELr0H1Y20yh+8UJf6Eptf+zkVBASfkEafqpuwN",
-	"ZSChgP2ktPeTM/rEZGweVJXgP1+CBve2SIN6SG32hmTaeCm5BZmv3g7glxcFFMx/NESmdq6KYTMXhYv7",
-	"JrkBBA93uvjmOZoPk9NUHEXRpvH4RXqoVrf8VpTCrgYMwDnqZsgofq7E5YakteBC4pzDaqdTisQCSPWk",
-	"iDOYV+yETLhaWlEyDahWDaBYg9Wr86kFPXhJ35Cks3p1RN8xvKs7cYIecw7EpkiabmJtZ1kOiCeElNmu",
-	"IJM95ica5MQox2MvOytYnFZ51hxgyLR0+hVurx3rnTm2IzGpKpANS0q1DMkTwlBkkglpbKMdTWuDlFdX",
-	"M80L57Fq1NjnL1++jI2rONAWAZlWvhrwJMVb9Cq4iQ3syPdz+jQdbE5qOy29cpvP8Qj+CjdozIfjEHyR",
-	"eBfApemSLzu4uri+OSTjQLg8DF6WaukUiDRETskk2KLWb5RYuOYZW4iyFKY1a5ZcWHYLU+Q9Ls0StGfh",
-	"ZuUXu6w7JOfcoqQA0xdOWyP6zxx1BMkTVLafL25G2ej9u2v6zwf6//Ob138dZaMfL95c3FwktbiNgrLd",
-	"RPNZtI8dMgLS8rOdFj7x3NJJ2IHSzMKiQkS0kfjj+6fHqCEfo7SUUB7/IYrPh2ubiHTi471FcbsZL5B5",
-	"jz7dSq339PSwS2FJHMcifKt4PU8I15Ai0iZStWKzWfv7F8+309iuAtmzVxZ8a/5pT+Kwg1ZEdEHxXUf6",
-	"PE8Ln90kfCBr7XR8p2QjQrMROaT28UTFEk3JcuUkq09f8mL3S71U264b8wDbA9HhFK2EYTFtZh1QzkyG",
-	"liRxry5cLGLl9D3Svzru4k2JaE5v3ZZA5beTOv9fgZdODjzAC/LEID+UTtateZ8G6Pq8XPKVYRN1N4kp",
-	"Sd2liaZC1el6myfLCBQOjUcichNuZP570MOGuD+f/2aHCGKwTcKs67tPQf/SmBqKG3UHcm9dZ4HUXjCL",
-	"g1nFhU46N8CYZvqEsk8fuDnSkQ5ypV9ujJOgYrvkhgk6DLMqnaLyqRIazHlSuIDjhXg7zA/o+suC7dr1",
-	"we3gQdMw1WDmFzvswn/6mNvYgJLO6mnrPPfekv7gmeZEFPSJyZipeA5HBipOId50RBEXulmlpgzM+gNw",
-	"DbrDsO7RfpKeMsQcVIX1HsOtMFtjs5ik18AZHyWmtwTyAxCzNoDRUHqKT/9d1Vryck8evYLc5R45TTph",
-	"i/CK50nNpw1bSKsFOHfW724X7A6gMuxgcnTknxwZ8Q+YZI0Dn/Tqw76qvS1XsNCqqlLeit52plCWFMz3",
-	"jHCrallAEba4+cJOah5+5gFNyL3MmCoLUvqENnbnS9Jj70Javdp6V4Z9tNDIWjxtoA03+/55x84+gSKQ",
-	"SRZg2bEwhGF3UFlWV6h6PnvKblcW4eE8tnbexGT+XoNe+c+esv8QPzDg+TzzSCrCq+f4KmvdgCEZ1L8+",
-	"da9x0kBTz5563dewA5dv7z598TzsBRdi97yswyxPv3sR3tF6qPLwsiTVxzkiUfc5HLNzP6zxeue1ZYBy",
-	"lvTryf//v/9v4nYzsbqWOcqyCSsFmqcugxdKtPxweImbNQrhJlLu2aJ2xtLbgXBHqeSsle1WqTty8xOW",
-	"aOexsblVxWg8zEPaPcIhIwsZteuWDExSVnsMfEHQPi5MaPDZZkE7PKgpIfPQW7O5Boqa8xINjoLn3auk",
-	"ZYWUP/KcGVwOFTQHlh1vykFf+M06ze4Ovk2OS3JLf4nXMjbDWxhTJEXVTlML2VCUaSWVBGfODlzMww7O",
-	"MPmgg5OkQHqsExDuU49fA7kGj/skhnuBpR9Usdq8NZI1B0F4EPsfZs3c7Hblq6MsmyvkXfyLosjCGvba",
-	"1egc4VV+xv79+t0vxPxINTgxXkDxxj37h8kzplx+F3yyzqQkeDdLSUWiwY8+KpW6I1hwuXIvKJMGF5hD",
-	"WewdIAn1aps9qWIgM61LPSF//KCJux7uHtttROWAHeqghqLWKjYVLvyH19/qiXGXkHnF+C3FUD3FOvh4",
-	"CT1mEy9BJt4hyL38CCKcYhwLaAQNGbjJFOigVnoO9cQfCLkVfF0KbKVESg9dz6raRS+NgZ8j9JGcAvng",
-	"se556eIqPREm67LktyWs1TgNKbLODy58tkj61LHMiaJf0RWWbUpAfqvyuw8G9IOKx9xtmnNJgW8mZCJ8",
-	"uuCiHBDQR/iO8aLQYNLCWBQbg+47XhP49XDkk+YKhVg7xCWa2TJ/uE1gfYjXCBcwO4DWuzMD9gZOZtey",
-	"HJiBEnJrnOJWW3XkcwWa5IU9oJoQbxeUo4svSROaik+21l6N21kbb6hymyYewyBsKYWPa7BWyNlD0KFr",
-	"SeKTmaXAi9gka/7Uuc+4GBDYyO5s8vPFDTsu1UzIScgKMag9K1R9pt5tG9zUhD7EkoZCaAg1uWhRcUJl",
-	"RLC3SpXAZd8Ujna2CS4fqmL/RKdrDxC8G/I5lzPYEzTXACzsYOAw/R2TI3n/7EqxqEtKYXee6ISh7SIU",
-	"l0PhU//eqxVc4v00U6QkNDM2xL0D/6xfPbkG3N9Gt5NPVfHOy3V/k3yYv8nXzqRPXYp7aAskmtlqlzPb",
-	"F9jSgr7nZcpyehtH4G7BLgEkq4nwhtJEBpN+m3ACM2AMVdI523aqye7Ee3n19Yp9ds1wDaD0W4+R2oFN",
-	"FlPbx0Eqv0Y87517pNhMgfF1+USsy7nI5y0W127oTehvip1nypECzXdgANbCimvC6/BRqaUN5T3tObFe",
-	"nOzixfrqOc/Z6F7AMp3irywvmX9NUUFEKxXvZMxUmhID7sNVHaQM3f8aKqVtGJuKi++b8bpBFQw0p6q9",
-	"SQ7Jy8sm8C6PPYjMjQxVfK/Ygq/YbWsEON3aBoVmzlHUQSR1t9LZn1jg54C6r97xRpA+1r2yTCqC1sw+",
-	"BFazs9Llb9ZtKldYM3VacrJTwGp/qbWgZHMhUbtxhpZPKk0V52yJNlGJiwsiRDGnV1Epv4aZMJacqn7M",
-	"7SoIrx0SI1zwJKHR4HPfa0RIRpl6FZSlkLNQAExDfWKOcL7/ZivdPTRY27KZXY3Y80Yb32Q/fR26/1Xp",
-	"sniAtr2cqxLYEkePGVlQ7i5nk0qrqShhkrGJkDMw9rLAfzty/A9Y4R9LuM3n3H7QJf4VZOmEHZDf2TmK",
-	"F2D55DBjE1ft0X3pyqG68zZ+c24tz+fkQMyVLlBrzZjVXDaHMJnrbkC2leTlyorcHNJsSvMZ/CRKMG7C",
-	"SV6KyrzXCiFmJk2s38x5Bf3UZKbB1lrSi4Ty2tQoDqRz17elyJtKRnKLf61GLNnIgL4fLG7zSzuUMffp",
-	"V15/qyVKACfuc84pyqRQS/lIvWhaZLSwGTZOP5MiNFWh8RB3rZ+cw4LSZ5AG7gSqkLUuR2ejubWVOTs+",
-	"LsAltWszDp+NhUr783FmrUoiJcpCdN8fobWQObQUrJYFaDY5/u03fHw8iU2KJ4YtuJAMFZIxu6G0PwRr",
-	"uwkENROkLWow4KQwcXLG4BMpMpT4t6B/Cpu15UmtzZK5K4CEt8kYKUdxXJP23gmZ+hAUBV/o03fntZ13",
-	"fB5jdmlDwmGFupeaNsz1xCBMxozqDNwZmhKBUDUQagU8HGK+RBIqRQ7SQIS18woFxdHT8UkPacvlcszp",
-	"9Vjp2bEfa47fXL6++OX6gsaQ89eWMf6PHIhaLEZZJGej0/GJG6YqkLwSo7PRs/HJ+Jl3FxJ9B6yigDpe",
-	"a+eUzOcK2tET4/vs2FSrqCwAh95NARAXUtUyd+nMB0ONoEht70RMRm+EsetNrfAEaNNZ4vG/bVLhBD4I",
-	"flGPicY0axnUsXTbxGu/G/Bj1u029/Tk5Ku1DFs/+0DTsAh51MHsudtCauZmq8dRVzwa8nz7kKZrG/Ud",
-	"qxcLrlceS64HVBdPls8QQ1TNOfqIYzok565buqxUquzoGpwTw1OSu54nzqBHmWIjcow6CJ2hkOKkchWd",
-	"UuNQYLzWuQkXUFPGfeUzfhZqXZq+S21dNDunAqjMBYpQ0CyUhBVJkpm4B8m4hrg/AmoRGjhecCIP4bJg",
-	"HLcr9Gnf9SVrOhWNenG0r0Zha23QPnevL+SOzz0aP/36O6A6/qHOfW2bpW9C3zjg5fYBTWvGLkM4WDqW",
-	"CMjbwgyu388wM7yndkCWHHChXwFS7XqvIqt8IDOSCeyA3v7m2gZCkbmvf+vU3rtHLiCekMTIjG1Dpcej",
-	"RTf/n0CCbdOdfwkSRHw5AgwY20qAVGW0PwVu7j9z5l7/5v2elD0kWdUhUP9JIE8f4qBRgUIzR6L4zOds",
-	"OKd7VMUyRK9V+bj0ivP/KfQaWp/8y9Grw9gWenXH3UqvnJk5WhdOHfB9IdSUGbT+eBl18DSM51oZ09Er",
-	"Oj1M2RSW3bIhjsbDGZtQe40JO5hpAApeoQ6y3pyIzP7Qf2PCDjj7P6q+qW8h7qJJpku3kSaO01wUNOS2",
-	"Ru1FTdkNxdpCOlNKeb6qZdR95PFYwC+wEw88fYSVr2o5pBh7fDe5/f8EjHBVS0cJDd42MAIayBvNtabP",
-	"AxHW3HdmoERqJ6w73TS69PMzWGp5MXpMA6ftqTFk27jAZRdIP4NlYW8NeOjvPnyOeds0JS0p3lLUfa03",
-	"hW9w4vIEhTSWaskq7jseKAlHc1Vrugy9JtYpjGDN5l062YIW8bOiRmbAsqp23WVuOaWNttg4zBKNVVwr",
-	"FcLktuYp/d4bZ2E4HQEEKYmUsIW0QCVh4VZ9fnKC8lLIGZt4STdZb+BirG9PqcFnOfUJyHeraYnoEeRP",
-	"3BVnJwn0zWmXcaoBdOR1Dw8TQh3q9+fdiQOc02uY9impT+kF41Hz4l6CEDkDb1edfJUx82kcUTqKt8qb",
-	"VmjhDftwdekd6rkqnDs9VxV4zzd1kp+8Yj+CXHVnQ9LCYVKx1uuT0Pbq24WwvvPLzqT26Wi5XB7h6Y9q",
-	"XYLErRV74D9qNLMD6T1zl18X/D94xqdoQru18aiTtv1GucdDuaMtkLO2uNQ5QMcbPV3r2W2fv5g2HSZY",
-	"i4qGOP2TDnnGJY8l2ERG0BU4wemUKfo+c2WUSDlNHWifJF6XwLUv1OwJgedDCxXrNw1Nw5p5wmn8g4+f",
-	"s+G7Nyr2pOJyCjRQ8x/XcrHv6hza7teTWX6FAXkVKlMT7r1NEEhLFucEwVsr9DlhPynNJhqMnWRtq4Cm",
-	"ODuCBxWP+yoWxHPF7fyQzcDSNRs3G8HXx0qTIySufG7YoHHZH+BEUVV2KFTgLCond9f9hBoeTBJ9DQ5O",
-	"zrodDA79qZr8oxDMQx0/C/csbkTCJ9vM3BBuW4PNqelhdA1P3FEmaPtmQXqGRhSTrN9n4kBN2cT5t2kQ",
-	"42V5SPO6fjBNYqEHDrnuC0hd3IWrEX6cS7vTreMbm86+9nkD/XtQC9TMilfdfjsh/6bXdYcCiKHrzle4",
-	"4AsWENDjt574pBYKu8hQJWOh1Ef7jzQ+LLw1yhI3DKJIi09E94EWsTnIsrkz2Mf9RPaXxS/cuXeC+Lyp",
-	"fB/oeNB2CV74Pod1lREx+eBcY4hRzZiwlL6ka5m0v3yh/SNeCH6FAYZoz5CywJrdBYg1SdUdmP3e1sEO",
-	"UejForJrBasDN3ooqt2FPtysA1d6O1HYfXiy8VInk2wt4Bz9MI+vy8yYhCUYy0purDMFQ7xamFCrSRke",
-	"oTa2V5jrm+K4eDsVRIYKO1du84pNfK2p/+GoRiapsgDdK7ods9dRRR7O7UqZwsXT1m/1qLAF1UaZcB4M",
-	"1jn94BXuZOpvPoKF39FQYLYUC+GKrBsRsUcd8ufsj16dbNmWHoffZOl0B0vtYq165sHi6utxaID+AIs2",
-	"7PLFtw6y9CauiFiavBfDRuUVGKu052dK+Oj12fB5wz7/zBxmzhfSOhh6LhGXs5MQFOyqzZfzqR5kfxrf",
-	"Vson+92BpN8sW7lyrIwZxTizrmhL+gyVkFeccwNtdYURM4lqoJCMz7hIyOorHP026SxLXlwGTZY1xx9t",
-	"4G3XpHdZcx3Ym6hyZVBMJWtUeozdyOtHJN9mjSEXbVPu0afGaH+JK4ZSWfJEtetrKj0xfSC8CvWLTSbx",
-	"HUCFxCS0C833weQKYTqQ+voa8VrVzTd2ZO2KosiTFap7vljouBNvwXRM/aH/8iDpRwmjjBtXCHzQZOD5",
-	"1DZt2hTAEOwpuOWHLsOMflzC56Whoan7dHFBCWzO/feIuHECYAAxLit2DaJuYyzsbF2SZKOqTorsquR5",
-	"ENlxzi0uVKi8XqDKs6gNCknW/oAlO6il+HsNTBQmYwUYK9yPtTX1Rx68aimbYoYsZL6IBRjLF5Uvb+Az",
-	"DY15ikzpTGCnC+Fj0ck/dPXG7MBnL4fuEk//67tnR6dZWK33hpVgDMWOiRZQOfjuxDXXlLBEM6m7QRcp",
-	"OX35byc4x8uXL1/6Hhqgj2jpnFdNd5+ri/Mf314cvnJpGEthoCmBzr1cCp5072f3QCdCrRSVwDSqXqXV",
-	"bQmLMbtx95eaxtWgUpEVgdreJ2EsM1ZViLY738RiLaFo0aXYry/GImLdJr0St6Lb3xeE6U6fbR+y/uOe",
-	"a4k7i42805FDTaHFoCTq1Wt4Itfga7HUlGxyoiGXdkYCSUlI+wdD7cgWRfxdryNeVPixKSXyf2IKZDjz",
-	"gAikGrTmfF98HZGvswVzcxeFEpdBb+fPocLO/8yKq3fmhhyTFFnQTvX1XuCqNnO2VHWQsE7cHFAKYfSz",
-	"LG21ZVTq644bfUWuxbrKFcXslAT/jpM8c8FLn+Vw6AOR1Oz2qNJqplEYus4YTjU/t6+i2lKckZJ4KXHH",
-	"UE6mq7q7lH5Bd4uG2r3Mv34XqmErskb5bQlFI5IPXr/75ZeL1zeXv/zsU4L8g4sfnbB3c1yT+A+dO0LV",
-	"m4uPxwlujnOkPbrlBoroB5qmqizVcg2UifgRntyXOz2ShhfVb35jl2co4xpQ7lyulnDU+8+RK0Tlkg26",
-	"+kzal9PHxlcxprn3gpJ5egL7jDmHVYeUAwm7Wgd83TCCV3iQXdp4uePeW6DfCGJTIYWZB/s3/HVuXXiC",
-	"VxWF772aMxdoR69S6ZhWVd+EXlX1za2RXciVLlKQxT9JUg/CcUeCdY6Kze78e3XXhER90onLmVzrArnu",
-	"o8Bx52XpdMkdPRU4puj7KvAxOy9L1kwWTuUfDF+Vb4XzzQxunRqTRvdoc/XZ5iezxT9clXkheKlmdNGK",
-	"aVwSXIR2GkWUkTBmVI5p2t9HVmtVYP0STHc9k+vKtVBs+yVmJycntFdyvsJ9pyWv8zudsVtYKem6ffuQ",
-	"netGSGcUhnknrvNVWdM6qjaq8jh528/y67N/VLf7jW+ruLvtgAxApcb1rv32tS60Pdb0Dl2n+YiRmyLE",
-	"QfsgLr7t9/dxN4jr1IBWQi8tp9evpxL53VrFcN+GaBsRPaIMbxcZQCEdOZlogENZ2GAfvnF1ac/w6dbG",
-	"0a9pt7wetZVqC/DOjo9Pn/7b+GR8Mj49+/7k+5MRGjN+2aTbNlW6GLkkyD81bm0rbxJnf2z8TTD/u6Vt",
-	"7+CVUx9a94hTZKOJXbJXf+K3VDBPIpVkdJyUaDqS9FarJQrLaXdiD+v0ltdatiaqL6OZmshFtmPWWaJQ",
-	"MzqwTyDqz9a2HSIWIi9Lx00Ec34vVK1RdutaNvmufubW/9mfOm3CF1r4QtXGSDoKrUh8xWOs/DUFE/Gi",
-	"wa7NEu7rkJKe+QxmKnyl+gyPWspt9+pmU2cZA2vOU5C6XPvpochrdX1DpcBh422CCs4cYzWkEH38/N8B",
-	"AAD//w==",
+	"7H37ctu2uu+rYHTWTOw5lCxfktXYf7mp03rvpsnYznTOdGdbEPlJQk0BXABoRbuTmfM057zHeZTzJHvw",
+	"fQAvIqmLV+yutl5/dMUiCYDAd7/8+FsvVvNMSZDW9E5/62kwmZIG8I9veXIF/8jBWPdXrKQFif/kWZaK",
+	"mFuh5MGvRkn3m4lnMOfuX3/TMOmd9v7HQTn0AV01BxdaK30h7yFVGfS+fPkS9RIwsRaZG6x32ruZAdM0",
+	"KROGzXk6UXoOCVOaCRkraYRxyzhlnGVc8zlY0O6inQEbq2TJxhr4nWF2JgyrjB0xTtdjNQfDFsLOGJdM",
+	"ZaDxRZidccssvwPDpJIQuUE5u+dpDm4lKrdMTZjmcgoDNpqDMXwKI2b40rCFe1YYttBKThmXCZPczeIW",
+	"VVvlRECaDNjFPehlZe6YS8alWYBmwg56X6LeGyUnqYh/p52P/ex+n9xrzFV898IwY7kFtseZsRr4nPFU",
+	"A0+WLBX34LY4VlJCjC8lJAM3acQOo+FwyK4urm/YhOepNcVjM7cdg8F+eGerVfpW6bFIEpBP++4xzc7O",
+	"P1yyRCEV2HAoSEx+c06ZsIb9oIhAJQg7A0cpqVLZmMd3ePRIPEmiwbhxNFMSGE9TtYCEjZds1O/jX/2Z",
+	"MnbE9kbumZEbb+R+uZXK3vrbRxFu/zTnOmF8yoU0ln330zXTMBYyEXK6j6QqcDmcxVoZ01daTIVkY60W",
+	"BjRbaGHd8Rg2uoa4/xZsPOtfCwsj9+joPd49YhbSNGITrebIGjRGsVbl7yo2x+rc2NricfJbIyzc+t0a",
+	"1Y72o+S5nSkt/guSpz1dR75M59JT9Kjf9+fdt+oO5AiZ1pYs8MKw0blfKy7qlH0LXIMesVhDAtIKnqKE",
+	"EsYIOcUj8NuCgsSNWtsbIe95KpJbP+8tzbvfFAbj3LIp2B+ApyijEmby8VzYN04wS8skQEKihSZZzEAi",
+	"gQnDDNhBL+rNgCegUYj//PPPffcibsUxt+B+q2/PuX8zFs94moKTb72o5/ZBaHdMVucQVc7CLjPonfaM",
+	"1UJO3X5/iXqX0oKWPMWz+B1OdsJF6pSEROZUi9Wtp9XdGtD3oG9RLI32z3ATUzVlM04bmoDlIjVIsj8p",
+	"+1bl8gnp9GcknIoYJiVS8Bt8Foa0wwe+TBVPbpT6kesp/D5KArWpMCx1S3AykstCUzAex5BZw/ZG/f6c",
+	"f+67m/vjpQUzitgheye+PWOVE8rohW6tUrc4Xhtj1LRk5OgeRa/SuDsiaG/S86elRYCymydsDBOlgXG5",
+	"tDPHspAaZJp4BvEdJLiz3uD5ARnordPW5tF3OepZ+GwPspSLlVEarLbmPF4YRmxPRoZhXANT96Cr6vv4",
+	"iP27+JalYi7qktsPcktD3NIQ9eOgPTGMj50tNFG5ZlY4AsVJhMUJNUxyQ0rOTfvDzc0HRlxX2X4G/uXx",
+	"SMeA+smCjLxZxnAr+m5X8AQHuEl++9y+vJlxJw69pYE/8SQR7g+eftCOZKxwRuyEpwaihsDLDegX7uC5",
+	"rVosc5450ZdVBsAjr87TajiEG1DFln/fCjlRzNO2cUMLC/M1yyVR609djX+F2Dqi9D9wrfkSt6IUzr/U",
+	"1vep5WG3Vxf3IO2l/JXu23G73kugnQI3CrOKGZBJc6NItbfvEV17YVgiTJbyJYo2N8Scf/4R5NTOeqdH",
+	"w2G0SvFR5fUuUetOBOhN50DEqMW9I06J0wgZpjlsmSRREhn5fK5y4u5VirnOM9DM7aWTN/TXtRXxnbP9",
+	"8Cl39P7tIImYyeOZ++k/en97ORgO/6O38rbHR2vW8SbXGmS8bK7k0hp2ef2exf4OFqsEqrN9vP6uMdc3",
+	"LVPhYV6rXMdwmTTnuXCy0XHwRGhTMAkk1V1WEzKMDY7it1nM83l1k53unYIuprxZZq0TuhP0BLbMgO0d",
+	"su+EiZVOGIqBwWDAjg7Zj0LeQXIp8cf9M5YAOhS4UlrGC0MPuFE2L8nd2r4W7+Ct7OTLYSuROnnS9VI5",
+	"GuAzZTwXGRXfgXUqKQZxD+jwRT3n5XJLi3t1smHdKxLAz76W+a+D1tqe7ysn4ta94M68lHadhHwIiyae",
+	"RdspdN2IjhdWbuoeqJvU3TAlCe9Itu7hQGobjql1m5qvubre+gK6DvkKUr7cVQ9Kf74aUGiR53cF3rV3",
+	"w2532B2K0TrLwZozN4teVg+/EmvBuQ05MSlMLFO5rWnKxnHWtWHUU7mN1bzFsfnZG4gYhUm5dTyG6nki",
+	"9NwRoNLoOHgWBOnYDc/J3eCYkou0suPlEjRwb/E139o9lKMl5O5hE+f90wrxUiuFEvldbCJ4svborPDk",
+	"XjQY4IxNQTqDGZLmnu4stx5ZMiHRPlAy4T68MCwVE4iXcQpsJ/m0nmQfRIBr7LqWQepzf3Dud7HMKBAp",
+	"xT1tg6oqh1nu6EOJqIUyVo6xfeSoY2MrG9J98Fm6s7Ri2j2FZ7ydpEoFSJrqYy46qFxQ1MdZtM4lpGfY",
+	"lKNi3o2ZHiQZ55ldujMOI6O84CxW87mS/o2t2iBBs1SA+TMLTbYXDL0QytlvPYJucw53stWY2+AaPJGI",
+	"9GtfyzAPlpRZuq2k3IZl6KYXhonkK/HBbqS7wZw7bGGhiGI9tpjyxXqT719Eouv1B0HSofUUVoisHChq",
+	"nHG3GF+1QzeK9Wtc4M5ynf5yYs45z02qlLxNULkdoL+rcmgGaap6Uc84D935W72op7lIWiXSk/E2vsH6",
+	"XbvK5QN4O2wdOpaWawstgRnvyrbw4A9qweYYkHNHbZx4d0dg2rlim3NYT4c4QlQuqHVLUhXfnSf3XMaw",
+	"446415lw7Shpru6J32M3XHNPDMRKJi1bck0XijEmSi+4Tk4Zt2yujGUWJFsC14btqQk7fvWSJXxp9hnH",
+	"+6MikYQTU4rwHjSbKw0UI+dslstEQxKGOT58efxq6P7H3Dgz4AmmmoGnGGFtJ0P+mciweLpCmsONpBne",
+	"v/MErq1PFu1IkRj979h0qRYdwRb3kHvViH2U4jPzq2t98Ra6VItLozaOfHn9nn3zanhYGzXhFvruepsm",
+	"U5OJAXvdRSqB3JonVuZBAhVUeEPm83HLibjNKd5lde7WY6J84Ful5w84p9hnEzM+hRfGkfm8JaQbx+0B",
+	"0SKwhfazEz5iKg0Tku2Fd3IcxLNMq3tAYy3j1pluvdPef/4y7L/+9D//1rblCcTCiC4zcZxbG4zfBTcs",
+	"02AMibygAPyUPTeUXHYYokVRS3OKzHsCRaK6yHdRMccUcGYNMgH3lhOlNwaYG9qY5q+8bdv51tNED4jd",
+	"ueeLVAuVERg+R/PP/btwn84/XL4wzcOHkMvdYV5MYS4cXWEpTJsvnnToEEoVWW7zDvXjtUaby9KYtHHm",
+	"a3SX5HdwG3MDvnJjgruDb98erME1PvAl6Nqbh+7CqhQvRyvWFdEel/vVaX6sDEbn3UaJb53rtXtwUWDC",
+	"yfEImbpt/oYy0GKAvVXax8kZ3mIiNgumSoifL0ADXU3at7rLbPaOZLvzknILMl6+6zhfniSQMH9TF5na",
+	"mUq63VwnXOie1gUU6e7LDWMUN7YOk3EnitY97+5of1SrMR+LVNhlhwM4c7aZYxQ/Votyc6Q150K6MbvN",
+	"TjKKMIksLMOMOpgzNkQXLpdWpEyDM6s6jliD1cvziQXdqaRvUNJZvezjfT5Hvo45O3JTKE3XsTZ5lh3i",
+	"aUJ1JZtUA/pjfqBOTqwUZe7kZwWP0yrPmh0M2S6dfobxNbHeKbEdikmVgSxYUqpFKBgUBjOTTEhjC+to",
+	"kmOpVJ5NNU/ADNg53cT9gBPtBPCcL1nMtV6yvau3b9irk5cv2f/7v38fnOyfssPhcNg/HA6PI/fPv/cP",
+	"h4cnzqE+dr+fvH79elA1jd0PVYetmryrHBxOftURnaq+tjfrTXDao8IpODw6Zljd4kygjzdv+9+wPWHZ",
+	"PDeWTRxpV99wfyUOdXh03BpGabW8St7hNsYyFm9OGLcPYWvxrB0jzYFLU2cltnd1cX2zj46KL1kLpYmT",
+	"yhC1nTxE92SDi7FWero5T9lcpKkwpYu14MKWhSFmAdqLk2LmV9vM2yVzaVI0xvEOshyRF88YT7HMF1aq",
+	"jFD/u3MtZHQwLb+/uOlFvQ/vr/H/PuJ/z2/e/NCLet9d/Hhxc9Fqba4V6OUCVwqRC3lRpZMtwpXtcr+c",
+	"Bj7z2KLsZ3tKMwvzzB1aWUFwcH904Cz7AyflJaQHv4nky35t4wJhIwXWi6i98VQ1LRtVHiff1JyBg511",
+	"UPk2XhPxBjPQUsuw8eF+nZxbCaqquzbqlfMWrRJqY8qq6VJfFHN/8+pkM0F3aaLKQVb0UYTln6uEbAtb",
+	"J+bSH1ai4nyOoZ69k6PXKAJefv7MeLrgS8P+kfNUTJb7A7Yq9WiepginmdWEnQwPI3bi5PLJ0euIvRwO",
+	"3X+O3H+OaZrhSW0bXtZE80m7ZN5OpQb+1ORUEek5Qop6GAHcJfRXfXEl0yWpMl8v5vXcPxsW3KTfzQOc",
+	"vUpxfVOrT4pRO6xhEzm9hWJIJ5T8WZKBjQZvLT6/rrKRHIVNFWt+OW3vT0XPDww7UQVkSmbtSrivg5/O",
+	"ifBH6m5UpSR11040mbNVrzeFDo1wQqkIAVXismuFzj3o7siHfz9/zxYp2+AMhlFXV9+2+5fG5JDcqDuQ",
+	"OxuXc0ftiS9Jz7jQrdEkMKYYvsW7whtojPbUEuYuLtcmppx6WnDDBL4Ms6q9JuhzJjSY81bhAsQL1eUw",
+	"/0A9QBn0XT3ouUXIUsNEg5ldbLEKf+tjLmPNkdRmbw+HxD481Xx4qjkSBd5iImYyHkPfQMYxp96ewnUT",
+	"3SzbhgzM6hsxqgxLP+0m6bEkj3YVm2e22rMVNquS9Mp2Vl+lSm8thx82MSozRgWlt/Hpv6lcS57uyKNX",
+	"EFOxF7kLLc4fz3jcanGVeSJptfCNbb/SKtgdQEaF/v6XvhH/BaOKc+RM+P2mP7GpODPRKsvawkON5Uwg",
+	"TUOHHpX95zKBJCxxvcJutTz8yB2xALoYMZUmaGwKbezWStKf3oW0erlRV4Z1lLsRlee0hjZo9N0LvckJ",
+	"gySQSRT2suZGCcPuILMsz5zJe3xEvm/kQ+S+a8n98Y/c2aR0G7UeAI9nUdmbQZdO3KWoYtf62KW/fEiX",
+	"3aCBpo6PvM1t2B61ydCtr07CWtxEvn3Tz//yVbiG8zmTh6cpmj6+Zy8BvT9g5/6xIs0Q55aBk7PUO/b/",
+	"//f/GdFqRlbnMnaybMRS4XxwKpnG/gt8PHWLNcrtm2iLhyc5WevvOvJLqZLTUrZbpe4wr4KnhCuvetQb",
+	"TYwipN8V33L7EGEYwHdUVaVFQ7RW2sweWCVR7ScqzrMsO6dzUBM8zH3fHlL23zmHJOFxXZWUrNAWAD5n",
+	"xk3nDDTali01ZWfy4WaVZrffvnWRYswD/DNh4rofGPYYU1cqJ0stlJ9haZt0jhw6iR2KuTuiHAbvjCij",
+	"FGh/lgQE3erP10CswZ996wk3MnnfqmS5fmkoa/aC8ED234+Ksdl46Vu4LZspx7vuL6C2JsPeUNNX36ny",
+	"U/Zv1+9/QuZ3VOMGFqGd3C/cs38YPGKKCurgsyWXEve7mEoq6kajp/upUne4F/U2NTcBNkvvmpEKHf3r",
+	"Q9eioxSwTj2hYH+vSHTvb59ML0Rlhx9Ku+ZErVUYM7Ve0y5fGFJC5ozxMSatPcXS/ngJPWAjL0FGPuoZ",
+	"uveDCMek0hwKQYMObmvNeTArPYd64g+EXAq+OgWWUqLNDl0tY9vGLq1ufux235FTIB/3WthS3CrCZJ6m",
+	"fJzCSlNZlyFLiQfhy3Pa37oqcyrpxooKi9ZVfL9T8d1HA/pB3XqkTWMusdKACdmSr55zkXYI6L67Fjry",
+	"W3lIJGurHLZUE+7u7lQzjhU637ZIBBWjRf7l1m3rQ6JGbgKzxdb6MGo4vY43sytlJcxACrE1ZLjlVvV9",
+	"cUZRLbLDrraIN+oPdhfREpqIzzbX3ozb2hovqHKTJV7dg7CktvO4BmuFnD7kOHQuUXwysxBOEZvWJkt1",
+	"7ktcOgS2Y3c2+v7ihh2kChEb/LYbZz0rZ/pMfA1qCI/j8blT0pAIDQH4w3lUHI+yQrBjpVLgsukKV1a2",
+	"bl8+ZsnulWXXfkOcbohn3GMU7LA11wAsrKDjZZorxkDy7uWsYp6n2DNAkegWR5tSK5dd+Wp/vYJSk9up",
+	"QiOhGLEg7i34Z1X1xBrc+taGnXwCxwcvV+NN8mHxJt+s1P7WqbiHsiOlGC2nIuWmwJYW9D1P2zynd9U0",
+	"4xjsAkCyHAmvqy6ns8q6SCcwA8Zg6yL5tpjLNZSq/nrdVduWFIet9EuvHmptb6IqtX3qpPJrd847F3sp",
+	"NlVgPPgPEutiJuJZeYorGnrd8Rfd5VNFpIDj7RmAlfzoivDaf1RqKVOIR40g1qvhNlGsr15kHvXuBSza",
+	"eyqU5SnzlzEb6Y4Vu6UiZjJEwSggIQopg/pfQ6a0Dc+2Jf93LTFeYwoGmlPZziTnyMvLJvAhjx2IjJ4M",
+	"bZNnWGsyLp0Asq1tMGhm3GB+s5S6G+nsd+yopE3d1e74UaA9VldZpi2DVozeta1ma6PLa9ZNJleYs+1t",
+	"MciOCavdpdYcq/uFdNYNOVq+iretG2pDtqnEYRKVnNNZBTtBw1QYi0FV/8x4GYTXFtgUlDxpsWjc7x4i",
+	"SEiEVTEZpKmQ09BxjY/6qiVBsf9iKfU1FKe2YTHbOrHnhTW+zn/6OnT/s9Jp8gBrezFTKbCFe3rA0IPy",
+	"ZWejTKuJSGEUsZGQUzD2MnH/JnL8d1i6PxYwjmfcftSp+yvI0hHbw7gzBYrnYPloP2Ijaq+pX6T+s/q4",
+	"RdycW8vjGQYQY6UTZ7VGzGoui5cwEcFJoG8lebq0Ijb7OJrSfApvRQqGBhzFqcjMB63cjplRkes3M55B",
+	"sxacabC5lnihxXgtmkI76ufzcSrionUUw+JfC/km6hGU0Pqp6cgC6tDXnX+jJ4objtxHwSmspFAL+Ujg",
+	"P+VhlHvT7ZziBsa5FnZ57SQxHajH5luTBCb5NhX3TjmqJnjegP3svUUqE0v5NAQDCkhFQq2Tqhq+PyNW",
+	"ELZZhbcJBC9RZMmjRkFPjjLAxTvPrM0IMUvIiQrYXZwQNSlEgwVDjurvhDOac53658zpwUEC1DehzSDc",
+	"NhCqtxE6Egtd6f6+848iIsSE5TIBzUYHt7fu54NR1Yl6YdicC8mcCTZgN1jN6d65XIQjLoQ4U254IL2D",
+	"siti8BlNN6znnOM/3Y4WHXCllxaR0sNDMxGBolUzubj2WpLYJ90CCiaw9+e5ndWiPAN2aUMdaeasTTUp",
+	"xMkLgxWADFtZ6B2KLpQCA8y3o/h9WC0dTEUM0kDl1M4zJxr7R4Nh49AWi8WA4+WB0tMD/6w5+PHyzcVP",
+	"1xf4DIa7bVo9/z5tUXmKlbqZ097hYEiPqQwkz0TvtHc8GA6OfYAUeSicqhPJByuIYa0VbMEefGE8lJNt",
+	"QyOLwubgtQmAOwupchlTxfxeF9YYOiq1HFHvR2HsKm6aewOPTmt6p7+sM1qF+yFEgv1JFM5oN1jkbjr/",
+	"U1RHID4aDr8a6t7qu3fDwIZbEBDwhJbQNnKx1IMKUjI+crj5kTZEVHz2eOtnS6BcfPBk84MFpqV74HCL",
+	"mVaBJt1zx1u83ToYxS9R7+U2m1rHFEXllc/nXC89MRMaW52cLZ86Qsa+6t4n90yNM8kOQytGtTUAXgNF",
+	"tzzDkd028n0JVhWeYcAONGWpKONoiye1pv/Q6r+CoeZrZrnHIHC3ha6zAgGtRChghEMbUQbRyeO5krBE",
+	"gUs6mWuoIpU4naqBO8tHxCGPGqIm5QxNEUEIgQVmWK+RYP1qjLgCSPilbtc4IfKlIQoOv/4KEFGjC4m1",
+	"BDz7U4uB4eutZiI08j+63CCSI8kRaHyDzCCAsm6Z8QHxyxBJuABYccy9Cq5mlS8EqGgYtodXbwktF5KI",
+	"7r6tgYXQT1RQ0qLXncwqEeAej2Vp/N+BU0uUsGdO/etwqiNr4tNA2Bv5FLtHd2fU9bhip3T51qdXsEhR",
+	"sqzGx/6WwMU+k4pPBUaOiJPdb740zEMdl/A/XWydpY/L1m7834WtA6TVM1v/NdmaCHsDWxNVbGRrzsxM",
+	"aettcA+LpCbMwD1onlYArA3j+JmKmjFfg/BmE1jUO1V5xrU9ZSNElxqxvakGwFICZ/ivYvNhEDbAT43Y",
+	"Hmf/S+U3+RiqINIYVqnjSLvnNBcJPjLOncugJuwGKx9CcWmbY3+Vywr41uNJCj/BVqLi6BFmvspll9Pu",
+	"z7votHqWF38WeXGVS2KYgrzXyItUxXdrI24FGhTy38zjN9Gnc1D11zC36mz2PVgExuo9ZoyqRN7qCk9R",
+	"tc0ficD/yOT3PVgWTr0gPPy7SXkHvASta1dV77AIbwUbzAPMUduAkMZiS3vGPeKUktCfqVyj0eody1qf",
+	"JCvIgqrL5ziJH9U5mAYsy3JC98MPVGEOIRRwRy3AdgRlR98x2wBe18Q+Ow2P4yv4z2Nh/TZ9iIW+D4LW",
+	"78lw6BS2kFM28qp2tAqgZ6yHB9fgi56brOnRAkv2fAQFWEUl3EoFPrlUYByhCIi87uFZSDyVkPBksZWg",
+	"oMRZt4jAVgil54zHVUCNlbJqTCiOl7Uq3wHzxa+VIl4fsi4Qe8MV9vHq0pchxCqhIoRYZeDrBfAjf6Mz",
+	"9h3IZX00x4HuManK7xq2MOR1NVe7NUd+7i8Wi757+36uU5BuackObFLBQ9yCQ4/JSK1v/7dePmINRrm0",
+	"lW+q/ajo566Om3KToxIKhJKou39a7UEs/BdiQ1/Q0Dv95VPN0UQSZCUNFlzpf6nxZRUhI4W2r+RdASlW",
+	"8vbw/ohQNxzLFLAhTV54kwLXHtejoSROuiZKnsX3U4lvPCBWnFCgE//Dpy9Rtz9R/aTpgguLFT8Ie0pg",
+	"880MfBchfD1rwc/QYSkEiJhn4nrCRPU62mo3AyhP5SzxgJ3J3irNRhqMHUUl5FuBe1WhNAT28o36XCYH",
+	"SmNn7j6bgkXvoYphGe7gsoYoVaqtokxnz8m5CubVfvm1vhKsi7yYEWLXjVog6vaGp3Uwun3yX/ysCCs2",
+	"RqeHSsl2wrSKmFH+wxjBxSL3hVQvfsPZiASwqddkEJ+VN1IvboFYsfrBYr/9RS9IKKyccXcc3slxg0n4",
+	"bIv3L7RCictX/UairwPFVx9FTOko2GQBhdF//LcGsrinJmxElTcj+kh1mu7juASGWjR5+SPEoqIE2rym",
+	"hPCaHsdjqkFVPnF+weNQrRGBUSg9NEwkZ3Ww2dAL0YCcxWLOADn7h4ox/pVChudJwgJhNwRuw+ZDfMNt",
+	"DD8nk0qJ0GSn7/D5MPHGuroqCjHW1vlma19aJ9aX1a2HG//0p7Uz/1JFbkRRW9HyrMDN68BLLD/qNPef",
+	"pcizCMWfL3QtIuKIOCMsNj/pXLYGwj1M3yNasX6Gdd/8xnd4OPk+u8jfg2XFSQbqKtrXa/T1a4k41iUn",
+	"L+aZXYEG63CGA3zZNlKKRn32hp/YGy6PKNBF+GWtP4zG80oLQeWb8B5bLGISFmAsS7mxZP+HDgRhAt4Y",
+	"dikFfLcGuJxHryaHgIC3PUoUQcacsZHHSxsxw5emtOVUmoBuAMcN2JsKqhS2myAcTzDYSwyihiwst2qt",
+	"zj8PWZaZMH4lE+8x4F74FXWV2uMX23s1E2AHLL0v0W8NrLe0hM8LH3KufVKgbRUrCDAPNke+np4Iu9+h",
+	"KApB9Cw+ni5huk54VHQKZia7MyFXYKzSXqFgp1MDUtdDBPhWU7MfUZ6zTB420p3UnteiqdhV2Rrre5ww",
+	"aWI8TL7v670DaTAlSchLGHHgzBI+k/StWQFCIOYGSiAVI6ZSONNKMj7losWwunJPv2stMWi13w3YZ8J+",
+	"skIUPNp39QwftR7XqNpU4H869WQr0E9DsxSm2CPKz2KOrsqqAjPnmdCeToJWTr7FLse+w7gFjPENIiOZ",
+	"JnmdBXi9AujiDiBzAlBoahBqEiDhNNVo8OsHCVdAoZ64sGJb4q9UVgTwqWdueBpuIMLYwBBV8Rs+W9kp",
+	"eyuwD4wbgvPcK/rofbu2NmUjfygSTrjl+9Q1jd/k9r3WKbeU1q+zzwU2ZVPVziOSMGmgDvolbItnWn0i",
+	"WqUjZ+HMV42EqJflrXZulvI42LlVTBJ3hCG5VaTGYiWNM1SlZXu5FP/IgYnERCwBY4Xk1FamZLW6XS1k",
+	"AfYUhQZQMQdj+Tzz8E98qqFIGTmtQGkp8rPdz6KGVkB4rGzPo7sE9O2j/3x53D+MwmyNKywFY7DpBbnM",
+	"OZ4vh/S1NwkLpiTUF0hFuYev/z50Y7x+/fq1xxgH3cepY54VXz+4ujj/7t3F/hm12S2EgQIiNvaKMZQW",
+	"+sJDv+koAjKFEGFFGCHTapzCfMBuyOhXkypaplQYJwXN4LMwlhmrMndsdx7ke6Wvdl6XBV9fj1bEwCb1",
+	"2eJK0Pqeo2xP2Ic6XysqagqtwN3qVGkN+C7P0xo8NJ+aYPoKWYaazVGzKQntVSoBSmxDTOt94wNJFRyw",
+	"dXgR/4r4EOGdO3QpQhIW7/fMJ09YPlNSY2H7BWC4zgKa7wMuJSoX7lGCucFCF6ws1RRF8iVbWW5mbKHy",
+	"oHdJCe0hvkJEEOy2hlFaAcglqqjchUUgeRYrLG2nrwy6axy1HNX4+260fV+vj9/k7GdaTbVTkYQnT1Gu",
+	"c3tWQWR1IyIQDPahGgSsIKzKS+knJKs1IF5G/vL7gCGbYfybj1NICkW99+b9Tz9dvLm5/Ol73+Hqf7j4",
+	"jkwAGuMajYKAdx+wIqlBp9rWTgJG2v6YG0gKMDDDJipN1WJlK1vqh92be5DAR3I8K6inT1ycEsAPO3xO",
+	"aj0WRL3PrWx/otZXxGItqLopy5pa/8B4iNR2IXeBvakN9X/KKEdb4/jA6QQr5i4X8iLU1QEkZfcNCbkx",
+	"xArtcCGFmYWIe/jr3FJVIM8ybAbyPsJMGKv0sg2rwqrsSdhaZU8eS9qGq6mmUSbPPap/LsZW2ZZ8TRmk",
+	"9eVm9+qu6DPwnX4EKLHyJb7V5JF77jwlHMdtWw3cM89u3xMmkdyGs/M0ZcUxBXrxP3SbtO8EpSM7iQI/",
+	"u1mxdwsTFduP/PZTHXUieKqmaBCLSRXwOgkfi0gqnWMDhmDDpvhehFUrGKdNgGEyozFbSx8ILL8GiMXV",
+	"bq1YlgH3tQ/OUqr1lI1hqSR9sNsXQdO39vAdhWG+vIPSs9aUudm1gRg3ePm1xq+vfyqo1E9sVVa/3dqh",
+	"hJzzQV9mfS75/FeNC7lTZMUHRFdFQ0WTFEjEnVGhKgJ38yM/ZOnR5xqo3WKly7Tx0Z5MxHcrsOHNyFH5",
+	"NaJHtLXKSTooHV/5Wa09aZTGHQoLR9+k3Hod6m9folXg6V8+fflUAfhuBBvrYL1KotQPCqnyZa8SEfj0",
+	"4ODw6O+D4WA4ODz9ZvjNsOdm8EtrLadpw1KuZD0wuTgo45k+6h51Qo1QFRK1JJWfb16Sk1VmYCgqUhmY",
+	"OsebA7/Dbxag3kdDogoEYWrqfqzVwmn0SX1gfx7tS175am4LHHRlpKLwLtqyhb0FObrywr4ptzla+eUn",
+	"FGCYyKllomDG74XKtTMwdC4L9BY/cpnjbw7dHjZPtPDI2UXErR++BuMhmKsucgEmV500xJKjlhKNgEMV",
+	"edgiROJG7Dp/tAho5Z3yAvi5ulkz3rZT1DMISWgZrCTGrm8QmzwsvOxLcyNXTzU0j3768t8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -629,6 +629,9 @@ type EventHistory struct {
 	Pagination PagePagination `json:"pagination"`
 }
 
+// GatewayPage An error page of any media type (HTML, plain text...), as an HTTP server or a gateway in front of the API writes when it answers before the API can answer with the envelope.
+type GatewayPage = string
+
 // Ingest The ingest server the user selected.
 type Ingest struct {
 	// IngestId A Server `id` from `/v2/server/all`.
@@ -994,6 +997,15 @@ type NotFound = ErrorEnvelope
 
 // PayloadTooLarge The error envelope every failure uses.
 type PayloadTooLarge = ErrorEnvelope
+
+// RequestHeaderFieldsTooLarge The error envelope every failure uses.
+type RequestHeaderFieldsTooLarge = ErrorEnvelope
+
+// ServerError The error envelope every failure uses.
+type ServerError = ErrorEnvelope
+
+// TooManyRequests The error envelope every failure uses.
+type TooManyRequests = ErrorEnvelope
 
 // Unauthorized The error envelope every failure uses.
 type Unauthorized = ErrorEnvelope
@@ -4117,18 +4129,60 @@ type ShowAuthorizeDialogResponse302Headers struct {
 	Location *string
 }
 
+// ShowAuthorizeDialogResponse429Headers the declared response headers of an HTTP 429 response for ShowAuthorizeDialog
+type ShowAuthorizeDialogResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ShowAuthorizeDialogResponse5XXHeaders the declared response headers of an HTTP 5XX response for ShowAuthorizeDialog
+type ShowAuthorizeDialogResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ShowAuthorizeDialogResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
 	// Headers302 the parsed response headers for an HTTP 302 response
 	Headers302 *ShowAuthorizeDialogResponse302Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ShowAuthorizeDialogResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ShowAuthorizeDialogResponse5XXHeaders
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r ShowAuthorizeDialogResponse) GetJSON400() *BadRequest {
 	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ShowAuthorizeDialogResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ShowAuthorizeDialogResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ShowAuthorizeDialogResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ShowAuthorizeDialogResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4160,6 +4214,16 @@ func (r ShowAuthorizeDialogResponse) ContentType() string {
 	return ""
 }
 
+// RevokeTokenResponse429Headers the declared response headers of an HTTP 429 response for RevokeToken
+type RevokeTokenResponse429Headers struct {
+	RetryAfter *string
+}
+
+// RevokeTokenResponse5XXHeaders the declared response headers of an HTTP 5XX response for RevokeToken
+type RevokeTokenResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type RevokeTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4167,6 +4231,16 @@ type RevokeTokenResponse struct {
 	JSON400 *BadRequest
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RevokeTokenResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *RevokeTokenResponse5XXHeaders
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -4177,6 +4251,21 @@ func (r RevokeTokenResponse) GetJSON400() *BadRequest {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r RevokeTokenResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RevokeTokenResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r RevokeTokenResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r RevokeTokenResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4208,6 +4297,16 @@ func (r RevokeTokenResponse) ContentType() string {
 	return ""
 }
 
+// RefreshTokenResponse429Headers the declared response headers of an HTTP 429 response for RefreshToken
+type RefreshTokenResponse429Headers struct {
+	RetryAfter *string
+}
+
+// RefreshTokenResponse5XXHeaders the declared response headers of an HTTP 5XX response for RefreshToken
+type RefreshTokenResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type RefreshTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4219,6 +4318,16 @@ type RefreshTokenResponse struct {
 	JSON401 *InvalidClient
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RefreshTokenResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *RefreshTokenResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4239,6 +4348,21 @@ func (r RefreshTokenResponse) GetJSON401() *InvalidClient {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r RefreshTokenResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RefreshTokenResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r RefreshTokenResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r RefreshTokenResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4270,16 +4394,65 @@ func (r RefreshTokenResponse) ContentType() string {
 	return ""
 }
 
+// ListPlatformsResponse429Headers the declared response headers of an HTTP 429 response for ListPlatforms
+type ListPlatformsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListPlatformsResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListPlatforms
+type ListPlatformsResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ListPlatformsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *[]Platform
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListPlatformsResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListPlatformsResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListPlatformsResponse) GetJSON200() *[]Platform {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListPlatformsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListPlatformsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListPlatformsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListPlatformsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListPlatformsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4311,16 +4484,65 @@ func (r ListPlatformsResponse) ContentType() string {
 	return ""
 }
 
+// ListServersResponse429Headers the declared response headers of an HTTP 429 response for ListServers
+type ListServersResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListServersResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListServers
+type ListServersResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ListServersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *[]Server
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListServersResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListServersResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListServersResponse) GetJSON200() *[]Server {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListServersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListServersResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListServersResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListServersResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListServersResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4352,6 +4574,16 @@ func (r ListServersResponse) ContentType() string {
 	return ""
 }
 
+// GetChannelMetaResponse429Headers the declared response headers of an HTTP 429 response for GetChannelMeta
+type GetChannelMetaResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetChannelMetaResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetChannelMeta
+type GetChannelMetaResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetChannelMetaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4365,6 +4597,18 @@ type GetChannelMetaResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetChannelMetaResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetChannelMetaResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4390,6 +4634,26 @@ func (r GetChannelMetaResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetChannelMetaResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetChannelMetaResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetChannelMetaResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetChannelMetaResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetChannelMetaResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4421,6 +4685,16 @@ func (r GetChannelMetaResponse) ContentType() string {
 	return ""
 }
 
+// UpdateChannelMetaResponse429Headers the declared response headers of an HTTP 429 response for UpdateChannelMeta
+type UpdateChannelMetaResponse429Headers struct {
+	RetryAfter *string
+}
+
+// UpdateChannelMetaResponse5XXHeaders the declared response headers of an HTTP 5XX response for UpdateChannelMeta
+type UpdateChannelMetaResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type UpdateChannelMetaResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4434,6 +4708,16 @@ type UpdateChannelMetaResponse struct {
 	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateChannelMetaResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *UpdateChannelMetaResponse5XXHeaders
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -4459,6 +4743,21 @@ func (r UpdateChannelMetaResponse) GetJSON404() *NotFound {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r UpdateChannelMetaResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateChannelMetaResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r UpdateChannelMetaResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r UpdateChannelMetaResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4490,20 +4789,49 @@ func (r UpdateChannelMetaResponse) ContentType() string {
 	return ""
 }
 
+// ListChannelsResponse429Headers the declared response headers of an HTTP 429 response for ListChannels
+type ListChannelsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListChannelsResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListChannels
+type ListChannelsResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ListChannelsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *[]Channel
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListChannelsResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListChannelsResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListChannelsResponse) GetJSON200() *[]Channel {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListChannelsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -4514,6 +4842,26 @@ func (r ListChannelsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListChannelsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListChannelsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListChannelsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListChannelsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListChannelsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4545,6 +4893,16 @@ func (r ListChannelsResponse) ContentType() string {
 	return ""
 }
 
+// GetChannelResponse429Headers the declared response headers of an HTTP 429 response for GetChannel
+type GetChannelResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetChannelResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetChannel
+type GetChannelResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetChannelResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4558,6 +4916,18 @@ type GetChannelResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetChannelResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetChannelResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4583,6 +4953,26 @@ func (r GetChannelResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetChannelResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetChannelResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetChannelResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetChannelResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetChannelResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4614,6 +5004,16 @@ func (r GetChannelResponse) ContentType() string {
 	return ""
 }
 
+// UpdateChannelResponse429Headers the declared response headers of an HTTP 429 response for UpdateChannel
+type UpdateChannelResponse429Headers struct {
+	RetryAfter *string
+}
+
+// UpdateChannelResponse5XXHeaders the declared response headers of an HTTP 5XX response for UpdateChannel
+type UpdateChannelResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type UpdateChannelResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4627,6 +5027,16 @@ type UpdateChannelResponse struct {
 	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateChannelResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *UpdateChannelResponse5XXHeaders
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -4652,6 +5062,21 @@ func (r UpdateChannelResponse) GetJSON404() *NotFound {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r UpdateChannelResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateChannelResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r UpdateChannelResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r UpdateChannelResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4683,6 +5108,16 @@ func (r UpdateChannelResponse) ContentType() string {
 	return ""
 }
 
+// AddChannelResponse429Headers the declared response headers of an HTTP 429 response for AddChannel
+type AddChannelResponse429Headers struct {
+	RetryAfter *string
+}
+
+// AddChannelResponse5XXHeaders the declared response headers of an HTTP 5XX response for AddChannel
+type AddChannelResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type AddChannelResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4698,6 +5133,16 @@ type AddChannelResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AddChannelResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *AddChannelResponse5XXHeaders
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -4730,6 +5175,21 @@ func (r AddChannelResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AddChannelResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r AddChannelResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r AddChannelResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
 // GetBody returns the raw response body bytes
 func (r AddChannelResponse) GetBody() []byte {
 	return r.Body
@@ -4759,6 +5219,16 @@ func (r AddChannelResponse) ContentType() string {
 	return ""
 }
 
+// DeleteChannelResponse429Headers the declared response headers of an HTTP 429 response for DeleteChannel
+type DeleteChannelResponse429Headers struct {
+	RetryAfter *string
+}
+
+// DeleteChannelResponse5XXHeaders the declared response headers of an HTTP 5XX response for DeleteChannel
+type DeleteChannelResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type DeleteChannelResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4770,6 +5240,18 @@ type DeleteChannelResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteChannelResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *DeleteChannelResponse5XXHeaders
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -4790,6 +5272,26 @@ func (r DeleteChannelResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r DeleteChannelResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DeleteChannelResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteChannelResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r DeleteChannelResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r DeleteChannelResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4821,6 +5323,16 @@ func (r DeleteChannelResponse) ContentType() string {
 	return ""
 }
 
+// ListClipsProjectsResponse429Headers the declared response headers of an HTTP 429 response for ListClipsProjects
+type ListClipsProjectsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListClipsProjectsResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListClipsProjects
+type ListClipsProjectsResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ListClipsProjectsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4832,6 +5344,18 @@ type ListClipsProjectsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListClipsProjectsResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListClipsProjectsResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4852,6 +5376,26 @@ func (r ListClipsProjectsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListClipsProjectsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListClipsProjectsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListClipsProjectsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListClipsProjectsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListClipsProjectsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4883,6 +5427,16 @@ func (r ListClipsProjectsResponse) ContentType() string {
 	return ""
 }
 
+// GetClipsProjectResponse429Headers the declared response headers of an HTTP 429 response for GetClipsProject
+type GetClipsProjectResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetClipsProjectResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetClipsProject
+type GetClipsProjectResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetClipsProjectResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4896,6 +5450,18 @@ type GetClipsProjectResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetClipsProjectResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetClipsProjectResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4921,6 +5487,26 @@ func (r GetClipsProjectResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetClipsProjectResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetClipsProjectResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetClipsProjectResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetClipsProjectResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetClipsProjectResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -4952,6 +5538,16 @@ func (r GetClipsProjectResponse) ContentType() string {
 	return ""
 }
 
+// GetClipDownloadUrlResponse429Headers the declared response headers of an HTTP 429 response for GetClipDownloadUrl
+type GetClipDownloadUrlResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetClipDownloadUrlResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetClipDownloadUrl
+type GetClipDownloadUrlResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetClipDownloadUrlResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4965,6 +5561,18 @@ type GetClipDownloadUrlResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetClipDownloadUrlResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetClipDownloadUrlResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4990,6 +5598,26 @@ func (r GetClipDownloadUrlResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetClipDownloadUrlResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetClipDownloadUrlResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetClipDownloadUrlResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetClipDownloadUrlResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetClipDownloadUrlResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5021,6 +5649,16 @@ func (r GetClipDownloadUrlResponse) ContentType() string {
 	return ""
 }
 
+// ListEventHistoryResponse429Headers the declared response headers of an HTTP 429 response for ListEventHistory
+type ListEventHistoryResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListEventHistoryResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListEventHistory
+type ListEventHistoryResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ListEventHistoryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5032,6 +5670,18 @@ type ListEventHistoryResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListEventHistoryResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListEventHistoryResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5052,6 +5702,26 @@ func (r ListEventHistoryResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListEventHistoryResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListEventHistoryResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListEventHistoryResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListEventHistoryResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListEventHistoryResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5083,20 +5753,49 @@ func (r ListEventHistoryResponse) ContentType() string {
 	return ""
 }
 
+// ListInProgressEventsResponse429Headers the declared response headers of an HTTP 429 response for ListInProgressEvents
+type ListInProgressEventsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListInProgressEventsResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListInProgressEvents
+type ListInProgressEventsResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ListInProgressEventsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *[]Event
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListInProgressEventsResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListInProgressEventsResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListInProgressEventsResponse) GetJSON200() *[]Event {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListInProgressEventsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -5107,6 +5806,26 @@ func (r ListInProgressEventsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListInProgressEventsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListInProgressEventsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListInProgressEventsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListInProgressEventsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListInProgressEventsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5138,6 +5857,16 @@ func (r ListInProgressEventsResponse) ContentType() string {
 	return ""
 }
 
+// CreateEventResponse429Headers the declared response headers of an HTTP 429 response for CreateEvent
+type CreateEventResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateEventResponse5XXHeaders the declared response headers of an HTTP 5XX response for CreateEvent
+type CreateEventResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type CreateEventResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5153,6 +5882,16 @@ type CreateEventResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateEventResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *CreateEventResponse5XXHeaders
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -5185,6 +5924,21 @@ func (r CreateEventResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateEventResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r CreateEventResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r CreateEventResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
 // GetBody returns the raw response body bytes
 func (r CreateEventResponse) GetBody() []byte {
 	return r.Body
@@ -5214,6 +5968,16 @@ func (r CreateEventResponse) ContentType() string {
 	return ""
 }
 
+// ListUpcomingEventsResponse429Headers the declared response headers of an HTTP 429 response for ListUpcomingEvents
+type ListUpcomingEventsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListUpcomingEventsResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListUpcomingEvents
+type ListUpcomingEventsResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ListUpcomingEventsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5225,6 +5989,18 @@ type ListUpcomingEventsResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListUpcomingEventsResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListUpcomingEventsResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5245,6 +6021,26 @@ func (r ListUpcomingEventsResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListUpcomingEventsResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListUpcomingEventsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListUpcomingEventsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListUpcomingEventsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListUpcomingEventsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5276,6 +6072,16 @@ func (r ListUpcomingEventsResponse) ContentType() string {
 	return ""
 }
 
+// GetEventViewerAnalyticsResponse429Headers the declared response headers of an HTTP 429 response for GetEventViewerAnalytics
+type GetEventViewerAnalyticsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetEventViewerAnalyticsResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetEventViewerAnalytics
+type GetEventViewerAnalyticsResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetEventViewerAnalyticsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5289,6 +6095,18 @@ type GetEventViewerAnalyticsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetEventViewerAnalyticsResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetEventViewerAnalyticsResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5314,6 +6132,26 @@ func (r GetEventViewerAnalyticsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetEventViewerAnalyticsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetEventViewerAnalyticsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetEventViewerAnalyticsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetEventViewerAnalyticsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetEventViewerAnalyticsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5345,6 +6183,16 @@ func (r GetEventViewerAnalyticsResponse) ContentType() string {
 	return ""
 }
 
+// GetEventChatHistoryResponse429Headers the declared response headers of an HTTP 429 response for GetEventChatHistory
+type GetEventChatHistoryResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetEventChatHistoryResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetEventChatHistory
+type GetEventChatHistoryResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetEventChatHistoryResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5358,6 +6206,18 @@ type GetEventChatHistoryResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetEventChatHistoryResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetEventChatHistoryResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5383,6 +6243,26 @@ func (r GetEventChatHistoryResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetEventChatHistoryResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetEventChatHistoryResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetEventChatHistoryResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetEventChatHistoryResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetEventChatHistoryResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5414,6 +6294,16 @@ func (r GetEventChatHistoryResponse) ContentType() string {
 	return ""
 }
 
+// AddEventDestinationResponse429Headers the declared response headers of an HTTP 429 response for AddEventDestination
+type AddEventDestinationResponse429Headers struct {
+	RetryAfter *string
+}
+
+// AddEventDestinationResponse5XXHeaders the declared response headers of an HTTP 5XX response for AddEventDestination
+type AddEventDestinationResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type AddEventDestinationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5431,6 +6321,16 @@ type AddEventDestinationResponse struct {
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *AddEventDestinationResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *AddEventDestinationResponse5XXHeaders
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -5468,6 +6368,21 @@ func (r AddEventDestinationResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r AddEventDestinationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r AddEventDestinationResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r AddEventDestinationResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
 // GetBody returns the raw response body bytes
 func (r AddEventDestinationResponse) GetBody() []byte {
 	return r.Body
@@ -5497,6 +6412,16 @@ func (r AddEventDestinationResponse) ContentType() string {
 	return ""
 }
 
+// ListEventRecordingsResponse429Headers the declared response headers of an HTTP 429 response for ListEventRecordings
+type ListEventRecordingsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListEventRecordingsResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListEventRecordings
+type ListEventRecordingsResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ListEventRecordingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5510,6 +6435,18 @@ type ListEventRecordingsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListEventRecordingsResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListEventRecordingsResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5535,6 +6472,26 @@ func (r ListEventRecordingsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ListEventRecordingsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListEventRecordingsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListEventRecordingsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListEventRecordingsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListEventRecordingsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5566,6 +6523,16 @@ func (r ListEventRecordingsResponse) ContentType() string {
 	return ""
 }
 
+// GetEventRecordingDownloadUrlResponse429Headers the declared response headers of an HTTP 429 response for GetEventRecordingDownloadUrl
+type GetEventRecordingDownloadUrlResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetEventRecordingDownloadUrlResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetEventRecordingDownloadUrl
+type GetEventRecordingDownloadUrlResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetEventRecordingDownloadUrlResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5581,6 +6548,16 @@ type GetEventRecordingDownloadUrlResponse struct {
 	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetEventRecordingDownloadUrlResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetEventRecordingDownloadUrlResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5613,6 +6590,21 @@ func (r GetEventRecordingDownloadUrlResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
 }
 
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetEventRecordingDownloadUrlResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetEventRecordingDownloadUrlResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetEventRecordingDownloadUrlResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
 // GetBody returns the raw response body bytes
 func (r GetEventRecordingDownloadUrlResponse) GetBody() []byte {
 	return r.Body
@@ -5642,6 +6634,16 @@ func (r GetEventRecordingDownloadUrlResponse) ContentType() string {
 	return ""
 }
 
+// ListEventTranscriptionsResponse429Headers the declared response headers of an HTTP 429 response for ListEventTranscriptions
+type ListEventTranscriptionsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListEventTranscriptionsResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListEventTranscriptions
+type ListEventTranscriptionsResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ListEventTranscriptionsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5655,6 +6657,18 @@ type ListEventTranscriptionsResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListEventTranscriptionsResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListEventTranscriptionsResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5680,6 +6694,26 @@ func (r ListEventTranscriptionsResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ListEventTranscriptionsResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListEventTranscriptionsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListEventTranscriptionsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListEventTranscriptionsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListEventTranscriptionsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5711,6 +6745,16 @@ func (r ListEventTranscriptionsResponse) ContentType() string {
 	return ""
 }
 
+// GetEventResponse429Headers the declared response headers of an HTTP 429 response for GetEvent
+type GetEventResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetEventResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetEvent
+type GetEventResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetEventResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5724,6 +6768,18 @@ type GetEventResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetEventResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetEventResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5749,6 +6805,26 @@ func (r GetEventResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetEventResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetEventResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetEventResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetEventResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetEventResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5780,6 +6856,16 @@ func (r GetEventResponse) ContentType() string {
 	return ""
 }
 
+// GetEventSrtStreamKeyResponse429Headers the declared response headers of an HTTP 429 response for GetEventSrtStreamKey
+type GetEventSrtStreamKeyResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetEventSrtStreamKeyResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetEventSrtStreamKey
+type GetEventSrtStreamKeyResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetEventSrtStreamKeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5793,6 +6879,18 @@ type GetEventSrtStreamKeyResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetEventSrtStreamKeyResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetEventSrtStreamKeyResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5818,6 +6916,26 @@ func (r GetEventSrtStreamKeyResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetEventSrtStreamKeyResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetEventSrtStreamKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetEventSrtStreamKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetEventSrtStreamKeyResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetEventSrtStreamKeyResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5849,6 +6967,16 @@ func (r GetEventSrtStreamKeyResponse) ContentType() string {
 	return ""
 }
 
+// GetEventStreamKeyResponse429Headers the declared response headers of an HTTP 429 response for GetEventStreamKey
+type GetEventStreamKeyResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetEventStreamKeyResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetEventStreamKey
+type GetEventStreamKeyResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetEventStreamKeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5862,6 +6990,18 @@ type GetEventStreamKeyResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetEventStreamKeyResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetEventStreamKeyResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -5887,6 +7027,26 @@ func (r GetEventStreamKeyResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetEventStreamKeyResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetEventStreamKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetEventStreamKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetEventStreamKeyResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetEventStreamKeyResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5918,20 +7078,49 @@ func (r GetEventStreamKeyResponse) ContentType() string {
 	return ""
 }
 
+// GetSelectedIngestResponse429Headers the declared response headers of an HTTP 429 response for GetSelectedIngest
+type GetSelectedIngestResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetSelectedIngestResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetSelectedIngest
+type GetSelectedIngestResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetSelectedIngestResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Ingest
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetSelectedIngestResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetSelectedIngestResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetSelectedIngestResponse) GetJSON200() *Ingest {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetSelectedIngestResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -5942,6 +7131,26 @@ func (r GetSelectedIngestResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetSelectedIngestResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetSelectedIngestResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetSelectedIngestResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetSelectedIngestResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetSelectedIngestResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -5973,20 +7182,49 @@ func (r GetSelectedIngestResponse) ContentType() string {
 	return ""
 }
 
+// GetUserProfileResponse429Headers the declared response headers of an HTTP 429 response for GetUserProfile
+type GetUserProfileResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetUserProfileResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetUserProfile
+type GetUserProfileResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetUserProfileResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Profile
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetUserProfileResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetUserProfileResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetUserProfileResponse) GetJSON200() *Profile {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetUserProfileResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -5997,6 +7235,26 @@ func (r GetUserProfileResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetUserProfileResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetUserProfileResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetUserProfileResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetUserProfileResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetUserProfileResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -6028,20 +7286,49 @@ func (r GetUserProfileResponse) ContentType() string {
 	return ""
 }
 
+// ListStorageFilesResponse429Headers the declared response headers of an HTTP 429 response for ListStorageFiles
+type ListStorageFilesResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListStorageFilesResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListStorageFiles
+type ListStorageFilesResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type ListStorageFilesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *StorageFiles
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListStorageFilesResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListStorageFilesResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListStorageFilesResponse) GetJSON200() *StorageFiles {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListStorageFilesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -6052,6 +7339,26 @@ func (r ListStorageFilesResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r ListStorageFilesResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListStorageFilesResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListStorageFilesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListStorageFilesResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListStorageFilesResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -6083,6 +7390,16 @@ func (r ListStorageFilesResponse) ContentType() string {
 	return ""
 }
 
+// GetStorageFileResponse429Headers the declared response headers of an HTTP 429 response for GetStorageFile
+type GetStorageFileResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetStorageFileResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetStorageFile
+type GetStorageFileResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetStorageFileResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6096,6 +7413,18 @@ type GetStorageFileResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetStorageFileResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetStorageFileResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -6121,6 +7450,26 @@ func (r GetStorageFileResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetStorageFileResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetStorageFileResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetStorageFileResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetStorageFileResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetStorageFileResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -6152,6 +7501,16 @@ func (r GetStorageFileResponse) ContentType() string {
 	return ""
 }
 
+// GetStorageFileDownloadUrlResponse429Headers the declared response headers of an HTTP 429 response for GetStorageFileDownloadUrl
+type GetStorageFileDownloadUrlResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetStorageFileDownloadUrlResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetStorageFileDownloadUrl
+type GetStorageFileDownloadUrlResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetStorageFileDownloadUrlResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6165,6 +7524,18 @@ type GetStorageFileDownloadUrlResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetStorageFileDownloadUrlResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetStorageFileDownloadUrlResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -6190,6 +7561,26 @@ func (r GetStorageFileDownloadUrlResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetStorageFileDownloadUrlResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetStorageFileDownloadUrlResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetStorageFileDownloadUrlResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetStorageFileDownloadUrlResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetStorageFileDownloadUrlResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -6221,20 +7612,49 @@ func (r GetStorageFileDownloadUrlResponse) ContentType() string {
 	return ""
 }
 
+// GetStreamKeyResponse429Headers the declared response headers of an HTTP 429 response for GetStreamKey
+type GetStreamKeyResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetStreamKeyResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetStreamKey
+type GetStreamKeyResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetStreamKeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *StreamKey
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetStreamKeyResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetStreamKeyResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetStreamKeyResponse) GetJSON200() *StreamKey {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetStreamKeyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -6245,6 +7665,26 @@ func (r GetStreamKeyResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetStreamKeyResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetStreamKeyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetStreamKeyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetStreamKeyResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetStreamKeyResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -6276,20 +7716,49 @@ func (r GetStreamKeyResponse) ContentType() string {
 	return ""
 }
 
+// GetWebchatUrlResponse429Headers the declared response headers of an HTTP 429 response for GetWebchatUrl
+type GetWebchatUrlResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetWebchatUrlResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetWebchatUrl
+type GetWebchatUrlResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
 type GetWebchatUrlResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *WebchatUrl
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetWebchatUrlResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetWebchatUrlResponse5XXHeaders
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetWebchatUrlResponse) GetJSON200() *WebchatUrl {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetWebchatUrlResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -6300,6 +7769,26 @@ func (r GetWebchatUrlResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetWebchatUrlResponse) GetJSON403() *Forbidden {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetWebchatUrlResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetWebchatUrlResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetWebchatUrlResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetWebchatUrlResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
 }
 
 // GetBody returns the raw response body bytes
@@ -7000,6 +8489,46 @@ func ParseShowAuthorizeDialogResponse(rsp *http.Response) (*ShowAuthorizeDialogR
 		}
 		response.JSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
 	}
 
 	switch {
@@ -7013,6 +8542,26 @@ func ParseShowAuthorizeDialogResponse(rsp *http.Response) (*ShowAuthorizeDialogR
 			headers.Location = &value
 		}
 		response.Headers302 = &headers
+	case rsp.StatusCode == 429:
+		var headers ShowAuthorizeDialogResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ShowAuthorizeDialogResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7049,6 +8598,62 @@ func ParseRevokeTokenResponse(rsp *http.Response) (*RevokeTokenResponse, error) 
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RevokeTokenResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers RevokeTokenResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7096,6 +8701,62 @@ func ParseRefreshTokenResponse(rsp *http.Response) (*RefreshTokenResponse, error
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RefreshTokenResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers RefreshTokenResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7122,6 +8783,76 @@ func ParseListPlatformsResponse(rsp *http.Response) (*ListPlatformsResponse, err
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListPlatformsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListPlatformsResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7148,6 +8879,76 @@ func ParseListServersResponse(rsp *http.Response) (*ListServersResponse, error) 
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListServersResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListServersResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7202,6 +9003,69 @@ func ParseGetChannelMetaResponse(rsp *http.Response) (*GetChannelMetaResponse, e
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetChannelMetaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetChannelMetaResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7259,6 +9123,62 @@ func ParseUpdateChannelMetaResponse(rsp *http.Response) (*UpdateChannelMetaRespo
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateChannelMetaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers UpdateChannelMetaResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7285,6 +9205,13 @@ func ParseListChannelsResponse(rsp *http.Response) (*ListChannelsResponse, error
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -7299,6 +9226,69 @@ func ParseListChannelsResponse(rsp *http.Response) (*ListChannelsResponse, error
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListChannelsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListChannelsResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7353,6 +9343,69 @@ func ParseGetChannelResponse(rsp *http.Response) (*GetChannelResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetChannelResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetChannelResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7410,6 +9463,62 @@ func ParseUpdateChannelResponse(rsp *http.Response) (*UpdateChannelResponse, err
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateChannelResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers UpdateChannelResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7471,6 +9580,62 @@ func ParseAddChannelResponse(rsp *http.Response) (*AddChannelResponse, error) {
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AddChannelResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers AddChannelResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7521,6 +9686,69 @@ func ParseDeleteChannelResponse(rsp *http.Response) (*DeleteChannelResponse, err
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteChannelResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers DeleteChannelResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7568,6 +9796,69 @@ func ParseListClipsProjectsResponse(rsp *http.Response) (*ListClipsProjectsRespo
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListClipsProjectsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListClipsProjectsResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7622,6 +9913,69 @@ func ParseGetClipsProjectResponse(rsp *http.Response) (*GetClipsProjectResponse,
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetClipsProjectResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetClipsProjectResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7676,6 +10030,69 @@ func ParseGetClipDownloadUrlResponse(rsp *http.Response) (*GetClipDownloadUrlRes
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetClipDownloadUrlResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetClipDownloadUrlResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7723,6 +10140,69 @@ func ParseListEventHistoryResponse(rsp *http.Response) (*ListEventHistoryRespons
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListEventHistoryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListEventHistoryResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7749,6 +10229,13 @@ func ParseListInProgressEventsResponse(rsp *http.Response) (*ListInProgressEvent
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -7763,6 +10250,69 @@ func ParseListInProgressEventsResponse(rsp *http.Response) (*ListInProgressEvent
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListInProgressEventsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListInProgressEventsResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7824,6 +10374,62 @@ func ParseCreateEventResponse(rsp *http.Response) (*CreateEventResponse, error) 
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateEventResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers CreateEventResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7871,6 +10477,69 @@ func ParseListUpcomingEventsResponse(rsp *http.Response) (*ListUpcomingEventsRes
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListUpcomingEventsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListUpcomingEventsResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7925,6 +10594,69 @@ func ParseGetEventViewerAnalyticsResponse(rsp *http.Response) (*GetEventViewerAn
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetEventViewerAnalyticsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetEventViewerAnalyticsResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -7979,6 +10711,69 @@ func ParseGetEventChatHistoryResponse(rsp *http.Response) (*GetEventChatHistoryR
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetEventChatHistoryResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetEventChatHistoryResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8047,6 +10842,62 @@ func ParseAddEventDestinationResponse(rsp *http.Response) (*AddEventDestinationR
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers AddEventDestinationResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers AddEventDestinationResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8101,6 +10952,69 @@ func ParseListEventRecordingsResponse(rsp *http.Response) (*ListEventRecordingsR
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListEventRecordingsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListEventRecordingsResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8162,6 +11076,62 @@ func ParseGetEventRecordingDownloadUrlResponse(rsp *http.Response) (*GetEventRec
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetEventRecordingDownloadUrlResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetEventRecordingDownloadUrlResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8216,6 +11186,69 @@ func ParseListEventTranscriptionsResponse(rsp *http.Response) (*ListEventTranscr
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListEventTranscriptionsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListEventTranscriptionsResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8270,6 +11303,69 @@ func ParseGetEventResponse(rsp *http.Response) (*GetEventResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetEventResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetEventResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8324,6 +11420,69 @@ func ParseGetEventSrtStreamKeyResponse(rsp *http.Response) (*GetEventSrtStreamKe
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetEventSrtStreamKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetEventSrtStreamKeyResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8378,6 +11537,69 @@ func ParseGetEventStreamKeyResponse(rsp *http.Response) (*GetEventStreamKeyRespo
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetEventStreamKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetEventStreamKeyResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8404,6 +11626,13 @@ func ParseGetSelectedIngestResponse(rsp *http.Response) (*GetSelectedIngestRespo
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8418,6 +11647,69 @@ func ParseGetSelectedIngestResponse(rsp *http.Response) (*GetSelectedIngestRespo
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetSelectedIngestResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetSelectedIngestResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8444,6 +11736,13 @@ func ParseGetUserProfileResponse(rsp *http.Response) (*GetUserProfileResponse, e
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8458,6 +11757,69 @@ func ParseGetUserProfileResponse(rsp *http.Response) (*GetUserProfileResponse, e
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetUserProfileResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetUserProfileResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8484,6 +11846,13 @@ func ParseListStorageFilesResponse(rsp *http.Response) (*ListStorageFilesRespons
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8498,6 +11867,69 @@ func ParseListStorageFilesResponse(rsp *http.Response) (*ListStorageFilesRespons
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListStorageFilesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListStorageFilesResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8552,6 +11984,69 @@ func ParseGetStorageFileResponse(rsp *http.Response) (*GetStorageFileResponse, e
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetStorageFileResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetStorageFileResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8606,6 +12101,69 @@ func ParseGetStorageFileDownloadUrlResponse(rsp *http.Response) (*GetStorageFile
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetStorageFileDownloadUrlResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetStorageFileDownloadUrlResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8632,6 +12190,13 @@ func ParseGetStreamKeyResponse(rsp *http.Response) (*GetStreamKeyResponse, error
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8646,6 +12211,69 @@ func ParseGetStreamKeyResponse(rsp *http.Response) (*GetStreamKeyResponse, error
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetStreamKeyResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetStreamKeyResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -8672,6 +12300,13 @@ func ParseGetWebchatUrlResponse(rsp *http.Response) (*GetWebchatUrlResponse, err
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8686,6 +12321,69 @@ func ParseGetWebchatUrlResponse(rsp *http.Response) (*GetWebchatUrlResponse, err
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetWebchatUrlResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetWebchatUrlResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
 	}
 
 	return response, nil
@@ -9456,7 +13154,53 @@ type InvalidClientJSONResponse ErrorEnvelope
 
 type NotFoundJSONResponse ErrorEnvelope
 
+type PayloadTooLargeAsteriskResponse struct {
+	Body io.Reader
+
+	ContentType   string
+	ContentLength int64
+}
 type PayloadTooLargeJSONResponse ErrorEnvelope
+
+type RequestHeaderFieldsTooLargeAsteriskResponse struct {
+	Body io.Reader
+
+	ContentType   string
+	ContentLength int64
+}
+type RequestHeaderFieldsTooLargeJSONResponse ErrorEnvelope
+
+type ServerErrorResponseHeaders struct {
+	RetryAfter *string
+}
+type ServerErrorAsteriskResponse struct {
+	Body io.Reader
+
+	Headers       ServerErrorResponseHeaders
+	ContentType   string
+	ContentLength int64
+}
+type ServerErrorJSONResponse struct {
+	Body ErrorEnvelope
+
+	Headers ServerErrorResponseHeaders
+}
+
+type TooManyRequestsResponseHeaders struct {
+	RetryAfter *string
+}
+type TooManyRequestsAsteriskResponse struct {
+	Body io.Reader
+
+	Headers       TooManyRequestsResponseHeaders
+	ContentType   string
+	ContentLength int64
+}
+type TooManyRequestsJSONResponse struct {
+	Body ErrorEnvelope
+
+	Headers TooManyRequestsResponseHeaders
+}
 
 type UnauthorizedJSONResponse ErrorEnvelope
 
@@ -9518,6 +13262,160 @@ func (response ShowAuthorizeDialog400JSONResponse) VisitShowAuthorizeDialogRespo
 	return err
 }
 
+type ShowAuthorizeDialog413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ShowAuthorizeDialog413AsteriskResponse) VisitShowAuthorizeDialogResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ShowAuthorizeDialog413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ShowAuthorizeDialog413JSONResponse) VisitShowAuthorizeDialogResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowAuthorizeDialog429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ShowAuthorizeDialog429AsteriskResponse) VisitShowAuthorizeDialogResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ShowAuthorizeDialog429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ShowAuthorizeDialog429JSONResponse) VisitShowAuthorizeDialogResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowAuthorizeDialog431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ShowAuthorizeDialog431AsteriskResponse) VisitShowAuthorizeDialogResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ShowAuthorizeDialog431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ShowAuthorizeDialog431JSONResponse) VisitShowAuthorizeDialogResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowAuthorizeDialog5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ShowAuthorizeDialog5XXAsteriskResponse) VisitShowAuthorizeDialogResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ShowAuthorizeDialog5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ShowAuthorizeDialog5XXJSONResponse) VisitShowAuthorizeDialogResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RevokeTokenRequestObject struct {
 	Body *RevokeTokenFormdataRequestBody
 }
@@ -9548,6 +13446,25 @@ func (response RevokeToken400JSONResponse) VisitRevokeTokenResponse(w http.Respo
 	return err
 }
 
+type RevokeToken413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response RevokeToken413AsteriskResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type RevokeToken413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response RevokeToken413JSONResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
@@ -9558,6 +13475,127 @@ func (response RevokeToken413JSONResponse) VisitRevokeTokenResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeToken429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response RevokeToken429AsteriskResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RevokeToken429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response RevokeToken429JSONResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeToken431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response RevokeToken431AsteriskResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RevokeToken431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response RevokeToken431JSONResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeToken5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response RevokeToken5XXAsteriskResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RevokeToken5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response RevokeToken5XXJSONResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9612,6 +13650,25 @@ func (response RefreshToken401JSONResponse) VisitRefreshTokenResponse(w http.Res
 	return err
 }
 
+type RefreshToken413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response RefreshToken413AsteriskResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type RefreshToken413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response RefreshToken413JSONResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
@@ -9622,6 +13679,127 @@ func (response RefreshToken413JSONResponse) VisitRefreshTokenResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RefreshToken429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response RefreshToken429AsteriskResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RefreshToken429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response RefreshToken429JSONResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RefreshToken431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response RefreshToken431AsteriskResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RefreshToken431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response RefreshToken431JSONResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RefreshToken5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response RefreshToken5XXAsteriskResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RefreshToken5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response RefreshToken5XXJSONResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9647,6 +13825,174 @@ func (response ListPlatforms200JSONResponse) VisitListPlatformsResponse(w http.R
 	return err
 }
 
+type ListPlatforms400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListPlatforms400JSONResponse) VisitListPlatformsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPlatforms413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListPlatforms413AsteriskResponse) VisitListPlatformsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListPlatforms413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListPlatforms413JSONResponse) VisitListPlatformsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPlatforms429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListPlatforms429AsteriskResponse) VisitListPlatformsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListPlatforms429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListPlatforms429JSONResponse) VisitListPlatformsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPlatforms431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListPlatforms431AsteriskResponse) VisitListPlatformsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListPlatforms431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListPlatforms431JSONResponse) VisitListPlatformsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPlatforms5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListPlatforms5XXAsteriskResponse) VisitListPlatformsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListPlatforms5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListPlatforms5XXJSONResponse) VisitListPlatformsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListServersRequestObject struct {
 }
 
@@ -9664,6 +14010,174 @@ func (response ListServers200JSONResponse) VisitListServersResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServers400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListServers400JSONResponse) VisitListServersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServers413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListServers413AsteriskResponse) VisitListServersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListServers413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListServers413JSONResponse) VisitListServersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServers429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListServers429AsteriskResponse) VisitListServersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListServers429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListServers429JSONResponse) VisitListServersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServers431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListServers431AsteriskResponse) VisitListServersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListServers431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListServers431JSONResponse) VisitListServersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServers5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListServers5XXAsteriskResponse) VisitListServersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListServers5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListServers5XXJSONResponse) VisitListServersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9746,6 +14260,160 @@ func (response GetChannelMeta404JSONResponse) VisitGetChannelMetaResponse(w http
 	return err
 }
 
+type GetChannelMeta413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetChannelMeta413AsteriskResponse) VisitGetChannelMetaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetChannelMeta413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetChannelMeta413JSONResponse) VisitGetChannelMetaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannelMeta429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetChannelMeta429AsteriskResponse) VisitGetChannelMetaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetChannelMeta429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetChannelMeta429JSONResponse) VisitGetChannelMetaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannelMeta431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetChannelMeta431AsteriskResponse) VisitGetChannelMetaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetChannelMeta431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetChannelMeta431JSONResponse) VisitGetChannelMetaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannelMeta5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetChannelMeta5XXAsteriskResponse) VisitGetChannelMetaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetChannelMeta5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetChannelMeta5XXJSONResponse) VisitGetChannelMetaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateChannelMetaRequestObject struct {
 	Id   ChannelId `json:"id"`
 	Body *UpdateChannelMetaJSONRequestBody
@@ -9819,6 +14487,25 @@ func (response UpdateChannelMeta404JSONResponse) VisitUpdateChannelMetaResponse(
 	return err
 }
 
+type UpdateChannelMeta413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response UpdateChannelMeta413AsteriskResponse) VisitUpdateChannelMetaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type UpdateChannelMeta413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response UpdateChannelMeta413JSONResponse) VisitUpdateChannelMetaResponse(w http.ResponseWriter) error {
@@ -9829,6 +14516,127 @@ func (response UpdateChannelMeta413JSONResponse) VisitUpdateChannelMetaResponse(
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannelMeta429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response UpdateChannelMeta429AsteriskResponse) VisitUpdateChannelMetaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UpdateChannelMeta429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateChannelMeta429JSONResponse) VisitUpdateChannelMetaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannelMeta431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response UpdateChannelMeta431AsteriskResponse) VisitUpdateChannelMetaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UpdateChannelMeta431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response UpdateChannelMeta431JSONResponse) VisitUpdateChannelMetaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannelMeta5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response UpdateChannelMeta5XXAsteriskResponse) VisitUpdateChannelMetaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UpdateChannelMeta5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response UpdateChannelMeta5XXJSONResponse) VisitUpdateChannelMetaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9850,6 +14658,20 @@ func (response ListChannels200JSONResponse) VisitListChannelsResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChannels400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListChannels400JSONResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9878,6 +14700,160 @@ func (response ListChannels403JSONResponse) VisitListChannelsResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChannels413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListChannels413AsteriskResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListChannels413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListChannels413JSONResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChannels429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListChannels429AsteriskResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListChannels429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListChannels429JSONResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChannels431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListChannels431AsteriskResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListChannels431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListChannels431JSONResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListChannels5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListChannels5XXAsteriskResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListChannels5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListChannels5XXJSONResponse) VisitListChannelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9960,6 +14936,160 @@ func (response GetChannel404JSONResponse) VisitGetChannelResponse(w http.Respons
 	return err
 }
 
+type GetChannel413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetChannel413AsteriskResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetChannel413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetChannel413JSONResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannel429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetChannel429AsteriskResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetChannel429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetChannel429JSONResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannel431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetChannel431AsteriskResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetChannel431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetChannel431JSONResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetChannel5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetChannel5XXAsteriskResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetChannel5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetChannel5XXJSONResponse) VisitGetChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateChannelRequestObject struct {
 	Id   ChannelId `json:"id"`
 	Body *UpdateChannelJSONRequestBody
@@ -10033,6 +15163,25 @@ func (response UpdateChannel404JSONResponse) VisitUpdateChannelResponse(w http.R
 	return err
 }
 
+type UpdateChannel413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response UpdateChannel413AsteriskResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type UpdateChannel413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response UpdateChannel413JSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
@@ -10043,6 +15192,127 @@ func (response UpdateChannel413JSONResponse) VisitUpdateChannelResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannel429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response UpdateChannel429AsteriskResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UpdateChannel429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateChannel429JSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannel431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response UpdateChannel431AsteriskResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UpdateChannel431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response UpdateChannel431JSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateChannel5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response UpdateChannel5XXAsteriskResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UpdateChannel5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response UpdateChannel5XXJSONResponse) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10125,6 +15395,25 @@ func (response AddChannel409JSONResponse) VisitAddChannelResponse(w http.Respons
 	return err
 }
 
+type AddChannel413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response AddChannel413AsteriskResponse) VisitAddChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type AddChannel413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response AddChannel413JSONResponse) VisitAddChannelResponse(w http.ResponseWriter) error {
@@ -10135,6 +15424,127 @@ func (response AddChannel413JSONResponse) VisitAddChannelResponse(w http.Respons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddChannel429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response AddChannel429AsteriskResponse) VisitAddChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AddChannel429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AddChannel429JSONResponse) VisitAddChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddChannel431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response AddChannel431AsteriskResponse) VisitAddChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AddChannel431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response AddChannel431JSONResponse) VisitAddChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddChannel5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response AddChannel5XXAsteriskResponse) VisitAddChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AddChannel5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response AddChannel5XXJSONResponse) VisitAddChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10211,6 +15621,160 @@ func (response DeleteChannel404JSONResponse) VisitDeleteChannelResponse(w http.R
 	return err
 }
 
+type DeleteChannel413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response DeleteChannel413AsteriskResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteChannel413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DeleteChannel413JSONResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteChannel429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response DeleteChannel429AsteriskResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteChannel429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteChannel429JSONResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteChannel431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response DeleteChannel431AsteriskResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteChannel431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response DeleteChannel431JSONResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteChannel5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response DeleteChannel5XXAsteriskResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteChannel5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response DeleteChannel5XXJSONResponse) VisitDeleteChannelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListClipsProjectsRequestObject struct {
 	Params ListClipsProjectsParams
 }
@@ -10271,6 +15835,160 @@ func (response ListClipsProjects403JSONResponse) VisitListClipsProjectsResponse(
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClipsProjects413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListClipsProjects413AsteriskResponse) VisitListClipsProjectsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListClipsProjects413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListClipsProjects413JSONResponse) VisitListClipsProjectsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClipsProjects429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListClipsProjects429AsteriskResponse) VisitListClipsProjectsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListClipsProjects429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListClipsProjects429JSONResponse) VisitListClipsProjectsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClipsProjects431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListClipsProjects431AsteriskResponse) VisitListClipsProjectsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListClipsProjects431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListClipsProjects431JSONResponse) VisitListClipsProjectsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClipsProjects5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListClipsProjects5XXAsteriskResponse) VisitListClipsProjectsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListClipsProjects5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListClipsProjects5XXJSONResponse) VisitListClipsProjectsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10353,6 +16071,160 @@ func (response GetClipsProject404JSONResponse) VisitGetClipsProjectResponse(w ht
 	return err
 }
 
+type GetClipsProject413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetClipsProject413AsteriskResponse) VisitGetClipsProjectResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetClipsProject413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetClipsProject413JSONResponse) VisitGetClipsProjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClipsProject429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetClipsProject429AsteriskResponse) VisitGetClipsProjectResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetClipsProject429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetClipsProject429JSONResponse) VisitGetClipsProjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClipsProject431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetClipsProject431AsteriskResponse) VisitGetClipsProjectResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetClipsProject431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetClipsProject431JSONResponse) VisitGetClipsProjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClipsProject5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetClipsProject5XXAsteriskResponse) VisitGetClipsProjectResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetClipsProject5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetClipsProject5XXJSONResponse) VisitGetClipsProjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetClipDownloadUrlRequestObject struct {
 	ClipId openapi_types.UUID `json:"clipId"`
 }
@@ -10431,6 +16303,160 @@ func (response GetClipDownloadUrl404JSONResponse) VisitGetClipDownloadUrlRespons
 	return err
 }
 
+type GetClipDownloadUrl413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetClipDownloadUrl413AsteriskResponse) VisitGetClipDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetClipDownloadUrl413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetClipDownloadUrl413JSONResponse) VisitGetClipDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClipDownloadUrl429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetClipDownloadUrl429AsteriskResponse) VisitGetClipDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetClipDownloadUrl429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetClipDownloadUrl429JSONResponse) VisitGetClipDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClipDownloadUrl431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetClipDownloadUrl431AsteriskResponse) VisitGetClipDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetClipDownloadUrl431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetClipDownloadUrl431JSONResponse) VisitGetClipDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClipDownloadUrl5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetClipDownloadUrl5XXAsteriskResponse) VisitGetClipDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetClipDownloadUrl5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetClipDownloadUrl5XXJSONResponse) VisitGetClipDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListEventHistoryRequestObject struct {
 	Params ListEventHistoryParams
 }
@@ -10495,6 +16521,160 @@ func (response ListEventHistory403JSONResponse) VisitListEventHistoryResponse(w 
 	return err
 }
 
+type ListEventHistory413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListEventHistory413AsteriskResponse) VisitListEventHistoryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventHistory413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListEventHistory413JSONResponse) VisitListEventHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventHistory429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListEventHistory429AsteriskResponse) VisitListEventHistoryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventHistory429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListEventHistory429JSONResponse) VisitListEventHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventHistory431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListEventHistory431AsteriskResponse) VisitListEventHistoryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventHistory431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListEventHistory431JSONResponse) VisitListEventHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventHistory5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListEventHistory5XXAsteriskResponse) VisitListEventHistoryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventHistory5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListEventHistory5XXJSONResponse) VisitListEventHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListInProgressEventsRequestObject struct {
 }
 
@@ -10512,6 +16692,20 @@ func (response ListInProgressEvents200JSONResponse) VisitListInProgressEventsRes
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInProgressEvents400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListInProgressEvents400JSONResponse) VisitListInProgressEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10540,6 +16734,160 @@ func (response ListInProgressEvents403JSONResponse) VisitListInProgressEventsRes
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInProgressEvents413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListInProgressEvents413AsteriskResponse) VisitListInProgressEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListInProgressEvents413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListInProgressEvents413JSONResponse) VisitListInProgressEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInProgressEvents429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListInProgressEvents429AsteriskResponse) VisitListInProgressEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListInProgressEvents429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListInProgressEvents429JSONResponse) VisitListInProgressEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInProgressEvents431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListInProgressEvents431AsteriskResponse) VisitListInProgressEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListInProgressEvents431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListInProgressEvents431JSONResponse) VisitListInProgressEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListInProgressEvents5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListInProgressEvents5XXAsteriskResponse) VisitListInProgressEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListInProgressEvents5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListInProgressEvents5XXJSONResponse) VisitListInProgressEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10622,6 +16970,25 @@ func (response CreateEvent409JSONResponse) VisitCreateEventResponse(w http.Respo
 	return err
 }
 
+type CreateEvent413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response CreateEvent413AsteriskResponse) VisitCreateEventResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type CreateEvent413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response CreateEvent413JSONResponse) VisitCreateEventResponse(w http.ResponseWriter) error {
@@ -10632,6 +16999,127 @@ func (response CreateEvent413JSONResponse) VisitCreateEventResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvent429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response CreateEvent429AsteriskResponse) VisitCreateEventResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateEvent429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateEvent429JSONResponse) VisitCreateEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvent431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response CreateEvent431AsteriskResponse) VisitCreateEventResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateEvent431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response CreateEvent431JSONResponse) VisitCreateEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvent5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response CreateEvent5XXAsteriskResponse) VisitCreateEventResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateEvent5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response CreateEvent5XXJSONResponse) VisitCreateEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10696,6 +17184,160 @@ func (response ListUpcomingEvents403JSONResponse) VisitListUpcomingEventsRespons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUpcomingEvents413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListUpcomingEvents413AsteriskResponse) VisitListUpcomingEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListUpcomingEvents413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListUpcomingEvents413JSONResponse) VisitListUpcomingEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUpcomingEvents429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListUpcomingEvents429AsteriskResponse) VisitListUpcomingEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListUpcomingEvents429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListUpcomingEvents429JSONResponse) VisitListUpcomingEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUpcomingEvents431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListUpcomingEvents431AsteriskResponse) VisitListUpcomingEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListUpcomingEvents431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListUpcomingEvents431JSONResponse) VisitListUpcomingEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUpcomingEvents5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListUpcomingEvents5XXAsteriskResponse) VisitListUpcomingEventsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListUpcomingEvents5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListUpcomingEvents5XXJSONResponse) VisitListUpcomingEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10778,6 +17420,160 @@ func (response GetEventViewerAnalytics404JSONResponse) VisitGetEventViewerAnalyt
 	return err
 }
 
+type GetEventViewerAnalytics413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetEventViewerAnalytics413AsteriskResponse) VisitGetEventViewerAnalyticsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventViewerAnalytics413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetEventViewerAnalytics413JSONResponse) VisitGetEventViewerAnalyticsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventViewerAnalytics429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetEventViewerAnalytics429AsteriskResponse) VisitGetEventViewerAnalyticsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventViewerAnalytics429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetEventViewerAnalytics429JSONResponse) VisitGetEventViewerAnalyticsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventViewerAnalytics431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetEventViewerAnalytics431AsteriskResponse) VisitGetEventViewerAnalyticsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventViewerAnalytics431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetEventViewerAnalytics431JSONResponse) VisitGetEventViewerAnalyticsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventViewerAnalytics5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetEventViewerAnalytics5XXAsteriskResponse) VisitGetEventViewerAnalyticsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventViewerAnalytics5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetEventViewerAnalytics5XXJSONResponse) VisitGetEventViewerAnalyticsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetEventChatHistoryRequestObject struct {
 	EventId EventId `json:"eventId"`
 	Params  GetEventChatHistoryParams
@@ -10853,6 +17649,160 @@ func (response GetEventChatHistory404JSONResponse) VisitGetEventChatHistoryRespo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventChatHistory413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetEventChatHistory413AsteriskResponse) VisitGetEventChatHistoryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventChatHistory413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetEventChatHistory413JSONResponse) VisitGetEventChatHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventChatHistory429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetEventChatHistory429AsteriskResponse) VisitGetEventChatHistoryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventChatHistory429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetEventChatHistory429JSONResponse) VisitGetEventChatHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventChatHistory431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetEventChatHistory431AsteriskResponse) VisitGetEventChatHistoryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventChatHistory431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetEventChatHistory431JSONResponse) VisitGetEventChatHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventChatHistory5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetEventChatHistory5XXAsteriskResponse) VisitGetEventChatHistoryResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventChatHistory5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetEventChatHistory5XXJSONResponse) VisitGetEventChatHistoryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10950,6 +17900,25 @@ func (response AddEventDestination409JSONResponse) VisitAddEventDestinationRespo
 	return err
 }
 
+type AddEventDestination413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response AddEventDestination413AsteriskResponse) VisitAddEventDestinationResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type AddEventDestination413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response AddEventDestination413JSONResponse) VisitAddEventDestinationResponse(w http.ResponseWriter) error {
@@ -10960,6 +17929,127 @@ func (response AddEventDestination413JSONResponse) VisitAddEventDestinationRespo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddEventDestination429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response AddEventDestination429AsteriskResponse) VisitAddEventDestinationResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AddEventDestination429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response AddEventDestination429JSONResponse) VisitAddEventDestinationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddEventDestination431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response AddEventDestination431AsteriskResponse) VisitAddEventDestinationResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AddEventDestination431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response AddEventDestination431JSONResponse) VisitAddEventDestinationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddEventDestination5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response AddEventDestination5XXAsteriskResponse) VisitAddEventDestinationResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type AddEventDestination5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response AddEventDestination5XXJSONResponse) VisitAddEventDestinationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11038,6 +18128,160 @@ func (response ListEventRecordings404JSONResponse) VisitListEventRecordingsRespo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventRecordings413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListEventRecordings413AsteriskResponse) VisitListEventRecordingsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventRecordings413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListEventRecordings413JSONResponse) VisitListEventRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventRecordings429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListEventRecordings429AsteriskResponse) VisitListEventRecordingsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventRecordings429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListEventRecordings429JSONResponse) VisitListEventRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventRecordings431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListEventRecordings431AsteriskResponse) VisitListEventRecordingsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventRecordings431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListEventRecordings431JSONResponse) VisitListEventRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventRecordings5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListEventRecordings5XXAsteriskResponse) VisitListEventRecordingsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventRecordings5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListEventRecordings5XXJSONResponse) VisitListEventRecordingsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11121,6 +18365,25 @@ func (response GetEventRecordingDownloadUrl404JSONResponse) VisitGetEventRecordi
 	return err
 }
 
+type GetEventRecordingDownloadUrl413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetEventRecordingDownloadUrl413AsteriskResponse) VisitGetEventRecordingDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type GetEventRecordingDownloadUrl413JSONResponse struct{ PayloadTooLargeJSONResponse }
 
 func (response GetEventRecordingDownloadUrl413JSONResponse) VisitGetEventRecordingDownloadUrlResponse(w http.ResponseWriter) error {
@@ -11131,6 +18394,127 @@ func (response GetEventRecordingDownloadUrl413JSONResponse) VisitGetEventRecordi
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventRecordingDownloadUrl429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetEventRecordingDownloadUrl429AsteriskResponse) VisitGetEventRecordingDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventRecordingDownloadUrl429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetEventRecordingDownloadUrl429JSONResponse) VisitGetEventRecordingDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventRecordingDownloadUrl431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetEventRecordingDownloadUrl431AsteriskResponse) VisitGetEventRecordingDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventRecordingDownloadUrl431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetEventRecordingDownloadUrl431JSONResponse) VisitGetEventRecordingDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventRecordingDownloadUrl5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetEventRecordingDownloadUrl5XXAsteriskResponse) VisitGetEventRecordingDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventRecordingDownloadUrl5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetEventRecordingDownloadUrl5XXJSONResponse) VisitGetEventRecordingDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11213,6 +18597,160 @@ func (response ListEventTranscriptions404JSONResponse) VisitListEventTranscripti
 	return err
 }
 
+type ListEventTranscriptions413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListEventTranscriptions413AsteriskResponse) VisitListEventTranscriptionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventTranscriptions413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListEventTranscriptions413JSONResponse) VisitListEventTranscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventTranscriptions429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListEventTranscriptions429AsteriskResponse) VisitListEventTranscriptionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventTranscriptions429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListEventTranscriptions429JSONResponse) VisitListEventTranscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventTranscriptions431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListEventTranscriptions431AsteriskResponse) VisitListEventTranscriptionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventTranscriptions431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListEventTranscriptions431JSONResponse) VisitListEventTranscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEventTranscriptions5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListEventTranscriptions5XXAsteriskResponse) VisitListEventTranscriptionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListEventTranscriptions5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListEventTranscriptions5XXJSONResponse) VisitListEventTranscriptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetEventRequestObject struct {
 	Id EventIdAsId `json:"id"`
 }
@@ -11287,6 +18825,160 @@ func (response GetEvent404JSONResponse) VisitGetEventResponse(w http.ResponseWri
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvent413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetEvent413AsteriskResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEvent413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetEvent413JSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvent429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetEvent429AsteriskResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEvent429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetEvent429JSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvent431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetEvent431AsteriskResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEvent431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetEvent431JSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEvent5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetEvent5XXAsteriskResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEvent5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetEvent5XXJSONResponse) VisitGetEventResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11369,6 +19061,160 @@ func (response GetEventSrtStreamKey404JSONResponse) VisitGetEventSrtStreamKeyRes
 	return err
 }
 
+type GetEventSrtStreamKey413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetEventSrtStreamKey413AsteriskResponse) VisitGetEventSrtStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventSrtStreamKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetEventSrtStreamKey413JSONResponse) VisitGetEventSrtStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventSrtStreamKey429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetEventSrtStreamKey429AsteriskResponse) VisitGetEventSrtStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventSrtStreamKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetEventSrtStreamKey429JSONResponse) VisitGetEventSrtStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventSrtStreamKey431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetEventSrtStreamKey431AsteriskResponse) VisitGetEventSrtStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventSrtStreamKey431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetEventSrtStreamKey431JSONResponse) VisitGetEventSrtStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventSrtStreamKey5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetEventSrtStreamKey5XXAsteriskResponse) VisitGetEventSrtStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventSrtStreamKey5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetEventSrtStreamKey5XXJSONResponse) VisitGetEventSrtStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetEventStreamKeyRequestObject struct {
 	Id EventIdAsId `json:"id"`
 }
@@ -11447,6 +19293,160 @@ func (response GetEventStreamKey404JSONResponse) VisitGetEventStreamKeyResponse(
 	return err
 }
 
+type GetEventStreamKey413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetEventStreamKey413AsteriskResponse) VisitGetEventStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventStreamKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetEventStreamKey413JSONResponse) VisitGetEventStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventStreamKey429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetEventStreamKey429AsteriskResponse) VisitGetEventStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventStreamKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetEventStreamKey429JSONResponse) VisitGetEventStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventStreamKey431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetEventStreamKey431AsteriskResponse) VisitGetEventStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventStreamKey431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetEventStreamKey431JSONResponse) VisitGetEventStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEventStreamKey5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetEventStreamKey5XXAsteriskResponse) VisitGetEventStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetEventStreamKey5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetEventStreamKey5XXJSONResponse) VisitGetEventStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetSelectedIngestRequestObject struct {
 }
 
@@ -11464,6 +19464,20 @@ func (response GetSelectedIngest200JSONResponse) VisitGetSelectedIngestResponse(
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSelectedIngest400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetSelectedIngest400JSONResponse) VisitGetSelectedIngestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11496,6 +19510,160 @@ func (response GetSelectedIngest403JSONResponse) VisitGetSelectedIngestResponse(
 	return err
 }
 
+type GetSelectedIngest413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetSelectedIngest413AsteriskResponse) VisitGetSelectedIngestResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSelectedIngest413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetSelectedIngest413JSONResponse) VisitGetSelectedIngestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSelectedIngest429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetSelectedIngest429AsteriskResponse) VisitGetSelectedIngestResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSelectedIngest429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetSelectedIngest429JSONResponse) VisitGetSelectedIngestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSelectedIngest431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetSelectedIngest431AsteriskResponse) VisitGetSelectedIngestResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSelectedIngest431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetSelectedIngest431JSONResponse) VisitGetSelectedIngestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSelectedIngest5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetSelectedIngest5XXAsteriskResponse) VisitGetSelectedIngestResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSelectedIngest5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetSelectedIngest5XXJSONResponse) VisitGetSelectedIngestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetUserProfileRequestObject struct {
 }
 
@@ -11513,6 +19681,20 @@ func (response GetUserProfile200JSONResponse) VisitGetUserProfileResponse(w http
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserProfile400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetUserProfile400JSONResponse) VisitGetUserProfileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11545,6 +19727,160 @@ func (response GetUserProfile403JSONResponse) VisitGetUserProfileResponse(w http
 	return err
 }
 
+type GetUserProfile413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetUserProfile413AsteriskResponse) VisitGetUserProfileResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetUserProfile413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetUserProfile413JSONResponse) VisitGetUserProfileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserProfile429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetUserProfile429AsteriskResponse) VisitGetUserProfileResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetUserProfile429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetUserProfile429JSONResponse) VisitGetUserProfileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserProfile431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetUserProfile431AsteriskResponse) VisitGetUserProfileResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetUserProfile431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetUserProfile431JSONResponse) VisitGetUserProfileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserProfile5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetUserProfile5XXAsteriskResponse) VisitGetUserProfileResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetUserProfile5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetUserProfile5XXJSONResponse) VisitGetUserProfileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListStorageFilesRequestObject struct {
 }
 
@@ -11562,6 +19898,20 @@ func (response ListStorageFiles200JSONResponse) VisitListStorageFilesResponse(w 
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStorageFiles400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListStorageFiles400JSONResponse) VisitListStorageFilesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11590,6 +19940,160 @@ func (response ListStorageFiles403JSONResponse) VisitListStorageFilesResponse(w 
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStorageFiles413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListStorageFiles413AsteriskResponse) VisitListStorageFilesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStorageFiles413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListStorageFiles413JSONResponse) VisitListStorageFilesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStorageFiles429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListStorageFiles429AsteriskResponse) VisitListStorageFilesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStorageFiles429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListStorageFiles429JSONResponse) VisitListStorageFilesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStorageFiles431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListStorageFiles431AsteriskResponse) VisitListStorageFilesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStorageFiles431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListStorageFiles431JSONResponse) VisitListStorageFilesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStorageFiles5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListStorageFiles5XXAsteriskResponse) VisitListStorageFilesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStorageFiles5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListStorageFiles5XXJSONResponse) VisitListStorageFilesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11672,6 +20176,160 @@ func (response GetStorageFile404JSONResponse) VisitGetStorageFileResponse(w http
 	return err
 }
 
+type GetStorageFile413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetStorageFile413AsteriskResponse) VisitGetStorageFileResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStorageFile413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetStorageFile413JSONResponse) VisitGetStorageFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStorageFile429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetStorageFile429AsteriskResponse) VisitGetStorageFileResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStorageFile429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetStorageFile429JSONResponse) VisitGetStorageFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStorageFile431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetStorageFile431AsteriskResponse) VisitGetStorageFileResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStorageFile431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetStorageFile431JSONResponse) VisitGetStorageFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStorageFile5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetStorageFile5XXAsteriskResponse) VisitGetStorageFileResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStorageFile5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetStorageFile5XXJSONResponse) VisitGetStorageFileResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetStorageFileDownloadUrlRequestObject struct {
 	FileId FileId `json:"fileId"`
 }
@@ -11750,6 +20408,160 @@ func (response GetStorageFileDownloadUrl404JSONResponse) VisitGetStorageFileDown
 	return err
 }
 
+type GetStorageFileDownloadUrl413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetStorageFileDownloadUrl413AsteriskResponse) VisitGetStorageFileDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStorageFileDownloadUrl413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetStorageFileDownloadUrl413JSONResponse) VisitGetStorageFileDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStorageFileDownloadUrl429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetStorageFileDownloadUrl429AsteriskResponse) VisitGetStorageFileDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStorageFileDownloadUrl429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetStorageFileDownloadUrl429JSONResponse) VisitGetStorageFileDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStorageFileDownloadUrl431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetStorageFileDownloadUrl431AsteriskResponse) VisitGetStorageFileDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStorageFileDownloadUrl431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetStorageFileDownloadUrl431JSONResponse) VisitGetStorageFileDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStorageFileDownloadUrl5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetStorageFileDownloadUrl5XXAsteriskResponse) VisitGetStorageFileDownloadUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStorageFileDownloadUrl5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetStorageFileDownloadUrl5XXJSONResponse) VisitGetStorageFileDownloadUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetStreamKeyRequestObject struct {
 }
 
@@ -11767,6 +20579,20 @@ func (response GetStreamKey200JSONResponse) VisitGetStreamKeyResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStreamKey400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetStreamKey400JSONResponse) VisitGetStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11799,6 +20625,160 @@ func (response GetStreamKey403JSONResponse) VisitGetStreamKeyResponse(w http.Res
 	return err
 }
 
+type GetStreamKey413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetStreamKey413AsteriskResponse) VisitGetStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStreamKey413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetStreamKey413JSONResponse) VisitGetStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStreamKey429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetStreamKey429AsteriskResponse) VisitGetStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStreamKey429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetStreamKey429JSONResponse) VisitGetStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStreamKey431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetStreamKey431AsteriskResponse) VisitGetStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStreamKey431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetStreamKey431JSONResponse) VisitGetStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStreamKey5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetStreamKey5XXAsteriskResponse) VisitGetStreamKeyResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStreamKey5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetStreamKey5XXJSONResponse) VisitGetStreamKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetWebchatUrlRequestObject struct {
 }
 
@@ -11816,6 +20796,20 @@ func (response GetWebchatUrl200JSONResponse) VisitGetWebchatUrlResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebchatUrl400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetWebchatUrl400JSONResponse) VisitGetWebchatUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11844,6 +20838,160 @@ func (response GetWebchatUrl403JSONResponse) VisitGetWebchatUrlResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebchatUrl413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetWebchatUrl413AsteriskResponse) VisitGetWebchatUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetWebchatUrl413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetWebchatUrl413JSONResponse) VisitGetWebchatUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebchatUrl429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetWebchatUrl429AsteriskResponse) VisitGetWebchatUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetWebchatUrl429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetWebchatUrl429JSONResponse) VisitGetWebchatUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebchatUrl431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetWebchatUrl431AsteriskResponse) VisitGetWebchatUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetWebchatUrl431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetWebchatUrl431JSONResponse) VisitGetWebchatUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebchatUrl5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetWebchatUrl5XXAsteriskResponse) VisitGetWebchatUrlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetWebchatUrl5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetWebchatUrl5XXJSONResponse) VisitGetWebchatUrlResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -12982,167 +22130,183 @@ func (sh *strictHandler) GetWebchatUrl(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1rc9y2suBfQc2eqkhblDSSffysrVuKIifa64dKkpPdSrweiIRmcMUBeABQo4lL/30LDYAEOQDJGVk6",
-	"zo2/JBaHBBqNRr/R/WWU8nnBGWFKjl59GRVY4DlRRMBfRzPMGMlPMv1HRmQqaKEoZ6NXo4sZQan5GdFs",
-	"d5SMqH5cYDUbJSOG52T0akSzUTIS5F8lFSQbvVKiJMlIpjMyx3rEKy7mWOn3mHr2dJSM5pTReTkfvdpP",
-	"RmpZEPMTmRIxurtLRsc3hKkYMET/iGiGtjD6+PHkp+0ITMQOMgiwsoQlWFikEpRNfVAO5X3BofeF5A3N",
-	"SQwIqbjAU4KuaE4GwHJlhroPPHf6Y1lwJglQ0I84OyP/KolU+q+UM0UY/BMXRU5TrIHd+y+pIf7iTfMP",
-	"Qa5Gr0b/Y6+mzj3zq9w7FoKLY3ZDcl4QM+XqyoWZFFGJ5jjXUJPsNZrMiZR4SiZIr1giNSOoonjEBbqi",
-	"JM92R3fJ6Iizq5ymjwy2PlFTglI7uUQLqmYAZloKoSlKKqwI2rriApFbPC9ygjDKiFSUAVRIzbBCOBcE",
-	"Z0tEbqlUcjvRa1vwMs+QwtcEBiwlEajAUiGMcjqnCnGGFvpjNSNLNMdLNMM3BG19fH/04f2bk7N3xz+9",
-	"QmdEKkHwHGU8Led6gYhxJMt0ZgbxcQygSkTVNmD0DReXNMsIe1yUKn5NGMpxem32W6a8MBjgBREGZ4yQ",
-	"TKKtiaaKiaaZCWWyvLqiKSVMfYZPJmYVJ+wG5zQ7yqkF/xGJA+ZEqSAZYYriXCIsCJpTKSmbwhYLzqat",
-	"dQC4n823dg3vuXrDS5Y99pGUvBQpQRknmmqUoU4N9yXJOZtKpDjCjKsZEUCeAOwpXuYcZxecv8ViSv49",
-	"bOSSZ0uNz1yDIPQZY4aYiLghAuE0JYWSAO9Hhks144L+SR4ZwRoKKS3Ba8ZnCCNBJbtmfMESRG4LzdY1",
-	"ygW54dckCxILjAC0cud4v68OwFKyjOqpcX4q9DlSVPP7K5xL0gbtsMWeLOsxfESDq6VR4Y3yZYRTRW/I",
-	"qkz7bUaAOJSvfEhEGL7M9VrcmFOuSQkYTyWiLjnPCWZ6izIqixwv34PUC8lNjRIkZ3zBkGa03nS7qzIv",
-	"GZH5Jck+ijw8WJFjpQXQDxLBi5kGVj9dEtEeHm1pvntJEJkXarkdnI0O0sbW0q30oJqlXFEiOgf/QRrc",
-	"cKHVCbudboFBaM2WUDY9tW/FdBX3O5rQbIL4VRvr3fCXMezXgBdaE2qB3I/vO18b+t2oa6E1eVRgoGng",
-	"tElziSPwT9V0/PK/SKpA8TAAHwmCFVn7qM0xK3GeL0GFoNNSn/bG8eMIZ9nqiRt2JBSHU4G26JRxPbQm",
-	"3xMmFZ4KPAf0zfHtW8KmajZ6tT8ew7ZVf4eI2X38URLBorNXc2gmx0umDDxb9XPO8mUbgGdPAzMWPXTo",
-	"fn+FDl6io1IqPkdnF+9OE/TkOXqDU3LJ+TX6WfCySNDTl+hcETxP0LMxek/nPEHP9tF7fENEgp69QO/o",
-	"bZrzMkvQ8wN0QXKiYU3Q8yf1ihL0/Ck6nOM/OUNv6Q1J0PMXbt7zs4sEPX+JzstLqXB6naAXY/SuvE3Q",
-	"i333zm+/nJwm6MWB+/uXt+fotJQzjQvC9IH5/eBl8uR58vRl8mycPNtPnr1Inh8kz58kz58mz18kz18m",
-	"L8bJi/3kxcGn0NESal6cYikXXARQplGj1Uj4GW15CAtuycE/nwX2RE8RJwAYDGSG2fTN5jCH9j/JMmYq",
-	"gVp7TZaO93jHpjXBP/cPegnbjBcVCpRNtV7x8ext/3QH46cveuZrcSmPxntZTLYmj/FFDdgaCyw1TyEB",
-	"rmLfi2LB50wfz94GBcjXFtYx8cnI4n4idChjWVO2hQRQ4csdD8lNbHVs/Tui8Ab7rqjS9iYDmeJ+00cz",
-	"Q4sZYagSjCBn/BW2pI0/csdp9H5I9AyCNKX3DEvEGQnuM8DaOTq80S/yzUA9yPxYZOuLa0d2FVoTxAvz",
-	"bb5MGjjmV18Zn22WNtbC+j5I9AX/0/F6/KoXxRuj1zpUfHJ8DUIDTYwOBpaPc2aEeFjMFjkGowNtKVGS",
-	"ba0QZ1SaJwDMdoQRVWZICwXdGqH6hUrFxXJNDHxgxKq9Vwgz45P8QWqo1OpCrd9Ghrfb/Wq4FzXqdIJ4",
-	"rnk4uqJCwpBUkbnss2b1gt6Z8YDIzIKxEHip/2bkVp3iKbnQZmgYGmPjWkaq3wdwXiNW5rnT8XMszWMN",
-	"l/5B747zaK6qhYLcUF7KdSZ23wQmB4QMnb1FCtVGtFERgjJGMA6/6xOMpg633YHjAM6NMHLMb9ZGDDJl",
-	"ex7iwrzWLCqSQ6kW8FeCzwdt5LxTtJmPmvM6K25HFiSlVzRFGVGY5hJtZdxoJzJBUtH0mgi5u7u73QFI",
-	"vQtOSvVoA5uvVJFb1XlYkX5j2FB0TqTC8yLoc2ENILW+JwlTDRVJs+cdPcoAceqm8lDUpIzEUZldo93U",
-	"IKnntNiAxqeEEaGVX5TmtAgorjktolGvnBZtDTEcDUlGqVGxD1UHXmE8jdQ5zshQpCajK3zDS0H7Rge7",
-	"aY7FNcnq2bTGjqoBonP2kk3cYIdpYgpWMjKe4GOWnZOUs0wGF2C1PRiKsEwiyhBVEpmPG3rzOKSQm/fO",
-	"FRZq6DRSv7z2RGpWzi8ZpnFDx6DDvdYkHUGD6qvAzIxyETzmv2kuTSWSmGYaXreEILpvqMA5VcvzlIvA",
-	"hv3CFyin1yRf1pig4I3POFqQPE/QWP+1Px5bTc9aK9bB04GaxszHt0WODUMNLcibfcqV2QH9Wb+Kbo+r",
-	"Jcj2ejugWMFzkGoC9Nra9NZx9A9+jGvJU8Hh73VdfICgwnwMPAMkRqXfaVUUNyK/YfZ24eAPKnzuN6fq",
-	"GH1Gfycbal4vGbd0OxjhiJdMhclwjtnSTGM1LLPMGZb9x3AIs3UDan5r3x/Ocq3UoGwKG/ieL+IhCrMG",
-	"LLShRPMcXRJtFldyJxyYsNBFPQgW+IHCxxDtSY9nn2Zuj2t2FxnqYlmQsOr2m40b22UvNFOtSDMx8WEs",
-	"0QTSJiaaRCe/0ozwc0Omb2hOJuta8Q4bA834Grcrywmgys3coNikfXCCJLHO4f/JKJqbGLaAaHAL2JWF",
-	"j3nEnGsqQHK46ab1rcC5fvijwaUi2VF4RUeWYWBlSM+8rEWW0zCHr/C0mmh1nS2SCm8+gNgEuI8M5D3s",
-	"el8cyFUaKPCU1iK3c2tLIbk4rd+vGZLsPIFNn8BapFQJwT5UV4Ak/oqCeDWH72QTv7bhhQvn1fYERBOp",
-	"XT7kVppVfwJXy7sbXFN7a9ZbmhasiqMpUU1/yerCZli+C6qIXuRdEK0c4uYwqwdW/2zgDuNqksKPk6/o",
-	"xWkh04MgqVYWQu9PfMFyjl0Ify1tTM64UDs5vSEZyuw4KKfsOuClbU6zihL3WbdS1VqlP2pocZA68iPP",
-	"1vUd/ma4KVMmq+g1mkiFVSmPeEYmiftrAtGASaofIpznSJCCWF3gl4uLU2ReC8gmnkXkeuuzytr458uX",
-	"ngb4dBzUAee126tzOQliNlARTAE04YyK2GMxhrj9Kxm+Jp9TLG18yhI50Zvh6UPNjBvAElaKCD3M//sd",
-	"7/z5Sf9nvPPy86f/+Y9weoXG0wMgst7srz54i4C9mar1JIY+6v20uI4SeJUbtT7Thz1BxA6gjSixRFeY",
-	"5qUA90mAeOGTQTlbcPDaKzafB9dy41LF1uJB6YxkZU6yBGlGpKkYEjtNiCZ09m6IiPsq9K+Izi3PbTGj",
-	"Xp9QbyzKWKmtUFRoGBca7nTb2DxraRcLWt9gFQTQ/VM9U0izvaKMylnYrDxMVYlzRFiWoI+M3iJp3APB",
-	"6HEEc40krO5c8kFWH5WQWsJUd/qcGdPTctDlEk25ZolAQwuqZrxUjrb08y1JCEOUIUGwZvQ2zTuBXM46",
-	"hBZJuqPyjKRcZB9YvhwKWrWnMKn+egdid3OeRbSO6ii8CekdpzlmjGTGzfdVtkzO+CKafT/Tele1IC/J",
-	"dR1M9h44WEwnfX7F5UbETeA8Wh9qTq/IazQz4UuEc8nRjOeZyU4lmXlfeslKo7JIuRbNcEdhpxB8KojU",
-	"IsGdRHAE6Y89FjrIY2BgG+gvsJl+Vhw5b4A/aFIz0hbh+ZvS4CAtvhYVARtm/2n7Axa5QYpAkC33Zwh0",
-	"H7jK71aRRWGPoOKGLNHWyfkH9OLZeH97uCPO8IWLZRHY6HOTlwA+0eq2wrkqM8pBvXO+UqY1DOETnoSX",
-	"4AH8dk/yamdCdpObt6QoVfiSaqO4LoRWK0fxqtAMZm+dPES+MbnVWi6OR0xcrkIoazdBnKUEQVL7JirK",
-	"o+Qkt0MUFTKbiw9DM4QENuQRVYQdMoHNlYsY0+igAE1RFiGlJOIHGUw9tgPIDSikQssHQQlTXtToCpe5",
-	"HgcuWXCmcD4K6fU3NCP6yFdfQ9RaLxh8Va18S8cEGoPeaFSkOA9wguj2Rrfu/ik8oNTXArPlk3IKb+Qs",
-	"beilMxZJQC8e7lg8xVPiuxXbghbA6PXrnUDG7CZOPZNqa6/q1PdPSE7SsHcPPggR/SE6N6MAPwBRMtm7",
-	"OdgzY+/hPJ+sm87p5gotuYW4df03RiWzG44kDVENXNpbXeiJ3hNUwA3BKem/flEEfS4XbvIfJGLl/JII",
-	"tLW/c4mlVW37x5SfFddHMR4rhLespwaL3mB9263szWFXkVicBDfES+lZz0KvEmOrvJ9KN0kxcKawDKZ9",
-	"ycRG+vZc7pnb7ek8pU76zG1aXty5VU3u8rx6cuHLAVejFuRSkyhZ2/9Jvbi/vXcDK+jav5P5+qlxLXhz",
-	"Pg1sV8GmEdcun3KEJTp9//OQ7A950zPO+a8/r42pAmwqPXQQN3Xca7OMhCrmhhs3wjbSKRt5UdXIQS0i",
-	"kAfw70jeMkAON2EGZgdGMyndG50pRxH9eRAFdjiW9Vo1L4ML3p43+7S8zMHSnayRsrOaA3jSsLzrXWgu",
-	"OkjDgl/RfJOTLemUkWyHMnvxeMXjO8c0gmir/pId/YrWqQWRTYXXfLzGXRRQUDayq8rOa3TVJapeph1i",
-	"stXYiV1RaAuMk4+yqRdU8ypArKXA0HRm3X4kMzUsICXNjLu6R/qNcHrKIZq4H63apjwTUziQ5dr3vFpo",
-	"qiDoxMyb9UlUWwENTAQoFO52y05uZeqAaNsnJ2txqzhqL9ywm5BVNWzigd+Ju01SZfQs0kOfny0XSnDP",
-	"KI/lt2eUIyVwej08n6S57SFDStA5FkvIh4pdvsCUoa1SGvs6xyyTKS7ItrFxvyIsxjvcA03BhRKYKju7",
-	"tiuzEuc7DVPb3MT/WpCtZIP4KFsFO7G7GCalG35NNmNJ9Q0QxW0FhVUCUuHbI4fMFWiA6gtXgsiZGWyA",
-	"Bg3vfdaPP89oOLSjmeU1ZSabD2CcmKgyog33ugHCRJyh1A9AYv/u9XOo6KUTYxmvqzsyc423YaMPt4Ks",
-	"TT/EBsqxoqoMRbPf2l8QZSgjU0GITEyGvMGBqcHzAmUkpXNsfFlelH7nP34f77z89GU/Obj7449d88eL",
-	"u2C0PudsGoPC/XRvMJ70ghFXEASZ6tOLWYZSqqqr0PW+9NApXOSOaaT+Ttvbvt4C9KfyP17t7Y3WsSAN",
-	"ZD9INONSba7aNOxHtwiPaPytCxK/UOf+/fI1jsD52UWjpI93VS+UzSfl6UxgGdk/PZh+p4B3BmyY4dMx",
-	"a0kPZ70U1RnbyNC/KvMcRlvddylUcNOD8RFjMdRIMFMGd6TOLF7bnjVqErMeZJtKH7BlB9iHMNRGyeZZ",
-	"aYpTRa+u/GRf0JDaqK5NnVvM9KyF4JrTUzZtO8U2z0SwheSGpZ/TP8mPSxW6UHpO/wQEX+qfO4COGz/j",
-	"+0SrT6tJjAnri8f6t5HWFXC2HCWjN5jm64ebjcWyRrTZBZlrzK2SQdAy7jkAmyvN/Yfgyo0fGSJBjCzW",
-	"vyLsH98+bdCAEMbBZjzZqSVeURAtEuEWJFbpTFOOz80aGJFCRUWg/ciRvM2x0U+NWhZK+BjAK3urm7RW",
-	"s66MrEdP3PJC6IYbyZtr1uDwgvRLe7Eh5RlB5Nbe4Yd7TVZdDd51IEx9pnG/n8mhSkxqJ+PKhAOxNKmM",
-	"P2JJU18QDxB3dk5JUkFU57zmla86dzQz05WfM8IBcLjVePYZnk0FZmp74Eyfb4iI3CE6RKf/eXRs5nFv",
-	"7fp1Im2xP5fWBK+/tsKR5Bkkk0P9PJIhyc0tDoM2qYVCOkM4X+ClNEESqtA1IQVacHENxe2weUjNLOmM",
-	"pNdGzPr5FwfNAjpPn4Rud2mEfFbBpBJjXsEbeqZSmikqm2oFvQMsK/1GRgVJ1edS0Jg+bt5AH89OTJ0V",
-	"e9WzqjGIMopzPr3fFjdBjUDiWaxoq/HF0Ina12dqhHdwE5Mbt7YOZwArMBWG1ryEbLBu8JzkR/ovy3C8",
-	"vHWJ5wTd4LwMpf4aPh2pEHGuv8QSTXwje9KHl2R0uzPlO7YI75GG7NCb5S7xJz0e4OZrFIK0jrUEuTwr",
-	"Y0jOaZ7TUDJgXCm1cK5Qzyp0xwVPZx3osTBNBgZ0Vic4Yf2jf6bMj0OsjNdF7T4GB5wfO+PaW0JZf1Jm",
-	"KHfKrS+ABDMSKpmieXRmtPXk2Xi8HcaOPdp9JN7gAJvQ+Jk/T2veIVTe5EgPT+YB+CJ03gfiZtsemP9k",
-	"EAUEoUBbnBG0JFh0k8FgmTDE2ZDyIqK0gCzQCoB+RSZIFjglO5IUuH0ntDXc/5axhNbmkMaVllOp1sq+",
-	"royV3pvtgIRISqo7M7Ubd7IWFJ4J8CPBgoh/jAYcsIsKooYHOaDCGf1qYsae+JqNedTvF255lR1DbDCr",
-	"Nk05gmgA1+D2owjvj0jEuChqcbXYYYoxoY7DH9RcqpoS66dtQYjB/16bQrw//Nd7ubAe1FqfhkFMjvi8",
-	"gGjgZJNU2u7AoJvz0gN7cBC8iYWhTqe4yweuEbwG56otg92aQaKJcfQ0TsAJO62vIFTIqp1CyeijKa/d",
-	"f0gAZC/mWXly+u5wNghK3peiZKscXDP+3QpmrcwcSE8lIrjTgxw9zbPS5+ppgRPC1a+ULIg4ZDhfKpqu",
-	"iyzzNbgFqdTfd/vjL5e9NdG7l2/mO1dYyZXLc6PzGgqNY5sek6BrsjT3teoUfD9S5J2yGi1VHuVgaFYi",
-	"fyZJsl5yHPtmhHtj/sa/EBYoWIhvAwed4GuUcub6ZdzAsAOqx8wJDigS7whmw4czSa4Q1Cf4+oKGS6W4",
-	"UjQa0hkuCsLIkPuDoeJKAMwpEe8oK1VgsqMVyNEcXtXUY/41+KT+amfjNJwQrieQF+F0XXgMIAzYiQVW",
-	"6YxkYfSZkewrSCvwXvyjN2bQkw4MNACeo1FjPd5+NsEL7EH8VFjUrXcsAjuIFSgE9fa1WHa8lh/kksBn",
-	"96G3IWS2Zh62XxTQzRJC5G/kMp1htX6hBrgGUXdfWJDLSBXURWOG1UHcl1C6G0xMqiSyZZfrSgJy7exc",
-	"b+LVlZvUnFJADbMZmRtYTRMa8B5H3Bh1w5EfZO0DBw+YcUnHfdBoy9qLLCs03dal1oEhwL1bmLkCdqYU",
-	"1Mz5cFiq2UFAV9DP0cHuOOSivsr5YhedQ3MeWZA81/oImtzuCoKzSaL/ZW/+mCdVQEZSNi1zLNDEXcwy",
-	"v+/VDxaCKtvzqXbwFURAgxRz/UdP79U3taC58geNh0AasFj5am8PF3RXWGf3LuV7OZ/6pk73y1wPvNew",
-	"hvwsaQlLGb2COGR1lyqpxP6cKJxhhWtc2DstNstit86plQYJVd3ixJUrTuAWmCnprTXbahp4RjIKPlEq",
-	"qsnsoKoBm2qfDPgYbhnCI3v/d9fVR2ouzK9gZEBxhVSq4lTmH24N5upbsPQRKJ9t0GyKrvsZVG8Tz/Tf",
-	"9GvmycSCXyvHBssNBXS3ur7XGsgF2tww0kMIdqqp93VrYd43eneqq7nVzeHdyqQfTmB3tcyGxwemjxBl",
-	"V9z1KcKmHKF1IriBrqmyiRb1RBkx5TKE9OcbBfsS1c4MLyzkvkeHpydo6+z4/ALdHMCKKzaxnSCNF0VY",
-	"nbNblJc5FOh1n7vBzUU+BAMVWM2kKWNQsowIuKQ1MXEAM7pjahJtTcyR1SzGR5f3t0n0m2ybEW2QAPKN",
-	"BOdqFx1DxRBTRqSUtq1cVU9k8uUPU/Djj9GrL3941U7+GCXuT/hn6p7Zmifwb70Vf4zu7ia76MLJSFM7",
-	"zZffqGQ5kVDUFUJqEi8lgj5aCyrJLrqwFx4rWzcT9MYC6u0ymvP0OgGB5hpfQXkaw6Ydk3GP2FQfqFs4",
-	"1DlNiY3SWOI5LHA6IzsHu+MV2lksFrsYft7lYrpnv5V7b0+Ojt+fH8M3dWbFqKKZw9MTcydTGto62B2b",
-	"N3lBGC7o6NXoye5494lxmM2Ak1p+/OrLaBoL0cbEkgms7aIzomkIvId6LBM+4gwiuHC7wnWdgJsD6APT",
-	"YlfwG2y8r5eCLyCdX1bRPHNNZuKH/yZGlzCFlBKIfc/nuHaAoolpQlftAhd0ShnOTSEmMnmNNMiEUZzb",
-	"cGj/bIyjf5Wadmu1BUHzQLjcXLXHO9GM7XzGF4cu6PgToAbwXLcL/T3mVoQ1VS0nYca656RzfDrvX7z1",
-	"pHPIQHg15GtZQwOKQVNnEXRB0hPk7Lgq7cdzJWRbSkVcIyXVhDeOMS9q/DXBLPC/SoIwU3Tn6PzsjQmB",
-	"IpLOOMnQJU6v3T0iB0EMQqDIkQ9K7+TvG05vbZ1Wx37LOfCFVk64JAy8IR6mtncRWNWFIPpUJgBk2/0v",
-	"CGJYCL4w50HpkSAeAI3jINyAuGifu+3oGq3rOr7GT61WqAfjcasfoCK3am+m5nmzEWCgp2rwImCAF4Fe",
-	"8GR8EGm3Y1IFoGEPkwsgvKrOz4wvNEvHhqdt4VLxHcPIyPbrBiebciJXWYpG1IzgzBqIb3mK48VGGnkN",
-	"Dc7n8znL2nY70azR89SgNuS9qLZgz2tF69tTo1e/f0pGspzPsVhaRocqTocqVqfwVDM5Y8WMPukhGvoB",
-	"pOdyGRAy5saBxnn0BgCCdzT+CTV1kFyfCQw5DPaygUSXXM20PCd2ByF7xvDZg/HYoBIz084OulZCzhEM",
-	"yQWEljBbKkhg02Rgu0CusnsDcx0tAby5KoKRlpa3O4vFYgc6KZQiN0VUsuE9LpsXM+6a9rHmbXfhAxUU",
-	"OoKoUoBfbRUlcEjWJplk9HT/Sf8n7XalXaRmVowcluMUVsVgwwR2bFPkDIkFbGtInaszYtDWpM69+V+r",
-	"iUMT6GcjuOnfaynQ4LGdB+QP1MwI2DZkakWunoQwpUmFyGpPPM+DYR3QxNawAyeJXYVJP9du4tKgIGUQ",
-	"9hQdVqDZooowU6NNiz19erzGMmSI/lvhwkc4AI30yeH0/1UazDaTrQIyxxSXqmlo40M03u//pNlk+Ssd",
-	"vZa/7PdPd8mXu8Z5dOcIafMMfRDIUkHnCb052HPXkvdwnkdNjcM8D5SBkLWeI8ui4ELJXQT3qNPXWj83",
-	"CGeEZCEu/ZZK5WoayNE9yWNYdWx3W3s1UnfXVTFB7nZyQr0Q5K/EYbp+VmG7LrbSievVe2XrYtbcaHsc",
-	"vNrbcwOx2lpWP2rrpTjEuicVWrX1umedfztzovDeF5rddVrOpm/dVqsfYFenvu1Ys8BWYa3mZvxMlN+3",
-	"8AHZoD9NR4t+3/n6oIyw0UwcPhrAB+tG+/DF0/4vqobwKyzT+fJ/b/mkPzU5589EIYs7ZPfIEZp9rClt",
-	"xV8Qgqp+xe3GSTbSsxVYBZNKiTJivm5OWTdRdJ1Vm70qW21CXyNZGs1gBpZRQ1Vs06LpRNgmxyHawcaU",
-	"aJsfbqoRm88za8PZRvawxP9epPu1tIQAyRv3fIvmDV4HkH2AwfZKryoKs+W7/bf9kntJ1ffeWHZhIVbB",
-	"8RhSzGWGDBRjdXXAxyKqDdkbyFAPkwM3uVOA+iU5vV3tkn6PIPl6tuq7sGsKu0eUcyZuK71Os7KhNaEP",
-	"ja62c7xEl67/bba5iHtY8fZdtP0FRNtghifjLqrDLJMIB2vE+k3g/d7+CbJ/nJ9dJOhcETxP0AXJyVTg",
-	"OXRhReZaHr9Ck6rdfuU5tjdWJ+D5d7SFMlJAK8lARbTmITjMskc5AbaK76ATsP8wk2d9po7X4f8bP1Uv",
-	"+7844uwqp6l6/FN1mGXrH6m9L1VVvDtzrHISyvQ8I3N+A95at2tVzoTNfmnmj7Tp/ScYtwavM7K7Wv4b",
-	"QmQFVjMvlupV84sHKdeqbxeIqT0NFMYw1c3Ay2NPy99ObwkSoEHMGjSY00Lu+T3goq4gS2ONjKwE0lQh",
-	"nIgVwpCsm6Arnucm1DipG3RNIsZLo0deD1G69xpli0OhW1Pf1yfCqqb4wTja3jZYyznY2Mxblrs9gEVO",
-	"e6BKXaeyjQP451woxEWmTcOVohuhEDYX6sdlGBGujR5cfnKZF/6zt1iqQ61raiIMZGN8ekhbpUEWAeHV",
-	"0R/xG+YDHce6zpkMWqbQ/tI7J9W5Nt0nOw713peqL2q3r7fqNwpn2rZe1apW5exd+r03w2as3/FxgIhp",
-	"9rsNiBi/p+sAERNpwfhYpOqavcZCJeYty0Xl30ZkRWkb7GyftAdR9hdTWfhuzyURx/1s8eaN4CLWlO5a",
-	"qgdp2e8bOURjqmtPh9QlVxD52yRkf60RAm61v/xOvoZ8kUMd+nj2toeETeL33qxuFRKk3De2oxQw4EYj",
-	"rabkD2lgYU2r0aFkAC3bNg5mbHPtLaZm2K4KASVjf1316tjkxd9DwdtfT8F7yBPVQHmPEtPo/PKXVGH8",
-	"axIhHQawgWoKdKfEbHn4mPjt4WJHxZIMVJXCgpgcfsYX4WNQX/a28z5G1CTSYieS96nhb1DCN72tJww5",
-	"jKIKpUP2lpFF3JtoDBFwZLtuga5rpM1r73Z2mO8N3h/Gu+d38Xts317VAD1CQiutP7+79brdeo1LWi0q",
-	"tze2HC0NIe2qweUQnjXDwK8Ush0l0ZJEIr0f7bDVMesU4hAtajUGk7wUKUFb+7ZfYoIO0LHphZigJwiK",
-	"q8cT4uHjUeDGxn5ykDz5NES+m7vxWuuF26YOPpt6OvF7TU4qZSacnW/fDKWOV+1i7y3evz57b7Kz/67C",
-	"3pHqeiLhC/xfm3bVFco970p68Ch11vOASlxQ1wIUaa/Gxmv0dPy0agJvOeYMSy1aGvc3V+xCWEC7Bsm6",
-	"AeFjs9DRg+qfbSAjFGkw7K/672HYddCwtuyMvmrJy99pR8n1sx5iTmdY9Vp8R1oW2IuhLRoOmHjoHFrr",
-	"mk4naFJVV5hAB1xwwOvn+qsL0yPCvlqlyuufTFhdLTgozvNSmdAtuU3zUtIbEqd/DW3UmBxK+8lqLRa7",
-	"/D77T/92Tv+MWZ3jlg24uZf/tEYgF2jisOc/Huz/rzbjPiEA/1Kw2T7T+1GTg3RXl8E14IgJqokIhK8U",
-	"FNuhslOu+nU6hsTwxo9sU/uE1xcX8E/U3yg+qHpYGnCaVTtcP+7jZI3e5t2pIHyt9sF+l2JT6crv3ltf",
-	"HDCaoqlXwRfuA9MidOv/8vKivCQJeoNTcsn5dYJOmFR4KiCxhF5f6EdvKbsm2QlL0P/ZNpdGte5trmbE",
-	"tO/DLFvpz30/kf9ABulq9+hvzTb1k4H+Omkn6yZzfcsG7WGWWU7QJOf1NHTRaNgWjSo2ilq29JrLJfSz",
-	"6vBXe13hvkkN24MvQu5+6cW/i1rtFd6JO4IbW+tIz3s4mPyqMOCObU4UEUoDYoHNVpRWelW1CcOacKgd",
-	"5jcnG7p6dj7yPdS/d5jxITh9/LjVOl9FALFY5UYnb7V2bFgOrNSmDTdnfY0mXp3cCXT8qOsY49Vqvqkr",
-	"1tshQlqVdb9JMdKCMXIs2pXJvosTT5ysbPNgwu67wmNMjMa1rMUMKwJ9KZVEpsBXXEBsSnKH8qHJzvqt",
-	"O2JI312BNQ8dqiHT7G5PCrXXaNgV1Y8bDRgTr7UjOKw/nr11GXmGDLd+LCVlrsbFMVNEFIJKuOegWaur",
-	"4BkmxUYTy2+WLBtQdlHnDxLQB+3OvtNpJes1TgwCkdnn4WQ7iGRDjfNs27sGsXbQ4V+ACIdSoN9z7zsR",
-	"1kQ4mABNqYtOimtUw6jkcFUM9zWamDdOMlAasa2GgSY0s4GPSbOuyCRIm+d2vBMD0QNSl50hQlorRX6/",
-	"8cvTetcd7lCFPLfpHyURrS23ZXo791zSKSPZDmWB2r4rO6fnOLWDPuC2uSni+d0Gwn//fjXqJAe2SyMM",
-	"1Rjr2Curf+9VbWAj+aq2mazn71/pKxsowOO3sH1Qbu7NE9k9WOC3kXHXY/HY1SCHtqrij3netYF7X/T/",
-	"TnpMHt/9NWwzNff0GvquK9bfAFAPLdG9hsNxEvhuV1uG7hHZhjT2FT2zfuV2U3bQ1a+2OTvhQgdNsryP",
-	"h/YxKPT7DYz7k2rMvxmj2yEGj2WBXXbP1sR0za6dlqutv7cj9FnbQv8+a2bFivlWswvNfgdsi4DqYhuu",
-	"7FnuE91fa7iqcAeZBKVYiCVlU2QzjALNYEyhFpznREBhFpLRsP3r9bd5wP32ZolsuN/L4xsxMOJ5K3Y5",
-	"rSPtdhwGNbUOV7Ogq+KbheBZmULk4PD0xHR3MF0pTAeJvZuDxHYKsFlUgnPT8rrs6sABIsGCtCLZAu0G",
-	"kmbT+8SWqXTlak3p2hteV4i3iVmmIulqQpgpeGn6nvKrUAFSb5C62GbvQO0KlNUYrq5kOGsuZrYldsCk",
-	"zUH9Rk12BtjY1eG9bAWJtpxFuu35A2BkiRRPXBcFKlBBxE5VpdLvceM6qbrSCIH79i7JPLGdQVjmX9RK",
-	"7Ax+VpTpvFS3h/Emst6PyKU3Lw6WNMV8rC+NHdbPQUiCWaU29bTd6LBevwp8+WsrKzjytZddnISNwmtS",
-	"qJZlWB3KFavC0ZiV1qtjHp4EuglNCSOmiUbVTsgtDq5g3n26+/8BAAD//w==",
+	"7H37c9u20ui/gtH9ZmKfoR9x0jznzjdumrS+J0k9tnN67rS5EUSuJXymAB4AtKxm/L/fwQIgQQoUKeVx",
+	"0hP/0sYUCSwWu4vFPj+OUjEvBAeu1ejZx1FBJZ2DBol/vZhRziE/ycwfGahUskIzwUfPRhczIKn9mbBs",
+	"f5SMmHlcUD0bJSNO5zB6NmLZKBlJ+FfJJGSjZ1qWkIxUOoM5NSNeCjmn2rzH9aOHo2Q0Z5zNy/no2f1k",
+	"pJcF2J9gCnJ0e5uMXl4D113AgPmRsIzsUPLu3clPux0wgRtkEGBliUtwsCgtGZ+GoByrTwWHfSokr1gO",
+	"XUAoLSSdArlkOQyA5dIO9Snw3JqPVSG4AqSgH2l2Bv8qQWnzVyq4Bo7/pEWRs5QaYA/+RxmIPwbT/JeE",
+	"y9Gz0f86qKnzwP6qDl5KKeRLfg25KMBOubpyaSclTJE5zQ3UkD0jlJgFJ+RfJcglEZLMgGYgSUX15pme",
+	"AZmIbEkmEuiVInrGFAlmSMxL1L6SijkosmB6RignogCJKyJ6RjXR9AoU4YLDPhnPQSk6hTExuFY4SWPW",
+	"SwZ5tk9eXiNk1UAp5YRytQBJmH6On/16XOoZAZ4VgnGtCM2VqN8hl0KShZnevifhslSgyM6Y8Wuas+yD",
+	"Q804IdWjqaS88UClooDwQZoz4HqMo1NOSn7FxYIT+5gwjpBljOZimpBxyVVZFEJqcGN/MHQybv3iCcX+",
+	"uLs/uk1GLwS/zFn6lanFCLIpkNRN7nbULCktpTQrVJpqIDtm+XBD50UOhBqi0IwHO05zCTRbErhhSqtd",
+	"pJSFKPMMaQEHLBXSm9KEkpzNmSaC2/3SM1iSOV2SGb0GsvPu7Ytf3746OXvz8qdn5AyUlkDnJBNpOTcL",
+	"JFwQVaYzO8jzgMAQVEWYthh9JeSEZRnwr4tSLa6Ak5ymV5bYkaLwXzVxc4DMUKZhibFh1THjqry8ZKmh",
+	"KkeEdhUnlg5fIL19ZeKwNJ5KyIBrRnNFqAQyZ0oxPsUtloJPW+tosI1dw1uhX4mSZ19bEipRyhRIJlAa",
+	"aUudBu4J5IJPFdFGfgg9A4nkicCe0mUuaHYhxGsqp9CC+W8HfxsO5s9Uw4IuT+kU8MT6SqIfBTRTJDfw",
+	"G7FOrZRSIK9BEpqmUOgm+RV20R+0EB/ws/Fuj0hOyGIGiDkhEbnMy317QjyrjxOmiJEOZAKXQgKhfKln",
+	"hoAgV2B+TGeQXkG2XzN7UU5ypma4bU5YhGJh97nZXHx1by7Sq3sKF7G3N6c3e2bKvclSgxqTnfvkDftx",
+	"d58ck6ndCyOxL6XgmohLhPD49ARlj1uYPdFIYZQHcUmYVkQsOBKGO85/wZPzlTm11F+XSO4prwLg+Ws5",
+	"ewOCccN8sIN8sINsQD6futkPjsjf2Y8JoTxzC1GETkRp1IBSEs2MriGurWZg1mbVgYxMlripv1xcnPr1",
+	"1XRJwGEPgZ0AWUimNfCkooucMr6n4cZyGdLFOY6CyP8L0YFb+yVleYP1Al4wCPnh5sZKyXAndwwGwcxi",
+	"sMDAUo8RAv6Uhuy55zjlh/vh8Ai364fDh2020zNg0jDa7n5zs923ivxweNg6ZzRITvMPdh0fEJrxrlXT",
+	"cFWlDDnYUopfkXmjzI369j+QasiInklRTmf4ttlAKXKUDKizJrVWVNGHGc08wHHuKTI+Ay2Xe8eXGuTY",
+	"3DIcUZq9Cn5ava38NgNuMCzNS4kRTwpSwTOFyrZBnqXVjGow49YksHIDuU1GF0K8oXzpRJX6q9CjEGRu",
+	"9sZJFdUlHaTRRSMigkxKHVLuw6OnK1SbWGwucV8nMGOGHqpjIaW8i/RQU82X5rzjwylHGcpXIkY7IR0b",
+	"iWmW7i8narz7rdLWO05LPROS/QlfWZMzB5BSTrM2F1urgSb+NpYQuCnMtd2sS8K1uIIsqpXiCKiU3vrV",
+	"huYeXEqWMTM1zU+loR3NzH3+kuYK2qAdt+5B7o5jaciAa3BaBKN8HNFUs2uI7hTqUjo0LikCnE5ysxY/",
+	"5lSY/cQbTmWCmAiRA+XmKMqYKnK6fItWjZhdxKCEqJm5wV6KxnT7qzaNZATzCWTvZB4frMipvhRyfk8R",
+	"fDEzwJqnS3OwNIcnO4Y9J0BgXujlbnQ2NsjatpHtzAxq7i6XLMYfweD3lMWNkIRlxG2nX2AUWrsljE9P",
+	"3Vtdtij/OxmzbOzVzgDr6+Evu7BfA25P0SbI/fi+Da1dv1tzXGxNARVYaBo4bdJc4gn8fTWdmBhBiRYO",
+	"C/ALCVTDxqw2p7ykeb5EWwWblobbG+wnCM2yVY4bxhJaIFeQHTblwgxtyPeEK02nks4RfXN68xr4VM9G",
+	"z+4fHuK2VX/HiNl//E4ZRaVr9moOI+REybWFZ6d+bs6eNgCPHkZmLHro0P/+jBw9JS9KpcWcnF28OU3I",
+	"g8fkFU1hIsQV+VmKskjIw6fkXAOdJ+TRIXnL5iIhj+6Tt/QaZEIePSFv2E2aizJLyOMjcgE5GFgT8vhB",
+	"vaKEPH5Ijuf0T8HJa3YNCXn8xM97fnaRkMdPyXk5UZqmVwl5ckjelDcJeXLfv/PbLyenCXly5P/+5fU5",
+	"OS3VzOACuGGY34+eJg8eJw+fJo8Ok0f3k0dPksdHyeMHyeOHyeMnyeOnyZPD5Mn95MnR+xhrST0vTqlS",
+	"CyEjKDOoIYX7mewECItuydEPjyJ7YqboJgAcDM8Mu+nbzWGZ9u+w7DKFox51BUsvewK2aU3ww/2jXsK2",
+	"43UeCoxPQWny7ux1/3RHhw+f9MzXklIBjfeKmGxDGRMeNWjUXBgVKcsgIlXce51YCCXTu7PX0QPkcx/W",
+	"Xccnh8WnHaFDBcuGZ1vsACrCcydAchNba7b+DWi6xb5rpnN7qQt+I2gwQLW/OhjxnAlX2DptwpHXcGPD",
+	"q7KYgYTm6T2jiggO0X1GWNeOjm/0H/l2oB5kviuyzY9rT3YVWhMiCvttvkwaOBaXnxmfbZF2aA7rT0Fi",
+	"ePA/PNxMXvWieGv0Os9NSI7P7T11bHUwvPnU9pjhd5GXeOkgO1qWsGsU4owp+wSB2e0QRNU1pIWC9Rqh",
+	"/oUpLeRyQwz8yqEyHlFufc73lIFKry7UOYhUfLv9r1Z6MatOJ0TkRoaTSyYVDsk0zFXfbdYs6I0dD4nM",
+	"LphKSZfmbw43+pRO4cJcQ+PQ2DuuE6TmfQTnOeFlnnsdP6fKPjZwmR/M7niP9apaKOGaiVJtMrH/JjI5",
+	"ImTo7C1SqDaijYoYlF0E4/G7OcEY6vDbHWEHNG7EkWN/c3fEqFB2/NB9mNeaRUVyJDUH/KUU80EbOV97",
+	"tNmPmvP6W9yeKiBllywlGWjKckV2MmG1E5UQpVl6BVLt7+/vrgGk3gV/SvVoA9uvVMONXsusxLwxbCg2",
+	"B6XpvOiyjgWDGn1PAdcNFcmI5z0zyoDj1E8VoKhJGYmnMrdGt6lRUs9ZsQWNT4GDNMovSXNWRBTXnBWd",
+	"UU05K9oaYjzaJRmlVsU+1mvwiuMZpM5pBkORmowu6bUoJesbHe9NcyqvIKtnMxo7qQbonLOXbLov7DhN",
+	"l4KVjKzL+SXPzq2lNboAp+3hUMAzRRhH+7H9uKE3H8YUcvveuaZSD51GmZc3nkjPyvmEU9Z90bHo8K81",
+	"SUeyqPoqKbejXETZ/DcjpZkiirLMx9d4Wl4Z7JpJmjO9PE+FjGzYL2JBcnYF+bLGBEO3fybIAvI8IYfm",
+	"r/uHh07Tc7cVZ+BZg5rGzC9vipxagRpbUDD7FD3liijzWb+K7tjVEWR7vWugWMFzlGoi9Nra9BY7hozf",
+	"JbXUqRT496YmPkRQYT9GmYEnRqXf2eizMLIvLt4uPPxRhc//5lUdq8+Y71RDzesl45ZuhyO8ECXXcTJE",
+	"/xa+5DQsu8wZVf1sOETY+gGNvHXvDxe57tRgfIob+FYsul0Udg1UmosSy3MyAXMtrs6duGPCQddpQXDA",
+	"Dzx8LNGe9Fj2Web3uBZ3HUNdLAuIq26/uQA1t+yFEaoVaSY2EI0qMsaw2LEh0fE/WAbi3JLpK5bDeNNb",
+	"vMfGwGt8jduV5URQ5WduUGzSZpwoSWzC/D9ZRXObiy0iGs0CbmVxNu+4zjUVIDX86mb0rQhff3nWEEpD",
+	"9iK+ohdOYFBtSc++bI4sr2EOX+FpNdHqOlskFd98BLEJcB8ZqE+414fHgVqlgYJOWX3krt3aUiohT+v3",
+	"a4Gk1nJg0yawESlVh2AfqitAknBFUbxa5jvZxq5tZeHCW7WDA6KJ1HU25FYYfX+Afsu6G11Te2s2W5o5",
+	"WLUgU9BNe8nqwmZUvYmqiIHnXWI0Im0Os8qw5mcLdxxX4xR/HH9GK04LmQEESbWyGHp/EgueC+pd+Btp",
+	"Y2ompN7L2TVkJHPjkJzxq4iVtjnNKkr8Z+uVqtYqw1Fji8PQkR9Ftqnt8DcrTbm24cvPyVhpqkv1QmQY",
+	"qW//GqM3YJyah4TmOZFQgNMFbPAgvhY5m0TWca63PqtuGz88fRpogA8PozrgvDZ7rV1OQrhzVEQTLaw7",
+	"oyL2Lh9D9/1XcXoFH1KqnH/KETnG3wX6UDPiBrFEtQZphvl/v9O9P9+b/xzuPf3w/m//FQ+vMHj6Aois",
+	"N/uzD94i4GCmaj2JpY96Px2uOwm8io3aXOjbCM0q7AwwHteHRpYKIsQLPoq1N2YLGa+9Yvt5dC3XPlRs",
+	"IxmUziArc8gSYgSRoWLMILEumhjvXYPstlXYeOC5k7ktYdRrE+r1RdlbassVFRvGu4bXmm1cHp1yi0Wt",
+	"b7AKguj+qZ4pptleMs7ULH6tPE51SXMCPEvIO85ufOBg1HvcgblGENb6XMFBtz6mMLSE6/Xhc3bMQMsh",
+	"kyWZCiMSkYYWTM9EqT1tmec7CoATxokEagS9S+NLWiHNHUF3TJ1BKmT2K8+XQ0Gr9hQnNV/voe9uLrIO",
+	"raNihVcxveM0p5xDZs18n2XL1EwsOrMrZ0bvqhYUZNNsgslehsPFrKXPz7jcjuMmwo/OhpqzS3hOZtZ9",
+	"aXMRZyLPbHQqZPZ9FQQrjcoiFeZoxhzUvUKKqQRljgTPiWgIMh8HInSQxcDCNtBe4CL93HHkrQHhoEkt",
+	"SFuEF25KQ4K05FrnEbBl9J+5f+AitwgRiIrl/giB9QxX2d0qsigcC2phyZLsnJz/Sp48Ory/O9wQZ+XC",
+	"xbKIbPS5jUtAm2gVHn+uy4wJVO+8rZQbDUOGhKfwJXyAv30iebUjIdeTW7CkTqoIT6qt/LroWq0MxauH",
+	"ZjR66+RLxBvDjU1M6dRCfKxCLGo3IYKnQDCofRsV5avEJLddFBUym4uPQzOEBLaUEZWHHSOBbf5Hl9BY",
+	"QwGGohxCSgXynoqGHrsB1BYUUqHlV8mA68BrhAkfo2cjTLIQXNN8FNPrr1kGhuWrr9FrbRbsM/bDeEsv",
+	"BBqDXhtUpDSPSILO7e3cuk8P4UGlvj4wWzYpr/B28NKWVjp7I4noxcMNi6d0CqFZsX3QIhi9dr0w0WpV",
+	"0eHuGldHOy3JHDJGiRmI7Pxy8eZ1YvMSbVTE/v5uEib3uEQ/dJ6tS4JdSKZBWfsA01X2k0uO9G8FSZwr",
+	"iU3R684JxgNvY7K0gcQO/Dq7BnJMvIrQCX4QY+ljYnM0rbTDg3J8cH10YMc+oHk+3jRY1c8V29AWWWxq",
+	"nbIKpyNnoliMJzAHbnWhJ4biSAGyYoWeyN4ozV34ye8pwsv5BCTZub83ocop7v1jqg9aGEHT7QnFt5wd",
+	"isreUIS20TyYw60icTiJbkgQsLSZ/aEK+62imirNy3CCAh7XMFhfqLTVLXpSl+Zue9bKIH+2zl3QYbfp",
+	"rprcR7H1RPqXAxK/FjAxJAobW3dZENXgsopwBev272S+eeBfC95cTCPbVfBph+FaTIURpqdvfx4S26Ku",
+	"e8Y5/8fPG2OqwBujGTqKm9qrt128ReVRpI18t6005kbUVzVyVEeKRDn8O0LTLJDDL2gDYx8740T9G2sD",
+	"qjpuB4MocI3Z3KzVyDKskxPY6k9dinU23iAgaTXC8aRhV6h3obnoKA1LccnybThbsSmHbI9xV79lxZ49",
+	"p6wD0U65hz3zirkxSFBNdd5+vEGmDSooW90ay7VJglWKWK/QjgnZauzErSi2BdaEyfg0cBkG9cs2UmBY",
+	"OnNGTchsBTYMuLPjru6ReSMefHNMxv5Hp7bp4AItPchq4yy2FpoqCNZi5tXmJGruOA1MRCgUM9fVWmll",
+	"q9iZm10OG0mrbtRe+GG3Iatq2CQAfy3utgkEMrOoAH1hLGAsfD9joit6P2OCaEnTq+HRMs1tj10TJZtT",
+	"ucRor67UEnMp2ymVtR7klGcqpQXs2hv8Z4TF2r57oCmE1JIy7WY3d7+spPlew5Bg6wx8LshWYl1ClK2C",
+	"nbhdjJPStbiC7URSnd+CxTDMQKsEpOO5Mcfcl5/A2hKXEtTMDjZAg8b3sMrfhxmLO66MsLxi3MYqIoxj",
+	"6zMnrOE8sEBYfzoWqkRI3N+9VhzdmVJjb8ab6o7cJik37ujDb0HuTj/kDpRTzXQZ89W/dr8QxkkGUwmg",
+	"rN2DWBxY+8QTkkHK5tRa6oIYhL3//v1w7+n7j/eTo9s//ti3fzy5jcYi5IJPu6DwP30yGA96wehWECRM",
+	"DfdSnpGU6SrRu96XHjrFNPUujTTcaZfLHCzAfKr++9nBwWiTG6SF7J4iM6H09qpN4/7oFxEQTbh1UeKX",
+	"+jzMnt+ABc7PLhqVEYNExFisolKnM0lVx/6Zwcw7Bb4zYMOsnO66LZnhnJWi4rGtLvqXZZ7jaKv7rqSO",
+	"bnrU+2NvDDUS7JTRHanjpje+z1o1iTv7uEsUiNxlB9wPcaitQumz0pab6kzM+cm9EJRjcoGBi5mZtZDC",
+	"SHrGp22j2PZxFq4M8rDgevYn/LjUsXTZc/YnIhirK64Buvvyc/gpvvjTahJ7hQ2Px/q3kdEVaLYcJaNX",
+	"WNxuU2+nvbFs4Ev3LvQac6tkEL0Z9zDA9kpzPxNc+vE7hkgIh8XmCdAh+/ZpgxaEOA62k8leLQlKnvha",
+	"anOqUyw6GkqzBkaU1J1HoPvIk7yLIDJPrVoWC2cZICt7a7e0VrPpGVmPnvjlxdCN+dbba9Zo8HJVRG01",
+	"B5EBgRtXoQAdT05djWZyANcfWLfdz0aIJdYxxYW2zk7qSnj+SBVLw4N4wHHn5lSQStBr57WvfNa5O+NO",
+	"fXE9VyzV4HCn8ewDPsOq4rsDZ/pwDbIjQ+qYnP79xUs7j39rPyy37Wom+6AtfP25OxwhzzBUHgvDQkaU",
+	"sDkqFm3KHArpjNAcy3+ik4RpcgVQkIWQV1i6j9qHzM7iSwC3okuOmuWBHj6I5a5VZda7rlf4hpmpVHaK",
+	"6k61gt4BNyvzRsYkpPpDKVmXPm7fIO/OTmwVGZfIWlVQdCXjP22Lm6B2QBLcWMlO44uhE7WTg2qEr5Em",
+	"NvJvYx3OAlZQJi2tBeHmeLuhc8hfmL+cwAmi8hWdA7mmeRkLbLZyuqP+xbn5kioyDi/Z4z68JKObvanY",
+	"cy0kXhjIjoNZbpNw0pcDzHyNMpfOsJYQH0VmL5JzlucsFurYrZQ6OFeoZxW6l4VIZ2vQ42AaD3TorE5w",
+	"wvtH/8B46IdYGW8dtYcYHMA/bsaNt4Tx/pDTWGSYX18ECa4ua8k1yztnJjsPHh0e7sax41i7j8QbEmAb",
+	"Gj8L52nNO4TKmxLpy5N5BL4OOu8Dcbttj8x/MogColCQHcGBLIHK9WQw+EwYYmxIRdGhtOBZYBQA84pK",
+	"iCpoCnsKCtrOeG0N939UV7huc0hrSsuZ0hvFlleXld68fURCR8Ct55najDveCIrgCvAjUAnyv0YDGOyi",
+	"gqhhQY6ocFa/Gtuxx6FmYx/124VbVmUvEBvCqk1TniAawDWk/ahD9neciN1HUUuqdTFTlxBaw/xRzaWq",
+	"mLF52Ba6GMLvzVVI9Lv/elMn60Hd7dMKiPELMS/QGzjeJlB4vWPQzzkJwB7sBG9iYajRqdvkg0kSz9G4",
+	"6op8t2ZQZGwNPQ0OOOGndYJFhazaKJSM3tni4f1MgiAHPs/KktOXodogKPWpFKVaxe6a/u+WM2tl5kjw",
+	"LcjoTg8y9DR5pc/U0wInhqt/MFiAPOY0X2qWboos+zWaBZky36+3x0+WvRXf1y/fzneuqVYrqYGj8xoK",
+	"g2MXHpOQK1jabLQ6wSD0FAVcVqOliqMcDM2K588GSdZL7sa+HeGTMX8dprtFyjHSmwijA70iqeC+7dg1",
+	"DjugNs4caESReAOUDx/OBrmiUx/o1QWLF4LxhXYMpDNaFMBhSHZkrHQUAnMK8g3jpY5M9mIFcjLHVw31",
+	"2H8N5tR/uNkEi4e7mwnURTxcFx8jCAN2YkF1OoMsjj47knsF2/ME/o9en0FPODDSAFqORo31BPvZBC+y",
+	"B91c4VC3GVtEdpBqVAjq7WuJ7O5KhRhLgp99Cr0NIbMN47DDkod+lhgif4NJOqN68zIUmORR95ZYwKSj",
+	"xuuiMcPqIP5LLEyOV0ymFXFFpes6CWrj6Nxg4tWV29CcUmKFthnMLay2lx9ajzvMGHU7lXuqtoGjBcya",
+	"pLtt0GTH3Rddm8y6kDwKBMwqxpkrYGdaY0UgbJt5FNEVsJ3m0f5hzER9mYvFPjnHHoeqgDw3+ggZ3+xL",
+	"oNk4Mf9yeU32SeWQUYxPy5xKMvZpZ/b3g/oBZqSMXYMGb+ArQGL7F5vcZKYPqrc60Hxxh8ZDJA1crHp2",
+	"cEALtu/b/ewzcZCLaXjVWf+yMAMfNG5DYZS0wqWMnqEfssoUS6pjfw6aZlTTGhcup8VFWezXMbXKIqGq",
+	"ypz4YswJ5rjZguVGs62mwWeQMe2aavnJ3KC6AZtucwZ+jDmU+MhlN+/76k/NhYX1mSwovkxMVXrL/sOv",
+	"wSb2RQs7ofLZBs2F6PqfUfW2/szwzbAioEoc+LVybLHcUED3q+TE1kDe0eaHUQFCqFdNg69bCwu+MbtT",
+	"JR5XedH71ZV+OIHd1mc2Pj6yXZIYvxS+CxO1xRadEcEPdMW0C7SoJ8rApmpJFc43inZdqo0ZgVvIf4/J",
+	"YDtnL88vyLVt61aJid3Et82rY3axi1cafO4Ht2mKBAcqqJ4pW6Sh5BlITNIax3v/7owtyxoRE6Ir+NsG",
+	"+o137YjOSYDxRlII7fsT2uw67BTcaNI1/viHLWfyx+jZxz+CWi5/jBL/J/4z9c9cRRf8t9mKP0a3t+N9",
+	"cuHPSFsZLjy/SclzUFiyFl1q2DMM25EumIJ9ctFqwEwyya4doMEuk7lIrxI80HwLUCy+Y8W0FzL+EZ8a",
+	"hrpBps5ZCs5L44jnuKDpDPaO9g9XaGexWOxT/HlfyOmB+1YdvD558fLt+Uv8po6sGFU0c3x6YjNOlaWt",
+	"o/1D+6YogNOCjZ6NHuwf7j+wBrMZSlInj599HE27XLRdx5J1rO2TM+C2KyTBsaz7SHD04GJ2he+pgZkD",
+	"5Fdujl0prqm1vk6kWGA4v6q8eTZNZhy6/8ZWl7BlohL0fc/ntDaAkrHt5VvtgpBsyjjNbZkpGD8nBmTg",
+	"jObOHdo/Gxeuj3etthDswYyp21XDuxMj2M5nYnHsnY4/IWoQz3Wz+9+7zIq4pqphOs5Yd0xvtLBe2zjd",
+	"G2TQvRqztWygAXVBU0cRrIOkx8m5JhE89OcqjLZUGnybKN2Etxtjgdf4c4JZ0H+VQCjXbO/F+dkr6wIl",
+	"kM4EZGRC0yufR+Qh6IIQKXJtG8CVyd82jN7mdlqx/Y434EujnAgFHK0hAaZ29wneqgsJhisTBLJt/pdA",
+	"OJVSLCw/aDMS+gOwLR66G4iQbb7b7VyjM113r/F9q5H/0eFhq9uhhht9MNPzvNnmcKVnYhJPBIzIItQL",
+	"HhwedTQTsqEC2I4IU68hq6sYzcTCiHTXS3WHllrsWUEGu88bkmwqQK2KlFY/ydcipd2lVBpxDQ3JF8o5",
+	"J9r6O0o+tKiNWS+qLTj4kWY+Nsl8cv9B/yftFt7mu6On/d+1u6ea7x7c7/9uXWfo22T0wz//2T9G2EU4",
+	"vDeOnv3+Phmpcj6ncukEOqkkOqlEuqZTI8ztbW303gzR0IMwDFmoyGFqMyuwYEBXpgPBd7BnN7PVrHy3",
+	"EIqxGi6pQpGJ0DOjt0DV6Vn5MKCjw0PX9pfbpoTYQXmljXjVHdyQu+vluXqsWZhrrxDi39eC7GhMerO3",
+	"WCz2sB9GKXNbCicb3qm0mYBy27QDGBl+Gxcc0cNVgi4l2g9XUYLC4I41NmcNu0PEU0U3R1S+8ThDvHSh",
+	"i5YlIjYPDGmsI5XIzriOifrfqwFdY+yiJIWRispzjOuA3YrPCgdqRmrsWrZyqpCZBLg2pA2qoqHAIuSa",
+	"uwvpxbTXkHxd0zAGcuzD0zCUE2mQHFeguVKeOFOjOZCTFma8xjJUjF9bbtyvwLCNsNbh/PpZ2ho3g+Ai",
+	"uoAtaVbT0NZMfziACU/sDlq74/cqKlp219/f3yYfbxvyw/M9Mdd88qskjmrXSpTrowOf3n5A87zzynqc",
+	"55FyIqrWl1VZFEJqtU8wHz99bu55lkA4QBY7BV8zpX1tDDX6RHIeVkPeZ/2venxv11XeUHeH2paHmtlj",
+	"Em6yJ8L6WUWIdT2jtWS4mrq5KdFZ4L8OybkE1YEE11rWHdV9AtXVu+xpzj+pKK5UIA+c62FvDpoefGTZ",
+	"7Vq7ne0JutPqtbquC+puVyPWVtHCJp3+DDrsCfsFD/twmg6ybLt+vuhx/45XaQaZ/WgANb8ScsKyzMb0",
+	"Pjx82P/FW6FfiZJn369C4T2mv7c8f++besXPoImjEeJo0TOUe2w4asUqGwOsfsVT3Uk2MrMVVEdD90Fb",
+	"pb1ucFw34vXduZv9jlutpp8TVVo9f2aLCoYX1TbP2W62bbYboutvzXGuge6293H7eeYsZSJbEqbsEu9Y",
+	"9D+URa3TtsWjlg4GsGnk4OtVuCrf/E7oDN4Ny8wmBNDBnzk7WFzvquD4GoqXjxccqHnVFXG/bb65Y4Pu",
+	"kwrVvoDIBtL/Wp0vrNAdEPw6he0rKGs9VHwn/L9P/ewrqmY2oEsFDfZV40JDfm0085/TJZn4tv/Z9lrZ",
+	"l9XI7rSxO4b87NrY4INIdft0jrNMERot5R/oZGTnRam0mKOJLCHuj/Ozi4Sca6DzhFxADlNJ59gsn9j6",
+	"AuKSjK1d4p3MKxe4K70xxhAGzwskgwI7fkdKuzaZ9jjLvgrHumYLgzj2/peZPOuzmmDkQ4bWyG9cCgxg",
+	"zheCX+Ys1XdSoE8KHGfZ5iLg4GNVjvjWioEcYik2ZzAX1+iO9VRWBau6sONm4G6bP3/CcWvw1obUrXaV",
+	"wdikgupZEMQWlFHujg7bqLBwJJjpYaQimS0ri7Z/x913x+33xGiWADbgtZwV6iBsodxp7Xe81Aj5TzAP",
+	"CuPVqCYUs8ESciny3Mayjev+tuMOO0ijxXQP8/n3Gn0xYrGBtoFEyGxVS56jw6ATKDa9Wt8sJNoXOFiW",
+	"T0+lMmc9UKW+0e/WEaLnQmoiZAYyUtUtFiMppP5xGUeE70KN2fU+tDd89poqfWzuLIYII+G+77/k3b5B",
+	"FhGlYk178Tuj1bcsvurko6jFCrvkB/Kgkl+2Sf0a4XXw0f3rpMdtaXv7u6IO7htU9Su/5TJs0R83b4WN",
+	"4QeoDH6aTpWhgn2YytDRqf1rseRPoCnLVWesiH3LnRbqTgX5XngY7W8hCw/i4I+2Fcntgc867HbBdPey",
+	"R2+n4WgzWCfPhm30h2j6dbOamJrvO6h8mwwbrrWDURsYvGPT741NiScR8u7sdQ+r2ozYg1ndITLKoa9c",
+	"I2E8UBv9k5saa+zmEL8hNBpTDuBZ19/Ojm3rgXSpx67dXEQ5vr/pteClTRj+hIvJ/c0uJl9ScjRQ3qN8",
+	"Nxp+3qne37A8CPPkY7o37jqpOc1LA0vacXEQdj/vEgmONbCsMJVgk7i5WMTZva725eb9GgESHR1kOxL/",
+	"DPx3FP8fQPEnnHhiIxW1DSF7DotuB5W1oaAvtyxSgSGutoCEz/leb4+231uS/DIOo7B//9d2F1kD00mn",
+	"p8hhKmzYcecp+g9kyqj52lVf8bQ/hBU9iw06fmYUjx5NlKZSQ0aW0BGf984NW4mFtXonBni0WpgrUcoU",
+	"yM59cq7LjImEHJGXmPkmE/KAYKO07uR2/HgUqb5wPzlKHrwfopLaOnfmQoqVozx8Ll1xbEbOyhyyV0KO",
+	"K/07nmnv3oylgU+EyIHyz6CRfv6Tuil+707rv/Zp7Vlys6P6I/7/JLs9qMo+HQRl9KIiY20NUqwejrU4",
+	"8Y4b1AV9Th4ePrTJLVXRTIzq4qJZc2rFNIULaNdN3TRW7aVd6OiLXg3bQHZwnsVwuOo729J3wqs/g79K",
+	"OjYKKdpzbP2sh2nTGdW9RqcX5mx3RbtavBqxMpFzc/i7LrRkXFW+HBMhne/aPDdfXdj+ne7VKl3e/GQj",
+	"G/VC4J12XmobjQY3aV4qdg3dfG6g7bRnDeXxZLVOrlt+nwnK/HbO/uwyfB22zFDbO8hPawQKScYee+Hj",
+	"wa7zajM+xXseFmyz24eUgbqg8mXl0DrpiQkrvUpCLzUWQmZqrZ4U1lAdEuZz+JXNeiHh9bnUQ466E97/",
+	"cSFEukd0o0RdNQWax30SOzRu9ETxiroum4suikX1VjlXWlSC3VZbD6barzPr7Q3H1kwVC/9BgcJx5/+K",
+	"8qKcQEJe0RQmQlwl5IQrTacSY4LZ1YV59JrxK8hOeEL+uWsLl5k7oy3r0HVrPM4yxN1PNVCfqMJ9IcNP",
+	"AOA3agMK47j/OhHDm0qhO8PR5zMcHWeZk1xN9tvshliXGl4bQNRoBNPSNydL7AG/xpV5Vk/yTd7wAvg6",
+	"2DNsV3KnGfxnsVhQlLvbR9ggYc9iwcPBbFZF/Oy5xuUdysKAsJ8GU3qtoupbEr+JVSCvDQv6N5/ZMSD/",
+	"TbXQ7iKK7sRDl3io7w4VwXaFF20lKVb7YMXP55U+W5UcaDTaek7GQc+vMXYvrnuy0dXOZKlvPLbmaG91",
+	"Cfsmj/cWjB1s3O6ycMfH3+Exv0LOgxm4r4qEvZI3iqYsZlTDNUhsfmCbMnQf3Nuy1rH60uzl/JNrYhvu",
+	"mOn7c4UMvYmy7PZASX1Q5ZyvvYeen134TjcsS0hBlSpm0jdYf3f22ie5WHbb+bFUjPs6vy+5BllIpjB1",
+	"3RyVvrtUnOXOpT6voPpm2a8B5TouvKcQfVdwV4/ie3RNmr23hEIsPQ9nz0GsiYVZ6y5UyHFmzjZTruG3",
+	"vwCzDeW0GhF3zPY9MttgRrM1f9dyVqMscKU/Vo33npOxfeMkw0sddbVvyZhlzpE/bhZYHkd58NyNd2Ih",
+	"+oJc5GboYKGVhoJ3IWx/5eJknqxIRVeeH94pkC1ucN0S17KDYlMO2R7jkRaLK0Rt5jh1g35BivZTdGcH",
+	"WwjvSPkbJuVGJ88IJRtaIjUxrSFjZ204QG/ZmsTBHJTvXuJo+ZplIHxX0I769fZH/Hr0RXWdYJ4OwsYF",
+	"3pH1X9v05TaaeIqqCubb5+to++Cj+d9Jj+0r9E8No3OjjtTkt/F94BUC9aWvAjV8a7jjTv3/vhxCITNt",
+	"yUuf0UUctpe2Pbh8k10XpB8vutpkv09xFX8NTrzz0d6x5FCW7HLQdvHnEMuXO9LWGcB2xkrqhtfV90A1",
+	"b9hedLsdfFgbxf59Zq2/jjnrzjq1zjoVtUtFLjALmGAaijuAOknfGXcx4GA+gSyjkxzIAiYYTp+QlEq5",
+	"ZHxKXLYFyZgqctro/o11w2meg8Q64ZCxuI34NwuTPYW+GCsEs3Twgl+dWfwdN/x1w/7dTrcOAs8MOKht",
+	"GLaa/Fz1PSykyMoUA2aOT0/ITChNds5enl+QkmcgycH1UeKa/btkGymERkmPrDWaaV2oZwcHtGD70o26",
+	"zwQqTA6kFb2v0dTV9tdObHNXcE0gE9cGz3c2tV1Or0Xd5N3l79hmkKt5Q7ahHrYqN/wd6f0YDFI38+sd",
+	"qN3hrhrDN2eLJ1d1mfwSN2DSPnc9jwYz4MauDh8ETyuy462Zu4GZHUdWRIsEh7ZZFgXIvarVW90YrZqt",
+	"Kj4bqWjqc8sTW1cFU2rrkkKJmyFMKsF36iWGiHNOhY7yTEH4V9JUgu2Y7aCnatgwJDqJJh+6DMUwFry5",
+	"fh358h+tJNmOr4Nk2yRuNbuCQrdMZxVTrtgWPI05HW91zOOTZkVVxM0UOGA/fl/SsV4cFgu7fX/7/wMA",
+	"AP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
