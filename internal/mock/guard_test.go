@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/restreamkit/restreamkit/internal/conformance"
 	"github.com/restreamkit/restreamkit/internal/guard"
 	"github.com/restreamkit/restreamkit/internal/mock"
 	"github.com/restreamkit/restreamkit/internal/validate"
-	"github.com/restreamkit/restreamkit/openapi"
 )
 
 // rawRequest is one request exactly as an attacker or a tool would send it.
@@ -46,16 +46,6 @@ func (h *harness) send(rr rawRequest) (int, http.Header, []byte) {
 	return res.StatusCode, res.Header, data
 }
 
-// controlSpec is the compiled control API description, to check refusals against it.
-func controlSpec(t *testing.T) *validate.Spec {
-	t.Helper()
-	spec, err := validate.Load(openapi.FS, openapi.ControlSpec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return spec
-}
-
 // wantRefusal checks a refusal's status and name, and that it conforms to the control spec.
 func wantRefusal(t *testing.T, spec *validate.Spec, opID string, status int, h http.Header, body []byte, wantStatus int, wantName string) {
 	t.Helper()
@@ -76,7 +66,7 @@ func wantRefusal(t *testing.T, spec *validate.Spec, opID string, status int, h h
 
 func TestTheControlAPIAnswersOnlyLoopbackHosts(t *testing.T) {
 	h := newHarness(t, mock.Options{})
-	spec := controlSpec(t)
+	spec := conformance.ControlSpec(t)
 	before := h.state()
 	stats := h.srv.OAuth().Stats()
 
@@ -121,7 +111,7 @@ func TestTheControlAPIAnswersOnlyLoopbackHosts(t *testing.T) {
 
 func TestACrossSiteBrowserWriteCannotResetTheWorld(t *testing.T) {
 	h := newHarness(t, mock.Options{})
-	spec := controlSpec(t)
+	spec := conformance.ControlSpec(t)
 	c := h.client(h.token(nova))
 	if r, err := c.DeleteChannelWithResponse(t.Context(), novaTwitch); err != nil || r.StatusCode() != 204 {
 		t.Fatalf("deleting a channel: %v %v", err, r)
@@ -168,7 +158,7 @@ func TestAnAllowedHostReachesTheControlAPI(t *testing.T) {
 func TestTheControlTokenGuardsEveryControlEndpointButConsentAndHealth(t *testing.T) {
 	const tok = "ctl-4b1d9e0c7a2f"
 	h := newHarness(t, mock.Options{Control: guard.Options{Token: tok}})
-	spec := controlSpec(t)
+	spec := conformance.ControlSpec(t)
 	withToken := map[string]string{"Authorization": "Bearer " + tok}
 	_, _, before := h.send(rawRequest{method: "GET", path: "/__mock/state", header: withToken})
 	for _, auth := range []string{"", "Bearer wrong", "Bearer " + tok + "x", "Basic " + tok} {
