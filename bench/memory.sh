@@ -27,7 +27,7 @@ token=$(sed -n 's/^Access token[^:]*: //p' "$work/mock.out")
 mib() { awk '/^'"$2"':/ {printf "%.1f MiB", $2/1024}' "/proc/$1/status"; }
 echo "restream-mock idle: RSS $(mib $mock_pid VmRSS); restream-proxy idle: RSS $(mib $proxy_pid VmRSS)"
 for kase in login journal state; do
-  case $kase in login) n=10000 ;; journal) n=3000 ;; state) n=20000 ;; esac
+  case $kase in login) n=20000 ;; journal) n=3000 ;; state) n=20000 ;; esac
   "$work/memload" --case "$kase" --mock "http://$mock_addr" --token "$token" --count $((n * scale))
   echo "  restream-mock after $kase: RSS $(mib $mock_pid VmRSS), peak $(mib $mock_pid VmHWM)"
 done

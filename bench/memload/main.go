@@ -61,14 +61,19 @@ func run(kase, mock, proxy, token string, count, workers int) error {
 	var after func() (string, error)
 	switch kase {
 	case "login":
-		// Every GET /login leaves a pending consent behind, with its state.
-		state := strings.Repeat("s", 31<<10)
+		// Every GET /login the mock accepts leaves a pending consent behind, with its state: half
+		// the requests carry a 31 KiB state, half one just under the mock's 2 KiB bound.
+		huge, long := strings.Repeat("s", 31<<10), strings.Repeat("s", 2000)
 		build = func(i int) (*http.Request, error) {
+			state := huge
+			if i%2 == 0 {
+				state = long
+			}
 			q := url.Values{"response_type": {"code"}, "client_id": {"restreamkit-dev"},
 				"redirect_uri": {"http://localhost:3000/callback"}, "state": {fmt.Sprintf("%d-%s", i, state)}}
 			return http.NewRequest("GET", mock+"/login?"+q.Encode(), nil)
 		}
-		count = or(count, 10000)
+		count = or(count, 20000)
 	case "journal":
 		// Headers just under the server's own limit reach the gate, which answers 431 and journals them.
 		big := strings.Repeat("h", 120<<10)
