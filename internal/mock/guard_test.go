@@ -3,7 +3,6 @@ package mock_test
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,38 +12,6 @@ import (
 	"github.com/restreamkit/restreamkit/internal/mock"
 	"github.com/restreamkit/restreamkit/internal/validate"
 )
-
-// rawRequest is one request exactly as an attacker or a tool would send it.
-type rawRequest struct {
-	method, path, body string
-	host               string            // "" keeps the test server's own
-	header             map[string]string // extra headers, each sent once under exactly this name
-}
-
-// send sends rr over real HTTP and returns the status, headers and body.
-func (h *harness) send(rr rawRequest) (int, http.Header, []byte) {
-	h.t.Helper()
-	req, err := newRequest(rr.method, h.url+rr.path, []byte(rr.body))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if rr.host != "" {
-		req.Host = rr.host
-	}
-	for k, v := range rr.header {
-		req.Header[k] = []string{v}
-	}
-	res, err := noRedirect.Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return res.StatusCode, res.Header, data
-}
 
 // wantRefusal checks a refusal's status and name, and that it conforms to the control spec.
 func wantRefusal(t *testing.T, spec *validate.Spec, opID string, status int, h http.Header, body []byte, wantStatus int, wantName string) {

@@ -118,21 +118,39 @@ func (h *harness) client(token string) *restreamapi.ClientWithResponses {
 	return c
 }
 
-// do sends a raw request and returns the status, headers and body.
+// do sends a request with an optional bearer token and Content-Type and returns the status,
+// headers and body.
 func (h *harness) do(method, path, token, contentType string, body []byte) (int, http.Header, []byte) {
 	h.t.Helper()
-	req, err := http.NewRequest(method, h.url+path, bytes.NewReader(body))
+	header := map[string]string{}
+	if token != "" {
+		header["Authorization"] = "Bearer " + token
+	}
+	if contentType != "" {
+		header["Content-Type"] = contentType
+	}
+	return h.send(rawRequest{method: method, path: path, body: string(body), header: header})
+}
+
+// rawRequest is one request exactly as an attacker or a tool would send it.
+type rawRequest struct {
+	method, path, body string
+	host               string            // "" keeps the test server's own
+	header             map[string]string // extra headers, each sent once under exactly this name
+}
+
+// send sends rr over real HTTP and returns the status, headers and body.
+func (h *harness) send(rr rawRequest) (int, http.Header, []byte) {
+	h.t.Helper()
+	req, err := newRequest(rr.method, h.url+rr.path, []byte(rr.body))
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	if body == nil {
-		req.Body = http.NoBody
+	if rr.host != "" {
+		req.Host = rr.host
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+	for k, v := range rr.header {
+		req.Header[k] = []string{v}
 	}
 	res, err := noRedirect.Do(req)
 	if err != nil {
