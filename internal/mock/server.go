@@ -88,6 +88,9 @@ type Server struct {
 	streams                 *live.Streams
 	faults                  faults
 
+	// routes maps echo's routes to the specs' operations, built and checked once.
+	routes routes
+
 	// scopes holds the scope each secured operation requires, resolved once.
 	scopes map[*validate.Operation]oauth.Scope
 
@@ -157,7 +160,9 @@ func New(opts Options) (*Server, error) {
 	if err := s.newFeeds(seed); err != nil {
 		return nil, err
 	}
-	s.echo = s.newEcho()
+	if s.echo, err = s.newEcho(); err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/streaming/ws", s.streamingFeed)
 	mux.Handle("/chat/ws", s.chatFeed)
@@ -249,15 +254,21 @@ func accounts(st *state.Store) []oauth.Account {
 	return out
 }
 
-func (s *Server) newEcho() *echo.Echo {
+// newEcho builds the HTTP API: echo routes every request once, then the gate (echo middleware, so
+// it runs on the route echo matched) admits it before the generated handler runs.
+func (s *Server) newEcho() (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.writeError
-	e.Pre(s.gate)
+	e.Use(s.gate)
 	restreamapi.RegisterHandlers(e, restreamapi.NewStrictHandler(&restAPI{s: s}, nil))
 	controlapi.RegisterHandlers(e, controlapi.NewStrictHandler(&controlAPI{s: s}, nil))
-	return e
+	var err error
+	if s.routes, err = newRoutes(e.Routes(), s.spec, s.control); err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
 // Handler returns the HTTP handler of the main port: the REST API, OAuth, the control API, and

@@ -56,6 +56,48 @@ type Operation struct {
 // Statuses returns the documented response statuses ("200", "4XX", "default"), sorted.
 func (op *Operation) Statuses() []string { return op.statusList }
 
+// ParamIn returns where op's parameter of the given name is: InPath, InQuery, InHeader or
+// "cookie". ok is false when op describes no such parameter.
+func (op *Operation) ParamIn(name string) (in Location, ok bool) {
+	for _, p := range op.pathParams {
+		if p.Name == name {
+			return InPath, true
+		}
+	}
+	for _, p := range op.params {
+		if p.Name == name {
+			return p.In, true
+		}
+	}
+	return "", false
+}
+
+// RequestMediaType returns the documented request media type (such as application/json) that a
+// Content-Type value selects, matched as CheckRequest matches it: without parameters, ignoring
+// case, through wildcards and the +json suffix. It returns "" when none is selected.
+func (op *Operation) RequestMediaType(contentType string) string {
+	if op.reqBody == nil {
+		return ""
+	}
+	if m := matchMedia(op.reqBody.media, contentType); m != nil {
+		return m.mediaType
+	}
+	return ""
+}
+
+// FormBody reports whether op takes an application/x-www-form-urlencoded request body.
+func (op *Operation) FormBody() bool {
+	if op.reqBody == nil {
+		return false
+	}
+	for _, m := range op.reqBody.media {
+		if m.form {
+			return true
+		}
+	}
+	return false
+}
+
 // SecurityRequirement is one alternative of an operation's security: every scheme must be present.
 type SecurityRequirement struct {
 	Schemes []SecurityScheme
