@@ -421,7 +421,7 @@ func malformedPair(in Location, name, pair string) Violation {
 		why = "contains an unescaped \";\", which Go servers refuse"
 	}
 	return Violation{Direction: Request, In: in, Name: name, Rule: RuleEncoding,
-		Message: "is not validly URL-encoded: " + strconv.Quote(brief(pair)) + " " + why,
+		Message:  "is not validly URL-encoded: " + strconv.Quote(brief(pair)) + " " + why,
 		Expected: "application/x-www-form-urlencoded", Actual: brief(pair)}
 }
 

@@ -41,7 +41,7 @@ type scanner struct {
 	failed bool // a schema failure was seen (in quiet or loud mode)
 	syntax bool // the document is not well-formed JSON; scanning stops
 
-	dir     Direction
+	dir Direction
 	// openapi is set for a schema of the OpenAPI 3.0 dialect: the document is one a generated Go
 	// server decodes, so every number must at least fit a float64.
 	openapi bool
