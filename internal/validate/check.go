@@ -35,6 +35,11 @@ func (s *Spec) CheckRequest(dst []Violation, op *Operation, pp *PathParams, r *h
 			break
 		}
 		v, ok := pp.value(i)
+		if v == "" { // a router that matches empty segments; the generated binder refuses them
+			dst = append(dst, Violation{Direction: Request, In: InPath, Name: p.Name, Rule: RuleMissingParameter,
+				Message: "is empty"})
+			continue
+		}
 		if !ok {
 			dst = append(dst, Violation{Direction: Request, In: InPath, Name: p.Name, Rule: RuleEncoding,
 				Message: "has an invalid percent-escape", Actual: brief(v)})
