@@ -341,6 +341,11 @@ var knownDifferences = []difference{
 	{"a query parameter or form field given twice",
 		"kin-openapi reads the first value; the generated query binder refuses a repeated scalar, and a repeated form field is ambiguous (other servers read a list)",
 		ruleIs([]validate.Rule{validate.RuleDuplicateParameter})},
+	{"data after the JSON value",
+		"kin-openapi (like echo's binder) decodes the first JSON value and ignores what follows; a body with more is not a JSON document",
+		func(in referenceInput, v verdicts) bool {
+			return ruleIs([]validate.Rule{validate.RuleSyntax})(in, v) && strings.HasPrefix(v.mine[0].Message, "unexpected data after the JSON value")
+		}},
 	{"an undeclared field of a form body",
 		"kin-openapi decodes a form body through the schema's properties, so it never sees a field the schema does not declare, even under additionalProperties: false",
 		func(in referenceInput, v verdicts) bool {
@@ -454,6 +459,7 @@ func TestTheKnownDifferencesAreReal(t *testing.T) {
 		"a date-time Go cannot read":                              {ro: find("dialect"), pathValue: "1", body: []byte(`{"t":"2030-06-30T23:59:60Z"}`)},
 		"a query pair url.ParseQuery drops":                       {ro: find("dialect"), pathValue: "1", rawQuery: "qe=1;2", body: []byte(`{}`)},
 		"a query parameter or form field given twice":             {ro: find("dialect"), pathValue: "1", rawQuery: "qe=1&qe=2", body: []byte(`{}`)},
+		"data after the JSON value":                               {ro: find("dialect"), pathValue: "1", body: []byte(`{}0`)},
 		"an undeclared field of a form body":                      {ro: find("refreshToken"), body: []byte("grant_type=refresh_token&refresh_token=x&extra=1")},
 		"a member name that differs from a property only in case": {ro: find("dialect"), pathValue: "1", body: []byte(`{"open":{"KEY":1}}`)},
 	}
