@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -230,7 +231,6 @@ func echoPath(template string) string {
 // the gate never lets a request through to a handler it has not validated for.
 func newRoutes(registered []*echo.Route, specs ...*validate.Spec) (routes, error) {
 	rs := routes{}
-	count := 0
 	for _, spec := range specs {
 		for _, op := range spec.Operations() {
 			p := echoPath(op.Path)
@@ -247,7 +247,6 @@ func newRoutes(registered []*echo.Route, specs ...*validate.Spec) (routes, error
 				pr.allow += ", "
 			}
 			pr.allow += op.Method
-			count++
 		}
 	}
 	seen := map[string]bool{}
@@ -436,7 +435,7 @@ func (s *Server) bindError(op *validate.Operation, he *echo.HTTPError) *apierror
 	case errors.As(he.Internal, &se):
 		return body("the body is not valid JSON (at offset " + strconv.FormatInt(se.Offset, 10) + ")")
 	case errors.As(he.Internal, &te):
-		return body(strconv.Quote(validateBrief(te.Value)) + " is not a date-time the server can read")
+		return body(strconv.Quote(shorten(te.Value)) + " is not a date-time the server can read")
 	case he.Internal != nil:
 		return body("the body does not fit the operation's fields")
 	}
@@ -445,10 +444,12 @@ func (s *Server) bindError(op *validate.Operation, he *echo.HTTPError) *apierror
 		name, _, _ := strings.Cut(rest, ":")
 		if in, ok := op.ParamIn(name); ok {
 			errName, label := apierror.NameInvalidQueryParams, "Invalid query params"
-			switch in {
-			case validate.InPath:
+			switch {
+			case isOAuthOperation(op):
+				errName, label = apierror.NameInvalidRequest, "Invalid request"
+			case in == validate.InPath:
 				errName, label = apierror.NameInvalidPathParams, "Invalid path params"
-			case validate.InHeader:
+			case in == validate.InHeader:
 				errName, label = apierror.NameInvalidHeaderParams, "Invalid header params"
 			}
 			return apierror.New(http.StatusBadRequest, errName, label+": "+strconv.Quote(name)+" has a value the server cannot read")
@@ -478,12 +479,16 @@ func jsonKind(t reflect.Type) string {
 	return "an object"
 }
 
-// validateBrief shortens a value quoted in a message.
-func validateBrief(s string) string {
-	if len(s) > 60 {
-		return s[:60] + "…"
+// shorten cuts a client's value quoted in a message to 60 bytes, on a character boundary.
+func shorten(s string) string {
+	if len(s) <= 60 {
+		return s
 	}
-	return s
+	cut := 60
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 func toString(v any) string {

@@ -219,3 +219,65 @@ func FuzzEchoRoutesAsTheSpecDoes(f *testing.F) {
 		routeBoth(t, s, method, target)
 	})
 }
+
+// TestBinderErrorsBecomeTheEnvelope: should the generated binder refuse a request the gate let
+// through (the fuzz targets prove it does not), the answer is still a 400 envelope that names the
+// parameter or field, without Go's error text.
+func TestBinderErrorsBecomeTheEnvelope(t *testing.T) {
+	s := newTestServer(t, Options{})
+	op := func(id string) *validate.Operation {
+		o, ok := s.spec.Operation(id)
+		if !ok {
+			t.Fatalf("no operation %s", id)
+		}
+		return o
+	}
+	typeErr := json.Unmarshal([]byte(`{"PlatformId":29.0}`), &struct{ PlatformId int }{})
+	syntaxErr := json.Unmarshal([]byte(`{"a":`), &struct{}{})
+	_, timeErr := time.Parse(time.RFC3339, "2030-01-01T00:00:60Z")
+	cases := []struct {
+		name     string
+		op       *validate.Operation
+		err      *echo.HTTPError
+		errName  string
+		mentions []string
+	}{
+		{"a path parameter", op("updateChannel"), echo.NewHTTPError(400, "Invalid format for parameter id: error binding string parameter: strconv.ParseInt: parsing \"1e3\": invalid syntax"),
+			"invalid_path_params", []string{`"id"`}},
+		{"a query parameter", op("listEventHistory"), echo.NewHTTPError(400, "Invalid format for parameter page: strconv.ParseInt: value out of range"),
+			"invalid_query_params", []string{`"page"`}},
+		{"a query parameter of the authorize dialog", op("showAuthorizeDialog"), echo.NewHTTPError(400, "Invalid format for parameter state: x"),
+			"invalid_request", []string{`"state"`}},
+		{"a field of the wrong type", op("addChannel"), echo.NewHTTPError(400, "Unmarshal type error").SetInternal(typeErr),
+			"invalid_body_params", []string{`"PlatformId"`, "integer"}},
+		{"a body that is not JSON", op("addChannel"), echo.NewHTTPError(400, "Syntax error").SetInternal(syntaxErr),
+			"invalid_body_params", []string{"not valid JSON"}},
+		{"a date-time Go cannot read", op("createEvent"), echo.NewHTTPError(400, "parsing time").SetInternal(timeErr),
+			"invalid_body_params", []string{"2030-01-01T00:00:60Z"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r = r.WithContext(context.WithValue(r.Context(), infoKey{}, &reqInfo{op: tc.op}))
+			w := httptest.NewRecorder()
+			s.writeError(tc.err, s.echo.NewContext(r, w))
+			var env struct {
+				Error struct {
+					StatusCode    int
+					Name, Message string
+				} `json:"error"`
+			}
+			if w.Code != 400 || json.Unmarshal(w.Body.Bytes(), &env) != nil || env.Error.Name != tc.errName {
+				t.Fatalf("%d %s, want a 400 %s envelope", w.Code, w.Body, tc.errName)
+			}
+			for _, m := range tc.mentions {
+				if !strings.Contains(env.Error.Message, m) {
+					t.Fatalf("%q does not mention %s", env.Error.Message, m)
+				}
+			}
+			if strings.Contains(env.Error.Message, "strconv") || strings.Contains(env.Error.Message, "Unmarshal") {
+				t.Fatalf("the message carries Go's error text: %q", env.Error.Message)
+			}
+		})
+	}
+}

@@ -223,24 +223,6 @@ func checkParam(dst []Violation, dir Direction, p *param, v string) []Violation 
 	return sc.out
 }
 
-// Scalars: the grammar of parameters, headers and form fields.
-//
-// A path, query or header parameter, or a form field, arrives as text. The validator reads it with
-// the grammar the generated server reads it with (oapi-codegen's runtime, which calls strconv), so
-// that a value the validator accepts is the value the handler receives:
-//
-//   - integer: strconv.ParseInt in base 10: an optional sign and decimal digits. "+5", "007" and
-//     "-0" are accepted and read as 5, 7 and 0; spaces, a fraction ("1.0"), an exponent ("1e3"),
-//     digit separators and base prefixes are refused. The value must fit the generated Go type:
-//     int32 for format int32, int64 for int64, and int (64 bits) without a format.
-//   - number: decimal digits with an optional sign, fraction and exponent, finite in the generated
-//     type (float32, or float64 for format double). "Inf", "NaN" and hexadecimal floats, which
-//     strconv reads, are refused: JSON has no such numbers.
-//   - boolean: strconv.ParseBool: true, false, 1, 0, t, f, T, F, TRUE, FALSE, True and False.
-//   - string: any text, then minLength, pattern, enum and format as in a body.
-//
-// A value outside its grammar or its type's range is a violation naming the parameter.
-
 // scalarValue is a scalar read with the grammar of its schema's type.
 type scalarValue struct {
 	kind typeSet // tInteger, tNumber, tBoolean, tString, or tNull
@@ -250,8 +232,9 @@ type scalarValue struct {
 	s    string
 }
 
-// readScalar reads v with the grammar of s's type (see Scalars above). It reports a failure and
-// returns false when v does not belong to it.
+// readScalar reads v with the grammar of s's type, the generated binder's (see "Parameters and
+// form fields" in the package documentation). It reports a failure and returns false when v does
+// not belong to the grammar or does not fit the type.
 func (sc *scanner) readScalar(s *Schema, v string) (scalarValue, bool) {
 	t := s.types
 	switch {
@@ -358,13 +341,6 @@ func (sc *scanner) scalar(s *Schema, v string) {
 // maxQueryPairs is how many pairs net/url's ParseQuery reads (its urlmaxqueryparams default):
 // past it, Go servers see no parameters at all.
 const maxQueryPairs = 10000
-
-// Queries: a query string is read the way net/url's ParseQuery (and so the generated server's
-// binder) reads it: pairs separated by "&", each a percent-encoded name and value, "+" meaning a
-// space. ParseQuery silently drops a pair with an unescaped ";" or a bad percent-escape; the
-// validator reports such a pair when it names a described parameter (the client meant to send it,
-// and the server would not see it), and ignores it otherwise. A query of more than maxQueryPairs
-// pairs, which ParseQuery refuses whole, is reported too.
 
 // checkQuery validates the query parameters of op against a raw query string.
 func checkQuery(dst []Violation, op *Operation, raw string, unknown bool) []Violation {
