@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/restreamkit/restreamkit/examples"
 	"github.com/restreamkit/restreamkit/internal/conformance"
+	"github.com/restreamkit/restreamkit/internal/fixtures"
 	"github.com/restreamkit/restreamkit/internal/mock"
 	"github.com/restreamkit/restreamkit/internal/oauth"
 	"github.com/restreamkit/restreamkit/internal/validate"
@@ -207,30 +206,13 @@ func gateSeeds(t testing.TB, ops []*validate.Operation) []gateInput {
 		byID[op.ID] = op
 	}
 	var seeds []gateInput
-	files, err := fs.Glob(examples.FS, "operations/*.json")
+	files, err := fixtures.ReadFiles(fixtures.Embedded())
 	if err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
-	for _, name := range files {
-		data, err := fs.ReadFile(examples.FS, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var file struct {
-			OperationID string `json:"operationId"`
-			Examples    []struct {
-				Request struct {
-					Path  string            `json:"path"`
-					Query map[string]string `json:"query"`
-					Body  json.RawMessage   `json:"body"`
-				} `json:"request"`
-			} `json:"examples"`
-		}
-		if err := json.Unmarshal(data, &file); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		op := byID[file.OperationID]
+	for id, file := range files {
+		op := byID[id]
 		for _, ex := range file.Examples {
 			if op == nil {
 				break
@@ -244,9 +226,13 @@ func gateSeeds(t testing.TB, ops []*validate.Operation) []gateInput {
 				q.Set(k, v)
 			}
 			body := []byte(ex.Request.Body)
-			var form string
-			if json.Unmarshal(body, &form) == nil {
-				body = []byte(form)
+			var fields map[string]string
+			if op.FormBody() && json.Unmarshal(body, &fields) == nil {
+				form := url.Values{}
+				for k, v := range fields {
+					form.Set(k, v)
+				}
+				body = []byte(form.Encode())
 			}
 			seeds = append(seeds, gateInput{op: op, segment: seg, rawQuery: q.Encode(), body: body})
 			seen[op.ID] = true

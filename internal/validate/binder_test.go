@@ -3,7 +3,6 @@ package validate_test
 import (
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -18,7 +17,7 @@ import (
 
 	"github.com/restreamkit/restreamkit/api/gen/controlapi"
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
-	"github.com/restreamkit/restreamkit/examples"
+	"github.com/restreamkit/restreamkit/internal/fixtures"
 	"github.com/restreamkit/restreamkit/internal/validate"
 	"github.com/restreamkit/restreamkit/openapi"
 )
@@ -423,37 +422,16 @@ func bodySeeds(t testing.TB, ops []bodyOp) map[int][]string {
 		index[b.op.ID] = i
 	}
 	seeds := map[int][]string{}
-	files, err := fs.Glob(examples.FS, "operations/*.json")
+	files, err := fixtures.ReadFiles(fixtures.Embedded())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range files {
-		data, err := fs.ReadFile(examples.FS, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var file struct {
-			OperationID string `json:"operationId"`
-			Examples    []struct {
-				Request struct {
-					Body json.RawMessage `json:"body"`
-				} `json:"request"`
-			} `json:"examples"`
-		}
-		if err := json.Unmarshal(data, &file); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		i, ok := index[file.OperationID]
+	for id, file := range files {
+		i, ok := index[id]
 		for _, ex := range file.Examples {
-			if !ok || len(ex.Request.Body) == 0 {
-				continue
+			if ok && len(ex.Request.Body) > 0 {
+				seeds[i] = append(seeds[i], exampleBody(ex.Request.Body, ops[i].media))
 			}
-			body := string(ex.Request.Body)
-			var form string
-			if json.Unmarshal(ex.Request.Body, &form) == nil {
-				body = form
-			}
-			seeds[i] = append(seeds[i], body)
 		}
 	}
 	edges := map[string][]string{
@@ -474,6 +452,20 @@ func bodySeeds(t testing.TB, ops []bodyOp) map[int][]string {
 		}
 	}
 	return seeds
+}
+
+// exampleBody is an example's request body as sent: JSON as written, or for a form operation the
+// example's object of string fields, form-encoded.
+func exampleBody(body []byte, media string) string {
+	var fields map[string]string
+	if media != "application/x-www-form-urlencoded" || json.Unmarshal(body, &fields) != nil {
+		return string(body)
+	}
+	form := url.Values{}
+	for k, v := range fields {
+		form.Set(k, v)
+	}
+	return form.Encode()
 }
 
 // FuzzBodiesDecodeIntoTheGeneratedTypes checks, for every request body of both specs, that a body
