@@ -289,3 +289,18 @@ func FuzzGate(f *testing.F) {
 		g.serve(t, gateInput{op: g.ops[int(which)%len(g.ops)], segment: segment, rawQuery: rawQuery, body: body, flags: flags})
 	})
 }
+
+// TestWhatFuzzGateFound replays, over real HTTP, the requests FuzzGate found answered with a 500.
+func TestWhatFuzzGateFound(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	tok := h.token(nova)
+	t.Run("a chat history from a timestamp after the last message is an empty page", func(t *testing.T) {
+		status, _, body := h.do("GET", "/v2/user/events/"+novaFinished1.String()+"/chat/history?timestamp=4102444800", tok, "", nil)
+		var page struct {
+			Messages []json.RawMessage `json:"messages"`
+		}
+		if status != 200 || json.Unmarshal(body, &page) != nil || len(page.Messages) != 0 {
+			t.Fatalf("%d %s, want an empty page", status, body)
+		}
+	})
+}

@@ -229,7 +229,7 @@ func (s *Store) ChatHistory(uid int64, eventID string, pageSize *int, token *str
 	if end < len(msgs) {
 		h.NextPageToken = tokenAt(end, false)
 	}
-	if start > 0 {
+	if start > 0 && start < len(msgs) { // a page past the last message (a late timestamp) is empty
 		h.PreviousPageToken = tokenAt(start, true)
 	}
 	return h, nil
