@@ -67,7 +67,6 @@ type binderParam struct {
 	op           *validate.Operation
 	name         string
 	in           validate.Location
-	index        int // the path parameter's position in the template
 	required     bool
 	typ, format  string       // BindStyledParameterOptions / BindQueryParameterOptions Type and Format
 	goType       reflect.Type // the wrapper's variable (path) or Params field (query)
@@ -97,7 +96,7 @@ var loadParams = sync.OnceValues(func() ([]binderParam, error) {
 				}
 				name := strings.Trim(seg, "{}")
 				p := append(item.Parameters, kop.Parameters...).GetByInAndName("path", name)
-				out = append(out, newBinderParam(g.spec, op, p.Name, validate.InPath, arg-1, true, p.Schema.Value, m.Type.In(arg)))
+				out = append(out, newBinderParam(g.spec, op, p.Name, validate.InPath, true, p.Schema.Value, m.Type.In(arg)))
 				arg++
 			}
 			for _, pr := range append(item.Parameters, kop.Parameters...) {
@@ -115,16 +114,16 @@ var loadParams = sync.OnceValues(func() ([]binderParam, error) {
 				if field == nil {
 					return nil, fmt.Errorf("%s: no Params field for query parameter %s", op.ID, p.Name)
 				}
-				out = append(out, newBinderParam(g.spec, op, p.Name, validate.InQuery, 0, p.Required, p.Schema.Value, field))
+				out = append(out, newBinderParam(g.spec, op, p.Name, validate.InQuery, p.Required, p.Schema.Value, field))
 			}
 		}
 	}
 	return out, nil
 })
 
-func newBinderParam(spec *validate.Spec, op *validate.Operation, name string, in validate.Location, index int, required bool,
+func newBinderParam(spec *validate.Spec, op *validate.Operation, name string, in validate.Location, required bool,
 	s *openapi3.Schema, goType reflect.Type) binderParam {
-	bp := binderParam{spec: spec, op: op, name: name, in: in, index: index, required: required, goType: goType,
+	bp := binderParam{spec: spec, op: op, name: name, in: in, required: required, goType: goType,
 		typ: s.Type.Slice()[0], format: s.Format}
 	bp.stricterSpec = len(s.Enum) > 0 || s.Min != nil || s.Max != nil || s.MultipleOf != nil || s.MinLength > 0 ||
 		s.MaxLength != nil || s.Pattern != "" || bp.typ == "string" && bp.format != ""
@@ -179,17 +178,23 @@ func (bp binderParam) bind(pathValue string, escaped bool, rawQuery string) (any
 	return nil, fmt.Errorf("unexpected Go type %s", v.Type())
 }
 
-// validateParam returns the validator's violations of one parameter.
-func (bp binderParam) validateParam(pathValue string, escaped bool, rawQuery string) []validate.Violation {
+// pathParams gives every path parameter of the operation the same value, as a router would.
+func (bp binderParam) pathParams(pathValue string, escaped bool) *validate.PathParams {
 	values := make([]string, strings.Count(bp.op.Path, "{"))
 	for i := range values {
 		values[i] = pathValue
 	}
 	var pp validate.PathParams
 	pp.Set(bp.op, values, escaped)
+	return &pp
+}
+
+// validateParam returns the validator's violations of one parameter.
+func (bp binderParam) validateParam(pathValue string, escaped bool, rawQuery string) []validate.Violation {
+	pp := bp.pathParams(pathValue, escaped)
 	r := &http.Request{Method: bp.op.Method, URL: &url.URL{Path: "/", RawQuery: rawQuery}, Header: http.Header{}}
 	var mine []validate.Violation
-	for _, v := range bp.spec.CheckRequest(nil, bp.op, &pp, r, nil, validate.CheckOptions{SkipSecurity: true}) {
+	for _, v := range bp.spec.CheckRequest(nil, bp.op, pp, r, nil, validate.CheckOptions{SkipSecurity: true}) {
 		if v.In == bp.in && (v.Name == bp.name || v.Name == "") {
 			mine = append(mine, v)
 		}
@@ -237,13 +242,7 @@ func compareWithBinder(t *testing.T, bp binderParam, pathValue string, escaped b
 	case len(mine) > 0 && bindErr == nil && !bp.allowedStricter(mine):
 		t.Fatalf("%s, %s: the validator refuses what the binder reads as %#v: %v", bp, input, got, mine)
 	case len(mine) == 0:
-		var pp validate.PathParams
-		values := make([]string, strings.Count(bp.op.Path, "{"))
-		for i := range values {
-			values[i] = pathValue
-		}
-		pp.Set(bp.op, values, escaped)
-		want, ok := validate.ParamValue(bp.op, bp.name, &pp, rawQuery)
+		want, ok := validate.ParamValue(bp.op, bp.name, bp.pathParams(pathValue, escaped), rawQuery)
 		if !ok {
 			want = nil
 		}
