@@ -727,12 +727,12 @@ func parseIntLiteral(lit []byte) (n int64, integer, inRange bool) {
 	}
 	var u uint64
 	inRange = true
-	for _, c := range digits {
+	for i, c := range digits {
 		if c < '0' || c > '9' {
 			return 0, false, false
 		}
 		d := uint64(c - '0')
-		if u > (math.MaxUint64-d)/10 {
+		if i >= 18 && u > (math.MaxUint64-d)/10 { // 18 digits cannot overflow: check only beyond
 			inRange = false
 			continue
 		}
