@@ -216,8 +216,13 @@ func (s *Store) ChatHistory(uid int64, eventID string, pageSize *int, token *str
 	if h.Messages == nil {
 		h.Messages = []restreamapi.ChatMessage{}
 	}
-	// tokenAt makes the token of a page boundary at message index i.
+	// tokenAt makes the token of a page boundary at message index i; past the last message
+	// (a page that starts after the end) it is the second after the last one.
 	tokenAt := func(i int, prev bool) *string {
+		if i == len(msgs) {
+			t := chatToken{eventID: eventID, at: msgs[i-1].Timestamp.Unix() + 1, pageSize: size, prev: prev}.String()
+			return &t
+		}
 		at := msgs[i].Timestamp.Unix()
 		skip := 0
 		for j := i - 1; j >= 0 && msgs[j].Timestamp.Unix() == at; j-- {
@@ -229,7 +234,7 @@ func (s *Store) ChatHistory(uid int64, eventID string, pageSize *int, token *str
 	if end < len(msgs) {
 		h.NextPageToken = tokenAt(end, false)
 	}
-	if start > 0 && start < len(msgs) { // a page past the last message (a late timestamp) is empty
+	if start > 0 {
 		h.PreviousPageToken = tokenAt(start, true)
 	}
 	return h, nil
