@@ -160,14 +160,17 @@ func New(opts Options) (*Server, error) {
 	if err := s.newFeeds(seed); err != nil {
 		return nil, err
 	}
-	if s.echo, err = s.newEcho(); err != nil {
-		return nil, err
-	}
+	s.echo = s.newEcho()
 	mux := http.NewServeMux()
 	mux.Handle("/streaming/ws", s.streamingFeed)
 	mux.Handle("/chat/ws", s.chatFeed)
 	mux.Handle("/", s.echo)
 	s.handler = mux
+	// The gate finds each request's operation by the route echo matched: echo must serve exactly
+	// the specs' operations.
+	if s.routes, err = newRoutes(s.echo.Routes(), s.spec, s.control); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -256,7 +259,7 @@ func accounts(st *state.Store) []oauth.Account {
 
 // newEcho builds the HTTP API: echo routes every request once, then the gate (echo middleware, so
 // it runs on the route echo matched) admits it before the generated handler runs.
-func (s *Server) newEcho() (*echo.Echo, error) {
+func (s *Server) newEcho() *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -264,11 +267,7 @@ func (s *Server) newEcho() (*echo.Echo, error) {
 	e.Use(s.gate)
 	restreamapi.RegisterHandlers(e, restreamapi.NewStrictHandler(&restAPI{s: s}, nil))
 	controlapi.RegisterHandlers(e, controlapi.NewStrictHandler(&controlAPI{s: s}, nil))
-	var err error
-	if s.routes, err = newRoutes(e.Routes(), s.spec, s.control); err != nil {
-		return nil, err
-	}
-	return e, nil
+	return e
 }
 
 // Handler returns the HTTP handler of the main port: the REST API, OAuth, the control API, and
