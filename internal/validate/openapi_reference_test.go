@@ -341,6 +341,11 @@ var knownDifferences = []difference{
 	{"a query parameter or form field given twice",
 		"kin-openapi reads the first value; the generated query binder refuses a repeated scalar, and a repeated form field is ambiguous (other servers read a list)",
 		ruleIs([]validate.Rule{validate.RuleDuplicateParameter})},
+	{"invalid UTF-8 in a JSON string",
+		"encoding/json (so kin-openapi, and the generated server) silently replaces it with U+FFFD; JSON text must be UTF-8 (RFC 8259 §8.1), so the validator refuses the body rather than let the handler read altered text",
+		func(in referenceInput, v verdicts) bool {
+			return ruleIs([]validate.Rule{validate.RuleSyntax})(in, v) && strings.HasPrefix(v.mine[0].Message, "invalid UTF-8")
+		}},
 	{"data after the JSON value",
 		"kin-openapi (like echo's binder) decodes the first JSON value and ignores what follows; a body with more is not a JSON document",
 		func(in referenceInput, v verdicts) bool {
@@ -459,6 +464,7 @@ func TestTheKnownDifferencesAreReal(t *testing.T) {
 		"a date-time Go cannot read":                              {ro: find("dialect"), pathValue: "1", body: []byte(`{"t":"2030-06-30T23:59:60Z"}`)},
 		"a query pair url.ParseQuery drops":                       {ro: find("dialect"), pathValue: "1", rawQuery: "qe=1;2", body: []byte(`{}`)},
 		"a query parameter or form field given twice":             {ro: find("dialect"), pathValue: "1", rawQuery: "qe=1&qe=2", body: []byte(`{}`)},
+		"invalid UTF-8 in a JSON string":                          {ro: find("dialect"), pathValue: "1", body: []byte("{\"open\":{\"key\":\"\x8c\"}}")},
 		"data after the JSON value":                               {ro: find("dialect"), pathValue: "1", body: []byte(`{}0`)},
 		"an undeclared field of a form body":                      {ro: find("refreshToken"), body: []byte("grant_type=refresh_token&refresh_token=x&extra=1")},
 		"a member name that differs from a property only in case": {ro: find("dialect"), pathValue: "1", body: []byte(`{"open":{"KEY":1}}`)},
