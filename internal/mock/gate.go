@@ -3,17 +3,26 @@ package mock
 import (
 	"bytes"
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"reflect"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/restreamkit/restreamkit/internal/apierror"
 	"github.com/restreamkit/restreamkit/internal/oauth"
+	"github.com/restreamkit/restreamkit/internal/redact"
 	"github.com/restreamkit/restreamkit/internal/validate"
 )
 
@@ -21,6 +30,7 @@ import (
 type reqInfo struct {
 	header http.Header
 	op     *validate.Operation
+	spec   *validate.Spec // the spec that describes op
 	grant  oauth.Grant
 	authed bool
 	body   []byte
@@ -40,11 +50,14 @@ func info(ctx context.Context) *reqInfo {
 // userID returns the signed-in user of an authenticated request.
 func userID(ctx context.Context) int64 { return info(ctx).grant.UserID }
 
-// gate runs before echo's router on every request. In order, it: enforces the header limit; routes
-// the request against the spec (404/405 for paths and methods the spec does not describe); reads
-// the body under the size limit (413); authenticates the bearer token and checks the operation's
-// scope (401/403); validates parameters and body against the spec (400). Only then does the
-// handler run. Every answered request goes to the journal.
+// gate runs after echo's router, as echo middleware, on every request: echo is the mock's only
+// router, and the gate reads the route echo matched (see routes). In order, it: enforces the header
+// limit; finds the operation of the matched route (404/405 for paths and methods the spec does not
+// describe); applies injected faults; reads the body under the size limit (413); authenticates the
+// bearer token and checks the operation's scope (401/403); validates parameters and body against
+// the spec (400), with the grammar the generated binder reads them with. Only then does the
+// handler run, on the values the gate checked. A panic is answered with a 500 envelope and logged.
+// Every answered request goes to the journal.
 func (s *Server) gate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -56,17 +69,13 @@ func (s *Server) gate(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Response().Writer = capture
 		}
 		bufp := s.bodies.Get().(*[]byte)
-		err := s.admit(c, r, ri, bufp)
-		if err == nil {
-			c.SetRequest(r.WithContext(context.WithValue(r.Context(), infoKey{}, ri)))
-			err = next(c)
-		}
+		err := s.serve(c, r, ri, bufp, next)
 		if err != nil {
 			c.Error(err)
 		}
 		s.journal.record(r, ri, c.Response().Status, time.Since(start), err)
 		if capture != nil && ri.op != nil {
-			s.checkResponse(ri.op, c.Response().Status, capture)
+			s.checkResponse(ri, c.Response().Status, capture)
 		}
 		if cap(*bufp) <= 64<<10 { // keep small buffers only
 			*bufp = (*bufp)[:0]
@@ -76,6 +85,42 @@ func (s *Server) gate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// serve admits the request and runs the handler. It is the last line against a handler's panic:
+// the panic becomes a 500 envelope and a log line, and the server keeps serving.
+func (s *Server) serve(c echo.Context, r *http.Request, ri *reqInfo, bufp *[]byte, next echo.HandlerFunc) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler { // net/http's way to abort a response: not a failure
+				panic(p)
+			}
+			err = s.recovered(r, ri, p)
+		}
+	}()
+	if err := s.admit(c, r, ri, bufp); err != nil {
+		return err
+	}
+	if restore := s.canonicalContentType(r, ri.op); restore != nil {
+		defer restore()
+	}
+	c.SetRequest(r.WithContext(context.WithValue(r.Context(), infoKey{}, ri)))
+	return next(c)
+}
+
+// recovered logs a handler's panic with a request id, without the request's headers, query or
+// body (they may carry tokens), and returns the 500 envelope that names the same id.
+func (s *Server) recovered(r *http.Request, ri *reqInfo, p any) error {
+	var b [8]byte
+	_, _ = crand.Read(b[:])
+	id := hex.EncodeToString(b[:])
+	opID := ""
+	if ri.op != nil {
+		opID = ri.op.ID
+	}
+	s.log.Error("handler panicked; answered 500", "request_id", id, "method", r.Method, "path", r.URL.Path,
+		"operation", opID, "panic", redact.Text(fmt.Sprint(p)), "stack", string(debug.Stack()))
+	return apierror.New(http.StatusInternalServerError, apierror.NameInternal, "Internal server error (request "+id+")")
+}
+
 // admit checks everything that must hold before a handler runs. It fills ri as it goes, so the
 // journal knows the operation and the user even for a refused request.
 func (s *Server) admit(c echo.Context, r *http.Request, ri *reqInfo, bufp *[]byte) error {
@@ -83,21 +128,13 @@ func (s *Server) admit(c echo.Context, r *http.Request, ri *reqInfo, bufp *[]byt
 		return apierror.Newf(http.StatusRequestHeaderFieldsTooLarge, apierror.NameHeadersTooLarge,
 			"Request header fields too large: %d bytes, the limit is %d", size, s.opts.MaxHeaderBytes)
 	}
-	spec := s.spec
-	if strings.HasPrefix(r.URL.Path, "/__mock/") {
-		spec = s.control
+	rt, err := s.routes.find(c, r)
+	if err != nil {
+		return err
 	}
-	var pp validate.PathParams
-	op, v, allow := spec.Find(r.Method, r.URL.EscapedPath(), &pp)
-	if v != nil {
-		if v.Rule == validate.RuleMethodNotAllowed {
-			return apierror.Newf(http.StatusMethodNotAllowed, apierror.NameMethodNotAllowed,
-				"Method not allowed: %s %s (allowed: %s)", r.Method, r.URL.Path, allow).WithHeader("Allow", allow)
-		}
-		return apierror.Newf(http.StatusNotFound, apierror.NameNotFound, "Not Found: no route for %s %s", r.Method, r.URL.Path)
-	}
-	ri.op = op
-	if spec == s.spec {
+	op := rt.op
+	ri.op, ri.spec = op, rt.spec
+	if rt.spec == s.spec {
 		if err := s.applyFault(r.Context(), op, r); err != nil {
 			return err
 		}
@@ -117,11 +154,142 @@ func (s *Server) admit(c echo.Context, r *http.Request, ri *reqInfo, bufp *[]byt
 			return err
 		}
 	}
+	// The generated wrappers read path parameters as echo matched them, decoding them only when
+	// echo matched the raw path; the validator reads them the same way.
+	var pp validate.PathParams
+	pp.Set(op, c.ParamValues(), r.URL.RawPath != "")
 	var vbuf [4]validate.Violation
-	if vs := spec.CheckRequest(vbuf[:0], op, &pp, r, body, validate.CheckOptions{SkipSecurity: true}); len(vs) > 0 {
+	if vs := rt.spec.CheckRequest(vbuf[:0], op, &pp, r, body, validate.CheckOptions{SkipSecurity: true}); len(vs) > 0 {
 		return violationError(op, vs)
 	}
+	if op.FormBody() {
+		// The generated handler reads the form from r.Form, which ParseForm would fill from the
+		// body and the query string together. Hand it the body the validator checked, alone.
+		form, err := url.ParseQuery(string(body))
+		if err != nil { // the validator refuses what ParseQuery refuses; this is a last line
+			return apierror.New(http.StatusBadRequest, apierror.NameInvalidBodyParams, "Invalid body params: the form body is not validly URL-encoded")
+		}
+		r.PostForm, r.Form = form, form
+	}
 	return nil
+}
+
+// canonicalContentType makes the Content-Type the handler sees the documented media type the
+// validator matched: echo decodes a body only under its exact, lower-case media type, while the
+// validator (like Restream) also accepts "Application/JSON" or "application/merge-patch+json" for
+// application/json. It returns a function that restores the client's header, for the journal.
+func (s *Server) canonicalContentType(r *http.Request, op *validate.Operation) (restore func()) {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	mt := op.RequestMediaType(ct)
+	base, params, _ := strings.Cut(ct, ";")
+	if mt == "" || strings.Contains(mt, "*") || strings.TrimSpace(base) == mt {
+		return nil
+	}
+	canon := mt
+	if params != "" {
+		canon += ";" + params
+	}
+	orig := r.Header["Content-Type"]
+	r.Header["Content-Type"] = []string{canon}
+	return func() { r.Header["Content-Type"] = orig }
+}
+
+// routes maps the routes registered on echo to the operations of the specs. echo routes each
+// request once; the gate reads the route echo matched (c.Path(), such as /v2/user/channel/:id)
+// and the method, and finds the operation in this table, built and checked once by newRoutes.
+type routes map[string]*pathRoutes
+
+// pathRoutes are the operations of one path template.
+type pathRoutes struct {
+	methods map[string]route
+	allow   string // the template's methods in the spec's order, for 405 answers
+	slashes int    // the template's "/" count: a request path that echo matched has as many
+}
+
+// route is one operation and the spec that describes it.
+type route struct {
+	op   *validate.Operation
+	spec *validate.Spec
+}
+
+// echoPath turns an OpenAPI path template into echo's: /v2/user/channel/{id} → /v2/user/channel/:id.
+func echoPath(template string) string {
+	segs := strings.Split(template, "/")
+	for i, seg := range segs {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			segs[i] = ":" + seg[1:len(seg)-1]
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
+// newRoutes builds the table from the specs' operations and checks it against echo's routes:
+// every operation must have exactly one echo route and every echo route one operation, so that
+// the gate never lets a request through to a handler it has not validated for.
+func newRoutes(registered []*echo.Route, specs ...*validate.Spec) (routes, error) {
+	rs := routes{}
+	for _, spec := range specs {
+		for _, op := range spec.Operations() {
+			p := echoPath(op.Path)
+			pr := rs[p]
+			if pr == nil {
+				pr = &pathRoutes{methods: map[string]route{}, slashes: strings.Count(p, "/")}
+				rs[p] = pr
+			}
+			if _, dup := pr.methods[op.Method]; dup {
+				return nil, fmt.Errorf("two operations serve %s %s", op.Method, op.Path)
+			}
+			pr.methods[op.Method] = route{op: op, spec: spec}
+			if pr.allow != "" {
+				pr.allow += ", "
+			}
+			pr.allow += op.Method
+		}
+	}
+	seen := map[string]bool{}
+	var errs []error
+	for _, er := range registered {
+		key := er.Method + " " + er.Path
+		if pr := rs[er.Path]; pr == nil || pr.methods[er.Method].op == nil {
+			errs = append(errs, fmt.Errorf("echo route %s has no operation in the specs", key))
+		} else if seen[key] {
+			errs = append(errs, fmt.Errorf("echo route %s is registered twice", key))
+		}
+		seen[key] = true
+	}
+	for p, pr := range rs {
+		for method, rt := range pr.methods {
+			if !seen[method+" "+p] {
+				errs = append(errs, fmt.Errorf("operation %s (%s %s) has no echo route", rt.op.ID, method, rt.op.Path))
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("the handlers do not match the specs: %w", err)
+	}
+	return rs, nil
+}
+
+// find returns the route echo matched for the request, or the 404 or 405 answer. echo lets a path
+// parameter that ends a template take the rest of the path, slashes included, and matches empty
+// segments; the spec does neither, so a match whose path has more or fewer segments than its
+// template, or an empty one, is no match.
+func (rs routes) find(c echo.Context, r *http.Request) (route, error) {
+	path := echo.GetPath(r) // the path echo matched: the raw one when it has escapes
+	pr := rs[c.Path()]
+	if pr == nil || strings.Count(path, "/") != pr.slashes || strings.Contains(path, "//") ||
+		len(path) > 1 && path[len(path)-1] == '/' {
+		return route{}, apierror.Newf(http.StatusNotFound, apierror.NameNotFound, "Not Found: no route for %s %s", r.Method, r.URL.Path)
+	}
+	rt, ok := pr.methods[r.Method]
+	if !ok {
+		return route{}, apierror.Newf(http.StatusMethodNotAllowed, apierror.NameMethodNotAllowed,
+			"Method not allowed: %s %s (allowed: %s)", r.Method, r.URL.Path, pr.allow).WithHeader("Allow", pr.allow)
+	}
+	return rt, nil
 }
 
 // headerSize approximates the request's header bytes as sent: names, values and separators.
@@ -219,7 +387,7 @@ func isOAuthOperation(op *validate.Operation) bool {
 }
 
 // writeError is echo's error handler: every failure becomes the error envelope. Errors that are not
-// *apierror.Error are echo's own (a 404 of an unrouted path) or bugs (500, logged).
+// *apierror.Error are echo's own, the generated binder's (see bindError), or bugs (500, logged).
 func (s *Server) writeError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
@@ -228,6 +396,8 @@ func (s *Server) writeError(err error, c echo.Context) {
 	if !ok {
 		var he *echo.HTTPError
 		switch {
+		case errors.As(err, &he) && he.Code == http.StatusBadRequest:
+			e = s.bindError(info(c.Request().Context()).op, he)
 		case errors.As(err, &he) && he.Code < 500:
 			e = apierror.New(he.Code, snake(http.StatusText(he.Code)), http.StatusText(he.Code)+": "+strings.TrimSpace(toString(he.Message)))
 		default:
@@ -236,6 +406,89 @@ func (s *Server) writeError(err error, c echo.Context) {
 		}
 	}
 	e.Write(c.Response())
+}
+
+// bindError turns a 400 of the generated code (a parameter or a body it could not read) into the
+// envelope, naming the parameter or field without Go's error text. The gate validates with the
+// binder's grammar, so this is a last line: it is logged, as a validator that let through what the
+// binder refuses is a bug.
+func (s *Server) bindError(op *validate.Operation, he *echo.HTTPError) *apierror.Error {
+	opID := ""
+	if op != nil {
+		opID = op.ID
+	}
+	s.log.Warn("the generated binder refused a request the gate had validated", "operation", opID,
+		"err", redact.Text(fmt.Sprint(he.Message)))
+	body := func(msg string) *apierror.Error {
+		return apierror.New(http.StatusBadRequest, apierror.NameInvalidBodyParams, "Invalid body params: "+msg)
+	}
+	var ute *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	var te *time.ParseError
+	switch {
+	case errors.As(he.Internal, &ute):
+		field := ute.Field
+		if field == "" {
+			field = "body"
+		}
+		return body(strconv.Quote(field) + " must be " + jsonKind(ute.Type) + ", got " + ute.Value)
+	case errors.As(he.Internal, &se):
+		return body("the body is not valid JSON (at offset " + strconv.FormatInt(se.Offset, 10) + ")")
+	case errors.As(he.Internal, &te):
+		return body(strconv.Quote(shorten(te.Value)) + " is not a date-time the server can read")
+	case he.Internal != nil:
+		return body("the body does not fit the operation's fields")
+	}
+	msg := toString(he.Message)
+	if rest, ok := strings.CutPrefix(msg, "Invalid format for parameter "); ok && op != nil {
+		name, _, _ := strings.Cut(rest, ":")
+		if in, ok := op.ParamIn(name); ok {
+			errName, label := apierror.NameInvalidQueryParams, "Invalid query params"
+			switch {
+			case isOAuthOperation(op):
+				errName, label = apierror.NameInvalidRequest, "Invalid request"
+			case in == validate.InPath:
+				errName, label = apierror.NameInvalidPathParams, "Invalid path params"
+			case in == validate.InHeader:
+				errName, label = apierror.NameInvalidHeaderParams, "Invalid header params"
+			}
+			return apierror.New(http.StatusBadRequest, errName, label+": "+strconv.Quote(name)+" has a value the server cannot read")
+		}
+	}
+	return apierror.New(http.StatusBadRequest, apierror.NameInvalidRequest, "Invalid request: the server cannot read it")
+}
+
+// jsonKind names the JSON type a Go type decodes from, for messages.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another type"
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer that fits " + t.Kind().String()
+	case reflect.Float32, reflect.Float64:
+		return "a number that fits " + t.Kind().String()
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "an object"
+}
+
+// shorten cuts a client's value quoted in a message to 60 bytes, on a character boundary.
+func shorten(s string) string {
+	if len(s) <= 60 {
+		return s
+	}
+	cut := 60
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 func toString(v any) string {
@@ -285,12 +538,8 @@ func (w *captureWriter) Flush() {
 // Unwrap gives http.ResponseController access to the underlying writer.
 func (w *captureWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-func (s *Server) checkResponse(op *validate.Operation, status int, w *captureWriter) {
-	spec := s.spec
-	if strings.HasPrefix(op.Path, "/__mock/") {
-		spec = s.control
-	}
-	if vs := spec.CheckResponse(nil, op, status, w.Header(), w.body.Bytes()); len(vs) > 0 {
-		s.opts.OnResponseViolation(op.ID, status, vs)
+func (s *Server) checkResponse(ri *reqInfo, status int, w *captureWriter) {
+	if vs := ri.spec.CheckResponse(nil, ri.op, status, w.Header(), w.body.Bytes()); len(vs) > 0 {
+		s.opts.OnResponseViolation(ri.op.ID, status, vs)
 	}
 }

@@ -96,6 +96,9 @@ type Server struct {
 	streams                 *live.Streams
 	faults                  faults
 
+	// routes maps echo's routes to the specs' operations, built and checked once.
+	routes routes
+
 	// scopes holds the scope each secured operation requires, resolved once.
 	scopes map[*validate.Operation]oauth.Scope
 
@@ -182,6 +185,11 @@ func New(opts Options) (*Server, error) {
 	mux.Handle("/__mock/", g.Handler(s.echo, "/__mock/consent", "/__mock/health"))
 	mux.Handle("/", s.echo)
 	s.handler = mux
+	// The gate finds each request's operation by the route echo matched: echo must serve exactly
+	// the specs' operations.
+	if s.routes, err = newRoutes(s.echo.Routes(), s.spec, s.control); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -268,12 +276,14 @@ func accounts(st *state.Store) []oauth.Account {
 	return out
 }
 
+// newEcho builds the HTTP API: echo routes every request once, then the gate (echo middleware, so
+// it runs on the route echo matched) admits it before the generated handler runs.
 func (s *Server) newEcho() *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = s.writeError
-	e.Pre(s.gate)
+	e.Use(s.gate)
 	restreamapi.RegisterHandlers(e, restreamapi.NewStrictHandler(&restAPI{s: s}, nil))
 	controlapi.RegisterHandlers(e, controlapi.NewStrictHandler(&controlAPI{s: s}, nil))
 	return e

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -30,9 +31,21 @@ func (s *Spec) CheckRequest(dst []Violation, op *Operation, pp *PathParams, r *h
 			Message: "credentials are missing: " + op.securityText(), Expected: op.securityText()})
 	}
 	for i, p := range op.pathParams {
-		if i < pp.n {
-			dst = checkParam(dst, Request, p, pp.Value(i))
+		if i >= pp.n {
+			break
 		}
+		v, ok := pp.value(i)
+		if v == "" { // a router that matches empty segments; the generated binder refuses them
+			dst = append(dst, Violation{Direction: Request, In: InPath, Name: p.Name, Rule: RuleMissingParameter,
+				Message: "is empty"})
+			continue
+		}
+		if !ok {
+			dst = append(dst, Violation{Direction: Request, In: InPath, Name: p.Name, Rule: RuleEncoding,
+				Message: "has an invalid percent-escape", Actual: brief(v)})
+			continue
+		}
+		dst = checkParam(dst, Request, p, v)
 	}
 	dst = checkQuery(dst, op, r.URL.RawQuery, opts.UnknownQuery)
 	for _, p := range op.params {
@@ -161,7 +174,7 @@ func schemePresent(ss SecurityScheme, r *http.Request) bool {
 	case "apiKey-header":
 		return r.Header.Get(ss.Param) != ""
 	case "apiKey-query":
-		_, n := queryLookup(r.URL.RawQuery, ss.Param)
+		_, n, _ := queryLookup(r.URL.RawQuery, ss.Param)
 		return n > 0
 	case "apiKey-cookie":
 		_, err := r.Cookie(ss.Param)
@@ -210,8 +223,92 @@ func checkParam(dst []Violation, dir Direction, p *param, v string) []Violation 
 	return sc.out
 }
 
+// scalarValue is a scalar read with the grammar of its schema's type.
+type scalarValue struct {
+	kind typeSet // tInteger, tNumber, tBoolean, tString, or tNull
+	i    int64
+	f    float64
+	b    bool
+	s    string
+}
+
+// readScalar reads v with the grammar of s's type, the generated binder's (see "Parameters and
+// form fields" in the package documentation). It reports a failure and returns false when v does
+// not belong to the grammar or does not fit the type.
+func (sc *scanner) readScalar(s *Schema, v string) (scalarValue, bool) {
+	t := s.types
+	switch {
+	case t&tString != 0 || t == tAll:
+		return scalarValue{kind: tString, s: v}, true
+	case t&tInteger != 0 && t&tNumber == 0:
+		n, err := strconv.ParseInt(v, 10, 64)
+		bits := s.intBits
+		if bits == 0 {
+			bits = 64
+		}
+		switch {
+		case err != nil && err.(*strconv.NumError).Err == strconv.ErrRange, err == nil && !fitsBits(n, bits):
+			b := strconv.Itoa(bits)
+			sc.fail(RuleFormat, "must fit in a "+b+"-bit integer, got "+strconv.Quote(v), "int"+b, strconv.Quote(v))
+			return scalarValue{}, false
+		case err != nil:
+			sc.fail(RuleType, "must be an integer (decimal digits, optionally signed), got "+strconv.Quote(v), "integer", strconv.Quote(v))
+			return scalarValue{}, false
+		}
+		return scalarValue{kind: tInteger, i: n}, true
+	case t&tNumber != 0:
+		// The binder reads a float64 and refuses one its float32 cannot hold.
+		f, err := strconv.ParseFloat(v, 64)
+		switch {
+		case err == nil && !decimalNumber(v), err != nil && err.(*strconv.NumError).Err != strconv.ErrRange:
+			sc.fail(RuleType, "must be a number (decimal, optionally signed, with a fraction or an exponent), got "+strconv.Quote(v),
+				"number", strconv.Quote(v))
+			return scalarValue{}, false
+		case err != nil, s.floatBits == 32 && math.Abs(f) > math.MaxFloat32:
+			b := "64"
+			if s.floatBits == 32 {
+				b = "32"
+			}
+			sc.fail(RuleFormat, "must fit in a "+b+"-bit floating-point number, got "+strconv.Quote(v), "float"+b, strconv.Quote(v))
+			return scalarValue{}, false
+		}
+		if s.floatBits == 32 {
+			f = float64(float32(f))
+		}
+		return scalarValue{kind: tNumber, f: f}, true
+	case t&tBoolean != 0:
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			sc.fail(RuleType, "must be boolean (true or false), got "+strconv.Quote(v), "boolean", strconv.Quote(v))
+			return scalarValue{}, false
+		}
+		return scalarValue{kind: tBoolean, b: b}, true
+	case t&tNull != 0:
+		if v != "" && v != "null" {
+			sc.fail(RuleType, "must be null", "null", strconv.Quote(v))
+			return scalarValue{}, false
+		}
+		return scalarValue{kind: tNull}, true
+	}
+	sc.fail(RuleType, "must be "+t.String()+", which a parameter cannot carry", t.String(), strconv.Quote(v))
+	return scalarValue{}, false
+}
+
+// decimalNumber reports whether v is written with decimal digits, signs, a point and an exponent
+// only: strconv.ParseFloat also reads "Inf", "NaN", hexadecimal floats and digit separators.
+func decimalNumber(v string) bool {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case '0' <= c && c <= '9', c == '+', c == '-', c == '.', c == 'e', c == 'E':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // scalar validates a string-encoded value (a parameter, header or form field) against s, reading it
-// as the type s asks for.
+// with the grammar of the type s asks for.
 func (sc *scanner) scalar(s *Schema, v string) {
 	for s != nil && s.ref != nil {
 		s = s.ref
@@ -219,50 +316,46 @@ func (sc *scanner) scalar(s *Schema, v string) {
 	if s == nil {
 		return
 	}
-	t := s.types
-	switch {
-	case t&tString != 0 || t == tAll:
+	val, ok := sc.readScalar(s, v)
+	if !ok {
+		return
+	}
+	switch val.kind {
+	case tString:
 		sc.strValue(s, []byte(v))
-	case t&(tInteger|tNumber) != 0:
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || (t&tNumber == 0 && !isIntegral(f)) {
-			sc.fail(RuleType, "must be "+t.String()+", got "+strconv.Quote(v), t.String(), strconv.Quote(v))
-			return
+	case tInteger:
+		sc.intBounds(s, val.i, []byte(v))
+	case tNumber:
+		sc.numberBounds(s, val.f, []byte(v))
+	case tBoolean:
+		idx := 0
+		if val.b {
+			idx = 1
 		}
-		if t&tNumber == 0 && s.formatName == "int32" && (f < -1<<31 || f > 1<<31-1) {
-			sc.fail(RuleFormat, "must fit in a 32-bit integer", "int32", v)
+		if s.hasEnum && !s.enumBools[idx] {
+			sc.enumFail(s, v)
 		}
-		sc.numberBounds(s, f, []byte(v))
-	case t&tBoolean != 0:
-		switch v {
-		case "true", "false":
-			idx := 0
-			if v == "true" {
-				idx = 1
-			}
-			if s.hasEnum && !s.enumBools[idx] {
-				sc.enumFail(s, v)
-			}
-		default:
-			sc.fail(RuleType, "must be boolean (true or false), got "+strconv.Quote(v), "boolean", strconv.Quote(v))
-		}
-	case t&tNull != 0:
-		if v != "" && v != "null" {
-			sc.fail(RuleType, "must be null", "null", v)
-		}
-	default:
-		sc.fail(RuleType, "must be "+t.String()+", which a parameter cannot carry", t.String(), v)
 	}
 }
 
+// maxQueryPairs is how many pairs net/url's ParseQuery reads (its urlmaxqueryparams default):
+// past it, Go servers see no parameters at all.
+const maxQueryPairs = 10000
+
 // checkQuery validates the query parameters of op against a raw query string.
 func checkQuery(dst []Violation, op *Operation, raw string, unknown bool) []Violation {
+	if raw != "" && strings.Count(raw, "&") >= maxQueryPairs {
+		return append(dst, Violation{Direction: Request, In: InQuery, Rule: RuleEncoding,
+			Message: "the query string has more than " + strconv.Itoa(maxQueryPairs) + " parameters", Expected: strconv.Itoa(maxQueryPairs)})
+	}
 	for _, p := range op.params {
 		if p.In != InQuery {
 			continue
 		}
-		v, n := queryLookup(raw, p.Name)
+		v, n, bad := queryLookup(raw, p.Name)
 		switch {
+		case bad != "":
+			dst = append(dst, malformedPair(InQuery, p.Name, bad))
 		case n == 0:
 			if p.Required {
 				dst = append(dst, Violation{Direction: Request, In: InQuery, Name: p.Name, Rule: RuleMissingParameter,
@@ -279,8 +372,8 @@ func checkQuery(dst []Violation, op *Operation, raw string, unknown bool) []Viol
 			if items != nil {
 				items = items.items
 			}
-			forEachQuery(raw, func(k, val string) {
-				if k == p.Name {
+			forEachQuery(raw, func(k, val string, ok bool) {
+				if k == p.Name && ok {
 					dst = checkParam(dst, Request, &param{Name: p.Name, In: InQuery, schema: items}, val)
 				}
 			})
@@ -289,7 +382,7 @@ func checkQuery(dst []Violation, op *Operation, raw string, unknown bool) []Viol
 		}
 	}
 	if unknown && raw != "" {
-		forEachQuery(raw, func(k, _ string) {
+		forEachQuery(raw, func(k, _ string, _ bool) {
 			for _, p := range op.params {
 				if p.In == InQuery && p.Name == k {
 					return
@@ -302,55 +395,84 @@ func checkQuery(dst []Violation, op *Operation, raw string, unknown bool) []Viol
 	return dst
 }
 
-// queryLookup returns the first decoded value of key in a raw query and how many times key appears.
-// It decodes only what it must, so the common case allocates nothing.
-func queryLookup(raw, key string) (string, int) {
-	var first string
-	n := 0
+// malformedPair reports a query pair or form field that a URL query parser cannot read.
+func malformedPair(in Location, name, pair string) Violation {
+	why := "has an invalid percent-escape"
+	if strings.IndexByte(pair, ';') >= 0 {
+		why = "contains an unescaped \";\", which Go servers refuse"
+	}
+	return Violation{Direction: Request, In: in, Name: name, Rule: RuleEncoding,
+		Message:  "is not validly URL-encoded: " + strconv.Quote(brief(pair)) + " " + why,
+		Expected: "application/x-www-form-urlencoded", Actual: brief(pair)}
+}
+
+// queryPair splits one "&"-separated pair of a query string or form body the way url.ParseQuery
+// does. ok is false when ParseQuery drops the pair (an unescaped ";", a bad escape); name is then
+// the decoded name when it decodes, so that the caller can tell whom the pair was meant for.
+func queryPair(pair string) (name, value string, ok bool) {
+	rk, rv, _ := strings.Cut(pair, "=")
+	name, err := unescapeQuery(rk)
+	if err != nil {
+		return rk, "", false
+	}
+	value, err = unescapeQuery(rv)
+	if err != nil || strings.IndexByte(pair, ';') >= 0 {
+		return name, "", false
+	}
+	return name, value, true
+}
+
+// queryLookup returns the first decoded value of key in a raw query, how many pairs give key a
+// value, and the first pair meant for key that ParseQuery would drop. It decodes only what it
+// must, so the common case allocates nothing.
+func queryLookup(raw, key string) (first string, n int, malformed string) {
 	for raw != "" {
 		var pair string
 		pair, raw, _ = strings.Cut(raw, "&")
 		if pair == "" {
 			continue
 		}
-		k, v, _ := strings.Cut(pair, "=")
+		rk, _, _ := strings.Cut(pair, "=")
+		if rk != key && !strings.ContainsAny(rk, "%+") {
+			continue
+		}
+		k, v, ok := queryPair(pair)
 		if k != key {
-			if strings.ContainsAny(k, "%+") {
-				if dk, err := url.QueryUnescape(k); err != nil || dk != key {
-					continue
-				}
-			} else {
-				continue
+			continue
+		}
+		if !ok {
+			if malformed == "" {
+				malformed = pair
 			}
+			continue
 		}
 		if n == 0 {
-			first = unescapeQuery(v)
+			first = v
 		}
 		n++
 	}
-	return first, n
+	return first, n, malformed
 }
 
-func forEachQuery(raw string, fn func(k, v string)) {
+// forEachQuery calls fn with every non-empty pair of a raw query, decoded; ok is false for a pair
+// ParseQuery would drop.
+func forEachQuery(raw string, fn func(k, v string, ok bool)) {
 	for raw != "" {
 		var pair string
 		pair, raw, _ = strings.Cut(raw, "&")
 		if pair == "" {
 			continue
 		}
-		k, v, _ := strings.Cut(pair, "=")
-		fn(unescapeQuery(k), unescapeQuery(v))
+		fn(queryPair(pair))
 	}
 }
 
-func unescapeQuery(s string) string {
+// unescapeQuery decodes a query name or value, without allocating when there is nothing to decode.
+func unescapeQuery(s string) (string, error) {
 	if !strings.ContainsAny(s, "%+") {
-		return s
+		return s, nil
 	}
-	if d, err := url.QueryUnescape(s); err == nil {
-		return d
-	}
-	return s
+	return url.QueryUnescape(s)
 }
 
 // checkForm validates an application/x-www-form-urlencoded body against an object schema.
@@ -360,6 +482,11 @@ func checkForm(dst []Violation, s *Schema, data []byte) []Violation {
 	}
 	raw := string(data)
 	sc := scanner{dir: Request, in: InBody, out: dst}
+	if strings.Count(raw, "&") >= maxQueryPairs {
+		sc.fail(RuleEncoding, "the form body has more than "+strconv.Itoa(maxQueryPairs)+" fields",
+			strconv.Itoa(maxQueryPairs), "")
+		return sc.out
+	}
 	var seen uint64
 	counts := map[string]int{}
 	for rest := raw; rest != ""; {
@@ -368,11 +495,16 @@ func checkForm(dst []Violation, s *Schema, data []byte) []Violation {
 		if pair == "" {
 			continue
 		}
-		rk, rv, _ := strings.Cut(pair, "=")
-		k, err1 := url.QueryUnescape(rk)
-		v, err2 := url.QueryUnescape(rv)
-		if err1 != nil || err2 != nil {
-			sc.fail(RuleSyntax, "the form body has an invalid escape", "application/x-www-form-urlencoded", brief(pair))
+		// The generated server parses the body with url.ParseQuery, which fails on such a pair.
+		k, v, ok := queryPair(pair)
+		if !ok {
+			sc.path = append(sc.path[:0], segment{key: []byte(k)})
+			sc.failed = true
+			if len(sc.out) < maxViolations {
+				mv := malformedPair(InBody, k, pair)
+				mv.Pointer = sc.pointer()
+				sc.out = append(sc.out, mv)
+			}
 			continue
 		}
 		counts[k]++

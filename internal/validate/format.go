@@ -104,6 +104,16 @@ func isDateTime(b []byte) bool {
 	return false
 }
 
+// isGoDateTime is the date-time format of the OpenAPI 3.0 dialect: an RFC 3339 date-time that Go's
+// time.Time also reads, since the generated server decodes date-time fields into time.Time. It is
+// isDateTime without the spellings Go refuses: a lower-case "t" or "z", and a leap second (":60").
+func isGoDateTime(b []byte) bool {
+	if !isDateTime(b) || b[10] != 'T' || b[len(b)-1] == 'z' {
+		return false
+	}
+	return atoi2(b[17:19]) <= 59
+}
+
 // isEmail accepts an RFC 5322 address without a display name.
 func isEmail(b []byte) bool {
 	if !utf8.Valid(b) || bytes.ContainsAny(b, "<> ") {

@@ -8,13 +8,28 @@ import (
 // maxPathParams bounds the templated segments of one path.
 const maxPathParams = 8
 
-// PathParams holds the values of a matched path's templated segments, as spans of the path.
-// It lives on the caller's stack: matching a path allocates nothing.
+// PathParams holds the values of a matched path's templated segments. It lives on the caller's
+// stack: matching a path allocates nothing. Find fills it from its own router (the proxy); Set
+// fills it from another router's match (the mock routes with echo).
 type PathParams struct {
-	path  string
-	spans [maxPathParams][2]int
-	n     int
-	names []string // the operation's parameter names, in template order
+	vals    [maxPathParams]string
+	n       int
+	names   []string // the operation's parameter names, in template order
+	escaped bool     // the values are still percent-encoded
+}
+
+// Set fills p with the values another router matched for op's templated segments, in template
+// order. escaped says the values are still percent-encoded, as a router that matched the raw path
+// leaves them; they are then decoded the way oapi-codegen's binder decodes them (url.PathUnescape).
+// Set reports false, leaving p empty, when the values do not fit op's template.
+func (p *PathParams) Set(op *Operation, values []string, escaped bool) bool {
+	p.n, p.names, p.escaped = 0, nil, escaped
+	if len(values) != len(op.pathParamNames) || len(values) > maxPathParams {
+		return false
+	}
+	p.n = copy(p.vals[:], values)
+	p.names = op.pathParamNames
+	return true
 }
 
 // Len returns the number of path parameters.
@@ -23,19 +38,27 @@ func (p *PathParams) Len() int { return p.n }
 // Name returns the name of the i-th path parameter.
 func (p *PathParams) Name(i int) string { return p.names[i] }
 
-// Raw returns the i-th value as it appears in the path (still percent-encoded).
-func (p *PathParams) Raw(i int) string { return p.path[p.spans[i][0]:p.spans[i][1]] }
+// Raw returns the i-th value as the router matched it (percent-encoded when the router matched
+// the raw path).
+func (p *PathParams) Raw(i int) string { return p.vals[i] }
 
-// Value returns the i-th value, percent-decoded.
+// Value returns the i-th value, percent-decoded; a value that does not decode is returned raw.
 func (p *PathParams) Value(i int) string {
-	raw := p.Raw(i)
-	if strings.IndexByte(raw, '%') < 0 {
-		return raw
+	v, _ := p.value(i)
+	return v
+}
+
+// value returns the i-th decoded value and whether it decoded.
+func (p *PathParams) value(i int) (string, bool) {
+	raw := p.vals[i]
+	if !p.escaped || strings.IndexByte(raw, '%') < 0 {
+		return raw, true
 	}
-	if v, err := url.PathUnescape(raw); err == nil {
-		return v
+	v, err := url.PathUnescape(raw)
+	if err != nil {
+		return raw, false
 	}
-	return raw
+	return v, true
 }
 
 // Get returns the decoded value of the named parameter.
@@ -100,8 +123,7 @@ func (r *router) match(path string, pp *PathParams) *node {
 	if len(path) == 0 || path[0] != '/' {
 		return nil
 	}
-	pp.path = path
-	pp.n = 0
+	pp.n, pp.escaped = 0, true
 	return matchFrom(&r.root, path, 1, pp)
 }
 
@@ -130,7 +152,7 @@ func matchFrom(n *node, path string, start int, pp *PathParams) *node {
 		return nil
 	}
 	i := pp.n
-	pp.spans[i] = [2]int{start, end}
+	pp.vals[i] = seg
 	pp.n++
 	if last {
 		if n.param.ops != nil {

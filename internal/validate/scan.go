@@ -41,7 +41,10 @@ type scanner struct {
 	failed bool // a schema failure was seen (in quiet or loud mode)
 	syntax bool // the document is not well-formed JSON; scanning stops
 
-	dir     Direction
+	dir Direction
+	// openapi is set for a schema of the OpenAPI 3.0 dialect: the document is one a generated Go
+	// server decodes, so every number must at least fit a float64.
+	openapi bool
 	in      Location // InBody, or the parameter location when checking a parameter value
 	name    string   // the parameter name when checking a parameter value
 	out     []Violation
@@ -54,7 +57,8 @@ type scanner struct {
 func checkJSON(dst []Violation, s *Schema, data []byte, dir Direction) []Violation {
 	sc := scanners.Get().(*scanner)
 	defer sc.release()
-	*sc = scanner{data: data, dir: dir, in: InBody, out: dst, path: sc.path[:0], scratch: sc.scratch[:0]}
+	*sc = scanner{data: data, dir: dir, in: InBody, out: dst, path: sc.path[:0], scratch: sc.scratch[:0],
+		openapi: s != nil && s.openapi}
 	sc.value(s)
 	if !sc.syntax {
 		sc.ws()
@@ -513,6 +517,10 @@ func (sc *scanner) object(s *Schema) {
 		if p, known := s.props[string(lookup)]; known {
 			seen |= p.bit
 			sc.value(p.schema)
+		} else if name, folded := sc.foldedProperty(s, lookup); folded {
+			sc.fail(RuleAdditionalProperties, "property "+strconv.Quote(string(lookup))+" differs from "+
+				strconv.Quote(name)+" only in case", name, string(lookup))
+			sc.skip()
 		} else if s.addlAllowed || s.addl != nil {
 			sc.value(s.addl)
 		} else {
@@ -542,6 +550,22 @@ func (sc *scanner) object(s *Schema) {
 		sc.fail(RuleMaxProperties, "must have at most "+strconv.Itoa(s.maxProps)+" properties",
 			strconv.Itoa(s.maxProps), strconv.Itoa(count))
 	}
+}
+
+// foldedProperty finds, for a request body of the OpenAPI 3.0 dialect, the declared property a
+// member name matches only when case is ignored. encoding/json matches names that way, so the
+// generated server would read such a member into the property the validator did not check it
+// against; the validator refuses it instead.
+func (sc *scanner) foldedProperty(s *Schema, key []byte) (string, bool) {
+	if !sc.openapi || sc.dir != Request || len(s.props) == 0 {
+		return "", false
+	}
+	for name := range s.props {
+		if bytes.EqualFold([]byte(name), key) {
+			return name, true
+		}
+	}
+	return "", false
 }
 
 func (sc *scanner) array(s *Schema) {
@@ -589,6 +613,11 @@ func (sc *scanner) str(s *Schema) {
 		return
 	}
 	v := raw
+	if esc && s.openapi && s.formatName == "date-time" {
+		// time.Time decodes the string as written, escapes included (golang.org/issue/47353).
+		sc.fail(RuleFormat, "must be a date-time written without escapes", "date-time", string(raw))
+		return
+	}
 	if esc {
 		u, ok := unquoteBytes(raw, sc.scratch[:0])
 		if !ok {
@@ -633,6 +662,10 @@ func (sc *scanner) number(s *Schema) {
 		return
 	}
 	lit := sc.data[start:sc.pos]
+	if s.intBits != 0 {
+		sc.goInteger(s, lit)
+		return
+	}
 	f, ok := parseNumber(lit)
 	if !ok {
 		sc.syntaxError("invalid number")
@@ -644,6 +677,10 @@ func (sc *scanner) number(s *Schema) {
 	}
 	if !s.types.allows(got) {
 		sc.fail(RuleType, "must be "+s.types.String()+", got "+got.String(), s.types.String(), string(lit))
+		return
+	}
+	if s.floatBits != 0 && !fitsFloat(lit, s.floatBits) {
+		sc.fail(RuleFormat, "must fit in a "+strconv.Itoa(s.floatBits)+"-bit floating-point number", "float"+strconv.Itoa(s.floatBits), string(lit))
 		return
 	}
 	if got == tInteger && s.types&tNumber == 0 {
@@ -659,6 +696,149 @@ func (sc *scanner) number(s *Schema) {
 		}
 	}
 	sc.numberBounds(s, f, lit)
+}
+
+// goInteger checks a number against an integer schema of the OpenAPI 3.0 dialect. The value
+// decodes into a Go integer (encoding/json reads it with strconv.ParseInt), so it must be written
+// as an integer, without fraction or exponent ("1.0" and "1e3" are refused, though JSON Schema
+// counts them as integers), and fit the generated type's width.
+func (sc *scanner) goInteger(s *Schema, lit []byte) {
+	n, integer, inRange := parseIntLiteral(lit)
+	if !integer {
+		sc.fail(RuleType, "must be an integer written without a fraction or an exponent, got "+string(lit), "integer", string(lit))
+		return
+	}
+	if !inRange || !fitsBits(n, s.intBits) {
+		bits := strconv.Itoa(s.intBits)
+		sc.fail(RuleFormat, "must fit in a "+bits+"-bit integer", "int"+bits, string(lit))
+		return
+	}
+	sc.intBounds(s, n, lit)
+}
+
+// parseIntLiteral reads a JSON number literal (already well-formed) as an int64. integer is false
+// when the literal has a fraction or an exponent; inRange is false when it does not fit 64 bits.
+// Unlike strconv.ParseInt on a converted string, it allocates nothing, even when it fails.
+func parseIntLiteral(lit []byte) (n int64, integer, inRange bool) {
+	digits := lit
+	neg := len(digits) > 0 && digits[0] == '-'
+	if neg {
+		digits = digits[1:]
+	}
+	var u uint64
+	inRange = true
+	for i, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false, false
+		}
+		d := uint64(c - '0')
+		if i >= 18 && u > (math.MaxUint64-d)/10 { // 18 digits cannot overflow: check only beyond
+			inRange = false
+			continue
+		}
+		u = u*10 + d
+	}
+	limit := uint64(math.MaxInt64)
+	if neg {
+		limit++
+	}
+	if !inRange || u > limit {
+		return 0, true, false
+	}
+	if neg {
+		return int64(-u), true, true // -u wraps to MinInt64 for u == 1<<63, as intended
+	}
+	return int64(u), true, true
+}
+
+// fitsBits reports whether n fits a signed integer of the given width.
+func fitsBits(n int64, bits int) bool {
+	if bits >= 64 {
+		return true
+	}
+	return n >= -1<<(bits-1) && n <= 1<<(bits-1)-1
+}
+
+// fitsFloat reports whether a well-formed number literal is finite as a float of the given width,
+// as encoding/json requires when it decodes the number into a Go float32, float64 or interface{}.
+// A literal can only overflow with an exponent or with hundreds of digits, so the common case is
+// decided without converting anything.
+func fitsFloat(lit []byte, bits int) bool {
+	if len(lit) < 39 && bytes.IndexAny(lit, "eE") < 0 {
+		return true // under 10^38 < MaxFloat32
+	}
+	_, err := strconv.ParseFloat(string(lit), bits)
+	return err == nil
+}
+
+// intBounds applies enum, minimum, maximum and multipleOf to an integer read exactly. lit is the
+// value as written; it is copied only into violations.
+func (sc *scanner) intBounds(s *Schema, n int64, lit []byte) {
+	if !s.hasEnum && !s.hasMin && !s.hasMax && s.multipleOf == 0 {
+		return
+	}
+	if s.hasEnum {
+		found := false
+		for _, e := range s.enumNumbers {
+			if cmpIntFloat(n, e) == 0 {
+				found = true
+				break
+			}
+		}
+		if !found {
+			sc.enumFail(s, string(lit))
+		}
+	}
+	if s.hasMin {
+		if c := cmpIntFloat(n, s.min); c < 0 || s.exclMin && c == 0 {
+			op := "at least "
+			if s.exclMin {
+				op = "greater than "
+			}
+			sc.fail(RuleMinimum, "must be "+op+fmtNum(s.min), fmtNum(s.min), string(lit))
+		}
+	}
+	if s.hasMax {
+		if c := cmpIntFloat(n, s.max); c > 0 || s.exclMax && c == 0 {
+			op := "at most "
+			if s.exclMax {
+				op = "less than "
+			}
+			sc.fail(RuleMaximum, "must be "+op+fmtNum(s.max), fmtNum(s.max), string(lit))
+		}
+	}
+	if s.multipleOf > 0 {
+		q := float64(n) / s.multipleOf
+		if !isIntegral(q) && math.Abs(q-math.Round(q)) > 1e-9 {
+			sc.fail(RuleMultipleOf, "must be a multiple of "+fmtNum(s.multipleOf), fmtNum(s.multipleOf), string(lit))
+		}
+	}
+}
+
+// cmpIntFloat compares an int64 with a float64 exactly: -1, 0 or +1 as n is below, equal to or
+// above f. (Converting n to float64 would round integers beyond 2^53.)
+func cmpIntFloat(n int64, f float64) int {
+	switch {
+	case math.IsNaN(f):
+		return 1
+	case f >= 1<<63:
+		return -1
+	case f < -1<<63:
+		return 1
+	}
+	t := math.Trunc(f)
+	ti := int64(t)
+	switch {
+	case n < ti:
+		return -1
+	case n > ti:
+		return 1
+	case f > t:
+		return -1
+	case f < t:
+		return 1
+	}
+	return 0
 }
 
 // enumFail reports a value outside an enum, or different from a const.
@@ -810,7 +990,14 @@ func (sc *scanner) skipQuiet() bool {
 	case tNull:
 		return sc.literal("null")
 	case tNumber:
-		return sc.skipNumber()
+		start := sc.pos
+		if !sc.skipNumber() {
+			return false
+		}
+		if sc.openapi && !fitsFloat(sc.data[start:sc.pos], 64) {
+			sc.fail(RuleFormat, "must fit in a 64-bit floating-point number", "float64", string(sc.data[start:sc.pos]))
+		}
+		return true
 	}
 	if sc.pos >= len(sc.data) {
 		sc.syntaxError("unexpected end of JSON")

@@ -70,6 +70,16 @@ type Schema struct {
 	format         formatChecker
 	formatName     string
 
+	// Go decoding, in the OpenAPI 3.0 dialect only: a value the validator accepts must decode into
+	// the Go type oapi-codegen generates for the schema, so that the server reads what was checked.
+	openapi bool // compiled in the OpenAPI 3.0 dialect
+	// intBits is the width of the generated integer type (8 to 64) of an integer schema; a value
+	// must then be an integer literal (no fraction, no exponent) within that width. 0: not an integer.
+	intBits int
+	// floatBits is the width of the generated floating-point type (32 or 64) a number decodes into;
+	// a value must then be finite in that width. 0: no Go check (the JSON Schema dialect).
+	floatBits int
+
 	// numbers
 	min, max         float64
 	hasMin, hasMax   bool
@@ -250,6 +260,7 @@ func (c *compiler) fill(s *Schema, node any, base, at string) error {
 		}
 		return nil
 	}
+	s.openapi = c.dialect == OpenAPI30
 	m, ok := node.(map[string]any)
 	if !ok {
 		return fmt.Errorf("%s: a schema must be an object, got %T", at, node)
@@ -282,7 +293,10 @@ func (c *compiler) fill(s *Schema, node any, base, at string) error {
 	if err := c.fillEnum(s, m, at); err != nil {
 		return err
 	}
-	if err := fillString(s, m, at); err != nil {
+	if err := fillString(s, m, at, c.dialect); err != nil {
+		return err
+	}
+	if err := fillGoType(s, at); err != nil {
 		return err
 	}
 	if err := c.fillNumber(s, m, at); err != nil {
@@ -396,7 +410,7 @@ func (c *compiler) fillEnum(s *Schema, m map[string]any, at string) error {
 	return nil
 }
 
-func fillString(s *Schema, m map[string]any, at string) error {
+func fillString(s *Schema, m map[string]any, at string, d Dialect) error {
 	if v, ok := number(m["minLength"]); ok {
 		s.minLen = int(v)
 	}
@@ -413,6 +427,40 @@ func fillString(s *Schema, m map[string]any, at string) error {
 	if f, ok := m["format"].(string); ok {
 		s.formatName = f
 		s.format = formats[f] // unknown formats are annotations, as JSON Schema says
+		if d == OpenAPI30 && f == "date-time" {
+			s.format = isGoDateTime
+		}
+	}
+	return nil
+}
+
+// fillGoType records, in the OpenAPI 3.0 dialect, the width of the Go type oapi-codegen generates
+// for a number or an integer: integer formats int8, int16, int32 and int64 give those types, any
+// other (or none) gives int, 64 bits on every platform the project builds for; number gives
+// float32 unless its format is double. A schema without a type decodes into interface{}, whose
+// numbers are float64. Unsigned formats would need another grammar, so they are refused.
+func fillGoType(s *Schema, at string) error {
+	if !s.openapi {
+		return nil
+	}
+	switch {
+	case s.types&tInteger != 0 && s.types&tNumber == 0:
+		switch s.formatName {
+		case "int8":
+			s.intBits = 8
+		case "int16":
+			s.intBits = 16
+		case "int32":
+			s.intBits = 32
+		case "uint", "uint8", "uint16", "uint32", "uint64":
+			return fmt.Errorf("%s: unsigned integer format %q is not supported", at, s.formatName)
+		default:
+			s.intBits = 64
+		}
+	case s.types&tNumber != 0 && s.formatName == "double", s.types == tAll:
+		s.floatBits = 64
+	case s.types&tNumber != 0:
+		s.floatBits = 32
 	}
 	return nil
 }

@@ -6,6 +6,47 @@
 // That keeps validation cheap enough to run on every request of the mock and on every exchange
 // the proxy forwards. Each failure is a Violation that names the JSON pointer, the rule and what was
 // expected; a valid exchange allocates nothing.
+//
+// # The OpenAPI 3.0 dialect reads values as the generated Go server does
+//
+// restream-mock serves the description through code oapi-codegen generates, which reads
+// parameters with strconv and bodies with encoding/json into Go types. So that a request the
+// validator accepts is one the handler reads, and reads as the value the validator checked, the
+// OpenAPI 3.0 dialect holds values to those readers where JSON Schema alone would be looser. The
+// JSON Schema 2020-12 dialect (WebSocket frames) keeps JSON Schema's reading.
+//
+// # Parameters and form fields
+//
+// A path, query or header parameter, or a form field, arrives as text, read with the generated
+// binder's grammar:
+//
+//   - integer: strconv.ParseInt in base 10, an optional sign and decimal digits. "+5", "007" and
+//     "-0" are accepted and read as 5, 7 and 0; spaces, a fraction ("1.0"), an exponent ("1e3"),
+//     digit separators and base prefixes are refused. The value must fit the generated Go type:
+//     int32 for format int32, int64 for int64, int (64 bits) without a format.
+//   - number: decimal digits with an optional sign, point and exponent, finite in the generated
+//     type (float32, or float64 for format double). "Inf", "NaN" and hexadecimal floats, which
+//     strconv also reads, are refused: JSON has no such numbers.
+//   - boolean: strconv.ParseBool: true, false, 1, 0, t, f, T, F, TRUE, FALSE, True and False.
+//   - string: any text, then minLength, maxLength, pattern, enum and format as in a body.
+//
+// An empty path segment is refused. A query string is split as net/url's ParseQuery splits it
+// (pairs separated by "&", "+" for a space): ParseQuery silently drops a pair with an unescaped
+// ";" or a bad percent-escape, so the validator reports such a pair when it names a described
+// parameter (the client meant to send it; the server would not see it) and ignores it otherwise;
+// a query of more than 10000 pairs, which ParseQuery refuses whole, is reported. A form body is
+// parsed by ParseQuery as a whole, so any such pair in it is refused, and so are more than 10000.
+// A value outside its grammar or its type's range is a violation that names the parameter.
+//
+// # JSON bodies
+//
+// An integer decodes into a Go integer, so it is written as one, without fraction or exponent
+// (JSON Schema counts 1.0 and 1e3 as integers; encoding/json cannot decode them into an int),
+// and fits the generated type. A number fits its float32 (float64 for format double), and any
+// number anywhere fits a float64. A date-time is one time.Time reads: RFC 3339 with an upper-case
+// "T" and "Z", no leap second, written without JSON escapes. In a request, a member whose name
+// matches a declared property only when case is ignored is refused, since encoding/json would
+// read it into that property.
 package validate
 
 import (
@@ -55,6 +96,48 @@ type Operation struct {
 
 // Statuses returns the documented response statuses ("200", "4XX", "default"), sorted.
 func (op *Operation) Statuses() []string { return op.statusList }
+
+// ParamIn returns where op's parameter of the given name is: InPath, InQuery, InHeader or
+// "cookie". ok is false when op describes no such parameter.
+func (op *Operation) ParamIn(name string) (in Location, ok bool) {
+	for _, p := range op.pathParams {
+		if p.Name == name {
+			return InPath, true
+		}
+	}
+	for _, p := range op.params {
+		if p.Name == name {
+			return p.In, true
+		}
+	}
+	return "", false
+}
+
+// RequestMediaType returns the documented request media type (such as application/json) that a
+// Content-Type value selects, matched as CheckRequest matches it: without parameters, ignoring
+// case, through wildcards and the +json suffix. It returns "" when none is selected.
+func (op *Operation) RequestMediaType(contentType string) string {
+	if op.reqBody == nil {
+		return ""
+	}
+	if m := matchMedia(op.reqBody.media, contentType); m != nil {
+		return m.mediaType
+	}
+	return ""
+}
+
+// FormBody reports whether op takes an application/x-www-form-urlencoded request body.
+func (op *Operation) FormBody() bool {
+	if op.reqBody == nil {
+		return false
+	}
+	for _, m := range op.reqBody.media {
+		if m.form {
+			return true
+		}
+	}
+	return false
+}
 
 // SecurityRequirement is one alternative of an operation's security: every scheme must be present.
 type SecurityRequirement struct {

@@ -63,6 +63,7 @@ const (
 	RuleMissingParameter     Rule = "missing-parameter"
 	RuleUnknownParameter     Rule = "unknown-parameter"
 	RuleDuplicateParameter   Rule = "duplicate-parameter"
+	RuleEncoding             Rule = "url-encoding" // a query pair or form field a URL query parser cannot read
 	RuleSecurity             Rule = "security"
 	RuleBodyRequired         Rule = "body-required"
 	RuleUnexpectedBody       Rule = "unexpected-body"
