@@ -102,7 +102,9 @@ func run(kase, mock, proxy, token string, count, workers int) error {
 		count = or(count, 20000)
 		after = func() (string, error) { return size(client, mock+"/v2/user/channel/all", token) }
 	case "proxy":
-		build = func(i int) (*http.Request, error) { return http.NewRequest("GET", fmt.Sprintf("%s/nope/%d", proxy, i), nil) }
+		build = func(i int) (*http.Request, error) {
+			return http.NewRequest("GET", fmt.Sprintf("%s/nope/%d", proxy, i), nil)
+		}
 		count = or(count, 30000)
 		after = func() (string, error) { return size(client, proxy+"/__proxy/metrics", "") }
 	default:
