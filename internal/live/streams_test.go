@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
@@ -117,7 +118,6 @@ func TestStartAndStopEmitEveryStreamingActionWithTheDocumentedFields(t *testing.
 	if _, err := w.streams.Stop(nova, novaUpcoming); err != nil {
 		t.Fatal(err)
 	}
-	afterStop := w.pub.count()
 
 	frames := w.pub.raw(start, nova)
 	var decoded []map[string]any
@@ -189,10 +189,28 @@ func TestStartAndStopEmitEveryStreamingActionWithTheDocumentedFields(t *testing.
 	if len(h.Items) == 0 || h.Items[0].Id.String() != novaUpcoming {
 		t.Error("the finished event is not first in the history")
 	}
-	time.Sleep(30 * time.Millisecond) // six intervals
-	if n := w.pub.count(); n != afterStop {
-		t.Errorf("%d frames after Stop", n-afterStop)
-	}
+}
+
+func TestNoFrameFollowsAStop(t *testing.T) {
+	// Virtual time (synctest): an hour of reporting intervals passes, and the count is read once
+	// every goroutine of the bubble is blocked, not after a sleep a slow machine could outrun.
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, worldOptions{})
+		info, err := w.streams.Start(nova, StartRequest{EventID: novaUpcoming})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "a report", func() bool { return w.pub.count() > 0 })
+		if _, err := w.streams.Stop(nova, info.EventID); err != nil {
+			t.Fatal(err)
+		}
+		afterStop := w.pub.count()
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		if n := w.pub.count(); n != afterStop {
+			t.Errorf("%d frames after Stop", n-afterStop)
+		}
+	})
 }
 
 func joinedIDs(ids []int64) string {
@@ -392,20 +410,23 @@ func TestStartingViewersAreSpreadOverTheReportingChannelsThenDrift(t *testing.T)
 }
 
 func TestCloseStopsEveryStreamWithoutAFrame(t *testing.T) {
-	w := newWorld(t, worldOptions{})
-	if _, err := w.streams.Start(nova, StartRequest{}); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "a report", func() bool { return w.pub.count() > 0 })
-	if err := w.streams.Close(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	n := w.pub.count()
-	time.Sleep(20 * time.Millisecond)
-	if w.pub.count() != n {
-		t.Error("frames were published after Close")
-	}
-	if _, err := w.streams.Start(quiet, StartRequest{}); err == nil {
-		t.Error("Start succeeded after Close")
-	}
+	synctest.Test(t, func(t *testing.T) { // virtual time: see TestNoFrameFollowsAStop
+		w := newWorld(t, worldOptions{})
+		if _, err := w.streams.Start(nova, StartRequest{}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "a report", func() bool { return w.pub.count() > 0 })
+		if err := w.streams.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		n := w.pub.count()
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		if w.pub.count() != n {
+			t.Error("frames were published after Close")
+		}
+		if _, err := w.streams.Start(quiet, StartRequest{}); err == nil {
+			t.Error("Start succeeded after Close")
+		}
+	})
 }
