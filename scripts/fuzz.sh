@@ -35,7 +35,8 @@ while read -r pkg target; do
     echo "FAIL: $pkg $target did not run" >&2
     exit 1
   fi
+  # A target with a large corpus may spend a short run replaying it, before any new input.
   execs=$(grep -o 'execs: [0-9]*' "$log" | tail -1 | cut -d' ' -f2 || true)
-  printf '%-60s %-40s %12s execs, 0 crashes\n' "$pkg" "$target" "${execs:-?}"
+  printf '%-60s %-40s %s, 0 crashes\n' "$pkg" "$target" "${execs:+$execs execs}${execs:-its corpus replayed}"
 done <<<"$targets"
 echo "$count fuzz targets, $fuzztime each"
