@@ -24,7 +24,7 @@ func main() {
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) },
 		Transport: &http.Transport{DialContext: dialer.DialContext, MaxIdleConns: 512, MaxIdleConnsPerHost: 256,
-			IdleConnTimeout: 90 * time.Second, ForceAttemptHTTP2: true},
+			IdleConnTimeout: 90 * time.Second, ForceAttemptHTTP2: true, DisableCompression: true},
 		FlushInterval: -1,
 	}
 	log.Fatal(http.ListenAndServe(*addr, rp))
