@@ -27,7 +27,7 @@ func Body(contentType string, body []byte) []byte {
 	case len(body) == 0:
 		return body
 	case !isText(body):
-		return []byte("[" + strconv.Itoa(len(body)) + "-byte binary body withheld]")
+		return []byte("[" + strconv.Itoa(len(body)) + "-byte binary body withheld" + sentAs(contentType) + "]")
 	}
 	if out, ok := redactJSON(body); ok {
 		return out
@@ -39,8 +39,20 @@ func Body(contentType string, body []byte) []byte {
 	if namesSecret(s) || hasCredentialWord(s) {
 		return []byte(withheldText)
 	}
-	_ = contentType // the declared type decides nothing: see above
 	return []byte(Text(s))
+}
+
+// sentAs names the declared media type, as " (sent as image/png)", when it is a plain token: the
+// only use Body makes of a Content-Type, which a client chooses freely.
+func sentAs(contentType string) string {
+	mt, _, _ := strings.Cut(contentType, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	if mt == "" || len(mt) > 64 || strings.IndexFunc(mt, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune("/.+-", r))
+	}) >= 0 {
+		return ""
+	}
+	return " (sent as " + mt + ")"
 }
 
 // withheldText replaces text that looks like it holds a secret Body cannot locate precisely.
