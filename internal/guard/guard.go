@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/restreamkit/restreamkit/internal/apierror"
@@ -45,6 +46,10 @@ type Options struct {
 	TrustedOrigins []string
 	// Token, when set, must come as "Authorization: Bearer <Token>" on every request that needs it.
 	Token string
+	// StrictOrigin refuses every request whose Origin is neither its own nor trusted, whatever
+	// the method, reads included. The MCP specification asks this of Streamable HTTP servers:
+	// a page's fetch to a loopback MCP endpoint must not reach the tools.
+	StrictOrigin bool
 }
 
 // Guard checks requests against its Options. It is immutable and safe for concurrent use.
@@ -53,11 +58,14 @@ type Guard struct {
 	hosts   map[string]bool // lower-case host, or host:port
 	cop     *http.CrossOriginProtection
 	token   []byte
+	strict  bool
+	trusted map[string]bool // lower-case trusted origins, for StrictOrigin
 }
 
 // New builds a guard. It fails on a malformed trusted origin or allowed host.
 func New(opts Options) (*Guard, error) {
-	g := &Guard{hosts: map[string]bool{}, cop: http.NewCrossOriginProtection()}
+	g := &Guard{hosts: map[string]bool{}, cop: http.NewCrossOriginProtection(), strict: opts.StrictOrigin,
+		trusted: map[string]bool{}}
 	for _, h := range opts.AllowHosts {
 		h = strings.ToLower(strings.TrimSpace(h))
 		switch {
@@ -72,9 +80,11 @@ func New(opts Options) (*Guard, error) {
 		}
 	}
 	for _, o := range opts.TrustedOrigins {
-		if err := g.cop.AddTrustedOrigin(strings.TrimSpace(o)); err != nil {
+		o = strings.TrimSpace(o)
+		if err := g.cop.AddTrustedOrigin(o); err != nil {
 			return nil, fmt.Errorf("trusted origin: %w", err)
 		}
+		g.trusted[strings.ToLower(o)] = true
 	}
 	if opts.Token != "" {
 		g.token = []byte(opts.Token)
@@ -92,11 +102,11 @@ func (g *Guard) RequiresToken() bool { return g.token != nil }
 func (g *Guard) Check(r *http.Request, needToken bool) *apierror.Error {
 	if !g.HostAllowed(r.Host) {
 		return apierror.Newf(http.StatusForbidden, NameHostNotAllowed,
-			"Forbidden: the control API answers loopback hosts only, not %q (allow it with --allow-host)", clip(r.Host))
+			"Forbidden: this endpoint answers loopback hosts only, not %q (allow it with --allow-host)", clip(r.Host))
 	}
-	if err := g.cop.Check(r); err != nil {
+	if err := g.cop.Check(r); err != nil || g.strict && !g.originAllowed(r) {
 		return apierror.New(http.StatusForbidden, NameCrossSiteRequest,
-			"Forbidden: cross-origin browser requests cannot change the mock (trust an origin with --allow-origin)")
+			"Forbidden: cross-origin browser requests are refused here (trust an origin with --allow-origin)")
 	}
 	if needToken && g.token != nil && !g.tokenMatches(r.Header.Get("Authorization")) {
 		return apierror.New(http.StatusUnauthorized, NameInvalidControlToken,
@@ -104,6 +114,24 @@ func (g *Guard) Check(r *http.Request, needToken bool) *apierror.Error {
 			WithHeader("WWW-Authenticate", `Bearer realm="restream-mock control API"`)
 	}
 	return nil
+}
+
+// originAllowed reports whether r carries no Origin, or its own, or a trusted one. An origin is
+// the request's own when its host and port are the request's Host (the scheme cannot be checked
+// behind a TLS-terminating proxy). "null" (sandboxed frames, files) is never allowed.
+func (g *Guard) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	if g.trusted[strings.ToLower(origin)] {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" || u.Path != "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	return strings.EqualFold(u.Host, r.Host)
 }
 
 // tokenMatches compares the bearer credentials with the token in constant time.

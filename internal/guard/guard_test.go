@@ -137,3 +137,44 @@ func TestListenAddressesOnLoopback(t *testing.T) {
 		}
 	}
 }
+
+func TestStrictOriginRefusesForeignOriginsOnEveryMethod(t *testing.T) {
+	g, err := New(Options{StrictOrigin: true, TrustedOrigins: []string{"http://localhost:6274"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, method, host, origin string
+		ok                         bool
+	}{
+		{"no Origin (a tool, not a browser)", "GET", "127.0.0.1:9080", "", true},
+		{"its own origin", "POST", "127.0.0.1:9080", "http://127.0.0.1:9080", true},
+		{"a trusted origin", "POST", "127.0.0.1:9080", "http://localhost:6274", true},
+		{"a foreign origin reading", "GET", "127.0.0.1:9080", "http://evil.example", false},
+		{"a foreign origin posting", "POST", "127.0.0.1:9080", "https://evil.example", false},
+		{"another port of this machine", "GET", "127.0.0.1:9080", "http://127.0.0.1:5173", false},
+		{"a sandboxed frame", "GET", "127.0.0.1:9080", "null", false},
+		{"a malformed origin", "GET", "127.0.0.1:9080", "http://127.0.0.1:9080/path", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(tc.method, "http://"+tc.host+"/mcp", nil)
+			if tc.origin != "" {
+				r.Header.Set("Origin", tc.origin)
+			}
+			e := g.Check(r, false)
+			if (e == nil) != tc.ok {
+				t.Fatalf("Check = %v, want allowed %v", e, tc.ok)
+			}
+			if e != nil && e.Name != NameCrossSiteRequest {
+				t.Fatalf("refused as %s", e.Name)
+			}
+		})
+	}
+	lax, _ := New(Options{})
+	r := httptest.NewRequest("GET", "http://127.0.0.1:9080/mcp", nil)
+	r.Header.Set("Origin", "http://evil.example")
+	if e := lax.Check(r, false); e != nil {
+		t.Fatalf("without StrictOrigin a cross-origin read is left to the browser: %v", e)
+	}
+}
