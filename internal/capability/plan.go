@@ -193,7 +193,7 @@ type Tool struct {
 	OutputSchema map[string]any
 	// WrapsResult says the structured answer is {"result": <mapped output>}.
 	WrapsResult bool
-	Call         *Call
+	Call        *Call
 }
 
 // Hints are a tool's MCP annotations; nil means unset, and is left out of the annotations.
