@@ -114,3 +114,20 @@ const (
 	NameInvalidPathParams   = "invalid_path_params"
 	NameInvalidHeaderParams = "invalid_header_params"
 )
+
+// HeadersTooLarge returns the 431 envelope when r's header block (request line and fields, as
+// sent on the wire) is over max bytes, else nil. net/http's own limit answers in plain text, so
+// servers set theirs higher and check this one first: every refusal then takes the envelope.
+func HeadersTooLarge(r *http.Request, max int) *Error {
+	size := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 // the request line
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			size += len(k) + len(v) + 4 // "k: v\r\n"
+		}
+	}
+	if size <= max {
+		return nil
+	}
+	return Newf(http.StatusRequestHeaderFieldsTooLarge, NameHeadersTooLarge,
+		"Request header fields too large: %d bytes, the limit is %d", size, max)
+}

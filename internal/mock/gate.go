@@ -124,9 +124,8 @@ func (s *Server) recovered(r *http.Request, ri *reqInfo, p any) error {
 // admit checks everything that must hold before a handler runs. It fills ri as it goes, so the
 // journal knows the operation and the user even for a refused request.
 func (s *Server) admit(c echo.Context, r *http.Request, ri *reqInfo, bufp *[]byte) error {
-	if size := headerSize(r); size > s.opts.MaxHeaderBytes {
-		return apierror.Newf(http.StatusRequestHeaderFieldsTooLarge, apierror.NameHeadersTooLarge,
-			"Request header fields too large: %d bytes, the limit is %d", size, s.opts.MaxHeaderBytes)
+	if e := apierror.HeadersTooLarge(r, s.opts.MaxHeaderBytes); e != nil {
+		return e
 	}
 	rt, err := s.routes.find(c, r)
 	if err != nil {
@@ -195,17 +194,6 @@ func (s *Server) canonicalContentType(r *http.Request, op *validate.Operation) (
 	orig := r.Header["Content-Type"]
 	r.Header["Content-Type"] = []string{canon}
 	return func() { r.Header["Content-Type"] = orig }
-}
-
-// headerSize approximates the request's header bytes as sent: names, values and separators.
-func headerSize(r *http.Request) int {
-	n := len(r.Method) + len(r.RequestURI) + 12
-	for k, vs := range r.Header {
-		for _, v := range vs {
-			n += len(k) + len(v) + 4
-		}
-	}
-	return n
 }
 
 // readBody reads the whole request body into the pooled buffer, refusing more than the limit, and
