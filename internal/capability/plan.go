@@ -11,6 +11,8 @@ package capability
 import (
 	"net/url"
 
+	"github.com/theory/jsonpath"
+
 	"github.com/restreamkit/restreamkit/internal/validate"
 )
 
@@ -63,6 +65,10 @@ type Op struct {
 	// Path is the capability's path, relative to BaseURL, with {x} (or {{x}}) templates:
 	// /user/channel/{id}.
 	Path string
+	// SpecPath is the path the spec check routed: the baseUri's path and Path, templates
+	// written {x} (/v2/user/channel/{id}). It stays right when the gateway replaces BaseURL, so
+	// the invoker validates each call against the spec with it.
+	SpecPath string
 	// Spec is the bundled spec's operation (getChannel) the method and full path resolve to.
 	Spec *validate.Operation
 	// Slots are the values the operation takes, from the spec: path and query parameters and the
@@ -73,6 +79,9 @@ type Op struct {
 // Slot is one value a consumed operation takes.
 type Slot struct {
 	Name string
+	// SpecName is the spec's name of the value, which differs from Name only for a path
+	// variable the capability names otherwise ({channelId} where the spec says {id}).
+	SpecName string
 	// In is "path", "query", "header" or "body" (a top-level field of the JSON request body).
 	In          string
 	Required    bool
@@ -122,6 +131,9 @@ type Mapping struct {
 	// Properties map the fields of an object, in file order; Items maps each element of an array.
 	Properties []*Property
 	Items      *Mapping
+
+	// query is Path compiled by the loader; a hand-built Mapping is compiled on use.
+	query *jsonpath.Path
 }
 
 // Property is one named field of an object mapping.
@@ -193,7 +205,7 @@ type Tool struct {
 	OutputSchema map[string]any
 	// WrapsResult says the structured answer is {"result": <mapped output>}.
 	WrapsResult bool
-	Call         *Call
+	Call        *Call
 }
 
 // Hints are a tool's MCP annotations; nil means unset, and is left out of the annotations.
