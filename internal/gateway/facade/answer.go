@@ -20,6 +20,7 @@ const (
 	NameUpstreamError            = "upstream_error"
 	NameUpstreamUnexpectedStatus = "upstream_unexpected_status"
 	nameUpstreamUnavailable      = "upstream_unavailable"
+	nameUpstreamTooLarge         = "upstream_too_large"
 )
 
 // invokeError answers an invoker's failure: an ArgError is the caller's (400, named by where the
@@ -69,7 +70,7 @@ func (f *Facade) invokeError(r *http.Request, rt *route, err error) *apierror.Er
 // writeResult sends the invoker's answer: a 2xx with its body as it is (the mapped JSON, or
 // Restream's body when nothing was mapped; an empty body stays empty); an error with Restream's
 // envelope and status, or, when Restream's body is not its envelope, an envelope of the facade
-// with the same status. Retry-After is passed on.
+// with the same status; an answer the invoker truncated as a 502. Retry-After is passed on.
 func (f *Facade) writeResult(w http.ResponseWriter, r *http.Request, res *upstream.Result) {
 	if res == nil {
 		f.log.Error("the invoker returned neither an answer nor an error", "path", r.URL.Path)
@@ -79,6 +80,11 @@ func (f *Facade) writeResult(w http.ResponseWriter, r *http.Request, res *upstre
 	retryAfter := res.Header.Get("Retry-After")
 	st := res.Status
 	switch {
+	case res.Truncated:
+		// A body cut to the invoker's cap is no longer the JSON (or the envelope) it was; a
+		// REST client is better told than handed half a document under its media type.
+		apierror.Newf(http.StatusBadGateway, nameUpstreamTooLarge,
+			"Bad gateway: Restream's %d answer is over the gateway's size cap", st).Write(w)
 	case st >= 400 && st <= 599:
 		if isJSON(res.Header.Get("Content-Type")) && len(res.Body) > 0 && len(f.envelope.Check(nil, res.Body, validate.Response)) == 0 {
 			f.write(w, st, "application/json; charset=utf-8", retryAfter, res.Body)

@@ -70,6 +70,21 @@ func TestTheDescriptionIsAValidOpenAPIDocumentOfEveryRoute(t *testing.T) {
 				t.Fatalf("%s %s: parameter %s has the schema %s, want %s", r.Method, r.Path, in.Name, got, want)
 			}
 		}
+		var success string
+		for _, st := range r.Call.Op.Spec.Statuses() {
+			if st[0] == '2' && success == "" {
+				success = st
+			}
+		}
+		ok := o.Responses.Value(success)
+		if ok == nil || ok.Value == nil {
+			t.Fatalf("%s %s: the success status is not described", r.Method, r.Path)
+		}
+		if media := ok.Value.Content.Get("application/json"); (media != nil) != (r.OutputSchema != nil) {
+			t.Fatalf("%s %s: the success answer's body is described as %v, the route's output schema is %v", r.Method, r.Path, media, r.OutputSchema)
+		} else if media != nil && r.OutputSchema["type"] != nil && media.Schema.Value.Type.Slice()[0] != r.OutputSchema["type"] {
+			t.Fatalf("%s %s: the success answer is described as %v, want the route's %v", r.Method, r.Path, media.Schema.Value.Type, r.OutputSchema["type"])
+		}
 		for _, status := range []string{"400", "413", "502", "504", "4XX", "5XX"} {
 			resp := o.Responses.Value(status)
 			if resp == nil || resp.Value.Content.Get("application/json").Schema.Ref != "#/components/schemas/ErrorEnvelope" {
@@ -149,7 +164,7 @@ func realisticInvoker() *fakeInvoker {
 			return &upstream.Result{Status: 200, Body: []byte("[" + channel + "]"), Mapped: true, Header: jsonH}, nil
 		case "updateChannel", "updateChannelMeta":
 			return &upstream.Result{Status: 200, Header: http.Header{}}, nil
-		case "listEventHistory", "getEvent":
+		case "listEventHistory", "getEvent", "getChannelMeta", "getStreamKey", "getEventStreamKey":
 			return &upstream.Result{Status: 200, Body: []byte(`{}`), Mapped: true, Header: jsonH}, nil
 		}
 		return &upstream.Result{Status: 200, Body: []byte(`[]`), Mapped: true, Header: jsonH}, nil
@@ -160,7 +175,7 @@ func realisticInvoker() *fakeInvoker {
 // each exchange to /openapi.json, read by internal/validate: every answer is one the description
 // documents, and the facade refuses a request exactly when the description says it is invalid.
 func TestTheFacadeConformsToItsOwnDescription(t *testing.T) {
-	ts := serve(t, testAdapter(), realisticInvoker(), facade.Options{})
+	ts := serve(t, testAdapter(), realisticInvoker(), facade.Options{MaxBodyBytes: 256})
 	spec, err := validate.LoadData(description(t, ts))
 	if err != nil {
 		t.Fatalf("internal/validate cannot load the description: %v", err)
@@ -169,6 +184,12 @@ func TestTheFacadeConformsToItsOwnDescription(t *testing.T) {
 		method, target, contentType, body string
 		refused                           bool // the facade refuses it before any call
 	}{
+		{"GET", "/v1/channels/1/meta", "", "", false},
+		{"GET", "/v1/stream-key", "", "", false},
+		{"GET", "/v1/events/in-progress", "", "", false},
+		{"GET", "/v1/events/0b0c5b36-3f2e-4b8e-9d55-6a1f8b5a9c11/stream-key", "", "", false},
+		{"GET", "/v1/events/nope/stream-key", "", "", true},
+		{"GET", "/v1/stream-key?id=1", "", "", true},
 		{"GET", "/v1/platforms", "", "", false},
 		{"GET", "/v1/channels", "", "", false},
 		{"GET", "/v1/channels/1", "", "", false},
@@ -217,13 +238,43 @@ func TestTheFacadeConformsToItsOwnDescription(t *testing.T) {
 				t.Fatalf("the description says invalid=%v (%v), the test expects the facade to refuse=%v", said, vs, tc.refused)
 			}
 			a := send(t, ts, tc.method, tc.target, tc.contentType, tc.body)
+			if vs := spec.CheckResponse(nil, op, a.status, a.header, a.body); len(vs) > 0 {
+				t.Fatalf("the facade's %d answer breaks its own description: %v\n%s", a.status, vs, a.body)
+			}
 			facadeRefused := a.status == 400 && !strings.Contains(string(a.body), "is refused") || a.status == 415
 			if facadeRefused != tc.refused {
 				t.Fatalf("the facade answered %d %s; refused=%v, want %v", a.status, a.body, facadeRefused, tc.refused)
 			}
-			if vs := spec.CheckResponse(nil, op, a.status, a.header, a.body); len(vs) > 0 {
-				t.Fatalf("the facade's %d answer breaks its own description: %v\n%s", a.status, vs, a.body)
-			}
 		})
+	}
+
+	// A body over the bound is refused with the 413 the description documents (a size is not
+	// a rule OpenAPI can state, so the description itself accepts the request).
+	big := `{"title":"` + strings.Repeat("x", 300) + `"}`
+	req := httptest.NewRequest("PATCH", "/v1/channels/1/meta", strings.NewReader(big))
+	var pp validate.PathParams
+	op, _, _ := spec.Find("PATCH", req.URL.EscapedPath(), &pp)
+	a := send(t, ts, "PATCH", "/v1/channels/1/meta", "application/json", big)
+	if a.status != 413 {
+		t.Fatalf("status %d for a body over the bound", a.status)
+	}
+	if vs := spec.CheckResponse(nil, op, a.status, a.header, a.body); len(vs) > 0 {
+		t.Fatalf("the 413 breaks the description: %v", vs)
+	}
+}
+
+func TestAHeadRequestIsAGetWithoutItsBody(t *testing.T) {
+	inv := &fakeInvoker{}
+	ts := serve(t, testAdapter(), inv, facade.Options{})
+	for _, target := range []string{"/v1/channels/42", "/openapi.json"} {
+		get := send(t, ts, "GET", target, "", "")
+		head := send(t, ts, "HEAD", target, "", "")
+		if head.status != 200 || len(head.body) != 0 || head.header.Get("Content-Type") != get.header.Get("Content-Type") ||
+			head.header.Get("Content-Length") != get.header.Get("Content-Length") {
+			t.Fatalf("HEAD %s: %d %q %v; GET: %v", target, head.status, head.body, head.header, get.header)
+		}
+	}
+	if a := send(t, ts, "HEAD", "/v1/channels/x", "", ""); a.status != 400 || len(a.body) != 0 {
+		t.Fatalf("HEAD with a bad id: %d", a.status)
 	}
 }

@@ -147,7 +147,8 @@ func TestUnroutedRequestsGetNotFoundOrMethodNotAllowed(t *testing.T) {
 		{"a route's path with another method", "DELETE", "/v1/channels/1", 405, "method_not_allowed", "GET, HEAD, PATCH"},
 		{"a read-only route's path with a write", "POST", "/v1/events/history", 405, "method_not_allowed", "GET, HEAD"},
 		{"the description with a write", "PUT", "/openapi.json", 405, "method_not_allowed", "GET, HEAD"},
-		{"a path that only a longer route starts with", "GET", "/v1/events/x/stream-key", 404, "not_found", ""},
+		{"a path that only a shorter route starts", "GET", "/v1/platforms/x", 404, "not_found", ""},
+		{"a path that is a route's with an extra segment", "GET", "/v1/events/0b0c5b36-3f2e-4b8e-9d55-6a1f8b5a9c11/stream-key/x", 404, "not_found", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := send(t, ts, tc.method, tc.target, "", "")
@@ -212,6 +213,9 @@ func TestTheInvokersAnswerIsSentAsItIs(t *testing.T) {
 		{name: "a redirect cannot be passed on", target: "/v1/channels/1",
 			res:    &upstream.Result{Status: 302, Header: http.Header{"Location": {"http://elsewhere"}}},
 			status: 502, errName: "upstream_unexpected_status", says: "302"},
+		{name: "an answer cut to the invoker's size cap is not passed on as JSON", target: "/v1/channels/1",
+			res:    &upstream.Result{Status: 200, Body: []byte(`[{"id":1},{"i … (truncated)`), Mapped: true, Truncated: true, Header: jsonHeader()},
+			status: 502, errName: "upstream_too_large", says: "size cap"},
 		{name: "an argument error of a path input names it", target: "/v1/channels/1",
 			err:    &upstream.ArgError{Field: "id", Message: "must be positive"},
 			status: 400, errName: "invalid_path_params", says: `"id" must be positive`},

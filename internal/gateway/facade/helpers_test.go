@@ -61,7 +61,7 @@ var (
 )
 
 // testAdapter is the facade of our capability, built by hand as the loader builds it: the
-// routes the issue lists that take inputs, with their schemas from the bundled spec.
+// routes the issue lists, with their schemas from the bundled spec.
 func testAdapter() *capability.RESTAdapter {
 	route := func(name, method, path string, o *capability.Op, out map[string]any, inputs ...*capability.Input) *capability.Route {
 		return &capability.Route{Name: name, Description: "Route " + name, Method: method, Path: path, Inputs: inputs,
@@ -75,20 +75,30 @@ func testAdapter() *capability.RESTAdapter {
 			component("Channel"), in("id", "path", true, channelID)),
 		route("update-channel", "PATCH", "/v1/channels/{id}", op("restream.update-channel", "PATCH", "/user/channel/{id}", "updateChannel"),
 			nil, in("id", "path", true, channelID), in("active", "body", true, map[string]any{"type": "boolean"})),
+		route("get-channel-meta", "GET", "/v1/channels/{id}/meta",
+			op("restream.get-channel-meta", "GET", "/user/channel-meta/{id}", "getChannelMeta"), map[string]any{"type": "object"},
+			in("id", "path", true, channelID)),
 		route("update-channel-meta", "PATCH", "/v1/channels/{id}/meta",
 			op("restream.update-channel-meta", "PATCH", "/user/channel-meta/{id}", "updateChannelMeta"), nil,
 			in("id", "path", true, channelID), in("title", "body", true, map[string]any{"type": "string", "minLength": 1}),
 			in("description", "body", false, map[string]any{"type": "string"})),
+		route("get-stream-key", "GET", "/v1/stream-key", op("restream.get-stream-key", "GET", "/user/streamKey", "getStreamKey"),
+			map[string]any{"type": "object"}),
 		route("list-upcoming-events", "GET", "/v1/events/upcoming",
 			op("restream.list-upcoming-events", "GET", "/user/events/upcoming", "listUpcomingEvents"),
 			map[string]any{"type": "array"},
 			in("source", "query", false, map[string]any{"type": "integer", "enum": []any{1, 2, 3}}),
 			in("scheduled", "query", false, map[string]any{"type": "boolean"})),
+		route("list-in-progress-events", "GET", "/v1/events/in-progress",
+			op("restream.list-in-progress-events", "GET", "/user/events/in-progress", "listInProgressEvents"), map[string]any{"type": "array"}),
 		route("list-event-history", "GET", "/v1/events/history",
 			op("restream.list-event-history", "GET", "/user/events/history", "listEventHistory"), map[string]any{"type": "object"},
 			in("page", "query", false, map[string]any{"type": "integer", "minimum": 1}),
 			in("limit", "query", false, map[string]any{"type": "integer", "minimum": 1, "maximum": 100})),
 		route("get-event", "GET", "/v1/events/{id}", op("restream.get-event", "GET", "/user/events/{id}", "getEvent"),
+			map[string]any{"type": "object"}, in("id", "path", true, eventID)),
+		route("get-event-stream-key", "GET", "/v1/events/{id}/stream-key",
+			op("restream.get-event-stream-key", "GET", "/user/events/{id}/streamKey", "getEventStreamKey"),
 			map[string]any{"type": "object"}, in("id", "path", true, eventID)),
 	}}
 }
