@@ -32,23 +32,14 @@ func (f *Facade) invokeError(r *http.Request, rt *route, err error) *apierror.Er
 	case errors.As(err, &ae):
 		field := strings.TrimPrefix(ae.Field, "/")
 		top, _, _ := strings.Cut(field, "/")
-		name, label := apierror.NameInvalidRequest, "Invalid request"
+		detail := strconv.Quote(strings.ReplaceAll(field, "/", ".")) + " " + ae.Message
 		for _, in := range rt.route.Inputs {
-			if in.Name != top {
-				continue
-			}
-			switch in.In {
-			case inPath:
-				name, label = apierror.NameInvalidPathParams, "Invalid path params"
-			case inQuery:
-				name, label = apierror.NameInvalidQueryParams, "Invalid query params"
-			case inHeader:
-				name, label = apierror.NameInvalidHeaderParams, "Invalid header params"
-			case inBody:
-				name, label = apierror.NameInvalidBodyParams, "Invalid body params"
+			if in.Name == top {
+				return apierror.InvalidParams(in.In, detail)
 			}
 		}
-		return apierror.New(http.StatusBadRequest, name, label+": "+strconv.Quote(strings.ReplaceAll(field, "/", "."))+" "+ae.Message)
+		// A value the call fills from a template or a constant: not one the client names.
+		return apierror.New(http.StatusBadRequest, apierror.NameInvalidRequest, "Invalid request: "+detail)
 	case errors.As(err, &ue):
 		status, name := ue.Status, ue.Name
 		if status != http.StatusBadGateway && status != http.StatusGatewayTimeout {

@@ -522,25 +522,16 @@ func violationError(vs []validate.Violation) *apierror.Error {
 	if v.In == validate.InBody && v.Pointer != "" {
 		field = strings.ReplaceAll(strings.TrimPrefix(v.Pointer, "/"), "/", ".")
 	}
-	name, label := apierror.NameInvalidBodyParams, "Invalid body params"
-	switch v.In {
-	case validate.InPath:
-		name, label = apierror.NameInvalidPathParams, "Invalid path params"
-	case validate.InQuery:
-		name, label = apierror.NameInvalidQueryParams, "Invalid query params"
-	case validate.InHeader:
-		name, label = apierror.NameInvalidHeaderParams, "Invalid header params"
-	}
-	msg := label + ": "
+	var msg string
 	switch v.Rule {
 	case validate.RuleSyntax, validate.RuleEncoding, validate.RuleRequired, validate.RuleMissingParameter,
 		validate.RuleAdditionalProperties, validate.RuleUnknownParameter, validate.RuleDuplicateParameter:
-		msg += v.Message // these messages name what they are about
+		msg = v.Message // these messages name what they are about
 	default:
-		msg += strconv.Quote(brief(field)) + " " + v.Message
+		msg = strconv.Quote(brief(field)) + " " + v.Message
 	}
 	if len(vs) > 1 {
 		msg += " (and " + strconv.Itoa(len(vs)-1) + " more)"
 	}
-	return apierror.New(http.StatusBadRequest, name, msg)
+	return apierror.InvalidParams(string(v.In), msg)
 }
