@@ -72,7 +72,8 @@ type RefreshOptions struct {
 	StateFile string
 	// HTTPClient sends the token requests; nil uses a client with Timeout.
 	HTTPClient *http.Client
-	// Now is the clock that decides when a token is due for renewal; nil is time.Now.
+	// Now is the clock that decides when a token is due for renewal; nil is time.Now. It is
+	// called from several goroutines.
 	Now func() time.Time
 	// Logger receives renewals and failures, never a token's value; nil discards them.
 	Logger *slog.Logger
@@ -278,6 +279,8 @@ func (s *Refreshing) renew(f *flight, refresh string) {
 		s.log.Error("renewing the Restream access token failed", "err", f.err)
 		return
 	}
+	// expires_in is the endpoint's number: bounded before it is multiplied, so that an absurd
+	// one cannot overflow into a past expiry (a renewal on every call).
 	lifetime := time.Duration(tok.ExpiresIn) * time.Second
 	if tok.ExpiresIn <= 0 || tok.ExpiresIn > int64(366*24*time.Hour/time.Second) {
 		lifetime = DefaultLifetime
