@@ -87,6 +87,23 @@ func (e *Error) Write(w http.ResponseWriter) {
 	_, _ = w.Write(body)
 }
 
+// InvalidParams returns the 400 Restream answers for a request input that does not fit, named
+// by where the input is: in is "path", "query" or "header" (invalid_path_params...), anything
+// else is the body (invalid_body_params). The message is detail after a label that says the
+// same ("Invalid query params: "); detail names the parameter or field.
+func InvalidParams(in, detail string) *Error {
+	name, label := NameInvalidBodyParams, "Invalid body params"
+	switch in {
+	case "path":
+		name, label = NameInvalidPathParams, "Invalid path params"
+	case "query":
+		name, label = NameInvalidQueryParams, "Invalid query params"
+	case "header":
+		name, label = NameInvalidHeaderParams, "Invalid header params"
+	}
+	return New(http.StatusBadRequest, name, label+": "+detail)
+}
+
 // As reports whether err is or wraps an *Error, and returns it.
 func As(err error) (*Error, bool) {
 	var e *Error

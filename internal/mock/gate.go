@@ -234,41 +234,29 @@ func violationError(op *validate.Operation, vs []validate.Violation) error {
 	if v.In == validate.InBody && v.Pointer != "" {
 		field = strings.ReplaceAll(strings.TrimPrefix(v.Pointer, "/"), "/", ".")
 	}
-	name, label := apierror.NameInvalidBodyParams, "Invalid body params"
-	switch v.In {
-	case validate.InPath:
-		name, label = apierror.NameInvalidPathParams, "Invalid path params"
-	case validate.InQuery:
-		name, label = apierror.NameInvalidQueryParams, "Invalid query params"
-	case validate.InHeader:
-		name, label = apierror.NameInvalidHeaderParams, "Invalid header params"
-	}
-	msg := label + ": "
+	var detail string
 	switch {
 	case v.Rule == validate.RuleContentType || v.Rule == validate.RuleBodyRequired || v.Rule == validate.RuleUnexpectedBody ||
 		v.Rule == validate.RuleSyntax && v.Pointer == "":
-		msg += v.Message
+		detail = v.Message
 	case v.Rule == validate.RuleRequired || v.Rule == validate.RuleMissingParameter || v.Rule == validate.RuleAdditionalProperties:
-		msg += v.Message
+		detail = v.Message
 	default:
-		msg += strconv.Quote(field) + " " + v.Message
+		detail = strconv.Quote(field) + " " + v.Message
 	}
 	if len(vs) > 1 {
-		msg += " (and " + strconv.Itoa(len(vs)-1) + " more)"
+		detail += " (and " + strconv.Itoa(len(vs)-1) + " more)"
 	}
 	if isOAuthOperation(op) {
-		name = apierror.NameInvalidRequest
-		if v.Rule == validate.RuleEnum && field == "grant_type" {
-			name = apierror.NameUnsupportedGrant
-			msg = "Unsupported grant type: `grant_type` is invalid"
-		} else if v.Rule == validate.RuleEnum && field == "response_type" {
-			name = oauth.NameUnsupportedResponseType
-			msg = "Unsupported response type: `response_type` is not supported"
-		} else {
-			msg = "Invalid request: " + strings.TrimPrefix(msg, label+": ")
+		switch {
+		case v.Rule == validate.RuleEnum && field == "grant_type":
+			return apierror.New(http.StatusBadRequest, apierror.NameUnsupportedGrant, "Unsupported grant type: `grant_type` is invalid")
+		case v.Rule == validate.RuleEnum && field == "response_type":
+			return apierror.New(http.StatusBadRequest, oauth.NameUnsupportedResponseType, "Unsupported response type: `response_type` is not supported")
 		}
+		return apierror.New(http.StatusBadRequest, apierror.NameInvalidRequest, "Invalid request: "+detail)
 	}
-	return apierror.New(http.StatusBadRequest, name, msg)
+	return apierror.InvalidParams(string(v.In), detail)
 }
 
 func isOAuthOperation(op *validate.Operation) bool {
