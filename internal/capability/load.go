@@ -88,13 +88,19 @@ func LoadFile(name string, opts Options) (*Plan, error) {
 	if dir == "" {
 		dir = "."
 	}
-	return Load(os.DirFS(dir), base, opts)
+	return load(os.DirFS(dir), base, opts, dir)
 }
 
 // Load reads the capability file at name in fsys, resolves its imports (relative to the
 // importing file, inside fsys) and binds, checks every consumed operation against opts.Spec and
 // builds the Plan. Every problem found is returned at once, joined (errors.Join), each an *Error.
 func Load(fsys fs.FS, name string, opts Options) (*Plan, error) {
+	return load(fsys, name, opts, "")
+}
+
+// load is Load; messages name files under dir (LoadFile's directory, "" for Load), so that
+// they point at the files the user gave.
+func load(fsys fs.FS, name string, opts Options, dir string) (*Plan, error) {
 	if opts.Spec == nil {
 		return nil, errors.New("capability: Options.Spec is required")
 	}
@@ -103,7 +109,7 @@ func Load(fsys fs.FS, name string, opts Options) (*Plan, error) {
 	}
 	l := &loader{fsys: fsys, opts: opts, doc: opts.Spec.Doc(), binds: map[string]*bindVal{},
 		apis: map[string]*apiState{}, namespaces: map[string]string{}, versions: map[string]string{},
-		warnings: map[string]*warning{}, ports: map[int]string{}}
+		warnings: map[string]*warning{}, ports: map[int]string{}, dir: dir}
 	plan := l.load(name)
 	warns := l.warningLines()
 	if opts.Warn != nil {
@@ -135,6 +141,15 @@ type loader struct {
 	ports      map[int]string
 	exposing   map[string]bool // namespaces of exposed adapters
 	importing  []string        // files being imported, for cycles
+	dir        string          // where LoadFile found the capability, for messages
+}
+
+// show names a file of fsys as messages write it: under LoadFile's directory.
+func (l *loader) show(file string) string {
+	if l.dir == "" || l.dir == "." || l.dir == "./" {
+		return file
+	}
+	return filepath.Join(l.dir, filepath.FromSlash(file))
 }
 
 type bindVal struct {
@@ -181,12 +196,13 @@ type pendingAPI struct {
 }
 
 func (l *loader) errorf(file string, line int, element, format string, args ...any) {
-	l.errs = append(l.errs, &Error{File: file, Line: line, Element: element, Message: fmt.Sprintf(format, args...)})
+	l.errs = append(l.errs, &Error{File: l.show(file), Line: line, Element: element, Message: fmt.Sprintf(format, args...)})
 }
 
 // load runs the whole load and returns the plan (meaningful only without errors).
 func (l *loader) load(name string) *Plan {
 	plan := &Plan{}
+	l.importing = []string{name} // an import of the capability itself is a cycle too
 	doc, ok := l.readDoc(name)
 	if !ok {
 		return plan
@@ -445,7 +461,7 @@ func (l *loader) importAPI(file string, c *rawConsumes, el string, depth int) []
 		return nil
 	}
 	if slices.Contains(l.importing, target) || target == file {
-		l.errorf(file, c.line, el, "location %q imports itself (an import cycle)", loc)
+		l.errorf(file, c.line, el, "location %q closes an import cycle (%s → %s)", loc, strings.Join(l.importing, " → "), target)
 		return nil
 	}
 	if depth >= maxImportDepth {

@@ -85,7 +85,7 @@ func (l *loader) warningLines() []string {
 		case wNoBody:
 			what = "outputParameters of operations that answer without a body are unused"
 		}
-		line := w.file + ": " + what
+		line := l.show(w.file) + ": " + what
 		if n := len(w.items); n > 0 {
 			shown := w.items[:min(n, maxWarnItems)]
 			line += ": " + strings.Join(shown, "; ")
