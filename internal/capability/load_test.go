@@ -243,6 +243,16 @@ func TestTheEmbeddedToolsHaveSchemasFromTheSpec(t *testing.T) {
 				t.Errorf("srtUrl = %v", s)
 			}
 		}},
+		{"output schemas allow fields the spec does not list, input schemas keep the spec's bounds", func(t *testing.T) {
+			walk(tool(t, plan, "get-event").OutputSchema, "", func(at string, n map[string]any) {
+				if _, ok := n["additionalProperties"]; ok {
+					t.Errorf("get-event's output schema has additionalProperties at %q", at)
+				}
+			})
+			if s := prop(tool(t, plan, "list-event-history").InputSchema, "limit"); s["maximum"] != float64(100) {
+				t.Errorf("limit = %v, want maximum 100", s)
+			}
+		}},
 		{"hints and titles come from the file", func(t *testing.T) {
 			tl := tool(t, plan, "update-channel")
 			h := tl.Hints

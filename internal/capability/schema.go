@@ -133,9 +133,14 @@ func convertSchema(ref *openapi3.SchemaRef, mode schemaMode, depth int) map[stri
 		}
 		out["required"] = req
 	}
-	if s.AdditionalProperties.Has != nil {
+	switch {
+	case s.AdditionalProperties.Has != nil && !*s.AdditionalProperties.Has && mode == forOutput:
+		// An answer may carry fields the spec does not list yet (the real API adds them): the
+		// output schema, which MCP clients and the gateway check answers against, allows them,
+		// and the spec check of every answer (internal/validate) reports them instead.
+	case s.AdditionalProperties.Has != nil:
 		out["additionalProperties"] = *s.AdditionalProperties.Has
-	} else if s.AdditionalProperties.Schema != nil {
+	case s.AdditionalProperties.Schema != nil:
 		out["additionalProperties"] = convertSchema(s.AdditionalProperties.Schema, mode, depth+1)
 	}
 	if s.MinProps > 0 {
