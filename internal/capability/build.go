@@ -393,17 +393,19 @@ func (l *loader) buildCall(file string, line int, el, ref string, with orderedKV
 		withSpecs[e.Key] = bs
 	}
 	var uses []*inputUse
-	use := func(name string, slot *Slot) {
-		for _, u := range uses {
-			if u.name == name {
-				if u.slot == nil {
-					u.slot = slot
-				}
-				u.required = u.required || slot != nil && slot.Required
-				return
-			}
+	// use records that input name fills slot s, as it is (direct) or through a template; it is
+	// required when a slot it fills is.
+	use := func(name string, s *Slot, direct bool) {
+		u := &inputUse{name: name}
+		if i := slices.IndexFunc(uses, func(u *inputUse) bool { return u.name == name }); i >= 0 {
+			u = uses[i]
+		} else {
+			uses = append(uses, u)
 		}
-		uses = append(uses, &inputUse{name: name, slot: slot, required: slot != nil && slot.Required})
+		if direct && u.slot == nil {
+			u.slot = s
+		}
+		u.required = u.required || s.Required
 	}
 	for _, s := range os.op.Slots {
 		bs := withSpecs[s.Name]
@@ -423,7 +425,7 @@ func (l *loader) buildCall(file string, line int, el, ref string, with orderedKV
 			b.Literal = bs.literal
 		case bs.input != "":
 			b.Input = bs.input
-			use(bs.input, s)
+			use(bs.input, s, true)
 		default:
 			if t := schemaType(s.Schema); s.In == "body" && t != "" && t != "string" {
 				l.errorf(file, line, el, "%s: a template renders a string, but the spec's %s is %s; write {{name}} alone to keep the input's type", s.Name, s.Name, t)
@@ -431,7 +433,7 @@ func (l *loader) buildCall(file string, line int, el, ref string, with orderedKV
 			}
 			b.Template = bs.template
 			for _, n := range bs.names {
-				use(n, nil)
+				use(n, s, false)
 			}
 		}
 		call.Bindings = append(call.Bindings, b)
@@ -602,6 +604,10 @@ func (l *loader) callInputs(file, el string, os *opState, uses []*inputUse, decl
 				}
 			}
 			if rest && p.In != "" {
+				if in.In == "path" && p.In != "path" {
+					l.errorf(file, p.line, el+" inputParameter "+n, "in: %s, but {%s} is a variable of the path", p.In, n)
+					ok = false
+				}
 				in.In = p.In
 			}
 			switch {
@@ -610,10 +616,10 @@ func (l *loader) callInputs(file, el string, os *opState, uses []*inputUse, decl
 			case !rest:
 				in.Required = true // the format's default for a tool's inputParameter
 			}
-		}
-		if in.Required != u.required && u.slot != nil && u.slot.Required && !in.Required {
-			l.errorf(file, 0, el+" inputParameter "+n, "%s is declared optional, but the spec's %s requires it", n, os.op.Spec.ID)
-			ok = false
+			if u.required && !in.Required {
+				l.errorf(file, p.line, el+" inputParameter "+n, "%s is declared optional, but %s requires it", n, os.op.Spec.ID)
+				ok = false
+			}
 		}
 		if rest && in.In == "body" && (method == "GET" || method == "DELETE") {
 			l.errorf(file, 0, el, "%s is a body field of %s, but a %s route takes no body; declare it in: query", n, os.op.Spec.ID, method)

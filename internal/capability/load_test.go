@@ -771,3 +771,64 @@ func TestLoadRefusesAFileSystemWithoutTheFile(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// withTool is capabilityFile("") with its tool written as tool (a YAML flow mapping).
+func withTool(tool string) fstest.MapFS {
+	f := strings.Replace(capabilityFile(""), `{name: get-channel, description: "Get a channel", call: restream.get-channel}`, tool, 1)
+	return fstest.MapFS{"main.yaml": {Data: []byte(f)}}
+}
+
+func TestToolInputsMustAgreeWithTheSpec(t *testing.T) {
+	tests := []struct {
+		name, tool, want string
+	}{
+		{"a declared type other than the spec's is refused",
+			`{name: t, description: d, call: restream.get-channel, inputParameters: [{name: id, type: string, description: x}]}`,
+			"main.yaml:21: mcp test-mcp tool t inputParameter id: type string, but the spec's id is integer"},
+		{"an input the spec requires cannot be declared optional",
+			`{name: t, description: d, call: restream.get-channel, inputParameters: [{name: id, type: integer, description: x, required: false}]}`,
+			"main.yaml:21: mcp test-mcp tool t inputParameter id: id is declared optional, but getChannel requires it"},
+		{"a declared input that fills nothing is refused",
+			`{name: t, description: d, call: restream.get-channel, inputParameters: [{name: extra, type: string, description: x}]}`,
+			"main.yaml:21: mcp test-mcp tool t inputParameter extra: extra fills no value of getChannel (it takes: id)"},
+		{"a tool cannot name REST inputs",
+			`{name: t, description: d, call: restream.get-channel, with: {id: rest.id}}`,
+			"main.yaml:21: mcp test-mcp tool t: with id: rest.id refers to REST inputs, but this is an MCP tool test-mcp: write test-mcp.id"},
+		{"a literal must fit the spec's type",
+			`{name: t, description: d, call: restream.get-channel, with: {id: abc}}`,
+			`main.yaml:21: mcp test-mcp tool t: id: "abc" is not an integer, as the spec's id is`},
+		{"a with key the operation does not take is refused",
+			`{name: t, description: d, call: restream.get-channel, with: {channel: test-mcp.id}}`,
+			"main.yaml:21: mcp test-mcp tool t: with channel: channel is not a value of getChannel (it takes: id)"},
+		{"another adapter's namespace is not an input reference",
+			`{name: t, description: d, call: restream.get-channel, with: {id: "{{other.id}}"}}`,
+			"main.yaml:21: mcp test-mcp tool t: with id: {{other.id}}: other is not this adapter's namespace (test-mcp) nor an alias (rest, tools)"},
+		{"a tool without a description is refused",
+			`{name: t, call: restream.get-channel}`,
+			"main.yaml:21: mcp test-mcp tool t: description is missing: the format requires one, and it is what a model reads to choose the tool"},
+		{"an orchestrated tool is refused",
+			`{name: t, description: d, steps: [{type: call, name: a, call: restream.get-channel}]}`,
+			"main.yaml:21: mcp test-mcp tool t: orchestrated or referenced tools (steps, mappings, ref) are not supported by restream-gateway: call one operation"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := capability.Load(withTool(tt.tool), "main.yaml", options(t))
+			if got := errorLines(err); len(got) != 1 || got[0] != tt.want {
+				t.Errorf("errors = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	t.Run("an input used in a template of a required value is required", func(t *testing.T) {
+		plan, err := capability.Load(withTool(`{name: t, description: d, call: restream.get-channel, with: {id: "{{test-mcp.chan}}0"}}`), "main.yaml", options(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tl := plan.MCP[0].Tools[0]
+		if got := required(tl.InputSchema); !slices.Equal(got, []string{"chan"}) || prop(tl.InputSchema, "chan")["type"] != "string" {
+			t.Errorf("inputSchema = %v, want a required string chan", tl.InputSchema)
+		}
+		if b := tl.Call.Bindings[0]; b.Template != "{{chan}}0" || b.Input != "" {
+			t.Errorf("binding = %+v, want the template {{chan}}0", b)
+		}
+	})
+}
