@@ -438,7 +438,7 @@ func (l *loader) buildCall(file string, line int, el, ref string, with orderedKV
 		}
 		call.Bindings = append(call.Bindings, b)
 	}
-	inputs, inOK := l.callInputs(file, el, os, uses, declared, ctx.adapter == "rest", pathVars, method)
+	inputs, inOK := l.callInputs(file, line, el, os, uses, declared, ctx.adapter == "rest", pathVars, method)
 	ok = ok && inOK
 	var output map[string]any
 	if os.spec.okSchema == nil {
@@ -492,7 +492,7 @@ func literalFits(v any, s *Slot) string {
 
 // callInputs lists the inputs a caller gives: declared inputParameters, the REST route's path
 // variables, and every input the bindings use, each typed from the slot it fills.
-func (l *loader) callInputs(file, el string, os *opState, uses []*inputUse, declared []*rawExposedParam,
+func (l *loader) callInputs(file string, line int, el string, os *opState, uses []*inputUse, declared []*rawExposedParam,
 	rest bool, pathVars []string, method string) ([]*Input, bool) {
 	ok := true
 	decl := map[string]*rawExposedParam{}
@@ -552,7 +552,7 @@ func (l *loader) callInputs(file, el string, os *opState, uses []*inputUse, decl
 	if rest {
 		for _, v := range pathVars {
 			if byName[v] == nil {
-				l.errorf(file, 0, el, "the path's {%s} fills no value of %s (it takes: %s); bind it with `with`", v, os.op.Spec.ID, slotList(os.op))
+				l.errorf(file, line, el, "the path's {%s} fills no value of %s (it takes: %s); bind it with `with`", v, os.op.Spec.ID, slotList(os.op))
 				ok = false
 			}
 			names = append(names, v)
@@ -622,12 +622,12 @@ func (l *loader) callInputs(file, el string, os *opState, uses []*inputUse, decl
 			}
 		}
 		if rest && in.In == "body" && (method == "GET" || method == "DELETE") {
-			l.errorf(file, 0, el, "%s is a body field of %s, but a %s route takes no body; declare it in: query", n, os.op.Spec.ID, method)
+			l.errorf(file, line, el, "%s is a body field of %s, but a %s route takes no body; declare it in: query", n, os.op.Spec.ID, method)
 			ok = false
 		}
 		if rest && in.In != "body" {
 			if t := schemaType(schema); t == "object" || t == "array" && in.In != "query" {
-				l.errorf(file, 0, el, "%s is an %s and cannot be a %s parameter", n, t, in.In)
+				l.errorf(file, line, el, "%s is an %s and cannot be a %s parameter", n, t, in.In)
 				ok = false
 			}
 		}

@@ -832,3 +832,103 @@ func TestToolInputsMustAgreeWithTheSpec(t *testing.T) {
 		}
 	})
 }
+
+// restFile is a capability whose REST adapter serves resources (YAML list items, indented by
+// eight spaces) over getChannel, updateChannel and listEventHistory.
+func restFile(resources string) fstest.MapFS {
+	f := `naftiko: "1.0.0-alpha2"
+binds:
+  - namespace: env
+    keys: {RESTREAM_ACCESS_TOKEN: RESTREAM_ACCESS_TOKEN}
+capability:
+  consumes:
+    - type: http
+      namespace: restream
+      baseUri: https://api.restream.io/v2
+      authentication: {type: bearer, token: "{{RESTREAM_ACCESS_TOKEN}}"}
+      resources:
+        - name: channel
+          path: /user/channel/{id}
+          operations:
+            - {name: get-channel, method: GET}
+            - {name: update-channel, method: PATCH}
+        - name: history
+          path: /user/events/history
+          operations:
+            - {name: list-event-history, method: GET}
+  exposes:
+    - type: rest
+      namespace: test-api
+      port: 19607
+      resources:
+` + resources
+	return fstest.MapFS{"main.yaml": {Data: []byte(f)}}
+}
+
+func TestRESTRoutesMustBeServableAndBound(t *testing.T) {
+	tests := []struct {
+		name, resources string
+		want            []string
+	}{
+		{"two routes of one method and path shape are refused", `
+        - path: /v1/channels/{id}
+          operations: [{method: GET, call: restream.get-channel}]
+        - path: /v1/channels/{channel}
+          operations: [{method: GET, call: restream.get-channel, with: {id: test-api.channel}}]
+`, []string{"main.yaml:30: rest test-api GET /v1/channels/{channel}: GET /v1/channels/{channel} is already served by rest test-api GET /v1/channels/{id}"}},
+		{"a path variable that fills nothing is refused", `
+        - path: /v1/users/{user}/channels/{id}
+          operations: [{method: GET, call: restream.get-channel}]
+`, []string{"main.yaml:28: rest test-api GET /v1/users/{user}/channels/{id}: the path's {user} fills no value of getChannel (it takes: id); bind it with `with`"}},
+		{"a path that is not a template of whole segments is refused", `
+        - path: /v1/channels/ch-{id}
+          operations: [{method: GET, call: restream.get-channel}]
+`, []string{`main.yaml:27: rest test-api /v1/channels/ch-{id}: path "/v1/channels/ch-{id}": segment "ch-{id}" is not a whole-segment variable {name}`}},
+		{"a forward resource is refused", `
+        - path: /v1/anything
+          forward: {targetNamespace: restream}
+`, []string{"main.yaml:27: rest test-api /v1/anything: forward is not supported by restream-gateway: every route calls one declared operation"}},
+		{"an output mapping that is not JSONPath is refused", `
+        - path: /v1/events
+          operations: [{method: GET, call: restream.list-event-history, outputParameters: [{type: array, mapping: "$.items[?"}]}]
+`, []string{`main.yaml:28: rest test-api GET /v1/events outputParameters[0]: mapping "$.items[?" is not a JSONPath (RFC 9535): `}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := capability.Load(restFile(tt.resources), "main.yaml", options(t))
+			got := errorLines(err)
+			if len(got) != len(tt.want) {
+				t.Fatalf("errors = %q, want %q", got, tt.want)
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], tt.want[i]) {
+					t.Errorf("error %d = %q, want %q", i, got[i], tt.want[i])
+				}
+			}
+		})
+	}
+	t.Run("implicit inputs: path variables, the operation's query parameters and body fields", func(t *testing.T) {
+		plan, err := capability.Load(restFile(`
+        - path: /v1/channels/{id}
+          operations: [{method: PATCH, call: restream.update-channel}]
+        - path: /v1/events
+          operations: [{method: GET, call: restream.list-event-history, outputParameters: [{type: array, mapping: "$.items"}]}]
+`), "main.yaml", options(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range plan.REST[0].Routes {
+			for _, in := range r.Inputs {
+				got = append(got, fmt.Sprintf("%s %s:%s:%v", r.Method, in.Name, in.In, in.Required))
+			}
+		}
+		if want := "PATCH id:path:true PATCH active:body:true GET page:query:false GET limit:query:false"; strings.Join(got, " ") != want {
+			t.Errorf("inputs = %q, want %q", strings.Join(got, " "), want)
+		}
+		out := plan.REST[0].Routes[1].OutputSchema
+		if out["type"] != "array" || out["items"].(map[string]any)["type"] != "object" {
+			t.Errorf("the $.items output schema is %v, want the array of events", out)
+		}
+	})
+}
