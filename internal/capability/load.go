@@ -39,6 +39,8 @@ type Options struct {
 
 // Error is one problem of a capability file: which file, where, which element and what.
 type Error struct {
+	// File is the file's path in the fsys given to Load, or joined to the directory of the
+	// file given to LoadFile.
 	File string
 	// Line is the line of the element, or 0 when unknown.
 	Line int
