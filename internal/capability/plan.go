@@ -173,7 +173,9 @@ type Route struct {
 	Inputs []*Input
 	Call   *Call
 	// OutputSchema is the JSON Schema of a successful answer (the mapped output of the spec's
-	// 2xx schema), or nil when the operation answers without a body.
+	// 2xx schema), or nil when the operation answers without a body. It is written in OpenAPI
+	// 3.0's dialect, for the facade's /openapi.json: one type per schema, a nullable value says
+	// nullable: true. Objects allow fields the spec does not list.
 	OutputSchema map[string]any
 }
 
@@ -201,7 +203,8 @@ type Tool struct {
 	// OutputSchema is the object schema of structuredContent, or nil when the operation answers
 	// without a body. MCP's structuredContent must be an object, so an answer of any other type
 	// (a list of channels) is wrapped as {"result": <answer>}, and OutputSchema says so
-	// (WrapsResult).
+	// (WrapsResult). It is JSON Schema with one type per schema: a nullable value is
+	// anyOf [{"type": T}, {"type": "null"}]. Objects allow fields the spec does not list.
 	OutputSchema map[string]any
 	// WrapsResult says the structured answer is {"result": <mapped output>}.
 	WrapsResult bool
