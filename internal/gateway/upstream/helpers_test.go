@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 
 	"github.com/restreamkit/restreamkit/internal/capability"
@@ -111,7 +112,13 @@ type captured struct {
 // newClient builds a client whose debug log and report lines the test can read.
 func newClient(t *testing.T, opts upstream.Options) (*upstream.Client, *captured) {
 	t.Helper()
-	var out captured
+	out := &captured{}
+	return newClientInto(t, opts, out), out
+}
+
+// newClientInto builds a client that logs and reports into out.
+func newClientInto(t *testing.T, opts upstream.Options, out *captured) *upstream.Client {
+	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewJSONHandler(&syncWriter{w: &out.log}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -123,7 +130,44 @@ func newClient(t *testing.T, opts upstream.Options) (*upstream.Client, *captured
 		t.Fatal(err)
 	}
 	t.Cleanup(c.CloseIdleConnections)
-	return c, &out
+	return c
+}
+
+// newRegistry registers collectors on a registry of the test's own.
+func newRegistry(t *testing.T, cs ...prometheus.Collector) *prometheus.Registry {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return reg
+}
+
+// counts gathers a counter family by its (first, second) label values.
+func counts(t *testing.T, reg *prometheus.Registry, family string) map[[2]string]float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[[2]string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() != family {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			var k [2]string
+			for i, l := range m.GetLabel() {
+				if i < 2 {
+					k[i] = l.GetValue()
+				}
+			}
+			out[k] += m.GetCounter().GetValue()
+		}
+	}
+	return out
 }
 
 // mockClient starts the fake Restream and a client in front of it, and returns them with the
