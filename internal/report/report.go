@@ -294,12 +294,7 @@ func (r *Reporter) WriteJUnit(w io.Writer, program string, now time.Time) error 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	suite := junitSuite{Name: program + " contract", Timestamp: now.UTC().Format(time.RFC3339)}
-	names := make([]string, 0, len(r.ops))
-	for op := range r.ops {
-		names = append(names, op)
-	}
-	sort.Strings(names)
-	for _, op := range names {
+	for _, op := range r.sortedOps() {
 		s := r.ops[op]
 		c := junitCase{Name: op, ClassName: "restream.contract", Output: fmt.Sprintf("%d exchanges, %d violations", s.requests, s.total)}
 		for _, v := range s.violations {
@@ -335,18 +330,23 @@ func (r *Reporter) WriteJUnit(w io.Writer, program string, now time.Time) error 
 	return err
 }
 
+// sortedOps returns the buckets seen, sorted; r.mu is held.
+func (r *Reporter) sortedOps() []string {
+	names := make([]string, 0, len(r.ops))
+	for op := range r.ops {
+		names = append(names, op)
+	}
+	sort.Strings(names)
+	return names
+}
+
 // WriteSummary prints a table of operations, exchanges and violations by direction.
 func (r *Reporter) WriteSummary(w io.Writer) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "OPERATION\tEXCHANGES\tREQUEST\tRESPONSE\tFRAMES\tTOTAL")
-	names := make([]string, 0, len(r.ops))
-	for op := range r.ops {
-		names = append(names, op)
-	}
-	sort.Strings(names)
-	for _, op := range names {
+	for _, op := range r.sortedOps() {
 		s := r.ops[op]
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\n", op, s.requests, s.byDir[validate.Request], s.byDir[validate.Response],
 			s.byDir[validate.ClientFrame]+s.byDir[validate.ServerFrame], s.total)

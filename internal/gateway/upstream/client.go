@@ -148,13 +148,14 @@ func New(opts Options) (*Client, error) {
 	} else {
 		opts.BaseURL = nil
 	}
-	switch opts.Mode {
-	case "":
+	if opts.Mode == "" {
 		opts.Mode = Report
-	case Report, Enforce:
-	default:
-		return nil, fmt.Errorf("mode %q: want report or enforce", opts.Mode)
 	}
+	mode, err := ParseMode(string(opts.Mode))
+	if err != nil {
+		return nil, err
+	}
+	opts.Mode = mode
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}

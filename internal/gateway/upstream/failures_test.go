@@ -403,3 +403,33 @@ func TestMetricsCountCallsByNameAndOutcome(t *testing.T) {
 		t.Errorf("series %v, want only %v", got, want)
 	}
 }
+
+func TestNewRefusesOptionsItCannotHonour(t *testing.T) {
+	cases := []struct {
+		name string
+		opts upstream.Options
+	}{
+		{"an upstream without a scheme it speaks", upstream.Options{BaseURL: mustURL(t, "ftp://example.com/v2")}},
+		{"an upstream without a host", upstream.Options{BaseURL: mustURL(t, "http:///v2")}},
+		{"an unknown mode", upstream.Options{Mode: "strict"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := upstream.New(tc.opts); err == nil {
+				t.Error("New accepted it")
+			}
+		})
+	}
+}
+
+func TestWithoutAnOverrideEachCallGoesToItsAPIsBaseURL(t *testing.T) {
+	var got string
+	ts, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) { got = r.URL.Path })
+	c, _ := newClient(t, upstream.Options{Mode: "Enforce"})
+	a := api(t, "tok")
+	a.BaseURL = mustURL(t, ts.URL+"/v2/")
+	invoke(t, c, listPlatforms(t, a), nil)
+	if got != "/v2/platform/all" {
+		t.Errorf("the call went to %q", got)
+	}
+}
