@@ -37,6 +37,6 @@ while read -r pkg target; do
   fi
   # A target with a large corpus may spend a short run replaying it, before any new input.
   execs=$(grep -o 'execs: [0-9]*' "$log" | tail -1 | cut -d' ' -f2 || true)
-  printf '%-60s %-40s %s, 0 crashes\n' "$pkg" "$target" "${execs:+$execs execs}${execs:-its corpus replayed}"
+  printf '%-60s %-40s %s, 0 crashes\n' "$pkg" "$target" "$([ -n "$execs" ] && echo "$execs execs" || echo "its corpus replayed")"
 done <<<"$targets"
 echo "$count fuzz targets, $fuzztime each"

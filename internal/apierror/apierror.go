@@ -87,6 +87,23 @@ func (e *Error) Write(w http.ResponseWriter) {
 	_, _ = w.Write(body)
 }
 
+// InvalidParams returns the 400 Restream answers for a request input that does not fit, named
+// by where the input is: in is "path", "query" or "header" (invalid_path_params...), anything
+// else is the body (invalid_body_params). The message is detail after a label that says the
+// same ("Invalid query params: "); detail names the parameter or field.
+func InvalidParams(in, detail string) *Error {
+	name, label := NameInvalidBodyParams, "Invalid body params"
+	switch in {
+	case "path":
+		name, label = NameInvalidPathParams, "Invalid path params"
+	case "query":
+		name, label = NameInvalidQueryParams, "Invalid query params"
+	case "header":
+		name, label = NameInvalidHeaderParams, "Invalid header params"
+	}
+	return New(http.StatusBadRequest, name, label+": "+detail)
+}
+
 // As reports whether err is or wraps an *Error, and returns it.
 func As(err error) (*Error, bool) {
 	var e *Error
@@ -114,3 +131,20 @@ const (
 	NameInvalidPathParams   = "invalid_path_params"
 	NameInvalidHeaderParams = "invalid_header_params"
 )
+
+// HeadersTooLarge returns the 431 envelope when r's header block (request line and fields, as
+// sent on the wire) is over max bytes, else nil. net/http's own limit answers in plain text, so
+// servers set theirs higher and check this one first: every refusal then takes the envelope.
+func HeadersTooLarge(r *http.Request, max int) *Error {
+	size := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 // the request line
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			size += len(k) + len(v) + 4 // "k: v\r\n"
+		}
+	}
+	if size <= max {
+		return nil
+	}
+	return Newf(http.StatusRequestHeaderFieldsTooLarge, NameHeadersTooLarge,
+		"Request header fields too large: %d bytes, the limit is %d", size, max)
+}

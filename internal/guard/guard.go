@@ -16,6 +16,7 @@
 package guard
 
 import (
+	"cmp"
 	"crypto/subtle"
 	"fmt"
 	"net"
@@ -50,6 +51,9 @@ type Options struct {
 	// the method, reads included. The MCP specification asks this of Streamable HTTP servers:
 	// a page's fetch to a loopback MCP endpoint must not reach the tools.
 	StrictOrigin bool
+	// Realm names what the token guards, in the Bearer challenge and the 401's message; the
+	// default is "restream-mock control API".
+	Realm string
 }
 
 // Guard checks requests against its Options. It is immutable and safe for concurrent use.
@@ -60,12 +64,13 @@ type Guard struct {
 	token   []byte
 	strict  bool
 	trusted map[string]bool // lower-case trusted origins, for StrictOrigin
+	realm   string
 }
 
 // New builds a guard. It fails on a malformed trusted origin or allowed host.
 func New(opts Options) (*Guard, error) {
 	g := &Guard{hosts: map[string]bool{}, cop: http.NewCrossOriginProtection(), strict: opts.StrictOrigin,
-		trusted: map[string]bool{}}
+		trusted: map[string]bool{}, realm: cmp.Or(opts.Realm, "restream-mock control API")}
 	for _, h := range opts.AllowHosts {
 		h = strings.ToLower(strings.TrimSpace(h))
 		switch {
@@ -109,9 +114,9 @@ func (g *Guard) Check(r *http.Request, needToken bool) *apierror.Error {
 			"Forbidden: cross-origin browser requests are refused here (trust an origin with --allow-origin)")
 	}
 	if needToken && g.token != nil && !g.tokenMatches(r.Header.Get("Authorization")) {
-		return apierror.New(http.StatusUnauthorized, NameInvalidControlToken,
-			"Unauthorized: the control API needs the control token as a Bearer token").
-			WithHeader("WWW-Authenticate", `Bearer realm="restream-mock control API"`)
+		return apierror.Newf(http.StatusUnauthorized, NameInvalidControlToken,
+			"Unauthorized: the %s needs its token as a Bearer token", g.realm).
+			WithHeader("WWW-Authenticate", `Bearer realm="`+g.realm+`"`)
 	}
 	return nil
 }

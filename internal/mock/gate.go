@@ -124,9 +124,8 @@ func (s *Server) recovered(r *http.Request, ri *reqInfo, p any) error {
 // admit checks everything that must hold before a handler runs. It fills ri as it goes, so the
 // journal knows the operation and the user even for a refused request.
 func (s *Server) admit(c echo.Context, r *http.Request, ri *reqInfo, bufp *[]byte) error {
-	if size := headerSize(r); size > s.opts.MaxHeaderBytes {
-		return apierror.Newf(http.StatusRequestHeaderFieldsTooLarge, apierror.NameHeadersTooLarge,
-			"Request header fields too large: %d bytes, the limit is %d", size, s.opts.MaxHeaderBytes)
+	if e := apierror.HeadersTooLarge(r, s.opts.MaxHeaderBytes); e != nil {
+		return e
 	}
 	rt, err := s.routes.find(c, r)
 	if err != nil {
@@ -197,17 +196,6 @@ func (s *Server) canonicalContentType(r *http.Request, op *validate.Operation) (
 	return func() { r.Header["Content-Type"] = orig }
 }
 
-// headerSize approximates the request's header bytes as sent: names, values and separators.
-func headerSize(r *http.Request) int {
-	n := len(r.Method) + len(r.RequestURI) + 12
-	for k, vs := range r.Header {
-		for _, v := range vs {
-			n += len(k) + len(v) + 4
-		}
-	}
-	return n
-}
-
 // readBody reads the whole request body into the pooled buffer, refusing more than the limit, and
 // puts it back on the request for the handler.
 func (s *Server) readBody(r *http.Request, bufp *[]byte) ([]byte, error) {
@@ -246,41 +234,29 @@ func violationError(op *validate.Operation, vs []validate.Violation) error {
 	if v.In == validate.InBody && v.Pointer != "" {
 		field = strings.ReplaceAll(strings.TrimPrefix(v.Pointer, "/"), "/", ".")
 	}
-	name, label := apierror.NameInvalidBodyParams, "Invalid body params"
-	switch v.In {
-	case validate.InPath:
-		name, label = apierror.NameInvalidPathParams, "Invalid path params"
-	case validate.InQuery:
-		name, label = apierror.NameInvalidQueryParams, "Invalid query params"
-	case validate.InHeader:
-		name, label = apierror.NameInvalidHeaderParams, "Invalid header params"
-	}
-	msg := label + ": "
+	var detail string
 	switch {
 	case v.Rule == validate.RuleContentType || v.Rule == validate.RuleBodyRequired || v.Rule == validate.RuleUnexpectedBody ||
 		v.Rule == validate.RuleSyntax && v.Pointer == "":
-		msg += v.Message
+		detail = v.Message
 	case v.Rule == validate.RuleRequired || v.Rule == validate.RuleMissingParameter || v.Rule == validate.RuleAdditionalProperties:
-		msg += v.Message
+		detail = v.Message
 	default:
-		msg += strconv.Quote(field) + " " + v.Message
+		detail = strconv.Quote(field) + " " + v.Message
 	}
 	if len(vs) > 1 {
-		msg += " (and " + strconv.Itoa(len(vs)-1) + " more)"
+		detail += " (and " + strconv.Itoa(len(vs)-1) + " more)"
 	}
 	if isOAuthOperation(op) {
-		name = apierror.NameInvalidRequest
-		if v.Rule == validate.RuleEnum && field == "grant_type" {
-			name = apierror.NameUnsupportedGrant
-			msg = "Unsupported grant type: `grant_type` is invalid"
-		} else if v.Rule == validate.RuleEnum && field == "response_type" {
-			name = oauth.NameUnsupportedResponseType
-			msg = "Unsupported response type: `response_type` is not supported"
-		} else {
-			msg = "Invalid request: " + strings.TrimPrefix(msg, label+": ")
+		switch {
+		case v.Rule == validate.RuleEnum && field == "grant_type":
+			return apierror.New(http.StatusBadRequest, apierror.NameUnsupportedGrant, "Unsupported grant type: `grant_type` is invalid")
+		case v.Rule == validate.RuleEnum && field == "response_type":
+			return apierror.New(http.StatusBadRequest, oauth.NameUnsupportedResponseType, "Unsupported response type: `response_type` is not supported")
 		}
+		return apierror.New(http.StatusBadRequest, apierror.NameInvalidRequest, "Invalid request: "+detail)
 	}
-	return apierror.New(http.StatusBadRequest, name, msg)
+	return apierror.InvalidParams(string(v.In), detail)
 }
 
 func isOAuthOperation(op *validate.Operation) bool {

@@ -297,15 +297,8 @@ func (p *Proxy) HTTPServer(addr string, h http.Handler) *http.Server {
 // limitHeaders answers 431 in the error envelope when a request's header block is over the limit.
 func (p *Proxy) limitHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		size := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 // the request line
-		for k, vs := range r.Header {
-			for _, v := range vs {
-				size += len(k) + len(v) + 4 // "k: v\r\n"
-			}
-		}
-		if size > p.opts.MaxHeaderBytes {
-			apierror.Newf(http.StatusRequestHeaderFieldsTooLarge, apierror.NameHeadersTooLarge,
-				"Request header fields too large: %d bytes, the limit is %d", size, p.opts.MaxHeaderBytes).Write(w)
+		if e := apierror.HeadersTooLarge(r, p.opts.MaxHeaderBytes); e != nil {
+			e.Write(w)
 			return
 		}
 		h.ServeHTTP(w, r)

@@ -308,17 +308,19 @@ func decimalNumber(v string) bool {
 }
 
 // scalar validates a string-encoded value (a parameter, header or form field) against s, reading it
-// with the grammar of the type s asks for.
-func (sc *scanner) scalar(s *Schema, v string) {
+// with the grammar of the type s asks for, and returns the value it read (ok is false when v does
+// not read as that type; a value that reads but breaks a bound is returned, with the failure
+// reported).
+func (sc *scanner) scalar(s *Schema, v string) (scalarValue, bool) {
 	for s != nil && s.ref != nil {
 		s = s.ref
 	}
 	if s == nil {
-		return
+		return scalarValue{kind: tString, s: v}, true
 	}
 	val, ok := sc.readScalar(s, v)
 	if !ok {
-		return
+		return val, false
 	}
 	switch val.kind {
 	case tString:
@@ -336,6 +338,7 @@ func (sc *scanner) scalar(s *Schema, v string) {
 			sc.enumFail(s, v)
 		}
 	}
+	return val, true
 }
 
 // maxQueryPairs is how many pairs net/url's ParseQuery reads (its urlmaxqueryparams default):
