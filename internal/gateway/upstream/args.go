@@ -18,11 +18,11 @@ import (
 //
 //   - An Input binding takes the caller's value with its JSON type. In a JSON body the type is
 //     kept (PATCH {"active":false} stays a boolean); in the path, the query or a header a number
-//     or a boolean is written in canonical form (42, 1.5, true). A REST caller's path and query
-//     inputs arrive as text, so for those slots text is first read as the slot's type ("42" for
-//     an integer); in a body, text stays text and the slot's schema decides. The value is then
-//     checked against the slot's JSON Schema; a misfit is an *ArgError naming the input, and
-//     nothing is sent.
+//     or a boolean is written in canonical form (42, 1.5, true). Text given for a path, query or
+//     header slot is read as the upstream reads that parameter (validate.Schema.ReadParam: "42"
+//     for an integer); in a body, text stays text. The value is checked against the slot's JSON
+//     Schema; a misfit is an *ArgError naming the input, and nothing is sent. (An array of text
+//     for a query slot is checked as it is: the REST facade reads its items itself.)
 //   - An absent (or null) input leaves its slot out: an optional query parameter is not sent, a
 //     body field is omitted (a PATCH stays partial). A null is sent only in a body, for a slot
 //     whose schema is nullable. An absent required input is an *ArgError.
@@ -210,9 +210,15 @@ func (c *Client) bindingValue(b *capability.Binding, args map[string]any) (v any
 			}
 			return nil, false, nil
 		}
-		if slot.In != "body" {
-			if v, err = readText(b.Input, slot.Schema, v); err != nil {
-				return nil, false, err
+		if text, ok := v.(string); ok && slot.In != "body" {
+			// Text for the path, the query or a header, as a REST caller gives it: read with
+			// the parameter grammar the upstream reads it with ("42" for an integer).
+			if s := c.schemas.get(slot); s != nil {
+				v, vs := s.ReadParam(nil, validate.Location(slot.In), b.Input, text)
+				if len(vs) > 0 {
+					return nil, false, argError(b.Input, vs)
+				}
+				return v, true, nil
 			}
 		}
 		if err := c.check(b.Input, slot, v); err != nil {
@@ -270,10 +276,14 @@ func (c *Client) check(input string, slot *capability.Slot, v any) error {
 	if err != nil {
 		return &ArgError{Field: input, Message: "is not a JSON value: " + err.Error()}
 	}
-	vs := s.Check(nil, raw, validate.Request)
-	if len(vs) == 0 {
-		return nil
+	if vs := s.Check(nil, raw, validate.Request); len(vs) > 0 {
+		return argError(input, vs)
 	}
+	return nil
+}
+
+// argError names the first violation of an input's value.
+func argError(input string, vs []validate.Violation) *ArgError {
 	field := input
 	if p := vs[0].Pointer; p != "" {
 		field = "/" + input + p
@@ -320,60 +330,10 @@ func nullable(schema map[string]any) bool {
 	return false
 }
 
-// readText reads a text value as the slot's scalar type, for the path, query and header inputs
-// a REST caller gives as text. Other values pass unchanged (the schema check judges them); an
-// array's text elements are read as the items' type.
-func readText(input string, schema map[string]any, v any) (any, error) {
-	if list, ok := v.([]any); ok && schemaType(schema) == "array" {
-		items, _ := schema["items"].(map[string]any)
-		out := make([]any, len(list))
-		for i, e := range list {
-			var err error
-			if out[i], err = readText(input, items, e); err != nil {
-				return nil, err
-			}
-		}
-		return out, nil
-	}
-	s, ok := v.(string)
-	if !ok {
-		return v, nil
-	}
-	switch schemaType(schema) {
-	case "integer":
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return nil, &ArgError{Field: input, Message: "must be an integer, got " + quoteBrief(s)}
-		}
-		return json.Number(strconv.FormatInt(n, 10)), nil
-	case "number":
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) || !decimal(s) {
-			return nil, &ArgError{Field: input, Message: "must be a number, got " + quoteBrief(s)}
-		}
-		return json.Number(jsonNumber(f)), nil
-	case "boolean":
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			return nil, &ArgError{Field: input, Message: "must be a boolean (true or false), got " + quoteBrief(s)}
-		}
-		return b, nil
-	}
-	return s, nil
-}
-
 // jsonNumber writes a finite float as encoding/json does: 42, 1.5, 1e+21; never 4.2e+01.
 func jsonNumber(f float64) string {
 	b, _ := json.Marshal(f)
 	return string(b)
-}
-
-// decimal reports whether s is written in decimal digits (strconv also reads hexadecimal floats
-// and "Inf", which JSON has no words for).
-func decimal(s string) bool {
-	return strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= '0' && r <= '9' || r == '.' || r == 'e' || r == 'E' || r == '+' || r == '-')
-	}) < 0
 }
 
 // quoteBrief quotes a caller's value for a message, cut to a few dozen bytes.
