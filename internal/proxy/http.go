@@ -3,20 +3,17 @@ package proxy
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/restreamkit/restreamkit/internal/apierror"
 	"github.com/restreamkit/restreamkit/internal/redact"
+	"github.com/restreamkit/restreamkit/internal/report"
 	"github.com/restreamkit/restreamkit/internal/validate"
 )
 
@@ -66,8 +63,8 @@ func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	ex := newExchange(p.nextID(), r)
 	var pp validate.PathParams
 	op, routeErr, _ := p.spec.Find(r.Method, r.URL.EscapedPath(), &pp)
-	ex.op, ex.opName = op, bucket(op)
-	p.report.seen(ex.opName)
+	ex.op, ex.opName = op, report.Bucket(op)
+	p.report.Seen(ex.opName)
 
 	bufp := p.bufs.Get().(*[]byte)
 	defer func() {
@@ -196,7 +193,7 @@ func (p *Proxy) record(ex *exchange, status int, vs []validate.Violation) {
 		recs[i] = Record{Time: now, RequestID: ex.id, OperationID: opID(ex.op), Method: ex.method, Path: ex.path, Status: status, Violation: v}
 		p.metrics.violations.WithLabelValues(ex.opName, string(v.Direction), string(v.Rule)).Inc()
 	}
-	p.report.add(ex.opName, recs)
+	p.report.Add(ex.opName, recs)
 }
 
 func opID(op *validate.Operation) string {
@@ -209,26 +206,11 @@ func opID(op *validate.Operation) string {
 // refusal builds the envelope of a refused request or response, carrying its violations.
 func refusal(status int, name, what string, vs []validate.Violation) *apierror.Error {
 	first := vs[0]
-	msg := fmt.Sprintf("Contract violation: %s: %s", what, describe(first))
+	msg := fmt.Sprintf("Contract violation: %s: %s", what, report.Describe(first))
 	if len(vs) > 1 {
 		msg += fmt.Sprintf(" (and %d more)", len(vs)-1)
 	}
 	return apierror.New(status, name, msg)
-}
-
-// describe renders a violation for an error message, redacting secret values.
-func describe(v validate.Violation) string {
-	rec := Record{Violation: v}
-	sanitize(&rec)
-	s := string(v.Direction) + " " + string(v.In)
-	if f := rec.Field(); f != string(v.In) {
-		s += " " + strconv.Quote(f)
-	}
-	s += " " + rec.Message + " [" + string(v.Rule) + "]"
-	if rec.Expected != "" || rec.Actual != "" {
-		s += " (expected " + rec.Expected + ", actual " + rec.Actual + ")"
-	}
-	return s
 }
 
 // fail answers the client with an envelope instead of forwarding.
@@ -417,41 +399,25 @@ func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error)
 	p.fail(w, ex, e)
 }
 
-// classify names the cause of an upstream failure and builds the envelope the client gets.
+// classify names the cause of an upstream failure and builds the envelope the client gets: a
+// refused response or an upstream 5xx here, a transport failure as apierror.Transport says.
 func classify(r *http.Request, err error) (*apierror.Error, string) {
 	var st *upstreamStatus
 	var inv *invalidResponse
-	var tlsErr *tls.RecordHeaderError
-	var certErr *tls.CertificateVerificationError
-	var unknownCA x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	var netErr net.Error
-	var dnsErr *net.DNSError
 	switch {
 	case errors.As(err, &inv):
 		return inv.err, ""
 	case errors.As(err, &st):
 		if st.status == http.StatusGatewayTimeout {
-			return apierror.Newf(http.StatusGatewayTimeout, "upstream_timeout", "Gateway timeout: the upstream answered %d %s", st.status, http.StatusText(st.status)), "status-5xx"
+			return apierror.Newf(http.StatusGatewayTimeout, apierror.NameUpstreamTimeout, "Gateway timeout: the upstream answered %d %s", st.status, http.StatusText(st.status)), "status-5xx"
 		}
-		e := apierror.Newf(http.StatusBadGateway, "upstream_error", "Bad gateway: the upstream answered %d %s", st.status, http.StatusText(st.status))
+		e := apierror.Newf(http.StatusBadGateway, apierror.NameUpstreamError, "Bad gateway: the upstream answered %d %s", st.status, http.StatusText(st.status))
 		if st.retryAfter != "" {
 			e = e.WithHeader("Retry-After", st.retryAfter)
 		}
 		return e, "status-5xx"
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil && !errors.Is(context.Cause(r.Context()), context.DeadlineExceeded):
 		return nil, "client-gone"
-	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
-		return apierror.New(http.StatusGatewayTimeout, "upstream_timeout", "Gateway timeout: the upstream did not answer in time"), "timeout"
-	case errors.As(err, &tlsErr) || errors.As(err, &certErr) || errors.As(err, &unknownCA) || errors.As(err, &hostErr) ||
-		strings.Contains(err.Error(), "tls: "):
-		return apierror.New(http.StatusBadGateway, "upstream_tls_error", "Bad gateway: the TLS handshake with the upstream failed"), "tls"
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return apierror.New(http.StatusBadGateway, "upstream_unavailable", "Bad gateway: the upstream refused the connection"), "refused"
-	case errors.As(err, &dnsErr):
-		return apierror.New(http.StatusBadGateway, "upstream_unavailable", "Bad gateway: the upstream host cannot be resolved"), "dns"
-	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET):
-		return apierror.New(http.StatusBadGateway, "upstream_reset", "Bad gateway: the upstream closed the connection mid-response"), "reset"
 	}
-	return apierror.New(http.StatusBadGateway, "upstream_error", "Bad gateway: the upstream failed"), "other"
+	return apierror.Transport(err)
 }

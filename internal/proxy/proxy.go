@@ -35,6 +35,7 @@ import (
 
 	"github.com/restreamkit/restreamkit/internal/apierror"
 	"github.com/restreamkit/restreamkit/internal/guard"
+	"github.com/restreamkit/restreamkit/internal/report"
 	"github.com/restreamkit/restreamkit/internal/validate"
 	"github.com/restreamkit/restreamkit/openapi"
 )
@@ -133,7 +134,7 @@ type Proxy struct {
 	frames   *frameSchemas
 	rp       *httputil.ReverseProxy
 	client   *http.Client // for WebSocket dials
-	report   *reporter
+	report   *report.Reporter
 	metrics  *metrics
 	idPrefix string
 	seq      atomic.Uint64
@@ -193,7 +194,7 @@ func New(opts Options) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep, err := newReporter(opts.Report)
+	rep, err := report.Open(opts.Report)
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +310,7 @@ func (p *Proxy) Violations() int { return p.report.Total() }
 
 // Records returns the violations kept for the JUnit report (at most 200 per operation), redacted,
 // oldest first.
-func (p *Proxy) Records() []Record { return p.report.records() }
+func (p *Proxy) Records() []Record { return p.report.Records() }
 
 // CloseWebSockets ends every relayed WebSocket with a close frame (StatusGoingAway) on both sides
 // and refuses new ones. Call it when shutdown starts: http.Server.Shutdown does not wait for
@@ -327,7 +328,7 @@ func (p *Proxy) Close(ctx context.Context) error {
 	if p.opts.JUnit != "" {
 		f, err := os.Create(p.opts.JUnit)
 		if err == nil {
-			err = p.report.writeJUnit(f, time.Now())
+			err = p.report.WriteJUnit(f, "restream-proxy", time.Now())
 			if cerr := f.Close(); err == nil {
 				err = cerr
 			}
@@ -337,11 +338,11 @@ func (p *Proxy) Close(ctx context.Context) error {
 		}
 	}
 	if p.opts.Summary != nil {
-		if err := p.report.writeSummary(p.opts.Summary); err != nil {
+		if err := p.report.WriteSummary(p.opts.Summary); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if err := p.report.flush(); err != nil {
+	if err := p.report.Close(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

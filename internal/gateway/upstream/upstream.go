@@ -54,14 +54,21 @@ func (e *ArgError) Error() string { return e.Field + ": " + e.Message }
 
 // Error is a failure to get an answer from the upstream: Status is 502 or 504 and Name the
 // error envelope's name (upstream_unavailable, upstream_timeout, upstream_tls_error,
-// upstream_reset, upstream_too_large, request_refused for a call enforce mode refused).
+// upstream_reset, upstream_too_large, request_refused for a call enforce mode refused;
+// token_unavailable and request_canceled too, see the Name constants).
 type Error struct {
 	Status  int
 	Name    string
 	Message string
+
+	// err is the transport error behind it, if any (for errors.Is: context.Canceled...).
+	err error
 }
 
 func (e *Error) Error() string { return e.Name + ": " + e.Message }
+
+// Unwrap returns the transport error behind e, or nil.
+func (e *Error) Unwrap() error { return e.err }
 
 // TokenSource gives the bearer token of the next upstream call. A static token comes from the
 // capability's bind; a refreshing source renews it before it expires.

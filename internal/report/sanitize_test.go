@@ -1,4 +1,4 @@
-package proxy
+package report
 
 import (
 	"strings"
@@ -7,7 +7,7 @@ import (
 	"github.com/restreamkit/restreamkit/internal/validate"
 )
 
-// The proxy's reports learn what is secret from internal/redact only. These cases name the
+// Reports learn what is secret from internal/redact only. These cases name the
 // places a violation can carry a credential; the HTTP tests in redaction_test.go drive the ones
 // today's spec can produce.
 func TestARecordHidesEveryCredentialWhateverCarriesIt(t *testing.T) {
@@ -36,8 +36,8 @@ func TestARecordHidesEveryCredentialWhateverCarriesIt(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := Record{Path: tc.path, Violation: tc.v}
-			sanitize(&rec)
-			for _, f := range []string{rec.Path, rec.Name, rec.Pointer, rec.Message, rec.Expected, rec.Actual, describe(tc.v)} {
+			Sanitize(&rec)
+			for _, f := range []string{rec.Path, rec.Name, rec.Pointer, rec.Message, rec.Expected, rec.Actual, Describe(tc.v)} {
 				if strings.Contains(f, secret[:8]) || strings.Contains(f, secret[len(secret)-8:]) {
 					t.Fatalf("the secret is in clear: %+v", rec)
 				}
@@ -63,7 +63,7 @@ func TestClipCutsOnARuneAndSaysHowMuch(t *testing.T) {
 	}
 }
 
-// FuzzSanitize feeds sanitize records whose every text is the client's to choose, with a bearer
+// FuzzSanitize feeds Sanitize records whose every text is the client's to choose, with a bearer
 // token planted in each: the token never survives, and no field outgrows its bound.
 func FuzzSanitize(f *testing.F) {
 	f.Add("/nope/1?accessToken=abc", "GET", "Cookie", "/a/b", "message", "expected", "actual", byte(0))
@@ -79,19 +79,19 @@ func FuzzSanitize(f *testing.F) {
 			}
 			return s
 		}
-		rec := Record{Method: method, Path: path, Violation: validate.Violation{In: validate.InBody, Name: plant(name, 0),
+		rec := Record{Method: method, Path: path, Call: plant(method, 5), Violation: validate.Violation{In: validate.InBody, Name: plant(name, 0),
 			Pointer: plant(pointer, 1), Message: plant(msg, 2), Expected: plant(expected, 3), Actual: plant(actual, 4)}}
-		sanitize(&rec)
+		Sanitize(&rec)
 		const note = len("…[18446744073709551615 more bytes cut]")
-		for i, f := range []string{rec.Name, rec.Pointer, rec.Message, rec.Expected, rec.Actual, rec.Method, rec.Path} {
-			limit := maxTextBytes
-			if i == 6 {
-				limit = maxPathBytes
+		for i, f := range []string{rec.Name, rec.Pointer, rec.Message, rec.Expected, rec.Actual, rec.Call, rec.Method, rec.Path} {
+			limit := MaxTextBytes
+			if i == 7 {
+				limit = MaxPathBytes
 			}
 			if len(f) > limit+note {
 				t.Fatalf("a %d-byte field: %.100q", len(f), f)
 			}
-			if i < 5 && strings.Contains(f, token) {
+			if i < 6 && strings.Contains(f, token) {
 				t.Fatalf("the planted token is in clear: %q", f)
 			}
 		}
