@@ -91,8 +91,8 @@ func TestTheEmbeddedCapabilityLoadsCleanWithTheIssuesRoutesAndTools(t *testing.T
 		t.Fatalf("%d REST and %d MCP adapters, want one of each", len(plan.REST), len(plan.MCP))
 	}
 	rest, mcp := plan.REST[0], plan.MCP[0]
-	if rest.Address != "127.0.0.1" || rest.Port != 8080 || mcp.Address != "127.0.0.1" || mcp.Port != 9080 || mcp.Transport != "http" {
-		t.Errorf("REST on %s:%d, MCP (%s) on %s:%d; want 127.0.0.1:8080 and http on 127.0.0.1:9080", rest.Address, rest.Port, mcp.Transport, mcp.Address, mcp.Port)
+	if rest.Address != "127.0.0.1" || rest.Port != 8100 || mcp.Address != "127.0.0.1" || mcp.Port != 8101 || mcp.Transport != "http" {
+		t.Errorf("REST on %s:%d, MCP (%s) on %s:%d; want 127.0.0.1:8100 and http on 127.0.0.1:8101", rest.Address, rest.Port, mcp.Transport, mcp.Address, mcp.Port)
 	}
 	var routes []string
 	for _, r := range rest.Routes {

@@ -1,0 +1,85 @@
+// Command restream-gateway runs a Restream capability file: the REST facade and the MCP server it
+// exposes (Streamable HTTP, or stdio for desktop assistants), over the real Restream API or
+// restream-mock, validating every call it makes against the bundled spec.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/restreamkit/restreamkit/internal/cli"
+	"github.com/restreamkit/restreamkit/internal/gateway"
+	"github.com/restreamkit/restreamkit/internal/mock"
+)
+
+const envPrefix = "RESTREAM_GATEWAY_"
+
+func main() {
+	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "restream-gateway:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdin io.Reader, stdout io.Writer, getenv func(string) string) error {
+	ctx, stop := cli.SignalContext()
+	defer stop()
+	fs := pflag.NewFlagSet("restream-gateway", pflag.ContinueOnError)
+	var c gateway.Config
+	c.AddFlags(fs)
+	stdio := fs.Bool("stdio", false, "serve the MCP adapter on standard input and output (as desktop assistants run MCP servers) instead of HTTP")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	logFormat := fs.String("log-format", "text", "text or json")
+	version := fs.Bool("version", false, "print the version and exit")
+	cli.AddEnvHelp(fs, envPrefix)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cli.ApplyEnv(fs, envPrefix, os.LookupEnv); err != nil {
+		return err
+	}
+	if *version {
+		fmt.Fprintln(stdout, "restream-gateway", mock.Version)
+		return nil
+	}
+	// Standard output carries JSON-RPC in stdio mode: logs always go to standard error.
+	log, err := cli.NewLogger(os.Stderr, *logLevel, *logFormat)
+	if err != nil {
+		return err
+	}
+	c.Version, c.Logger, c.Getenv = mock.Version, log, getenv
+	if *stdio && c.Report == "-" {
+		return errors.New("--report -: standard output carries the MCP messages in --stdio mode; give a file")
+	}
+	g, err := c.Gateway()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := g.Close(); err != nil {
+			log.Warn("closing", "err", err)
+		}
+	}()
+	if *stdio {
+		return g.ServeStdio(ctx, stdin, stdout)
+	}
+	var lns []cli.Listener
+	for _, s := range g.Servers() {
+		ln, err := cli.Listen(s.Name, g.HTTPServer(s))
+		if err != nil {
+			for _, l := range lns {
+				l.Conn.Close()
+			}
+			return err
+		}
+		lns = append(lns, ln)
+		fmt.Fprintf(stdout, "restream-gateway %s: %s on http://%s\n", mock.Version, s.Name, ln.Conn.Addr())
+	}
+	return cli.Serve(ctx, log, 10*time.Second, func(context.Context) {}, lns...)
+}

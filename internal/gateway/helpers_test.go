@@ -1,0 +1,291 @@
+package gateway_test
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/restreamkit/restreamkit/internal/gateway"
+	"github.com/restreamkit/restreamkit/restreamtest"
+)
+
+// nova is the fixture user with every kind of data: channels, events of each kind, a stream key.
+const nova = 2046371
+
+// rig is a gateway running the embedded capability in front of restream-mock, with a counting
+// relay between them so a test can tell whether a request reached the upstream.
+type rig struct {
+	mock   *restreamtest.Server
+	token  string
+	rest   string // the facade's base URL
+	mcp    string // the MCP endpoint's URL
+	hits   atomic.Int64
+	report string // the violation report's file
+	gw     *gateway.Gateway
+}
+
+// rigOptions change the rig's defaults: nova's full token, the embedded capability, loopback.
+type rigOptions struct {
+	// user is the fixture user whose token the gateway spends (nova when 0).
+	user int64
+	// scopes, when set, narrow that token.
+	scopes []string
+	// edit adjusts the configuration last.
+	edit func(*gateway.Config)
+	// direct points the gateway at the mock itself, without the counting relay (benchmarks).
+	direct bool
+}
+
+// newRig starts the mock, the relay and the gateway.
+func newRig(t testing.TB, o rigOptions) *rig {
+	t.Helper()
+	r := &rig{mock: restreamtest.NewServer(t, restreamtest.WithHeartbeat(time.Hour))}
+	user := cmp.Or(o.user, nova)
+	r.token = r.mock.Token(user)
+	if len(o.scopes) > 0 {
+		var err error
+		if r.token, err = r.mock.NewToken(user, o.scopes...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	target, err := url.Parse(r.mock.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := httputil.NewSingleHostReverseProxy(target)
+	relay.ErrorLog = log.New(io.Discard, "", 0) // a test that times a call out cancels its relay
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.hits.Add(1)
+		relay.ServeHTTP(w, req)
+	}))
+	t.Cleanup(up.Close)
+	base := up.URL
+	if o.direct {
+		base = r.mock.URL
+	}
+	r.report = filepath.Join(t.TempDir(), "violations.jsonl")
+	c := gateway.Config{Upstream: base + "/v2", RESTAddr: "127.0.0.1:0", MCPAddr: "127.0.0.1:0", Mode: "report",
+		Report: r.report, Version: "test",
+		Getenv: func(name string) string {
+			if name == "RESTREAM_ACCESS_TOKEN" {
+				return r.token
+			}
+			return ""
+		}}
+	if o.edit != nil {
+		o.edit(&c)
+	}
+	r.gw, err = c.Gateway()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var servers []*http.Server
+	for _, s := range r.gw.Servers() {
+		ln, err := net.Listen("tcp", s.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := r.gw.HTTPServer(s)
+		servers = append(servers, srv)
+		go srv.Serve(ln)
+		base := "http://" + ln.Addr().String()
+		if strings.Contains(s.Name, "rest ") {
+			r.rest = base
+		}
+		if strings.Contains(s.Name, "mcp ") {
+			r.mcp = base + "/mcp"
+		}
+	}
+	t.Cleanup(func() {
+		for _, srv := range servers {
+			srv.Close()
+		}
+		if err := r.gw.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return r
+}
+
+// violations returns the report's lines so far (the gateway writes each line as it finds it).
+func (r *rig) violations(t testing.TB) []string {
+	t.Helper()
+	data, err := os.ReadFile(r.report)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.TrimSpace(l) != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+// exchange is one HTTP request and its answer.
+type exchange struct {
+	req    *http.Request
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends a request to the gateway and reads the whole answer.
+func do(t *testing.T, method, url, body string, header map[string]string) exchange {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Body = io.NopCloser(strings.NewReader(body))
+	}
+	return exchange{req: req, status: res.StatusCode, header: res.Header, body: data}
+}
+
+// errorName is the name of a Restream error envelope, or "" when the body is not one.
+func errorName(body []byte) string {
+	var env struct {
+		Error struct {
+			Name string `json:"name"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(body, &env)
+	return env.Error.Name
+}
+
+// facadeSpec is the facade's own /openapi.json, read with kin-openapi: an independent check that
+// the facade answers as it describes itself.
+type facadeSpec struct {
+	router routers.Router
+}
+
+func loadFacadeSpec(t *testing.T, rest string) *facadeSpec {
+	t.Helper()
+	ex := do(t, http.MethodGet, rest+"/openapi.json", "", nil)
+	if ex.status != http.StatusOK {
+		t.Fatalf("/openapi.json: %d %s", ex.status, ex.body)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(ex.body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("/openapi.json is not a valid OpenAPI document: %v", err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &facadeSpec{router: router}
+}
+
+// check validates an exchange against the description: the request, then the response.
+func (s *facadeSpec) check(t *testing.T, ex exchange) {
+	t.Helper()
+	route, params, err := s.router.FindRoute(ex.req)
+	if err != nil {
+		t.Errorf("%s %s: not in /openapi.json: %v", ex.req.Method, ex.req.URL.Path, err)
+		return
+	}
+	opts := &openapi3filter.Options{AuthenticationFunc: func(context.Context, *openapi3filter.AuthenticationInput) error { return nil }}
+	in := &openapi3filter.RequestValidationInput{Request: ex.req, PathParams: params, Route: route, Options: opts}
+	if ex.status < 400 {
+		if err := openapi3filter.ValidateRequest(t.Context(), in); err != nil {
+			t.Errorf("%s %s: the request breaks /openapi.json: %v", ex.req.Method, ex.req.URL, err)
+		}
+	}
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: ex.status, Header: ex.header,
+		Body: io.NopCloser(bytes.NewReader(ex.body)), Options: opts}
+	if err := openapi3filter.ValidateResponse(t.Context(), out); err != nil {
+		t.Errorf("%s %s → %d: the answer breaks /openapi.json: %v", ex.req.Method, ex.req.URL, ex.status, err)
+	}
+}
+
+// connect opens a Go SDK client session on the gateway's MCP endpoint in a protocol version.
+func connect(t *testing.T, endpoint, version string, client *http.Client) *mcp.ClientSession {
+	t.Helper()
+	c := mcp.NewClient(&mcp.Implementation{Name: "gateway-test", Version: "1"}, nil)
+	cs, err := c.Connect(t.Context(), &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: client, MaxRetries: -1},
+		&mcp.ClientSessionOptions{ProtocolVersion: version})
+	if err != nil {
+		t.Fatalf("connecting in %s: %v", version, err)
+	}
+	t.Cleanup(func() { cs.Close() })
+	return cs
+}
+
+// call runs a tool and decodes its structured content.
+func call(t *testing.T, cs *mcp.ClientSession, tool string, args map[string]any) (*mcp.CallToolResult, map[string]any) {
+	t.Helper()
+	res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: tool, Arguments: args})
+	if err != nil {
+		t.Fatalf("%s: %v", tool, err)
+	}
+	var sc map[string]any
+	if res.StructuredContent != nil {
+		data, err := json.Marshal(res.StructuredContent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &sc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return res, sc
+}
+
+// text is a tool result's text content.
+func text(res *mcp.CallToolResult) string {
+	var b strings.Builder
+	for _, c := range res.Content {
+		if tc, ok := c.(*mcp.TextContent); ok {
+			b.WriteString(tc.Text)
+		}
+	}
+	return b.String()
+}
