@@ -30,3 +30,28 @@ func Main(m *testing.M, name string, binary *string) {
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// RequireNodeEnv, set to 1, turns the skip of tests that need node and an npm package into a
+// failure, so that CI proves they ran: RESTREAM_REQUIRE_NODE=1 make test.
+const RequireNodeEnv = "RESTREAM_REQUIRE_NODE"
+
+// Node returns node's path when node is installed and root's node_modules holds pkg (npm ci at
+// the repository root). Otherwise it skips the test, or fails it under RequireNodeEnv=1.
+func Node(t testing.TB, root, pkg string) string {
+	t.Helper()
+	missing := func(reason string) {
+		t.Helper()
+		if os.Getenv(RequireNodeEnv) == "1" {
+			t.Fatalf("%s, and %s=1 requires the tests that run on node", reason, RequireNodeEnv)
+		}
+		t.Skipf("%s (set %s=1 to make this a failure)", reason, RequireNodeEnv)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing("node is not installed")
+	}
+	if _, err := os.Stat(filepath.Join(root, "node_modules", filepath.FromSlash(pkg), "package.json")); err != nil {
+		missing(fmt.Sprintf("the npm package %s is not installed: run `npm ci` in %s", pkg, root))
+	}
+	return node
+}

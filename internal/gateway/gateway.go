@@ -141,17 +141,21 @@ func (g *Gateway) build() error {
 	}
 	type site struct {
 		name string
+		addr string
 		mux  *http.ServeMux
 		root bool // "/" is taken (by a facade)
 	}
 	sites := map[string]*site{}
-	var order []string
+	var order []*site
 	at := func(name, addr string) *site {
 		s, ok := sites[addr]
+		if _, port, _ := net.SplitHostPort(addr); port == "0" {
+			ok = false // each ":0" is a port of its own, chosen when it listens
+		}
 		if !ok {
-			s = &site{name: name, mux: http.NewServeMux()}
+			s = &site{name: name, addr: addr, mux: http.NewServeMux()}
 			sites[addr] = s
-			order = append(order, addr)
+			order = append(order, s)
 			s.mux.HandleFunc("GET /healthz", g.healthz)
 			s.mux.Handle("GET /metrics", promhttp.HandlerFor(g.registry, promhttp.HandlerOpts{Registry: g.registry}))
 			return s
@@ -185,13 +189,12 @@ func (g *Gateway) build() error {
 			s.root = true
 		}
 	}
-	for _, addr := range order {
-		s := sites[addr]
-		if !guard.IsLoopbackAddr(addr) && g.opts.AuthToken == "" {
+	for _, s := range order {
+		if !guard.IsLoopbackAddr(s.addr) && g.opts.AuthToken == "" {
 			return fmt.Errorf("%s listens on %s, which is not loopback: set --auth-token, since the gateway "+
-				"spends a Restream credential for whoever reaches it", s.name, addr)
+				"spends a Restream credential for whoever reaches it", s.name, s.addr)
 		}
-		g.servers = append(g.servers, Server{Name: s.name, Addr: addr, Handler: g.wrap(s.mux)})
+		g.servers = append(g.servers, Server{Name: s.name, Addr: s.addr, Handler: g.wrap(s.mux)})
 	}
 	return nil
 }

@@ -406,7 +406,13 @@ func TestReadOnlyExposesOnlyTheToolsThatRead(t *testing.T) {
 }
 
 func TestOneAddressServesBothAdapters(t *testing.T) {
-	r := newRig(t, rigOptions{edit: func(c *gateway.Config) { c.MCPAddr = c.RESTAddr }})
+	ln, err := net.Listen("tcp", "127.0.0.1:0") // a free port, for both adapters
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	r := newRig(t, rigOptions{edit: func(c *gateway.Config) { c.RESTAddr, c.MCPAddr = addr, addr }})
 	if len(r.gw.Servers()) != 1 || !strings.HasPrefix(r.mcp, r.rest+"/") {
 		t.Fatalf("servers %v; REST at %s, MCP at %s: want one server", r.gw.Servers(), r.rest, r.mcp)
 	}
