@@ -27,7 +27,7 @@ build:
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 dist:
 	@for os in linux darwin; do for arch in amd64 arm64; do \
-	  for cmd in restream-mock restream-proxy; do \
+	  for cmd in restream-mock restream-proxy restream-gateway; do \
 	    echo "dist/$$cmd-$$os-$$arch"; \
 	    CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath \
 	      -ldflags "-s -w -X github.com/restreamkit/restreamkit/internal/mock.Version=$(VERSION)" \
