@@ -4,7 +4,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -81,5 +80,5 @@ func run(args []string, stdin io.Reader, stdout io.Writer, getenv func(string) s
 		lns = append(lns, ln)
 		fmt.Fprintf(stdout, "restream-gateway %s: %s on http://%s\n", mock.Version, s.Name, ln.Conn.Addr())
 	}
-	return cli.Serve(ctx, log, 10*time.Second, func(context.Context) {}, lns...)
+	return cli.Serve(ctx, log, 10*time.Second, nil, lns...)
 }

@@ -275,9 +275,12 @@ func (g *Gateway) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) e
 	return fmt.Errorf("--stdio: the capability exposes %d MCP adapters; stdio serves one", len(g.mcp))
 }
 
-// Close flushes the validation report and releases the upstream client's idle connections.
-// Call it once the servers have stopped.
+// Close ends the MCP sessions, flushes the validation report and releases the upstream client's
+// idle connections. Call it once the servers have stopped.
 func (g *Gateway) Close() error {
+	for _, m := range g.mcp {
+		m.Close()
+	}
 	g.client.CloseIdleConnections()
 	if r := g.opts.Upstream.Report; r != nil {
 		return r.Close()

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -19,6 +18,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/restreamkit/restreamkit/internal/guard"
 	"github.com/restreamkit/restreamkit/internal/redact"
 )
 
@@ -127,7 +127,7 @@ func NewRefreshing(opts RefreshOptions) (*Refreshing, error) {
 		errs = append(errs, errors.New("no token URL"))
 	case err != nil || !u.IsAbs() || u.Host == "" || u.User != nil:
 		errs = append(errs, fmt.Errorf("token URL %q: want an absolute http(s) URL without credentials", redact.URL(opts.TokenURL)))
-	case u.Scheme == "http" && !loopback(u.Hostname()):
+	case u.Scheme == "http" && !guard.IsLoopbackHost(u.Hostname()):
 		errs = append(errs, fmt.Errorf("token URL %s: plain http is only allowed to a loopback host (the client secret and tokens would cross the network in clear)", u.Redacted()))
 	case u.Scheme != "http" && u.Scheme != "https":
 		errs = append(errs, fmt.Errorf("token URL %s: want http or https", u.Redacted()))
@@ -186,15 +186,6 @@ func NewRefreshing(opts RefreshOptions) (*Refreshing, error) {
 		s.log.Warn("no state file for the refresh token: it is rotated on every renewal, so a restart will need a new one")
 	}
 	return s, nil
-}
-
-// loopback reports whether host is localhost or a loopback address.
-func loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Token returns an access token that is not due for renewal, renewing it first when it is. A
