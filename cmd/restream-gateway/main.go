@@ -33,23 +33,9 @@ func run(args []string, stdin io.Reader, stdout io.Writer, getenv func(string) s
 	var c gateway.Config
 	c.AddFlags(fs)
 	stdio := fs.Bool("stdio", false, "serve the MCP adapter on standard input and output (as desktop assistants run MCP servers) instead of HTTP")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-	logFormat := fs.String("log-format", "text", "text or json")
-	version := fs.Bool("version", false, "print the version and exit")
-	cli.AddEnvHelp(fs, envPrefix)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := cli.ApplyEnv(fs, envPrefix, os.LookupEnv); err != nil {
-		return err
-	}
-	if *version {
-		fmt.Fprintln(stdout, "restream-gateway", mock.Version)
-		return nil
-	}
-	// Standard output carries JSON-RPC in stdio mode: logs always go to standard error.
-	log, err := cli.NewLogger(os.Stderr, *logLevel, *logFormat)
-	if err != nil {
+	// Logs go to standard error: standard output carries JSON-RPC in --stdio mode.
+	log, done, err := cli.Parse(fs, envPrefix, mock.Version, args, stdout)
+	if err != nil || done {
 		return err
 	}
 	c.Version, c.Logger, c.Getenv = mock.Version, log, getenv

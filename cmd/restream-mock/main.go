@@ -40,26 +40,12 @@ func run(args []string) error {
 	autoApprove := fs.Bool("auto-approve", false, "approve the OAuth dialog at once for the default user (CI without a browser)")
 	maxBody := fs.Int64("max-body-bytes", mock.DefaultMaxBodyBytes, "largest request body accepted")
 	journalSize := fs.Int("journal-size", mock.DefaultJournalSize, fmt.Sprintf("requests kept in the journal (1 to %d, each at most %d KiB)", mock.MaxJournalSize, mock.JournalEntryMaxBytes>>10))
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-	logFormat := fs.String("log-format", "text", "text or json")
 	printToken := fs.Bool("print-token", true, "print a ready access token for the default user at start")
 	allowHosts := fs.StringSlice("allow-host", nil, "further Host the control API answers (repeatable; \"*\" turns the Host check off); loopback names and addresses always pass")
 	allowOrigins := fs.StringSlice("allow-origin", nil, "browser origin trusted to write to the control API, such as http://localhost:5173 (repeatable)")
 	controlToken := fs.String("control-token", "", "require this bearer token on the control API (/__mock/), for shared machines")
-	version := fs.Bool("version", false, "print the version and exit")
-	cli.AddEnvHelp(fs, envPrefix)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := cli.ApplyEnv(fs, envPrefix, os.LookupEnv); err != nil {
-		return err
-	}
-	if *version {
-		fmt.Println("restream-mock", mock.Version)
-		return nil
-	}
-	log, err := cli.NewLogger(os.Stderr, *logLevel, *logFormat)
-	if err != nil {
+	log, done, err := cli.Parse(fs, envPrefix, mock.Version, args, os.Stdout)
+	if err != nil || done {
 		return err
 	}
 	opts := mock.Options{AutoApprove: *autoApprove, MaxBodyBytes: *maxBody, JournalSize: *journalSize, Logger: log,

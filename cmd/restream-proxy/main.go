@@ -60,22 +60,8 @@ func run(args []string) error {
 	maxWS := fs.Int("max-websockets", proxy.DefaultMaxWebSockets, "WebSockets relayed at once; more get 503")
 	allowHosts := fs.StringSlice("allow-host", nil, "further Host that /__proxy/ and the forwarded /__mock/ answer (repeatable; \"*\" turns the check off); loopback always passes")
 	allowOrigins := fs.StringSlice("allow-origin", nil, "browser origin trusted to write to the forwarded /__mock/ control API (repeatable)")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-	logFormat := fs.String("log-format", "text", "text or json")
-	version := fs.Bool("version", false, "print the version and exit")
-	cli.AddEnvHelp(fs, envPrefix)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := cli.ApplyEnv(fs, envPrefix, os.LookupEnv); err != nil {
-		return err
-	}
-	if *version {
-		fmt.Println("restream-proxy", mock.Version)
-		return nil
-	}
-	log, err := cli.NewLogger(os.Stderr, *logLevel, *logFormat)
-	if err != nil {
+	log, done, err := cli.Parse(fs, envPrefix, mock.Version, args, os.Stdout)
+	if err != nil || done {
 		return err
 	}
 	opts := proxy.Options{Report: *report, JUnit: *junit, AddViolationsHeader: *header, MaxValidateBytes: *maxValidate,

@@ -1,4 +1,4 @@
-// Package cli holds what the two commands share: flags that also read environment variables,
+// Package cli holds what the commands share: flags that also read environment variables,
 // logger set-up, and running HTTP servers until a signal asks them to stop gracefully.
 package cli
 
@@ -123,4 +123,26 @@ func Serve(ctx context.Context, log *slog.Logger, grace time.Duration, onShutdow
 		}
 	}
 	return errors.Join(append(errs, runErr)...)
+}
+
+// Parse adds the flags every command has (--log-level, --log-format, --version) to fs, parses
+// args and then the environment (envPrefix), and returns the logger, writing to standard error.
+// done is true when --version printed "<fs name> <version>" to stdout: the command then exits.
+func Parse(fs *pflag.FlagSet, envPrefix, version string, args []string, stdout io.Writer) (log *slog.Logger, done bool, err error) {
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	logFormat := fs.String("log-format", "text", "text or json")
+	printVersion := fs.Bool("version", false, "print the version and exit")
+	AddEnvHelp(fs, envPrefix)
+	if err := fs.Parse(args); err != nil {
+		return nil, false, err
+	}
+	if err := ApplyEnv(fs, envPrefix, os.LookupEnv); err != nil {
+		return nil, false, err
+	}
+	if *printVersion {
+		_, err := fmt.Fprintln(stdout, fs.Name(), version)
+		return nil, true, err
+	}
+	log, err = NewLogger(os.Stderr, *logLevel, *logFormat)
+	return log, false, err
 }
