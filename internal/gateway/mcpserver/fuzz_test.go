@@ -1,12 +1,10 @@
 package mcpserver
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -48,17 +46,19 @@ func FuzzHTTPHandler(f *testing.F) {
 		{3, `{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{` + meta + `}}`},
 		{3, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get-channel","arguments":{"id":9000},` + meta + `}}`},
 		{3, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"update-channel","arguments":{"id":4242,"active":true},` + meta + `}}`},
+		{3, `{"jsonrpc":"2.0","id":3,"method":"tools/list","params":{` + meta + `}}`},
+		{3, `{"jsonrpc":"2.0","id":"x","method":"tools/call","params":{"name":"list-channels","arguments":{},` + meta + `}}`},
+		{3, `{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"get-channel","arguments":{"id":404},` + meta + `}}`},
+		{3, `{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"get-channel","arguments":{"id":0,"x":1},` + meta + `}}`},
+		{3, `{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"get-channel","arguments":{"id":1},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}`},
 	} {
 		f.Add(seed.mode, []byte(seed.body))
 	}
 
 	inv := &checkingInvoker{fake: newFakeInvoker(), tools: testAdapter().Tools}
-	srv, err := New(testAdapter(), inv, Options{MaxRequestBytes: 64 << 10, MaxResultBytes: 2000, MaxSessions: 8})
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { srv.Close() })
-	h := srv.Handler()
+	sdkInv := &checkingInvoker{fake: newFakeInvoker(), tools: testAdapter().Tools}
+	paths := newTwoPathsOf(f, Options{MaxRequestBytes: 64 << 10, MaxResultBytes: 2000, MaxSessions: 8}, inv, sdkInv)
+	h := paths.fast.Handler()
 
 	f.Fuzz(func(t *testing.T, mode uint8, body []byte) {
 		header := http.Header{}
@@ -86,21 +86,30 @@ func FuzzHTTPHandler(f *testing.F) {
 				}
 			}
 		}
-		req := httptest.NewRequest(http.MethodPost, "/mcp", bytes.NewReader(body))
-		req.Header = header
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		header.Set("Content-Type", "application/json")
+		header.Set("Accept", "application/json, text/event-stream")
+		var a answer
+		if mode%4 == 0 || mode%4 == 3 {
+			// Without a session, the fast path may take the request: it must answer as the
+			// SDK does.
+			var diff string
+			if diff, _, a = paths.compareAnswers(header, body); diff != "" {
+				t.Errorf("mode %d: %s", mode%4, diff)
+			}
+		} else {
+			a = serve(h, header, body)
+		}
 
-		if rec.Code >= 500 {
-			t.Errorf("mode %d: %d %s", mode%4, rec.Code, rec.Body)
+		if a.Status >= 500 {
+			t.Errorf("mode %d: %d %v%s", mode%4, a.Status, a.Body, a.RawBody)
 		}
-		if strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") && rec.Body.Len() > 0 && !json.Valid(rec.Body.Bytes()) {
-			t.Errorf("mode %d: %d answer is not JSON: %q", mode%4, rec.Code, rec.Body)
+		if strings.HasPrefix(a.Header["Content-Type"], "application/json") && a.RawBody != "" {
+			t.Errorf("mode %d: %d answer is not JSON: %q", mode%4, a.Status, a.RawBody)
 		}
-		if err := inv.takeViolation(); err != nil {
-			t.Error(err)
+		for _, inv := range []*checkingInvoker{inv, sdkInv} {
+			if err := inv.takeViolation(); err != nil {
+				t.Error(err)
+			}
 		}
 	})
 }

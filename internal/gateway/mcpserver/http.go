@@ -23,6 +23,9 @@ const sessionHeader = "Mcp-Session-Id"
 type httpHandler struct {
 	srv                 *Server
 	stateful, stateless *mcp.StreamableHTTPHandler
+	// fast serves the sessionless era's tools/call and tools/list without the SDK (fast.go);
+	// tests turn it off to compare the two.
+	fast bool
 
 	// mu guards the session bookkeeping: when each session tracked was last used, and how many
 	// initialize requests are being served (sessions about to exist).
@@ -49,6 +52,7 @@ func newHTTPHandler(s *Server) *httpHandler {
 		stateful:  mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.stateful }, &stateful),
 		stateless: mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.stateless }, &stateless),
 		lastUsed:  map[string]time.Time{},
+		fast:      true,
 	}
 }
 
@@ -73,7 +77,7 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // post reads the body within the bound and hands the request to the era it belongs to.
 func (h *httpHandler) post(w http.ResponseWriter, r *http.Request) {
 	limit := h.srv.opts.MaxRequestBytes
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body, err := readBody(http.MaxBytesReader(w, r.Body, limit), r.ContentLength, limit)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -94,8 +98,31 @@ func (h *httpHandler) post(w http.ResponseWriter, r *http.Request) {
 	case isInitialize(body):
 		h.open(w, r)
 	default:
+		if h.fast && h.serveFast(w, r, body) {
+			return
+		}
 		h.stateless.ServeHTTP(w, r)
 	}
+}
+
+// readBody reads r whole into a buffer sized from the request's Content-Length when it is
+// given and within limit (io.ReadAll would grow and copy its buffer several times).
+func readBody(r io.Reader, contentLength, limit int64) ([]byte, error) {
+	if contentLength <= 0 || contentLength > limit {
+		return io.ReadAll(r)
+	}
+	// One byte more than announced, to see the end of the body (net/http cuts a body at its
+	// Content-Length; anything longer is read whole all the same).
+	buf := make([]byte, contentLength+1)
+	n, err := io.ReadFull(r, buf)
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return buf[:n], nil
+	case err != nil:
+		return nil, err
+	}
+	rest, err := io.ReadAll(r)
+	return append(buf, rest...), err
 }
 
 // open serves an initialize request, which opens a session, within MaxSessions: at the cap, the

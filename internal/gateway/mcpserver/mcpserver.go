@@ -24,6 +24,7 @@ package mcpserver
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -90,6 +91,9 @@ type Server struct {
 	// requests that come without a session); both serve the same tools.
 	stateful, stateless *mcp.Server
 	http                *httpHandler
+	// toolListJSON is the sessionless era's tools/list result, which never changes; implJSON
+	// is impl encoded (fast.go).
+	toolListJSON, implJSON []byte
 }
 
 // New builds the server of adapter's tools, calling them through inv. It fails when a tool's
@@ -144,6 +148,13 @@ func New(adapter *capability.MCPAdapter, inv upstream.Invoker, opts Options) (*S
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("mcpserver: %w", err)
+	}
+	var err error
+	if s.implJSON, err = json.Marshal(s.impl); err != nil {
+		return nil, fmt.Errorf("mcpserver: %w", err)
+	}
+	if s.toolListJSON, err = s.listToolsJSON(); err != nil {
+		return nil, fmt.Errorf("mcpserver: tools/list: %w", err)
 	}
 	s.stateful = s.newMCPServer()
 	s.stateless = s.newMCPServer()
