@@ -49,6 +49,9 @@ func (s *Server) arguments(t *tool, raw json.RawMessage) (map[string]any, error)
 	if vs := t.in.Check(nil, raw, validate.Request); len(vs) > 0 {
 		return nil, invalidArguments(t.src.Name, vs)
 	}
+	if string(raw) == "{}" { // the usual call of a tool without inputs
+		return map[string]any{}, nil
+	}
 	var args map[string]any
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()

@@ -62,7 +62,7 @@ func (h *httpHandler) serveFast(w http.ResponseWriter, r *http.Request, body []b
 			h.writeFastError(w, r, req.id, err)
 			return true
 		}
-		buf, err := h.srv.appendResult(answerPrefix(req.id, "result", 512), res)
+		buf, err := h.srv.appendResult(answerPrefix(req.id, "result", h.srv.resultSize(res)), res)
 		if err != nil { // cannot happen: results hold strings and valid JSON only
 			h.srv.log.Error("mcp tool result cannot be encoded", "tool", req.tool.src.Name, "error", err)
 			writeAnswer(w, http.StatusOK, append(answerPrefix(req.id, "error", 0), internalErrorJSON...))
@@ -136,17 +136,13 @@ func (s *Server) appendResult(buf []byte, res *mcp.CallToolResult) ([]byte, erro
 		data, err := s.resultJSON(res)
 		return append(buf, data...), err
 	}
-	buf = slices.Grow(buf, 128+len(structured)+len(s.implJSON))
 	buf = append(buf, `{"content":[`...)
 	for i, c := range res.Content {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		text, err := json.Marshal(c.(*mcp.TextContent).Text)
-		if err != nil { // cannot happen: a string
-			return nil, err
-		}
-		buf = append(append(append(buf, `{"type":"text","text":`...), text...), '}')
+		buf = append(buf, `{"type":"text","text":`...)
+		buf = append(appendJSONString(buf, c.(*mcp.TextContent).Text), '}')
 	}
 	buf = append(buf, ']')
 	if structured != nil {
@@ -158,6 +154,66 @@ func (s *Server) appendResult(buf []byte, res *mcp.CallToolResult) ([]byte, erro
 	buf = append(buf, `,"_meta":{"`+mcp.MetaKeyServerInfo+`":`...)
 	buf = append(buf, s.implJSON...)
 	return append(buf, `},"resultType":"complete"}`...), nil
+}
+
+// resultSize is about the length of a result as appendResult writes it, so that the answer
+// is written into one buffer.
+func (s *Server) resultSize(res *mcp.CallToolResult) int {
+	n := 128 + len(s.implJSON)
+	if raw, ok := res.StructuredContent.(json.RawMessage); ok {
+		n += len(raw)
+	}
+	for _, c := range res.Content {
+		if tc, ok := c.(*mcp.TextContent); ok {
+			n += 32 + len(tc.Text) + len(tc.Text)/8 // room for some escapes
+		}
+	}
+	return n
+}
+
+// appendJSONString appends s as a JSON string, as encoding/json reads it back: invalid UTF-8
+// becomes U+FFFD, as encoding/json writes it. (encoding/json.Marshal would allocate the
+// string apart and escape HTML too.)
+func appendJSONString(buf []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			buf = append(buf, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				buf = append(buf, '\\', c)
+			case '\n':
+				buf = append(buf, '\\', 'n')
+			case '\r':
+				buf = append(buf, '\\', 'r')
+			case '\t':
+				buf = append(buf, '\\', 't')
+			default:
+				buf = append(buf, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '"')
 }
 
 // resultJSON encodes any result as appendResult does, with encoding/json.

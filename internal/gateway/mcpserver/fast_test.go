@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/restreamkit/restreamkit/internal/gateway/upstream"
 )
 
@@ -266,6 +268,17 @@ func TestFastPathAnswersAsTheSDK(t *testing.T) {
 		{"a body that is a string", sessionless("tools/call", "list-channels"), `"x"`, false},
 		{"a session-era call without a session", sessionless("tools/call", "list-channels", "MCP-Protocol-Version", v20250618),
 			`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list-channels","arguments":{}}}`, false},
+		{"a call with an exponent in its arguments", sessionless("tools/call", "get-channel"), call("8", "get-channel", `{"id":1e3}`), false},
+		{"a call with a long number in its arguments", sessionless("tools/call", "get-channel"), call("8", "get-channel", `{"id":123456789012345678901234}`), false},
+		{"a call with arguments nested 64 deep", sessionless("tools/call", "update-channel"),
+			call("8", "update-channel", `{"id":1,"active":true,"x":`+strings.Repeat("[", 60)+strings.Repeat("]", 60)+`}`), true},
+		{"a call with arguments nested 100 deep", sessionless("tools/call", "update-channel"),
+			call("8", "update-channel", `{"id":1,"active":true,"x":`+strings.Repeat("[", 100)+strings.Repeat("]", 100)+`}`), false},
+		{"a call with arguments nested 1001 deep", sessionless("tools/call", "update-channel"),
+			call("8", "update-channel", `{"id":1,"active":true,"x":`+strings.Repeat("[", 1001)+strings.Repeat("]", 1001)+`}`), false},
+		{"a call with a string id holding non-ASCII", sessionless("tools/call", "get-channel"), call(`"é-1"`, "get-channel", `{"id":1}`), true},
+		{"a call with arguments holding escapes", sessionless("tools/call", "update-channel"),
+			call("8", "update-channel", `{"id":1,"active":true,"n\u0061me":"\"\u0000"}`), true},
 		{"a body over the bound", sessionless("tools/call", "get-channel"), call("1", "get-channel", `{"id":1,"x":"`+strings.Repeat("x", 70<<10)+`"}`), false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -299,4 +312,82 @@ func TestFastPathKeepsUpstreamStateInStep(t *testing.T) {
 	if got, want := p.fast.inv.(*fakeInvoker).Calls(), p.sdk.inv.(*fakeInvoker).Calls(); !reflect.DeepEqual(got, want) {
 		t.Errorf("upstream calls: fast path %v, SDK %v", got, want)
 	}
+}
+
+func TestAppendResultWritesWhatEncodingJSONWrites(t *testing.T) {
+	srv, err := New(testAdapter(), newFakeInvoker(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	structured := func(r *mcp.CallToolResult, raw string) *mcp.CallToolResult {
+		r.StructuredContent = json.RawMessage(raw)
+		return r
+	}
+	for _, c := range []struct {
+		name string
+		res  func() *mcp.CallToolResult
+	}{
+		{"a text result", func() *mcp.CallToolResult { return textResult(`[{"id":1}]`) }},
+		{"an error result", func() *mcp.CallToolResult { return errorResult("The upstream API answered 404: <nope> & \"why\"") }},
+		{"a structured result", func() *mcp.CallToolResult { return structured(textResult(`{"id":1}`), `{"id":1}`) }},
+		{"an empty text", func() *mcp.CallToolResult { return textResult("") }},
+		{"text with every kind of escape", func() *mcp.CallToolResult {
+			return textResult("tab\tnl\ncr\rnul\x00esc\x1bdel\x7f quote\" backslash\\ é \u2028 \U0001F600 bad\xff\xfe end\xe2\x82")
+		}},
+		{"two contents", func() *mcp.CallToolResult {
+			r := errorResult("one")
+			r.Content = append(r.Content, &mcp.TextContent{Text: "two"})
+			return r
+		}},
+		{"no content", func() *mcp.CallToolResult { return &mcp.CallToolResult{} }},
+		{"a result with _meta (encoding/json)", func() *mcp.CallToolResult {
+			r := textResult("x")
+			r.Meta = mcp.Meta{"k": "v"}
+			return r
+		}},
+		{"a structured value that is not raw JSON (encoding/json)", func() *mcp.CallToolResult {
+			r := textResult("x")
+			r.StructuredContent = map[string]any{"a": 1}
+			return r
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := srv.appendResult(nil, c.res())
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := srv.resultJSON(c.res())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var g, w any
+			if err := json.Unmarshal(got, &g); err != nil {
+				t.Fatalf("appendResult wrote invalid JSON: %v: %s", err, got)
+			}
+			json.Unmarshal(want, &w)
+			if !reflect.DeepEqual(g, w) {
+				t.Errorf("appendResult wrote\n  %s\nencoding/json\n  %s", got, want)
+			}
+		})
+	}
+}
+
+// FuzzAppendJSONString checks that appendJSONString writes any string as encoding/json does,
+// once read back.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "plain", "\"\\\n\r\t\x00\x1f\x7f", "é\u2028\U0001F600", "\xff", "a\xe2\x82b", "<&>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := appendJSONString(nil, s)
+		want, _ := json.Marshal(s)
+		var g, w string
+		if err := json.Unmarshal(got, &g); err != nil {
+			t.Fatalf("%q: invalid JSON %s: %v", s, got, err)
+		}
+		json.Unmarshal(want, &w)
+		if g != w {
+			t.Errorf("%q: read back as %q, encoding/json's as %q", s, g, w)
+		}
+	})
 }

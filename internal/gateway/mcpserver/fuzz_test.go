@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"net/http"
 	"strings"
 	"sync"
@@ -162,8 +163,10 @@ func (c *checkingInvoker) check(call *capability.Call, args map[string]any) erro
 			}
 			switch name {
 			case "id":
+				// An integer as JSON Schema has it: 2, but also 2.0 or 2e0.
 				n, ok := v.(json.Number)
-				if i, err := n.Int64(); !ok || err != nil || i < 1 {
+				r, isNumber := new(big.Rat).SetString(string(n))
+				if !ok || !isNumber || !r.IsInt() || r.Sign() < 1 {
 					return fmt.Errorf("%s reached the upstream with id %#v", tl.Name, v)
 				}
 			case "active":

@@ -95,12 +95,10 @@ func (h *httpHandler) post(w http.ResponseWriter, r *http.Request) {
 	case id != "":
 		h.touch(id)
 		h.stateful.ServeHTTP(w, r)
+	case h.fast && h.serveFast(w, r, body): // tools/call and tools/list only
 	case isInitialize(body):
 		h.open(w, r)
 	default:
-		if h.fast && h.serveFast(w, r, body) {
-			return
-		}
 		h.stateless.ServeHTTP(w, r)
 	}
 }
