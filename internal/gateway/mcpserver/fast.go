@@ -31,12 +31,6 @@ import (
 // fastVersion is the only protocol version the fast path serves.
 const fastVersion = "2026-07-28"
 
-// Response headers the SDK sets on an application/json answer to a call.
-var (
-	jsonContentType = []string{"application/json"}
-	noCache         = []string{"no-cache, no-transform"}
-)
-
 // fastRequest is a request the fast path serves.
 type fastRequest struct {
 	id     []byte // the id as the answer writes it
@@ -111,9 +105,11 @@ func answerPrefix(id []byte, member string, room int) []byte {
 // writeAnswer ends the answer answerPrefix started and writes it with the SDK's headers.
 func writeAnswer(w http.ResponseWriter, status int, buf []byte) {
 	buf = append(buf, '}')
+	// The headers the SDK sets on an application/json answer to a call, and the length (the
+	// SDK's answers have one too when they are short, and are chunked otherwise).
 	hdr := w.Header()
-	hdr["Cache-Control"] = noCache
-	hdr["Content-Type"] = jsonContentType
+	hdr["Cache-Control"] = []string{"no-cache, no-transform"}
+	hdr["Content-Type"] = []string{"application/json"}
 	hdr["Content-Length"] = []string{strconv.Itoa(len(buf))}
 	w.WriteHeader(status)
 	w.Write(buf)
@@ -126,7 +122,7 @@ func writeAnswer(w http.ResponseWriter, status int, buf []byte) {
 // own encoding a second time. Any other result goes through encoding/json.
 func (s *Server) appendResult(buf []byte, res *mcp.CallToolResult) ([]byte, error) {
 	structured, plain := res.StructuredContent.(json.RawMessage)
-	plain = plain || res.StructuredContent == nil
+	plain = (plain && json.Valid(structured)) || res.StructuredContent == nil
 	plain = plain && res.Meta == nil && res.InputRequests == nil && res.RequestState == ""
 	for _, c := range res.Content {
 		tc, ok := c.(*mcp.TextContent)

@@ -18,7 +18,8 @@ import (
 // reaches: our routing between the eras (isInitialize), the body bound, the argument check and
 // decoding, and the SDK's JSON-RPC parsing behind them. Whatever the body, the handler never
 // panics and never answers a 5xx, a JSON answer is valid JSON, and no call reaches the
-// upstream with arguments its tool's schema refuses.
+// upstream with arguments its tool's schema refuses. Without a session, the fast path (fast.go)
+// answers exactly as the SDK alone does: same status, headers and JSON.
 //
 // The first input picks how the body is sent: 0 without a session (the sessionless era, or an
 // initialize), 1 on a session opened for it, 2 on an unknown session, 3 as the 2026-07-28
@@ -56,10 +57,20 @@ func FuzzHTTPHandler(f *testing.F) {
 		f.Add(seed.mode, []byte(seed.body))
 	}
 
+	opts := Options{MaxRequestBytes: 64 << 10, MaxResultBytes: 2000, MaxSessions: 8}
+	// Requests without a session go to the fast path and to the SDK alone, each with its own
+	// upstream, in step; requests of a session, which only the SDK serves, to a third server,
+	// so that they leave the other two upstreams in step.
 	inv := &checkingInvoker{fake: newFakeInvoker(), tools: testAdapter().Tools}
 	sdkInv := &checkingInvoker{fake: newFakeInvoker(), tools: testAdapter().Tools}
-	paths := newTwoPathsOf(f, Options{MaxRequestBytes: 64 << 10, MaxResultBytes: 2000, MaxSessions: 8}, inv, sdkInv)
-	h := paths.fast.Handler()
+	paths := newTwoPathsOf(f, opts, inv, sdkInv)
+	sessionInv := &checkingInvoker{fake: newFakeInvoker(), tools: testAdapter().Tools}
+	sessionSrv, err := New(testAdapter(), sessionInv, opts)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { sessionSrv.Close() })
+	h := sessionSrv.Handler()
 
 	f.Fuzz(func(t *testing.T, mode uint8, body []byte) {
 		header := http.Header{}
@@ -107,7 +118,7 @@ func FuzzHTTPHandler(f *testing.F) {
 		if strings.HasPrefix(a.Header["Content-Type"], "application/json") && a.RawBody != "" {
 			t.Errorf("mode %d: %d answer is not JSON: %q", mode%4, a.Status, a.RawBody)
 		}
-		for _, inv := range []*checkingInvoker{inv, sdkInv} {
+		for _, inv := range []*checkingInvoker{inv, sdkInv, sessionInv} {
 			if err := inv.takeViolation(); err != nil {
 				t.Error(err)
 			}

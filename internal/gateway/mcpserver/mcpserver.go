@@ -18,6 +18,10 @@
 //     checked against the output schema before it is sent. An answer that cannot be sent whole
 //     and conforming is an isError result carrying the text.
 //   - Bounds: request bodies, the answer size, the number of sessions and their idle time.
+//   - Speed on the hot path. A sessionless tools/call or tools/list that passes every check the
+//     SDK makes is served without the SDK's per-request session and repeated decoding, through
+//     the same tool handler, with the answer the SDK would give (fast.go); anything else goes
+//     to the SDK.
 //
 // Host, Origin and inbound-token checks are internal/guard's: the gateway wraps Handler with it.
 package mcpserver
