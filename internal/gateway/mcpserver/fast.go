@@ -313,7 +313,7 @@ func (h *httpHandler) fastRequest(r *http.Request, body []byte) (fastRequest, bo
 			return req, false
 		}
 		n := string(name[1 : len(name)-1])
-		if req.tool = h.srv.byName[n]; req.tool == nil || hdr.Get("Mcp-Name") != n {
+		if req.tool = h.srv.byName[n]; req.tool == nil || req.tool.paramHeaders || hdr.Get("Mcp-Name") != n {
 			return req, false
 		}
 	}

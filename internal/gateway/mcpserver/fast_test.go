@@ -294,6 +294,36 @@ func TestFastPathAnswersAsTheSDK(t *testing.T) {
 	}
 }
 
+// TestFastPathLeavesHeaderBoundArgumentsToTheSDK checks that a tool whose input schema binds an
+// argument to an Mcp-Param-* header (x-mcp-header), which the SDK compares with the call, is
+// left to the SDK, with or without the header.
+func TestFastPathLeavesHeaderBoundArgumentsToTheSDK(t *testing.T) {
+	adapter := testAdapter()
+	get := adapter.Tools[1]
+	id := map[string]any{"type": "integer", "minimum": 1, "x-mcp-header": "Channel"}
+	get.InputSchema = map[string]any{"type": "object", "properties": map[string]any{"id": id}, "required": []any{"id"}}
+	var p twoPaths
+	for _, s := range []**Server{&p.fast, &p.sdk} {
+		srv, err := New(adapter, newFakeInvoker(), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { srv.Close() })
+		*s = srv
+	}
+	p.sdk.http.fast = false
+	for _, header := range []http.Header{
+		sessionless("tools/call", "get-channel"),
+		sessionless("tools/call", "get-channel", "Mcp-Param-Channel", "2"),
+		sessionless("tools/call", "get-channel", "Mcp-Param-Channel", "3"),
+	} {
+		diff, fast := p.compare(header, []byte(call("1", "get-channel", `{"id":2}`)))
+		if diff != "" || fast {
+			t.Errorf("Mcp-Param-Channel %q: fast path took it: %t %s", header.Get("Mcp-Param-Channel"), fast, diff)
+		}
+	}
+}
+
 // TestFastPathKeepsUpstreamStateInStep checks a sequence whose answers depend on earlier calls
 // (a change, then a read) on both paths.
 func TestFastPathKeepsUpstreamStateInStep(t *testing.T) {

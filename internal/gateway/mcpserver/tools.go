@@ -1,6 +1,7 @@
 package mcpserver
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -21,6 +22,10 @@ type tool struct {
 	wire json.RawMessage
 	// in validates arguments; out validates structuredContent (nil without an output schema).
 	in, out *validate.Schema
+	// paramHeaders is set when the input schema binds an argument to an Mcp-Param-* header
+	// (x-mcp-header), which the SDK checks against the call; the fast path leaves such tools
+	// to the SDK.
+	paramHeaders bool
 }
 
 // toolName is the name rule of MCP's tool-name guidance that every client accepts (some
@@ -52,6 +57,9 @@ func compileTool(t *capability.Tool) (*tool, error) {
 	var err error
 	if ct.in, err = compileSchema(t.Name+".input", input); err != nil {
 		return nil, err
+	}
+	if data, err := json.Marshal(input); err != nil || bytes.Contains(data, []byte(`"x-mcp-header"`)) {
+		ct.paramHeaders = true
 	}
 	if t.OutputSchema != nil {
 		if err := checkClientSchema(t.OutputSchema, true); err != nil {
