@@ -107,3 +107,31 @@ func First(mappings []*Mapping, doc any) (v any, ok bool) {
 	}
 	return nil, false
 }
+
+// FirstIsWhole tells, from the JSON type of a document alone, what First gives for it when that
+// is the document itself: kind is the type of the document's top-level value ("object",
+// "array", "string", "number", "boolean" or "null"). whole is true when First(mappings, doc) is
+// doc; known is false when the answer depends on more than the type (a mapping before the one
+// that gives a value selects a part, builds properties or items, or is a constant), and the
+// caller must then decode the document and call First. It lets a caller hand on an answer whose
+// mapping is "$" without decoding it: an object or array mapping without properties or items
+// passes a value of its own type, a scalar mapping any non-null value, and null is skipped.
+func FirstIsWhole(mappings []*Mapping, kind string) (whole, known bool) {
+	for _, m := range mappings {
+		if m == nil || m.HasConst || len(m.Properties) > 0 || m.Items != nil || m.query != nil || !(m.Path == "" || isRoot(m.Path)) {
+			return false, false
+		}
+		if kind == "null" {
+			continue
+		}
+		switch m.Type {
+		case "object", "array":
+			if kind == m.Type {
+				return true, true
+			}
+		default:
+			return true, true
+		}
+	}
+	return false, true
+}

@@ -106,20 +106,27 @@ func (f *Facade) writeResult(w http.ResponseWriter, r *http.Request, res *upstre
 // write sends an answer. Answers may carry stream keys, so no cache keeps them, and no browser
 // sniffs a type the facade did not declare.
 func (f *Facade) write(w http.ResponseWriter, status int, contentType, retryAfter string, body []byte) {
+	// The headers share one backing array (one allocation, not one per header), each sliced to
+	// its length and capacity so that an Add to one never spills into the next.
 	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
+	own := make([]string, 5)
+	set := func(i int, k, v string) {
+		own[i] = v
+		h[k] = own[i : i+1 : i+1]
+	}
+	set(0, "Cache-Control", "no-store")
+	set(1, "X-Content-Type-Options", "nosniff")
 	if retryAfter != "" {
-		h.Set("Retry-After", retryAfter)
+		set(2, "Retry-After", retryAfter)
 	}
 	if status == http.StatusNoContent {
 		w.WriteHeader(status)
 		return
 	}
 	if contentType != "" {
-		h.Set("Content-Type", contentType)
+		set(3, "Content-Type", contentType)
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	set(4, "Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

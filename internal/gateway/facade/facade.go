@@ -13,6 +13,7 @@
 package facade
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -250,7 +251,7 @@ func (f *Facade) serveRoute(rt *route) http.HandlerFunc {
 			aerr.Write(w)
 			return
 		}
-		res, err := f.inv.Invoke(r.Context(), rt.route.Call, args)
+		res, err := f.invoke(r.Context(), rt.route.Call, args)
 		if err != nil {
 			f.invokeError(r, rt, err).Write(w)
 			return
@@ -259,23 +260,34 @@ func (f *Facade) serveRoute(rt *route) http.HandlerFunc {
 	}
 }
 
+// invoke calls the invoker. The facade sends Result.Body on and never reads Value, so it asks an
+// invoker that can skip decoding the answer (upstream.BodyInvoker) to do so.
+func (f *Facade) invoke(ctx context.Context, call *capability.Call, args map[string]any) (*upstream.Result, error) {
+	if bi, ok := f.inv.(upstream.BodyInvoker); ok {
+		return bi.InvokeBody(ctx, call, args)
+	}
+	return f.inv.Invoke(ctx, call, args)
+}
+
 // readBody reads the whole request body, refusing more than MaxBodyBytes with 413, as the mock
 // does before it looks at anything else.
 func (f *Facade) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apierror.Error) {
 	limit := f.opts.MaxBodyBytes
-	tooLarge := apierror.Newf(http.StatusRequestEntityTooLarge, apierror.NamePayloadTooLarge,
-		"Payload too large: the request body is over %d bytes", limit)
+	tooLarge := func() *apierror.Error {
+		return apierror.Newf(http.StatusRequestEntityTooLarge, apierror.NamePayloadTooLarge,
+			"Payload too large: the request body is over %d bytes", limit)
+	}
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
 	if r.ContentLength > limit {
-		return nil, tooLarge
+		return nil, tooLarge()
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		return nil, tooLarge
+		return nil, tooLarge()
 	case err != nil:
 		return nil, apierror.New(http.StatusBadRequest, apierror.NameInvalidRequest, "Invalid request: reading the body failed")
 	}

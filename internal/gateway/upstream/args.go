@@ -89,9 +89,10 @@ func (c *schemaCache) get(slot *capability.Slot) *validate.Schema {
 // build lays out args for call. The error is an *ArgError (the caller's input) or an *Error
 // (a call the plan left incomplete).
 func (c *Client) build(call *capability.Call, args map[string]any) (*request, error) {
-	req := &request{pathValues: map[string]string{}, query: url.Values{}, header: http.Header{}}
+	// The maps are made when a binding needs them: a call without parameters allocates none.
+	req := &request{}
 	var body map[string]any
-	pathVals := map[string]string{} // by the slot's capability name
+	var pathVals map[string]string // by the slot's capability name
 	for _, b := range call.Bindings {
 		if b == nil || b.Slot == nil {
 			continue
@@ -124,9 +125,15 @@ func (c *Client) build(call *capability.Call, args map[string]any) (*request, er
 				return nil, &ArgError{Field: bindingField(b), Message: "must not be empty, \".\" or \"..\" (it is a path segment)"}
 			}
 			esc := url.PathEscape(text)
+			if pathVals == nil {
+				pathVals, req.pathValues = map[string]string{}, map[string]string{}
+			}
 			pathVals[slot.Name] = esc
 			req.pathValues[specName(slot)] = esc
 		case "query":
+			if req.query == nil {
+				req.query = url.Values{}
+			}
 			if list, ok := v.([]any); ok {
 				for _, e := range list {
 					text, err := scalarText(b, e)
@@ -149,6 +156,9 @@ func (c *Client) build(call *capability.Call, args map[string]any) (*request, er
 			}
 			if strings.ContainsAny(text, "\r\n\x00") {
 				return nil, &ArgError{Field: bindingField(b), Message: "must not contain line breaks (it is a header value)"}
+			}
+			if req.header == nil {
+				req.header = http.Header{}
 			}
 			req.header.Set(specName(slot), text)
 		default:

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -137,7 +138,7 @@ type specOp struct {
 	notOps *validate.Violation
 }
 
-var _ Invoker = (*Client)(nil)
+var _ BodyInvoker = (*Client)(nil)
 
 // New builds a Client.
 func New(opts Options) (*Client, error) {
@@ -216,24 +217,47 @@ func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 
 // callRecord is what one invocation knows, for its report lines, metrics and log.
 type callRecord struct {
-	id, name, method, path string
-	op                     *validate.Operation
-	violations             int
+	name, method, path string
+	op                 *validate.Operation
+	violations         int
+	// prefix and seq make the request id, written out only when a report line or a log line
+	// needs it (most calls need neither).
+	prefix string
+	seq    uint64
+	id     string
+}
+
+// requestID is the call's id in report and log lines: the client's prefix and a sequence number.
+func (r *callRecord) requestID() string {
+	if r.id == "" {
+		r.id = r.prefix + "-" + strconv.FormatUint(r.seq, 10)
+	}
+	return r.id
 }
 
 // Invoke implements Invoker.
 func (c *Client) Invoke(ctx context.Context, call *capability.Call, args map[string]any) (*Result, error) {
+	return c.run(ctx, call, args, true)
+}
+
+// InvokeBody implements BodyInvoker: Invoke, leaving Result.Value nil.
+func (c *Client) InvokeBody(ctx context.Context, call *capability.Call, args map[string]any) (*Result, error) {
+	return c.run(ctx, call, args, false)
+}
+
+// run makes a call; wantValue says whether Result.Value is wanted.
+func (c *Client) run(ctx context.Context, call *capability.Call, args map[string]any, wantValue bool) (*Result, error) {
 	start := time.Now()
 	if call == nil || call.Op == nil {
 		return nil, refused("the call has no operation")
 	}
-	rec := &callRecord{id: c.idPrefix + "-" + strconv.FormatUint(c.seq.Add(1), 10), name: call.Name, method: call.Op.Method}
-	res, err := c.invoke(ctx, call, args, rec)
+	rec := &callRecord{prefix: c.idPrefix, seq: c.seq.Add(1), name: call.Name, method: call.Op.Method}
+	res, err := c.invoke(ctx, call, args, rec, wantValue)
 	c.finish(rec, start, res, err)
 	return res, err
 }
 
-func (c *Client) invoke(ctx context.Context, call *capability.Call, args map[string]any, rec *callRecord) (*Result, error) {
+func (c *Client) invoke(ctx context.Context, call *capability.Call, args map[string]any, rec *callRecord, wantValue bool) (*Result, error) {
 	op := call.Op
 	base := c.opts.BaseURL
 	if base == nil && op.API != nil {
@@ -272,16 +296,24 @@ func (c *Client) invoke(ctx context.Context, call *capability.Call, args map[str
 	for k, vs := range out.header {
 		req.Header[k] = vs
 	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", c.opts.UserAgent)
+	// The gateway's own headers share one backing array: one allocation, not one per header.
+	// Each is sliced to its length and capacity, so that nothing appended to one spills into
+	// the next.
+	own := make([]string, 4)
+	set := func(i int, k, v string) {
+		own[i] = v
+		req.Header[k] = own[i : i+1 : i+1]
+	}
+	set(0, "Accept", "application/json")
+	set(1, "User-Agent", c.opts.UserAgent)
 	if out.body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		set(2, "Content-Type", "application/json")
 	}
 	if tok, err := c.token(ctx, op.API); err != nil {
 		return nil, &Error{Status: http.StatusBadGateway, Name: NameTokenUnavailable,
 			Message: "Bad gateway: no access token for the upstream: " + redact.Text(err.Error()), err: err}
 	} else if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
+		set(3, "Authorization", "Bearer "+tok)
 	}
 
 	so := c.operation(op)
@@ -304,11 +336,15 @@ func (c *Client) invoke(ctx context.Context, call *capability.Call, args map[str
 		return nil, c.transportError(ctx, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.opts.MaxResponseBytes+1))
+	// The body is read into a pooled buffer: the Result gets its own copy (the shaped answer),
+	// so a call costs one allocation of the answer's size rather than io.ReadAll's growth.
+	buf := bodyBuffers.Get().(*[]byte)
+	data, over, err := readBody(resp.Body, (*buf)[:0], resp.ContentLength, c.opts.MaxResponseBytes)
+	defer putBodyBuffer(buf, data)
 	if err != nil {
 		return nil, c.transportError(ctx, err)
 	}
-	if int64(len(data)) > c.opts.MaxResponseBytes {
+	if over {
 		return nil, &Error{Status: http.StatusBadGateway, Name: NameTooLarge,
 			Message: fmt.Sprintf("Bad gateway: the upstream's answer is over %d bytes", c.opts.MaxResponseBytes)}
 	}
@@ -319,7 +355,7 @@ func (c *Client) invoke(ctx context.Context, call *capability.Call, args map[str
 		rvs := c.spec.CheckResponse(nil, so.op, resp.StatusCode, resp.Header, data)
 		c.record(rec, resp.StatusCode, rvs)
 	}
-	return c.shape(call, resp, data, rec.violations), nil
+	return c.shape(call, resp, data, rec.violations, wantValue), nil
 }
 
 // token gives the bearer token of a call to api, "" for none.
@@ -424,12 +460,12 @@ func (c *Client) record(rec *callRecord, status int, vs []validate.Violation) {
 		recs := make([]report.Record, len(vs))
 		now := time.Now().UTC()
 		for i, v := range vs {
-			recs[i] = report.Record{Time: now, RequestID: rec.id, OperationID: opID, Method: rec.method, Path: rec.path,
+			recs[i] = report.Record{Time: now, RequestID: rec.requestID(), OperationID: opID, Method: rec.method, Path: rec.path,
 				Status: status, Call: rec.name, Violation: v}
 		}
 		c.opts.Report.Add(report.Bucket(rec.op), recs)
 	}
-	c.log.Warn("an upstream call breaks the spec", "call", rec.name, "request", rec.id, "status", status,
+	c.log.Warn("an upstream call breaks the spec", "call", rec.name, "request", rec.requestID(), "status", status,
 		"violations", len(vs), "first", report.Describe(vs[0]))
 }
 
@@ -451,15 +487,18 @@ func (c *Client) finish(rec *callRecord, start time.Time, res *Result, err error
 	switch {
 	case errors.As(err, &ae):
 		outcome = "invalid_args"
-		c.log.Debug("upstream call refused: bad arguments", "call", rec.name, "request", rec.id, "field", ae.Field)
+		c.log.Debug("upstream call refused: bad arguments", "call", rec.name, "request", rec.requestID(), "field", ae.Field)
 	case errors.As(err, &ue):
 		outcome = ue.Name
-		c.log.Warn("upstream call failed", "call", rec.name, "request", rec.id, "method", rec.method, "path", rec.path,
+		c.log.Warn("upstream call failed", "call", rec.name, "request", rec.requestID(), "method", rec.method, "path", rec.path,
 			"error", ue.Name, "status", ue.Status, "cause", redactErr(ue.err), "took", took)
 	case res != nil:
 		outcome = statusClass(res.Status)
-		c.log.Debug("upstream call", "call", rec.name, "request", rec.id, "method", rec.method, "path", rec.path,
-			"status", res.Status, "bytes", len(res.Body), "violations", res.Violations, "truncated", res.Truncated, "took", took)
+		// The line's arguments cost allocations on every call: built only when it is written.
+		if c.log.Enabled(context.Background(), slog.LevelDebug) {
+			c.log.Debug("upstream call", "call", rec.name, "request", rec.requestID(), "method", rec.method, "path", rec.path,
+				"status", res.Status, "bytes", len(res.Body), "violations", res.Violations, "truncated", res.Truncated, "took", took)
+		}
 	}
 	if c.opts.Metrics != nil {
 		c.opts.Metrics.call(rec.name, outcome, took)
@@ -478,32 +517,67 @@ func statusClass(status int) string {
 	if status < 100 || status > 599 {
 		return "other"
 	}
-	return strconv.Itoa(status/100) + "xx"
+	return statusClasses[status/100-1]
 }
 
+var statusClasses = [...]string{"1xx", "2xx", "3xx", "4xx", "5xx"}
+
 // shape builds the Result of an answer: mapped on a 2xx with outputs, else passed through, and
-// cut to MaxResultBytes.
-func (c *Client) shape(call *capability.Call, resp *http.Response, data []byte, violations int) *Result {
-	res := &Result{Status: resp.StatusCode, Header: http.Header{}, Body: data, Violations: violations}
-	for _, k := range []string{"Content-Type", "Retry-After"} {
-		if v := resp.Header.Values(k); len(v) > 0 {
-			res.Header[k] = append([]string(nil), v...)
+// cut to MaxResultBytes. data is the read buffer's: Body never shares it. Value is decoded only
+// when wanted.
+//
+// A mapping that gives the whole answer (capability.FirstIsWhole) is applied without decoding:
+// Body is canonical(data), the bytes encoding the decoded answer would give. Any other mapping
+// decodes, applies and encodes.
+func (c *Client) shape(call *capability.Call, resp *http.Response, data []byte, violations int, wantValue bool) *Result {
+	res := &Result{Status: resp.StatusCode, Header: make(http.Header, 2), Violations: violations}
+	for _, k := range [...]string{"Content-Type", "Retry-After"} {
+		if v := resp.Header[k]; len(v) > 0 {
+			res.Header[k] = v[:len(v):len(v)] // resp is dropped after this: no need to copy
 		}
 	}
-	doc, isJSON := decodeJSON(resp.Header.Get("Content-Type"), data)
+	isJSON := jsonMediaType(resp.Header.Get("Content-Type")) && json.Valid(data)
+	var doc any
+	decoded := false
+	decode := func() any {
+		if !decoded {
+			doc, _ = decodeJSON("", data)
+			decoded = true
+		}
+		return doc
+	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 && len(call.Outputs) > 0 && isJSON {
-		if v, ok := capability.First(call.Outputs, doc); ok {
-			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false)
-			if err := enc.Encode(v); err == nil {
-				res.Body, res.Value, res.Mapped = bytes.TrimSuffix(buf.Bytes(), []byte("\n")), v, true
-				res.Header.Set("Content-Type", "application/json")
+		whole, known := capability.FirstIsWhole(call.Outputs, jsonKind(data))
+		if known && whole {
+			if body, ok := canonical(make([]byte, 0, len(data)), data); ok {
+				res.Body, res.Mapped = body, true
+				if wantValue {
+					res.Value = decode()
+				}
 			}
 		}
+		if !known || whole && !res.Mapped { // a mapping of a part, or canonical gave up
+			if v, ok := capability.First(call.Outputs, decode()); ok {
+				var buf bytes.Buffer
+				enc := json.NewEncoder(&buf)
+				enc.SetEscapeHTML(false)
+				if err := enc.Encode(v); err == nil {
+					res.Body, res.Mapped = bytes.TrimSuffix(buf.Bytes(), []byte("\n")), true
+					if wantValue {
+						res.Value = v
+					}
+				}
+			}
+		}
+		if res.Mapped {
+			res.Header["Content-Type"] = []string{"application/json"}
+		}
 	}
-	if !res.Mapped && isJSON {
-		res.Value = doc
+	if !res.Mapped {
+		res.Body = bytes.Clone(data)
+		if isJSON && wantValue {
+			res.Value = decode()
+		}
 	}
 	if len(res.Body) > c.opts.MaxResultBytes {
 		res.Body = truncate(res.Body, c.opts.MaxResultBytes)
@@ -513,17 +587,43 @@ func (c *Client) shape(call *capability.Call, resp *http.Response, data []byte, 
 	return res
 }
 
+// jsonMediaType reports whether a Content-Type names JSON (application/json or a +json type);
+// an absent one is taken as JSON when the body parses.
+func jsonMediaType(contentType string) bool {
+	if contentType == "" || contentType == "application/json" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+// jsonKind is the JSON type of a valid document's top-level value.
+func jsonKind(data []byte) string {
+	for _, b := range data {
+		switch b {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '{':
+			return "object"
+		case '[':
+			return "array"
+		case '"':
+			return "string"
+		case 't', 'f':
+			return "boolean"
+		case 'n':
+			return "null"
+		}
+		return "number"
+	}
+	return ""
+}
+
 // decodeJSON decodes a JSON body (numbers kept exact as json.Number). ok is false for an empty
 // body, another media type or malformed JSON.
 func decodeJSON(contentType string, data []byte) (any, bool) {
-	if len(bytes.TrimSpace(data)) == 0 {
+	if len(bytes.TrimSpace(data)) == 0 || !jsonMediaType(contentType) {
 		return nil, false
-	}
-	if contentType != "" {
-		mt, _, err := mime.ParseMediaType(contentType)
-		if err != nil || mt != "application/json" && !strings.HasSuffix(mt, "+json") {
-			return nil, false
-		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -535,6 +635,46 @@ func decodeJSON(contentType string, data []byte) (any, bool) {
 		return nil, false // trailing data
 	}
 	return doc, true
+}
+
+// bodyBuffers holds read buffers of upstream answers; maxPooledBody bounds the ones kept, so a
+// rare large answer does not stay in memory.
+var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+const maxPooledBody = 256 << 10
+
+func putBodyBuffer(buf *[]byte, data []byte) {
+	if cap(data) <= maxPooledBody {
+		*buf = data[:0]
+		bodyBuffers.Put(buf)
+	}
+}
+
+// readBody appends r's content to buf, up to limit bytes; over is true when r holds more. size
+// is the announced length (-1 when unknown), used to size buf once.
+func readBody(r io.Reader, buf []byte, size, limit int64) (data []byte, over bool, err error) {
+	if size >= 0 && size <= limit {
+		buf = slices.Grow(buf, int(size)+1) // +1: room to read the end without growing
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, 512)
+		}
+		room := buf[len(buf):cap(buf)]
+		if left := limit + 1 - int64(len(buf)); int64(len(room)) > left {
+			room = room[:left]
+		}
+		n, err := r.Read(room)
+		buf = buf[:len(buf)+n]
+		switch {
+		case int64(len(buf)) > limit:
+			return buf, true, nil
+		case err == io.EOF:
+			return buf, false, nil
+		case err != nil:
+			return buf, false, err
+		}
+	}
 }
 
 // truncate cuts an answer to limit bytes, on a UTF-8 boundary, and appends the notice. The

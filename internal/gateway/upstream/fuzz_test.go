@@ -125,7 +125,7 @@ func FuzzAnswer(f *testing.F) {
 	f.Add([]byte(`[1] [2]`), "", 201)
 	f.Fuzz(func(t *testing.T, body []byte, contentType string, status int) {
 		resp := &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {contentType}}}
-		res := c.shape(call, resp, body, 0)
+		res := c.shape(call, resp, body, 0, true)
 		if res.Truncated {
 			if res.Value != nil || len(res.Body) > limit+200 {
 				t.Fatalf("a cut answer of %d bytes, value %v", len(res.Body), res.Value != nil)

@@ -22,6 +22,16 @@ type Invoker interface {
 	Invoke(ctx context.Context, call *capability.Call, args map[string]any) (*Result, error)
 }
 
+// BodyInvoker is an Invoker that can skip decoding the answer into Result.Value, for a caller
+// that sends Body on as it is and never reads Value (the REST facade). Decoding an answer into
+// Go values is most of what a call costs the gateway, past the round trip. Client implements it;
+// a caller holding an Invoker uses it when the Invoker does.
+type BodyInvoker interface {
+	Invoker
+	// InvokeBody is Invoke, except that Result.Value is always nil.
+	InvokeBody(ctx context.Context, call *capability.Call, args map[string]any) (*Result, error)
+}
+
 // Result is the upstream's answer, shaped.
 type Result struct {
 	// Status is the upstream's status.
