@@ -3,6 +3,7 @@ package upstream
 import (
 	"bytes"
 	"slices"
+	"sync"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -15,13 +16,29 @@ import (
 // object's members sorted by key (a key given twice keeps its last value), every string
 // rewritten in encoding/json's escaping (SetEscapeHTML(false): "&" and "<" as they are, \n, \t,
 // \u00XX for other control characters, \u2028 and \u2029; invalid UTF-8 as U+FFFD), and numbers
-// as written (UseNumber keeps 1.0, 1e400 and 12345678901234567890 exact). FuzzCanonical holds it
-// to the decode and encode it replaces, byte for byte.
+// as written (UseNumber keeps 1.0, 1e400 and 12345678901234567890 exact). It checks the syntax
+// as it goes, as json.Valid does, so that the body is read once. FuzzCanonical holds it to
+// json.Valid and to the decode and encode it replaces, byte for byte.
 
 // maxCanonicalReorder bounds the bytes canonical moves to sort members, as a multiple of the
 // document: an answer nested deep with unsorted keys at every level would cost more than
 // decoding it, so canonical gives up and the caller decodes.
 const maxCanonicalReorder = 4
+
+// maxJSONDepth is encoding/json's nesting limit: a deeper document is not valid JSON to it.
+const maxJSONDepth = 10000
+
+// canonicalStatus is how a canonical run ended.
+type canonicalStatus int
+
+const (
+	// canonicalDone: the answer is written.
+	canonicalDone canonicalStatus = iota
+	// canonicalInvalid: src is not one JSON value (json.Valid is false).
+	canonicalInvalid
+	// canonicalGaveUp: reordering went over its budget; src may or may not be valid.
+	canonicalGaveUp
+)
 
 // canonicalizer holds the scratch space of one canonical run.
 type canonicalizer struct {
@@ -35,7 +52,8 @@ type canonicalizer struct {
 	str, tmp []byte
 	// moved counts the bytes reordering moved; budget bounds it.
 	moved, budget int
-	bad           bool
+	depth         int
+	status        canonicalStatus
 }
 
 // member is one member of an object: its decoded key (in src, or in keys when decoding changed
@@ -46,18 +64,47 @@ type member struct {
 	start, end     int
 }
 
-// canonical returns the bytes encoding/json's Encoder (SetEscapeHTML(false), without its final
-// newline) writes for the value json.Decoder (UseNumber) reads from src, appended to dst.
-// src must be one valid JSON value (json.Valid), surrounding whitespace allowed. ok is false
-// when canonical gave up (an answer deeply nested with keys out of order at many levels): the
-// caller then decodes and encodes.
-func canonical(dst, src []byte) (out []byte, ok bool) {
-	c := canonicalizer{src: src, out: dst, budget: maxCanonicalReorder * len(src)}
+// canonical appends to dst the bytes encoding/json's Encoder (SetEscapeHTML(false), without its
+// final newline) writes for the value json.Decoder (UseNumber) reads from src: one JSON value,
+// surrounding whitespace allowed. The status says whether it did, or src is not JSON, or it
+// gave up (an answer deeply nested with keys out of order at many levels: the caller then
+// decodes and encodes).
+func canonical(dst, src []byte) ([]byte, canonicalStatus) {
+	c := canonicalizers.Get().(*canonicalizer)
+	defer c.release()
+	c.src, c.out, c.moved, c.budget, c.depth, c.status = src, dst, 0, maxCanonicalReorder*len(src), 0, canonicalDone
 	i := c.value(c.space(0))
-	if c.bad || c.space(i) != len(src) {
-		return dst, false
+	if c.status == canonicalDone && c.space(i) != len(src) {
+		c.status = canonicalInvalid // trailing data
 	}
-	return c.out, true
+	if c.status != canonicalDone {
+		return dst, c.status
+	}
+	return c.out, canonicalDone
+}
+
+// canonicalizers keep their scratch space between runs; maxCanonicalScratch bounds what one
+// keeps.
+var canonicalizers = sync.Pool{New: func() any { return new(canonicalizer) }}
+
+const maxCanonicalScratch = 64 << 10
+
+func (c *canonicalizer) release() {
+	if cap(c.keys) > maxCanonicalScratch || cap(c.str) > maxCanonicalScratch || cap(c.tmp) > maxCanonicalScratch ||
+		cap(c.members) > maxCanonicalScratch/32 {
+		return
+	}
+	c.src, c.out = nil, nil
+	c.members, c.keys, c.str, c.tmp = c.members[:0], c.keys[:0], c.str[:0], c.tmp[:0]
+	canonicalizers.Put(c)
+}
+
+// fail stops the run: src is not JSON.
+func (c *canonicalizer) fail() int {
+	if c.status == canonicalDone {
+		c.status = canonicalInvalid
+	}
+	return len(c.src)
 }
 
 // space skips whitespace from i.
@@ -75,9 +122,8 @@ func (c *canonicalizer) space(i int) int {
 
 // value writes the value at src[i] and returns the index after it.
 func (c *canonicalizer) value(i int) int {
-	if c.bad || i >= len(c.src) {
-		c.bad = true
-		return len(c.src)
+	if c.status != canonicalDone || i >= len(c.src) {
+		return c.fail()
 	}
 	switch c.src[i] {
 	case '{':
@@ -86,11 +132,15 @@ func (c *canonicalizer) value(i int) int {
 		return c.array(i)
 	case '"':
 		end := c.stringEnd(i)
-		if c.bad {
-			return len(c.src)
+		if c.status != canonicalDone {
+			return end
 		}
-		c.str = unquoteJSON(c.str[:0], c.src[i+1:end-1])
-		c.out = appendJSONString(c.out, c.str)
+		if raw := c.src[i:end]; safeASCII(raw[1 : len(raw)-1]) {
+			c.out = append(c.out, raw...) // written as encoding/json writes it already
+		} else {
+			c.str = unquoteJSON(c.str[:0], raw[1:len(raw)-1])
+			c.out = appendJSONString(c.out, c.str)
+		}
 		return end
 	}
 	// A number (kept as written, as json.Number is) or true, false, null.
@@ -98,44 +148,112 @@ func (c *canonicalizer) value(i int) int {
 	for j < len(c.src) && !isDelimiter(c.src[j]) {
 		j++
 	}
-	if j == i {
-		c.bad = true
-		return len(c.src)
+	lit := c.src[i:j]
+	if !validNumber(lit) && string(lit) != "true" && string(lit) != "false" && string(lit) != "null" {
+		return c.fail()
 	}
-	c.out = append(c.out, c.src[i:j]...)
+	c.out = append(c.out, lit...)
 	return j
 }
 
+// isDelimiter reports whether b may end a number or a literal (anything else is part of it, and
+// makes it invalid).
 func isDelimiter(b byte) bool {
 	switch b {
-	case ',', '}', ']', ':', ' ', '\t', '\n', '\r':
+	case ',', '}', ']', ':', ' ', '\t', '\n', '\r', '"', '{', '[':
 		return true
 	}
 	return false
 }
 
-// stringEnd returns the index after the string starting at src[i] (a quote).
-func (c *canonicalizer) stringEnd(i int) int {
-	for j := i + 1; j < len(c.src); j++ {
-		switch c.src[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
+// validNumber reports whether s is a JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func validNumber(s []byte) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && '1' <= s[i] && s[i] <= '9':
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if i >= len(s) || s[i] < '0' || s[i] > '9' {
+			return false
+		}
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
 		}
 	}
-	c.bad = true
-	return len(c.src)
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if i >= len(s) || s[i] < '0' || s[i] > '9' {
+			return false
+		}
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+	}
+	return i == len(s)
+}
+
+// stringEnd checks the string starting at src[i] (a quote) and returns the index after it. No
+// control character; escapes are \" \\ \/ \b \f \n \r \t and \u with four hex digits; any other
+// byte goes (encoding/json takes invalid UTF-8 and writes it as U+FFFD).
+func (c *canonicalizer) stringEnd(i int) int {
+	for j := i + 1; j < len(c.src); j++ {
+		switch b := c.src[j]; {
+		case b == '"':
+			return j + 1
+		case b < ' ':
+			return c.fail()
+		case b == '\\':
+			if j+1 >= len(c.src) {
+				return c.fail()
+			}
+			j++
+			switch c.src[j] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if hex4(c.src[j-1:]) < 0 {
+					return c.fail()
+				}
+				j += 4
+			default:
+				return c.fail()
+			}
+		}
+	}
+	return c.fail()
+}
+
+// enter and leave count nesting, which encoding/json bounds.
+func (c *canonicalizer) enter() bool {
+	c.depth++
+	return c.depth <= maxJSONDepth
 }
 
 func (c *canonicalizer) array(i int) int {
+	if !c.enter() {
+		return c.fail()
+	}
 	c.out = append(c.out, '[')
 	i = c.space(i + 1)
 	if i < len(c.src) && c.src[i] == ']' {
 		c.out = append(c.out, ']')
+		c.depth--
 		return i + 1
 	}
-	for !c.bad {
+	for c.status == canonicalDone {
 		i = c.space(c.value(i))
 		if i >= len(c.src) {
 			break
@@ -147,45 +265,53 @@ func (c *canonicalizer) array(i int) int {
 			continue
 		case ']':
 			c.out = append(c.out, ']')
+			c.depth--
 			return i + 1
 		}
 		break
 	}
-	c.bad = true
-	return len(c.src)
+	return c.fail()
 }
 
 // object writes an object's members in the order they come, noting where each went, then, when
 // the keys are not already in strictly increasing order, rewrites them sorted, each key once.
 func (c *canonicalizer) object(i int) int {
+	if !c.enter() {
+		return c.fail()
+	}
 	c.out = append(c.out, '{')
 	region := len(c.out)
 	base, keysBase := len(c.members), len(c.keys)
-	defer func() { c.members, c.keys = c.members[:base], c.keys[:keysBase] }()
 	i = c.space(i + 1)
 	if i < len(c.src) && c.src[i] == '}' {
 		c.out = append(c.out, '}')
+		c.depth--
 		return i + 1
 	}
-	for !c.bad {
+	for c.status == canonicalDone {
 		if i >= len(c.src) || c.src[i] != '"' {
 			break
 		}
 		end := c.stringEnd(i)
-		if c.bad {
+		if c.status != canonicalDone {
 			break
 		}
 		m := member{keyOff: i + 1, keyLen: end - 1 - (i + 1)}
-		if raw := c.src[i+1 : end-1]; !plainJSONText(raw) {
-			m.keyOff, m.inKeys = len(c.keys), true
-			c.keys = unquoteJSON(c.keys, raw)
-			m.keyLen = len(c.keys) - m.keyOff
-		}
 		if len(c.members) > base {
 			c.out = append(c.out, ',')
 		}
 		m.start = len(c.out)
-		c.out = appendJSONString(c.out, c.key(m))
+		switch raw := c.src[i+1 : end-1]; {
+		case safeASCII(raw):
+			c.out = append(append(append(c.out, '"'), raw...), '"')
+		case plainJSONText(raw):
+			c.out = appendJSONString(c.out, raw)
+		default:
+			m.keyOff, m.inKeys = len(c.keys), true
+			c.keys = unquoteJSON(c.keys, raw)
+			m.keyLen = len(c.keys) - m.keyOff
+			c.out = appendJSONString(c.out, c.key(m))
+		}
 		c.out = append(c.out, ':')
 		i = c.space(end)
 		if i >= len(c.src) || c.src[i] != ':' {
@@ -204,12 +330,13 @@ func (c *canonicalizer) object(i int) int {
 		if c.src[i] == '}' {
 			c.order(base, region)
 			c.out = append(c.out, '}')
+			c.members, c.keys = c.members[:base], c.keys[:keysBase]
+			c.depth--
 			return i + 1
 		}
 		break
 	}
-	c.bad = true
-	return len(c.src)
+	return c.fail()
 }
 
 // key is a member's decoded key.
@@ -237,7 +364,7 @@ func (c *canonicalizer) order(base, region int) {
 	}
 	c.moved += len(c.out) - region
 	if c.moved > c.budget {
-		c.bad = true
+		c.status = canonicalGaveUp
 		return
 	}
 	slices.SortStableFunc(ms, func(a, b member) int { return bytes.Compare(c.key(a), c.key(b)) })
@@ -252,6 +379,17 @@ func (c *canonicalizer) order(base, region int) {
 		}
 		c.out = append(c.out, c.tmp[m.start-region:m.end-region]...)
 	}
+}
+
+// safeASCII reports whether a string's text is printable ASCII without quote or backslash:
+// text encoding/json decodes and writes back byte for byte.
+func safeASCII(s []byte) bool {
+	for _, b := range s {
+		if b < ' ' || b >= utf8.RuneSelf || b == '"' || b == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // plainJSONText reports whether a string's text (between its quotes) decodes to itself: no

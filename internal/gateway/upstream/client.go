@@ -536,35 +536,32 @@ func (c *Client) shape(call *capability.Call, resp *http.Response, data []byte, 
 			res.Header[k] = v[:len(v):len(v)] // resp is dropped after this: no need to copy
 		}
 	}
-	isJSON := jsonMediaType(resp.Header.Get("Content-Type")) && json.Valid(data)
+	contentType := resp.Header.Get("Content-Type")
+	// doc is the answer decoded (isJSON: it is JSON), once something needed it.
 	var doc any
-	decoded := false
-	decode := func() any {
-		if !decoded {
-			doc, _ = decodeJSON("", data)
-			decoded = true
-		}
-		return doc
-	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 && len(call.Outputs) > 0 && isJSON {
+	decoded, isJSON, valued := false, false, false
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 && len(call.Outputs) > 0 && jsonMediaType(contentType) {
 		whole, known := capability.FirstIsWhole(call.Outputs, jsonKind(data))
+		slow := !known
 		if known && whole {
-			if body, ok := canonical(make([]byte, 0, len(data)), data); ok {
+			switch body, status := canonical(make([]byte, 0, len(data)), data); status {
+			case canonicalDone:
 				res.Body, res.Mapped = body, true
-				if wantValue {
-					res.Value = decode()
-				}
-			}
+			case canonicalGaveUp:
+				slow = true
+			} // canonicalInvalid: the answer is not JSON, so nothing maps it
 		}
-		if !known || whole && !res.Mapped { // a mapping of a part, or canonical gave up
-			if v, ok := capability.First(call.Outputs, decode()); ok {
+		if slow {
+			doc, isJSON = decodeJSON(contentType, data)
+			decoded = true
+			if v, ok := capability.First(call.Outputs, doc); isJSON && ok {
 				var buf bytes.Buffer
 				enc := json.NewEncoder(&buf)
 				enc.SetEscapeHTML(false)
 				if err := enc.Encode(v); err == nil {
 					res.Body, res.Mapped = bytes.TrimSuffix(buf.Bytes(), []byte("\n")), true
 					if wantValue {
-						res.Value = v
+						res.Value, valued = v, true
 					}
 				}
 			}
@@ -575,8 +572,14 @@ func (c *Client) shape(call *capability.Call, resp *http.Response, data []byte, 
 	}
 	if !res.Mapped {
 		res.Body = bytes.Clone(data)
-		if isJSON && wantValue {
-			res.Value = decode()
+	}
+	if wantValue && !valued {
+		// The whole answer when it is mapped without decoding (canonical), else the body.
+		if !decoded {
+			doc, isJSON = decodeJSON(contentType, data)
+		}
+		if isJSON {
+			res.Value = doc
 		}
 	}
 	if len(res.Body) > c.opts.MaxResultBytes {

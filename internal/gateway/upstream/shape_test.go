@@ -84,13 +84,36 @@ var documents = []string{
 	`[[[[[]]]],{"a":[{"c":1,"b":2}]}]`,
 }
 
+// invalidDocuments are not JSON, each in a way canonical must notice as json.Valid does.
+var invalidDocuments = []string{
+	``, ` `, `[1,]`, `{"a":1,}`, `{"a" 1}`, `{1:2}`, `[1 2]`, `[1:2]`, `01`, `1.`, `.5`, `1e`, `-`, `+1`, `1e+`, `0x10`,
+	`tru`, `truex`, `nul`, `True`, `"a`, `"\x"`, `"\u12"`, `"\u12g4"`, "\"tab\there\"", `[1] [2]`, `{}}`, `[`, `{"a":1} x`,
+	`"a"b`, `1 2`, `{"a":}`, `[,1]`, `NaN`, `Infinity`, `-01`, `1.5e3.2`, `"\'"`,
+	strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
+}
+
+func TestCanonicalRefusesWhatJSONValidRefuses(t *testing.T) {
+	for _, doc := range append(invalidDocuments, strings.Repeat("[", 10000)+strings.Repeat("]", 10000)) {
+		name := doc
+		if len(name) > 40 {
+			name = name[:40] + "…"
+		}
+		t.Run(name, func(t *testing.T) {
+			_, status := canonical(nil, []byte(doc))
+			if valid := json.Valid([]byte(doc)); valid != (status == canonicalDone) {
+				t.Fatalf("json.Valid is %v, canonical's status %d", valid, status)
+			}
+		})
+	}
+}
+
 func TestCanonicalGivesTheBytesDecodingAndEncodingGive(t *testing.T) {
 	for _, doc := range documents {
 		t.Run(doc, func(t *testing.T) {
 			want := decodeAndEncode(t, []byte(doc))
-			got, ok := canonical(nil, []byte(doc))
-			if !ok {
-				t.Fatalf("canonical gave up on %q", doc)
+			got, status := canonical(nil, []byte(doc))
+			if status != canonicalDone {
+				t.Fatalf("canonical ended with status %d on %q", status, doc)
 			}
 			if !bytes.Equal(got, want) {
 				t.Errorf("canonical(%q)\n got %q\nwant %q", doc, got, want)
@@ -103,8 +126,8 @@ func TestCanonicalGivesUpOnADeeplyNestedUnsortedAnswerRatherThanTakeLong(t *test
 	// Each level puts its big member first, out of order: sorting would move the whole inner
 	// document once per level.
 	doc := strings.Repeat(`{"b":`, 200) + "1" + strings.Repeat(`,"a":0}`, 200)
-	if _, ok := canonical(nil, []byte(doc)); ok {
-		t.Fatal("canonical sorted 200 nested levels; want it to give up past its budget")
+	if _, status := canonical(nil, []byte(doc)); status != canonicalGaveUp {
+		t.Fatalf("canonical ended with status %d on 200 unsorted nested levels; want it to give up past its budget", status)
 	}
 	c, err := New(Options{})
 	if err != nil {
@@ -163,7 +186,7 @@ func TestShapingWithoutDecodingGivesWhatDecodingGave(t *testing.T) {
 	answers := append([]string{
 		`{"items":[{"id":1},{"id":2}],"displayName":"x"}`, `{"m":{"b":1,"a":2}}`, "", "   ", "not json",
 		`[1] [2]`, `{"a":1`, `{"long":"` + strings.Repeat("é", 200) + `"}`,
-	}, documents...)
+	}, append(documents, invalidDocuments[:len(invalidDocuments)-1]...)...)
 	contentTypes := []string{"application/json", "application/json; charset=utf-8", "application/problem+json",
 		"", "text/plain", "application/json;;"}
 	for name, outputs := range outputSets {
@@ -186,13 +209,19 @@ func FuzzCanonical(f *testing.F) {
 	for _, doc := range documents {
 		f.Add([]byte(doc))
 	}
+	for _, bad := range invalidDocuments {
+		f.Add([]byte(bad))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if !json.Valid(data) {
+		got, status := canonical(nil, data)
+		valid := json.Valid(data)
+		switch {
+		case status == canonicalGaveUp:
+			return // the caller checks and decodes instead
+		case valid != (status == canonicalDone):
+			t.Fatalf("json.Valid is %v, canonical's status %d, for %q", valid, status, data)
+		case !valid:
 			return
-		}
-		got, ok := canonical(nil, data)
-		if !ok {
-			return // the caller decodes instead
 		}
 		if want := decodeAndEncode(t, data); !bytes.Equal(got, want) {
 			t.Fatalf("canonical(%q)\n got %q\nwant %q", data, got, want)

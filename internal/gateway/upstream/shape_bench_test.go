@@ -1,0 +1,62 @@
+package upstream
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/restreamkit/restreamkit/internal/capability"
+)
+
+// channelList is restream-mock's answer to GET /v2/user/channel/all for its fixture user.
+const channelList = `[{"active":true,"displayName":"nova_plays","embedUrl":"https://player.twitch.tv/?channel=nova_plays\u0026parent=restream.io","id":5120001,"identifier":"nova_plays","streamingPlatformId":1,"url":"https://www.twitch.tv/nova_plays"},{"active":true,"displayName":"Nova Plays","embedUrl":"https://www.youtube.com/embed/live_stream?channel=UCq3nV7xKp2LmR8sT4wY9bZa","id":5120002,"identifier":"UCq3nV7xKp2LmR8sT4wY9bZa","streamingPlatformId":5,"url":"https://www.youtube.com/channel/UCq3nV7xKp2LmR8sT4wY9bZa"},{"active":false,"displayName":"Nova Plays Gaming","embedUrl":"","id":5120003,"identifier":"108236479512734","streamingPlatformId":101,"url":"https://www.facebook.com/novaplaysgaming"},{"active":true,"displayName":"Nova backup server","embedUrl":"","id":5120004,"identifier":"rtmp://ingest.novaplays.tv/live","streamingPlatformId":29,"url":""},{"active":true,"displayName":"Nova Plays Live (Telegram)","embedUrl":"","id":5120005,"identifier":"novaplays_live","streamingPlatformId":72,"url":"https://t.me/novaplays_live"}]`
+
+// The shaping of the mock's channel list with the capability's mapping "$": as the REST facade
+// asks (no Value), as the MCP server asks (Value), and the decode and encode it replaces.
+
+func benchShape(b *testing.B, wantValue bool) {
+	c, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	call := &capability.Call{Outputs: []*capability.Mapping{{Type: "array", Path: "$"}}}
+	resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}}
+	data := []byte(channelList)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if res := c.shape(call, resp, data, 0, wantValue); !res.Mapped {
+			b.Fatal("not mapped")
+		}
+	}
+}
+
+func BenchmarkShapeWholeBodyOnly(b *testing.B) { benchShape(b, false) }
+
+func BenchmarkShapeWholeWithValue(b *testing.B) { benchShape(b, true) }
+
+func BenchmarkShapeByDecodingAndEncoding(b *testing.B) {
+	c, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	call := &capability.Call{Outputs: []*capability.Mapping{{Type: "array", Path: "$"}}}
+	resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}}
+	data := []byte(channelList)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if res := slowShape(c, call, resp, data, 0); !res.Mapped {
+			b.Fatal("not mapped")
+		}
+	}
+}
+
+func BenchmarkCanonical(b *testing.B) {
+	data := []byte(channelList)
+	out := make([]byte, 0, len(data))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		out, _ = canonical(out[:0], data)
+	}
+}
