@@ -1,7 +1,10 @@
 package upstream
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"github.com/restreamkit/restreamkit/internal/capability"
@@ -58,5 +61,46 @@ func BenchmarkCanonical(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		out, _ = canonical(out[:0], data)
+	}
+}
+
+// BenchmarkCall is one call of the mock's channel list through the client, against a loopback
+// server that answers at once with the mock's bytes: the client's own cost with its round trip,
+// as the REST facade calls it (body only) and as the MCP server does (with Value).
+func BenchmarkCall(b *testing.B) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(channelList))
+	}))
+	defer ts.Close()
+	base, err := url.Parse(ts.URL + "/v2")
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := New(Options{BaseURL: base})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	so, ok := c.spec.Operation("listChannels")
+	if !ok {
+		b.Fatal("no listChannels in the spec")
+	}
+	op := &capability.Op{API: &capability.API{Namespace: "restream", Auth: capability.Auth{Kind: "bearer", Token: "t"}},
+		Method: so.Method, Path: "/user/channel/all", SpecPath: so.Path, Spec: so}
+	call := &capability.Call{Name: "list-channels", Op: op, Outputs: []*capability.Mapping{{Type: "array", Path: "$"}}}
+	for _, tc := range []struct {
+		name   string
+		invoke func(context.Context, *capability.Call, map[string]any) (*Result, error)
+	}{{"BodyOnly", c.InvokeBody}, {"WithValue", c.Invoke}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				res, err := tc.invoke(context.Background(), call, nil)
+				if err != nil || !res.Mapped {
+					b.Fatalf("%v %+v", err, res)
+				}
+			}
+		})
 	}
 }
