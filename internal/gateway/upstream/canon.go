@@ -18,7 +18,9 @@ import (
 // \u00XX for other control characters, \u2028 and \u2029; invalid UTF-8 as U+FFFD), and numbers
 // as written (UseNumber keeps 1.0, 1e400 and 12345678901234567890 exact). It checks the syntax
 // as it goes, as json.Valid does, so that the body is read once. FuzzCanonical holds it to
-// json.Valid and to the decode and encode it replaces, byte for byte.
+// json.Valid and to the decode and encode it replaces, byte for byte. (It is not
+// internal/validate's scanner, whose JSON is stricter: that refuses invalid UTF-8, which
+// encoding/json takes and canonical must take with it.)
 
 // maxCanonicalReorder bounds the bytes canonical moves to sort members, as a multiple of the
 // document: an answer nested deep with unsorted keys at every level would cost more than

@@ -16,7 +16,8 @@ const channelList = `[{"active":true,"displayName":"nova_plays","embedUrl":"http
 // The shaping of the mock's channel list with the capability's mapping "$": as the REST facade
 // asks (no Value), as the MCP server asks (Value), and the decode and encode it replaces.
 
-func benchShape(b *testing.B, wantValue bool) {
+// benchShape shapes the channel list with the mapping "$" b.N times with shape.
+func benchShape(b *testing.B, shape func(*Client, *capability.Call, *http.Response, []byte) *Result) {
 	c, err := New(Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -27,31 +28,28 @@ func benchShape(b *testing.B, wantValue bool) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if res := c.shape(call, resp, data, 0, wantValue); !res.Mapped {
+		if res := shape(c, call, resp, data); !res.Mapped {
 			b.Fatal("not mapped")
 		}
 	}
 }
 
-func BenchmarkShapeWholeBodyOnly(b *testing.B) { benchShape(b, false) }
+func BenchmarkShapeWholeBodyOnly(b *testing.B) {
+	benchShape(b, func(c *Client, call *capability.Call, resp *http.Response, data []byte) *Result {
+		return c.shape(call, resp, data, 0, false)
+	})
+}
 
-func BenchmarkShapeWholeWithValue(b *testing.B) { benchShape(b, true) }
+func BenchmarkShapeWholeWithValue(b *testing.B) {
+	benchShape(b, func(c *Client, call *capability.Call, resp *http.Response, data []byte) *Result {
+		return c.shape(call, resp, data, 0, true)
+	})
+}
 
 func BenchmarkShapeByDecodingAndEncoding(b *testing.B) {
-	c, err := New(Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	call := &capability.Call{Outputs: []*capability.Mapping{{Type: "array", Path: "$"}}}
-	resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}}
-	data := []byte(channelList)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		if res := slowShape(c, call, resp, data, 0); !res.Mapped {
-			b.Fatal("not mapped")
-		}
-	}
+	benchShape(b, func(c *Client, call *capability.Call, resp *http.Response, data []byte) *Result {
+		return slowShape(c, call, resp, data, 0)
+	})
 }
 
 func BenchmarkCanonical(b *testing.B) {
