@@ -1009,8 +1009,19 @@ func (sc *scanner) skipQuiet() bool {
 
 // skipNumber moves past a number literal, following the JSON grammar exactly.
 func (sc *scanner) skipNumber() bool {
-	d := sc.data
-	i := sc.pos
+	end, ok := NumberEnd(sc.data, sc.pos)
+	sc.pos = end
+	if !ok {
+		sc.syntaxError("invalid number")
+	}
+	return ok
+}
+
+// NumberEnd reads the JSON number starting at d[i] (RFC 8259: -?(0|[1-9][0-9]*)(.[0-9]+)?
+// ([eE][+-]?[0-9]+)?) and returns the index after it; when there is none, ok is false and end is
+// where the grammar failed. It is the one reading of the number grammar: the scanner's, and the
+// gateway's when it rewrites an answer without decoding it.
+func NumberEnd(d []byte, i int) (end int, ok bool) {
 	if i < len(d) && d[i] == '-' {
 		i++
 	}
@@ -1022,9 +1033,7 @@ func (sc *scanner) skipNumber() bool {
 			i++
 		}
 	default:
-		sc.pos = i
-		sc.syntaxError("invalid number")
-		return false
+		return i, false
 	}
 	if i < len(d) && d[i] == '.' {
 		i++
@@ -1033,9 +1042,7 @@ func (sc *scanner) skipNumber() bool {
 			i++
 		}
 		if i == j {
-			sc.pos = i
-			sc.syntaxError("invalid number")
-			return false
+			return i, false
 		}
 	}
 	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
@@ -1048,13 +1055,10 @@ func (sc *scanner) skipNumber() bool {
 			i++
 		}
 		if i == j {
-			sc.pos = i
-			sc.syntaxError("invalid number")
-			return false
+			return i, false
 		}
 	}
-	sc.pos = i
-	return true
+	return i, true
 }
 
 // unquoteBytes decodes the escapes of a JSON string's content into dst.
