@@ -13,6 +13,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/restreamkit/restreamkit/internal/jsontext"
 )
 
 // The fast path serves the hot requests of the sessionless era (2026-07-28) itself: a well-formed
@@ -138,7 +140,7 @@ func (s *Server) appendResult(buf []byte, res *mcp.CallToolResult) ([]byte, erro
 			buf = append(buf, ',')
 		}
 		buf = append(buf, `{"type":"text","text":`...)
-		buf = append(appendJSONString(buf, c.(*mcp.TextContent).Text), '}')
+		buf = append(jsontext.AppendString(buf, c.(*mcp.TextContent).Text), '}')
 	}
 	buf = append(buf, ']')
 	if structured != nil {
@@ -165,51 +167,6 @@ func (s *Server) resultSize(res *mcp.CallToolResult) int {
 		}
 	}
 	return n
-}
-
-// appendJSONString appends s as a JSON string, as encoding/json reads it back: invalid UTF-8
-// becomes U+FFFD, as encoding/json writes it. (encoding/json.Marshal would allocate the
-// string apart and escape HTML too.)
-func appendJSONString(buf []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	buf = append(buf, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			buf = append(buf, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				buf = append(buf, '\\', c)
-			case '\n':
-				buf = append(buf, '\\', 'n')
-			case '\r':
-				buf = append(buf, '\\', 'r')
-			case '\t':
-				buf = append(buf, '\\', 't')
-			default:
-				buf = append(buf, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			buf = append(buf, s[start:i]...)
-			buf = append(buf, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	buf = append(buf, s[start:]...)
-	return append(buf, '"')
 }
 
 // resultJSON encodes any result as appendResult does, with encoding/json.

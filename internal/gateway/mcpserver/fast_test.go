@@ -401,23 +401,3 @@ func TestAppendResultWritesWhatEncodingJSONWrites(t *testing.T) {
 		})
 	}
 }
-
-// FuzzAppendJSONString checks that appendJSONString writes any string as encoding/json does,
-// once read back.
-func FuzzAppendJSONString(f *testing.F) {
-	for _, s := range []string{"", "plain", "\"\\\n\r\t\x00\x1f\x7f", "é\u2028\U0001F600", "\xff", "a\xe2\x82b", "<&>"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		got := appendJSONString(nil, s)
-		want, _ := json.Marshal(s)
-		var g, w string
-		if err := json.Unmarshal(got, &g); err != nil {
-			t.Fatalf("%q: invalid JSON %s: %v", s, got, err)
-		}
-		json.Unmarshal(want, &w)
-		if g != w {
-			t.Errorf("%q: read back as %q, encoding/json's as %q", s, g, w)
-		}
-	})
-}

@@ -8,6 +8,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/restreamkit/restreamkit/internal/jsontext"
 	"github.com/restreamkit/restreamkit/internal/validate"
 )
 
@@ -143,7 +144,7 @@ func (c *canonicalizer) value(i int) int {
 			c.out = append(c.out, raw...) // written as encoding/json writes it already
 		} else {
 			c.str = unquoteJSON(c.str[:0], raw[1:len(raw)-1])
-			c.out = appendJSONString(c.out, c.str)
+			c.out = jsontext.AppendString(c.out, c.str)
 		}
 		return end
 	}
@@ -275,12 +276,12 @@ func (c *canonicalizer) object(i int) int {
 		case safeASCII(raw):
 			c.out = append(append(append(c.out, '"'), raw...), '"')
 		case plainJSONText(raw):
-			c.out = appendJSONString(c.out, raw)
+			c.out = jsontext.AppendString(c.out, raw)
 		default:
 			m.keyOff, m.inKeys = len(c.keys), true
 			c.keys = unquoteJSON(c.keys, raw)
 			m.keyLen = len(c.keys) - m.keyOff
-			c.out = appendJSONString(c.out, c.key(m))
+			c.out = jsontext.AppendString(c.out, c.key(m))
 		}
 		c.out = append(c.out, ':')
 		i = c.space(end)
@@ -457,60 +458,4 @@ func hex4(s []byte) rune {
 		r = r*16 + rune(c)
 	}
 	return r
-}
-
-const lowerHex = "0123456789abcdef"
-
-// appendJSONString appends s (valid UTF-8, as unquoteJSON gives) quoted as encoding/json quotes
-// a string with SetEscapeHTML(false).
-func appendJSONString(dst, s []byte) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		b := s[i]
-		if b < utf8.RuneSelf {
-			if b >= ' ' && b != '"' && b != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', lowerHex[b>>4], lowerHex[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRune(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', lowerHex[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
