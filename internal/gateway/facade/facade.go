@@ -13,7 +13,6 @@
 package facade
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -251,22 +250,13 @@ func (f *Facade) serveRoute(rt *route) http.HandlerFunc {
 			aerr.Write(w)
 			return
 		}
-		res, err := f.invoke(r.Context(), rt.route.Call, args)
+		res, err := upstream.InvokeBody(r.Context(), f.inv, rt.route.Call, args)
 		if err != nil {
 			f.invokeError(r, rt, err).Write(w)
 			return
 		}
 		f.writeResult(w, r, res)
 	}
-}
-
-// invoke calls the invoker. The facade sends Result.Body on and never reads Value, so it asks an
-// invoker that can skip decoding the answer (upstream.BodyInvoker) to do so.
-func (f *Facade) invoke(ctx context.Context, call *capability.Call, args map[string]any) (*upstream.Result, error) {
-	if bi, ok := f.inv.(upstream.BodyInvoker); ok {
-		return bi.InvokeBody(ctx, call, args)
-	}
-	return f.inv.Invoke(ctx, call, args)
 }
 
 // readBody reads the whole request body, refusing more than MaxBodyBytes with 413, as the mock

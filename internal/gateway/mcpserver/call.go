@@ -31,7 +31,9 @@ func (s *Server) callHandler(t *tool) mcp.ToolHandler {
 		if err != nil {
 			return nil, err
 		}
-		res, err := s.inv.Invoke(ctx, t.src.Call, args)
+		// The result is built from the answer's bytes: decoding them into Go values would be
+		// wasted.
+		res, err := upstream.InvokeBody(ctx, s.inv, t.src.Call, args)
 		if err != nil {
 			return s.failure(ctx, t, err)
 		}
@@ -136,8 +138,9 @@ func (s *Server) result(t *tool, res *upstream.Result) *mcp.CallToolResult {
 		// successful call of a tool with an output schema (clients refuse one without).
 		return errorResult(s.capped(res.Body))
 	}
+	isJSON := res.Value != nil || json.Valid(res.Body)
 	var text []byte
-	if res.Value != nil {
+	if isJSON {
 		var buf bytes.Buffer
 		if err := json.Compact(&buf, res.Body); err == nil {
 			text = buf.Bytes()
@@ -155,7 +158,7 @@ func (s *Server) result(t *tool, res *upstream.Result) *mcp.CallToolResult {
 		}
 		return textResult(string(text))
 	}
-	if res.Value == nil {
+	if !isJSON {
 		// A tool with an output schema owes structuredContent; an empty or non-JSON body has none.
 		what := "no content"
 		if len(text) > 0 {

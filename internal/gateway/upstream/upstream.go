@@ -32,6 +32,15 @@ type BodyInvoker interface {
 	InvokeBody(ctx context.Context, call *capability.Call, args map[string]any) (*Result, error)
 }
 
+// InvokeBody runs call with inv, asking for the body only when inv is a BodyInvoker: for a
+// caller that works from Result.Body's bytes (Value may then be nil even for a JSON answer).
+func InvokeBody(ctx context.Context, inv Invoker, call *capability.Call, args map[string]any) (*Result, error) {
+	if bi, ok := inv.(BodyInvoker); ok {
+		return bi.InvokeBody(ctx, call, args)
+	}
+	return inv.Invoke(ctx, call, args)
+}
+
 // Result is the upstream's answer, shaped.
 type Result struct {
 	// Status is the upstream's status.
