@@ -62,8 +62,10 @@ lint:
 
 ## bench: Go benchmarks of the request path and the validator, then the load test against a bare handler
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/mock/ ./internal/validate/ ./internal/oauth/ ./internal/wsmock/
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/mock/ ./internal/validate/ ./internal/oauth/ ./internal/wsmock/ \
+		./internal/gateway/ ./internal/gateway/mcpserver/ ./internal/gateway/upstream/
 	bash bench/load.sh
 	bash bench/proxy.sh
+	bash bench/gateway.sh
 	bash bench/ws.sh
 	bash bench/memory.sh
