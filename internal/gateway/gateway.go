@@ -54,9 +54,10 @@ type Options struct {
 	// override, token source, validation mode and report, timeouts, bounds). The gateway sets
 	// its Metrics, to serve them on /metrics, and closes its Report on Close.
 	Upstream upstream.Options
-	// RESTAddr and MCPAddr replace the listen address of the REST and MCP adapter ("" keeps
-	// DefaultHost and the adapter's port). They need a capability with one adapter of the kind.
-	// When both name the same address, one server answers both (MCP at its path, /mcp).
+	// RESTAddr and MCPAddr replace the listen address of the REST and MCP adapter ("": the
+	// adapter's address when it is loopback, else DefaultHost, with the adapter's port). They
+	// need a capability with one adapter of the kind. When both name the same address, one
+	// server answers both (MCP at /mcp); port 0 is never shared, each gets a port of its own.
 	RESTAddr, MCPAddr string
 	// AllowHosts, AllowOrigins and AuthToken configure the guard every server puts first (see
 	// guard.Options). AuthToken, when set, must come as a Bearer token on every request but
@@ -244,7 +245,8 @@ func notFound() http.Handler {
 	})
 }
 
-// Servers returns the gateway's HTTP servers, one per listen address, in capability order.
+// Servers returns the gateway's HTTP servers, one per listen address (each port 0 apart), in
+// capability order.
 func (g *Gateway) Servers() []Server { return g.servers }
 
 // HTTPServer returns an http.Server for s with the gateway's limits and timeouts.
