@@ -372,6 +372,7 @@ type ControlError struct {
 	Body   string // the error envelope
 }
 
+// Error says the status and the envelope.
 func (e *ControlError) Error() string {
 	return fmt.Sprintf("control API answered %d %s", e.Status, e.Body)
 }

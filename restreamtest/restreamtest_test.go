@@ -377,8 +377,16 @@ func TestTheJournalRecordsWhatTheAppSent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 1 || entries[0].Status != 200 || entries[0].UserID != techtalks {
+	if len(entries) != 1 {
 		t.Fatalf("journal %+v", entries)
+	}
+	e := entries[0]
+	if e.Method != "GET" || e.Path != "/v2/user/channel/all" || e.OperationID != "listChannels" || e.Status != 200 ||
+		e.UserID != techtalks || e.ID == 0 || e.Time.IsZero() || e.Error != "" {
+		t.Fatalf("journal entry %+v", e)
+	}
+	if auth := e.Headers["Authorization"]; auth == "" || strings.Contains(auth, rs.Token(techtalks)) {
+		t.Fatalf("the Authorization header must be there, redacted: %q", auth)
 	}
 }
 
