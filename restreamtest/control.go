@@ -73,7 +73,24 @@ type StreamOptions struct {
 }
 
 // Stream is a simulated stream.
-type Stream = controlapi.Stream
+type Stream struct {
+	UserID int64
+	// EventID is the live event's id (a UUID), as the REST API and the feeds name it.
+	EventID string
+	// Suid is the streaming session id the streaming feed's frames carry.
+	Suid string
+	// ChannelIDs are the channels with an outgoing stream.
+	ChannelIDs []int64
+	// Interval is the time between updates on the streaming feed.
+	Interval time.Duration
+	// CreatedAt is when the stream started, on the mock clock.
+	CreatedAt time.Time
+}
+
+func streamOf(g *controlapi.Stream) Stream {
+	return Stream{UserID: g.UserId, EventID: g.EventId.String(), Suid: g.Suid, ChannelIDs: g.ChannelIds,
+		Interval: time.Duration(g.IntervalMs) * time.Millisecond, CreatedAt: time.Unix(g.CreatedAt, 0).UTC()}
+}
 
 // StartStream goes live for a user: the event moves to in-progress and the streaming feed reports
 // the ingest, one outgoing stream per enabled channel and the platforms' viewer counts.
@@ -94,7 +111,7 @@ func (s *Server) StartStream(userID int64, o StreamOptions) (Stream, error) {
 	if err := check(res, err); err != nil {
 		return Stream{}, err
 	}
-	return *res.JSON201, nil
+	return streamOf(res.JSON201), nil
 }
 
 // StopStream ends a user's stream (the only one when eventID is empty): the feed reports the
@@ -112,7 +129,7 @@ func (s *Server) StopStream(userID int64, eventID string) (Stream, error) {
 	if err := check(res, err); err != nil {
 		return Stream{}, err
 	}
-	return *res.JSON200, nil
+	return streamOf(res.JSON200), nil
 }
 
 // ChatEvent is one chat message (or sticker, or Super Chat) to send. Zero fields are generated:
@@ -126,8 +143,13 @@ type ChatEvent struct {
 	DonationCurrency     string // "USD"
 }
 
-// SentChatEvent says what a chat event was sent as.
-type SentChatEvent = controlapi.ChatEventSent
+// SentChatEvent says what a chat event was sent as: the fields of its frame on the chat feed.
+type SentChatEvent struct {
+	ConnectionIdentifier string // the connection it arrived on
+	EventIdentifier      string
+	EventSourceID        int
+	EventTypeID          int
+}
 
 // SendChatEvent sends one chat event to the user's chat sockets.
 func (s *Server) SendChatEvent(userID int64, e ChatEvent) (SentChatEvent, error) {
@@ -143,7 +165,9 @@ func (s *Server) SendChatEvent(userID int64, e ChatEvent) (SentChatEvent, error)
 	if err := check(res, err); err != nil {
 		return SentChatEvent{}, err
 	}
-	return *res.JSON201, nil
+	g := res.JSON201
+	return SentChatEvent{ConnectionIdentifier: g.ConnectionIdentifier, EventIdentifier: g.EventIdentifier,
+		EventSourceID: g.EventSourceId, EventTypeID: g.EventTypeId}, nil
 }
 
 // RunChatScript plays a named script ("hello", "superchat", "raid") and returns how many events it
@@ -167,8 +191,17 @@ type ChatReply struct {
 	Reason string
 }
 
-// SentChatReply says how a reply was played.
-type SentChatReply = controlapi.ChatReplySent
+// SentChatReply says how a reply was played on the chat feed.
+type SentChatReply struct {
+	// ReplyUUID and ClientReplyUUID are the ids the reply frames carry.
+	ReplyUUID, ClientReplyUUID string
+	// EventSourceID is 1 for a common reply, else the target's source.
+	EventSourceID int
+	// ConnectionIdentifiers are the targets.
+	ConnectionIdentifiers []string
+	// Outcomes says per connection "confirmed" or the failure reason.
+	Outcomes map[string]string
+}
 
 // SendChatReply plays a reply's lifecycle on the chat feed: reply_created, then per connection
 // reply_accepted and reply_confirmed, or reply_failed.
@@ -185,7 +218,9 @@ func (s *Server) SendChatReply(userID int64, r ChatReply) (SentChatReply, error)
 	if err := check(res, err); err != nil {
 		return SentChatReply{}, err
 	}
-	return *res.JSON201, nil
+	g := res.JSON201
+	return SentChatReply{ReplyUUID: g.ReplyUuid, ClientReplyUUID: g.ClientReplyUuid, EventSourceID: g.EventSourceId,
+		ConnectionIdentifiers: g.ConnectionIdentifiers, Outcomes: g.Outcomes}, nil
 }
 
 // ChatConnections returns the user's chat connection map (connection_info payloads).
@@ -257,8 +292,47 @@ func (s *Server) ClearFaults() error {
 	return check(res, err)
 }
 
-// JournalEntry is one request the server answered.
-type JournalEntry = controlapi.JournalEntry
+// JournalEntry is one request the server answered, with secrets redacted.
+type JournalEntry struct {
+	// ID is a sequence number.
+	ID int64
+	// Time is when the request arrived (real time).
+	Time         time.Time
+	Method, Path string
+	// Query is the query string, with secret values redacted.
+	Query string
+	// OperationID is the operation the request was routed to; "" when none matched.
+	OperationID string
+	// Status is the response status.
+	Status int
+	// Duration is how long the server took to answer.
+	Duration time.Duration
+	// UserID is whose token the request carried, when it was valid; 0 otherwise.
+	UserID int64
+	// Headers are the request headers (the first value of each), credentials redacted.
+	Headers map[string]string
+	// RequestBody is the body (at most 4 KiB), redacted; "" when there was none or it was withheld.
+	RequestBody string
+	// Error and Message are the error envelope's name and message, for refused requests.
+	Error, Message string
+	// Truncated names the fields cut to fit the entry's bounds.
+	Truncated []string
+}
+
+func journalEntryOf(g controlapi.JournalEntry) JournalEntry {
+	e := JournalEntry{ID: g.Id, Time: g.Time, Method: g.Method, Path: g.Path, Query: g.Query, OperationID: g.OperationId,
+		Status: g.Status, Duration: time.Duration(float64(g.DurationMs) * float64(time.Millisecond)),
+		UserID: deref(g.UserId), RequestBody: deref(g.RequestBody), Error: deref(g.Error), Message: deref(g.Message)}
+	if g.Headers != nil {
+		e.Headers = *g.Headers
+	}
+	if g.Truncated != nil {
+		for _, f := range *g.Truncated {
+			e.Truncated = append(e.Truncated, string(f))
+		}
+	}
+	return e
+}
 
 // Journal returns the most recent requests, oldest first, of one operation when operationID is
 // not empty. Secrets are redacted.
@@ -271,15 +345,26 @@ func (s *Server) Journal(operationID string) ([]JournalEntry, error) {
 	if err := check(res, err); err != nil {
 		return nil, err
 	}
-	return res.JSON200.Entries, nil
+	entries := make([]JournalEntry, len(res.JSON200.Entries))
+	for i, g := range res.JSON200.Entries {
+		entries[i] = journalEntryOf(g)
+	}
+	return entries, nil
 }
 
 // SignIn walks the authorization dialog like a browser would, signing in as userID, and exchanges
-// the code: what an app's login flow gets back. It works with or without auto-approve; with
-// auto-approve the default user signs in whatever userID says.
+// the code: what an app's login flow gets back. It signs in as userID with or without
+// auto-approve: on the consent page it picks the account, and auto-approve honours the account
+// that the request's Restreamkit-Login-As header names (the mock's own header, which the
+// consent page does not need). An unknown user is an error either way.
 func (s *Server) SignIn(ctx context.Context, userID int64) (*oauth2.Token, error) {
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := noFollow.Get(s.OAuth2.AuthCodeURL("restreamtest"))
+	dialog, err := http.NewRequestWithContext(ctx, http.MethodGet, s.OAuth2.AuthCodeURL("restreamtest"), nil)
+	if err != nil {
+		return nil, err
+	}
+	dialog.Header.Set(oauth.HeaderLoginAs, strconv.FormatInt(userID, 10))
+	res, err := noFollow.Do(dialog)
 	if err != nil {
 		return nil, err
 	}
@@ -302,10 +387,11 @@ func (s *Server) SignIn(ctx context.Context, userID int64) (*oauth2.Token, error
 		if res, err = noFollow.PostForm(target.String(), form); err != nil {
 			return nil, err
 		}
+		page, _ = io.ReadAll(io.LimitReader(res.Body, 4<<10))
 		res.Body.Close()
 	}
 	if res.StatusCode != http.StatusFound {
-		return nil, fmt.Errorf("the authorization dialog answered %d", res.StatusCode)
+		return nil, fmt.Errorf("the authorization dialog answered %d: %s", res.StatusCode, page)
 	}
 	loc, err := url.Parse(res.Header.Get("Location"))
 	if err != nil {
@@ -318,6 +404,16 @@ func (s *Server) SignIn(ctx context.Context, userID int64) (*oauth2.Token, error
 	return s.OAuth2.Exchange(ctx, code)
 }
 
+// deref returns what p points to, or the zero value.
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}
+
+// opt returns a pointer to s, or nil for "": the control API's optional fields.
 func opt(s string) *string {
 	if s == "" {
 		return nil

@@ -46,7 +46,7 @@ func Example() {
 	ctx := context.Background()
 
 	// The app's login: the authorization dialog, the code, the token exchange.
-	tok, err := rs.SignIn(ctx, 2046371)
+	tok, err := rs.SignIn(ctx, restreamtest.Nova)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -88,8 +88,7 @@ func Example_chatConnectionClosesWhenAChannelIsDisabled() {
 	defer rs.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	const quiet = 4410087 // one Twitch channel, 7340021
-	token := rs.Token(quiet)
+	token := rs.Token(restreamtest.QuietNewcomer) // one Twitch channel
 
 	chat, _, err := websocket.Dial(ctx, rs.ChatSocket(token), nil)
 	if err != nil {
@@ -100,7 +99,7 @@ func Example_chatConnectionClosesWhenAChannelIsDisabled() {
 	payload := info["payload"].(map[string]any)
 	fmt.Println(info["action"], payload["connectionIdentifier"], payload["status"])
 
-	req, _ := http.NewRequest(http.MethodPatch, rs.URL+"/v2/user/channel/7340021", strings.NewReader(`{"active":false}`))
+	req, _ := http.NewRequest(http.MethodPatch, fmt.Sprintf("%s/v2/user/channel/%d", rs.URL, restreamtest.QuietNewcomerTwitchChannel), strings.NewReader(`{"active":false}`))
 	req.Header.Set("Content-Type", "application/json")
 	res, err := rs.Client(token).Do(req)
 	if err != nil {
@@ -128,7 +127,7 @@ func Example_goLiveAndWatchTheStreamingFeed() {
 	defer rs.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	const quiet = 4410087
+	const quiet = restreamtest.QuietNewcomer
 	feed, _, err := websocket.Dial(ctx, rs.StreamingSocket(rs.Token(quiet)), nil)
 	if err != nil {
 		log.Fatal(err)
@@ -151,7 +150,7 @@ func Example_goLiveAndWatchTheStreamingFeed() {
 		}
 		fmt.Println(want)
 	}
-	if _, err := rs.StopStream(quiet, stream.EventId.String()); err != nil {
+	if _, err := rs.StopStream(quiet, stream.EventID); err != nil {
 		log.Fatal(err)
 	}
 	for f := readFrame(ctx, feed); f["action"] != "deleteIncoming"; f = readFrame(ctx, feed) {
@@ -162,7 +161,7 @@ func Example_goLiveAndWatchTheStreamingFeed() {
 		Status     string `json:"status"`
 		FinishedAt *int64 `json:"finishedAt"`
 	}
-	getJSON(rs.Client(rs.Token(quiet)), rs.URL+"/v2/user/events/"+stream.EventId.String(), &event)
+	getJSON(rs.Client(rs.Token(quiet)), rs.URL+"/v2/user/events/"+stream.EventID, &event)
 	fmt.Println("event", event.Status, event.FinishedAt != nil)
 	// Output:
 	// updateIncoming
@@ -171,4 +170,31 @@ func Example_goLiveAndWatchTheStreamingFeed() {
 	// updateStatuses
 	// deleteIncoming
 	// event finished true
+}
+
+// In strict mode, the default, a request of the app under test that breaks the Restream API's
+// contract gets the refusal Restream would send, and is listed by Violations; under
+// restreamtest.NewServer(t) the test fails at its end with the list, unless Config.Lenient.
+func Example_strictMode() {
+	rs, err := restreamtest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rs.Close()
+	// The app sends "active" as a string: the spec says boolean.
+	url := fmt.Sprintf("%s/v2/user/channel/%d", rs.URL, restreamtest.NovaTwitchChannel)
+	req, _ := http.NewRequest(http.MethodPatch, url, strings.NewReader(`{"active":"false"}`))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := rs.Client(rs.Token(restreamtest.Nova)).Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	res.Body.Close()
+	fmt.Println("PATCH", res.StatusCode)
+	for _, v := range rs.Violations() {
+		fmt.Println(v.OperationID, v.Problems[0].In, v.Problems[0].Field, v.Problems[0].Rule)
+	}
+	// Output:
+	// PATCH 400
+	// updateChannel body /active type
 }

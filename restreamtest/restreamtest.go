@@ -8,11 +8,28 @@
 //		...
 //	}
 //
+// To configure the server first, as with httptest.NewUnstartedServer:
+//
+//	rs := restreamtest.NewUnstartedServer(t)
+//	rs.Config.Heartbeat = 10 * time.Millisecond
+//	rs.Config.AutoApprove = true
+//	rs.Start()
+//
+// NewServer's options (WithHeartbeat, Lenient...) set the same Config fields.
+//
 // The server starts from the same fixtures as restream-mock (three users, their channels, events,
 // keys and files), hands out a ready access token per user, and offers typed helpers over the
 // control API: reset, load a state snapshot, start and stop streams, send chat events and replies,
 // inject faults, move the clock and read the request journal. Every helper goes over HTTP to the
-// control API, exactly as a test in another language would.
+// control API, exactly as a test in another language would. Nova, TechTalks and QuietNewcomer
+// name the fixture users, NovaTwitchChannel and the like their channels.
+//
+// The server is strict: a request of the app under test that breaks the Restream API's contract
+// (an unknown path or method, parameters or a body the spec refuses, a token without the scope)
+// fails the test when it ends, with the list of such requests; Violations returns it, and
+// Config.Lenient (or the Lenient option) keeps the test passing for tests that send bad requests
+// on purpose. Expired tokens, unknown ids and everything sent through the control helpers never
+// count. The package's types are its own: regenerating the mock's code does not change them.
 package restreamtest
 
 import (
@@ -52,8 +69,38 @@ type User struct {
 	Email    string
 }
 
-// Server is a running fake Restream.
+// Config is how a server starts. Set its fields on the Server that NewUnstartedServer returns,
+// before Start; the zero value serves the built-in fixtures, in strict mode, at Restream's pace.
+type Config struct {
+	// Fixtures seeds the server from a tree laid out like the repository's examples/ directory
+	// (operations/*.json, mock/oauth.json, optionally mock/chat.json); nil means the built-in
+	// fixtures. FixturesDir is the same for a directory on disk; set one or the other.
+	Fixtures    fs.FS
+	FixturesDir string
+	// Heartbeat is the chat feed's heartbeat interval; 0 means Restream's 45 s. Tests use
+	// milliseconds.
+	Heartbeat time.Duration
+	// StreamInterval is how often a started stream reports; 0 means 2 s.
+	StreamInterval time.Duration
+	// ChatScriptSpacing is the pause between the messages of a chat script; 0 means the default.
+	ChatScriptSpacing time.Duration
+	// AutoApprove makes the authorization dialog approve at once, without the consent page, as a
+	// browser-less app under test needs: for the default user, or for the one SignIn names.
+	AutoApprove bool
+	// Logger receives the server's logs; nil discards them.
+	Logger *slog.Logger
+	// Lenient turns strict mode off: requests that break the Restream API's contract are refused
+	// as always, and listed by Violations, but do not fail the test. Set it in a test that sends
+	// bad requests on purpose.
+	Lenient bool
+}
+
+// Server is a fake Restream, started by NewServer or Start, or built by NewUnstartedServer and
+// started by its Start method.
 type Server struct {
+	// Config is how the server starts; changing it after Start has no effect.
+	Config Config
+
 	// URL is the base of the REST API (/v2/...), OAuth (/login, /oauth/...) and the control API
 	// (/__mock/...), such as http://127.0.0.1:41234. The feeds are also served here, at
 	// /streaming/ws and /chat/ws.
@@ -66,6 +113,8 @@ type Server struct {
 	// DefaultUser is the user the consent page and auto-approve sign in by default.
 	DefaultUser int64
 
+	t        testing.TB // nil outside a test
+	started  bool
 	mock     *mock.Server
 	servers  []*httptest.Server
 	control  *controlapi.ClientWithResponses
@@ -73,88 +122,130 @@ type Server struct {
 	tokens   map[int64]string
 	closeErr error
 	once     sync.Once
+
+	mu         sync.Mutex
+	violations []Violation
+	dropped    int // violations past maxViolations
 }
 
-// config is what the options set.
-type config struct {
-	opts       mock.Options
-	fixtureErr error
-	strict     func(error)
-}
+// Option changes a server's Config; NewServer and Start take them.
+type Option func(*Config)
 
-// Option changes how a server starts.
-type Option func(*config)
+// WithFixtures sets Config.Fixtures.
+func WithFixtures(fsys fs.FS) Option { return func(c *Config) { c.Fixtures = fsys } }
 
-// WithFixtures seeds the server from fsys, laid out like the repository's examples/ directory
-// (operations/*.json, mock/oauth.json, optionally mock/chat.json), instead of the built-in fixtures.
-func WithFixtures(fsys fs.FS) Option { return func(c *config) { c.opts.Fixtures = fsys } }
+// WithFixturesDir sets Config.FixturesDir.
+func WithFixturesDir(dir string) Option { return func(c *Config) { c.FixturesDir = dir } }
 
-// WithFixturesDir is WithFixtures for a directory on disk.
-func WithFixturesDir(dir string) Option {
-	return func(c *config) {
-		fsys, err := fixtures.Dir(dir)
-		c.opts.Fixtures, c.fixtureErr = fsys, err
-	}
-}
+// WithHeartbeat sets Config.Heartbeat.
+func WithHeartbeat(d time.Duration) Option { return func(c *Config) { c.Heartbeat = d } }
 
-// WithHeartbeat sets the chat feed's heartbeat interval (Restream's is 45 s); tests use milliseconds.
-func WithHeartbeat(d time.Duration) Option { return func(c *config) { c.opts.ChatHeartbeat = d } }
+// WithStreamInterval sets Config.StreamInterval.
+func WithStreamInterval(d time.Duration) Option { return func(c *Config) { c.StreamInterval = d } }
 
-// WithStreamInterval sets how often a started stream reports (2 s by default).
-func WithStreamInterval(d time.Duration) Option { return func(c *config) { c.opts.StreamInterval = d } }
-
-// WithChatScriptSpacing sets the pause between the messages of a chat script.
+// WithChatScriptSpacing sets Config.ChatScriptSpacing.
 func WithChatScriptSpacing(d time.Duration) Option {
-	return func(c *config) { c.opts.ChatScriptSpacing = d }
+	return func(c *Config) { c.ChatScriptSpacing = d }
 }
 
-// WithAutoApprove makes the authorization dialog approve at once for the default user, as a
-// browser-less CI would need; SignIn works either way.
-func WithAutoApprove(on bool) Option { return func(c *config) { c.opts.AutoApprove = on } }
+// WithAutoApprove sets Config.AutoApprove.
+func WithAutoApprove(on bool) Option { return func(c *Config) { c.AutoApprove = on } }
 
-// WithLogger sends the server's logs to l (they are discarded by default).
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.opts.Logger = l } }
+// WithLogger sets Config.Logger.
+func WithLogger(l *slog.Logger) Option { return func(c *Config) { c.Logger = l } }
 
-// NewServer starts a server for the test and stops it, closing every socket, when the test ends.
-// It fails the test if the server cannot start. Every response the server sends is checked
-// against the Restream spec; a non-conforming one (a bug in the fake) fails the test.
+// Lenient sets Config.Lenient: the test does not fail for requests that break the contract.
+func Lenient() Option { return func(c *Config) { c.Lenient = true } }
+
+// NewServer starts a server for the test with the options applied to its Config, and stops it,
+// closing every socket, when the test ends. It is NewUnstartedServer followed by Start.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	opts = append(opts, func(c *config) {
-		c.strict = func(err error) { t.Errorf("restreamtest: %v", err) }
-	})
-	s, err := Start(opts...)
-	if err != nil {
-		t.Fatalf("restreamtest: %v", err)
+	s := NewUnstartedServer(t)
+	for _, o := range opts {
+		o(&s.Config)
 	}
+	s.Start()
+	return s
+}
+
+// NewUnstartedServer returns a server for the test that is not started yet: set its Config, then
+// call Start. When the test ends the server stops, and in strict mode (unless Config.Lenient) the
+// test fails with every request of the app under test that broke the Restream API's contract.
+// Every response the server sends is checked against the Restream spec too; a non-conforming one
+// (a bug in the fake) fails the test whatever the mode.
+func NewUnstartedServer(t testing.TB) *Server {
+	s := &Server{t: t, tokens: map[int64]string{}}
 	t.Cleanup(func() {
+		if !s.started {
+			return
+		}
 		if err := s.Close(); err != nil {
 			t.Errorf("restreamtest: %v", err)
+		}
+		if vs := s.Violations(); !s.Config.Lenient && len(vs) > 0 {
+			t.Errorf("restreamtest: %s", s.violationReport(vs))
 		}
 	})
 	return s
 }
 
-// Start starts a server outside a test (in TestMain, or an example); call Close when done.
+// Start starts a server from NewUnstartedServer with its Config. It fails the test if the server
+// cannot start, and panics if the server has already started.
+func (s *Server) Start() {
+	if s.started {
+		panic("restreamtest: Server already started")
+	}
+	if s.t == nil {
+		panic("restreamtest: Start on a server not made by NewUnstartedServer; use the package's Start")
+	}
+	s.t.Helper()
+	if err := s.start(); err != nil {
+		s.t.Fatalf("restreamtest: %v", err)
+	}
+}
+
+// Start starts a server outside a test (in TestMain, or an example) with the options applied to
+// its Config; call Close when done. Without a test to fail, strict mode only collects: read
+// Violations before Close.
 func Start(opts ...Option) (*Server, error) {
-	var c config
+	s := &Server{tokens: map[int64]string{}}
 	for _, o := range opts {
-		o(&c)
+		o(&s.Config)
 	}
-	if c.fixtureErr != nil {
-		return nil, c.fixtureErr
-	}
-	if c.strict != nil {
-		report := c.strict
-		c.opts.OnResponseViolation = func(op string, status int, vs []validate.Violation) {
-			report(fmt.Errorf("the fake answered %s with a %d that breaks the Restream spec: %v", op, status, vs))
-		}
-	}
-	m, err := mock.New(c.opts)
-	if err != nil {
+	if err := s.start(); err != nil {
 		return nil, err
 	}
-	s := &Server{mock: m, tokens: map[int64]string{}}
+	return s, nil
+}
+
+// start builds the mock from the Config and serves it on loopback listeners.
+func (s *Server) start() error {
+	s.started = true
+	c := s.Config
+	opts := mock.Options{Fixtures: c.Fixtures, ChatHeartbeat: c.Heartbeat, StreamInterval: c.StreamInterval,
+		ChatScriptSpacing: c.ChatScriptSpacing, AutoApprove: c.AutoApprove, Logger: c.Logger,
+		OnRequestViolation: s.addViolation}
+	if c.FixturesDir != "" {
+		if c.Fixtures != nil {
+			return errors.New("set Config.Fixtures or Config.FixturesDir, not both")
+		}
+		fsys, err := fixtures.Dir(c.FixturesDir)
+		if err != nil {
+			return err
+		}
+		opts.Fixtures = fsys
+	}
+	if t := s.t; t != nil {
+		opts.OnResponseViolation = func(op string, status int, vs []validate.Violation) {
+			t.Errorf("restreamtest: the fake answered %s with a %d that breaks the Restream spec: %v", op, status, vs)
+		}
+	}
+	m, err := mock.New(opts)
+	if err != nil {
+		return err
+	}
+	s.mock = m
 	main := httptest.NewServer(m.Handler())
 	s.servers = append(s.servers, main)
 	s.URL = main.URL
@@ -172,13 +263,13 @@ func Start(opts ...Option) (*Server, error) {
 		Endpoint: oauth2.Endpoint{AuthURL: s.URL + "/login", TokenURL: s.URL + "/oauth/token"}}
 	if s.control, err = controlapi.NewClientWithResponses(s.URL); err != nil {
 		s.Close()
-		return nil, err
+		return err
 	}
 	if err := s.loadUsers(); err != nil {
 		s.Close()
-		return nil, err
+		return err
 	}
-	return s, nil
+	return nil
 }
 
 // loadUsers reads the fixture users and mints a ready token for each.
@@ -204,6 +295,9 @@ func (s *Server) loadUsers() error {
 // close for shutdown, every socket gets a close frame, and every listener stops.
 func (s *Server) Close() error {
 	s.once.Do(func() {
+		if s.mock == nil { // never started, or the mock failed to build: nothing listens
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		s.closeErr = s.mock.Shutdown(ctx)
@@ -278,6 +372,7 @@ type ControlError struct {
 	Body   string // the error envelope
 }
 
+// Error says the status and the envelope.
 func (e *ControlError) Error() string {
 	return fmt.Sprintf("control API answered %d %s", e.Status, e.Body)
 }

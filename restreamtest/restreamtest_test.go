@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -28,9 +30,9 @@ func TestMain(m *testing.M) {
 }
 
 const (
-	nova      int64 = 2046371
-	techtalks int64 = 3189024
-	quiet     int64 = 4410087
+	nova      = restreamtest.Nova
+	techtalks = restreamtest.TechTalks
+	quiet     = restreamtest.QuietNewcomer
 )
 
 func get(t *testing.T, rs *restreamtest.Server, token, path string) (int, string) {
@@ -120,22 +122,72 @@ func TestTwoServersDoNotInterfere(t *testing.T) {
 	}
 }
 
-func TestSignInWalksTheDialogForAnyUser(t *testing.T) {
-	rs := restreamtest.NewServer(t)
-	tok, err := rs.SignIn(context.Background(), techtalks)
-	if err != nil {
-		t.Fatal(err)
+func TestSignInSignsInAsTheUserAskedFor(t *testing.T) {
+	for _, auto := range []bool{false, true} {
+		rs := restreamtest.NewServer(t, restreamtest.WithAutoApprove(auto))
+		for _, u := range rs.Users() {
+			t.Run(fmt.Sprintf("%s with auto-approve %v", u.Username, auto), func(t *testing.T) {
+				tok, err := rs.SignIn(context.Background(), u.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if code, body := get(t, rs, tok.AccessToken, "/v2/user/profile"); code != 200 || !strings.Contains(body, `"username":"`+u.Username+`"`) {
+					t.Fatalf("signed in as another user: %d %s", code, body)
+				}
+			})
+		}
+		t.Run(fmt.Sprintf("an unknown user is an error with auto-approve %v", auto), func(t *testing.T) {
+			if _, err := rs.SignIn(context.Background(), 42); err == nil || !strings.Contains(err.Error(), "400") {
+				t.Fatalf("want the dialog's 400, got %v", err)
+			}
+		})
 	}
-	if code, body := get(t, rs, tok.AccessToken, "/v2/user/profile"); code != 200 || !strings.Contains(body, "techtalks_daily") {
-		t.Fatalf("%d %s", code, body)
+}
+
+func TestAutoApproveSignsInTheUserTheLoginAsHeaderNames(t *testing.T) {
+	rs := restreamtest.NewServer(t, restreamtest.WithAutoApprove(true))
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	cases := []struct {
+		name   string
+		header string
+		status int
+		user   string // whose token the code is exchanged for
+	}{
+		{"without the header the default user signs in", "", 302, "nova_plays"},
+		{"a listed user signs in", "3189024", 302, "techtalks_daily"},
+		{"an unknown user is refused", "42", 400, ""},
+		{"a value that is not an id is refused", "techtalks", 400, ""},
 	}
-	auto := restreamtest.NewServer(t, restreamtest.WithAutoApprove(true))
-	tok, err = auto.SignIn(context.Background(), techtalks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, body := get(t, auto, tok.AccessToken, "/v2/user/profile"); !strings.Contains(body, "nova_plays") {
-		t.Fatalf("auto-approve signs in the default user: %s", body)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, rs.OAuth2.AuthCodeURL("s"), nil)
+			if c.header != "" {
+				req.Header.Set("Restreamkit-Login-As", c.header)
+			}
+			res, err := noFollow.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != c.status {
+				t.Fatalf("status %d %s, want %d", res.StatusCode, body, c.status)
+			}
+			if c.status != 302 {
+				if !strings.Contains(string(body), "Restreamkit-Login-As") {
+					t.Fatalf("the refusal does not name the header: %s", body)
+				}
+				return
+			}
+			loc, _ := url.Parse(res.Header.Get("Location"))
+			tok, err := rs.OAuth2.Exchange(context.Background(), loc.Query().Get("code"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, body := get(t, rs, tok.AccessToken, "/v2/user/profile"); !strings.Contains(body, c.user) {
+				t.Fatalf("want %s, got %s", c.user, body)
+			}
+		})
 	}
 }
 
@@ -169,7 +221,7 @@ func TestResetAndStateSnapshots(t *testing.T) {
 }
 
 func TestTheClockExpiresTokens(t *testing.T) {
-	rs := restreamtest.NewServer(t)
+	rs := restreamtest.NewServer(t, restreamtest.Lenient()) // it checks a missing scope's 403
 	before, err := rs.Now()
 	if err != nil {
 		t.Fatal(err)
@@ -204,20 +256,20 @@ func TestStreamsDriveTheStreamingFeedAndTheEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := next(t, feed, "updateIncoming")
-	if f["eventId"] != stream.EventId.String() || int64(f["userId"].(float64)) != nova {
+	if f["eventId"] != stream.EventID || int64(f["userId"].(float64)) != nova {
 		t.Fatalf("updateIncoming %v for stream %+v", f, stream)
 	}
-	if _, err := rs.StartStream(nova, restreamtest.StreamOptions{EventID: stream.EventId.String()}); !restreamtest.IsControlError(err, 409) {
+	if _, err := rs.StartStream(nova, restreamtest.StreamOptions{EventID: stream.EventID}); !restreamtest.IsControlError(err, 409) {
 		t.Fatalf("a second stream on the same event must be a 409, got %v", err)
 	}
-	if _, err := rs.StopStream(nova, stream.EventId.String()); err != nil {
+	if _, err := rs.StopStream(nova, stream.EventID); err != nil {
 		t.Fatal(err)
 	}
 	next(t, feed, "deleteIncoming")
-	if _, body := get(t, rs, rs.Token(nova), "/v2/user/events/"+stream.EventId.String()); !strings.Contains(body, `"status":"finished"`) {
+	if _, body := get(t, rs, rs.Token(nova), "/v2/user/events/"+stream.EventID); !strings.Contains(body, `"status":"finished"`) {
 		t.Fatalf("the stopped stream's event: %s", body)
 	}
-	if _, err := rs.StopStream(nova, stream.EventId.String()); !restreamtest.IsControlError(err, 404) {
+	if _, err := rs.StopStream(nova, stream.EventID); !restreamtest.IsControlError(err, 404) {
 		t.Fatalf("stopping twice must be a 404, got %v", err)
 	}
 }
@@ -250,7 +302,7 @@ func TestChatHelpersReachTheChatFeed(t *testing.T) {
 	}
 	created := next(t, chat, "reply_created")
 	failed := next(t, chat, "reply_failed")
-	if created["payload"].(map[string]any)["replyUuid"] != reply.ReplyUuid || failed["payload"].(map[string]any)["reason"] != "discord_rate_limit" {
+	if created["payload"].(map[string]any)["replyUuid"] != reply.ReplyUUID || failed["payload"].(map[string]any)["reason"] != "discord_rate_limit" {
 		t.Fatalf("reply frames %v %v for %+v", created, failed, reply)
 	}
 	conns, err := rs.ChatConnections(quiet)
@@ -325,8 +377,16 @@ func TestTheJournalRecordsWhatTheAppSent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 1 || entries[0].Status != 200 || entries[0].UserId == nil || *entries[0].UserId != techtalks {
+	if len(entries) != 1 {
 		t.Fatalf("journal %+v", entries)
+	}
+	e := entries[0]
+	if e.Method != "GET" || e.Path != "/v2/user/channel/all" || e.OperationID != "listChannels" || e.Status != 200 ||
+		e.UserID != techtalks || e.ID == 0 || e.Time.IsZero() || e.Error != "" {
+		t.Fatalf("journal entry %+v", e)
+	}
+	if auth := e.Headers["Authorization"]; auth == "" || strings.Contains(auth, rs.Token(techtalks)) {
+		t.Fatalf("the Authorization header must be there, redacted: %q", auth)
 	}
 }
 

@@ -54,12 +54,17 @@ type rigOptions struct {
 	edit func(*gateway.Config)
 	// direct points the gateway at the mock itself, without the counting relay (benchmarks).
 	direct bool
+	// lenient lets the gateway break the Restream API's contract without failing the test: for
+	// tests that make it do so on purpose (restreamtest's strict mode).
+	lenient bool
 }
 
 // newRig starts the mock, the relay and the gateway.
 func newRig(t testing.TB, o rigOptions) *rig {
 	t.Helper()
-	r := &rig{mock: restreamtest.NewServer(t, restreamtest.WithHeartbeat(time.Hour))}
+	r := &rig{mock: restreamtest.NewUnstartedServer(t)}
+	r.mock.Config.Heartbeat, r.mock.Config.Lenient = time.Hour, o.lenient
+	r.mock.Start()
 	user := cmp.Or(o.user, nova)
 	r.token = r.mock.Token(user)
 	if len(o.scopes) > 0 {

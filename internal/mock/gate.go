@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"reflect"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ type reqInfo struct {
 	grant  oauth.Grant
 	authed bool
 	body   []byte
+	// breach lists how a refused request broke the Restream API's contract (see RequestViolation);
+	// nil when it did not.
+	breach []validate.Violation
 }
 
 type infoKey struct{}
@@ -71,6 +75,8 @@ func (s *Server) gate(next echo.HandlerFunc) echo.HandlerFunc {
 		bufp := s.bodies.Get().(*[]byte)
 		err := s.serve(c, r, ri, bufp, next)
 		if err != nil {
+			// Report before answering, so that a client that has its answer can count on the report.
+			s.reportBreach(r, ri, err)
 			c.Error(err)
 		}
 		s.journal.record(r, ri, c.Response().Status, time.Since(start), err)
@@ -129,6 +135,7 @@ func (s *Server) admit(c echo.Context, r *http.Request, ri *reqInfo, bufp *[]byt
 	}
 	rt, err := s.routes.find(c, r)
 	if err != nil {
+		ri.breach = s.routeBreach(r)
 		return err
 	}
 	op := rt.op
@@ -150,6 +157,8 @@ func (s *Server) admit(c echo.Context, r *http.Request, ri *reqInfo, bufp *[]byt
 		}
 		ri.grant, ri.authed = g, true
 		if err := g.Require(scope); err != nil {
+			ri.breach = []validate.Violation{{Direction: validate.Request, In: validate.InSecurity, Rule: validate.RuleSecurity,
+				Message: "the token lacks the scope " + scope.String() + " the operation requires", Expected: scope.String()}}
 			return err
 		}
 	}
@@ -159,6 +168,9 @@ func (s *Server) admit(c echo.Context, r *http.Request, ri *reqInfo, bufp *[]byt
 	pp.Set(op, c.ParamValues(), r.URL.RawPath != "")
 	var vbuf [4]validate.Violation
 	if vs := rt.spec.CheckRequest(vbuf[:0], op, &pp, r, body, validate.CheckOptions{SkipSecurity: true}); len(vs) > 0 {
+		if rt.spec == s.spec && s.opts.OnRequestViolation != nil {
+			ri.breach = slices.Clone(vs)
+		}
 		return violationError(op, vs)
 	}
 	if op.FormBody() {

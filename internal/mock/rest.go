@@ -20,7 +20,8 @@ type restAPI struct{ s *Server }
 
 var _ restreamapi.StrictServerInterface = (*restAPI)(nil)
 
-// ShowAuthorizeDialog renders the consent page, or approves at once when auto-approve is on.
+// ShowAuthorizeDialog renders the consent page, or approves at once when auto-approve is on: for
+// the account oauth.HeaderLoginAs names, else the default one.
 func (a *restAPI) ShowAuthorizeDialog(ctx context.Context, req restreamapi.ShowAuthorizeDialogRequestObject) (restreamapi.ShowAuthorizeDialogResponseObject, error) {
 	p := req.Params
 	ar := oauth.AuthorizeRequest{ResponseType: string(p.ResponseType), ClientID: p.ClientId, RedirectURI: p.RedirectUri}
@@ -30,12 +31,23 @@ func (a *restAPI) ShowAuthorizeDialog(ctx context.Context, req restreamapi.ShowA
 	if p.Scope != nil {
 		ar.Scope = *p.Scope
 	}
+	auto := a.s.oauth.AutoApprove()
+	var account int64
+	if auto {
+		var err error
+		if account, err = a.s.oauth.LoginAs(info(ctx).header.Get(oauth.HeaderLoginAs)); err != nil {
+			return nil, err
+		}
+	}
 	consent, err := a.s.oauth.Authorize(ar)
 	if err != nil {
 		return nil, err
 	}
-	if a.s.oauth.AutoApprove() {
-		to, err := a.s.oauth.Decide(oauth.Decision{RequestID: consent.RequestID, AccountID: consent.DefaultAccount, Approve: true})
+	if auto {
+		if account == 0 {
+			account = consent.DefaultAccount
+		}
+		to, err := a.s.oauth.Decide(oauth.Decision{RequestID: consent.RequestID, AccountID: account, Approve: true})
 		if err != nil {
 			return nil, err
 		}

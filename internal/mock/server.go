@@ -65,6 +65,10 @@ type Options struct {
 	// OnResponseViolation, when set, makes the server validate every response it sends against
 	// the spec and report each non-conforming one. Tests use it to prove conformance; it costs time.
 	OnResponseViolation func(operationID string, status int, violations []validate.Violation)
+	// OnRequestViolation, when set, is called with every request the server refuses because it
+	// breaks the Restream API's contract (see RequestViolation for which refusals count), before
+	// the refusal is sent. restreamtest's strict mode fails a test with them.
+	OnRequestViolation func(RequestViolation)
 	// ChatHeartbeat is the chat socket's heartbeat interval; 0 means Restream's 45 s.
 	ChatHeartbeat time.Duration
 	// StreamInterval is how often a simulated stream reports; 0 means 2 s.

@@ -339,3 +339,26 @@ func (s *Server) removeCodeLocked(c *authCode) {
 	s.codesQ.Remove(c.elem)
 	c.elem = nil
 }
+
+// HeaderLoginAs names the account auto-approval signs in, on GET /login: a user id. Without it
+// auto-approval signs in the default account. It is the mock's own header (Restream has no
+// auto-approval), honoured only when auto-approval is on, and grants nothing the consent page does
+// not: there, too, any listed account can be picked without a password. restreamtest's SignIn
+// sends it, so that signing in as a user means that user whether auto-approval is on or off.
+const HeaderLoginAs = "Restreamkit-Login-As"
+
+// LoginAs returns the account a HeaderLoginAs value names: 0 when the value is empty, and an
+// invalid_request error when it is not the id of a listed account.
+func (s *Server) LoginAs(value string) (int64, error) {
+	if value == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(value, 10, 64)
+	s.mu.RLock()
+	_, ok := s.accountLocked(id)
+	s.mu.RUnlock()
+	if err != nil || !ok {
+		return 0, invalidRequest("Invalid request: the " + HeaderLoginAs + " header is not the id of a known account")
+	}
+	return id, nil
+}

@@ -80,3 +80,28 @@ func want4xx(t *testing.T, err error) {
 		t.Fatalf("a refusal must be a 4xx envelope, got %v (%T)", err, err)
 	}
 }
+
+// FuzzLoginAs reads any Restreamkit-Login-As value: it never panics, names a listed account or
+// nothing for an empty value, and refuses everything else with a 400 envelope naming the header.
+func FuzzLoginAs(f *testing.F) {
+	for _, seed := range []string{"", "2046371", "42", "-1", "0", "+2046371", "02046371", "9223372036854775808", "abc", " 1"} {
+		f.Add(seed)
+	}
+	s, _ := newTestServer(f)
+	f.Fuzz(func(t *testing.T, value string) {
+		id, err := s.LoginAs(value)
+		switch {
+		case err != nil:
+			e, ok := apierror.As(err)
+			if !ok || e.Status != 400 || !strings.Contains(e.Message, HeaderLoginAs) || id != 0 {
+				t.Fatalf("LoginAs(%q) = %d, %v", value, id, err)
+			}
+		case value == "":
+			if id != 0 {
+				t.Fatalf("an empty value named %d", id)
+			}
+		case id != nova.ID && id != orbit.ID:
+			t.Fatalf("LoginAs(%q) named %d, not a listed account", value, id)
+		}
+	})
+}

@@ -14,10 +14,11 @@ import (
 	"github.com/restreamkit/restreamkit/restreamtest"
 )
 
-// startMock serves a fresh fake Restream and returns its URL.
+// startMock serves a fresh fake Restream and returns its URL. It is lenient: the proxy's tests send
+// requests that break the contract on purpose, to see the proxy report them.
 func startMock(t *testing.T) string {
 	t.Helper()
-	return restreamtest.NewServer(t).URL
+	return restreamtest.NewServer(t, restreamtest.Lenient()).URL
 }
 
 // startProxy serves a proxy built from opts and returns it with its URL. It is closed, and its

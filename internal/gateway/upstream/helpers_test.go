@@ -170,11 +170,12 @@ func counts(t *testing.T, reg *prometheus.Registry, family string) map[[2]string
 	return out
 }
 
-// mockClient starts the fake Restream and a client in front of it, and returns them with the
+// mockClient starts the fake Restream (with mockOpts, such as restreamtest.Lenient() for a test
+// that sends bad requests on purpose) and a client in front of it, and returns them with the
 // default user's token.
-func mockClient(t *testing.T, opts upstream.Options) (*restreamtest.Server, *upstream.Client, *captured, string) {
+func mockClient(t *testing.T, opts upstream.Options, mockOpts ...restreamtest.Option) (*restreamtest.Server, *upstream.Client, *captured, string) {
 	t.Helper()
-	rs := restreamtest.NewServer(t)
+	rs := restreamtest.NewServer(t, mockOpts...)
 	opts.BaseURL = mustURL(t, rs.URL+"/v2")
 	c, cap := newClient(t, opts)
 	return rs, c, cap, rs.Token(rs.DefaultUser)

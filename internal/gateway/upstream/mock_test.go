@@ -92,7 +92,7 @@ func TestUpdateChannelSendsABooleanAndTheMockDisablesTheChannel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(journal) != 1 || journal[0].RequestBody == nil || *journal[0].RequestBody != `{"active":false}` {
+	if len(journal) != 1 || journal[0].RequestBody != `{"active":false}` {
 		t.Fatalf("the mock got %+v, want one PATCH with {\"active\":false}", journal)
 	}
 	after := invoke(t, c, getChannel(t, a, channelSummary()), map[string]any{"id": float64(id)})
@@ -119,7 +119,7 @@ func TestAnAbsentOptionalBodyFieldIsLeftOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(journal) != 1 || journal[0].RequestBody == nil || *journal[0].RequestBody != `{"title":"Speedrun night"}` {
+	if len(journal) != 1 || journal[0].RequestBody != `{"title":"Speedrun night"}` {
 		t.Fatalf("the mock got %+v, want the title alone", journal)
 	}
 }
@@ -178,7 +178,7 @@ func TestEventHistoryPagesAreTheOnesAskedFor(t *testing.T) {
 }
 
 func TestUpstreamErrorsPassThroughWithTheirStatusAndEnvelope(t *testing.T) {
-	rs, c, _, token := mockClient(t, upstream.Options{})
+	rs, c, _, token := mockClient(t, upstream.Options{}, restreamtest.Lenient()) // it sends an id the mock refuses
 	id := firstChannel(t, rs, token)
 	// A slot that takes any text lets an id the upstream refuses reach it: the upstream's own 400
 	// is what the caller should see.
