@@ -99,7 +99,7 @@ func (s *Server) serve(c echo.Context, r *http.Request, ri *reqInfo, bufp *[]byt
 	if err := s.admit(c, r, ri, bufp); err != nil {
 		return err
 	}
-	if restore := s.canonicalContentType(r, ri.op); restore != nil {
+	if restore := s.canonicalContentType(r, ri.op, ri.body); restore != nil {
 		defer restore()
 	}
 	c.SetRequest(r.WithContext(context.WithValue(r.Context(), infoKey{}, ri)))
@@ -176,13 +176,15 @@ func (s *Server) admit(c echo.Context, r *http.Request, ri *reqInfo, bufp *[]byt
 // canonicalContentType makes the Content-Type the handler sees the documented media type the
 // validator matched: echo decodes a body only under its exact, lower-case media type, while the
 // validator (like Restream) also accepts "Application/JSON" or "application/merge-patch+json" for
-// application/json. It returns a function that restores the client's header, for the journal.
-func (s *Server) canonicalContentType(r *http.Request, op *validate.Operation) (restore func()) {
-	ct := r.Header.Get("Content-Type")
-	if ct == "" {
+// application/json, and the control API takes a JSON body under any Content-Type (curl -d sends
+// application/x-www-form-urlencoded; see validate.JSONBodyAnyContentType). It returns a function
+// that restores the client's header, for the journal.
+func (s *Server) canonicalContentType(r *http.Request, op *validate.Operation, body []byte) (restore func()) {
+	if len(body) == 0 {
 		return nil
 	}
-	mt := op.RequestMediaType(ct)
+	ct := r.Header.Get("Content-Type")
+	mt := op.RequestMediaType(ct, body)
 	base, params, _ := strings.Cut(ct, ";")
 	if mt == "" || strings.Contains(mt, "*") || strings.TrimSpace(base) == mt {
 		return nil
@@ -191,9 +193,15 @@ func (s *Server) canonicalContentType(r *http.Request, op *validate.Operation) (
 	if params != "" {
 		canon += ";" + params
 	}
-	orig := r.Header["Content-Type"]
+	orig, had := r.Header["Content-Type"]
 	r.Header["Content-Type"] = []string{canon}
-	return func() { r.Header["Content-Type"] = orig }
+	return func() {
+		if had {
+			r.Header["Content-Type"] = orig
+		} else {
+			delete(r.Header, "Content-Type")
+		}
+	}
 }
 
 // readBody reads the whole request body into the pooled buffer, refusing more than the limit, and

@@ -166,8 +166,14 @@ func (j *journal) record(r *http.Request, ri *reqInfo, status int, took time.Dur
 	j.mu.Unlock()
 }
 
-// list returns up to limit of the newest entries (of one operation when op is set), oldest first.
-func (j *journal) list(limit int, op string) controlapi.Journal {
+// isControlPath reports whether a request was made to the control API (or beside it, under
+// /__mock/): such calls are kept, but listed only on request, so that a test reading the journal
+// sees its application's requests and not its own set-up calls.
+func isControlPath(path string) bool { return strings.HasPrefix(path, "/__mock/") }
+
+// list returns up to limit of the newest entries (of one operation when op is set), oldest first,
+// control API calls among them only when control is set.
+func (j *journal) list(limit int, op string, control bool) controlapi.Journal {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	n := j.next
@@ -178,8 +184,9 @@ func (j *journal) list(limit int, op string) controlapi.Journal {
 	// Walk from the newest backwards, then reverse.
 	for i := 0; i < n && len(out) < limit; i++ {
 		idx := (j.next - 1 - i + len(j.entries)) % len(j.entries)
-		if op == "" || j.entries[idx].OperationId == op {
-			out = append(out, j.entries[idx])
+		e := &j.entries[idx]
+		if (op == "" || e.OperationId == op) && (control || !isControlPath(e.Path)) {
+			out = append(out, *e)
 		}
 	}
 	for a, b := 0, len(out)-1; a < b; a, b = a+1, b-1 {

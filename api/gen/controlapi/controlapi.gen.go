@@ -206,6 +206,21 @@ func (e JournalEntryTruncated) Valid() bool {
 	}
 }
 
+// Defines values for GetJournalParamsInclude.
+const (
+	Control GetJournalParamsInclude = "control"
+)
+
+// Valid indicates whether the value is a known member of the GetJournalParamsInclude enum.
+func (e GetJournalParamsInclude) Valid() bool {
+	switch e {
+	case Control:
+		return true
+	default:
+		return false
+	}
+}
+
 // ChatConnections A user's chat connection map.
 type ChatConnections struct {
 	// Connections The connections, as connection_info payloads.
@@ -741,7 +756,13 @@ type GetJournalParams struct {
 
 	// OperationId Only entries of this operation.
 	OperationId *string `form:"operationId,omitempty" json:"operationId,omitempty"`
+
+	// Include `control` lists the control API's calls too.
+	Include *GetJournalParamsInclude `form:"include,omitempty" json:"include,omitempty"`
 }
+
+// GetJournalParamsInclude defines parameters for GetJournal.
+type GetJournalParamsInclude string
 
 // ListStreamsParams defines parameters for ListStreams.
 type ListStreamsParams struct {
@@ -1036,7 +1057,7 @@ type ClientInterface interface {
 
 	// GetJournal Get Journal
 	//
-	// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
+	// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted. Calls of the control API (paths under `/__mock/`) are kept but listed only with `include=control`.
 	//
 	// Corresponds with GET /__mock/journal (the `GetJournal` operationId).
 	GetJournal(ctx context.Context, params *GetJournalParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1561,7 +1582,7 @@ func (c *Client) ClearJournal(ctx context.Context, reqEditors ...RequestEditorFn
 
 // GetJournal Get Journal
 //
-// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
+// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted. Calls of the control API (paths under `/__mock/`) are kept but listed only with `include=control`.
 //
 // Corresponds with GET /__mock/journal (the `GetJournal` operationId).
 func (c *Client) GetJournal(ctx context.Context, params *GetJournalParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2419,6 +2440,18 @@ func NewGetJournalRequest(server string, params *GetJournalParams) (*http.Reques
 
 		}
 
+		if params.Include != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "include", *params.Include, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -3057,7 +3090,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetJournalWithResponse Get Journal
 	//
-	// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
+	// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted. Calls of the control API (paths under `/__mock/`) are kept but listed only with `include=control`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5908,7 +5941,7 @@ func (c *ClientWithResponses) ClearJournalWithResponse(ctx context.Context, reqE
 
 // GetJournalWithResponse Get Journal
 //
-// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
+// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted. Calls of the control API (paths under `/__mock/`) are kept but listed only with `include=control`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -8649,6 +8682,13 @@ func (w *ServerInterfaceWrapper) GetJournal(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "operationId", ctx.QueryParams(), &params.OperationId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter operationId: %s", err))
+	}
+
+	// ------------- Optional query parameter "include" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "include", ctx.QueryParams(), &params.Include, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter include: %s", err))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -13148,152 +13188,155 @@ func (sh *strictHandler) ListMockUsers(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37ctu2uu+rYHTWTOw5lCxfktXYf7mp03rvpsnYznTOdGdbEPlJQk0BXABoRbuTmfM057zHeZTzJHvw",
-	"fQAvIqmLV+yutl5/dMUiCYDAd7/8+FsvVvNMSZDW9E5/62kwmZIG8I9veXIF/8jBWPdXrKQFif/kWZaK",
-	"mFuh5MGvRkn3m4lnMOfuX3/TMOmd9v7HQTn0AV01BxdaK30h7yFVGfS+fPkS9RIwsRaZG6x32ruZAdM0",
-	"KROGzXk6UXoOCVOaCRkraYRxyzhlnGVc8zlY0O6inQEbq2TJxhr4nWF2JgyrjB0xTtdjNQfDFsLOGJdM",
-	"ZaDxRZidccssvwPDpJIQuUE5u+dpDm4lKrdMTZjmcgoDNpqDMXwKI2b40rCFe1YYttBKThmXCZPczeIW",
-	"VVvlRECaDNjFPehlZe6YS8alWYBmwg56X6LeGyUnqYh/p52P/ex+n9xrzFV898IwY7kFtseZsRr4nPFU",
-	"A0+WLBX34LY4VlJCjC8lJAM3acQOo+FwyK4urm/YhOepNcVjM7cdg8F+eGerVfpW6bFIEpBP++4xzc7O",
-	"P1yyRCEV2HAoSEx+c06ZsIb9oIhAJQg7A0cpqVLZmMd3ePRIPEmiwbhxNFMSGE9TtYCEjZds1O/jX/2Z",
-	"MnbE9kbumZEbb+R+uZXK3vrbRxFu/zTnOmF8yoU0ln330zXTMBYyEXK6j6QqcDmcxVoZ01daTIVkY60W",
-	"BjRbaGHd8Rg2uoa4/xZsPOtfCwsj9+joPd49YhbSNGITrebIGjRGsVbl7yo2x+rc2NricfJbIyzc+t0a",
-	"1Y72o+S5nSkt/guSpz1dR75M59JT9Kjf9+fdt+oO5AiZ1pYs8MKw0blfKy7qlH0LXIMesVhDAtIKnqKE",
-	"EsYIOcUj8NuCgsSNWtsbIe95KpJbP+8tzbvfFAbj3LIp2B+ApyijEmby8VzYN04wS8skQEKihSZZzEAi",
-	"gQnDDNhBL+rNgCegUYj//PPPffcibsUxt+B+q2/PuX8zFs94moKTb72o5/ZBaHdMVucQVc7CLjPonfaM",
-	"1UJO3X5/iXqX0oKWPMWz+B1OdsJF6pSEROZUi9Wtp9XdGtD3oG9RLI32z3ATUzVlM04bmoDlIjVIsj8p",
-	"+1bl8gnp9GcknIoYJiVS8Bt8Foa0wwe+TBVPbpT6kesp/D5KArWpMCx1S3AykstCUzAex5BZw/ZG/f6c",
-	"f+67m/vjpQUzitgheye+PWOVE8rohW6tUrc4Xhtj1LRk5OgeRa/SuDsiaG/S86elRYCymydsDBOlgXG5",
-	"tDPHspAaZJp4BvEdJLiz3uD5ARnordPW5tF3OepZ+GwPspSLlVEarLbmPF4YRmxPRoZhXANT96Cr6vv4",
-	"iP27+JalYi7qktsPcktD3NIQ9eOgPTGMj50tNFG5ZlY4AsVJhMUJNUxyQ0rOTfvDzc0HRlxX2X4G/uXx",
-	"SMeA+smCjLxZxnAr+m5X8AQHuEl++9y+vJlxJw69pYE/8SQR7g+eftCOZKxwRuyEpwaihsDLDegX7uC5",
-	"rVosc5450ZdVBsAjr87TajiEG1DFln/fCjlRzNO2cUMLC/M1yyVR609djX+F2Dqi9D9wrfkSt6IUzr/U",
-	"1vep5WG3Vxf3IO2l/JXu23G73kugnQI3CrOKGZBJc6NItbfvEV17YVgiTJbyJYo2N8Scf/4R5NTOeqdH",
-	"w2G0SvFR5fUuUetOBOhN50DEqMW9I06J0wgZpjlsmSRREhn5fK5y4u5VirnOM9DM7aWTN/TXtRXxnbP9",
-	"8Cl39P7tIImYyeOZ++k/en97ORgO/6O38rbHR2vW8SbXGmS8bK7k0hp2ef2exf4OFqsEqrN9vP6uMdc3",
-	"LVPhYV6rXMdwmTTnuXCy0XHwRGhTMAkk1V1WEzKMDY7it1nM83l1k53unYIuprxZZq0TuhP0BLbMgO0d",
-	"su+EiZVOGIqBwWDAjg7Zj0LeQXIp8cf9M5YAOhS4UlrGC0MPuFE2L8nd2r4W7+Ct7OTLYSuROnnS9VI5",
-	"GuAzZTwXGRXfgXUqKQZxD+jwRT3n5XJLi3t1smHdKxLAz76W+a+D1tqe7ysn4ta94M68lHadhHwIiyae",
-	"RdspdN2IjhdWbuoeqJvU3TAlCe9Itu7hQGobjql1m5qvubre+gK6DvkKUr7cVQ9Kf74aUGiR53cF3rV3",
-	"w2532B2K0TrLwZozN4teVg+/EmvBuQ05MSlMLFO5rWnKxnHWtWHUU7mN1bzFsfnZG4gYhUm5dTyG6nki",
-	"9NwRoNLoOHgWBOnYDc/J3eCYkou0suPlEjRwb/E139o9lKMl5O5hE+f90wrxUiuFEvldbCJ4svborPDk",
-	"XjQY4IxNQTqDGZLmnu4stx5ZMiHRPlAy4T68MCwVE4iXcQpsJ/m0nmQfRIBr7LqWQepzf3Dud7HMKBAp",
-	"xT1tg6oqh1nu6EOJqIUyVo6xfeSoY2MrG9J98Fm6s7Ri2j2FZ7ydpEoFSJrqYy46qFxQ1MdZtM4lpGfY",
-	"lKNi3o2ZHiQZ55ldujMOI6O84CxW87mS/o2t2iBBs1SA+TMLTbYXDL0QytlvPYJucw53stWY2+AaPJGI",
-	"9GtfyzAPlpRZuq2k3IZl6KYXhonkK/HBbqS7wZw7bGGhiGI9tpjyxXqT719Eouv1B0HSofUUVoisHChq",
-	"nHG3GF+1QzeK9Wtc4M5ynf5yYs45z02qlLxNULkdoL+rcmgGaap6Uc84D935W72op7lIWiXSk/E2vsH6",
-	"XbvK5QN4O2wdOpaWawstgRnvyrbw4A9qweYYkHNHbZx4d0dg2rlim3NYT4c4QlQuqHVLUhXfnSf3XMaw",
-	"446415lw7Shpru6J32M3XHNPDMRKJi1bck0XijEmSi+4Tk4Zt2yujGUWJFsC14btqQk7fvWSJXxp9hnH",
-	"+6MikYQTU4rwHjSbKw0UI+dslstEQxKGOT58efxq6P7H3Dgz4AmmmoGnGGFtJ0P+mciweLpCmsONpBne",
-	"v/MErq1PFu1IkRj979h0qRYdwRb3kHvViH2U4jPzq2t98Ra6VItLozaOfHn9nn3zanhYGzXhFvruepsm",
-	"U5OJAXvdRSqB3JonVuZBAhVUeEPm83HLibjNKd5lde7WY6J84Ful5w84p9hnEzM+hRfGkfm8JaQbx+0B",
-	"0SKwhfazEz5iKg0Tku2Fd3IcxLNMq3tAYy3j1pluvdPef/4y7L/+9D//1rblCcTCiC4zcZxbG4zfBTcs",
-	"02AMibygAPyUPTeUXHYYokVRS3OKzHsCRaK6yHdRMccUcGYNMgH3lhOlNwaYG9qY5q+8bdv51tNED4jd",
-	"ueeLVAuVERg+R/PP/btwn84/XL4wzcOHkMvdYV5MYS4cXWEpTJsvnnToEEoVWW7zDvXjtUaby9KYtHHm",
-	"a3SX5HdwG3MDvnJjgruDb98erME1PvAl6Nqbh+7CqhQvRyvWFdEel/vVaX6sDEbn3UaJb53rtXtwUWDC",
-	"yfEImbpt/oYy0GKAvVXax8kZ3mIiNgumSoifL0ADXU3at7rLbPaOZLvzknILMl6+6zhfniSQMH9TF5na",
-	"mUq63VwnXOie1gUU6e7LDWMUN7YOk3EnitY97+5of1SrMR+LVNhlhwM4c7aZYxQ/Votyc6Q150K6MbvN",
-	"TjKKMIksLMOMOpgzNkQXLpdWpEyDM6s6jliD1cvziQXdqaRvUNJZvezjfT5Hvo45O3JTKE3XsTZ5lh3i",
-	"aUJ1JZtUA/pjfqBOTqwUZe7kZwWP0yrPmh0M2S6dfobxNbHeKbEdikmVgSxYUqpFKBgUBjOTTEhjC+to",
-	"kmOpVJ5NNU/ADNg53cT9gBPtBPCcL1nMtV6yvau3b9irk5cv2f/7v38fnOyfssPhcNg/HA6PI/fPv/cP",
-	"h4cnzqE+dr+fvH79elA1jd0PVYetmryrHBxOftURnaq+tjfrTXDao8IpODw6Zljd4kygjzdv+9+wPWHZ",
-	"PDeWTRxpV99wfyUOdXh03BpGabW8St7hNsYyFm9OGLcPYWvxrB0jzYFLU2cltnd1cX2zj46KL1kLpYmT",
-	"yhC1nTxE92SDi7FWero5T9lcpKkwpYu14MKWhSFmAdqLk2LmV9vM2yVzaVI0xvEOshyRF88YT7HMF1aq",
-	"jFD/u3MtZHQwLb+/uOlFvQ/vr/H/PuJ/z2/e/NCLet9d/Hhxc9Fqba4V6OUCVwqRC3lRpZMtwpXtcr+c",
-	"Bj7z2KLsZ3tKMwvzzB1aWUFwcH904Cz7AyflJaQHv4nky35t4wJhIwXWi6i98VQ1LRtVHiff1JyBg511",
-	"UPk2XhPxBjPQUsuw8eF+nZxbCaqquzbqlfMWrRJqY8qq6VJfFHN/8+pkM0F3aaLKQVb0UYTln6uEbAtb",
-	"J+bSH1ai4nyOoZ69k6PXKAJefv7MeLrgS8P+kfNUTJb7A7Yq9WiepginmdWEnQwPI3bi5PLJ0euIvRwO",
-	"3X+O3H+OaZrhSW0bXtZE80m7ZN5OpQb+1ORUEek5Qop6GAHcJfRXfXEl0yWpMl8v5vXcPxsW3KTfzQOc",
-	"vUpxfVOrT4pRO6xhEzm9hWJIJ5T8WZKBjQZvLT6/rrKRHIVNFWt+OW3vT0XPDww7UQVkSmbtSrivg5/O",
-	"ifBH6m5UpSR11040mbNVrzeFDo1wQqkIAVXismuFzj3o7siHfz9/zxYp2+AMhlFXV9+2+5fG5JDcqDuQ",
-	"OxuXc0ftiS9Jz7jQrdEkMKYYvsW7whtojPbUEuYuLtcmppx6WnDDBL4Ms6q9JuhzJjSY81bhAsQL1eUw",
-	"/0A9QBn0XT3ouUXIUsNEg5ldbLEKf+tjLmPNkdRmbw+HxD481Xx4qjkSBd5iImYyHkPfQMYxp96ewnUT",
-	"3SzbhgzM6hsxqgxLP+0m6bEkj3YVm2e22rMVNquS9Mp2Vl+lSm8thx82MSozRgWlt/Hpv6lcS57uyKNX",
-	"EFOxF7kLLc4fz3jcanGVeSJptfCNbb/SKtgdQEaF/v6XvhH/BaOKc+RM+P2mP7GpODPRKsvawkON5Uwg",
-	"TUOHHpX95zKBJCxxvcJutTz8yB2xALoYMZUmaGwKbezWStKf3oW0erlRV4Z1lLsRlee0hjZo9N0LvckJ",
-	"gySQSRT2suZGCcPuILMsz5zJe3xEvm/kQ+S+a8n98Y/c2aR0G7UeAI9nUdmbQZdO3KWoYtf62KW/fEiX",
-	"3aCBpo6PvM1t2B61ydCtr07CWtxEvn3Tz//yVbiG8zmTh6cpmj6+Zy8BvT9g5/6xIs0Q55aBk7PUO/b/",
-	"//f/GdFqRlbnMnaybMRS4XxwKpnG/gt8PHWLNcrtm2iLhyc5WevvOvJLqZLTUrZbpe4wr4KnhCuvetQb",
-	"TYwipN8V33L7EGEYwHdUVaVFQ7RW2sweWCVR7ScqzrMsO6dzUBM8zH3fHlL23zmHJOFxXZWUrNAWAD5n",
-	"xk3nDDTali01ZWfy4WaVZrffvnWRYswD/DNh4rofGPYYU1cqJ0stlJ9haZt0jhw6iR2KuTuiHAbvjCij",
-	"FGh/lgQE3erP10CswZ996wk3MnnfqmS5fmkoa/aC8ED234+Ksdl46Vu4LZspx7vuL6C2JsPeUNNX36ny",
-	"U/Zv1+9/QuZ3VOMGFqGd3C/cs38YPGKKCurgsyWXEve7mEoq6kajp/upUne4F/U2NTcBNkvvmpEKHf3r",
-	"Q9eioxSwTj2hYH+vSHTvb59ML0Rlhx9Ku+ZErVUYM7Ve0y5fGFJC5ozxMSatPcXS/ngJPWAjL0FGPuoZ",
-	"uveDCMek0hwKQYMObmvNeTArPYd64g+EXAq+OgWWUqLNDl0tY9vGLq1ufux235FTIB/3WthS3CrCZJ6m",
-	"fJzCSlNZlyFLiQfhy3Pa37oqcyrpxooKi9ZVfL9T8d1HA/pB3XqkTWMusdKACdmSr55zkXYI6L67Fjry",
-	"W3lIJGurHLZUE+7u7lQzjhU637ZIBBWjRf7l1m3rQ6JGbgKzxdb6MGo4vY43sytlJcxACrE1ZLjlVvV9",
-	"cUZRLbLDrraIN+oPdhfREpqIzzbX3ozb2hovqHKTJV7dg7CktvO4BmuFnD7kOHQuUXwysxBOEZvWJkt1",
-	"7ktcOgS2Y3c2+v7ihh2kChEb/LYbZz0rZ/pMfA1qCI/j8blT0pAIDQH4w3lUHI+yQrBjpVLgsukKV1a2",
-	"bl8+ZsnulWXXfkOcbohn3GMU7LA11wAsrKDjZZorxkDy7uWsYp6n2DNAkegWR5tSK5dd+Wp/vYJSk9up",
-	"QiOhGLEg7i34Z1X1xBrc+taGnXwCxwcvV+NN8mHxJt+s1P7WqbiHsiOlGC2nIuWmwJYW9D1P2zynd9U0",
-	"4xjsAkCyHAmvqy6ns8q6SCcwA8Zg6yL5tpjLNZSq/nrdVduWFIet9EuvHmptb6IqtX3qpPJrd847F3sp",
-	"NlVgPPgPEutiJuJZeYorGnrd8Rfd5VNFpIDj7RmAlfzoivDaf1RqKVOIR40g1qvhNlGsr15kHvXuBSza",
-	"eyqU5SnzlzEb6Y4Vu6UiZjJEwSggIQopg/pfQ6a0Dc+2Jf93LTFeYwoGmlPZziTnyMvLJvAhjx2IjJ4M",
-	"bZNnWGsyLp0Asq1tMGhm3GB+s5S6G+nsd+yopE3d1e74UaA9VldZpi2DVozeta1ma6PLa9ZNJleYs+1t",
-	"MciOCavdpdYcq/uFdNYNOVq+iretG2pDtqnEYRKVnNNZBTtBw1QYi0FV/8x4GYTXFtgUlDxpsWjc7x4i",
-	"SEiEVTEZpKmQ09BxjY/6qiVBsf9iKfU1FKe2YTHbOrHnhTW+zn/6OnT/s9Jp8gBrezFTKbCFe3rA0IPy",
-	"ZWejTKuJSGEUsZGQUzD2MnH/JnL8d1i6PxYwjmfcftSp+yvI0hHbw7gzBYrnYPloP2Ijaq+pX6T+s/q4",
-	"RdycW8vjGQYQY6UTZ7VGzGoui5cwEcFJoG8lebq0Ijb7OJrSfApvRQqGBhzFqcjMB63cjplRkes3M55B",
-	"sxacabC5lnihxXgtmkI76ufzcSrionUUw+JfC/km6hGU0Pqp6cgC6tDXnX+jJ4objtxHwSmspFAL+Ujg",
-	"P+VhlHvT7ZziBsa5FnZ57SQxHajH5luTBCb5NhX3TjmqJnjegP3svUUqE0v5NAQDCkhFQq2Tqhq+PyNW",
-	"ELZZhbcJBC9RZMmjRkFPjjLAxTvPrM0IMUvIiQrYXZwQNSlEgwVDjurvhDOac53658zpwUEC1DehzSDc",
-	"NhCqtxE6Egtd6f6+848iIsSE5TIBzUYHt7fu54NR1Yl6YdicC8mcCTZgN1jN6d65XIQjLoQ4U254IL2D",
-	"siti8BlNN6znnOM/3Y4WHXCllxaR0sNDMxGBolUzubj2WpLYJ90CCiaw9+e5ndWiPAN2aUMdaeasTTUp",
-	"xMkLgxWADFtZ6B2KLpQCA8y3o/h9WC0dTEUM0kDl1M4zJxr7R4Nh49AWi8WA4+WB0tMD/6w5+PHyzcVP",
-	"1xf4DIa7bVo9/z5tUXmKlbqZ097hYEiPqQwkz0TvtHc8GA6OfYAUeSicqhPJByuIYa0VbMEefGE8lJNt",
-	"QyOLwubgtQmAOwupchlTxfxeF9YYOiq1HFHvR2HsKm6aewOPTmt6p7+sM1qF+yFEgv1JFM5oN1jkbjr/",
-	"U1RHID4aDr8a6t7qu3fDwIZbEBDwhJbQNnKx1IMKUjI+crj5kTZEVHz2eOtnS6BcfPBk84MFpqV74HCL",
-	"mVaBJt1zx1u83ToYxS9R7+U2m1rHFEXllc/nXC89MRMaW52cLZ86Qsa+6t4n90yNM8kOQytGtTUAXgNF",
-	"tzzDkd028n0JVhWeYcAONGWpKONoiye1pv/Q6r+CoeZrZrnHIHC3ha6zAgGtRChghEMbUQbRyeO5krBE",
-	"gUs6mWuoIpU4naqBO8tHxCGPGqIm5QxNEUEIgQVmWK+RYP1qjLgCSPilbtc4IfKlIQoOv/4KEFGjC4m1",
-	"BDz7U4uB4eutZiI08j+63CCSI8kRaHyDzCCAsm6Z8QHxyxBJuABYccy9Cq5mlS8EqGgYtodXbwktF5KI",
-	"7r6tgYXQT1RQ0qLXncwqEeAej2Vp/N+BU0uUsGdO/etwqiNr4tNA2Bv5FLtHd2fU9bhip3T51qdXsEhR",
-	"sqzGx/6WwMU+k4pPBUaOiJPdb740zEMdl/A/XWydpY/L1m7834WtA6TVM1v/NdmaCHsDWxNVbGRrzsxM",
-	"aettcA+LpCbMwD1onlYArA3j+JmKmjFfg/BmE1jUO1V5xrU9ZSNElxqxvakGwFICZ/ivYvNhEDbAT43Y",
-	"Hmf/S+U3+RiqINIYVqnjSLvnNBcJPjLOncugJuwGKx9CcWmbY3+Vywr41uNJCj/BVqLi6BFmvspll9Pu",
-	"z7votHqWF38WeXGVS2KYgrzXyItUxXdrI24FGhTy38zjN9Gnc1D11zC36mz2PVgExuo9ZoyqRN7qCk9R",
-	"tc0ficD/yOT3PVgWTr0gPPy7SXkHvASta1dV77AIbwUbzAPMUduAkMZiS3vGPeKUktCfqVyj0eody1qf",
-	"JCvIgqrL5ziJH9U5mAYsy3JC98MPVGEOIRRwRy3AdgRlR98x2wBe18Q+Ow2P4yv4z2Nh/TZ9iIW+D4LW",
-	"78lw6BS2kFM28qp2tAqgZ6yHB9fgi56brOnRAkv2fAQFWEUl3EoFPrlUYByhCIi87uFZSDyVkPBksZWg",
-	"oMRZt4jAVgil54zHVUCNlbJqTCiOl7Uq3wHzxa+VIl4fsi4Qe8MV9vHq0pchxCqhIoRYZeDrBfAjf6Mz",
-	"9h3IZX00x4HuManK7xq2MOR1NVe7NUd+7i8Wi757+36uU5BuackObFLBQ9yCQ4/JSK1v/7dePmINRrm0",
-	"lW+q/ajo566Om3KToxIKhJKou39a7UEs/BdiQ1/Q0Dv95VPN0UQSZCUNFlzpf6nxZRUhI4W2r+RdASlW",
-	"8vbw/ohQNxzLFLAhTV54kwLXHtejoSROuiZKnsX3U4lvPCBWnFCgE//Dpy9Rtz9R/aTpgguLFT8Ie0pg",
-	"880MfBchfD1rwc/QYSkEiJhn4nrCRPU62mo3AyhP5SzxgJ3J3irNRhqMHUUl5FuBe1WhNAT28o36XCYH",
-	"SmNn7j6bgkXvoYphGe7gsoYoVaqtokxnz8m5CubVfvm1vhKsi7yYEWLXjVog6vaGp3Uwun3yX/ysCCs2",
-	"RqeHSsl2wrSKmFH+wxjBxSL3hVQvfsPZiASwqddkEJ+VN1IvboFYsfrBYr/9RS9IKKyccXcc3slxg0n4",
-	"bIv3L7RCictX/UairwPFVx9FTOko2GQBhdF//LcGsrinJmxElTcj+kh1mu7juASGWjR5+SPEoqIE2rym",
-	"hPCaHsdjqkFVPnF+weNQrRGBUSg9NEwkZ3Ww2dAL0YCcxWLOADn7h4ox/pVChudJwgJhNwRuw+ZDfMNt",
-	"DD8nk0qJ0GSn7/D5MPHGuroqCjHW1vlma19aJ9aX1a2HG//0p7Uz/1JFbkRRW9HyrMDN68BLLD/qNPef",
-	"pcizCMWfL3QtIuKIOCMsNj/pXLYGwj1M3yNasX6Gdd/8xnd4OPk+u8jfg2XFSQbqKtrXa/T1a4k41iUn",
-	"L+aZXYEG63CGA3zZNlKKRn32hp/YGy6PKNBF+GWtP4zG80oLQeWb8B5bLGISFmAsS7mxZP+HDgRhAt4Y",
-	"dikFfLcGuJxHryaHgIC3PUoUQcacsZHHSxsxw5emtOVUmoBuAMcN2JsKqhS2myAcTzDYSwyihiwst2qt",
-	"zj8PWZaZMH4lE+8x4F74FXWV2uMX23s1E2AHLL0v0W8NrLe0hM8LH3KufVKgbRUrCDAPNke+np4Iu9+h",
-	"KApB9Cw+ni5huk54VHQKZia7MyFXYKzSXqFgp1MDUtdDBPhWU7MfUZ6zTB420p3UnteiqdhV2Rrre5ww",
-	"aWI8TL7v670DaTAlSchLGHHgzBI+k/StWQFCIOYGSiAVI6ZSONNKMj7losWwunJPv2stMWi13w3YZ8J+",
-	"skIUPNp39QwftR7XqNpU4H869WQr0E9DsxSm2CPKz2KOrsqqAjPnmdCeToJWTr7FLse+w7gFjPENIiOZ",
-	"JnmdBXi9AujiDiBzAlBoahBqEiDhNNVo8OsHCVdAoZ64sGJb4q9UVgTwqWdueBpuIMLYwBBV8Rs+W9kp",
-	"eyuwD4wbgvPcK/rofbu2NmUjfygSTrjl+9Q1jd/k9r3WKbeU1q+zzwU2ZVPVziOSMGmgDvolbItnWn0i",
-	"WqUjZ+HMV42EqJflrXZulvI42LlVTBJ3hCG5VaTGYiWNM1SlZXu5FP/IgYnERCwBY4Xk1FamZLW6XS1k",
-	"AfYUhQZQMQdj+Tzz8E98qqFIGTmtQGkp8rPdz6KGVkB4rGzPo7sE9O2j/3x53D+MwmyNKywFY7DpBbnM",
-	"OZ4vh/S1NwkLpiTUF0hFuYev/z50Y7x+/fq1xxgH3cepY54VXz+4ujj/7t3F/hm12S2EgQIiNvaKMZQW",
-	"+sJDv+koAjKFEGFFGCHTapzCfMBuyOhXkypaplQYJwXN4LMwlhmrMndsdx7ke6Wvdl6XBV9fj1bEwCb1",
-	"2eJK0Pqeo2xP2Ic6XysqagqtwN3qVGkN+C7P0xo8NJ+aYPoKWYaazVGzKQntVSoBSmxDTOt94wNJFRyw",
-	"dXgR/4r4EOGdO3QpQhIW7/fMJ09YPlNSY2H7BWC4zgKa7wMuJSoX7lGCucFCF6ws1RRF8iVbWW5mbKHy",
-	"oHdJCe0hvkJEEOy2hlFaAcglqqjchUUgeRYrLG2nrwy6axy1HNX4+260fV+vj9/k7GdaTbVTkYQnT1Gu",
-	"c3tWQWR1IyIQDPahGgSsIKzKS+knJKs1IF5G/vL7gCGbYfybj1NICkW99+b9Tz9dvLm5/Ol73+Hqf7j4",
-	"jkwAGuMajYKAdx+wIqlBp9rWTgJG2v6YG0gKMDDDJipN1WJlK1vqh92be5DAR3I8K6inT1ycEsAPO3xO",
-	"aj0WRL3PrWx/otZXxGItqLopy5pa/8B4iNR2IXeBvakN9X/KKEdb4/jA6QQr5i4X8iLU1QEkZfcNCbkx",
-	"xArtcCGFmYWIe/jr3FJVIM8ybAbyPsJMGKv0sg2rwqrsSdhaZU8eS9qGq6mmUSbPPap/LsZW2ZZ8TRmk",
-	"9eVm9+qu6DPwnX4EKLHyJb7V5JF77jwlHMdtWw3cM89u3xMmkdyGs/M0ZcUxBXrxP3SbtO8EpSM7iQI/",
-	"u1mxdwsTFduP/PZTHXUieKqmaBCLSRXwOgkfi0gqnWMDhmDDpvhehFUrGKdNgGEyozFbSx8ILL8GiMXV",
-	"bq1YlgH3tQ/OUqr1lI1hqSR9sNsXQdO39vAdhWG+vIPSs9aUudm1gRg3ePm1xq+vfyqo1E9sVVa/3dqh",
-	"hJzzQV9mfS75/FeNC7lTZMUHRFdFQ0WTFEjEnVGhKgJ38yM/ZOnR5xqo3WKly7Tx0Z5MxHcrsOHNyFH5",
-	"NaJHtLXKSTooHV/5Wa09aZTGHQoLR9+k3Hod6m9folXg6V8+fflUAfhuBBvrYL1KotQPCqnyZa8SEfj0",
-	"4ODw6O+D4WA4ODz9ZvjNsOdm8EtrLadpw1KuZD0wuTgo45k+6h51Qo1QFRK1JJWfb16Sk1VmYCgqUhmY",
-	"OsebA7/Dbxag3kdDogoEYWrqfqzVwmn0SX1gfx7tS175am4LHHRlpKLwLtqyhb0FObrywr4ptzla+eUn",
-	"FGCYyKllomDG74XKtTMwdC4L9BY/cpnjbw7dHjZPtPDI2UXErR++BuMhmKsucgEmV500xJKjlhKNgEMV",
-	"edgiROJG7Dp/tAho5Z3yAvi5ulkz3rZT1DMISWgZrCTGrm8QmzwsvOxLcyNXTzU0j3768t8BAAD//w==",
+	"7H3rchu3tuaroDinSlJNk6Iu9o6lmh+KIyc6J45TklypqRwfEexeJBE1gd4AWjRPylXzNDPvMY8yTzKF",
+	"tYC+sLt50bGUvRPtH9kWuxvXdcdaH37vxWqeKQnSmt7Z7z0NJlPSAP7xLU+u4e85GOv+ipW0IPGfPMtS",
+	"EXMrlDz8zSjpfjPxDObc/etfNEx6Z73/dlg2fUhPzeGl1kpfygdIVQa9L1++RL0ETKxF5hrrnfVuZ8A0",
+	"dcqEYXOeTpSeQ8KUZkLGShph3DDOGGcZ13wOFrR7aGfAxipZsrEGfm+YnQnDKm1HjNPzWM3BsIWwM8Yl",
+	"UxlonAizM26Z5fdgmFQSItcoZw88zcGNROWWqQnTXE5hwEZzMIZPYcQMXxq2cN8KwxZaySnjMmGSu17c",
+	"oGqjnAhIkwG7fAC9rPQdc8m4NAvQTNhB70vUe6vkJBXxH7Tyse/dr5ObxlzF93uGGcstsH3OjNXA54yn",
+	"GniyZKl4ALfEsZISYpyUkAxcpxE7iobDIbu+vLllE56n1hSfzdxyDAYHYc5Wq/Sd0mORJCCfd+4x9c4u",
+	"fr5iiUIqsGFTkJj84pwxYQ37QRGBShB2Bo5SUqWyMY/vceuReJJEg3HtaKYkMJ6magEJGy/ZqN/Hv/oz",
+	"ZeyI7Y/cNyPX3sj9cieVvfOvjyJc/mnOdcL4lAtpLPvupxumYSxkIuT0AElV4HA4i7Uypq+0mArJxlot",
+	"DGi20MK67TFsdANx/x3YeNa/ERZG7tPRB3x7xCykacQmWs2RNaiNYqzKv1UsjtW5sbXBY+d3Rli486s1",
+	"qm3tR8lzO1Na/Cckz7u7jnyZzqWn6FG/7/e7b9U9yBEyrS1ZYM+w0YUfKw7qjH0LXIMesVhDAtIKnqKE",
+	"EsYIOcUt8MuCgsS1WlsbIR94KpI73+8d9XvQFAbj3LIp2B+ApyijEmby8VzYt04wS8skQEKihTpZzEAi",
+	"gQnDDNhBL+rNgCegUYj/8ssvfTcRN+KYW3C/1Zfnws+MxTOepuDkWy/quXUQ2m2T1TlElb2wywx6Zz1j",
+	"tZBTt95fot6VtKAlT3Ev/oCdnXCROiUhkTnVYnXpaXR3BvQD6DsUS6ODc1zEVE3ZjNOCJmC5SA2S7E/K",
+	"vlO5fEY6/QUJpyKGSYkU/AafhSHt8DNfpoont0r9yPUU/hglgdpUGJa6ITgZyWWhKRiPY8isYfujfn/O",
+	"P/fdy/3x0oIZReyIvRffnrPKDmU0oTur1B2218YYNS0ZObpH0as0ro4I2pv0/FlpEaDs5gkbw0RpYFwu",
+	"7cyxLKQGmSaeQXwPCa6sN3h+QAZ657S1efJVjnoWPtvDLOVipZUGq63Zjz3DiO3JyDCMa2DqAXRVfZ8c",
+	"s38T37JUzEVdcvtG7qiJO2qivh20JobxsbOFJirXzApHoNiJsNihhkluSMm5bn+4vf2ZEddVlp+Bnzxu",
+	"6RhQP1mQkTfLGC5F360K7uAAF8kvn1uXtzPuxKG3NPAnniTC/cHTn7UjGSucETvhqYGoIfByA3rPbTy3",
+	"VYtlzjMn+rJKA7jl1X5aDYfwAqrY8u87ISeKedo2rmlhYb5muCRq/a6r8W8QW0eU/geuNV/iUpTC+dfa",
+	"+D61fOzW6vIBpL2Sv9F7Oy7XBwm0UuBaYVYxAzJpLhSp9vY1omd7hiXCZClfomhzTcz55x9BTu2sd3Y8",
+	"HEarFB9VpneFWnciQG/aByJGLR4ccUrsRsjQzVFLJ4mSyMgXc5UTd69SzE2egWZuLZ28ob9urIjvne2H",
+	"X7mt97ODJGImj2fup3/v/curwXD4772V2Z4crxnH21xrkPGyOZIra9jVzQcW+zdYrBKo9vbx5rtGX9+0",
+	"dIWbeaNyHcNV0uzn0slGx8EToU3BJJBUV1lNyDA22IpfZjHP59VFdrp3Crro8naZtXbodtAT2DIDtn/E",
+	"vhMmVjphKAYGgwE7PmI/CnkPyZXEHw/OWQLoUOBIaRh7hj5wrWweknu1fSzewVtZyVfDViJ18qRrUjka",
+	"4DNlPBcZFd+DdSopBvEA6PBFPeflckuDe326YdwrEsD3vpb5b4LW2p7vKzvixr3gzryUdp2EfAyLJp5F",
+	"2yl0XYuOF1Ze6m6om9RdMyUJ70i27uNAahu2qXWZmtNcHW99AF2bfA0pX+6qB6XfXw0otMjzuwbv2rtm",
+	"t9vsDsVoneVgzbnrRS+rm1+JtWDfhpyYFCaWqdzWNGVjO+vaMOqp3MZq3uLY/OINRIzCpNw6HkP1PBF6",
+	"7ghQaXQcPAuCdOyG++RecEzJRVpZ8XIIGri3+Jqzdh/laAm5d9jEef80QnzUSqFEfpebCJ6sPdor3Lm9",
+	"BgOcsylIZzBD0lzTneXWE0smJNpHSiZchz3DUjGBeBmnwHaST+tJ9lEEuMaua2mk3vfPzv0uhhkFIqW4",
+	"p21QVWUzyxV9LBG1UMbKNra3HHUsbGVBujc+S3eWVky7r3CPt5NUqQBJXX3MRQeVC4r6OIvWuYT0DZty",
+	"VMy7MdOjJOM8s0u3x6FllBecxWo+V9LP2KoNEjRLBZg/s9Bk+8HQC6Gcg9Yt6DbncCVbjbkNrsEziUg/",
+	"9rUM82hJmaXbSsptWIZe2jNMJF+JD3Yj3Q3m3FELC0UU67FFl3vrTb5/EImu128ESYfWXVghsrKhqLHH",
+	"3WJ81Q7dKNZvcIA7y3X6y4k55zw3qVLyNkHlVoD+rsqhGaSp6kU94zx052/1op7mImmVSM/G2ziD9at2",
+	"nctH8HZYOnQsLdcWWgIz3pVt4cEf1ILNMSDntto48e62wLRzxTb7sJ4OsYWoHFDrkqQqvr9IHriMYccV",
+	"cdOZcO0oaa4eiN9j11xzTQzESiYtS3JDD4o2JkovuE7OGLdsroxlFiRbAteG7asJO3n9iiV8aQ4Yx/ej",
+	"4iAJO6YjwgfQbK40UIycs1kuEw1JaObk6NXJ66H7H3PtzIAneNQMPMUIazsZ8s9EhsXXFdIcbiTNMP/O",
+	"Hbix/rBoR4rE6H/Hoku16Ai2uI/cVCP2UYrPzI+udeItdKkWV0ZtbPnq5gP75vXwqNZqwi303fM2TaYm",
+	"EwP2potUArk1d6w8BwlUUOENmc/HLTviFqeYy2rfrdtE54HvlJ4/Yp9if5qY8SnsGUfm85aQbhy3B0SL",
+	"wBbaz074iKk0TEi2H+bkOIhnmVYPgMZaxq0z3Xpnvf/4ddh/8+m//0vbkicQCyO6zMRxbm0wfhfcsEyD",
+	"MSTyggLwXfZcU3LZYYgWSS3NLjLvCRQH1cV5FyVzTAF71iATcLOcKL0xwNzQxtR/ZbZt+1s/JnpE7M59",
+	"Xxy1UBqB4XM0/9y/C/fp4uerPdPcfAhnuTv0i0eYC0dXmArT5osnHTqEjoost3mH+vFao81laXTa2PM1",
+	"ukvye7iLuQGfuTHB1cHZtwdrcIyPnAQ9e/vYVViV4mVrxbgiWuNyvTrNj5XGaL/bKPGdc712Dy4KPHBy",
+	"PEKmbpu/oQy0GGDvlPZxcoavmIjNgqkS4ucL0EBPk/al7jKbvSPZ7ryk3IKMl+879pcnCSTMv9RFpnam",
+	"km431wkXeqd1AMVx99WGNooXW5vJuBNF6753b7R/qtWYj0Uq7LLDAZw528wxim+rRbk50ppzIV2b3WYn",
+	"GUV4iCwswxN1MOdsiC5cLq1ImQZnVnVssQarlxcTC7pTSd+ipLN62cf3/Bn5OubsOJtCabqOtcmz7BBP",
+	"E8or2aQa0B/zDXVyYiUpcyc/K3icVnnW7GDIdun0C4xviPXOiO1QTKoMZMGSUi1CwqAweDLJhDS2sI4m",
+	"OaZK5dlU8wTMgF3QS9w3ONFOAM/5ksVc6yXbv373lr0+ffWK/d//87fB6cEZOxoOh/2j4fAkcv/8W/9o",
+	"eHTqHOoT9/vpmzdvBlXT2P1Qddiqh3eVjcPOrzuiU9Vpe7PeBKc9KpyCo+MThtktzgT6ePuu/w3bF5bN",
+	"c2PZxJF2dYYHK3Goo+OT1jBKq+VV8g63MaaxeHPCuHUIS4t77RhpDlyaOiux/evLm9sDdFR8ylpITZxU",
+	"mqit5BG6JxtcjLXS0/V5xuYiTYUpXawFF7ZMDDEL0F6cFD2/3qbfLplLnaIxjm+Q5Yi8eM54imm+sJJl",
+	"hPrf7Wsho4Np+f3lbS/q/fzhBv/vI/734vbtD72o993lj5e3l63W5lqBXg5wJRG5kBdVOtkiXNku98tu",
+	"4DOPLcp+tq80szDP3KaVGQSHD8eHzrI/dFJeQnr4u0i+HNQWLhA2UmA9idobT1XTspHlcfpNzRk43FkH",
+	"lbPxmog3mIGGWoaNjw7q5NxKUFXdtVGvXLRolZAbU2ZNl/qi6Pub16ebCbpLE1U2sqKPIkz/XCVkW9g6",
+	"MZd+sxIV53MM9eyfHr9BEfDq82fG0wVfGvb3nKdisjwYsFWpR/00RTj1rCbsdHgUsVMnl0+P30Ts1XDo",
+	"/nPs/nNC3QxPa8vwqiaaT9sl83YqNfCnJqeKSM8RUtTDCOAuob/qxJVMl6TKfL6Y13P/1bDgJv1uHuHs",
+	"VZLrm1p9UrTaYQ2byOktFEM6ocOfJRnYaPDW4vPrMhvJUdiUseaH0zZ/Snp+ZNiJMiBTMmtXwn0d/HRB",
+	"hD9S96MqJan7dqLJnK16syl0aIQTSkUIqBKXXSt0HkB3Rz78/Pw7WxzZBmcwtLo6+rbVvzImh+RW3YPc",
+	"2bicO2pPfEp6xoVujSaBMUXzLd4VvkBttB8t4dnF1dqDKaeeFtwwgZNhVrXnBH3OhAZz0SpcgHihOhzm",
+	"P6gHKIO+qwc9twhZaphoMLPLLUbhX33KYazZklrv7eGQ2Ienmh9PNUeiwFdMxEzGY+gbyDieqbcf4bqO",
+	"bpdtTQZm9YUYVYaln3aT9JiSR6uKxTNbrdkKm1VJemU5q1Op0lvL5odFjMoTo4LS2/j0X1WuJU935NFr",
+	"iCnZi9yFFuePZzxutbjKcyJptfCFbb/RKNg9QEaJ/v6XvhH/CaOKc+RM+IOmP7EpOTPRKsvawkON4Uwg",
+	"TUOFHqX95zKBJAxxvcJutTx8yx2xAHoYMZUmaGwKbezWStLv3qW0erlRV4ZxlKsRlfu0hjao9d0TvckJ",
+	"gySQSRTWsuZGCcPuIbMsz5zJe3JMvm/kQ+S+asn98ffc2aT0GpUeAI9nUVmbQY9O3aOoYtf62KV/fESP",
+	"XaOBpk6Ovc1t2D6VydCrr0/DWFxHvnzT9//qdXiG/TmTh6cpmj6+Zi8BfTBgF/6z4pghzi0DJ2epduz/",
+	"/a//PaLRjKzOZexk2YilwvnglDKN9Rf4eeoGa5RbN9EWD09ystbfd5wvpUpOS9lulbrHcxXcJRx51aPe",
+	"aGIUIf2u+JZbhwjDAL6iqiotGqK1Umb2yCyJaj1RsZ9l2jntg5rgZh748pCy/s45JAmP66qkZIW2APAF",
+	"M647Z6DRsmypKTsPH25XaXb75VsXKcZzgP9KmLjuB4Y1xqMrlZOlFtLPMLVNOkcOncQOxdwdUQ6Nd0aU",
+	"UQq0f0sCgl71+2sg1uD3vnWHGyd536pkuX5oKGv2g/BA9j+IirbZeOlLuC2bKce77i+gsibD3lLRV9+p",
+	"8jP2rzcffkLmd1TjGhahnNwP3LN/aDxiihLq4LMllxLXu+hKKqpGo6/7qVL3uBb1MjXXARZL73oiFSr6",
+	"14euRUcqYJ16QsL+fnHQfbD9YXohKjv8UFo1J2qtwpip9Zp2uWdICZlzxsd4aO0pltbHS+gBG3kJMvJR",
+	"z1C9H0Q4HirNoRA06OC25pwHs9JzqCf+QMil4KtTYCkl2uzQ1TS2bezS6uLHbvUdOQXycdPCkuJWESbz",
+	"NOXjFFaKyroMWTp4ED49p33WVZlTOW6sqLBoXcb3exXffzSgH1WtR9o05hIzDZiQLefVcy7SDgHdd89C",
+	"RX4rD4lkbZbDlmrCvd191Ixthcq3LQ6CitYiP7l1y/qYqJHrwGyxtD6MGnavY2Z2Ja2EGUghtoYMt9yq",
+	"vk/OKLJFdljVFvFG9cHuIVpCE/HZ5tqbcVtb4wVVbrLEq2sQhtS2HzdgrZDTx2yHziWKT2YWwili01pk",
+	"qS58ikuHwHbszkbfX96yw1QhYoNfduOsZ+VMn4nPQQ3hcdw+t0saEqEhAH84j4rjVlYIdqxUClw2XeHK",
+	"yNaty8cs2T2z7MYviNMN8Yx7jIIdluYGgIURdEymOWIMJO+ezirmeYo1AxSJbnG06Wjlquu82j+voNTk",
+	"dqrQSChaLIh7C/5ZVT2xBje+tWEnf4Djg5er8Sb5uHiTL1Zqn3UqHqCsSClayylJuSmwpQX9wNM2z+l9",
+	"9ZhxDHYBIFmOhNeVl9OZZV0cJzADxmDpIvm2eJZr6Kj661VXbZtSHJbSD726qbW1iarU9qmTym/cPu+c",
+	"7KXYVIHx4D9IrIuZiGflLq5o6HXbX1SXTxWRAra3bwBWzkdXhNfBk1JLeYR43AhivR5uE8X66knmUe9B",
+	"wKK9pkJZnjL/GE8j3bZitVTETIYoGAUkRCFlUP9ryJS24du2w/9dU4zXmIKB5lS2M8k58vKyCXzIYwci",
+	"oy9D2eQ55pqMSyeAbGsbDJoZN3i+WUrdjXT2B1ZU0qLuanf8KNAeq6ss03aCVrTetaxma6PLa9ZNJlfo",
+	"s222GGTHA6vdpdYcs/uFdNYNOVo+i7etGmrDaVOJwyQqZ07nFewEDVNhLAZV/TfjZRBeW2BT0OFJi0Xj",
+	"fvcQQUIirIrJIE2FnIaKa/zUZy0Jiv0XQ6mPodi1DYPZ1om9KKzxdf7T16H7X5ROk0dY24uZSoEt3NcD",
+	"hh6UTzsbZVpNRAqjiI2EnIKxV4n7N5Hjv8HS/bGAcTzj9qNO3V9Blo7YPsadKVA8B8tHBxEbUXlN/SHV",
+	"n9XbLeLm3FoezzCAGCudOKs1YlZzWUzCRAQngb6V5OnSitgcYGtK8ym8EykYanAUpyIzP2vlVsyMirN+",
+	"M+MZNHPBmQaba4kPWozXoii0I38+H6ciLkpHMSz+tZBvoh5BCa3vmrYsoA593f43eqK44Mh9FJzCTAq1",
+	"kE8E/lNuRrk23c4pLmCca2GXN04S04Z6bL41h8Ak36biwSlH1QTPG7BfvLdIaWIpn4ZgQAGpSKh1UlXD",
+	"9+fECsI2s/A2geAliix51CjoydEJcDHnmbUZIWYJOVEBu4sToiaFaDBhyFH9vXBGc65T/505OzxMgOom",
+	"tBmE1wZC9TZCR2KiK73fd/5RRISYsFwmoNno8O7O/Xw4qjpRe4bNuZDMmWADdovZnG7O5SAccSHEmXLN",
+	"A+kdlF0Rg89oumE+5xz/6Va0qIArvbSIlB5umokIFK16kotjrx0S+0O3gIIJ7MNFbme1KM+AXdmQR5o5",
+	"a1NNCnGyZzADkGEpC82hqEIpMMB8OYpfh1rqILugcPsq5ByOnBt62BmrZ/txrtM9w0b9ZISJeYZVUds+",
+	"9xeLRd+xTz/XKchYJZAcIIbXL0LDexoQT+ZCernIE4OwAB5K1nrYVzd1HAoROS/S7CCpDcgRbCpikAYq",
+	"VHiROVHfPx4MG0S4WCwGHB8PlJ4e+m/N4Y9Xby9/urnEbzB8b9MqPfdpy0uqrOQBnfWOBkP6TGUgeSZ6",
+	"Z72TwXBw4gO+KBMClToVc7iCgNaakRfs2z3joalsG7paFDYbn00AHG1JlcuYKgD2u7DT0PGqnXn1fhTG",
+	"ruLAuRl4tF3TO/t1nREu3A8hsu13onCuu8Evd7NhPkV1ROXj4fCroQiuzr0b1ja8ggCHpzSEtpaLoR5W",
+	"kJ/xk6PNn7QhvOK3J1t/WwL/4oenmz8sMDrdB0db9LQKnOm+O9lidutgIb9EvVfbLGodIxWVcT6fc730",
+	"xEzocnVytnzqCBnrxHuf3Dc1ziS7Eq0y1VbQeAMUrfMMR3boyNdZWFV4ugEL0ZSpr4yjb5HUQAwCdMEK",
+	"JpzPAeYeU8G9FqroCkS3EnGBEa5uRCeiTr/MlYQlSlGyMbiGKvKKsxE0cGfJiTicC4coUNlDU0QQ4mGB",
+	"gdZrHBh/NUZcAVj8UrfTnBD50hAFR19/BIgQ0oUsWwK4/anFwPDNVj0Ruvo/u9wgkiPJEWh8g8wgwLVu",
+	"mfEz4rEhMnIBGOOYexUsziqf2FDRMGwfn94R+i8kEb19VwM/oZ8oQaZFrzuZVSLaPR3LUvt/AKeWqGcv",
+	"nPrX4VRH1sSngbA38ilWw+7OqOtx0s7o8Z0/LsKkS8myGh/7VwIX+5Nh/CowckSc7H7zqW4eurmEM+pi",
+	"6yx9WrZ27f8hbB0gul7Y+q/J1kTYG9iaqGIjW3NmZkpbb4N7mCc1YQYeQPO0AshtGMdrN2rGfA2SnE1g",
+	"Ua+85RnX9oyNEC1rxPanGgBTI5zhv4o1iEHlAKc1Yvuc/U+V3+ZjqIJiY5iojovtvtNcJPjJOHcug5qw",
+	"W8zkCMmybY79dS4rYGJPJyl8B1uJiuMn6Pk6l11Ou9/vonLsRV78WeTFdS6JYQryXiMvUhXfr424FehW",
+	"yH8zj0dFVwGh6q9hiNXZ7HuwCPTVe8oYVYkk1hWeouyhfyYC/2cmv+/BsrDrBeHh303KO+QlCF+7qnqP",
+	"SYUrWGceMI/KIIQ0Fkv0M+4RtJSE/kzlGo1W71jW6j5ZQRaULT/HTnyrzsE0YFmWE1ohXriFZyIhIT1q",
+	"AeojaD66l20DGF8Ty+0sfI5T8Nd9YT46nUTQfSdo/Z4Oh05hCzllI69qR6uAgMZ6uHMNPom7yZoe/bBk",
+	"zydQgFWUxa1U4LNLBcYRWoHI6wFehMRzCQlPFlsJCjoI7BYRWNqh9JzxuAoQspImjgek42Uta3nAfDJv",
+	"JSnZh6wLBOLwhH28vvJpFbFKKKkiVhn4/Ae8tHB0zr4Duay35jjQfSZVeU9jC0PeVM+et+bI1vPFHdik",
+	"gu+4BYeekJFaX/5vvXzEnJJyaCt3xP2o6OeuCqJykaMS2oQOhXe/Ku5RLPwXYkOfoNE7+/VTzdFEEmQl",
+	"DRZc6X+p8WUV8SOFtlv/roEUK3l7+H5EKCKOZQoYlCYvvE2Ba49T0lASp10dJS/i+7nEN24QK3Yo0In/",
+	"4dOXqNufqF7RuuDCYgYTwrgSeH7zBL6LEL6eteB76LAUAuTNC3E940H1OtpqNwPonMpZ4gELlL1Tmo00",
+	"GDuKSgi7AserQmkIVOaBB7hMDpXGSuMDNgWL3kMVkzO8wWUNIatUW0Xa0b6TcxUMr4Py9sESfIy8mBFi",
+	"8Y1aIPf2h2d1cL0D8l98rwiTNkanh5KFdsLoiphR/qKP4GKR+0KqF++kNiIBTHwyGcTn5YtUW1wgcKxe",
+	"wOyXv6htCYmiM+62wzs5rjEJn20x/0IrlDiD1TsffV4rTn0UMaWjYJMFVEl/mXENNHJfTdiIMm9GdOl2",
+	"mh5guwTuWhSt+S3EpKIE2rymhPCnnsZjqkFvPvP5gsfVWiMCo5BKaZhIzuvguaG2owGhi8mpAUL3nyrG",
+	"+FcKGV4kCQuE3RC4DZsP8Rq3MfycTColQpOdvsPvQ8cb8+qqqMqYW+eLx31qnVifVrcePv3Tn9bO/Esl",
+	"uRFFbUXLswIHsAP/sbykau6v2cizCMWfT3QtIuKIoCMsFnPpXLYGwj3s4BNasb6HdXeY4xweT74vLvL3",
+	"YFmxk4G6inL8Gn39ViKodcnJy3lmV6DOOpzhAMe2jZSiVl+84Wf2hsstCnQRflnrD6PxvFISUbnj3mOl",
+	"RUzCAoxlKTeW7P9QUSFMwE/DqquAV9cAy/No3OQQEJC4R70iCJxzNvL4byNm+NKUtpxKE9ANILwBe1tB",
+	"ycLyGYQXCga7x1Rib3mamkpQtihj2cdSgEbRChnmiP02zi0WV2H+b7r0pr6QcZon8D98W6NWcVvuxlqz",
+	"4iIc5MyE8ZOdeKcEl9tPuiubHy+579WsjB3gB79Evzfg8dIScTDcfV27haFtFCugOVtaPI3OR2FBKzhz",
+	"lf3aMyzGrbRKdY3Eb01tFJXrG11TLcBFT1rDEAihQy0WYvdFWD7f8fA6UVnRoHgO233ucw3GKu3VJ9ap",
+	"NQCRPcCDLxQ2BxGd6pZHpY3DXSqubNHL7LosbPYVanhEZPwlB74q+x6kwQNYws3C+ApnltC1pC+sCwAQ",
+	"MTdQwuAYMZXCGZKS8SkXLWbktfv6fWtCRau3YsC+EPazpd3g1r6vn2dS4XiNqk0FvKnTKmiFaWooucLw",
+	"fEL5WfTRlUdWIB69ENrzSdDKzrd4IVhlGbdAab5FXCvTJK/zAI5YwJTcA2ROAApN5VBNAiSUrRoNfv2Q",
+	"6Aqk1zOnkWxL/JU8kgAd9sINz8MNRBgbGKIqfsOlo52ytwLaURSA7xcoCL7YXpsShiGkRCfc8gOqeccb",
+	"1X2lfMotJTHU2ecSS+opR+kJSZg0UAf9EjLJC60+E63SlrOw56tGQtTL8lY7N0t5HOzcKqKM28JwlFcc",
+	"BMZKGmeoSsv2cyn+ngMTiYlYAsYKyamITslqLr9ayAKqKwrlrmIOxvJ55sG7+FRDcUDmtAIdwlFUwf0s",
+	"algThKbL9j02T8BOP/6PVyf9oyj01njCUjAGS3yQy5wP/GpId/VJWDAloT5ASkE+evO3oWvjzZs3bzxC",
+	"POg+dh3zrAg+XF9efPf+8uCcigoXwkAB8Bt7xRgSKX2apV90FAGZQoC3ImiSaTVOYT5gt2T0q0kV61Qq",
+	"jAqDZvBZGMuMVZnbtnsP0b5SRTyvy4Kvr0crYmCT+mxxJWh8LzHFZ6y6na8VFTWFVqCmdaq0Bvia52kN",
+	"HlhRTfCwDlmGSutRsykJ7Tk5AQhuQ3jtQ+N6qwqK2zp0jH9ENIww5w5dioCSxfxe+OQZk4VKaixsvwDr",
+	"15ku9H1AFUXlwj3GMzeY1oN5tJqiSD5BLcvNjC1UHvQuKaF9RJOICEDf1hBmK/DGRBWVtzDlJc9ihYn8",
+	"dEeke8ZRy1FFg6+9O/DVCXijaj/TaqqdiqTbACjKdWHPK3i6rkWEvcGqW4IkIqTRK+k7JKs14JVG/vGH",
+	"gACcYbSfj1NICkW9//bDTz9dvr29+ul7X8/rf7j8jkwAauMGjYJwW0FA+qRypGoRPwkYaftjbiApoNwM",
+	"m6g0VYuVpWzJlnYz9xCPT+R4VjBrnzkVJ0BXdvicVGgtiHpfCvf+RIW+iKRbUHVTljW1/qHxALftQu4S",
+	"K3Eb6v+M0Yl0jeMDpxMonHtcyIuQRQiQlLVGJOTGECu0w4UUZhYi7uGvC0s5kDzLsPTJ+wgzYazSyzZk",
+	"DquyZ2FrlT17LGkbrqYMTpm8VOT+uRhbZVvyNZ0grU+ue1D3RVWFr2sk+IyVexRXD4/cdxcpoXBuW1jh",
+	"vnlx+57xEMktOLtIU1ZsU6AX/0O3Sfte0HFkJ1HgpakVe7cwUbHYyi8/ZY0ngqdqigaxmFThypNw1UdS",
+	"qZMbMISKNsVtH1atINQ24aHJjMbTWrresbzLEVPJ3VgxCQUeatcF01HrGRvDUkm6bt2nfNNNiThHYZhP",
+	"ZqHjWWvKs9m1gRjXeHnX5tfXPxVM8We2Kqs373YoIed80L26Lwmu/6hxIbeLrLj+dVU0VDRJgSPdGRWq",
+	"4qc3r2giS48u26DikpWa2saVS5mI71dA35uRo/IuqSe0tcpOOigdp/yi1p41SuM2hYWtb1JuPev29y/R",
+	"Kmz4r5++fKrAszeCjXVoYiVR6geFVLmXrcQ/Pjs8PDr+22A4GA6Ozr4ZfjPsuR780FrTadqQsCunHni4",
+	"OCjjmT7qHnUCq1AWEhVglZdvL8nJKk9gKCpSaZjq5JsNv8cbJ1DvoyFRhb0wNXU/1mrhNPqk3rDfj/Yh",
+	"r9x53ALmXWmpSLyLtizYb8H9rkzYlyA3Wyvv7UIBhgc5tZMomPEHoXLtDAydywKrxrdcnvE3m24Pmyda",
+	"eNzzIuLWD3f5eMDpqotcQOdVOw2x5KglRSOgbkUepAlx1BGpz28twnd5p7yAua4u1oy3rRRVSEISCiQr",
+	"B2M3t5iSGwZeVuG5lqu7GkplP0W9z30nlPtjlSz7XC77XnL3KSiP5sz/DwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
