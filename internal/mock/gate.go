@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,6 +33,8 @@ type reqInfo struct {
 	grant  oauth.Grant
 	authed bool
 	body   []byte
+	// violations counts what the validator found wrong with the request, for the request log.
+	violations int
 }
 
 type infoKey struct{}
@@ -57,7 +58,7 @@ func userID(ctx context.Context) int64 { return info(ctx).grant.UserID }
 // bearer token and checks the operation's scope (401/403); validates parameters and body against
 // the spec (400), with the grammar the generated binder reads them with. Only then does the
 // handler run, on the values the gate checked. A panic is answered with a 500 envelope and logged.
-// Every answered request goes to the journal.
+// Every answered request goes to the journal and to the request log.
 func (s *Server) gate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -73,7 +74,9 @@ func (s *Server) gate(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err)
 		}
-		s.journal.record(r, ri, c.Response().Status, time.Since(start), err)
+		took := time.Since(start)
+		s.journal.record(r, ri, c.Response().Status, took, err)
+		s.journal.logRequest(r, ri, c.Response().Status, took, err)
 		if capture != nil && ri.op != nil {
 			s.checkResponse(ri, c.Response().Status, capture)
 		}
@@ -159,6 +162,7 @@ func (s *Server) admit(c echo.Context, r *http.Request, ri *reqInfo, bufp *[]byt
 	pp.Set(op, c.ParamValues(), r.URL.RawPath != "")
 	var vbuf [4]validate.Violation
 	if vs := rt.spec.CheckRequest(vbuf[:0], op, &pp, r, body, validate.CheckOptions{SkipSecurity: true}); len(vs) > 0 {
+		ri.violations = len(vs)
 		return violationError(op, vs)
 	}
 	if op.FormBody() {
@@ -369,16 +373,7 @@ func jsonKind(t reflect.Type) string {
 }
 
 // shorten cuts a client's value quoted in a message to 60 bytes, on a character boundary.
-func shorten(s string) string {
-	if len(s) <= 60 {
-		return s
-	}
-	cut := 60
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
+func shorten(s string) string { return clip(s, 60) }
 
 func toString(v any) string {
 	if s, ok := v.(string); ok {

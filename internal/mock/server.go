@@ -60,7 +60,9 @@ type Options struct {
 	// MaxTokens bounds the token pairs kept, however they were issued; 0 means
 	// oauth.DefaultMaxTokens (10,000). Beyond it the oldest pair is dropped and stops working.
 	MaxTokens int
-	// Logger receives one debug line per request and warnings; nil discards them.
+	// Logger receives one info line per request (see the gate; WebSocket feeds log their
+	// upgrades and closes), and warnings; nil discards them. Tests that want quiet output set
+	// its level to warn.
 	Logger *slog.Logger
 	// OnResponseViolation, when set, makes the server validate every response it sends against
 	// the spec and report each non-conforming one. Tests use it to prove conformance; it costs time.
@@ -126,7 +128,7 @@ func New(opts Options) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{opts: opts, log: log, clock: opts.Clock, journal: newJournal(opts.JournalSize), started: time.Now()}
+	s := &Server{opts: opts, log: log, clock: opts.Clock, journal: newJournal(opts.JournalSize, log), started: time.Now()}
 
 	// The two specs load while the fixtures are read: start-up time matters to CI and to tests
 	// that start a server each.
