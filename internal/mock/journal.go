@@ -211,7 +211,7 @@ func (j *journal) record(r *http.Request, ri *reqInfo, status int, took time.Dur
 // isControlPath reports whether a request was made to the control API (or beside it, under
 // /__mock/): such calls are kept, but listed only on request, so that a test reading the journal
 // sees its application's requests and not its own set-up calls.
-func isControlPath(path string) bool { return strings.HasPrefix(path, "/__mock/") }
+func isControlPath(path string) bool { return strings.HasPrefix(path, controlPrefix) }
 
 // list returns up to limit of the newest entries (of one operation when op is set), oldest first,
 // control API calls among them only when control is set.

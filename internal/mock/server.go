@@ -40,6 +40,10 @@ const (
 	DefaultJournalSize    = 1000     // requests kept in the journal
 )
 
+// controlPrefix is where the control API lives: the guard answers everything under it, and the
+// journal lists calls under it only on request.
+const controlPrefix = "/__mock/"
+
 // Version is the mock's version, reported by --version and /__mock/health. Builds set it with
 // -ldflags "-X github.com/restreamkit/restreamkit/internal/mock.Version=...".
 var Version = "dev"
@@ -184,7 +188,7 @@ func New(opts Options) (*Server, error) {
 	// The consent form is posted by the browser showing the OAuth dialog, and health is what
 	// readiness probes poll: neither carries the control token, both still pass the Host and
 	// origin checks.
-	mux.Handle("/__mock/", g.Handler(s.echo, "/__mock/consent", "/__mock/health"))
+	mux.Handle(controlPrefix, g.Handler(s.echo, controlPrefix+"consent", controlPrefix+"health"))
 	mux.Handle("/", s.echo)
 	s.handler = mux
 	// The gate finds each request's operation by the route echo matched: echo must serve exactly
