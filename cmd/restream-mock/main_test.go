@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -222,5 +223,57 @@ func TestSIGTERMShutsDownGracefully(t *testing.T) {
 		}
 	case <-ctx.Done():
 		t.Fatal("the mock did not stop after SIGTERM")
+	}
+}
+
+// Each request is one info line on stderr: key=value pairs in reading order for a terminal
+// (--log-format text, the default) and one JSON object per line for machines. The token never
+// shows, neither from the header nor from the query.
+func TestEachRequestIsOneLogLineInTextOrJSON(t *testing.T) {
+	tests := []struct {
+		format string
+		check  func(t *testing.T, line string)
+	}{
+		{"text", func(t *testing.T, line string) {
+			want := `msg=request method=GET path=/v2/user/profile status=200 operation=getUserProfile user=`
+			if !strings.Contains(line, want) || !strings.Contains(line, " duration=") || !strings.HasSuffix(line, " violations=0") {
+				t.Fatalf("the text line does not read %q ... duration=... violations=0:\n%s", want, line)
+			}
+		}},
+		{"json", func(t *testing.T, line string) {
+			var rec map[string]any
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("not a JSON line: %s", line)
+			}
+			if rec["msg"] != "request" || rec["method"] != "GET" || rec["status"] != 200.0 ||
+				rec["operation"] != "getUserProfile" || rec["violations"] != 0.0 || rec["user"] == nil {
+				t.Fatalf("the JSON line lacks a field: %s", line)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.format, func(t *testing.T) {
+			s := start(t, nil, "--log-format", tt.format)
+			if code, body := get(t, s.base+"/v2/user/profile", s.token); code != 200 {
+				t.Fatalf("%d %s", code, body)
+			}
+			if code, _ := get(t, s.base+"/v2/user/profile?accessToken="+s.token, ""); code != 401 {
+				t.Fatalf("a token in the query: %d", code)
+			}
+			stderr := s.stop(t)
+			if strings.Contains(stderr, s.token) {
+				t.Fatalf("the log shows the token:\n%s", stderr)
+			}
+			var lines []string
+			for line := range strings.Lines(stderr) {
+				if strings.Contains(line, "/v2/user/profile") {
+					lines = append(lines, strings.TrimSuffix(line, "\n"))
+				}
+			}
+			if len(lines) != 2 {
+				t.Fatalf("want one line per request, got %d:\n%s", len(lines), stderr)
+			}
+			tt.check(t, lines[0])
+		})
 	}
 }

@@ -133,7 +133,8 @@ func (c *controlAPI) GetJournal(_ context.Context, req controlapi.GetJournalRequ
 	if req.Params.OperationId != nil {
 		op = *req.Params.OperationId
 	}
-	return controlapi.GetJournal200JSONResponse(c.s.journal.list(limit, op)), nil
+	control := req.Params.Include != nil && *req.Params.Include == controlapi.Control
+	return controlapi.GetJournal200JSONResponse(c.s.journal.list(limit, op, control)), nil
 }
 
 func (c *controlAPI) ClearJournal(context.Context, controlapi.ClearJournalRequestObject) (controlapi.ClearJournalResponseObject, error) {

@@ -137,13 +137,14 @@ func TestTheJournalIsBoundedAndRedacted(t *testing.T) {
 	if profile.UserId == nil || *profile.UserId != nova || profile.OperationId != "getUserProfile" {
 		t.Fatalf("an authenticated entry must name its user and operation: %+v", profile)
 	}
-	limited, _ := h.ctl.GetJournalWithResponse(context.Background(), &controlapi.GetJournalParams{Limit: ptrInt(2)})
+	control := controlapi.Control
+	limited, _ := h.ctl.GetJournalWithResponse(context.Background(), &controlapi.GetJournalParams{Limit: ptrInt(2), Include: &control})
 	// The first journal read was recorded after it was answered, so it is now the newest entry.
 	if e := limited.JSON200.Entries; len(e) != 2 || e[0].Id != last.Id || e[1].OperationId != "getJournal" {
 		t.Fatalf("limit must keep the newest entries, got %+v", limited.JSON200.Entries)
 	}
 	h.ctl.ClearJournalWithResponse(context.Background())
-	cleared, _ := h.ctl.GetJournalWithResponse(context.Background(), nil)
+	cleared, _ := h.ctl.GetJournalWithResponse(context.Background(), &controlapi.GetJournalParams{Include: &control})
 	// The journal request itself is recorded only after it is answered.
 	if len(cleared.JSON200.Entries) != 1 || cleared.JSON200.Entries[0].OperationId != "clearJournal" {
 		t.Fatalf("after clearing, only the clear request remains, got %+v", cleared.JSON200.Entries)

@@ -17,7 +17,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -38,6 +37,8 @@ type reqInfo struct {
 	// breach lists how a refused request broke the Restream API's contract (see RequestViolation);
 	// nil when it did not.
 	breach []validate.Violation
+	// violations counts what the validator found wrong with the request, for the request log.
+	violations int
 }
 
 type infoKey struct{}
@@ -61,7 +62,7 @@ func userID(ctx context.Context) int64 { return info(ctx).grant.UserID }
 // bearer token and checks the operation's scope (401/403); validates parameters and body against
 // the spec (400), with the grammar the generated binder reads them with. Only then does the
 // handler run, on the values the gate checked. A panic is answered with a 500 envelope and logged.
-// Every answered request goes to the journal.
+// Every answered request goes to the journal and to the request log.
 func (s *Server) gate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -79,7 +80,9 @@ func (s *Server) gate(next echo.HandlerFunc) echo.HandlerFunc {
 			s.reportBreach(r, ri, err)
 			c.Error(err)
 		}
-		s.journal.record(r, ri, c.Response().Status, time.Since(start), err)
+		took := time.Since(start)
+		s.journal.record(r, ri, c.Response().Status, took, err)
+		s.journal.logRequest(r, ri, c.Response().Status, took, err)
 		if capture != nil && ri.op != nil {
 			s.checkResponse(ri, c.Response().Status, capture)
 		}
@@ -105,7 +108,7 @@ func (s *Server) serve(c echo.Context, r *http.Request, ri *reqInfo, bufp *[]byt
 	if err := s.admit(c, r, ri, bufp); err != nil {
 		return err
 	}
-	if restore := s.canonicalContentType(r, ri.op); restore != nil {
+	if restore := s.canonicalContentType(r, ri.op, ri.body); restore != nil {
 		defer restore()
 	}
 	c.SetRequest(r.WithContext(context.WithValue(r.Context(), infoKey{}, ri)))
@@ -168,6 +171,7 @@ func (s *Server) admit(c echo.Context, r *http.Request, ri *reqInfo, bufp *[]byt
 	pp.Set(op, c.ParamValues(), r.URL.RawPath != "")
 	var vbuf [4]validate.Violation
 	if vs := rt.spec.CheckRequest(vbuf[:0], op, &pp, r, body, validate.CheckOptions{SkipSecurity: true}); len(vs) > 0 {
+		ri.violations = len(vs)
 		if rt.spec == s.spec && s.opts.OnRequestViolation != nil {
 			ri.breach = slices.Clone(vs)
 		}
@@ -188,13 +192,15 @@ func (s *Server) admit(c echo.Context, r *http.Request, ri *reqInfo, bufp *[]byt
 // canonicalContentType makes the Content-Type the handler sees the documented media type the
 // validator matched: echo decodes a body only under its exact, lower-case media type, while the
 // validator (like Restream) also accepts "Application/JSON" or "application/merge-patch+json" for
-// application/json. It returns a function that restores the client's header, for the journal.
-func (s *Server) canonicalContentType(r *http.Request, op *validate.Operation) (restore func()) {
-	ct := r.Header.Get("Content-Type")
-	if ct == "" {
+// application/json, and the control API takes a JSON body under any Content-Type (curl -d sends
+// application/x-www-form-urlencoded; see validate.JSONBodyAnyContentType). It returns a function
+// that restores the client's header, for the journal.
+func (s *Server) canonicalContentType(r *http.Request, op *validate.Operation, body []byte) (restore func()) {
+	if len(body) == 0 {
 		return nil
 	}
-	mt := op.RequestMediaType(ct)
+	ct := r.Header.Get("Content-Type")
+	mt := op.RequestMediaType(ct, body)
 	base, params, _ := strings.Cut(ct, ";")
 	if mt == "" || strings.Contains(mt, "*") || strings.TrimSpace(base) == mt {
 		return nil
@@ -203,9 +209,15 @@ func (s *Server) canonicalContentType(r *http.Request, op *validate.Operation) (
 	if params != "" {
 		canon += ";" + params
 	}
-	orig := r.Header["Content-Type"]
+	orig, had := r.Header["Content-Type"]
 	r.Header["Content-Type"] = []string{canon}
-	return func() { r.Header["Content-Type"] = orig }
+	return func() {
+		if had {
+			r.Header["Content-Type"] = orig
+		} else {
+			delete(r.Header, "Content-Type")
+		}
+	}
 }
 
 // readBody reads the whole request body into the pooled buffer, refusing more than the limit, and
@@ -373,16 +385,7 @@ func jsonKind(t reflect.Type) string {
 }
 
 // shorten cuts a client's value quoted in a message to 60 bytes, on a character boundary.
-func shorten(s string) string {
-	if len(s) <= 60 {
-		return s
-	}
-	cut := 60
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
+func shorten(s string) string { return clip(s, 60) }
 
 func toString(v any) string {
 	if s, ok := v.(string); ok {

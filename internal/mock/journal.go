@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -46,8 +47,11 @@ const JournalEntryMaxBytes = 20 << 10
 // most this many entries anyway.
 const MaxJournalSize = 10000
 
-// journal is a bounded ring of the most recent requests, with secrets redacted.
+// journal is a bounded ring of the most recent requests, with secrets redacted, and the request
+// log: both record what the gate learned about each request, so they say the same things.
 type journal struct {
+	log *slog.Logger // the request log, one info line per request
+
 	mu      sync.Mutex
 	entries []controlapi.JournalEntry // ring storage
 	next    int                       // where the next entry goes
@@ -56,8 +60,50 @@ type journal struct {
 	dropped int64
 }
 
-func newJournal(size int) *journal {
-	return &journal{entries: make([]controlapi.JournalEntry, size)}
+func newJournal(size int, log *slog.Logger) *journal {
+	return &journal{log: log, entries: make([]controlapi.JournalEntry, size)}
+}
+
+// logRequest writes the request log's line for an answered request, at info: method, path and
+// redacted query (cut to the journal's bounds), status, operation, user, duration, the validator's
+// violations and the error name. It never writes a header or a body, so no credential reaches the
+// log. Below info it returns before building anything: it costs the gate one Enabled call.
+func (j *journal) logRequest(r *http.Request, ri *reqInfo, status int, took time.Duration, err error) {
+	ctx := r.Context()
+	if !j.log.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 9)
+	attrs = append(attrs, slog.String("method", clip(r.Method, journalMethodLimit)),
+		slog.String("path", clip(r.URL.Path, journalPathLimit)))
+	if r.URL.RawQuery != "" {
+		attrs = append(attrs, slog.String("query", clip(redact.Query(r.URL.RawQuery), journalQueryLimit)))
+	}
+	attrs = append(attrs, slog.Int("status", status))
+	if ri.op != nil {
+		attrs = append(attrs, slog.String("operation", ri.op.ID))
+	}
+	if ri.authed {
+		attrs = append(attrs, slog.Int64("user", ri.grant.UserID))
+	}
+	attrs = append(attrs, slog.Duration("duration", took.Round(time.Microsecond)), slog.Int("violations", ri.violations))
+	if ae, ok := apierror.As(err); ok {
+		attrs = append(attrs, slog.String("error", ae.Name))
+	}
+	j.log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
+}
+
+// clip cuts s to at most max bytes at a character boundary, marking the cut; unlike
+// entryCutter.fit it does not copy, for a log line written at once.
+func clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	n := max
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + truncationMark
 }
 
 // entryCutter cuts the strings of one entry to their bounds and remembers which fields it cut.
@@ -73,11 +119,7 @@ func (c *entryCutter) fit(s string, max int, field controlapi.JournalEntryTrunca
 		return strings.Clone(s)
 	}
 	c.mark(field)
-	n := max
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + truncationMark // the concatenation copies
+	return clip(s, max) // the concatenation copies
 }
 
 func (c *entryCutter) mark(field controlapi.JournalEntryTruncated) {
@@ -166,8 +208,14 @@ func (j *journal) record(r *http.Request, ri *reqInfo, status int, took time.Dur
 	j.mu.Unlock()
 }
 
-// list returns up to limit of the newest entries (of one operation when op is set), oldest first.
-func (j *journal) list(limit int, op string) controlapi.Journal {
+// isControlPath reports whether a request was made to the control API (or beside it, under
+// /__mock/): such calls are kept, but listed only on request, so that a test reading the journal
+// sees its application's requests and not its own set-up calls.
+func isControlPath(path string) bool { return strings.HasPrefix(path, controlPrefix) }
+
+// list returns up to limit of the newest entries (of one operation when op is set), oldest first,
+// control API calls among them only when control is set.
+func (j *journal) list(limit int, op string, control bool) controlapi.Journal {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	n := j.next
@@ -178,8 +226,9 @@ func (j *journal) list(limit int, op string) controlapi.Journal {
 	// Walk from the newest backwards, then reverse.
 	for i := 0; i < n && len(out) < limit; i++ {
 		idx := (j.next - 1 - i + len(j.entries)) % len(j.entries)
-		if op == "" || j.entries[idx].OperationId == op {
-			out = append(out, j.entries[idx])
+		e := &j.entries[idx]
+		if (op == "" || e.OperationId == op) && (control || !isControlPath(e.Path)) {
+			out = append(out, *e)
 		}
 	}
 	for a, b := 0, len(out)-1; a < b; a, b = a+1, b-1 {

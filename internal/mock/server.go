@@ -40,6 +40,10 @@ const (
 	DefaultJournalSize    = 1000     // requests kept in the journal
 )
 
+// controlPrefix is where the control API lives: the guard answers everything under it, and the
+// journal lists calls under it only on request.
+const controlPrefix = "/__mock/"
+
 // Version is the mock's version, reported by --version and /__mock/health. Builds set it with
 // -ldflags "-X github.com/restreamkit/restreamkit/internal/mock.Version=...".
 var Version = "dev"
@@ -60,7 +64,9 @@ type Options struct {
 	// MaxTokens bounds the token pairs kept, however they were issued; 0 means
 	// oauth.DefaultMaxTokens (10,000). Beyond it the oldest pair is dropped and stops working.
 	MaxTokens int
-	// Logger receives one debug line per request and warnings; nil discards them.
+	// Logger receives one info line per request (see the gate; WebSocket feeds log their
+	// upgrades and closes), and warnings; nil discards them. Tests that want quiet output set
+	// its level to warn.
 	Logger *slog.Logger
 	// OnResponseViolation, when set, makes the server validate every response it sends against
 	// the spec and report each non-conforming one. Tests use it to prove conformance; it costs time.
@@ -130,7 +136,7 @@ func New(opts Options) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{opts: opts, log: log, clock: opts.Clock, journal: newJournal(opts.JournalSize), started: time.Now()}
+	s := &Server{opts: opts, log: log, clock: opts.Clock, journal: newJournal(opts.JournalSize, log), started: time.Now()}
 
 	// The two specs load while the fixtures are read: start-up time matters to CI and to tests
 	// that start a server each.
@@ -186,7 +192,7 @@ func New(opts Options) (*Server, error) {
 	// The consent form is posted by the browser showing the OAuth dialog, and health is what
 	// readiness probes poll: neither carries the control token, both still pass the Host and
 	// origin checks.
-	mux.Handle("/__mock/", g.Handler(s.echo, "/__mock/consent", "/__mock/health"))
+	mux.Handle(controlPrefix, g.Handler(s.echo, controlPrefix+"consent", controlPrefix+"health"))
 	mux.Handle("/", s.echo)
 	s.handler = mux
 	// The gate finds each request's operation by the route echo matched: echo must serve exactly

@@ -364,7 +364,7 @@ func bodyOps(t testing.TB) []bodyOp {
 	var out []bodyOp
 	for _, g := range specsAndInterfaces(t) {
 		for _, op := range g.spec.Operations() {
-			media := op.RequestMediaType("application/json")
+			media := op.RequestMediaType("application/json", nil)
 			if op.FormBody() {
 				media = "application/x-www-form-urlencoded"
 			}

@@ -81,7 +81,7 @@ func checkRequestBody(dst []Violation, op *Operation, contentType string, data [
 		}
 		return dst
 	}
-	m := matchMedia(b.media, contentType)
+	m := b.mediaFor(contentType, data)
 	if m == nil {
 		return append(dst, contentTypeViolation(Request, b.media, contentType))
 	}

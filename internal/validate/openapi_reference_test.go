@@ -211,7 +211,7 @@ func (in referenceInput) contentType() string {
 	if in.ro.op.FormBody() {
 		return "application/x-www-form-urlencoded"
 	}
-	return in.ro.op.RequestMediaType("application/json")
+	return in.ro.op.RequestMediaType("application/json", nil)
 }
 
 // verdicts are both implementations' answers for one exchange.

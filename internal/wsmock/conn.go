@@ -27,6 +27,10 @@ type conn struct {
 	spare   [][]byte   // the writer's last batch, reused as the next queue
 	closing *closeRequest
 	cutOff  bool // cut has run
+	// closeCode is the code of the first close frame sent or received, and closedBy who sent it
+	// ("client" or "server"), for the log; closedBy is "" while none was.
+	closeCode websocket.StatusCode
+	closedBy  string
 
 	wake chan struct{} // holds a token when the queue may be non-empty
 	kill chan struct{} // closed when closing is set
@@ -44,6 +48,26 @@ func newConn(f *Feed, user int64) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &conn{f: f, user: user, ctx: ctx, cancel: cancel,
 		wake: make(chan struct{}, 1), kill: make(chan struct{})}
+}
+
+// noteClose remembers the first close frame of the socket, for the log.
+func (c *conn) noteClose(code websocket.StatusCode, by string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closedBy == "" {
+		c.closeCode, c.closedBy = code, by
+	}
+}
+
+// closedWith returns the first close frame's code and who sent it. A socket that ended without
+// one (cut, or the client went away) reports 1006, the code RFC 6455 §7.1.5 gives that case.
+func (c *conn) closedWith() (websocket.StatusCode, string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closedBy == "" {
+		return websocket.StatusAbnormalClosure, "nobody"
+	}
+	return c.closeCode, c.closedBy
 }
 
 // attach gives c its accepted socket. It reports false when c was cut meanwhile.
@@ -203,6 +227,7 @@ func (c *conn) finish() {
 			return
 		}
 	}
+	c.noteClose(req.code, "server")
 	if err := c.ws.Close(req.code, req.reason); err != nil {
 		_ = c.ws.CloseNow()
 	}
@@ -248,6 +273,9 @@ func (c *conn) read(done chan<- struct{}) {
 			}
 		}
 		if err != nil {
+			if code := websocket.CloseStatus(err); code != -1 {
+				c.noteClose(code, "client")
+			}
 			if !errors.Is(err, context.Canceled) && websocket.CloseStatus(err) == -1 {
 				c.f.log.Debug("read ended", "user", c.user, "err", err)
 			}

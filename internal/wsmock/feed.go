@@ -19,6 +19,7 @@ import (
 
 	"github.com/restreamkit/restreamkit/internal/apierror"
 	"github.com/restreamkit/restreamkit/internal/clock"
+	"github.com/restreamkit/restreamkit/internal/redact"
 )
 
 // Defaults of Options. The feed-specific values are what Restream documents for each socket.
@@ -71,8 +72,9 @@ type Options struct {
 	WriteTimeout time.Duration
 	// ReadLimit is the largest client frame, in bytes.
 	ReadLimit int64
-	// Logger receives connects and disconnects at debug level and dropped sockets as warnings;
-	// nil discards them. Tokens are never logged.
+	// Logger receives one info line per refused handshake, per opened socket and per closed
+	// socket (its duration, close code and who closed it), and dropped sockets as warnings; nil
+	// discards them. Tokens are never logged: the query is redacted.
 	Logger *slog.Logger
 }
 
@@ -163,38 +165,39 @@ func New(opts Options) (*Feed, error) {
 // client expects by reading the upgrade's status code); a valid request that is not a WebSocket
 // handshake gets 426. Every refusal carries Restream's error envelope.
 func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	if r.Method != http.MethodGet {
-		apierror.Newf(http.StatusMethodNotAllowed, apierror.NameMethodNotAllowed,
-			"Method not allowed: %s %s (allowed: GET)", r.Method, r.URL.Path).WithHeader("Allow", http.MethodGet).Write(w)
+		f.answerRefusal(w, r, start, apierror.Newf(http.StatusMethodNotAllowed, apierror.NameMethodNotAllowed,
+			"Method not allowed: %s %s (allowed: GET)", r.Method, r.URL.Path).WithHeader("Allow", http.MethodGet))
 		return
 	}
 	upgrade := headerHasToken(r.Header, "Connection", "upgrade") && headerHasToken(r.Header, "Upgrade", "websocket")
 	if upgrade {
 		if e := f.takeRefusal(); e != nil {
-			e.Write(w)
+			f.answerRefusal(w, r, start, e)
 			return
 		}
 	}
 	if !f.enter() {
-		apierror.New(http.StatusServiceUnavailable, "service_unavailable",
-			"Service Unavailable: the "+f.opts.Name+" feed is shutting down").Write(w)
+		f.answerRefusal(w, r, start, apierror.New(http.StatusServiceUnavailable, "service_unavailable",
+			"Service Unavailable: the "+f.opts.Name+" feed is shutting down"))
 		return
 	}
 	defer f.wg.Done()
 	userID, err := f.opts.Authenticate(r.URL.Query().Get("accessToken"))
 	if err != nil {
-		if e, ok := apierror.As(err); ok {
-			e.Write(w)
-		} else {
-			apierror.New(http.StatusUnauthorized, apierror.NameInvalidToken, "Invalid token: access token is invalid").
-				WithHeader("WWW-Authenticate", `Bearer realm="Service", error="invalid_token"`).Write(w)
+		e, ok := apierror.As(err)
+		if !ok {
+			e = apierror.New(http.StatusUnauthorized, apierror.NameInvalidToken, "Invalid token: access token is invalid").
+				WithHeader("WWW-Authenticate", `Bearer realm="Service", error="invalid_token"`)
 		}
+		f.answerRefusal(w, r, start, e)
 		return
 	}
 	if !upgrade {
-		apierror.New(http.StatusUpgradeRequired, "upgrade_required",
+		f.answerRefusal(w, r, start, apierror.New(http.StatusUpgradeRequired, "upgrade_required",
 			"Upgrade Required: this endpoint speaks WebSocket only; connect with a WebSocket client").
-			WithHeader("Upgrade", "websocket").WithHeader("Connection", "Upgrade").Write(w)
+			WithHeader("Upgrade", "websocket").WithHeader("Connection", "Upgrade"))
 		return
 	}
 	// The socket subscribes before the handshake completes: from the moment the client sees it
@@ -205,15 +208,18 @@ func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	replay, ok := f.subscribe(c)
 	if !ok { // Shutdown began since the request entered
 		f.unsubscribe(c)
-		apierror.New(http.StatusServiceUnavailable, "service_unavailable",
-			"Service Unavailable: the "+f.opts.Name+" feed is shutting down").Write(w)
+		f.answerRefusal(w, r, start, apierror.New(http.StatusServiceUnavailable, "service_unavailable",
+			"Service Unavailable: the "+f.opts.Name+" feed is shutting down"))
 		return
 	}
 	// Any origin may connect: browser apps on their own origins use the real feeds, and the
 	// mock listens on loopback by default.
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
-		f.log.Debug("handshake failed", "user", userID, "err", err) // Accept has answered
+		// Accept has answered (a malformed handshake) with a status it does not report.
+		f.log.LogAttrs(r.Context(), slog.LevelInfo, "websocket refused", slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.String("query", redact.Query(r.URL.RawQuery)), slog.Int64("user", userID),
+			slog.Duration("duration", time.Since(start).Round(time.Microsecond)), slog.String("err", redact.Text(err.Error())))
 		f.unsubscribe(c)
 		return
 	}
@@ -223,14 +229,28 @@ func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.unsubscribe(c)
 		return
 	}
-	f.log.Debug("socket opened", "user", userID, "replayed", len(replay))
+	f.log.LogAttrs(r.Context(), slog.LevelInfo, "websocket opened", slog.String("path", r.URL.Path),
+		slog.String("query", redact.Query(r.URL.RawQuery)), slog.Int("status", http.StatusSwitchingProtocols),
+		slog.Int64("user", userID), slog.Int("replayed", len(replay)))
 	var initial [][]byte
 	if f.opts.OnConnect != nil {
 		initial = f.opts.OnConnect(userID)
 	}
 	c.run(append(initial, replay...))
 	f.unsubscribe(c)
-	f.log.Debug("socket closed", "user", userID)
+	code, by := c.closedWith()
+	f.log.LogAttrs(r.Context(), slog.LevelInfo, "websocket closed", slog.String("path", r.URL.Path),
+		slog.Int64("user", userID), slog.Duration("duration", time.Since(start).Round(time.Millisecond)),
+		slog.Int("close_code", int(code)), slog.String("closed_by", by))
+}
+
+// answerRefusal answers a request the feed does not upgrade with e, and logs it at info like the
+// mock's other requests: method, path, query with the accessToken redacted, status, duration.
+func (f *Feed) answerRefusal(w http.ResponseWriter, r *http.Request, start time.Time, e *apierror.Error) {
+	e.Write(w)
+	f.log.LogAttrs(r.Context(), slog.LevelInfo, "websocket refused", slog.String("method", r.Method),
+		slog.String("path", r.URL.Path), slog.String("query", redact.Query(r.URL.RawQuery)), slog.Int("status", e.Status),
+		slog.Duration("duration", time.Since(start).Round(time.Microsecond)), slog.String("error", e.Name))
 }
 
 // enter counts a request in the feed's wait group, unless the feed is shutting down. It holds

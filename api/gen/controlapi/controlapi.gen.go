@@ -206,6 +206,21 @@ func (e JournalEntryTruncated) Valid() bool {
 	}
 }
 
+// Defines values for GetJournalParamsInclude.
+const (
+	Control GetJournalParamsInclude = "control"
+)
+
+// Valid indicates whether the value is a known member of the GetJournalParamsInclude enum.
+func (e GetJournalParamsInclude) Valid() bool {
+	switch e {
+	case Control:
+		return true
+	default:
+		return false
+	}
+}
+
 // ChatConnections A user's chat connection map.
 type ChatConnections struct {
 	// Connections The connections, as connection_info payloads.
@@ -741,7 +756,13 @@ type GetJournalParams struct {
 
 	// OperationId Only entries of this operation.
 	OperationId *string `form:"operationId,omitempty" json:"operationId,omitempty"`
+
+	// Include `control` lists the control API's calls too.
+	Include *GetJournalParamsInclude `form:"include,omitempty" json:"include,omitempty"`
 }
+
+// GetJournalParamsInclude defines parameters for GetJournal.
+type GetJournalParamsInclude string
 
 // ListStreamsParams defines parameters for ListStreams.
 type ListStreamsParams struct {
@@ -1036,7 +1057,7 @@ type ClientInterface interface {
 
 	// GetJournal Get Journal
 	//
-	// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
+	// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted. Calls of the control API (paths under `/__mock/`) are kept but listed only with `include=control`.
 	//
 	// Corresponds with GET /__mock/journal (the `GetJournal` operationId).
 	GetJournal(ctx context.Context, params *GetJournalParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1561,7 +1582,7 @@ func (c *Client) ClearJournal(ctx context.Context, reqEditors ...RequestEditorFn
 
 // GetJournal Get Journal
 //
-// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
+// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted. Calls of the control API (paths under `/__mock/`) are kept but listed only with `include=control`.
 //
 // Corresponds with GET /__mock/journal (the `GetJournal` operationId).
 func (c *Client) GetJournal(ctx context.Context, params *GetJournalParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2419,6 +2440,18 @@ func NewGetJournalRequest(server string, params *GetJournalParams) (*http.Reques
 
 		}
 
+		if params.Include != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "include", *params.Include, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -3057,7 +3090,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetJournalWithResponse Get Journal
 	//
-	// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
+	// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted. Calls of the control API (paths under `/__mock/`) are kept but listed only with `include=control`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5908,7 +5941,7 @@ func (c *ClientWithResponses) ClearJournalWithResponse(ctx context.Context, reqE
 
 // GetJournalWithResponse Get Journal
 //
-// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted.
+// The most recent requests the mock answered, newest last. The journal is bounded, in entries (`--journal-size`) and in the bytes of each entry; `dropped` says how many older entries fell out. Credentials and secrets are redacted. Calls of the control API (paths under `/__mock/`) are kept but listed only with `include=control`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -8649,6 +8682,13 @@ func (w *ServerInterfaceWrapper) GetJournal(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "operationId", ctx.QueryParams(), &params.OperationId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter operationId: %s", err))
+	}
+
+	// ------------- Optional query parameter "include" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "include", ctx.QueryParams(), &params.Include, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter include: %s", err))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -13148,153 +13188,156 @@ func (sh *strictHandler) ListMockUsers(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3rctu4tif+Kij9d1Xs+lOyfEl2x/7kTjvdPifppGynuqb65FgQuSShTQHcAGhFpytV8zQz7zGPMk8y",
-	"hbUAXkRSF5/YvXe394fesUgC4MK6Y60ff+/Fap4pCdKa3unvPQ0mU9IA/vE9T67gHzkY6/6KlbQg8Z88",
-	"y1IRcyuUPPjNKOl+M/EM5tz9628aJr3T3v93UA59QFfNwYXWSl/Ie0hVBr2vX79GvQRMrEXmBuud9m5m",
-	"wDRNyoRhc55OlJ5DwpRmQsZKGmHcMk4ZZxnXfA4WtLtoZ8DGKlmysQZ+Z5idCcMqY0eM0/VYzcGwhbAz",
-	"xiVTGWh8EWZn3DLL78AwqSREblDO7nmag1uJyi1TE6a5nMKAjeZgDJ/CiBm+NGzhnhWGLbSSU8ZlwiR3",
-	"s7hF1VY5EZAmA3ZxD3pZmTvmknFpFqCZsIPe16j3RslJKuI/iPKxn93Tyb3GXMV3Lwwzlltge5wZq4HP",
-	"GU818GTJUnEPjsSxkhJifCkhGbhJI3YYDYdDdnVxfcMmPE+tKR6bOXIMBvvhna1W6VulxyJJQD7tu8c0",
-	"Ozv/eMkShVxgw6YgM3ninDJhDftJEYNKEHYGjlNSpbIxj+9w65F5kkSDceNopiQwnqZqAQkbL9mo38e/",
-	"+jNl7IjtjdwzIzfeyP1yK5W99bePIiT/NOc6YXzKhTSW/fDzNdMwFjIRcrqPrCpwOZzFWhnTV1pMhWRj",
-	"rRYGNFtoYd32GDa6hrj/Fmw8618LCyP36OgD3j1iFtI0YhOt5igaNEaxVuXvKohjdW5sbfE4+a0RFm49",
-	"tUa1rf0keW5nSov/guRpd9exL9O59Bw96vf9fvetugM5QqG1pQi8MGx07teKizpl3wPXoEcs1pCAtIKn",
-	"qKGEMUJOcQs8WVCRuFFrtBHynqciufXz3tK8+01lMM4tm4L9CXiKOiphJh/PhX3jFLO0TAIkpFpoksUM",
-	"JDKYMMyAHfSi3gx4AhqV+C+//NJ3L+JWHHML7rc6ec79m7F4xtMUnH7rRT1HB6HdNlmdQ1TZC7vMoHfa",
-	"M1YLOXX0/hr1LqUFLXmKe/EH7OyEi9QZCYnCqRarpKfV3RrQ96BvUS2N9s+QiKmashkngiZguUgNsuzP",
-	"yr5VuXxCPv0FGaeihsmIFPIGX4Qh6/CRL1PFkxul3nE9hT/GSKA1FYalbglOR3JZWArG4xgya9jeqN+f",
-	"8y99d3N/vLRgRhE7ZO/F92esskMZvdCtVeoWx2sTjJqVjBzfo+pVGqkjgvUmO39aegSou3nCxjBRGhiX",
-	"SztzIgupQaGJZxDfQYKU9Q7PTyhAb521No9O5ahn4Ys9yFIuVkZpiNqa/XhhGIk9ORmGcQ1M3YOumu/j",
-	"I/bv4nuWirmoa24/yC0NcUtD1LeDaGIYHztfaKJyzaxwDIqTCIsTapjkhoycm/anm5uPjKSuQn4G/uVx",
-	"S8eA9smCjLxbxpAUfUcV3MEBEsmTz9HlzYw7deg9DfyJJ4lwf/D0o3YsY4VzYic8NRA1FF5uQL9wG89t",
-	"1WOZ88ypvqwyAG55dZ5WxyHcgCa2/PtWyIlinreNG1pYmK9ZLqlav+tq/BvE1jGl/4FrzZdIilI5/1pb",
-	"3+eWhx2tLu5B2kv5G923I7k+SCBKgRuFWcUMyKRJKDLt7TSiay8MS4TJUr5E1eaGmPMv70BO7ax3ejQc",
-	"RqscH1Ve7xKt7kSA3rQPxIxa3DvmlDiNkGGaw5ZJEiVRkM/nKifpXuWY6zwDzRwtnb6hv66tiO+c74dP",
-	"ua33bwdJxEwez9xP/9H728vBcPgfvZW3PT5as443udYg42VzJZfWsMvrDyz2d7BYJVCd7dP1D425vmuZ",
-	"CjfzWuU6hsukOc+F041OgidCm0JIIKlSWU3IMTY4iiezmOfzKpGd7Z2CLqa8WWatE7od9Ay2zIDtHbIf",
-	"hImVThiqgcFgwI4O2Tsh7yC5lPjj/hlLAAMKXCkt44WhB9wom5fkbm1fiw/wVij5ctjKpE6fdL1Ujg74",
-	"TBkvRUbFd2CdSYpB3AMGfFHPRbnc0uJenWxY94oG8LOvFf7rYLW2l/vKjrh1L7hzL6VdpyEfIqKJF9F2",
-	"Dl03opOFlZu6B+pmdTdMycI7sq17OLDahm1qJVPzNVfXW19A1yZfQcqXu9pB6fdXAyotivyuwIf2btjt",
-	"NrvDMFrnOVhz5mbRy+rmV3ItOLehICaFiWUqtzVL2djOujWMeiq3sZq3BDa/eAcRszApt07G0DxPhJ47",
-	"BlQaAwcvgiCduOE+uRucUHKRViheLkED9x5f863dQzl6Qu4eNnHRP60QL7VyKLHfxSaGJ2+P9gp37kVD",
-	"AM7YFKRzmCFp0nRnvfXImgmZ9oGaCenwwrBUTCBeximwnfTTepZ9EAOu8etaBqnP/dGF38Uyo8CklPe0",
-	"Da6qbGZJ0YcyUQtnrGxj+8hRB2ErBOne+CzdWVsx7Z7CPd5OU6UCJE31KRcdXC4o6+M8WhcS0jNsytEw",
-	"7yZMD9KM88wu3R6HkVFfcBar+VxJ/8ZWbdCgWSrA/JmVJtsLjl5I5ey3bkG3O4eUbHXmNoQGT6Qi/drX",
-	"CsyDNWWWbqsptxEZuumFYSL5RnKwG+tucOcOW0QoolyPLaZ8sd7l+yfR6Hr9RpB2aN2FFSYrB4oae9yt",
-	"xlf90I1q/RoXuLNep7+cmnPBc5MrJW9TVI4C9HdVD80gTVUv6hkXobt4qxf1NBdJq0Z6MtnGN1hPtatc",
-	"PkC2A+kwsLRcW2hJzPhQtkUGf1ILNseEnNtq49S72wLTLhXb7MN6PsQRonJBrSRJVXx3ntxzGcOOFHGv",
-	"M+HacdJc3ZO8x264Jk0MxEomLSS5pgvFGBOlF1wnp4xbNlfGMguSLYFrw/bUhB2/eskSvjT7jOP9UXGQ",
-	"hBPTEeE9aDZXGihHztksl4mGJAxzfPjy+NXQ/Y+5cWbAEzxqBp5ihrWdDfkXYsPi6QprDjeyZnj/zh24",
-	"tv6waEeOxOx/B9GlWnQkW9xD7lUj9kmKL8yvrvXFW/hSLS6N2jjy5fUH9t2r4WFt1IRb6LvrbZZMTSYG",
-	"7HUXqwR2a+5YeQ4SuKAiGzKfj1t2xBGneJfVuVu3ic4D3yo9f8A+xf40MeNTeGEcm89bUrpx3J4QLRJb",
-	"6D875SOm0jAh2V54JydBPMu0ugd01jJunevWO+3956/D/uvP///f2kieQCyM6HITx7m1wfldcMMyDcaQ",
-	"ygsGwE/Zc0PJZYcjWhS1NKfIfCRQHFQX511UzDEFnFmDTMC95UTpjQnmhjWm+Stv27a/9WOiB+Tu3PPF",
-	"UQuVERg+R/fP/bsIn84/Xr4wzc2HcJa7w7x4hLlwfIWlMG2xeNJhQ+ioyHKbd5gfbzXaQpbGpI09X2O7",
-	"JL+D25gb8JUbE6QOvn17sgbX+MCXoGtvHkqFVS1ejlasKyIal/TqdD9WBqP9buPEty702j25KPDAyckI",
-	"ubpt8YYy0OKAvVXa58kZ3mIiNguuSsifL0ADXU3aSd3lNvtAsj14SbkFGS/fd+wvTxJImL+pi03tTCXd",
-	"Ya5TLnRP6wKK4+7LDWMUN7YOk3GnitY97+5of1SrMR+LVNhlRwA4c76ZExQ/Votxc6w150K6MbvdTnKK",
-	"8BBZWIYn6mDO2BBDuFxakTINzq3q2GINVi/PJxZ0p5G+QU1n9bKP9/kz8nXC2XE2hdp0nWhTZNmhniZU",
-	"V7LJNGA85gfqlMRKUeZOcVaIOK3yotkhkO3a6RcYX5PonZLYoZpUGchCJKVahIJBYfBkkglpbOEdTXIs",
-	"lcqzqeYJmAE7p5u4H3CinQKe8yWLudZLtnf19g17dfLyJfs///vvg5P9U3Y4HA77h8PhceT++ff+4fDw",
-	"xAXUx+73k9evXw+qrrH7oRqwVQ/vKhuHk191ZKeqr+3dehOC9qgICg6PjhlWtzgX6NPN2/53bE9YNs+N",
-	"ZRPH2tU33F/JQx0eHbemUVo9r1J2uI2xjMW7E8bRIZAW99oJ0hy4NHVRYntXF9c3+xio+JK1UJo4qQxR",
-	"o+QhhicbQoy12tPNecrmIk2FKUOsBRe2LAwxC9BenRQzv9pm3i6dS5OiM453kOeIsnjGeIplvrBSZYT2",
-	"3+1roaODa/njxU0v6n38cI3/9wn/e37z5qde1Pvh4t3FzUWrt7lWoZcLXClELvRFlU+2SFe26/1yGvjC",
-	"Y4u6n+0pzSzMM7dpZQXBwf3RgfPsD5yWl5Ae/C6Sr/s1wgXGRg6sF1F756nqWjaqPE6+qwUDBzvboPJt",
-	"vCXiDWGgpZZp48P9Oju3MlTVdm20K+ctViXUxpRV06W9KOb+7tXJZobuskSVjazYowjLP1cZ2Ra+Tsyl",
-	"36xExfkcUz17J0evUQW8/PKF8XTBl4b9I+epmCz3B2xV69E8TRVOM6sJOxkeRuzE6eWTo9cRezkcuv8c",
-	"uf8c0zTDkxoZXtZU80m7Zt7OpAb51BRUEes5Rop6mAHcJfVXfXEl0yWZMl8v5u3cfzctuMm+mwcEe5Xi",
-	"+qZVnxSjdnjDJnJ2C9WQTujwZ0kONjq8tfz8uspGChQ2Vaz55bS9PxU9PzDtRBWQKbm1K+m+Dnk6J8Yf",
-	"qbtRlZPUXTvTZM5Xvd6UOjTCKaUiBVTJy65VOveguzMf/v38PVsc2YZgMIy6uvo26l8ak0Nyo+5A7uxc",
-	"zh23J74kPeNCt2aTwJhi+JboCm+gMdqPlvDs4nLtwZQzTwtumMCXYVa11wR9yYQGc96qXIBkoboc5h+o",
-	"JyiDvasnPbdIWWqYaDCziy1W4W99zGWs2ZLa7O3pkNinp5oPTzVHpsBbTMRMxmPoG8g4nqm3H+G6iW6W",
-	"bUMGYfWNGFWBpZ920/RYkkdUxeaZrWi2ImZVll4hZ/VVqvzWsvmBiFF5YlRwepuc/pvKteTpjjJ6BTEV",
-	"e1G40BL88YzHrR5XeU4krRa+se03WgW7A8io0N//0jfiv2BUCY6cC7/fjCc2FWcmWmVZW3qosZwJpGno",
-	"0KOy/1wmkIQlrjfYrZ6HH7kjF0AXI6bSBJ1NoY3d2kj63buQVi832sqwjpIaUblPa3iDRt+90JuCMEgC",
-	"m0SBlrUwShh2B5lleeZc3uMjin0jnyL3XUvuj3/kziel26j1AHg8i8reDLp04i5FFb/W5y795UO67AYN",
-	"PHV85H1uw/aoTYZufXUS1uIm8u2bfv6Xr8I1nM+5PDxN0fXxPXsJ6P0BO/ePFccMcW4ZOD1LvWP/93/+",
-	"rxGtZmR1LmOny0YsFS4Gp5Jp7L/Ax1O3WKMc3URbPjzJyVt/33G+lCo5LXW7VeoOz1Vwl3Dl1Yh6o4tR",
-	"pPS78luODhGmAXxHVVVbNFRrpc3sgVUS1X6iYj/LsnPaBzXBzdz37SFl/50LSBIe101JKQptCeBzZtx0",
-	"zkEjsmxpKTsPH25WeXZ78q3LFOM5wH8nTVyPAwON8ehK5eSphfIzLG2TLpDDILHDMHdnlMPgnRll1ALt",
-	"z5KCoFv9/hqINfi9b93hxkne9ypZrl8a6pq9oDxQ/PejYmw2XvoWbstmysmu+wuorcmwN9T01Xem/JT9",
-	"2/WHn1H4Hde4gUVoJ/cL9+IfBo+YooI6+GIppER6F1NJRd1o9HQ/VeoOaVFvU3MTYLP0ridSoaN/fepa",
-	"dJQC1rknFOzvFQfd+9sfpheqsiMOJao5VWsV5kytt7TLF4aMkDljfIyH1p5jiT5eQw/YyGuQkc96hu79",
-	"oMLxUGkOhaLBALe15jy4lV5CPfMHRi4VX50DSy3R5oeulrFt45dWiR876jt2CuzjXgtbiltVmMzTlI9T",
-	"WGkq63Jk6eBB+PKc9reu6pzKcWPFhEXrKr7fq/jukwH9oG49sqYxl1hpwIRsOa+ec5F2KOi+uxY68ltl",
-	"SCRrqxy2NBPu7u6jZhwrdL5tcRBUjBb5l1tH1odkjdwEZgvS+jRq2L2ON7MrZSXMQAqxNeS45Vb1fXFG",
-	"US2yA1Vb1Bv1B7uL6AlNxBeba+/Gbe2NF1y5yROv0iAsqW0/rsFaIacP2Q6dS1SfzCyEM8SmtclSnfsS",
-	"lw6F7cSdjX68uGEHqULEBk9247xnhQlz6VyTRGgIGB8ueOK4a+S/2HrnmmiAI4QU/52w/Xdumv65GYU8",
-	"OFm2Pe3vsfTMtZjKS4kZcsOE3a9U5YY8fai69FQdK5UCl82wu0KFdXvwKUt2r2K79sR3diiecY+HsMM2",
-	"XAOwsIKOl2muGAm1e+msmOcp9icQpVuCejrGuew6G/fXK4g4uZ0qdEiKEQtB2kJWV81crMGtb22Kyx8W",
-	"+UTpam5LPiy35Ruj2t86FfdQdr8Uo+VUEN00DtKCvudpW5T2vnqkOQa7AJAsR8brqgHqrOguji6YAWOw",
-	"TZIED8+NDR2Lf7tOrm3LlwMp/dKrm1qjTVTlts+dXH7t9nnnwjLFpgqMBxpCZl3MRDwrd3HFG1i3/UUn",
-	"+1QRK+B4ewZg5Sw2qEKvn/YflVvK48qjRsLs1XCbjNk3L2iPevcCFu39G8rylPnLePLpthU7syJmMkTc",
-	"KOAnCi2DvoaGTGkbnm0rNNi1nHmN2xl4TmU7s5xjL6+bwKdXdmAyejK0aJ5hXcu4DDjIjy/s7IwbPEst",
-	"te5GPvsDuzeJqLv6OO8E+n51k2XaTuuK0bvIarZ28Lxl3eTehTnb3hYT+ng4trvWmmMngZDOvaKgzlcM",
-	"t3VebTjZKjGfROV866yC06BhKozFBK5/ZrwMymsLHAw6qGnxaNzvHo5ISIRwMRmkqZDT0N2Nj/oKKUHn",
-	"DMVS6msodm3DYrYNmM8Lz39drPZt+P4XpdPkAZ79YqZSYAv39IBhtOZL3EaZVhORwihiIyGnYOxl4v5N",
-	"7PjvsHR/LGAcz7j9pFP3V9ClI7aHOW5KSs/B8tF+xEbUylO/SL1u9XGLHD23lsczTFbGSifOa42Y1VwW",
-	"L2Eigq7AOE7ydGlFbPZxNKX5FN6KFAwNOIpTkZmPWjmKmVFRV2BmPINm3TnTYHMt8UKL81o0oHbU6ufj",
-	"VMRFmyqm4L8Vyk7UI9ii9VPTlgWEo287/8aoFwmO0keJMKzaUAv5SEBD5WaUtOkOhJGAca6FXV47TUwb",
-	"6nEA1xw4k36bintnHFUTqG/AfvHhKpWkpXwaEg8FfCMh5ElVPSo4I1EQtlnxtwlwL1HkyaNFwUiOTpuL",
-	"d55ZmxE6l5ATFXDCOKF3Ujqop8t42VFNp/45c3pwkAD1aGgzCLcNhOpthKnEolq6v+/io4gYMWG5dFH4",
-	"6OD21v18MKoGUS8Mm3MhmXPBBuwGK0fdO5eLcMyFcGrKDQ9kd1B3RQy+oOuGtaNz/KejaNFtV0ZpERk9",
-	"3DQTEQBb9dQY1147kPYHfAFxE9iH89zOahmlAbu0oWY1c96mmhTq5IXBakOGbTP0DkXHS4E35ltfPB1W",
-	"yxRTEYM0UNm188ypxv7RYNjYtMViMeB4eaD09MA/aw7eXb65+Pn6Ap/B1LpNq/vfJxKVu1ip0TntHQ6G",
-	"9JjKQPJM9E57x4Ph4NgnY1GGwq46lXywgk7WWi0X/MEXxsNG2TbksygQB69NANxeSJXLmKrz97pwzTBQ",
-	"qZ1H9d4JY1cx2twbeCRc0zv9dZ3TKtwPIevsd6IIRruBKXez+Z+jOtrx0XD4zRD+Vt+9G3I23ILggye0",
-	"hLaRi6UeVFCZ8ZHDzY+0oa/is8dbP1uC8uKDJ5sfLPAz3QOHW8y0Cmrpnjve4u3WQTZ+jXovtyFqHb8U",
-	"jVc+n3O99MxMyG91drZ86hgZe7h7n90zNckkPwy9GNXWbHgNlN3yAkd+28j3QFhVRIYBp9CUZamMoy+e",
-	"1AAGAqzACl6br8/lHu/A3RY63Aq0tRINgRHmbUSnlU4fz5WEJSpcsslcQxUVxdlUDdx5PiIOZ7Yha1LO",
-	"0FQRhEZY4JP1Goe530wQV8APv9b9GqdEvjZUweG3XwGid3Shvpbgan9qNTB8vdVMhHz+r643iOVIcwQe",
-	"36AzCAytW2d8RKw0RC0uwFyccK8CuVnliw4qFobt4dVbQuaFJKK7b2vAJPQTFa+02HWns0q0uccTWRr/",
-	"D5DUEpHsWVL/OpLq2JrkNDD2RjnFTtXdBXU9htkpXb71xytYEClZVpNjf0uQYn+Ui08FQY5Ikt1vvgzN",
-	"wyqXUENdYp2ljyvWbvw/RKwDfNazWP81xZoYe4NYE1dsFGvOzExp631wD8GkJszAPWieVsCyDeP4SYya",
-	"M1+DC2cTWNS7YnnGtT1lI0SyGrG9qQbAUgLn+K/iAGISNkBdjdgeZ/9D5Tf5GKqA1ZhWqWNWu+c0Fwk+",
-	"Ms5dyKAm7AYrH0Iha1tgf5XLCtDX42kKP8FWquLoEWa+ymVX0O73u+jqetYXfxZ9cZVLEpiCvdfoi1TF",
-	"d2szbgXyFMrfzGNF0Wd60PTX8L3qYvYjWATh6j1mjqpE+epKT1G1zb8Sg/8rs9+PYFnY9YLx8O8m5x3w",
-	"EiCv3VS9x4K/FRwyD2ZHJX5CGovt8xn36FZKQn+mco1Oqw8saz2ZrGALqmSf4yR+VKz3A8uynJAE8WNY",
-	"eIYQisWjFhA9gs2jb6ZtAMpr4qydhsfxFfynuLBWnD76Qt8iQe/3ZDh0BlvIKRt5UztaBesz1kORa/AF",
-	"1k3R9MiEpXg+ggGsIiBuZQKfXCswjrAHxF738KwknkpJeLbYSlHQwVm3isC2C6XnjMdV8I6VEm48UBwv",
-	"axXFA+aLXytVxD5lXaADhyvs09WlL0OIVUJFCLHKwNcL4AcFR2fsB5DL+mhOAt1jUpXfUGwRyOvqWe3W",
-	"Evmlv1gs+u7t+7lOQbqlJTuISQV7cQsJPSYntU7+771+xBqMcmkr3297p+jnru6ekshRCTtCh6i7f8bt",
-	"QSL8FxJDX9DQO/31cy3QRBZkJQ8WUul/qcllFY0jhbYv8l0BGVaK9vD+iBA+nMgUECVNWXiTAtceQ6Rh",
-	"JE66Jkqe1fdTqW/cIFbsUOAT/8Pnr1F3PFH9fOqCC4sVPwixSsD2zRP4Lkb4dt6Cn6HDUwhwNM/M9YQH",
-	"1et4q90NoHMq54kHnE72Vmk20mDsKCrh5QqMrQqnIYiYBwXgMjlQGruA99kULEYPVbzMcAeXNfSq0mwV",
-	"ZTp7Ts9V8LX2yy8DlsBgFMWMECdv1AKHtzc8rQPf7VP84mdFCLMxBj1USrYTflbEjPIf4QghFoUvZHrx",
-	"e9FGJIANxCaD+Ky8kbqjCnSM1Y8je/IXvSChsHLG3Xb4IMcNJuGLLd6/sAolBmD1e4y+DhRffRQxpaPg",
-	"kwXER/+h4Rqg456asBFV3ozog9hpuo/jEvBq0VDmtxCLihJoi5oSwoZ6nIipBov5xOcLHvNqjQqMQumh",
-	"YSI5qwPbhl6IBrwtFnMGeNt/qRzjXylleJ4kLDB2Q+E2fD7EUtzG8XM6qdQITXH6AZ8PE2+sq6siHmNt",
-	"nW/s9qV1Yn1Z3Xpo889/Wj/zL1XkRhy1FS/PCoy+DmzG8gNSc/8JjDyLUP35QtciI47oNsJi85POZWsi",
-	"3EMCPqIX62dY931xfIeHs+9ziPwjWFbsZOCuolW+xl+/lehmXXryYp7ZFRiyjmA4QKVto6Vo1Odo+Imj",
-	"4XKLAl+EX9bGw+g8r7QQVL4/73HMIiZhAcaylBtL/n/oQBAmYJthl1LAkmsA2XmkbAoICOTbI1IRPM0Z",
-	"G3lsthEzfGlKX06lCegGSN2AvakgWGG7CUL/BIe9xDtq6MKSVGtt/nk4ZZkJ41cy8RED0sKvqKvUHr8O",
-	"36u5ADvg9n2Nfm/gyqUlVF/4aHTt8wVtq1hBm3mwO/Lt7ESgfoehKBTRs/p4ugPTdcqjYlPwZLL7JOQK",
-	"jFXaGxTsdGrA93qIAN9qavYjOucsDw8bx53UntdiqdhV2Rrre5zw0MR4SH7f13sH0uCRJKE8YcaBM0tY",
-	"UNK3ZgUIgZgbKJFcjJhK4VwryfiUixbH6so9/b61xKDVfzdgnxn7yQpRcGvf10/4qPW4xtWmAjXUaSdb",
-	"QYUalqVwxR5RfxZzdFVWFZg5z4z2dBq0svMtfjn2HcYtwI9vEBnJNNnrLED5FUAXdwCZU4BCU4NQkwEJ",
-	"p6nGg98+SbgCCvXEhRXbMn+lsiKATz1Lw9NIAzHGBoGoqt/wicxO3VuBfWDcEHToXtFH79u1tSkb+UOR",
-	"cMIt36euafz+t++1TrmlY/26+FxgUzZV7TwiC5MF6uBfwrZ45tUn4lXachb2fNVJiHpZ3urnZimPg59b",
-	"xSRxWxgOt4qjsVhJ4xxVadleLsU/cmAiMRFLwFghObWVKVmtblcLWYA9RaEBVMzBWD7PPPwTn2oojoyc",
-	"VaBjKYqz3c+ihlZA2K9sz6O7BKTvo/98edw/jMJsjSssBWOw6QWlzAWeL4f0ZTkJC6Yk1BdIRbmHr/8+",
-	"dGO8fv36tcczB93HqWOeFV9auLo4/+H9xf4ZtdkthIECjjb2hjGUFvrCQ090VAGZQoiwIo2QaTVOYT5g",
-	"N+T0q0kVmVMqzJOCZvBFGMuMVZnbtjsPKL7SVzuv64Jvb0cramCT+WwJJWh9z1m2J+xDna9VFTWDVuBu",
-	"dZq0BnyXl2kNHppPTfD4CkWGms3RsikJ7VUqAUpsQ07rQ+NjTBUcsHV4Ef+M+BDhnTtsKUISFu/3LCdP",
-	"WD5TcmPh+wVguM4Cmh8DLiUaF+4RibnBQhesLNWURfIlW1luZmyh8mB3yQjtIb5CBRO3xCitIPQSV1Tu",
-	"wiKQPIsVlrbTFw3dNY5Wjmr8fTfavq/Xx+9/9jOtptqZSMKupyzXuT2rILK6EREIBvtQCbeXsCovpZ+Q",
-	"vNaAeBn5yx8ChmyG+W8+TiEpDPXemw8//3zx5uby5x99h6v/4eIHcgFojGt0CgK2fsCKpAadals7KRhp",
-	"+2NuICnAwAybqDRVixVSttQPuzf3IIGPFHhWUE+fuDglgB92xJzUeiyIe59b2f5Era+IxVpwdVOXNa3+",
-	"gfEQqe1K7gJ7Uxvm/5TRGW1N4oOkE6yYu1zoi1BXB5CU3Tek5MYQK/TDhRRmFjLu4a9zS1WBPMuwGcjH",
-	"CDNhrNLLNqwKq7InEWuVPXkuaRuppppGmTz3qP65BFtlW8o1nSCtLze7V3dFn4Hv9CNAiZWv/q0eHrnn",
-	"zlPCcdy21cA98xz2PeEhkiM4O09TVmxT4Bf/Q7dL+17QcWQnU+AnPiv+buGiYvuRJz/VUSeCp2qKDrGY",
-	"VAGvk/BhiqTSOTZgCDZsik9CWLWCcdoEGCY3Gk9r6WOE5ZcHsbjarRXLMuC+9nFbOmo9ZWNYKkkfB/dF",
-	"0PRdP3xHYZgv76DjWWvKs9m1iRg3ePllyG9vfyqo1E/sVVa/E9thhFzwQV+BfS75/GfNC7ldZMXHSldV",
-	"Q8WSFEjEnVmhKgJ384NC5OnR5xqo3WKly7TxgaBMxHcrsOHNzFH55aNH9LXKSTo4HV/52aw9aZbGbQoL",
-	"W9/k3Hod6u9fo1Xg6V8/f/1cAfhuJBvrYL1KotYPBqnyFbESEfj04ODw6O+D4WA4ODz9bvjdsOdm8Etr",
-	"Ladpw1KunHrg4eKgzGf6rHvUCTVCVUjUklR+KnpJQVZ5AkNZkcrA1DneHPg9frMA7T46ElUgCFMz92Ot",
-	"Fs6iT+oD+/1oX/LKF3pb4KArIxWFd9GWLewtyNGVF/ZNuc3Ryi8/oQLDg5zaSRTM+L1QuXYOhs5lgd7i",
-	"Ry7P+JtDt6fNEy08cnaRceuHr8F4COZqiFyAyVUnDbnkqKVEI+BQRR62CJG4EbvOby0CWvmgvAB+rhJr",
-	"xtsoRT2DkISWwcrB2PUNYpOHhZd9aW7k6q6G5tHPX/9fAAAA//8=",
+	"7H37cuO2mueroLRTZbuWkuVL90nbtX84HXfimXQ6ZbsrtZXpsSDyk4SYAngA0GpNqqv2aXbfYx9ln2QL",
+	"3wfwIpK6eNrOOYnPHzltkQRA4Ltffvy9F6t5piRIa3pnv/c0mExJA/jHtzy5hr/nYKz7K1bSgsR/8ixL",
+	"RcytUPLwN6Ok+83EM5hz969/0TDpnfX+22E59CFdNYeXWit9KR8gVRn0vnz5EvUSMLEWmRusd9a7nQHT",
+	"NCkThs15OlF6DglTmgkZK2mEccs4Y5xlXPM5WNDuop0BG6tkycYa+L1hdiYMq4wdMU7XYzUHwxbCzhiX",
+	"TGWg8UWYnXHLLL8Hw6SSELlBOXvgaQ5uJSq3TE2Y5nIKAzaagzF8CiNm+NKwhXtWGLbQSk4ZlwmT3M3i",
+	"FlVb5URAmgzY5QPoZWXumEvGpVmAZsIOel+i3lslJ6mI/6Cdj/3sfp/ca8xVfL9nmLHcAtvnzFgNfM54",
+	"qoEnS5aKB3BbHCspIcaXEpKBmzRiR9FwOGTXlze3bMLz1JrisZnbjsHgILyz1Sp9p/RYJAnI5333mGZn",
+	"Fz9fsUQhFdhwKEhMfnPOmLCG/aCIQCUIOwNHKalS2ZjH93j0SDxJosG4cTRTEhhPU7WAhI2XbNTv41/9",
+	"mTJ2xPZH7pmRG2/kfrmTyt7520cRbv805zphfMqFNJZ999MN0zAWMhFyeoCkKnA5nMVaGdNXWkyFZGOt",
+	"FgY0W2hh3fEYNrqBuP8ObDzr3wgLI/fo6APePWIW0jRiE63myBo0RrFW5e8qNsfq3Nja4nHyOyMs3Pnd",
+	"GtWO9qPkuZ0pLf4Tkuc9XUe+TOfSU/So3/fn3bfqHuQImdaWLLBn2OjCrxUXdca+Ba5Bj1isIQFpBU9R",
+	"QgljhJziEfhtQUHiRq3tjZAPPBXJnZ/3juY9aAqDcW7ZFOwPwFOUUQkz+Xgu7FsnmKVlEiAh0UKTLGYg",
+	"kcCEYQbsoBf1ZsAT0CjEf/nll757EbfimFtwv9W358K/GYtnPE3Bybde1HP7ILQ7JqtziCpnYZcZ9M56",
+	"xmohp26/v0S9K2lBS57iWfwBJzvhInVKQiJzqsXq1tPq7gzoB9B3KJZGB+e4iamashmnDU3AcpEaJNmf",
+	"lH2ncvmMdPoLEk5FDJMSKfgNPgtD2uFnvkwVT26V+pHrKfwxSgK1qTAsdUtwMpLLQlMwHseQWcP2R/3+",
+	"nH/uu5v746UFM4rYEXsvvj1nlRPK6IXurFJ3OF4bY9S0ZOToHkWv0rg7Imhv0vNnpUWAspsnbAwTpYFx",
+	"ubQzx7KQGmSaeAbxPSS4s97g+QEZ6J3T1ubJdznqWfhsD7OUi5VRGqy25jz2DCO2JyPDMK6BqQfQVfV9",
+	"csz+TXzLUjEXdcntB7mjIe5oiPpx0J4YxsfOFpqoXDMrHIHiJMLihBomuSEl56b94fb2Z0ZcV9l+Bv7l",
+	"8UjHgPrJgoy8WcZwK/puV/AEB7hJfvvcvrydcScOvaWBP/EkEe4Pnv6sHclY4YzYCU8NRA2BlxvQe+7g",
+	"ua1aLHOeOdGXVQbAI6/O02o4hBtQxZZ/3wk5UczTtnFDCwvzNcslUetPXY1/g9g6ovQ/cK35EreiFM6/",
+	"1tb3qeVht1eXDyDtlfyN7ttxuz5IoJ0CNwqzihmQSXOjSLW37xFd2zMsESZL+RJFmxtizj//CHJqZ72z",
+	"4+EwWqX4qPJ6V6h1JwL0pnMgYtTiwRGnxGmEDNMctUySKImMfDFXOXH3KsXc5Blo5vbSyRv668aK+N7Z",
+	"fviUO3r/dpBEzOTxzP30771/eTUYDv+9t/K2J8dr1vE21xpkvGyu5MoadnXzgcX+DharBKqzfbz5rjHX",
+	"Ny1T4WHeqFzHcJU057l0stFx8ERoUzAJJNVdVhMyjA2O4rdZzPN5dZOd7p2CLqa8XWatE7oT9AS2zIDt",
+	"H7HvhImVThiKgcFgwI6P2I9C3kNyJfHHg3OWADoUuFJaxp6hB9wom5fkbm1fi3fwVnby1bCVSJ086Xqp",
+	"HA3wmTKei4yK78E6lRSDeAB0+KKe83K5pcW9Pt2w7hUJ4Gdfy/w3QWttz/eVE3HrXnBnXkq7TkI+hkUT",
+	"z6LtFLpuRMcLKzd1D9RN6m6YkoR3JFv3cCC1DcfUuk3N11xdb30BXYd8DSlf7qoHpT9fDSi0yPO7Bu/a",
+	"u2G3O+wOxWid5WDNuZtFL6uHX4m14NyGnJgUJpap3NY0ZeM469ow6qncxmre4tj84g1EjMKk3DoeQ/U8",
+	"EXruCFBpdBw8C4J07Ibn5G5wTMlFWtnxcgkauLf4mm/tHsrREnL3sInz/mmFeKmVQon8LjcRPFl7dFZ4",
+	"cnsNBjhnU5DOYIakuac7y60nlkxItI+UTLgPe4alYgLxMk6B7SSf1pPsowhwjV3XMkh97p+d+10sMwpE",
+	"SnFP26CqymGWO/pYImqhjJVjbB856tjYyoZ0H3yW7iytmHZP4RlvJ6lSAZKm+piLDioXFPVxFq1zCekZ",
+	"NuWomHdjpkdJxnlml+6Mw8goLziL1XyupH9jqzZI0CwVYP7MQpPtB0MvhHIOWo+g25zDnWw15ja4Bs8k",
+	"Iv3a1zLMoyVllm4rKbdhGbppzzCRfCU+2I10N5hzRy0sFFGsxxZT7q03+f5BJLpefxAkHVpPYYXIyoGi",
+	"xhl3i/FVO3SjWL/BBe4s1+kvJ+ac89ykSsnbBJXbAfq7KodmkKaqF/WM89Cdv9WLepqLpFUiPRtv4xus",
+	"37XrXD6Ct8PWoWNpubbQEpjxrmwLD/6gFmyOATl31MaJd3cEpp0rtjmH9XSII0Tlglq3JFXx/UXywGUM",
+	"O+6Ie50J146S5uqB+D12wzX3xECsZNKyJTd0oRhjovSC6+SMccvmylhmQbIlcG3Yvpqwk9evWMKX5oBx",
+	"vD8qEkk4MaUIH0CzudJAMXLOZrlMNCRhmJOjVyevh+5/zI0zA55gqhl4ihHWdjLkn4kMi6crpDncSJrh",
+	"/TtP4Mb6ZNGOFInR/45Nl2rREWxxD7lXjdhHKT4zv7rWF2+hS7W4MmrjyFc3H9g3r4dHtVETbqHvrrdp",
+	"MjWZGLA3XaQSyK15YmUeJFBBhTdkPh+3nIjbnOJdVuduPSbKB75Tev6Ic4p9NjHjU9gzjsznLSHdOG4P",
+	"iBaBLbSfnfARU2mYkGw/vJPjIJ5lWj0AGmsZt8506531/uPXYf/Np//+L21bnkAsjOgyE8e5tcH4XXDD",
+	"Mg3GkMgLCsBP2XNDyWWHIVoUtTSnyLwnUCSqi3wXFXNMAWfWIBNwbzlRemOAuaGNaf7K27adbz1N9IjY",
+	"nXu+SLVQGYHhczT/3L8L9+ni56s90zx8CLncHebFFObC0RWWwrT54kmHDqFUkeU271A/Xmu0uSyNSRtn",
+	"vkZ3SX4PdzE34Cs3Jrg7+PbtwRpc4yNfgq69fewurErxcrRiXRHtcblfnebHymB03m2U+M65XrsHFwUm",
+	"nByPkKnb5m8oAy0G2DulfZyc4S0mYrNgqoT4+QI00NWkfau7zGbvSLY7Lym3IOPl+47z5UkCCfM3dZGp",
+	"namk2811woXuaV1Ake6+2jBGcWPrMBl3omjd8+6O9ke1GvOxSIVddjiAM2ebOUbxY7UoN0dacy6kG7Pb",
+	"7CSjCJPIwjLMqIM5Z0N04XJpRco0OLOq44g1WL28mFjQnUr6FiWd1cs+3udz5OuYsyM3hdJ0HWuTZ9kh",
+	"niZUV7JJNaA/5gfq5MRKUeZOflbwOK3yrNnBkO3S6RcY3xDrnRHboZhUGciCJaVahIJBYTAzyYQ0trCO",
+	"JjmWSuXZVPMEzIBd0E3cDzjRTgDP+ZLFXOsl279+95a9Pn31iv3f//O3wenBGTsaDof9o+HwJHL//Fv/",
+	"aHh06hzqE/f76Zs3bwZV09j9UHXYqsm7ysHh5Ncd0anqa3uz3gSnPSqcgqPjE4bVLc4E+nj7rv8N2xeW",
+	"zXNj2cSRdvUND1biUEfHJ61hlFbLq+QdbmMsY/HmhHH7ELYWz9ox0hy4NHVWYvvXlze3B+io+JK1UJo4",
+	"qQxR28kjdE82uBhrpaeb84zNRZoKU7pYCy5sWRhiFqC9OClmfr3NvF0ylyZFYxzvIMsRefGc8RTLfGGl",
+	"ygj1vzvXQkYH0/L7y9te1Pv5ww3+30f878Xt2x96Ue+7yx8vby9brc21Ar1c4EohciEvqnSyRbiyXe6X",
+	"08BnHluU/WxfaWZhnrlDKysIDh+OD51lf+ikvIT08HeRfDmobVwgbKTAehG1N56qpmWjyuP0m5ozcLiz",
+	"Dirfxmsi3mAGWmoZNj46qJNzK0FVdddGvXLRolVCbUxZNV3qi2Lub16fbiboLk1UOciKPoqw/HOVkG1h",
+	"68Rc+sNKVJzPMdSzf3r8BkXAq8+fGU8XfGnY33OeisnyYMBWpR7N0xThNLOasNPhUcROnVw+PX4TsVfD",
+	"ofvPsfvPCU0zPK1tw6uaaD5tl8zbqdTAn5qcKiI9R0hRDyOAu4T+qi+uZLokVebrxbye+6+GBTfpd/MI",
+	"Z69SXN/U6pNi1A5r2EROb6EY0gklf5ZkYKPBW4vPr6tsJEdhU8WaX07b+1PR8yPDTlQBmZJZuxLu6+Cn",
+	"CyL8kbofVSlJ3bcTTeZs1ZtNoUMjnFAqQkCVuOxaofMAujvy4d/P37NFyjY4g2HU1dW37f6VMTkkt+oe",
+	"5M7G5dxRe+JL0jMudGs0CYwphm/xrvAGGqM9tYS5i6u1iSmnnhbcMIEvw6xqrwn6nAkN5qJVuADxQnU5",
+	"zD9QD1AGfVcPem4RstQw0WBml1uswt/6lMtYcyS12dvDIbEPTzUfnmqORIG3mIiZjMfQN5BxzKm3p3Dd",
+	"RLfLtiEDs/pGjCrD0k+7SXosyaNdxeaZrfZshc2qJL2yndVXqdJby+GHTYzKjFFB6W18+q8q15KnO/Lo",
+	"NcRU7EXuQovzxzMet1pcZZ5IWi18Y9tvtAp2D5BRob//pW/Ef8Ko4hw5E/6g6U9sKs5MtMqytvBQYzkT",
+	"SNPQoUdl/7lMIAlLXK+wWy0PP3JHLIAuRkylCRqbQhu7tZL0p3cprV5u1JVhHeVuROU5raENGn33Qm9y",
+	"wiAJZBKFvay5UcKwe8gsyzNn8p4ck+8b+RC571pyf/w9dzYp3UatB8DjWVT2ZtClU3cpqti1PnbpLx/R",
+	"ZTdooKmTY29zG7ZPbTJ06+vTsBY3kW/f9PO/eh2u4XzO5OFpiqaP79lLQB8M2IV/rEgzxLll4OQs9Y79",
+	"v//1v0e0mpHVuYydLBuxVDgfnEqmsf8CH0/dYo1y+yba4uFJTtb6+478UqrktJTtVql7zKvgKeHKqx71",
+	"RhOjCOl3xbfcPkQYBvAdVVVp0RCtlTazR1ZJVPuJivMsy87pHNQED/PAt4eU/XfOIUl4XFclJSu0BYAv",
+	"mHHTOQONtmVLTdmZfLhdpdntt29dpBjzAP+VMHHdDwx7jKkrlZOlFsrPsLRNOkcOncQOxdwdUQ6Dd0aU",
+	"UQq0P0sCgm7152sg1uDPvvWEG5m8b1WyXL80lDX7QXgg+x9ExdhsvPQt3JbNlONd9xdQW5Nhb6npq+9U",
+	"+Rn715sPPyHzO6pxA4vQTu4X7tk/DB4xRQV18NmSS4n7XUwlFXWj0dP9VKl73It6m5qbAJuld81IhY7+",
+	"9aFr0VEKWKeeULC/XyS6D7ZPpheissMPpV1zotYqjJlar2mXe4aUkDlnfIxJa0+xtD9eQg/YyEuQkY96",
+	"hu79IMIxqTSHQtCgg9tacx7MSs+hnvgDIZeCr06BpZRos0NXy9i2sUurmx+73XfkFMjHvRa2FLeKMJmn",
+	"KR+nsNJU1mXIUuJB+PKc9reuypxKurGiwqJ1Fd/vVXz/0YB+VLceadOYS6w0YEK25KvnXKQdArrvroWO",
+	"/FYeEsnaKoct1YS7uzvVjGOFzrctEkHFaJF/uXXb+piokZvAbLG1PowaTq/jzexKWQkzkEJsDRluuVV9",
+	"X5xRVIvssKst4o36g91FtIQm4rPNtTfjtrbGC6rcZIlX9yAsqe08bsBaIaePOQ6dSxSfzCyEU8SmtclS",
+	"XfgSlw6B7didjb6/vGWHqULEBr/txlnPCgPm0pkmidAQMD6c88Tx1Mh+sfXONdEARwgh/nth+z+6afoX",
+	"ZhTi4KTZ9rW/x9IzN2IqryRGyA0T9qBSlRvi9KHq0u/qWKkUuGy63ZVdWHcGH7Nk9yq2G7/5Tg/FM+7x",
+	"EHY4hhsAFlbQ8TLNFeNG7V46K+Z5iv0JtNMtTj2lca66cuP+egURJ7dThQZJMWLBSFvw6qqaizW49a0N",
+	"cflkkQ+Ursa25ONiW74xqv2tU/EAZfdLMVpOBdFN5SAt6Aeetnlp76spzTHYBYBkORJeVw1QZ0V3kbpg",
+	"BozBNkliPMwbG0qLf71Orm3Ll8NW+qVXD7W2N1GV2j51UvmNO+edC8sUmyowHmgIiXUxE/GsPMUVa2Dd",
+	"8Red7FNFpIDj7RuAlVxsEIVePh08KbWU6crjRsDs9XCbiNlXL2iPeg8CFu39G8rylPnLmPl0x4qdWREz",
+	"GSJuFPAThZRBW0NDprQNz7YVGuxazrzG7Aw0p7KdSc6Rl5dN4MMrOxAZPRlaNM+xrmVcOhxkxxd6dsYN",
+	"5lJLqbuRzv7A7k3a1F1tnB8F2n51lWXasnXF6F3barY28Lxm3WTehTnb3hYD+pgc211qzbGTQEhnXpFT",
+	"5yuG2zqvNmS2SswnUclvnVdwGjRMhbEYwPXPjJdBeG2Bg0GJmhaLxv3u4YiERAgXk0GaCjkN3d34qK+Q",
+	"EpRnKJZSX0NxahsWs63DfFFY/ut8ta9D978onSaPsOwXM5UCW7inBwy9NV/iNsq0mogURhEbCTkFY68S",
+	"928ix3+DpftjAeN4xu1Hnbq/giwdsX2McVNQeg6Wjw4iNqJWnvpF6nWrj1vE6Lm1PJ5hsDJWOnFWa8Ss",
+	"5rJ4CRMRdAX6cZKnSytic4CjKc2n8E6kYGjAUZyKzPysldsxMyrqCsyMZ9CsO2cabK4lXmgxXosG1I5a",
+	"/XycirhoU8UQ/NdC2Yl6BFu0fmo6soBw9HXn3+j14oYj91EgDKs21EI+EdBQeRjl3nQ7wriBca6FXd44",
+	"SUwH6nEA1yScSb5NxYNTjqoJ1Ddgv3h3lUrSUj4NgYcCvpEQ8qSqpgrOiRWEbVb8bQLcSxRZ8qhR0JOj",
+	"bHPxzjNrM0LnEnKiAk4YJ/ROCgf1dOkvu13TqX/OnB0eJkA9GtoMwm0DoXobYSqxqJbu7zv/KCJCTFgu",
+	"nRc+Ory7cz8fjqpO1J5hcy4kcybYgN1i5ah753IRjrgQTk254YH0DsquiMFnNN2wdnSO/3Q7WnTblV5a",
+	"REoPD81EBMBWzRrj2msJaZ/gC4ibwD5c5HZWiygN2JUNNauZszbVpBAnewarDRm2zdA7FB0vBd6Yb33x",
+	"+1ArU2QXFNpfhbfDlXNDFzvzAmw/znW6Z9ion4x8iKOKEPe5v1gs+o59+rlOQcYqgeQA8cJ+ERre04J4",
+	"MhfSy0WOQZLzAFtrPcSse3VcChE5L0r6IKktyBFsKmKQBipUeJE5Ud8/HgwbRLhYLAYcLw+Unh76Z83h",
+	"j1dvL3+6ucRnMFVg0yo99+nIS6qs1Byd9Y4GQ3pMZSB5JnpnvZPBcHDig8soEwKVOhVzuIK21lr9F+zb",
+	"PeNhsGwbklsUDhuvTQAcbUmVy5i6Dfa7cNrQ8arl13o/CmNXMefcG3hkX9M7+3WdES7cDyGK7k+icK67",
+	"gTZ3s2E+RXX05uPh8KshFq6+ezeEbrgFwRRPaQltIxdLPaygTOMjR5sfaUOTxWdPtn62BBnGB083P1jg",
+	"gboHjraYaRWk0z13ssXbrYOg/BL1Xm2zqXU8VlTG+XzO9dITMyHZ1cnZ8qkjZOxJ731yz9Q4k+xKtMpU",
+	"W/PkDVC0zjMc2aEj39NhVeHpBtxFU5bZMo6+RVIDTAgwCSv4c77emHv8Bndb6Ngr0ONKdAdGGL4RZV+d",
+	"fpkrCUuUomRjcA1VlBdnI2jgzpITcchBhyhQOUNTRBC6YoG31mskp78aI66AOX6p22lOiHxpiIKjr78C",
+	"RCPpQrEtweL+1GJg+GarmQjJ/Z9dbhDJkeQINL5BZhC4W7fM+Bmx3xCFuQCnccy9CkxnlS+iqGgYto9X",
+	"7whpGJKI7r6rAa3QT1SM06LXncwq0fOejmVp/D+AU0uEtRdO/etwqiNr4tNA2Bv5FDtvd2fU9ZhsZ3T5",
+	"zqeLsMBTsqzGx/6WwMU+NY1PBUaOiJPdb76szsNEl9BJXWydpU/L1m78P4StAxzYC1v/NdmaCHsDWxNV",
+	"bGRrzsxMaettcA8ppSbMwANonlbAvw3j+ImPmjFfgz9nE1jUu3x5xrU9YyNE5hqx/akGwNIIZ/iv4hpi",
+	"UDlAd43YPmf/U+W3+RiqANwYJqpjcLvnNBcJPjLOncugJuwWKzlCYW6bY3+dywpw2dNJCj/BVqLi+Alm",
+	"vs5ll9Puz7voUnuRF38WeXGdS2KYgrzXyItUxfdrI24Fkhby38xjX9Fnh1D11/DK6mz2PVgEFes9ZYyq",
+	"RC3rCk9R9dA/E4H/M5Pf92BZOPWC8PDvJuUd8hLwr11VvccCxhVcNQ/ORyWLQhqLcAAZ92hdSkJ/pnKN",
+	"Rqt3LGs9pqwgC6rMn+MkflSsXwTLspyQEfHjXpgTCcXvUQsoIMEA0jfgNgD/NXHjzsLj+Ar+02JY+06Z",
+	"CPq2Clq/p8OhU9hCTtnIq9rRKvigsR5aXYMvGG+ypkdaLNnzCRRgFdFxKxX47FKBcYRxIPJ6gBch8VxC",
+	"wpPFVoKCEoHdIgLbSJSeMx5XwUhWStIxQTpe1iqkB8wX81aqon3IukA7DlfYx+srX1YRq4SKKmKVga9/",
+	"wA8kjs7ZdyCX9dEcB7rHpCq/CdnCkDfV3PPWHNmaX9yBTSpYkltw6AkZqfXt/9bLR6wpKZe28j26HxX9",
+	"3NWtVG5yVMKoUFJ498/SPYqF/0Js6As0eme/fqo5mkiCrKTBgiv9LzW+rKKLpND2hcFrIMVK3h7eHxFi",
+	"iWOZAnKlyQtvU+DaY6I0lMRp10TJi/h+LvGNB8SKEwp04n/49CXq9ieqn4NdcGGxggkhYwmov5mB7yKE",
+	"r2ct+Bk6LIUAr/NCXM+YqF5HW+1mAOWpnCUecEfZO6XZSIOxo6iEyyswwyqUhqBoHuSAy+RQaexqPmBT",
+	"sOg9VPE/wx1c1tC4SrVVlB3tOzlXwQs7KL90WAKdkRczQty/UQu83/7wrA7kd0D+i58VIdnG6PRQsdBO",
+	"eGARM8p/VCS4WOS+kOrF718bkQAWPpkM4vPyRur2KtA+Vj/27Le/6G0JhaIz7o7DOzluMAmfbfH+hVYo",
+	"MQ2r35f0da346qOIKR0FmywgWPoPJ9cAKvfVhI2o8mZEH/hO0wMcl4BkiwY5f4RYVJRAm9eUENbV03hM",
+	"NZjPZ84veAyvNSIwCqWUhonkvA7UG3o7GnC9WJwa4Hr/qWKMf6WQ4UWSsEDYDYHbsPkQG3Ibw8/JpFIi",
+	"NNnpO3w+TLyxrq6K4Iy1db5R3ZfWifVldeuh2j/9ae3Mv1SRG1HUVrQ8KzAHO7Amyw9izf0nPfIsQvHn",
+	"C12LiDii9QiLzVw6l62BcA9x+IRWrJ9h3ffS8R0eT74vLvL3YFlxkoG6itb/Gn39VqK1dcnJy3lmV2DV",
+	"OpzhAP22jZSiUV+84Wf2hssjCnQRflnrD6PxvNISUfmevsdli5iEBRjLUm4s2f+ho0KYgNWGXVcBG68B",
+	"zOeRv8khINByj7BFcDvnbOSx5kbM8KUpbTmVJqAboHsD9raCyIXtMwhlFAx2j9/E3vI0NZWgbNHGso+t",
+	"AI2mFTLMEWdunFtsrsL633TpTX0h4zRP4H/4sUat4rY8jbVmxUVI5MyE8S878U4Jbrd/6a5qfvygfq9m",
+	"ZewAdfgl+r0BxZeW6IbhO9u1Lz60rWIFoGdLi6cx+ShsaAXTrnJee4bFeJRWqa6V+KOpraLyqUg3VAtI",
+	"0pP2MARC6FCLhdh9EZbPlx5eJyorGhTzsN15n2swVmmvPrFPrQG+7AEefKOwOYgoq1umShvJXWqubNHL",
+	"7LpsbPYdapgiMv6DCr4r+x6kwQQsYXRhfIUzS0he0jfWBQCImBsocXiMmErhDEnJ+JSLFjPy2j39vrWg",
+	"otVbMWBfCPvZym7waN/X85nUOF6jalMBiuq0ClohoRpKrjA8n1B+FnN01ZEViEcvhPZ8ErRy8i1eCHZZ",
+	"xi2wnW8R18o0yes8ADEWMCX3AJkTgEJTO1STAAllq0aDXz8kugLp9cxlJNsSf6WOJECHvXDD83ADEcYG",
+	"hqiK3/CB007ZWwHtKBrA9wsUBN9sr00JwxBKohNu+QH1vOPX232nfMotFTHU2ecSW+qpRukJSZg0UAf9",
+	"EjLJC60+E63SkbNw5qtGQtTL8lY7N0t5HOzcKqKMO8KQyisSgbGSxhmq0rL9XIq/58BEYiKWgLFCcmqi",
+	"U7Jay68WsoDqikK7q5iDsXyeefAuPtVQJMicVqAkHEUV3M+ihjVByL1s32PzBJz24/94ddI/isJsjSss",
+	"BWOwxQe5zPnAr4b0XUAJC6Yk1BdIJchHb/42dGO8efPmjUejB93HqWOeFcGH68uL795fHpxTU+FCGCjA",
+	"hGOvGEMhpS+z9JuOIiBTCPBWBE0yrcYpzAfslox+NaniqkqFUWHQDD4LY5mxKnPHdu/h4Fe6iOd1WfD1",
+	"9WhFDGxSny2uBK3vJab4jF2387WioqbQCtS0TpXWAF/zPK3BAyuqCSbrkGWotR41m5LQXpMTgOA2hNc+",
+	"ND6lVUFxW4eO8Y+IhhHeuUOXIqBk8X4vfPKMxUIlNRa2X4D16ywX+j6giqJy4R5Pmhss68E6Wk1RJF+g",
+	"luVmxhYqD3qXlNA+oklUEI1LhNkKvjJRReUuLHnJs1hhIT99j9Jd46jlqKPB994d+O4E/HprP9Nqqp2K",
+	"pC8PUJTrwp5X8HTdiAh7g123BElESKNX0k9IVmvAK4385Q8BATjDaD8fp5AUinr/7Yeffrp8e3v10/e+",
+	"n9f/cPkdmQA0xg0aBeHLCAHpk9qRqk38JGCk7Y+5gaSAcjNsotJULVa2sqVa2r25h3h8Isezgln7zKU4",
+	"Abqyw+ekRmtB1PvSuPcnavRFJN2CqpuyrKn1D40HuG0XcpfYidtQ/2eMMtI1jg+cTqBw7nIhL0IVIUBS",
+	"9hqRkBtDrNAOF1KYWYi4h78uLNVA8izD1ifvI8yEsUov25A5rMqeha1V9uyxpG24mio4ZfLSkfvnYmyV",
+	"bcnXlEFaX1z3oO6Lrgrf10jwGSvfbFxNHrnnLlJC4dy2scI98+L2PWMSyW04u0hTVhxToBf/Q7dJ+15Q",
+	"OrKTKPADrRV7tzBRsdnKbz9VjSeCp2qKBrGYVOHKk/BZkaTSJzdgCBVtig96WLWCUNuEhyYzGrO19CnJ",
+	"8ruRWEru1opFKPBQ+zQxpVrP2BiWStKn3X3JN32VEd9RGOaLWSg9a02Zm10biHGDl9/1/Pr6p4Ip/sxW",
+	"ZfUrvx1KyDkf9A3flwLXf9S4kDtFVnxqdlU0VDRJgSPdGRWq4qc3PwdFlh59bIOaS1Z6ahufd8pEfL8C",
+	"+t6MHJXfrXpCW6ucpIPS8ZVf1NqzRmncobBw9E3KrVfd/v4lWoUN//XTl08VePZGsLEOTawkSv2gkCrf",
+	"gCvxj88OD4+O/zYYDoaDo7Nvht8Me24Gv7TWcpo2JOxK1gOTi4Mynumj7lEnsApVIVEDVvmh7yU5WWUG",
+	"hqIilYGpT7458Hv84gTqfTQkqrAXpqbux1otnEaf1Af259G+5JXvK7eAeVdGKgrvoi0b9ltwvysv7FuQ",
+	"m6OV3+1CAYaJnFomCmb8QahcOwND57LAqvEjlzn+5tDtYfNEC497XkTc+uFbPh5wuuoiF9B51UlDLDlq",
+	"KdEIqFuRB2lCHHVE6vNHi/Bd3ikvYK6rmzXjbTtFHZKQhAbJSmLs5hZLcsPCyy48N3L1VEOr7Keo97nv",
+	"hHJ/rJJln8tl30vuPgXl0Zz5/wEAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
