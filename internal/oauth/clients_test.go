@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -132,7 +133,7 @@ func TestTheNumberOfClientsIsBounded(t *testing.T) {
 	}
 	c := appClient
 	c.ID = "one-too-many"
-	if _, err := s.PutClient(c); err == nil || !strings.Contains(err.Error(), "at most 100") {
+	if _, err := s.PutClient(c); !errors.Is(err, ErrTooManyClients) {
 		t.Fatalf("client %d: %v, want a refusal", MaxClients+1, err)
 	}
 	if _, err := s.PutClient(devClient); err != nil {

@@ -400,6 +400,9 @@ func (s *Server) client(id string) (*clientRecord, bool) {
 	return rec, ok
 }
 
+// ErrTooManyClients is PutClient's refusal of a new client when MaxClients are registered.
+var ErrTooManyClients = fmt.Errorf("%d clients are registered already, the limit: delete some first", MaxClients)
+
 // PutClient registers a client, or replaces the one with the same id; created says which.
 // The client is checked as New checks Options.Clients, and a server holds at most MaxClients:
 // a refused client changes nothing.
@@ -418,7 +421,7 @@ func (s *Server) PutClient(c Client) (created bool, err error) {
 	old, exists := s.clients[c.ID]
 	switch {
 	case !exists && len(s.clients) >= MaxClients:
-		return false, fmt.Errorf("%d clients are registered already: at most %d", len(s.clients), MaxClients)
+		return false, ErrTooManyClients
 	case !exists:
 		s.clientOrder = append(s.clientOrder, c.ID)
 	case sameClient(old.Client, c):

@@ -350,6 +350,24 @@ type ChatScriptRun struct {
 	Name string `json:"name"`
 }
 
+// ClientRegistration An OAuth client to register.
+type ClientRegistration struct {
+	// ClientId The client id (`client_id`).
+	ClientId string `json:"clientId"`
+
+	// ClientSecret The client secret (`client_secret`). It is never shown again in clear.
+	ClientSecret string `json:"clientSecret"`
+
+	// Name The name the consent page shows; the client id by default.
+	Name *string `json:"name,omitempty"`
+
+	// RedirectUris Absolute URIs without fragment. A `redirect_uri` must be one of them, character for character, except that a loopback one matches on any port.
+	RedirectUris []string `json:"redirectUris"`
+
+	// Scopes Scope names in any spelling, each permission once; every scope the mock knows by default.
+	Scopes *[]string `json:"scopes,omitempty"`
+}
+
 // ClockAdvance How far to move the clock.
 type ClockAdvance struct {
 	// Seconds Seconds to move forward: at most ten years (of 365 days) a move, and the clock is never more than a hundred years (3153600000 s) ahead of real time.
@@ -596,6 +614,30 @@ type JournalEntry struct {
 // JournalEntryTruncated defines model for JournalEntry.Truncated.
 type JournalEntryTruncated string
 
+// MockClient A registered OAuth client.
+type MockClient struct {
+	// ClientId The client id.
+	ClientId string `json:"clientId"`
+
+	// ClientSecret The secret, redacted (`[REDACTED:` and the first bytes of its SHA-256 in hex `]`).
+	ClientSecret string `json:"clientSecret"`
+
+	// Name The name the consent page shows; empty when it shows the client id.
+	Name string `json:"name"`
+
+	// RedirectUris The registered redirect URIs.
+	RedirectUris []string `json:"redirectUris"`
+
+	// Scopes The registered scopes, in the client's spelling.
+	Scopes []string `json:"scopes"`
+}
+
+// MockClients The registered OAuth clients.
+type MockClients struct {
+	// Clients Every client, in registration order.
+	Clients []MockClient `json:"clients"`
+}
+
 // MockUser A user that can sign in.
 type MockUser struct {
 	// Email The e-mail address.
@@ -760,6 +802,9 @@ type SendChatReplyJSONRequestBody = ChatReply
 
 // RunChatScriptJSONRequestBody defines body for RunChatScript for application/json ContentType.
 type RunChatScriptJSONRequestBody = ChatScript
+
+// PutMockClientJSONRequestBody defines body for PutMockClient for application/json ContentType.
+type PutMockClientJSONRequestBody = ClientRegistration
 
 // AdvanceClockJSONRequestBody defines body for AdvanceClock for application/json ContentType.
 type AdvanceClockJSONRequestBody = ClockAdvance
@@ -938,6 +983,45 @@ type ClientInterface interface {
 	// Corresponds with POST /__mock/chat/scripts (the `RunChatScript` operationId).
 	RunChatScript(ctx context.Context, body RunChatScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListMockClients List Mock Clients
+	//
+	// The registered OAuth clients (applications), in registration order: those of the fixtures' `mock/oauth.json`, those of `--client`, then those added here. Secrets are redacted.
+	//
+	// Corresponds with GET /__mock/clients (the `ListMockClients` operationId).
+	ListMockClients(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutMockClientWithBody Put Mock Client
+	//
+	// Registers an OAuth client, or replaces the one with the same `clientId` (201 or 200). A replacement that changes anything ends the client's tokens, codes and pending consent requests, as deleting it would; registering a client exactly as it is changes nothing. The mock holds at most 100 clients (409 past that). Registered loopback redirect URIs (`http://127.0.0.1/…`, `http://[::1]/…`, `http://localhost/…`) match the same URI on any port (RFC 8252 §7.3). A refused client changes nothing. A reset goes back to the start-up clients.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /__mock/clients (the `PutMockClient` operationId).
+	PutMockClientWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutMockClient Put Mock Client
+	//
+	// Registers an OAuth client, or replaces the one with the same `clientId` (201 or 200). A replacement that changes anything ends the client's tokens, codes and pending consent requests, as deleting it would; registering a client exactly as it is changes nothing. The mock holds at most 100 clients (409 past that). Registered loopback redirect URIs (`http://127.0.0.1/…`, `http://[::1]/…`, `http://localhost/…`) match the same URI on any port (RFC 8252 §7.3). A refused client changes nothing. A reset goes back to the start-up clients.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /__mock/clients (the `PutMockClient` operationId).
+	PutMockClient(ctx context.Context, body PutMockClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteMockClient Delete Mock Client
+	//
+	// Removes an OAuth client. Like an application deleted at Restream, its access and refresh tokens stop working at once, and its codes and pending consent requests with them.
+	//
+	// Corresponds with DELETE /__mock/clients/{clientId} (the `DeleteMockClient` operationId).
+	DeleteMockClient(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMockClient Get Mock Client
+	//
+	// One registered OAuth client, its secret redacted.
+	//
+	// Corresponds with GET /__mock/clients/{clientId} (the `GetMockClient` operationId).
+	GetMockClient(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetClock Get Clock
 	//
 	// The mock time and how far it is from real time.
@@ -1043,7 +1127,7 @@ type ClientInterface interface {
 
 	// ResetMock Reset Mock
 	//
-	// Restores the world the mock started with (fixtures), puts the clock back to real time and empties the journal. Registered OAuth clients and issued tokens stay valid, so a test can reset between cases without signing in again.
+	// Restores the world the mock started with (fixtures), the OAuth clients it started with (fixtures and `--client`), puts the clock back to real time and empties the journal. Issued tokens stay valid, so a test can reset between cases without signing in again, except those of clients added, changed or deleted through the control API since start-up.
 	//
 	// Corresponds with POST /__mock/reset (the `ResetMock` operationId).
 	ResetMock(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1343,6 +1427,95 @@ func (c *Client) RunChatScript(ctx context.Context, body RunChatScriptJSONReques
 	return c.Client.Do(req)
 }
 
+// ListMockClients List Mock Clients
+//
+// The registered OAuth clients (applications), in registration order: those of the fixtures' `mock/oauth.json`, those of `--client`, then those added here. Secrets are redacted.
+//
+// Corresponds with GET /__mock/clients (the `ListMockClients` operationId).
+func (c *Client) ListMockClients(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMockClientsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutMockClientWithBody Put Mock Client
+//
+// Registers an OAuth client, or replaces the one with the same `clientId` (201 or 200). A replacement that changes anything ends the client's tokens, codes and pending consent requests, as deleting it would; registering a client exactly as it is changes nothing. The mock holds at most 100 clients (409 past that). Registered loopback redirect URIs (`http://127.0.0.1/…`, `http://[::1]/…`, `http://localhost/…`) match the same URI on any port (RFC 8252 §7.3). A refused client changes nothing. A reset goes back to the start-up clients.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /__mock/clients (the `PutMockClient` operationId).
+func (c *Client) PutMockClientWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMockClientRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutMockClient Put Mock Client
+//
+// Registers an OAuth client, or replaces the one with the same `clientId` (201 or 200). A replacement that changes anything ends the client's tokens, codes and pending consent requests, as deleting it would; registering a client exactly as it is changes nothing. The mock holds at most 100 clients (409 past that). Registered loopback redirect URIs (`http://127.0.0.1/…`, `http://[::1]/…`, `http://localhost/…`) match the same URI on any port (RFC 8252 §7.3). A refused client changes nothing. A reset goes back to the start-up clients.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /__mock/clients (the `PutMockClient` operationId).
+func (c *Client) PutMockClient(ctx context.Context, body PutMockClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMockClientRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteMockClient Delete Mock Client
+//
+// Removes an OAuth client. Like an application deleted at Restream, its access and refresh tokens stop working at once, and its codes and pending consent requests with them.
+//
+// Corresponds with DELETE /__mock/clients/{clientId} (the `DeleteMockClient` operationId).
+func (c *Client) DeleteMockClient(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMockClientRequest(c.Server, clientId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMockClient Get Mock Client
+//
+// One registered OAuth client, its secret redacted.
+//
+// Corresponds with GET /__mock/clients/{clientId} (the `GetMockClient` operationId).
+func (c *Client) GetMockClient(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMockClientRequest(c.Server, clientId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetClock Get Clock
 //
 // The mock time and how far it is from real time.
@@ -1578,7 +1751,7 @@ func (c *Client) GetJournal(ctx context.Context, params *GetJournalParams, reqEd
 
 // ResetMock Reset Mock
 //
-// Restores the world the mock started with (fixtures), puts the clock back to real time and empties the journal. Registered OAuth clients and issued tokens stay valid, so a test can reset between cases without signing in again.
+// Restores the world the mock started with (fixtures), the OAuth clients it started with (fixtures and `--client`), puts the clock back to real time and empties the journal. Issued tokens stay valid, so a test can reset between cases without signing in again, except those of clients added, changed or deleted through the control API since start-up.
 //
 // Corresponds with POST /__mock/reset (the `ResetMock` operationId).
 func (c *Client) ResetMock(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2074,6 +2247,141 @@ func NewRunChatScriptRequestWithBody(server string, contentType string, body io.
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListMockClientsRequest constructs an http.Request for the ListMockClients method
+func NewListMockClientsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/clients")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutMockClientRequest calls the generic PutMockClient builder with application/json body
+func NewPutMockClientRequest(server string, body PutMockClientJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutMockClientRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPutMockClientRequestWithBody constructs an http.Request for the PutMockClient method, with any body, and a specified content type
+func NewPutMockClientRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/clients")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteMockClientRequest constructs an http.Request for the DeleteMockClient method
+func NewDeleteMockClientRequest(server string, clientId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/clients/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetMockClientRequest constructs an http.Request for the GetMockClient method
+func NewGetMockClientRequest(server string, clientId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/clients/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -2947,6 +3255,51 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /__mock/chat/scripts (the `RunChatScript` operationId).
 	RunChatScriptWithResponse(ctx context.Context, body RunChatScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*RunChatScriptResponse, error)
 
+	// ListMockClientsWithResponse List Mock Clients
+	//
+	// The registered OAuth clients (applications), in registration order: those of the fixtures' `mock/oauth.json`, those of `--client`, then those added here. Secrets are redacted.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /__mock/clients (the `ListMockClients` operationId).
+	ListMockClientsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMockClientsResponse, error)
+
+	// PutMockClientWithBodyWithResponse Put Mock Client
+	//
+	// Registers an OAuth client, or replaces the one with the same `clientId` (201 or 200). A replacement that changes anything ends the client's tokens, codes and pending consent requests, as deleting it would; registering a client exactly as it is changes nothing. The mock holds at most 100 clients (409 past that). Registered loopback redirect URIs (`http://127.0.0.1/…`, `http://[::1]/…`, `http://localhost/…`) match the same URI on any port (RFC 8252 §7.3). A refused client changes nothing. A reset goes back to the start-up clients.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/clients (the `PutMockClient` operationId).
+	PutMockClientWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMockClientResponse, error)
+
+	// PutMockClientWithResponse Put Mock Client
+	//
+	// Registers an OAuth client, or replaces the one with the same `clientId` (201 or 200). A replacement that changes anything ends the client's tokens, codes and pending consent requests, as deleting it would; registering a client exactly as it is changes nothing. The mock holds at most 100 clients (409 past that). Registered loopback redirect URIs (`http://127.0.0.1/…`, `http://[::1]/…`, `http://localhost/…`) match the same URI on any port (RFC 8252 §7.3). A refused client changes nothing. A reset goes back to the start-up clients.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/clients (the `PutMockClient` operationId).
+	PutMockClientWithResponse(ctx context.Context, body PutMockClientJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMockClientResponse, error)
+
+	// DeleteMockClientWithResponse Delete Mock Client
+	//
+	// Removes an OAuth client. Like an application deleted at Restream, its access and refresh tokens stop working at once, and its codes and pending consent requests with them.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /__mock/clients/{clientId} (the `DeleteMockClient` operationId).
+	DeleteMockClientWithResponse(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*DeleteMockClientResponse, error)
+
+	// GetMockClientWithResponse Get Mock Client
+	//
+	// One registered OAuth client, its secret redacted.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /__mock/clients/{clientId} (the `GetMockClient` operationId).
+	GetMockClientWithResponse(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*GetMockClientResponse, error)
+
 	// GetClockWithResponse Get Clock
 	//
 	// The mock time and how far it is from real time.
@@ -3066,7 +3419,7 @@ type ClientWithResponsesInterface interface {
 
 	// ResetMockWithResponse Reset Mock
 	//
-	// Restores the world the mock started with (fixtures), puts the clock back to real time and empties the journal. Registered OAuth clients and issued tokens stay valid, so a test can reset between cases without signing in again.
+	// Restores the world the mock started with (fixtures), the OAuth clients it started with (fixtures and `--client`), puts the clock back to real time and empties the journal. Issued tokens stay valid, so a test can reset between cases without signing in again, except those of clients added, changed or deleted through the control API since start-up.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3716,6 +4069,387 @@ func (r RunChatScriptResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RunChatScriptResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMockClientsResponse401Headers the declared response headers of an HTTP 401 response for ListMockClients
+type ListMockClientsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListMockClientsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MockClients
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListMockClientsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMockClientsResponse) GetJSON200() *MockClients {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListMockClientsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListMockClientsResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListMockClientsResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListMockClientsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListMockClientsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListMockClientsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMockClientsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMockClientsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMockClientsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMockClientsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutMockClientResponse401Headers the declared response headers of an HTTP 401 response for PutMockClient
+type PutMockClientResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type PutMockClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MockClient
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *MockClient
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PutMockClientResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutMockClientResponse) GetJSON200() *MockClient {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PutMockClientResponse) GetJSON201() *MockClient {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PutMockClientResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PutMockClientResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PutMockClientResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PutMockClientResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PutMockClientResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r PutMockClientResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PutMockClientResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PutMockClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutMockClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutMockClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutMockClientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteMockClientResponse401Headers the declared response headers of an HTTP 401 response for DeleteMockClient
+type DeleteMockClientResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type DeleteMockClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteMockClientResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteMockClientResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteMockClientResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteMockClientResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteMockClientResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DeleteMockClientResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r DeleteMockClientResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteMockClientResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteMockClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMockClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMockClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteMockClientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMockClientResponse401Headers the declared response headers of an HTTP 401 response for GetMockClient
+type GetMockClientResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetMockClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MockClient
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetMockClientResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMockClientResponse) GetJSON200() *MockClient {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetMockClientResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetMockClientResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetMockClientResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetMockClientResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetMockClientResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetMockClientResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetMockClientResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMockClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMockClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMockClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMockClientResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5726,6 +6460,81 @@ func (c *ClientWithResponses) RunChatScriptWithResponse(ctx context.Context, bod
 	return ParseRunChatScriptResponse(rsp)
 }
 
+// ListMockClientsWithResponse List Mock Clients
+//
+// The registered OAuth clients (applications), in registration order: those of the fixtures' `mock/oauth.json`, those of `--client`, then those added here. Secrets are redacted.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /__mock/clients (the `ListMockClients` operationId).
+func (c *ClientWithResponses) ListMockClientsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMockClientsResponse, error) {
+	rsp, err := c.ListMockClients(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMockClientsResponse(rsp)
+}
+
+// PutMockClientWithBodyWithResponse Put Mock Client
+//
+// Registers an OAuth client, or replaces the one with the same `clientId` (201 or 200). A replacement that changes anything ends the client's tokens, codes and pending consent requests, as deleting it would; registering a client exactly as it is changes nothing. The mock holds at most 100 clients (409 past that). Registered loopback redirect URIs (`http://127.0.0.1/…`, `http://[::1]/…`, `http://localhost/…`) match the same URI on any port (RFC 8252 §7.3). A refused client changes nothing. A reset goes back to the start-up clients.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/clients (the `PutMockClient` operationId).
+func (c *ClientWithResponses) PutMockClientWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMockClientResponse, error) {
+	rsp, err := c.PutMockClientWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMockClientResponse(rsp)
+}
+
+// PutMockClientWithResponse Put Mock Client
+//
+// Registers an OAuth client, or replaces the one with the same `clientId` (201 or 200). A replacement that changes anything ends the client's tokens, codes and pending consent requests, as deleting it would; registering a client exactly as it is changes nothing. The mock holds at most 100 clients (409 past that). Registered loopback redirect URIs (`http://127.0.0.1/…`, `http://[::1]/…`, `http://localhost/…`) match the same URI on any port (RFC 8252 §7.3). A refused client changes nothing. A reset goes back to the start-up clients.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/clients (the `PutMockClient` operationId).
+func (c *ClientWithResponses) PutMockClientWithResponse(ctx context.Context, body PutMockClientJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMockClientResponse, error) {
+	rsp, err := c.PutMockClient(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMockClientResponse(rsp)
+}
+
+// DeleteMockClientWithResponse Delete Mock Client
+//
+// Removes an OAuth client. Like an application deleted at Restream, its access and refresh tokens stop working at once, and its codes and pending consent requests with them.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /__mock/clients/{clientId} (the `DeleteMockClient` operationId).
+func (c *ClientWithResponses) DeleteMockClientWithResponse(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*DeleteMockClientResponse, error) {
+	rsp, err := c.DeleteMockClient(ctx, clientId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMockClientResponse(rsp)
+}
+
+// GetMockClientWithResponse Get Mock Client
+//
+// One registered OAuth client, its secret redacted.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /__mock/clients/{clientId} (the `GetMockClient` operationId).
+func (c *ClientWithResponses) GetMockClientWithResponse(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*GetMockClientResponse, error) {
+	rsp, err := c.GetMockClient(ctx, clientId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMockClientResponse(rsp)
+}
+
 // GetClockWithResponse Get Clock
 //
 // The mock time and how far it is from real time.
@@ -5923,7 +6732,7 @@ func (c *ClientWithResponses) GetJournalWithResponse(ctx context.Context, params
 
 // ResetMockWithResponse Reset Mock
 //
-// Restores the world the mock started with (fixtures), puts the clock back to real time and empties the journal. Registered OAuth clients and issued tokens stay valid, so a test can reset between cases without signing in again.
+// Restores the world the mock started with (fixtures), the OAuth clients it started with (fixtures and `--client`), puts the clock back to real time and empties the journal. Issued tokens stay valid, so a test can reset between cases without signing in again, except those of clients added, changed or deleted through the control API since start-up.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -6631,6 +7440,366 @@ func ParseRunChatScriptResponse(rsp *http.Response) (*RunChatScriptResponse, err
 	switch {
 	case rsp.StatusCode == 401:
 		var headers RunChatScriptResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMockClientsResponse parses an HTTP response from a ListMockClientsWithResponse call
+func ParseListMockClientsResponse(rsp *http.Response) (*ListMockClientsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMockClientsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MockClients
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListMockClientsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutMockClientResponse parses an HTTP response from a PutMockClientWithResponse call
+func ParsePutMockClientResponse(rsp *http.Response) (*PutMockClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutMockClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MockClient
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest MockClient
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers PutMockClientResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteMockClientResponse parses an HTTP response from a DeleteMockClientWithResponse call
+func ParseDeleteMockClientResponse(rsp *http.Response) (*DeleteMockClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMockClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteMockClientResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMockClientResponse parses an HTTP response from a GetMockClientWithResponse call
+func ParseGetMockClientResponse(rsp *http.Response) (*GetMockClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMockClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MockClient
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetMockClientResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -8419,6 +9588,18 @@ type ServerInterface interface {
 	// RunChatScript Run Chat Script
 	// (POST /__mock/chat/scripts)
 	RunChatScript(ctx echo.Context) error
+	// ListMockClients List Mock Clients
+	// (GET /__mock/clients)
+	ListMockClients(ctx echo.Context) error
+	// PutMockClient Put Mock Client
+	// (POST /__mock/clients)
+	PutMockClient(ctx echo.Context) error
+	// DeleteMockClient Delete Mock Client
+	// (DELETE /__mock/clients/{clientId})
+	DeleteMockClient(ctx echo.Context, clientId string) error
+	// GetMockClient Get Mock Client
+	// (GET /__mock/clients/{clientId})
+	GetMockClient(ctx echo.Context, clientId string) error
 	// GetClock Get Clock
 	// (GET /__mock/clock)
 	GetClock(ctx echo.Context) error
@@ -8540,6 +9721,56 @@ func (w *ServerInterfaceWrapper) RunChatScript(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.RunChatScript(ctx)
+	return err
+}
+
+// ListMockClients converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMockClients(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMockClients(ctx)
+	return err
+}
+
+// PutMockClient converts echo context to params.
+func (w *ServerInterfaceWrapper) PutMockClient(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PutMockClient(ctx)
+	return err
+}
+
+// DeleteMockClient converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteMockClient(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "clientId" -------------
+	var clientId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "clientId", ctx.Param("clientId"), &clientId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter clientId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteMockClient(ctx, clientId)
+	return err
+}
+
+// GetMockClient converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMockClient(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "clientId" -------------
+	var clientId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "clientId", ctx.Param("clientId"), &clientId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter clientId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMockClient(ctx, clientId)
 	return err
 }
 
@@ -8820,6 +10051,10 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/__mock/tokens", wrapper.RevokeAllTokens, options.OperationMiddlewares["revokeAllTokens"]...)
 	router.POST(options.BaseURL+"/__mock/tokens", wrapper.IssueToken, options.OperationMiddlewares["issueToken"]...)
 	router.GET(options.BaseURL+"/__mock/users", wrapper.ListMockUsers, options.OperationMiddlewares["listMockUsers"]...)
+	router.GET(options.BaseURL+"/__mock/clients", wrapper.ListMockClients, options.OperationMiddlewares["listMockClients"]...)
+	router.POST(options.BaseURL+"/__mock/clients", wrapper.PutMockClient, options.OperationMiddlewares["putMockClient"]...)
+	router.DELETE(options.BaseURL+"/__mock/clients/:clientId", wrapper.DeleteMockClient, options.OperationMiddlewares["deleteMockClient"]...)
+	router.GET(options.BaseURL+"/__mock/clients/:clientId", wrapper.GetMockClient, options.OperationMiddlewares["getMockClient"]...)
 	router.DELETE(options.BaseURL+"/__mock/journal", wrapper.ClearJournal, options.OperationMiddlewares["clearJournal"]...)
 	router.GET(options.BaseURL+"/__mock/journal", wrapper.GetJournal, options.OperationMiddlewares["getJournal"]...)
 	router.POST(options.BaseURL+"/__mock/consent", wrapper.SubmitConsent, options.OperationMiddlewares["submitConsent"]...)
@@ -9589,6 +10824,543 @@ func (response RunChatScript431TextResponse) VisitRunChatScriptResponse(w http.R
 type RunChatScript500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response RunChatScript500JSONResponse) VisitRunChatScriptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockClientsRequestObject struct {
+}
+
+type ListMockClientsResponseObject interface {
+	VisitListMockClientsResponse(w http.ResponseWriter) error
+}
+
+type ListMockClients200JSONResponse MockClients
+
+func (response ListMockClients200JSONResponse) VisitListMockClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockClients400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListMockClients400JSONResponse) VisitListMockClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockClients401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ListMockClients401JSONResponse) VisitListMockClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockClients403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ListMockClients403JSONResponse) VisitListMockClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockClients413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListMockClients413JSONResponse) VisitListMockClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockClients431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListMockClients431JSONResponse) VisitListMockClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockClients431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ListMockClients431TextResponse) VisitListMockClientsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ListMockClients500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListMockClients500JSONResponse) VisitListMockClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMockClientRequestObject struct {
+	Body *PutMockClientJSONRequestBody
+}
+
+type PutMockClientResponseObject interface {
+	VisitPutMockClientResponse(w http.ResponseWriter) error
+}
+
+type PutMockClient200JSONResponse MockClient
+
+func (response PutMockClient200JSONResponse) VisitPutMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMockClient201JSONResponse MockClient
+
+func (response PutMockClient201JSONResponse) VisitPutMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMockClient400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response PutMockClient400JSONResponse) VisitPutMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMockClient401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response PutMockClient401JSONResponse) VisitPutMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMockClient403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response PutMockClient403JSONResponse) VisitPutMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMockClient409JSONResponse struct{ ConflictJSONResponse }
+
+func (response PutMockClient409JSONResponse) VisitPutMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMockClient413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response PutMockClient413JSONResponse) VisitPutMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMockClient431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response PutMockClient431JSONResponse) VisitPutMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMockClient431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response PutMockClient431TextResponse) VisitPutMockClientResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type PutMockClient500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response PutMockClient500JSONResponse) VisitPutMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMockClientRequestObject struct {
+	ClientId string `json:"clientId"`
+}
+
+type DeleteMockClientResponseObject interface {
+	VisitDeleteMockClientResponse(w http.ResponseWriter) error
+}
+
+type DeleteMockClient204Response struct {
+}
+
+func (response DeleteMockClient204Response) VisitDeleteMockClientResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteMockClient400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteMockClient400JSONResponse) VisitDeleteMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMockClient401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response DeleteMockClient401JSONResponse) VisitDeleteMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMockClient403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response DeleteMockClient403JSONResponse) VisitDeleteMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMockClient404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteMockClient404JSONResponse) VisitDeleteMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMockClient413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DeleteMockClient413JSONResponse) VisitDeleteMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMockClient431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response DeleteMockClient431JSONResponse) VisitDeleteMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMockClient431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response DeleteMockClient431TextResponse) VisitDeleteMockClientResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type DeleteMockClient500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteMockClient500JSONResponse) VisitDeleteMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMockClientRequestObject struct {
+	ClientId string `json:"clientId"`
+}
+
+type GetMockClientResponseObject interface {
+	VisitGetMockClientResponse(w http.ResponseWriter) error
+}
+
+type GetMockClient200JSONResponse MockClient
+
+func (response GetMockClient200JSONResponse) VisitGetMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMockClient400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetMockClient400JSONResponse) VisitGetMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMockClient401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response GetMockClient401JSONResponse) VisitGetMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMockClient403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response GetMockClient403JSONResponse) VisitGetMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMockClient404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetMockClient404JSONResponse) VisitGetMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMockClient413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetMockClient413JSONResponse) VisitGetMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMockClient431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetMockClient431JSONResponse) VisitGetMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMockClient431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response GetMockClient431TextResponse) VisitGetMockClientResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type GetMockClient500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetMockClient500JSONResponse) VisitGetMockClientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -12197,6 +13969,18 @@ type StrictServerInterface interface {
 	// RunChatScript Run Chat Script
 	// (POST /__mock/chat/scripts)
 	RunChatScript(ctx context.Context, request RunChatScriptRequestObject) (RunChatScriptResponseObject, error)
+	// ListMockClients List Mock Clients
+	// (GET /__mock/clients)
+	ListMockClients(ctx context.Context, request ListMockClientsRequestObject) (ListMockClientsResponseObject, error)
+	// PutMockClient Put Mock Client
+	// (POST /__mock/clients)
+	PutMockClient(ctx context.Context, request PutMockClientRequestObject) (PutMockClientResponseObject, error)
+	// DeleteMockClient Delete Mock Client
+	// (DELETE /__mock/clients/{clientId})
+	DeleteMockClient(ctx context.Context, request DeleteMockClientRequestObject) (DeleteMockClientResponseObject, error)
+	// GetMockClient Get Mock Client
+	// (GET /__mock/clients/{clientId})
+	GetMockClient(ctx context.Context, request GetMockClientRequestObject) (GetMockClientResponseObject, error)
 	// GetClock Get Clock
 	// (GET /__mock/clock)
 	GetClock(ctx context.Context, request GetClockRequestObject) (GetClockResponseObject, error)
@@ -12477,6 +14261,125 @@ func (sh *strictHandler) RunChatScript(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(RunChatScriptResponseObject); ok {
 		return validResponse.VisitRunChatScriptResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMockClients operation middleware
+func (sh *strictHandler) ListMockClients(ctx echo.Context) error {
+	var request ListMockClientsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMockClients(ctx.Request().Context(), request.(ListMockClientsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMockClients")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMockClientsResponseObject); ok {
+		return validResponse.VisitListMockClientsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutMockClient operation middleware
+func (sh *strictHandler) PutMockClient(ctx echo.Context) error {
+	var request PutMockClientRequestObject
+
+	var body PutMockClientJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutMockClient(ctx.Request().Context(), request.(PutMockClientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutMockClient")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutMockClientResponseObject); ok {
+		return validResponse.VisitPutMockClientResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteMockClient operation middleware
+func (sh *strictHandler) DeleteMockClient(ctx echo.Context, clientId string) error {
+	var request DeleteMockClientRequestObject
+
+	request.ClientId = clientId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteMockClient(ctx.Request().Context(), request.(DeleteMockClientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteMockClient")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteMockClientResponseObject); ok {
+		return validResponse.VisitDeleteMockClientResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMockClient operation middleware
+func (sh *strictHandler) GetMockClient(ctx echo.Context, clientId string) error {
+	var request GetMockClientRequestObject
+
+	request.ClientId = clientId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMockClient(ctx.Request().Context(), request.(GetMockClientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMockClient")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMockClientResponseObject); ok {
+		return validResponse.VisitGetMockClientResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -13148,152 +15051,168 @@ func (sh *strictHandler) ListMockUsers(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37ctu2uu+rYHTWTOw5lCxfktXYf7mp03rvpsnYznTOdGdbEPlJQk0BXABoRbuTmfM057zHeZTzJHvw",
-	"fQAvIqmLV+yutl5/dMUiCYDAd7/8+FsvVvNMSZDW9E5/62kwmZIG8I9veXIF/8jBWPdXrKQFif/kWZaK",
-	"mFuh5MGvRkn3m4lnMOfuX3/TMOmd9v7HQTn0AV01BxdaK30h7yFVGfS+fPkS9RIwsRaZG6x32ruZAdM0",
-	"KROGzXk6UXoOCVOaCRkraYRxyzhlnGVc8zlY0O6inQEbq2TJxhr4nWF2JgyrjB0xTtdjNQfDFsLOGJdM",
-	"ZaDxRZidccssvwPDpJIQuUE5u+dpDm4lKrdMTZjmcgoDNpqDMXwKI2b40rCFe1YYttBKThmXCZPczeIW",
-	"VVvlRECaDNjFPehlZe6YS8alWYBmwg56X6LeGyUnqYh/p52P/ex+n9xrzFV898IwY7kFtseZsRr4nPFU",
-	"A0+WLBX34LY4VlJCjC8lJAM3acQOo+FwyK4urm/YhOepNcVjM7cdg8F+eGerVfpW6bFIEpBP++4xzc7O",
-	"P1yyRCEV2HAoSEx+c06ZsIb9oIhAJQg7A0cpqVLZmMd3ePRIPEmiwbhxNFMSGE9TtYCEjZds1O/jX/2Z",
-	"MnbE9kbumZEbb+R+uZXK3vrbRxFu/zTnOmF8yoU0ln330zXTMBYyEXK6j6QqcDmcxVoZ01daTIVkY60W",
-	"BjRbaGHd8Rg2uoa4/xZsPOtfCwsj9+joPd49YhbSNGITrebIGjRGsVbl7yo2x+rc2NricfJbIyzc+t0a",
-	"1Y72o+S5nSkt/guSpz1dR75M59JT9Kjf9+fdt+oO5AiZ1pYs8MKw0blfKy7qlH0LXIMesVhDAtIKnqKE",
-	"EsYIOcUj8NuCgsSNWtsbIe95KpJbP+8tzbvfFAbj3LIp2B+ApyijEmby8VzYN04wS8skQEKihSZZzEAi",
-	"gQnDDNhBL+rNgCegUYj//PPPffcibsUxt+B+q2/PuX8zFs94moKTb72o5/ZBaHdMVucQVc7CLjPonfaM",
-	"1UJO3X5/iXqX0oKWPMWz+B1OdsJF6pSEROZUi9Wtp9XdGtD3oG9RLI32z3ATUzVlM04bmoDlIjVIsj8p",
-	"+1bl8gnp9GcknIoYJiVS8Bt8Foa0wwe+TBVPbpT6kesp/D5KArWpMCx1S3AykstCUzAex5BZw/ZG/f6c",
-	"f+67m/vjpQUzitgheye+PWOVE8rohW6tUrc4Xhtj1LRk5OgeRa/SuDsiaG/S86elRYCymydsDBOlgXG5",
-	"tDPHspAaZJp4BvEdJLiz3uD5ARnordPW5tF3OepZ+GwPspSLlVEarLbmPF4YRmxPRoZhXANT96Cr6vv4",
-	"iP27+JalYi7qktsPcktD3NIQ9eOgPTGMj50tNFG5ZlY4AsVJhMUJNUxyQ0rOTfvDzc0HRlxX2X4G/uXx",
-	"SMeA+smCjLxZxnAr+m5X8AQHuEl++9y+vJlxJw69pYE/8SQR7g+eftCOZKxwRuyEpwaihsDLDegX7uC5",
-	"rVosc5450ZdVBsAjr87TajiEG1DFln/fCjlRzNO2cUMLC/M1yyVR609djX+F2Dqi9D9wrfkSt6IUzr/U",
-	"1vep5WG3Vxf3IO2l/JXu23G73kugnQI3CrOKGZBJc6NItbfvEV17YVgiTJbyJYo2N8Scf/4R5NTOeqdH",
-	"w2G0SvFR5fUuUetOBOhN50DEqMW9I06J0wgZpjlsmSRREhn5fK5y4u5VirnOM9DM7aWTN/TXtRXxnbP9",
-	"8Cl39P7tIImYyeOZ++k/en97ORgO/6O38rbHR2vW8SbXGmS8bK7k0hp2ef2exf4OFqsEqrN9vP6uMdc3",
-	"LVPhYV6rXMdwmTTnuXCy0XHwRGhTMAkk1V1WEzKMDY7it1nM83l1k53unYIuprxZZq0TuhP0BLbMgO0d",
-	"su+EiZVOGIqBwWDAjg7Zj0LeQXIp8cf9M5YAOhS4UlrGC0MPuFE2L8nd2r4W7+Ct7OTLYSuROnnS9VI5",
-	"GuAzZTwXGRXfgXUqKQZxD+jwRT3n5XJLi3t1smHdKxLAz76W+a+D1tqe7ysn4ta94M68lHadhHwIiyae",
-	"RdspdN2IjhdWbuoeqJvU3TAlCe9Itu7hQGobjql1m5qvubre+gK6DvkKUr7cVQ9Kf74aUGiR53cF3rV3",
-	"w2532B2K0TrLwZozN4teVg+/EmvBuQ05MSlMLFO5rWnKxnHWtWHUU7mN1bzFsfnZG4gYhUm5dTyG6nki",
-	"9NwRoNLoOHgWBOnYDc/J3eCYkou0suPlEjRwb/E139o9lKMl5O5hE+f90wrxUiuFEvldbCJ4svborPDk",
-	"XjQY4IxNQTqDGZLmnu4stx5ZMiHRPlAy4T68MCwVE4iXcQpsJ/m0nmQfRIBr7LqWQepzf3Dud7HMKBAp",
-	"xT1tg6oqh1nu6EOJqIUyVo6xfeSoY2MrG9J98Fm6s7Ri2j2FZ7ydpEoFSJrqYy46qFxQ1MdZtM4lpGfY",
-	"lKNi3o2ZHiQZ55ldujMOI6O84CxW87mS/o2t2iBBs1SA+TMLTbYXDL0QytlvPYJucw53stWY2+AaPJGI",
-	"9GtfyzAPlpRZuq2k3IZl6KYXhonkK/HBbqS7wZw7bGGhiGI9tpjyxXqT719Eouv1B0HSofUUVoisHChq",
-	"nHG3GF+1QzeK9Wtc4M5ynf5yYs45z02qlLxNULkdoL+rcmgGaap6Uc84D935W72op7lIWiXSk/E2vsH6",
-	"XbvK5QN4O2wdOpaWawstgRnvyrbw4A9qweYYkHNHbZx4d0dg2rlim3NYT4c4QlQuqHVLUhXfnSf3XMaw",
-	"446415lw7Shpru6J32M3XHNPDMRKJi1bck0XijEmSi+4Tk4Zt2yujGUWJFsC14btqQk7fvWSJXxp9hnH",
-	"+6MikYQTU4rwHjSbKw0UI+dslstEQxKGOT58efxq6P7H3Dgz4AmmmoGnGGFtJ0P+mciweLpCmsONpBne",
-	"v/MErq1PFu1IkRj979h0qRYdwRb3kHvViH2U4jPzq2t98Ra6VItLozaOfHn9nn3zanhYGzXhFvruepsm",
-	"U5OJAXvdRSqB3JonVuZBAhVUeEPm83HLibjNKd5lde7WY6J84Ful5w84p9hnEzM+hRfGkfm8JaQbx+0B",
-	"0SKwhfazEz5iKg0Tku2Fd3IcxLNMq3tAYy3j1pluvdPef/4y7L/+9D//1rblCcTCiC4zcZxbG4zfBTcs",
-	"02AMibygAPyUPTeUXHYYokVRS3OKzHsCRaK6yHdRMccUcGYNMgH3lhOlNwaYG9qY5q+8bdv51tNED4jd",
-	"ueeLVAuVERg+R/PP/btwn84/XL4wzcOHkMvdYV5MYS4cXWEpTJsvnnToEEoVWW7zDvXjtUaby9KYtHHm",
-	"a3SX5HdwG3MDvnJjgruDb98erME1PvAl6Nqbh+7CqhQvRyvWFdEel/vVaX6sDEbn3UaJb53rtXtwUWDC",
-	"yfEImbpt/oYy0GKAvVXax8kZ3mIiNgumSoifL0ADXU3at7rLbPaOZLvzknILMl6+6zhfniSQMH9TF5na",
-	"mUq63VwnXOie1gUU6e7LDWMUN7YOk3EnitY97+5of1SrMR+LVNhlhwM4c7aZYxQ/Votyc6Q150K6MbvN",
-	"TjKKMIksLMOMOpgzNkQXLpdWpEyDM6s6jliD1cvziQXdqaRvUNJZvezjfT5Hvo45O3JTKE3XsTZ5lh3i",
-	"aUJ1JZtUA/pjfqBOTqwUZe7kZwWP0yrPmh0M2S6dfobxNbHeKbEdikmVgSxYUqpFKBgUBjOTTEhjC+to",
-	"kmOpVJ5NNU/ADNg53cT9gBPtBPCcL1nMtV6yvau3b9irk5cv2f/7v38fnOyfssPhcNg/HA6PI/fPv/cP",
-	"h4cnzqE+dr+fvH79elA1jd0PVYetmryrHBxOftURnaq+tjfrTXDao8IpODw6Zljd4kygjzdv+9+wPWHZ",
-	"PDeWTRxpV99wfyUOdXh03BpGabW8St7hNsYyFm9OGLcPYWvxrB0jzYFLU2cltnd1cX2zj46KL1kLpYmT",
-	"yhC1nTxE92SDi7FWero5T9lcpKkwpYu14MKWhSFmAdqLk2LmV9vM2yVzaVI0xvEOshyRF88YT7HMF1aq",
-	"jFD/u3MtZHQwLb+/uOlFvQ/vr/H/PuJ/z2/e/NCLet9d/Hhxc9Fqba4V6OUCVwqRC3lRpZMtwpXtcr+c",
-	"Bj7z2KLsZ3tKMwvzzB1aWUFwcH904Cz7AyflJaQHv4nky35t4wJhIwXWi6i98VQ1LRtVHiff1JyBg511",
-	"UPk2XhPxBjPQUsuw8eF+nZxbCaqquzbqlfMWrRJqY8qq6VJfFHN/8+pkM0F3aaLKQVb0UYTln6uEbAtb",
-	"J+bSH1ai4nyOoZ69k6PXKAJefv7MeLrgS8P+kfNUTJb7A7Yq9WiepginmdWEnQwPI3bi5PLJ0euIvRwO",
-	"3X+O3H+OaZrhSW0bXtZE80m7ZN5OpQb+1ORUEek5Qop6GAHcJfRXfXEl0yWpMl8v5vXcPxsW3KTfzQOc",
-	"vUpxfVOrT4pRO6xhEzm9hWJIJ5T8WZKBjQZvLT6/rrKRHIVNFWt+OW3vT0XPDww7UQVkSmbtSrivg5/O",
-	"ifBH6m5UpSR11040mbNVrzeFDo1wQqkIAVXismuFzj3o7siHfz9/zxYp2+AMhlFXV9+2+5fG5JDcqDuQ",
-	"OxuXc0ftiS9Jz7jQrdEkMKYYvsW7whtojPbUEuYuLtcmppx6WnDDBL4Ms6q9JuhzJjSY81bhAsQL1eUw",
-	"/0A9QBn0XT3ouUXIUsNEg5ldbLEKf+tjLmPNkdRmbw+HxD481Xx4qjkSBd5iImYyHkPfQMYxp96ewnUT",
-	"3SzbhgzM6hsxqgxLP+0m6bEkj3YVm2e22rMVNquS9Mp2Vl+lSm8thx82MSozRgWlt/Hpv6lcS57uyKNX",
-	"EFOxF7kLLc4fz3jcanGVeSJptfCNbb/SKtgdQEaF/v6XvhH/BaOKc+RM+P2mP7GpODPRKsvawkON5Uwg",
-	"TUOHHpX95zKBJCxxvcJutTz8yB2xALoYMZUmaGwKbezWStKf3oW0erlRV4Z1lLsRlee0hjZo9N0LvckJ",
-	"gySQSRT2suZGCcPuILMsz5zJe3xEvm/kQ+S+a8n98Y/c2aR0G7UeAI9nUdmbQZdO3KWoYtf62KW/fEiX",
-	"3aCBpo6PvM1t2B61ydCtr07CWtxEvn3Tz//yVbiG8zmTh6cpmj6+Zy8BvT9g5/6xIs0Q55aBk7PUO/b/",
-	"//f/GdFqRlbnMnaybMRS4XxwKpnG/gt8PHWLNcrtm2iLhyc5WevvOvJLqZLTUrZbpe4wr4KnhCuvetQb",
-	"TYwipN8V33L7EGEYwHdUVaVFQ7RW2sweWCVR7ScqzrMsO6dzUBM8zH3fHlL23zmHJOFxXZWUrNAWAD5n",
-	"xk3nDDTali01ZWfy4WaVZrffvnWRYswD/DNh4rofGPYYU1cqJ0stlJ9haZt0jhw6iR2KuTuiHAbvjCij",
-	"FGh/lgQE3erP10CswZ996wk3MnnfqmS5fmkoa/aC8ED234+Ksdl46Vu4LZspx7vuL6C2JsPeUNNX36ny",
-	"U/Zv1+9/QuZ3VOMGFqGd3C/cs38YPGKKCurgsyWXEve7mEoq6kajp/upUne4F/U2NTcBNkvvmpEKHf3r",
-	"Q9eioxSwTj2hYH+vSHTvb59ML0Rlhx9Ku+ZErVUYM7Ve0y5fGFJC5ozxMSatPcXS/ngJPWAjL0FGPuoZ",
-	"uveDCMek0hwKQYMObmvNeTArPYd64g+EXAq+OgWWUqLNDl0tY9vGLq1ufux235FTIB/3WthS3CrCZJ6m",
-	"fJzCSlNZlyFLiQfhy3Pa37oqcyrpxooKi9ZVfL9T8d1HA/pB3XqkTWMusdKACdmSr55zkXYI6L67Fjry",
-	"W3lIJGurHLZUE+7u7lQzjhU637ZIBBWjRf7l1m3rQ6JGbgKzxdb6MGo4vY43sytlJcxACrE1ZLjlVvV9",
-	"cUZRLbLDrraIN+oPdhfREpqIzzbX3ozb2hovqHKTJV7dg7CktvO4BmuFnD7kOHQuUXwysxBOEZvWJkt1",
-	"7ktcOgS2Y3c2+v7ihh2kChEb/LYbZz0rZ/pMfA1qCI/j8blT0pAIDQH4w3lUHI+yQrBjpVLgsukKV1a2",
-	"bl8+ZsnulWXXfkOcbohn3GMU7LA11wAsrKDjZZorxkDy7uWsYp6n2DNAkegWR5tSK5dd+Wp/vYJSk9up",
-	"QiOhGLEg7i34Z1X1xBrc+taGnXwCxwcvV+NN8mHxJt+s1P7WqbiHsiOlGC2nIuWmwJYW9D1P2zynd9U0",
-	"4xjsAkCyHAmvqy6ns8q6SCcwA8Zg6yL5tpjLNZSq/nrdVduWFIet9EuvHmptb6IqtX3qpPJrd847F3sp",
-	"NlVgPPgPEutiJuJZeYorGnrd8Rfd5VNFpIDj7RmAlfzoivDaf1RqKVOIR40g1qvhNlGsr15kHvXuBSza",
-	"eyqU5SnzlzEb6Y4Vu6UiZjJEwSggIQopg/pfQ6a0Dc+2Jf93LTFeYwoGmlPZziTnyMvLJvAhjx2IjJ4M",
-	"bZNnWGsyLp0Asq1tMGhm3GB+s5S6G+nsd+yopE3d1e74UaA9VldZpi2DVozeta1ma6PLa9ZNJleYs+1t",
-	"MciOCavdpdYcq/uFdNYNOVq+iretG2pDtqnEYRKVnNNZBTtBw1QYi0FV/8x4GYTXFtgUlDxpsWjc7x4i",
-	"SEiEVTEZpKmQ09BxjY/6qiVBsf9iKfU1FKe2YTHbOrHnhTW+zn/6OnT/s9Jp8gBrezFTKbCFe3rA0IPy",
-	"ZWejTKuJSGEUsZGQUzD2MnH/JnL8d1i6PxYwjmfcftSp+yvI0hHbw7gzBYrnYPloP2Ijaq+pX6T+s/q4",
-	"RdycW8vjGQYQY6UTZ7VGzGoui5cwEcFJoG8lebq0Ijb7OJrSfApvRQqGBhzFqcjMB63cjplRkes3M55B",
-	"sxacabC5lnihxXgtmkI76ufzcSrionUUw+JfC/km6hGU0Pqp6cgC6tDXnX+jJ4objtxHwSmspFAL+Ujg",
-	"P+VhlHvT7ZziBsa5FnZ57SQxHajH5luTBCb5NhX3TjmqJnjegP3svUUqE0v5NAQDCkhFQq2Tqhq+PyNW",
-	"ELZZhbcJBC9RZMmjRkFPjjLAxTvPrM0IMUvIiQrYXZwQNSlEgwVDjurvhDOac53658zpwUEC1DehzSDc",
-	"NhCqtxE6Egtd6f6+848iIsSE5TIBzUYHt7fu54NR1Yl6YdicC8mcCTZgN1jN6d65XIQjLoQ4U254IL2D",
-	"siti8BlNN6znnOM/3Y4WHXCllxaR0sNDMxGBolUzubj2WpLYJ90CCiaw9+e5ndWiPAN2aUMdaeasTTUp",
-	"xMkLgxWADFtZ6B2KLpQCA8y3o/h9WC0dTEUM0kDl1M4zJxr7R4Nh49AWi8WA4+WB0tMD/6w5+PHyzcVP",
-	"1xf4DIa7bVo9/z5tUXmKlbqZ097hYEiPqQwkz0TvtHc8GA6OfYAUeSicqhPJByuIYa0VbMEefGE8lJNt",
-	"QyOLwubgtQmAOwupchlTxfxeF9YYOiq1HFHvR2HsKm6aewOPTmt6p7+sM1qF+yFEgv1JFM5oN1jkbjr/",
-	"U1RHID4aDr8a6t7qu3fDwIZbEBDwhJbQNnKx1IMKUjI+crj5kTZEVHz2eOtnS6BcfPBk84MFpqV74HCL",
-	"mVaBJt1zx1u83ToYxS9R7+U2m1rHFEXllc/nXC89MRMaW52cLZ86Qsa+6t4n90yNM8kOQytGtTUAXgNF",
-	"tzzDkd028n0JVhWeYcAONGWpKONoiye1pv/Q6r+CoeZrZrnHIHC3ha6zAgGtRChghEMbUQbRyeO5krBE",
-	"gUs6mWuoIpU4naqBO8tHxCGPGqIm5QxNEUEIgQVmWK+RYP1qjLgCSPilbtc4IfKlIQoOv/4KEFGjC4m1",
-	"BDz7U4uB4eutZiI08j+63CCSI8kRaHyDzCCAsm6Z8QHxyxBJuABYccy9Cq5mlS8EqGgYtodXbwktF5KI",
-	"7r6tgYXQT1RQ0qLXncwqEeAej2Vp/N+BU0uUsGdO/etwqiNr4tNA2Bv5FLtHd2fU9bhip3T51qdXsEhR",
-	"sqzGx/6WwMU+k4pPBUaOiJPdb740zEMdl/A/XWydpY/L1m7834WtA6TVM1v/NdmaCHsDWxNVbGRrzsxM",
-	"aettcA+LpCbMwD1onlYArA3j+JmKmjFfg/BmE1jUO1V5xrU9ZSNElxqxvakGwFICZ/ivYvNhEDbAT43Y",
-	"Hmf/S+U3+RiqINIYVqnjSLvnNBcJPjLOncugJuwGKx9CcWmbY3+Vywr41uNJCj/BVqLi6BFmvspll9Pu",
-	"z7votHqWF38WeXGVS2KYgrzXyItUxXdrI24FGhTy38zjN9Gnc1D11zC36mz2PVgExuo9ZoyqRN7qCk9R",
-	"tc0ficD/yOT3PVgWTr0gPPy7SXkHvASta1dV77AIbwUbzAPMUduAkMZiS3vGPeKUktCfqVyj0eody1qf",
-	"JCvIgqrL5ziJH9U5mAYsy3JC98MPVGEOIRRwRy3AdgRlR98x2wBe18Q+Ow2P4yv4z2Nh/TZ9iIW+D4LW",
-	"78lw6BS2kFM28qp2tAqgZ6yHB9fgi56brOnRAkv2fAQFWEUl3EoFPrlUYByhCIi87uFZSDyVkPBksZWg",
-	"oMRZt4jAVgil54zHVUCNlbJqTCiOl7Uq3wHzxa+VIl4fsi4Qe8MV9vHq0pchxCqhIoRYZeDrBfAjf6Mz",
-	"9h3IZX00x4HuManK7xq2MOR1NVe7NUd+7i8Wi757+36uU5BuackObFLBQ9yCQ4/JSK1v/7dePmINRrm0",
-	"lW+q/ajo566Om3KToxIKhJKou39a7UEs/BdiQ1/Q0Dv95VPN0UQSZCUNFlzpf6nxZRUhI4W2r+RdASlW",
-	"8vbw/ohQNxzLFLAhTV54kwLXHtejoSROuiZKnsX3U4lvPCBWnFCgE//Dpy9Rtz9R/aTpgguLFT8Ie0pg",
-	"880MfBchfD1rwc/QYSkEiJhn4nrCRPU62mo3AyhP5SzxgJ3J3irNRhqMHUUl5FuBe1WhNAT28o36XCYH",
-	"SmNn7j6bgkXvoYphGe7gsoYoVaqtokxnz8m5CubVfvm1vhKsi7yYEWLXjVog6vaGp3Uwun3yX/ysCCs2",
-	"RqeHSsl2wrSKmFH+wxjBxSL3hVQvfsPZiASwqddkEJ+VN1IvboFYsfrBYr/9RS9IKKyccXcc3slxg0n4",
-	"bIv3L7RCictX/UairwPFVx9FTOko2GQBhdF//LcGsrinJmxElTcj+kh1mu7juASGWjR5+SPEoqIE2rym",
-	"hPCaHsdjqkFVPnF+weNQrRGBUSg9NEwkZ3Ww2dAL0YCcxWLOADn7h4ox/pVChudJwgJhNwRuw+ZDfMNt",
-	"DD8nk0qJ0GSn7/D5MPHGuroqCjHW1vlma19aJ9aX1a2HG//0p7Uz/1JFbkRRW9HyrMDN68BLLD/qNPef",
-	"pcizCMWfL3QtIuKIOCMsNj/pXLYGwj1M3yNasX6Gdd/8xnd4OPk+u8jfg2XFSQbqKtrXa/T1a4k41iUn",
-	"L+aZXYEG63CGA3zZNlKKRn32hp/YGy6PKNBF+GWtP4zG80oLQeWb8B5bLGISFmAsS7mxZP+HDgRhAt4Y",
-	"dikFfLcGuJxHryaHgIC3PUoUQcacsZHHSxsxw5emtOVUmoBuAMcN2JsKqhS2myAcTzDYSwyihiwst2qt",
-	"zj8PWZaZMH4lE+8x4F74FXWV2uMX23s1E2AHLL0v0W8NrLe0hM8LH3KufVKgbRUrCDAPNke+np4Iu9+h",
-	"KApB9Cw+ni5huk54VHQKZia7MyFXYKzSXqFgp1MDUtdDBPhWU7MfUZ6zTB420p3UnteiqdhV2Rrre5ww",
-	"aWI8TL7v670DaTAlSchLGHHgzBI+k/StWQFCIOYGSiAVI6ZSONNKMj7losWwunJPv2stMWi13w3YZ8J+",
-	"skIUPNp39QwftR7XqNpU4H869WQr0E9DsxSm2CPKz2KOrsqqAjPnmdCeToJWTr7FLse+w7gFjPENIiOZ",
-	"JnmdBXi9AujiDiBzAlBoahBqEiDhNNVo8OsHCVdAoZ64sGJb4q9UVgTwqWdueBpuIMLYwBBV8Rs+W9kp",
-	"eyuwD4wbgvPcK/rofbu2NmUjfygSTrjl+9Q1jd/k9r3WKbeU1q+zzwU2ZVPVziOSMGmgDvolbItnWn0i",
-	"WqUjZ+HMV42EqJflrXZulvI42LlVTBJ3hCG5VaTGYiWNM1SlZXu5FP/IgYnERCwBY4Xk1FamZLW6XS1k",
-	"AfYUhQZQMQdj+Tzz8E98qqFIGTmtQGkp8rPdz6KGVkB4rGzPo7sE9O2j/3x53D+MwmyNKywFY7DpBbnM",
-	"OZ4vh/S1NwkLpiTUF0hFuYev/z50Y7x+/fq1xxgH3cepY54VXz+4ujj/7t3F/hm12S2EgQIiNvaKMZQW",
-	"+sJDv+koAjKFEGFFGCHTapzCfMBuyOhXkypaplQYJwXN4LMwlhmrMndsdx7ke6Wvdl6XBV9fj1bEwCb1",
-	"2eJK0Pqeo2xP2Ic6XysqagqtwN3qVGkN+C7P0xo8NJ+aYPoKWYaazVGzKQntVSoBSmxDTOt94wNJFRyw",
-	"dXgR/4r4EOGdO3QpQhIW7/fMJ09YPlNSY2H7BWC4zgKa7wMuJSoX7lGCucFCF6ws1RRF8iVbWW5mbKHy",
-	"oHdJCe0hvkJEEOy2hlFaAcglqqjchUUgeRYrLG2nrwy6axy1HNX4+260fV+vj9/k7GdaTbVTkYQnT1Gu",
-	"c3tWQWR1IyIQDPahGgSsIKzKS+knJKs1IF5G/vL7gCGbYfybj1NICkW99+b9Tz9dvLm5/Ol73+Hqf7j4",
-	"jkwAGuMajYKAdx+wIqlBp9rWTgJG2v6YG0gKMDDDJipN1WJlK1vqh92be5DAR3I8K6inT1ycEsAPO3xO",
-	"aj0WRL3PrWx/otZXxGItqLopy5pa/8B4iNR2IXeBvakN9X/KKEdb4/jA6QQr5i4X8iLU1QEkZfcNCbkx",
-	"xArtcCGFmYWIe/jr3FJVIM8ybAbyPsJMGKv0sg2rwqrsSdhaZU8eS9qGq6mmUSbPPap/LsZW2ZZ8TRmk",
-	"9eVm9+qu6DPwnX4EKLHyJb7V5JF77jwlHMdtWw3cM89u3xMmkdyGs/M0ZcUxBXrxP3SbtO8EpSM7iQI/",
-	"u1mxdwsTFduP/PZTHXUieKqmaBCLSRXwOgkfi0gqnWMDhmDDpvhehFUrGKdNgGEyozFbSx8ILL8GiMXV",
-	"bq1YlgH3tQ/OUqr1lI1hqSR9sNsXQdO39vAdhWG+vIPSs9aUudm1gRg3ePm1xq+vfyqo1E9sVVa/3dqh",
-	"hJzzQV9mfS75/FeNC7lTZMUHRFdFQ0WTFEjEnVGhKgJ38yM/ZOnR5xqo3WKly7Tx0Z5MxHcrsOHNyFH5",
-	"NaJHtLXKSTooHV/5Wa09aZTGHQoLR9+k3Hod6m9folXg6V8+fflUAfhuBBvrYL1KotQPCqnyZa8SEfj0",
-	"4ODw6O+D4WA4ODz9ZvjNsOdm8EtrLadpw1KuZD0wuTgo45k+6h51Qo1QFRK1JJWfb16Sk1VmYCgqUhmY",
-	"OsebA7/Dbxag3kdDogoEYWrqfqzVwmn0SX1gfx7tS175am4LHHRlpKLwLtqyhb0FObrywr4ptzla+eUn",
-	"FGCYyKllomDG74XKtTMwdC4L9BY/cpnjbw7dHjZPtPDI2UXErR++BuMhmKsucgEmV500xJKjlhKNgEMV",
-	"edgiROJG7Dp/tAho5Z3yAvi5ulkz3rZT1DMISWgZrCTGrm8QmzwsvOxLcyNXTzU0j3768t8BAAD//w==",
+	"7L3pcttItiD8Khn8OsJSfCBFybK7LP1S2XKV7i2XHZIcFRN1fcUkcEhmC8xEZyZE8XY4Yp5m5j3mUeZJ",
+	"JvKcTCwEwEXXUm3qH9UWAeR69vVfvVjNMyVBWtM7+VdPg8mUNIB/fM+TS/hnDsa6v2IlLUj8J8+yVMTc",
+	"CiUP/mGUdL+ZeAZz7v71Nw2T3knv/zsohz6gp+bgXGulz+UdpCqD3tevX6NeAibWInOD9U561zNgmiZl",
+	"wrA5TydKzyFhSjMhYyWNMG4ZJ4yzjGs+BwvaPbQzYGOVLNlYA781zM6EYZWxI8bpeazmYNhC2BnjkqkM",
+	"NG6E2Rm3zPJbMEwqCZEblLM7nubgVqJyy9SEaS6nMGCjORjDpzBihi8NW7hvhWELreSUcZkwyd0sblG1",
+	"VU4EpMmAnd+BXlbmjrlkXJoFaCbsoPc16r1VcpKK+Dc6+djP7s/JbWOu4tsXhhnLLbA9zozVwOeMpxp4",
+	"smSpuAN3xLGSEmLclJAM3KQRO4yGwyG7PL+6ZhOep9YUn83ccQwG+2HPVqv0vdJjkSQgn3bvMc3Ozj5d",
+	"sEQhFNhwKQhM/nBOmLCG/agIQCUIOwMHKalS2ZjHt3j1CDxJosG4cTRTEhhPU7WAhI2XbNTv41/9mTJ2",
+	"xPZG7puRG2/kfrmRyt7410cRHv805zphfMqFNJa9+/mKaRgLmQg53UdQFbgczmKtjOkrLaZCsrFWCwOa",
+	"LbSw7noMG11B3H8PNp71r4SFkft09BHfHjELaRqxiVZzRA0ao1ir8m8Vh2N1bmxt8Tj5jREWbvxpjWpX",
+	"+1ny3M6UFv8FydPergNfpnPpIXrU7/v77lt1C3KESGtLFHhh2OjMrxUXdcK+B65Bj1isIQFpBU+RQglj",
+	"hJziFfhjQULiRq2djZB3PBXJjZ/3hubdbxKDcW7ZFOyPwFOkUQkz+Xgu7FtHmKVlEiAh0kKTLGYgEcCE",
+	"YQbsoBf1ZsAT0EjEf/nll77biFtxzC243+rHc+Z3xuIZT1Nw9K0X9dw5CO2uyeocospd2GUGvZOesVrI",
+	"qTvvr1HvQlrQkqd4F7/BzU64SB2TkIicarF69LS6GwP6DvQNkqXR/ikeYqqmbMbpQBOwXKQGQfZnZd+r",
+	"XD4hnP6CgFMhw8RECnyDe2GIO3ziy1Tx5Fqpn7iewm/DJJCbCsNStwRHI7ksOAXjcQyZNWxv1O/P+X3f",
+	"vdwfLy2YUcQO2Qfx/Smr3FBGG7qxSt3geG2IUeOSkYN7JL1K4+mIwL2Jz5+UEgHSbp6wMUyUBsbl0s4c",
+	"ykJqEGniGcS3kODJeoHnR0Sg945bm0c/5ahn4d4eZCkXK6M0UG3NfbwwjNCehAzDuAam7kBX2ffLI/bv",
+	"4nuWirmoU24/yA0NcUND1K+DzsQwPnay0ETlmlnhABQnERYn1DDJDTE5N+2P19efGGFd5fgZ+M3jlY4B",
+	"+ZMFGXmxjOFR9N2p4A0O8JD88blzeTvjjhx6SQN/4kki3B88/aQdyFjhhNgJTw1EDYKXG9Av3MVzW5VY",
+	"5jxzpC+rDIBXXp2nVXAILyCLLf++EXKimIdt44YWFuZrlkuk1t+6Gv8DYuuA0v/AteZLPIqSOP9aW9+X",
+	"lo/dWZ3fgbQX8h/03o7H9VECnRS4UZhVzIBMmgdFrL39jOjZC8MSYbKUL5G0uSHm/P4nkFM7650cDYfR",
+	"KsRHle1dINedCNCb7oGAUYs7B5wSpxEyTHPYMkmiJCLy2VzlhN2rEHOVZ6CZO0tHb+ivKyviWyf74Vfu",
+	"6v3uIImYyeOZ++k/en97NRgO/6O3stuXR2vW8TbXGmS8bK7kwhp2cfWRxf4NFqsEqrN9vnrXmOu7lqnw",
+	"Mq9UrmO4SJrznDva6DB4IrQpkASS6imrCQnGBkfxxyzm+bx6yI73TkEXU14vs9YJ3Q16AFtmwPYO2Tth",
+	"YqUThmRgMBiwo0P2k5C3kFxI/HH/lCWACgWulJbxwtAHbpTNS3Kvtq/FK3grJ/lq2Aqkjp50bSpHAXym",
+	"jMcio+JbsI4lxSDuABW+qOe0XG5pca+PN6x7hQL42dci/1XgWtvjfeVG3LoX3ImX0q6jkA9B0cSjaDuE",
+	"rhvR4cLKS90DdYO6G6YE4R3B1n0cQG3DNbUeU3Obq+utL6Drki8h5ctd+aD096sBiRZpfpfgVXs37HaX",
+	"3cEYrZMcrDl1s+hl9fIrthac25ASk8LEMpXbGqdsXGedG0Y9ldtYzVsUm1+8gIhWmJRbh2PInidCzx0A",
+	"Ko2Kg0dBkA7d8J7cCw4puUgrJ14uQQP3El9z1+6jHCUh9w6bOO2fVoiPWiGUwO98E8CTtEd3hTf3ooEA",
+	"p2wK0gnMkDTPdGe69ciUCYH2gZQJz+GFYamYQLyMU2A70af1IPsgAFwj17UMUp/7k1O/i2VGAUjJ7mkb",
+	"UFW5zPJEHwpELZCxco3tI0cdB1s5kO6Lz9KdqRXT7iu84+0oVSpA0lSfc9EB5YKsPk6idSohfcOmHBnz",
+	"bsj0IMo4z+zS3XEYGekFZ7Gaz5X0O7ZqAwXNUgHmz0w02V4Q9IIpZ7/1CrrFOTzJVmFug2rwRCTSr30t",
+	"wjyYUmbptpRyG5Shl14YJpJvhAe7ge4Gce6wBYUisvXYYsoX60W+3wlF1+svgqhD6y2sAFk5UNS4424y",
+	"viqHbiTrV7jAnek6/eXInFOem1ApeRuhcidAf1fp0AzSVPWinnEautO3elFPc5G0UqQnw23cwfpTu8zl",
+	"A3A7HB0qlpZrCy2GGa/KtuDgj2rB5miQc1dtHHl3V2DasWKbe1gPhzhCVC6o9Ug8fE6FsWT43V2t+XiW",
+	"21lg5lYxjaPRhbZRvIu1pM4JCXsj+veNSEb7q4arV683shH6+gpiDXbtXAZfKeejv0f7A3bhHY53oJmZ",
+	"qYUkdyATksUpcP2AVXXfKDoxLansKHFlfAo4rSG3SXk042Uww7StoEUMSISG2H7WogUiz8ZGpbkF9vny",
+	"gnx1KBRpPp07jsXO2CgMcJNrMWLz3Fg2BnSAoUEK5hGLZ1zz2IJGXlD8FTG4jyHgS8Vl6z6ecxvP0GCI",
+	"JupM6boeWrNUHn+38Wzn/P6Cvj0iKcP/ddjkaCZWWRt6XrnfvRdI0LJMBmkq5DRiwOMZy0CjA1JJpmQM",
+	"QdXGAUtnzK1UC7NyT+W+tt2G33PXNlatHQGxVmB/BQDaKYCKb8+SOy5j2BH3HUGbcO1wfq7uPAS74ZqY",
+	"byBWMmk7dXpQjDFResF1csK4ZXNlLLMg2RK4NmxPTdjL169Ywpdmn3F8PypcyThxibNzpYG8ZJzNcplo",
+	"SMIwLw9fvXw9dP9jbpwZ8ASDTYCn6GNpZ0T8nhhR8XWFOQ03Mqew/84buLLeXbwjT0KQ6zh0qRYd5lb3",
+	"kdtqxD5Lcc/86lo33sKZ1OLCqI0jX1x9ZN+9Hh7WRk24hb573ibLqsnEgL3qApUAbs0bK5EvQEGFO8p8",
+	"Pm65EXc4xV5W5269JqLN75WeP+CeqpT9hXFgPm9x6sRxu0ukMG2jBu3EDzGVSKb2wp4cBvEs0+oOkGVm",
+	"3DrlrXfS+89fh/03X/7/v7UdeQKxMKJLURzn1gb1d8ENyzQYQ0JPEAH9lD03lFx2qKJFWFtziszbAopQ",
+	"lcLjTeFcU8CZNcgE3C4nSm90MTXkcZq/stu2+607ih9gvXffF85WCiQyjrH7cIfCgHL26eKFaV4+hGiO",
+	"HebFIIaFgysMhmuzxiUdMgc5iy23eYcA6uXGNqNFY9IdZB0j+S3cxNx4sYfECDq9dnMtrvGBm6Bnbx96",
+	"CqtUvBytWFdEZ1yeV6cCsjIY3XcbJL53YsPucrhAl7PDEVJ22+RvZaBF+n6vtPeUMXzFRGwWlJXgQVuA",
+	"BnqatB91l+LsTUnt5ouUW5Dx8kPH/fIkgYT5l7rA1M5U0m3ocsSF3mldQBHwcrFhjOLF1mEy7kjRuu/d",
+	"G+2fajXmY5EKu+zQVWZONnOI4sdqYW4OtOZcSDdmt+JJQhGGkQjLMKYGzCkbouCeSytSpsGJVR1XrMHq",
+	"5dnEgu5k0tdI6axe9vE9HyWzDjk7vNNITdehNtmWOsjThCLLNrEGtMj4gToxsRKWvZOlJdicrPKo2YGQ",
+	"7dTpFxhfEeqdENohmVQZyAIlpVqEkGFhMDaBCWlsIR1NcgyWzLOp5gkYp8/hS9wPONGOAM/5ksVc6yXb",
+	"u3z/lr0+fvWK/Z///ffB8f4JOxwOh/3D4fBl5P759/7h8PCYKc1eut+P37x5M6iKxu6Hqsmm6r6vXBxO",
+	"ftlhn65u24v1JpjtokIpODx6yTC+zYlAn6/f979je8KSejpxoF3d4aoF4fDoZashtVXyKnHHaazuOL04",
+	"Ydw5hKPFu3aINAcuTR2V2N7l+dX1PioqPmg1BCdPKkPUTvIQ1ZMNKsZa6unmPGFzkabClCrWggtbhoaZ",
+	"BWhPToqZX28zbxfNpUlRGMc3SHJEXDxlPMVAf1iJM0T+7+61oNFBtPzh/LoX9T59vML/+4z/Pbt++2Mv",
+	"6r07/+n8+rxV2lxL0MsFrqQiFPSiCidbOCza6X45Ddzz2CLtZ3tKMwvzzF1aGUN0cHd04CT7A0flJaQH",
+	"/xLJ1/3awQXARgisp1F44akqWjbivI6/qykDBzvzoHI3nhPxBjLQUkvH0eF+HZxbAarKuzbylbMWrhKi",
+	"48q8iZJfFHN/9/p4M0B3caLKRVb4UYQmrFVAtoWsE3PpLytRcT5HY+/e8dEbJAGv7u8ZTxd8adg/c56K",
+	"yXJ/wFapHs3TJOFRsLwdDw8jduzo8vHRm4i9Gg7df47cf17SNMPj2jG8qpHm43bKvB1LDfipSaki0HOA",
+	"FPXQB7CL8b+6cSXTJbEyHzHq+dx/1zGwib+bByh7lfSaJlefFKN2SMMmcnwLyZBOyP27JAEbBd6axXBd",
+	"bDMpCptiVv1y2vZPaQ8PNDtRDHRKYu2Kua8Dn84I8EfqdlSFJHXbDjSZk1WvNpkOjXBEqTABVTwza4nO",
+	"Hehuy4ffn39ni6CNoAyGUVdX33b6F8bkkFyrW9jZ68LmDtoTn5SScaFbrUlgTDF8i3aFL9AY7c7lrfw1",
+	"ZBsSuBlmVXtU4H0mNJizVuIChAvV5TD/Qd1AGfhd3ei5hclSw0SDmZ1vsQr/6mMuY82V1GZvN4fE3jzV",
+	"/HiqOQIFeTgiZjIeQ99AxjGqpj2Iw010vWwbMiCrT8WqIiz9tBulx6BcOlVMn9vqzFbQrArSK8dZ3UoV",
+	"3louPxxiVPqMC0hvw9N/U7mWPN0RRy8hpnBPUhdalD+e8bhV4io9xdJq4VNb/0GrYLcAGaX6+F/6RvwX",
+	"jCrKkRPh95v6xKbw7ESrLGszDzWWM4E0DTm6lPiTywSSsMT1DLtV8vAjd9gC6GHEVJqgsCm0sVszSX97",
+	"59Lq5UZeGdZRnkZU3tMa2KDRd0/1ICUMkgAmUTjLmholDLuFzLI8cyLvyyPSfSNvIvd5i+6Pf+ZOJqXX",
+	"KPkIeDyLyuwsenTsHkUVudbbLv3jQ3rsBg0w9fLIy9yG7ZGLlF59fRzWgh5SSuD28796HZ7hfOhUTVMU",
+	"fXzWbgJ6f8DO/GeFmyHOLQNHZyl79P/+z/81otWMrM5l7GjZiKXC6eCUNIEZWPh56hZrlDs30WYPT3KS",
+	"1j90+JdSJaclbbdK3aJfBW8JV17VqDeKGIVJv8u+5c4hQjOAz6msUosGaa0kmj4wTqqaUVjcZ5l4Qveg",
+	"JniZ+z5BrMzAdQpJwuM6KylRoc0AfMaMm84JaHQsW3LKTufD9SrMbn986yzF6Af475iJ63pgOGN0Xamc",
+	"JLUQgIrBrbKMgkh2tCiHwTstykgF2r8lAkGv+vv1MTB496033PDkfa+S5fqlIa3ZC8QD0X8/KsZm46Uv",
+	"4mDZTDncdX8BJTYa9pbSPvuOlZ+wf7v6+DMiv4MaN7AIBSX8wj36h8EjpiikFu4tqZR43sVUUlE+Kn3d",
+	"T5W6xbOoJ6q6CbBcwq4eqVDTY73pWnQEA9ehJ6Ts7BWO7v3tnekFqezQQ+nUHKm1Cm2m1nPa5QtDTMic",
+	"Mj5Gp7WHWDofT6EHbOQpyMhbPUP9jkDC0ak0h4LQoILbmnUSxEqPoR74AyCXhK8OgSWVaJNDV8N+tpFL",
+	"q4cfu9N34BTAx20Liwq0kjCZpykfp7CSVtolyJLjQfgAvfZdV2lOxd1YYWHRupyPDyq+pfC+B8T+UwQf",
+	"JLXgvgcH9K1RLtcF6RGKVujG3ujXy/N3Z2+vz9+dlEUkiHeRO0BNkIRc/XjWd/KHkGwG92z0ZbS/o5t6",
+	"bUhehY4LSz/Ww/Q6qOe6WDwiHsW5h5cxNG+3kO2uALeVGYKW6C1RRaB5CHrbZdKtw9F8TGrtKIoVr4di",
+	"86Bo/FZANl2Q3HJqVBeBHuNh6UqwLMmwW6siFZTc7gi7z+SzAf2gTHySk2MuMYaICdkSiTLnIu0Qvfru",
+	"Wai20wrmIlkbv7SlAOje7sZOHCtktW/h4i1Gi/zm1h3rQwDNTWC2OFrvIAm317GzJt2BFGJrSCXLrer7",
+	"sKsiDmyHU+2EcfcQIXwi7m2u4QHAjfvaBNrVMwhLaruPK7BWyOmD8D6XKBgxsxAYaNxaQEGd+eC1DlHM",
+	"MXI2+uH8mh2kCqsx+WM3Ti9WTqmZ+PyS4PjC63O3FChcGVbN8SorADtWKgUum0auysrWncvnLNk9ZvTK",
+	"H4iT+uIZ9/WHdjiaKwAWVtCxmeaK0UW0e6qKmOcp5gOSj6mFapPT9KIrEsU/r1Sgy+1UofhfjFgA9xb4",
+	"s8pqYw1ufWsNyt41690Sq5Zk+TBLsk9Ebt91Ku6gzDYtRsspAalJsKUFfcfTNpvIh2oAwRjsAkCyHAGv",
+	"K+KuM4OqcBQyAxRF7/NBMUrDUBDKt8uc3jZdKBylX3r1UmtnE1Wh7UsnlF+5e945jFOxqQLjC/shsC5m",
+	"Ip6Vt7jCodddf1E5ZqoIFHC8PQOwEvmwQrz2HxVayuCAo4Z5+vVwG/v0N08gi3p3Ahbt+ZLK8pT5xxhn",
+	"4K4VM6EjZjKscFWUeyqoDPJ/DZnSNnzbFtaza/LAGiUvwJzKdgY5B16eNoE3Zu4AZPRlKIlwilFk41K9",
+	"J+XIBoFmxg1GLpRUdyOc/YbVEuhQd5U7fhIoj9VZlmnzjRejdx2r2Vro8px1k8gV5mzbLbrP0BW9O9Wa",
+	"Y96OkE66IROKj89/gJmgrLEoKt7k04qKX9Hm/Dcr2XDrY7UekPjVTPHyE1eW8rBMr23NU2eFNL5Of/o2",
+	"cP+L0mnyAGl7MVMpsIX7esBQg/IBpaNMq4lIYRSxkZBTMPYicf8mcPx3WLo/FjCOZ9x+1qn7K9DSEdtD",
+	"jxK5gOZg+Wg/YiNKna0/pNzy+riFcYhby+MZGlRipRMntUbMai6LTZiISkWhbiV5urQiNvs4mtJ8Cu9F",
+	"CoYGHMWpyMwnrdyJmVFhOzEznkEzy4NpsLmW+KBFeC0KPnRkxuTjVMRFWQh0eH2rqnZRj8oErp+arixU",
+	"FPy282/URPHAEfvI7IwxUmohH6mwX3kZ5dl0K6d4gHGuhV1eOUpMF+rr7q4J7yD6NhV3jjmqZmHcAfvF",
+	"a4sUAJryaTAGFOWSqSKtVFXH3CmhgrDN+NpNBW4TRZI8chTU5Ci2o9jzzNqMqmEKOVGhLienatlkosFQ",
+	"QAf1t8IJzblO/Xfm5OAgAcqI0mYQXhsI1dtYFhpD2On9vtOPIgLEhOUyAc1GBzc37ueDUVWJemHYnAtJ",
+	"CcXsGuO03Z7LRTjgwvKlyg0PxHeQdkUM7lF0w0jtOf7TnWiR21pqaRExPbw0E1HB02qMBq69Fv7h3emh",
+	"wjUEe2TFylMknSv3t8boikBOXhiM7WWYpEZ7KPLLivqePtHMn8NqUHAqYpAGKrd2ljnS2D8aDBuXtlgs",
+	"BhwfD5SeHvhvzcFPF2/Pf746x2/QkWXT6v336YjKW6xExJ30DgdD+kxlIHkmeie9l4Ph4KV3fSAOhVt1",
+	"JPlgpRroFNakRr4wvkyjbas0GoXDwWcTAHcXUuUyplyYva46oqio1Ly/vZ+Esas1Ud0OfOV50zv5dZ3Q",
+	"KtwPwcfjb6JQRrsLQe/G879E9e4CR8PhN6uou7r37hLv4RUs9ntMS2gbuVjqQaULAn5yuPmTtmrn+O3L",
+	"rb8ti+Djh8ebPyzqVbsPDreYabWItPvu5Ra7W1ci+WvUe7XNodbrhSPzyudzrpcemKnSah2cLZ86QMaa",
+	"Kb0v7psaZpIchlKMakvtvQKybnmEI7lt5DOOrCo0w1AX2JRB4IyjLJ7UCvqEMj4r9VF9NDz39YXcayGf",
+	"tKhuWlYfYlRjPqLYAEeP50rCEgku8WSuoVqFzPFUDdxJPiIOERLBalLO0CQRVP23qAfaa4ROfDNEXCk2",
+	"/LUu1zgi8rVBCg6//QqwWlZXlfWymOmfmgwM32w1E3Ua+aPTDQI5ohwBxjfQDCo+2k0zPmFtUuwSUBRP",
+	"c8i9WjjVKh/iU+EwbA+f3lAlfEgievumVgiMfqJQsRa+7mhWWd318VCWxv8NMLWsAPqMqX8dTHVgTXga",
+	"AHsjnmJe+O6Iur5m6Ak9vvHuFQw/liyr4bF/JWCx96TiVwGRI8Jk95sP+vRtDMrSfl1onaWPi9Zu/N8E",
+	"rUO5yme0/muiNQH2BrQmqNiI1pyZmdLWy+C+5KGaMAN3oHlaaU5hGMcWVDVhvtaeg01gUc9B5xnX9oSN",
+	"sHLkiO1NNQCGEjjBf7XuLhphQ2nJEdvj7H+o/DofQ7VBBJpV6j0i3HeaiwQ/GedOZVATdo2RDyFsvE2x",
+	"v8xlpbDm41EKP8FWpOLoEWa+zGWX0u7vu8ihfKYXfxZ6cZlLQpgCvNfQizIYstPm1hVayfYqIGr2O0Im",
+	"T5jFuGuvrXsfl3nBRrgA5WBi4OAbO/L5N0f9Pk0y8sIDPaEiQTPQMGAUaGp8d6QylaFpwasGlj6isaw6",
+	"TZehLMSk/pGQ7Q9v83IXw0oAKJAhxN1+jTrY5KUHfOM00yroF5Ipj70zUEmo1Kbgc2Cj4Aofsb2j4aH7",
+	"4mg4xCQ4/+W86AFD4XmmkpkiE1OP1Q4OiFglQI6OUE8vOBYq/gfDEkiR22I6g8rT5LRAY6zBF7zbWLUk",
+	"XbpPqNNlWIrPARmwotYjJdVUUk9LOnA8fMMybmg3+wN2WVKMohZsLcyd7Y1m1mYnBweHR38fDAfDweEB",
+	"Jf+F3389OTn8svJbqmKezpSx+Pu+r7xRnPjny4tqlVkqcvTd0asjLHL00h899VHz22/s9sy7ijBGC9ft",
+	"TZjIJ/t5Vo0rr5OaT3mF0jyWTNEs4ryVbPEYVG49kQtAnqBV514YhEYlAYnft1SMtl4RVoxd/MEknb+S",
+	"4PIprxHrVlrdlF0O/hUo7Vci4Sm0tWO9xBpdDVI+YD+JW3C/ViCQyCdgUnSwbESYbuQrV5C1olLAwTBj",
+	"VcYWSt8ifaWgcXIFu+82k+2CfcybpOUdLqdGXTY6IWsZSuiJ9Eln3hFZydzpdkXuVPe8xRV53HUPybOj",
+	"8HeLhgRtGzExatcYPspOjYFQyCfzdsvsP4D9A4L607PYZxT63aLQD7AjJ1Px7VodvKi2jjxk5uujk8iO",
+	"BvhaTfsGPmHh+cdUfiuV7TthFnNenjXfp4PAcOsl7Lm/m5B3wMumEO2a8AcUnVZq7/sGDlSWQ0hjsWSk",
+	"1wNRJe7PVK7RdeTdu7U6ZKwAC6reQPKZH5XtkSKW5dQ/J+hiZYGEqKVxBLWKQBzZ1Byi2VvgJHyOWwCB",
+	"nmesj0CtzklzRDHteDhkkjKcRt7gPVptUGGsb8CpwRcVaKKm78ZRoudjqIyVrh9PrCxuSRUYx1KfBF53",
+	"8EwknopIeLDYilCQutJNIrDUiNJzxuNqwdqV5GYM6x0va7m2A+ZTUCuptN7qUpi/qtYjnwzgVCpMBYhV",
+	"Bj5q3zhYG52ydyCX9dEcBrrPpGKlPNniQq5GTG+Nkff9xWLRd7vv5zoF6ZaW7IAmlX4jW2DoS3IV1Y//",
+	"+4qtqrK0Qa9WTOonFRetv9oM/eUhR6U5k0KZB2ul51X5+OtDUfgvhIY+raB38uuXmrsXQZCVMFhgpf+l",
+	"hpfVCrTrDR/kc8X3I6pq61CmKMvbxIW3KXDt6+b+aTX7PzL5xgtixQ0FOPE/dGroK1WNsVQ85t1gWyFq",
+	"59r0onUBwreTFvwMHZJCKMH8DFxP6DpbB1vtYgBFizpJPPSmYe+VZiMNxo6i0tpZ1JWvQBoWzveFMLlM",
+	"DpTGynf7bAoWtYdqj5jwBpe1iu0l2yqSZfYcnavUlA/lDjmrFMMnLWaEvSFGLS0g9oYn9WYP+6S/+Fmr",
+	"7RKtj5vZvmZ8xIzyraeDikXqC7Few1RujUiA7GcZxKfliytuuWg4HNZqltPxFxUZQnrjjLvr8EqOG0zC",
+	"vS32X3CFsu8F+dkrOtCItj6KmNJRkMlClxPy29ebmOypCRtR/gt+xHia7uO41GyoKLXirxBTexJo05oS",
+	"qof+OBpTrRXME0f5+Trva0hgFBIADRPJab2ZU6hI0GjphCmVoaXTs//rd6uOJSwAdoPgNmQ+7B+yjeDn",
+	"aFJJEbq8S2Hijdb2apevFmO72GBmf/Yg/WU8SNvA8qzoS9HRjwQKDjX3bV/zjBxJPt20sIhjRWdhsQSJ",
+	"zmWrIdy3wXhEKdbP0EHCyz08HHyfVeQfwLLiJgN0FUXkavD1j7KifxedPJ9ndqX0focyHNoDbEOlaNRn",
+	"bfiJteHyigJchF/W6sMoPK8k8pdEJ9Tuj5iEBRjLUm4syf+hDoAwoZ4/xsGG/gmN5g2+OxwpBEUlW6xx",
+	"giWZT9nI9yMYMcOXppTlVJqAbjRmGLC3lartWPRhq8DYH8CWR7WW558FL8tMGL+SidcY8Cz8iroS3lMx",
+	"F7a34mnfulfF16gZX5CW7SlwJcLUW3a2rWKlwvKDxZFvxyfC6XcwioIQPZOPp3OYriMeFZ6CnsluT8gl",
+	"GKu0ZyhYb6TRssoX6gvB8PtRtVCIj6oVtuNt0uCLCPn9iJykpeex4SulCjstbI5dhOpbPoaNL6nyOVok",
+	"OLNUH136qNhQ6C/mBspyp0ZMJYYaS8anXMiIwX0MmS3D+cOW0IAT+ahbTNQNgXZ2plU+nTVK4FDHrxB8",
+	"25LI49b1oTW4oVVzMGCfUerJElEQaD7UfYtUeqyGT6ZS/rc7C6Wt0G+DpxVC4CNS7mKOrsyqombuM6A9",
+	"He2u3HyLRoB1h+KWNitvfQZAA7xOQ+OMotDlLUDmCJTQVCCkCYBUp7kGg9/ePLlSFPqJQzq2Bf5KTEco",
+	"Pv2MDU+DDQQYGxCiSn6tLy7eSXsrZR8ZN9SoZ6+oo+fLtWlTFvILScIJt3yfqqYtMQqDaq2l3FJAQR19",
+	"zrEoG8ULPSIIEwfqgF+qbfkMq08Eq3TlLNz5qpAQ9bK8VcKupN7VapK6KwxutcIpFytphHGAw/ZyKf6Z",
+	"AxOJiVgCxgpJ6auhtKAHXLWQRbHnKBSAEnMwls8zX/6ZTzWUWX8ieCBJw3c/i1q1Quq0xPZ8ddfQV+/o",
+	"P1+97B9GYbbGE5ZiwglK4PoOxelXwyF6KyUsmJJQXyCFAx+++fvQjfHmzZs3vnsg6D5OHfOs6Gt6eX72",
+	"7sP5/imV2VkIA0XzpzInkdQXH/LoDx1JQKawRHhhwMi0GqcwH7BrUifUpNotQyq00IKmdLBawkxLXa15",
+	"nRZ8ez5aIQOb2GeLKkHre7bvPWEdqvlaUlFjaEXd7U6W1ijf7XFagy/NryboOEOUoWJzyNkwg7EtPiaU",
+	"Et9gTfvYaH1eqQO+rl7k77E+ZNhzBy/FlgTF/p7x5AkDd0poLGS/UBi+M3Tnh9CXApkL912COKZMUkyr",
+	"JkuMDxbLcjOj5HLiu8SE9rC+YkTNFW2tR0mlQU7IqSzewvCTPIvV3OcJ+2ccuRxlF/hqNPs+U8DJk7Kf",
+	"aTXVjkVSp0iymJ3Z00pHFjciFoLFUhIGk+upV8WF9BOS1Bo6XkT+8cfQQyZDyzsfp5AUjHrv7ceffz5/",
+	"e33x8w++SIX/4fwdiQA0xhUKBaGTZegVQQU6qmXtiMBI2x9zA0lRDNywiUpTtVg5ypbIZbdz3yTgkRTP",
+	"SteTJw6LCc0POnROKj0mCHqfS9n8iUpfYS+WAqqbtKzJ9Q+Mb5HSTuTOsTZVg/2feEt0DeMDplNZcfe4",
+	"oBchog8gKfN+iMiNIVYohwspzCxY78NfZ5biEXmWYRqS1xFmwlill221Kq3KngStVfbktqRtsJqiKWXy",
+	"XKPqz4XYKtsSr8k3tT7Q7U7dFhkOXSUa2pxH7ruzlPo4bJvk4L55Vvue0InkDpydpSkrrinAi/+hW6T9",
+	"INDtKDuBgmVc6Iq8W4iomPjkj9/XBBE8VVMUiMWk2vAqCc0ik0rO2oBhsyFT9Iu0aqXHSbPBUKXY0i1A",
+	"Vi22hGHdbq0YEAK+H9mSOm1TC6UTNoalQlbErQ+/ThNqHy+0k458YElRlKSlckmLIcYNTo1OHof/VLpS",
+	"PbFUSc5v2lsHE3LKhzu+52DT369dyN0iCxDaIA0VTlJ0Iuq0ClU7cDWb/JKkR+0aKdFjJb+10bQ3E/Ht",
+	"Stuw9vqE1I34kYuK0CQdkI5bfmZrT1+ZMFx9E3LrEbD/+hqtNp769cvXL5UGXw1jY71Zj5JI9QNDqnT2",
+	"LjsCVSvynXw3/G7YczP4pbWG07T1Uqp4PdC5OCjtmd7qHnUWOaEQJkqGQg4N95nQS1KySg8MWUUqA1PO",
+	"enPgD9izEPk+ChLVEhSmxu7HWi0cR5/UB/b30b7kdQVRV+gH0RRq4F2s2ZcLbR3bx5OuaTVVGaoIJ4y2",
+	"TMxv6UpVWZhPNW6OVnaVLgtX1rxcMON3QuXaCS86l0VNGj9yGT/QHLrdJJ9o4btyFda8fug069s7VdXv",
+	"olB9ddJgp45awj9CjevIl0TGLl9YF9+DDRbL9gp/0VSqelgz3nZSlAkJSUiErDjdrq4xuC0svMy2cyNX",
+	"bzWkxH75+v8CAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
