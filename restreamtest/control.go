@@ -20,8 +20,9 @@ import (
 // Typed helpers over the control API (/__mock/). Each is one HTTP call; a refusal comes back as a
 // *ControlError carrying the error envelope.
 
-// Reset restores the fixture world, real time and an empty journal, and removes faults. Tokens,
-// including the ready ones of Token, stay valid.
+// Reset restores the fixture world, the OAuth clients the server started with, real time and an
+// empty journal, and removes faults. Tokens, including the ready ones of Token, stay valid, except
+// those of clients AddClient or DeleteClient changed.
 func (s *Server) Reset() error {
 	res, err := s.control.ResetMockWithResponse(context.Background())
 	return check(res, err)
@@ -419,4 +420,40 @@ func opt(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// Client is an OAuth client (an application) to register with AddClient.
+type Client struct {
+	ID     string
+	Secret string
+	// Name is what the consent page shows; the id when empty.
+	Name string
+	// RedirectURIs are absolute URIs. A loopback one (http://127.0.0.1/..., http://[::1]/...,
+	// http://localhost/...) matches the same URI on any port, so an app's own test listener on a
+	// free port needs no registration of its port.
+	RedirectURIs []string
+	// Scopes in any spelling; every scope when empty.
+	Scopes []string
+}
+
+// AddClient registers an OAuth client, or replaces the one with the same id (which ends that
+// client's tokens unless nothing changed), and returns its configuration with endpoints pointing
+// at this server and the first redirect URI. Reset removes it again.
+func (s *Server) AddClient(c Client) (*oauth2.Config, error) {
+	body := controlapi.PutMockClientJSONRequestBody{ClientId: c.ID, ClientSecret: c.Secret, Name: opt(c.Name), RedirectUris: c.RedirectURIs}
+	if len(c.Scopes) > 0 {
+		body.Scopes = &c.Scopes
+	}
+	res, err := s.control.PutMockClientWithResponse(context.Background(), body)
+	if err := check(res, err); err != nil {
+		return nil, err
+	}
+	return &oauth2.Config{ClientID: c.ID, ClientSecret: c.Secret, RedirectURL: c.RedirectURIs[0],
+		Endpoint: oauth2.Endpoint{AuthURL: s.URL + "/login", TokenURL: s.URL + "/oauth/token"}}, nil
+}
+
+// DeleteClient removes an OAuth client; its tokens stop working at once.
+func (s *Server) DeleteClient(id string) error {
+	res, err := s.control.DeleteMockClientWithResponse(context.Background(), id)
+	return check(res, err)
 }

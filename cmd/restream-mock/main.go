@@ -16,6 +16,7 @@ import (
 	"github.com/restreamkit/restreamkit/internal/fixtures"
 	"github.com/restreamkit/restreamkit/internal/guard"
 	"github.com/restreamkit/restreamkit/internal/mock"
+	"github.com/restreamkit/restreamkit/internal/oauth"
 )
 
 const envPrefix = "RESTREAM_MOCK_"
@@ -37,6 +38,7 @@ func run(args []string) error {
 	heartbeat := fs.Duration("chat-heartbeat", 45*time.Second, "interval of the chat feed's heartbeat")
 	interval := fs.Duration("stream-interval", 2*time.Second, "interval of a simulated stream's updates")
 	fixturesDir := fs.String("fixtures", "", "directory laid out like examples/ to seed from (default: the embedded examples)")
+	clientFlags := fs.StringArray("client", nil, "OAuth client ID:SECRET[:REDIRECT,...] with every scope, added to the fixtures' (repeatable; white space separates several in one value; default redirects: http://localhost/callback, 127.0.0.1 and [::1], any port)")
 	autoApprove := fs.Bool("auto-approve", false, "approve the OAuth dialog at once for the default user (CI without a browser)")
 	maxBody := fs.Int64("max-body-bytes", mock.DefaultMaxBodyBytes, "largest request body accepted")
 	journalSize := fs.Int("journal-size", mock.DefaultJournalSize, fmt.Sprintf("requests kept in the journal (1 to %d, each at most %d KiB)", mock.MaxJournalSize, mock.JournalEntryMaxBytes>>10))
@@ -51,6 +53,9 @@ func run(args []string) error {
 	opts := mock.Options{AutoApprove: *autoApprove, MaxBodyBytes: *maxBody, JournalSize: *journalSize, Logger: log,
 		ChatHeartbeat: *heartbeat, StreamInterval: *interval,
 		Control: guard.Options{AllowHosts: *allowHosts, TrustedOrigins: *allowOrigins, Token: *controlToken}}
+	if opts.Clients, err = oauth.ParseClientFlags(*clientFlags); err != nil {
+		return fmt.Errorf("--client: %w", err)
+	}
 	if *fixturesDir != "" {
 		if opts.Fixtures, err = fixtures.Dir(*fixturesDir); err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -159,6 +160,9 @@ func TestBadConfigurationFailsWithAMessage(t *testing.T) {
 		{"a journal over the maximum", nil, []string{"--journal-size", "10001"}, "journal size 10001: want 1 to 10000"},
 		{"a negative journal", nil, []string{"--journal-size", "-1"}, "journal size -1: want 1 to 10000"},
 		{"a journal too large from the environment", []string{"RESTREAM_MOCK_JOURNAL_SIZE=100000"}, nil, "journal size 100000"},
+		{"a client without secret", nil, []string{"--client", "my-app"}, `--client: client "my-app": want ID:SECRET`},
+		{"a client with a relative redirect URI from the environment", []string{"RESTREAM_MOCK_CLIENT=my-app:s3cr3t:/callback"}, nil, "redirectUris[0] \"/callback\" is not absolute"},
+		{"one client id twice", nil, []string{"--client", "a:1", "--client", "a:2"}, `client "a" is given twice`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// A mock that accepts the configuration would serve forever: the deadline ends it.
@@ -274,6 +278,56 @@ func TestEachRequestIsOneLogLineInTextOrJSON(t *testing.T) {
 				t.Fatalf("want one line per request, got %d:\n%s", len(lines), stderr)
 			}
 			tt.check(t, lines[0])
+		})
+	}
+}
+
+// The clients of --client and of RESTREAM_MOCK_CLIENT join the fixtures' clients; the control API
+// lists them with their secrets redacted, and one of them signs in from a port it never registered.
+func TestClientFlagsRegisterClientsThatSignIn(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  []string
+		args []string
+	}{
+		{"from the command line", nil, []string{"--client", "my-app:app-secret-9f2c:http://localhost/cb", "--client", "restreamkit-readonly:ro-secret-77aa"}},
+		{"from the environment, white space between clients", []string{"RESTREAM_MOCK_CLIENT=my-app:app-secret-9f2c:http://localhost/cb restreamkit-readonly:ro-secret-77aa"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := start(t, tc.env, append(tc.args, "--auto-approve")...)
+			_, body := get(t, s.base+"/__mock/clients", "")
+			for _, want := range []string{`"clientId":"restreamkit-dev"`, `"clientId":"my-app"`, `"redirectUris":["http://localhost/cb"]`,
+				`"clientId":"restreamkit-readonly","clientSecret":"[REDACTED:`, `"redirectUris":["http://localhost/callback","http://127.0.0.1/callback","http://[::1]/callback"]`} {
+				if !strings.Contains(body, want) {
+					t.Fatalf("the clients lack %s: %s", want, body)
+				}
+			}
+			if strings.Contains(body, "app-secret-9f2c") || strings.Contains(body, "ro-secret-77aa") {
+				t.Fatalf("the listing shows a secret: %s", body)
+			}
+			noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			res, err := noRedirect.Get(s.base + "/login?response_type=code&client_id=my-app&redirect_uri=http%3A%2F%2Flocalhost%3A5173%2Fcb")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			loc, _ := res.Location()
+			if res.StatusCode != http.StatusFound || loc == nil || loc.Host != "localhost:5173" || loc.Query().Get("code") == "" {
+				t.Fatalf("login answered %d, Location %v; want a code sent to localhost:5173", res.StatusCode, loc)
+			}
+			form := url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")}, "redirect_uri": {"http://localhost:5173/cb"}}
+			req, _ := http.NewRequest("POST", s.base+"/oauth/token", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.SetBasicAuth("my-app", "app-secret-9f2c")
+			tok, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(tok.Body)
+			tok.Body.Close()
+			if tok.StatusCode != 200 || !strings.Contains(string(b), `"accessToken"`) {
+				t.Fatalf("the code exchange answered %d %s", tok.StatusCode, b)
+			}
 		})
 	}
 }

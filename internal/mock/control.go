@@ -84,7 +84,7 @@ func (c *controlAPI) IssueToken(_ context.Context, req controlapi.IssueTokenRequ
 	}
 	client, ok := c.s.oauth.Client(clientID)
 	if !ok {
-		return nil, apierror.Newf(http.StatusNotFound, "client_not_found", "ClientNotFound: no client %q", clientID)
+		return nil, clientNotFound(clientID)
 	}
 	if !c.s.store.HasUser(b.UserId) {
 		return nil, apierror.Newf(http.StatusNotFound, "user_not_found", "UserNotFound: no user %d", b.UserId)

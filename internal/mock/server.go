@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -54,6 +55,10 @@ type Options struct {
 	Fixtures fs.FS
 	// Clock is the mock clock; nil means a new clock at real time.
 	Clock *clock.Clock
+	// Clients are OAuth clients registered on top of the fixtures' (examples/mock/oauth.json): one
+	// with the id of a fixture client replaces it in place, the others follow in order. They are
+	// start-up clients: a reset comes back to them (restream-mock's --client fills this).
+	Clients []oauth.Client
 	// AutoApprove makes GET /login approve at once for the default user, for CI without a browser.
 	AutoApprove bool
 	// MaxBodyBytes, MaxHeaderBytes and JournalSize default to the constants above when zero.
@@ -92,6 +97,7 @@ type Server struct {
 	log     *slog.Logger
 	clock   *clock.Clock
 	seed    *fixtures.Seed
+	clients []oauth.Client // the start-up clients, which Reset restores
 	store   *state.Store
 	oauth   *oauth.Server
 	spec    *validate.Spec // the Restream API
@@ -158,7 +164,8 @@ func New(opts Options) (*Server, error) {
 	if s.store, err = state.New(seed.World, s.clock); err != nil {
 		return nil, fmt.Errorf("seeding the world: %w", err)
 	}
-	if s.oauth, err = oauth.New(oauth.Options{Clock: s.clock, Clients: seed.Clients, Accounts: accounts(s.store),
+	s.clients = overlayClients(seed.Clients, opts.Clients)
+	if s.oauth, err = oauth.New(oauth.Options{Clock: s.clock, Clients: s.clients, Accounts: accounts(s.store),
 		DefaultAccount: seed.DefaultUser, AutoApprove: opts.AutoApprove, MaxTokens: opts.MaxTokens}); err != nil {
 		return nil, fmt.Errorf("setting up OAuth: %w", err)
 	}
@@ -336,12 +343,31 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 	}
 }
 
-// Reset restores the fixture world, real time and an empty journal. Tokens stay valid.
+// overlayClients returns base with each client of over replacing the one of base with its id,
+// or appended when base has none.
+func overlayClients(base, over []oauth.Client) []oauth.Client {
+	out := slices.Clone(base)
+	for _, c := range over {
+		if i := slices.IndexFunc(out, func(b oauth.Client) bool { return b.ID == c.ID }); i >= 0 {
+			out[i] = c
+		} else {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Reset restores the fixture world, the start-up OAuth clients, real time and an empty journal.
+// Tokens stay valid, except those of clients the control API added, changed or deleted since
+// start-up: going back to the start-up registration ends them, as changing a client does.
 func (s *Server) Reset() {
 	s.store.Reset()
 	s.clock.SetOffset(0)
 	s.journal.clear()
 	s.clearFaults()
+	if err := s.oauth.SetClients(s.clients); err != nil {
+		s.log.Warn("resetting the OAuth clients", "err", err)
+	}
 	if err := s.oauth.SetAccounts(accounts(s.store), s.seed.DefaultUser); err != nil {
 		s.log.Warn("resetting sign-in accounts", "err", err)
 	}

@@ -16,7 +16,7 @@ import (
 type AuthorizeRequest struct {
 	ResponseType string // must be "code"
 	ClientID     string
-	RedirectURI  string // must equal a registered redirect URI exactly
+	RedirectURI  string // must match a registered redirect URI (see matchRedirect)
 	State        string // opaque; echoed back on approval
 	Scope        string // optional; narrows the client's registered scopes
 }
@@ -49,27 +49,27 @@ type Consent struct {
 
 // pendingConsent is the server's record of a Consent.
 type pendingConsent struct {
-	key         digest
-	client      *clientRecord
-	redirectURI string
-	scopes      ScopeSet
-	state       string
-	expires     time.Time
-	elem        *list.Element
+	key      digest
+	client   *clientRecord
+	redirect redirect
+	scopes   ScopeSet
+	state    string
+	expires  time.Time
+	elem     *list.Element
 }
 
 // authCode is an issued authorization code. Used codes are kept until they have been expired
 // for a CodeTTL, so that a second use is recognised and revokes what the first produced.
 type authCode struct {
-	key         digest
-	clientID    string
-	redirectURI string
-	userID      int64
-	scopes      ScopeSet
-	expires     time.Time
-	used        bool
-	family      uint64 // the token family the code produced, once used
-	elem        *list.Element
+	key      digest
+	clientID string
+	redirect redirect
+	userID   int64
+	scopes   ScopeSet
+	expires  time.Time
+	used     bool
+	family   uint64 // the token family the code produced, once used
+	elem     *list.Element
 }
 
 // Authorize validates the query of GET /login and records it as a pending consent request.
@@ -96,18 +96,17 @@ func (s *Server) Authorize(r AuthorizeRequest) (*Consent, error) {
 	if r.ClientID == "" {
 		return nil, missingParam("client_id")
 	}
-	client, ok := s.clients[r.ClientID]
+	client, ok := s.client(r.ClientID)
 	if !ok {
 		return nil, apierror.New(http.StatusBadRequest, apierror.NameInvalidClient, MsgClientInvalid)
 	}
 	if r.RedirectURI == "" {
 		return nil, missingParam("redirect_uri")
 	}
-	i := slices.Index(client.RedirectURIs, r.RedirectURI)
-	if i < 0 {
-		return nil, invalidRequest("Invalid request: `redirect_uri` does not match a redirect URI registered for the client")
+	redirect, ok := matchRedirect(client.RedirectURIs, r.RedirectURI)
+	if !ok {
+		return nil, redirectMismatch(msgRedirectUnregistered, client)
 	}
-	redirectURI := client.RedirectURIs[i] // the registered string: the request's copy is not kept
 	scopes := client.scopes
 	requested, err := ParseScopes(r.Scope)
 	if err != nil {
@@ -125,18 +124,23 @@ func (s *Server) Authorize(r AuthorizeRequest) (*Consent, error) {
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.clients[client.ID] != client {
+		// The client was deleted or replaced since it was looked up: its old registration
+		// grants nothing any more.
+		return nil, apierror.New(http.StatusBadRequest, apierror.NameInvalidClient, MsgClientInvalid)
+	}
 	s.prunePendingLocked(now, len(r.State))
 	id, key, err := s.newSecretLocked(func(d digest) bool { return s.pending[d] != nil })
 	if err != nil {
 		return nil, err
 	}
 	p := &pendingConsent{
-		key:         key,
-		client:      client,
-		redirectURI: redirectURI,
-		scopes:      scopes,
-		state:       strings.Clone(r.State), // not a slice of a larger request string
-		expires:     now.Add(s.codeTTL),
+		key:      key,
+		client:   client,
+		redirect: redirect,
+		scopes:   scopes,
+		state:    strings.Clone(r.State), // not a slice of a larger request string
+		expires:  now.Add(s.codeTTL),
 	}
 	p.elem = s.pendingQ.PushBack(p)
 	s.pending[key] = p
@@ -155,7 +159,7 @@ func (s *Server) Authorize(r AuthorizeRequest) (*Consent, error) {
 		RequestID:      id,
 		ClientID:       client.ID,
 		ClientName:     name,
-		RedirectURI:    redirectURI,
+		RedirectURI:    redirect.String(),
 		Scopes:         scopes,
 		Permissions:    perms,
 		Accounts:       slices.Clone(s.accounts),
@@ -262,7 +266,7 @@ func (s *Server) Decide(d Decision) (string, error) {
 	}
 	if !d.Approve {
 		s.removePendingLocked(p)
-		return p.redirectURI, nil
+		return p.redirect.String(), nil
 	}
 	userID := d.AccountID
 	if userID == 0 {
@@ -278,12 +282,12 @@ func (s *Server) Decide(d Decision) (string, error) {
 		return "", err
 	}
 	c := &authCode{
-		key:         codeKey,
-		clientID:    p.client.ID,
-		redirectURI: p.redirectURI,
-		userID:      userID,
-		scopes:      p.scopes,
-		expires:     now.Add(s.codeTTL),
+		key:      codeKey,
+		clientID: p.client.ID,
+		redirect: p.redirect,
+		userID:   userID,
+		scopes:   p.scopes,
+		expires:  now.Add(s.codeTTL),
 	}
 	c.elem = s.codesQ.PushBack(c)
 	s.codes[codeKey] = c
@@ -303,7 +307,7 @@ func (s *Server) Decide(d Decision) (string, error) {
 		q.WriteString("&state=")
 		q.WriteString(url.QueryEscape(p.state))
 	}
-	return appendQuery(p.redirectURI, q.String()), nil
+	return appendQuery(p.redirect.String(), q.String()), nil
 }
 
 // appendQuery adds an encoded query to a redirect URI, after any query it already has.

@@ -19,6 +19,12 @@
 //   - POST /oauth/revoke revokes the whole pair of either token and never fails (Revoke).
 //   - Access tokens live one hour, refresh tokens one year.
 //
+// Clients (applications) come from Options.Clients and change at run time (PutClient,
+// DeleteClient, SetClients): a client deleted or registered differently loses its tokens, codes
+// and pending consent requests, as an app deleted at Restream would. Redirect URIs are compared in
+// one place, matchRedirect: exactly, except that a registered loopback URI matches any port
+// (RFC 8252 §7.3). A mismatch names the client's registered URIs.
+//
 // Where Restream's behaviour is unconfirmed (error bodies of the token endpoint, code
 // lifetime, messages for expired tokens), the package follows RFC 6749 and the wording of the
 // node-oauth2-server library Restream's documented messages come from.

@@ -27,6 +27,21 @@ const (
 	maxWordLen = 64
 )
 
+// Bounds on the registered clients, whether they come from the fixtures, the command line or the
+// control API. They are the mock's own: an application registers a handful of redirect URIs, and a
+// test suite a few clients.
+const (
+	// MaxClients bounds the registered clients.
+	MaxClients = 100
+	// MaxRedirectURIs bounds the redirect URIs of one client.
+	MaxRedirectURIs = 20
+	// MaxClientNameLen bounds a client's display name.
+	MaxClientNameLen = 256
+	// maxClientScopes bounds the scope names of one client: every spelling of every scope
+	// (four per scope) fits.
+	maxClientScopes = 4 * int(maxScope)
+)
+
 // paramLimits gives each parameter's bound. Codes and tokens are bounded by maxSecretLen, the
 // longest secret the server hashes: everything it mints is 40 characters.
 var paramLimits = map[string]int{
@@ -52,7 +67,8 @@ func checkLength(name, value string) error {
 
 // The server's stores and their worst cases. Each is bounded in count, and nothing a client
 // sends is kept beyond the bounded state of a pending consent request: client ids and redirect
-// URIs are kept as the registered strings, scopes as a bit set, and codes and tokens as their
+// URIs are kept as the registered strings (plus, for a loopback redirect matched on another port,
+// that port: at most 5 bytes), scopes as a bit set, and codes and tokens as their
 // SHA-256 digests. The per-record sizes are measured by TestTheStoresStayWithinTheirWorstCase
 // (record, map slot and list element, after the maps have grown to the bound).
 //

@@ -72,7 +72,7 @@ func TestNewRefusesClientsThatCouldNotSignInWithinTheBounds(t *testing.T) {
 		{"a secret over the bound", func(c *Client) { c.Secret = strings.Repeat("s", MaxClientIDLen+1) }, "clientSecret"},
 		{"a redirect URI over the bound", func(c *Client) {
 			c.RedirectURIs = []string{"http://localhost/" + strings.Repeat("p", MaxRedirectURILen)}
-		}, "redirect URI"},
+		}, "redirectUris[0]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

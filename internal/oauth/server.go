@@ -61,8 +61,9 @@ const (
 type Options struct {
 	// Clock is the one source of time; every expiry is decided by Clock.Now.
 	Clock *clock.Clock
-	// Clients are the registered applications. Ids must be unique, secrets non-empty,
-	// redirect URIs absolute without fragment, and scopes known.
+	// Clients are the registered applications, at most MaxClients. Ids must be unique, secrets
+	// non-empty, redirect URIs absolute without fragment, and scopes known (see PutClient for
+	// the bounds). PutClient, DeleteClient and SetClients change them later.
 	Clients []Client
 	// Accounts are the users who can sign in on the consent page. Ids must be non-zero and
 	// unique.
@@ -102,12 +103,13 @@ type Server struct {
 	consentAction string
 	maxTokens     int
 
-	clients     map[string]*clientRecord // fixed after New
-	clientOrder []string                 // registration order, for Clients
-
 	autoApprove atomic.Bool
 
-	mu             sync.RWMutex
+	mu sync.RWMutex
+	// clients are the registered applications. A record is never changed: replacing a client
+	// stores a new record, so a handler holding the old one can tell (s.clients[id] != rec).
+	clients        map[string]*clientRecord
+	clientOrder    []string // registration order, for Clients
 	accounts       []Account
 	defaultAccount int64 // always an id in accounts, or 0 when there are none
 
@@ -202,16 +204,13 @@ func New(opts Options) (*Server, error) {
 	case s.maxTokens == 0:
 		s.maxTokens = DefaultMaxTokens
 	}
-	for i, c := range opts.Clients {
-		rec, err := newClientRecord(c)
-		if err != nil {
-			return nil, fmt.Errorf("oauth: client %d: %w", i, err)
-		}
-		if _, dup := s.clients[c.ID]; dup {
-			return nil, fmt.Errorf("oauth: client %d: client id %q is registered twice", i, c.ID)
-		}
-		s.clients[c.ID] = rec
-		s.clientOrder = append(s.clientOrder, c.ID)
+	recs, err := newClientRecords(opts.Clients)
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range recs {
+		s.clients[rec.ID] = rec
+		s.clientOrder = append(s.clientOrder, rec.ID)
 	}
 	accounts, def, err := checkAccounts(opts.Accounts, opts.DefaultAccount)
 	if err != nil {
@@ -222,6 +221,29 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
+// newClientRecords validates a whole list of clients: at most MaxClients, unique ids.
+func newClientRecords(clients []Client) ([]*clientRecord, error) {
+	if len(clients) > MaxClients {
+		return nil, fmt.Errorf("oauth: %d clients: at most %d can be registered", len(clients), MaxClients)
+	}
+	recs := make([]*clientRecord, 0, len(clients))
+	seen := make(map[string]bool, len(clients))
+	for i, c := range clients {
+		rec, err := newClientRecord(c)
+		if err != nil {
+			return nil, fmt.Errorf("oauth: client %d: %w", i, err)
+		}
+		if seen[c.ID] {
+			return nil, fmt.Errorf("oauth: client %d: client id %q is registered twice", i, c.ID)
+		}
+		seen[c.ID] = true
+		recs = append(recs, rec)
+	}
+	return recs, nil
+}
+
+// newClientRecord validates one client. Its errors name the JSON field at fault, as
+// examples/mock/oauth.json and the control API spell it, so they can be shown as they are.
 func newClientRecord(c Client) (*clientRecord, error) {
 	if c.ID == "" {
 		return nil, errors.New("clientId is empty")
@@ -233,34 +255,44 @@ func newClientRecord(c Client) (*clientRecord, error) {
 		// The secret itself is never put in an error message.
 		return nil, fmt.Errorf("client %q has an empty clientSecret or one longer than %d bytes", c.ID, MaxClientIDLen)
 	}
+	if len(c.Name) > MaxClientNameLen {
+		return nil, fmt.Errorf("client %q: name is longer than %d bytes", c.ID, MaxClientNameLen)
+	}
 	if len(c.RedirectURIs) == 0 {
 		return nil, fmt.Errorf("client %q has no redirectUris", c.ID)
 	}
-	for _, raw := range c.RedirectURIs {
+	if len(c.RedirectURIs) > MaxRedirectURIs {
+		return nil, fmt.Errorf("client %q has %d redirectUris: at most %d", c.ID, len(c.RedirectURIs), MaxRedirectURIs)
+	}
+	for i, raw := range c.RedirectURIs {
+		if len(raw) > MaxRedirectURILen {
+			return nil, fmt.Errorf("client %q: redirectUris[%d] %.40q... is longer than %d bytes", c.ID, i, raw, MaxRedirectURILen)
+		}
 		u, err := url.Parse(raw)
 		switch {
 		case err != nil:
-			return nil, fmt.Errorf("client %q: redirect URI %q: %w", c.ID, raw, err)
+			return nil, fmt.Errorf("client %q: redirectUris[%d] %q: %w", c.ID, i, raw, err)
 		case !u.IsAbs() || u.Host == "":
-			return nil, fmt.Errorf("client %q: redirect URI %q is not absolute", c.ID, raw)
-		case len(raw) > MaxRedirectURILen:
-			return nil, fmt.Errorf("client %q: redirect URI %.40q... is longer than %d bytes", c.ID, raw, MaxRedirectURILen)
+			return nil, fmt.Errorf("client %q: redirectUris[%d] %q is not absolute", c.ID, i, raw)
 		case strings.Contains(raw, "#"):
 			// RFC 6749 §3.1.2: the redirection endpoint MUST NOT include a fragment.
-			return nil, fmt.Errorf("client %q: redirect URI %q has a fragment", c.ID, raw)
+			return nil, fmt.Errorf("client %q: redirectUris[%d] %q has a fragment", c.ID, i, raw)
 		}
 	}
 	if len(c.Scopes) == 0 {
 		return nil, fmt.Errorf("client %q has no scopes", c.ID)
 	}
+	if len(c.Scopes) > maxClientScopes {
+		return nil, fmt.Errorf("client %q has %d scopes: at most %d", c.ID, len(c.Scopes), maxClientScopes)
+	}
 	rec := &clientRecord{Client: cloneClient(c), secret: sha256.Sum256([]byte(c.Secret))}
-	for _, name := range c.Scopes {
+	for i, name := range c.Scopes {
 		sc, ok := ParseScope(name)
 		if !ok {
-			return nil, fmt.Errorf("client %q: unknown scope %q", c.ID, name)
+			return nil, fmt.Errorf("client %q: scopes[%d] %.40q is not a known scope", c.ID, i, name)
 		}
 		if prev := rec.spelling[sc]; prev != "" {
-			return nil, fmt.Errorf("client %q registers scope %s twice (as %q and %q)", c.ID, sc, prev, name)
+			return nil, fmt.Errorf("client %q: scopes[%d] registers scope %s twice (as %q and %q)", c.ID, i, sc, prev, name)
 		}
 		rec.spelling[sc] = name
 		rec.scopes = rec.scopes.With(sc)
@@ -342,6 +374,8 @@ func (s *Server) accountLocked(id int64) (Account, bool) {
 // Clients returns copies of the registered clients in registration order. They include the
 // secrets: callers must not log them.
 func (s *Server) Clients() []Client {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	out := make([]Client, 0, len(s.clientOrder))
 	for _, id := range s.clientOrder {
 		out = append(out, cloneClient(s.clients[id].Client))
@@ -351,11 +385,125 @@ func (s *Server) Clients() []Client {
 
 // Client returns a copy of the client with the given id.
 func (s *Server) Client(id string) (Client, bool) {
-	rec, ok := s.clients[id]
+	rec, ok := s.client(id)
 	if !ok {
 		return Client{}, false
 	}
 	return cloneClient(rec.Client), true
+}
+
+// client returns the current record of a client.
+func (s *Server) client(id string) (*clientRecord, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rec, ok := s.clients[id]
+	return rec, ok
+}
+
+// ErrTooManyClients is PutClient's refusal of a new client when MaxClients are registered.
+var ErrTooManyClients = fmt.Errorf("%d clients are registered already, the limit: delete some first", MaxClients)
+
+// PutClient registers a client, or replaces the one with the same id; created says which.
+// The client is checked as New checks Options.Clients, and a server holds at most MaxClients:
+// a refused client changes nothing.
+//
+// Replacing a client with a different registration is deleting it and registering it anew: its
+// tokens, codes and pending consent requests stop working, as when an app's credentials or
+// permissions change at the provider and its users sign in again. Registering a client exactly
+// as it is changes nothing, so a test set-up can register its client every time.
+func (s *Server) PutClient(c Client) (created bool, err error) {
+	rec, err := newClientRecord(c)
+	if err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, exists := s.clients[c.ID]
+	switch {
+	case !exists && len(s.clients) >= MaxClients:
+		return false, ErrTooManyClients
+	case !exists:
+		s.clientOrder = append(s.clientOrder, c.ID)
+	case sameClient(old.Client, c):
+		return false, nil
+	default:
+		s.revokeClientLocked(c.ID)
+	}
+	s.clients[c.ID] = rec
+	return !exists, nil
+}
+
+// DeleteClient removes a client; ok is false when there is none with that id. Like an app deleted
+// at the provider, its tokens, codes and pending consent requests stop working at once.
+func (s *Server) DeleteClient(id string) (ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.clients[id]; !ok {
+		return false
+	}
+	s.revokeClientLocked(id)
+	delete(s.clients, id)
+	s.clientOrder = slices.DeleteFunc(s.clientOrder, func(o string) bool { return o == id })
+	return true
+}
+
+// SetClients replaces every client at once, for a reset to the start-up clients. Clients
+// registered exactly as before keep their tokens; the others, and those no longer listed, lose
+// them, as PutClient and DeleteClient would do. A refused list changes nothing.
+func (s *Server) SetClients(clients []Client) error {
+	recs, err := newClientRecords(clients)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := make(map[string]*clientRecord, len(recs))
+	order := make([]string, 0, len(recs))
+	for _, rec := range recs {
+		if old, ok := s.clients[rec.ID]; ok && sameClient(old.Client, rec.Client) {
+			rec = old
+		}
+		next[rec.ID] = rec
+		order = append(order, rec.ID)
+	}
+	for id, old := range s.clients {
+		if next[id] != old {
+			s.revokeClientLocked(id)
+		}
+	}
+	s.clients, s.clientOrder = next, order
+	return nil
+}
+
+// sameClient reports whether two registrations are identical, secret included.
+func sameClient(a, b Client) bool {
+	return a.ID == b.ID && secretsEqual(a.Secret, b.Secret) && a.Name == b.Name &&
+		slices.Equal(a.RedirectURIs, b.RedirectURIs) && slices.Equal(a.Scopes, b.Scopes)
+}
+
+// revokeClientLocked forgets every token pair, code and pending consent request of a client.
+func (s *Server) revokeClientLocked(id string) {
+	for e := s.pairsQ.Front(); e != nil; {
+		next := e.Next()
+		if p := e.Value.(*tokenPair); p.grant.ClientID == id {
+			s.removePairLocked(p)
+		}
+		e = next
+	}
+	for e := s.codesQ.Front(); e != nil; {
+		next := e.Next()
+		if c := e.Value.(*authCode); c.clientID == id {
+			s.removeCodeLocked(c)
+		}
+		e = next
+	}
+	for e := s.pendingQ.Front(); e != nil; {
+		next := e.Next()
+		if p := e.Value.(*pendingConsent); p.client.ID == id {
+			s.removePendingLocked(p)
+		}
+		e = next
+	}
 }
 
 // Stats counts what the server holds, for the control API and for tests of the bounds.

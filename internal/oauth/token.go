@@ -165,7 +165,7 @@ func (s *Server) authenticateClient(auth ClientAuth, form TokenForm) (*clientRec
 		return nil, invalidClient(MsgClientMissing)
 	}
 	given := sha256.Sum256([]byte(secret))
-	client, known := s.clients[id]
+	client, known := s.client(id)
 	want := digest{} // an unknown client is compared against nothing, in the same time
 	if known {
 		want = client.secret
@@ -211,8 +211,11 @@ func (s *Server) exchangeCode(client *clientRecord, form TokenForm) (TokenPair, 
 		return TokenPair{}, invalidGrant(MsgCodeInvalid)
 	case !now.Before(c.expires):
 		return TokenPair{}, invalidGrant(MsgCodeExpired)
-	case form.RedirectURI != c.redirectURI:
-		return TokenPair{}, invalidRequest(MsgRedirectInvalid)
+	case form.RedirectURI != c.redirect.String():
+		// RFC 6749 §4.1.3: the very URI of the authorization request, loopback port included.
+		return TokenPair{}, redirectMismatch(msgRedirectNotTheCodes, client)
+	case s.clients[client.ID] != client:
+		return TokenPair{}, invalidClient(MsgClientInvalid) // replaced or deleted meanwhile
 	}
 	s.nextFamily++
 	pair, err := s.issueLocked(client, c.userID, c.scopes, s.nextFamily, now)
@@ -253,6 +256,8 @@ func (s *Server) rotate(client *clientRecord, form TokenForm) (TokenPair, error)
 		return TokenPair{}, invalidGrant(MsgRefreshInvalid)
 	case old.grant.ClientID != client.ID:
 		return TokenPair{}, invalidGrant(MsgRefreshInvalid)
+	case s.clients[client.ID] != client:
+		return TokenPair{}, invalidClient(MsgClientInvalid) // replaced or deleted meanwhile
 	case !now.Before(old.refreshExp):
 		return TokenPair{}, invalidGrant(MsgRefreshExpired)
 	}
@@ -289,13 +294,13 @@ func (s *Server) retireLocked(p *tokenPair, now time.Time) {
 // mint tokens with any permission (or none); unregistered scopes are reported by their
 // canonical names.
 func (s *Server) Issue(userID int64, clientID string, scopes ScopeSet) (TokenPair, error) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	client, ok := s.clients[clientID]
 	if !ok {
 		return TokenPair{}, invalidRequest(fmt.Sprintf("Invalid request: client %q is not registered", clientID))
 	}
-	now := s.clock.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if _, ok := s.accountLocked(userID); !ok {
 		return TokenPair{}, invalidRequest(fmt.Sprintf("Invalid request: user %d is not an account", userID))
 	}

@@ -365,6 +365,24 @@ type ChatScriptRun struct {
 	Name string `json:"name"`
 }
 
+// ClientRegistration An OAuth client to register.
+type ClientRegistration struct {
+	// ClientId The client id (`client_id`).
+	ClientId string `json:"clientId"`
+
+	// ClientSecret The client secret (`client_secret`). It is never shown again in clear.
+	ClientSecret string `json:"clientSecret"`
+
+	// Name The name the consent page shows; the client id by default.
+	Name *string `json:"name,omitempty"`
+
+	// RedirectUris Absolute URIs without fragment. A `redirect_uri` must be one of them, character for character, except that a loopback one matches on any port.
+	RedirectUris []string `json:"redirectUris"`
+
+	// Scopes Scope names in any spelling, each permission once; every scope the mock knows by default.
+	Scopes *[]string `json:"scopes,omitempty"`
+}
+
 // ClockAdvance How far to move the clock.
 type ClockAdvance struct {
 	// Seconds Seconds to move forward: at most ten years (of 365 days) a move, and the clock is never more than a hundred years (3153600000 s) ahead of real time.
@@ -611,6 +629,30 @@ type JournalEntry struct {
 // JournalEntryTruncated defines model for JournalEntry.Truncated.
 type JournalEntryTruncated string
 
+// MockClient A registered OAuth client.
+type MockClient struct {
+	// ClientId The client id.
+	ClientId string `json:"clientId"`
+
+	// ClientSecret The secret, redacted (`[REDACTED:` and the first bytes of its SHA-256 in hex `]`).
+	ClientSecret string `json:"clientSecret"`
+
+	// Name The name the consent page shows; empty when it shows the client id.
+	Name string `json:"name"`
+
+	// RedirectUris The registered redirect URIs.
+	RedirectUris []string `json:"redirectUris"`
+
+	// Scopes The registered scopes, in the client's spelling.
+	Scopes []string `json:"scopes"`
+}
+
+// MockClients The registered OAuth clients.
+type MockClients struct {
+	// Clients Every client, in registration order.
+	Clients []MockClient `json:"clients"`
+}
+
 // MockUser A user that can sign in.
 type MockUser struct {
 	// Email The e-mail address.
@@ -781,6 +823,9 @@ type SendChatReplyJSONRequestBody = ChatReply
 
 // RunChatScriptJSONRequestBody defines body for RunChatScript for application/json ContentType.
 type RunChatScriptJSONRequestBody = ChatScript
+
+// PutMockClientJSONRequestBody defines body for PutMockClient for application/json ContentType.
+type PutMockClientJSONRequestBody = ClientRegistration
 
 // AdvanceClockJSONRequestBody defines body for AdvanceClock for application/json ContentType.
 type AdvanceClockJSONRequestBody = ClockAdvance
@@ -959,6 +1004,45 @@ type ClientInterface interface {
 	// Corresponds with POST /__mock/chat/scripts (the `RunChatScript` operationId).
 	RunChatScript(ctx context.Context, body RunChatScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListMockClients List Mock Clients
+	//
+	// The registered OAuth clients (applications), in registration order: those of the fixtures' `mock/oauth.json`, those of `--client`, then those added here. Secrets are redacted.
+	//
+	// Corresponds with GET /__mock/clients (the `ListMockClients` operationId).
+	ListMockClients(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutMockClientWithBody Put Mock Client
+	//
+	// Registers an OAuth client, or replaces the one with the same `clientId` (201 or 200). A replacement that changes anything ends the client's tokens, codes and pending consent requests, as deleting it would; registering a client exactly as it is changes nothing. The mock holds at most 100 clients (409 past that). Registered loopback redirect URIs (`http://127.0.0.1/…`, `http://[::1]/…`, `http://localhost/…`) match the same URI on any port (RFC 8252 §7.3). A refused client changes nothing. A reset goes back to the start-up clients.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /__mock/clients (the `PutMockClient` operationId).
+	PutMockClientWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutMockClient Put Mock Client
+	//
+	// Registers an OAuth client, or replaces the one with the same `clientId` (201 or 200). A replacement that changes anything ends the client's tokens, codes and pending consent requests, as deleting it would; registering a client exactly as it is changes nothing. The mock holds at most 100 clients (409 past that). Registered loopback redirect URIs (`http://127.0.0.1/…`, `http://[::1]/…`, `http://localhost/…`) match the same URI on any port (RFC 8252 §7.3). A refused client changes nothing. A reset goes back to the start-up clients.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /__mock/clients (the `PutMockClient` operationId).
+	PutMockClient(ctx context.Context, body PutMockClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteMockClient Delete Mock Client
+	//
+	// Removes an OAuth client. Like an application deleted at Restream, its access and refresh tokens stop working at once, and its codes and pending consent requests with them.
+	//
+	// Corresponds with DELETE /__mock/clients/{clientId} (the `DeleteMockClient` operationId).
+	DeleteMockClient(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMockClient Get Mock Client
+	//
+	// One registered OAuth client, its secret redacted.
+	//
+	// Corresponds with GET /__mock/clients/{clientId} (the `GetMockClient` operationId).
+	GetMockClient(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetClock Get Clock
 	//
 	// The mock time and how far it is from real time.
@@ -1064,7 +1148,7 @@ type ClientInterface interface {
 
 	// ResetMock Reset Mock
 	//
-	// Restores the world the mock started with (fixtures), puts the clock back to real time and empties the journal. Registered OAuth clients and issued tokens stay valid, so a test can reset between cases without signing in again.
+	// Restores the world the mock started with (fixtures), the OAuth clients it started with (fixtures and `--client`), puts the clock back to real time and empties the journal. Issued tokens stay valid, so a test can reset between cases without signing in again, except those of clients added, changed or deleted through the control API since start-up.
 	//
 	// Corresponds with POST /__mock/reset (the `ResetMock` operationId).
 	ResetMock(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1364,6 +1448,95 @@ func (c *Client) RunChatScript(ctx context.Context, body RunChatScriptJSONReques
 	return c.Client.Do(req)
 }
 
+// ListMockClients List Mock Clients
+//
+// The registered OAuth clients (applications), in registration order: those of the fixtures' `mock/oauth.json`, those of `--client`, then those added here. Secrets are redacted.
+//
+// Corresponds with GET /__mock/clients (the `ListMockClients` operationId).
+func (c *Client) ListMockClients(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMockClientsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutMockClientWithBody Put Mock Client
+//
+// Registers an OAuth client, or replaces the one with the same `clientId` (201 or 200). A replacement that changes anything ends the client's tokens, codes and pending consent requests, as deleting it would; registering a client exactly as it is changes nothing. The mock holds at most 100 clients (409 past that). Registered loopback redirect URIs (`http://127.0.0.1/…`, `http://[::1]/…`, `http://localhost/…`) match the same URI on any port (RFC 8252 §7.3). A refused client changes nothing. A reset goes back to the start-up clients.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /__mock/clients (the `PutMockClient` operationId).
+func (c *Client) PutMockClientWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMockClientRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutMockClient Put Mock Client
+//
+// Registers an OAuth client, or replaces the one with the same `clientId` (201 or 200). A replacement that changes anything ends the client's tokens, codes and pending consent requests, as deleting it would; registering a client exactly as it is changes nothing. The mock holds at most 100 clients (409 past that). Registered loopback redirect URIs (`http://127.0.0.1/…`, `http://[::1]/…`, `http://localhost/…`) match the same URI on any port (RFC 8252 §7.3). A refused client changes nothing. A reset goes back to the start-up clients.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /__mock/clients (the `PutMockClient` operationId).
+func (c *Client) PutMockClient(ctx context.Context, body PutMockClientJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutMockClientRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteMockClient Delete Mock Client
+//
+// Removes an OAuth client. Like an application deleted at Restream, its access and refresh tokens stop working at once, and its codes and pending consent requests with them.
+//
+// Corresponds with DELETE /__mock/clients/{clientId} (the `DeleteMockClient` operationId).
+func (c *Client) DeleteMockClient(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMockClientRequest(c.Server, clientId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMockClient Get Mock Client
+//
+// One registered OAuth client, its secret redacted.
+//
+// Corresponds with GET /__mock/clients/{clientId} (the `GetMockClient` operationId).
+func (c *Client) GetMockClient(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMockClientRequest(c.Server, clientId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetClock Get Clock
 //
 // The mock time and how far it is from real time.
@@ -1599,7 +1772,7 @@ func (c *Client) GetJournal(ctx context.Context, params *GetJournalParams, reqEd
 
 // ResetMock Reset Mock
 //
-// Restores the world the mock started with (fixtures), puts the clock back to real time and empties the journal. Registered OAuth clients and issued tokens stay valid, so a test can reset between cases without signing in again.
+// Restores the world the mock started with (fixtures), the OAuth clients it started with (fixtures and `--client`), puts the clock back to real time and empties the journal. Issued tokens stay valid, so a test can reset between cases without signing in again, except those of clients added, changed or deleted through the control API since start-up.
 //
 // Corresponds with POST /__mock/reset (the `ResetMock` operationId).
 func (c *Client) ResetMock(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2095,6 +2268,141 @@ func NewRunChatScriptRequestWithBody(server string, contentType string, body io.
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListMockClientsRequest constructs an http.Request for the ListMockClients method
+func NewListMockClientsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/clients")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutMockClientRequest calls the generic PutMockClient builder with application/json body
+func NewPutMockClientRequest(server string, body PutMockClientJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutMockClientRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPutMockClientRequestWithBody constructs an http.Request for the PutMockClient method, with any body, and a specified content type
+func NewPutMockClientRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/clients")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteMockClientRequest constructs an http.Request for the DeleteMockClient method
+func NewDeleteMockClientRequest(server string, clientId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/clients/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetMockClientRequest constructs an http.Request for the GetMockClient method
+func NewGetMockClientRequest(server string, clientId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "clientId", clientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/clients/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -2980,6 +3288,51 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /__mock/chat/scripts (the `RunChatScript` operationId).
 	RunChatScriptWithResponse(ctx context.Context, body RunChatScriptJSONRequestBody, reqEditors ...RequestEditorFn) (*RunChatScriptResponse, error)
 
+	// ListMockClientsWithResponse List Mock Clients
+	//
+	// The registered OAuth clients (applications), in registration order: those of the fixtures' `mock/oauth.json`, those of `--client`, then those added here. Secrets are redacted.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /__mock/clients (the `ListMockClients` operationId).
+	ListMockClientsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMockClientsResponse, error)
+
+	// PutMockClientWithBodyWithResponse Put Mock Client
+	//
+	// Registers an OAuth client, or replaces the one with the same `clientId` (201 or 200). A replacement that changes anything ends the client's tokens, codes and pending consent requests, as deleting it would; registering a client exactly as it is changes nothing. The mock holds at most 100 clients (409 past that). Registered loopback redirect URIs (`http://127.0.0.1/…`, `http://[::1]/…`, `http://localhost/…`) match the same URI on any port (RFC 8252 §7.3). A refused client changes nothing. A reset goes back to the start-up clients.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/clients (the `PutMockClient` operationId).
+	PutMockClientWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMockClientResponse, error)
+
+	// PutMockClientWithResponse Put Mock Client
+	//
+	// Registers an OAuth client, or replaces the one with the same `clientId` (201 or 200). A replacement that changes anything ends the client's tokens, codes and pending consent requests, as deleting it would; registering a client exactly as it is changes nothing. The mock holds at most 100 clients (409 past that). Registered loopback redirect URIs (`http://127.0.0.1/…`, `http://[::1]/…`, `http://localhost/…`) match the same URI on any port (RFC 8252 §7.3). A refused client changes nothing. A reset goes back to the start-up clients.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/clients (the `PutMockClient` operationId).
+	PutMockClientWithResponse(ctx context.Context, body PutMockClientJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMockClientResponse, error)
+
+	// DeleteMockClientWithResponse Delete Mock Client
+	//
+	// Removes an OAuth client. Like an application deleted at Restream, its access and refresh tokens stop working at once, and its codes and pending consent requests with them.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /__mock/clients/{clientId} (the `DeleteMockClient` operationId).
+	DeleteMockClientWithResponse(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*DeleteMockClientResponse, error)
+
+	// GetMockClientWithResponse Get Mock Client
+	//
+	// One registered OAuth client, its secret redacted.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /__mock/clients/{clientId} (the `GetMockClient` operationId).
+	GetMockClientWithResponse(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*GetMockClientResponse, error)
+
 	// GetClockWithResponse Get Clock
 	//
 	// The mock time and how far it is from real time.
@@ -3099,7 +3452,7 @@ type ClientWithResponsesInterface interface {
 
 	// ResetMockWithResponse Reset Mock
 	//
-	// Restores the world the mock started with (fixtures), puts the clock back to real time and empties the journal. Registered OAuth clients and issued tokens stay valid, so a test can reset between cases without signing in again.
+	// Restores the world the mock started with (fixtures), the OAuth clients it started with (fixtures and `--client`), puts the clock back to real time and empties the journal. Issued tokens stay valid, so a test can reset between cases without signing in again, except those of clients added, changed or deleted through the control API since start-up.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3749,6 +4102,387 @@ func (r RunChatScriptResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RunChatScriptResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMockClientsResponse401Headers the declared response headers of an HTTP 401 response for ListMockClients
+type ListMockClientsResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ListMockClientsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MockClients
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListMockClientsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMockClientsResponse) GetJSON200() *MockClients {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListMockClientsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListMockClientsResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListMockClientsResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListMockClientsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListMockClientsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListMockClientsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMockClientsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMockClientsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMockClientsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMockClientsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PutMockClientResponse401Headers the declared response headers of an HTTP 401 response for PutMockClient
+type PutMockClientResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type PutMockClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MockClient
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *MockClient
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PutMockClientResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutMockClientResponse) GetJSON200() *MockClient {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PutMockClientResponse) GetJSON201() *MockClient {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PutMockClientResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PutMockClientResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PutMockClientResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r PutMockClientResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r PutMockClientResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r PutMockClientResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PutMockClientResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PutMockClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutMockClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutMockClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutMockClientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteMockClientResponse401Headers the declared response headers of an HTTP 401 response for DeleteMockClient
+type DeleteMockClientResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type DeleteMockClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteMockClientResponse401Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteMockClientResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteMockClientResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteMockClientResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteMockClientResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DeleteMockClientResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r DeleteMockClientResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteMockClientResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteMockClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMockClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMockClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteMockClientResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMockClientResponse401Headers the declared response headers of an HTTP 401 response for GetMockClient
+type GetMockClientResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type GetMockClientResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MockClient
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetMockClientResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMockClientResponse) GetJSON200() *MockClient {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetMockClientResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetMockClientResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetMockClientResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetMockClientResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetMockClientResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetMockClientResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetMockClientResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMockClientResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMockClientResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMockClientResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMockClientResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5759,6 +6493,81 @@ func (c *ClientWithResponses) RunChatScriptWithResponse(ctx context.Context, bod
 	return ParseRunChatScriptResponse(rsp)
 }
 
+// ListMockClientsWithResponse List Mock Clients
+//
+// The registered OAuth clients (applications), in registration order: those of the fixtures' `mock/oauth.json`, those of `--client`, then those added here. Secrets are redacted.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /__mock/clients (the `ListMockClients` operationId).
+func (c *ClientWithResponses) ListMockClientsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMockClientsResponse, error) {
+	rsp, err := c.ListMockClients(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMockClientsResponse(rsp)
+}
+
+// PutMockClientWithBodyWithResponse Put Mock Client
+//
+// Registers an OAuth client, or replaces the one with the same `clientId` (201 or 200). A replacement that changes anything ends the client's tokens, codes and pending consent requests, as deleting it would; registering a client exactly as it is changes nothing. The mock holds at most 100 clients (409 past that). Registered loopback redirect URIs (`http://127.0.0.1/…`, `http://[::1]/…`, `http://localhost/…`) match the same URI on any port (RFC 8252 §7.3). A refused client changes nothing. A reset goes back to the start-up clients.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/clients (the `PutMockClient` operationId).
+func (c *ClientWithResponses) PutMockClientWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutMockClientResponse, error) {
+	rsp, err := c.PutMockClientWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMockClientResponse(rsp)
+}
+
+// PutMockClientWithResponse Put Mock Client
+//
+// Registers an OAuth client, or replaces the one with the same `clientId` (201 or 200). A replacement that changes anything ends the client's tokens, codes and pending consent requests, as deleting it would; registering a client exactly as it is changes nothing. The mock holds at most 100 clients (409 past that). Registered loopback redirect URIs (`http://127.0.0.1/…`, `http://[::1]/…`, `http://localhost/…`) match the same URI on any port (RFC 8252 §7.3). A refused client changes nothing. A reset goes back to the start-up clients.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/clients (the `PutMockClient` operationId).
+func (c *ClientWithResponses) PutMockClientWithResponse(ctx context.Context, body PutMockClientJSONRequestBody, reqEditors ...RequestEditorFn) (*PutMockClientResponse, error) {
+	rsp, err := c.PutMockClient(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutMockClientResponse(rsp)
+}
+
+// DeleteMockClientWithResponse Delete Mock Client
+//
+// Removes an OAuth client. Like an application deleted at Restream, its access and refresh tokens stop working at once, and its codes and pending consent requests with them.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /__mock/clients/{clientId} (the `DeleteMockClient` operationId).
+func (c *ClientWithResponses) DeleteMockClientWithResponse(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*DeleteMockClientResponse, error) {
+	rsp, err := c.DeleteMockClient(ctx, clientId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMockClientResponse(rsp)
+}
+
+// GetMockClientWithResponse Get Mock Client
+//
+// One registered OAuth client, its secret redacted.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /__mock/clients/{clientId} (the `GetMockClient` operationId).
+func (c *ClientWithResponses) GetMockClientWithResponse(ctx context.Context, clientId string, reqEditors ...RequestEditorFn) (*GetMockClientResponse, error) {
+	rsp, err := c.GetMockClient(ctx, clientId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMockClientResponse(rsp)
+}
+
 // GetClockWithResponse Get Clock
 //
 // The mock time and how far it is from real time.
@@ -5956,7 +6765,7 @@ func (c *ClientWithResponses) GetJournalWithResponse(ctx context.Context, params
 
 // ResetMockWithResponse Reset Mock
 //
-// Restores the world the mock started with (fixtures), puts the clock back to real time and empties the journal. Registered OAuth clients and issued tokens stay valid, so a test can reset between cases without signing in again.
+// Restores the world the mock started with (fixtures), the OAuth clients it started with (fixtures and `--client`), puts the clock back to real time and empties the journal. Issued tokens stay valid, so a test can reset between cases without signing in again, except those of clients added, changed or deleted through the control API since start-up.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -6664,6 +7473,366 @@ func ParseRunChatScriptResponse(rsp *http.Response) (*RunChatScriptResponse, err
 	switch {
 	case rsp.StatusCode == 401:
 		var headers RunChatScriptResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMockClientsResponse parses an HTTP response from a ListMockClientsWithResponse call
+func ParseListMockClientsResponse(rsp *http.Response) (*ListMockClientsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMockClientsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MockClients
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListMockClientsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePutMockClientResponse parses an HTTP response from a PutMockClientWithResponse call
+func ParsePutMockClientResponse(rsp *http.Response) (*PutMockClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutMockClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MockClient
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest MockClient
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers PutMockClientResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteMockClientResponse parses an HTTP response from a DeleteMockClientWithResponse call
+func ParseDeleteMockClientResponse(rsp *http.Response) (*DeleteMockClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMockClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteMockClientResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMockClientResponse parses an HTTP response from a GetMockClientWithResponse call
+func ParseGetMockClientResponse(rsp *http.Response) (*GetMockClientResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMockClientResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MockClient
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetMockClientResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -8452,6 +9621,18 @@ type ServerInterface interface {
 	// RunChatScript Run Chat Script
 	// (POST /__mock/chat/scripts)
 	RunChatScript(ctx echo.Context) error
+	// ListMockClients List Mock Clients
+	// (GET /__mock/clients)
+	ListMockClients(ctx echo.Context) error
+	// PutMockClient Put Mock Client
+	// (POST /__mock/clients)
+	PutMockClient(ctx echo.Context) error
+	// DeleteMockClient Delete Mock Client
+	// (DELETE /__mock/clients/{clientId})
+	DeleteMockClient(ctx echo.Context, clientId string) error
+	// GetMockClient Get Mock Client
+	// (GET /__mock/clients/{clientId})
+	GetMockClient(ctx echo.Context, clientId string) error
 	// GetClock Get Clock
 	// (GET /__mock/clock)
 	GetClock(ctx echo.Context) error
@@ -8573,6 +9754,56 @@ func (w *ServerInterfaceWrapper) RunChatScript(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.RunChatScript(ctx)
+	return err
+}
+
+// ListMockClients converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMockClients(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMockClients(ctx)
+	return err
+}
+
+// PutMockClient converts echo context to params.
+func (w *ServerInterfaceWrapper) PutMockClient(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PutMockClient(ctx)
+	return err
+}
+
+// DeleteMockClient converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteMockClient(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "clientId" -------------
+	var clientId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "clientId", ctx.Param("clientId"), &clientId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter clientId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteMockClient(ctx, clientId)
+	return err
+}
+
+// GetMockClient converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMockClient(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "clientId" -------------
+	var clientId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "clientId", ctx.Param("clientId"), &clientId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter clientId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMockClient(ctx, clientId)
 	return err
 }
 
@@ -8860,6 +10091,10 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/__mock/tokens", wrapper.RevokeAllTokens, options.OperationMiddlewares["revokeAllTokens"]...)
 	router.POST(options.BaseURL+"/__mock/tokens", wrapper.IssueToken, options.OperationMiddlewares["issueToken"]...)
 	router.GET(options.BaseURL+"/__mock/users", wrapper.ListMockUsers, options.OperationMiddlewares["listMockUsers"]...)
+	router.GET(options.BaseURL+"/__mock/clients", wrapper.ListMockClients, options.OperationMiddlewares["listMockClients"]...)
+	router.POST(options.BaseURL+"/__mock/clients", wrapper.PutMockClient, options.OperationMiddlewares["putMockClient"]...)
+	router.DELETE(options.BaseURL+"/__mock/clients/:clientId", wrapper.DeleteMockClient, options.OperationMiddlewares["deleteMockClient"]...)
+	router.GET(options.BaseURL+"/__mock/clients/:clientId", wrapper.GetMockClient, options.OperationMiddlewares["getMockClient"]...)
 	router.DELETE(options.BaseURL+"/__mock/journal", wrapper.ClearJournal, options.OperationMiddlewares["clearJournal"]...)
 	router.GET(options.BaseURL+"/__mock/journal", wrapper.GetJournal, options.OperationMiddlewares["getJournal"]...)
 	router.POST(options.BaseURL+"/__mock/consent", wrapper.SubmitConsent, options.OperationMiddlewares["submitConsent"]...)
@@ -9629,6 +10864,543 @@ func (response RunChatScript431TextResponse) VisitRunChatScriptResponse(w http.R
 type RunChatScript500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response RunChatScript500JSONResponse) VisitRunChatScriptResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockClientsRequestObject struct {
+}
+
+type ListMockClientsResponseObject interface {
+	VisitListMockClientsResponse(w http.ResponseWriter) error
+}
+
+type ListMockClients200JSONResponse MockClients
+
+func (response ListMockClients200JSONResponse) VisitListMockClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockClients400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListMockClients400JSONResponse) VisitListMockClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockClients401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ListMockClients401JSONResponse) VisitListMockClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockClients403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ListMockClients403JSONResponse) VisitListMockClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockClients413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListMockClients413JSONResponse) VisitListMockClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockClients431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListMockClients431JSONResponse) VisitListMockClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMockClients431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ListMockClients431TextResponse) VisitListMockClientsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ListMockClients500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ListMockClients500JSONResponse) VisitListMockClientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMockClientRequestObject struct {
+	Body *PutMockClientJSONRequestBody
+}
+
+type PutMockClientResponseObject interface {
+	VisitPutMockClientResponse(w http.ResponseWriter) error
+}
+
+type PutMockClient200JSONResponse MockClient
+
+func (response PutMockClient200JSONResponse) VisitPutMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMockClient201JSONResponse MockClient
+
+func (response PutMockClient201JSONResponse) VisitPutMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMockClient400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response PutMockClient400JSONResponse) VisitPutMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMockClient401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response PutMockClient401JSONResponse) VisitPutMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMockClient403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response PutMockClient403JSONResponse) VisitPutMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMockClient409JSONResponse struct{ ConflictJSONResponse }
+
+func (response PutMockClient409JSONResponse) VisitPutMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMockClient413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response PutMockClient413JSONResponse) VisitPutMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMockClient431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response PutMockClient431JSONResponse) VisitPutMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMockClient431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response PutMockClient431TextResponse) VisitPutMockClientResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type PutMockClient500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response PutMockClient500JSONResponse) VisitPutMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMockClientRequestObject struct {
+	ClientId string `json:"clientId"`
+}
+
+type DeleteMockClientResponseObject interface {
+	VisitDeleteMockClientResponse(w http.ResponseWriter) error
+}
+
+type DeleteMockClient204Response struct {
+}
+
+func (response DeleteMockClient204Response) VisitDeleteMockClientResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteMockClient400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteMockClient400JSONResponse) VisitDeleteMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMockClient401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response DeleteMockClient401JSONResponse) VisitDeleteMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMockClient403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response DeleteMockClient403JSONResponse) VisitDeleteMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMockClient404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteMockClient404JSONResponse) VisitDeleteMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMockClient413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DeleteMockClient413JSONResponse) VisitDeleteMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMockClient431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response DeleteMockClient431JSONResponse) VisitDeleteMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMockClient431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response DeleteMockClient431TextResponse) VisitDeleteMockClientResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type DeleteMockClient500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response DeleteMockClient500JSONResponse) VisitDeleteMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMockClientRequestObject struct {
+	ClientId string `json:"clientId"`
+}
+
+type GetMockClientResponseObject interface {
+	VisitGetMockClientResponse(w http.ResponseWriter) error
+}
+
+type GetMockClient200JSONResponse MockClient
+
+func (response GetMockClient200JSONResponse) VisitGetMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMockClient400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetMockClient400JSONResponse) VisitGetMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMockClient401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response GetMockClient401JSONResponse) VisitGetMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMockClient403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response GetMockClient403JSONResponse) VisitGetMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMockClient404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetMockClient404JSONResponse) VisitGetMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMockClient413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetMockClient413JSONResponse) VisitGetMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMockClient431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetMockClient431JSONResponse) VisitGetMockClientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMockClient431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response GetMockClient431TextResponse) VisitGetMockClientResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type GetMockClient500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response GetMockClient500JSONResponse) VisitGetMockClientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -12237,6 +14009,18 @@ type StrictServerInterface interface {
 	// RunChatScript Run Chat Script
 	// (POST /__mock/chat/scripts)
 	RunChatScript(ctx context.Context, request RunChatScriptRequestObject) (RunChatScriptResponseObject, error)
+	// ListMockClients List Mock Clients
+	// (GET /__mock/clients)
+	ListMockClients(ctx context.Context, request ListMockClientsRequestObject) (ListMockClientsResponseObject, error)
+	// PutMockClient Put Mock Client
+	// (POST /__mock/clients)
+	PutMockClient(ctx context.Context, request PutMockClientRequestObject) (PutMockClientResponseObject, error)
+	// DeleteMockClient Delete Mock Client
+	// (DELETE /__mock/clients/{clientId})
+	DeleteMockClient(ctx context.Context, request DeleteMockClientRequestObject) (DeleteMockClientResponseObject, error)
+	// GetMockClient Get Mock Client
+	// (GET /__mock/clients/{clientId})
+	GetMockClient(ctx context.Context, request GetMockClientRequestObject) (GetMockClientResponseObject, error)
 	// GetClock Get Clock
 	// (GET /__mock/clock)
 	GetClock(ctx context.Context, request GetClockRequestObject) (GetClockResponseObject, error)
@@ -12517,6 +14301,125 @@ func (sh *strictHandler) RunChatScript(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(RunChatScriptResponseObject); ok {
 		return validResponse.VisitRunChatScriptResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMockClients operation middleware
+func (sh *strictHandler) ListMockClients(ctx echo.Context) error {
+	var request ListMockClientsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMockClients(ctx.Request().Context(), request.(ListMockClientsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMockClients")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMockClientsResponseObject); ok {
+		return validResponse.VisitListMockClientsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutMockClient operation middleware
+func (sh *strictHandler) PutMockClient(ctx echo.Context) error {
+	var request PutMockClientRequestObject
+
+	var body PutMockClientJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutMockClient(ctx.Request().Context(), request.(PutMockClientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutMockClient")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutMockClientResponseObject); ok {
+		return validResponse.VisitPutMockClientResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteMockClient operation middleware
+func (sh *strictHandler) DeleteMockClient(ctx echo.Context, clientId string) error {
+	var request DeleteMockClientRequestObject
+
+	request.ClientId = clientId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteMockClient(ctx.Request().Context(), request.(DeleteMockClientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteMockClient")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteMockClientResponseObject); ok {
+		return validResponse.VisitDeleteMockClientResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMockClient operation middleware
+func (sh *strictHandler) GetMockClient(ctx echo.Context, clientId string) error {
+	var request GetMockClientRequestObject
+
+	request.ClientId = clientId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMockClient(ctx.Request().Context(), request.(GetMockClientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMockClient")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMockClientResponseObject); ok {
+		return validResponse.VisitGetMockClientResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -13188,156 +15091,171 @@ func (sh *strictHandler) ListMockUsers(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37cuO2mueroLRTZbuWkuVL90nbtX84HXfimXQ6ZbsrtZXpsSDyk4SYAngA0GpNqqv2aXbfYx9ln2QL",
-	"3wfwIpK6eNrOOYnPHzltkQRA4Ltffvy9F6t5piRIa3pnv/c0mExJA/jHtzy5hr/nYKz7K1bSgsR/8ixL",
-	"RcytUPLwN6Ok+83EM5hz969/0TDpnfX+22E59CFdNYeXWit9KR8gVRn0vnz5EvUSMLEWmRusd9a7nQHT",
-	"NCkThs15OlF6DglTmgkZK2mEccs4Y5xlXPM5WNDuop0BG6tkycYa+L1hdiYMq4wdMU7XYzUHwxbCzhiX",
-	"TGWg8UWYnXHLLL8Hw6SSELlBOXvgaQ5uJSq3TE2Y5nIKAzaagzF8CiNm+NKwhXtWGLbQSk4ZlwmT3M3i",
-	"FlVb5URAmgzY5QPoZWXumEvGpVmAZsIOel+i3lslJ6mI/6Cdj/3sfp/ca8xVfL9nmLHcAtvnzFgNfM54",
-	"qoEnS5aKB3BbHCspIcaXEpKBmzRiR9FwOGTXlze3bMLz1JrisZnbjsHgILyz1Sp9p/RYJAnI5333mGZn",
-	"Fz9fsUQhFdhwKEhMfnPOmLCG/aCIQCUIOwNHKalS2ZjH93j0SDxJosG4cTRTEhhPU7WAhI2XbNTv41/9",
-	"mTJ2xPZH7pmRG2/kfrmTyt7520cRbv805zphfMqFNJZ999MN0zAWMhFyeoCkKnA5nMVaGdNXWkyFZGOt",
-	"FgY0W2hh3fEYNrqBuP8ObDzr3wgLI/fo6APePWIW0jRiE63myBo0RrFW5e8qNsfq3Nja4nHyOyMs3Pnd",
-	"GtWO9qPkuZ0pLf4Tkuc9XUe+TOfSU/So3/fn3bfqHuQImdaWLLBn2OjCrxUXdca+Ba5Bj1isIQFpBU9R",
-	"QgljhJziEfhtQUHiRq3tjZAPPBXJnZ/3juY9aAqDcW7ZFOwPwFOUUQkz+Xgu7FsnmKVlEiAh0UKTLGYg",
-	"kcCEYQbsoBf1ZsAT0CjEf/nll757EbfimFtwv9W358K/GYtnPE3Bybde1HP7ILQ7JqtziCpnYZcZ9M56",
-	"xmohp26/v0S9K2lBS57iWfwBJzvhInVKQiJzqsXq1tPq7gzoB9B3KJZGB+e4iamashmnDU3AcpEaJNmf",
-	"lH2ncvmMdPoLEk5FDJMSKfgNPgtD2uFnvkwVT26V+pHrKfwxSgK1qTAsdUtwMpLLQlMwHseQWcP2R/3+",
-	"nH/uu5v746UFM4rYEXsvvj1nlRPK6IXurFJ3OF4bY9S0ZOToHkWv0rg7Imhv0vNnpUWAspsnbAwTpYFx",
-	"ubQzx7KQGmSaeAbxPSS4s97g+QEZ6J3T1ubJdznqWfhsD7OUi5VRGqy25jz2DCO2JyPDMK6BqQfQVfV9",
-	"csz+TXzLUjEXdcntB7mjIe5oiPpx0J4YxsfOFpqoXDMrHIHiJMLihBomuSEl56b94fb2Z0ZcV9l+Bv7l",
-	"8UjHgPrJgoy8WcZwK/puV/AEB7hJfvvcvrydcScOvaWBP/EkEe4Pnv6sHclY4YzYCU8NRA2BlxvQe+7g",
-	"ua1aLHOeOdGXVQbAI6/O02o4hBtQxZZ/3wk5UczTtnFDCwvzNcslUetPXY1/g9g6ovQ/cK35EreiFM6/",
-	"1tb3qeVht1eXDyDtlfyN7ttxuz5IoJ0CNwqzihmQSXOjSLW37xFd2zMsESZL+RJFmxtizj//CHJqZ72z",
-	"4+EwWqX4qPJ6V6h1JwL0pnMgYtTiwRGnxGmEDNMctUySKImMfDFXOXH3KsXc5Blo5vbSyRv668aK+N7Z",
-	"fviUO3r/dpBEzOTxzP30771/eTUYDv+9t/K2J8dr1vE21xpkvGyu5MoadnXzgcX+DharBKqzfbz5rjHX",
-	"Ny1T4WHeqFzHcJU057l0stFx8ERoUzAJJNVdVhMyjA2O4rdZzPN5dZOd7p2CLqa8XWatE7oT9AS2zIDt",
-	"H7HvhImVThiKgcFgwI6P2I9C3kNyJfHHg3OWADoUuFJaxp6hB9wom5fkbm1fi3fwVnby1bCVSJ086Xqp",
-	"HA3wmTKei4yK78E6lRSDeAB0+KKe83K5pcW9Pt2w7hUJ4Gdfy/w3QWttz/eVE3HrXnBnXkq7TkI+hkUT",
-	"z6LtFLpuRMcLKzd1D9RN6m6YkoR3JFv3cCC1DcfUuk3N11xdb30BXYd8DSlf7qoHpT9fDSi0yPO7Bu/a",
-	"u2G3O+wOxWid5WDNuZtFL6uHX4m14NyGnJgUJpap3NY0ZeM469ow6qncxmre4tj84g1EjMKk3DoeQ/U8",
-	"EXruCFBpdBw8C4J07Ibn5G5wTMlFWtnxcgkauLf4mm/tHsrREnL3sInz/mmFeKmVQon8LjcRPFl7dFZ4",
-	"cnsNBjhnU5DOYIakuac7y60nlkxItI+UTLgPe4alYgLxMk6B7SSf1pPsowhwjV3XMkh97p+d+10sMwpE",
-	"SnFP26CqymGWO/pYImqhjJVjbB856tjYyoZ0H3yW7iytmHZP4RlvJ6lSAZKm+piLDioXFPVxFq1zCekZ",
-	"NuWomHdjpkdJxnlml+6Mw8goLziL1XyupH9jqzZI0CwVYP7MQpPtB0MvhHIOWo+g25zDnWw15ja4Bs8k",
-	"Iv3a1zLMoyVllm4rKbdhGbppzzCRfCU+2I10N5hzRy0sFFGsxxZT7q03+f5BJLpefxAkHVpPYYXIyoGi",
-	"xhl3i/FVO3SjWL/BBe4s1+kvJ+ac89ykSsnbBJXbAfq7KodmkKaqF/WM89Cdv9WLepqLpFUiPRtv4xus",
-	"37XrXD6Ct8PWoWNpubbQEpjxrmwLD/6gFmyOATl31MaJd3cEpp0rtjmH9XSII0Tlglq3JFXx/UXywGUM",
-	"O+6Ie50J146S5uqB+D12wzX3xECsZNKyJTd0oRhjovSC6+SMccvmylhmQbIlcG3Yvpqwk9evWMKX5oBx",
-	"vD8qEkk4MaUIH0CzudJAMXLOZrlMNCRhmJOjVyevh+5/zI0zA55gqhl4ihHWdjLkn4kMi6crpDncSJrh",
-	"/TtP4Mb6ZNGOFInR/45Nl2rREWxxD7lXjdhHKT4zv7rWF2+hS7W4MmrjyFc3H9g3r4dHtVETbqHvrrdp",
-	"MjWZGLA3XaQSyK15YmUeJFBBhTdkPh+3nIjbnOJdVuduPSbKB75Tev6Ic4p9NjHjU9gzjsznLSHdOG4P",
-	"iBaBLbSfnfARU2mYkGw/vJPjIJ5lWj0AGmsZt8506531/uPXYf/Np//+L21bnkAsjOgyE8e5tcH4XXDD",
-	"Mg3GkMgLCsBP2XNDyWWHIVoUtTSnyLwnUCSqi3wXFXNMAWfWIBNwbzlRemOAuaGNaf7K27adbz1N9IjY",
-	"nXu+SLVQGYHhczT/3L8L9+ni56s90zx8CLncHebFFObC0RWWwrT54kmHDqFUkeU271A/Xmu0uSyNSRtn",
-	"vkZ3SX4PdzE34Cs3Jrg7+PbtwRpc4yNfgq69fewurErxcrRiXRHtcblfnebHymB03m2U+M65XrsHFwUm",
-	"nByPkKnb5m8oAy0G2DulfZyc4S0mYrNgqoT4+QI00NWkfau7zGbvSLY7Lym3IOPl+47z5UkCCfM3dZGp",
-	"namk2811woXuaV1Ake6+2jBGcWPrMBl3omjd8+6O9ke1GvOxSIVddjiAM2ebOUbxY7UoN0dacy6kG7Pb",
-	"7CSjCJPIwjLMqIM5Z0N04XJpRco0OLOq44g1WL28mFjQnUr6FiWd1cs+3udz5OuYsyM3hdJ0HWuTZ9kh",
-	"niZUV7JJNaA/5gfq5MRKUeZOflbwOK3yrNnBkO3S6RcY3xDrnRHboZhUGciCJaVahIJBYTAzyYQ0trCO",
-	"JjmWSuXZVPMEzIBd0E3cDzjRTgDP+ZLFXOsl279+95a9Pn31iv3f//O3wenBGTsaDof9o+HwJHL//Fv/",
-	"aHh06hzqE/f76Zs3bwZV09j9UHXYqsm7ysHh5Ncd0anqa3uz3gSnPSqcgqPjE4bVLc4E+nj7rv8N2xeW",
-	"zXNj2cSRdvUND1biUEfHJ61hlFbLq+QdbmMsY/HmhHH7ELYWz9ox0hy4NHVWYvvXlze3B+io+JK1UJo4",
-	"qQxR28kjdE82uBhrpaeb84zNRZoKU7pYCy5sWRhiFqC9OClmfr3NvF0ylyZFYxzvIMsRefGc8RTLfGGl",
-	"ygj1vzvXQkYH0/L7y9te1Pv5ww3+30f878Xt2x96Ue+7yx8vby9brc21Ar1c4EohciEvqnSyRbiyXe6X",
-	"08BnHluU/WxfaWZhnrlDKysIDh+OD51lf+ikvIT08HeRfDmobVwgbKTAehG1N56qpmWjyuP0m5ozcLiz",
-	"Dirfxmsi3mAGWmoZNj46qJNzK0FVdddGvXLRolVCbUxZNV3qi2Lub16fbiboLk1UOciKPoqw/HOVkG1h",
-	"68Rc+sNKVJzPMdSzf3r8BkXAq8+fGU8XfGnY33OeisnyYMBWpR7N0xThNLOasNPhUcROnVw+PX4TsVfD",
-	"ofvPsfvPCU0zPK1tw6uaaD5tl8zbqdTAn5qcKiI9R0hRDyOAu4T+qi+uZLokVebrxbye+6+GBTfpd/MI",
-	"Z69SXN/U6pNi1A5r2EROb6EY0gklf5ZkYKPBW4vPr6tsJEdhU8WaX07b+1PR8yPDTlQBmZJZuxLu6+Cn",
-	"CyL8kbofVSlJ3bcTTeZs1ZtNoUMjnFAqQkCVuOxaofMAujvy4d/P37NFyjY4g2HU1dW37f6VMTkkt+oe",
-	"5M7G5dxRe+JL0jMudGs0CYwphm/xrvAGGqM9tYS5i6u1iSmnnhbcMIEvw6xqrwn6nAkN5qJVuADxQnU5",
-	"zD9QD1AGfVcPem4RstQw0WBml1uswt/6lMtYcyS12dvDIbEPTzUfnmqORIG3mIiZjMfQN5BxzKm3p3Dd",
-	"RLfLtiEDs/pGjCrD0k+7SXosyaNdxeaZrfZshc2qJL2yndVXqdJby+GHTYzKjFFB6W18+q8q15KnO/Lo",
-	"NcRU7EXuQovzxzMet1pcZZ5IWi18Y9tvtAp2D5BRob//pW/Ef8Ko4hw5E/6g6U9sKs5MtMqytvBQYzkT",
-	"SNPQoUdl/7lMIAlLXK+wWy0PP3JHLIAuRkylCRqbQhu7tZL0p3cprV5u1JVhHeVuROU5raENGn33Qm9y",
-	"wiAJZBKFvay5UcKwe8gsyzNn8p4ck+8b+RC571pyf/w9dzYp3UatB8DjWVT2ZtClU3cpqti1PnbpLx/R",
-	"ZTdooKmTY29zG7ZPbTJ06+vTsBY3kW/f9PO/eh2u4XzO5OFpiqaP79lLQB8M2IV/rEgzxLll4OQs9Y79",
-	"v//1v0e0mpHVuYydLBuxVDgfnEqmsf8CH0/dYo1y+yba4uFJTtb6+478UqrktJTtVql7zKvgKeHKqx71",
-	"RhOjCOl3xbfcPkQYBvAdVVVp0RCtlTazR1ZJVPuJivMsy87pHNQED/PAt4eU/XfOIUl4XFclJSu0BYAv",
-	"mHHTOQONtmVLTdmZfLhdpdntt29dpBjzAP+VMHHdDwx7jKkrlZOlFsrPsLRNOkcOncQOxdwdUQ6Dd0aU",
-	"UQq0P0sCgm7152sg1uDPvvWEG5m8b1WyXL80lDX7QXgg+x9ExdhsvPQt3JbNlONd9xdQW5Nhb6npq+9U",
-	"+Rn715sPPyHzO6pxA4vQTu4X7tk/DB4xRQV18NmSS4n7XUwlFXWj0dP9VKl73It6m5qbAJuld81IhY7+",
-	"9aFr0VEKWKeeULC/XyS6D7ZPpheissMPpV1zotYqjJlar2mXe4aUkDlnfIxJa0+xtD9eQg/YyEuQkY96",
-	"hu79IMIxqTSHQtCgg9tacx7MSs+hnvgDIZeCr06BpZRos0NXy9i2sUurmx+73XfkFMjHvRa2FLeKMJmn",
-	"KR+nsNJU1mXIUuJB+PKc9reuypxKurGiwqJ1Fd/vVXz/0YB+VLceadOYS6w0YEK25KvnXKQdArrvroWO",
-	"/FYeEsnaKoct1YS7uzvVjGOFzrctEkHFaJF/uXXb+piokZvAbLG1PowaTq/jzexKWQkzkEJsDRluuVV9",
-	"X5xRVIvssKst4o36g91FtIQm4rPNtTfjtrbGC6rcZIlX9yAsqe08bsBaIaePOQ6dSxSfzCyEU8SmtclS",
-	"XfgSlw6B7didjb6/vGWHqULEBr/txlnPCgPm0pkmidAQMD6c88Tx1Mh+sfXONdEARwgh/nth+z+6afoX",
-	"ZhTi4KTZ9rW/x9IzN2IqryRGyA0T9qBSlRvi9KHq0u/qWKkUuGy63ZVdWHcGH7Nk9yq2G7/5Tg/FM+7x",
-	"EHY4hhsAFlbQ8TLNFeNG7V46K+Z5iv0JtNMtTj2lca66cuP+egURJ7dThQZJMWLBSFvw6qqaizW49a0N",
-	"cflkkQ+Ursa25ONiW74xqv2tU/EAZfdLMVpOBdFN5SAt6Aeetnlp76spzTHYBYBkORJeVw1QZ0V3kbpg",
-	"BozBNkliPMwbG0qLf71Orm3Ll8NW+qVXD7W2N1GV2j51UvmNO+edC8sUmyowHmgIiXUxE/GsPMUVa2Dd",
-	"8Red7FNFpIDj7RuAlVxsEIVePh08KbWU6crjRsDs9XCbiNlXL2iPeg8CFu39G8rylPnLmPl0x4qdWREz",
-	"GSJuFPAThZRBW0NDprQNz7YVGuxazrzG7Aw0p7KdSc6Rl5dN4MMrOxAZPRlaNM+xrmVcOhxkxxd6dsYN",
-	"5lJLqbuRzv7A7k3a1F1tnB8F2n51lWXasnXF6F3barY28Lxm3WTehTnb3hYD+pgc211qzbGTQEhnXpFT",
-	"5yuG2zqvNmS2SswnUclvnVdwGjRMhbEYwPXPjJdBeG2Bg0GJmhaLxv3u4YiERAgXk0GaCjkN3d34qK+Q",
-	"EpRnKJZSX0NxahsWs63DfFFY/ut8ta9D978onSaPsOwXM5UCW7inBwy9NV/iNsq0mogURhEbCTkFY68S",
-	"928ix3+DpftjAeN4xu1Hnbq/giwdsX2McVNQeg6Wjw4iNqJWnvpF6nWrj1vE6Lm1PJ5hsDJWOnFWa8Ss",
-	"5rJ4CRMRdAX6cZKnSytic4CjKc2n8E6kYGjAUZyKzPysldsxMyrqCsyMZ9CsO2cabK4lXmgxXosG1I5a",
-	"/XycirhoU8UQ/NdC2Yl6BFu0fmo6soBw9HXn3+j14oYj91EgDKs21EI+EdBQeRjl3nQ7wriBca6FXd44",
-	"SUwH6nEA1yScSb5NxYNTjqoJ1Ddgv3h3lUrSUj4NgYcCvpEQ8qSqpgrOiRWEbVb8bQLcSxRZ8qhR0JOj",
-	"bHPxzjNrM0LnEnKiAk4YJ/ROCgf1dOkvu13TqX/OnB0eJkA9GtoMwm0DoXobYSqxqJbu7zv/KCJCTFgu",
-	"nRc+Ory7cz8fjqpO1J5hcy4kcybYgN1i5ah753IRjrgQTk254YH0DsquiMFnNN2wdnSO/3Q7WnTblV5a",
-	"REoPD81EBMBWzRrj2msJaZ/gC4ibwD5c5HZWiygN2JUNNauZszbVpBAnewarDRm2zdA7FB0vBd6Yb33x",
-	"+1ArU2QXFNpfhbfDlXNDFzvzAmw/znW6Z9ion4x8iKOKEPe5v1gs+o59+rlOQcYqgeQA8cJ+ERre04J4",
-	"MhfSy0WOQZLzAFtrPcSse3VcChE5L0r6IKktyBFsKmKQBipUeJE5Ud8/HgwbRLhYLAYcLw+Unh76Z83h",
-	"j1dvL3+6ucRnMFVg0yo99+nIS6qs1Byd9Y4GQ3pMZSB5JnpnvZPBcHDig8soEwKVOhVzuIK21lr9F+zb",
-	"PeNhsGwbklsUDhuvTQAcbUmVy5i6Dfa7cNrQ8arl13o/CmNXMefcG3hkX9M7+3WdES7cDyGK7k+icK67",
-	"gTZ3s2E+RXX05uPh8KshFq6+ezeEbrgFwRRPaQltIxdLPaygTOMjR5sfaUOTxWdPtn62BBnGB083P1jg",
-	"gboHjraYaRWk0z13ssXbrYOg/BL1Xm2zqXU8VlTG+XzO9dITMyHZ1cnZ8qkjZOxJ731yz9Q4k+xKtMpU",
-	"W/PkDVC0zjMc2aEj39NhVeHpBtxFU5bZMo6+RVIDTAgwCSv4c77emHv8Bndb6Ngr0ONKdAdGGL4RZV+d",
-	"fpkrCUuUomRjcA1VlBdnI2jgzpITcchBhyhQOUNTRBC6YoG31mskp78aI66AOX6p22lOiHxpiIKjr78C",
-	"RCPpQrEtweL+1GJg+GarmQjJ/Z9dbhDJkeQINL5BZhC4W7fM+Bmx3xCFuQCnccy9CkxnlS+iqGgYto9X",
-	"7whpGJKI7r6rAa3QT1SM06LXncwq0fOejmVp/D+AU0uEtRdO/etwqiNr4tNA2Bv5FDtvd2fU9ZhsZ3T5",
-	"zqeLsMBTsqzGx/6WwMU+NY1PBUaOiJPdb76szsNEl9BJXWydpU/L1m78P4StAxzYC1v/NdmaCHsDWxNV",
-	"bGRrzsxMaettcA8ppSbMwANonlbAvw3j+ImPmjFfgz9nE1jUu3x5xrU9YyNE5hqx/akGwNIIZ/iv4hpi",
-	"UDlAd43YPmf/U+W3+RiqANwYJqpjcLvnNBcJPjLOncugJuwWKzlCYW6bY3+dywpw2dNJCj/BVqLi+Alm",
-	"vs5ll9Puz7voUnuRF38WeXGdS2KYgrzXyItUxfdrI24Fkhby38xjX9Fnh1D11/DK6mz2PVgEFes9ZYyq",
-	"RC3rCk9R9dA/E4H/M5Pf92BZOPWC8PDvJuUd8hLwr11VvccCxhVcNQ/ORyWLQhqLcAAZ92hdSkJ/pnKN",
-	"Rqt3LGs9pqwgC6rMn+MkflSsXwTLspyQEfHjXpgTCcXvUQsoIMEA0jfgNgD/NXHjzsLj+Ar+02JY+06Z",
-	"CPq2Clq/p8OhU9hCTtnIq9rRKvigsR5aXYMvGG+ypkdaLNnzCRRgFdFxKxX47FKBcYRxIPJ6gBch8VxC",
-	"wpPFVoKCEoHdIgLbSJSeMx5XwUhWStIxQTpe1iqkB8wX81aqon3IukA7DlfYx+srX1YRq4SKKmKVga9/",
-	"wA8kjs7ZdyCX9dEcB7rHpCq/CdnCkDfV3PPWHNmaX9yBTSpYkltw6AkZqfXt/9bLR6wpKZe28j26HxX9",
-	"3NWtVG5yVMKoUFJ498/SPYqF/0Js6As0eme/fqo5mkiCrKTBgiv9LzW+rKKLpND2hcFrIMVK3h7eHxFi",
-	"iWOZAnKlyQtvU+DaY6I0lMRp10TJi/h+LvGNB8SKEwp04n/49CXq9ieqn4NdcGGxggkhYwmov5mB7yKE",
-	"r2ct+Bk6LIUAr/NCXM+YqF5HW+1mAOWpnCUecEfZO6XZSIOxo6iEyyswwyqUhqBoHuSAy+RQaexqPmBT",
-	"sOg9VPE/wx1c1tC4SrVVlB3tOzlXwQs7KL90WAKdkRczQty/UQu83/7wrA7kd0D+i58VIdnG6PRQsdBO",
-	"eGARM8p/VCS4WOS+kOrF718bkQAWPpkM4vPyRur2KtA+Vj/27Le/6G0JhaIz7o7DOzluMAmfbfH+hVYo",
-	"MQ2r35f0da346qOIKR0FmywgWPoPJ9cAKvfVhI2o8mZEH/hO0wMcl4BkiwY5f4RYVJRAm9eUENbV03hM",
-	"NZjPZ84veAyvNSIwCqWUhonkvA7UG3o7GnC9WJwa4Hr/qWKMf6WQ4UWSsEDYDYHbsPkQG3Ibw8/JpFIi",
-	"NNnpO3w+TLyxrq6K4Iy1db5R3ZfWifVldeuh2j/9ae3Mv1SRG1HUVrQ8KzAHO7Amyw9izf0nPfIsQvHn",
-	"C12LiDii9QiLzVw6l62BcA9x+IRWrJ9h3ffS8R0eT74vLvL3YFlxkoG6itb/Gn39VqK1dcnJy3lmV2DV",
-	"OpzhAP22jZSiUV+84Wf2hssjCnQRflnrD6PxvNISUfmevsdli5iEBRjLUm4s2f+ho0KYgNWGXVcBG68B",
-	"zOeRv8khINByj7BFcDvnbOSx5kbM8KUpbTmVJqAboHsD9raCyIXtMwhlFAx2j9/E3vI0NZWgbNHGso+t",
-	"AI2mFTLMEWdunFtsrsL633TpTX0h4zRP4H/4sUat4rY8jbVmxUVI5MyE8S878U4Jbrd/6a5qfvygfq9m",
-	"ZewAdfgl+r0BxZeW6IbhO9u1Lz60rWIFoGdLi6cx+ShsaAXTrnJee4bFeJRWqa6V+KOpraLyqUg3VAtI",
-	"0pP2MARC6FCLhdh9EZbPlx5eJyorGhTzsN15n2swVmmvPrFPrQG+7AEefKOwOYgoq1umShvJXWqubNHL",
-	"7LpsbPYdapgiMv6DCr4r+x6kwQQsYXRhfIUzS0he0jfWBQCImBsocXiMmErhDEnJ+JSLFjPy2j39vrWg",
-	"otVbMWBfCPvZym7waN/X85nUOF6jalMBiuq0ClohoRpKrjA8n1B+FnN01ZEViEcvhPZ8ErRy8i1eCHZZ",
-	"xi2wnW8R18o0yes8ADEWMCX3AJkTgEJTO1STAAllq0aDXz8kugLp9cxlJNsSf6WOJECHvXDD83ADEcYG",
-	"hqiK3/CB007ZWwHtKBrA9wsUBN9sr00JwxBKohNu+QH1vOPX232nfMotFTHU2ecSW+qpRukJSZg0UAf9",
-	"EjLJC60+E63SkbNw5qtGQtTL8lY7N0t5HOzcKqKMO8KQyisSgbGSxhmq0rL9XIq/58BEYiKWgLFCcmqi",
-	"U7Jay68WsoDqikK7q5iDsXyeefAuPtVQJMicVqAkHEUV3M+ihjVByL1s32PzBJz24/94ddI/isJsjSss",
-	"BWOwxQe5zPnAr4b0XUAJC6Yk1BdIJchHb/42dGO8efPmjUejB93HqWOeFcGH68uL795fHpxTU+FCGCjA",
-	"hGOvGEMhpS+z9JuOIiBTCPBWBE0yrcYpzAfslox+NaniqkqFUWHQDD4LY5mxKnPHdu/h4Fe6iOd1WfD1",
-	"9WhFDGxSny2uBK3vJab4jF2387WioqbQCtS0TpXWAF/zPK3BAyuqCSbrkGWotR41m5LQXpMTgOA2hNc+",
-	"ND6lVUFxW4eO8Y+IhhHeuUOXIqBk8X4vfPKMxUIlNRa2X4D16ywX+j6giqJy4R5Pmhss68E6Wk1RJF+g",
-	"luVmxhYqD3qXlNA+oklUEI1LhNkKvjJRReUuLHnJs1hhIT99j9Jd46jlqKPB994d+O4E/HprP9Nqqp2K",
-	"pC8PUJTrwp5X8HTdiAh7g123BElESKNX0k9IVmvAK4385Q8BATjDaD8fp5AUinr/7Yeffrp8e3v10/e+",
-	"n9f/cPkdmQA0xg0aBeHLCAHpk9qRqk38JGCk7Y+5gaSAcjNsotJULVa2sqVa2r25h3h8Isezgln7zKU4",
-	"Abqyw+ekRmtB1PvSuPcnavRFJN2CqpuyrKn1D40HuG0XcpfYidtQ/2eMMtI1jg+cTqBw7nIhL0IVIUBS",
-	"9hqRkBtDrNAOF1KYWYi4h78uLNVA8izD1ifvI8yEsUov25A5rMqeha1V9uyxpG24mio4ZfLSkfvnYmyV",
-	"bcnXlEFaX1z3oO6Lrgrf10jwGSvfbFxNHrnnLlJC4dy2scI98+L2PWMSyW04u0hTVhxToBf/Q7dJ+15Q",
-	"OrKTKPADrRV7tzBRsdnKbz9VjSeCp2qKBrGYVOHKk/BZkaTSJzdgCBVtig96WLWCUNuEhyYzGrO19CnJ",
-	"8ruRWEru1opFKPBQ+zQxpVrP2BiWStKn3X3JN32VEd9RGOaLWSg9a02Zm10biHGDl9/1/Pr6p4Ip/sxW",
-	"ZfUrvx1KyDkf9A3flwLXf9S4kDtFVnxqdlU0VDRJgSPdGRWq4qc3PwdFlh59bIOaS1Z6ahufd8pEfL8C",
-	"+t6MHJXfrXpCW6ucpIPS8ZVf1NqzRmncobBw9E3KrVfd/v4lWoUN//XTl08VePZGsLEOTawkSv2gkCrf",
-	"gCvxj88OD4+O/zYYDoaDo7Nvht8Me24Gv7TWcpo2JOxK1gOTi4Mynumj7lEnsApVIVEDVvmh7yU5WWUG",
-	"hqIilYGpT7458Hv84gTqfTQkqrAXpqbux1otnEaf1Af259G+5JXvK7eAeVdGKgrvoi0b9ltwvysv7FuQ",
-	"m6OV3+1CAYaJnFomCmb8QahcOwND57LAqvEjlzn+5tDtYfNEC497XkTc+uFbPh5wuuoiF9B51UlDLDlq",
-	"KdEIqFuRB2lCHHVE6vNHi/Bd3ikvYK6rmzXjbTtFHZKQhAbJSmLs5hZLcsPCyy48N3L1VEOr7Keo97nv",
-	"hHJ/rJJln8tl30vuPgXl0Zz5/wEAAP//",
+	"7H3rbtvImuCrFLQDxMZSsuw4OR0b+8Oddro9k3QC20Fj0ZOxSuQnqY6pKp6qomXNQYB9mt332EfZJ1nU",
+	"91XxIpK6eGL3zedHn1gk6/rdr//sxWqeKQnSmt7JP3saTKakAfzje55cwj9yMNb9FStpQeI/eZalIuZW",
+	"KHnwd6Ok+83EM5hz969/0TDpnfT+20E59AE9NQfnWit9Lu8gVRn0vn79GvUSMLEWmRusd9K7ngHTNCkT",
+	"hs15OlF6DglTmgkZK2mEccs4YZxlXPM5WNDuoZ0BG6tkycYa+K1hdiYMq4wdMU7PYzUHwxbCzhiXTGWg",
+	"cSPMzrhllt+CYVJJiNygnN3xNAe3EpVbpiZMczmFARvNwRg+hREzfGnYwn0rDFtoJaeMy4RJ7mZxi6qt",
+	"ciIgTQbs/A70sjJ3zCXj0ixAM2EHva9R762Sk1TEv9HJx352f05uG3MV374wzFhuge1xZqwGPmc81cCT",
+	"JUvFHbgjjpWUEOOmhGTgJo3YYTQcDtnl+dU1m/A8tab4bOaOYzDYD3u2WqXvlB6LJAH5tHuPaXZ29umC",
+	"JQqhwIZLQWDyh3PChDXsJ0UAKkHYGThISZXKxjy+xatH4EkSDcaNo5mSwHiaqgUkbLxko34f/+rPlLEj",
+	"tjdy34zceCP3y41U9sa/Porw+Kc51wnjUy6kseyHn6+YhrGQiZDTfQRVgcvhLNbKmL7SYiokG2u1MKDZ",
+	"Qgvrrsew0RXE/Xdg41n/SlgYuU9HH/HtEbOQphGbaDVH1KAxirUq/1ZxOFbnxtYWj5PfGGHhxp/WqHa1",
+	"nyXP7Uxp8Z+QPO3tOvBlOpceokf9vr/vvlW3IEeItLZEgReGjc78WnFRJ+x74Br0iMUaEpBW8BQplDBG",
+	"yClegT8WJCRu1NrZCHnHU5Hc+HlvaN79JjEY55ZNwf4EPEUalTCTj+fCvnWEWVomARIiLTTJYgYSAUwY",
+	"ZsAOelFvBjwBjUT8l19+6buNuBXH3IL7rX48Z35nLJ7xNAVH33pRz52D0O6arM4hqtyFXWbQO+kZq4Wc",
+	"uvP+GvUupAUteYp38Rvc7ISL1DEJicipFqtHT6u7MaDvQN8gWRrtn+IhpmrKZpwONAHLRWoQZH9W9p3K",
+	"5RPC6S8IOBUyTEykwDe4F4a4wye+TBVPrpV6z/UUfhsmgdxUGJa6JTgayWXBKRiPY8isYXujfn/O7/vu",
+	"5f54acGMInbIPojvT1nlhjLa0I1V6gbHa0OMGpeMHNwj6VUaT0cE7k18/qSUCJB284SNYaI0MC6XduZQ",
+	"FlKDSBPPIL6FBE/WCzw/IQK9c9zaPPopRz0L9/YgS7lYGaWBamvu44VhhPYkZBjGNTB1B7rKvl8esX8T",
+	"37NUzEWdcvtBbmiIGxqifh10JobxsZOFJirXzAoHoDiJsDihhkluiMm5aX+6vv7ECOsqx8/Abx6vdAzI",
+	"nyzIyItlDI+i704Fb3CAh+SPz53L2xl35NBLGvgTTxLh/uDpJ+1AxgonxE54aiBqELzcgH7hLp7bqsQy",
+	"55kjfVllALzy6jytgkN4AVls+feNkBPFPGwbN7SwMF+zXCK1/tbV+O8QWweU/geuNV/iUZTE+dfa+r60",
+	"fOzO6vwOpL2Qf6f3djyujxLopMCNwqxiBmTSPChi7e1nRM9eGJYIk6V8iaTNDTHn9+9BTu2sd3I0HEar",
+	"EB9VtneBXHciQG+6BwJGLe4ccEqcRsgwzWHLJImSiMhnc5UTdq9CzFWegWbuLB29ob+urIhvneyHX7mr",
+	"97uDJGImj2fup3/v/curwXD4772V3b48WrOOt7nWIONlcyUX1rCLq48s9m+wWCVQne3z1Q+Nub5rmQov",
+	"80rlOoaLpDnPuaONDoMnQpsCSSCpnrKakGBscBR/zGKez6uH7HjvFHQx5fUya53Q3aAHsGUGbO+Q/SBM",
+	"rHTCkAwMBgN2dMjeC3kLyYXEH/dPWQKoUOBKaRkvDH3gRtm8JPdq+1q8grdykq+GrUDq6EnXpnIUwGfK",
+	"eCwyKr4F61hSDOIOUOGLek7L5ZYW9/p4w7pXKICffS3yXwWutT3eV27ErXvBnXgp7ToK+RAUTTyKtkPo",
+	"uhEdLqy81D1QN6i7YUoQ3hFs3ccB1DZcU+sxNbe5ut76Arou+RJSvtyVD0p/vxqQaJHmdwletXfDbnfZ",
+	"HYzROsnBmlM3i15WL79ia8G5DSkxKUwsU7mtccrGdda5YdRTuY3VvEWx+cULiGiFSbl1OIbseSL03AGg",
+	"0qg4eBQE6dAN78m94JCSi7Ry4uUSNHAv8TV37T7KURJy77CJ0/5phfioFUIJ/M43ATxJe3RXeHMvGghw",
+	"yqYgncAMSfNMd6Zbj0yZEGgfSJnwHF4YlooJxMs4BbYTfVoPsg8CwDVyXcsg9bk/OfW7WGYUgJTsnrYB",
+	"VZXLLE/0oUDUAhkr19g+ctRxsJUD6b74LN2ZWjHtvsI73o5SpQIkTfU5Fx1QLsjq4yRapxLSN2zKkTHv",
+	"hkwPoozzzC7dHYeRkV5wFqv5XEm/Y6s2UNAsFWD+zEST7QVBL5hy9luvoFucw5NsFeY2qAZPRCL92tci",
+	"zIMpZZZuSym3QRl66YVhIvlGeLAb6G4Q5w5bUCgiW48tpnyxXuT7nVB0vf4iiDq03sIKkJUDRY077ibj",
+	"q3LoRrJ+hQvcma7TX47MOeW5CZWStxEqdwL0d5UOzSBNVS/qGaehO32rF/U0F0krRXoy3MYdrD+1y1w+",
+	"ALfD0aFiabm20GKY8apsCw7+pBZsjgY5d9XGkXd3BaYdK7a5h/VwiCNE5YJaj8TD51QYS4bf3dWaj2e5",
+	"nQVmbhXTOBpdaBvFu1hL6pyQsDeif9+IZLS/arh69XojG6GvryDWYNfOZfCVcj76e7Q/YBfe4XgHmpmZ",
+	"WkhyBzIhWZwC1w9YVfeNohPTksqOElfGp4DTGnKblEczXgYzTNsKWsSARGiI7WctWiDybGxUmltgny8v",
+	"yFeHQpHm07njWOyMjcIAN7kWIzbPjWVjQAcYGqRgHrF4xjWPLWjkBcVfEYP7GAK+VFy27uM5t/EMDYZo",
+	"os6UruuhNUvl8Xcbz3bO7y/o2yOSMvxfh02OZmKVtaHnlfvde4EELctkkKZCTiMGPJ6xDDQ6IJVkSsYQ",
+	"VG0csHTG3Eq1MCv3VO5r2234PXdtY9XaERBrBfZXAKCdAqj49iy54zKGHXHfEbQJ1w7n5+rOQ7Abron5",
+	"BmIlk7ZTpwfFGBOlF1wnJ4xbNlfGMguSLYFrw/bUhL18/YolfGn2Gcf3o8KVjBOXODtXGshLxtksl4mG",
+	"JAzz8vDVy9dD9z/mxpkBTzDYBHiKPpZ2RsTviREVX1eY03Ajcwr777yBK+vdxTvyJAS5jkOXatFhbnUf",
+	"ua1G7LMU98yvrnXjLZxJLS6M2jjyxdVH9t3r4WFt1IRb6LvnbbKsmkwM2KsuUAng1ryxEvkCFFS4o8zn",
+	"45YbcYdT7GV17tZrItr8Tun5A+6pStlfGAfm8xanThy3u0QK0zZq0E78EFOJZGov7MlhEM8yre4AWWbG",
+	"rVPeeie9//h12H/z5b//S9uRJxALI7oUxXFubVB/F9ywTIMxJPQEEdBP2XNDyWWHKlqEtTWnyLwtoAhV",
+	"KTzeFM41BZxZg0zA7XKi9EYXU0Mep/kru22737qj+AHWe/d94WylQCLjGLsPdygMKGefLl6Y5uVDiObY",
+	"YV4MYlg4uMJguDZrXNIhc5Cz2HKbdwigXm5sM1o0Jt1B1jGS38JNzI0Xe0iMoNNrN9fiGh+4CXr29qGn",
+	"sErFy9GKdUV0xuV5dSogK4PRfbdB4jsnNuwuhwt0OTscIWW3Tf5WBlqk73dKe08Zw1dMxGZBWQketAVo",
+	"oKdJ+1F3Kc7elNRuvki5BRkvP3TcL08SSJh/qQtM7Uwl3YYuR1zondYFFAEvFxvGKF5sHSbjjhSt+969",
+	"0f6pVmM+Fqmwyw5dZeZkM4cofqwW5uZAa86FdGN2K54kFGEYibAMY2rAnLIhCu65tCJlGpxY1XHFGqxe",
+	"nk0s6E4mfY2UzuplH9/zUTLrkLPDO43UdB1qk22pgzxNKLJsE2tAi4wfqBMTK2HZO1lags3JKo+aHQjZ",
+	"Tp1+gfEVod4JoR2SSZWBLFBSqkUIGRYGYxOYkMYW0tEkx2DJPJtqnoBx+hy+xP2AE+0I8JwvWcy1XrK9",
+	"y3dv2evjV6/Y//0/fxsc75+ww+Fw2D8cDl9G7p9/6x8OD4+Z0uyl+/34zZs3g6po7H6ommyq7vvKxeHk",
+	"lx326eq2vVhvgtkuKpSCw6OXDOPbnAj0+fpd/zu2JyyppxMH2tUdrloQDo9ethpSWyWvEnecxuqO04sT",
+	"xp1DOFq8a4dIc+DS1FGJ7V2eX13vo6Lig1ZDcPKkMkTtJA9RPdmgYqylnm7OEzYXaSpMqWItuLBlaJhZ",
+	"gPbkpJj59TbzdtFcmhSFcXyDJEfExVPGUwz0h5U4Q+T/7l4LGh1Eyx/Pr3tR79PHK/y/z/jfs+u3P/Wi",
+	"3g/n78+vz1ulzbUEvVzgSipCQS+qcLKFw6Kd7pfTwD2PLdJ+tqc0szDP3KWVMUQHd0cHTrI/cFReQnrw",
+	"T5F83a8dXABshMB6GoUXnqqiZSPO6/i7mjJwsDMPKnfjORFvIAMttXQcHe7XwbkVoKq8ayNfOWvhKiE6",
+	"rsybKPlFMfd3r483A3QXJ6pcZIUfRWjCWgVkW8g6MZf+shIV53M09u4dH71BEvDq/p7xdMGXhv0j56mY",
+	"LPcHbJXq0TxNEh4Fy9vx8DBix44uHx+9idir4dD958j95yVNMzyuHcOrGmk+bqfM27HUgJ+alCoCPQdI",
+	"UQ99ALsY/6sbVzJdEivzEaOez/1XHQOb+Lt5gLJXSa9pcvVJMWqHNGwix7eQDOmE3L9LErBR4K1ZDNfF",
+	"NpOisClm1S+nbf+U9vBAsxPFQKck1q6Y+zrw6YwAf6RuR1VIUrftQJM5WfVqk+nQCEeUChNQxTOzlujc",
+	"ge62fPj9+Xe2CNoIymAYdXX1bad/YUwOybW6hZ29LmzuoD3xSSkZF7rVmgTGFMO3aFf4Ao3R7lzeyl9D",
+	"tiGBm2FWtUcF3mdCgzlrJS5AuFBdDvMf1A2Ugd/VjZ5bmCw1TDSY2fkWq/CvPuYy1lxJbfZ2c0jszVPN",
+	"j6eaI1CQhyNiJuMx9A1kHKNq2oM43ETXy7YhA7L6VKwqwtJPu1F6DMqlU8X0ua3ObAXNqiC9cpzVrVTh",
+	"reXywyFGpc+4gPQ2PP1XlWvJ0x1x9BJiCvckdaFF+eMZj1slrtJTLK0WPrX177QKdguQUaqP/6VvxH/C",
+	"qKIcORF+v6lPbArPTrTKsjbzUGM5E0jTkKNLiT+5TCAJS1zPsFslDz9yhy2AHkZMpQkKm0IbuzWT9Ld3",
+	"Lq1ebuSVYR3laUTlPa2BDRp991QPUsIgCWAShbOsqVHCsFvILMszJ/K+PCLdN/Imcp+36P74R+5kUnqN",
+	"ko+Ax7OozM6iR8fuUVSRa73t0j8+pMdu0ABTL4+8zG3YHrlI6dXXx2Et6CGlBG4//6vX4RnOh07VNEXR",
+	"x2ftJqD3B+zMf1a4GeLcMnB0lrJH/9//+t8jWs3I6lzGjpaNWCqcDk5JE5iBhZ+nbrFGuXMTbfbwJCdp",
+	"/UOHfylVclrSdqvULfpV8JZw5VWNeqOIUZj0u+xb7hwiNAP4nMoqtWiQ1kqi6QPjpKoZhcV9lokndA9q",
+	"gpe57xPEygxcp5AkPK6zkhIV2gzAZ8y46ZyARseyJafsdD5cr8Ls9se3zlKMfoD/ipm4rgeGM0bXlcpJ",
+	"UgsBqBjcKssoiGRHi3IYvNOijFSg/VsiEPSqv18fA4N333rDDU/e9ypZrl8a0pq9QDwQ/fejYmw2Xvoi",
+	"DpbNlMNd9xdQYqNhbynts+9Y+Qn716uPPyPyO6hxA4tQUMIv3KN/GDxiikJq4d6SSonnXUwlFeWj0tf9",
+	"VKlbPIt6oqqbAMsl7OqRCjU91puuRUcwcB16QsrOXuHo3t/emV6Qyg49lE7NkVqr0GZqPaddvjDEhMwp",
+	"42N0WnuIpfPxFHrARp6CjLzVM9TvCCQcnUpzKAgNKritWSdBrPQY6oE/AHJJ+OoQWFKJNjl0NexnG7m0",
+	"evixO30HTgF83LawqEArCZN5mvJxCitppV2CLDkehA/Qa991leZU3I0VFhaty/n4oOJbCu97QOw/RfBB",
+	"Ugvue3BA3xrlcl2QHqFohW7sjX69PP/h7O31+Q8nZREJ4l3kDlATJCFXP531nfwhJJvBPRt9Ge3v6KZe",
+	"G5JXoePC0o/1ML0O6rkuFo+IR3Hu4WUMzdstZLsrwG1lhqAlektUEWgegt52mXTrcDQfk1o7imLF66HY",
+	"PCgavxWQTRckt5wa1UWgx3hYuhIsSzLs1qpIBSW3O8LuM/lsQD8oE5/k5JhLjCFiQrZEosy5SDtEr757",
+	"FqrttIK5SNbGL20pALq3u7ETxwpZ7Vu4eIvRIr+5dcf6EEBzE5gtjtY7SMLtdeysSXcghdgaUslyq/o+",
+	"7KqIA9vhVDth3D1ECJ+Ie5treABw4742gXb1DMKS2u7jCqwVcvogvM8lCkbMLAQGGrcWUFBnPnitQxRz",
+	"jJyNfjy/ZgepwmpM/tiN04sVusJkSarLCGqOt0aaia1npYtG4aPgvLsVtv/eTdM/M6Pg4SKZdU/7dyx9",
+	"cyWm8kKi78swYfcrGTfBAxcyKvypjpVKgcumQa1yCuvu4HOW7B6feuUP30mY8Yz7Wkc7XMMVAAsr6NhM",
+	"c8V4ULunxYh5nmLuIZ10C4cgB+1FV9SLf16pdpfbqUJVoxixQKQtcHWVrcca3PrWGq+9G9i7QFat1vJh",
+	"Vmuf9Ny+61TcQZnZWoyWU7JTkzlIC/qOp232lw/VYIUx2AWAZDkCXld0X2e2VuGUZAYoYt8jHkaEGAp4",
+	"+XZZ2tumJoWj9EuvXmrtbKIqtH3phPIrd887h4wqNlVgfBFBBNbFTMSz8hZXpIF1119UqZkqAgUcb88A",
+	"rERZBFLo6dP+o0JLGYhw1DCFvx5uYwv/5slqUe9OwKI9N1NZnjL/GGMa3LVi1nXETIbVtIrSUgWVQVlD",
+	"Q6a0Dd+2hRDtmqiwRqEMMKeynUHOgZenTeANpzsAGX0Zyi+cYsTauDQlkCJW8NkZNxglUVLdjXD2G1Zm",
+	"oEPdVcZ5L1D2q7Ms0+aHL0bvOlaztYDnOesm8S7M2bZbdNWh23t3qjXHHCEhnXhF5hqfC/AAk0RZz1FU",
+	"PNenFXNCRXP036xk3q2PC3tAklkzncxPXFnKw7LKtjWFnRWS/zpd7dvA/S9Kp8kDJPvFTKXAFu7rAUNt",
+	"zQevjjKtJiKFUcRGQk7B2IvE/ZvA8d9g6f5YwDiecftZp+6vQEtHbA+9V+RumoPlo/2IjShNt/6Q8tjr",
+	"4xaGKG4tj2dovImVTpzUGjGruSw2YSIqS4V6nOTp0orY7ONoSvMpvBMpGBpwFKciM5+0cidmRoWdxsx4",
+	"Bs2MEqbB5lrigxbhtSgu0ZGFk49TERclKNC59q0q6EU9Kkm4fmq6slC98NvOv1HrxQNH7CMTN8ZjqYV8",
+	"pCKC5WWUZ9OtCOMBxrkWdnnlKDFdqK/xuyaUhOjbVNw55qiaRXgH7BevrlKwacqnwfBQlGam6rdSVZ2A",
+	"p4QKwjZjeTcV000USfLIUVCToziSYs8zazOqvCnkRIUaoJwqc5M5qKdLfdmdmk79d+bk4CAByr7SZhBe",
+	"GwjV21iCGsPl6f2+048iAsSE5dJp4aODmxv388GoqkS9MGzOhaTkZXaNMeFuz+UiHHBhqVTlhgfiO0i7",
+	"Igb3KLphVPgc/+lOtMijLbW0iJgeXpqJqLhqNR4E114LNfGu+1BNG4Lts2JRKhLclftbYyRHICcvDMYR",
+	"M0yIoz0UuWxFLVGf1ObPoRaAzM7IabdauhZXzg097PT4sb041+kLw0b9ZORNHNXqr/f9xWLRd+jTz3UK",
+	"MlYJJPtYC/QXoeEDLYgncyE9XeRoJDkNJemtLx/vto5LISDnRbAuJLUFOYBNRQzSQAUKzzJH6vtHg2ED",
+	"CBeLxYDj44HS0wP/rTl4f/H2/Oerc/wGnYA2rcJzn668hMpKNOFJ73AwpM9UBpJnonfSezkYDl56txHS",
+	"hACljsUcrFRSncKatNIXxpe4tG1VWqNw2fhsAuBgS6pcxpRHtNdVgxUVr5rnvPdeGLtaT9btwFftN72T",
+	"X9cJ4cL9EPxj/iYK5bq7iPZuMsyXqN6Z4Wg4/GbViFf33l0eP7yChZKPaQltIxdLPah0kMBPDjd/0lYp",
+	"Hr99ufW3ZQMB/PB484dFrW/3weEWM60W4Hbfvdxid+vKS3+Neq+2OdR6rXVkxvl8zvXSAzNVqa2Ds+VT",
+	"B8hYb6b3xX1Tw0ySK1EqU21p0VdA1jqPcCSHjny2llWFphtqKpsygJ5x1C2SWjGkUAJppbaszyTgvjaT",
+	"ey3k4haVYcvKTYzq80cUV+H4y1xJWCIVJRmDa6hWcHMyggbuJDkRh+iSYAUqZ2iSCKqcXNRS7TXCTr4Z",
+	"Iq4Uav5al9McEfnaIAWH334FWGmsq0J9WQj2T00Ghm+2mom6tPzR6QaBHFGOAOMbaAYVbu2mGZ+writ2",
+	"WCgKzznkXi06a5UPj6pwGLaHT2+oiwAkEb19UyuiRj9RmF0LX3c0q6yM+3goS+P/BphaVk99xtS/DqY6",
+	"sCY8DYC9EU8xp353RF1fb/WEHt94dxGGbkuW1fDYvxKw2Lum8auAyBFhsvvNB8z6FhBlWcQutM7Sx0Vr",
+	"N/5vgtah1OczWv810ZoAewNaE1RsRGvOzExp62VwXy5STZiBO9A8rTT2MIxj+66aMF9rbcImsKjn7/OM",
+	"a3vCRlh1c8T2phoAQyOc4L9asxiNyqEs54jtcfY/VX6dj6HaXAPNRPX+Gu47zUWCn4xzpzKoCbvGSI4Q",
+	"ct+m2F/mslKU9PEohZ9gK1Jx9AgzX+ayS2n3913knz7Tiz8LvbjMJSFMAd5r6EUZSNppc+sKS2V7FRA1",
+	"+x3hpifMYiiZ19a9z868YCNcgHIwMXDwjd0M/Zujfp8mGXnhgZ5QgaUZaBgwCtI1vrNUmQbStOBVg3If",
+	"0VhWnabLUBbief9IyPaHt3m5i2ElABTIEGKWv0YdbPLSA75xmmkV9AvJlMfeuakkVOp68DmwUXDtj9je",
+	"0fDQfXE0HGICof9yXvTPoXBDU8nqkYmpx7kHh0qsEiDHTahFGBwlFX+KYQmkyG0xFUTlaXJaoDHWLwze",
+	"eqz4ki7dJ9QlNCzF588MWFEnk4I7K2m7JR04Hr5hGTe0m/0BuywpRlFHt5YiwPZGM2uzk4ODw6O/DYaD",
+	"4eDwgBInw++/npwcfln5LVUxT2fKWPx931ctKU788+VFtUIvFYj67ujVERaIeumPnnrQ+e03dnvmXV8Y",
+	"c4br9iZM5JP9PKvG5NdJzae8QmkeS6ZoFsDeSrZ4DCq3nsgFIE/QqnMvDEKjkoDE71sqRluvCKvtLv5g",
+	"ks5fSXD5lNeIdSutbsouB/8MlPYrkfAU2lrZXmJ9swYpH7D34hbcrxUIJPIJmFAeLBsR+n591Q+yVlSK",
+	"XxhmrMrYQulbpK8UcE+ubffdZrJdsI95k7T8gMupUZeNTshadhd6In3CnndEVrKeul2RO9WMb3FFHnfd",
+	"Q/LsKPzdoiFB20ZMjNo1ho+yU2MgFPKJ0N0y+49g/4Cg/vQs9hmFfrco9CPsyMlUfLtWBy8q1SMPmfna",
+	"8iSyowG+1g+ggU9YtP8xld9KV4BOmMUcnmfN9+kgMNx6CXvu7ybkHfCyoUa7JvwBRaeVvgW++QUlDgpp",
+	"LJbb9HogqsT9mco1uo68e7dWw40VYEGVL0g+86NiFiFYluXUeyjoYmVxiail6Qa12UAc2dRYo9mX4SR8",
+	"jlsAgZ5nrC1B8YCkOaKYdjwcMkkZWyNv8B6tNvcw1jcv1eALMjRR03cyKdHzMVTGSseUJ1YWt6QKjGOZ",
+	"VAKvO3gmEk9FJDxYbEUoSF3pJhFYpkXpOeNxtdjvSmI4himPl7U85QHzKbWV3GRvdSnMX1XrkU9ucCoV",
+	"pjbEKgOfhWAcrI1O2Q8gl/XRHAa6z6RipTzZ4kKuRoBvjZGtUb47oEmlV8sWGPqSXEX14/++YquqLG3Q",
+	"qxXieq/iom1am6G/POSoNGdSaPZgrfS8Kh9/fSgK/4XQ0KdJ9E5+/VJz9yIIshIGC6z0v9Twslq9d73h",
+	"g3yu+H5EFYEdyhQljZu48DYFrn3N4T+tZv9HJt94Qay4oQAn/odODX2lIjSW2cc8ImzJRK1wm160LkD4",
+	"dtKCn6FDUgjlq5+B6wldZ+tgq10MoGhRJ4mHvj7sndJspMHYUVRaO4ua/BVIw6YDvogol8mB0lg1cJ9N",
+	"waL2UO2vE97gslbtvmRbRfLPnqNzlXr8oVQkZ5VGAqTFjLCvxqilfcbe8KTeKGOf9Bc/a7XVpPVxM9vX",
+	"24+YUb5td1CxSH0h1muYyq0RCZD9LIP4tHxxxS0XDYfDWr13Ov6iwkRI15xxdx1eyXGDSbi3xf4LrlD2",
+	"DCE/e0UHGtHWRxFTOgoyWegQQ377egOYPTVhI8p/wY8YT9N9HJcaNRVlavwVYmpPAm1aU0K15B9HY6q1",
+	"0XniKD9fI38NCYxCQqNhIjmtN8IKFRYa7bAwRTS0w3r2f/1u1bGEBcBuENyGzIe9V7YR/BxNKilCl3cp",
+	"TLzR2l7tkNZibBcbzOzPHqS/jAdpG1ieFT09Onq5QMGh5r5lbp6RI8mnmxYWcayGLSyWVNG5bDWE+xYi",
+	"jyjF+hk6SHi5h4eD77OK/CNYVtxkgK6iAF8Nvv5edkPoopPn88yutC3oUIZDa4VtqBSN+qwNP7E2XF5R",
+	"gIvwy1p9GIXnlcIEJdEJfQ8iJmEBxrKUG0vyf6hrIEzohYBxsKH3RKPxhe+sRwpBUQUYa7ZgOetTNvK9",
+	"HEbM8KUpZTmVJqAbTS0G7G2l4j0WsWgLjGVveZqailG2KCaxhwn5jdIRJJhjH4dxbrHECWbhpksv6gsZ",
+	"p3kC/8OPNWolt+VtrBUrzoIjZyaM3+zEKyV43H7TXTn1qZgL21tx5m/dSuRr1AxhSMvuIbgSYeodVdtW",
+	"sVIAe0uJpzH5KBxopWdE5b5eGBbjVVqlulbir6a2ilC03A/VUoT8UWMaAiB0sMWC7D4Ty6dzD68jlRUO",
+	"in7Ybr/PJRirtGefWC2m0dzMl1kMof/7UbXMi48hFrbjbbJXFPkA+xG5hEs/a8MzTPWRWpg6uwi103zE",
+	"Hl9SjXy0v3BmqZK+9DHAoUxjzA2U1XKNmEoMrJaMT7mQEYP72JHJInkhbAnNVZGPMca05BBWaGda5dNZ",
+	"gxZTb7gQatyStuTW9aE1lKNVTzJgn1HqydJuEGg+1D2pVDiuhk+mUii6O+emrSR0g70WIu8jUu5ijq48",
+	"sqLi8TOgPR3trtx8i/6DVZbiloY8b32+QwO8TkOLlaJM6S1A5giU0FQOpQmAVGW7BoPf3hi7UtL7iQNY",
+	"tgX+SgRLKB3+jA1Pgw0EGBsQokp+rS8N30l7K0U7iwJwe0UVRF9sT5uyDGNIiU645ftU826JMSdUKS/l",
+	"lsIn6uhzjiX1KDrqEUGYOFAH/FJl0mdYfSJYpStn4c5XhYSol+WtEnYl0bBWUdZdYXAiFi7IWEnjtHVp",
+	"2V4uxT9yYCIxEUvAWCEpWTcUhvSAqxayKNUdhXJXYg7G8nnmi3fzqYYyx1EEfyvZM9zPolZrknpysT1f",
+	"mzd0YDz6j1cv+4dRmK3xhKWYXoMSuL5DcfrVcIi+WQkLpiTUF0jBz4dv/jZ0Y7x58+aN7zMJuo9Txzwr",
+	"zB6X52c/fDjfP6WiQgthoGgTVmZgkvriAzz9oSMJyBQWeC/MNZlW4xTmA3ZN6oSaVPuqSIX2aNCU/FZL",
+	"D2qpIjav04Jvz0crZGAT+2xRJWh9z9bMJ6y6NV9LKmoMraia3snSGsXXPU5r8I0V1ATdhIgyVFoPORvm",
+	"a7ZFA4VC8BsMex8bTfIrVdzXVcf8PVbDDHvu4KXYUKLY3zOePGGYUgmNhewXyvp3Bir9GLqKIHPhvp8U",
+	"xwRRiuDVZInxoXFZbmaUSk98l5jQHlaTrHQ0KjvMVPorhQzS4i0MtsmzWM19VrR/xpHLUS6Fr72z7/Mi",
+	"nDwp+5lWU+1YJPUUJYvZmT2t9NNxI2LZWyycQSWJqdPIhfQTktQa+pVE/vHH0AEoQz8DH6eQFIx67+3H",
+	"n38+f3t98fOPviSH/+H8BxIBaIwrFApCz9PQ6YPKkVSL+BGBkbY/5gaSopS7YROVpmqxcpQtcdpu577F",
+	"wyMpnpWeNU8cBBRaV3TonFRoTRD0Phfu+RMV+sJOOgVUN2lZk+sfGN/gpp3InWMlrgb7P/GW6BrGB0yn",
+	"ovDucUEvQvwiQFJmORGRG0OsUA4XUphZsN6Hv84sRV/yLMOkK68jzISxSi/bKnNalT0JWqvsyW1J22A1",
+	"xY7K5Lki158LsVW2JV6Tb2p9WN+dui3yOboKUrQ5j9x3Zyl14dg2pcN986z2PaETyR04O0tTVlxTgBf/",
+	"Q7dI+0Gg21F2AgXLuNAVebcQUTHNyx+/r4AieKqmKBCLSbVdWRLaiiaVDL0Bw1ZRpmjoadVKh5pme6hK",
+	"aalbgKxaWgqD2N1aMfwFfDe5JfVkpwZYJ2wMS4WsiFsfbJ4mYCztURjmw2iKEiwtdVpaDDFucGpT8zj8",
+	"p9JT7ImlSnJ+0946mJBTPtzxPYfW/n7tQu4WWYDQBmmocJKij1SnVajaP63ZDpokPWq2SWktK9m8jfbO",
+	"mYhvV5q+tVdjpL7Vj1xChSbpgHTc8jNbe/o6jOHqm5Bbj/f959dotW3Yr1++fqm0Z2sYG+utiZREqh8Y",
+	"UqUHfNn/qFp/8OS74XfDnpvBL601nKatE1bF64HOxUFpz/RW96izpAuFMFHqF3JouM+EXpKSVXpgyCpS",
+	"GZgy9JsDf8COk8j3UZCoFtwwNXY/1mrhOPqkPrC/j/Ylryv/ukI/iKZQq/dizb44auvYPnp2TaOwylBF",
+	"OGG0ZRmClp5ilYX5xOrmaGVP8LJMZ83LBTN+J1SunfCic1lU4PEjl/EDzaHbTfKJFr6nWmHN64c+wb6Z",
+	"VVX9LsryVycNduqoJfwjVPSOfAFo7NGGXQA82GBpcK/wFy20qoc1420nRXmfkIS0z4rT7eoag9vCwsvc",
+	"Qjdy9VZDAvCXqHffdwS/P1bJss/lsu+5Qp8M/igq/f8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
