@@ -3,6 +3,7 @@ package mock_test
 import (
 	"html"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -64,5 +65,47 @@ func TestLoginErrorsAreAPageForBrowsersAndTheEnvelopeForAPIClients(t *testing.T)
 				}
 			})
 		}
+	}
+}
+
+// submitButtons finds the form's submit buttons in document order.
+var submitButtons = regexp.MustCompile(`<button\b[^>]*>|<input\b[^>]*type="?(?:submit|image)"?[^>]*>`)
+
+func TestTheConsentFormPutsAllowFirstSoThatEnterApproves(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	status, hdr, body := h.send(rawRequest{method: "GET", path: strings.TrimPrefix(devConfig(h.url).AuthCodeURL("s"), h.url),
+		header: map[string]string{"Accept": browserAccept}})
+	if status != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") {
+		t.Fatalf("the consent page answered %d %s", status, hdr.Get("Content-Type"))
+	}
+	page := string(body)
+	form := page[strings.Index(page, "<form"):strings.Index(page, "</form>")]
+	buttons := submitButtons.FindAllString(form, -1)
+	for _, tc := range []struct {
+		name    string
+		at      int
+		has     []string
+		hasNone []string
+	}{
+		{"the first submit button is Allow", 0,
+			[]string{`type="submit"`, `name="` + oauth.FieldDecision + `"`, `value="` + oauth.DecisionApprove + `"`, `class="primary"`}, []string{"disabled", "formnovalidate"}},
+		{"the second is Deny, exempt from validation", 1,
+			[]string{`type="submit"`, `name="` + oauth.FieldDecision + `"`, `value="` + oauth.DecisionDeny + `"`, "formnovalidate"}, []string{"disabled"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if len(buttons) != 2 {
+				t.Fatalf("the form has %d submit buttons, want Allow and Deny: %q", len(buttons), buttons)
+			}
+			for _, a := range tc.has {
+				if !strings.Contains(buttons[tc.at], a) {
+					t.Errorf("%s lacks %s", buttons[tc.at], a)
+				}
+			}
+			for _, a := range tc.hasNone {
+				if strings.Contains(buttons[tc.at], a) {
+					t.Errorf("%s has %s", buttons[tc.at], a)
+				}
+			}
+		})
 	}
 }
