@@ -1,6 +1,8 @@
 // Package apierror builds Restream's error envelope,
 // {"error":{"statusCode","status","code","message","name"}}, the one shape every failure of
-// the mock and the proxy takes. It is the only place the envelope is written.
+// the mock and the proxy takes. It is the only place the envelope is written, and the only
+// place that decides, by the request's Accept header, when a page browsers open (the mock's
+// /login) shows the same error as an HTML page instead (WriteNegotiated, PrefersHTML).
 package apierror
 
 import (
@@ -75,12 +77,16 @@ func (e *Error) JSON() []byte {
 
 // Write sends e as the response: its headers, the status and the JSON envelope.
 func (e *Error) Write(w http.ResponseWriter) {
+	e.write(w, "application/json; charset=utf-8", e.JSON())
+}
+
+// write sends e's headers, its status and body, which is of the given content type.
+func (e *Error) write(w http.ResponseWriter, contentType string, body []byte) {
 	h := w.Header()
 	for k, vs := range e.Header {
 		h[k] = append(h[k][:0:0], vs...)
 	}
-	body := e.JSON()
-	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Type", contentType)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(e.Status)

@@ -66,8 +66,11 @@ func userID(ctx context.Context) int64 { return info(ctx).grant.UserID }
 func (s *Server) gate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
-		r := c.Request()
-		ri := &reqInfo{header: r.Header}
+		ri := &reqInfo{}
+		// The findings go into the context first, so that the error handler reads them too.
+		r := c.Request().WithContext(context.WithValue(c.Request().Context(), infoKey{}, ri))
+		c.SetRequest(r)
+		ri.header = r.Header
 		var capture *captureWriter
 		if s.opts.OnResponseViolation != nil {
 			capture = &captureWriter{ResponseWriter: c.Response().Writer}
@@ -111,7 +114,6 @@ func (s *Server) serve(c echo.Context, r *http.Request, ri *reqInfo, bufp *[]byt
 	if restore := s.canonicalContentType(r, ri.op, ri.body); restore != nil {
 		defer restore()
 	}
-	c.SetRequest(r.WithContext(context.WithValue(r.Context(), infoKey{}, ri)))
 	return next(c)
 }
 
@@ -291,8 +293,10 @@ func isOAuthOperation(op *validate.Operation) bool {
 	return false
 }
 
-// writeError is echo's error handler: every failure becomes the error envelope. Errors that are not
-// *apierror.Error are echo's own, the generated binder's (see bindError), or bugs (500, logged).
+// writeError is echo's error handler: every failure becomes the error envelope, or for the
+// authorization dialog, which browsers open, the HTML page of the same error when the request
+// prefers HTML (apierror decides). Errors that are not *apierror.Error are echo's own, the
+// generated binder's (see bindError), or bugs (500, logged).
 func (s *Server) writeError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
@@ -309,6 +313,10 @@ func (s *Server) writeError(err error, c echo.Context) {
 			s.log.Error("handler failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 			e = apierror.New(http.StatusInternalServerError, apierror.NameInternal, "Internal server error")
 		}
+	}
+	if op := info(c.Request().Context()).op; op != nil && op.ID == "showAuthorizeDialog" {
+		e.WriteNegotiated(c.Response(), c.Request()) // a page browsers open: they get an HTML page
+		return
 	}
 	e.Write(c.Response())
 }

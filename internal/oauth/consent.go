@@ -22,10 +22,12 @@ var consentHTML string
 // resource, and the Content-Security-Policy allows exactly it by hash.
 const consentCSS = `
 *{box-sizing:border-box}
-body{margin:0;padding:24px 0;min-height:100vh;display:flex;align-items:center;justify-content:center;
+body{margin:0;padding:24px 0;height:100vh;display:flex;align-items:center;justify-content:center;
  background:#0b1a33;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2433}
-.card{width:min(440px,94vw);background:#fff;border-radius:12px;padding:28px 28px 20px;
- box-shadow:0 12px 40px rgba(0,0,0,.35)}
+.card{width:min(440px,94vw);max-height:100%;display:flex;flex-direction:column;background:#fff;
+ border-radius:12px;padding:28px 28px 20px;box-shadow:0 12px 40px rgba(0,0,0,.35)}
+form{display:flex;flex-direction:column;min-height:0;flex:0 1 auto}
+.scroll{overflow-y:auto;min-height:80px;flex:0 1 auto}
 .brand{display:flex;align-items:center;gap:8px;margin-bottom:18px}
 .logo{font-weight:800;font-size:20px;color:#2d6df6;letter-spacing:-.02em}
 .badge{font-size:11px;text-transform:uppercase;letter-spacing:.08em;background:#eef2ff;color:#4a5578;
@@ -42,7 +44,7 @@ legend{font-weight:600;font-size:14px;padding:0 4px}
 .account{display:flex;gap:10px;align-items:center;padding:6px 0;cursor:pointer}
 .account small{color:#6b7489;margin-left:4px}
 .warn{color:#a33a00;margin:6px 0}
-.actions{display:flex;justify-content:flex-end;gap:10px}
+.actions{display:flex;justify-content:flex-end;gap:10px;padding-top:14px;border-top:1px solid #edf0f5}
 button{font:inherit;font-weight:600;border-radius:8px;padding:9px 18px;cursor:pointer;border:1px solid transparent}
 .primary{background:#2d6df6;color:#fff}
 .primary:hover{background:#1f58d6}
@@ -90,8 +92,12 @@ type consentPage struct {
 // RenderConsent writes the consent page for c: the application's name, the permissions it
 // asks for with a description each, a choice of the accounts to sign in as (the default one
 // checked), the hidden request id and Allow/Deny buttons, posting to the configured
-// ConsentAction. Every value is escaped by html/template. The page is rendered in full
-// before anything is written, so an error leaves w untouched.
+// ConsentAction. Allow is the form's first submit button, so pressing Enter in the form (a
+// browser's implicit submission) approves; Deny follows it, marked formnovalidate. The
+// permissions and accounts scroll inside the card, which never grows past the viewport, so
+// the buttons stay in view however many of them there are. Every value is escaped by
+// html/template. The page is rendered in full before anything is written, so an error leaves
+// w untouched.
 func (s *Server) RenderConsent(w io.Writer, c *Consent) error {
 	if c == nil {
 		return errors.New("oauth: RenderConsent of a nil Consent")

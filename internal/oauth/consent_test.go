@@ -35,7 +35,7 @@ func TestTheConsentPageShowsEverythingTheUserDecidesOn(t *testing.T) {
 		`<form method="post" action="/__mock/consent">`,
 		`<input type="hidden" name="request" value="` + consent.RequestID + `">`,
 		`<button type="submit" name="decision" value="approve" class="primary">Allow</button>`,
-		`<button type="submit" name="decision" value="deny" class="secondary">Deny</button>`,
+		`<button type="submit" name="decision" value="deny" class="secondary" formnovalidate>Deny</button>`,
 		`<input type="radio" name="account" value="2046371">`,
 		`<input type="radio" name="account" value="2046372" checked>`,
 		"<b>nova</b> <small>nova@example.com</small>",

@@ -11,7 +11,9 @@
 //
 //   - GET /login shows a consent page (Authorize, RenderConsent). Approving redirects to
 //     <redirect_uri>?code=…&scope=<comma-separated>&state=…; denying redirects to the bare
-//     redirect_uri with no query parameters at all (Decide).
+//     redirect_uri with no query parameters at all (Decide). Allow is the form's first button,
+//     so Enter approves. A refused request is never redirected; the mock shows its error as an
+//     HTML page to browsers (apierror.WriteNegotiated).
 //   - POST /oauth/token exchanges a code or rotates a refresh token (Token). The client
 //     authenticates with HTTP Basic or with client_id/client_secret in the body. A code or a
 //     refresh token presented a second time is refused and revokes the pair its family holds

@@ -986,6 +986,9 @@ type BadRequest = ErrorEnvelope
 // Conflict The error envelope every failure uses.
 type Conflict = ErrorEnvelope
 
+// DialogBadRequest The error envelope every failure uses.
+type DialogBadRequest = ErrorEnvelope
+
 // Forbidden The error envelope every failure uses.
 type Forbidden = ErrorEnvelope
 
@@ -4143,7 +4146,7 @@ type ShowAuthorizeDialogResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *DialogBadRequest
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -4161,7 +4164,7 @@ type ShowAuthorizeDialogResponse struct {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ShowAuthorizeDialogResponse) GetJSON400() *BadRequest {
+func (r ShowAuthorizeDialogResponse) GetJSON400() *DialogBadRequest {
 	return r.JSON400
 }
 
@@ -8483,7 +8486,7 @@ func ParseShowAuthorizeDialogResponse(rsp *http.Response) (*ShowAuthorizeDialogR
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest DialogBadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -8519,6 +8522,9 @@ func ParseShowAuthorizeDialogResponse(rsp *http.Response) (*ShowAuthorizeDialogR
 
 	case rsp.StatusCode/100 == 5:
 	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/html) unsupported
 
 	case rsp.StatusCode == 413:
 	// Content-type (*/*) unsupported
@@ -13148,6 +13154,13 @@ type BadRequestJSONResponse ErrorEnvelope
 
 type ConflictJSONResponse ErrorEnvelope
 
+type DialogBadRequestJSONResponse ErrorEnvelope
+type DialogBadRequestTexthtmlResponse struct {
+	Body io.Reader
+
+	ContentLength int64
+}
+
 type ForbiddenJSONResponse ErrorEnvelope
 
 type InvalidClientJSONResponse ErrorEnvelope
@@ -13248,7 +13261,7 @@ func (response ShowAuthorizeDialog302Response) VisitShowAuthorizeDialogResponse(
 	return nil
 }
 
-type ShowAuthorizeDialog400JSONResponse struct{ BadRequestJSONResponse }
+type ShowAuthorizeDialog400JSONResponse struct{ DialogBadRequestJSONResponse }
 
 func (response ShowAuthorizeDialog400JSONResponse) VisitShowAuthorizeDialogResponse(w http.ResponseWriter) error {
 
@@ -13259,6 +13272,25 @@ func (response ShowAuthorizeDialog400JSONResponse) VisitShowAuthorizeDialogRespo
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ShowAuthorizeDialog400TexthtmlResponse struct {
+	DialogBadRequestTexthtmlResponse
+}
+
+func (response ShowAuthorizeDialog400TexthtmlResponse) VisitShowAuthorizeDialogResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -22130,183 +22162,185 @@ func (sh *strictHandler) GetWebchatUrl(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37c9u20ui/gtH9ZmKfoR9x0jznzjdumrS+J0k9tnN67rS5EUSuJXymAB4AtKxm/L/fwQIgQQoUKeVx",
-	"0hP/0sYUCSwWu4vFPj+OUjEvBAeu1ejZx1FBJZ2DBol/vZhRziE/ycwfGahUskIzwUfPRhczIKn9mbBs",
-	"f5SMmHlcUD0bJSNO5zB6NmLZKBlJ+FfJJGSjZ1qWkIxUOoM5NSNeCjmn2rzH9aOHo2Q0Z5zNy/no2f1k",
-	"pJcF2J9gCnJ0e5uMXl4D113AgPmRsIzsUPLu3clPux0wgRtkEGBliUtwsCgtGZ+GoByrTwWHfSokr1gO",
-	"XUAoLSSdArlkOQyA5dIO9Snw3JqPVSG4AqSgH2l2Bv8qQWnzVyq4Bo7/pEWRs5QaYA/+RxmIPwbT/JeE",
-	"y9Gz0f86qKnzwP6qDl5KKeRLfg25KMBOubpyaSclTJE5zQ3UkD0jlJgFJ+RfJcglEZLMgGYgSUX15pme",
-	"AZmIbEkmEuiVInrGFAlmSMxL1L6SijkosmB6RignogCJKyJ6RjXR9AoU4YLDPhnPQSk6hTExuFY4SWPW",
-	"SwZ5tk9eXiNk1UAp5YRytQBJmH6On/16XOoZAZ4VgnGtCM2VqN8hl0KShZnevifhslSgyM6Y8Wuas+yD",
-	"Q804IdWjqaS88UClooDwQZoz4HqMo1NOSn7FxYIT+5gwjpBljOZimpBxyVVZFEJqcGN/MHQybv3iCcX+",
-	"uLs/uk1GLwS/zFn6lanFCLIpkNRN7nbULCktpTQrVJpqIDtm+XBD50UOhBqi0IwHO05zCTRbErhhSqtd",
-	"pJSFKPMMaQEHLBXSm9KEkpzNmSaC2/3SM1iSOV2SGb0GsvPu7Ytf3746OXvz8qdn5AyUlkDnJBNpOTcL",
-	"JFwQVaYzO8jzgMAQVEWYthh9JeSEZRnwr4tSLa6Ak5ymV5bYkaLwXzVxc4DMUKZhibFh1THjqry8ZKmh",
-	"KkeEdhUnlg5fIL19ZeKwNJ5KyIBrRnNFqAQyZ0oxPsUtloJPW+tosI1dw1uhX4mSZ19bEipRyhRIJlAa",
-	"aUudBu4J5IJPFdFGfgg9A4nkicCe0mUuaHYhxGsqp9CC+W8HfxsO5s9Uw4IuT+kU8MT6SqIfBTRTJDfw",
-	"G7FOrZRSIK9BEpqmUOgm+RV20R+0EB/ws/Fuj0hOyGIGiDkhEbnMy317QjyrjxOmiJEOZAKXQgKhfKln",
-	"hoAgV2B+TGeQXkG2XzN7UU5ypma4bU5YhGJh97nZXHx1by7Sq3sKF7G3N6c3e2bKvclSgxqTnfvkDftx",
-	"d58ck6ndCyOxL6XgmohLhPD49ARlj1uYPdFIYZQHcUmYVkQsOBKGO85/wZPzlTm11F+XSO4prwLg+Ws5",
-	"ewOCccN8sIN8sINsQD6futkPjsjf2Y8JoTxzC1GETkRp1IBSEs2MriGurWZg1mbVgYxMlripv1xcnPr1",
-	"1XRJwGEPgZ0AWUimNfCkooucMr6n4cZyGdLFOY6CyP8L0YFb+yVleYP1Al4wCPnh5sZKyXAndwwGwcxi",
-	"sMDAUo8RAv6Uhuy55zjlh/vh8Ai364fDh2020zNg0jDa7n5zs923ivxweNg6ZzRITvMPdh0fEJrxrlXT",
-	"cFWlDDnYUopfkXmjzI369j+QasiInklRTmf4ttlAKXKUDKizJrVWVNGHGc08wHHuKTI+Ay2Xe8eXGuTY",
-	"3DIcUZq9Cn5ava38NgNuMCzNS4kRTwpSwTOFyrZBnqXVjGow49YksHIDuU1GF0K8oXzpRJX6q9CjEGRu",
-	"9sZJFdUlHaTRRSMigkxKHVLuw6OnK1SbWGwucV8nMGOGHqpjIaW8i/RQU82X5rzjwylHGcpXIkY7IR0b",
-	"iWmW7i8narz7rdLWO05LPROS/QlfWZMzB5BSTrM2F1urgSb+NpYQuCnMtd2sS8K1uIIsqpXiCKiU3vrV",
-	"huYeXEqWMTM1zU+loR3NzH3+kuYK2qAdt+5B7o5jaciAa3BaBKN8HNFUs2uI7hTqUjo0LikCnE5ysxY/",
-	"5lSY/cQbTmWCmAiRA+XmKMqYKnK6fItWjZhdxKCEqJm5wV6KxnT7qzaNZATzCWTvZB4frMipvhRyfk8R",
-	"fDEzwJqnS3OwNIcnO4Y9J0BgXujlbnQ2NsjatpHtzAxq7i6XLMYfweD3lMWNkIRlxG2nX2AUWrsljE9P",
-	"3Vtdtij/OxmzbOzVzgDr6+Evu7BfA25P0SbI/fi+Da1dv1tzXGxNARVYaBo4bdJc4gn8fTWdmBhBiRYO",
-	"C/ALCVTDxqw2p7ykeb5EWwWblobbG+wnCM2yVY4bxhJaIFeQHTblwgxtyPeEK02nks4RfXN68xr4VM9G",
-	"z+4fHuK2VX/HiNl//E4ZRaVr9moOI+REybWFZ6d+bs6eNgCPHkZmLHro0P/+jBw9JS9KpcWcnF28OU3I",
-	"g8fkFU1hIsQV+VmKskjIw6fkXAOdJ+TRIXnL5iIhj+6Tt/QaZEIePSFv2E2aizJLyOMjcgE5GFgT8vhB",
-	"vaKEPH5Ijuf0T8HJa3YNCXn8xM97fnaRkMdPyXk5UZqmVwl5ckjelDcJeXLfv/PbLyenCXly5P/+5fU5",
-	"OS3VzOACuGGY34+eJg8eJw+fJo8Ok0f3k0dPksdHyeMHyeOHyeMnyeOnyZPD5Mn95MnR+xhrST0vTqlS",
-	"CyEjKDOoIYX7mewECItuydEPjyJ7YqboJgAcDM8Mu+nbzWGZ9u+w7DKFox51BUsvewK2aU3ww/2jXsK2",
-	"43UeCoxPQWny7ux1/3RHhw+f9MzXklIBjfeKmGxDGRMeNWjUXBgVKcsgIlXce51YCCXTu7PX0QPkcx/W",
-	"Xccnh8WnHaFDBcuGZ1vsACrCcydAchNba7b+DWi6xb5rpnN7qQt+I2gwQLW/OhjxnAlX2DptwpHXcGPD",
-	"q7KYgYTm6T2jiggO0X1GWNeOjm/0H/l2oB5kviuyzY9rT3YVWhMiCvttvkwaOBaXnxmfbZF2aA7rT0Fi",
-	"ePA/PNxMXvWieGv0Os9NSI7P7T11bHUwvPnU9pjhd5GXeOkgO1qWsGsU4owp+wSB2e0QRNU1pIWC9Rqh",
-	"/oUpLeRyQwz8yqEyHlFufc73lIFKry7UOYhUfLv9r1Z6MatOJ0TkRoaTSyYVDsk0zFXfbdYs6I0dD4nM",
-	"LphKSZfmbw43+pRO4cJcQ+PQ2DuuE6TmfQTnOeFlnnsdP6fKPjZwmR/M7niP9apaKOGaiVJtMrH/JjI5",
-	"ImTo7C1SqDaijYoYlF0E4/G7OcEY6vDbHWEHNG7EkWN/c3fEqFB2/NB9mNeaRUVyJDUH/KUU80EbOV97",
-	"tNmPmvP6W9yeKiBllywlGWjKckV2MmG1E5UQpVl6BVLt7+/vrgGk3gV/SvVoA9uvVMONXsusxLwxbCg2",
-	"B6XpvOiyjgWDGn1PAdcNFcmI5z0zyoDj1E8VoKhJGYmnMrdGt6lRUs9ZsQWNT4GDNMovSXNWRBTXnBWd",
-	"UU05K9oaYjzaJRmlVsU+1mvwiuMZpM5pBkORmowu6bUoJesbHe9NcyqvIKtnMxo7qQbonLOXbLov7DhN",
-	"l4KVjKzL+SXPzq2lNboAp+3hUMAzRRhH+7H9uKE3H8YUcvveuaZSD51GmZc3nkjPyvmEU9Z90bHo8K81",
-	"SUeyqPoqKbejXETZ/DcjpZkiirLMx9d4Wl4Z7JpJmjO9PE+FjGzYL2JBcnYF+bLGBEO3fybIAvI8IYfm",
-	"r/uHh07Tc7cVZ+BZg5rGzC9vipxagRpbUDD7FD3liijzWb+K7tjVEWR7vWugWMFzlGoi9Nra9BY7hozf",
-	"JbXUqRT496YmPkRQYT9GmYEnRqXf2eizMLIvLt4uPPxRhc//5lUdq8+Y71RDzesl45ZuhyO8ECXXcTJE",
-	"/xa+5DQsu8wZVf1sOETY+gGNvHXvDxe57tRgfIob+FYsul0Udg1UmosSy3MyAXMtrs6duGPCQddpQXDA",
-	"Dzx8LNGe9Fj2Web3uBZ3HUNdLAuIq26/uQA1t+yFEaoVaSY2EI0qMsaw2LEh0fE/WAbi3JLpK5bDeNNb",
-	"vMfGwGt8jduV5URQ5WduUGzSZpwoSWzC/D9ZRXObiy0iGs0CbmVxNu+4zjUVIDX86mb0rQhff3nWEEpD",
-	"9iK+ohdOYFBtSc++bI4sr2EOX+FpNdHqOlskFd98BLEJcB8ZqE+414fHgVqlgYJOWX3krt3aUiohT+v3",
-	"a4Gk1nJg0yawESlVh2AfqitAknBFUbxa5jvZxq5tZeHCW7WDA6KJ1HU25FYYfX+Afsu6G11Te2s2W5o5",
-	"WLUgU9BNe8nqwmZUvYmqiIHnXWI0Im0Os8qw5mcLdxxX4xR/HH9GK04LmQEESbWyGHp/EgueC+pd+Btp",
-	"Y2ompN7L2TVkJHPjkJzxq4iVtjnNKkr8Z+uVqtYqw1Fji8PQkR9Ftqnt8DcrTbm24cvPyVhpqkv1QmQY",
-	"qW//GqM3YJyah4TmOZFQgNMFbPAgvhY5m0TWca63PqtuGz88fRpogA8PozrgvDZ7rV1OQrhzVEQTLaw7",
-	"oyL2Lh9D9/1XcXoFH1KqnH/KETnG3wX6UDPiBrFEtQZphvl/v9O9P9+b/xzuPf3w/m//FQ+vMHj6Aois",
-	"N/uzD94i4GCmaj2JpY96Px2uOwm8io3aXOjbCM0q7AwwHteHRpYKIsQLPoq1N2YLGa+9Yvt5dC3XPlRs",
-	"IxmUziArc8gSYgSRoWLMILEumhjvXYPstlXYeOC5k7ktYdRrE+r1RdlbassVFRvGu4bXmm1cHp1yi0Wt",
-	"b7AKguj+qZ4pptleMs7ULH6tPE51SXMCPEvIO85ufOBg1HvcgblGENb6XMFBtz6mMLSE6/Xhc3bMQMsh",
-	"kyWZCiMSkYYWTM9EqT1tmec7CoATxokEagS9S+NLWiHNHUF3TJ1BKmT2K8+XQ0Gr9hQnNV/voe9uLrIO",
-	"raNihVcxveM0p5xDZs18n2XL1EwsOrMrZ0bvqhYUZNNsgslehsPFrKXPz7jcjuMmwo/OhpqzS3hOZtZ9",
-	"aXMRZyLPbHQqZPZ9FQQrjcoiFeZoxhzUvUKKqQRljgTPiWgIMh8HInSQxcDCNtBe4CL93HHkrQHhoEkt",
-	"SFuEF25KQ4K05FrnEbBl9J+5f+AitwgRiIrl/giB9QxX2d0qsigcC2phyZLsnJz/Sp48Ory/O9wQZ+XC",
-	"xbKIbPS5jUtAm2gVHn+uy4wJVO+8rZQbDUOGhKfwJXyAv30iebUjIdeTW7CkTqoIT6qt/LroWq0MxauH",
-	"ZjR66+RLxBvDjU1M6dRCfKxCLGo3IYKnQDCofRsV5avEJLddFBUym4uPQzOEBLaUEZWHHSOBbf5Hl9BY",
-	"QwGGohxCSgXynoqGHrsB1BYUUqHlV8mA68BrhAkfo2cjTLIQXNN8FNPrr1kGhuWrr9FrbRbsM/bDeEsv",
-	"BBqDXhtUpDSPSILO7e3cuk8P4UGlvj4wWzYpr/B28NKWVjp7I4noxcMNi6d0CqFZsX3QIhi9dr0w0WpV",
-	"0eHuGldHOy3JHDJGiRmI7Pxy8eZ1YvMSbVTE/v5uEib3uEQ/dJ6tS4JdSKZBWfsA01X2k0uO9G8FSZwr",
-	"iU3R684JxgNvY7K0gcQO/Dq7BnJMvIrQCX4QY+ljYnM0rbTDg3J8cH10YMc+oHk+3jRY1c8V29AWWWxq",
-	"nbIKpyNnoliMJzAHbnWhJ4biSAGyYoWeyN4ozV34ye8pwsv5BCTZub83ocop7v1jqg9aGEHT7QnFt5wd",
-	"isreUIS20TyYw60icTiJbkgQsLSZ/aEK+62imirNy3CCAh7XMFhfqLTVLXpSl+Zue9bKIH+2zl3QYbfp",
-	"rprcR7H1RPqXAxK/FjAxJAobW3dZENXgsopwBev272S+eeBfC95cTCPbVfBph+FaTIURpqdvfx4S26Ku",
-	"e8Y5/8fPG2OqwBujGTqKm9qrt128ReVRpI18t6005kbUVzVyVEeKRDn8O0LTLJDDL2gDYx8740T9G2sD",
-	"qjpuB4MocI3Z3KzVyDKskxPY6k9dinU23iAgaTXC8aRhV6h3obnoKA1LccnybThbsSmHbI9xV79lxZ49",
-	"p6wD0U65hz3zirkxSFBNdd5+vEGmDSooW90ay7VJglWKWK/QjgnZauzErSi2BdaEyfg0cBkG9cs2UmBY",
-	"OnNGTchsBTYMuLPjru6ReSMefHNMxv5Hp7bp4AItPchq4yy2FpoqCNZi5tXmJGruOA1MRCgUM9fVWmll",
-	"q9iZm10OG0mrbtRe+GG3Iatq2CQAfy3utgkEMrOoAH1hLGAsfD9joit6P2OCaEnTq+HRMs1tj10TJZtT",
-	"ucRor67UEnMp2ymVtR7klGcqpQXs2hv8Z4TF2r57oCmE1JIy7WY3d7+spPlew5Bg6wx8LshWYl1ClK2C",
-	"nbhdjJPStbiC7URSnd+CxTDMQKsEpOO5Mcfcl5/A2hKXEtTMDjZAg8b3sMrfhxmLO66MsLxi3MYqIoxj",
-	"6zMnrOE8sEBYfzoWqkRI3N+9VhzdmVJjb8ab6o7cJik37ujDb0HuTj/kDpRTzXQZ89W/dr8QxkkGUwmg",
-	"rN2DWBxY+8QTkkHK5tRa6oIYhL3//v1w7+n7j/eTo9s//ti3fzy5jcYi5IJPu6DwP30yGA96wehWECRM",
-	"DfdSnpGU6SrRu96XHjrFNPUujTTcaZfLHCzAfKr++9nBwWiTG6SF7J4iM6H09qpN4/7oFxEQTbh1UeKX",
-	"+jzMnt+ABc7PLhqVEYNExFisolKnM0lVx/6Zwcw7Bb4zYMOsnO66LZnhnJWi4rGtLvqXZZ7jaKv7rqSO",
-	"bnrU+2NvDDUS7JTRHanjpje+z1o1iTv7uEsUiNxlB9wPcaitQumz0pab6kzM+cm9EJRjcoGBi5mZtZDC",
-	"SHrGp22j2PZxFq4M8rDgevYn/LjUsXTZc/YnIhirK64Buvvyc/gpvvjTahJ7hQ2Px/q3kdEVaLYcJaNX",
-	"WNxuU2+nvbFs4Ev3LvQac6tkEL0Z9zDA9kpzPxNc+vE7hkgIh8XmCdAh+/ZpgxaEOA62k8leLQlKnvha",
-	"anOqUyw6GkqzBkaU1J1HoPvIk7yLIDJPrVoWC2cZICt7a7e0VrPpGVmPnvjlxdCN+dbba9Zo8HJVRG01",
-	"B5EBgRtXoQAdT05djWZyANcfWLfdz0aIJdYxxYW2zk7qSnj+SBVLw4N4wHHn5lSQStBr57WvfNa5O+NO",
-	"fXE9VyzV4HCn8ewDPsOq4rsDZ/pwDbIjQ+qYnP79xUs7j39rPyy37Wom+6AtfP25OxwhzzBUHgvDQkaU",
-	"sDkqFm3KHArpjNAcy3+ik4RpcgVQkIWQV1i6j9qHzM7iSwC3okuOmuWBHj6I5a5VZda7rlf4hpmpVHaK",
-	"6k61gt4BNyvzRsYkpPpDKVmXPm7fIO/OTmwVGZfIWlVQdCXjP22Lm6B2QBLcWMlO44uhE7WTg2qEr5Em",
-	"NvJvYx3OAlZQJi2tBeHmeLuhc8hfmL+cwAmi8hWdA7mmeRkLbLZyuqP+xbn5kioyDi/Z4z68JKObvanY",
-	"cy0kXhjIjoNZbpNw0pcDzHyNMpfOsJYQH0VmL5JzlucsFurYrZQ6OFeoZxW6l4VIZ2vQ42AaD3TorE5w",
-	"wvtH/8B46IdYGW8dtYcYHMA/bsaNt4Tx/pDTWGSYX18ECa4ua8k1yztnJjsPHh0e7sax41i7j8QbEmAb",
-	"Gj8L52nNO4TKmxLpy5N5BL4OOu8Dcbttj8x/MogColCQHcGBLIHK9WQw+EwYYmxIRdGhtOBZYBQA84pK",
-	"iCpoCnsKCtrOeG0N939UV7huc0hrSsuZ0hvFlleXld68fURCR8Ct55najDveCIrgCvAjUAnyv0YDGOyi",
-	"gqhhQY6ocFa/Gtuxx6FmYx/124VbVmUvEBvCqk1TniAawDWk/ahD9neciN1HUUuqdTFTlxBaw/xRzaWq",
-	"mLF52Ba6GMLvzVVI9Lv/elMn60Hd7dMKiPELMS/QGzjeJlB4vWPQzzkJwB7sBG9iYajRqdvkg0kSz9G4",
-	"6op8t2ZQZGwNPQ0OOOGndYJFhazaKJSM3tni4f1MgiAHPs/KktOXodogKPWpFKVaxe6a/u+WM2tl5kjw",
-	"LcjoTg8y9DR5pc/U0wInhqt/MFiAPOY0X2qWboos+zWaBZky36+3x0+WvRXf1y/fzneuqVYrqYGj8xoK",
-	"g2MXHpOQK1jabLQ6wSD0FAVcVqOliqMcDM2K588GSdZL7sa+HeGTMX8dprtFyjHSmwijA70iqeC+7dg1",
-	"DjugNs4caESReAOUDx/OBrmiUx/o1QWLF4LxhXYMpDNaFMBhSHZkrHQUAnMK8g3jpY5M9mIFcjLHVw31",
-	"2H8N5tR/uNkEi4e7mwnURTxcFx8jCAN2YkF1OoMsjj47knsF2/ME/o9en0FPODDSAFqORo31BPvZBC+y",
-	"B91c4VC3GVtEdpBqVAjq7WuJ7O5KhRhLgp99Cr0NIbMN47DDkod+lhgif4NJOqN68zIUmORR95ZYwKSj",
-	"xuuiMcPqIP5LLEyOV0ymFXFFpes6CWrj6Nxg4tWV29CcUmKFthnMLay2lx9ajzvMGHU7lXuqtoGjBcya",
-	"pLtt0GTH3Rddm8y6kDwKBMwqxpkrYGdaY0UgbJt5FNEVsJ3m0f5hzER9mYvFPjnHHoeqgDw3+ggZ3+xL",
-	"oNk4Mf9yeU32SeWQUYxPy5xKMvZpZ/b3g/oBZqSMXYMGb+ArQGL7F5vcZKYPqrc60Hxxh8ZDJA1crHp2",
-	"cEALtu/b/ewzcZCLaXjVWf+yMAMfNG5DYZS0wqWMnqEfssoUS6pjfw6aZlTTGhcup8VFWezXMbXKIqGq",
-	"ypz4YswJ5rjZguVGs62mwWeQMe2aavnJ3KC6AZtucwZ+jDmU+MhlN+/76k/NhYX1mSwovkxMVXrL/sOv",
-	"wSb2RQs7ofLZBs2F6PqfUfW2/szwzbAioEoc+LVybLHcUED3q+TE1kDe0eaHUQFCqFdNg69bCwu+MbtT",
-	"JR5XedH71ZV+OIHd1mc2Pj6yXZIYvxS+CxO1xRadEcEPdMW0C7SoJ8rApmpJFc43inZdqo0ZgVvIf4/J",
-	"YDtnL88vyLVt61aJid3Et82rY3axi1cafO4Ht2mKBAcqqJ4pW6Sh5BlITNIax3v/7owtyxoRE6Ir+NsG",
-	"+o137YjOSYDxRlII7fsT2uw67BTcaNI1/viHLWfyx+jZxz+CWi5/jBL/J/4z9c9cRRf8t9mKP0a3t+N9",
-	"cuHPSFsZLjy/SclzUFiyFl1q2DMM25EumIJ9ctFqwEwyya4doMEuk7lIrxI80HwLUCy+Y8W0FzL+EZ8a",
-	"hrpBps5ZCs5L44jnuKDpDPaO9g9XaGexWOxT/HlfyOmB+1YdvD558fLt+Uv8po6sGFU0c3x6YjNOlaWt",
-	"o/1D+6YogNOCjZ6NHuwf7j+wBrMZSlInj599HE27XLRdx5J1rO2TM+C2KyTBsaz7SHD04GJ2he+pgZkD",
-	"5Fdujl0prqm1vk6kWGA4v6q8eTZNZhy6/8ZWl7BlohL0fc/ntDaAkrHt5VvtgpBsyjjNbZkpGD8nBmTg",
-	"jObOHdo/Gxeuj3etthDswYyp21XDuxMj2M5nYnHsnY4/IWoQz3Wz+9+7zIq4pqphOs5Yd0xvtLBe2zjd",
-	"G2TQvRqztWygAXVBU0cRrIOkx8m5JhE89OcqjLZUGnybKN2Etxtjgdf4c4JZ0H+VQCjXbO/F+dkr6wIl",
-	"kM4EZGRC0yufR+Qh6IIQKXJtG8CVyd82jN7mdlqx/Y434EujnAgFHK0hAaZ29wneqgsJhisTBLJt/pdA",
-	"OJVSLCw/aDMS+gOwLR66G4iQbb7b7VyjM113r/F9q5H/0eFhq9uhhht9MNPzvNnmcKVnYhJPBIzIItQL",
-	"HhwedTQTsqEC2I4IU68hq6sYzcTCiHTXS3WHllrsWUEGu88bkmwqQK2KlFY/ydcipd2lVBpxDQ3JF8o5",
-	"J9r6O0o+tKiNWS+qLTj4kWY+Nsl8cv9B/yftFt7mu6On/d+1u6ea7x7c7/9uXWfo22T0wz//2T9G2EU4",
-	"vDeOnv3+Phmpcj6ncukEOqkkOqlEuqZTI8ztbW303gzR0IMwDFmoyGFqMyuwYEBXpgPBd7BnN7PVrHy3",
-	"EIqxGi6pQpGJ0DOjt0DV6Vn5MKCjw0PX9pfbpoTYQXmljXjVHdyQu+vluXqsWZhrrxDi39eC7GhMerO3",
-	"WCz2sB9GKXNbCicb3qm0mYBy27QDGBl+Gxcc0cNVgi4l2g9XUYLC4I41NmcNu0PEU0U3R1S+8ThDvHSh",
-	"i5YlIjYPDGmsI5XIzriOifrfqwFdY+yiJIWRispzjOuA3YrPCgdqRmrsWrZyqpCZBLg2pA2qoqHAIuSa",
-	"uwvpxbTXkHxd0zAGcuzD0zCUE2mQHFeguVKeOFOjOZCTFma8xjJUjF9bbtyvwLCNsNbh/PpZ2ho3g+Ai",
-	"uoAtaVbT0NZMfziACU/sDlq74/cqKlp219/f3yYfbxvyw/M9Mdd88qskjmrXSpTrowOf3n5A87zzynqc",
-	"55FyIqrWl1VZFEJqtU8wHz99bu55lkA4QBY7BV8zpX1tDDX6RHIeVkPeZ/2venxv11XeUHeH2paHmtlj",
-	"Em6yJ8L6WUWIdT2jtWS4mrq5KdFZ4L8OybkE1YEE11rWHdV9AtXVu+xpzj+pKK5UIA+c62FvDpoefGTZ",
-	"7Vq7ne0JutPqtbquC+puVyPWVtHCJp3+DDrsCfsFD/twmg6ybLt+vuhx/45XaQaZ/WgANb8ScsKyzMb0",
-	"Pjx82P/FW6FfiZJn369C4T2mv7c8f++besXPoImjEeJo0TOUe2w4asUqGwOsfsVT3Uk2MrMVVEdD90Fb",
-	"pb1ucFw34vXduZv9jlutpp8TVVo9f2aLCoYX1TbP2W62bbYboutvzXGuge6293H7eeYsZSJbEqbsEu9Y",
-	"9D+URa3TtsWjlg4GsGnk4OtVuCrf/E7oDN4Ny8wmBNDBnzk7WFzvquD4GoqXjxccqHnVFXG/bb65Y4Pu",
-	"kwrVvoDIBtL/Wp0vrNAdEPw6he0rKGs9VHwn/L9P/ewrqmY2oEsFDfZV40JDfm0085/TJZn4tv/Z9lrZ",
-	"l9XI7rSxO4b87NrY4INIdft0jrNMERot5R/oZGTnRam0mKOJLCHuj/Ozi4Sca6DzhFxADlNJ59gsn9j6",
-	"AuKSjK1d4p3MKxe4K70xxhAGzwskgwI7fkdKuzaZ9jjLvgrHumYLgzj2/peZPOuzmmDkQ4bWyG9cCgxg",
-	"zheCX+Ys1XdSoE8KHGfZ5iLg4GNVjvjWioEcYik2ZzAX1+iO9VRWBau6sONm4G6bP3/CcWvw1obUrXaV",
-	"wdikgupZEMQWlFHujg7bqLBwJJjpYaQimS0ri7Z/x913x+33xGiWADbgtZwV6iBsodxp7Xe81Aj5TzAP",
-	"CuPVqCYUs8ESciny3Mayjev+tuMOO0ijxXQP8/n3Gn0xYrGBtoFEyGxVS56jw6ATKDa9Wt8sJNoXOFiW",
-	"T0+lMmc9UKW+0e/WEaLnQmoiZAYyUtUtFiMppP5xGUeE70KN2fU+tDd89poqfWzuLIYII+G+77/k3b5B",
-	"FhGlYk178Tuj1bcsvurko6jFCrvkB/Kgkl+2Sf0a4XXw0f3rpMdtaXv7u6IO7htU9Su/5TJs0R83b4WN",
-	"4QeoDH6aTpWhgn2YytDRqf1rseRPoCnLVWesiH3LnRbqTgX5XngY7W8hCw/i4I+2Fcntgc867HbBdPey",
-	"R2+n4WgzWCfPhm30h2j6dbOamJrvO6h8mwwbrrWDURsYvGPT741NiScR8u7sdQ+r2ozYg1ndITLKoa9c",
-	"I2E8UBv9k5saa+zmEL8hNBpTDuBZ19/Ojm3rgXSpx67dXEQ5vr/pteClTRj+hIvJ/c0uJl9ScjRQ3qN8",
-	"Nxp+3qne37A8CPPkY7o37jqpOc1LA0vacXEQdj/vEgmONbCsMJVgk7i5WMTZva725eb9GgESHR1kOxL/",
-	"DPx3FP8fQPEnnHhiIxW1DSF7DotuB5W1oaAvtyxSgSGutoCEz/leb4+231uS/DIOo7B//9d2F1kD00mn",
-	"p8hhKmzYcecp+g9kyqj52lVf8bQ/hBU9iw06fmYUjx5NlKZSQ0aW0BGf984NW4mFtXonBni0WpgrUcoU",
-	"yM59cq7LjImEHJGXmPkmE/KAYKO07uR2/HgUqb5wPzlKHrwfopLaOnfmQoqVozx8Ll1xbEbOyhyyV0KO",
-	"K/07nmnv3oylgU+EyIHyz6CRfv6Tuil+707rv/Zp7Vlys6P6I/7/JLs9qMo+HQRl9KIiY20NUqwejrU4",
-	"8Y4b1AV9Th4ePrTJLVXRTIzq4qJZc2rFNIULaNdN3TRW7aVd6OiLXg3bQHZwnsVwuOo729J3wqs/g79K",
-	"OjYKKdpzbP2sh2nTGdW9RqcX5mx3RbtavBqxMpFzc/i7LrRkXFW+HBMhne/aPDdfXdj+ne7VKl3e/GQj",
-	"G/VC4J12XmobjQY3aV4qdg3dfG6g7bRnDeXxZLVOrlt+nwnK/HbO/uwyfB22zFDbO8hPawQKScYee+Hj",
-	"wa7zajM+xXseFmyz24eUgbqg8mXl0DrpiQkrvUpCLzUWQmZqrZ4U1lAdEuZz+JXNeiHh9bnUQ466E97/",
-	"cSFEukd0o0RdNQWax30SOzRu9ETxiroum4suikX1VjlXWlSC3VZbD6barzPr7Q3H1kwVC/9BgcJx5/+K",
-	"8qKcQEJe0RQmQlwl5IQrTacSY4LZ1YV59JrxK8hOeEL+uWsLl5k7oy3r0HVrPM4yxN1PNVCfqMJ9IcNP",
-	"AOA3agMK47j/OhHDm0qhO8PR5zMcHWeZk1xN9tvshliXGl4bQNRoBNPSNydL7AG/xpV5Vk/yTd7wAvg6",
-	"2DNsV3KnGfxnsVhQlLvbR9ggYc9iwcPBbFZF/Oy5xuUdysKAsJ8GU3qtoupbEr+JVSCvDQv6N5/ZMSD/",
-	"TbXQ7iKK7sRDl3io7w4VwXaFF20lKVb7YMXP55U+W5UcaDTaek7GQc+vMXYvrnuy0dXOZKlvPLbmaG91",
-	"Cfsmj/cWjB1s3O6ycMfH3+Exv0LOgxm4r4qEvZI3iqYsZlTDNUhsfmCbMnQf3Nuy1rH60uzl/JNrYhvu",
-	"mOn7c4UMvYmy7PZASX1Q5ZyvvYeen134TjcsS0hBlSpm0jdYf3f22ie5WHbb+bFUjPs6vy+5BllIpjB1",
-	"3RyVvrtUnOXOpT6voPpm2a8B5TouvKcQfVdwV4/ie3RNmr23hEIsPQ9nz0GsiYVZ6y5UyHFmzjZTruG3",
-	"vwCzDeW0GhF3zPY9MttgRrM1f9dyVqMscKU/Vo33npOxfeMkw0sddbVvyZhlzpE/bhZYHkd58NyNd2Ih",
-	"+oJc5GboYKGVhoJ3IWx/5eJknqxIRVeeH94pkC1ucN0S17KDYlMO2R7jkRaLK0Rt5jh1g35BivZTdGcH",
-	"WwjvSPkbJuVGJ88IJRtaIjUxrSFjZ204QG/ZmsTBHJTvXuJo+ZplIHxX0I769fZH/Hr0RXWdYJ4OwsYF",
-	"3pH1X9v05TaaeIqqCubb5+to++Cj+d9Jj+0r9E8No3OjjtTkt/F94BUC9aWvAjV8a7jjTv3/vhxCITNt",
-	"yUuf0UUctpe2Pbh8k10XpB8vutpkv09xFX8NTrzz0d6x5FCW7HLQdvHnEMuXO9LWGcB2xkrqhtfV90A1",
-	"b9hedLsdfFgbxf59Zq2/jjnrzjq1zjoVtUtFLjALmGAaijuAOknfGXcx4GA+gSyjkxzIAiYYTp+QlEq5",
-	"ZHxKXLYFyZgqctro/o11w2meg8Q64ZCxuI34NwuTPYW+GCsEs3Twgl+dWfwdN/x1w/7dTrcOAs8MOKht",
-	"GLaa/Fz1PSykyMoUA2aOT0/ITChNds5enl+QkmcgycH1UeKa/btkGymERkmPrDWaaV2oZwcHtGD70o26",
-	"zwQqTA6kFb2v0dTV9tdObHNXcE0gE9cGz3c2tV1Or0Xd5N3l79hmkKt5Q7ahHrYqN/wd6f0YDFI38+sd",
-	"qN3hrhrDN2eLJ1d1mfwSN2DSPnc9jwYz4MauDh8ETyuy462Zu4GZHUdWRIsEh7ZZFgXIvarVW90YrZqt",
-	"Kj4bqWjqc8sTW1cFU2rrkkKJmyFMKsF36iWGiHNOhY7yTEH4V9JUgu2Y7aCnatgwJDqJJh+6DMUwFry5",
-	"fh358h+tJNmOr4Nk2yRuNbuCQrdMZxVTrtgWPI05HW91zOOTZkVVxM0UOGA/fl/SsV4cFgu7fX/7/wMA",
-	"AP//",
+	"7H39ctw28uCroOa2ytIWNfqw4w+5rn6lKHKiW9tRSfJmrxKfiSGhGfzEAbgAqNHEpee597gnu0IDIEEO",
+	"+DEj22vH+iexOCTQaHQ3uhv98XGU8HnOGWFKjg4/jnIs8JwoIuCv4xlmjGSnqf4jJTIRNFeUs9Hh6HJG",
+	"UGJ+RjQdj6IR1Y9zrGajaMTwnIwORzQdRSNB/l1QQdLRoRIFiUYymZE51iNecTHHSr/H1NMno2g0p4zO",
+	"i/nocD8aqWVOzE9kSsTo7i4andwQptqAIfpHRFO0hdG7d6c/bbfAROwggwArCliChUUqQdnUB+VI3hcc",
+	"el9IXtGMtAEhFRd4StAVzcgAWK7MUPeB505/LHPOJAEK+hGn5+TfBZFK/5VwpgiDf+I8z2iCNbC7/y01",
+	"xB+9af4myNXocPQ/divq3DW/yt0TIbg4YTck4zkxU66uXJhJEZVojjMNNUkPEUZ6wRH6d0HEEnGBZgSn",
+	"RKCS6vUzNSNowtMlmgiCryVSMyqRN0OkX8LmlYTPiUQLqmYIM8RzImBFSM2wQgpfE4kYZ2SM4jmREk9J",
+	"jDSuJUxSm/WKkiwdo5MbgKwcKMEMYSYXRCCqXsJnvx4VaoYIS3NOmZIIZ5JX76ArLtBCT2/eE+SqkESi",
+	"rZiyG5zR9INFTRyh8tFUYFZ7IBOeE/9BklHCVAyjY4YKds34giHzGFEGkKUUZ3waobhgsshzLhSxY3/Q",
+	"dBI3fnGEYn7cHo/uotExZ1cZTb4wtWhBNiUosZPbHdVLSgoh9AqlwoqgLb18covneUYQ1kShKPN2HGeC",
+	"4HSJyC2VSm4DpSx4kaVACzBgIYHepEIYZXROFeLM7JeakSWa4yWa4RuCtt69Pf717avT8zcnPx2icyKV",
+	"IHiOUp4Uc71AxDiSRTIzg7z0CAxAlYgqg9GfYFO+AB9GI0Vu1e5MzbP6IAEZsboFuFAzLuifBpuGkjT1",
+	"M67QhCA54wt2uEp6EcJIkJQKkij07vwU6fcFmVKpiCAp0Cu1bxlqQxocxNWMaFbHDMUJTzVtAmWb56XI",
+	"8Hh0q8nCGsFIgz4RfKF3lUo7uwGHpGjr/NUxevrsyQv0//7vk/H++GC8vz1GR6V0Wsy4JCg+ShKSqxgJ",
+	"zK4liks0xghP+A1BcXOTYi3J7bTbaEq0FGDol8s3r1Gu5X1JvhLPCbJwv0SYLe3CHQDwqX6R2H0EknnF",
+	"xYSmKWFflgsVvyYMZTi5NjCBEIJ/VfKQEZJqYaa3INYYjymTxdUVTTQ1WLllCP/UiK5joJMvLE+MWEwE",
+	"SQlTFGcSYUHQnEpJ2RSkguBs2lhHTdKaNbzl6hUvWPqlD0/JC5EQlHJiaBoEmoZ7QjLOphIpXjKLlmgA",
+	"7BleZhynl5y/xmJKGjD/fffvw8H8GSuywMszPDWS5QtpC3CmU4kyDb8VD0CJRNwQgTDwaZ38crPoD4rz",
+	"D/BZvN1zikdoMSOAOS4AudSpCkapOKw0ECqRPlDQhFxxQTT/qpkmIJJJon9MZiS5Jum4Oh/yYpJROYNt",
+	"s+eLf5Jsv9SbC6/uzHly/UjCInZ25vh2R0+5M1kqImO0tY/e0B9BWE3NXuhD/kpwphC/AgiPzk7huLIL",
+	"M0qQkT/8ClElEV8wIAx78vwCytYrrejIb5dIHkmnNYLKZjh7DYKxw3wwg3wwg6xBPvfd7McH6B/0xwhh",
+	"ltqFSH3MFFpzLARSVJ9t/MYok3ptRoNM0WQJm/rL5eWZW19Fl+UBAsBOCFoIqhRhUUkXGaZsRx9tQNpA",
+	"FxcwCiD/G6IDu/YrTLMa63m8oBHyw+2tkZL+Tm5pDBI9i8YCJYZ6tBBwih1JXzqOk264H/YOYLt+2HvS",
+	"ZDM1I1RoRtse1zfbfivRD3t7jXNGEcFw9sGs4wNAE28bzR5WVQifgw2luBXpN4pMa/z/bVQcNRO8mM7g",
+	"bb2BgmcgGUBHiipNpKQPPZp+AOM8kig+J0osd46uFBGxNkwtUeq98n5aNXB/mxGmMSz0S5EWT5IknKUS",
+	"NDmrEV2eoRQrosftUEjvotEl528wW1pRJb8VeuQczfXeWKki26SD0OZLQESgSaF8yn1y8GKFaiODzSXs",
+	"64TMqKaH8lhIMGsjPTBusqU+79hwypGa8iUP0Y5Px1pi6qU7e1bG218rbb1jzrohX1iT0weQlFazptJp",
+	"oJGzoiJEbnOqDSWujYIbfq2tloBWCiOAUnrnVut7CGEpaUr11Dg7E5p2FCVydHiFM0maoB01TGdrFhsa",
+	"0uBqnObeKB9HOFH0hgR3yppynj9SIsLwJNNrcWNOud5PMIpLr9WE84xgpo+ilMo8w8u34AgLudI0SowV",
+	"CpLSm2686gaLRmQ+Iek7kYUHyzOstIH5SCJ4MdXA6qdLfbDUh0dbmj0nBJF5rpbbwdnoIAftWu5WPai2",
+	"Xa5oiD+8wR9JgxttaKfIbqdbYBBasyWUTc/sW23uS/c7imkaO7XTw3o3/EUb9ivAzSlaB7kf33e+g/R3",
+	"48ENrcmjAgNNDad1moscgb8vp+MTLSjBKWYAPhYEK7I2q80xK3CWLcG9RaeF5vYa+3GE03SV44axhOLA",
+	"FWiLThl3HpdTJhWeCjwH9M3x7WvCpmo2Otzf24NtK/8OEbP7+J3Uikrb7OUcWsjxgikDz1b1XJ89TQCe",
+	"PgnMmPfQofv9EB28QMeFVHyOzi/fnEXo8TP0Cidkwvk1+lnwIo/QkxfoQhE8j9DTPfSWznmEnu6jt/iG",
+	"iAg9fY7e0Nsk40UaoWcH6JJkRMMaoWePqxVF6NkTdDTHf3KGXtMbEqFnz928F+eXEXr2Al0UE6lwch2h",
+	"53voTXEboef77p3ffjk9i9DzA/f3L68v0FkhZxoXhGmG+f3gRfT4WfTkRfR0L3q6Hz19Hj07iJ49jp49",
+	"iZ49j569iJ7vRc/3o+cH70OsJdQ8P8NSLrgIoEyjBuX2Z7TlISy4JQc/PA3siZ6inQBgMDgzzKZvNodh",
+	"2n+QZdvtCehR12TpZI/HNo0Jftg/6CVsM17roUDZlEiF3p2/7p/uYO/J8575GlLKo/FeEZOuKWP8owb8",
+	"4AutIqUpCUgV+14rFnzJ9O78dfAA+dSHddvxycjifkfoUMGy5tkWOoBy/9zxkFzHVsfWvyEKb7DviqrM",
+	"GHXebwgcBqD2lwcjnDP+ChunjT9yBzfWLuIWMyJI/fSeYYk4I8F9Blg7R4c3+o98M1APMt/l6frHtSO7",
+	"Eq0R4rn5NltGNRzzq0+Mz6ZI29OH9X2Q6B/8T/bWk1e9KN4YvfayzyfHl8ZOjY0OBpZP5Y8ZboucgNGB",
+	"tpQoyLZWiFMqzRMAZrtFEJVmSAMF3Rqh+oVKxcVyTQz8ykjpPMLMhCk8khoqtbpQe3Mkw9vtfjXSixp1",
+	"OkI80zIcXVEhYUiqyFz2WbN6QW/MeEBkZsFYCLzUfzNyq87wlFxqMzQMjbFxrSDV7wM4LxErsszp+BmW",
+	"5rGGS/+gd8cFOayqhYLcUF7IdSZ23wQmB4QMnb1BCuVGNFERgrKNYBx+1ycYTR1uuwPsAM6NMHLMb9ZG",
+	"DAplyw/th3mlWZQkhxJ9wF8JPh+0kfPOo818VJ/XWXE7MicJvaIJSonCNJNoK+VGO5ERkoom10TI8Xi8",
+	"3QFItQvulOrRBjZfqSK3qpNZkX5j2FB0TqTC87zNO+YNqvU9SZiqqUhaPO/oUQYcp24qD0V1yogcldk1",
+	"2k0NknpG8w1ofEoYEVr5RUlG84DimtG8NRAuo3lTQwwHSEWjxKjYR6oDrzCeRuocp2QoUqPRFb7hhaB9",
+	"o4PdNMfimqTVbFpjR+UArXP2kk27wQ7TtClY0chcOZ+w9MJ4WoMLsNoeDEVYKhFl4D82H9f05r2QQm7e",
+	"u1BYqKHTSP3y2hOpWTGfMEzbDR2DDvdanXQEDaqvAjMzymWQzX/TUppKJDFNXUiWo+WVwW6owBlVy4uE",
+	"i8CG/cIXKKPXJFtWmKBw7Z9ytCBZFqE9/df+3p7V9Ky1Yh08HaipzXxym2fYCNTQgrzZp3BTLpHUn/Wr",
+	"6JZdLUE219sBxQqeg1QToNfGpjfY0Wf8NqklzwSHv9d18QGCcvMxyAw4MUr9zgQs+sGgYfF26eAPKnzu",
+	"N6fqGH1Gfydral4vGTd0OxjhmBdMhckQ7rfgJathmWXOsOxnwyHC1g2o5a19f7jItacGZVPYwLd80X5F",
+	"YdaAhTaUaJahCdFmcXnuhC8mLHStHgQL/MDDxxDtaY9nn6Zujytx1zLU5TInYdXtNxvTaJe90EK1JM3I",
+	"xC5iiWKIpI41icb/pCnhF4ZMX9GMxOta8Q4bA834Crcrywmgys1co9ioyThBkliH+X8yiuYmhi0gGtwC",
+	"dmVhNm8x5+oKkBxuuml9K8DXn581uFQkPQ6v6NgKDKwM6ZmX9ZHlNMzhKzwrJ1pdZ4OkwpsPINYB7iMD",
+	"eQ+73j8O5CoN5HhKqyO3c2sLIbk4q96vBJLs5MC6T2AtUioPwT5Ul4BE/oqCeDXMd7qJX9vIwoXzansH",
+	"RB2pXT7kRuZFf05Hw7sbXFNza9Zbmj5YFUdTour+ktWFzbB8E1QRvZt3AdGIuD7MKsPqnw3cYVzFCfwY",
+	"f0IvTgOZHgRRubIQen/iC5Zx7K7w19LG5IwLtZPRG5Ki1I6DMsquA17a+jSrKHGfdStVjVX6o4YWB6Ej",
+	"P/J0Xd/hb0aaMmXCl1+iWCqsCnlsAujtXzHcBpioeoSzDAmSE6sLmOBBeC1wNvG05VxvfFZaGz+8eOFp",
+	"gE/2gjrgvHJ7dS4nQsxeVARzc8x1RknsbXcM7favZPiafEiwtPdTlsgh/s7Th+oRN4AlrBQRepj/8zve",
+	"+fO9/s/ezosP7//+t3B4hcbTZ0BktdmffPAGAXszleuJDH1U+2lx3UrgZWzU+kLfRGiWYWcE4nFdaGQh",
+	"SYB4iYti7Y3ZAsZrrth8HlzLjQsVW0sGJTOSFhlJI6QFkaZiSDoyVzQh3rshot1XYeKB51bmNoRRr0+o",
+	"9y7KWKmNq6jQMO5quNNtY1MvpV0saH2DVRBA90/VTCHN9ooyKmdhs/IoUQXOEGFphN4xeusCB4O3xy2Y",
+	"qwVhdaeXDrL6qITQEqa6w+fMmJ6WgyZLNOVaJAINLaia8UI52tLPtyQhDFGGBMFZmWIlo0ZIc0vQHZXn",
+	"JOEi/ZVly6GglXsKk+qvd+Dubs7TFq2jZIVXIb3jLMOMkdS4+T7JlskZX7Qm5M603lUuyMumWQeTvQwH",
+	"i+mkz0+43JbjJsCP1oea0SvyEs3M9aVJX53xLDXRqSQ170svWGlU5AnXRzOkLe/kgk8FkfpIcJwIjiD9",
+	"sSdCB3kMDGwD/QU20s8eR84b4A8aVYK0QXj+ptQkSEOutR4BG0b/afsDFrlBiEBQLPdHCHQzXOl3K8ki",
+	"tyyouCFLtHV68St6/nRvf3u4I87IhctlHtjoCxOXAD7RMjz+QhUp5aDeOV8p0xqG8AlPwkvwAH67J3k1",
+	"IyG7yc1bUitV+CfVRve6cLVaOopXD81g9Nbp54g3JrcmMaVVC3GxCqGo3QhxlhAEQe2bqChfJCa5eUVR",
+	"IrO++DA0Q0hgQxlR3rBDJLDJ/2gTGh0UoCnKIqSQRDySwdBjO4DcgEJKtPwqKGHKuzWChI/R4QiSLDhT",
+	"OBuF9PobmhLN8uXXcGutF+yKPPjxlk4I1Aa90ahIcBaQBK3b27p19w/hAaW+OjAbPimn8Lbw0oZeOmOR",
+	"BPTi4Y7FMzwlvluxedACGL1+PT/RalXRYdaMq6KdlmhOUopNBYCtXy7fvI5MXqKJihiPtyM/uccm+sHl",
+	"WVcS7EJQRaTxD1BVZj/Z5Ej3lpfEuZLYFDR3TiEeeBOXpQkktuBX2TUkg8SrAJ3AByGWPkImR9NIOzgo",
+	"492bg10z9i7OsnjdYFU3V2hDG2SxrnfKKJyWnJGkIZ6AHLjVhZ5qikM5ESUr9ET2Bmnu0k3+SCJWzCdE",
+	"oK39nQmWVnHvH1N+UFwLmvabUHjL+qGw6A1FaDrNvTnsKiKLk+CGeAFL6/kfyrDfMqqp1Lw0J0jCwhoG",
+	"7QuVNrpFT+rS3G5PpwxyZ+vcBh22u+7KyV0UW0+kfzEg8WtBJppEydreXepFNdisIlhB1/6dztcP/GvA",
+	"m/FpYLtyNm1xXPMp18L07O3PQ2Jb5E3POBf//HltTOVgMeqhg7ipbvU2i7cobxRxLd9tI425FvVVjhzU",
+	"kQJRDv+J0DQD5HADbWDsY2ucqHujM6CqxToYRIEdbnO9Vi3LoLSS56s/synWabxGQNJqhONpza9Q7UJ9",
+	"0UEaFvyKZptwtqRTRtIdymz9lhV/9hzTFkRb5Z7s6Fe0xSCIrKvz5uM1Mm1AQdnIaiw6kwTLFLFeoR0S",
+	"suXYkV1RaAuMC5OyqXdl6JXaWkuBocnMOjVJaor2QcCdGXd1j/Qb4eCbIxS7H63apjwDWjiQ5dpZbA00",
+	"lRB0YubV+iSqbZwaJgIUCpnrslNamcKH2rLLyFrSqh21l27YTciqHDbywO/E3SaBQHoW6aHPjwUMhe+n",
+	"lLdF76eUIyVwcj08Wqa+7SEzUdA5FkuI9mpLLdFG2VYhjfcgwyyVCc7JtrHgPyEsxvfdA03OhRKYKju7",
+	"tv3SAmc7NUeCqTPwqSBbiXXxUbYKdmR3MUxKN/yabCaSqvwWKIahB1olIBXOjTlirvwE1Ja4EkTOzGAD",
+	"NGh4DwpDfpjR8MWVFpbXlJlYRYAxNnfmiNYuDwwQ5j4dapsCJPbvXi+Oak2pMZbxurojM0nKNRt9uBVk",
+	"bfohNlCGFVVF6K7+tf0FUYZSMhWESOP3QAYHxj/xHKUkoXNsPHVeDMLOf/2+t/Pi/cf96ODujz/G5o/n",
+	"d8FYhIyzaRsU7qd7g/G4F4x2BUGQqeZezFKUUFUmelf70kOnkKbeppH6O21zmb0F6E/lfx3u7o7WsSAN",
+	"ZI8kmnGpNldtavajW4RHNP7WBYlfqAs/e34NFrg4v6xVRvQSEUOxilKezQSWLfunB9Pv5PDOgA0zcrrN",
+	"WtLDWS9FyWMbGfpXRZbBaKv7LoUKbnrw9sdYDBUSzJTBHanipte2Z42axKx/3CYKBGzZAfYhDLVRKH1a",
+	"mHJTrYk5P9kXvHJMNjBwMdOz5oJrSU/ZtOkU2zzOwlbOHhZcT/8kPy5VKF32gv4JCIbqih1Atxs/e/e5",
+	"iz8rJzEmrH88Vr+NtK6A0+UoGr2C4nbr3nYai2WNu3R3hV5hbpUMgpZxDwNsrjT3M8GVG79liAgxslg/",
+	"Adpn3z5t0IAQxsFmMtmpJV7JE1dLbY5VAkVHfWlWw4gUqvUItB85krcRRPqpUctC4SwDZGVv7ZbGatY9",
+	"I6vRI7e8ELoh33pzzRocXraKqKnmwFOCyK2tUAAXT1ZdDWZyEKY+0Ha/n4kQi8zFFOPKXHZiW8LzRyxp",
+	"4h/EA447O6ckiSCqc17zyieduzXutF46HHC4VXv2AZ5BIfrtgTN9uCGiJUPqCJ394/jEzOPeGvsV2m3N",
+	"ZBe0Ba+/tIcjyVIIlYfCsCRFkpscFYM2qQ+FZIZwBuU/4ZKEKnRNSI4WXFxD6T5sHtpq464EcCO65KBe",
+	"HujJ41DuWlmZv828gjf0TIU0U5Q21Qp6B1hW+g1TGv1DIWibPu7VcocqMjaRtayg6GrD32uL66C2QOJZ",
+	"rGir9sXQiZrJQRXCO6SJifxbW4czgOWYCkNrXrg5WDd4TrJj/ZcVOF5UPlSJv8FZEQpsNnK6pf7Fhf4S",
+	"SxT7Rnbch5dodLsz5Tu268ixhuzIm+Uu8ic9GeDmq5W5tI61CLkoMmNIzmmW0VCoY7tSauFcoZ5V6E5y",
+	"nsw60GNhigde6KxOcMr6R/9AmX8PsTJeF7X7GBzAP3bGtbeEsv6Q01BkmFtfAAm2LmvBFM1aZ0Zbj5/u",
+	"7W2HsWNZu4/EaxJgExo/9+dpzDuEyusS6fOTeQC+FjrvA3GzbQ/MfzqIAoJQoC3OCFoSLLrJYPCZMMTZ",
+	"kPC8RWmBs0ArAPoVGSGZ44TsSJLjZsZrY7j/JdvCdetDGldaRqVaK7a8NFZ68/YBCS0Bt45nKjduvBYU",
+	"ngnwI8GCiL+NBjDYZQlRzYMcUOGMfhWbsWNfszGP+v3CDa+yE4g1YdWkKUcQNeBq0n7UIvtbTsT2o6gh",
+	"1dqYqU0IdTB/UHMpK2asH7YFVwz+99oU4v3Xf72pk9Wg1vo0AiI+5vMcbgPjTQKFuy8G3ZwTD+zBl+B1",
+	"LAx1OrW7fCBJ4iU4V22R78YMEsXG0VPjgFN2ViVYlMiqnELR6J0pHt7PJACyd+dZenL6MlRrBCXvS1Gy",
+	"Ueyufv/duMxamTkQfEtEcKcHOXrqvNLn6mmAE8LVPylZEHHEcLZUNFkXWeZrcAtSqb/v9sdPlr0V37uX",
+	"b+a7UFjJldTA0UUFhcaxDY+J0DVZmmy0KsHAvynyuKxCSxlHORialZs/EyRZLbkd+2aEe2P+xk93C5Rj",
+	"xLcBRif4GiWcuU51NzDsgNo4c4IDisQbgtnw4UyQK1zqE3x9ScOFYFyhHQ3pDOc5YWRIdmSodBQAc0bE",
+	"G8oKFZjseAVyNIdXNfWYfw3m1H/a2TgNh7vrCeRlOFwXHgMIA3ZigVUyI2kYfWYk+wq05/HuP3rvDHrC",
+	"gYEGwHM0qq3H2886eIE9aOcKi7r12CKwg1iBQlBtX0Nkt1cqhFgS+Ow+9DaEzNaMw/ZLHrpZQoj8jUyS",
+	"GVbrl6GAJI+qt8SCTFpqvC5qM6wO4r6EwuRgYlIlkS0qXdVJkGtH53oTr67chOYUAiq0zcjcwGp6+YH3",
+	"uMWNUbVTeSQrHzh4wIxLut0HjbasvWg7q1aF5EEgQFYxzFwCO1MKKgJBp9WDgK4AHVgPxnshF/VVxhdj",
+	"dAE9DmVOskzrIyi+HQuC0zjS/7J5TeZJeSEjKZsWGRYodmln5vfd6gFkpMS2QYNz8OVEQPsXk9ykp/eq",
+	"t1rQXHGH2kMgDVisPNzdxTkdu3Y/Y8p3Mz71TZ3ul7keeLdmDflR0hKWMjqEe8gyUywqj/05UTjFCle4",
+	"sDktNspiXMXUSoOEsipz5IoxR5DjZgqWa822nAaekZQq21TLTWYHVTXYVJMz4GPIoYRHNrt57Ko/1Rfm",
+	"12cyoLgyMWXpLfMPtwaT2Bcs7ATKZxM0G6LrfgbV29xn+m/6FQFlZMGvlGOD5ZoCOi6TExsDuYs2N4z0",
+	"EIKdaup93ViY943enTLxuMyLHpcm/XACu6vObHh8YLokUXbFXRcmbIotWieCG+iaKhtoUU2UEpOqJaQ/",
+	"3yjYdalyZnjXQu57SAbbOj+5uEQ3pq1bKSa2I9c2r4rZhS5eife5G9ykKSIYKMdqJk2RhoKlRECSVhxu",
+	"F70VG5bVIsZHl/e3CfSLt82I9pIA4o0E58r1JzTZddBcutakK/74hyln8sfo8OMfXi2XP0aR+xP+mbhn",
+	"tqIL/FtvxR+ju7t4jC7dGWkqw/nnNypYRiSUrIUrNegZBu1IF1SSMbps9OxGqaA3FlBvl9GcJ9cRHGiu",
+	"BSgU3zFi2gkZ94hNNUPdAlNnNCH2lsYSz1GOkxnZORjvrdDOYrEYY/h5zMV0134rd1+fHp+8vTiBb6rI",
+	"ilFJM0dnpybjVBraOhjvmTd5ThjO6ehw9Hi8N35sHGYzkKRWHh9+HE3brmjbjiVzsTZG54SZrpAIxjLX",
+	"R5zBDS5kV7ieGpA5gH5l+tgV/AYb76vXDtlrhaw4iv3rv9joEq75MkYJn89x5QBFsenlW+4CF3RKGc5M",
+	"mSkSv0QaZMIozux1aP9sjNvW75XagqBtN6Rulw3vTrVgu5jxxZG7dDRNtAHP7sPR4e9tbkVYU9ljH2as",
+	"muzXup539tp3Dhm4Xg35WtbQgNqgqaIIuiDpueTsSAT373NlszG3qsPbjjHv1vhTgpnjfxcEYabozvHF",
+	"+StzBYpIMuMkRROcXLs8IgdBG4RAkZ1tAFcmf1tzemvrtGT7LefAF1o54ZIw8IZ4mNoeI7Cqc0EkNEFX",
+	"Afe/IIhhIfjC8IOCXuMZhdSyLXPdgLho8t126xqt67p9je+jkrhBFB3s7TW6Hd6nQXxYFoFe8HjvoKWZ",
+	"kAkVgHZEkHpN0qqK0YwvtEi3vVS3cKH4jhFkZPtlTZJNOZGrIqXRT/I1T3B7KZVaXENN8vlyzoq2/o6S",
+	"TwxqQ96Lcgt2Vzr/6w/3H/d/2Gzkrb87eNH/XbOHqv7u8X7/d139oe+i0Q//+lf/GH4vYd96HB3+/j4a",
+	"yWI+x2JpxToq5ToqBbvCUy3Sjc02eq+HqGlDEIzMZeBINfkVUDagLd8BwTvQuZuamlauZwiGiA2bWiHR",
+	"hKuZ1l5I2e9ZumCgg7092/yXmdaE0Ed5pZl42SNcE73t6Ll6uBmYq7shwL+rCNnSnvR2Z7FY7EBXjEJk",
+	"piBOOrxfaT0N5a7uDdCS/C4sPoJHrCCqEOBFXEUJiIRBDPLAGjXWMDuEHFW0c0R5Qx5miBMbwGhYIuD5",
+	"gMDGKl4JbcVVZNT/XA3riqGXkuBaNkrHMbYPdiNKyx+oHq+xbdjKKkR6EsKUJm0iSxry/EK2xTsXTlg7",
+	"PclVN/UjIWMXpAYBnUCD6KgEzRb0hJlqLYKstNDj1ZYhQ/zauMz9AgxbC24dzq+fpLlxPRQuoBGYwmYV",
+	"DW3M9HsDmPDU7KDxPn6voqLhff39/V308a4mPxzfI23so18FslTbKVFuDnZdkvsuzrJWw/UoywJFRWSl",
+	"Ncsiz7lQcowgKz95qa09QyCMkDR0Cr6mUrkKGXJ0T3IeVkne5f6v3vveddXfkA+H2oaHmt5j5G+yI8Lq",
+	"WUmIVVWjTjJcTeBcl+gM8F+G5Gya6kCCayzrgeruQXXVLjuac09KiiskEbv2AmJnThTe/UjTu07vnekM",
+	"utXouNrVC3W7rR1ro3RhnU5/JsrvDPsZD3t/mhaybF4Afdbj/h0rkw1S89EAan7FxYSmqYnsfbL3pP+L",
+	"t1y94gVLv1+Fwt2b/t64/3tf1yt+JgpZGkGWFh1D2ceao1Z8syHAqlcc1Z2mIz1bjlUwgJ8oo7RXbY6r",
+	"dryuR3e963Gj4fRLJAuj589MaUHfUG3ynOlp22S7Ibr+xhxn2+huao+bz1PrL+PpElFplvjAon9RFjVX",
+	"tw0eNXQwgE0DB1+vwlXe0G/5V8LbfrHZCBG45k+tHyysd5VwfAnFy0UNDtS8qrq4XzffPLBB+0kFap9H",
+	"ZAPpv1Pn8+t0ewTfpbB9AWWth4ofhP/3qZ99QdXMhHVJr82+rBk06NdaS/85XqKJa/6fbq6VfV6N7EEb",
+	"e2DIT66NDT6IZPudzlGaSoSDBf09nQxtHRdS8Tm4yCJk/7g4v4zQhSJ4HqFLkpGpwHNomY9MlQF+hWLj",
+	"l3gnsvIi3BbgiCGQwfECSkkOfb8DBV7rTHuUpl+EY23LhUEcu/95Jk/7vCYQ/5CCN/IrlwIDmPOYs6uM",
+	"JupBCvRJgaM0XV8E7H4sixLfGTGQkVCizTmZ8xu4jnVUVoas2uDjevhukz9/gnEr8DoD61Z7y0CEUo7V",
+	"zAtl84opt8eIrVVeOBDS9CRQl8wUlwXfv+Xuh+P2e2I0QwBr8FpGc7nrN1Ju9fZbXqoF/keQDQVRa1gh",
+	"DDlhEbriWWYi2uKqy23c4gepNZruYT73Xq07RihC0LSR8JmtbMxzsOf1A4XWV90tQ4Ldgb1luSRVLDLa",
+	"A1Xi2v1uHCd6wYVCXKREBGq7hSIluVA/LsOIcL2oIcfeBfj6z15jqY60zaKJMBD0+/5z2vY1sggoFR1N",
+	"xh+cVl+z+KpSkIIeK+iV78mDUn6ZVvUdwmv3o/3Xac+1penwb0s72G9A1S/vLZd+o/6we8tvDz9AZXDT",
+	"tKoMJezDVIaWfu1fiiV/IgrTTLbGipi37GkhH1SQ74WHwf/ms/AgDv5oGpLc7brcw/YrmPaO9nDbqTla",
+	"D9bKs34z/SGaftWyJqTmuz4qXyfD+mttYdQaBh/Y9HtjU+RIBL07f93DqiYvdndW9YkMcugr204YDtRa",
+	"F+W6xhqyHMIWQq095QCetV3uzNimKkibemybzgWU4/11zYITkzZ8D8Nkfz3D5HNKjhrKe5TvWtvPB9X7",
+	"K5YHfrZ8SPeGXUcVpzlpYEg7LA78HuhtIsGyBhQXxoKYVG7GF2F2r2p+2Xm/RIBESx/ZlvQ/Df8Dxf8F",
+	"KP6UIUdsqKS2IWTPyKL9gsr4UOAut8gTDiGupoyEy/zu9keb7w1Jfp4LI7+L/5e+LjIOptPWmyKLKb9t",
+	"x8NN0V+QKYPua1uDxdH+EFZ0LDbo+JlhOHoUkgoLRVK0JC3xee/ssKVY6NQ7IcCj0chc8kIkBG3towtV",
+	"pJRH6ACdQOabiNBjBO3S2lPc4eNRoAbDfnQQPX4/RCU11e60QQr1oxx8Nl0x1iOnRUbSV1zEpf4dzre3",
+	"b4aSwSecZwSzT6CRfvqTui5+H07rb/u0diy53lH9Ef5/mt7tlsWfdr1iekGR0VmJFGqIQ0VOsHG96qAv",
+	"0ZO9Jya5pSydCVFdjNcrT624pmABzeqp68aqnZiFjj6radgEsoXzDIb9VT/4lr4TXv2ZOFPSspFP0Y5j",
+	"q2c9TJvMsOp1Oh3rs92W7mrwasDLhC704W970aK4rH8ZIy7s3bV+rr+6NF087atlurz+yUQ2qgUHm3Ze",
+	"KBONRm6TrJD0hrTzuYa21Z81lMej1Wq5dvl9Lij92wX9s83xtddwQ21+QX5WIZALFDvs+Y8HX52Xm3Gf",
+	"23O/bJvZPqAM0AWlKy4H3klHTFDvVSB8paAcMpWdepJfSXVImM/eF3br+YTXd6Xuc9SD8P7LhRCpHtEN",
+	"EnXVFagf90ls37nRE8XLq+psNrooFNVb5lwpXgp2U3Pdm2pcZdYbC8dUTuUL90EOwnHrf/PispiQCL3C",
+	"CZlwfh2hUyYVngqICabXl/rRa8quSXrKIvSvbVO+TNuMpqxDm9V4lKaAu58qoO6pwn0mx48H4FfqA/Lj",
+	"uL+diOF1pdCD4+jTOY6O0tRKrjr7rWchVgWHOwOIau1gGvrmZAmd4DuuMs+rSb5KC8+Dr4U9/aYlD5rB",
+	"X4vFvNLc7XeENRJ2LOY9HMxmZcTPjm1f3qIsDAj7qTGl0yrK7iVhS6wEuTMs6D98ZoeA/A/VQnuIKHoQ",
+	"D23iobIdSoJtCy/aSFKsdsMKn88r3bZKOVBrt/USxV7nrxh6GFed2fBqf7LEtR/rONobvcK+yuO9AWML",
+	"Gzd7LTzw8Xd4zK+Q82AG7qsiYUzyWtGUxQwrckMEtEAwrRnaD+5NWetIfm72sveTHbEND8z0/V2FDLVE",
+	"aXq3K4XaLXPOO+3Qi/NL1++GphHKsZT5TLg26+/OX7skF8NuWz8WkjJX5/eEKSJyQSWkruuj0vWYCrPc",
+	"hVAXJVRfLfvVoOziwkcS0HdNHupRfI9Xk3rvDaEgQ8/D2XMQa0Jh1qoXFXCcnrPJlB389g0w21BOqxDx",
+	"wGzfI7MNZjRT87eTs2plgUv9sWy/9xLF5o3TFIw6bGvfopim9iI/rhdYjoM8eGHHOzUQfUYusjO0sNBK",
+	"W8GHELZvuTiZIytU0pXjh3eSiAY32J6Jnewg6ZSRdIeyQKPFFaLWc5zZQT8jRbsp2rODDYQPpPwVk3Kt",
+	"n2eAkjUtoYqYOsjYeht24basI3EwI9J1L7G0fENTwl1v0Jb69eZH+Hr0WXUdb54WwoYFPpD1t+36shuN",
+	"HEWVBfPN8y7a3v2o/3fa4/vy76eG0blWRyryW9seeAVAfW5ToIKvgzse1P/v60LIZ6YNeekTXhH7TaZN",
+	"Dy7XatcG6YeLrtbZ7z5XxV+CEx/uaB9YcihLtl3QtvHnEM+XPdK6HGBbsRSqduvqOqHqN0wvuu0WPqyc",
+	"Yv85t9a348568E51eaeCfqmAAbMgE0hDsQdQK+lb5y4EHMwnJE3xJCNoQSYQTh+hBAuxpGyKbLYFSqnM",
+	"M1zrAQ51w3GWEQF1wklKwz7i3wxM5hT6bKzgzdLCC251evEP3PDthv3bnW4cBI4ZYFDTMGw1+bnse5gL",
+	"nhYJBMwcnZ2iGZcKbZ2fXFyigqVEoN2bgwgBPC7ZRnCuQNIDa41mSuXycHcX53Qs7KhjykFhsiCt6H21",
+	"pq6my3ZkmrsS2wQysm3wXGdT0+X0hlet3m3+jmkGuZo3ZBrqQcNyzd+B3o/eIFUzv96Bmh3uyjFcc7Zw",
+	"clWbyy+yA0bNc9fxqDcDbOzq8F7wtERbzpu57bnZYWSJFI9gaJNlkROxU7Z6qxqjlbOVxWcDFU1dbnlk",
+	"6qpASm1VUiiyM/hJJfBOtUQfcfZSoaU8kxf+FdWVYDNmM+ipHNYPiY6CyYc2Q9GPBa+vXwW+/GcjSbbl",
+	"ay/ZNgp7za5Jrhqus5IpV3wLjsasjrc65tFpvaIq4GZKGIGu/K6kY7U4KBZ29/7u/wcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
