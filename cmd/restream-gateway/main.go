@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -20,13 +21,13 @@ import (
 const envPrefix = "RESTREAM_GATEWAY_"
 
 func main() {
-	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Getenv); err != nil {
+	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv); err != nil {
 		fmt.Fprintln(os.Stderr, "restream-gateway:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, stdin io.Reader, stdout io.Writer, getenv func(string) string) error {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	ctx, stop := cli.SignalContext()
 	defer stop()
 	fs := pflag.NewFlagSet("restream-gateway", pflag.ContinueOnError)
@@ -54,9 +55,11 @@ func run(args []string, stdin io.Reader, stdout io.Writer, getenv func(string) s
 	if *stdio {
 		return g.ServeStdio(ctx, stdin, stdout)
 	}
+	// The banner goes to standard error, as the logs do: standard output may carry the report
+	// (--report -).
 	var lns []cli.Listener
 	for _, s := range g.Servers() {
-		ln, err := cli.Listen(s.Name, g.HTTPServer(s))
+		ln, err := cli.Listen(s.Name, g.HTTPServer(s), addrFlags(fs, s.Name)...)
 		if err != nil {
 			for _, l := range lns {
 				l.Conn.Close()
@@ -64,7 +67,19 @@ func run(args []string, stdin io.Reader, stdout io.Writer, getenv func(string) s
 			return err
 		}
 		lns = append(lns, ln)
-		fmt.Fprintf(stdout, "restream-gateway %s: %s on http://%s\n", mock.Version, s.Name, ln.Conn.Addr())
+		fmt.Fprintf(stderr, "restream-gateway %s: %s on http://%s\n", mock.Version, s.Name, ln.Conn.Addr())
 	}
 	return cli.Serve(ctx, log, 10*time.Second, nil, lns...)
+}
+
+// addrFlags returns the flags that choose the address of the server named name ("rest x",
+// "mcp y", or both joined by " + " when they share an address).
+func addrFlags(fs *pflag.FlagSet, name string) []*pflag.Flag {
+	var flags []*pflag.Flag
+	for _, kind := range []string{"rest", "mcp"} {
+		if strings.HasPrefix(name, kind+" ") || strings.Contains(name, " + "+kind+" ") {
+			flags = append(flags, fs.Lookup(kind+"-addr"))
+		}
+	}
+	return flags
 }

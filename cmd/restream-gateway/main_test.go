@@ -1,11 +1,11 @@
 package main_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -26,13 +26,17 @@ var binary string
 
 func TestMain(m *testing.M) { clitest.Main(m, "restream-gateway", &binary) }
 
-var serverLine = regexp.MustCompile(`^restream-gateway \S+: (rest|mcp) \S+ on (http://\S+)$`)
+var (
+	restLine = regexp.MustCompile(`^restream-gateway \S+: rest \S+ on (http://\S+)$`)
+	mcpLine  = regexp.MustCompile(`^restream-gateway \S+: mcp \S+ on (http://\S+)$`)
+)
 
 // gateway is a running restream-gateway.
 type gateway struct {
 	cmd        *exec.Cmd
 	rest, mcp  string // base URLs
-	stderr     *strings.Builder
+	stdout     *clitest.Output
+	stderr     *clitest.Output
 	mock       *restreamtest.Server
 	mockToken  string
 	upstreamV2 string
@@ -46,26 +50,15 @@ func start(t *testing.T, args ...string) *gateway {
 	g := &gateway{mock: rs, mockToken: rs.Token(rs.DefaultUser), upstreamV2: rs.URL + "/v2"}
 	g.cmd = exec.Command(binary, append([]string{"--rest-addr", "127.0.0.1:0", "--mcp-addr", "127.0.0.1:0"}, args...)...)
 	g.cmd.Env = append(os.Environ(), "RESTREAM_ACCESS_TOKEN="+g.mockToken, "RESTREAM_GATEWAY_UPSTREAM="+g.upstreamV2)
-	stdout, _ := g.cmd.StdoutPipe()
-	g.stderr = &strings.Builder{}
-	g.cmd.Stderr = g.stderr
+	g.stdout, g.stderr = clitest.NewOutput(), clitest.NewOutput()
+	g.cmd.Stdout, g.cmd.Stderr = g.stdout, g.stderr
 	if err := g.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { g.cmd.Process.Kill(); g.cmd.Wait() })
-	rd := bufio.NewReader(stdout)
-	for g.rest == "" || g.mcp == "" {
-		line, err := rd.ReadString('\n')
-		m := serverLine.FindStringSubmatch(strings.TrimSpace(line))
-		if err != nil || m == nil {
-			t.Fatalf("the gateway did not print its servers: %q %v\n%s", line, err, g.stderr)
-		}
-		if m[1] == "rest" {
-			g.rest = m[2]
-		} else {
-			g.mcp = m[2] + "/mcp"
-		}
-	}
+	// The banner is on standard error: standard output may carry the report (--report -).
+	g.rest = g.stderr.Await(t, restLine, nil)[1]
+	g.mcp = g.stderr.Await(t, mcpLine, nil)[1] + "/mcp"
 	return g
 }
 
@@ -99,18 +92,7 @@ func get(t *testing.T, url string) (int, string) {
 // runBinary runs the gateway to completion and returns its exit code and output.
 func runBinary(t *testing.T, env []string, args ...string) (int, string, string) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = append(os.Environ(), env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if exit, ok := err.(*exec.ExitError); ok {
-		code = exit.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return code, stdout.String(), stderr.String()
+	return clitest.Run(t, binary, env, args...)
 }
 
 func TestTheBinaryServesBothAdaptersInFrontOfTheMockAndStopsCleanly(t *testing.T) {
@@ -286,11 +268,48 @@ func TestVersionAndHelp(t *testing.T) {
 	if code, out, _ := runBinary(t, nil, "--version"); code != 0 || !strings.HasPrefix(out, "restream-gateway ") {
 		t.Errorf("--version: %d %q", code, out)
 	}
-	_, _, help := runBinary(t, nil, "--help")
+	code, help, _ := runBinary(t, nil, "--help")
+	if code != 0 {
+		t.Errorf("--help: exit %d", code)
+	}
 	for _, flag := range []string{"--capability", "--upstream", "--rest-addr", "--mcp-addr", "--stdio", "--auth-token",
 		"--allow-host", "--allow-origin", "--read-only", "--mode", "--report", "--refresh-token", "$RESTREAM_GATEWAY_UPSTREAM"} {
 		if !strings.Contains(help, flag) {
 			t.Errorf("--help lacks %s", flag)
 		}
+	}
+}
+
+func TestTheCommandLineRules(t *testing.T) {
+	clitest.CommandLineRules(t, clitest.Rules{Binary: binary, EnvPrefix: "RESTREAM_GATEWAY_",
+		Numeric:   []string{"upstream-timeout", "max-result-bytes"},
+		AddrFlags: []string{"rest-addr", "mcp-addr"},
+		Args:      []string{"--rest-addr", "127.0.0.1:0", "--mcp-addr", "127.0.0.1:0"},
+		Env:       []string{"RESTREAM_ACCESS_TOKEN=t"}})
+}
+
+func TestReportOnStdoutIsNotMixedWithTheBanner(t *testing.T) {
+	g := start(t, "--report", "-")
+	if code, _ := get(t, g.rest+"/v1/channels"); code != 200 {
+		t.Fatalf("GET /v1/channels: %d", code)
+	}
+	g.stop(t)
+	if out := g.stdout.String(); out != "" {
+		t.Fatalf("a valid call left standard output, which carries the report, not empty:\n%s", out)
+	}
+}
+
+func TestASharedAddressInUseNamesBothFlags(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	addr := busy.Addr().String()
+	code, _, stderr := runBinary(t, []string{"RESTREAM_ACCESS_TOKEN=t"}, "--rest-addr", addr, "--mcp-addr", addr)
+	want := "--rest-addr, --mcp-addr " + addr + " (RESTREAM_GATEWAY_REST_ADDR, RESTREAM_GATEWAY_MCP_ADDR): address already in use; " +
+		"choose another with --rest-addr or RESTREAM_GATEWAY_REST_ADDR, --mcp-addr or RESTREAM_GATEWAY_MCP_ADDR"
+	if code != 1 || !strings.Contains(stderr, want) {
+		t.Fatalf("exit %d, want %q:\n%s", code, want, stderr)
 	}
 }

@@ -65,7 +65,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	api, err := cli.Listen("api", srv.HTTPServer(*addr))
+	api, err := cli.Listen("api", srv.HTTPServer(*addr), fs.Lookup("addr"))
 	if err != nil {
 		return err
 	}
@@ -80,9 +80,9 @@ func run(args []string) error {
 		log.Warn(msg, "addr", *addr)
 	}
 	for _, feed := range []struct {
-		name, addr string
-		h          http.Handler
-	}{{"streaming", *streamingAddr, srv.StreamingHandler()}, {"chat", *chatAddr, srv.ChatHandler()}} {
+		name, flag, addr string
+		h                http.Handler
+	}{{"streaming", "streaming-addr", *streamingAddr, srv.StreamingHandler()}, {"chat", "chat-addr", *chatAddr, srv.ChatHandler()}} {
 		if feed.addr == "" {
 			continue
 		}
@@ -90,7 +90,7 @@ func run(args []string) error {
 		mux.Handle("/ws", feed.h)
 		hs := srv.HTTPServer(feed.addr)
 		hs.Handler = mux
-		ln, err := cli.Listen(feed.name, hs)
+		ln, err := cli.Listen(feed.name, hs, fs.Lookup(feed.flag))
 		if err != nil {
 			return err
 		}

@@ -94,27 +94,33 @@ func run(args []string) error {
 		return err
 	}
 	var lns []cli.Listener
+	// The banner goes to standard error: standard output may carry the report (--report -).
 	for _, l := range []struct {
-		name, addr string
-		h          http.Handler
+		name, flag, addr string
+		h                http.Handler
 	}{
-		{"api", *addr, p.Handler()}, {"streaming", *streamingAddr, p.StreamingHandler()}, {"chat", *chatAddr, p.ChatHandler()},
+		{"api", "addr", *addr, p.Handler()},
+		{"streaming", "streaming-addr", *streamingAddr, p.StreamingHandler()},
+		{"chat", "chat-addr", *chatAddr, p.ChatHandler()},
 	} {
 		if l.addr == "" {
 			continue
 		}
-		h := l.h
+		h, scheme, path := l.h, "http://", ""
 		if l.name != "api" {
 			mux := http.NewServeMux()
 			mux.Handle("/ws", h)
-			h = mux
+			h, scheme, path = mux, "ws://", "/ws"
 		}
-		ln, err := cli.Listen(l.name, p.HTTPServer(l.addr, h))
+		ln, err := cli.Listen(l.name, p.HTTPServer(l.addr, h), fs.Lookup(l.flag))
 		if err != nil {
+			for _, l := range lns {
+				l.Conn.Close()
+			}
 			return err
 		}
 		lns = append(lns, ln)
-		fmt.Printf("restream-proxy %s: %s on http://%s\n", mock.Version, l.name, ln.Conn.Addr())
+		fmt.Fprintf(os.Stderr, "restream-proxy %s: %s on %s%s%s\n", mock.Version, l.name, scheme, ln.Conn.Addr(), path)
 	}
 	serveErr := cli.Serve(ctx, log, 10*time.Second, p.CloseWebSockets, lns...)
 	closeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

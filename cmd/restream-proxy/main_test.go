@@ -1,7 +1,7 @@
 package main_test
 
 import (
-	"bufio"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -23,26 +23,21 @@ var binary string
 
 func TestMain(m *testing.M) { clitest.Main(m, "restream-proxy", &binary) }
 
-var apiLine = regexp.MustCompile(`api on (http://\S+)`)
+var apiLine = regexp.MustCompile(`^restream-proxy \S+: api on (http://\S+)$`)
 
-// start runs the proxy in front of upstream and waits until it listens.
-func start(t *testing.T, env []string, args ...string) (*exec.Cmd, string, *strings.Builder) {
+// start runs the proxy in front of upstream and waits until its banner on standard error says
+// where it listens. It returns what the proxy writes to standard output and standard error.
+func start(t *testing.T, env []string, args ...string) (cmd *exec.Cmd, base string, stdout, stderr *clitest.Output) {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"--addr", "127.0.0.1:0", "--streaming-addr", "", "--chat-addr", ""}, args...)...)
+	cmd = exec.Command(binary, append([]string{"--addr", "127.0.0.1:0", "--streaming-addr", "", "--chat-addr", ""}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
-	stdout, _ := cmd.StdoutPipe()
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
+	stdout, stderr = clitest.NewOutput(), clitest.NewOutput()
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	m := apiLine.FindStringSubmatch(line)
-	if err != nil || m == nil {
-		t.Fatalf("the proxy did not print its address: %q %v", line, err)
-	}
-	return cmd, m[1], &stderr
+	return cmd, stderr.Await(t, apiLine, nil)[1], stdout, stderr
 }
 
 func stop(t *testing.T, cmd *exec.Cmd) {
@@ -82,7 +77,7 @@ func get(t *testing.T, url, token string) int {
 func TestShutdownWritesJUnitAndTheSummary(t *testing.T) {
 	upstream, _ := startMock(t)
 	junit := filepath.Join(t.TempDir(), "contract.xml")
-	cmd, base, stderr := start(t, []string{"RESTREAM_PROXY_UPSTREAM=" + upstream, "RESTREAM_PROXY_JUNIT=" + junit})
+	cmd, base, _, stderr := start(t, []string{"RESTREAM_PROXY_UPSTREAM=" + upstream, "RESTREAM_PROXY_JUNIT=" + junit})
 	get(t, base+"/v2/platform/all", "")
 	get(t, base+"/v2/user/profile", "") // no token: a request violation
 	stop(t, cmd)
@@ -102,7 +97,7 @@ func TestShutdownWritesJUnitAndTheSummary(t *testing.T) {
 
 func TestEnforceModeFromTheCommandLine(t *testing.T) {
 	upstream, token := startMock(t)
-	cmd, base, _ := start(t, nil, "--upstream", upstream, "--request-mode", "enforce", "--summary=false")
+	cmd, base, _, _ := start(t, nil, "--upstream", upstream, "--request-mode", "enforce", "--summary=false")
 	if code := get(t, base+"/v2/user/channel/abc", token); code != 400 {
 		t.Fatalf("an invalid request must be refused with 400, got %d", code)
 	}
@@ -138,7 +133,7 @@ func readUntilClosed(t *testing.T, base, what string) (string, error) {
 
 func TestServerTimeoutsAndHeaderLimitFromTheCommandLine(t *testing.T) {
 	upstream, _ := startMock(t)
-	cmd, base, _ := start(t, []string{"RESTREAM_PROXY_IDLE_TIMEOUT=300ms", "RESTREAM_PROXY_READ_TIMEOUT=300ms"},
+	cmd, base, _, _ := start(t, []string{"RESTREAM_PROXY_IDLE_TIMEOUT=300ms", "RESTREAM_PROXY_READ_TIMEOUT=300ms"},
 		"--upstream", upstream, "--max-header-bytes", "2048", "--summary=false")
 	t.Run("an idle keep-alive connection is closed", func(t *testing.T) {
 		got, err := readUntilClosed(t, base, "GET /v2/platform/all HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -163,4 +158,63 @@ func TestServerTimeoutsAndHeaderLimitFromTheCommandLine(t *testing.T) {
 		conformance.WantError(t, res.StatusCode, body, 431, "request_header_fields_too_large", "2048")
 	})
 	stop(t, cmd)
+}
+
+func TestTheCommandLineRules(t *testing.T) {
+	clitest.CommandLineRules(t, clitest.Rules{Binary: binary, EnvPrefix: "RESTREAM_PROXY_",
+		Numeric: []string{"max-validate-bytes", "max-header-bytes", "max-websockets", "dial-timeout", "tls-handshake-timeout",
+			"response-header-timeout", "upstream-timeout", "read-header-timeout", "read-timeout", "write-timeout", "idle-timeout"},
+		AddrFlags: []string{"addr", "streaming-addr", "chat-addr"},
+		Args:      []string{"--addr", "127.0.0.1:0", "--streaming-addr", "127.0.0.1:0", "--chat-addr", "127.0.0.1:0", "--summary=false"}})
+}
+
+var feedLine = regexp.MustCompile(`^restream-proxy \S+: streaming on (ws://\S+/ws)$`)
+
+func TestReportOnStdoutIsPureJSONLinesAndTheBannerGoesToStderr(t *testing.T) {
+	upstream, _ := startMock(t)
+	cmd, base, stdout, stderr := start(t, nil, "--upstream", upstream, "--report", "-", "--summary=false",
+		"--streaming-addr", "127.0.0.1:0", "--streaming-upstream", strings.Replace(upstream, "http", "ws", 1)+"/streaming/ws")
+	feed := stderr.Await(t, feedLine, nil)[1]
+	if !strings.HasPrefix(feed, "ws://127.0.0.1:") {
+		t.Fatalf("the feed banner says %q", feed)
+	}
+	if code := get(t, "http"+strings.TrimPrefix(feed, "ws"), ""); code == http.StatusNotFound {
+		t.Fatalf("the feed banner's URL %s is not served", feed)
+	}
+	get(t, base+"/v2/user/profile", "") // no token: one violation
+	get(t, base+"/v2/nope", "")         // unknown path: another
+	stop(t, cmd)
+	lines := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want two violations on stdout, got:\n%s", stdout)
+	}
+	for _, line := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Errorf("stdout holds a line that is not JSON: %q", line)
+		}
+	}
+}
+
+func TestJUnitKeepsOrdinaryWordsAndOmitsEmptyLines(t *testing.T) {
+	upstream, _ := startMock(t)
+	junit := filepath.Join(t.TempDir(), "contract.xml")
+	cmd, base, _, _ := start(t, nil, "--upstream", upstream, "--junit", junit, "--summary=false")
+	get(t, base+"/v2/user/profile", "") // missing credentials: expected "a Bearer token with scope profile.read", no actual
+	get(t, base+"/v2/nope", "")         // unknown path: an actual, nothing expected
+	stop(t, cmd)
+	x, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"credentials are missing: a Bearer token with scope profile.read", "expected: a Bearer token with scope", "actual: GET /v2/nope"} {
+		if !strings.Contains(string(x), want) {
+			t.Errorf("the JUnit file lacks %q:\n%s", want, x)
+		}
+	}
+	for _, empty := range []string{"expected: &#xA;", "expected: <", "actual: &#xA;", "actual: <", "REDACTED"} {
+		if strings.Contains(string(x), empty) {
+			t.Errorf("the JUnit file holds %q:\n%s", empty, x)
+		}
+	}
 }

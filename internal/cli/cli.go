@@ -1,4 +1,5 @@
-// Package cli holds what the commands share: flags that also read environment variables,
+// Package cli holds what the commands share: flags that also read environment variables, the
+// command-line rules every command follows (--help, no positional arguments, no negative numbers),
 // logger set-up, and running HTTP servers until a signal asks them to stop gracefully.
 package cli
 
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -30,7 +32,7 @@ func EnvName(prefix, flag string) string {
 func ApplyEnv(fs *pflag.FlagSet, prefix string, lookup func(string) (string, bool)) error {
 	var errs []error
 	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Changed {
+		if f.Changed || f.Name == "help" {
 			return
 		}
 		name := EnvName(prefix, f.Name)
@@ -76,13 +78,99 @@ type Listener struct {
 	Conn   net.Listener
 }
 
-// Listen opens addr for srv; the caller learns the real address (for port 0) from Conn.Addr().
-func Listen(name string, srv *http.Server) (Listener, error) {
+// Listen opens srv.Addr for srv; the caller learns the real address (for port 0) from
+// Conn.Addr(). flags are the flags that choose this address (more than one when servers share
+// it): a failure names them and their environment variables, so that "address already in use"
+// says what to change.
+func Listen(name string, srv *http.Server, flags ...*pflag.Flag) (Listener, error) {
 	ln, err := net.Listen("tcp", srv.Addr)
 	if err != nil {
-		return Listener{}, fmt.Errorf("%s: %w", name, err)
+		return Listener{}, listenError(name, srv.Addr, err, flags)
 	}
 	return Listener{Name: name, Server: srv, Conn: ln}, nil
+}
+
+// listenError words a failure to listen on addr: the flags and variables that set addr, and for
+// an address in use, which of them picks another.
+func listenError(name, addr string, err error, flags []*pflag.Flag) error {
+	var names, envs, ways []string
+	for _, f := range flags {
+		if f == nil {
+			continue
+		}
+		names = append(names, "--"+f.Name)
+		way := "--" + f.Name
+		if env := envOf(f); env != "" {
+			envs = append(envs, env)
+			way += " or " + env
+		}
+		ways = append(ways, way)
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	where := strings.Join(names, ", ") + " " + addr
+	if len(envs) > 0 {
+		where += " (" + strings.Join(envs, ", ") + ")"
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%s: %w; choose another with %s", where, syscall.EADDRINUSE, strings.Join(ways, ", "))
+	}
+	return fmt.Errorf("%s: %w", where, err)
+}
+
+// envAnnotation is the pflag annotation under which Parse records a flag's environment variable.
+const envAnnotation = "restreamkit/cli:env"
+
+// envOf returns the environment variable Parse gave f, or "".
+func envOf(f *pflag.Flag) string {
+	if v := f.Annotations[envAnnotation]; len(v) == 1 {
+		return v[0]
+	}
+	return ""
+}
+
+// flagName names f for an error message: "--journal-size -1 (RESTREAM_MOCK_JOURNAL_SIZE)".
+func flagName(f *pflag.Flag) string {
+	s := "--" + f.Name + " " + f.Value.String()
+	if env := envOf(f); env != "" {
+		s += " (" + env + ")"
+	}
+	return s
+}
+
+// CheckNonNegative refuses a negative value in every numeric flag of fs (integers, floats and
+// durations, and slices of them): sizes, counts, intervals and timeouts have no meaning below
+// zero, and a negative one would otherwise reach make, a ring buffer or a timer. Parse calls it.
+func CheckNonNegative(fs *pflag.FlagSet) error {
+	var errs []error
+	fs.VisitAll(func(f *pflag.Flag) {
+		values := []string{f.Value.String()}
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			values = sv.GetSlice()
+		}
+		for _, v := range values {
+			if isNegative(strings.TrimSuffix(f.Value.Type(), "Slice"), v) {
+				errs = append(errs, fmt.Errorf("%s: must not be negative", flagName(f)))
+				return
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// isNegative reports whether v, the text of a pflag value of type typ, is below zero; false for
+// types that are not numbers.
+func isNegative(typ, v string) bool {
+	switch typ {
+	case "duration":
+		d, err := time.ParseDuration(v)
+		return err == nil && d < 0
+	case "int", "int8", "int16", "int32", "int64", "float32", "float64":
+		n, err := strconv.ParseFloat(v, 64)
+		return err == nil && n < 0
+	}
+	return false
 }
 
 // SignalContext returns a context that ends on SIGINT or SIGTERM. Commands take it first thing, so
@@ -125,16 +213,36 @@ func Serve(ctx context.Context, log *slog.Logger, grace time.Duration, onShutdow
 	return errors.Join(append(errs, runErr)...)
 }
 
-// Parse adds the flags every command has (--log-level, --log-format, --version) to fs, parses
-// args and then the environment (envPrefix), and returns the logger, writing to standard error.
-// done is true when --version printed "<fs name> <version>" to stdout: the command then exits.
+// Parse adds the flags every command has (--help, --log-level, --log-format, --version) to fs,
+// parses args and then the environment (envPrefix), applies the rules every command follows, and
+// returns the logger, writing to standard error. The rules: --help prints the usage to stdout;
+// positional arguments are an error naming them (the commands take flags only); a negative number
+// is an error naming its flag and variable (CheckNonNegative). done is true when --help or
+// --version printed to stdout: the command then exits with status 0.
 func Parse(fs *pflag.FlagSet, envPrefix, version string, args []string, stdout io.Writer) (log *slog.Logger, done bool, err error) {
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "text or json")
 	printVersion := fs.Bool("version", false, "print the version and exit")
+	help := fs.BoolP("help", "h", false, "print this help and exit")
 	AddEnvHelp(fs, envPrefix)
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Name != "help" {
+			_ = fs.SetAnnotation(f.Name, envAnnotation, []string{EnvName(envPrefix, f.Name)})
+		}
+	})
 	if err := fs.Parse(args); err != nil {
 		return nil, false, err
+	}
+	if *help {
+		_, err := fmt.Fprintf(stdout, "Usage: %s [flags]\n\nEvery flag can also be set by the environment variable shown after it; flags win.\n\nFlags:\n%s", fs.Name(), fs.FlagUsages())
+		return nil, true, err
+	}
+	if rest := fs.Args(); len(rest) > 0 {
+		noun := "argument"
+		if len(rest) > 1 {
+			noun += "s"
+		}
+		return nil, false, fmt.Errorf("unexpected %s %s: %s takes flags only (see --help)", noun, quoteAll(rest), fs.Name())
 	}
 	if err := ApplyEnv(fs, envPrefix, os.LookupEnv); err != nil {
 		return nil, false, err
@@ -143,6 +251,18 @@ func Parse(fs *pflag.FlagSet, envPrefix, version string, args []string, stdout i
 		_, err := fmt.Fprintln(stdout, fs.Name(), version)
 		return nil, true, err
 	}
+	if err := CheckNonNegative(fs); err != nil {
+		return nil, false, err
+	}
 	log, err = NewLogger(os.Stderr, *logLevel, *logFormat)
 	return log, false, err
+}
+
+// quoteAll quotes each argument, so that an empty or spaced one shows: "a", "b c".
+func quoteAll(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = strconv.Quote(a)
+	}
+	return strings.Join(q, ", ")
 }

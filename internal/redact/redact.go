@@ -58,7 +58,8 @@ func Field(name, value string) string {
 var authSchemes = []string{"bearer ", "basic "}
 
 // Text redacts credentials that free text (an error message, a quoted header) may carry: every
-// "Bearer <token>" and "Basic <credentials>", whatever the case of the scheme, and the value of
+// "Bearer <token>" and "Basic <credentials>", whatever the case of the scheme, where what follows
+// the scheme looks like a credential rather than a word of prose (isCredential), and the value of
 // every secret-looking assignment (refresh_token=..., "client_secret":"...", x-api-key: ...).
 func Text(s string) string {
 	var b strings.Builder
@@ -80,11 +81,13 @@ func Text(s string) string {
 		for end < len(s) && s[end] != ' ' && s[end] != '"' && s[end] != ',' && s[end] != '\'' {
 			end++
 		}
-		if end > start {
-			b.WriteString(s[last:start])
-			b.WriteString(Value(s[start:end]))
-			last = end
+		if !isCredential(s[start:end]) {
+			i = start // "a Bearer token with scope": prose, not a credential
+			continue
 		}
+		b.WriteString(s[last:start])
+		b.WriteString(Value(s[start:end]))
+		last = end
 		i = end
 	}
 	if last > 0 {
@@ -92,6 +95,34 @@ func Text(s string) string {
 		s = b.String()
 	}
 	return redactAssignments(s)
+}
+
+// isCredential reports whether w, the word after "Bearer " or "Basic " in free text, may be a
+// credential rather than prose. Tokens, keys and Basic credentials are hex or base64-like: they
+// hold digits or token punctuation ("-._~+/="), mix cases, or run longer than words do. A word of
+// letters alone in one case, or capitalised, shorter than credentialWordLen ("token", "Auth",
+// "HTTP"), in parentheses or followed by a sentence's punctuation, is prose and stays as written.
+func isCredential(w string) bool {
+	w = strings.TrimLeft(strings.TrimRight(w, ".:;!?)"), "(")
+	if w == "" {
+		return false
+	}
+	if len(w) >= credentialWordLen {
+		return true
+	}
+	upper := 0
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		switch {
+		case 'A' <= c && c <= 'Z':
+			upper++
+		case 'a' <= c && c <= 'z':
+		default:
+			return true // a digit, token punctuation or anything else a word lacks
+		}
+	}
+	first := 'A' <= w[0] && w[0] <= 'Z'
+	return !(upper == 0 || upper == len(w) || (upper == 1 && first))
 }
 
 // hasPrefixFold is strings.HasPrefix ignoring ASCII case; prefix is lower case.

@@ -86,3 +86,61 @@ func TestTextRedactsEveryCredential(t *testing.T) {
 		t.Fatalf("text without credentials changed: %q", Text(plain))
 	}
 }
+
+func TestTextKeepsProseAfterAScheme(t *testing.T) {
+	for _, s := range []string{
+		"credentials are missing: a Bearer token with scope profile.read",
+		"send a Bearer token.",
+		"needs HTTP Basic credentials, or a Bearer Token",
+		"the header says Bearer, then BASIC AUTH",
+		"bearer (see RFC 6750) and basic",
+	} {
+		if got := Text(s); got != s {
+			t.Errorf("Text(%q) = %q, want it unchanged", s, got)
+		}
+	}
+}
+
+func TestTextRedactsWhatLooksLikeACredential(t *testing.T) {
+	for _, tc := range []struct{ name, cred string }{
+		{"a hex token", secret},
+		{"a short hex token", "9f3a"},
+		{"a base64 credential", "dXNlcjpwYXNz"},
+		{"padded base64", "YWJj=="},
+		{"a JWT", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"},
+		{"a token with a dash", "dev-token"},
+		{"mixed case letters", "tOkEn"},
+		{"letters only, as long as a token", "abcdefghijklmnopqrstuvwxyzabcdefgh"},
+		{"a non-ASCII word", "jéton"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, s := range []string{"a Bearer " + tc.cred + " with scope", "Basic " + tc.cred + "."} {
+				if got := Text(s); strings.Contains(got, tc.cred) || !strings.Contains(got, "[REDACTED:") {
+					t.Errorf("Text(%q) = %q", s, got)
+				}
+			}
+		})
+	}
+}
+
+// FuzzTextBearer checks that a credential given after "Bearer " or "Basic " never comes out of
+// Text in clear, whatever text surrounds it, now that Text leaves words of prose alone.
+func FuzzTextBearer(f *testing.F) {
+	f.Add("a Bearer token with scope", " and more", false)
+	f.Add("Bearer", "", true)
+	f.Add("x-api-key: bearer", "\"", false)
+	f.Add("basic Basic basic", ".", true)
+	f.Fuzz(func(t *testing.T, prefix, suffix string, basic bool) {
+		scheme := "Bearer "
+		if basic {
+			scheme = "basic "
+		}
+		s := prefix + " " + scheme + fuzzSecret + " " + suffix
+		if strings.Contains(prefix, fuzzSecret) || strings.Contains(suffix, fuzzSecret) {
+			return
+		}
+		if got := Text(s); strings.Contains(got, fuzzSecret) {
+			t.Fatalf("Text(%q) = %q", s, got)
+		}
+	})
+}

@@ -194,8 +194,15 @@ func Describe(v validate.Violation) string {
 		s += " " + strconv.Quote(f)
 	}
 	s += " " + rec.Message + " [" + string(v.Rule) + "]"
-	if rec.Expected != "" || rec.Actual != "" {
-		s += " (expected " + rec.Expected + ", actual " + rec.Actual + ")"
+	var ea []string
+	if rec.Expected != "" {
+		ea = append(ea, "expected "+rec.Expected)
+	}
+	if rec.Actual != "" {
+		ea = append(ea, "actual "+rec.Actual)
+	}
+	if len(ea) > 0 {
+		s += " (" + strings.Join(ea, ", ") + ")"
 	}
 	return s
 }
@@ -303,8 +310,10 @@ func (r *Reporter) WriteJUnit(w io.Writer, program string, now time.Time) error 
 				where += " " + f
 			}
 			text := fmt.Sprintf("%s %s %s (request %s)\n%s", v.Direction, v.Method, v.Path, v.RequestID, v.Message)
-			if v.Expected != "" || v.Actual != "" {
-				text += fmt.Sprintf("\nexpected: %s\nactual: %s", v.Expected, v.Actual)
+			for _, l := range []struct{ label, value string }{{"expected", v.Expected}, {"actual", v.Actual}} {
+				if l.value != "" { // a violation with nothing expected (an unknown path) says so by omission
+					text += "\n" + l.label + ": " + l.value
+				}
 			}
 			c.Failures = append(c.Failures, junitFailure{Message: fmt.Sprintf("%s %s: %s", v.Direction, where, v.Rule), Type: string(v.Rule), Text: text})
 		}

@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"strings"
 	"testing"
 	"time"
@@ -55,5 +56,55 @@ func TestJUnitNamesTheProgram(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), `<testsuites name="restream-gateway"`) || !strings.Contains(out.String(), `name="restream-gateway contract"`) {
 		t.Errorf("%s", out.String())
+	}
+}
+
+func TestJUnitAndDescribeShowOnlyWhatAViolationHas(t *testing.T) {
+	cases := []struct {
+		name       string
+		v          validate.Violation
+		want, omit []string
+		describe   string
+	}{
+		{"nothing expected: an unknown path",
+			validate.Violation{Direction: validate.Request, In: validate.InRoute, Rule: validate.RuleUnknownPath, Message: "no operation", Actual: "GET /v2/nope"},
+			[]string{"\nactual: GET /v2/nope"}, []string{"expected:"}, "(actual GET /v2/nope)"},
+		{"nothing actual: missing credentials, in words that are not secrets",
+			validate.Violation{Direction: validate.Request, In: validate.InSecurity, Rule: validate.RuleSecurity,
+				Message: "credentials are missing: a Bearer token with scope profile.read", Expected: "a Bearer token with scope profile.read"},
+			[]string{"missing: a Bearer token with scope profile.read", "\nexpected: a Bearer token with scope profile.read"}, []string{"actual:", "REDACTED"},
+			"(expected a Bearer token with scope profile.read)"},
+		{"both",
+			validate.Violation{Direction: validate.Response, In: validate.InBody, Rule: validate.RuleType, Message: "wrong type", Expected: "integer", Actual: "string"},
+			[]string{"\nexpected: integer\nactual: string"}, nil, "(expected integer, actual string)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := report.New(nil)
+			r.Add("op", []report.Record{{Method: "GET", Path: "/v2/x", Violation: tc.v}})
+			var out bytes.Buffer
+			if err := r.WriteJUnit(&out, "restream-proxy", time.Unix(0, 0)); err != nil {
+				t.Fatal(err)
+			}
+			var doc struct {
+				Text []string `xml:"testsuite>testcase>failure"`
+			}
+			if err := xml.Unmarshal(out.Bytes(), &doc); err != nil || len(doc.Text) != 1 {
+				t.Fatalf("%v: %s", err, out.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(doc.Text[0], w) {
+					t.Errorf("the failure lacks %q:\n%s", w, doc.Text[0])
+				}
+			}
+			for _, o := range tc.omit {
+				if strings.Contains(doc.Text[0], o) {
+					t.Errorf("the failure holds %q:\n%s", o, doc.Text[0])
+				}
+			}
+			if d := report.Describe(tc.v); !strings.HasSuffix(d, tc.describe) {
+				t.Errorf("Describe = %q, want it to end with %q", d, tc.describe)
+			}
+		})
 	}
 }
