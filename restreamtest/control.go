@@ -336,7 +336,8 @@ func journalEntryOf(g controlapi.JournalEntry) JournalEntry {
 }
 
 // Journal returns the most recent requests, oldest first, of one operation when operationID is
-// not empty. Secrets are redacted.
+// not empty. Secrets are redacted. Calls to the control API (restreamtest's own helpers) are not
+// listed.
 func (s *Server) Journal(operationID string) ([]JournalEntry, error) {
 	params := &controlapi.GetJournalParams{}
 	if operationID != "" {

@@ -39,7 +39,7 @@ func run(args []string) error {
 	interval := fs.Duration("stream-interval", 2*time.Second, "interval of a simulated stream's updates")
 	fixturesDir := fs.String("fixtures", "", "directory laid out like examples/ to seed from (default: the embedded examples)")
 	clientFlags := fs.StringArray("client", nil, "OAuth client ID:SECRET[:REDIRECT,...] with every scope, added to the fixtures' (repeatable; white space separates several in one value; default redirects: http://localhost/callback, 127.0.0.1 and [::1], any port)")
-	autoApprove := fs.Bool("auto-approve", false, "approve the OAuth dialog at once for the default user (CI without a browser)")
+	autoApprove := fs.Bool("auto-approve", false, "approve the OAuth dialog at once, for the default user or the one the Restreamkit-Login-As header names (CI without a browser)")
 	maxBody := fs.Int64("max-body-bytes", mock.DefaultMaxBodyBytes, "largest request body accepted")
 	journalSize := fs.Int("journal-size", mock.DefaultJournalSize, fmt.Sprintf("requests kept in the journal (1 to %d, each at most %d KiB)", mock.MaxJournalSize, mock.JournalEntryMaxBytes>>10))
 	printToken := fs.Bool("print-token", true, "print a ready access token for the default user at start")
