@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 	"golang.org/x/oauth2"
 
 	"github.com/restreamkit/restreamkit/api/gen/controlapi"
@@ -457,4 +458,64 @@ func (s *Server) AddClient(c Client) (*oauth2.Config, error) {
 func (s *Server) DeleteClient(id string) error {
 	res, err := s.control.DeleteMockClientWithResponse(context.Background(), id)
 	return check(res, err)
+}
+
+// NewUser is a user to add with AddUser: a test sets up exactly the world it needs.
+type NewUser struct {
+	// ID is the user id; 0 picks the next after the largest.
+	ID       int64
+	Username string // letters, digits, ".", "_" and "-"; unique
+	// Email is <username>@example.com when empty.
+	Email string
+	// StreamKey is re_<id>_mock when empty.
+	StreamKey string
+	Channels  []NewChannel
+}
+
+// NewChannel is a channel of a NewUser; the mock assigns its id.
+type NewChannel struct {
+	// PlatformID is a platform of /v2/platform/all (1 Twitch, 5 YouTube, ...).
+	PlatformID  int
+	DisplayName string
+	// Identifier is the display name when empty.
+	Identifier string
+	// Inactive channels get no streams; channels are active by default.
+	Inactive bool
+	URL      string
+	EmbedURL string
+}
+
+// AddUser adds a user with channels (POST /__mock/users) and returns the user's id. Token then
+// returns a ready token for the user, and the consent page offers them. The user lasts until
+// Reset or LoadState; a refused user (a taken id or username, an unknown platform) changes nothing.
+func (s *Server) AddUser(u NewUser) (int64, error) {
+	body := controlapi.AddMockUserJSONRequestBody{Username: u.Username, StreamKey: opt(u.StreamKey)}
+	if u.ID != 0 {
+		body.Id = &u.ID
+	}
+	if u.Email != "" {
+		e := openapi_types.Email(u.Email)
+		body.Email = &e
+	}
+	if len(u.Channels) > 0 {
+		chs := make([]controlapi.UserChannelCreate, 0, len(u.Channels))
+		for _, c := range u.Channels {
+			active := !c.Inactive
+			chs = append(chs, controlapi.UserChannelCreate{StreamingPlatformId: c.PlatformID, DisplayName: c.DisplayName,
+				Identifier: opt(c.Identifier), Active: &active, Url: opt(c.URL), EmbedUrl: opt(c.EmbedURL)})
+		}
+		body.Channels = &chs
+	}
+	res, err := s.control.AddMockUserWithResponse(context.Background(), body)
+	if err := check(res, err); err != nil {
+		return 0, err
+	}
+	added := res.JSON201
+	tok, err := s.NewToken(added.Id)
+	if err != nil {
+		return 0, err
+	}
+	s.users = append(s.users, User{ID: added.Id, Username: added.Username, Email: added.Email})
+	s.tokens[added.Id] = tok
+	return added.Id, nil
 }

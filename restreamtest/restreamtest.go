@@ -309,11 +309,11 @@ func (s *Server) Close() error {
 	return s.closeErr
 }
 
-// Users returns the fixture users, in fixture order.
+// Users returns the fixture users, in fixture order, then those AddUser added.
 func (s *Server) Users() []User { return append([]User(nil), s.users...) }
 
-// Token returns the ready access token of a fixture user, minted at start with every scope of the
-// dev client. It stays valid until the mock clock moves an hour on or it is revoked; NewToken
+// Token returns the ready access token of a fixture user (minted at start) or of a user AddUser
+// added (minted then), with every scope of the dev client. It stays valid until the mock clock moves an hour on or it is revoked; NewToken
 // mints another. It returns "" for an unknown user.
 func (s *Server) Token(userID int64) string { return s.tokens[userID] }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -439,5 +440,51 @@ func TestCloseSendsCloseFrames(t *testing.T) {
 	}
 	if err := rs.Close(); err != nil {
 		t.Fatal("Close must be safe to call twice")
+	}
+}
+
+// A user added at run time gets a ready token, signs in on the consent page, sees the channels
+// the test gave them, and streams on the streaming feed like a fixture user.
+func TestAddUserSetsUpAUserWhoSignsInAndStreams(t *testing.T) {
+	rs := restreamtest.NewServer(t, restreamtest.WithStreamInterval(10*time.Millisecond))
+	id, err := rs.AddUser(restreamtest.NewUser{Username: "fresh_face", Channels: []restreamtest.NewChannel{
+		{PlatformID: 1, DisplayName: "Fresh on Twitch", Identifier: "fresh_face"},
+		{PlatformID: 5, DisplayName: "Fresh on YouTube", Inactive: true},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, body := get(t, rs, rs.Token(id), "/v2/user/channel/all")
+	type channel struct {
+		StreamingPlatformID int    `json:"streamingPlatformId"`
+		DisplayName         string `json:"displayName"`
+		Identifier          string `json:"identifier"`
+		Active              bool   `json:"active"`
+	}
+	var got []channel
+	if err := json.Unmarshal([]byte(body), &got); code != 200 || err != nil {
+		t.Fatalf("the added user's channels: %d %s", code, body)
+	}
+	want := []channel{{1, "Fresh on Twitch", "fresh_face", true}, {5, "Fresh on YouTube", "Fresh on YouTube", false}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("the added user's channels are %+v, want %+v", got, want)
+	}
+	tok, err := rs.SignIn(context.Background(), id)
+	if err != nil {
+		t.Fatalf("the consent page does not offer the added user: %v", err)
+	}
+	if code, body := get(t, rs, tok.AccessToken, "/v2/user/profile"); code != 200 || !strings.Contains(body, `"username":"fresh_face"`) {
+		t.Fatalf("signed in as another user: %d %s", code, body)
+	}
+	feed := dialFeed(t, rs.StreamingSocket(rs.Token(id)))
+	stream, err := rs.StartStream(id, restreamtest.StreamOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := next(t, feed, "updateIncoming"); f["eventId"] != stream.EventID || int64(f["userId"].(float64)) != id {
+		t.Fatalf("updateIncoming %v for stream %+v", f, stream)
+	}
+	if _, err := rs.AddUser(restreamtest.NewUser{Username: "fresh_face"}); !restreamtest.IsControlError(err, 409) {
+		t.Fatalf("a taken username must be a 409, got %v", err)
 	}
 }

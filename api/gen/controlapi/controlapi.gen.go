@@ -749,6 +749,45 @@ type TokenIssue struct {
 	UserId int64 `json:"userId"`
 }
 
+// UserChannelCreate A channel of a new user; the mock assigns its id.
+type UserChannelCreate struct {
+	// Active Whether streams go to the channel; true by default.
+	Active *bool `json:"active,omitempty"`
+
+	// DisplayName The name shown for the channel.
+	DisplayName string `json:"displayName"`
+
+	// EmbedUrl The platform's embeddable player for the channel; empty by default.
+	EmbedUrl *string `json:"embedUrl,omitempty"`
+
+	// Identifier The channel's name or id on the platform; the display name by default.
+	Identifier *string `json:"identifier,omitempty"`
+
+	// StreamingPlatformId A platform id of GET /v2/platform/all.
+	StreamingPlatformId int `json:"streamingPlatformId"`
+
+	// Url The channel's page on the platform; empty by default.
+	Url *string `json:"url,omitempty"`
+}
+
+// UserCreate A user to add, with their channels.
+type UserCreate struct {
+	// Channels The user's channels, in order.
+	Channels *[]UserChannelCreate `json:"channels,omitempty"`
+
+	// Email The e-mail address; `<username>@example.com` by default.
+	Email *openapi_types.Email `json:"email,omitempty"`
+
+	// Id The user id; the next free one by default.
+	Id *int64 `json:"id,omitempty"`
+
+	// StreamKey The user's stream key (RTMP); `re_<id>_mock` by default.
+	StreamKey *string `json:"streamKey,omitempty"`
+
+	// Username The user name, unique among users; letters, digits, `.`, `_` and `-`.
+	Username string `json:"username"`
+}
+
 // World The whole world. Users carry `profile`, `ingestId`, `streamKey`, `webchatUrl`, `channels` (each with `meta`), `events` (each with `source`, `streamKey` and the attached recordings, transcriptions, chat and analytics), `storageFiles` and `clipsProjects`, in the shapes the Restream API returns them.
 type World struct {
 	// Platforms The public platform list.
@@ -850,6 +889,9 @@ type StopStreamJSONRequestBody = StreamStop
 
 // IssueTokenJSONRequestBody defines body for IssueToken for application/json ContentType.
 type IssueTokenJSONRequestBody = TokenIssue
+
+// AddMockUserJSONRequestBody defines body for AddMockUser for application/json ContentType.
+type AddMockUserJSONRequestBody = UserCreate
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1277,6 +1319,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /__mock/users (the `ListMockUsers` operationId).
 	ListMockUsers(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddMockUserWithBody Add Mock User
+	//
+	// Adds a user with channels, so that a test sets up the world it needs without fixture files. The user can sign in on the consent page and be given tokens (POST /__mock/tokens) at once. Without `id`, the user gets the next id after the largest one. Channel ids are assigned by the mock; `streamingPlatformId` must be a platform of GET /v2/platform/all. An id or username that is taken is a 409, as is a world already at its 1,000 users; a refused user changes nothing. The user is part of the state export and lasts until a reset or import.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /__mock/users (the `AddMockUser` operationId).
+	AddMockUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddMockUser Add Mock User
+	//
+	// Adds a user with channels, so that a test sets up the world it needs without fixture files. The user can sign in on the consent page and be given tokens (POST /__mock/tokens) at once. Without `id`, the user gets the next id after the largest one. Channel ids are assigned by the mock; `streamingPlatformId` must be a platform of GET /v2/platform/all. An id or username that is taken is a 409, as is a world already at its 1,000 users; a refused user changes nothing. The user is part of the state export and lasts until a reset or import.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /__mock/users (the `AddMockUser` operationId).
+	AddMockUser(ctx context.Context, body AddMockUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListChatConnections List Chat Connections
@@ -2052,6 +2112,44 @@ func (c *Client) IssueToken(ctx context.Context, body IssueTokenJSONRequestBody,
 // Corresponds with GET /__mock/users (the `ListMockUsers` operationId).
 func (c *Client) ListMockUsers(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListMockUsersRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddMockUserWithBody Add Mock User
+//
+// Adds a user with channels, so that a test sets up the world it needs without fixture files. The user can sign in on the consent page and be given tokens (POST /__mock/tokens) at once. Without `id`, the user gets the next id after the largest one. Channel ids are assigned by the mock; `streamingPlatformId` must be a platform of GET /v2/platform/all. An id or username that is taken is a 409, as is a world already at its 1,000 users; a refused user changes nothing. The user is part of the state export and lasts until a reset or import.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /__mock/users (the `AddMockUser` operationId).
+func (c *Client) AddMockUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddMockUserRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddMockUser Add Mock User
+//
+// Adds a user with channels, so that a test sets up the world it needs without fixture files. The user can sign in on the consent page and be given tokens (POST /__mock/tokens) at once. Without `id`, the user gets the next id after the largest one. Channel ids are assigned by the mock; `streamingPlatformId` must be a platform of GET /v2/platform/all. An id or username that is taken is a 409, as is a world already at its 1,000 users; a refused user changes nothing. The user is part of the state export and lasts until a reset or import.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /__mock/users (the `AddMockUser` operationId).
+func (c *Client) AddMockUser(ctx context.Context, body AddMockUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddMockUserRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3163,6 +3261,46 @@ func NewListMockUsersRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewAddMockUserRequest calls the generic AddMockUser builder with application/json body
+func NewAddMockUserRequest(server string, body AddMockUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddMockUserRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAddMockUserRequestWithBody constructs an http.Request for the AddMockUser method, with any body, and a specified content type
+func NewAddMockUserRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/users")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -3593,6 +3731,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /__mock/users (the `ListMockUsers` operationId).
 	ListMockUsersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMockUsersResponse, error)
+
+	// AddMockUserWithBodyWithResponse Add Mock User
+	//
+	// Adds a user with channels, so that a test sets up the world it needs without fixture files. The user can sign in on the consent page and be given tokens (POST /__mock/tokens) at once. Without `id`, the user gets the next id after the largest one. Channel ids are assigned by the mock; `streamingPlatformId` must be a platform of GET /v2/platform/all. An id or username that is taken is a 409, as is a world already at its 1,000 users; a refused user changes nothing. The user is part of the state export and lasts until a reset or import.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/users (the `AddMockUser` operationId).
+	AddMockUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddMockUserResponse, error)
+
+	// AddMockUserWithResponse Add Mock User
+	//
+	// Adds a user with channels, so that a test sets up the world it needs without fixture files. The user can sign in on the consent page and be given tokens (POST /__mock/tokens) at once. Without `id`, the user gets the next id after the largest one. Channel ids are assigned by the mock; `streamingPlatformId` must be a platform of GET /v2/platform/all. An id or username that is taken is a 409, as is a world already at its 1,000 users; a refused user changes nothing. The user is part of the state export and lasts until a reset or import.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/users (the `AddMockUser` operationId).
+	AddMockUserWithResponse(ctx context.Context, body AddMockUserJSONRequestBody, reqEditors ...RequestEditorFn) (*AddMockUserResponse, error)
 }
 
 // ListChatConnectionsResponse401Headers the declared response headers of an HTTP 401 response for ListChatConnections
@@ -6358,6 +6514,103 @@ func (r ListMockUsersResponse) ContentType() string {
 	return ""
 }
 
+// AddMockUserResponse401Headers the declared response headers of an HTTP 401 response for AddMockUser
+type AddMockUserResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type AddMockUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *MockUser
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AddMockUserResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddMockUserResponse) GetJSON201() *MockUser {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AddMockUserResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AddMockUserResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AddMockUserResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AddMockUserResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AddMockUserResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r AddMockUserResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AddMockUserResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r AddMockUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddMockUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddMockUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddMockUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListChatConnectionsWithResponse List Chat Connections
 //
 // The user's current chat connection map, as the chat feed announces it (connection_info payloads).
@@ -7001,6 +7254,36 @@ func (c *ClientWithResponses) ListMockUsersWithResponse(ctx context.Context, req
 		return nil, err
 	}
 	return ParseListMockUsersResponse(rsp)
+}
+
+// AddMockUserWithBodyWithResponse Add Mock User
+//
+// Adds a user with channels, so that a test sets up the world it needs without fixture files. The user can sign in on the consent page and be given tokens (POST /__mock/tokens) at once. Without `id`, the user gets the next id after the largest one. Channel ids are assigned by the mock; `streamingPlatformId` must be a platform of GET /v2/platform/all. An id or username that is taken is a 409, as is a world already at its 1,000 users; a refused user changes nothing. The user is part of the state export and lasts until a reset or import.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/users (the `AddMockUser` operationId).
+func (c *ClientWithResponses) AddMockUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddMockUserResponse, error) {
+	rsp, err := c.AddMockUserWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddMockUserResponse(rsp)
+}
+
+// AddMockUserWithResponse Add Mock User
+//
+// Adds a user with channels, so that a test sets up the world it needs without fixture files. The user can sign in on the consent page and be given tokens (POST /__mock/tokens) at once. Without `id`, the user gets the next id after the largest one. Channel ids are assigned by the mock; `streamingPlatformId` must be a platform of GET /v2/platform/all. An id or username that is taken is a 409, as is a world already at its 1,000 users; a refused user changes nothing. The user is part of the state export and lasts until a reset or import.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/users (the `AddMockUser` operationId).
+func (c *ClientWithResponses) AddMockUserWithResponse(ctx context.Context, body AddMockUserJSONRequestBody, reqEditors ...RequestEditorFn) (*AddMockUserResponse, error) {
+	rsp, err := c.AddMockUser(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddMockUserResponse(rsp)
 }
 
 // ParseListChatConnectionsResponse parses an HTTP response from a ListChatConnectionsWithResponse call
@@ -9604,6 +9887,97 @@ func ParseListMockUsersResponse(rsp *http.Response) (*ListMockUsersResponse, err
 	return response, nil
 }
 
+// ParseAddMockUserResponse parses an HTTP response from a AddMockUserWithResponse call
+func ParseAddMockUserResponse(rsp *http.Response) (*AddMockUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddMockUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest MockUser
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers AddMockUserResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// ListChatConnections List Chat Connections
@@ -9696,6 +10070,9 @@ type ServerInterface interface {
 	// ListMockUsers List Mock Users
 	// (GET /__mock/users)
 	ListMockUsers(ctx echo.Context) error
+	// AddMockUser Add Mock User
+	// (POST /__mock/users)
+	AddMockUser(ctx echo.Context) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -10035,6 +10412,15 @@ func (w *ServerInterfaceWrapper) ListMockUsers(ctx echo.Context) error {
 	return err
 }
 
+// AddMockUser converts echo context to params.
+func (w *ServerInterfaceWrapper) AddMockUser(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AddMockUser(ctx)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -10091,6 +10477,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/__mock/tokens", wrapper.RevokeAllTokens, options.OperationMiddlewares["revokeAllTokens"]...)
 	router.POST(options.BaseURL+"/__mock/tokens", wrapper.IssueToken, options.OperationMiddlewares["issueToken"]...)
 	router.GET(options.BaseURL+"/__mock/users", wrapper.ListMockUsers, options.OperationMiddlewares["listMockUsers"]...)
+	router.POST(options.BaseURL+"/__mock/users", wrapper.AddMockUser, options.OperationMiddlewares["addMockUser"]...)
 	router.GET(options.BaseURL+"/__mock/clients", wrapper.ListMockClients, options.OperationMiddlewares["listMockClients"]...)
 	router.POST(options.BaseURL+"/__mock/clients", wrapper.PutMockClient, options.OperationMiddlewares["putMockClient"]...)
 	router.DELETE(options.BaseURL+"/__mock/clients/:clientId", wrapper.DeleteMockClient, options.OperationMiddlewares["deleteMockClient"]...)
@@ -13992,6 +14379,142 @@ func (response ListMockUsers500JSONResponse) VisitListMockUsersResponse(w http.R
 	return err
 }
 
+type AddMockUserRequestObject struct {
+	Body *AddMockUserJSONRequestBody
+}
+
+type AddMockUserResponseObject interface {
+	VisitAddMockUserResponse(w http.ResponseWriter) error
+}
+
+type AddMockUser201JSONResponse MockUser
+
+func (response AddMockUser201JSONResponse) VisitAddMockUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMockUser400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response AddMockUser400JSONResponse) VisitAddMockUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMockUser401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response AddMockUser401JSONResponse) VisitAddMockUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMockUser403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response AddMockUser403JSONResponse) VisitAddMockUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMockUser409JSONResponse struct{ ConflictJSONResponse }
+
+func (response AddMockUser409JSONResponse) VisitAddMockUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMockUser413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response AddMockUser413JSONResponse) VisitAddMockUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMockUser431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response AddMockUser431JSONResponse) VisitAddMockUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMockUser431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response AddMockUser431TextResponse) VisitAddMockUserResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type AddMockUser500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response AddMockUser500JSONResponse) VisitAddMockUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListChatConnections List Chat Connections
@@ -14084,6 +14607,9 @@ type StrictServerInterface interface {
 	// ListMockUsers List Mock Users
 	// (GET /__mock/users)
 	ListMockUsers(ctx context.Context, request ListMockUsersRequestObject) (ListMockUsersResponseObject, error)
+	// AddMockUser Add Mock User
+	// (POST /__mock/users)
+	AddMockUser(ctx context.Context, request AddMockUserRequestObject) (AddMockUserResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -15086,176 +15612,233 @@ func (sh *strictHandler) ListMockUsers(ctx echo.Context) error {
 	return nil
 }
 
+// AddMockUser operation middleware
+func (sh *strictHandler) AddMockUser(ctx echo.Context) error {
+	var request AddMockUserRequestObject
+
+	var body AddMockUserJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AddMockUser(ctx.Request().Context(), request.(AddMockUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AddMockUser")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AddMockUserResponseObject); ok {
+		return validResponse.VisitAddMockUserResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rbtvImuCrFLQDxMZSsuw4OR0b+8Oddro9k3QC20Fj0ZOxSuQnqY6pKp6qomXNQYB9mt332EfZJ1nU",
-	"91XxIpK6eGL3zedHn1gk6/rdr//sxWqeKQnSmt7JP3saTKakAfzje55cwj9yMNb9FStpQeI/eZalIuZW",
-	"KHnwd6Ok+83EM5hz969/0TDpnfT+20E59AE9NQfnWit9Lu8gVRn0vn79GvUSMLEWmRusd9K7ngHTNCkT",
-	"hs15OlF6DglTmgkZK2mEccs4YZxlXPM5WNDuoZ0BG6tkycYa+K1hdiYMq4wdMU7PYzUHwxbCzhiXTGWg",
-	"cSPMzrhllt+CYVJJiNygnN3xNAe3EpVbpiZMczmFARvNwRg+hREzfGnYwn0rDFtoJaeMy4RJ7mZxi6qt",
-	"ciIgTQbs/A70sjJ3zCXj0ixAM2EHva9R762Sk1TEv9HJx352f05uG3MV374wzFhuge1xZqwGPmc81cCT",
-	"JUvFHbgjjpWUEOOmhGTgJo3YYTQcDtnl+dU1m/A8tab4bOaOYzDYD3u2WqXvlB6LJAH5tHuPaXZ29umC",
-	"JQqhwIZLQWDyh3PChDXsJ0UAKkHYGThISZXKxjy+xatH4EkSDcaNo5mSwHiaqgUkbLxko34f/+rPlLEj",
-	"tjdy34zceCP3y41U9sa/Porw+Kc51wnjUy6kseyHn6+YhrGQiZDTfQRVgcvhLNbKmL7SYiokG2u1MKDZ",
-	"Qgvrrsew0RXE/Xdg41n/SlgYuU9HH/HtEbOQphGbaDVH1KAxirUq/1ZxOFbnxtYWj5PfGGHhxp/WqHa1",
-	"nyXP7Uxp8Z+QPO3tOvBlOpceokf9vr/vvlW3IEeItLZEgReGjc78WnFRJ+x74Br0iMUaEpBW8BQplDBG",
-	"yClegT8WJCRu1NrZCHnHU5Hc+HlvaN79JjEY55ZNwf4EPEUalTCTj+fCvnWEWVomARIiLTTJYgYSAUwY",
-	"ZsAOelFvBjwBjUT8l19+6buNuBXH3IL7rX48Z35nLJ7xNAVH33pRz52D0O6arM4hqtyFXWbQO+kZq4Wc",
-	"uvP+GvUupAUteYp38Rvc7ISL1DEJicipFqtHT6u7MaDvQN8gWRrtn+IhpmrKZpwONAHLRWoQZH9W9p3K",
-	"5RPC6S8IOBUyTEykwDe4F4a4wye+TBVPrpV6z/UUfhsmgdxUGJa6JTgayWXBKRiPY8isYXujfn/O7/vu",
-	"5f54acGMInbIPojvT1nlhjLa0I1V6gbHa0OMGpeMHNwj6VUaT0cE7k18/qSUCJB284SNYaI0MC6XduZQ",
-	"FlKDSBPPIL6FBE/WCzw/IQK9c9zaPPopRz0L9/YgS7lYGaWBamvu44VhhPYkZBjGNTB1B7rKvl8esX8T",
-	"37NUzEWdcvtBbmiIGxqifh10JobxsZOFJirXzAoHoDiJsDihhkluiMm5aX+6vv7ECOsqx8/Abx6vdAzI",
-	"nyzIyItlDI+i704Fb3CAh+SPz53L2xl35NBLGvgTTxLh/uDpJ+1AxgonxE54aiBqELzcgH7hLp7bqsQy",
-	"55kjfVllALzy6jytgkN4AVls+feNkBPFPGwbN7SwMF+zXCK1/tbV+O8QWweU/geuNV/iUZTE+dfa+r60",
-	"fOzO6vwOpL2Qf6f3djyujxLopMCNwqxiBmTSPChi7e1nRM9eGJYIk6V8iaTNDTHn9+9BTu2sd3I0HEar",
-	"EB9VtneBXHciQG+6BwJGLe4ccEqcRsgwzWHLJImSiMhnc5UTdq9CzFWegWbuLB29ob+urIhvneyHX7mr",
-	"97uDJGImj2fup3/v/curwXD4772V3b48WrOOt7nWIONlcyUX1rCLq48s9m+wWCVQne3z1Q+Nub5rmQov",
-	"80rlOoaLpDnPuaONDoMnQpsCSSCpnrKakGBscBR/zGKez6uH7HjvFHQx5fUya53Q3aAHsGUGbO+Q/SBM",
-	"rHTCkAwMBgN2dMjeC3kLyYXEH/dPWQKoUOBKaRkvDH3gRtm8JPdq+1q8grdykq+GrUDq6EnXpnIUwGfK",
-	"eCwyKr4F61hSDOIOUOGLek7L5ZYW9/p4w7pXKICffS3yXwWutT3eV27ErXvBnXgp7ToK+RAUTTyKtkPo",
-	"uhEdLqy81D1QN6i7YUoQ3hFs3ccB1DZcU+sxNbe5ut76Arou+RJSvtyVD0p/vxqQaJHmdwletXfDbnfZ",
-	"HYzROsnBmlM3i15WL79ia8G5DSkxKUwsU7mtccrGdda5YdRTuY3VvEWx+cULiGiFSbl1OIbseSL03AGg",
-	"0qg4eBQE6dAN78m94JCSi7Ry4uUSNHAv8TV37T7KURJy77CJ0/5phfioFUIJ/M43ATxJe3RXeHMvGghw",
-	"yqYgncAMSfNMd6Zbj0yZEGgfSJnwHF4YlooJxMs4BbYTfVoPsg8CwDVyXcsg9bk/OfW7WGYUgJTsnrYB",
-	"VZXLLE/0oUDUAhkr19g+ctRxsJUD6b74LN2ZWjHtvsI73o5SpQIkTfU5Fx1QLsjq4yRapxLSN2zKkTHv",
-	"hkwPoozzzC7dHYeRkV5wFqv5XEm/Y6s2UNAsFWD+zEST7QVBL5hy9luvoFucw5NsFeY2qAZPRCL92tci",
-	"zIMpZZZuSym3QRl66YVhIvlGeLAb6G4Q5w5bUCgiW48tpnyxXuT7nVB0vf4iiDq03sIKkJUDRY077ibj",
-	"q3LoRrJ+hQvcma7TX47MOeW5CZWStxEqdwL0d5UOzSBNVS/qGaehO32rF/U0F0krRXoy3MYdrD+1y1w+",
-	"ALfD0aFiabm20GKY8apsCw7+pBZsjgY5d9XGkXd3BaYdK7a5h/VwiCNE5YJaj8TD51QYS4bf3dWaj2e5",
-	"nQVmbhXTOBpdaBvFu1hL6pyQsDeif9+IZLS/arh69XojG6GvryDWYNfOZfCVcj76e7Q/YBfe4XgHmpmZ",
-	"WkhyBzIhWZwC1w9YVfeNohPTksqOElfGp4DTGnKblEczXgYzTNsKWsSARGiI7WctWiDybGxUmltgny8v",
-	"yFeHQpHm07njWOyMjcIAN7kWIzbPjWVjQAcYGqRgHrF4xjWPLWjkBcVfEYP7GAK+VFy27uM5t/EMDYZo",
-	"os6UruuhNUvl8Xcbz3bO7y/o2yOSMvxfh02OZmKVtaHnlfvde4EELctkkKZCTiMGPJ6xDDQ6IJVkSsYQ",
-	"VG0csHTG3Eq1MCv3VO5r2234PXdtY9XaERBrBfZXAKCdAqj49iy54zKGHXHfEbQJ1w7n5+rOQ7Abron5",
-	"BmIlk7ZTpwfFGBOlF1wnJ4xbNlfGMguSLYFrw/bUhL18/YolfGn2Gcf3o8KVjBOXODtXGshLxtksl4mG",
-	"JAzz8vDVy9dD9z/mxpkBTzDYBHiKPpZ2RsTviREVX1eY03Ajcwr777yBK+vdxTvyJAS5jkOXatFhbnUf",
-	"ua1G7LMU98yvrnXjLZxJLS6M2jjyxdVH9t3r4WFt1IRb6LvnbbKsmkwM2KsuUAng1ryxEvkCFFS4o8zn",
-	"45YbcYdT7GV17tZrItr8Tun5A+6pStlfGAfm8xanThy3u0QK0zZq0E78EFOJZGov7MlhEM8yre4AWWbG",
-	"rVPeeie9//h12H/z5b//S9uRJxALI7oUxXFubVB/F9ywTIMxJPQEEdBP2XNDyWWHKlqEtTWnyLwtoAhV",
-	"KTzeFM41BZxZg0zA7XKi9EYXU0Mep/kru22737qj+AHWe/d94WylQCLjGLsPdygMKGefLl6Y5uVDiObY",
-	"YV4MYlg4uMJguDZrXNIhc5Cz2HKbdwigXm5sM1o0Jt1B1jGS38JNzI0Xe0iMoNNrN9fiGh+4CXr29qGn",
-	"sErFy9GKdUV0xuV5dSogK4PRfbdB4jsnNuwuhwt0OTscIWW3Tf5WBlqk73dKe08Zw1dMxGZBWQketAVo",
-	"oKdJ+1F3Kc7elNRuvki5BRkvP3TcL08SSJh/qQtM7Uwl3YYuR1zondYFFAEvFxvGKF5sHSbjjhSt+969",
-	"0f6pVmM+Fqmwyw5dZeZkM4cofqwW5uZAa86FdGN2K54kFGEYibAMY2rAnLIhCu65tCJlGpxY1XHFGqxe",
-	"nk0s6E4mfY2UzuplH9/zUTLrkLPDO43UdB1qk22pgzxNKLJsE2tAi4wfqBMTK2HZO1lags3JKo+aHQjZ",
-	"Tp1+gfEVod4JoR2SSZWBLFBSqkUIGRYGYxOYkMYW0tEkx2DJPJtqnoBx+hy+xP2AE+0I8JwvWcy1XrK9",
-	"y3dv2evjV6/Y//0/fxsc75+ww+Fw2D8cDl9G7p9/6x8OD4+Z0uyl+/34zZs3g6po7H6ommyq7vvKxeHk",
-	"lx326eq2vVhvgtkuKpSCw6OXDOPbnAj0+fpd/zu2JyyppxMH2tUdrloQDo9ethpSWyWvEnecxuqO04sT",
-	"xp1DOFq8a4dIc+DS1FGJ7V2eX13vo6Lig1ZDcPKkMkTtJA9RPdmgYqylnm7OEzYXaSpMqWItuLBlaJhZ",
-	"gPbkpJj59TbzdtFcmhSFcXyDJEfExVPGUwz0h5U4Q+T/7l4LGh1Eyx/Pr3tR79PHK/y/z/jfs+u3P/Wi",
-	"3g/n78+vz1ulzbUEvVzgSipCQS+qcLKFw6Kd7pfTwD2PLdJ+tqc0szDP3KWVMUQHd0cHTrI/cFReQnrw",
-	"T5F83a8dXABshMB6GoUXnqqiZSPO6/i7mjJwsDMPKnfjORFvIAMttXQcHe7XwbkVoKq8ayNfOWvhKiE6",
-	"rsybKPlFMfd3r483A3QXJ6pcZIUfRWjCWgVkW8g6MZf+shIV53M09u4dH71BEvDq/p7xdMGXhv0j56mY",
-	"LPcHbJXq0TxNEh4Fy9vx8DBix44uHx+9idir4dD958j95yVNMzyuHcOrGmk+bqfM27HUgJ+alCoCPQdI",
-	"UQ99ALsY/6sbVzJdEivzEaOez/1XHQOb+Lt5gLJXSa9pcvVJMWqHNGwix7eQDOmE3L9LErBR4K1ZDNfF",
-	"NpOisClm1S+nbf+U9vBAsxPFQKck1q6Y+zrw6YwAf6RuR1VIUrftQJM5WfVqk+nQCEeUChNQxTOzlujc",
-	"ge62fPj9+Xe2CNoIymAYdXX1bad/YUwOybW6hZ29LmzuoD3xSSkZF7rVmgTGFMO3aFf4Ao3R7lzeyl9D",
-	"tiGBm2FWtUcF3mdCgzlrJS5AuFBdDvMf1A2Ugd/VjZ5bmCw1TDSY2fkWq/CvPuYy1lxJbfZ2c0jszVPN",
-	"j6eaI1CQhyNiJuMx9A1kHKNq2oM43ETXy7YhA7L6VKwqwtJPu1F6DMqlU8X0ua3ObAXNqiC9cpzVrVTh",
-	"reXywyFGpc+4gPQ2PP1XlWvJ0x1x9BJiCvckdaFF+eMZj1slrtJTLK0WPrX177QKdguQUaqP/6VvxH/C",
-	"qKIcORF+v6lPbArPTrTKsjbzUGM5E0jTkKNLiT+5TCAJS1zPsFslDz9yhy2AHkZMpQkKm0IbuzWT9Ld3",
-	"Lq1ebuSVYR3laUTlPa2BDRp991QPUsIgCWAShbOsqVHCsFvILMszJ/K+PCLdN/Imcp+36P74R+5kUnqN",
-	"ko+Ax7OozM6iR8fuUVSRa73t0j8+pMdu0ABTL4+8zG3YHrlI6dXXx2Et6CGlBG4//6vX4RnOh07VNEXR",
-	"x2ftJqD3B+zMf1a4GeLcMnB0lrJH/9//+t8jWs3I6lzGjpaNWCqcDk5JE5iBhZ+nbrFGuXMTbfbwJCdp",
-	"/UOHfylVclrSdqvULfpV8JZw5VWNeqOIUZj0u+xb7hwiNAP4nMoqtWiQ1kqi6QPjpKoZhcV9lokndA9q",
-	"gpe57xPEygxcp5AkPK6zkhIV2gzAZ8y46ZyARseyJafsdD5cr8Ls9se3zlKMfoD/ipm4rgeGM0bXlcpJ",
-	"UgsBqBjcKssoiGRHi3IYvNOijFSg/VsiEPSqv18fA4N333rDDU/e9ypZrl8a0pq9QDwQ/fejYmw2Xvoi",
-	"DpbNlMNd9xdQYqNhbynts+9Y+Qn716uPPyPyO6hxA4tQUMIv3KN/GDxiikJq4d6SSonnXUwlFeWj0tf9",
-	"VKlbPIt6oqqbAMsl7OqRCjU91puuRUcwcB16QsrOXuHo3t/emV6Qyg49lE7NkVqr0GZqPaddvjDEhMwp",
-	"42N0WnuIpfPxFHrARp6CjLzVM9TvCCQcnUpzKAgNKritWSdBrPQY6oE/AHJJ+OoQWFKJNjl0NexnG7m0",
-	"evixO30HTgF83LawqEArCZN5mvJxCitppV2CLDkehA/Qa991leZU3I0VFhaty/n4oOJbCu97QOw/RfBB",
-	"Ugvue3BA3xrlcl2QHqFohW7sjX69PP/h7O31+Q8nZREJ4l3kDlATJCFXP531nfwhJJvBPRt9Ge3v6KZe",
-	"G5JXoePC0o/1ML0O6rkuFo+IR3Hu4WUMzdstZLsrwG1lhqAlektUEWgegt52mXTrcDQfk1o7imLF66HY",
-	"PCgavxWQTRckt5wa1UWgx3hYuhIsSzLs1qpIBSW3O8LuM/lsQD8oE5/k5JhLjCFiQrZEosy5SDtEr757",
-	"FqrttIK5SNbGL20pALq3u7ETxwpZ7Vu4eIvRIr+5dcf6EEBzE5gtjtY7SMLtdeysSXcghdgaUslyq/o+",
-	"7KqIA9vhVDth3D1ECJ+Ie5treABw4742gXb1DMKS2u7jCqwVcvogvM8lCkbMLAQGGrcWUFBnPnitQxRz",
-	"jJyNfjy/ZgepwmpM/tiN04sVusJkSarLCGqOt0aaia1npYtG4aPgvLsVtv/eTdM/M6Pg4SKZdU/7dyx9",
-	"cyWm8kKi78swYfcrGTfBAxcyKvypjpVKgcumQa1yCuvu4HOW7B6feuUP30mY8Yz7Wkc7XMMVAAsr6NhM",
-	"c8V4ULunxYh5nmLuIZ10C4cgB+1FV9SLf16pdpfbqUJVoxixQKQtcHWVrcca3PrWGq+9G9i7QFat1vJh",
-	"Vmuf9Ny+61TcQZnZWoyWU7JTkzlIC/qOp232lw/VYIUx2AWAZDkCXld0X2e2VuGUZAYoYt8jHkaEGAp4",
-	"+XZZ2tumJoWj9EuvXmrtbKIqtH3phPIrd887h4wqNlVgfBFBBNbFTMSz8hZXpIF1119UqZkqAgUcb88A",
-	"rERZBFLo6dP+o0JLGYhw1DCFvx5uYwv/5slqUe9OwKI9N1NZnjL/GGMa3LVi1nXETIbVtIrSUgWVQVlD",
-	"Q6a0Dd+2hRDtmqiwRqEMMKeynUHOgZenTeANpzsAGX0Zyi+cYsTauDQlkCJW8NkZNxglUVLdjXD2G1Zm",
-	"oEPdVcZ5L1D2q7Ms0+aHL0bvOlaztYDnOesm8S7M2bZbdNWh23t3qjXHHCEhnXhF5hqfC/AAk0RZz1FU",
-	"PNenFXNCRXP036xk3q2PC3tAklkzncxPXFnKw7LKtjWFnRWS/zpd7dvA/S9Kp8kDJPvFTKXAFu7rAUNt",
-	"zQevjjKtJiKFUcRGQk7B2IvE/ZvA8d9g6f5YwDiecftZp+6vQEtHbA+9V+RumoPlo/2IjShNt/6Q8tjr",
-	"4xaGKG4tj2dovImVTpzUGjGruSw2YSIqS4V6nOTp0orY7ONoSvMpvBMpGBpwFKciM5+0cidmRoWdxsx4",
-	"Bs2MEqbB5lrigxbhtSgu0ZGFk49TERclKNC59q0q6EU9Kkm4fmq6slC98NvOv1HrxQNH7CMTN8ZjqYV8",
-	"pCKC5WWUZ9OtCOMBxrkWdnnlKDFdqK/xuyaUhOjbVNw55qiaRXgH7BevrlKwacqnwfBQlGam6rdSVZ2A",
-	"p4QKwjZjeTcV000USfLIUVCToziSYs8zazOqvCnkRIUaoJwqc5M5qKdLfdmdmk79d+bk4CAByr7SZhBe",
-	"GwjV21iCGsPl6f2+048iAsSE5dJp4aODmxv388GoqkS9MGzOhaTkZXaNMeFuz+UiHHBhqVTlhgfiO0i7",
-	"Igb3KLphVPgc/+lOtMijLbW0iJgeXpqJqLhqNR4E114LNfGu+1BNG4Lts2JRKhLclftbYyRHICcvDMYR",
-	"M0yIoz0UuWxFLVGf1ObPoRaAzM7IabdauhZXzg097PT4sb041+kLw0b9ZORNHNXqr/f9xWLRd+jTz3UK",
-	"MlYJJPtYC/QXoeEDLYgncyE9XeRoJDkNJemtLx/vto5LISDnRbAuJLUFOYBNRQzSQAUKzzJH6vtHg2ED",
-	"CBeLxYDj44HS0wP/rTl4f/H2/Oerc/wGnYA2rcJzn668hMpKNOFJ73AwpM9UBpJnonfSezkYDl56txHS",
-	"hACljsUcrFRSncKatNIXxpe4tG1VWqNw2fhsAuBgS6pcxpRHtNdVgxUVr5rnvPdeGLtaT9btwFftN72T",
-	"X9cJ4cL9EPxj/iYK5bq7iPZuMsyXqN6Z4Wg4/GbViFf33l0eP7yChZKPaQltIxdLPah0kMBPDjd/0lYp",
-	"Hr99ufW3ZQMB/PB484dFrW/3weEWM60W4Hbfvdxid+vKS3+Neq+2OdR6rXVkxvl8zvXSAzNVqa2Ds+VT",
-	"B8hYb6b3xX1Tw0ySK1EqU21p0VdA1jqPcCSHjny2llWFphtqKpsygJ5x1C2SWjGkUAJppbaszyTgvjaT",
-	"ey3k4haVYcvKTYzq80cUV+H4y1xJWCIVJRmDa6hWcHMyggbuJDkRh+iSYAUqZ2iSCKqcXNRS7TXCTr4Z",
-	"Iq4Uav5al9McEfnaIAWH334FWGmsq0J9WQj2T00Ghm+2mom6tPzR6QaBHFGOAOMbaAYVbu2mGZ+writ2",
-	"WCgKzznkXi06a5UPj6pwGLaHT2+oiwAkEb19UyuiRj9RmF0LX3c0q6yM+3goS+P/BphaVk99xtS/DqY6",
-	"sCY8DYC9EU8xp353RF1fb/WEHt94dxGGbkuW1fDYvxKw2Lum8auAyBFhsvvNB8z6FhBlWcQutM7Sx0Vr",
-	"N/5vgtah1OczWv810ZoAewNaE1RsRGvOzExp62VwXy5STZiBO9A8rTT2MIxj+66aMF9rbcImsKjn7/OM",
-	"a3vCRlh1c8T2phoAQyOc4L9asxiNyqEs54jtcfY/VX6dj6HaXAPNRPX+Gu47zUWCn4xzpzKoCbvGSI4Q",
-	"ct+m2F/mslKU9PEohZ9gK1Jx9AgzX+ayS2n3913knz7Tiz8LvbjMJSFMAd5r6EUZSNppc+sKS2V7FRA1",
-	"+x3hpifMYiiZ19a9z868YCNcgHIwMXDwjd0M/Zujfp8mGXnhgZ5QgaUZaBgwCtI1vrNUmQbStOBVg3If",
-	"0VhWnabLUBbief9IyPaHt3m5i2ElABTIEGKWv0YdbPLSA75xmmkV9AvJlMfeuakkVOp68DmwUXDtj9je",
-	"0fDQfXE0HGICof9yXvTPoXBDU8nqkYmpx7kHh0qsEiDHTahFGBwlFX+KYQmkyG0xFUTlaXJaoDHWLwze",
-	"eqz4ki7dJ9QlNCzF588MWFEnk4I7K2m7JR04Hr5hGTe0m/0BuywpRlFHt5YiwPZGM2uzk4ODw6O/DYaD",
-	"4eDwgBInw++/npwcfln5LVUxT2fKWPx931ctKU788+VFtUIvFYj67ujVERaIeumPnnrQ+e03dnvmXV8Y",
-	"c4br9iZM5JP9PKvG5NdJzae8QmkeS6ZoFsDeSrZ4DCq3nsgFIE/QqnMvDEKjkoDE71sqRluvCKvtLv5g",
-	"ks5fSXD5lNeIdSutbsouB/8MlPYrkfAU2lrZXmJ9swYpH7D34hbcrxUIJPIJmFAeLBsR+n591Q+yVlSK",
-	"XxhmrMrYQulbpK8UcE+ubffdZrJdsI95k7T8gMupUZeNTshadhd6In3CnndEVrKeul2RO9WMb3FFHnfd",
-	"Q/LsKPzdoiFB20ZMjNo1ho+yU2MgFPKJ0N0y+49g/4Cg/vQs9hmFfrco9CPsyMlUfLtWBy8q1SMPmfna",
-	"8iSyowG+1g+ggU9YtP8xld9KV4BOmMUcnmfN9+kgMNx6CXvu7ybkHfCyoUa7JvwBRaeVvgW++QUlDgpp",
-	"LJbb9HogqsT9mco1uo68e7dWw40VYEGVL0g+86NiFiFYluXUeyjoYmVxiail6Qa12UAc2dRYo9mX4SR8",
-	"jlsAgZ5nrC1B8YCkOaKYdjwcMkkZWyNv8B6tNvcw1jcv1eALMjRR03cyKdHzMVTGSseUJ1YWt6QKjGOZ",
-	"VAKvO3gmEk9FJDxYbEUoSF3pJhFYpkXpOeNxtdjvSmI4himPl7U85QHzKbWV3GRvdSnMX1XrkU9ucCoV",
-	"pjbEKgOfhWAcrI1O2Q8gl/XRHAa6z6RipTzZ4kKuRoBvjZGtUb47oEmlV8sWGPqSXEX14/++YquqLG3Q",
-	"qxXieq/iom1am6G/POSoNGdSaPZgrfS8Kh9/fSgK/4XQ0KdJ9E5+/VJz9yIIshIGC6z0v9Twslq9d73h",
-	"g3yu+H5EFYEdyhQljZu48DYFrn3N4T+tZv9HJt94Qay4oQAn/odODX2lIjSW2cc8ImzJRK1wm160LkD4",
-	"dtKCn6FDUgjlq5+B6wldZ+tgq10MoGhRJ4mHvj7sndJspMHYUVRaO4ua/BVIw6YDvogol8mB0lg1cJ9N",
-	"waL2UO2vE97gslbtvmRbRfLPnqNzlXr8oVQkZ5VGAqTFjLCvxqilfcbe8KTeKGOf9Bc/a7XVpPVxM9vX",
-	"24+YUb5td1CxSH0h1muYyq0RCZD9LIP4tHxxxS0XDYfDWr13Ov6iwkRI15xxdx1eyXGDSbi3xf4LrlD2",
-	"DCE/e0UHGtHWRxFTOgoyWegQQ377egOYPTVhI8p/wY8YT9N9HJcaNRVlavwVYmpPAm1aU0K15B9HY6q1",
-	"0XniKD9fI38NCYxCQqNhIjmtN8IKFRYa7bAwRTS0w3r2f/1u1bGEBcBuENyGzIe9V7YR/BxNKilCl3cp",
-	"TLzR2l7tkNZibBcbzOzPHqS/jAdpG1ieFT09Onq5QMGh5r5lbp6RI8mnmxYWcayGLSyWVNG5bDWE+xYi",
-	"jyjF+hk6SHi5h4eD77OK/CNYVtxkgK6iAF8Nvv5edkPoopPn88yutC3oUIZDa4VtqBSN+qwNP7E2XF5R",
-	"gIvwy1p9GIXnlcIEJdEJfQ8iJmEBxrKUG0vyf6hrIEzohYBxsKH3RKPxhe+sRwpBUQUYa7ZgOetTNvK9",
-	"HEbM8KUpZTmVJqAbTS0G7G2l4j0WsWgLjGVveZqailG2KCaxhwn5jdIRJJhjH4dxbrHECWbhpksv6gsZ",
-	"p3kC/8OPNWolt+VtrBUrzoIjZyaM3+zEKyV43H7TXTn1qZgL21tx5m/dSuRr1AxhSMvuIbgSYeodVdtW",
-	"sVIAe0uJpzH5KBxopWdE5b5eGBbjVVqlulbir6a2ilC03A/VUoT8UWMaAiB0sMWC7D4Ty6dzD68jlRUO",
-	"in7Ybr/PJRirtGefWC2m0dzMl1kMof/7UbXMi48hFrbjbbJXFPkA+xG5hEs/a8MzTPWRWpg6uwi103zE",
-	"Hl9SjXy0v3BmqZK+9DHAoUxjzA2U1XKNmEoMrJaMT7mQEYP72JHJInkhbAnNVZGPMca05BBWaGda5dNZ",
-	"gxZTb7gQatyStuTW9aE1lKNVTzJgn1HqydJuEGg+1D2pVDiuhk+mUii6O+emrSR0g70WIu8jUu5ijq48",
-	"sqLi8TOgPR3trtx8i/6DVZbiloY8b32+QwO8TkOLlaJM6S1A5giU0FQOpQmAVGW7BoPf3hi7UtL7iQNY",
-	"tgX+SgRLKB3+jA1Pgw0EGBsQokp+rS8N30l7K0U7iwJwe0UVRF9sT5uyDGNIiU645ftU826JMSdUKS/l",
-	"lsIn6uhzjiX1KDrqEUGYOFAH/FJl0mdYfSJYpStn4c5XhYSol+WtEnYl0bBWUdZdYXAiFi7IWEnjtHVp",
-	"2V4uxT9yYCIxEUvAWCEpWTcUhvSAqxayKNUdhXJXYg7G8nnmi3fzqYYyx1EEfyvZM9zPolZrknpysT1f",
-	"mzd0YDz6j1cv+4dRmK3xhKWYXoMSuL5DcfrVcIi+WQkLpiTUF0jBz4dv/jZ0Y7x58+aN7zMJuo9Txzwr",
-	"zB6X52c/fDjfP6WiQgthoGgTVmZgkvriAzz9oSMJyBQWeC/MNZlW4xTmA3ZN6oSaVPuqSIX2aNCU/FZL",
-	"D2qpIjav04Jvz0crZGAT+2xRJWh9z9bMJ6y6NV9LKmoMraia3snSGsXXPU5r8I0V1ATdhIgyVFoPORvm",
-	"a7ZFA4VC8BsMex8bTfIrVdzXVcf8PVbDDHvu4KXYUKLY3zOePGGYUgmNhewXyvp3Bir9GLqKIHPhvp8U",
-	"xwRRiuDVZInxoXFZbmaUSk98l5jQHlaTrHQ0KjvMVPorhQzS4i0MtsmzWM19VrR/xpHLUS6Fr72z7/Mi",
-	"nDwp+5lWU+1YJPUUJYvZmT2t9NNxI2LZWyycQSWJqdPIhfQTktQa+pVE/vHH0AEoQz8DH6eQFIx67+3H",
-	"n38+f3t98fOPviSH/+H8BxIBaIwrFApCz9PQ6YPKkVSL+BGBkbY/5gaSopS7YROVpmqxcpQtcdpu577F",
-	"wyMpnpWeNU8cBBRaV3TonFRoTRD0Phfu+RMV+sJOOgVUN2lZk+sfGN/gpp3InWMlrgb7P/GW6BrGB0yn",
-	"ovDucUEvQvwiQFJmORGRG0OsUA4XUphZsN6Hv84sRV/yLMOkK68jzISxSi/bKnNalT0JWqvsyW1J22A1",
-	"xY7K5Lki158LsVW2JV6Tb2p9WN+dui3yOboKUrQ5j9x3Zyl14dg2pcN986z2PaETyR04O0tTVlxTgBf/",
-	"Q7dI+0Gg21F2AgXLuNAVebcQUTHNyx+/r4AieKqmKBCLSbVdWRLaiiaVDL0Bw1ZRpmjoadVKh5pme6hK",
-	"aalbgKxaWgqD2N1aMfwFfDe5JfVkpwZYJ2wMS4WsiFsfbJ4mYCztURjmw2iKEiwtdVpaDDFucGpT8zj8",
-	"p9JT7ImlSnJ+0946mJBTPtzxPYfW/n7tQu4WWYDQBmmocJKij1SnVajaP63ZDpokPWq2SWktK9m8jfbO",
-	"mYhvV5q+tVdjpL7Vj1xChSbpgHTc8jNbe/o6jOHqm5Bbj/f959dotW3Yr1++fqm0Z2sYG+utiZREqh8Y",
-	"UqUHfNn/qFp/8OS74XfDnpvBL601nKatE1bF64HOxUFpz/RW96izpAuFMFHqF3JouM+EXpKSVXpgyCpS",
-	"GZgy9JsDf8COk8j3UZCoFtwwNXY/1mrhOPqkPrC/j/Ylryv/ukI/iKZQq/dizb44auvYPnp2TaOwylBF",
-	"OGG0ZRmClp5ilYX5xOrmaGVP8LJMZ83LBTN+J1SunfCic1lU4PEjl/EDzaHbTfKJFr6nWmHN64c+wb6Z",
-	"VVX9LsryVycNduqoJfwjVPSOfAFo7NGGXQA82GBpcK/wFy20qoc1420nRXmfkIS0z4rT7eoag9vCwsvc",
-	"Qjdy9VZDAvCXqHffdwS/P1bJss/lsu+5Qp8M/igq/f8AAAD//w==",
+	"7H3rchtHutirdJBTJbIyAEGKki2yUhVapm2eY9kqkSpX4qNDNGc+AL0cdM929xDEbimVp0neI4+SJ0n1",
+	"93XP9AAzuHBF+rLcH14RM9PX7379ey9Vs0JJkNb0Tv7e02AKJQ3gH9/w7AP8tQRj3V+pkhYk/pMXRS5S",
+	"boWSB38xSrrfTDqFGXf/+hcN495J7z8f1EMf0FNzcK610ufyDnJVQO/z589JLwOTalG4wXonvaspME2T",
+	"MmHYjOdjpWeQMaWZkKmSRhi3jBPGWcE1n4EF7R7aKbAblS3YjQZ+a5idCsOisRPG6XmqZmDYXNgp45Kp",
+	"AjRuhNkpt8zyWzBMKgmJG5SzO56X4FaiSsvUmGkuJzBgoxkYwycwYoYvDJu7b4Vhc63khHGZMcndLG5R",
+	"jVWOBeTZgJ3fgV5Ec6dcMi7NHDQTdtD7nPTeKjnORfobnXzqZ/fn5LYxU+ntC8OM5RbYHmfGauAzxnMN",
+	"PFuwXNyBO+JUSQkpbkpIBm7ShB0mw+GQfTi/vGJjXubWVJ9N3XEMBvthz1ar/Dulb0SWgXzavac0Ozt7",
+	"f8EyhVBgw6UgMPnDOWHCGvaDIgCVIOwUHKTkShU3PL3Fq0fgyTINxo2jmZLAeJ6rOWTsZsFG/T7+1Z8q",
+	"Y0dsb+S+GbnxRu6Xa6nstX99lODxT0quM8YnXEhj2bc/XTINN0JmQk72EVQFLoezVCtj+kqLiZDsRqu5",
+	"Ac3mWlh3PYaNLiHtfwc2nfYvhYWR+3T0M749YhbyPGFjrWaIGjRGtVbl36oOx+rS2MbicfJrIyxc+9Ma",
+	"Na72o+SlnSot/gbZ096uA1+mS+khetTv+/vuW3ULcoRIa2sUeGHY6MyvFRd1wr4BrkGPWKohA2kFz5FC",
+	"CWOEnOAV+GNBQuJGbZyNkHc8F9m1n/ea5t1fJQY3pWUTsD8Az5FGZcyUNzNh3zrCLC2TABmRFppkPgWJ",
+	"ACYMM2AHvaQ3BZ6BRiL+yy+/9N1G3IpTbsH91jyeM78zlk55noOjb72k585BaHdNVpeQRHdhFwX0TnrG",
+	"aiEn7rw/J70LaUFLnuNd/AY3O+Yid0xCInKq+fLR0+quDeg70NdIlkb7p3iIuZqwKacDzcBykRsE2Z+U",
+	"/U6V8gnh9BcEnIgMExOp8A3uhSHu8J4vcsWzK6V+5HoCvw2TQG4qDMvdEhyN5LLiFIynKRTWsL1Rvz/j",
+	"9333cv9mYcGMEnbI3olvTll0QwVt6NoqdY3jtSFGg0smDu6R9CqNpyMC9yY+f1JLBEi7ecZuYKw0MC4X",
+	"dupQFnKDSJNOIb2FDE/WCzw/IAJ957i1efRTTnoW7u1BkXOxNMoKqq25jxeGEdqTkGEY18DUHeiYfb88",
+	"Yv8mvmG5mIkm5faDXNMQ1zRE8zroTAzjN04WGqtSMyscgOIkwuKEGsalISbnpv3h6uo9I6yLjp+B3zxe",
+	"6Q0gf7IgEy+WMTyKvjsVvMEBHpI/Pncub6fckUMvaeBPPMuE+4Pn77UDGSucEDvmuYFkheCVBvQLd/Hc",
+	"xhLLjBeO9BXRAHjl8TytgkN4AVls/fe1kGPFPGwbN7SwMFuzXCK1/tbVzV8gtQ4o/Q9ca77Ao6iJ86+N",
+	"9X1q+did1fkdSHsh/0Lv7XhcP0ugkwI3CrOKGZDZ6kERa28/I3r2wrBMmCLnCyRtbogZv/8R5MROeydH",
+	"w2GyDPFJtL0L5LpjAXrTPRAwanHngFPiNEKGaQ5bJsmUREQ+m6mSsHsZYi7LAjRzZ+noDf11aUV662Q/",
+	"/Mpdvd8dZAkzZTp1P/17719eDYbDf+8t7fbl0Zp1vC21BpkuVldyYQ27uPyZpf4NlqoM4tk+Xn67MtfX",
+	"LVPhZV6qUqdwka3Oc+5oo8PgsdCmQhLI4lNWYxKMDY7ij1nMyll8yI73TkBXU14titYJ3Q16AFsUwPYO",
+	"2bfCpEpnDMnAYDBgR4fsRyFvIbuQ+OP+KcsAFQpcKS3jhaEP3Cibl+RebV+LV/CWTvLVsBVIHT3p2lSJ",
+	"AvhUGY9FRqW3YB1LSkHcASp8Sc9pudzS4l4fb1j3EgXws69F/svAtbbH++hG3Lrn3ImX0q6jkA9B0cyj",
+	"aDuErhvR4cLSS90DdYO6G6YG4R3B1n0cQG3DNbUe0+o2l9fbXEDXJX+AnC925YPS368GJFqk+X0Ar9q7",
+	"Ybe77A7GaJ3kYM2pm0Uv4suPbC04tyElJoexZaq0DU65cp1Nbpj0VGlTNWtRbH7xAiJaYXJuHY4hex4L",
+	"PXMAqDQqDh4FQTp0w3tyLzik5CKPTrxeggbuJb7VXbuPSpSE3Dts7LR/WiE+aoVQAr/zTQBP0h7dFd7c",
+	"ixUEOGUTkE5ghmz1THemW49MmRBoH0iZ8BxeGJaLMaSLNAe2E31aD7IPAsA1cl3LIM253zv1u1pmEoCU",
+	"7J52Baqiy6xP9KFA1AIZS9fYPnLScbDRgXRffJHvTK2Ydl/hHW9HqXIBkqb6WIoOKBdk9XESrVMJ6Rs2",
+	"4ciYd0OmB1HGWWEX7o7DyEgvOEvVbKak37FVGyhokQswf2aiyfaCoBdMOfutV9AtzuFJtgpzG1SDJyKR",
+	"fu1rEebBlLLIt6WU26AMvfTCMJF9ITzYDXQ3iHOHLSiUkK3HVlO+WC/y/U4oul5/EUQdWm9hCcjqgZKV",
+	"O+4m48ty6EayfokL3Jmu01+OzDnleRUqJW8jVO4E6O+YDk0hz1Uv6RmnoTt9q5f0NBdZK0V6MtzGHaw/",
+	"tQ+lfABuh6NDxdJybaHFMONV2RYc/EHN2QwNcu6qjSPv7gpMO1Zscw/r4RBHSOoFtR6Jh8+JMJYMv7ur",
+	"NT+flXYamLlVTONodKFtFO9iLalzQsLeiP59LbLR/rLh6tXrjWyEvr6EVINdO5fBV+r56O/R/oBdeIfj",
+	"HWhmpmouyR3IhGRpDlw/YFXdN4pOTEsqO0pcBZ8ATmvIbVIfzc0imGHaVtAiBmRCQ2o/atECkWc3RuWl",
+	"BfbxwwX56lAo0nwycxyLnbFRGOC61GLEZqWx7AbQAYYGKZglLJ1yzVMLGnlB9VfC4D6FgC+Ry9Z9POM2",
+	"naLBEE3UhdJNPbRhqTz+euPZzvj9BX17RFKG/+twlaOZVBVt6HnpfvdeIEHLMgXkuZCThAFPp6wAjQ5I",
+	"JZmSKQRVGwesnTG3Us3N0j3V+9p2G37PXdtYtnYExFqC/SUAaKcAKr09y+64TGFH3HcEbcy1w/mZuvMQ",
+	"7IZbxXwDqZJZ26nTg2qMsdJzrrMTxi2bKWOZBckWwLVhe2rMXr5+xTK+MPuM4/tJ5UrGiWucnSkN5CXj",
+	"bFrKTEMWhnl5+Orl66H7H3PjTIFnGGwCPEcfSzsj4vfEiKqvI+Y03Micwv47b+DSenfxjjwJQa7j0KWa",
+	"d5hb3Uduqwn7KMU986tr3XgLZ1LzC6M2jnxx+TP7+vXwsDFqxi303fM2WVaNxwbsZReoBHBbvbEa+QIU",
+	"RNxRlrOblhtxh1PtZXnu1msi2vyd0rMH3FNM2V8YB+azFqdOmra7RCrTNmrQTvwQE4lkai/syWEQLwqt",
+	"7gBZZsGtU956J73/+HXYf/Ppv/xL25FnkAojuhTFm9LaoP7OuWGFBmNI6AkioJ+y54aSiw5VtAprW52i",
+	"8LaAKlSl8nhTONcEcGYNMgO3y7HSG11MK/I4zR/ttu1+m47iB1jv3feVs5UCiYxj7D7coTKgnL2/eGFW",
+	"Lx9CNMcO82IQw9zBFQbDtVnjsg6Zg5zFltuyQwD1cmOb0WJl0h1kHSP5LVyn3Hixh8QIOr12cy2u8YGb",
+	"oGdvH3oKy1S8Hq1aV0JnXJ9XpwKyNBjddxskfufEht3lcIEuZ4cjpOy2yd/KQIv0/Z3S3lPG8BWTsGlQ",
+	"VoIHbQ4a6GnWftRdirM3JbWbL3JuQaaLdx33y7MMMuZf6gJTO1VZt6HLERd6p3UBVcDLxYYxqhdbhym4",
+	"I0XrvndvtH+q1Q2/Ebmwiw5dZepkM4cofqwW5uZAa8aFdGN2K54kFGEYibAMY2rAnLIhCu6ltCJnGpxY",
+	"1XHFGqxenI0t6E4mfYWUzupFH9/zUTLrkLPDO43UdB1qk22pgzyNKbJsE2tAi4wfqBMTo7DsnSwtweZk",
+	"lUfNDoRsp06/wM0lod4JoR2SSVWArFBSqnkIGRYGYxOYkMZW0tG4xGDJsphonoFx+hy+xP2AY+0I8Iwv",
+	"WMq1XrC9D9+9Za+PX71i//f/fDU43j9hh8PhsH84HL5M3D+/6h8OD4+Z0uyl+/34zZs3g1g0dj/EJpvY",
+	"fR9dHE7+ocM+HW/bi/UmmO2SSik4PHrJML7NiUAfr77rf832hCX1dOxAO97hsgXh8OhlqyG1VfKqccdp",
+	"rO44vThh3DmEo8W7dog0Ay5NE5XY3ofzy6t9VFR80GoITh5HQzRO8hDVkw0qxlrq6eY8YTOR58LUKtac",
+	"C1uHhpk5aE9OqplfbzNvF82lSVEYxzdIckRcPGU8x0B/WIozRP7v7rWi0UG0/P78qpf03v98if/3Ef97",
+	"dvX2h17S+/b8x/Or81Zpcy1Brxe4lIpQ0YsYTrZwWLTT/XoauOepRdrP9pRmFmaFu7Q6hujg7ujASfYH",
+	"jspLyA/+LrLP+42DC4CNENhMo/DCUyxarsR5HX/dUAYOduZB9W48J+IryEBLrR1Hh/tNcG4FqJh3beQr",
+	"Zy1cJUTH1XkTNb+o5v769fFmgO7iRNFFRvwoQRPWMiDbStZJufSXlam0nKGxd+/46A2SgFf394znc74w",
+	"7K8lz8V4sT9gy1SP5lkl4UmwvB0PDxN27Ojy8dGbhL0aDt1/jtx/XtI0w+PGMbxqkObjdsq8HUsN+KlJ",
+	"qSLQc4CU9NAHsIvxP964kvmCWJmPGPV87h91DGzi7+YByl6UXrPK1cfVqB3SsEkc30IypDNy/y5IwEaB",
+	"t2ExXBfbTIrCpphVv5y2/VPawwPNThQDnZNYu2Tu68CnMwL8kbodxZCkbtuBpnCy6uUm06ERjihVJqDI",
+	"M7OW6NyB7rZ8+P35d7YI2gjKYBh1efVtp39hTAnZlbqFnb0ubOagPfNJKQUXutWaBMZUw7doV/gCjdHu",
+	"XN7KX0O2IYGbYVa1RwXeF0KDOWslLkC4EC+H+Q+aBsrA75pGzy1MlhrGGsz0fItV+FcfcxlrrqQxe7s5",
+	"JPXmqdWPJ5ojUJCHI2Gm4Cn0DRQco2ragzjcRFeLtiEDsvpUrBhh6afdKD0G5dKpYvrcVme2hGYxSC8d",
+	"Z7yVGN5aLj8cYlL7jCtIb8PTf1WlljzfEUc/QErhnqQutCh/vOBpq8RVe4ql1cKntv6FVsFuAQpK9fG/",
+	"9I34G4wi5ciJ8Pur+sSm8OxMq6JoMw+tLGcMeR5ydCnxp5QZZGGJ6xl2q+ThR+6wBdDDhKk8Q2FTaGO3",
+	"ZpL+9s6l1YuNvDKsoz6NpL6nNbBBo++e6kFKGGQBTJJwlg01Shh2C4VlZeFE3pdHpPsm3kTu8xbdH38t",
+	"nUxKr1HyEfB0mtTZWfTo2D1KIrnW2y7940N67AYNMPXyyMvchu2Ri5RefX0c1oIeUkrg9vO/eh2e4Xzo",
+	"VM1zFH181m4Gen/AzvxnlZshLS0DR2cpe/T//a//PaLVjKwuZepo2YjlwunglDSBGVj4ee4Wa5Q7N9Fm",
+	"D89KktbfdfiXciUnNW23St2iXwVvCVcea9QbRYzKpN9l33LnkKAZwOdUxtRihbRGiaYPjJOKMwqr+6wT",
+	"T+ge1Bgvc98niNUZuE4hyXjaZCU1KrQZgM+YcdM5AY2OZUtO2el8uFqG2e2Pb52lGP0A/4iZuKkHhjNG",
+	"15UqSVILAagY3CrrKIhsR4tyGLzTooxUoP1bIhD0qr9fHwODd996wyuevG9Utli/NKQ1e4F4IPrvJ9XY",
+	"7GbhizhYNlUOd91fQImNhr2ltM++Y+Un7F8vf/4Jkd9BjRtYhIISfuEe/cPgCVMUUgv3llRKPO9qKqko",
+	"H5W+7udK3eJZNBNV3QRYLmFXj1So6bHedC06goGb0BNSdvYqR/f+9s70ilR26KF0ao7UWoU2U+s57eKF",
+	"ISZkThm/Qae1h1g6H0+hB2zkKcjIWz1D/Y5AwtGpNIOK0KCC25p1EsRKj6Ee+AMg14SvCYE1lWiTQ5fD",
+	"fraRS+PDT93pO3AK4OO2hUUFWkmYLPOc3+SwlFbaJciS40H4AL32Xcc0J3I3RiwsWZfz8U6ltxTe94DY",
+	"f4rgg6wR3PfggL41yuW6ID1C0Yhu7I1+/XD+7dnbq/NvT+oiEsS7yB2gxkhCLn846zv5Q0g2hXs2+jTa",
+	"39FNvTYkL6LjwtKPzTC9Duq5LhaPiEd17uFlDM3bLWS7K8BtaYagJXpLVBVoHoLedpl063A0H5PaOIpq",
+	"xeuh2DwoGr8VkE0XJLecGtVFoMd4WDoKliUZdmtVJELJ7Y6w+0w+GtAPysQnOTnlEmOImJAtkSgzLvIO",
+	"0avvnoVqO61gLrK18UtbCoDu7W7sxLFCVvsWLt5qtMRvbt2xPgTQ3ARmi6P1DpJwex07W6U7kENqDalk",
+	"pVV9H3ZVxYHtcKqdMO4eIoSPxb0tNTwAuHFfm0A7PoOwpLb7uARrhZw8CO9LiYIRM3OBgcatBRTUmQ9e",
+	"6xDFHCNno+/Pr9hBrrAakz924/Riha4wWZPqOoKa462RZmKbWelipfBRcN7dCtv/0U3TPzOj4OEimXVP",
+	"+3csfXMpJvJCou/LMGH3o4yb4IELGRX+VG+UyoHLVYNadArr7uBjke0en3rpD99JmOmU+1pHO1zDJQAL",
+	"K+jYzOqK8aB2T4sRszLH3EM66RYOQQ7ai66oF/88qnZX2olCVaMasUKkLXB1ma2nGtz61hqvvRvYu0CW",
+	"rdbyYVZrn/Tcvutc3EGd2VqNVlKy0ypzkBb0Hc/b7C/v4mCFG7BzAMlKBLyu6L7ObK3KKckMUMS+RzyM",
+	"CDEU8PLlsrS3TU0KR+mXHl9q42ySGNo+dUL5pbvnnUNGFZsoML6IIALrfCrSaX2LS9LAuuuvqtRMFIEC",
+	"jrdnAJaiLAIp9PRp/1GhpQ5EOFoxhb8ebmML/+LJaknvTsC8PTdTWZ4z/xhjGty1YtZ1wkyB1bSq0lIV",
+	"lUFZQ0OhtA3ftoUQ7ZqosEahDDCnip1BzoGXp03gDac7ABl9GcovnGLE2k1tSiBFrOKzU24wSqKmuhvh",
+	"7DeszECHuquM86NA2a/JskybH74avetYzdYCnuesm8S7MGfbbtFVh27v3anWDHOEhHTiFZlrfC7AA0wS",
+	"dT1HEXmuTyNzQqQ5+m+WMu/Wx4U9IMlsNZ3MTxwt5WFZZduaws4qyX+drvZl4N5J/2+Jlr1FHrizxOYp",
+	"IVNjxpmEOS76NCqKaLxyZEPy/HJ4hBV3a2oyeDh2nM2qmPaeomawdBfLomnS8+XJflpvYqLc0sAd/QwP",
+	"SC6F2Q1kH3WH2h5qSzga6l7M+E2Ovy581mZje2Te6s40xZDCFr1/QzkqGv6FqWr2iizIpGF9dH1x2boN",
+	"Ca+b0DCIge/9BO1gH6bHFY0Zanx3Rwfh5wOe5y28daMM0XUb9Umgcr9yBg85/1Yi3Nx4EyQ7kfJh2Eh2",
+	"C8V4liVVPKbQlbzSqU+ZbrZLRSPxJbRL7GaPWKUwjQTbV8OWYhfbGr5O2ejfy+HwZRoMS/gX/De457Mi",
+	"h0GqZqOlC6zoKE2yBMrHuxvSCFck3DtRESgnu2PKlSTWN8PhV4dv3hy9Ov7qePjmzeEmUCZw+jdYrL0s",
+	"L+HdwoLtfbh6937/lI00XNNJiYzO6NoR59FOaB2nMv6n/mDY/58d2YxbGg0TVkrx1xIYnyk5IdvdKcvB",
+	"zWISlomJsCZho8EoYaNrcjSM+qOlhb4+XrfOs/7/4P2/DftvBtf91tW2sMrOwhW/KJ1nDzCDzacqBzZ3",
+	"Xw8YmjZ9pseo0GoscnAbFHICxl5k7t/VPbs/5nCTTrn9qHP3V8DEEdvDUA+KzZiB5aP9hI2opkXzIRV9",
+	"aY5beW24tTydoqcjVToTcmISZjWX1SZMQjUc0egpeb6wIjX7OJrSfALfiRyMv500F4V5r5U7MTOqnBpm",
+	"ygtYTb9kGmypJT5osfRUlZg6mGl5k4u0Zhq5WIpG+gfKzSY9qt+7fmq6slDq98vOv9FEjAeOoir5gzF4",
+	"Wc3lI1XcrS+jPptuqzEeYFpqYReXjg/QhfqC+GviLkkZmIg7p0mq1Yr1A/aLt+1SZkbOJ8FKX/UxoFLx",
+	"UsURM6eECsKuJr5sqjyfKTJ7IT9D2ZKCLqs9T60tqEy1kGMVCmZzamNBZLCna+Nyz0sk+J05OTjIgFKV",
+	"tRmE1wZC9Tb2a8DcMnq/74h5QoCYsVJmoNno4Bpp/MEotji+MGzGhaRKH+wKE6jcnutFOODCuuLKDQ+k",
+	"pCHtShjco50DU6hm+E93olXRidqkmZCGiJdmEqpEHgdP4tobcZk+zi20noDgKIzcL1U1GOX+1hj2GMjJ",
+	"C4NJNwyzx2kPVeJ3VXjbZ4D7c2hk67AzinBZrvOOK+eGHnaGx7C9tNROkBz1s5H3B8Sl0u/78/m879Cn",
+	"X+ocZKoyyPaxcPYvQsM7WhDPZkJ6usjRo3Aa+rdY32vFbR2XQkDOq8wWyBoLcgCbixSkgQgKzwpH6vtH",
+	"g+EKEM7n8wHHxwOlJwf+W3Pw48Xb858uz/EbjJixeQzPfbryGiqj0PuT3uFgSJ+pAiQvRO+k93IwHLz0",
+	"MRZIEwKUOhZzsFR2fAJ2vVSK9aBtW0nzJFw2PhsDONiSqpQpJd3udRUsRytlI8ys96Mwdrn4utuBb3Fj",
+	"eie/rrNYCfdDCCbxN1FZors7Tuym8H9Kmm2MjobDL1a6f3nv3b1kwivYVeCYltA2crXUg6jdEn5yuPmT",
+	"trYq+O3Lrb+tu+3gh8ebP6waY7gPDreYablbhfvu5Ra7W9eL4XPSe7XNoTYbkyAzLmczrhcemKmkexOc",
+	"LZ84QMbibL1P7psGZpJciVKZaqshcgnk2vIIR3LoyKc2e7tN3IDA1NlmjKM2kDUqB4Z6gUuF2H3aHfeF",
+	"DN1roXBFVUa9LnPIqJlNQkGIjr/MlIQFUlGSMbiGuNypkxE0cCfJiTSEYga7TD3DKomgNgNV4fHeSozm",
+	"F0PEpa4Gn5tymiMin1dIweGXXwGW5exq51JXTf9Tk4Hhm61mopZmf3S6QSBHlCPA+AaaQVXOu2nGeyyC",
+	"ju2IqiqtDrmXK7Rb5WOJIw7D9vDpNbXcgSyht68bFUfpJ4pJb+HrjmbVZeQfD2Vp/N8AU+tS48+Y+s+D",
+	"qQ6sCU8DYG/EUyxAszuiri9OfkKPr31sBeY5SVY08Ni/ErDYx3HhVwGRE8Jk95vPLvH9kuoawl1oXeSP",
+	"i9Zu/N8ErUNd7Ge0/udEawLsDWhNULERrTkzU6Wtl8F9bWU1ZgbuQPM86oJlGMdelw1hvtEHjI1h3ix2",
+	"wwuu7QkbYYnqEdubaACMI3SC/3KBfzQqhxrWI7bH2X9X5VV5A3EnKjQTNZtRue80Fxl+clM6lUGN2RWG",
+	"PYb8tDbF/kMpowrej0cp/ARbkYqjR5j5Qym7lHZ/31Wxhmd68WehFx9KSQhTgfcaelFnXXTa3LpyONhe",
+	"BKJmvyM344RZjLv22roPcDEv2AgXoBxMDBx8Y+tf/+ao36dJRl54oCdUjXAKGgaMMlqMb8NY50yuWvDi",
+	"DJZHNJbF03QZykLyyx8J2f7wNi93MawGgAoZQoLP56SDTX7wgG+cZhqDfiWZ8tQ7N5WEqAgWnwEbhTi4",
+	"Eds7Gh66L46GQ8y291/OqmZzFJtvohRYmZlmUlhwqKQqA3LchMK9wVES+VMMyyBHbot5k6rMs9MKjbHY",
+	"bwhtw/Jo+cJ9Qi21w1J8sumAVUWlKRMiqnFR04Hj4RtWcEO72R+wDzXFqIrON/Lp2N5oam1xcnBwePTV",
+	"YDgYDg4PqMpA+P3Xk5PDT0u/5Srl+VQZi7/v+xJf1Yl//HARl7OnaopfH706wmqKL/3RU8NWv/2V3Z55",
+	"1xcGaOO6vQkT+WS/LOIEtiapeV9GlOaxZIrVbhFbyRaPQeXWE7kA5Blade6FQWhUEpD4fUnFaOsVYWn6",
+	"+R9M0vlnElzelw1i3UqrV2WXg78HSvuZSHgObX3fP2Ax0BVSPmA/iltwv0YQSOQTsPpKsGwk6Pv1JbLI",
+	"WhFVijLMWFWwudK3SF8pO41c2+67zWS7Yh+zVdLyLS6nQV02OiEbqdDoifTZ7d4RGaUId7sid4r2bHFF",
+	"HnfdQ/bsKPzdoiFB20ZMTNo1hp9lp8ZAKOSrhnTL7N+D/QOC+tOz2GcU+t2i0PewIydT6e1aHbxq64I8",
+	"ZOobsZDIjgb4RvOcFXzCDjePqfxGLXQ6YRYTXp8136eDwHDrNey5v1ch74DX3afaNeF3KDotNfnxnaIo",
+	"y15IY7E2tdcDUSXuT1Wp0XXk3buNgqesAgsqE0XymR8VU+7BsqKkRn1BF6srMSUtHaqoJxXiyKYuVKtN",
+	"jE7C57gFEOh5xkJMFA9ImiOKacfDIZOU3jzyBu/RcicsY32nbw2+etEqavq2XzV6PobKGLUXe2JlcUuq",
+	"wDjWFCfwuoNnIvFURMKDxVaEgtSVbhKBNc2UnjGexpXxl6qoYJjyzaJR1GPAfP2JqJBHSPgL5q/YeuST",
+	"G5xKhakNqSrAZyEYB2ujU/YtyEVzNIeB7jOpWC1PtriQ4wjwrTGyNcp3BzSJGpttgaEvyVXUPP5vIltV",
+	"tLRBr1G18keVVj1G2wz99SHXOWQ+NHuwVnpelo8/PxSF/4nQ0KdJ9E5+/dRw9yIIshoGK6z0vzTwMi51",
+	"v97wQT5XfD+h8vkOZar6/6u48DYHrn2B/j+tZv9HJt94Qay6oQAn/odODX2pfQL2pME8IuxfSH3jV71o",
+	"XYDw5aQFP0OHpBB6PTwD1xO6ztbBVrsYQNGiThIPTfDYd0qzkQZjR0lt7awa2ESQhh16fMVtLrMDpbHE",
+	"7j6bgEXtIW5GF97gstEapmZbVfLPnqNzUfOaUFeZs6jrDmkxI2xCNWrpNbU3PGl2ldon/cXPGvdltj5u",
+	"ZvvmNAkzij6rVCxSX4j1GqZKa0QGZD8rII2qLCy55ZLhcNhojkLHX6Wjh3TNKXfX4ZWcKo857L/iCnWD",
+	"LfKzRzrQiLY+SpjSSZDJQjs18ts3u6XtqTEbUf4LfsR4nu/juNTVsKrp5q8QU3syaNOaMmq88jgaU6Pn",
+	"3BNH+fmGMmtIYBISGg2moDe6RoZyRCu9IzFFNPSOfPZ//W7VsYwFwF4huCsyHzYq20bwczSppghd3qUw",
+	"8UZre9xOtMXYLjaY2Z89SP80HqRtYHlaNcDqaHwGFYea+f7yZUGOJJ9uWlnEsXWEsFh/TJey1RDu+209",
+	"ohTrZ+gg4fUeHg6+zyry92BZdZMBuqpqtQ34+kvdOqiLTp7PCrvU46dDGQ59iLahUjTqszb8xNpwfUUB",
+	"LsIva/VhFJ6XChNElcx8k6CESZiDsSznxpL8H+oaCBMaB2EcbGjUtNIlyrehJYWgKpmPNVuw98MpG/nG",
+	"RyNm+MLUspzKM9ArHaAG7G3UHgaLWLQFxrK3PM9NZJStiknsYUL+SukIEsyx6dFNabHECWbh5gsv6guZ",
+	"5mUG/9WPNWolt/VtrBUrzoIjZyqM3+zYKyV43H7TXTn1uZgJ21ty5m/dd+tzshrCkNettnAlwjTbj7et",
+	"YqlbxJYSz8rko3CgUYOl6L5eGJbiVVqlulbir6axitDhww/V0rHjUWMaAiB0sMWK7D4Ty6dzD68jlREH",
+	"RT9st9/nAxirtGefWC1mpROor0kcQv/3k7jMi48hFrbjbV/8K+QD7CfkEq79rCueYaqP1MLU2UUoNOoj",
+	"9viCGsqg/YUzS21npI8BDjWNU26gLi1vxERiYLVkfMKFTBjcp45MVskLYUtorkp8jDGmJYewQjvVqpxM",
+	"V2gxNVINocYtaUtuXe9aQzla9SQD9hmlniztBoHmXdOTSoXjGvhkoq4K3Tk3bf0TVthrJfI+IuWu5ujK",
+	"I6vaAzwD2tPR7ujmW/QfrLKUtnSve+vzHVbA6zT0I6tqet8CFL6EKJZDWQVAaknRgMEvb4xd6n/xxAEs",
+	"2wJ/FMES+mw8Y8PTYAMBxgaEiMmv9dV1O2lvVLSzKgC3V1VB9MX2tKnLMIaU6Ixbvk817xYYc0KV8nJu",
+	"KXyiiT7nWFKPoqMeEYSJA3XAL1UmfYbVJ4JVunIW7nxZSEh6RdkqYUeJho2Ksu4KgxOxckGmShqnrUvL",
+	"9nyZXZGZhGVgrJCUrBsKQ3rAVXMZFXr25a7EDIzls8J3uuATDRAXlib3H9kz3M+iUWuSGliyPV8rObQr",
+	"PvqPVy/7h0lVO375CcsxvQYlcH2H4vSr4RB9sxLmTEloLpCCnw/ffDV0Y7x58+aNb8oMuo9Tp7yozB4f",
+	"zs++fXe+f0pFhebCQNVTs87AJPXFB3j6Q0cSUCjshlKZawqtbnKYDdgVqRNqHDchkwrt0aAp+a2RHtRS",
+	"RWzWpAVfno9GZGAT+2xRJWh9z9bMJ6y6NVtLKhoMrWox0snSVjqVeJzW4LsQqTG6CRFlqLQecjbM12yL",
+	"BgpdUzYY9tCShuazRoVys7E65u+xGmbYcwcvxe5L1f6e8eQJw5RqaKxkv9ADpzNQ6fvQgguZC/fNFzkm",
+	"iFIEryZLjA+NK0ozpVR64rvEhPawmmTU/q9uxxY1IwwZpNVbGGxTFqma+axo/4z6qFAuha+9s+/zIpw8",
+	"KfuFVhPtWCQ14CaL2Zk9jZrPuRGx7C0WzqCSxNSW60L6CUlqDc29Ev/459Aur0A/A7/JIasY9d7bn3/6",
+	"6fzt1cVP3/uSHP6H829JBKAxLlEoCA3CQ1ssKkcSF/EjAiNt/4YbyKpS7oaNVZ6r+dJRtsRpu537fkiP",
+	"pHhGDd6eOAgo9Hnq0Dmp0Jog6H0u3PMnKvSFbecqqF6lZatc/8D4bnDtRO4cK3GtsP8Tb4luYHzAdCoK",
+	"7x5X9CLELwJkdZYTEbkbSBXK4UIKMw3W+/DXmaXoS14UmHTldYSpMFbpRVtlTquKJ0FrVTy5LWkbrKbY",
+	"UZk9V+T6cyG2KrbEa/JNrQ/ru1O3VT5HV0GKNueR++4spy4c26Z0uG+e1b4ndCK5A2dnec6qawrw4n/o",
+	"FmnfCXQ7yk6gYAUXOpJ3KxEV07z88fsKKILnaoICsRjHvT2z0IM7izL0Bgz7Kpqq+7VVSx1qVnspRqWl",
+	"bgGKuLQUBrG7tWL4C/jWqws2x1xadOKesBtYKGRF3Ppg8zwDY2mPwjAfRlOVYGmp09JiiHGDU5uax+E/",
+	"UQPOJ5YqyflNe+tgQk75cMf3HFr7+7ULuVtkAUJXSEPESao+Up1WobjZqLcIpVxihAMTkiQ96kxNaS1L",
+	"2bwo2JVW9T1BYIVIb5f6yrVXY8ROaI9di5Em6YB03PIzW3v6Oozh6rdmamcZqjAVu4ocFSFpykfuGLDk",
+	"TKgCkYT17ZICnwsQPxY5GGJA3ktQgX1QdlZA/Qaq9mTISPbe/3x5xZpy237IYarblY1E5pOhcKaJT8ch",
+	"E5DIIs9x7o7bWCySx95GDhKuwTfTpeT54GY5jfK66jajo8oTxOsWeV1NVdkZNuZXmoX+h1XHKct9e2bO",
+	"jodvSBJwf3jHaE5uTveuNT7vzDdy5FWiGB1uW0lJ8guZqp2Xr7FoIW41lnPjrhTT7riPylLa+1Vb88IC",
+	"4j8S9476sz4x9642toZ1U9+p5/Su33F6V0UDW5l3M+Xh75+T5c6Jv376/CnqULnib2l2Z1MScTPI5L51",
+	"7qDRAi4uwXry9fDrYc/N4JfWGlHY1gwwcvwiEg9ql453PCadVa0oipOyX1FJgftC6AXZmWonNBmGo4Gp",
+	"SMnqwO+wQz2qPqhLxTWHTEPjudFq7sjQuDmwv4/2Ja+rgL0kQpFYJWRjzb4+dOvYPoFgTa/EaKgqojrZ",
+	"shJLS1vFaGG+tsTqaJc+QiyuVNxw9MOU3wlVascKdCmrImR+5DqEanXodq9kpoVvK1lxtz55F0zo5xdb",
+	"IKvOJPGkwVWXtETAhaYGia+Bj20qsRGKBxvsjhDEgNBFMD6sKW87KUp9hyxkvkdxB5dXGN8bFl6nV7uR",
+	"41sNNRA+Jb37vuMQ/RuVLfpcLvqejfTJ54n85v8HAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
