@@ -22,11 +22,19 @@ import (
 // *ControlError carrying the error envelope.
 
 // Reset restores the fixture world, the OAuth clients the server started with, real time and an
-// empty journal, and removes faults. Tokens, including the ready ones of Token, stay valid, except
-// those of clients AddClient or DeleteClient changed.
+// empty journal, and removes faults and the users AddUser added. Tokens, including the ready ones
+// of Token, stay valid, except those of clients AddClient or DeleteClient changed and those of
+// the users removed.
 func (s *Server) Reset() error {
 	res, err := s.control.ResetMockWithResponse(context.Background())
-	return check(res, err)
+	if err := check(res, err); err != nil {
+		return err
+	}
+	for _, u := range s.users[s.loaded:] {
+		delete(s.tokens, u.ID)
+	}
+	s.users = s.users[:s.loaded:s.loaded]
+	return nil
 }
 
 // ExportState returns the whole world as JSON, as LoadState takes it.

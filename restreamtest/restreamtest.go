@@ -118,7 +118,8 @@ type Server struct {
 	mock     *mock.Server
 	servers  []*httptest.Server
 	control  *controlapi.ClientWithResponses
-	users    []User
+	users    []User // the world's users: the first loaded of them, then those AddUser added
+	loaded   int
 	tokens   map[int64]string
 	closeErr error
 	once     sync.Once
@@ -280,6 +281,7 @@ func (s *Server) loadUsers() error {
 	}
 	s.DefaultUser = res.JSON200.DefaultUser
 	s.users = nil
+	s.loaded = len(res.JSON200.Users)
 	for _, u := range res.JSON200.Users {
 		s.users = append(s.users, User{ID: u.Id, Username: u.Username, Email: u.Email})
 		tok, err := s.NewToken(u.Id)

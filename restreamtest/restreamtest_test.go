@@ -444,7 +444,7 @@ func TestCloseSendsCloseFrames(t *testing.T) {
 }
 
 // A user added at run time gets a ready token, signs in on the consent page, sees the channels
-// the test gave them, and streams on the streaming feed like a fixture user.
+// the test gave them, and streams on the streaming feed like a fixture user, until a reset.
 func TestAddUserSetsUpAUserWhoSignsInAndStreams(t *testing.T) {
 	rs := restreamtest.NewServer(t, restreamtest.WithStreamInterval(10*time.Millisecond))
 	id, err := rs.AddUser(restreamtest.NewUser{Username: "fresh_face", Channels: []restreamtest.NewChannel{
@@ -486,5 +486,18 @@ func TestAddUserSetsUpAUserWhoSignsInAndStreams(t *testing.T) {
 	}
 	if _, err := rs.AddUser(restreamtest.NewUser{Username: "fresh_face"}); !restreamtest.IsControlError(err, 409) {
 		t.Fatalf("a taken username must be a 409, got %v", err)
+	}
+	if _, err := rs.StopStream(id, stream.EventID); err != nil {
+		t.Fatal(err)
+	}
+	added := rs.Token(id)
+	if err := rs.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if users := rs.Users(); len(users) != 3 || rs.Token(id) != "" {
+		t.Fatalf("after a reset the helper still knows the added user: %+v", users)
+	}
+	if code, _ := get(t, rs, added, "/v2/user/profile"); code != 401 {
+		t.Fatalf("the added user's token answered %d after a reset, want 401", code)
 	}
 }
