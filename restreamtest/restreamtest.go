@@ -84,6 +84,11 @@ type Config struct {
 	StreamInterval time.Duration
 	// ChatScriptSpacing is the pause between the messages of a chat script; 0 means the default.
 	ChatScriptSpacing time.Duration
+	// Seed makes the stream and chat simulators repeatable, for snapshot tests: two servers
+	// with the same Seed, given the same requests, send the same frames in the same order
+	// (timestamps aside) and make the same event ids. 0 means a random seed. Reset does not
+	// rewind the generators: start a server per snapshot.
+	Seed uint64
 	// AutoApprove makes the authorization dialog approve at once, without the consent page, as a
 	// browser-less app under test needs: for the default user, or for the one SignIn names.
 	AutoApprove bool
@@ -143,6 +148,9 @@ func WithHeartbeat(d time.Duration) Option { return func(c *Config) { c.Heartbea
 
 // WithStreamInterval sets Config.StreamInterval.
 func WithStreamInterval(d time.Duration) Option { return func(c *Config) { c.StreamInterval = d } }
+
+// WithSeed sets Config.Seed.
+func WithSeed(seed uint64) Option { return func(c *Config) { c.Seed = seed } }
 
 // WithChatScriptSpacing sets Config.ChatScriptSpacing.
 func WithChatScriptSpacing(d time.Duration) Option {
@@ -225,7 +233,7 @@ func (s *Server) start() error {
 	s.started = true
 	c := s.Config
 	opts := mock.Options{Fixtures: c.Fixtures, ChatHeartbeat: c.Heartbeat, StreamInterval: c.StreamInterval,
-		ChatScriptSpacing: c.ChatScriptSpacing, AutoApprove: c.AutoApprove, Logger: c.Logger,
+		ChatScriptSpacing: c.ChatScriptSpacing, Seed: c.Seed, AutoApprove: c.AutoApprove, Logger: c.Logger,
 		OnRequestViolation: s.addViolation}
 	if c.FixturesDir != "" {
 		if c.Fixtures != nil {

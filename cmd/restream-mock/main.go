@@ -37,6 +37,7 @@ func run(args []string) error {
 	chatAddr := fs.String("chat-addr", "127.0.0.1:8082", "address of the chat feed (/ws); empty to disable")
 	heartbeat := fs.Duration("chat-heartbeat", 45*time.Second, "interval of the chat feed's heartbeat")
 	interval := fs.Duration("stream-interval", 2*time.Second, "interval of a simulated stream's updates")
+	seed := fs.Uint64("seed", 0, "make the stream and chat simulators repeatable: the same seed and the same requests give the same frames in the same order, timestamps aside (0: random)")
 	fixturesDir := fs.String("fixtures", "", "directory laid out like examples/ to seed from (default: the embedded examples)")
 	clientFlags := fs.StringArray("client", nil, "OAuth client ID:SECRET[:REDIRECT,...] with every scope, added to the fixtures' (repeatable; white space separates several in one value; default redirects: http://localhost/callback, 127.0.0.1 and [::1], any port)")
 	autoApprove := fs.Bool("auto-approve", false, "approve the OAuth dialog at once, for the default user or the one the Restreamkit-Login-As header names (CI without a browser)")
@@ -51,7 +52,7 @@ func run(args []string) error {
 		return err
 	}
 	opts := mock.Options{AutoApprove: *autoApprove, MaxBodyBytes: *maxBody, JournalSize: *journalSize, Logger: log,
-		ChatHeartbeat: *heartbeat, StreamInterval: *interval,
+		ChatHeartbeat: *heartbeat, StreamInterval: *interval, Seed: *seed,
 		Control: guard.Options{AllowHosts: *allowHosts, TrustedOrigins: *allowOrigins, Token: *controlToken}}
 	if opts.Clients, err = oauth.ParseClientFlags(*clientFlags); err != nil {
 		return fmt.Errorf("--client: %w", err)

@@ -131,6 +131,44 @@ func TestTheCommandLineWinsOverTheEnvironment(t *testing.T) {
 	}
 }
 
+// startedStream starts a simulated stream for the default user through the control API and
+// returns its streaming session id, which the seed decides.
+func startedStream(t *testing.T, s *started) string {
+	t.Helper()
+	res, err := http.Post(s.base+"/__mock/streams", "application/json", strings.NewReader(`{"userId":2046371}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var got struct{ Suid string }
+	if err := json.NewDecoder(res.Body).Decode(&got); err != nil || res.StatusCode != 201 || got.Suid == "" {
+		t.Fatalf("starting a stream: %d %+v %v", res.StatusCode, got, err)
+	}
+	return got.Suid
+}
+
+func TestTheSeedFromTheFlagOrTheEnvironmentRepeatsTheSimulators(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		envA, envB   []string
+		argsA, argsB []string
+		same         bool
+	}{
+		{"the same --seed gives the same stream", nil, nil, []string{"--seed", "7"}, []string{"--seed", "7"}, true},
+		{"RESTREAM_MOCK_SEED is the same seed as --seed", []string{"RESTREAM_MOCK_SEED=7"}, nil, nil, []string{"--seed", "7"}, true},
+		{"another seed gives another stream", nil, nil, []string{"--seed", "7"}, []string{"--seed", "8"}, false},
+		{"no seed gives another stream on each run", nil, nil, nil, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := startedStream(t, start(t, tc.envA, tc.argsA...))
+			b := startedStream(t, start(t, tc.envB, tc.argsB...))
+			if (a == b) != tc.same {
+				t.Fatalf("streaming session ids %s and %s; want the same: %v", a, b, tc.same)
+			}
+		})
+	}
+}
+
 func TestAFixturesDirectoryReplacesTheEmbeddedOnes(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join("..", "..", "examples")
@@ -156,6 +194,8 @@ func TestBadConfigurationFailsWithAMessage(t *testing.T) {
 		{"a missing fixtures directory", nil, []string{"--fixtures", "/nonexistent"}, "fixtures directory"},
 		{"a bad environment value", []string{"RESTREAM_MOCK_JOURNAL_SIZE=many"}, nil, "RESTREAM_MOCK_JOURNAL_SIZE"},
 		{"an unknown flag", nil, []string{"--nope"}, "unknown flag"},
+		{"a seed that is not a number", []string{"RESTREAM_MOCK_SEED=many"}, nil, "RESTREAM_MOCK_SEED"},
+		{"a negative seed", nil, []string{"--seed", "-1"}, "--seed"},
 		{"a bad log level", nil, []string{"--log-level", "loud"}, "log level"},
 		{"a journal over the maximum", nil, []string{"--journal-size", "10001"}, "journal size 10001: want 1 to 10000"},
 		{"a journal too large from the environment", []string{"RESTREAM_MOCK_JOURNAL_SIZE=100000"}, nil, "journal size 100000"},

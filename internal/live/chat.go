@@ -2,8 +2,6 @@ package live
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,11 +13,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
 	"github.com/restreamkit/restreamkit/internal/apierror"
 	"github.com/restreamkit/restreamkit/internal/clock"
+	"github.com/restreamkit/restreamkit/internal/randid"
 	"github.com/restreamkit/restreamkit/internal/state"
 )
 
@@ -42,7 +39,8 @@ type ChatOptions struct {
 	// ScriptSpacing is the real-time pause between scripted messages; 0 means
 	// DefaultScriptSpacing.
 	ScriptSpacing time.Duration
-	// Seed makes generated authors and texts repeatable; 0 picks a random seed.
+	// Seed makes generated authors, texts and ids (connection uuids, reply ids, event
+	// identifiers) repeatable; 0 picks a random seed.
 	Seed uint64
 	// Logger receives debug lines; nil discards them.
 	Logger *slog.Logger
@@ -118,7 +116,7 @@ func NewChat(opts ChatOptions) (*Chat, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	c := &Chat{opts: opts, store: opts.Store, pub: opts.Publisher, clock: opts.Clock, log: log.With("sim", "chat"),
-		spacing: opts.ScriptSpacing, users: map[int64]map[string]*connection{}, rng: newRand(opts.Seed),
+		spacing: opts.ScriptSpacing, users: map[int64]map[string]*connection{}, rng: randid.NewRand(opts.Seed),
 		stop: make(chan struct{}), playing: map[int64]int{}}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -128,15 +126,8 @@ func NewChat(opts ChatOptions) (*Chat, error) {
 	return c, nil
 }
 
-// newRand returns a generator seeded with seed, or randomly when seed is 0.
-func newRand(seed uint64) *mrand.Rand {
-	if seed == 0 {
-		var b [8]byte
-		_, _ = rand.Read(b[:])
-		seed = binary.LittleEndian.Uint64(b[:]) | 1
-	}
-	return mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-}
+// newUUID draws a connection uuid or reply id from the chat's generator. c.mu is held.
+func (c *Chat) newUUID() string { return randid.UUID(c.rng) }
 
 // HandleChange brings the connection maps up to date after a change of the store and
 // announces the difference. The mock calls it from the store's OnChange.
@@ -175,11 +166,11 @@ func (c *Chat) recompute(uid int64) {
 		old := have[w.ident]
 		switch {
 		case old == nil:
-			w.uuid = uuid.NewString()
+			w.uuid = c.newUUID()
 			frames = append(frames, c.infoFrame(uid, w, now))
 		case old.targetKey != w.targetKey || old.source != w.source:
 			// A new connection to the target opens before the old one closes (facts §5.1).
-			w.uuid = uuid.NewString()
+			w.uuid = c.newUUID()
 			frames = append(frames, c.infoFrame(uid, w, now),
 				encodeChat(ActionConnectionClosed, ConnectionClosed{ConnectionUUID: old.uuid, Reason: ClosedReplaced}, now))
 		case old.status != w.status || old.reason != w.reason:
@@ -213,7 +204,7 @@ func (c *Chat) indexed(list []*connection) map[string]*connection {
 	m := make(map[string]*connection, len(list))
 	for _, w := range list {
 		if w.uuid == "" {
-			w.uuid = uuid.NewString()
+			w.uuid = c.newUUID()
 		}
 		m[w.ident] = w
 	}
@@ -423,7 +414,7 @@ func (c *Chat) AnnounceShutdown() {
 	for uid, m := range c.users {
 		for _, cn := range sortedConnections(m) {
 			c.pub.Publish(uid, ShutdownFrame(cn.uuid, now))
-			cn.uuid = uuid.NewString()
+			cn.uuid = c.newUUID()
 		}
 	}
 }

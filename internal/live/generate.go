@@ -7,7 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
+	"github.com/restreamkit/restreamkit/internal/randid"
 )
 
 // Donation overrides the money of a YouTube Super Chat or Super Sticker.
@@ -103,7 +103,7 @@ func (g gen) eventIdentifier(src int) string {
 	case SourceLinkedIn:
 		return "urn:li:comment:(urn:li:ugcPost:" + g.digits(19) + "," + g.digits(19) + ")"
 	}
-	return uuid.NewString()
+	return randid.UUID(g.r)
 }
 
 // payload builds the eventPayload of an event type, realistic and valid for that type.
@@ -124,7 +124,7 @@ func (g gen) payload(typeID int, m message) any {
 		}
 		return DiscordTextPayload{Author: a, Text: text}
 	case TypeDLiveText, TypeDLiveEmoji:
-		a := DLiveAuthor{Avatar: "https://images.prd.dlivecdn.com/avatar/" + uuid.NewString(), Badges: []string{}, Name: v.display,
+		a := DLiveAuthor{Avatar: "https://images.prd.dlivecdn.com/avatar/" + randid.UUID(g.r), Badges: []string{}, Name: v.display,
 			PartnerStatus: "NONE", Role: "None", RoomRole: "Member", Subscribing: g.r.IntN(3) == 0, Username: v.login}
 		if typeID == TypeDLiveEmoji {
 			return DLiveEmojiPayload{Author: a, Link: "https://images.prd.dlivecdn.com/emoji/" + g.hex(24)}

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/restreamkit/restreamkit/internal/apierror"
 )
 
@@ -306,10 +304,10 @@ func (c *Chat) Reply(userID int64, req ReplyRequest) (ReplyResult, error) {
 	if err != nil {
 		return ReplyResult{}, err
 	}
-	res := ReplyResult{ReplyUUID: uuid.NewString(), ClientReplyUUID: req.ClientReplyUUID, EventSourceID: SourceRestream,
+	res := ReplyResult{ReplyUUID: c.newUUID(), ClientReplyUUID: req.ClientReplyUUID, EventSourceID: SourceRestream,
 		Outcomes: map[string]string{}}
 	if res.ClientReplyUUID == "" {
-		res.ClientReplyUUID = uuid.NewString()
+		res.ClientReplyUUID = c.newUUID()
 	}
 	for _, cn := range targets {
 		res.ConnectionIdentifiers = append(res.ConnectionIdentifiers, cn.ident)
@@ -375,7 +373,7 @@ func (c *Chat) Relay(userID int64, req RelayRequest) (RelayResult, error) {
 	}
 	res := RelayResult{SourceEventIdentifier: req.SourceEventIdentifier, Outcomes: map[string]string{}}
 	if res.SourceEventIdentifier == "" {
-		res.SourceEventIdentifier = uuid.NewString()
+		res.SourceEventIdentifier = c.newUUID()
 	}
 	now := c.clock.Now()
 	for _, cn := range targets {

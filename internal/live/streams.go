@@ -15,6 +15,7 @@ import (
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
 	"github.com/restreamkit/restreamkit/internal/apierror"
 	"github.com/restreamkit/restreamkit/internal/clock"
+	"github.com/restreamkit/restreamkit/internal/randid"
 	"github.com/restreamkit/restreamkit/internal/state"
 )
 
@@ -110,7 +111,7 @@ func NewStreams(opts StreamsOptions) (*Streams, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Streams{opts: opts, store: opts.Store, pub: opts.Publisher, clock: opts.Clock, log: log.With("sim", "streams"),
-		streams: map[streamKey]*stream{}, reserved: map[streamKey]bool{}, starting: map[int64]int{}, rng: newRand(opts.Seed)}, nil
+		streams: map[streamKey]*stream{}, reserved: map[streamKey]bool{}, starting: map[int64]int{}, rng: randid.NewRand(opts.Seed)}, nil
 }
 
 // Start puts an event in progress and starts reporting a stream for it: at once and then every
@@ -176,7 +177,7 @@ func (s *Streams) Start(userID int64, req StartRequest) (StreamInfo, error) {
 		interval = s.opts.Interval
 	}
 	st := &stream{s: s, user: userID, eventID: eventID, suid: newSuid(seed), createdAt: s.clock.Now().Unix(),
-		interval: interval, rng: newRand(seed), outgoing: map[int64]*outgoing{}, stop: make(chan struct{}), done: make(chan struct{})}
+		interval: interval, rng: randid.NewRand(seed), outgoing: map[int64]*outgoing{}, stop: make(chan struct{}), done: make(chan struct{})}
 	// The stream is registered before its channels are read, with its lock held, so that a
 	// channel change made meanwhile reaches it once the channels are in place.
 	st.mu.Lock()

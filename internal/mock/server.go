@@ -28,6 +28,7 @@ import (
 	"github.com/restreamkit/restreamkit/internal/guard"
 	"github.com/restreamkit/restreamkit/internal/live"
 	"github.com/restreamkit/restreamkit/internal/oauth"
+	"github.com/restreamkit/restreamkit/internal/randid"
 	"github.com/restreamkit/restreamkit/internal/state"
 	"github.com/restreamkit/restreamkit/internal/validate"
 	"github.com/restreamkit/restreamkit/internal/wsmock"
@@ -84,6 +85,11 @@ type Options struct {
 	ChatHeartbeat time.Duration
 	// StreamInterval is how often a simulated stream reports; 0 means 2 s.
 	StreamInterval time.Duration
+	// Seed makes the stream and chat simulators repeatable (restream-mock --seed): with the same
+	// Seed and the same requests, the feeds carry the same frames in the same order, timestamps
+	// aside, and the ids the store makes (events, destinations, event stream keys) are the same.
+	// 0, the default, seeds randomly. (Not the fixtures' seed world: that is Fixtures.)
+	Seed uint64
 	// ChatScriptSpacing is the pause between the messages of a chat script; 0 means the default.
 	ChatScriptSpacing time.Duration
 	// Control guards the /__mock/ control API: the zero value answers loopback Hosts only,
@@ -164,6 +170,9 @@ func New(opts Options) (*Server, error) {
 	if s.store, err = state.New(seed.World, s.clock); err != nil {
 		return nil, fmt.Errorf("seeding the world: %w", err)
 	}
+	if opts.Seed != 0 {
+		s.store.SeedIDs(randid.Derive(opts.Seed, "store"))
+	}
 	s.clients = overlayClients(seed.Clients, opts.Clients)
 	if s.oauth, err = oauth.New(oauth.Options{Clock: s.clock, Clients: s.clients, Accounts: accounts(s.store),
 		DefaultAccount: seed.DefaultUser, AutoApprove: opts.AutoApprove, MaxTokens: opts.MaxTokens}); err != nil {
@@ -237,12 +246,12 @@ func (s *Server) newFeeds(seed *fixtures.Seed) error {
 		return err
 	}
 	s.chat, err = live.NewChat(live.ChatOptions{Store: s.store, Publisher: s.chatFeed, Clock: s.clock,
-		Fixture: chatFixture, ScriptSpacing: s.opts.ChatScriptSpacing, Logger: s.log})
+		Fixture: chatFixture, ScriptSpacing: s.opts.ChatScriptSpacing, Seed: randid.Derive(s.opts.Seed, "chat"), Logger: s.log})
 	if err != nil {
 		return err
 	}
 	s.streams, err = live.NewStreams(live.StreamsOptions{Store: s.store, Publisher: s.streamingFeed, Clock: s.clock,
-		Interval: s.opts.StreamInterval, Logger: s.log})
+		Interval: s.opts.StreamInterval, Seed: randid.Derive(s.opts.Seed, "streams"), Logger: s.log})
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package state
 
 import (
 	"cmp"
-	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
 	"github.com/restreamkit/restreamkit/internal/apierror"
+	"github.com/restreamkit/restreamkit/internal/randid"
 )
 
 func errEventNotFound() *apierror.Error { return notFound("EventNotFound", "event_not_found") }
@@ -193,7 +193,7 @@ func (s *Store) CreateEvent(uid int64, req restreamapi.EventCreate) (string, err
 		return "", apierror.Newf(http.StatusBadRequest, apierror.NameInvalidBodyParams,
 			"Invalid body params: scheduledFor must be from %s to %s", MinEventTime.Format(time.RFC3339), MaxEventTime.Format(time.RFC3339))
 	}
-	id := uuid.New()
+	id := uuid.MustParse(s.ids.Load().UUID())
 	var created restreamapi.Event
 	err := s.write(uid, func(u *User) error {
 		if open := len(u.Events) - countEvents(u, isPast); open >= MaxOpenEventsPerUser {
@@ -219,7 +219,7 @@ func (s *Store) CreateEvent(uid int64, req restreamapi.EventCreate) (string, err
 		if req.StreamType == restreamapi.Studio {
 			e.Source = SourceStudio
 		}
-		e.StreamKey = eventStreamKey(u, id.String())
+		e.StreamKey = eventStreamKey(u, s.ids.Load())
 		if u.StreamKey.SrtUrl != nil {
 			k := srtKeyFor(e.StreamKey.StreamKey, uid)
 			e.SrtKey = &k
@@ -236,10 +236,11 @@ func (s *Store) CreateEvent(uid int64, req restreamapi.EventCreate) (string, err
 	return id.String(), nil
 }
 
-// eventStreamKey makes the RTMP key of a new event, in the shape of the user's own key.
-func eventStreamKey(u *User, eventID string) restreamapi.StreamKey {
+// eventStreamKey makes the RTMP key of a new event, in the shape of the user's own key, from
+// ids: the store's source for events it creates, a random one for fixture events without a key.
+func eventStreamKey(u *User, ids *randid.Source) restreamapi.StreamKey {
 	var b [12]byte
-	_, _ = rand.Read(b[:])
+	ids.Read(b[:])
 	return restreamapi.StreamKey{StreamKey: fmt.Sprintf("re_%d_event%s", u.Profile.Id, hex.EncodeToString(b[:]))}
 }
 
@@ -255,7 +256,7 @@ func (s *Store) AddEventDestination(uid int64, eventID string, req restreamapi.E
 	if req.StreamingOrientation != nil {
 		orientation = string(*req.StreamingOrientation)
 	}
-	destID := uuid.New().String()
+	destID := s.ids.Load().UUID()
 	var changed restreamapi.Event
 	err := s.write(uid, func(u *User) error {
 		i := findEvent(u, eventID)

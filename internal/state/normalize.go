@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
+	"github.com/restreamkit/restreamkit/internal/randid"
 )
 
 // Check reports whether a world is consistent enough to serve: unique ids, events whose status
@@ -218,7 +219,7 @@ func normalize(w *World) error {
 			bad.capped(ep+"/chat", len(e.Chat), MaxChatMessagesPerEvent, "chat messages")
 			bad.capped(ep+"/transcriptions", len(e.Transcriptions), MaxRecordingsPerEvent, "transcriptions")
 			if e.StreamKey.StreamKey == "" {
-				e.StreamKey = eventStreamKey(u, id)
+				e.StreamKey = eventStreamKey(u, randid.NewSource(0))
 				if u.StreamKey.SrtUrl != nil {
 					k := srtKeyFor(e.StreamKey.StreamKey, uid)
 					e.StreamKey.SrtUrl = &k.Url

@@ -11,6 +11,7 @@ import (
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
 	"github.com/restreamkit/restreamkit/internal/apierror"
 	"github.com/restreamkit/restreamkit/internal/clock"
+	"github.com/restreamkit/restreamkit/internal/randid"
 )
 
 // ChangeKind says what changed.
@@ -51,6 +52,10 @@ type Store struct {
 	order     []int64 // user ids in seed order
 
 	nextChannelID atomic.Int64 // channel ids are unique across users
+
+	// ids draws the ids and keys the store makes (events, destinations, event stream keys):
+	// random by default, repeatable after SeedIDs.
+	ids atomic.Pointer[randid.Source]
 }
 
 // userState is one user's data behind its own lock.
@@ -65,11 +70,17 @@ func New(w World, c *clock.Clock) (*Store, error) {
 		c = clock.New()
 	}
 	s := &Store{clock: c}
+	s.ids.Store(randid.NewSource(0))
 	if err := s.replace(w, true); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
+
+// SeedIDs makes the ids and keys the store makes from now on repeatable: two stores seeded
+// alike and given the same requests make the same event ids, destination ids and event stream
+// keys. 0 goes back to random ids. A Reset keeps the source where it is.
+func (s *Store) SeedIDs(seed uint64) { s.ids.Store(randid.NewSource(seed)) }
 
 // OnChange sets the function told about every change, after the change and outside any lock.
 // It replaces the previous listener; nil removes it.
