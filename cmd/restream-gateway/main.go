@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -59,7 +58,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	// (--report -).
 	var lns []cli.Listener
 	for _, s := range g.Servers() {
-		ln, err := cli.Listen(s.Name, g.HTTPServer(s), addrFlags(fs, s.Name)...)
+		ln, err := cli.Listen(s.Name, g.HTTPServer(s), addrFlags(fs, s)...)
 		if err != nil {
 			for _, l := range lns {
 				l.Conn.Close()
@@ -72,14 +71,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	return cli.Serve(ctx, log, 10*time.Second, nil, lns...)
 }
 
-// addrFlags returns the flags that choose the address of the server named name ("rest x",
-// "mcp y", or both joined by " + " when they share an address).
-func addrFlags(fs *pflag.FlagSet, name string) []*pflag.Flag {
-	var flags []*pflag.Flag
-	for _, kind := range []string{"rest", "mcp"} {
-		if strings.HasPrefix(name, kind+" ") || strings.Contains(name, " + "+kind+" ") {
-			flags = append(flags, fs.Lookup(kind+"-addr"))
-		}
+// addrFlags returns the flags that choose the address of s.
+func addrFlags(fs *pflag.FlagSet, s gateway.Server) []*pflag.Flag {
+	flags := make([]*pflag.Flag, 0, len(s.Kinds))
+	for _, kind := range s.Kinds {
+		flags = append(flags, fs.Lookup(kind+"-addr"))
 	}
 	return flags
 }

@@ -135,11 +135,13 @@ func (c *Config) Gateway() (*Gateway, error) {
 
 // refreshing reports whether the OAuth renewal is configured: all three values, or none.
 func (c *Config) refreshing() (bool, error) {
-	set := map[string]bool{"--client-id": c.ClientID != "", "--client-secret": c.ClientSecret != "", "--refresh-token": c.RefreshToken != "" || c.TokenFile != ""}
 	var missing []string
-	for _, name := range []string{"--client-id", "--client-secret", "--refresh-token"} {
-		if !set[name] {
-			missing = append(missing, name)
+	for _, v := range []struct {
+		flag string
+		set  bool
+	}{{"--client-id", c.ClientID != ""}, {"--client-secret", c.ClientSecret != ""}, {"--refresh-token", c.RefreshToken != "" || c.TokenFile != ""}} {
+		if !v.set {
+			missing = append(missing, v.flag)
 		}
 	}
 	switch len(missing) {

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -84,6 +85,9 @@ type Server struct {
 	Name string
 	// Addr is the listen address.
 	Addr string
+	// Kinds are the kinds of adapter it serves, "rest" and/or "mcp", each once: the flags
+	// --rest-addr and --mcp-addr that choose Addr.
+	Kinds []string
 	// Handler is the guarded handler.
 	Handler http.Handler
 }
@@ -141,27 +145,31 @@ func (g *Gateway) build() error {
 		return fmt.Errorf("--mcp-addr needs a capability with one MCP adapter, this one has %d", len(plan.MCP))
 	}
 	type site struct {
-		name string
-		addr string
-		mux  *http.ServeMux
-		root bool // "/" is taken (by a facade)
+		name  string
+		addr  string
+		kinds []string
+		mux   *http.ServeMux
+		root  bool // "/" is taken (by a facade)
 	}
 	sites := map[string]*site{}
 	var order []*site
-	at := func(name, addr string) *site {
+	at := func(kind, name, addr string) *site {
 		s, ok := sites[addr]
 		if _, port, _ := net.SplitHostPort(addr); port == "0" {
 			ok = false // each ":0" is a port of its own, chosen when it listens
 		}
 		if !ok {
-			s = &site{name: name, addr: addr, mux: http.NewServeMux()}
+			s = &site{name: kind + " " + name, addr: addr, kinds: []string{kind}, mux: http.NewServeMux()}
 			sites[addr] = s
 			order = append(order, s)
 			s.mux.HandleFunc("GET /healthz", g.healthz)
 			s.mux.Handle("GET /metrics", promhttp.HandlerFor(g.registry, promhttp.HandlerOpts{Registry: g.registry}))
 			return s
 		}
-		s.name += " + " + name
+		s.name += " + " + kind + " " + name
+		if !slices.Contains(s.kinds, kind) {
+			s.kinds = append(s.kinds, kind)
+		}
 		return s
 	}
 	for _, a := range plan.REST {
@@ -170,7 +178,7 @@ func (g *Gateway) build() error {
 		if err != nil {
 			return fmt.Errorf("REST adapter %s: %w", a.Namespace, err)
 		}
-		s := at("rest "+a.Namespace, g.listenAddr(g.opts.RESTAddr, "rest", a.Address, a.Port))
+		s := at("rest", a.Namespace, g.listenAddr(g.opts.RESTAddr, "rest", a.Address, a.Port))
 		if s.root {
 			return fmt.Errorf("REST adapters %s share the address of another facade", a.Namespace)
 		}
@@ -183,7 +191,7 @@ func (g *Gateway) build() error {
 			return fmt.Errorf("MCP adapter %s: %w", a.Namespace, err)
 		}
 		g.mcp = append(g.mcp, m)
-		s := at("mcp "+a.Namespace, g.listenAddr(g.opts.MCPAddr, "mcp", a.Address, a.Port))
+		s := at("mcp", a.Namespace, g.listenAddr(g.opts.MCPAddr, "mcp", a.Address, a.Port))
 		s.mux.Handle("/mcp", m.Handler())
 		if !s.root {
 			s.mux.Handle("/", notFound())
@@ -195,7 +203,7 @@ func (g *Gateway) build() error {
 			return fmt.Errorf("%s listens on %s, which is not loopback: set --auth-token, since the gateway "+
 				"spends a Restream credential for whoever reaches it", s.name, s.addr)
 		}
-		g.servers = append(g.servers, Server{Name: s.name, Addr: s.addr, Handler: g.wrap(s.mux)})
+		g.servers = append(g.servers, Server{Name: s.name, Addr: s.addr, Kinds: s.kinds, Handler: g.wrap(s.mux)})
 	}
 	return nil
 }

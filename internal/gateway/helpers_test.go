@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -114,10 +115,10 @@ func newRig(t testing.TB, o rigOptions) *rig {
 		servers = append(servers, srv)
 		go srv.Serve(ln)
 		base := "http://" + ln.Addr().String()
-		if strings.Contains(s.Name, "rest ") {
+		if slices.Contains(s.Kinds, "rest") {
 			r.rest = base
 		}
-		if strings.Contains(s.Name, "mcp ") {
+		if slices.Contains(s.Kinds, "mcp") {
 			r.mcp = base + "/mcp"
 		}
 	}

@@ -14,11 +14,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-)
 
-// requireNodeEnv, set to 1, turns the skip of the TypeScript SDK tests (node or the npm
-// package missing) into a failure, so that CI proves they ran: RESTREAM_REQUIRE_NODE=1 make test.
-const requireNodeEnv = "RESTREAM_REQUIRE_NODE"
+	"github.com/restreamkit/restreamkit/internal/clitest"
+)
 
 // stdioHelperEnv, set to 1, makes the test binary an MCP server over stdio instead of running
 // tests (see TestMain): the command the TypeScript client launches, as a desktop assistant
@@ -75,29 +73,14 @@ type tsSummary struct {
 }
 
 // nodeAndSDK returns node's path and the repository root, whose node_modules holds the
-// TypeScript SDK (npm ci). When either is missing the test is skipped, or fails when
-// RESTREAM_REQUIRE_NODE=1.
+// TypeScript SDK (npm ci); clitest.Node skips the test without them, or fails it in CI.
 func nodeAndSDK(t *testing.T) (node, root string) {
 	t.Helper()
-	missing := func(reason string) {
-		t.Helper()
-		if os.Getenv(requireNodeEnv) == "1" {
-			t.Fatalf("%s, and %s=1 requires the TypeScript SDK tests to run", reason, requireNodeEnv)
-		}
-		t.Skipf("%s (set %s=1 to make this a failure)", reason, requireNodeEnv)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node is not installed: the TypeScript SDK's client runs on it")
-	}
-	root, err = filepath.Abs("../../..")
+	root, err := filepath.Abs("../../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(root, "node_modules", "@modelcontextprotocol", "sdk", "package.json")); err != nil {
-		missing(fmt.Sprintf("the TypeScript MCP SDK is not installed: run `npm ci` at the repository root %s", root))
-	}
-	return node, root
+	return clitest.Node(t, root, "@modelcontextprotocol/sdk"), root
 }
 
 // runTSClient runs the TypeScript SDK's client script with args and returns its summary and
