@@ -4,8 +4,8 @@
 //
 // The same files document every operation and seed restream-mock's initial world (users,
 // channels, events, keys, storage, clips), so what the documentation shows is what the mock
-// serves. examples_test.go checks every example against the spec and checks that the seeding
-// data is consistent across operations.
+// serves. internal/fixtures owns the rules they keep (every example matches the spec; together
+// they describe one consistent world) and checks them each time it loads them.
 package examples
 
 import "embed"

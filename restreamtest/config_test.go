@@ -56,6 +56,7 @@ func TestOptionsAndConfigFieldsAreTheSameSettings(t *testing.T) {
 		{"WithChatScriptSpacing", restreamtest.WithChatScriptSpacing(time.Second), restreamtest.Config{ChatScriptSpacing: time.Second}},
 		{"WithAutoApprove", restreamtest.WithAutoApprove(true), restreamtest.Config{AutoApprove: true}},
 		{"WithFixturesDir", restreamtest.WithFixturesDir("dir"), restreamtest.Config{FixturesDir: "dir"}},
+		{"WithFixturesOnly", restreamtest.WithFixturesOnly(), restreamtest.Config{FixturesOnly: true}},
 		{"Lenient", restreamtest.Lenient(), restreamtest.Config{Lenient: true}},
 	}
 	for _, c := range cases {

@@ -73,10 +73,15 @@ type User struct {
 // before Start; the zero value serves the built-in fixtures, in strict mode, at Restream's pace.
 type Config struct {
 	// Fixtures seeds the server from a tree laid out like the repository's examples/ directory
-	// (operations/*.json, mock/oauth.json, optionally mock/chat.json); nil means the built-in
-	// fixtures. FixturesDir is the same for a directory on disk; set one or the other.
+	// (operations/*.json, mock/oauth.json, mock/chat.json), laid over the built-in fixtures: it
+	// may hold only some files, or only some users' examples of a file (see the README's
+	// "Your own fixtures"). nil means the built-in fixtures. FixturesDir is the same for a
+	// directory on disk; set one or the other.
 	Fixtures    fs.FS
 	FixturesDir string
+	// FixturesOnly seeds from Fixtures or FixturesDir alone, without the built-in fixtures
+	// under them: the tree must then hold every file the world needs.
+	FixturesOnly bool
 	// Heartbeat is the chat feed's heartbeat interval; 0 means Restream's 45 s. Tests use
 	// milliseconds.
 	Heartbeat time.Duration
@@ -142,6 +147,9 @@ func WithFixtures(fsys fs.FS) Option { return func(c *Config) { c.Fixtures = fsy
 
 // WithFixturesDir sets Config.FixturesDir.
 func WithFixturesDir(dir string) Option { return func(c *Config) { c.FixturesDir = dir } }
+
+// WithFixturesOnly sets Config.FixturesOnly: the fixtures are the whole set.
+func WithFixturesOnly() Option { return func(c *Config) { c.FixturesOnly = true } }
 
 // WithHeartbeat sets Config.Heartbeat.
 func WithHeartbeat(d time.Duration) Option { return func(c *Config) { c.Heartbeat = d } }
@@ -232,7 +240,7 @@ func Start(opts ...Option) (*Server, error) {
 func (s *Server) start() error {
 	s.started = true
 	c := s.Config
-	opts := mock.Options{Fixtures: c.Fixtures, ChatHeartbeat: c.Heartbeat, StreamInterval: c.StreamInterval,
+	opts := mock.Options{Fixtures: c.Fixtures, FixturesOnly: c.FixturesOnly, ChatHeartbeat: c.Heartbeat, StreamInterval: c.StreamInterval,
 		ChatScriptSpacing: c.ChatScriptSpacing, Seed: c.Seed, AutoApprove: c.AutoApprove, Logger: c.Logger,
 		OnRequestViolation: s.addViolation}
 	if c.FixturesDir != "" {
@@ -243,7 +251,7 @@ func (s *Server) start() error {
 		if err != nil {
 			return err
 		}
-		opts.Fixtures = fsys
+		opts.Fixtures, opts.FixturesName = fsys, c.FixturesDir
 	}
 	if t := s.t; t != nil {
 		opts.OnResponseViolation = func(op string, status int, vs []validate.Violation) {

@@ -417,6 +417,26 @@ func TestFixturesCanBeReplaced(t *testing.T) {
 	}
 }
 
+func TestFixturesMayHoldOneFileAndTheBuiltInOnesFillTheRest(t *testing.T) {
+	data, err := examples.FS.ReadFile("operations/getUserProfile.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := fstest.MapFS{"operations/getUserProfile.json": &fstest.MapFile{Data: []byte(strings.Replace(string(data), `"nova_plays"`, `"nova_renamed"`, 1))}}
+	rs := restreamtest.NewServer(t, restreamtest.WithFixtures(one))
+	if _, body := get(t, rs, rs.Token(nova), "/v2/user/profile"); !strings.Contains(body, "nova_renamed") {
+		t.Fatalf("the fixture file was not used: %s", body)
+	}
+	if _, body := get(t, rs, rs.Token(nova), "/v2/user/channel/all"); !strings.Contains(body, `"id":5120001`) {
+		t.Fatalf("the built-in channels are gone: %s", body)
+	}
+	// On its own, one file is not a world: there are no OAuth clients.
+	_, err = restreamtest.Start(restreamtest.WithFixtures(one), restreamtest.WithFixturesOnly())
+	if err == nil || !strings.Contains(err.Error(), "mock/oauth.json: missing") {
+		t.Fatalf("one file on its own: %v", err)
+	}
+}
+
 func TestCloseSendsCloseFrames(t *testing.T) {
 	rs, err := restreamtest.Start()
 	if err != nil {

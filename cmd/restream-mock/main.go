@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -38,7 +39,9 @@ func run(args []string) error {
 	heartbeat := fs.Duration("chat-heartbeat", 45*time.Second, "interval of the chat feed's heartbeat")
 	interval := fs.Duration("stream-interval", 2*time.Second, "interval of a simulated stream's updates")
 	seed := fs.Uint64("seed", 0, "make the stream and chat simulators repeatable: the same seed and the same requests give the same frames in the same order, timestamps aside (0: random)")
-	fixturesDir := fs.String("fixtures", "", "directory laid out like examples/ to seed from (default: the embedded examples)")
+	fixturesDir := fs.String("fixtures", "", "directory laid out like examples/ laid over the embedded examples: it may hold only some files, or some users' examples of a file")
+	fixturesOnly := fs.Bool("fixtures-only", false, "seed from the --fixtures (or --check-fixtures) directory alone, without the embedded examples under it")
+	checkDir := fs.String("check-fixtures", "", "check a fixtures directory (laid over the embedded examples unless --fixtures-only), print every problem or what it leaves out, and exit")
 	clientFlags := fs.StringArray("client", nil, "OAuth client ID:SECRET[:REDIRECT,...] with every scope, added to the fixtures' (repeatable; white space separates several in one value; default redirects: http://localhost/callback, 127.0.0.1 and [::1], any port)")
 	autoApprove := fs.Bool("auto-approve", false, "approve the OAuth dialog at once, for the default user or the one the Restreamkit-Login-As header names (CI without a browser)")
 	maxBody := fs.Int64("max-body-bytes", mock.DefaultMaxBodyBytes, "largest request body accepted")
@@ -57,14 +60,23 @@ func run(args []string) error {
 	if opts.Clients, err = oauth.ParseClientFlags(*clientFlags); err != nil {
 		return fmt.Errorf("--client: %w", err)
 	}
+	if *checkDir != "" {
+		return checkFixtures(ctx, opts, *checkDir, *fixturesOnly)
+	}
 	if *fixturesDir != "" {
 		if opts.Fixtures, err = fixtures.Dir(*fixturesDir); err != nil {
 			return err
 		}
+		opts.FixturesName, opts.FixturesOnly = *fixturesDir, *fixturesOnly
+	} else if *fixturesOnly {
+		return errors.New("--fixtures-only needs --fixtures DIR")
 	}
 	srv, err := mock.New(opts)
 	if err != nil {
 		return err
+	}
+	for _, note := range srv.FixtureNotes() {
+		log.Info("fixtures: " + note)
 	}
 	api, err := cli.Listen("api", srv.HTTPServer(*addr), fs.Lookup("addr"))
 	if err != nil {
@@ -108,4 +120,34 @@ func run(args []string) error {
 			log.Warn("closing the WebSockets", "err", err)
 		}
 	}, lns...)
+}
+
+// checkFixtures checks the fixtures directory dir as --fixtures would seed from it and reports
+// on standard output: what the directory leaves out and the mock would make up, then a summary.
+// Problems come back as the error, every one of them, each named by file and JSON pointer.
+func checkFixtures(ctx context.Context, opts mock.Options, dir string, only bool) error {
+	fsys, err := fixtures.Dir(dir)
+	if err != nil {
+		return err
+	}
+	opts.Fixtures, opts.FixturesName, opts.FixturesOnly = fsys, dir, only
+	opts.Logger = nil
+	seed, err := mock.CheckFixtures(ctx, opts)
+	if err != nil {
+		return err
+	}
+	for _, note := range seed.Notes {
+		fmt.Println("note:", note)
+	}
+	examples := 0
+	for _, f := range seed.Files {
+		examples += len(f.Examples)
+	}
+	base := "over the embedded examples"
+	if only {
+		base = "alone"
+	}
+	fmt.Printf("%s: the fixtures keep every rule (%s): %d users, %d examples, %d OAuth clients\n",
+		dir, base, len(seed.World.Users), examples, len(seed.Clients))
+	return nil
 }

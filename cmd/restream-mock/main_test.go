@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -169,18 +171,118 @@ func TestTheSeedFromTheFlagOrTheEnvironmentRepeatsTheSimulators(t *testing.T) {
 	}
 }
 
-func TestAFixturesDirectoryReplacesTheEmbeddedOnes(t *testing.T) {
+// aliceFixtures writes a fixtures directory that adds one user, alice (id 99), with two
+// channels, and nothing else: the rest comes from the embedded examples. channelID is the id of
+// her second channel.
+func aliceFixtures(t *testing.T, channelID int) string {
+	t.Helper()
 	dir := t.TempDir()
-	src := filepath.Join("..", "..", "examples")
-	if err := os.CopyFS(dir, os.DirFS(src)); err != nil {
+	files := map[string]string{
+		"getUserProfile.json": `{"operationId": "getUserProfile", "examples": [{"name": "alice", "user": 99,
+  "request": {"method": "GET", "path": "/v2/user/profile"},
+  "response": {"status": 200, "headers": {"Content-Type": "application/json"},
+    "body": {"id": 99, "username": "alice", "email": "alice@example.com"}}}]}`,
+		"listChannels.json": fmt.Sprintf(`{"operationId": "listChannels", "examples": [{"name": "alice", "user": 99,
+  "request": {"method": "GET", "path": "/v2/user/channel/all"},
+  "response": {"status": 200, "headers": {"Content-Type": "application/json"}, "body": [
+    {"id": 990001, "streamingPlatformId": 5, "embedUrl": "https://www.youtube.com/embed/live_stream?channel=UCalice",
+     "url": "https://www.youtube.com/channel/UCalice", "identifier": "alice", "displayName": "Alice on YouTube", "active": true},
+    {"id": %d, "streamingPlatformId": 1, "embedUrl": "https://player.twitch.tv/?channel=alice",
+     "url": "https://www.twitch.tv/alice", "identifier": "alice", "displayName": "Alice on Twitch", "active": true}]}}]}`, channelID),
+	}
+	if err := os.Mkdir(filepath.Join(dir, "operations"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "operations", "getUserProfile.json")
-	data, _ := os.ReadFile(path)
-	os.WriteFile(path, []byte(strings.Replace(string(data), `"nova_plays"`, `"nova_renamed"`, 1)), 0o644)
-	s := start(t, nil, "--fixtures", dir)
-	if _, body := get(t, s.base+"/v2/user/profile", s.token); !strings.Contains(body, "nova_renamed") {
-		t.Fatalf("the fixtures directory was not used: %s", body)
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, "operations", name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestAFixturesDirectoryIsLaidOverTheEmbeddedOnes(t *testing.T) {
+	s := start(t, nil, "--fixtures", aliceFixtures(t, 990002))
+	// The embedded users stay: the banner's token is nova_plays's.
+	if _, body := get(t, s.base+"/v2/user/profile", s.token); !strings.Contains(body, `"nova_plays"`) {
+		t.Fatalf("the embedded default user is gone: %s", body)
+	}
+	res, err := http.Post(s.base+"/__mock/tokens", "application/json", strings.NewReader(`{"userId":99,"scopes":["channels.read","stream.read"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"accessToken"`
+	}
+	json.NewDecoder(res.Body).Decode(&tok)
+	res.Body.Close()
+	if _, body := get(t, s.base+"/v2/user/channel/all", tok.AccessToken); !strings.Contains(body, "Alice on YouTube") || !strings.Contains(body, "Alice on Twitch") {
+		t.Fatalf("alice's channels are not served: %s", body)
+	}
+	if code, body := get(t, s.base+"/v2/user/streamKey", tok.AccessToken); code != 200 || !strings.Contains(body, `"streamKey":"re_99_`) {
+		t.Fatalf("alice's made-up stream key: %d %s", code, body)
+	}
+	// What the directory leaves out is said at start.
+	if stderr := s.stop(t); !strings.Contains(stderr, "user 99 has no getStreamKey example") {
+		t.Fatalf("the log does not say what the mock made up: %s", stderr)
+	}
+}
+
+func TestFixturesOnlySeedsFromTheDirectoryAlone(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "examples"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "operations", "getWebchatUrl.json")); err != nil {
+		t.Fatal(err)
+	}
+	over := start(t, nil, "--fixtures", dir)
+	_, overBody := get(t, over.base+"/v2/user/webchat/url", over.token)
+	alone := start(t, nil, "--fixtures", dir, "--fixtures-only")
+	_, aloneBody := get(t, alone.base+"/v2/user/webchat/url", alone.token)
+	if !strings.Contains(overBody, "webchatUrl") || !strings.Contains(aloneBody, "webchatUrl") || overBody == aloneBody {
+		t.Fatalf("over the embedded examples %s, alone %s: want the embedded URL, then a made-up one", overBody, aloneBody)
+	}
+}
+
+func TestCheckFixturesReportsEveryProblemOrWhatTheMockMakesUp(t *testing.T) {
+	run := func(args ...string) (string, string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, binary, args...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		return stdout.String(), stderr.String(), err
+	}
+	good := aliceFixtures(t, 990002)
+	out, errOut, err := run("--check-fixtures", good)
+	if err != nil || !strings.Contains(out, good+": the fixtures keep every rule (over the embedded examples): 4 users") ||
+		!strings.Contains(out, "note: user 99 has no getStreamKey example") {
+		t.Fatalf("a good directory: %v\nstdout %s\nstderr %s", err, out, errOut)
+	}
+	bad := aliceFixtures(t, 5120001) // nova_plays's Twitch channel
+	if err := os.WriteFile(filepath.Join(bad, "operations", "getUserProfile.json"), []byte(`{"operationId": "getUserProfile", "examples": [{"name": "alice", "user": 99,
+  "request": {"method": "GET", "path": "/v2/user/profile"},
+  "response": {"status": 200, "headers": {"Content-Type": "application/json"}, "body": {"id": 99, "username": "alice"}}}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err = run("--check-fixtures", bad)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("a bad directory: want exit status 1, got %v", err)
+	}
+	for _, want := range []string{
+		"fixtures: 2 problems:",
+		bad + "/operations/listChannels.json#/examples/0/response/body/1/id: channel 5120001 is already a channel of user 2046371",
+		bad + "/operations/getUserProfile.json#/examples/0/response/body/email: response: missing required property \"email\"",
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("the report lacks %q:\n%s", want, errOut)
+		}
+	}
+	if out != "" {
+		t.Errorf("a failed check printed on stdout: %s", out)
 	}
 }
 
@@ -192,6 +294,8 @@ func TestBadConfigurationFailsWithAMessage(t *testing.T) {
 		want string
 	}{
 		{"a missing fixtures directory", nil, []string{"--fixtures", "/nonexistent"}, "fixtures directory"},
+		{"a missing directory to check", nil, []string{"--check-fixtures", "/nonexistent"}, "fixtures directory"},
+		{"fixtures-only without a directory", nil, []string{"--fixtures-only"}, "--fixtures-only needs --fixtures DIR"},
 		{"a bad environment value", []string{"RESTREAM_MOCK_JOURNAL_SIZE=many"}, nil, "RESTREAM_MOCK_JOURNAL_SIZE"},
 		{"an unknown flag", nil, []string{"--nope"}, "unknown flag"},
 		{"a seed that is not a number", []string{"RESTREAM_MOCK_SEED=many"}, nil, "RESTREAM_MOCK_SEED"},

@@ -25,10 +25,11 @@ import (
 // create, download links only in their signature. This is what keeps the examples, which seed
 // the mock, and the mock's behaviour from drifting apart.
 func ReplayExamples(t *testing.T, tg Target) {
-	files, err := fixtures.ReadFiles(fixtures.Embedded())
+	seed, err := fixtures.Load(fixtures.Embedded(), fixtures.EmbeddedName)
 	if err != nil {
 		t.Fatal(err)
 	}
+	files := seed.Files
 	ops := make([]string, 0, len(files))
 	for op := range files {
 		ops = append(ops, op)

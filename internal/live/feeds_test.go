@@ -22,7 +22,7 @@ import (
 // what the simulators say, from the replay or the connection map onwards.
 func TestSimulatorsBehindRealFeeds(t *testing.T) {
 	const nova = 2046371
-	seed, err := fixtures.Load(fixtures.Embedded())
+	seed, err := fixtures.Load(fixtures.Embedded(), fixtures.EmbeddedName)
 	if err != nil {
 		t.Fatal(err)
 	}

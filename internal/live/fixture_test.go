@@ -62,7 +62,7 @@ func TestParseChatFixtureRefusesBrokenFixtures(t *testing.T) {
 }
 
 func TestNewChatRefusesAFixtureForAnUnknownUser(t *testing.T) {
-	seed, err := fixtures.Load(fixtures.Embedded())
+	seed, err := fixtures.Load(fixtures.Embedded(), fixtures.EmbeddedName)
 	if err != nil {
 		t.Fatal(err)
 	}

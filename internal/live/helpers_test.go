@@ -129,7 +129,7 @@ type worldOptions struct {
 
 func newWorld(t *testing.T, o worldOptions) *world {
 	t.Helper()
-	seed, err := fixtures.Load(fixtures.Embedded())
+	seed, err := fixtures.Load(fixtures.Embedded(), fixtures.EmbeddedName)
 	if err != nil {
 		t.Fatal(err)
 	}

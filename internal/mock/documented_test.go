@@ -21,10 +21,11 @@ import (
 // spec, so each error is also the documented envelope.
 func TestEveryDocumentedErrorStatusIsReachable(t *testing.T) {
 	h := newHarness(t, mock.Options{MaxBodyBytes: 4096})
-	files, err := fixtures.ReadFiles(fixtures.Embedded())
+	seed, err := fixtures.Load(fixtures.Embedded(), fixtures.EmbeddedName)
 	if err != nil {
 		t.Fatal(err)
 	}
+	files := seed.Files
 	full := h.token(nova)
 	reached := map[string]map[string]bool{}
 	hit := func(op string, status int) {

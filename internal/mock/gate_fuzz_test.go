@@ -193,10 +193,11 @@ func gateSeeds(t testing.TB, ops []*validate.Operation) []gateInput {
 		byID[op.ID] = op
 	}
 	var seeds []gateInput
-	files, err := fixtures.ReadFiles(fixtures.Embedded())
+	seed, err := fixtures.Load(fixtures.Embedded(), fixtures.EmbeddedName)
 	if err != nil {
 		t.Fatal(err)
 	}
+	files := seed.Files
 	seen := map[string]bool{}
 	for id, file := range files {
 		op := byID[id]

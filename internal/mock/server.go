@@ -52,8 +52,13 @@ var Version = "dev"
 
 // Options configure a Server. The zero value serves the embedded fixtures.
 type Options struct {
-	// Fixtures is a directory tree laid out like examples/; nil means the embedded examples.
+	// Fixtures is a directory tree laid out like examples/, laid over the embedded examples (see
+	// fixtures.Overlay): it may hold only some files. nil means the embedded examples alone.
 	Fixtures fs.FS
+	// FixturesName is how messages about Fixtures name its root, such as the directory's path.
+	FixturesName string
+	// FixturesOnly seeds from Fixtures alone, without the embedded examples under it.
+	FixturesOnly bool
 	// Clock is the mock clock; nil means a new clock at real time.
 	Clock *clock.Clock
 	// Clients are OAuth clients registered on top of the fixtures' (examples/mock/oauth.json): one
@@ -158,13 +163,9 @@ func New(opts Options) (*Server, error) {
 	specs.Go(func() { s.control, controlErr = validate.Load(openapi.FS, openapi.ControlSpec) })
 	defer specs.Wait() // on an early return too, so no goroutine outlives New
 
-	fsys := opts.Fixtures
-	if fsys == nil {
-		fsys = fixtures.Embedded()
-	}
-	seed, err := fixtures.Load(fsys)
+	seed, err := loadFixtures(opts)
 	if err != nil {
-		return nil, fmt.Errorf("loading fixtures: %w", err)
+		return nil, err
 	}
 	s.seed = seed
 	if s.store, err = state.New(seed.World, s.clock); err != nil {
@@ -217,6 +218,24 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// loadFixtures reads the seed Options name: the embedded examples, a directory over them, or a
+// directory alone.
+func loadFixtures(opts Options) (*fixtures.Seed, error) {
+	name := opts.FixturesName
+	if name == "" {
+		name = "fixtures"
+	}
+	switch {
+	case opts.Fixtures == nil && opts.FixturesOnly:
+		return nil, errors.New("FixturesOnly needs Fixtures")
+	case opts.Fixtures == nil:
+		return fixtures.Load(fixtures.Embedded(), fixtures.EmbeddedName)
+	case opts.FixturesOnly:
+		return fixtures.Load(opts.Fixtures, name)
+	}
+	return fixtures.Overlay(opts.Fixtures, name)
 }
 
 // newFeeds builds the two WebSocket feeds and the simulators that speak on them, and ties the
@@ -291,6 +310,24 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	simErr := errors.Join(s.streams.Close(ctx), s.chat.Close(ctx))
 	s.chat.AnnounceShutdown()
 	return errors.Join(simErr, s.streamingFeed.Shutdown(ctx), s.chatFeed.Shutdown(ctx))
+}
+
+// FixtureNotes says what the fixtures leave out and the mock made up (see fixtures.Seed.Notes);
+// empty for the embedded examples.
+func (s *Server) FixtureNotes() []string { return slices.Clone(s.seed.Notes) }
+
+// CheckFixtures builds a server from opts as New does, without serving it, so that every rule
+// the fixtures must keep is checked (the chat seed of mock/chat.json included). It returns the
+// seed, or every problem found.
+func CheckFixtures(ctx context.Context, opts Options) (*fixtures.Seed, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	return s.seed, s.Shutdown(ctx)
 }
 
 // accounts lists the store's users as the OAuth server's sign-in accounts.

@@ -116,3 +116,10 @@ const (
 	msgRedirectUnregistered = "Invalid request: `redirect_uri` does not match a redirect URI registered for the client"
 	msgRedirectNotTheCodes  = MsgRedirectInvalid + ": it is not the one the code was issued for"
 )
+
+// RedirectRegistered reports whether uri is one of the registered redirect URIs, by the rules
+// the authorization endpoint applies (exact match, or any port of a loopback URI: RFC 8252 §7.3).
+func RedirectRegistered(registered []string, uri string) bool {
+	_, ok := matchRedirect(registered, uri)
+	return ok
+}

@@ -242,6 +242,13 @@ func newClientRecords(clients []Client) ([]*clientRecord, error) {
 	return recs, nil
 }
 
+// CheckClient reports what is wrong with a client registration, naming the JSON field at fault
+// as examples/mock/oauth.json and the control API spell it; nil when the mock would accept it.
+func CheckClient(c Client) error {
+	_, err := newClientRecord(c)
+	return err
+}
+
 // newClientRecord validates one client. Its errors name the JSON field at fault, as
 // examples/mock/oauth.json and the control API spell it, so they can be shown as they are.
 func newClientRecord(c Client) (*clientRecord, error) {

@@ -25,7 +25,7 @@ const chatEvent = finished
 // fixtureWorld returns the embedded fixtures' world.
 func fixtureWorld(t testing.TB) state.World {
 	t.Helper()
-	seed, err := fixtures.Load(fixtures.Embedded())
+	seed, err := fixtures.Load(fixtures.Embedded(), fixtures.EmbeddedName)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -421,10 +421,11 @@ func bodySeeds(t testing.TB, ops []bodyOp) map[int][]string {
 		index[b.op.ID] = i
 	}
 	seeds := map[int][]string{}
-	files, err := fixtures.ReadFiles(fixtures.Embedded())
+	seed, err := fixtures.Load(fixtures.Embedded(), fixtures.EmbeddedName)
 	if err != nil {
 		t.Fatal(err)
 	}
+	files := seed.Files
 	for id, file := range files {
 		i, ok := index[id]
 		for _, ex := range file.Examples {
