@@ -1,5 +1,6 @@
 // Package clitest helps the commands' tests drive the real binaries: it builds the command of
-// the package under test once, runs the tests, and removes the binary afterwards; it runs a
+// the package under test (or the commands a package's tests drive) once, runs the tests, and
+// removes the binaries afterwards; it runs a
 // binary to completion or watches a running one's output; and it checks the command-line rules
 // internal/cli gives every command (CommandLineRules).
 package clitest
@@ -25,13 +26,32 @@ import (
 // Main builds the command in the current directory as name, stores its path in *binary, runs the
 // package's tests and exits with their code. Call it from TestMain.
 func Main(m *testing.M, name string, binary *string) {
+	buildAndRun(m, name, func(dir string) []string {
+		*binary = filepath.Join(dir, name)
+		return []string{"-o", *binary, "."}
+	})
+}
+
+// MainCommands builds the commands pkgs (package paths, such as ../../cmd/restream-mock) into
+// one temporary directory, stores it in *dir (put it first on PATH to run them by name), runs
+// the package's tests and exits with their code. Call it from TestMain of a package whose tests
+// drive several commands.
+func MainCommands(m *testing.M, dir *string, pkgs ...string) {
+	buildAndRun(m, "commands", func(d string) []string {
+		*dir = d
+		return append([]string{"-o", d + string(filepath.Separator)}, pkgs...)
+	})
+}
+
+// buildAndRun runs go build with the arguments args returns for a fresh temporary directory, then
+// the tests, removes the directory and exits with the tests' code.
+func buildAndRun(m *testing.M, name string, args func(dir string) []string) {
 	dir, err := os.MkdirTemp("", name+"-test")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	*binary = filepath.Join(dir, name)
-	build := exec.Command("go", "build", "-o", *binary, ".")
+	build := exec.Command("go", append([]string{"build"}, args(dir)...)...)
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		os.RemoveAll(dir)
