@@ -3,9 +3,7 @@ package state
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 
-	"github.com/google/uuid"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
@@ -18,7 +16,7 @@ type NewUser struct {
 	ID        int64 // 0: one more than the largest user id
 	Username  string
 	Email     string // "": <username>@example.com
-	StreamKey string // "": re_<id>_mock
+	StreamKey string // "": MadeUpStreamKey(id); the web chat URL is always MadeUpWebchatURL(id)
 	Channels  []NewChannel
 }
 
@@ -78,14 +76,14 @@ func (s *Store) AddUser(nu NewUser) (restreamapi.Profile, error) {
 	u := User{
 		Profile:    restreamapi.Profile{Id: id, Username: nu.Username, Email: openapi_types.Email(nu.Email)},
 		StreamKey:  restreamapi.StreamKey{StreamKey: nu.StreamKey},
-		WebchatURL: "https://chat.restream.io/embed?token=" + uuid.NewString(),
+		WebchatURL: MadeUpWebchatURL(id),
 		Channels:   []Channel{},
 	}
 	if u.Profile.Email == "" {
 		u.Profile.Email = openapi_types.Email(nu.Username + "@example.com")
 	}
 	if u.StreamKey.StreamKey == "" {
-		u.StreamKey.StreamKey = "re_" + strconv.FormatInt(id, 10) + "_mock"
+		u.StreamKey.StreamKey = MadeUpStreamKey(id)
 	}
 	if len(s.servers) > 0 {
 		u.IngestID = s.servers[0].Id
