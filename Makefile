@@ -19,7 +19,7 @@ FUZZTIME ?= 3m
 fuzz:
 	bash scripts/fuzz.sh $(FUZZTIME)
 
-## build: both binaries into bin/
+## build: every command (restream-mock, restream-proxy, restream-gateway, restream-check) into bin/
 build:
 	$(GO) build -o bin/ ./cmd/...
 
@@ -27,7 +27,7 @@ build:
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 dist:
 	@for os in linux darwin; do for arch in amd64 arm64; do \
-	  for cmd in restream-mock restream-proxy restream-gateway; do \
+	  for cmd in restream-mock restream-proxy restream-gateway restream-check; do \
 	    echo "dist/$$cmd-$$os-$$arch"; \
 	    CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath \
 	      -ldflags "-s -w -X github.com/restreamkit/restreamkit/internal/mock.Version=$(VERSION)" \

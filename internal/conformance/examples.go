@@ -10,7 +10,6 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -24,7 +23,7 @@ import (
 // reads the same body (timestamps compared as instants). Writes may differ only in the ids they
 // create, download links only in their signature. This is what keeps the examples, which seed
 // the mock, and the mock's behaviour from drifting apart.
-func ReplayExamples(t *testing.T, tg Target) {
+func ReplayExamples(t T, tg Target) {
 	seed, err := fixtures.Load(fixtures.Embedded(), fixtures.EmbeddedName)
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +37,7 @@ func ReplayExamples(t *testing.T, tg Target) {
 	replayed := 0
 	for _, op := range ops {
 		for _, ex := range files[op].Examples {
-			t.Run(op+"/"+ex.Name, func(t *testing.T) {
+			Run(t, op+"/"+ex.Name, func(t T) {
 				tg.Reset(t)
 				status, body := replay(t, tg, op, ex)
 				if status != ex.Response.Status {
@@ -49,13 +48,13 @@ func ReplayExamples(t *testing.T, tg Target) {
 			})
 		}
 	}
-	if replayed < 150 {
+	if replayed < 150 && !partial(t) {
 		t.Fatalf("only %d examples were replayed", replayed)
 	}
 }
 
 // replay sends an example's request, with a real credential standing in for the documented one.
-func replay(t *testing.T, tg Target, op string, ex fixtures.Example) (int, []byte) {
+func replay(t T, tg Target, op string, ex fixtures.Example) (int, []byte) {
 	t.Helper()
 	path := ex.Request.Path
 	if len(ex.Request.Query) > 0 {
@@ -116,7 +115,7 @@ func replay(t *testing.T, tg Target, op string, ex fixtures.Example) (int, []byt
 
 // substituteOAuthValues replaces the codes and refresh tokens of OAuth examples, which only the
 // documented session knew, with live ones in the same situation.
-func substituteOAuthValues(t *testing.T, tg Target, ex fixtures.Example, form url.Values) {
+func substituteOAuthValues(t T, tg Target, ex fixtures.Example, form url.Values) {
 	t.Helper()
 	ctx := context.Background()
 	conf := DevConfig(tg.API)
@@ -147,7 +146,7 @@ func AllScopesBut(scope string) []string {
 }
 
 // compareBodies checks a replayed body against the example's.
-func compareBodies(t *testing.T, op string, ex fixtures.Example, got []byte) {
+func compareBodies(t T, op string, ex fixtures.Example, got []byte) {
 	t.Helper()
 	want := ex.Response.Body
 	if len(want) == 0 {

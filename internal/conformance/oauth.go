@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"testing"
 
 	"golang.org/x/oauth2"
 
@@ -26,7 +25,7 @@ func DevConfig(base string) *oauth2.Config {
 
 // WalkConsent loads the consent page of an authorize URL like a browser, signs in as user and
 // presses approve or deny. It returns where the page sends the browser.
-func WalkConsent(t testing.TB, authURL string, user int64, approve bool) *url.URL {
+func WalkConsent(t T, authURL string, user int64, approve bool) *url.URL {
 	t.Helper()
 	res, err := NoRedirect.Get(authURL)
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -43,7 +42,7 @@ type Limits struct {
 //
 // The operations and their requests come from the specs themselves, so a new operation is
 // covered as soon as it is described.
-func Rejections(t *testing.T, tg Target, lim Limits) {
+func Rejections(t T, tg Target, lim Limits) {
 	specs := []struct {
 		name string
 		spec *validate.Spec
@@ -53,7 +52,7 @@ func Rejections(t *testing.T, tg Target, lim Limits) {
 		for _, op := range sp.spec.Operations() {
 			base := baseProbe(t, sp.spec, op)
 			for _, rc := range rejectionClasses(sp.spec, op, lim, tg.ControlToken != "") {
-				t.Run(sp.name+"/"+op.ID+"/"+rc.name, func(t *testing.T) {
+				Run(t, sp.name+"/"+op.ID+"/"+rc.name, func(t T) {
 					p := base.clone()
 					switch {
 					case len(op.Scopes) > 0:
@@ -85,7 +84,7 @@ type rejection struct {
 	name  string
 	want  int
 	fault int // when set, a fault of this status is injected for the operation first
-	apply func(t *testing.T, tg Target, op *validate.Operation, p *probe)
+	apply func(t T, tg Target, op *validate.Operation, p *probe)
 }
 
 // rejectionClasses lists the refusals that apply to op; controlToken says the target's control
@@ -94,11 +93,11 @@ func rejectionClasses(spec *validate.Spec, op *validate.Operation, lim Limits, c
 	media := bodyMedia(spec, op)
 	out := []rejection{
 		{name: "headers over the limit", want: http.StatusRequestHeaderFieldsTooLarge,
-			apply: func(_ *testing.T, _ Target, _ *validate.Operation, p *probe) {
+			apply: func(_ T, _ Target, _ *validate.Operation, p *probe) {
 				p.header.Set("X-Padding", strings.Repeat("h", lim.MaxHeaderBytes))
 			}},
 		{name: "a body over the limit", want: http.StatusRequestEntityTooLarge,
-			apply: func(_ *testing.T, _ Target, _ *validate.Operation, p *probe) {
+			apply: func(_ T, _ Target, _ *validate.Operation, p *probe) {
 				ct := "application/json"
 				if len(media) > 0 {
 					ct = media[0]
@@ -109,13 +108,13 @@ func rejectionClasses(spec *validate.Spec, op *validate.Operation, lim Limits, c
 	}
 	if len(media) == 0 {
 		out = append(out, rejection{name: "a body the operation does not take", want: http.StatusBadRequest,
-			apply: func(_ *testing.T, _ Target, _ *validate.Operation, p *probe) {
+			apply: func(_ T, _ Target, _ *validate.Operation, p *probe) {
 				p.header.Set("Content-Type", "application/json")
 				p.body = []byte(`{}`)
 			}})
 	} else {
 		out = append(out, rejection{name: "a body of an undocumented media type", want: http.StatusBadRequest,
-			apply: func(_ *testing.T, _ Target, _ *validate.Operation, p *probe) {
+			apply: func(_ T, _ Target, _ *validate.Operation, p *probe) {
 				p.header.Set("Content-Type", "application/x-undocumented")
 				p.body = []byte(`x`)
 			}})
@@ -126,37 +125,37 @@ func rejectionClasses(spec *validate.Spec, op *validate.Operation, lim Limits, c
 			continue
 		}
 		out = append(out, rejection{name: "a malformed " + prm.In + " parameter " + prm.Name, want: http.StatusBadRequest,
-			apply: func(_ *testing.T, _ Target, op *validate.Operation, p *probe) { p.set(op, prm, bad) }})
+			apply: func(_ T, _ Target, op *validate.Operation, p *probe) { p.set(op, prm, bad) }})
 	}
 	if len(op.Scopes) > 0 {
 		out = append(out,
 			rejection{name: "no access token", want: http.StatusUnauthorized,
-				apply: func(_ *testing.T, _ Target, _ *validate.Operation, p *probe) { p.header.Del("Authorization") }},
+				apply: func(_ T, _ Target, _ *validate.Operation, p *probe) { p.header.Del("Authorization") }},
 			rejection{name: "a token without the scope", want: http.StatusForbidden,
-				apply: func(t *testing.T, tg Target, op *validate.Operation, p *probe) {
+				apply: func(t T, tg Target, op *validate.Operation, p *probe) {
 					p.header.Set("Authorization", "Bearer "+tg.Token(t, Nova, AllScopesBut(op.Scopes[0])...))
 				}})
 	}
 	if !isControl(op) {
 		for _, status := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
 			out = append(out, rejection{name: "an injected " + strconv.Itoa(status), want: status, fault: status,
-				apply: func(*testing.T, Target, *validate.Operation, *probe) {}})
+				apply: func(T, Target, *validate.Operation, *probe) {}})
 		}
 		return out
 	}
 	if lim.ControlGuard {
 		out = append(out, rejection{name: "a Host that is not loopback", want: http.StatusForbidden,
-			apply: func(_ *testing.T, _ Target, _ *validate.Operation, p *probe) { p.host = "rebound.example" }})
+			apply: func(_ T, _ Target, _ *validate.Operation, p *probe) { p.host = "rebound.example" }})
 		if op.Method != http.MethodGet {
 			out = append(out, rejection{name: "a cross-origin browser write", want: http.StatusForbidden,
-				apply: func(_ *testing.T, _ Target, _ *validate.Operation, p *probe) {
+				apply: func(_ T, _ Target, _ *validate.Operation, p *probe) {
 					p.header.Set("Sec-Fetch-Site", "cross-site")
 					p.header.Set("Origin", "http://rebound.example")
 				}})
 		}
 		if controlToken && len(op.Security) > 0 { // public operations need no token
 			out = append(out, rejection{name: "no control token", want: http.StatusUnauthorized,
-				apply: func(_ *testing.T, _ Target, _ *validate.Operation, p *probe) { p.header.Del("Authorization") }})
+				apply: func(_ T, _ Target, _ *validate.Operation, p *probe) { p.header.Del("Authorization") }})
 		}
 	}
 	return out
@@ -193,7 +192,7 @@ func (p *probe) set(op *validate.Operation, prm *openapi3.Parameter, value strin
 	p.path = fillPath(op.Path, map[string]string{prm.Name: value}, p.path)
 }
 
-func (p *probe) send(t *testing.T, tg Target) (int, http.Header, []byte) {
+func (p *probe) send(t T, tg Target) (int, http.Header, []byte) {
 	t.Helper()
 	target := p.path
 	if len(p.query) > 0 {
@@ -205,7 +204,7 @@ func (p *probe) send(t *testing.T, tg Target) (int, http.Header, []byte) {
 // baseProbe builds a request to op that the spec accepts as far as the parameters go: every path
 // parameter and every required query parameter has a value its schema allows. Whether the
 // values name anything does not matter: each rejection is decided before a handler looks.
-func baseProbe(t *testing.T, spec *validate.Spec, op *validate.Operation) probe {
+func baseProbe(t T, spec *validate.Spec, op *validate.Operation) probe {
 	t.Helper()
 	p := probe{method: op.Method, query: url.Values{}, header: http.Header{}}
 	values := map[string]string{}
@@ -329,7 +328,7 @@ func scalarString(v any) (string, bool) {
 }
 
 // addFault makes the next request to the operation fail with status.
-func addFault(t *testing.T, tg Target, opID string, status int) {
+func addFault(t T, tg Target, opID string, status int) {
 	t.Helper()
 	count := 1
 	res, err := tg.control(t).AddFaultWithResponse(context.Background(), controlapi.AddFaultJSONRequestBody{
@@ -339,7 +338,7 @@ func addFault(t *testing.T, tg Target, opID string, status int) {
 	}
 }
 
-func clearFaults(t *testing.T, tg Target) {
+func clearFaults(t T, tg Target) {
 	t.Helper()
 	res, err := tg.control(t).ClearFaultsWithResponse(context.Background())
 	if err != nil || res.StatusCode() != http.StatusNoContent {
@@ -357,8 +356,11 @@ func brief(b []byte) string {
 
 var loadControlSpec = sync.OnceValues(func() (*validate.Spec, error) { return validate.Load(openapi.FS, openapi.ControlSpec) })
 
+// LoadControlSpec returns the compiled control API spec, compiled once.
+func LoadControlSpec() (*validate.Spec, error) { return loadControlSpec() }
+
 // ControlSpec returns the compiled control API spec.
-func ControlSpec(t testing.TB) *validate.Spec {
+func ControlSpec(t T) *validate.Spec {
 	t.Helper()
 	s, err := loadControlSpec()
 	if err != nil {

@@ -1,7 +1,10 @@
 // Package conformance holds the suites that prove restream-mock behaves as the spec and the
-// examples say: every operation's happy path through the generated client, and every example
-// replayed. They run against a Target, so the same suites run against the mock directly and
-// through restream-proxy (which must then report no violation). Only tests import it.
+// examples say: every operation's happy path through the generated client, every example
+// replayed, every refusal documented, and (Reads, Writes) what any Restream API must do for an
+// account's own token. They run against a Target, so the same suites run against the mock
+// directly, through restream-proxy (which must then report no violation), and, through the
+// restream-check command, against the real API. They take a T: the package's tests pass their
+// *testing.T, the command a recorder of its own.
 package conformance
 
 import (
@@ -10,9 +13,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
-	"testing"
 
 	"github.com/restreamkit/restreamkit/api/gen/controlapi"
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
@@ -42,7 +45,7 @@ type Target struct {
 // NoRedirect is an HTTP client that returns redirects instead of following them.
 var NoRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-func (tg Target) control(t testing.TB) *controlapi.ClientWithResponses {
+func (tg Target) control(t T) *controlapi.ClientWithResponses {
 	t.Helper()
 	c, err := controlapi.NewClientWithResponses(tg.Control, controlapi.WithRequestEditorFn(
 		func(_ context.Context, r *http.Request) error {
@@ -59,7 +62,7 @@ func (tg Target) control(t testing.TB) *controlapi.ClientWithResponses {
 
 // Pair mints a token pair for a user through the control API, with the dev client's scopes or the
 // given ones.
-func (tg Target) Pair(t testing.TB, user int64, scopes ...string) *controlapi.IssuedToken {
+func (tg Target) Pair(t T, user int64, scopes ...string) *controlapi.IssuedToken {
 	t.Helper()
 	body := controlapi.IssueTokenJSONRequestBody{UserId: user}
 	if scopes != nil {
@@ -73,13 +76,13 @@ func (tg Target) Pair(t testing.TB, user int64, scopes ...string) *controlapi.Is
 }
 
 // Token mints an access token like Pair.
-func (tg Target) Token(t testing.TB, user int64, scopes ...string) string {
+func (tg Target) Token(t T, user int64, scopes ...string) string {
 	t.Helper()
 	return tg.Pair(t, user, scopes...).AccessToken
 }
 
 // Reset puts the mock back to its fixtures.
-func (tg Target) Reset(t testing.TB) {
+func (tg Target) Reset(t T) {
 	t.Helper()
 	res, err := tg.control(t).ResetMockWithResponse(context.Background())
 	if err != nil || res.StatusCode() != http.StatusNoContent {
@@ -88,7 +91,7 @@ func (tg Target) Reset(t testing.TB) {
 }
 
 // Client returns a generated Restream API client on the API URL that sends the token.
-func (tg Target) Client(t testing.TB, token string) *restreamapi.ClientWithResponses {
+func (tg Target) Client(t T, token string) *restreamapi.ClientWithResponses {
 	t.Helper()
 	c, err := restreamapi.NewClientWithResponses(tg.API, restreamapi.WithRequestEditorFn(
 		func(_ context.Context, r *http.Request) error {
@@ -104,7 +107,7 @@ func (tg Target) Client(t testing.TB, token string) *restreamapi.ClientWithRespo
 }
 
 // Do sends a raw request to the API URL and returns the status, headers and body.
-func (tg Target) Do(t testing.TB, method, path, token, contentType string, body []byte) (int, http.Header, []byte) {
+func (tg Target) Do(t T, method, path, token, contentType string, body []byte) (int, http.Header, []byte) {
 	t.Helper()
 	h := http.Header{}
 	if token != "" {
@@ -119,7 +122,7 @@ func (tg Target) Do(t testing.TB, method, path, token, contentType string, body 
 // send sends a request with the given headers to the API URL, or to the control URL for a
 // /__mock/ path, and returns the status, headers and body. path may carry a query; host, when
 // set, replaces the Host header.
-func (tg Target) send(t testing.TB, method, path, host string, h http.Header, body []byte) (int, http.Header, []byte) {
+func (tg Target) send(t T, method, path, host string, h http.Header, body []byte) (int, http.Header, []byte) {
 	t.Helper()
 	base := tg.API
 	if strings.HasPrefix(path, "/__mock/") {
@@ -161,7 +164,7 @@ type Envelope struct {
 
 // WantError checks that a response is the envelope of the given status and name, and that its
 // message mentions every word of mention.
-func WantError(t testing.TB, status int, body []byte, wantStatus int, wantName string, mention ...string) {
+func WantError(t T, status int, body []byte, wantStatus int, wantName string, mention ...string) {
 	t.Helper()
 	if status != wantStatus {
 		t.Fatalf("status %d, want %d: %s", status, wantStatus, body)
@@ -187,12 +190,82 @@ func WantError(t testing.TB, status int, body []byte, wantStatus int, wantName s
 
 var loadSpec = sync.OnceValues(func() (*validate.Spec, error) { return validate.Load(openapi.FS, openapi.RestreamSpec) })
 
+// LoadSpec returns the compiled Restream spec, compiled once.
+func LoadSpec() (*validate.Spec, error) { return loadSpec() }
+
 // Spec returns the compiled Restream spec.
-func Spec(t testing.TB) *validate.Spec {
+func Spec(t T) *validate.Spec {
 	t.Helper()
 	s, err := loadSpec()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// UserName names a fixture user for a test's name.
+func UserName(user int64) string {
+	switch user {
+	case Nova:
+		return "nova_plays"
+	case Techtalks:
+		return "techtalks_daily"
+	case Quiet:
+		return "quiet"
+	}
+	return strconv.FormatInt(user, 10)
+}
+
+// HasControl reports whether the target's control URL answers the mock's control API (its health
+// operation): the mock does, directly or through restream-proxy; the real API does not.
+func (tg Target) HasControl() bool {
+	req, err := http.NewRequest(http.MethodGet, tg.Control+"/__mock/health", nil)
+	if err != nil {
+		return false
+	}
+	if tg.ControlToken != "" {
+		req.Header.Set("Authorization", "Bearer "+tg.ControlToken)
+	}
+	res, err := NoRedirect.Do(req)
+	if err != nil {
+		return false
+	}
+	defer res.Body.Close()
+	var health struct{ Status string }
+	return res.StatusCode == http.StatusOK && json.NewDecoder(io.LimitReader(res.Body, 4096)).Decode(&health) == nil && health.Status != ""
+}
+
+// Snapshot exports the mock's world and settings; the function it returns imports them back, so
+// that suites which reset the mock (HappyPaths, ReplayExamples) leave it as they found it.
+func (tg Target) Snapshot(t T) (restore func(T)) {
+	t.Helper()
+	ctx := context.Background()
+	ctl := tg.control(t)
+	world, err := ctl.ExportStateWithResponse(ctx)
+	if err != nil || world.StatusCode() != http.StatusOK {
+		t.Fatalf("exporting the mock's state: %v %v", err, world)
+	}
+	settings, err := ctl.GetSettingsWithResponse(ctx)
+	if err != nil || settings.JSON200 == nil {
+		t.Fatalf("reading the mock's settings: %v %v", err, settings)
+	}
+	auto := settings.JSON200.AutoApprove
+	return func(t T) {
+		t.Helper()
+		res, err := ctl.ImportStateWithBodyWithResponse(ctx, "application/json", bytes.NewReader(world.Body))
+		if err != nil || res.StatusCode() != http.StatusNoContent {
+			t.Fatalf("importing the mock's state back: %v %v", err, res)
+		}
+		tg.AutoApprove(t, auto)
+	}
+}
+
+// AutoApprove turns the mock's auto-approve setting on or off. The suites expect it off, as a
+// mock starts, and turn it on themselves where they need it.
+func (tg Target) AutoApprove(t T, on bool) {
+	t.Helper()
+	res, err := tg.control(t).UpdateSettingsWithResponse(context.Background(), controlapi.SettingsUpdate{AutoApprove: &on})
+	if err != nil || res.JSON200 == nil {
+		t.Fatalf("setting the mock's auto-approve to %v: %v %v", on, err, res)
+	}
 }
