@@ -144,12 +144,19 @@ func (tg Target) send(t T, method, path, host string, h http.Header, body []byte
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
+	data, err := io.ReadAll(io.LimitReader(res.Body, MaxAnswerBytes+1))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(data) > MaxAnswerBytes {
+		t.Fatalf("%s %s: the answer is over %d bytes", method, path, MaxAnswerBytes)
+	}
 	return res.StatusCode, res.Header, data
 }
+
+// MaxAnswerBytes bounds the body of an answer the suites read: no answer of the Restream API
+// comes near it, and against an unknown server the suites must not read without end.
+const MaxAnswerBytes = 16 << 20
 
 // Envelope is the error envelope as a client reads it.
 type Envelope struct {

@@ -21,12 +21,12 @@ import (
 	"github.com/restreamkit/restreamkit/internal/walkthrough"
 )
 
-// binDir holds the just-built restream-mock and restream-proxy; the walkthroughs find them
-// first on PATH.
+// binDir holds the just-built restream-mock, restream-proxy and restream-check; the walkthroughs
+// find them first on PATH.
 var binDir string
 
 func TestMain(m *testing.M) {
-	clitest.MainCommands(m, &binDir, "../../cmd/restream-mock", "../../cmd/restream-proxy")
+	clitest.MainCommands(m, &binDir, "../../cmd/restream-mock", "../../cmd/restream-proxy", "../../cmd/restream-check")
 }
 
 const readmePath = "../../README.md"
@@ -77,7 +77,7 @@ func env(m *walkthrough.Moved, extra ...string) []string {
 	e := slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		// The caller's own settings for the commands, or a file bash would source first, would
 		// change what the README promises.
-		return strings.HasPrefix(kv, "RESTREAM_MOCK_") || strings.HasPrefix(kv, "RESTREAM_PROXY_") ||
+		return strings.HasPrefix(kv, "RESTREAM_MOCK_") || strings.HasPrefix(kv, "RESTREAM_PROXY_") || strings.HasPrefix(kv, "RESTREAM_CHECK_") ||
 			strings.HasPrefix(kv, "PATH=") || strings.HasPrefix(kv, "BASH_ENV=") || strings.HasPrefix(kv, "ENV=")
 	})
 	e = append(e, "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
