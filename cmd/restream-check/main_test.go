@@ -348,7 +348,9 @@ func TestBadInputIsRefusedNamingTheFlag(t *testing.T) {
 		{"no token", nil, []string{"--base-url", "http://127.0.0.1:1"}, "--token (RESTREAM_CHECK_TOKEN) is required"},
 		{"a --run that is not a regular expression", []string{"RESTREAM_CHECK_TOKEN=x"}, []string{"--run", "reads/("}, `--run "reads/(": error parsing regexp`},
 		{"a --junit file that cannot be written", []string{"RESTREAM_CHECK_TOKEN=x"}, []string{"--junit", filepath.Join(t.TempDir(), "missing", "x.xml")}, "--junit: open "},
-		{"an empty --base-url", []string{"RESTREAM_CHECK_TOKEN=x"}, []string{"--base-url", ""}, "--base-url must not be empty"},
+		{"an empty --base-url", []string{"RESTREAM_CHECK_TOKEN=x"}, []string{"--base-url", ""}, `--base-url "": want an http:// or https:// URL`},
+		{"a --base-url without a scheme", []string{"RESTREAM_CHECK_TOKEN=x"}, []string{"--base-url", "api.restream.io"}, `--base-url "api.restream.io": want an http:// or https:// URL`},
+		{"a --control-url with a query", []string{"RESTREAM_CHECK_TOKEN=x"}, []string{"--control-url", "http://127.0.0.1:1/?a=b"}, `--control-url "http://127.0.0.1:1/?a=b": want a base URL without a query`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := clitest.Run(t, command("restream-check"), tc.env, tc.args...)

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -42,8 +43,10 @@ const (
 // Run runs the checks Config selects, prints a line per check and the count to out, writes the
 // JUnit file, and reports whether every check passed or was skipped.
 func Run(cfg Config, out io.Writer) (ok bool, err error) {
-	if cfg.BaseURL == "" {
-		return false, errors.New("--base-url must not be empty")
+	for _, u := range []struct{ flag, value string }{{"--base-url", cfg.BaseURL}, {"--control-url", cfg.ControlURL}} {
+		if err := checkURL(u.value); err != nil && (u.value != "" || u.flag == "--base-url") {
+			return false, fmt.Errorf("%s %q: %w", u.flag, u.value, err)
+		}
 	}
 	if cfg.Token == "" {
 		return false, errors.New("--token (RESTREAM_CHECK_TOKEN) is required: an access token of the account to check")
@@ -114,6 +117,23 @@ func Run(cfg Config, out io.Writer) (ok bool, err error) {
 		}
 	}
 	return failed == 0, nil
+}
+
+// checkURL accepts an http or https URL with a host and nothing after the path: the suites add
+// paths and queries of their own.
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return err
+	case u.Scheme != "http" && u.Scheme != "https":
+		return errors.New("want an http:// or https:// URL")
+	case u.Host == "":
+		return errors.New("the URL has no host")
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return errors.New("want a base URL without a query, a fragment or credentials")
+	}
+	return nil
 }
 
 // answers reports whether a GET of url answers 200.
