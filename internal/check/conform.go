@@ -35,6 +35,7 @@ type watcher struct {
 	more          int
 }
 
+// RoundTrip sends the request and checks the answer, which it hands back whole.
 func (w *watcher) RoundTrip(req *http.Request) (*http.Response, error) {
 	res, err := w.next.RoundTrip(req)
 	if err != nil || w.restream == nil {

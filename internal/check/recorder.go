@@ -108,11 +108,16 @@ type check struct {
 
 var _ conformance.Runner = (*check)(nil)
 
-func (c *check) Helper()      {}
+// Helper does nothing: the command's lines name the check, not a source line.
+func (c *check) Helper() {}
+
+// Name is the check's full name, levels joined by "/".
 func (c *check) Name() string { return c.name }
 
+// Logf keeps a message, shown only if the check fails or is skipped.
 func (c *check) Logf(format string, args ...any) { c.note(fmt.Sprintf(format, args...)) }
 
+// Errorf fails the check and goes on.
 func (c *check) Errorf(format string, args ...any) {
 	c.note(fmt.Sprintf(format, args...))
 	c.mu.Lock()
@@ -120,16 +125,19 @@ func (c *check) Errorf(format string, args ...any) {
 	c.mu.Unlock()
 }
 
+// Fatal fails the check and ends it, as Fatalf.
 func (c *check) Fatal(args ...any) {
 	c.Errorf("%s", strings.TrimSuffix(fmt.Sprintln(args...), "\n"))
 	runtime.Goexit()
 }
 
+// Fatalf fails the check and ends its goroutine; deferred calls run, as with testing.T.
 func (c *check) Fatalf(format string, args ...any) {
 	c.Errorf(format, args...)
 	runtime.Goexit()
 }
 
+// Skipf ends the check as skipped, with the reason.
 func (c *check) Skipf(format string, args ...any) {
 	c.note(fmt.Sprintf(format, args...))
 	c.mu.Lock()
