@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/restreamkit/restreamkit/internal/apierror"
+	"github.com/restreamkit/restreamkit/internal/record"
 	"github.com/restreamkit/restreamkit/internal/redact"
 	"github.com/restreamkit/restreamkit/internal/report"
 	"github.com/restreamkit/restreamkit/internal/validate"
@@ -27,6 +28,7 @@ type exchange struct {
 	opName   string // the report bucket: operationId, UnknownOperation or a WebSocket feed
 	reqFound int    // request violations
 	sent     time.Time
+	rec      *record.Exchange // the exchange as recorded, when recording
 }
 
 type exchangeKey struct{}
@@ -110,6 +112,9 @@ func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		p.metrics.validationTime.WithLabelValues(string(validate.Request)).Observe(time.Since(t0).Seconds())
 		ex.reqFound = len(vs)
 		p.record(ex, 0, vs)
+		if p.rec != nil && op != nil && complete && undecoded == nil {
+			ex.rec = recordedRequest(op, r, body)
+		}
 		if p.opts.RequestMode == Enforce && breaksContract(vs) {
 			p.fail(w, ex, refusal(http.StatusBadRequest, "request_validation_failed", "the request breaks the contract", vs))
 			return
@@ -303,7 +308,23 @@ func (p *Proxy) checkResponse(dst []validate.Violation, ex *exchange, res *http.
 		}
 		body = plain
 	}
+	if ex.rec != nil {
+		ex.rec.Status, ex.rec.ResponseContentType = res.StatusCode, res.Header.Get("Content-Type")
+		ex.rec.ResponseBody = bytes.Clone(body)
+		p.rec.Add(*ex.rec)
+	}
 	return p.spec.CheckResponse(dst, ex.op, res.StatusCode, res.Header, body)
+}
+
+// recordedRequest starts the record of an exchange from its request; body is the decoded body,
+// copied since it lives in a pooled buffer.
+func recordedRequest(op *validate.Operation, r *http.Request, body []byte) *record.Exchange {
+	x := &record.Exchange{OperationID: op.ID, Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(),
+		RequestContentType: r.Header.Get("Content-Type"), RequestBody: bytes.Clone(body)}
+	if len(op.Scopes) > 0 {
+		x.UserToken, _ = strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	}
+	return x
 }
 
 // readCloser pairs a reader with the closer of the body it reads from.

@@ -35,6 +35,7 @@ import (
 
 	"github.com/restreamkit/restreamkit/internal/apierror"
 	"github.com/restreamkit/restreamkit/internal/guard"
+	"github.com/restreamkit/restreamkit/internal/record"
 	"github.com/restreamkit/restreamkit/internal/report"
 	"github.com/restreamkit/restreamkit/internal/validate"
 	"github.com/restreamkit/restreamkit/openapi"
@@ -122,6 +123,10 @@ type Options struct {
 	// answers loopback Hosts only and refuses cross-origin browser writes (see package guard);
 	// a control token is the mock's business and is forwarded untouched.
 	Control guard.Options
+	// Record, when set, is a directory the exchanges of /v2 operations are recorded into as
+	// fixtures (see package record), written on Close. It needs the request and response modes
+	// on (report or enforce): the proxy records what it reads to validate.
+	Record string
 	// Logger receives warnings and a debug line per exchange; nil discards them.
 	Logger *slog.Logger
 }
@@ -142,6 +147,7 @@ type Proxy struct {
 	ws       wsRegistry
 	closed   atomic.Bool
 	guard    *guard.Guard // of /__proxy/ and the forwarded /__mock/
+	rec      *record.Recorder
 }
 
 // New builds a proxy from opts.
@@ -198,10 +204,19 @@ func New(opts Options) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
+	var rec *record.Recorder
+	if opts.Record != "" {
+		if opts.RequestMode == Off || opts.ResponseMode == Off {
+			return nil, errors.New("recording reads what the proxy validates: the request and response modes must be report or enforce")
+		}
+		if rec, err = record.Open(opts.Record); err != nil {
+			return nil, err
+		}
+	}
 	var pfx [3]byte
 	_, _ = rand.Read(pfx[:])
 	p := &Proxy{opts: opts, log: log, spec: spec, frames: frames, report: rep, metrics: newMetrics(),
-		idPrefix: hex.EncodeToString(pfx[:]), guard: g}
+		idPrefix: hex.EncodeToString(pfx[:]), guard: g, rec: rec}
 	p.bufs.New = func() any { b := make([]byte, 0, 8<<10); return &b }
 	p.ws.max = opts.MaxWebSockets
 	transport := newTransport(opts)
@@ -344,6 +359,14 @@ func (p *Proxy) Close(ctx context.Context) error {
 	}
 	if err := p.report.Close(); err != nil {
 		errs = append(errs, err)
+	}
+	if p.rec != nil {
+		sum, err := p.rec.Close()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("writing the recording: %w", err))
+		} else if p.opts.Summary != nil {
+			sum.Write(p.opts.Summary)
+		}
 	}
 	return errors.Join(errs...)
 }
