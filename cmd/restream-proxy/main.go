@@ -61,6 +61,7 @@ func run(args []string) error {
 	allowHosts := fs.StringSlice("allow-host", nil, "further Host that /__proxy/ and the forwarded /__mock/ answer (repeatable; \"*\" turns the check off); loopback always passes")
 	allowOrigins := fs.StringSlice("allow-origin", nil, "browser origin trusted to write to the forwarded /__mock/ control API (repeatable)")
 	record := fs.String("record", "", "directory to record the /v2 exchanges into, as fixtures restream-mock --fixtures serves (added to an earlier recording there; secrets and e-mail addresses replaced)")
+	harFile := fs.String("har", "", "HTTP Archive (HAR 1.2) file the exchanges are written to on shutdown, redacted, for browser devtools and other tools")
 	log, done, err := cli.Parse(fs, envPrefix, mock.Version, args, os.Stdout)
 	if err != nil || done {
 		return err
@@ -69,7 +70,7 @@ func run(args []string) error {
 		DialTimeout: *dialTimeout, TLSHandshakeTimeout: *tlsTimeout, ResponseHeaderTimeout: *headerTimeout,
 		UpstreamTimeout: *upstreamTimeout, ReadHeaderTimeout: *readHeaderTimeout, ReadTimeout: *readTimeout,
 		WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, MaxHeaderBytes: *maxHeader, MaxWebSockets: *maxWS, Logger: log,
-		Control: guard.Options{AllowHosts: *allowHosts, TrustedOrigins: *allowOrigins}, Record: *record}
+		Control: guard.Options{AllowHosts: *allowHosts, TrustedOrigins: *allowOrigins}, Record: *record, HAR: *harFile, Version: mock.Version}
 	if *summary {
 		opts.Summary = os.Stderr
 	}

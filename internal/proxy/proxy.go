@@ -35,6 +35,7 @@ import (
 
 	"github.com/restreamkit/restreamkit/internal/apierror"
 	"github.com/restreamkit/restreamkit/internal/guard"
+	"github.com/restreamkit/restreamkit/internal/har"
 	"github.com/restreamkit/restreamkit/internal/record"
 	"github.com/restreamkit/restreamkit/internal/report"
 	"github.com/restreamkit/restreamkit/internal/validate"
@@ -127,6 +128,12 @@ type Options struct {
 	// fixtures (see package record), written on Close. It needs the request and response modes
 	// on (report or enforce): the proxy records what it reads to validate.
 	Record string
+	// HAR, when set, is a file the exchanges of the spec's operations are written to on Close,
+	// as an HTTP Archive 1.2 (see package har), redacted. Like Record, it needs the request and
+	// response modes on.
+	HAR string
+	// Version is the proxy's version, as the HAR file names its creator; "" means dev.
+	Version string
 	// Logger receives warnings and a debug line per exchange; nil discards them.
 	Logger *slog.Logger
 }
@@ -148,6 +155,7 @@ type Proxy struct {
 	closed   atomic.Bool
 	guard    *guard.Guard // of /__proxy/ and the forwarded /__mock/
 	rec      *record.Recorder
+	har      *har.Archive
 }
 
 // New builds a proxy from opts.
@@ -204,19 +212,27 @@ func New(opts Options) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
+	if (opts.Record != "" || opts.HAR != "") && (opts.RequestMode == Off || opts.ResponseMode == Off) {
+		return nil, errors.New("recording reads what the proxy validates: the request and response modes must be report or enforce")
+	}
 	var rec *record.Recorder
 	if opts.Record != "" {
-		if opts.RequestMode == Off || opts.ResponseMode == Off {
-			return nil, errors.New("recording reads what the proxy validates: the request and response modes must be report or enforce")
-		}
 		if rec, err = record.Open(opts.Record); err != nil {
 			return nil, err
 		}
 	}
+	var archive *har.Archive
+	if opts.HAR != "" {
+		v := opts.Version
+		if v == "" {
+			v = "dev"
+		}
+		archive = har.New("restream-proxy " + v)
+	}
 	var pfx [3]byte
 	_, _ = rand.Read(pfx[:])
 	p := &Proxy{opts: opts, log: log, spec: spec, frames: frames, report: rep, metrics: newMetrics(),
-		idPrefix: hex.EncodeToString(pfx[:]), guard: g, rec: rec}
+		idPrefix: hex.EncodeToString(pfx[:]), guard: g, rec: rec, har: archive}
 	p.bufs.New = func() any { b := make([]byte, 0, 8<<10); return &b }
 	p.ws.max = opts.MaxWebSockets
 	transport := newTransport(opts)
@@ -359,6 +375,11 @@ func (p *Proxy) Close(ctx context.Context) error {
 	}
 	if err := p.report.Close(); err != nil {
 		errs = append(errs, err)
+	}
+	if p.har != nil {
+		if err := p.har.WriteFile(p.opts.HAR); err != nil {
+			errs = append(errs, fmt.Errorf("writing the HAR file: %w", err))
+		}
 	}
 	if p.rec != nil {
 		sum, err := p.rec.Close()
