@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/restreamkit/restreamkit/internal/clitest"
 	"github.com/restreamkit/restreamkit/internal/proxy"
 	"github.com/restreamkit/restreamkit/restreamtest"
 )
@@ -123,5 +125,14 @@ func TestAHARFileHoldsEveryExchangeRedacted(t *testing.T) {
 	}
 	if e := h.Log.Entries[byPath["/v2/user/streamKey"]]; !strings.Contains(e.Response.Content.Text, `"streamKey":"[REDACTED:`) {
 		t.Errorf("the stream key answer shows %s", e.Response.Content.Text)
+	}
+
+	// A validator we did not write reads it as HAR 1.2 (npm har-validator, its JSON Schemas).
+	node := clitest.Node(t, "../..", "har-validator")
+	check := `require(process.argv[1]).har(JSON.parse(require("fs").readFileSync(process.argv[2], "utf8")))
+  .then(() => console.log("valid"), (e) => { console.error(JSON.stringify(e.errors || e.message)); process.exit(1) })`
+	out, err := exec.Command(node, "-e", check, filepath.Join("..", "..", "node_modules", "har-validator"), path).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "valid") {
+		t.Fatalf("har-validator refuses the file: %v: %s", err, out)
 	}
 }
