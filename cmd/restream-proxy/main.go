@@ -17,8 +17,8 @@ import (
 
 	"github.com/restreamkit/restreamkit/internal/cli"
 	"github.com/restreamkit/restreamkit/internal/guard"
-	"github.com/restreamkit/restreamkit/internal/mock"
 	"github.com/restreamkit/restreamkit/internal/proxy"
+	"github.com/restreamkit/restreamkit/internal/version"
 )
 
 const envPrefix = "RESTREAM_PROXY_"
@@ -62,7 +62,7 @@ func run(args []string) error {
 	allowOrigins := fs.StringSlice("allow-origin", nil, "browser origin trusted to write to the forwarded /__mock/ control API (repeatable)")
 	record := fs.String("record", "", "directory to record the /v2 exchanges into, as fixtures restream-mock --fixtures serves (added to an earlier recording there; secrets and e-mail addresses replaced)")
 	harFile := fs.String("har", "", "HTTP Archive (HAR 1.2) file the exchanges are written to on shutdown, redacted, for browser devtools and other tools")
-	log, done, err := cli.Parse(fs, envPrefix, mock.Version, args, os.Stdout)
+	log, done, err := cli.Parse(fs, envPrefix, version.String(), args, os.Stdout)
 	if err != nil || done {
 		return err
 	}
@@ -70,7 +70,7 @@ func run(args []string) error {
 		DialTimeout: *dialTimeout, TLSHandshakeTimeout: *tlsTimeout, ResponseHeaderTimeout: *headerTimeout,
 		UpstreamTimeout: *upstreamTimeout, ReadHeaderTimeout: *readHeaderTimeout, ReadTimeout: *readTimeout,
 		WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, MaxHeaderBytes: *maxHeader, MaxWebSockets: *maxWS, Logger: log,
-		Control: guard.Options{AllowHosts: *allowHosts, TrustedOrigins: *allowOrigins}, Record: *record, HAR: *harFile, Version: mock.Version}
+		Control: guard.Options{AllowHosts: *allowHosts, TrustedOrigins: *allowOrigins}, Record: *record, HAR: *harFile, Version: version.String()}
 	if *summary {
 		opts.Summary = os.Stderr
 	}
@@ -122,7 +122,7 @@ func run(args []string) error {
 			return err
 		}
 		lns = append(lns, ln)
-		fmt.Fprintf(os.Stderr, "restream-proxy %s: %s on %s%s%s\n", mock.Version, l.name, scheme, ln.Conn.Addr(), path)
+		fmt.Fprintf(os.Stderr, "restream-proxy %s: %s on %s%s%s\n", version.String(), l.name, scheme, ln.Conn.Addr(), path)
 	}
 	serveErr := cli.Serve(ctx, log, 10*time.Second, p.CloseWebSockets, lns...)
 	closeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
