@@ -42,6 +42,7 @@ func run(args []string) error {
 	seed := fs.Uint64("seed", 0, "make the stream and chat simulators repeatable: the same seed and the same requests give the same frames in the same order, timestamps aside (0: random)")
 	fixturesDir := fs.String("fixtures", "", "directory laid out like examples/ laid over the embedded examples: it may hold only some files, or some users' examples of a file")
 	fixturesOnly := fs.Bool("fixtures-only", false, "seed from the --fixtures (or --check-fixtures) directory alone, without the embedded examples under it")
+	probe := fs.Bool("probe", false, "ask the mock listening on --addr whether it is healthy (GET /__mock/health) and exit 0 if so, 1 if not: a container's HEALTHCHECK")
 	checkDir := fs.String("check-fixtures", "", "check a fixtures directory (laid over the embedded examples unless --fixtures-only), print every problem or what it leaves out, and exit")
 	clientFlags := fs.StringArray("client", nil, "OAuth client ID:SECRET[:REDIRECT,...] with every scope, added to the fixtures' (repeatable; white space separates several in one value; default redirects: http://localhost/callback, 127.0.0.1 and [::1], any port)")
 	autoApprove := fs.Bool("auto-approve", false, "approve the OAuth dialog at once, for the default user or the one the Restreamkit-Login-As header names (CI without a browser)")
@@ -60,6 +61,9 @@ func run(args []string) error {
 		Control: guard.Options{AllowHosts: *allowHosts, TrustedOrigins: *allowOrigins, Token: *controlToken}}
 	if opts.Clients, err = oauth.ParseClientFlags(*clientFlags); err != nil {
 		return fmt.Errorf("--client: %w", err)
+	}
+	if *probe {
+		return cli.Probe(ctx, *addr, "/__mock/health")
 	}
 	if *checkDir != "" {
 		return checkFixtures(ctx, opts, *checkDir, *fixturesOnly)
