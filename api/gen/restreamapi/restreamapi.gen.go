@@ -638,6 +638,18 @@ type Ingest struct {
 	IngestId int `json:"ingestId"`
 }
 
+// OAuthError The error body RFC 6749 §5.2 defines for the token endpoint (RFC 7009 reuses it for revocation). Restream's OAuth error bodies are not documented (UNCONFIRMED), so the spec accepts this form beside the envelope; restream-mock sends the envelope.
+type OAuthError struct {
+	// Error The OAuth error code, such as `invalid_grant` or `invalid_client`.
+	Error string `json:"error"`
+
+	// ErrorDescription What went wrong, for the developer.
+	ErrorDescription *string `json:"error_description,omitempty"`
+
+	// ErrorUri A page about the error.
+	ErrorUri *string `json:"error_uri,omitempty"`
+}
+
 // PagePagination Where this page sits.
 type PagePagination struct {
 	// Limit Items per page.
@@ -818,6 +830,11 @@ type StreamKey struct {
 	StreamKey string `json:"streamKey"`
 }
 
+// TokenError An error of the OAuth endpoints: the envelope or RFC 6749 §5.2's body. Restream documents neither for these endpoints (UNCONFIRMED); restream-mock sends the envelope.
+type TokenError struct {
+	union json.RawMessage
+}
+
 // TokenRequest The form fields of a code exchange or a refresh.
 type TokenRequest struct {
 	// ClientId The client id, when not sent as HTTP Basic credentials.
@@ -992,8 +1009,8 @@ type DialogBadRequest = ErrorEnvelope
 // Forbidden The error envelope every failure uses.
 type Forbidden = ErrorEnvelope
 
-// InvalidClient The error envelope every failure uses.
-type InvalidClient = ErrorEnvelope
+// InvalidClient An error of the OAuth endpoints: the envelope or RFC 6749 §5.2's body. Restream documents neither for these endpoints (UNCONFIRMED); restream-mock sends the envelope.
+type InvalidClient = TokenError
 
 // NotFound The error envelope every failure uses.
 type NotFound = ErrorEnvelope
@@ -1006,6 +1023,9 @@ type RequestHeaderFieldsTooLarge = ErrorEnvelope
 
 // ServerError The error envelope every failure uses.
 type ServerError = ErrorEnvelope
+
+// TokenBadRequest An error of the OAuth endpoints: the envelope or RFC 6749 §5.2's body. Restream documents neither for these endpoints (UNCONFIRMED); restream-mock sends the envelope.
+type TokenBadRequest = TokenError
 
 // TooManyRequests The error envelope every failure uses.
 type TooManyRequests = ErrorEnvelope
@@ -1105,6 +1125,68 @@ type AddEventDestinationJSONRequestBody = EventDestinationCreate
 
 // GetEventRecordingDownloadUrlJSONRequestBody defines body for GetEventRecordingDownloadUrl for application/json ContentType.
 type GetEventRecordingDownloadUrlJSONRequestBody = RecordingDownloadUrlRequest
+
+// AsErrorEnvelope returns the union data inside the TokenError as a ErrorEnvelope
+func (t TokenError) AsErrorEnvelope() (ErrorEnvelope, error) {
+	var body ErrorEnvelope
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorEnvelope overwrites any union data inside the TokenError as the provided ErrorEnvelope
+func (t *TokenError) FromErrorEnvelope(v ErrorEnvelope) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeErrorEnvelope performs a merge with any union data inside the TokenError, using the provided ErrorEnvelope
+func (t *TokenError) MergeErrorEnvelope(v ErrorEnvelope) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsOAuthError returns the union data inside the TokenError as a OAuthError
+func (t TokenError) AsOAuthError() (OAuthError, error) {
+	var body OAuthError
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromOAuthError overwrites any union data inside the TokenError as the provided OAuthError
+func (t *TokenError) FromOAuthError(v OAuthError) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeOAuthError performs a merge with any union data inside the TokenError, using the provided OAuthError
+func (t *TokenError) MergeOAuthError(v OAuthError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t TokenError) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *TokenError) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -4231,7 +4313,7 @@ type RevokeTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *TokenBadRequest
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -4247,7 +4329,7 @@ type RevokeTokenResponse struct {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r RevokeTokenResponse) GetJSON400() *BadRequest {
+func (r RevokeTokenResponse) GetJSON400() *TokenBadRequest {
 	return r.JSON400
 }
 
@@ -4316,7 +4398,7 @@ type RefreshTokenResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *TokenResponse
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *TokenBadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *InvalidClient
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -4339,7 +4421,7 @@ func (r RefreshTokenResponse) GetJSON200() *TokenResponse {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r RefreshTokenResponse) GetJSON400() *BadRequest {
+func (r RefreshTokenResponse) GetJSON400() *TokenBadRequest {
 	return r.JSON400
 }
 
@@ -8591,7 +8673,7 @@ func ParseRevokeTokenResponse(rsp *http.Response) (*RevokeTokenResponse, error) 
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest TokenBadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -8687,7 +8769,7 @@ func ParseRefreshTokenResponse(rsp *http.Response) (*RefreshTokenResponse, error
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest TokenBadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -9094,6 +9176,9 @@ func ParseUpdateChannelMetaResponse(rsp *http.Response) (*UpdateChannelMetaRespo
 	case rsp.StatusCode == 200:
 		break // No content-type
 
+	case rsp.StatusCode == 204:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9432,6 +9517,9 @@ func ParseUpdateChannelResponse(rsp *http.Response) (*UpdateChannelResponse, err
 
 	switch {
 	case rsp.StatusCode == 200:
+		break // No content-type
+
+	case rsp.StatusCode == 204:
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
@@ -13163,7 +13251,15 @@ type DialogBadRequestTexthtmlResponse struct {
 
 type ForbiddenJSONResponse ErrorEnvelope
 
-type InvalidClientJSONResponse ErrorEnvelope
+type InvalidClientJSONResponse TokenError
+
+func (t InvalidClientJSONResponse) MarshalJSON() ([]byte, error) {
+	return TokenError(t).MarshalJSON()
+}
+
+func (t *InvalidClientJSONResponse) UnmarshalJSON(b []byte) error {
+	return (*TokenError)(t).UnmarshalJSON(b)
+}
 
 type NotFoundJSONResponse ErrorEnvelope
 
@@ -13197,6 +13293,16 @@ type ServerErrorJSONResponse struct {
 	Body ErrorEnvelope
 
 	Headers ServerErrorResponseHeaders
+}
+
+type TokenBadRequestJSONResponse TokenError
+
+func (t TokenBadRequestJSONResponse) MarshalJSON() ([]byte, error) {
+	return TokenError(t).MarshalJSON()
+}
+
+func (t *TokenBadRequestJSONResponse) UnmarshalJSON(b []byte) error {
+	return (*TokenError)(t).UnmarshalJSON(b)
 }
 
 type TooManyRequestsResponseHeaders struct {
@@ -13464,7 +13570,7 @@ func (response RevokeToken200Response) VisitRevokeTokenResponse(w http.ResponseW
 	return nil
 }
 
-type RevokeToken400JSONResponse struct{ BadRequestJSONResponse }
+type RevokeToken400JSONResponse struct{ TokenBadRequestJSONResponse }
 
 func (response RevokeToken400JSONResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
 
@@ -13654,7 +13760,7 @@ func (response RefreshToken200JSONResponse) VisitRefreshTokenResponse(w http.Res
 	return err
 }
 
-type RefreshToken400JSONResponse struct{ BadRequestJSONResponse }
+type RefreshToken400JSONResponse struct{ TokenBadRequestJSONResponse }
 
 func (response RefreshToken400JSONResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
 
@@ -14463,6 +14569,14 @@ func (response UpdateChannelMeta200Response) VisitUpdateChannelMetaResponse(w ht
 	return nil
 }
 
+type UpdateChannelMeta204Response struct {
+}
+
+func (response UpdateChannelMeta204Response) VisitUpdateChannelMetaResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
 type UpdateChannelMeta400JSONResponse struct{ BadRequestJSONResponse }
 
 func (response UpdateChannelMeta400JSONResponse) VisitUpdateChannelMetaResponse(w http.ResponseWriter) error {
@@ -15136,6 +15250,14 @@ type UpdateChannel200Response struct {
 
 func (response UpdateChannel200Response) VisitUpdateChannelResponse(w http.ResponseWriter) error {
 	w.WriteHeader(200)
+	return nil
+}
+
+type UpdateChannel204Response struct {
+}
+
+func (response UpdateChannel204Response) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
 	return nil
 }
 
@@ -22162,185 +22284,193 @@ func (sh *strictHandler) GetWebchatUrl(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H39ctw28uCroOa2ytIWNfqw4w+5rn6lKHKiW9tRSfJmrxKfiSGhGfzEAbgAqNHEpee597gnu0IDIEEO",
-	"+DEj22vH+iexOCTQaHQ3uhv98XGU8HnOGWFKjg4/jnIs8JwoIuCv4xlmjGSnqf4jJTIRNFeUs9Hh6HJG",
-	"UGJ+RjQdj6IR1Y9zrGajaMTwnIwORzQdRSNB/l1QQdLRoRIFiUYymZE51iNecTHHSr/H1NMno2g0p4zO",
-	"i/nocD8aqWVOzE9kSsTo7i4andwQptqAIfpHRFO0hdG7d6c/bbfAROwggwArCliChUUqQdnUB+VI3hcc",
-	"el9IXtGMtAEhFRd4StAVzcgAWK7MUPeB505/LHPOJAEK+hGn5+TfBZFK/5VwpgiDf+I8z2iCNbC7/y01",
-	"xB+9af4myNXocPQ/divq3DW/yt0TIbg4YTck4zkxU66uXJhJEZVojjMNNUkPEUZ6wRH6d0HEEnGBZgSn",
-	"RKCS6vUzNSNowtMlmgiCryVSMyqRN0OkX8LmlYTPiUQLqmYIM8RzImBFSM2wQgpfE4kYZ2SM4jmREk9J",
-	"jDSuJUxSm/WKkiwdo5MbgKwcKMEMYSYXRCCqXsJnvx4VaoYIS3NOmZIIZ5JX76ArLtBCT2/eE+SqkESi",
-	"rZiyG5zR9INFTRyh8tFUYFZ7IBOeE/9BklHCVAyjY4YKds34giHzGFEGkKUUZ3waobhgsshzLhSxY3/Q",
-	"dBI3fnGEYn7cHo/uotExZ1cZTb4wtWhBNiUosZPbHdVLSgoh9AqlwoqgLb18covneUYQ1kShKPN2HGeC",
-	"4HSJyC2VSm4DpSx4kaVACzBgIYHepEIYZXROFeLM7JeakSWa4yWa4RuCtt69Pf717avT8zcnPx2icyKV",
-	"IHiOUp4Uc71AxDiSRTIzg7z0CAxAlYgqg9GfYFO+AB9GI0Vu1e5MzbP6IAEZsboFuFAzLuifBpuGkjT1",
-	"M67QhCA54wt2uEp6EcJIkJQKkij07vwU6fcFmVKpiCAp0Cu1bxlqQxocxNWMaFbHDMUJTzVtAmWb56XI",
-	"8Hh0q8nCGsFIgz4RfKF3lUo7uwGHpGjr/NUxevrsyQv0//7vk/H++GC8vz1GR6V0Wsy4JCg+ShKSqxgJ",
-	"zK4liks0xghP+A1BcXOTYi3J7bTbaEq0FGDol8s3r1Gu5X1JvhLPCbJwv0SYLe3CHQDwqX6R2H0EknnF",
-	"xYSmKWFflgsVvyYMZTi5NjCBEIJ/VfKQEZJqYaa3INYYjymTxdUVTTQ1WLllCP/UiK5joJMvLE+MWEwE",
-	"SQlTFGcSYUHQnEpJ2RSkguBs2lhHTdKaNbzl6hUvWPqlD0/JC5EQlHJiaBoEmoZ7QjLOphIpXjKLlmgA",
-	"7BleZhynl5y/xmJKGjD/fffvw8H8GSuywMszPDWS5QtpC3CmU4kyDb8VD0CJRNwQgTDwaZ38crPoD4rz",
-	"D/BZvN1zikdoMSOAOS4AudSpCkapOKw0ECqRPlDQhFxxQTT/qpkmIJJJon9MZiS5Jum4Oh/yYpJROYNt",
-	"s+eLf5Jsv9SbC6/uzHly/UjCInZ25vh2R0+5M1kqImO0tY/e0B9BWE3NXuhD/kpwphC/AgiPzk7huLIL",
-	"M0qQkT/8ClElEV8wIAx78vwCytYrrejIb5dIHkmnNYLKZjh7DYKxw3wwg3wwg6xBPvfd7McH6B/0xwhh",
-	"ltqFSH3MFFpzLARSVJ9t/MYok3ptRoNM0WQJm/rL5eWZW19Fl+UBAsBOCFoIqhRhUUkXGaZsRx9tQNpA",
-	"FxcwCiD/G6IDu/YrTLMa63m8oBHyw+2tkZL+Tm5pDBI9i8YCJYZ6tBBwih1JXzqOk264H/YOYLt+2HvS",
-	"ZDM1I1RoRtse1zfbfivRD3t7jXNGEcFw9sGs4wNAE28bzR5WVQifgw2luBXpN4pMa/z/bVQcNRO8mM7g",
-	"bb2BgmcgGUBHiipNpKQPPZp+AOM8kig+J0osd46uFBGxNkwtUeq98n5aNXB/mxGmMSz0S5EWT5IknKUS",
-	"NDmrEV2eoRQrosftUEjvotEl528wW1pRJb8VeuQczfXeWKki26SD0OZLQESgSaF8yn1y8GKFaiODzSXs",
-	"64TMqKaH8lhIMGsjPTBusqU+79hwypGa8iUP0Y5Px1pi6qU7e1bG218rbb1jzrohX1iT0weQlFazptJp",
-	"oJGzoiJEbnOqDSWujYIbfq2tloBWCiOAUnrnVut7CGEpaUr11Dg7E5p2FCVydHiFM0maoB01TGdrFhsa",
-	"0uBqnObeKB9HOFH0hgR3yppynj9SIsLwJNNrcWNOud5PMIpLr9WE84xgpo+ilMo8w8u34AgLudI0SowV",
-	"CpLSm2686gaLRmQ+Iek7kYUHyzOstIH5SCJ4MdXA6qdLfbDUh0dbmj0nBJF5rpbbwdnoIAftWu5WPai2",
-	"Xa5oiD+8wR9JgxttaKfIbqdbYBBasyWUTc/sW23uS/c7imkaO7XTw3o3/EUb9ivAzSlaB7kf33e+g/R3",
-	"48ENrcmjAgNNDad1moscgb8vp+MTLSjBKWYAPhYEK7I2q80xK3CWLcG9RaeF5vYa+3GE03SV44axhOLA",
-	"FWiLThl3HpdTJhWeCjwH9M3x7WvCpmo2Otzf24NtK/8OEbP7+J3Uikrb7OUcWsjxgikDz1b1XJ89TQCe",
-	"PgnMmPfQofv9EB28QMeFVHyOzi/fnEXo8TP0Cidkwvk1+lnwIo/QkxfoQhE8j9DTPfSWznmEnu6jt/iG",
-	"iAg9fY7e0Nsk40UaoWcH6JJkRMMaoWePqxVF6NkTdDTHf3KGXtMbEqFnz928F+eXEXr2Al0UE6lwch2h",
-	"53voTXEboef77p3ffjk9i9DzA/f3L68v0FkhZxoXhGmG+f3gRfT4WfTkRfR0L3q6Hz19Hj07iJ49jp49",
-	"iZ49j569iJ7vRc/3o+cH70OsJdQ8P8NSLrgIoEyjBuX2Z7TlISy4JQc/PA3siZ6inQBgMDgzzKZvNodh",
-	"2n+QZdvtCehR12TpZI/HNo0Jftg/6CVsM17roUDZlEiF3p2/7p/uYO/J8575GlLKo/FeEZOuKWP8owb8",
-	"4AutIqUpCUgV+14rFnzJ9O78dfAA+dSHddvxycjifkfoUMGy5tkWOoBy/9zxkFzHVsfWvyEKb7DviqrM",
-	"GHXebwgcBqD2lwcjnDP+ChunjT9yBzfWLuIWMyJI/fSeYYk4I8F9Blg7R4c3+o98M1APMt/l6frHtSO7",
-	"Eq0R4rn5NltGNRzzq0+Mz6ZI29OH9X2Q6B/8T/bWk1e9KN4YvfayzyfHl8ZOjY0OBpZP5Y8ZboucgNGB",
-	"tpQoyLZWiFMqzRMAZrtFEJVmSAMF3Rqh+oVKxcVyTQz8ykjpPMLMhCk8khoqtbpQe3Mkw9vtfjXSixp1",
-	"OkI80zIcXVEhYUiqyFz2WbN6QW/MeEBkZsFYCLzUfzNyq87wlFxqMzQMjbFxrSDV7wM4LxErsszp+BmW",
-	"5rGGS/+gd8cFOayqhYLcUF7IdSZ23wQmB4QMnb1BCuVGNFERgrKNYBx+1ycYTR1uuwPsAM6NMHLMb9ZG",
-	"DAplyw/th3mlWZQkhxJ9wF8JPh+0kfPOo818VJ/XWXE7MicJvaIJSonCNJNoK+VGO5ERkoom10TI8Xi8",
-	"3QFItQvulOrRBjZfqSK3qpNZkX5j2FB0TqTC87zNO+YNqvU9SZiqqUhaPO/oUQYcp24qD0V1yogcldk1",
-	"2k0NknpG8w1ofEoYEVr5RUlG84DimtG8NRAuo3lTQwwHSEWjxKjYR6oDrzCeRuocp2QoUqPRFb7hhaB9",
-	"o4PdNMfimqTVbFpjR+UArXP2kk27wQ7TtClY0chcOZ+w9MJ4WoMLsNoeDEVYKhFl4D82H9f05r2QQm7e",
-	"u1BYqKHTSP3y2hOpWTGfMEzbDR2DDvdanXQEDaqvAjMzymWQzX/TUppKJDFNXUiWo+WVwW6owBlVy4uE",
-	"i8CG/cIXKKPXJFtWmKBw7Z9ytCBZFqE9/df+3p7V9Ky1Yh08HaipzXxym2fYCNTQgrzZp3BTLpHUn/Wr",
-	"6JZdLUE219sBxQqeg1QToNfGpjfY0Wf8NqklzwSHv9d18QGCcvMxyAw4MUr9zgQs+sGgYfF26eAPKnzu",
-	"N6fqGH1Gfydral4vGTd0OxjhmBdMhckQ7rfgJathmWXOsOxnwyHC1g2o5a19f7jItacGZVPYwLd80X5F",
-	"YdaAhTaUaJahCdFmcXnuhC8mLHStHgQL/MDDxxDtaY9nn6Zujytx1zLU5TInYdXtNxvTaJe90EK1JM3I",
-	"xC5iiWKIpI41icb/pCnhF4ZMX9GMxOta8Q4bA834Crcrywmgys1co9ioyThBkliH+X8yiuYmhi0gGtwC",
-	"dmVhNm8x5+oKkBxuuml9K8DXn581uFQkPQ6v6NgKDKwM6ZmX9ZHlNMzhKzwrJ1pdZ4OkwpsPINYB7iMD",
-	"eQ+73j8O5CoN5HhKqyO3c2sLIbk4q96vBJLs5MC6T2AtUioPwT5Ul4BE/oqCeDXMd7qJX9vIwoXzansH",
-	"RB2pXT7kRuZFf05Hw7sbXFNza9Zbmj5YFUdTour+ktWFzbB8E1QRvZt3AdGIuD7MKsPqnw3cYVzFCfwY",
-	"f0IvTgOZHgRRubIQen/iC5Zx7K7w19LG5IwLtZPRG5Ki1I6DMsquA17a+jSrKHGfdStVjVX6o4YWB6Ej",
-	"P/J0Xd/hb0aaMmXCl1+iWCqsCnlsAujtXzHcBpioeoSzDAmSE6sLmOBBeC1wNvG05VxvfFZaGz+8eOFp",
-	"gE/2gjrgvHJ7dS4nQsxeVARzc8x1RknsbXcM7favZPiafEiwtPdTlsgh/s7Th+oRN4AlrBQRepj/8zve",
-	"+fO9/s/ezosP7//+t3B4hcbTZ0BktdmffPAGAXszleuJDH1U+2lx3UrgZWzU+kLfRGiWYWcE4nFdaGQh",
-	"SYB4iYti7Y3ZAsZrrth8HlzLjQsVW0sGJTOSFhlJI6QFkaZiSDoyVzQh3rshot1XYeKB51bmNoRRr0+o",
-	"9y7KWKmNq6jQMO5quNNtY1MvpV0saH2DVRBA90/VTCHN9ooyKmdhs/IoUQXOEGFphN4xeusCB4O3xy2Y",
-	"qwVhdaeXDrL6qITQEqa6w+fMmJ6WgyZLNOVaJAINLaia8UI52tLPtyQhDFGGBMFZmWIlo0ZIc0vQHZXn",
-	"JOEi/ZVly6GglXsKk+qvd+Dubs7TFq2jZIVXIb3jLMOMkdS4+T7JlskZX7Qm5M603lUuyMumWQeTvQwH",
-	"i+mkz0+43JbjJsCP1oea0SvyEs3M9aVJX53xLDXRqSQ170svWGlU5AnXRzOkLe/kgk8FkfpIcJwIjiD9",
-	"sSdCB3kMDGwD/QU20s8eR84b4A8aVYK0QXj+ptQkSEOutR4BG0b/afsDFrlBiEBQLPdHCHQzXOl3K8ki",
-	"tyyouCFLtHV68St6/nRvf3u4I87IhctlHtjoCxOXAD7RMjz+QhUp5aDeOV8p0xqG8AlPwkvwAH67J3k1",
-	"IyG7yc1bUitV+CfVRve6cLVaOopXD81g9Nbp54g3JrcmMaVVC3GxCqGo3QhxlhAEQe2bqChfJCa5eUVR",
-	"IrO++DA0Q0hgQxlR3rBDJLDJ/2gTGh0UoCnKIqSQRDySwdBjO4DcgEJKtPwqKGHKuzWChI/R4QiSLDhT",
-	"OBuF9PobmhLN8uXXcGutF+yKPPjxlk4I1Aa90ahIcBaQBK3b27p19w/hAaW+OjAbPimn8Lbw0oZeOmOR",
-	"BPTi4Y7FMzwlvluxedACGL1+PT/RalXRYdaMq6KdlmhOUopNBYCtXy7fvI5MXqKJihiPtyM/uccm+sHl",
-	"WVcS7EJQRaTxD1BVZj/Z5Ej3lpfEuZLYFDR3TiEeeBOXpQkktuBX2TUkg8SrAJ3AByGWPkImR9NIOzgo",
-	"492bg10z9i7OsnjdYFU3V2hDG2SxrnfKKJyWnJGkIZ6AHLjVhZ5qikM5ESUr9ET2Bmnu0k3+SCJWzCdE",
-	"oK39nQmWVnHvH1N+UFwLmvabUHjL+qGw6A1FaDrNvTnsKiKLk+CGeAFL6/kfyrDfMqqp1Lw0J0jCwhoG",
-	"7QuVNrpFT+rS3G5PpwxyZ+vcBh22u+7KyV0UW0+kfzEg8WtBJppEydreXepFNdisIlhB1/6dztcP/GvA",
-	"m/FpYLtyNm1xXPMp18L07O3PQ2Jb5E3POBf//HltTOVgMeqhg7ipbvU2i7cobxRxLd9tI425FvVVjhzU",
-	"kQJRDv+J0DQD5HADbWDsY2ucqHujM6CqxToYRIEdbnO9Vi3LoLSS56s/synWabxGQNJqhONpza9Q7UJ9",
-	"0UEaFvyKZptwtqRTRtIdymz9lhV/9hzTFkRb5Z7s6Fe0xSCIrKvz5uM1Mm1AQdnIaiw6kwTLFLFeoR0S",
-	"suXYkV1RaAuMC5OyqXdl6JXaWkuBocnMOjVJaor2QcCdGXd1j/Qb4eCbIxS7H63apjwDWjiQ5dpZbA00",
-	"lRB0YubV+iSqbZwaJgIUCpnrslNamcKH2rLLyFrSqh21l27YTciqHDbywO/E3SaBQHoW6aHPjwUMhe+n",
-	"lLdF76eUIyVwcj08Wqa+7SEzUdA5FkuI9mpLLdFG2VYhjfcgwyyVCc7JtrHgPyEsxvfdA03OhRKYKju7",
-	"tv3SAmc7NUeCqTPwqSBbiXXxUbYKdmR3MUxKN/yabCaSqvwWKIahB1olIBXOjTlirvwE1Ja4EkTOzGAD",
-	"NGh4DwpDfpjR8MWVFpbXlJlYRYAxNnfmiNYuDwwQ5j4dapsCJPbvXi+Oak2pMZbxurojM0nKNRt9uBVk",
-	"bfohNlCGFVVF6K7+tf0FUYZSMhWESOP3QAYHxj/xHKUkoXNsPHVeDMLOf/2+t/Pi/cf96ODujz/G5o/n",
-	"d8FYhIyzaRsU7qd7g/G4F4x2BUGQqeZezFKUUFUmelf70kOnkKbeppH6O21zmb0F6E/lfx3u7o7WsSAN",
-	"ZI8kmnGpNldtavajW4RHNP7WBYlfqAs/e34NFrg4v6xVRvQSEUOxilKezQSWLfunB9Pv5PDOgA0zcrrN",
-	"WtLDWS9FyWMbGfpXRZbBaKv7LoUKbnrw9sdYDBUSzJTBHanipte2Z42axKx/3CYKBGzZAfYhDLVRKH1a",
-	"mHJTrYk5P9kXvHJMNjBwMdOz5oJrSU/ZtOkU2zzOwlbOHhZcT/8kPy5VKF32gv4JCIbqih1Atxs/e/e5",
-	"iz8rJzEmrH88Vr+NtK6A0+UoGr2C4nbr3nYai2WNu3R3hV5hbpUMgpZxDwNsrjT3M8GVG79liAgxslg/",
-	"Adpn3z5t0IAQxsFmMtmpJV7JE1dLbY5VAkVHfWlWw4gUqvUItB85krcRRPqpUctC4SwDZGVv7ZbGatY9",
-	"I6vRI7e8ELoh33pzzRocXraKqKnmwFOCyK2tUAAXT1ZdDWZyEKY+0Ha/n4kQi8zFFOPKXHZiW8LzRyxp",
-	"4h/EA447O6ckiSCqc17zyieduzXutF46HHC4VXv2AZ5BIfrtgTN9uCGiJUPqCJ394/jEzOPeGvsV2m3N",
-	"ZBe0Ba+/tIcjyVIIlYfCsCRFkpscFYM2qQ+FZIZwBuU/4ZKEKnRNSI4WXFxD6T5sHtpq464EcCO65KBe",
-	"HujJ41DuWlmZv828gjf0TIU0U5Q21Qp6B1hW+g1TGv1DIWibPu7VcocqMjaRtayg6GrD32uL66C2QOJZ",
-	"rGir9sXQiZrJQRXCO6SJifxbW4czgOWYCkNrXrg5WDd4TrJj/ZcVOF5UPlSJv8FZEQpsNnK6pf7Fhf4S",
-	"SxT7Rnbch5dodLsz5Tu268ixhuzIm+Uu8ic9GeDmq5W5tI61CLkoMmNIzmmW0VCoY7tSauFcoZ5V6E5y",
-	"nsw60GNhigde6KxOcMr6R/9AmX8PsTJeF7X7GBzAP3bGtbeEsv6Q01BkmFtfAAm2LmvBFM1aZ0Zbj5/u",
-	"7W2HsWNZu4/EaxJgExo/9+dpzDuEyusS6fOTeQC+FjrvA3GzbQ/MfzqIAoJQoC3OCFoSLLrJYPCZMMTZ",
-	"kPC8RWmBs0ArAPoVGSGZ44TsSJLjZsZrY7j/JdvCdetDGldaRqVaK7a8NFZ68/YBCS0Bt45nKjduvBYU",
-	"ngnwI8GCiL+NBjDYZQlRzYMcUOGMfhWbsWNfszGP+v3CDa+yE4g1YdWkKUcQNeBq0n7UIvtbTsT2o6gh",
-	"1dqYqU0IdTB/UHMpK2asH7YFVwz+99oU4v3Xf72pk9Wg1vo0AiI+5vMcbgPjTQKFuy8G3ZwTD+zBl+B1",
-	"LAx1OrW7fCBJ4iU4V22R78YMEsXG0VPjgFN2ViVYlMiqnELR6J0pHt7PJACyd+dZenL6MlRrBCXvS1Gy",
-	"Ueyufv/duMxamTkQfEtEcKcHOXrqvNLn6mmAE8LVPylZEHHEcLZUNFkXWeZrcAtSqb/v9sdPlr0V37uX",
-	"b+a7UFjJldTA0UUFhcaxDY+J0DVZmmy0KsHAvynyuKxCSxlHORialZs/EyRZLbkd+2aEe2P+xk93C5Rj",
-	"xLcBRif4GiWcuU51NzDsgNo4c4IDisQbgtnw4UyQK1zqE3x9ScOFYFyhHQ3pDOc5YWRIdmSodBQAc0bE",
-	"G8oKFZjseAVyNIdXNfWYfw3m1H/a2TgNh7vrCeRlOFwXHgMIA3ZigVUyI2kYfWYk+wq05/HuP3rvDHrC",
-	"gYEGwHM0qq3H2886eIE9aOcKi7r12CKwg1iBQlBtX0Nkt1cqhFgS+Ow+9DaEzNaMw/ZLHrpZQoj8jUyS",
-	"GVbrl6GAJI+qt8SCTFpqvC5qM6wO4r6EwuRgYlIlkS0qXdVJkGtH53oTr67chOYUAiq0zcjcwGp6+YH3",
-	"uMWNUbVTeSQrHzh4wIxLut0HjbasvWg7q1aF5EEgQFYxzFwCO1MKKgJBp9WDgK4AHVgPxnshF/VVxhdj",
-	"dAE9DmVOskzrIyi+HQuC0zjS/7J5TeZJeSEjKZsWGRYodmln5vfd6gFkpMS2QYNz8OVEQPsXk9ykp/eq",
-	"t1rQXHGH2kMgDVisPNzdxTkdu3Y/Y8p3Mz71TZ3ul7keeLdmDflR0hKWMjqEe8gyUywqj/05UTjFCle4",
-	"sDktNspiXMXUSoOEsipz5IoxR5DjZgqWa822nAaekZQq21TLTWYHVTXYVJMz4GPIoYRHNrt57Ko/1Rfm",
-	"12cyoLgyMWXpLfMPtwaT2Bcs7ATKZxM0G6LrfgbV29xn+m/6FQFlZMGvlGOD5ZoCOi6TExsDuYs2N4z0",
-	"EIKdaup93ViY943enTLxuMyLHpcm/XACu6vObHh8YLokUXbFXRcmbIotWieCG+iaKhtoUU2UEpOqJaQ/",
-	"3yjYdalyZnjXQu57SAbbOj+5uEQ3pq1bKSa2I9c2r4rZhS5eife5G9ykKSIYKMdqJk2RhoKlRECSVhxu",
-	"F70VG5bVIsZHl/e3CfSLt82I9pIA4o0E58r1JzTZddBcutakK/74hyln8sfo8OMfXi2XP0aR+xP+mbhn",
-	"tqIL/FtvxR+ju7t4jC7dGWkqw/nnNypYRiSUrIUrNegZBu1IF1SSMbps9OxGqaA3FlBvl9GcJ9cRHGiu",
-	"BSgU3zFi2gkZ94hNNUPdAlNnNCH2lsYSz1GOkxnZORjvrdDOYrEYY/h5zMV0134rd1+fHp+8vTiBb6rI",
-	"ilFJM0dnpybjVBraOhjvmTd5ThjO6ehw9Hi8N35sHGYzkKRWHh9+HE3brmjbjiVzsTZG54SZrpAIxjLX",
-	"R5zBDS5kV7ieGpA5gH5l+tgV/AYb76vXDtlrhaw4iv3rv9joEq75MkYJn89x5QBFsenlW+4CF3RKGc5M",
-	"mSkSv0QaZMIozux1aP9sjNvW75XagqBtN6Rulw3vTrVgu5jxxZG7dDRNtAHP7sPR4e9tbkVYU9ljH2as",
-	"muzXup539tp3Dhm4Xg35WtbQgNqgqaIIuiDpueTsSAT373NlszG3qsPbjjHv1vhTgpnjfxcEYabozvHF",
-	"+StzBYpIMuMkRROcXLs8IgdBG4RAkZ1tAFcmf1tzemvrtGT7LefAF1o54ZIw8IZ4mNoeI7Cqc0EkNEFX",
-	"Afe/IIhhIfjC8IOCXuMZhdSyLXPdgLho8t126xqt67p9je+jkrhBFB3s7TW6Hd6nQXxYFoFe8HjvoKWZ",
-	"kAkVgHZEkHpN0qqK0YwvtEi3vVS3cKH4jhFkZPtlTZJNOZGrIqXRT/I1T3B7KZVaXENN8vlyzoq2/o6S",
-	"TwxqQ96Lcgt2Vzr/6w/3H/d/2Gzkrb87eNH/XbOHqv7u8X7/d139oe+i0Q//+lf/GH4vYd96HB3+/j4a",
-	"yWI+x2JpxToq5ToqBbvCUy3Sjc02eq+HqGlDEIzMZeBINfkVUDagLd8BwTvQuZuamlauZwiGiA2bWiHR",
-	"hKuZ1l5I2e9ZumCgg7092/yXmdaE0Ed5pZl42SNcE73t6Ll6uBmYq7shwL+rCNnSnvR2Z7FY7EBXjEJk",
-	"piBOOrxfaT0N5a7uDdCS/C4sPoJHrCCqEOBFXEUJiIRBDPLAGjXWMDuEHFW0c0R5Qx5miBMbwGhYIuD5",
-	"gMDGKl4JbcVVZNT/XA3riqGXkuBaNkrHMbYPdiNKyx+oHq+xbdjKKkR6EsKUJm0iSxry/EK2xTsXTlg7",
-	"PclVN/UjIWMXpAYBnUCD6KgEzRb0hJlqLYKstNDj1ZYhQ/zauMz9AgxbC24dzq+fpLlxPRQuoBGYwmYV",
-	"DW3M9HsDmPDU7KDxPn6voqLhff39/V308a4mPxzfI23so18FslTbKVFuDnZdkvsuzrJWw/UoywJFRWSl",
-	"Ncsiz7lQcowgKz95qa09QyCMkDR0Cr6mUrkKGXJ0T3IeVkne5f6v3vveddXfkA+H2oaHmt5j5G+yI8Lq",
-	"WUmIVVWjTjJcTeBcl+gM8F+G5Gya6kCCayzrgeruQXXVLjuac09KiiskEbv2AmJnThTe/UjTu07vnekM",
-	"utXouNrVC3W7rR1ro3RhnU5/JsrvDPsZD3t/mhaybF4Afdbj/h0rkw1S89EAan7FxYSmqYnsfbL3pP+L",
-	"t1y94gVLv1+Fwt2b/t64/3tf1yt+JgpZGkGWFh1D2ceao1Z8syHAqlcc1Z2mIz1bjlUwgJ8oo7RXbY6r",
-	"dryuR3e963Gj4fRLJAuj589MaUHfUG3ynOlp22S7Ibr+xhxn2+huao+bz1PrL+PpElFplvjAon9RFjVX",
-	"tw0eNXQwgE0DB1+vwlXe0G/5V8LbfrHZCBG45k+tHyysd5VwfAnFy0UNDtS8qrq4XzffPLBB+0kFap9H",
-	"ZAPpv1Pn8+t0ewTfpbB9AWWth4ofhP/3qZ99QdXMhHVJr82+rBk06NdaS/85XqKJa/6fbq6VfV6N7EEb",
-	"e2DIT66NDT6IZPudzlGaSoSDBf09nQxtHRdS8Tm4yCJk/7g4v4zQhSJ4HqFLkpGpwHNomY9MlQF+hWLj",
-	"l3gnsvIi3BbgiCGQwfECSkkOfb8DBV7rTHuUpl+EY23LhUEcu/95Jk/7vCYQ/5CCN/IrlwIDmPOYs6uM",
-	"JupBCvRJgaM0XV8E7H4sixLfGTGQkVCizTmZ8xu4jnVUVoas2uDjevhukz9/gnEr8DoD61Z7y0CEUo7V",
-	"zAtl84opt8eIrVVeOBDS9CRQl8wUlwXfv+Xuh+P2e2I0QwBr8FpGc7nrN1Ju9fZbXqoF/keQDQVRa1gh",
-	"DDlhEbriWWYi2uKqy23c4gepNZruYT73Xq07RihC0LSR8JmtbMxzsOf1A4XWV90tQ4Ldgb1luSRVLDLa",
-	"A1Xi2v1uHCd6wYVCXKREBGq7hSIluVA/LsOIcL2oIcfeBfj6z15jqY60zaKJMBD0+/5z2vY1sggoFR1N",
-	"xh+cVl+z+KpSkIIeK+iV78mDUn6ZVvUdwmv3o/3Xac+1penwb0s72G9A1S/vLZd+o/6we8tvDz9AZXDT",
-	"tKoMJezDVIaWfu1fiiV/IgrTTLbGipi37GkhH1SQ74WHwf/ms/AgDv5oGpLc7brcw/YrmPaO9nDbqTla",
-	"D9bKs34z/SGaftWyJqTmuz4qXyfD+mttYdQaBh/Y9HtjU+RIBL07f93DqiYvdndW9YkMcugr204YDtRa",
-	"F+W6xhqyHMIWQq095QCetV3uzNimKkibemybzgWU4/11zYITkzZ8D8Nkfz3D5HNKjhrKe5TvWtvPB9X7",
-	"K5YHfrZ8SPeGXUcVpzlpYEg7LA78HuhtIsGyBhQXxoKYVG7GF2F2r2p+2Xm/RIBESx/ZlvQ/Df8Dxf8F",
-	"KP6UIUdsqKS2IWTPyKL9gsr4UOAut8gTDiGupoyEy/zu9keb7w1Jfp4LI7+L/5e+LjIOptPWmyKLKb9t",
-	"x8NN0V+QKYPua1uDxdH+EFZ0LDbo+JlhOHoUkgoLRVK0JC3xee/ssKVY6NQ7IcCj0chc8kIkBG3towtV",
-	"pJRH6ACdQOabiNBjBO3S2lPc4eNRoAbDfnQQPX4/RCU11e60QQr1oxx8Nl0x1iOnRUbSV1zEpf4dzre3",
-	"b4aSwSecZwSzT6CRfvqTui5+H07rb/u0diy53lH9Ef5/mt7tlsWfdr1iekGR0VmJFGqIQ0VOsHG96qAv",
-	"0ZO9Jya5pSydCVFdjNcrT624pmABzeqp68aqnZiFjj6radgEsoXzDIb9VT/4lr4TXv2ZOFPSspFP0Y5j",
-	"q2c9TJvMsOp1Oh3rs92W7mrwasDLhC704W970aK4rH8ZIy7s3bV+rr+6NF087atlurz+yUQ2qgUHm3Ze",
-	"KBONRm6TrJD0hrTzuYa21Z81lMej1Wq5dvl9Lij92wX9s83xtddwQ21+QX5WIZALFDvs+Y8HX52Xm3Gf",
-	"23O/bJvZPqAM0AWlKy4H3klHTFDvVSB8paAcMpWdepJfSXVImM/eF3br+YTXd6Xuc9SD8P7LhRCpHtEN",
-	"EnXVFagf90ls37nRE8XLq+psNrooFNVb5lwpXgp2U3Pdm2pcZdYbC8dUTuUL90EOwnHrf/PispiQCL3C",
-	"CZlwfh2hUyYVngqICabXl/rRa8quSXrKIvSvbVO+TNuMpqxDm9V4lKaAu58qoO6pwn0mx48H4FfqA/Lj",
-	"uL+diOF1pdCD4+jTOY6O0tRKrjr7rWchVgWHOwOIau1gGvrmZAmd4DuuMs+rSb5KC8+Dr4U9/aYlD5rB",
-	"X4vFvNLc7XeENRJ2LOY9HMxmZcTPjm1f3qIsDAj7qTGl0yrK7iVhS6wEuTMs6D98ZoeA/A/VQnuIKHoQ",
-	"D23iobIdSoJtCy/aSFKsdsMKn88r3bZKOVBrt/USxV7nrxh6GFed2fBqf7LEtR/rONobvcK+yuO9AWML",
-	"Gzd7LTzw8Xd4zK+Q82AG7qsiYUzyWtGUxQwrckMEtEAwrRnaD+5NWetIfm72sveTHbEND8z0/V2FDLVE",
-	"aXq3K4XaLXPOO+3Qi/NL1++GphHKsZT5TLg26+/OX7skF8NuWz8WkjJX5/eEKSJyQSWkruuj0vWYCrPc",
-	"hVAXJVRfLfvVoOziwkcS0HdNHupRfI9Xk3rvDaEgQ8/D2XMQa0Jh1qoXFXCcnrPJlB389g0w21BOqxDx",
-	"wGzfI7MNZjRT87eTs2plgUv9sWy/9xLF5o3TFIw6bGvfopim9iI/rhdYjoM8eGHHOzUQfUYusjO0sNBK",
-	"W8GHELZvuTiZIytU0pXjh3eSiAY32J6Jnewg6ZSRdIeyQKPFFaLWc5zZQT8jRbsp2rODDYQPpPwVk3Kt",
-	"n2eAkjUtoYqYOsjYeht24basI3EwI9J1L7G0fENTwl1v0Jb69eZH+Hr0WXUdb54WwoYFPpD1t+36shuN",
-	"HEWVBfPN8y7a3v2o/3fa4/vy76eG0blWRyryW9seeAVAfW5ToIKvgzse1P/v60LIZ6YNeekTXhH7TaZN",
-	"Dy7XatcG6YeLrtbZ7z5XxV+CEx/uaB9YcihLtl3QtvHnEM+XPdK6HGBbsRSqduvqOqHqN0wvuu0WPqyc",
-	"Yv85t9a348568E51eaeCfqmAAbMgE0hDsQdQK+lb5y4EHMwnJE3xJCNoQSYQTh+hBAuxpGyKbLYFSqnM",
-	"M1zrAQ51w3GWEQF1wklKwz7i3wxM5hT6bKzgzdLCC251evEP3PDthv3bnW4cBI4ZYFDTMGw1+bnse5gL",
-	"nhYJBMwcnZ2iGZcKbZ2fXFyigqVEoN2bgwgBPC7ZRnCuQNIDa41mSuXycHcX53Qs7KhjykFhsiCt6H21",
-	"pq6my3ZkmrsS2wQysm3wXGdT0+X0hlet3m3+jmkGuZo3ZBrqQcNyzd+B3o/eIFUzv96Bmh3uyjFcc7Zw",
-	"clWbyy+yA0bNc9fxqDcDbOzq8F7wtERbzpu57bnZYWSJFI9gaJNlkROxU7Z6qxqjlbOVxWcDFU1dbnlk",
-	"6qpASm1VUiiyM/hJJfBOtUQfcfZSoaU8kxf+FdWVYDNmM+ipHNYPiY6CyYc2Q9GPBa+vXwW+/GcjSbbl",
-	"ay/ZNgp7za5Jrhqus5IpV3wLjsasjrc65tFpvaIq4GZKGIGu/K6kY7U4KBZ29/7u/wcAAP//",
+	"7H39cts48uCroHRbFXuLlmUnkw+nrn7lcZwZ3yYZl+3s7NVMLoJIWMLPFMAFQMmalJ/n3uOe7AoNgAQp",
+	"8ENyks1M/M9MTJFAo9HdaPTnp0HM5xlnhCk5OPo0yLDAc6KIgL9OZpgxkp4l+o+EyFjQTFHOBkeDqxlB",
+	"sfkZ0WQ4iAZUP86wmg2iAcNzMjga0GQQDQT5d04FSQZHSuQkGsh4RuZYj3jNxRwr/R5TT58MosGcMjrP",
+	"54Ojg2igVhkxP5EpEYO7u2hwuiBMNQFD9I+IJmgHo/fvz17tNsBE7CC9AMtzWIKFRSpB2dQH5VjeFxx6",
+	"X0he05Q0ASEVF3hK0DVNSQ9Yrs1Q94HnTn8sM84kAQr6EScX5N85kUr/FXOmCIN/4ixLaYw1sPv/LTXE",
+	"n7xp/ibI9eBo8D/2S+rcN7/K/VMhuDhlC5LyjJgp11cuzKSISjTHqYaaJEcII73gCP07J2KFuEAzghMi",
+	"UEH1+pmaETThyQpNBME3EqkZlcibIdIvYfNKzOdEoiVVM4QZ4hkRsCKkZlghhW+IRIwzMkTjOZEST8kY",
+	"aVxLmKQy6zUlaTJEpwuArBgoxgxhJpdEIKpewme/HOdqhghLMk6ZkginkpfvoGsu0FJPb94T5DqXRKKd",
+	"MWULnNLko0XNOELFo6nArPJAxjwj/oM4pYSpMYyOGcrZDeNLhsxjRBlAllCc8mmExjmTeZZxoYgd+6Om",
+	"k3HtF0co5sfd4eAuGpxwdp3S+CtTixZkU4JiO7ndUb2kOBdCr1AqrAja0csnt3iepQRhTRSKMm/HcSoI",
+	"TlaI3FKp5C5QypLnaQK0AAPmEuhNKoRRSudUIc7MfqkZWaE5XqEZXhC08/7dyS/vXp9dvD19dYQuiFSC",
+	"4DlKeJzP9QIR40jm8cwM8tIjMABVIqoMRl/BpnwFPowGityq/Zmap9VBAjJifQtwrmZc0D8MNg0laepn",
+	"XKEJQXLGl+xonfQihJEgCRUkVuj9xRnS7wsypVIRQRKgV2rfMtSGNDiIqxnRrI4ZGsc80bQJlG2eFyLD",
+	"49GdOgtrBCMN+kTwpd5VKu3sBhySoJ2L1yfo6bMnL9D/+79PhgfDw+HB7hAdF9JpOeOSoPFxHJNMjZHA",
+	"7EaicYHGMcITviBoXN+ksZbkdtpdNCVaCjD089XbNyjT8r4gX4nnBFm4XyLMVnbhDgD4VL9I7D4Cybzm",
+	"YkKThLCvy4WK3xCGUhzfGJhACMG/SnnICEm0MNNbMNYYH1Mm8+trGmtqsHLLEP6ZEV0nQCefbSVXGkhY",
+	"TqMwMTIxFiQhTFGcSoQFQXMqJWVTEAmCs6knka1wdeSkDxZLS47dNS15AmH3qLJpekyP0n4YHj6SMMxL",
+	"TfUgOPbmPL5BkrAksN/vuHrNc5Z87SNa8lzEBCWcmNWC2NSLmZCUs6lEihcsqeUmAHuOVynHyRXnb7CY",
+	"khrMf9//e38wf8KKLPHqHE+N/PpKOonb4FTDb4UQ0DsRCyIQBmlQJfLMLPqj4vwjfKaJpVVXiNByRgBz",
+	"XAByqVNIjOpyVOo5VCJ9bKEJueaCaCmhZppSSSqJ/jGekfiGJMPyFMrySUrlDLbNnmIV8qzR3SMJi9jb",
+	"m+PbPT3l3mSliByjnQP0lv4IInFq9kKrEteCM4X4NUB4fH4Gh6JdmFG1jJTj14gqifiSAWHY8+1nUOle",
+	"a3VK/nmJ5JF0uikohkaEbEAwdpiPZpCPZpANyOe+m/34EP2D/hghzBK7EKkPs1zrp7lAiuoTlC+MyqrX",
+	"ZvTUBE1WsKk/X12du/WVdFlKPA3shKCloEoRFhV0kWLK9vQBCqQNdHEJoxiR/eehA7v2a0zTCut5vKAR",
+	"8sPtrZGS/k7uaAwSPYvGAiWGeqrnyUvHcdIN98PoELbrh9GTOpupGaFCM9rusHaimG8l+mE0qp3KigiG",
+	"049mHR8BmvGuuT/AqnLhc7ChFLci/Uae6nvFfxtFSs0Ez6czeFtvoOApSAbQxKJS3ynoQ4+mH8A4jyQa",
+	"XxAlVnvH14qIsb7+WqLUe+X9tH6N/nVGmMaw0C9FWjxJEnN9jOqVWL3r6hwlWBE9bovaexcNQHv4Arp4",
+	"t1ZSvzUafgMcuXOp3xWx4W43HA53h/49hVQ1GD2TJI4eA8qMpUJN3xOypt4Uh1VVz0EJuaYMrreffh8A",
+	"kf0+OPp9UIH690GE7I8fPcTAi8Ph8PfB3TjSW8l4Qva4vogc7ln20/LFqPovEaFwnFJpBa5my17q1RXn",
+	"bzFb2T2XfxYhxDmaa4a0xCCbjgShb8aBcwFNcuWLqyeHL9ZEVWRYaAXMPCEzqoVAoQvEmDXJG7g3pyut",
+	"5LD+4kJqcSd5SGD4wksfk3rpjg/kePdbFSjvmbs4k6+svmsmkNJe2qh095vIXdAjRG4zqu/gXN83F/xG",
+	"X2IqR4ThURgB7mx3brW+8RmWkiRUT43Tc6FpR1EiB0fXOJWkDtpxzSpjLS6GhjS4GqeZN8qnAY4VXZDg",
+	"TlkrgWfqlogwPEn1WtyYU673E+wthUF0wnlKMNPsn1CZpXj1DmysISutRokxcMDx6E03XLewRgMyn5Dk",
+	"vUjDg2UpVtdczB9JBC8mGlj9dKW1ierwaMdKWzLP1Go3OBvtZfvfyJKvB9U342sa4g9v8EfS4IYLRBNk",
+	"t9MtMAit2RLKpuf2rSbLuPsdjWkydncND+vt8OdN2C8BN6pTFeRufN/5tvffjHMgtCaPCgw0FZxWaS5y",
+	"BP6hmI5PtKAEe6sB+EQQrMjGrDbHLMdpugLLKZ3mmtsr7McRTpJ1juvHEooDV6AdOmXcGfPOmFR4KvAc",
+	"0DfHt28Im6rZ4OhgNIJtK/4OEbP7+L3U2mnT7MUcWsjxnCkDz075XJ89dQCePgnMmHXQofv9CB2+QCe5",
+	"VHyOLq7enkfo8TP0GsdkwvkN+knwPIvQkxfoUhE8j9DTEXpH5zxCTw/QO7wgIkJPn6O39DZOeZ5E6Nkh",
+	"uiIp0bBG6NnjckURevYEHc/xH5yhN3RBIvTsuZv38uIqQs9eoMt8IhWObyL0fITe5rcRen7g3vn157Pz",
+	"CD0/dH///OYSnedypnFBmGaY3w5fRI+fRU9eRE9H0dOD6Onz6Nlh9Oxx9OxJ9Ox59OxF9HwUPT+Inh9+",
+	"CLGWUPPsHEu55CKAMo0alNmf0Y6HsOCWHP7wNLAneopmAoDB4Mwwm77dHIZp/0FWTY450KNuyMrJHo9t",
+	"ahP8cHDYSdhmvMZDgbKpVvDfX7zpnu5w9OR5x3w1KeXReKeISTaUMf5RAy6WpVaRkoQEpIp9rxELvmR6",
+	"f/EmeIB87sO66fhkZHm/I7SvYNnwbAsdQJl/7nhIrmKrZevfEoW32HdFVWpu8t5vCKxEoPYXByOcM/4K",
+	"a6eNP3ILN1Z8vMsZEaR6es+wRJyR4D4DrK2jwxvdR74ZqAOZ77Nk8+PakV2B1gjxzHybrqIKjvn1Z8Zn",
+	"XaSN9GF9HyT6B/+T0WbyqhPFW6PX+pF9cnxp7qljo4PBzac0wvW/i5zCpQPtKJGTXa0QJ1SaJwDMboMg",
+	"Kq4hNRS0a4TqZyoVF6sNMfALI4XFEDMTAfNIaqjU+kKtU1KGt9v9aqQXNep0hHiqZTi6pkLCkFSRuey6",
+	"zeoFvTXjAZGZBWMh8Er/zcitOsdTAia0MDTmjmsFqX4fwHmJWJ6mTsdPsTSPNVz6B707Ln5mXS0UZEF5",
+	"LjeZ2H0TmBwQ0nf2GikUG1FHRQjKJoJx+N2cYDR1uO0OsAMYN8LIMb/ZO2JQKFt+aD7MS82iIDkU6wP+",
+	"WvB5r42ctx5t5qPqvO4WtyczEtNrGqOEKExTiXYSbrQTGSGpaHxDhASzajMg5S64U6pDG9h+pYrcqlZm",
+	"RfqNfkPROZEKz7Mm65g3qNb3JGGqoiJp8bynR+lxnLqpPBRVKSNyVGbXaDc1SOopzbag8SlhRGjlF8Up",
+	"zQKKa0qzxhjLlGZ1DTEcexcNYqNiH6sWvMJ4GqlznJC+SI0G13jBc0G7Rod70xyLG5KUs2mNHRUDNM7Z",
+	"STbNF3aYpknBigYmzuCUJZfG0hpcgNX2YCiw41MG9mPzcUVvHoUUcvPepcJC9Z1G6pc3nkjN8vmEYdp8",
+	"0THocK9VSUfQoPoqMDOjXAXZ/FctpalEEtPERfs5Wl4bbEEFTqlaXcZcBDbsZ75EKb0h6arEBIVYj4Sj",
+	"JUnTCI30XwejkdX07G3FGnhaUFOZ+fQ2S7ERqKEFebNPITxCIqk/61bRLbtagqyvtwWKNTwHqSZAr7VN",
+	"r7Gjz/hNUkueCw5/b2riAwRl5mOQGXBiFPqdiYX144zD4u3KwR9U+NxvTtUx+oz+TlbUvE4yrul2MMIJ",
+	"z5kKkyH4t+Alq2GZZc6w7GbDPsLWDajlrX2/v8i1pwZlU9jAd3zZ7KIwa8BCX5RomqIJ0dfi4twJOyYs",
+	"dI0WBAt8z8PHEO1Zh2WfJm6PS3HXMNTVKiNh1e1XGy5rl73UQrUgzciExWKJxhCkP9YkOv4nTQi/NGT6",
+	"mqZkvOkt3mGj5zW+xO3acgKocjNXKDaqM06QJDZh/ldG0dzmYguIBrOAXVmYzRuuc1UFSPa/uml9K8DX",
+	"X541uFQkOQmv6MQKDKwM6ZmX9ZHlNMz+KzwvJlpfZ42kwpsPIFYB7iIDeY97vX8cyHUayPCUlkdu69bm",
+	"QnJxXr5fCiTZyoFVm8BGpFQcgl2oLgCJ/BUF8WqY72wbu7aRhUtn1fYOiCpS22zItaSe7nShmnU3uKb6",
+	"1my2NH2wKo6mRFXtJesLm2H5Nqgiep53ASGouDrMOsPqnw3cYVyNY/hx/BmtODVkehBExcpC6H3Flyzl",
+	"2LnwN9LG5IwLtZfSBUlQYsdBKWU3ASttdZp1lLjP2pWq2ir9UUOLg9CRH3myqe3wVyNNmTLB8S/RWCqs",
+	"cnlicjPsX2PwBpiEDYTTFAmSEasLmIhReC1wNvGk4VyvfVbcNn548cLTAJ+MgjrgvDR7tS4nQsw6KoJp",
+	"X8adURB7k4+h+f4rGb4hH2MsrX/KEjmEvHn6UDXiBrCElSJCD/N/fsN7f3zQ/xntvfj44e9/C4dXaDx9",
+	"AUSWm/3ZB68RsDdTsZ7I0Ee5nxbXjQRexEZtLvRNWG4RdkYgCNvFw+aSBIiXuNDlzpgtYLz6is3nwbUs",
+	"XKjYRjIonpEkT0kSIS2INBVDPptx0YR4b0FEs63CBIHPrcytCaNOm1CnL8rcUmuuqNAwzjXcaraxWb3S",
+	"Lha0vt4qCKD7VTlTSLO9pozKWfhaeRyrHKeIsCRC7xm9dYGDQe9xA+YqQVjtmcu9bn1UQmgJU+3hc2ZM",
+	"T8tBkxWaci0SgYaWVM14rhxt6ec7khCGKEOC4LTI3pNRLY69IeiOygsSc5H8wtJVX9CKPYVJ9dd74Lub",
+	"86RB6yhY4XVI7zhPMWMkMWa+z7JlcsaXjbneM613FQvyUqg2wWQnw8FiWunzMy634bgJ8KO1oab0mrxE",
+	"M+O+NJnRM54mJjqVJOZ96QUrDfIs5vpohoz4vUzwqSBSHwmOE8EQpD/2RGgvi4GBrae9wEb62ePIWQP8",
+	"QaNSkNYIz9+UigSpybXGI2DL6D99/4BFbhEiEBTL3REC7QxX2N0KssgsCypuyBLtnF3+gp4/HR3s9jfE",
+	"GblwtcoCG31p4hLAJlqEx1+qPKEc1DtnK2VawxA+4Ul4CR7Ab/ckr3okZDu5eUtqpAr/pNrKrwuu1cJQ",
+	"vH5oBqO3zr5EvDG5NdlIjVqIi1UIRe1GiLOYIAhq30ZF+SoxyXUXRYHM6uLD0PQhgS1lROFhh0hgk//R",
+	"JDRaKEBTlEVILol4JIOhx3YAuQWFFGj5RVDClOc1goSPwdEAkiw4UzgdhPT6BU2IZvnia/Ba6wW7+iF+",
+	"vKUTApVBFxoVMU4DkqBxexu37v4hPKDUlwdmzSblFN4GXtrSSmduJAG9uL9h8RxPiW9WrB+0AEanXc9P",
+	"tFpXdJi9xpXRTis0JwnFprjEzs9Xb99EJhnVREUMh7uRn9xj08vAedaW+Wzzz8A+QFWR/WQzYt1bXubu",
+	"WmJT8LpzBvHA25gsTSCxBb/MriEpJF4F6AQ+CLH0MTKJuUbawUE53l8c7pux93GajjcNVnVzhTYU8h+L",
+	"JOCtLu1t+YcuFthEbLk0S1MA5Nlo9AIJAmV4bIEeQRbcpGZ5SZOPpMvSbE/drabZRUhy41DLSFzkggPr",
+	"wWEyIZIm1YTKPmUhGo0QjamlALRWZQIWJ5M9Cp64WtGLLaxQa5mcPexvbn8SYhYohs0j63M9QK7A7CaH",
+	"vTCudSv2zdaXmqDa1F5qrkBWwCJJQ1IasjLX13KmZSDKiCiEc0eseVAKXrnJH0nE8vmECLRzsDfB0l4l",
+	"u8eUHxXXR1+zbx7espZRLDqDY+puHG8Ou4rI4iS4IV4I3WYWsSIQvYizK+4CWjZr/grqvLQreN9oux3J",
+	"dHO7Pa2notP25jYMttmYXEzu4io7ck/yHqmISzLRJEo29jdQL87G5rnBCtr272y+eShqDd6UTwPblbFp",
+	"gyuFT7mWd+fvfuoTbSUXHeNc/vOnjTGVgQ1DDx3ETeln3i4CqPBx40oG5lZ3uEocYjFyUGsPxN38J4Il",
+	"DZD9TQY9o3EbI5fdG60hfg331V4U2OLI0WvVsgzqyHln+blN+k/GG4TIrcfcnlUsXeUuVBcdpGHBr2m6",
+	"DWdLOmUk2aPMlpFaU27mmDYg2l43yZ5+Rd9hBZHVC6b5eIPcL1CZt7Jj5K1pq0XSYqfQDgnZYuzIrii0",
+	"BcaoTtnUc2J7tUw2UmBoPLNmdpKYCqUQAmrGXd8j/UY4HOwYjd2P9iKhPJOOcCDLjfMqa2gqIGjFzOvN",
+	"SVTfuiuYCFAo1FKQrdLKVHmVKCEp2UhaNaP2yg27DVkVw0Ye+K242yY0Tc8iPfT50amhhJKE8qZ8koRy",
+	"pASOb/rHb1W3PWS4EHSOxQriD5uSnTBlaCeXxp6VYpbIGGdk19iUPiMsxhvTAU3GhRKYKjs74tcoyXG6",
+	"VzFtmcoXnwuytegrH2XrYEd2F8OktOA3ZDuRVGZcQXkWPdA6AalwttYxcwVR4HZ/LYicmcF6aNDwHpRR",
+	"+jijYVeqFpY3lJnoWYBxbKI4EK24swwQJsIDCjkDJPbvTruiakzyMraaTXVHZtLmK1aj/rcga2XqcwdK",
+	"saIqD0WPvLG/IMpQQqaCEGksccjgwFjMnqOExHSOje3Ys0fs/ddvo70XHz4dRId3v/8+NH88vwvaJVLO",
+	"pk1QuJ/uDcbjTjCaFQRBppp7MUtQTFVReqDclw46hcIJTRqpv9M2u95bgP5U/tfR/v5gkxukgeyRRDMu",
+	"1faqTeX+6BbhEY2/dUHiF+rSr+ewAQtcXlxVKsF6qbGh6Fkpz2cCy4b904PpdzJ4p8eGGTnddFvSw1kr",
+	"RcFjW130r/M0hdHW910KFdz0oD/S3BhKJJgpgztSRvJvfJ81ahKzHhubuhK4y/a4H8JQWyV3JLkpgNaY",
+	"KvbKvuAVCLOhqsuZnjUTXEt6yqZ1o9j2kT+2TUC/dA/6B/lxpUIJ3Jf0D0AwFHltAbr58jO6T3TIeTGJ",
+	"ucL6x2P520DrCjhZDaLBa6ixuan/3dxYNojucEEdJebWySB4M+5ggO2V5m4muHbjNwwRIUaWm6fk++zb",
+	"pQ0aEMI42E4mO7XEK8LjqvvNsYqh9rEvzSoYkUI1HoH2I0fyNqZNPzVqWSjAqoes7KwmVFvNpmdkOXrk",
+	"lhdCt1djtNkjalWKWrXRnuXKh8E+B7bupvXgSOIVMW2rQ9zg1eKM/HI9OPptowqIUfvbnm/x7oPD1PZ3",
+	"EDAN2rLPphILTwgit7a6CDiNrWIfzMIiTH2kzRZSE90ZGacy48oEKmBbc/lHLGnsqyw9FAM7pySxIKp1",
+	"XvPKZ527MWa82lECcLhTefYRnoFrcrfnTB8XRDRkNx6j83+cnJp53FutBXH16y+tGkHSxC8sa1y6WFm0",
+	"SX18xjOEU6jXDO4kqtANIRlacnEDZTexeWgbB7ia7bXIsMNqaa8nj0N5p0VR36aLKLyhZ8qlmaK4fa6h",
+	"t8cdVL9hOmaEPa/m5uK1+IAKUDYJvah+6lqG3GuLq6A2QOLd7dFO5Yu+E9UT+0qEN8rdCxu1u7G2awDL",
+	"MBWG1rxUEbgH4jlJT/RfVuB4GTXQPGSB0zyUlGBOtIbaNZf6SyzR2DdHjLvwEg1u96Z8zzajOtGQHXuz",
+	"3EX+pKc9DKKVErXWBBkhFwFqrtxzmqY0FKbcrL5bONeoZx2604zHsxb0WJjGPV1f6xOcse7RP1Lme2zW",
+	"xmujdh+DPfjHzrjxllDWHS4eiup06wsgwdZUzpmiaePMaOfx09FoN4wdy9pdJF6RANvQ+IU/T23ePlRe",
+	"lUhfnswD8DXQeReI2217YP6zXhQQhALtcEbQimDRTga9z4Q+ZpmYZw1KC5wFWgHQr8gIyQzHZE+SDNez",
+	"1WvD/S/ZFGpfHdIYHVMq1UZ5IcW1rrPmBiChIVje8Uxp8B5vBIV3WfqRYEHE3wY9GOyqgKhiaw+ocEa/",
+	"Gpuxx75mYx51W9Br9ncnECvCqk5TjiAqwFWk/aBB9jeciM1HUU2qNTFTkxBqYf6g5lJUu9k8wA2cMf73",
+	"+irEux2lnWnP5aD2nm4ExPiEzzPwm463CfJvd6G6OSce2L3DBapY6GueazaOQYLTSzBD2wL9tRkkGhuT",
+	"WIUDzth5mRxVIKs0n0WD96bwfzeTAMied7iweXVll1cISt6XomStUGU1UqDm9lubORA4T0Rwp3uZxKq8",
+	"0mUUq4ETwtU/KVkSccxwulI03hRZ5mswoFKpv2/3XExWnd0a2pdv5rtUWMm1tN7BZQmFxrENJIrQDVmZ",
+	"TNIyOcj3qXlcVqKliDjtDc2aj9SEk5ZLbsa+GeHemF/4qaqBUqr4NsDoBN+gmDPXwHQBw/aoazUnOKBI",
+	"vCWY9R/OhAND+APBN1c0XMTJFcnSkM5wlhFG+mQ2h8q+ATDnRLylLFeByU7WIEdzeFVTj/lXb079p52N",
+	"03Cqip5AXoUDm+ExgNBjJ5ZYxTOShNFnRrKvQD81z1PU6V3pCJwGGgDL0aCyHm8/q+AF9qCZKyzqNmOL",
+	"wA5iBQpBuX01kd1cZRSibuCz+9BbHzLbMGLdL1fqZgkh8lcyiWdYbV5CBrJZyr4wSzJpqM+8rMywPoj7",
+	"EpoKwBWTKolsQfiyxoncOI7Zm3h95SaIKRdQXXFG5gZW0+IVrMcNZoyyFdIjWdrAwQJmTNLNNmi0U8vp",
+	"KZpAgECAigAwcwHsTKmsSDk6DOgK4Bw5HI5CJurrlC+H6BJa38qMpKnWR9D4digITsaR/pfNSTRPCteV",
+	"pGyap1igsUsZNb/vlw8gm2xsm6s4A19GBLRuMomJenqv8rIFzRVmqTwE0oDFyqP9fZzRofO/DCnfT/nU",
+	"v+q0vwxN1/YrtyE/nlzCUgZH4LEtsjyj4tifE4UTrHCJC5uPZuNRhmX0sTRIKCqqR66QegT5qabZgNZs",
+	"i2ngGUmosl0Q3WR2UFWBTdU5Az6G/Gd4ZCsTDF3lturC/NpqBhRX4qkom2f+4dZgknKDRdlA+ayDZoOZ",
+	"3c+gehvPr/+mX81TRhb8Ujk2WK4ooMMisbg2kHNJumGkhxDsVFPv69rCvG/07hRFA4qaBsPiSt+fwO7K",
+	"M9s0+zMdzii75q6DGjaFUq0RwQ10Q5UNSSknKvLJpD/fINgxzcvgK91C7ntI5Ny5OL28QgvTh7MQE7uR",
+	"63NaRjdDB77Y+9wNblKMEQyUYTWTpsBKzhIiIMFy/DLkoUU7Y8OyWsT46PL+NiGR410zonUSQGSW4Fy5",
+	"hrLGDwzJjhWnr9+g8dPvXh2m3weR+xP+GbtnthoT/Ftvxe+Du7vxEF25M9LkRvrnN8pZSiSUmwaXGvT7",
+	"g/7RSyrJEF3ZVOzirpsIurCAeruM5jy+ieBAc70xIWfRiGknZNwjNtUMdQtMndKYWC+NJZ7jDMczsnc4",
+	"HK3RznK5HGL4ecjFdN9+K/ffnJ2cvrs8hW/KGJRBQTPH52cmW1wa2jocjsybPCMMZ3RwNHg8HA0fG4PZ",
+	"DCSplcdHnwbTJhdt07FkHGtDdEGYaeOLYCzjPuIMPLiQh+JyLCHHAv3C9LEr+AIb66vXJd/rkK84Gvvu",
+	"v7HRJVxPfoxiPp/j0gCKxqbFe7ELXNApZTg1JeLI+CXSIBNGcWrdod2zMY7+nWvaLdUWTd44hbILRbPK",
+	"My3YLmd8eeycjq8ANYBn9yGEFoTNirAmuGbopzCjC04EIQOGT2f9K1UiY3EqOzc6gwy4V0O2lg00oCZo",
+	"yiiCNkg6nJwtRRx8f66EuFSpiGvxpqrwNmPM8xp/TjAz/O+cIMwU3Tu5vHhtXKCIxDNOEjTB8Y3LuHIQ",
+	"NEEIFNnawnNt8nfVTO/JqjwqdpwBX2jlhEvCwBriYWp3iOBWnQmiuTICIOvmf0EQw0LwpeEHpUcCfwC0",
+	"tAR3A4JE7grf7Tau0Zqum9f4ISqIG0TR4WhU61SqyK3an6l5Wm1RutbvNAqnTAZkEegFj0eHDY3ATKgA",
+	"tBKDsgkkKSuQzfhSi3Tb/HoH54rvGUFGdl9WJNmUE7kuUmq9YN/YPP8ecQ0VyefLOSvaurvBPjGoDVkv",
+	"ii3YN0LLa0KtPzx43P3hOV5pZbRoqq+/O3zR/V29/7H+7vFB93dtDf3vosEP//pX9xh+83f/9jg4+u1D",
+	"NJD5fI7Fyop1VMh1VAh2hadapJs72+CDHqKiDUHYNpeBI9VkokDJj6bMEATvaGqzMW5Fvx8MERs2CUWi",
+	"CVczrb0UXbKpdMFAh6OR7dbOTFtRiKSDCCsYkgtwpGG2UhDYqIneduNdP9wMzKVvCPDvqrk2tBa+3Vsu",
+	"l3vQ0SYXqSlmlfTvNVxN2LmrWgO0JL8Li4/gESuIygVYEddRAiKhF4PUm7Q/8IejDORIo5ktCjd5mCtO",
+	"bRSj4YuA+QOiG8ugJbQzLsOj/ud6bNcYmqEJrgWkdGxjNr8equUPVA3a2DW8ZbUiPQlhStM3kQUhecYh",
+	"I931vFZiO2XJlSf2wyHHLlLNFGOBKNfjAjRbDAVmqvT4siJDj1dZhgwxbc2j+xW4thLh2p9pP0t38mo8",
+	"XEAtMJUJSxq6H+ePenDimdlGY4f8XuVFzQ7724e76NNdRYg45kf62o9+EciSbqtYWRzuu8IA+zhNG6+w",
+	"x2kaKMQiS/1Z5lnGhZJDBJUM4pf63meohBGShM7DN1QqV1VEDu5J0/36Qbh6Cese4Lu2miWyP5E/nGwV",
+	"otR7jPxNdkRYPisIsaxN1kqG60mvmxKdAf7rkJxN7e1JcLVlPVDdPaiu3GVHc+5JQXG5JGLfuiL25kTh",
+	"/U80uWu145n+vju1vsltHY13m5oq1wqQVun0J6L8/s5f8MT3p2kgy7oraGvC7HPcv2dF2kFiPupBza+5",
+	"mNAkMTG+T0ZPur94x9VrnrPk+1UonAf1t5on8ENVr/iJKGRpBFladAxlH2uOWrPShgArX3FUd5YM9GwZ",
+	"VsFQfqKM5l42Ky+bartO+9Xe5bW28S+RzI2yPzMFQv0ra53nTGfqOtv1Ufi35jjbDHvbm7n5PLGWM56s",
+	"EJVmicFsP3AZFQhAk1yB+QKcuuAiquT8RWD+4AIdjp6s5f+5YqmHoxFIg0PDcw3gMY4s5tAO+BXAemLn",
+	"VJ73zlxWU4IXRCKeEbb7IGv+orLGeKNrwsZQTA95EzjBOzXHIuhgx/dy7/q1ryNEIHIhsaa9sAJZwPE1",
+	"NEgXCNlThSzLdH/bfPPABs1HLuivHpH1pP9W5dVvG+ARfJvm+RW0zg4qfhD+36ei+RV1TBOpBv4jG6wm",
+	"Kzcz9AtLV2iMY0UXZIzmeIUm5tep1my2VS+/rGr5oFY+qJUPamWTWtn7RJXNrrbjJJEIBxuleMol2jnJ",
+	"peJzMFpGyP5xeXEVoUtF8DxCVyQlU4Hnw+EQAkxoPNPH89gwxXuRFkEKtozMGIJMHFOjhGRQiSVQprgq",
+	"fY6T5KuIHtvKppfoOfgykydddiyITUnAPvyNS4EezHnC2XVKY/UgBbqkwHGSbC4C9j8VpbXvjBhISSgJ",
+	"6oLM+QK85I7KinBiGxheDa2u8+crGLcErzXocb1nF0SPZVjNvDBDryR4c/zeRkWyA+FmgfPZLKVyPj8c",
+	"t98ToxkC2IDXUprJfb9BfaP/xfJSJSkjgkw100FGIQz5ehG65mlqog3HZffwcYNBp9LAv4P53HuVHi+h",
+	"6E3TDMVntqLh2eHI67MMLQXbWzEFu657y3IJxFiktAOq2LVR3zqG95ILhbhIiAhUKAxFsXKhflyFEeF6",
+	"/EP9Axd87T97g6U61pcvTYSBgOwPX9JIUSGLgFLhd3Sr5Qk9WN++ZfFVpocFTW/6Z+TJg0J+6R9ahdf+",
+	"J/uvsw5HMnzmym7Yb0DVLzzJK7TU/yq7o6zb6Tz67KMyuGkaVYYC9n4qQ7g+xldjyVdEYZrKxugd85Y9",
+	"LeSDCvK98DAYEn0W7sXBn0xbnbt9lxfa7EtCcsaF2kvpgnhppCllN+B/1hytB2vkWa+/Sy9Nv2y8FFLz",
+	"XTegb5Nh/bU2MGoFgw9s+r2xKXIkgt5fvOlgVZOzvD8r++8GOfS1bdMOB2qlO31VYw3dHMI3hErb3x48",
+	"a3s1mrFNxZYm9di2TgwoxwebXgtOTUr3PS4mB5tdTL6k5KigvEP5rrRTflC9v2F54FcyCOnesOuo5DQn",
+	"DQxph8UBZXuZK5/WJBIsa0DhZyyISbNnfBlm97Iem533a0R6NPTnbkjN1PA/UPxfgOLPGHLEhgpq60P2",
+	"jCybHVTGhgJO6TyLOQQdmxIfLiu/3R5tvjck+WUcRjD2f8hdZAxMZ42eIospv/nMg6foL8iUQfO1rY/j",
+	"aL8PKzoW63X8zPDCdJ2XCgtFErQiDYGG7+2whVho1TshUsVW9YEQLyqR5LmICdo5QJcqTyiP0CE6hYRE",
+	"EaHHCJr+NZcfgI8HgfoYB9Fh9PhDH5XUVCLUF1Ko7eXgs1mkYz1ykqckec3FuNC/w7UQ7JuhRP0J5ynB",
+	"7DNopJ//pK6K34fT+s99WjuW3Oyo/gT/P0vu9ovCXPteocOgyGitEgv13aFaKtxxvcqtL9GT0ROTblSU",
+	"NYXwNMarVcHWTFOwgHpl202D7k7NQgdf9GpYB7KB8wyG/VU/2Ja+E179ibirpGUjn6Idx5bPOpg2nmHV",
+	"aXQ60We7LatW49WAlQld6sPfdlRG46I26RhxYX3X+rn+6sr0orWvFlUM9E8mRFMtOdxp57ky0WjkNk5z",
+	"SRekmc81tI32rL48Hq1XMrbL7zJB6d8u6R9Nhq9RzQy1vYP8vEQgF2jssOc/7u06LzbjPt5zv6Se2T6g",
+	"DNAFpSv8B9ZJR0xQi1cgfK2gVDWVrXqSX+W2T5jP6Cub9XzC63Kp+xz1ILz/ciFEqkN0g0RdNwXqx10S",
+	"2zdudETx8rJyno0uCkX1FsljiheC3dTD96YalrUOzA3HVLXlS/dBBsJx53/z/CqfkAi9xjGZcH4ToTMm",
+	"FZ4KiAmmN1f60RvKbkhyxiL0r11TWk7fGU2hjaZb43GSAO5elUDdU4X7QoYfD8Bv1Abkx3H/eSKGN5VC",
+	"D4ajz2c4Ok4SK7mq7LfZDbEsBt0aQFRp1VPTNycrdENZ0uLKvCgn+SZveB58DezpN5R50Az+WizmlU1v",
+	"9hFWSNixmPewN5sVET97tgl/g7LQI+ynwpROqyg6y4RvYgXIrWFB/+EzOwTkf6hE3UNE0YN4aBIP5d2h",
+	"INim8KKtJMV6p7Lw+bzWCa2QA5VWaC/R2OvKNob+0mXXPLzeOy52reFajvZaH7dv8nivwdjAxvU+GA98",
+	"/B0e82vk3JuBu8phmCt5pfrLcoYVWRAB7SlMInnzwb0tax3LL81e1j/ZEtvwwEzfnyuk702UJnf7Uqj9",
+	"Iue89R56eXHlehHRJEIZljKbCdcC//3FG5fkYtht58dcUubKL58yRUQmqITUdX1Uuv5fYZa7FOqygOqb",
+	"Zb8KlG1c+EgC+m7I6oEfv0PXpN57QyjI0HN/9uzFmlAqt+wTBhyn56wzZQu//QmYrS+nlYh4YLbvkdl6",
+	"M5qpwtzKWZVCzYX+WLRGfInG5o2zBC512FYjRmOaWEf+uFryehzkwUs73pmB6AtykZ2hgYXWWj4+hLD9",
+	"mausObJCBV05fngviahxg+1n2coOkk4ZSfYoCzTBXCNqPce5HfQLUrSbojk72ED4QMrfMClXeq0GKFnT",
+	"EiqJqYWMrbVhH7xlLYmDKZGuqYyl5QVNCHd9Wxs6Cpgf4evBF9V1vHkaCBsW+EDWf27Tl91o5CiqaGFg",
+	"nrfR9v4n/b+zDtuX75/qR+daHSnJb+P7wGsA6ktfBUr4WrjjQf3/vhxCPjNtyUuf0UXsNwA3rdFcG2Qb",
+	"pB+uHltlv/u4ir8GJz74aB9Ysi9LNjlom/izj+XLHmltBrCdsRSq4nV1XWr1G6ZF4G4DH5ZGsf+cWevP",
+	"Y856sE61WaeCdqnABWZJJpCGYg+gRtK3xl1TlHtCkgRPUoKWZALh9BGKsRAryqbIZlughMosxZX+7FAA",
+	"HacpEVDwnCQ0bCP+1cBkTqEvxgreLA284FanF//ADX/esH+707WDwDEDDGpauK0nPxd16TPBkzyGgJnj",
+	"8zM041KhnYvTyyuUs4QItL84jBDA45JtBOcKJD2w1mCmVCaP9vdxRoeuOv2QclCYLEhrel+l167pgB6Z",
+	"nrvEtuWMbGNC13DWNJ9d8LINv83fMe051/OGTItDaCav+TvQjdMbpGyv2DlQvedgMYZrlxdOrmoy+UV2",
+	"wKh+7joe9WaAjV0f3guelmjHWTN3PTM7jCyR4hEMbbIsMiL2iuZ7Zau6Yrai+GygoqnLLY9MXRVIqS1L",
+	"CkV2Bj+pBN4pl+gjzjoVGsozeeFfUVUJNmPWg56KYf2Q6CiYfGgzFP1Y8Or6VeDLf9aSZBu+9pJto7DV",
+	"7IZkqmY6K5hyzbbgaMzqeOtjHp9VK6oCbqaE6ROIJK6kY7k4KBZ29+Hu/wcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
