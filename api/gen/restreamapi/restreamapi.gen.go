@@ -248,6 +248,24 @@ func (e ShowAuthorizeDialogParamsResponseType) Valid() bool {
 	}
 }
 
+// Defines values for ShowAuthorizeDialogParamsCodeChallengeMethod.
+const (
+	Plain ShowAuthorizeDialogParamsCodeChallengeMethod = "plain"
+	S256  ShowAuthorizeDialogParamsCodeChallengeMethod = "S256"
+)
+
+// Valid indicates whether the value is a known member of the ShowAuthorizeDialogParamsCodeChallengeMethod enum.
+func (e ShowAuthorizeDialogParamsCodeChallengeMethod) Valid() bool {
+	switch e {
+	case Plain:
+		return true
+	case S256:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListClipsProjectsParamsSortBy.
 const (
 	CreatedAt    ListClipsProjectsParamsSortBy = "CreatedAt"
@@ -748,6 +766,12 @@ type Recordings struct {
 
 // RevokeRequest The token to revoke.
 type RevokeRequest struct {
+	// ClientId The client id. Restream's documented call sends no client credentials; whether they are accepted is UNCONFIRMED, and RFC 7009 clients send them, so they are accepted and not checked.
+	ClientId *string `json:"client_id,omitempty"`
+
+	// ClientSecret The client secret; accepted and not checked, like `client_id`.
+	ClientSecret *string `json:"client_secret,omitempty"`
+
 	// Token An access or refresh token.
 	Token string `json:"token"`
 
@@ -1049,10 +1073,19 @@ type ShowAuthorizeDialogParams struct {
 
 	// Scope Not documented by Restream (scopes are chosen per application). When present, the granted scopes are narrowed to those listed (space- or comma-separated).
 	Scope *string `form:"scope,omitempty" json:"scope,omitempty"`
+
+	// CodeChallenge A PKCE code challenge (RFC 7636). Restream does not document PKCE (UNCONFIRMED); some clients send it anyway, so it is accepted, and not checked, like `code_verifier`.
+	CodeChallenge *string `form:"code_challenge,omitempty" json:"code_challenge,omitempty"`
+
+	// CodeChallengeMethod The PKCE challenge method (RFC 7636); accepted and not checked, like `code_challenge`.
+	CodeChallengeMethod *ShowAuthorizeDialogParamsCodeChallengeMethod `form:"code_challenge_method,omitempty" json:"code_challenge_method,omitempty"`
 }
 
 // ShowAuthorizeDialogParamsResponseType defines parameters for ShowAuthorizeDialog.
 type ShowAuthorizeDialogParamsResponseType string
+
+// ShowAuthorizeDialogParamsCodeChallengeMethod defines parameters for ShowAuthorizeDialog.
+type ShowAuthorizeDialogParamsCodeChallengeMethod string
 
 // ListClipsProjectsParams defines parameters for ListClipsProjects.
 type ListClipsProjectsParams struct {
@@ -2426,6 +2459,30 @@ func NewShowAuthorizeDialogRequest(server string, params *ShowAuthorizeDialogPar
 		if params.Scope != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "scope", *params.Scope, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CodeChallenge != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "code_challenge", *params.CodeChallenge, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CodeChallengeMethod != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "code_challenge_method", *params.CodeChallengeMethod, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -12638,6 +12695,20 @@ func (w *ServerInterfaceWrapper) ShowAuthorizeDialog(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter scope: %s", err))
 	}
 
+	// ------------- Optional query parameter "code_challenge" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "code_challenge", ctx.QueryParams(), &params.CodeChallenge, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter code_challenge: %s", err))
+	}
+
+	// ------------- Optional query parameter "code_challenge_method" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "code_challenge_method", ctx.QueryParams(), &params.CodeChallengeMethod, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter code_challenge_method: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ShowAuthorizeDialog(ctx, params)
 	return err
@@ -22284,193 +22355,197 @@ func (sh *strictHandler) GetWebchatUrl(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H39cts48uCroHRbFXuLlmUnkw+nrn7lcZwZ3yYZl+3s7NVMLoJIWMLPFMAFQMmalJ/n3uOe7AoNgAQp",
-	"8ENyks1M/M9MTJFAo9HdaPTnp0HM5xlnhCk5OPo0yLDAc6KIgL9OZpgxkp4l+o+EyFjQTFHOBkeDqxlB",
-	"sfkZ0WQ4iAZUP86wmg2iAcNzMjga0GQQDQT5d04FSQZHSuQkGsh4RuZYj3jNxRwr/R5TT58MosGcMjrP",
-	"54Ojg2igVhkxP5EpEYO7u2hwuiBMNQFD9I+IJmgHo/fvz17tNsBE7CC9AMtzWIKFRSpB2dQH5VjeFxx6",
-	"X0he05Q0ASEVF3hK0DVNSQ9Yrs1Q94HnTn8sM84kAQr6EScX5N85kUr/FXOmCIN/4ixLaYw1sPv/LTXE",
-	"n7xp/ibI9eBo8D/2S+rcN7/K/VMhuDhlC5LyjJgp11cuzKSISjTHqYaaJEcII73gCP07J2KFuEAzghMi",
-	"UEH1+pmaETThyQpNBME3EqkZlcibIdIvYfNKzOdEoiVVM4QZ4hkRsCKkZlghhW+IRIwzMkTjOZEST8kY",
-	"aVxLmKQy6zUlaTJEpwuArBgoxgxhJpdEIKpewme/HOdqhghLMk6ZkginkpfvoGsu0FJPb94T5DqXRKKd",
-	"MWULnNLko0XNOELFo6nArPJAxjwj/oM4pYSpMYyOGcrZDeNLhsxjRBlAllCc8mmExjmTeZZxoYgd+6Om",
-	"k3HtF0co5sfd4eAuGpxwdp3S+CtTixZkU4JiO7ndUb2kOBdCr1AqrAja0csnt3iepQRhTRSKMm/HcSoI",
-	"TlaI3FKp5C5QypLnaQK0AAPmEuhNKoRRSudUIc7MfqkZWaE5XqEZXhC08/7dyS/vXp9dvD19dYQuiFSC",
-	"4DlKeJzP9QIR40jm8cwM8tIjMABVIqoMRl/BpnwFPowGityq/Zmap9VBAjJifQtwrmZc0D8MNg0laepn",
-	"XKEJQXLGl+xonfQihJEgCRUkVuj9xRnS7wsypVIRQRKgV2rfMtSGNDiIqxnRrI4ZGsc80bQJlG2eFyLD",
-	"49GdOgtrBCMN+kTwpd5VKu3sBhySoJ2L1yfo6bMnL9D/+79PhgfDw+HB7hAdF9JpOeOSoPFxHJNMjZHA",
-	"7EaicYHGMcITviBoXN+ksZbkdtpdNCVaCjD089XbNyjT8r4gX4nnBFm4XyLMVnbhDgD4VL9I7D4Cybzm",
-	"YkKThLCvy4WK3xCGUhzfGJhACMG/SnnICEm0MNNbMNYYH1Mm8+trGmtqsHLLEP6ZEV0nQCefbSVXGkhY",
-	"TqMwMTIxFiQhTFGcSoQFQXMqJWVTEAmCs6knka1wdeSkDxZLS47dNS15AmH3qLJpekyP0n4YHj6SMMxL",
-	"TfUgOPbmPL5BkrAksN/vuHrNc5Z87SNa8lzEBCWcmNWC2NSLmZCUs6lEihcsqeUmAHuOVynHyRXnb7CY",
-	"khrMf9//e38wf8KKLPHqHE+N/PpKOonb4FTDb4UQ0DsRCyIQBmlQJfLMLPqj4vwjfKaJpVVXiNByRgBz",
-	"XAByqVNIjOpyVOo5VCJ9bKEJueaCaCmhZppSSSqJ/jGekfiGJMPyFMrySUrlDLbNnmIV8qzR3SMJi9jb",
-	"m+PbPT3l3mSliByjnQP0lv4IInFq9kKrEteCM4X4NUB4fH4Gh6JdmFG1jJTj14gqifiSAWHY8+1nUOle",
-	"a3VK/nmJ5JF0uikohkaEbEAwdpiPZpCPZpANyOe+m/34EP2D/hghzBK7EKkPs1zrp7lAiuoTlC+MyqrX",
-	"ZvTUBE1WsKk/X12du/WVdFlKPA3shKCloEoRFhV0kWLK9vQBCqQNdHEJoxiR/eehA7v2a0zTCut5vKAR",
-	"8sPtrZGS/k7uaAwSPYvGAiWGeqrnyUvHcdIN98PoELbrh9GTOpupGaFCM9rusHaimG8l+mE0qp3KigiG",
-	"049mHR8BmvGuuT/AqnLhc7ChFLci/Uae6nvFfxtFSs0Ez6czeFtvoOApSAbQxKJS3ynoQ4+mH8A4jyQa",
-	"XxAlVnvH14qIsb7+WqLUe+X9tH6N/nVGmMaw0C9FWjxJEnN9jOqVWL3r6hwlWBE9bovaexcNQHv4Arp4",
-	"t1ZSvzUafgMcuXOp3xWx4W43HA53h/49hVQ1GD2TJI4eA8qMpUJN3xOypt4Uh1VVz0EJuaYMrreffh8A",
-	"kf0+OPp9UIH690GE7I8fPcTAi8Ph8PfB3TjSW8l4Qva4vogc7ln20/LFqPovEaFwnFJpBa5my17q1RXn",
-	"bzFb2T2XfxYhxDmaa4a0xCCbjgShb8aBcwFNcuWLqyeHL9ZEVWRYaAXMPCEzqoVAoQvEmDXJG7g3pyut",
-	"5LD+4kJqcSd5SGD4wksfk3rpjg/kePdbFSjvmbs4k6+svmsmkNJe2qh095vIXdAjRG4zqu/gXN83F/xG",
-	"X2IqR4ThURgB7mx3brW+8RmWkiRUT43Tc6FpR1EiB0fXOJWkDtpxzSpjLS6GhjS4GqeZN8qnAY4VXZDg",
-	"TlkrgWfqlogwPEn1WtyYU673E+wthUF0wnlKMNPsn1CZpXj1DmysISutRokxcMDx6E03XLewRgMyn5Dk",
-	"vUjDg2UpVtdczB9JBC8mGlj9dKW1ierwaMdKWzLP1Go3OBvtZfvfyJKvB9U342sa4g9v8EfS4IYLRBNk",
-	"t9MtMAit2RLKpuf2rSbLuPsdjWkydncND+vt8OdN2C8BN6pTFeRufN/5tvffjHMgtCaPCgw0FZxWaS5y",
-	"BP6hmI5PtKAEe6sB+EQQrMjGrDbHLMdpugLLKZ3mmtsr7McRTpJ1juvHEooDV6AdOmXcGfPOmFR4KvAc",
-	"0DfHt28Im6rZ4OhgNIJtK/4OEbP7+L3U2mnT7MUcWsjxnCkDz075XJ89dQCePgnMmHXQofv9CB2+QCe5",
-	"VHyOLq7enkfo8TP0GsdkwvkN+knwPIvQkxfoUhE8j9DTEXpH5zxCTw/QO7wgIkJPn6O39DZOeZ5E6Nkh",
-	"uiIp0bBG6NnjckURevYEHc/xH5yhN3RBIvTsuZv38uIqQs9eoMt8IhWObyL0fITe5rcRen7g3vn157Pz",
-	"CD0/dH///OYSnedypnFBmGaY3w5fRI+fRU9eRE9H0dOD6Onz6Nlh9Oxx9OxJ9Ox59OxF9HwUPT+Inh9+",
-	"CLGWUPPsHEu55CKAMo0alNmf0Y6HsOCWHP7wNLAneopmAoDB4Mwwm77dHIZp/0FWTY450KNuyMrJHo9t",
-	"ahP8cHDYSdhmvMZDgbKpVvDfX7zpnu5w9OR5x3w1KeXReKeISTaUMf5RAy6WpVaRkoQEpIp9rxELvmR6",
-	"f/EmeIB87sO66fhkZHm/I7SvYNnwbAsdQJl/7nhIrmKrZevfEoW32HdFVWpu8t5vCKxEoPYXByOcM/4K",
-	"a6eNP3ILN1Z8vMsZEaR6es+wRJyR4D4DrK2jwxvdR74ZqAOZ77Nk8+PakV2B1gjxzHybrqIKjvn1Z8Zn",
-	"XaSN9GF9HyT6B/+T0WbyqhPFW6PX+pF9cnxp7qljo4PBzac0wvW/i5zCpQPtKJGTXa0QJ1SaJwDMboMg",
-	"Kq4hNRS0a4TqZyoVF6sNMfALI4XFEDMTAfNIaqjU+kKtU1KGt9v9aqQXNep0hHiqZTi6pkLCkFSRuey6",
-	"zeoFvTXjAZGZBWMh8Er/zcitOsdTAia0MDTmjmsFqX4fwHmJWJ6mTsdPsTSPNVz6B707Ln5mXS0UZEF5",
-	"LjeZ2H0TmBwQ0nf2GikUG1FHRQjKJoJx+N2cYDR1uO0OsAMYN8LIMb/ZO2JQKFt+aD7MS82iIDkU6wP+",
-	"WvB5r42ctx5t5qPqvO4WtyczEtNrGqOEKExTiXYSbrQTGSGpaHxDhASzajMg5S64U6pDG9h+pYrcqlZm",
-	"RfqNfkPROZEKz7Mm65g3qNb3JGGqoiJp8bynR+lxnLqpPBRVKSNyVGbXaDc1SOopzbag8SlhRGjlF8Up",
-	"zQKKa0qzxhjLlGZ1DTEcexcNYqNiH6sWvMJ4GqlznJC+SI0G13jBc0G7Rod70xyLG5KUs2mNHRUDNM7Z",
-	"STbNF3aYpknBigYmzuCUJZfG0hpcgNX2YCiw41MG9mPzcUVvHoUUcvPepcJC9Z1G6pc3nkjN8vmEYdp8",
-	"0THocK9VSUfQoPoqMDOjXAXZ/FctpalEEtPERfs5Wl4bbEEFTqlaXcZcBDbsZ75EKb0h6arEBIVYj4Sj",
-	"JUnTCI30XwejkdX07G3FGnhaUFOZ+fQ2S7ERqKEFebNPITxCIqk/61bRLbtagqyvtwWKNTwHqSZAr7VN",
-	"r7Gjz/hNUkueCw5/b2riAwRl5mOQGXBiFPqdiYX144zD4u3KwR9U+NxvTtUx+oz+TlbUvE4yrul2MMIJ",
-	"z5kKkyH4t+Alq2GZZc6w7GbDPsLWDajlrX2/v8i1pwZlU9jAd3zZ7KIwa8BCX5RomqIJ0dfi4twJOyYs",
-	"dI0WBAt8z8PHEO1Zh2WfJm6PS3HXMNTVKiNh1e1XGy5rl73UQrUgzciExWKJxhCkP9YkOv4nTQi/NGT6",
-	"mqZkvOkt3mGj5zW+xO3acgKocjNXKDaqM06QJDZh/ldG0dzmYguIBrOAXVmYzRuuc1UFSPa/uml9K8DX",
-	"X541uFQkOQmv6MQKDKwM6ZmX9ZHlNMz+KzwvJlpfZ42kwpsPIFYB7iIDeY97vX8cyHUayPCUlkdu69bm",
-	"QnJxXr5fCiTZyoFVm8BGpFQcgl2oLgCJ/BUF8WqY72wbu7aRhUtn1fYOiCpS22zItaSe7nShmnU3uKb6",
-	"1my2NH2wKo6mRFXtJesLm2H5Nqgiep53ASGouDrMOsPqnw3cYVyNY/hx/BmtODVkehBExcpC6H3Flyzl",
-	"2LnwN9LG5IwLtZfSBUlQYsdBKWU3ASttdZp1lLjP2pWq2ir9UUOLg9CRH3myqe3wVyNNmTLB8S/RWCqs",
-	"cnlicjPsX2PwBpiEDYTTFAmSEasLmIhReC1wNvGk4VyvfVbcNn548cLTAJ+MgjrgvDR7tS4nQsw6KoJp",
-	"X8adURB7k4+h+f4rGb4hH2MsrX/KEjmEvHn6UDXiBrCElSJCD/N/fsN7f3zQ/xntvfj44e9/C4dXaDx9",
-	"AUSWm/3ZB68RsDdTsZ7I0Ee5nxbXjQRexEZtLvRNWG4RdkYgCNvFw+aSBIiXuNDlzpgtYLz6is3nwbUs",
-	"XKjYRjIonpEkT0kSIS2INBVDPptx0YR4b0FEs63CBIHPrcytCaNOm1CnL8rcUmuuqNAwzjXcaraxWb3S",
-	"Lha0vt4qCKD7VTlTSLO9pozKWfhaeRyrHKeIsCRC7xm9dYGDQe9xA+YqQVjtmcu9bn1UQmgJU+3hc2ZM",
-	"T8tBkxWaci0SgYaWVM14rhxt6ec7khCGKEOC4LTI3pNRLY69IeiOygsSc5H8wtJVX9CKPYVJ9dd74Lub",
-	"86RB6yhY4XVI7zhPMWMkMWa+z7JlcsaXjbneM613FQvyUqg2wWQnw8FiWunzMy634bgJ8KO1oab0mrxE",
-	"M+O+NJnRM54mJjqVJOZ96QUrDfIs5vpohoz4vUzwqSBSHwmOE8EQpD/2RGgvi4GBrae9wEb62ePIWQP8",
-	"QaNSkNYIz9+UigSpybXGI2DL6D99/4BFbhEiEBTL3REC7QxX2N0KssgsCypuyBLtnF3+gp4/HR3s9jfE",
-	"GblwtcoCG31p4hLAJlqEx1+qPKEc1DtnK2VawxA+4Ul4CR7Ab/ckr3okZDu5eUtqpAr/pNrKrwuu1cJQ",
-	"vH5oBqO3zr5EvDG5NdlIjVqIi1UIRe1GiLOYIAhq30ZF+SoxyXUXRYHM6uLD0PQhgS1lROFhh0hgk//R",
-	"JDRaKEBTlEVILol4JIOhx3YAuQWFFGj5RVDClOc1goSPwdEAkiw4UzgdhPT6BU2IZvnia/Ba6wW7+iF+",
-	"vKUTApVBFxoVMU4DkqBxexu37v4hPKDUlwdmzSblFN4GXtrSSmduJAG9uL9h8RxPiW9WrB+0AEanXc9P",
-	"tFpXdJi9xpXRTis0JwnFprjEzs9Xb99EJhnVREUMh7uRn9xj08vAedaW+Wzzz8A+QFWR/WQzYt1bXubu",
-	"WmJT8LpzBvHA25gsTSCxBb/MriEpJF4F6AQ+CLH0MTKJuUbawUE53l8c7pux93GajjcNVnVzhTYU8h+L",
-	"JOCtLu1t+YcuFthEbLk0S1MA5Nlo9AIJAmV4bIEeQRbcpGZ5SZOPpMvSbE/drabZRUhy41DLSFzkggPr",
-	"wWEyIZIm1YTKPmUhGo0QjamlALRWZQIWJ5M9Cp64WtGLLaxQa5mcPexvbn8SYhYohs0j63M9QK7A7CaH",
-	"vTCudSv2zdaXmqDa1F5qrkBWwCJJQ1IasjLX13KmZSDKiCiEc0eseVAKXrnJH0nE8vmECLRzsDfB0l4l",
-	"u8eUHxXXR1+zbx7espZRLDqDY+puHG8Ou4rI4iS4IV4I3WYWsSIQvYizK+4CWjZr/grqvLQreN9oux3J",
-	"dHO7Pa2notP25jYMttmYXEzu4io7ck/yHqmISzLRJEo29jdQL87G5rnBCtr272y+eShqDd6UTwPblbFp",
-	"gyuFT7mWd+fvfuoTbSUXHeNc/vOnjTGVgQ1DDx3ETeln3i4CqPBx40oG5lZ3uEocYjFyUGsPxN38J4Il",
-	"DZD9TQY9o3EbI5fdG60hfg331V4U2OLI0WvVsgzqyHln+blN+k/GG4TIrcfcnlUsXeUuVBcdpGHBr2m6",
-	"DWdLOmUk2aPMlpFaU27mmDYg2l43yZ5+Rd9hBZHVC6b5eIPcL1CZt7Jj5K1pq0XSYqfQDgnZYuzIrii0",
-	"BcaoTtnUc2J7tUw2UmBoPLNmdpKYCqUQAmrGXd8j/UY4HOwYjd2P9iKhPJOOcCDLjfMqa2gqIGjFzOvN",
-	"SVTfuiuYCFAo1FKQrdLKVHmVKCEp2UhaNaP2yg27DVkVw0Ye+K242yY0Tc8iPfT50amhhJKE8qZ8koRy",
-	"pASOb/rHb1W3PWS4EHSOxQriD5uSnTBlaCeXxp6VYpbIGGdk19iUPiMsxhvTAU3GhRKYKjs74tcoyXG6",
-	"VzFtmcoXnwuytegrH2XrYEd2F8OktOA3ZDuRVGZcQXkWPdA6AalwttYxcwVR4HZ/LYicmcF6aNDwHpRR",
-	"+jijYVeqFpY3lJnoWYBxbKI4EK24swwQJsIDCjkDJPbvTruiakzyMraaTXVHZtLmK1aj/rcga2XqcwdK",
-	"saIqD0WPvLG/IMpQQqaCEGksccjgwFjMnqOExHSOje3Ys0fs/ddvo70XHz4dRId3v/8+NH88vwvaJVLO",
-	"pk1QuJ/uDcbjTjCaFQRBppp7MUtQTFVReqDclw46hcIJTRqpv9M2u95bgP5U/tfR/v5gkxukgeyRRDMu",
-	"1faqTeX+6BbhEY2/dUHiF+rSr+ewAQtcXlxVKsF6qbGh6Fkpz2cCy4b904PpdzJ4p8eGGTnddFvSw1kr",
-	"RcFjW130r/M0hdHW910KFdz0oD/S3BhKJJgpgztSRvJvfJ81ahKzHhubuhK4y/a4H8JQWyV3JLkpgNaY",
-	"KvbKvuAVCLOhqsuZnjUTXEt6yqZ1o9j2kT+2TUC/dA/6B/lxpUIJ3Jf0D0AwFHltAbr58jO6T3TIeTGJ",
-	"ucL6x2P520DrCjhZDaLBa6ixuan/3dxYNojucEEdJebWySB4M+5ggO2V5m4muHbjNwwRIUaWm6fk++zb",
-	"pQ0aEMI42E4mO7XEK8LjqvvNsYqh9rEvzSoYkUI1HoH2I0fyNqZNPzVqWSjAqoes7KwmVFvNpmdkOXrk",
-	"lhdCt1djtNkjalWKWrXRnuXKh8E+B7bupvXgSOIVMW2rQ9zg1eKM/HI9OPptowqIUfvbnm/x7oPD1PZ3",
-	"EDAN2rLPphILTwgit7a6CDiNrWIfzMIiTH2kzRZSE90ZGacy48oEKmBbc/lHLGnsqyw9FAM7pySxIKp1",
-	"XvPKZ527MWa82lECcLhTefYRnoFrcrfnTB8XRDRkNx6j83+cnJp53FutBXH16y+tGkHSxC8sa1y6WFm0",
-	"SX18xjOEU6jXDO4kqtANIRlacnEDZTexeWgbB7ia7bXIsMNqaa8nj0N5p0VR36aLKLyhZ8qlmaK4fa6h",
-	"t8cdVL9hOmaEPa/m5uK1+IAKUDYJvah+6lqG3GuLq6A2QOLd7dFO5Yu+E9UT+0qEN8rdCxu1u7G2awDL",
-	"MBWG1rxUEbgH4jlJT/RfVuB4GTXQPGSB0zyUlGBOtIbaNZf6SyzR2DdHjLvwEg1u96Z8zzajOtGQHXuz",
-	"3EX+pKc9DKKVErXWBBkhFwFqrtxzmqY0FKbcrL5bONeoZx2604zHsxb0WJjGPV1f6xOcse7RP1Lme2zW",
-	"xmujdh+DPfjHzrjxllDWHS4eiup06wsgwdZUzpmiaePMaOfx09FoN4wdy9pdJF6RANvQ+IU/T23ePlRe",
-	"lUhfnswD8DXQeReI2217YP6zXhQQhALtcEbQimDRTga9z4Q+ZpmYZw1KC5wFWgHQr8gIyQzHZE+SDNez",
-	"1WvD/S/ZFGpfHdIYHVMq1UZ5IcW1rrPmBiChIVje8Uxp8B5vBIV3WfqRYEHE3wY9GOyqgKhiaw+ocEa/",
-	"Gpuxx75mYx51W9Br9ncnECvCqk5TjiAqwFWk/aBB9jeciM1HUU2qNTFTkxBqYf6g5lJUu9k8wA2cMf73",
-	"+irEux2lnWnP5aD2nm4ExPiEzzPwm463CfJvd6G6OSce2L3DBapY6GueazaOQYLTSzBD2wL9tRkkGhuT",
-	"WIUDzth5mRxVIKs0n0WD96bwfzeTAMied7iweXVll1cISt6XomStUGU1UqDm9lubORA4T0Rwp3uZxKq8",
-	"0mUUq4ETwtU/KVkSccxwulI03hRZ5mswoFKpv2/3XExWnd0a2pdv5rtUWMm1tN7BZQmFxrENJIrQDVmZ",
-	"TNIyOcj3qXlcVqKliDjtDc2aj9SEk5ZLbsa+GeHemF/4qaqBUqr4NsDoBN+gmDPXwHQBw/aoazUnOKBI",
-	"vCWY9R/OhAND+APBN1c0XMTJFcnSkM5wlhFG+mQ2h8q+ATDnRLylLFeByU7WIEdzeFVTj/lXb079p52N",
-	"03Cqip5AXoUDm+ExgNBjJ5ZYxTOShNFnRrKvQD81z1PU6V3pCJwGGgDL0aCyHm8/q+AF9qCZKyzqNmOL",
-	"wA5iBQpBuX01kd1cZRSibuCz+9BbHzLbMGLdL1fqZgkh8lcyiWdYbV5CBrJZyr4wSzJpqM+8rMywPoj7",
-	"EpoKwBWTKolsQfiyxoncOI7Zm3h95SaIKRdQXXFG5gZW0+IVrMcNZoyyFdIjWdrAwQJmTNLNNmi0U8vp",
-	"KZpAgECAigAwcwHsTKmsSDk6DOgK4Bw5HI5CJurrlC+H6BJa38qMpKnWR9D4digITsaR/pfNSTRPCteV",
-	"pGyap1igsUsZNb/vlw8gm2xsm6s4A19GBLRuMomJenqv8rIFzRVmqTwE0oDFyqP9fZzRofO/DCnfT/nU",
-	"v+q0vwxN1/YrtyE/nlzCUgZH4LEtsjyj4tifE4UTrHCJC5uPZuNRhmX0sTRIKCqqR66QegT5qabZgNZs",
-	"i2ngGUmosl0Q3WR2UFWBTdU5Az6G/Gd4ZCsTDF3lturC/NpqBhRX4qkom2f+4dZgknKDRdlA+ayDZoOZ",
-	"3c+gehvPr/+mX81TRhb8Ujk2WK4ooMMisbg2kHNJumGkhxDsVFPv69rCvG/07hRFA4qaBsPiSt+fwO7K",
-	"M9s0+zMdzii75q6DGjaFUq0RwQ10Q5UNSSknKvLJpD/fINgxzcvgK91C7ntI5Ny5OL28QgvTh7MQE7uR",
-	"63NaRjdDB77Y+9wNblKMEQyUYTWTpsBKzhIiIMFy/DLkoUU7Y8OyWsT46PL+NiGR410zonUSQGSW4Fy5",
-	"hrLGDwzJjhWnr9+g8dPvXh2m3weR+xP+GbtnthoT/Ftvxe+Du7vxEF25M9LkRvrnN8pZSiSUmwaXGvT7",
-	"g/7RSyrJEF3ZVOzirpsIurCAeruM5jy+ieBAc70xIWfRiGknZNwjNtUMdQtMndKYWC+NJZ7jDMczsnc4",
-	"HK3RznK5HGL4ecjFdN9+K/ffnJ2cvrs8hW/KGJRBQTPH52cmW1wa2jocjsybPCMMZ3RwNHg8HA0fG4PZ",
-	"DCSplcdHnwbTJhdt07FkHGtDdEGYaeOLYCzjPuIMPLiQh+JyLCHHAv3C9LEr+AIb66vXJd/rkK84Gvvu",
-	"v7HRJVxPfoxiPp/j0gCKxqbFe7ELXNApZTg1JeLI+CXSIBNGcWrdod2zMY7+nWvaLdUWTd44hbILRbPK",
-	"My3YLmd8eeycjq8ANYBn9yGEFoTNirAmuGbopzCjC04EIQOGT2f9K1UiY3EqOzc6gwy4V0O2lg00oCZo",
-	"yiiCNkg6nJwtRRx8f66EuFSpiGvxpqrwNmPM8xp/TjAz/O+cIMwU3Tu5vHhtXKCIxDNOEjTB8Y3LuHIQ",
-	"NEEIFNnawnNt8nfVTO/JqjwqdpwBX2jlhEvCwBriYWp3iOBWnQmiuTICIOvmf0EQw0LwpeEHpUcCfwC0",
-	"tAR3A4JE7grf7Tau0Zqum9f4ISqIG0TR4WhU61SqyK3an6l5Wm1RutbvNAqnTAZkEegFj0eHDY3ATKgA",
-	"tBKDsgkkKSuQzfhSi3Tb/HoH54rvGUFGdl9WJNmUE7kuUmq9YN/YPP8ecQ0VyefLOSvaurvBPjGoDVkv",
-	"ii3YN0LLa0KtPzx43P3hOV5pZbRoqq+/O3zR/V29/7H+7vFB93dtDf3vosEP//pX9xh+83f/9jg4+u1D",
-	"NJD5fI7Fyop1VMh1VAh2hadapJs72+CDHqKiDUHYNpeBI9VkokDJj6bMEATvaGqzMW5Fvx8MERs2CUWi",
-	"CVczrb0UXbKpdMFAh6OR7dbOTFtRiKSDCCsYkgtwpGG2UhDYqIneduNdP9wMzKVvCPDvqrk2tBa+3Vsu",
-	"l3vQ0SYXqSlmlfTvNVxN2LmrWgO0JL8Li4/gESuIygVYEddRAiKhF4PUm7Q/8IejDORIo5ktCjd5mCtO",
-	"bRSj4YuA+QOiG8ugJbQzLsOj/ud6bNcYmqEJrgWkdGxjNr8equUPVA3a2DW8ZbUiPQlhStM3kQUhecYh",
-	"I931vFZiO2XJlSf2wyHHLlLNFGOBKNfjAjRbDAVmqvT4siJDj1dZhgwxbc2j+xW4thLh2p9pP0t38mo8",
-	"XEAtMJUJSxq6H+ePenDimdlGY4f8XuVFzQ7724e76NNdRYg45kf62o9+EciSbqtYWRzuu8IA+zhNG6+w",
-	"x2kaKMQiS/1Z5lnGhZJDBJUM4pf63meohBGShM7DN1QqV1VEDu5J0/36Qbh6Cese4Lu2miWyP5E/nGwV",
-	"otR7jPxNdkRYPisIsaxN1kqG60mvmxKdAf7rkJxN7e1JcLVlPVDdPaiu3GVHc+5JQXG5JGLfuiL25kTh",
-	"/U80uWu145n+vju1vsltHY13m5oq1wqQVun0J6L8/s5f8MT3p2kgy7oraGvC7HPcv2dF2kFiPupBza+5",
-	"mNAkMTG+T0ZPur94x9VrnrPk+1UonAf1t5on8ENVr/iJKGRpBFladAxlH2uOWrPShgArX3FUd5YM9GwZ",
-	"VsFQfqKM5l42Ky+bartO+9Xe5bW28S+RzI2yPzMFQv0ra53nTGfqOtv1Ufi35jjbDHvbm7n5PLGWM56s",
-	"EJVmicFsP3AZFQhAk1yB+QKcuuAiquT8RWD+4AIdjp6s5f+5YqmHoxFIg0PDcw3gMY4s5tAO+BXAemLn",
-	"VJ73zlxWU4IXRCKeEbb7IGv+orLGeKNrwsZQTA95EzjBOzXHIuhgx/dy7/q1ryNEIHIhsaa9sAJZwPE1",
-	"NEgXCNlThSzLdH/bfPPABs1HLuivHpH1pP9W5dVvG+ARfJvm+RW0zg4qfhD+36ei+RV1TBOpBv4jG6wm",
-	"Kzcz9AtLV2iMY0UXZIzmeIUm5tep1my2VS+/rGr5oFY+qJUPamWTWtn7RJXNrrbjJJEIBxuleMol2jnJ",
-	"peJzMFpGyP5xeXEVoUtF8DxCVyQlU4Hnw+EQAkxoPNPH89gwxXuRFkEKtozMGIJMHFOjhGRQiSVQprgq",
-	"fY6T5KuIHtvKppfoOfgykydddiyITUnAPvyNS4EezHnC2XVKY/UgBbqkwHGSbC4C9j8VpbXvjBhISSgJ",
-	"6oLM+QK85I7KinBiGxheDa2u8+crGLcErzXocb1nF0SPZVjNvDBDryR4c/zeRkWyA+FmgfPZLKVyPj8c",
-	"t98ToxkC2IDXUprJfb9BfaP/xfJSJSkjgkw100FGIQz5ehG65mlqog3HZffwcYNBp9LAv4P53HuVHi+h",
-	"6E3TDMVntqLh2eHI67MMLQXbWzEFu657y3IJxFiktAOq2LVR3zqG95ILhbhIiAhUKAxFsXKhflyFEeF6",
-	"/EP9Axd87T97g6U61pcvTYSBgOwPX9JIUSGLgFLhd3Sr5Qk9WN++ZfFVpocFTW/6Z+TJg0J+6R9ahdf+",
-	"J/uvsw5HMnzmym7Yb0DVLzzJK7TU/yq7o6zb6Tz67KMyuGkaVYYC9n4qQ7g+xldjyVdEYZrKxugd85Y9",
-	"LeSDCvK98DAYEn0W7sXBn0xbnbt9lxfa7EtCcsaF2kvpgnhppCllN+B/1hytB2vkWa+/Sy9Nv2y8FFLz",
-	"XTegb5Nh/bU2MGoFgw9s+r2xKXIkgt5fvOlgVZOzvD8r++8GOfS1bdMOB2qlO31VYw3dHMI3hErb3x48",
-	"a3s1mrFNxZYm9di2TgwoxwebXgtOTUr3PS4mB5tdTL6k5KigvEP5rrRTflC9v2F54FcyCOnesOuo5DQn",
-	"DQxph8UBZXuZK5/WJBIsa0DhZyyISbNnfBlm97Iem533a0R6NPTnbkjN1PA/UPxfgOLPGHLEhgpq60P2",
-	"jCybHVTGhgJO6TyLOQQdmxIfLiu/3R5tvjck+WUcRjD2f8hdZAxMZ42eIospv/nMg6foL8iUQfO1rY/j",
-	"aL8PKzoW63X8zPDCdJ2XCgtFErQiDYGG7+2whVho1TshUsVW9YEQLyqR5LmICdo5QJcqTyiP0CE6hYRE",
-	"EaHHCJr+NZcfgI8HgfoYB9Fh9PhDH5XUVCLUF1Ko7eXgs1mkYz1ykqckec3FuNC/w7UQ7JuhRP0J5ynB",
-	"7DNopJ//pK6K34fT+s99WjuW3Oyo/gT/P0vu9ovCXPteocOgyGitEgv13aFaKtxxvcqtL9GT0ROTblSU",
-	"NYXwNMarVcHWTFOwgHpl202D7k7NQgdf9GpYB7KB8wyG/VU/2Ja+E179ibirpGUjn6Idx5bPOpg2nmHV",
-	"aXQ60We7LatW49WAlQld6sPfdlRG46I26RhxYX3X+rn+6sr0orWvFlUM9E8mRFMtOdxp57ky0WjkNk5z",
-	"SRekmc81tI32rL48Hq1XMrbL7zJB6d8u6R9Nhq9RzQy1vYP8vEQgF2jssOc/7u06LzbjPt5zv6Se2T6g",
-	"DNAFpSv8B9ZJR0xQi1cgfK2gVDWVrXqSX+W2T5jP6Cub9XzC63Kp+xz1ILz/ciFEqkN0g0RdNwXqx10S",
-	"2zdudETx8rJyno0uCkX1FsljiheC3dTD96YalrUOzA3HVLXlS/dBBsJx53/z/CqfkAi9xjGZcH4ToTMm",
-	"FZ4KiAmmN1f60RvKbkhyxiL0r11TWk7fGU2hjaZb43GSAO5elUDdU4X7QoYfD8Bv1Abkx3H/eSKGN5VC",
-	"D4ajz2c4Ok4SK7mq7LfZDbEsBt0aQFRp1VPTNycrdENZ0uLKvCgn+SZveB58DezpN5R50Az+WizmlU1v",
-	"9hFWSNixmPewN5sVET97tgl/g7LQI+ynwpROqyg6y4RvYgXIrWFB/+EzOwTkf6hE3UNE0YN4aBIP5d2h",
-	"INim8KKtJMV6p7Lw+bzWCa2QA5VWaC/R2OvKNob+0mXXPLzeOy52reFajvZaH7dv8nivwdjAxvU+GA98",
-	"/B0e82vk3JuBu8phmCt5pfrLcoYVWRAB7SlMInnzwb0tax3LL81e1j/ZEtvwwEzfnyuk702UJnf7Uqj9",
-	"Iue89R56eXHlehHRJEIZljKbCdcC//3FG5fkYtht58dcUubKL58yRUQmqITUdX1Uuv5fYZa7FOqygOqb",
-	"Zb8KlG1c+EgC+m7I6oEfv0PXpN57QyjI0HN/9uzFmlAqt+wTBhyn56wzZQu//QmYrS+nlYh4YLbvkdl6",
-	"M5qpwtzKWZVCzYX+WLRGfInG5o2zBC512FYjRmOaWEf+uFryehzkwUs73pmB6AtykZ2hgYXWWj4+hLD9",
-	"mausObJCBV05fngviahxg+1n2coOkk4ZSfYoCzTBXCNqPce5HfQLUrSbojk72ED4QMrfMClXeq0GKFnT",
-	"EiqJqYWMrbVhH7xlLYmDKZGuqYyl5QVNCHd9Wxs6Cpgf4evBF9V1vHkaCBsW+EDWf27Tl91o5CiqaGFg",
-	"nrfR9v4n/b+zDtuX75/qR+daHSnJb+P7wGsA6ktfBUr4WrjjQf3/vhxCPjNtyUuf0UXsNwA3rdFcG2Qb",
-	"pB+uHltlv/u4ir8GJz74aB9Ysi9LNjlom/izj+XLHmltBrCdsRSq4nV1XWr1G6ZF4G4DH5ZGsf+cWevP",
-	"Y856sE61WaeCdqnABWZJJpCGYg+gRtK3xl1TlHtCkgRPUoKWZALh9BGKsRAryqbIZlughMosxZX+7FAA",
-	"HacpEVDwnCQ0bCP+1cBkTqEvxgreLA284FanF//ADX/esH+707WDwDEDDGpauK0nPxd16TPBkzyGgJnj",
-	"8zM041KhnYvTyyuUs4QItL84jBDA45JtBOcKJD2w1mCmVCaP9vdxRoeuOv2QclCYLEhrel+l167pgB6Z",
-	"nrvEtuWMbGNC13DWNJ9d8LINv83fMe051/OGTItDaCav+TvQjdMbpGyv2DlQvedgMYZrlxdOrmoy+UV2",
-	"wKh+7joe9WaAjV0f3guelmjHWTN3PTM7jCyR4hEMbbIsMiL2iuZ7Zau6Yrai+GygoqnLLY9MXRVIqS1L",
-	"CkV2Bj+pBN4pl+gjzjoVGsozeeFfUVUJNmPWg56KYf2Q6CiYfGgzFP1Y8Or6VeDLf9aSZBu+9pJto7DV",
-	"7IZkqmY6K5hyzbbgaMzqeOtjHp9VK6oCbqaE6ROIJK6kY7k4KBZ29+Hu/wcAAP//",
+	"7H3/ctu20uirYHS/mdjf0LLipPnhzJ1vXDdpfU/Semzn9NxpcyNIhCV8pgAeALSsZvw89z3uk93BLkCC",
+	"FChSdpLTnvifNqZIYLHYXSz256fBVC5yKZgwenD4aZBTRRfMMAV/Hc+pECw7Se0fKdNTxXPDpRgcDi7m",
+	"jEzxZ8LT4SAZcPs4p2Y+SAaCLtjgcMDTQTJQ7J8FVywdHBpVsGSgp3O2oHbES6kW1Nj3hHn2dJAMFlzw",
+	"RbEYHD5OBmaVM/yJzZga3N4mg9fXTJg2YJj9kfCU7FDy/v3JD7stMDE3SC/AigKW4GDRRnExC0E50vcF",
+	"h98Xkjc8Y21AaCMVnTFyyTPWA5ZLHOo+8Nzaj3UuhWZAQd/T9Iz9s2Da2L+mUhgm4J80zzM+pRbY/f/W",
+	"FuJPwTT/odjl4HDwP/Yr6tzHX/X+a6Wkei2uWSZzhlOur1zhpIRrsqCZhZqlh4QSu+CE/LNgakWkInNG",
+	"U6ZISfX2mZkzMpHpikwUo1eamDnXJJghsS9RfGUqF0yTJTdzQgWROVOwImLm1BBDr5gmQgo2JOMF05rO",
+	"2JhYXGuYpDbrJWdZOiSvrwGycqApFYQKvWSKcPMKPvvlqDBzwkSaSy6MJjTTsnqHXEpFlnZ6fE+xy0Iz",
+	"TXbGXFzTjKcfHWrGCSkfzRQVtQd6KnMWPphmnAkzhtGpIIW4EnIpCD4mXABkKaeZnCVkXAhd5LlUhrmx",
+	"P1o6GTd+8YSCP+4OB7fJ4FiKy4xPvzK1WEE2Y2TqJnc7apc0LZSyK9SGGkZ27PLZDV3kGSPUEoXhIthx",
+	"milG0xVhN1wbvQuUspRFlgItwICFBnrThlCS8QU3RArcLzNnK7KgKzKn14zsvP/5+Jef35ycvXv9wyE5",
+	"Y9ooRhckldNiYRdIhCS6mM5xkFcBgQGomnCDGP0BNuUr8GEyMOzG7M/NIqsPEpER61tACzOXiv+B2ERK",
+	"stQvpCETRvRcLsXhOuklhBLFUq7Y1JD3ZyfEvq/YjGvDFEuBXrl7C6mNWHCINHNmWZ0KMp7K1NImUDY+",
+	"L0VGwKM7TRa2CCYW9ImSS7urXLvZERyWkp2zN8fk2fOnL8n/+79Ph4+HB8PHu0NyVEqn5VxqRsZH0ynL",
+	"zZgoKq40GZdoHBM6kdeMjJubNLaS3E27S2bMSgFBfrp495bkVt6X5KvpghEH9ytCxcot3AMAn9oXmdtH",
+	"IJk3Uk14mjLxdbnQyCsmSEanVwgTCCH4VyUPBWOpFWZ2C8YW42MudHF5yaeWGpzcQsI/QdF1DHTy2VZy",
+	"YYGE5bQKE5SJU8VSJgynmSZUMbLgWnMxA5GgpJgFEtkJV09O9mBxtOTZ3dJSIBB2D2ubZscMKO274cEj",
+	"DcO8slQPgmNvIadXRDORRvb7Z2neyEKkX/uI1rJQU0ZSyXC1IDbtYiYsk2KmiZElS1q5CcCe0lUmaXoh",
+	"5VuqZqwB83/u/2d/MH+khi3p6pTOUH59JZ3Eb3Bm4XdCCOidqWumCAVpUCfyHBf90Uj5ET6zxLJRV0jI",
+	"cs4Ac1IBcrlXSFB1Oaz0HK6JPbbIhF1KxayUMHNLqSzTzP44nbPpFUuH1SmUF5OM6zlsmzvFauTZoLtH",
+	"Ghaxt7egN3t2yr3JyjA9JjuPyTv+PYjEGe6FVSUulRSGyEuA8Oj0BA5FtzBUtVDKyUvCjSZyKYAw3Pn2",
+	"E6h0b6w6pf+6RPJIe90UFEMUIVsQjBvmIw7yEQfZgnzuu9lPDsjf+PcJoSJ1C9H2MCusflooYrg9QeU1",
+	"qqx2bainpmSygk396eLi1K+vostK4llgJ4wsFTeGiaSki4xysWcPUCBtoItzGAVF9l+HDtzaLynPaqwX",
+	"8IJFyHc3Nyglw53csRhkdhaLBc6QeurnySvPcdoP993oALbru9HTJpuZOePKMtrusHGi4LeafDcaNU5l",
+	"w5Sg2Udcx0eAZryL9wdYVaFCDkZK8SuybxSZvVf8NypSZq5kMZvD23YDlcxAMoAmllT6TkkfdjT7AMZ5",
+	"pMn4jBm12ju6NEyN7fXXEaXdq+Cn9Wv0r3MmLIaVfSmx4kmzqbTHqF2J07suTklKDbPjblB7b5MBaA9f",
+	"QBfv1kqat0bkN8CRP5f6XRFb7nbD4XB3GN5TWF2DsTNp5ukxosw4KrT0PWFr6k15WNX1HJKySy7gevvp",
+	"9wEQ2e+Dw98HNah/HyTE/fgxQAy8OBwOfx/cjhO7lUKmbE/ai8jBnmM/K19Q1X9FGIfjlGsncC1b9lKv",
+	"LqR8R8XK7bn+qwghKcnCMqQjBt12JCh7M46cC2RSmFBcPT14uSaqEmShFTDzhM25FQKlLjClok3ewL05",
+	"W1klR/QXF9qKOy1jAiMUXvaYtEv3fKDHu39WgfJe+Isz+8rqu2UCrd2ljWt/v0n8BT0h7Cbn9g4u7X3z",
+	"Wl7ZS0ztiEAehRHgznbrVxsan2Epacrt1DQ7VZZ2DGd6cHhJM82aoB01rDLO4oI0ZMG1OM2DUT4N6NTw",
+	"axbdKWclCEzdmjBBJ5ldix9zJu1+gr2lNIhOpMwYFZb9U67zjK5+BhtrzEprUYIGDjgeg+mG6xbWZMAW",
+	"E5a+V1l8sDyj5lKqxSNN4MXUAmufrqw2UR+e7Dhpyxa5We1GZ+O9bP9bWfLtoPZmfMlj/BEM/kgjbqQi",
+	"PCVuO/0Co9DilnAxO3VvtVnG/e9kzNOxv2sEWN8Mf9GG/QpwVJ3qIHfj+za0vf+GzoHYmgIqQGhqOK3T",
+	"XOIJ/EM5nZxYQQn2VgT4WDFq2NastqCioFm2AsspnxWW22vsJwlN03WO68cSRgJXkB0+E9Ib806ENnSm",
+	"6ALQt6A3b5mYmfng8PFoBNtW/h0jZv/xe22107bZyzmskJOFMAjPTvXcnj1NAJ49jcyYd9Ch//2QHLwk",
+	"x4U2ckHOLt6dJuTJc/KGTtlEyivyo5JFnpCnL8m5YXSRkGcj8jNfyIQ8e0x+ptdMJeTZC/KO30wzWaQJ",
+	"eX5ALljGLKwJef6kWlFCnj8lRwv6hxTkLb9mCXn+ws97fnaRkOcvyXkx0YZOrxLyYkTeFTcJefHYv/Pr",
+	"TyenCXlx4P/+6e05OS303OKCCcswvx28TJ48T56+TJ6NkmePk2cvkucHyfMnyfOnyfMXyfOXyYtR8uJx",
+	"8uLgQ4y1lFnkp1TrpVQRlFnUkNz9THYChEW35OC7Z5E9sVO0EwAMBmcGbvrd5kCm/RtbtTnmQI+6Yisv",
+	"ewK2aUzw3eODTsLG8VoPBS5mVsF/f/a2e7qD0dMXHfM1pFRA450iJt1SxoRHDbhYllZFSlMWkSruvVYs",
+	"hJLp/dnb6AHyuQ/rtuNTsOX9jtC+gmXLsy12AOXhuRMguY6tDVv/jhl6h3033GR4kw9+I2AlArW/PBjh",
+	"nAlX2DhtwpE3cGPNx7ucM8Xqp/ecaiIFi+4zwLpxdHij+8jHgTqQ+T5Ptz+uPdmVaE2IzPHbbJXUcCwv",
+	"PzM+myJtZA/r+yAxPPifjraTV50ovjN6nR85JMdXeE8dow4GN5/KCNf/LvIaLh1kx6iC7VqFOOUanwAw",
+	"uy2CqLyGNFCwWSM0P3FtpFptiYFfBCsthlRgBMwjbaEy6wt1Tkkd327/K0ovjup0QmRmZTi55ErDkNyw",
+	"he66zdoFvcPxgMhwwVQpurJ/C3ZjTumMgQktDg3ecZ0gte8DOK+IKLLM6/gZ1fjYwmV/sLvj42fW1ULF",
+	"rrks9DYT+28ikwNC+s7eIIVyI5qoiEHZRjAev9sTjKUOv90RdgDjRhw5+Ju7I0aFsuOH9sO80ixKkiNT",
+	"e8BfKrnotZGLjUcbflSf19/i9nTOpvyST0nKDOWZJjupRO1EJ0QbPr1iSoNZtR2Qahf8KdWhDdx9pYbd",
+	"mI3MSuwb/YbiC6YNXeRt1rFgUKvvaSZMTUWy4nnPjtLjOPVTBSiqU0biqcyt0W1qlNQznt+BxmdMMGWV",
+	"XzLNeB5RXDOet8ZYZjxvaojx2LtkMEUV+8hswCuMZ5G6oCnri9RkcEmvZaF41+hwb1pQdcXSajarsZNy",
+	"gNY5O8mm/cIO07QpWMkA4wxei/QcLa3RBThtD4YCOz4XYD/Gj2t68yimkON754Yq03cabV/eeiIzLxYT",
+	"QXn7RQfR4V+rk47iUfVVUYGjXETZ/FcrpbkmmvLUR/t5Wl4b7JormnGzOp9KFdmwn+SSZPyKZasKExxi",
+	"PVJJlizLEjKyfz0ejZym524rzsCzATW1mV/f5BlFgRpbUDD7DMIjNNH2s24V3bGrI8jmejdAsYbnKNVE",
+	"6LWx6Q12DBm/TWrpUyXh721NfICgHD8GmQEnRqnfYSxsGGccF28XHv6owud/86oO6jP2O11T8zrJuKHb",
+	"wQjHshAmTobg34KXnIaFy5xT3c2GfYStH9DKW/d+f5HrTg0uZrCBP8tlu4sC10CVvSjxLCMTZq/F5bkT",
+	"d0w46FotCA74nocPEu1Jh2Wfp36PK3HXMtTFKmdx1e1XFy7rlr20QrUkzQTDYqkmYwjSH1sSHf+dp0ye",
+	"I5m+4Rkbb3uL99joeY2vcLu2nAiq/Mw1ik2ajBMliW2Y/wdUNO9ysQVEg1nArSzO5i3XuboCpPtf3ay+",
+	"FeHrL88aUhuWHsdXdOwEBjVIeviyPbK8htl/haflROvrbJBUfPMBxDrAXWSg73GvD48DvU4DOZ3x6sjd",
+	"uLWF0lKdVu9XAklv5MC6TWArUioPwS5Ul4Ak4YqieEXmO7mLXRtl4dJbtYMDoo7UTTbkRlJPd7pQw7ob",
+	"XVNza7Zbmj1YjSQzZur2kvWFzal+F1URA8+7ghBUWh9mnWHtzwh3HFfjKfw4/oxWnAYyAwiScmUx9P4g",
+	"lyKT1Lvwt9LG9Fwqs5fxa5aS1I1DMi6uIlba+jTrKPGfbVaqGqsMR40tDkJHvpfptrbDX1GaCoPB8a/I",
+	"WBtqCn2MuRnurzF4AzBhg9AsI4rlzOkCGDEKr0XOJpm2nOuNz8rbxncvXwYa4NNRVAdcVGavjctJiHCO",
+	"imjaF7ozSmJv8zG033+1oFfs45Rq559yRA4hb4E+VI+4ASxRY5iyw/yf3+jeHx/sf0Z7Lz9++M//iIdX",
+	"WDx9AURWm/3ZB28QcDBTuZ4E6aPaT4frVgIvY6O2F/oYlluGnTEIwvbxsIVmEeJlPnS5M2YLGK+5Yvw8",
+	"upZrHyq2lQyazllaZCxNiBVEloohnw1dNDHeu2aq3VaBQeALJ3MbwqjTJtTpi8JbasMVFRvGu4Y3mm1c",
+	"Vq92iwWtr7cKAuj+oZopptlecsH1PH6tPJqagmaEiTQh7wW/8YGDUe9xC+ZqQVibM5d73fq4htASYTaH",
+	"z+GYgZZDJisyk1YkAg0tuZnLwnjass93NGOCcEEUo1mZvaeTRhx7S9Ad12dsKlX6i8hWfUEr9xQmtV/v",
+	"ge9uIdMWraNkhTcxveM0o0KwFM18n2XL9FwuW3O951bvKhcUpFBtg8lOhoPFbKTPz7jcluMmwo/Ohprx",
+	"S/aKzNF9iZnRc5mlGJ3KUnxfB8FKgyKfSns0Q0b8Xq7kTDFtjwTPiWAIsh8HIrSXxQBh62kvcJF+7jjy",
+	"1oBw0KQSpA3CCzelJkEacq31CLhj9J+9f8Ai7xAiEBXL3RECmxmutLuVZJE7FjQSyZLsnJz/Ql48Gz3e",
+	"7W+IQ7lwscojG32OcQlgEy3D489NkXIJ6p23lQqrYaiQ8DS8BA/gt3uSVzMScjO5BUtqpYrwpLqTXxdc",
+	"q6WheP3QjEZvnXyJeGN2g9lIrVqIj1WIRe0mRIopIxDUfhcV5avEJDddFCUy64uPQ9OHBO4oI0oPO0QC",
+	"Y/5Hm9DYQAGWohxCCs3UIx0NPXYD6DtQSImWXxRnwgReI0j4GBwOIMlCCkOzQUyvv+Ypsyxffg1ea7tg",
+	"Xz8kjLf0QqA26LVFxZRmEUnQur2tW3f/EB5Q6qsDs2GT8gpvCy/d0UqHN5KIXtzfsHhKZyw0KzYPWgCj",
+	"064XJlqtKzrCXeOqaKcVWbCUUywusfPTxbu3CSajYlTEcLibhMk9Lr0MnGebMp9d/hnYB7gps59cRqx/",
+	"K8jcXUtsil53TiAe+C4mSwwkduBX2TUsg8SrCJ3ABzGWPiKYmIvSDg7K8f71wT6OvU+zbLxtsKqfK7ah",
+	"kP9YJgHf6dK+Kf/QxwJjxJZPs8QCIM9Ho5dEMSjD4wr0KHYtMTUrSJp8pH2W5ubU3XqaXUK0RIdazqZl",
+	"LjiwHhwmE6Z5Wk+o7FMWotUI0ZpaCkBbVSZiccLsUfDENYpe3MEKtZbJ2cP+5vcnZbhANWwf2Z7rEXIF",
+	"Zscc9tK41q3Yt1tfGoJqW3spXoGcgCWax6Q0ZGWur+XEykCSM1UK545Y86gUvPCTP9JEFIsJU2Tn8d6E",
+	"aneV7B5TfzTSHn3tvnl4y1lGqeoMjmm6cYI53CoSh5PohgQhdNtZxMpA9DLOrrwLWNls+Suq8/Ku4H3U",
+	"djuS6RZuezaeil7bW7gw2HZjcjm5j6vsyD0peqQiLtnEkijb2t/Agzgbl+cGK9i0fyeL7UNRG/BmchbZ",
+	"rlzMWlwpciatvDv9+cc+0Vb6umOc87//uDWmcrBh2KGjuKn8zHeLACp93LSWgXmnO1wtDrEcOaq1R+Ju",
+	"/hXBkghkf5NBz2jc1shl/8bGEL+W+2ovCtzgyLFrtbIM6sgFZ/mpS/pPx1uEyK3H3J7ULF3VLtQXHaVh",
+	"JS95dhfO1nwmWLrHhSsjtabcLChvQbS7brI9+4q9wyqm6xdM/HiL3C9Qme9kxyg2pq2WSYudQjsmZMux",
+	"E7ei2BagUZ2LWeDEDmqZbKXA8OncmdlZihVKIQQUx13fI/tGPBzsiIz9j+4iYQKTjvIg663zKhtoKiHY",
+	"iJk325OovXXXMBGhUKiloDdKK6zyqknKMraVtGpH7YUf9i5kVQ6bBOBvxN1dQtPsLDpAXxidGksoSbls",
+	"yydJuSRG0elV//it+rbHDBeKL6haQfxhW7IT5YLsFBrtWRkVqZ7SnO2iTekzwoLemA5ocqmMoty42Ym8",
+	"JGlBs72aaQsrX3wuyNair0KUrYOduF2Mk9K1vGJ3E0lVxhWUZ7EDRaMcmTAfebsG4ryn4bU+uLtPaZa5",
+	"C7eQkVqRr8q6fVAP1t7+fbkhy9vBzR9LZpUGBhxKu8vGnC28YaAxiP1ISFNW9etW8N2SNZsqZjYuG195",
+	"1TpZAoH/ZFwicdxjehPPjzsSvgQN2FMuFdNz3L6+Y0Lhqo9zHnde2+PpiguMVwaqGGPcDOE1ByICgTE1",
+	"UDobIHF/d1pyTWtaHVrHttXWBRYqqNnp+t87nV2vz60zo4abIhav89b9QrggKZspxjTaPgniAG2UL0jK",
+	"pnxB0VofWID2/uu30d7LD58eJwe3v/8+xD9e3EYtQZkUszYo/E/3BuNJJxjtKpliMysvLRtMuSmLPVT7",
+	"0kGnUKqi7Q4Q7rSrZxAswH6q/+twf3+wzZ0dIXukyVxqc3dlsnZj94sIiCbcuijxK3MeVtDYggXOzy5q",
+	"tXeDZORYvLLWp3NFdcv+2cHsOzm802PDUOS33U/tcM4uxNP7mFYuiyyD0db3XSsT3fSoBxjvaBUScMro",
+	"jlS5E1tbEFAxFc5H5pKFIkdrjxs5DHWndJq0wJJzrcl5P7gXgpJsLjh4Obez5kpaSc/FrGmGvHuslWvM",
+	"0C/Bhv/Bvl+ZWMr8Of8DEAxldTcA3X7dHN0nHue0nASNBuHxWP02sNoZTVeDZPAGqppuG/GAd8Qt4ml8",
+	"GE2FuXUyiNoiOhjg7teUbia49OO3DJEQwZbbF0EI2bdL/0YQ4ji4m0z2aklQ9sjXU1xQM4Vq06E0q2FE",
+	"K9N6BLqPPMm7KEL7FNWyWEhbD1nZWb+psZptz8hq9MQvL4buoKpruw/aqRSN+q49C8QPo50lXKVT5zPT",
+	"LCgbu6nyc4sfUQr2y+Xg8Letak4mm98OvLm3Hzym7n7rA2OsK7SNtW9kygi7cfVcwE3vFPu73wgTdOPb",
+	"6xCEhlBX5fp7qvk0VFm+wJXss87dGqVf7+EBONypPfsIz8AZvNtzpo/XTLXkkx6R078dv8Z5/FsbSxDb",
+	"1185NYJlaVjKF+/K1JTX6CVcAGkGFbLhTs0NuWIsJ0uprqDQKcWHrlVDeJ8OYvEO6sXUnj6JZfqWZZTb",
+	"LqLwhp2p0DhFeftcQ2+PO6h9A3uUxH3deHMJmqpAzS2X9l/Wm/VNWu61xXVQWyAJ7vZkp/ZF34maqZQV",
+	"wlvl7pmLk95a20XAcsoV0lqQnAP3QLpg2bH9ywmcIIcJ2rVc06yIpYHgidZSLejcfkk1GYfmiE7rSjK4",
+	"2ZvJPdf+69hCdhTMcpuEk77uYYKuFQV2Rt+E+JhbvHIveJbxWGB4u/ru4FyjnnXoXudyOt+AHgfTuKez",
+	"cX2CE9E9+kcuQh/Z2nibqD3EYA/+cTNuvSVcdAfox+Jo/foiSHBVrAtheNY6M9l58mw02o1jx7F2F4nX",
+	"JMBdaPwsnKcxbx8qr0ukL0/mEfha6LwLxLtte2T+k14UEIWC7EjByIpRtZkMep8JfcwyU5m3KC1wFlgF",
+	"wL6iE6JzOmV7muW0WR+gMdz/0m3JDfUh0eiYcW22ysQpr3WdVU4ACS3pCZ5nKoP3eCsogsvS94wqpv5j",
+	"0IPBLkqIarb2iAqH+tUYxx6Hmg0+6ragN+zvXiDWhFWTpjxB1ICrSftBi+xvORHbj6KGVGtjpjYhtIH5",
+	"o5pLWV9o+5BCcH+F39urkOx2TXcmmleDuns6CojxsVzk4Kke3yWtYrPT2s85CcDuHaBRx0Jf81y7cQxS",
+	"yl6BGdq1RGjMoMkYTWI1DjgRp1U6WomsynyWDN5jq4VuJgGQA398afPqyuevEZS+L0XpRmnQemxGnazM",
+	"2syRVAWmojvdyyRW55Uuo1gDnBiu/s7ZkqkjQbOV4dNtkYVfgwGVa/v9Zs/FZNXZH2Pz8nG+c0ONXkuk",
+	"HpxXUFgcu9CthFyxFebuVulYoU8t4LIKLWWMb29o1nykGMBbLbkd+zjCvTF/HSYHR4rX0psIozN6RaZS",
+	"+Jax1zBsj0piC0YjisQ7RkX/4TAAGwJOGL264PGyWb4smYV0TvOcCdYnlzxWaA+AOWXqHReFiUx2vAY5",
+	"WcCrlnrwX7059e9uNsnjyUF2An0RDyWHxwBCj51YUjOdszSOPhzJvQId7AJPUad3pSNUHWgALEeD2nqC",
+	"/ayDF9mDdq5wqNuOLSI7SA0oBNX2NUR2e11XiHOCz+5Db33IbMscgbBArJ8lhshf2WQ6p2b7oj2QP1R1",
+	"4lmySUtF7GVthvVB/JfQxgGumNxo4krwV1Vl9NaR48HE6yvHsLFCQT3LOVsgrNhUF6zHLWaMqvnUI13Z",
+	"wMEChibpdhs02WlkUZVtN0AgQA0GmLkEdm5MXiZ5HUR0BXCOHAxHMRP1ZSaXQ3IOzYZ1zrLM6iNkfDNU",
+	"jKbjxP7LZYHik9J1pbmYFRlVZOyTdPH3/eoB5O+NXTsbb+DLmYJmWZgKaqcPal070HwpnNpDIA1YrD7c",
+	"36c5H3r/y5DL/UzOwqvO5pehzd1+7TYURvBrWMrgEDy2ZV5tUh77C2ZoSg2tcOEyAF08yrCK99aIhLKG",
+	"feJL1yeQEYztHaxmW04Dz1jKjes76Sdzg5oabKbJGfAxZJzDI1cLYuhr5dUXFlazQ1B8Ua2yUCH+w68B",
+	"06CjZfBA+WyC5sLH/c+geqPnN3wzrJ+qEwd+pRwjlmsK6LBM5W4M5F2SfhgdIIR61TT4urGw4Bu7O2WZ",
+	"hrKKxLC80vcnsNvqzMb2ithTjotL6XvWUSxN64wIfqArblxISjVRmcGnw/kG0R51Qdxl5Rby30Pq7M7Z",
+	"6/MLco2dT0sxsZv4zrJVPDn0PJwGn/vBMambwEA5NXONJW0KkTIFKa3jVzEPLdkZI8taEROiK/gbg1DH",
+	"uziicxJAZJaS0vgWvugHhvTSmtM3bIn56feg8tXvg8T/Cf+c+meu/hX8227F74Pb2/GQXPgzErNRw/Ob",
+	"FCJjGgp8g0sNOixCx+4l12xILlzye3nXTRW/doAGu0wWcnqVwIHmu5FCliiKaS9k/CMxswx1A0yd8Slz",
+	"XhpHPEc5nc7Z3sFwtEY7y+VySOHnoVSzffet3n97cvz65/PX8E0VgzIoaebo9ATz8zXS1sFwhG/KnAma",
+	"88Hh4MlwNHyCBrM5SFInjw8/DWZtLtq2Ywkda0NyxgQ2TiYwFrqPpAAPLmT++KxWyGohvwh77Cp5TdH6",
+	"OlFyqbFjqffmYQrXOHT/jVGXwKJ6Cfi+FwtaGUDJGJvql7sgFZ9xQTMsysfGr4gFmQlOM+cO7Z5NSPLP",
+	"wtJupbZY8qYZFLoo24OeWMF2PpfLI+90/AFQA3j2H0JoQdysCGuCa4Z9CjP64EQQMmD49Na/SiVCi1PV",
+	"K9MbZMC9GrO1bKEBtUFTRRFsgqTDybmhbEboz9UQl6oN8031TB3edowFXuPPCWZO/1kwQoXhe8fnZ2/Q",
+	"BUrYdC5ZSiZ0euVz3DwEbRACRW5smro2+c/13PrJqjoqdrwBX1nlRGomwBoSYGp3SOBWnStmuTIBIJvm",
+	"f8WIoErJJfKDsSOBPwCaiIK7gUDqfI3vdlvX6EzXW6wxjJSYzmmWMTFjrjjBsyfPdjujJppxP1ouWD3j",
+	"AKpTrJZ0BWkHKAd8cEXSmgcQBni0Miq8VYJdW/l2kRZxRkXUlFhZMDOXaYCcHukMNQB7ruMjTjSICZrz",
+	"g++eYUIkjxp3PySl9IKz5mA0ajT/NezG7M/NIqt3/V1rIZzEs5Ajhw0ofk9GBy299TAWBLrzQSUSllZF",
+	"/eZyac9s109+hxZG7uFJxXZf1Y6qmaW+tTOj0V75rSud0SNwpXa0hQeZO7u6Gyw/RdTGzFPlFuzjqRT0",
+	"dbcfPn7S/eEpXdnbxoWUb6nCxPynBy+7v2u2FLffPXnc/Z374CdA5huIPwnn/u4f/+geAxNTfLP5yjww",
+	"OPztQzLQxWJB1cqd26Q8uEl5chs6s2c2XsoHH+wQNXUX4vKljuhMmNwFVXTaUn8IvGOpzQUxli20KITk",
+	"uLwuTSbSzK16Wjaet/IK1YaD0QgJhwrs1AuhkkmZmCUVCAEqVgYiVy3RuwbX69oLwlw5/wD/vkByS7fu",
+	"m73lcrkHTaIKlWF9uLR/++56Dtxt3dxjj+rbuPiI6lCKmUKBmXgdJSASejEIrP+BP2r8gdtEPGm0s0UZ",
+	"BxHnitcuTBX5ImLfgvDVKiqN7Iyr+Lf/uR68N4b+gkpaAak92+DmN2PxwoHqUTm7yFtO7bWTMGEsfTNd",
+	"ElJg/UPpbud1ErtMEHQVv8N417EPRcT6RhDGfFSC5uoLwUy1tnlOZNjxasvQMaZtuOy/AtfWQpj7M+1n",
+	"afhfD3iMqAVY7LOioftx/qgHJ57gNqKh+VuVFw1D+28fbpNPtzUh4pmfHFtW/0URR7obxcr1wb6vtbFP",
+	"s6zVRnGUZZHaRrq6LOgiz6UyekigOMj0lb3YI5UIxtLYefiWa+ML9ejBPWm6X4sVX4Jk3cV/u6kMkO5P",
+	"5A8nW40o7R6TcJM9EVbPSkKsyv1tJMP1rOZtiQ6B/zok53K3exJcY1kPVHcPqqt22dOcf1JSXKGZ2ne+",
+	"pr0FM3T/E09vNxpqsWX2TqMV+aYm4bttfcobNX3rdPojM2HL9C944ofTtJBl09d3Z8Lsc9y/F2VeSYof",
+	"9aDmN1JNeJpiEPfT0dPuL36W5o0sRPrtKhTeRf5bw9X7oa5X/MgMcTRCHC16hnKPLUetmeFjgFWveKo7",
+	"SQd2tpyaaK4GM6i5V/3/qz71rohn5U8CNvM27LLnui5Q2Z9jzd3wytrkOWz23mS7Pgr/nTnO9Ze/680c",
+	"P0+d5UymK8I1LjGazgk+wRIBZFIYMF+A1x58gDXjbgLmD6nIwejpWoKnrz98MBqBNDhAnmsBT0jiMEd2",
+	"wHEE1hM3pwncs3hZzRi9ZprInIndB1nzbyprMNygIWyQYnrIm8gJ3qk5llElO2EYw25YTj4hDEJTUmfa",
+	"iyuQJRxfQ4P0ka49Vciq8v2fm28e2KD9yAX9NSCynvS/UXkNO3EEBL9J8/wKWmcHFT8I/29T0fyKOiaG",
+	"IoL/yEUj6trNjPwishUZ06nh12xMFnRFJvjrzGo2d1Uvv6xq+aBWPqiVD2plm1rZ+0TV7a62ozTVhEZ7",
+	"DwXKJdk5LrSRCzBaJsT9cX52kZBzw+giIRcsYzNFF8PhECKI+HRuj+cxMsV7lZVBCq5O0BiiiDxTk5Tl",
+	"UGonUvm7Ln2O0vSriB7XHaqX6Hn8ZSZPu+xYEJuSgn34Ty4FejDnsRSXGZ+aBynQJQWO0nR7EbD/qaxW",
+	"f4tiIGOxLLcztpDX4CX3VFbGi7vI/3rsfJM/f4BxK/A2RrWut8GDKLOcmnkQZBZU2W8P0Nyq7nwk3Cxy",
+	"PuNSaufzw3H7LTEaEsAWvJbxXO/7JJqN/hfHS7WsmwRSEbEpkyEUEjITcimzDKMNx1VD/nGLQccCcOrn",
+	"72A+/16tbVIsyhP7C4XMVvYQPBgFrcuhS+fm7mYxVITL8hniVGW8A6opfDG4R5D2uVSGSJUyFSlBGQtT",
+	"lsp8v4ojwmUbYdsPH/QaPntLtTmyly9LhHcKgL2HVlEji4hSETZJbCSCPVjf/sziq8r/i5re7M8kkAel",
+	"/LI/bBRe+5/cv046HMnwma+r4r4BVb/0JK/I0v6raji0bqcL6LOPyuCnaVUZStj7qQzxAihfjSV/YIby",
+	"TLdG7+Bb7rTQDyrIt8LDYEgMWbgXB3/CTlW3+z7xt92XRPRcKrOX8WsW5AlnXFyB/9lytB2slWeDlkm9",
+	"NP2ql1lMzfcNtv6cDBuutYVRaxh8YNNvjU2JJxHy/uxtB6tiUvr+vGppHeXQN1xAfzo4UBdca+YS2BtF",
+	"02M3h/gNodZJuwfPuvanODaW5GlTj1030ohy/Hjba8FrzNm/x8Xk8XYXky8pOWoo71C+ax3KH1TvP7E8",
+	"CEtVxHRv2HVScZqXBkjacXHAxV7u6+O1iQTHGlDZmyqGdRSEXMbZvSq45+b9GpEeLS3vW1IzLfwPFP9v",
+	"QPEngnhiIyW19SF7wZbtDiq0oYBTusinEoKOsYaLL7uw2R6N3yNJfhmHEYz9L3IXoYHppNVT5DAVdhd6",
+	"8BT9GzJl1HztCiB52u/Dip7Feh0/cwpHjyHaUGVYSlasJdDwvRu2FAsb9U6IVHFlmyDEi2uiZaGmjOw8",
+	"JuemSLlMyAF5DQmJKiFPCPTRbK8vAR/H6hI8Tg6SJx/6qKRYatJeSKF4m4fPZZGO7chpkbH0jVTjUv+O",
+	"F7twb8YS9SdSZoyKz6CRfv6Tui5+H07rv/Zp7Vlyu6P6E/z/JL3dLyuv7QeVLKMiY2MZYCjgD+Vw4Y4b",
+	"lOZ9RZ6OnmK6UVm3FsLThKyXfVszTcECmqWLtw26e40LHXzRq2ETyBbOQwyHq36wLX0jvPoj81dJx0Yh",
+	"RXuOrZ51MO10Tk2n0enYnu2ubl6DVyNWJnJuD3/XpJyMy+KzYyKV813b5/arC2w27F4tqxjYnzBE0ywl",
+	"3GkXhcFoNHYzzQrNr1k7n1toW+1ZfXk8WS9V7ZbfZYKyv53zP9oMX6OGGeruDvLTCoFSkbHHXvi4t+u8",
+	"3Iz7eM/Dmom4fUAZoAtqX9kRrJOemKDYsiL00kAtcq436klhGeM+YT6jr2zWCwmvy6UectSD8P63CyEy",
+	"HaIbJOq6KdA+7pLYoXGjI4pXVqURXXRRLKq3TB4zshTs2PAgmGpY1TrAGw6WLZZL/0EOwnHnf8viopiw",
+	"hLyhUzaR8iohJ0IbOlMQE8yvLuyjt1xcsfREJOQfu1g70N4ZsdBG263xKE0Bdz9UQN1ThftChp8AwD+p",
+	"DSiM4/7rRAxvK4UeDEefz3B0lKZOctXZb7sbYlXte2MAUa0XU0PfnKzIFRfpBlfmWTXJn/KGF8DXwp5h",
+	"x6AHzeDfi8WCuvjtPsIaCXsWCx72ZrMy4mevwI4bLcpCj7CfGlN6raJsHRS/iZUgbwwL+hef2TEg/0Ul",
+	"6h4iih7EQ5t4qO4OJcG2hRfdSVKst6KLn89rre5KOVDrdfeKjIO2e2NoIF61RaTrzQGnvvffhqO90ajv",
+	"T3m8N2BsYeNmo5MHPv4Gj/k1cu7NwF3lMPBKXqv+spxTw66Zgv4jmEjefnDflbWO9JdmL+ef3BDb8MBM",
+	"354rpO9NlKe3+1qZ/TLnfOM99Pzswjeb4mlCcqp1PldUY72292dvfZILstvO94Xmwpdffi0MU7niGlLX",
+	"7VHpG7zFWe5cmfMSqj8t+9Wg3MSFjzSg74qtHvjxG3RN2r1HQiFIz/3ZsxdrQqncqhEccJyds8mUG/jt",
+	"L8BsfTmtQsQDs32LzNab0bAK80bOqhVqLvXHsvflKzLGN05SuNRRV42YjHnqHPnjesnrcZQHz914JwjR",
+	"F+QiN0MLC6319HwIYfsrV1nzZEVKuvL88F4z1eAG17B0IztoPhMs3eMi0uV0jajtHKdu0C9I0X6K9uxg",
+	"hPCBlP/EpFxrphuhZEtLpCKmDWTsrA374C3bkDiYMe2byjhavuYpk74xb0tHAfwRvh58UV0nmKeFsGGB",
+	"D2T91zZ9uY0mnqLKFgb4fBNt73+y/zvpsH2F/ql+dG7VkYr8tr4PvAGgvvRVoIJvA3c8qP/flkMoZKY7",
+	"8tJndBGHHd6xNZrvc+2C9OPVY+vsdx9X8dfgxAcf7QNL9mXJNgdtG3/2sXy5I22TAWxnrJWpeV19l1r7",
+	"BrYI3G3hw8oo9q8za/11zFkP1qlN1qmoXSpygVmyCaShuAOolfSdcReLck9YmtJJxsiSTSCcPiFTqtSK",
+	"ixlx2RYk5TrPaK0BPxRAp1nGFBQ8ZymP24h/RZjwFPpirBDM0sILfnV28Q/c8NcN+3c73TgIPDPAoNjC",
+	"bT35uaxLnyuZFlMImDk6PSFzqQ3ZOXt9fkEKkTJF9q8PEgLw+GQbJaUBSQ+sNZgbk+vD/X2a86GvTj/k",
+	"EhQmB9Ka3lfrtYsd0BPsuctcW87ENSb0DWex+ey1a2A+rPJ3sD3net4Qtjgkmb0eystYN85gkKq9YudA",
+	"zZ6D5Ri+XV48uarN5Je4AZPmuet5NJgBNnZ9+CB4WpMdb83cDczsMLImRiYwNGZZ5Eztlc33qlZ15Wxl",
+	"8dlIRVOfW55gXRVIqa1KCiVuhjCpBN6plhgizjkVWsozBeFfSV0JxjGbQU/lsGFIdBJNPnQZimEseH39",
+	"JvLl3xtJsi1fB8m2SdxqdsVy0zCdlUy5ZlvwNOZ0vPUxj07qFVUBNzMm7AnEUl/SsVocFAu7/XD7/wMA",
+	"AP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
