@@ -77,3 +77,50 @@ func TestAnAllowedHostReachesTheControlPathsThroughTheProxy(t *testing.T) {
 		t.Fatalf("the allowed host got %d", res.StatusCode)
 	}
 }
+
+// POST /__proxy/shutdown ends a CI run; a rebinding page or a cross-site form must not.
+func TestTheShutdownEndpointAnswersOnlyLoopbackSameSiteRequests(t *testing.T) {
+	p, url := startProxy(t, proxy.Options{Upstream: mustURL(t, startMock(t))})
+	for _, tc := range []struct {
+		name, method, host string
+		header             map[string]string
+		want               int
+		wantShutdown       bool
+	}{
+		{"a rebinding page is refused", "POST", "evil.example:8090", nil, http.StatusForbidden, false},
+		{"a cross-site form is refused", "POST", "", map[string]string{"Sec-Fetch-Site": "cross-site", "Content-Type": "text/plain"}, http.StatusForbidden, false},
+		{"a cross-origin fetch is refused", "POST", "", map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden, false},
+		{"a GET is not a shutdown (it goes upstream, which has no such path)", "GET", "", nil, http.StatusNotFound, false},
+		{"the CI job on loopback shuts the proxy down", "POST", "localhost", nil, http.StatusAccepted, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, url+"/__proxy/shutdown", nil)
+			if tc.host != "" {
+				req.Host = tc.host
+			}
+			for k, v := range tc.header {
+				req.Header.Set(k, v)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != tc.want {
+				t.Fatalf("got %d %s, want %d", res.StatusCode, body, tc.want)
+			}
+			// The handler has run by the time the answer arrives: the channel's state is final.
+			select {
+			case <-p.ShutdownRequested():
+				if !tc.wantShutdown {
+					t.Fatal("a refused request asked for the shutdown")
+				}
+			default:
+				if tc.wantShutdown {
+					t.Fatal("the accepted request did not ask for the shutdown")
+				}
+			}
+		})
+	}
+}
