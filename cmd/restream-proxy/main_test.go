@@ -346,7 +346,7 @@ func TestEveryShutdownPathLeavesCompleteFiles(t *testing.T) {
 					t.Fatalf("the drift report is not whole (%v):\n%s", err, report)
 				}
 			default:
-				if !strings.Contains(report, "| `getUserProfile` | request | `security` | security | 1 | 1/1 |") ||
+				if !strings.Contains(report, "| `getUserProfile` | request | `security` | security | 1 | 1/1 exchange |") ||
 					!strings.HasSuffix(report, "| `listPlatforms` | 1 |\n") {
 					t.Fatalf("the drift report is not whole:\n%s", report)
 				}
@@ -367,10 +367,23 @@ func TestTheShutdownEndpointRefusesAForeignHost(t *testing.T) {
 	stop(t, cmd) // internal/proxy's tests prove the refusal asked for no shutdown
 }
 
-func TestABadDriftReportFormatNamesTheFlag(t *testing.T) {
-	code, _, stderr := clitest.Run(t, binary, nil, "--drift-report-format", "html", "--addr", "127.0.0.1:0")
-	if code == 0 || !strings.Contains(stderr, "--drift-report-format") || !strings.Contains(stderr, "markdown or json") {
-		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+func TestABadDriftReportFailsTheStart(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"an unknown format names the flag", []string{"--drift-report-format", "html"}, []string{"--drift-report-format", "markdown or json"}},
+		{"a file that cannot be written", []string{"--drift-report", filepath.Join(t.TempDir(), "no", "such", "dir", "drift.md")}, []string{"drift report", "no such file"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := clitest.Run(t, binary, nil, append([]string{"--addr", "127.0.0.1:0", "--streaming-addr", "", "--chat-addr", ""}, tc.args...)...)
+			for _, want := range tc.want {
+				if code == 0 || !strings.Contains(stderr, want) {
+					t.Fatalf("exit %d, stderr lacks %q:\n%s", code, want, stderr)
+				}
+			}
+		})
 	}
 }
 

@@ -33,6 +33,9 @@ const (
 	MaxValues = 5
 	// MaxFieldBytes bounds the field (pointer or name) a finding is keyed by.
 	MaxFieldBytes = 256
+	// MaxBytes bounds the text all findings hold together; past it, new findings are dropped
+	// (and counted) as past MaxFindings.
+	MaxBytes = 8 << 20
 )
 
 // Operation names the operation an exchange was routed to: its report bucket (an operationId,
@@ -100,6 +103,7 @@ type Aggregator struct {
 	ops       map[string]Operation
 	exchanges map[string]int
 	findings  map[key]*Finding
+	bytes     int // text held by findings, bounded by MaxBytes
 	violations,
 	dropped int
 }
@@ -138,14 +142,16 @@ func (a *Aggregator) Add(op Operation, recs []report.Record) {
 		k := key{op: op.ID, dir: rec.Direction, in: rec.In, field: fieldOf(rec.Violation), rule: rec.Rule}
 		f := a.findings[k]
 		if f == nil {
-			if len(a.findings) >= MaxFindings {
+			ex := Example{RequestID: cut(rec.RequestID), Path: cut(rec.Path), Status: rec.Status, Message: cut(rec.Message),
+				Expected: cut(rec.Expected), Actual: cut(rec.Actual)}
+			size := len(k.op) + len(k.field) + len(ex.RequestID) + len(ex.Path) + len(ex.Message) + len(ex.Expected) + len(ex.Actual)
+			if len(a.findings) >= MaxFindings || a.bytes+size > MaxBytes {
 				a.dropped++
 				continue
 			}
+			a.bytes += size
 			f = &Finding{OperationID: op.ID, Method: op.Method, Path: op.Path, Direction: k.dir, In: k.in, Field: k.field,
-				Rule: k.rule, FirstSeen: rec.Time, LastSeen: rec.Time,
-				Example: Example{RequestID: rec.RequestID, Path: cut(rec.Path), Status: rec.Status, Message: cut(rec.Message),
-					Expected: cut(rec.Expected), Actual: cut(rec.Actual)}}
+				Rule: k.rule, FirstSeen: rec.Time, LastSeen: rec.Time, Example: ex}
 			a.findings[k] = f
 		}
 		f.Count++
@@ -159,8 +165,9 @@ func (a *Aggregator) Add(op Operation, recs []report.Record) {
 		if rec.Time.After(f.LastSeen) {
 			f.LastSeen = rec.Time
 		}
-		if v := cut(rec.Actual); v != "" && len(f.Values) < MaxValues && !contains(f.Values, v) {
+		if v := cut(rec.Actual); v != "" && len(f.Values) < MaxValues && a.bytes+len(v) <= MaxBytes && !contains(f.Values, v) {
 			f.Values = append(f.Values, v)
+			a.bytes += len(v)
 		}
 	}
 }
@@ -209,7 +216,8 @@ type Summary struct {
 	Exchanges   map[string]int `json:"exchanges"` // per operation bucket
 	Violations  int            `json:"violations"`
 	Findings    []Finding      `json:"findings"`
-	// Dropped counts the violations left out because MaxFindings distinct keys were already kept.
+	// Dropped counts the violations left out because MaxFindings distinct keys (or MaxBytes of
+	// their text) were already kept.
 	Dropped int `json:"dropped"`
 }
 

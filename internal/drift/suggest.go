@@ -78,7 +78,7 @@ func Suggest(f Finding) string {
 		}
 		return fmt.Sprintf("%s answered with an empty body in %s; the spec documents %s: document an empty answer (such as 204) for that status?", op, in, orNothing(ex.Expected))
 	case validate.RuleSyntax:
-		return fmt.Sprintf("%s %s body was not well-formed in %s: check the content type the spec documents for it.", op, string(f.Direction), in)
+		return fmt.Sprintf("%s %s body was not well-formed in %s: check the content type the spec documents for it.", op, dirWord(f.Direction), in)
 	case validate.RuleDepth:
 		return fmt.Sprintf("%s %s was nested deeper than the proxy checks in %s: nothing to change in the spec, the part below was not validated.", op, where, in)
 	case validate.RuleUnknownPath:
@@ -99,12 +99,14 @@ func Suggest(f Finding) string {
 			op, orNothing(ex.Expected), in)
 	case validate.RuleTooLarge:
 		return fmt.Sprintf("%s %s bodies were over the validation limit in %s and were not checked: nothing to change in the spec; raise --max-validate-bytes to check them.",
-			op, string(f.Direction), in)
+			op, dirWord(f.Direction), in)
 	case ruleNotValidated:
-		return fmt.Sprintf("%s %s bodies came in a coding the proxy does not decode in %s and were not checked: nothing to change in the spec.", op, string(f.Direction), in)
+		return fmt.Sprintf("%s %s bodies came in a coding the proxy does not decode in %s and were not checked: nothing to change in the spec.", op, dirWord(f.Direction), in)
 	case ruleUnexpectedFrame:
-		return fmt.Sprintf("%s carried %s frames the feed does not document in %s: document them in the AsyncAPI spec if the feed really sends them.",
-			op, string(f.Direction), in)
+		if f.Direction == validate.ClientFrame {
+			return fmt.Sprintf("%s clients sent frames in %s; the feed is server-to-client: fix the client (nothing to change in the spec).", op, in)
+		}
+		return fmt.Sprintf("%s sent frames the spec does not document (binary frames) in %s: document them in the AsyncAPI spec if the feed really sends them?", op, in)
 	}
 	return fmt.Sprintf("%s %s broke %s in %s (%s): review the spec.", op, where, code(string(f.Rule)), in, orNothing(ex.Message))
 }
@@ -129,7 +131,7 @@ func plural(n int, word string) string {
 // whereOf names the place of a finding: "response `/email`", "request query parameter `limit`",
 // "response header `Content-Type`", "server-frame `/payload/id`".
 func whereOf(f Finding) string {
-	dir := string(f.Direction)
+	dir := dirWord(f.Direction)
 	switch f.In {
 	case validate.InBody:
 		if f.Field == "" || f.Field == string(validate.InBody) {
@@ -145,6 +147,9 @@ func whereOf(f Finding) string {
 	}
 	return dir + " " + code(f.Field)
 }
+
+// dirWord is a direction in words: "request", "response", "client frame", "server frame".
+func dirWord(d validate.Direction) string { return strings.ReplaceAll(string(d), "-", " ") }
 
 // fix is the end of a type, enum or format suggestion: for a response a spec change (the API is
 // the truth), for a request a client fix first.

@@ -12,6 +12,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/restreamkit/restreamkit/internal/drift"
 	"github.com/restreamkit/restreamkit/internal/proxy"
@@ -71,16 +74,45 @@ func scriptedUpstream(t *testing.T) *httptest.Server {
 	return ts
 }
 
+// scriptedFeed is a streaming feed that sends one frame of an action the feed does not document,
+// then reports each frame the client sent (the proxy records a frame before it relays it).
+func scriptedFeed(t *testing.T, got chan<- string) *httptest.Server {
+	t.Helper()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		ctx := r.Context()
+		if err := c.Write(ctx, websocket.MessageText, []byte(`{"action":"mystery","payload":{}}`)); err != nil {
+			return
+		}
+		for {
+			_, data, err := c.Read(ctx)
+			if err != nil {
+				return
+			}
+			got <- string(data)
+		}
+	}))
+	t.Cleanup(ts.Close)
+	return ts
+}
+
 // driftRun sends the same client calls through a proxy in front of the scripted upstream and
 // returns the drift report the proxy wrote on Close, with times and the run's id prefix
 // normalised.
 func driftRun(t *testing.T, format drift.Format) string {
 	t.Helper()
 	up := scriptedUpstream(t)
+	relayed := make(chan string, 2)
+	feed := scriptedFeed(t, relayed)
 	file := filepath.Join(t.TempDir(), "drift")
 	// The violations header makes the proxy validate each response before sending it, so a
 	// client that waits for its answer sees every violation recorded in order.
-	p, err := proxy.New(proxy.Options{Upstream: mustURL(t, up.URL), DriftReport: file, DriftReportFormat: format, AddViolationsHeader: true})
+	p, err := proxy.New(proxy.Options{Upstream: mustURL(t, up.URL), StreamingUpstream: mustURL(t, wsURL(feed.URL)),
+		DriftReport: file, DriftReportFormat: format, AddViolationsHeader: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,6 +142,21 @@ func driftRun(t *testing.T, format drift.Format) string {
 		io.Copy(io.Discard, res.Body)
 		res.Body.Close()
 	}
+	// The streaming feed: one undocumented server frame, and two frames from the client, which the
+	// feed does not take.
+	ws := dial(t, wsURL(ts.URL)+"/streaming/ws?accessToken="+driftToken)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, _, err := ws.Read(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := ws.Write(ctx, websocket.MessageText, []byte(`{"action":"ping"}`)); err != nil {
+			t.Fatal(err)
+		}
+		<-relayed
+	}
+	ws.Close(websocket.StatusNormalClosure, "")
 	ts.Close()
 	if err := p.Close(context.Background()); err != nil {
 		t.Fatal(err)

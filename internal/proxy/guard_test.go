@@ -10,29 +10,36 @@ import (
 	"github.com/restreamkit/restreamkit/internal/proxy"
 )
 
+// sendAs sends a request with an empty body, the given Host (the URL's when empty) and headers,
+// and returns the status and body.
+func sendAs(t *testing.T, method, url, host string, header map[string]string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host != "" {
+		req.Host = host
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body)
+}
+
 // The proxy sends the upstream's own Host, so the mock behind it cannot tell a rebinding page from
 // the developer: the proxy refuses such requests itself, before forwarding.
 func TestTheProxyRefusesRebindingAndCrossSiteWritesToTheControlPaths(t *testing.T) {
 	_, url := startProxy(t, proxy.Options{Upstream: mustURL(t, startMock(t))})
 	send := func(method, path, host string, header map[string]string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequest(method, url+path, strings.NewReader(""))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if host != "" {
-			req.Host = host
-		}
-		for k, v := range header {
-			req.Header.Set(k, v)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		body, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(body)
+		return sendAs(t, method, url+path, host, header)
 	}
 	refused := []struct {
 		name, method, path, host string
@@ -94,21 +101,8 @@ func TestTheShutdownEndpointAnswersOnlyLoopbackSameSiteRequests(t *testing.T) {
 		{"the CI job on loopback shuts the proxy down", "POST", "localhost", nil, http.StatusAccepted, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			req, _ := http.NewRequest(tc.method, url+"/__proxy/shutdown", nil)
-			if tc.host != "" {
-				req.Host = tc.host
-			}
-			for k, v := range tc.header {
-				req.Header.Set(k, v)
-			}
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			if res.StatusCode != tc.want {
-				t.Fatalf("got %d %s, want %d", res.StatusCode, body, tc.want)
+			if status, body := sendAs(t, tc.method, url+"/__proxy/shutdown", tc.host, tc.header); status != tc.want {
+				t.Fatalf("got %d %s, want %d", status, body, tc.want)
 			}
 			// The handler has run by the time the answer arrives: the channel's state is final.
 			select {

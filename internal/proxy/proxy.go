@@ -219,6 +219,11 @@ func New(opts Options) (*Proxy, error) {
 	p := &Proxy{opts: opts, log: log, spec: spec, frames: frames, report: rep, metrics: newMetrics(),
 		idPrefix: hex.EncodeToString(pfx[:]), guard: g, shutdown: make(chan struct{})}
 	if opts.DriftReport != "" {
+		// Written on Close; created now so that a path that cannot be written fails the start,
+		// not the end of a long CI run.
+		if err := os.WriteFile(opts.DriftReport, nil, 0o644); err != nil {
+			return nil, fmt.Errorf("drift report: %w", err)
+		}
 		p.drift = drift.New()
 	}
 	p.bufs.New = func() any { b := make([]byte, 0, 8<<10); return &b }
