@@ -30,7 +30,7 @@ dist:
 	  for cmd in restream-mock restream-proxy restream-gateway; do \
 	    echo "dist/$$cmd-$$os-$$arch"; \
 	    CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath \
-	      -ldflags "-s -w -X github.com/restreamkit/restreamkit/internal/mock.Version=$(VERSION)" \
+	      -ldflags "-s -w -X github.com/restreamkit/restreamkit/internal/version.set=$(VERSION)" \
 	      -o dist/$$cmd-$$os-$$arch ./cmd/$$cmd || exit 1; \
 	  done; done; done
 

@@ -18,6 +18,7 @@ import (
 	"github.com/restreamkit/restreamkit/internal/guard"
 	"github.com/restreamkit/restreamkit/internal/mock"
 	"github.com/restreamkit/restreamkit/internal/oauth"
+	"github.com/restreamkit/restreamkit/internal/version"
 )
 
 const envPrefix = "RESTREAM_MOCK_"
@@ -50,7 +51,7 @@ func run(args []string) error {
 	allowHosts := fs.StringSlice("allow-host", nil, "further Host the control API answers (repeatable; \"*\" turns the Host check off); loopback names and addresses always pass")
 	allowOrigins := fs.StringSlice("allow-origin", nil, "browser origin trusted to write to the control API, such as http://localhost:5173 (repeatable)")
 	controlToken := fs.String("control-token", "", "require this bearer token on the control API (/__mock/), for shared machines")
-	log, done, err := cli.Parse(fs, envPrefix, mock.Version, args, os.Stdout)
+	log, done, err := cli.Parse(fs, envPrefix, version.String(), args, os.Stdout)
 	if err != nil || done {
 		return err
 	}
@@ -84,7 +85,7 @@ func run(args []string) error {
 	}
 	lns := []cli.Listener{api}
 	base := "http://" + api.Conn.Addr().String()
-	fmt.Printf("restream-mock %s: REST, OAuth and control API on %s\n", mock.Version, base)
+	fmt.Printf("restream-mock %s: REST, OAuth and control API on %s\n", version.String(), base)
 	if !guard.IsLoopbackAddr(*addr) {
 		msg := "the API listens beyond loopback: other machines can reach it; the control API still answers only loopback Hosts and --allow-host"
 		if *controlToken == "" {
@@ -108,7 +109,7 @@ func run(args []string) error {
 			return err
 		}
 		lns = append(lns, ln)
-		fmt.Printf("restream-mock %s: %s feed on ws://%s/ws\n", mock.Version, feed.name, ln.Conn.Addr())
+		fmt.Printf("restream-mock %s: %s feed on ws://%s/ws\n", version.String(), feed.name, ln.Conn.Addr())
 	}
 	if *printToken {
 		if err := srv.PrintBanner(os.Stdout, base); err != nil {

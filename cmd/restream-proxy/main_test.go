@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -219,6 +220,42 @@ func TestJUnitKeepsOrdinaryWordsAndOmitsEmptyLines(t *testing.T) {
 		if strings.Contains(string(x), empty) {
 			t.Errorf("the JUnit file holds %q:\n%s", empty, x)
 		}
+	}
+}
+
+func TestRecordWritesFixturesTheMockLoadsOnShutdown(t *testing.T) {
+	rs := restreamtest.NewServer(t)
+	dir := filepath.Join(t.TempDir(), "recorded")
+	cmd, base, _, stderr := start(t, nil, "--upstream", rs.URL, "--record", dir)
+	for _, path := range []string{"/v2/user/profile", "/v2/user/channel/all", "/v2/user/streamKey"} {
+		if code := get(t, base+path, rs.Token(restreamtest.QuietNewcomer)); code != 200 {
+			t.Fatalf("%s answered %d", path, code)
+		}
+	}
+	stop(t, cmd)
+	if !strings.Contains(stderr.String(), "recording: 3 examples in 3 files in "+dir) {
+		t.Fatalf("the shutdown does not say what was recorded:\n%s", stderr.String())
+	}
+	replay := restreamtest.NewServer(t, restreamtest.WithFixturesDir(dir))
+	req, _ := http.NewRequest("GET", replay.URL+"/v2/user/streamKey", nil)
+	req.Header.Set("Authorization", "Bearer "+replay.Token(restreamtest.QuietNewcomer))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	original := restreamtest.NewServer(t)
+	req.URL, _ = url.Parse(original.URL + "/v2/user/streamKey")
+	req.Header.Set("Authorization", "Bearer "+original.Token(restreamtest.QuietNewcomer))
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	was, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), `"streamKey":"re_4410087_`) || string(body) == string(was) {
+		t.Fatalf("the mock on the recording serves %s; the original key was %d bytes long", body, len(was))
 	}
 }
 

@@ -39,6 +39,8 @@ import (
 	"github.com/restreamkit/restreamkit/internal/apierror"
 	"github.com/restreamkit/restreamkit/internal/drift"
 	"github.com/restreamkit/restreamkit/internal/guard"
+	"github.com/restreamkit/restreamkit/internal/har"
+	"github.com/restreamkit/restreamkit/internal/record"
 	"github.com/restreamkit/restreamkit/internal/report"
 	"github.com/restreamkit/restreamkit/internal/validate"
 	"github.com/restreamkit/restreamkit/openapi"
@@ -130,6 +132,16 @@ type Options struct {
 	// answers loopback Hosts only and refuses cross-origin browser writes (see package guard);
 	// a control token is the mock's business and is forwarded untouched.
 	Control guard.Options
+	// Record, when set, is a directory the exchanges of /v2 operations are recorded into as
+	// fixtures (see package record), written on Close. It needs the request and response modes
+	// on (report or enforce): the proxy records what it reads to validate.
+	Record string
+	// HAR, when set, is a file the exchanges of the spec's operations are written to on Close,
+	// as an HTTP Archive 1.2 (see package har), redacted. Like Record, it needs the request and
+	// response modes on.
+	HAR string
+	// Version is the proxy's version, as the HAR file names its creator; "" means dev.
+	Version string
 	// Logger receives warnings and a debug line per exchange; nil discards them.
 	Logger *slog.Logger
 }
@@ -149,7 +161,9 @@ type Proxy struct {
 	bufs     sync.Pool
 	ws       wsRegistry
 	closed   atomic.Bool
-	guard    *guard.Guard      // of /__proxy/ and the forwarded /__mock/
+	guard    *guard.Guard // of /__proxy/ and the forwarded /__mock/
+	rec      *record.Recorder
+	har      *har.Archive
 	drift    *drift.Aggregator // nil without a drift report
 	shutdown chan struct{}     // closed by POST /__proxy/shutdown
 	stopOnce sync.Once
@@ -214,10 +228,27 @@ func New(opts Options) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
+	if (opts.Record != "" || opts.HAR != "") && (opts.RequestMode == Off || opts.ResponseMode == Off) {
+		return nil, errors.New("recording reads what the proxy validates: the request and response modes must be report or enforce")
+	}
+	var rec *record.Recorder
+	if opts.Record != "" {
+		if rec, err = record.Open(opts.Record); err != nil {
+			return nil, err
+		}
+	}
+	var archive *har.Archive
+	if opts.HAR != "" {
+		v := opts.Version
+		if v == "" {
+			v = "dev"
+		}
+		archive = har.New("restream-proxy " + v)
+	}
 	var pfx [3]byte
 	_, _ = rand.Read(pfx[:])
 	p := &Proxy{opts: opts, log: log, spec: spec, frames: frames, report: rep, metrics: newMetrics(),
-		idPrefix: hex.EncodeToString(pfx[:]), guard: g, shutdown: make(chan struct{})}
+		idPrefix: hex.EncodeToString(pfx[:]), guard: g, rec: rec, har: archive, shutdown: make(chan struct{})}
 	if opts.DriftReport != "" {
 		// Written on Close; created now so that a path that cannot be written fails the start,
 		// not the end of a long CI run.
@@ -343,8 +374,9 @@ func (p *Proxy) Records() []Record { return p.report.Records() }
 // hijacked connections.
 func (p *Proxy) CloseWebSockets(ctx context.Context) { p.ws.closeAll(ctx) }
 
-// Close ends the WebSocket relays, then writes the JUnit file, the drift report and the summary
-// (which names the drift report's file) and closes the report. Call it once, after the HTTP servers have shut down, so no exchange is left out.
+// Close ends the WebSocket relays, then writes the JUnit file, the drift report, the summary
+// (which names the drift report's file), the HAR file and the recording, and closes the report.
+// Call it once, after the HTTP servers have shut down, so no exchange is left out.
 func (p *Proxy) Close(ctx context.Context) error {
 	if !p.closed.CompareAndSwap(false, true) {
 		return nil
@@ -378,6 +410,19 @@ func (p *Proxy) Close(ctx context.Context) error {
 	}
 	if err := p.report.Close(); err != nil {
 		errs = append(errs, err)
+	}
+	if p.har != nil {
+		if err := p.har.WriteFile(p.opts.HAR); err != nil {
+			errs = append(errs, fmt.Errorf("writing the HAR file: %w", err))
+		}
+	}
+	if p.rec != nil {
+		sum, err := p.rec.Close()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("writing the recording: %w", err))
+		} else if p.opts.Summary != nil {
+			sum.Write(p.opts.Summary)
+		}
 	}
 	return errors.Join(errs...)
 }
