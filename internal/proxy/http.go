@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/restreamkit/restreamkit/internal/apierror"
+	"github.com/restreamkit/restreamkit/internal/drift"
 	"github.com/restreamkit/restreamkit/internal/har"
 	"github.com/restreamkit/restreamkit/internal/record"
 	"github.com/restreamkit/restreamkit/internal/redact"
@@ -68,7 +69,7 @@ func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	var pp validate.PathParams
 	op, routeErr, _ := p.spec.Find(r.Method, r.URL.EscapedPath(), &pp)
 	ex.op, ex.opName = op, report.Bucket(op)
-	p.report.Seen(ex.opName)
+	p.seen(ex.opName)
 
 	bufp := p.bufs.Get().(*[]byte)
 	defer func() {
@@ -204,6 +205,11 @@ func (p *Proxy) record(ex *exchange, status int, vs []validate.Violation) {
 		p.metrics.violations.WithLabelValues(ex.opName, string(v.Direction), string(v.Rule)).Inc()
 	}
 	p.report.Add(ex.opName, recs)
+	op := drift.Operation{ID: ex.opName}
+	if ex.op != nil {
+		op.Method, op.Path = ex.op.Method, ex.op.Path
+	}
+	p.drift.Add(op, recs)
 }
 
 func opID(op *validate.Operation) string {
