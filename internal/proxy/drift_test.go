@@ -74,9 +74,9 @@ func scriptedUpstream(t *testing.T) *httptest.Server {
 	return ts
 }
 
-// scriptedFeed is a streaming feed that sends one frame of an action the feed does not document,
+// mysteryFeed is a streaming feed that sends one frame of an action the feed does not document,
 // then reports each frame the client sent (the proxy records a frame before it relays it).
-func scriptedFeed(t *testing.T, got chan<- string) *httptest.Server {
+func mysteryFeed(t *testing.T, got chan<- string) *httptest.Server {
 	t.Helper()
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := websocket.Accept(w, r, nil)
@@ -107,7 +107,7 @@ func driftRun(t *testing.T, format drift.Format) string {
 	t.Helper()
 	up := scriptedUpstream(t)
 	relayed := make(chan string, 2)
-	feed := scriptedFeed(t, relayed)
+	feed := mysteryFeed(t, relayed)
 	file := filepath.Join(t.TempDir(), "drift")
 	// The violations header makes the proxy validate each response before sending it, so a
 	// client that waits for its answer sees every violation recorded in order.
