@@ -2,7 +2,7 @@
 # test package (restreamtest). `make run` starts the mock; `make test` runs every test.
 GO ?= go
 
-.PHONY: all run test lint generate check-generated build bench dist fuzz
+.PHONY: all run test lint generate check-generated build bench dist release npm fuzz
 
 all: build
 
@@ -23,16 +23,17 @@ fuzz:
 build:
 	$(GO) build -o bin/ ./cmd/...
 
-## dist: static binaries (CGO_ENABLED=0) for linux and darwin, amd64 and arm64, into dist/
+## release: for linux, darwin and windows on amd64 and arm64, static binaries in one archive per platform (with LICENSE and README) and SHA256SUMS, into dist/; reproducible: the same commit gives the same bytes
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-dist:
-	@for os in linux darwin; do for arch in amd64 arm64; do \
-	  for cmd in restream-mock restream-proxy restream-gateway restream-check; do \
-	    echo "dist/$$cmd-$$os-$$arch"; \
-	    CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath \
-	      -ldflags "-s -w -X github.com/restreamkit/restreamkit/internal/mock.Version=$(VERSION)" \
-	      -o dist/$$cmd-$$os-$$arch ./cmd/$$cmd || exit 1; \
-	  done; done; done
+release:
+	$(GO) run ./tools/release -version $(VERSION) -out dist
+
+## npm: the npm packages (restreamkit, and restreamkit-<os>-<cpu> for each platform) into dist/npm/
+npm:
+	$(GO) run ./tools/release -version $(VERSION) -out dist -npm
+
+## dist: the same as release
+dist: release
 
 ## generate: regenerate api/gen from openapi/
 generate:

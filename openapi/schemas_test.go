@@ -252,6 +252,7 @@ var (
 		"description": true, "type": true, "format": true, "pattern": true, "enum": true, "default": true,
 		"minimum": true, "maximum": true, "minLength": true, "maxLength": true, "minItems": true,
 		"maxItems": true, "additionalProperties": true, "required": true, "properties": true, "items": true,
+		"oneOf": true,
 	}
 )
 
@@ -274,9 +275,21 @@ func (w *drift) compare(rel, where string, node map[string]any, sr *openapi3.Sch
 			w.addf(where, "keyword %q is not compared with the spec (extend the drift check or drop it)", k)
 		}
 	}
-	if len(s.AllOf)+len(s.AnyOf)+len(s.OneOf) > 0 || s.Not != nil || s.MultipleOf != nil ||
+	if len(s.AllOf)+len(s.AnyOf) > 0 || s.Not != nil || s.MultipleOf != nil ||
 		s.ExclusiveMin.IsSet() || s.ExclusiveMax.IsSet() || s.UniqueItems || s.MinProps != 0 || s.MaxProps != nil {
 		w.addf(where, "spec uses a keyword the drift check does not compare")
+	}
+
+	// oneOf: the same branches in the same order, each a $ref compared like any other.
+	branches, _ := node["oneOf"].([]any)
+	if len(branches) != len(s.OneOf) {
+		w.addf(where, "oneOf has %d branches, spec has %d", len(branches), len(s.OneOf))
+	} else {
+		for i, b := range branches {
+			if child, ok := b.(map[string]any); ok {
+				w.compare(rel, fmt.Sprintf("%s|%d", where, i), child, s.OneOf[i], depth+1)
+			}
+		}
 	}
 
 	// Types, with OpenAPI 3.0's nullable written as "null" in the type list.

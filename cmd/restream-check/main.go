@@ -14,7 +14,7 @@ import (
 
 	"github.com/restreamkit/restreamkit/internal/check"
 	"github.com/restreamkit/restreamkit/internal/cli"
-	"github.com/restreamkit/restreamkit/internal/mock"
+	"github.com/restreamkit/restreamkit/internal/version"
 )
 
 const envPrefix = "RESTREAM_CHECK_"
@@ -41,7 +41,7 @@ func run(args []string, stdout io.Writer) (bool, error) {
 	fs.StringVar(&cfg.Run, "run", "", "run only the checks this go-test-style pattern selects (slash-separated regular expressions, one per level: reads/getChannel)")
 	fs.StringVar(&cfg.JUnit, "junit", "", "write a JUnit report of the checks to this file")
 	fs.DurationVar(&cfg.Timeout, "timeout", 30*time.Second, "longest wait for one answer (0: no limit)")
-	log, done, err := cli.Parse(fs, envPrefix, mock.Version, args, stdout)
+	log, done, err := cli.Parse(fs, envPrefix, version.String(), args, stdout)
 	if err != nil || done {
 		return err == nil, err
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/restreamkit/restreamkit/internal/cli"
 	"github.com/restreamkit/restreamkit/internal/gateway"
-	"github.com/restreamkit/restreamkit/internal/mock"
+	"github.com/restreamkit/restreamkit/internal/version"
 )
 
 const envPrefix = "RESTREAM_GATEWAY_"
@@ -34,11 +34,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	c.AddFlags(fs)
 	stdio := fs.Bool("stdio", false, "serve the MCP adapter on standard input and output (as desktop assistants run MCP servers) instead of HTTP")
 	// Logs go to standard error: standard output carries JSON-RPC in --stdio mode.
-	log, done, err := cli.Parse(fs, envPrefix, mock.Version, args, stdout)
+	log, done, err := cli.Parse(fs, envPrefix, version.String(), args, stdout)
 	if err != nil || done {
 		return err
 	}
-	c.Version, c.Logger, c.Getenv = mock.Version, log, getenv
+	c.Version, c.Logger, c.Getenv = version.String(), log, getenv
 	if *stdio && c.Report == "-" {
 		return errors.New("--report -: standard output carries the MCP messages in --stdio mode; give a file")
 	}
@@ -66,7 +66,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 			return err
 		}
 		lns = append(lns, ln)
-		fmt.Fprintf(stderr, "restream-gateway %s: %s on http://%s\n", mock.Version, s.Name, ln.Conn.Addr())
+		fmt.Fprintf(stderr, "restream-gateway %s: %s on http://%s\n", version.String(), s.Name, ln.Conn.Addr())
 	}
 	return cli.Serve(ctx, log, 10*time.Second, nil, lns...)
 }

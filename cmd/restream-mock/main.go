@@ -18,6 +18,7 @@ import (
 	"github.com/restreamkit/restreamkit/internal/guard"
 	"github.com/restreamkit/restreamkit/internal/mock"
 	"github.com/restreamkit/restreamkit/internal/oauth"
+	"github.com/restreamkit/restreamkit/internal/version"
 )
 
 const envPrefix = "RESTREAM_MOCK_"
@@ -41,6 +42,7 @@ func run(args []string) error {
 	seed := fs.Uint64("seed", 0, "make the stream and chat simulators repeatable: the same seed and the same requests give the same frames in the same order, timestamps aside (0: random)")
 	fixturesDir := fs.String("fixtures", "", "directory laid out like examples/ laid over the embedded examples: it may hold only some files, or some users' examples of a file")
 	fixturesOnly := fs.Bool("fixtures-only", false, "seed from the --fixtures (or --check-fixtures) directory alone, without the embedded examples under it")
+	probe := fs.Bool("probe", false, "ask the mock listening on --addr whether it is healthy (GET /__mock/health) and exit 0 if so, 1 if not: a container's HEALTHCHECK")
 	checkDir := fs.String("check-fixtures", "", "check a fixtures directory (laid over the embedded examples unless --fixtures-only), print every problem or what it leaves out, and exit")
 	clientFlags := fs.StringArray("client", nil, "OAuth client ID:SECRET[:REDIRECT,...] with every scope, added to the fixtures' (repeatable; white space separates several in one value; default redirects: http://localhost/callback, 127.0.0.1 and [::1], any port)")
 	autoApprove := fs.Bool("auto-approve", false, "approve the OAuth dialog at once, for the default user or the one the Restreamkit-Login-As header names (CI without a browser)")
@@ -50,7 +52,7 @@ func run(args []string) error {
 	allowHosts := fs.StringSlice("allow-host", nil, "further Host the control API answers (repeatable; \"*\" turns the Host check off); loopback names and addresses always pass")
 	allowOrigins := fs.StringSlice("allow-origin", nil, "browser origin trusted to write to the control API, such as http://localhost:5173 (repeatable)")
 	controlToken := fs.String("control-token", "", "require this bearer token on the control API (/__mock/), for shared machines")
-	log, done, err := cli.Parse(fs, envPrefix, mock.Version, args, os.Stdout)
+	log, done, err := cli.Parse(fs, envPrefix, version.String(), args, os.Stdout)
 	if err != nil || done {
 		return err
 	}
@@ -59,6 +61,9 @@ func run(args []string) error {
 		Control: guard.Options{AllowHosts: *allowHosts, TrustedOrigins: *allowOrigins, Token: *controlToken}}
 	if opts.Clients, err = oauth.ParseClientFlags(*clientFlags); err != nil {
 		return fmt.Errorf("--client: %w", err)
+	}
+	if *probe {
+		return cli.Probe(ctx, *addr, "/__mock/health")
 	}
 	if *checkDir != "" {
 		return checkFixtures(ctx, opts, *checkDir, *fixturesOnly)
@@ -84,7 +89,7 @@ func run(args []string) error {
 	}
 	lns := []cli.Listener{api}
 	base := "http://" + api.Conn.Addr().String()
-	fmt.Printf("restream-mock %s: REST, OAuth and control API on %s\n", mock.Version, base)
+	fmt.Printf("restream-mock %s: REST, OAuth and control API on %s\n", version.String(), base)
 	if !guard.IsLoopbackAddr(*addr) {
 		msg := "the API listens beyond loopback: other machines can reach it; the control API still answers only loopback Hosts and --allow-host"
 		if *controlToken == "" {
@@ -108,7 +113,7 @@ func run(args []string) error {
 			return err
 		}
 		lns = append(lns, ln)
-		fmt.Printf("restream-mock %s: %s feed on ws://%s/ws\n", mock.Version, feed.name, ln.Conn.Addr())
+		fmt.Printf("restream-mock %s: %s feed on ws://%s/ws\n", version.String(), feed.name, ln.Conn.Addr())
 	}
 	if *printToken {
 		if err := srv.PrintBanner(os.Stdout, base); err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -480,4 +481,90 @@ func TestTheCommandLineRules(t *testing.T) {
 		Numeric:   []string{"max-body-bytes", "journal-size", "chat-heartbeat", "stream-interval"},
 		AddrFlags: []string{"addr", "streaming-addr", "chat-addr"},
 		Args:      []string{"--addr", "127.0.0.1:0", "--streaming-addr", "127.0.0.1:0", "--chat-addr", "127.0.0.1:0", "--print-token=false"}})
+}
+
+func TestProbeSaysWhetherTheMockOnAddrIsHealthy(t *testing.T) {
+	s := start(t, nil)
+	addr := strings.TrimPrefix(s.base, "http://")
+	if code, _, stderr := clitest.Run(t, binary, nil, "--probe", "--addr", addr); code != 0 {
+		t.Fatalf("--probe against a running mock exited %d: %s", code, stderr)
+	}
+	_, port, _ := strings.Cut(addr, ":")
+	// A container's HEALTHCHECK runs with the address the mock listens on, every interface.
+	if code, _, stderr := clitest.Run(t, binary, []string{"RESTREAM_MOCK_ADDR=0.0.0.0:" + port}, "--probe"); code != 0 {
+		t.Fatalf("--probe with 0.0.0.0 exited %d: %s", code, stderr)
+	}
+	s.stop(t)
+	if code, _, stderr := clitest.Run(t, binary, nil, "--probe", "--addr", addr); code != 1 || !strings.Contains(stderr, "probe:") {
+		t.Fatalf("--probe against a stopped mock exited %d: %s", code, stderr)
+	}
+}
+
+// TestTheDockerfileSetsWhatTheBinaryUnderstands reads the Dockerfile, which CI cannot build,
+// and checks what it tells the binary: every ENV variable is one the mock reads, its addresses
+// and EXPOSE agree, the final image runs as a user without privileges, and its HEALTHCHECK
+// passes against a mock started with its environment.
+func TestTheDockerfileSetsWhatTheBinaryUnderstands(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(data), "\\\n", " ")
+	final := text[strings.LastIndex(text, "\nFROM "):]
+	if !strings.HasPrefix(final, "\nFROM scratch") || !regexp.MustCompile(`\nUSER [1-9][0-9]*:[1-9][0-9]*\n`).MatchString(final) {
+		t.Fatal("the final stage must be FROM scratch with a numeric user other than root")
+	}
+	env := regexp.MustCompile(`(RESTREAM_MOCK_[A-Z_]+)=(\S+)`).FindAllStringSubmatch(final, -1)
+	_, help, helpErr := clitest.Run(t, binary, nil, "--help")
+	help += helpErr
+	var vars []string
+	exposed := regexp.MustCompile(`\nEXPOSE ([0-9 ]+)\n`).FindStringSubmatch(final)
+	if exposed == nil {
+		t.Fatal("no EXPOSE")
+	}
+	for _, kv := range env {
+		if !strings.Contains(help, kv[1]) {
+			t.Errorf("the mock does not read %s", kv[1])
+		}
+		_, port, _ := strings.Cut(kv[2], ":")
+		if !strings.Contains(" "+exposed[1]+" ", " "+port+" ") {
+			t.Errorf("%s listens on %s, which is not exposed (%s)", kv[1], port, exposed[1])
+		}
+		vars = append(vars, kv[1])
+	}
+	if len(vars) != 3 {
+		t.Fatalf("want the three addresses set, got %v", vars)
+	}
+	hc := regexp.MustCompile(`\nHEALTHCHECK .*CMD \["/usr/local/bin/restream-mock", "([^"]+)"\]`).FindStringSubmatch(final)
+	if hc == nil {
+		t.Fatal("no HEALTHCHECK running the binary")
+	}
+	// The mock as the image starts it (every interface; a free port, since tests share the
+	// machine), then the HEALTHCHECK's command with the same environment.
+	port := freePort(t)
+	containerEnv := []string{"RESTREAM_MOCK_ADDR=0.0.0.0:" + port, "RESTREAM_MOCK_STREAMING_ADDR=", "RESTREAM_MOCK_CHAT_ADDR="}
+	cmd := exec.Command(binary)
+	cmd.Env = append(os.Environ(), containerEnv...)
+	out := clitest.NewOutput()
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	out.Await(t, regexp.MustCompile(`REST, OAuth and control API on`), nil)
+	if code, _, stderr := clitest.Run(t, binary, containerEnv, hc[1]); code != 0 {
+		t.Fatalf("the HEALTHCHECK (%s) fails: %s", hc[1], stderr)
+	}
+}
+
+// freePort returns a port nothing listens on at the moment.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
 }

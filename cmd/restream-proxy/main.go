@@ -16,9 +16,10 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/restreamkit/restreamkit/internal/cli"
+	"github.com/restreamkit/restreamkit/internal/drift"
 	"github.com/restreamkit/restreamkit/internal/guard"
-	"github.com/restreamkit/restreamkit/internal/mock"
 	"github.com/restreamkit/restreamkit/internal/proxy"
+	"github.com/restreamkit/restreamkit/internal/version"
 )
 
 const envPrefix = "RESTREAM_PROXY_"
@@ -60,7 +61,13 @@ func run(args []string) error {
 	maxWS := fs.Int("max-websockets", proxy.DefaultMaxWebSockets, "WebSockets relayed at once; more get 503")
 	allowHosts := fs.StringSlice("allow-host", nil, "further Host that /__proxy/ and the forwarded /__mock/ answer (repeatable; \"*\" turns the check off); loopback always passes")
 	allowOrigins := fs.StringSlice("allow-origin", nil, "browser origin trusted to write to the forwarded /__mock/ control API (repeatable)")
-	log, done, err := cli.Parse(fs, envPrefix, mock.Version, args, os.Stdout)
+	record := fs.String("record", "", "directory to record the /v2 exchanges into, as fixtures restream-mock --fixtures serves (added to an earlier recording there; secrets and e-mail addresses replaced)")
+	harFile := fs.String("har", "", "HTTP Archive (HAR 1.2) file the exchanges are written to on shutdown, redacted, for browser devtools and other tools")
+	// What a run leaves behind for CI and the spec's maintainers.
+	driftReport := fs.String("drift-report", "", "drift report file written on shutdown: violations per operation, field and rule, with suggested spec changes")
+	driftFormat := fs.String("drift-report-format", string(drift.Markdown), "markdown or json")
+	failOnViolations := fs.Bool("fail-on-violations", false, "exit with status 1 at shutdown (signal or POST /__proxy/shutdown) when any violation was seen")
+	log, done, err := cli.Parse(fs, envPrefix, version.String(), args, os.Stdout)
 	if err != nil || done {
 		return err
 	}
@@ -68,9 +75,13 @@ func run(args []string) error {
 		DialTimeout: *dialTimeout, TLSHandshakeTimeout: *tlsTimeout, ResponseHeaderTimeout: *headerTimeout,
 		UpstreamTimeout: *upstreamTimeout, ReadHeaderTimeout: *readHeaderTimeout, ReadTimeout: *readTimeout,
 		WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, MaxHeaderBytes: *maxHeader, MaxWebSockets: *maxWS, Logger: log,
-		Control: guard.Options{AllowHosts: *allowHosts, TrustedOrigins: *allowOrigins}}
+		Control: guard.Options{AllowHosts: *allowHosts, TrustedOrigins: *allowOrigins}, Record: *record, HAR: *harFile, Version: version.String()}
 	if *summary {
 		opts.Summary = os.Stderr
+	}
+	opts.DriftReport = *driftReport
+	if opts.DriftReportFormat, err = drift.ParseFormat(*driftFormat); err != nil {
+		return fmt.Errorf("--drift-report-format: %w", err)
 	}
 	for _, m := range []struct {
 		dst *proxy.Mode
@@ -120,13 +131,22 @@ func run(args []string) error {
 			return err
 		}
 		lns = append(lns, ln)
-		fmt.Fprintf(os.Stderr, "restream-proxy %s: %s on %s%s%s\n", mock.Version, l.name, scheme, ln.Conn.Addr(), path)
+		fmt.Fprintf(os.Stderr, "restream-proxy %s: %s on %s%s%s\n", version.String(), l.name, scheme, ln.Conn.Addr(), path)
 	}
+	ctx, stopServing := p.ShutdownContext(ctx) // a signal or POST /__proxy/shutdown
+	defer stopServing()
 	serveErr := cli.Serve(ctx, log, 10*time.Second, p.CloseWebSockets, lns...)
 	closeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := p.Close(closeCtx); err != nil {
 		return errors.Join(serveErr, err)
+	}
+	if n := p.Violations(); serveErr == nil && *failOnViolations && n > 0 {
+		what := "violations"
+		if n == 1 {
+			what = "violation"
+		}
+		return fmt.Errorf("%d %s seen (--fail-on-violations)", n, what)
 	}
 	return serveErr
 }

@@ -2,9 +2,12 @@ package main_test
 
 import (
 	"encoding/json"
+	"encoding/xml"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -218,4 +221,214 @@ func TestJUnitKeepsOrdinaryWordsAndOmitsEmptyLines(t *testing.T) {
 			t.Errorf("the JUnit file holds %q:\n%s", empty, x)
 		}
 	}
+}
+
+func TestRecordWritesFixturesTheMockLoadsOnShutdown(t *testing.T) {
+	rs := restreamtest.NewServer(t)
+	dir := filepath.Join(t.TempDir(), "recorded")
+	cmd, base, _, stderr := start(t, nil, "--upstream", rs.URL, "--record", dir)
+	for _, path := range []string{"/v2/user/profile", "/v2/user/channel/all", "/v2/user/streamKey"} {
+		if code := get(t, base+path, rs.Token(restreamtest.QuietNewcomer)); code != 200 {
+			t.Fatalf("%s answered %d", path, code)
+		}
+	}
+	stop(t, cmd)
+	if !strings.Contains(stderr.String(), "recording: 3 examples in 3 files in "+dir) {
+		t.Fatalf("the shutdown does not say what was recorded:\n%s", stderr.String())
+	}
+	replay := restreamtest.NewServer(t, restreamtest.WithFixturesDir(dir))
+	req, _ := http.NewRequest("GET", replay.URL+"/v2/user/streamKey", nil)
+	req.Header.Set("Authorization", "Bearer "+replay.Token(restreamtest.QuietNewcomer))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	original := restreamtest.NewServer(t)
+	req.URL, _ = url.Parse(original.URL + "/v2/user/streamKey")
+	req.Header.Set("Authorization", "Bearer "+original.Token(restreamtest.QuietNewcomer))
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	was, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), `"streamKey":"re_4410087_`) || string(body) == string(was) {
+		t.Fatalf("the mock on the recording serves %s; the original key was %d bytes long", body, len(was))
+	}
+}
+
+// exitCode waits for the proxy to exit and returns its status (-1 when a signal killed it).
+func exitCode(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return exit.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(15 * time.Second):
+		t.Fatal("the proxy did not stop")
+	}
+	return -1
+}
+
+// askShutdown sends POST /__proxy/shutdown with the given Host (the URL's when empty) and returns
+// the status.
+func askShutdown(t *testing.T, base, host string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", base+"/__proxy/shutdown", nil)
+	if host != "" {
+		req.Host = host
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body)
+}
+
+func TestFailOnViolationsSetsTheExitStatus(t *testing.T) {
+	upstream, token := startMock(t)
+	for _, tc := range []struct {
+		name  string
+		path  string
+		token string
+		want  int
+	}{
+		{"a run without violations exits 0", "/v2/platform/all", "", 0},
+		{"a request violation exits 1", "/v2/user/profile", "", 1}, // no token
+		{"a response-side run that is clean exits 0", "/v2/user/profile", token, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd, base, _, stderr := start(t, nil, "--upstream", upstream, "--fail-on-violations", "--summary=false")
+			get(t, base+tc.path, tc.token)
+			cmd.Process.Signal(syscall.SIGTERM)
+			if got := exitCode(t, cmd); got != tc.want {
+				t.Fatalf("exit status %d, want %d; stderr:\n%s", got, tc.want, stderr)
+			}
+			if tc.want == 1 && !strings.Contains(stderr.String(), "1 violation seen (--fail-on-violations)") {
+				t.Fatalf("the proxy did not say why it failed:\n%s", stderr)
+			}
+		})
+	}
+}
+
+func TestWithoutFailOnViolationsAViolationStillExitsZero(t *testing.T) {
+	upstream, _ := startMock(t)
+	cmd, base, _, _ := start(t, nil, "--upstream", upstream, "--summary=false")
+	get(t, base+"/v2/user/profile", "")
+	stop(t, cmd)
+}
+
+// Whichever way the run ends, the JUnit file, the JSON lines and the drift report are whole when
+// the process has exited, and --fail-on-violations decides the status.
+func TestEveryShutdownPathLeavesCompleteFiles(t *testing.T) {
+	upstream, _ := startMock(t)
+	for _, tc := range []struct {
+		name   string
+		format string
+		end    func(t *testing.T, cmd *exec.Cmd, base string)
+	}{
+		{"SIGTERM", "markdown", func(t *testing.T, cmd *exec.Cmd, _ string) { cmd.Process.Signal(syscall.SIGTERM) }},
+		{"SIGINT", "json", func(t *testing.T, cmd *exec.Cmd, _ string) { cmd.Process.Signal(syscall.SIGINT) }},
+		{"POST /__proxy/shutdown", "json", func(t *testing.T, _ *exec.Cmd, base string) {
+			if status, body := askShutdown(t, base, ""); status != http.StatusAccepted || !strings.Contains(body, `"violations":1`) {
+				t.Fatalf("the shutdown endpoint answered %d %s", status, body)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			junit, lines, driftFile := filepath.Join(dir, "contract.xml"), filepath.Join(dir, "violations.jsonl"), filepath.Join(dir, "drift")
+			cmd, base, _, stderr := start(t, nil, "--upstream", upstream, "--junit", junit, "--report", lines,
+				"--drift-report", driftFile, "--drift-report-format", tc.format, "--fail-on-violations")
+			get(t, base+"/v2/platform/all", "")
+			get(t, base+"/v2/user/profile", "") // no token: one violation
+			tc.end(t, cmd, base)
+			if got := exitCode(t, cmd); got != 1 {
+				t.Fatalf("exit status %d, want 1; stderr:\n%s", got, stderr)
+			}
+			var suites struct {
+				Tests    int `xml:"tests,attr"`
+				Failures int `xml:"failures,attr"`
+			}
+			if err := xml.Unmarshal(readBytes(t, junit), &suites); err != nil || suites.Tests != 2 || suites.Failures != 1 {
+				t.Fatalf("the JUnit file is not whole (%v): %+v\n%s", err, suites, readBytes(t, junit))
+			}
+			jl := strings.Split(strings.TrimSuffix(string(readBytes(t, lines)), "\n"), "\n")
+			var rec map[string]any
+			if len(jl) != 1 || json.Unmarshal([]byte(jl[0]), &rec) != nil || rec["rule"] != "security" {
+				t.Fatalf("the JSON lines are not whole: %q", jl)
+			}
+			report := string(readBytes(t, driftFile))
+			switch tc.format {
+			case "json":
+				var d struct {
+					Violations int `json:"violations"`
+					Findings   []struct {
+						Rule string `json:"rule"`
+					} `json:"findings"`
+				}
+				if err := json.Unmarshal([]byte(report), &d); err != nil || d.Violations != 1 || len(d.Findings) != 1 || d.Findings[0].Rule != "security" {
+					t.Fatalf("the drift report is not whole (%v):\n%s", err, report)
+				}
+			default:
+				if !strings.Contains(report, "| `getUserProfile` | request | `security` | security | 1 | 1/1 exchange |") ||
+					!strings.HasSuffix(report, "| `listPlatforms` | 1 |\n") {
+					t.Fatalf("the drift report is not whole:\n%s", report)
+				}
+			}
+			if !strings.Contains(stderr.String(), "drift report ("+tc.format+"): "+driftFile) {
+				t.Fatalf("the summary does not point to the drift report:\n%s", stderr)
+			}
+		})
+	}
+}
+
+func TestTheShutdownEndpointRefusesAForeignHost(t *testing.T) {
+	upstream, _ := startMock(t)
+	cmd, base, _, _ := start(t, nil, "--upstream", upstream, "--summary=false")
+	if status, body := askShutdown(t, base, "evil.example"); status != http.StatusForbidden || !strings.Contains(body, "host_not_allowed") {
+		t.Fatalf("a rebinding page's shutdown got %d %s", status, body)
+	}
+	stop(t, cmd) // internal/proxy's tests prove the refusal asked for no shutdown
+}
+
+func TestABadDriftReportFailsTheStart(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"an unknown format names the flag", []string{"--drift-report-format", "html"}, []string{"--drift-report-format", "markdown or json"}},
+		{"a file that cannot be written", []string{"--drift-report", filepath.Join(t.TempDir(), "no", "such", "dir", "drift.md")}, []string{"drift report", "no such file"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := clitest.Run(t, binary, nil, append([]string{"--addr", "127.0.0.1:0", "--streaming-addr", "", "--chat-addr", ""}, tc.args...)...)
+			for _, want := range tc.want {
+				if code == 0 || !strings.Contains(stderr, want) {
+					t.Fatalf("exit %d, stderr lacks %q:\n%s", code, want, stderr)
+				}
+			}
+		})
+	}
+}
+
+func readBytes(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -88,6 +88,20 @@ func Node(t testing.TB, root, pkg string) string {
 	return node
 }
 
+// NPM returns npm's path when it is installed. Otherwise it skips the test, or fails it under
+// RequireNodeEnv=1.
+func NPM(t testing.TB) string {
+	t.Helper()
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		if os.Getenv(RequireNodeEnv) == "1" {
+			t.Fatalf("npm is not installed, and %s=1 requires the tests that run on node", RequireNodeEnv)
+		}
+		t.Skipf("npm is not installed (set %s=1 to make this a failure)", RequireNodeEnv)
+	}
+	return npm
+}
+
 // Run runs binary to completion with env added to the test's environment, and returns its exit
 // code and what it wrote to standard output and standard error. A binary still running after a
 // minute (one that accepted a configuration meant to fail, and serves) is killed, failing the test.

@@ -14,6 +14,7 @@ import (
 	"github.com/restreamkit/restreamkit/internal/apierror"
 	"github.com/restreamkit/restreamkit/internal/oauth"
 	"github.com/restreamkit/restreamkit/internal/state"
+	"github.com/restreamkit/restreamkit/internal/version"
 )
 
 // controlAPI implements the generated strict-server interface of the /__mock/ control API.
@@ -22,7 +23,7 @@ type controlAPI struct{ s *Server }
 var _ controlapi.StrictServerInterface = (*controlAPI)(nil)
 
 func (c *controlAPI) GetHealth(context.Context, controlapi.GetHealthRequestObject) (controlapi.GetHealthResponseObject, error) {
-	return controlapi.GetHealth200JSONResponse{Status: controlapi.Ok, Version: Version,
+	return controlapi.GetHealth200JSONResponse{Status: controlapi.Ok, Version: version.String(),
 		UptimeSeconds: float32(time.Since(c.s.started).Seconds())}, nil
 }
 

@@ -46,10 +46,6 @@ const (
 // journal lists calls under it only on request.
 const controlPrefix = "/__mock/"
 
-// Version is the mock's version, reported by --version and /__mock/health. Builds set it with
-// -ldflags "-X github.com/restreamkit/restreamkit/internal/mock.Version=...".
-var Version = "dev"
-
 // Options configure a Server. The zero value serves the embedded fixtures.
 type Options struct {
 	// Fixtures is a directory tree laid out like examples/, laid over the embedded examples (see

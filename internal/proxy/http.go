@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/restreamkit/restreamkit/internal/apierror"
+	"github.com/restreamkit/restreamkit/internal/drift"
+	"github.com/restreamkit/restreamkit/internal/har"
+	"github.com/restreamkit/restreamkit/internal/record"
 	"github.com/restreamkit/restreamkit/internal/redact"
 	"github.com/restreamkit/restreamkit/internal/report"
 	"github.com/restreamkit/restreamkit/internal/validate"
@@ -27,6 +30,8 @@ type exchange struct {
 	opName   string // the report bucket: operationId, UnknownOperation or a WebSocket feed
 	reqFound int    // request violations
 	sent     time.Time
+	rec      *record.Exchange // the exchange as recorded, when recording
+	har      *har.Exchange    // the exchange as archived, when writing a HAR file
 }
 
 type exchangeKey struct{}
@@ -64,7 +69,7 @@ func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	var pp validate.PathParams
 	op, routeErr, _ := p.spec.Find(r.Method, r.URL.EscapedPath(), &pp)
 	ex.op, ex.opName = op, report.Bucket(op)
-	p.report.Seen(ex.opName)
+	p.seen(ex.opName)
 
 	bufp := p.bufs.Get().(*[]byte)
 	defer func() {
@@ -110,6 +115,12 @@ func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		p.metrics.validationTime.WithLabelValues(string(validate.Request)).Observe(time.Since(t0).Seconds())
 		ex.reqFound = len(vs)
 		p.record(ex, 0, vs)
+		if p.rec != nil && op != nil && complete && undecoded == nil {
+			ex.rec = recordedRequest(op, r, body)
+		}
+		if p.har != nil && complete {
+			ex.har = archivedRequest(r, body)
+		}
 		if p.opts.RequestMode == Enforce && breaksContract(vs) {
 			p.fail(w, ex, refusal(http.StatusBadRequest, "request_validation_failed", "the request breaks the contract", vs))
 			return
@@ -194,6 +205,11 @@ func (p *Proxy) record(ex *exchange, status int, vs []validate.Violation) {
 		p.metrics.violations.WithLabelValues(ex.opName, string(v.Direction), string(v.Rule)).Inc()
 	}
 	p.report.Add(ex.opName, recs)
+	op := drift.Operation{ID: ex.opName}
+	if ex.op != nil {
+		op.Method, op.Path = ex.op.Method, ex.op.Path
+	}
+	p.drift.Add(op, recs)
 }
 
 func opID(op *validate.Operation) string {
@@ -235,6 +251,7 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 		if ex.op != nil && p.opts.ResponseMode != Off {
 			body, _ := io.ReadAll(io.LimitReader(res.Body, p.opts.MaxValidateBytes))
 			p.record(ex, res.StatusCode, p.spec.CheckResponse(nil, ex.op, res.StatusCode, res.Header, body))
+			p.archive(ex, res, body)
 		}
 		res.Body.Close()
 		return &upstreamStatus{status: res.StatusCode, retryAfter: res.Header.Get("Retry-After")}
@@ -303,7 +320,46 @@ func (p *Proxy) checkResponse(dst []validate.Violation, ex *exchange, res *http.
 		}
 		body = plain
 	}
+	if ex.rec != nil {
+		ex.rec.Status, ex.rec.ResponseContentType = res.StatusCode, res.Header.Get("Content-Type")
+		ex.rec.ResponseBody = bytes.Clone(body)
+		p.rec.Add(*ex.rec)
+	}
+	p.archive(ex, res, body)
 	return p.spec.CheckResponse(dst, ex.op, res.StatusCode, res.Header, body)
+}
+
+// archivedRequest starts the HAR entry of an exchange from its request, as the client sent it
+// (the URL it asked for, its headers); body is the decoded body, copied from its pooled buffer.
+func archivedRequest(r *http.Request, body []byte) *har.Exchange {
+	u := *r.URL
+	u.Scheme, u.Host = "http", r.Host
+	if r.TLS != nil {
+		u.Scheme = "https"
+	}
+	return &har.Exchange{Started: time.Now(), Method: r.Method, URL: &u, Proto: r.Proto,
+		RequestHeader: r.Header.Clone(), RequestBody: bytes.Clone(body)}
+}
+
+// archive adds an exchange to the HAR file once its response body (decoded) is read.
+func (p *Proxy) archive(ex *exchange, res *http.Response, body []byte) {
+	if ex.har == nil {
+		return
+	}
+	x := *ex.har
+	x.Wait, x.Status, x.ResponseHeader, x.ResponseBody = time.Since(x.Started), res.StatusCode, res.Header.Clone(), bytes.Clone(body)
+	p.har.Add(x)
+}
+
+// recordedRequest starts the record of an exchange from its request; body is the decoded body,
+// copied since it lives in a pooled buffer.
+func recordedRequest(op *validate.Operation, r *http.Request, body []byte) *record.Exchange {
+	x := &record.Exchange{OperationID: op.ID, Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(),
+		RequestContentType: r.Header.Get("Content-Type"), RequestBody: bytes.Clone(body)}
+	if len(op.Scopes) > 0 {
+		x.UserToken, _ = strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	}
+	return x
 }
 
 // readCloser pairs a reader with the closer of the body it reads from.

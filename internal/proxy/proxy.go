@@ -1,7 +1,10 @@
 // Package proxy is restream-proxy: a reverse proxy that forwards an app's traffic to Restream (or
 // restream-mock) and checks every request, response and WebSocket frame against the bundled spec
 // and JSON Schemas. Per direction it can stay silent, report violations (JSON lines, JUnit,
-// metrics, a response header) or enforce the contract by refusing what breaks it.
+// metrics, a response header, and a drift report of suggested spec changes: package drift) or
+// enforce the contract by refusing what breaks it. A CI job ends a run with a signal or POST
+// /__proxy/shutdown (guarded like every /__proxy/ endpoint); Close writes every file before the
+// command exits.
 //
 // Secrets never leave in clear: internal/redact decides what is secret, and every report, log line
 // and refusal goes through it. Upstream failures become 502/504 envelopes that name the cause;
@@ -34,7 +37,10 @@ import (
 	"time"
 
 	"github.com/restreamkit/restreamkit/internal/apierror"
+	"github.com/restreamkit/restreamkit/internal/drift"
 	"github.com/restreamkit/restreamkit/internal/guard"
+	"github.com/restreamkit/restreamkit/internal/har"
+	"github.com/restreamkit/restreamkit/internal/record"
 	"github.com/restreamkit/restreamkit/internal/report"
 	"github.com/restreamkit/restreamkit/internal/validate"
 	"github.com/restreamkit/restreamkit/openapi"
@@ -96,6 +102,10 @@ type Options struct {
 	JUnit string
 	// Summary, when set, receives a table of operations and violations on Close.
 	Summary io.Writer
+	// DriftReport, when set, is the file Close writes the drift report to (see package drift),
+	// in DriftReportFormat (Markdown by default).
+	DriftReport       string
+	DriftReportFormat drift.Format
 	// AddViolationsHeader adds X-Restream-Proxy-Violations (and the request id) to every
 	// response. The proxy then validates a response before sending it, instead of while
 	// streaming it.
@@ -122,6 +132,16 @@ type Options struct {
 	// answers loopback Hosts only and refuses cross-origin browser writes (see package guard);
 	// a control token is the mock's business and is forwarded untouched.
 	Control guard.Options
+	// Record, when set, is a directory the exchanges of /v2 operations are recorded into as
+	// fixtures (see package record), written on Close. It needs the request and response modes
+	// on (report or enforce): the proxy records what it reads to validate.
+	Record string
+	// HAR, when set, is a file the exchanges of the spec's operations are written to on Close,
+	// as an HTTP Archive 1.2 (see package har), redacted. Like Record, it needs the request and
+	// response modes on.
+	HAR string
+	// Version is the proxy's version, as the HAR file names its creator; "" means dev.
+	Version string
 	// Logger receives warnings and a debug line per exchange; nil discards them.
 	Logger *slog.Logger
 }
@@ -142,6 +162,11 @@ type Proxy struct {
 	ws       wsRegistry
 	closed   atomic.Bool
 	guard    *guard.Guard // of /__proxy/ and the forwarded /__mock/
+	rec      *record.Recorder
+	har      *har.Archive
+	drift    *drift.Aggregator // nil without a drift report
+	shutdown chan struct{}     // closed by POST /__proxy/shutdown
+	stopOnce sync.Once
 }
 
 // New builds a proxy from opts.
@@ -181,6 +206,11 @@ func New(opts Options) (*Proxy, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	format, err := drift.ParseFormat(string(opts.DriftReportFormat))
+	if err != nil {
+		return nil, err
+	}
+	opts.DriftReportFormat = format
 	opts.Control.Token = "" // the mock checks its own control token, forwarded untouched
 	g, err := guard.New(opts.Control)
 	if err != nil {
@@ -198,10 +228,35 @@ func New(opts Options) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
+	if (opts.Record != "" || opts.HAR != "") && (opts.RequestMode == Off || opts.ResponseMode == Off) {
+		return nil, errors.New("recording reads what the proxy validates: the request and response modes must be report or enforce")
+	}
+	var rec *record.Recorder
+	if opts.Record != "" {
+		if rec, err = record.Open(opts.Record); err != nil {
+			return nil, err
+		}
+	}
+	var archive *har.Archive
+	if opts.HAR != "" {
+		v := opts.Version
+		if v == "" {
+			v = "dev"
+		}
+		archive = har.New("restream-proxy " + v)
+	}
 	var pfx [3]byte
 	_, _ = rand.Read(pfx[:])
 	p := &Proxy{opts: opts, log: log, spec: spec, frames: frames, report: rep, metrics: newMetrics(),
-		idPrefix: hex.EncodeToString(pfx[:]), guard: g}
+		idPrefix: hex.EncodeToString(pfx[:]), guard: g, rec: rec, har: archive, shutdown: make(chan struct{})}
+	if opts.DriftReport != "" {
+		// Written on Close; created now so that a path that cannot be written fails the start,
+		// not the end of a long CI run.
+		if err := os.WriteFile(opts.DriftReport, nil, 0o644); err != nil {
+			return nil, fmt.Errorf("drift report: %w", err)
+		}
+		p.drift = drift.New()
+	}
 	p.bufs.New = func() any { b := make([]byte, 0, 8<<10); return &b }
 	p.ws.max = opts.MaxWebSockets
 	transport := newTransport(opts)
@@ -257,7 +312,8 @@ func (bufferPool) Get() []byte  { return *(copyBuffers.Get().(*[]byte)) }
 func (bufferPool) Put(b []byte) { copyBuffers.Put(&b) }
 
 // Handler returns the handler of the main listener: the REST and OAuth API, the WebSocket feeds
-// at /streaming/ws and /chat/ws, and /__proxy/healthz and /__proxy/metrics. Serve it with
+// at /streaming/ws and /chat/ws, and /__proxy/healthz, /__proxy/metrics and POST
+// /__proxy/shutdown (see ShutdownRequested). Serve it with
 // HTTPServer, which adds the header limit and the timeouts.
 func (p *Proxy) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -266,6 +322,7 @@ func (p *Proxy) Handler() http.Handler {
 		fmt.Fprintf(w, `{"status":"ok","upstream":%q,"violations":%d}`+"\n", p.opts.Upstream.String(), p.report.Total())
 	})))
 	mux.Handle("GET /__proxy/metrics", p.guard.Handler(p.metrics.handler()))
+	mux.Handle("POST /__proxy/shutdown", p.guard.Handler(http.HandlerFunc(p.serveShutdown)))
 	mux.Handle(MockPrefix, p.guard.Handler(http.HandlerFunc(p.serveHTTP)))
 	if p.opts.StreamingUpstream != nil {
 		mux.Handle("/streaming/ws", p.StreamingHandler())
@@ -317,8 +374,9 @@ func (p *Proxy) Records() []Record { return p.report.Records() }
 // hijacked connections.
 func (p *Proxy) CloseWebSockets(ctx context.Context) { p.ws.closeAll(ctx) }
 
-// Close ends the WebSocket relays, then writes the JUnit file and the summary and closes the
-// report. Call it once, after the HTTP servers have shut down, so no exchange is left out.
+// Close ends the WebSocket relays, then writes the JUnit file, the drift report, the summary
+// (which names the drift report's file), the HAR file and the recording, and closes the report.
+// Call it once, after the HTTP servers have shut down, so no exchange is left out.
 func (p *Proxy) Close(ctx context.Context) error {
 	if !p.closed.CompareAndSwap(false, true) {
 		return nil
@@ -337,15 +395,68 @@ func (p *Proxy) Close(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("writing JUnit: %w", err))
 		}
 	}
+	if p.opts.DriftReport != "" {
+		if err := p.drift.Summary(time.Now()).WriteFile(p.opts.DriftReport, p.opts.DriftReportFormat); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if p.opts.Summary != nil {
 		if err := p.report.WriteSummary(p.opts.Summary); err != nil {
 			errs = append(errs, err)
+		}
+		if p.opts.DriftReport != "" {
+			fmt.Fprintf(p.opts.Summary, "drift report (%s): %s\n", p.opts.DriftReportFormat, p.opts.DriftReport)
 		}
 	}
 	if err := p.report.Close(); err != nil {
 		errs = append(errs, err)
 	}
+	if p.har != nil {
+		if err := p.har.WriteFile(p.opts.HAR); err != nil {
+			errs = append(errs, fmt.Errorf("writing the HAR file: %w", err))
+		}
+	}
+	if p.rec != nil {
+		sum, err := p.rec.Close()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("writing the recording: %w", err))
+		} else if p.opts.Summary != nil {
+			sum.Write(p.opts.Summary)
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// ShutdownRequested is closed when a client asks the proxy to stop with POST /__proxy/shutdown
+// (a CI job that cannot send a signal); the command then shuts down as on SIGTERM.
+func (p *Proxy) ShutdownRequested() <-chan struct{} { return p.shutdown }
+
+// ShutdownContext returns a context that ends when parent does or when shutdown is requested.
+func (p *Proxy) ShutdownContext(parent context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(parent)
+	go func() {
+		select {
+		case <-p.shutdown:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
+// serveShutdown answers POST /__proxy/shutdown (behind the guard) and asks for the shutdown; the
+// answer goes out before the listeners close, which wait for it.
+func (p *Proxy) serveShutdown(w http.ResponseWriter, _ *http.Request) {
+	p.stopOnce.Do(func() { close(p.shutdown) })
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	fmt.Fprintf(w, `{"status":"shutting down","violations":%d}`+"\n", p.report.Total())
+}
+
+// seen counts one exchange of a bucket in the report and the drift report.
+func (p *Proxy) seen(bucket string) {
+	p.report.Seen(bucket)
+	p.drift.Seen(bucket)
 }
 
 // nextID returns a short id for an exchange, unique within this run.

@@ -162,7 +162,7 @@ func (p *Proxy) wsHandler(feed string, upstream *url.URL, schema *validate.Schem
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ex := newExchange(p.nextID(), r)
 		ex.opName = "websocket " + feed // never the path: it carries the client's token
-		p.report.Seen(ex.opName)
+		p.seen(ex.opName)
 		if upstream == nil {
 			apierror.New(http.StatusNotFound, apierror.NameNotFound, "Not Found: the "+feed+" feed is not proxied").Write(w)
 			return

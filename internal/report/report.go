@@ -363,3 +363,7 @@ func (r *Reporter) WriteSummary(w io.Writer) error {
 	fmt.Fprintf(tw, "all\t\t\t\t\t%d\n", r.total)
 	return tw.Flush()
 }
+
+// Clip cuts s to at most limit bytes, on a UTF-8 boundary, and says how much it cut: the one rule
+// of how reported text is shortened, for the reports built from Records (the drift report).
+func Clip(s string, limit int) string { return clip(s, limit) }

@@ -6,12 +6,16 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/restreamkit/restreamkit/internal/ghactions"
+	"github.com/restreamkit/restreamkit/internal/release"
 	"github.com/restreamkit/restreamkit/internal/walkthrough"
 )
 
@@ -106,29 +110,25 @@ func TestTheGitHubActionsRecipe(t *testing.T) {
 				}
 			}
 		}},
-		{"restreamkit is installed at the one version set at the top", func(t *testing.T) {
+		{"restreamkit is the release set once at the top, installed by its action", func(t *testing.T) {
 			version := w.Env["RESTREAMKIT_VERSION"]
 			if !exactVersion.MatchString(version) {
 				t.Errorf("env RESTREAMKIT_VERSION: %q, want a vX.Y.Z tag", version)
 			}
-			installs := goInstall.FindAllStringSubmatch(runs, -1)
-			if len(installs) != 2 {
-				t.Errorf("%d go install commands, want restream-mock and restream-proxy", len(installs))
+			i := slices.IndexFunc(j.Steps, func(s step) bool { return strings.HasPrefix(s.Uses, "restreamkit/restreamkit@") })
+			if i < 0 {
+				t.Fatal("no step uses the restreamkit action")
 			}
-			for _, m := range installs {
-				if !strings.HasSuffix(m[1], `@"$RESTREAMKIT_VERSION"`) {
-					t.Errorf("go install %s: want @\"$RESTREAMKIT_VERSION\"", m[1])
-				}
+			if s := j.Steps[i]; s.Uses != "restreamkit/restreamkit@"+version || s.With["version"] != "${{ env.RESTREAMKIT_VERSION }}" {
+				t.Errorf("%s with version %q: want @%s and ${{ env.RESTREAMKIT_VERSION }}", s.Uses, s.With["version"], version)
 			}
-			if strings.Contains(runs, "@latest") {
-				t.Error("the recipe installs something @latest")
+			if strings.Contains(runs, "@latest") || strings.Contains(runs, "go install") {
+				t.Error("the recipe compiles restreamkit instead of downloading the release")
 			}
 		}},
-		{"it waits until the mock and the proxy answer", func(t *testing.T) {
-			for _, health := range []string{"127.0.0.1:8080/__mock/health", "127.0.0.1:8090/__proxy/healthz"} {
-				if !strings.Contains(runs, health) {
-					t.Errorf("no step waits for %s", health)
-				}
+		{"it waits until the proxy answers (the action waits for the mock)", func(t *testing.T) {
+			if !strings.Contains(runs, "127.0.0.1:8090/__proxy/healthz") {
+				t.Error("no step waits for 127.0.0.1:8090/__proxy/healthz")
 			}
 		}},
 		{"nothing sleeps a fixed time", func(t *testing.T) {
@@ -155,14 +155,30 @@ func TestTheGitHubActionsRecipe(t *testing.T) {
 // appTestLine is the recipe's stand-in for the user's tests, which the test below replaces.
 var appTestLine = regexp.MustCompile(`(?m)^make app-test\b.*$`)
 
-// TestTheGitHubActionsRecipeRuns runs the recipe's shell steps as the runner would, each in its
-// own `bash --noprofile --norc -eo pipefail` with the workflow's, job's and step's variables, in
-// one workspace: `go` is a stub that records `go install` (the built commands are on PATH), and
-// the app's tests are a request through the proxy. The steps must start both, wait for them,
-// and leave contract.xml written when the tests pass and when they fail.
+// TestTheGitHubActionsRecipeRuns runs the recipe's steps as the runner would (internal/ghactions):
+// the restreamkit action from this tree, its release built from the commands just built and laid
+// out as the download URL serves it; each `run:` step in its own bash with the workflow's, job's
+// and step's variables and what earlier steps exported, in one workspace; the app's tests are a
+// request through the proxy. The steps must start both, wait for them, and leave contract.xml
+// written when the tests pass and when they fail.
 func TestTheGitHubActionsRecipeRuns(t *testing.T) {
 	requireTools(t)
 	w, j := recipe(t)
+	version := w.Env["RESTREAMKIT_VERSION"]
+	releases := t.TempDir()
+	o := release.Options{Root: "../..", Version: version, Out: filepath.Join(releases, version),
+		Commands: []string{"restream-mock", "restream-proxy"}, Time: time.Unix(1795000000, 0)}
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	host := release.Target{OS: runtime.GOOS, Arch: runtime.GOARCH}
+	if _, err := release.Archives(o, []release.Built{{Target: host, Dir: binDir}}); err != nil {
+		t.Fatal(err)
+	}
+	action, err := ghactions.LoadAction("../../action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	const request = `curl -sf -o /dev/null -H "Authorization: Bearer $(curl -sf "$RESTREAM_API/__mock/tokens" -d '{"userId":2046371}' | sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p')" "$RESTREAM_API/v2/user/profile"`
 	for _, tc := range []struct {
 		name     string
@@ -175,39 +191,52 @@ func TestTheGitHubActionsRecipeRuns(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			m := moved(t)
-			workspace, stubs := t.TempDir(), t.TempDir()
-			installs := filepath.Join(stubs, "installs")
-			stub := "#!/bin/sh\ncase \"$1 $2\" in\n\"install github.com/restreamkit/restreamkit/cmd/\"*) echo \"$2\" >> " + installs + " ;;\n*) echo \"stub go: $*\" >&2; exit 1 ;;\nesac\n"
-			if err := os.WriteFile(filepath.Join(stubs, "go"), []byte(stub), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			failed := false
+			workspace := t.TempDir()
+			// The PATH holds no restreamkit command: the action must install them.
+			r := &ghactions.Runner{Workspace: workspace, Temp: t.TempDir(), Env: env(m, "PATH="+os.Getenv("PATH")),
+				Exec: func(dir string, environ []string, script string) (string, string, error) {
+					sh := runShell(t, dir, environ, "--noprofile", "--norc", "-eo", "pipefail", "-c", script)
+					return sh.stdout, sh.stderr, sh.err
+				}}
+			failed, ranTests := false, false
 			for i, s := range j.Steps {
-				if s.Run == "" || (failed && s.If != "always()") {
+				if failed && s.If != "always()" {
 					continue
 				}
-				script := m.Rewrite(appTestLine.ReplaceAllLiteralString(s.Run, tc.appTests))
-				environ := env(m, "PATH="+stubs+string(os.PathListSeparator)+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
-				for _, vars := range []map[string]string{w.Env, j.Env, s.Env} {
-					for k, v := range vars {
-						environ = append(environ, k+"="+m.Rewrite(v))
+				var res ghactions.Result
+				var err error
+				switch {
+				case strings.HasPrefix(s.Uses, "restreamkit/restreamkit@"):
+					with := map[string]string{}
+					for k, v := range s.With {
+						with[k] = strings.ReplaceAll(v, "${{ env.RESTREAMKIT_VERSION }}", version)
 					}
+					// The release comes from here; the mock takes a free port, its feeds none.
+					with["release-url"] = "file://" + releases
+					_, with["port"], _ = strings.Cut(m.Rewrite("127.0.0.1:8080"), ":")
+					with["args"] += " --streaming-addr= --chat-addr="
+					res, err = r.RunAction(action, "../..", with)
+				case s.Uses != "":
+					continue // checkout, the JUnit report: the workspace and the check below stand in
+				default:
+					stepEnv := map[string]string{}
+					for _, vars := range []map[string]string{w.Env, j.Env, s.Env} {
+						for k, v := range vars {
+							stepEnv[k] = m.Rewrite(v)
+						}
+					}
+					ranTests = ranTests || appTestLine.MatchString(s.Run)
+					res, err = r.Run(m.Rewrite(appTestLine.ReplaceAllLiteralString(s.Run, tc.appTests)), stepEnv)
 				}
-				sh := runShell(t, workspace, environ, "--noprofile", "--norc", "-eo", "pipefail", "-c", script)
-				if sh.err != nil {
+				if err != nil {
 					failed = true
 				}
-				if wantErr := tc.fails && appTestLine.MatchString(s.Run); (sh.err != nil) != wantErr {
-					t.Errorf("step %d (%s): %v\nstdout:\n%s\nstderr:\n%s", i+1, s.Name, sh.err, excerpt(sh.stdout), excerpt(sh.stderr))
+				if wantErr := tc.fails && appTestLine.MatchString(s.Run); (err != nil) != wantErr {
+					t.Errorf("step %d (%s): %v\nstdout:\n%s\nstderr:\n%s", i+1, s.Name, err, excerpt(res.Stdout), excerpt(res.Stderr))
 				}
 			}
-			if !slices.ContainsFunc(j.Steps, func(s step) bool { return appTestLine.MatchString(s.Run) }) {
+			if !ranTests {
 				t.Fatalf("no step runs `make app-test`, the line this test replaces with a request")
-			}
-			got, err := os.ReadFile(installs)
-			if want := "github.com/restreamkit/restreamkit/cmd/restream-mock@" + w.Env["RESTREAMKIT_VERSION"] + "\n" +
-				"github.com/restreamkit/restreamkit/cmd/restream-proxy@" + w.Env["RESTREAMKIT_VERSION"] + "\n"; err != nil || string(got) != want {
-				t.Errorf("go install got %q (%v), want %q", got, err, want)
 			}
 			junit, err := os.ReadFile(filepath.Join(workspace, "contract.xml"))
 			if err != nil || !strings.Contains(string(junit), `<testcase name="getUserProfile"`) {

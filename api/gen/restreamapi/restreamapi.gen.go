@@ -248,6 +248,24 @@ func (e ShowAuthorizeDialogParamsResponseType) Valid() bool {
 	}
 }
 
+// Defines values for ShowAuthorizeDialogParamsCodeChallengeMethod.
+const (
+	Plain ShowAuthorizeDialogParamsCodeChallengeMethod = "plain"
+	S256  ShowAuthorizeDialogParamsCodeChallengeMethod = "S256"
+)
+
+// Valid indicates whether the value is a known member of the ShowAuthorizeDialogParamsCodeChallengeMethod enum.
+func (e ShowAuthorizeDialogParamsCodeChallengeMethod) Valid() bool {
+	switch e {
+	case Plain:
+		return true
+	case S256:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListClipsProjectsParamsSortBy.
 const (
 	CreatedAt    ListClipsProjectsParamsSortBy = "CreatedAt"
@@ -638,6 +656,18 @@ type Ingest struct {
 	IngestId int `json:"ingestId"`
 }
 
+// OAuthError The error body RFC 6749 §5.2 defines for the token endpoint (RFC 7009 reuses it for revocation). Restream's OAuth error bodies are not documented (UNCONFIRMED), so the spec accepts this form beside the envelope; restream-mock sends the envelope.
+type OAuthError struct {
+	// Error The OAuth error code, such as `invalid_grant` or `invalid_client`.
+	Error string `json:"error"`
+
+	// ErrorDescription What went wrong, for the developer.
+	ErrorDescription *string `json:"error_description,omitempty"`
+
+	// ErrorUri A page about the error.
+	ErrorUri *string `json:"error_uri,omitempty"`
+}
+
 // PagePagination Where this page sits.
 type PagePagination struct {
 	// Limit Items per page.
@@ -736,6 +766,12 @@ type Recordings struct {
 
 // RevokeRequest The token to revoke.
 type RevokeRequest struct {
+	// ClientId The client id. Restream's documented call sends no client credentials; whether they are accepted is UNCONFIRMED, and RFC 7009 clients send them, so they are accepted and not checked.
+	ClientId *string `json:"client_id,omitempty"`
+
+	// ClientSecret The client secret; accepted and not checked, like `client_id`.
+	ClientSecret *string `json:"client_secret,omitempty"`
+
 	// Token An access or refresh token.
 	Token string `json:"token"`
 
@@ -816,6 +852,11 @@ type StreamKey struct {
 
 	// StreamKey The RTMP stream key.
 	StreamKey string `json:"streamKey"`
+}
+
+// TokenError An error of the OAuth endpoints: the envelope or RFC 6749 §5.2's body. Restream documents neither for these endpoints (UNCONFIRMED); restream-mock sends the envelope.
+type TokenError struct {
+	union json.RawMessage
 }
 
 // TokenRequest The form fields of a code exchange or a refresh.
@@ -992,8 +1033,8 @@ type DialogBadRequest = ErrorEnvelope
 // Forbidden The error envelope every failure uses.
 type Forbidden = ErrorEnvelope
 
-// InvalidClient The error envelope every failure uses.
-type InvalidClient = ErrorEnvelope
+// InvalidClient An error of the OAuth endpoints: the envelope or RFC 6749 §5.2's body. Restream documents neither for these endpoints (UNCONFIRMED); restream-mock sends the envelope.
+type InvalidClient = TokenError
 
 // NotFound The error envelope every failure uses.
 type NotFound = ErrorEnvelope
@@ -1006,6 +1047,9 @@ type RequestHeaderFieldsTooLarge = ErrorEnvelope
 
 // ServerError The error envelope every failure uses.
 type ServerError = ErrorEnvelope
+
+// TokenBadRequest An error of the OAuth endpoints: the envelope or RFC 6749 §5.2's body. Restream documents neither for these endpoints (UNCONFIRMED); restream-mock sends the envelope.
+type TokenBadRequest = TokenError
 
 // TooManyRequests The error envelope every failure uses.
 type TooManyRequests = ErrorEnvelope
@@ -1029,10 +1073,19 @@ type ShowAuthorizeDialogParams struct {
 
 	// Scope Not documented by Restream (scopes are chosen per application). When present, the granted scopes are narrowed to those listed (space- or comma-separated).
 	Scope *string `form:"scope,omitempty" json:"scope,omitempty"`
+
+	// CodeChallenge A PKCE code challenge (RFC 7636). Restream does not document PKCE (UNCONFIRMED); some clients send it anyway, so it is accepted, and not checked, like `code_verifier`.
+	CodeChallenge *string `form:"code_challenge,omitempty" json:"code_challenge,omitempty"`
+
+	// CodeChallengeMethod The PKCE challenge method (RFC 7636); accepted and not checked, like `code_challenge`.
+	CodeChallengeMethod *ShowAuthorizeDialogParamsCodeChallengeMethod `form:"code_challenge_method,omitempty" json:"code_challenge_method,omitempty"`
 }
 
 // ShowAuthorizeDialogParamsResponseType defines parameters for ShowAuthorizeDialog.
 type ShowAuthorizeDialogParamsResponseType string
+
+// ShowAuthorizeDialogParamsCodeChallengeMethod defines parameters for ShowAuthorizeDialog.
+type ShowAuthorizeDialogParamsCodeChallengeMethod string
 
 // ListClipsProjectsParams defines parameters for ListClipsProjects.
 type ListClipsProjectsParams struct {
@@ -1105,6 +1158,68 @@ type AddEventDestinationJSONRequestBody = EventDestinationCreate
 
 // GetEventRecordingDownloadUrlJSONRequestBody defines body for GetEventRecordingDownloadUrl for application/json ContentType.
 type GetEventRecordingDownloadUrlJSONRequestBody = RecordingDownloadUrlRequest
+
+// AsErrorEnvelope returns the union data inside the TokenError as a ErrorEnvelope
+func (t TokenError) AsErrorEnvelope() (ErrorEnvelope, error) {
+	var body ErrorEnvelope
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorEnvelope overwrites any union data inside the TokenError as the provided ErrorEnvelope
+func (t *TokenError) FromErrorEnvelope(v ErrorEnvelope) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeErrorEnvelope performs a merge with any union data inside the TokenError, using the provided ErrorEnvelope
+func (t *TokenError) MergeErrorEnvelope(v ErrorEnvelope) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsOAuthError returns the union data inside the TokenError as a OAuthError
+func (t TokenError) AsOAuthError() (OAuthError, error) {
+	var body OAuthError
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromOAuthError overwrites any union data inside the TokenError as the provided OAuthError
+func (t *TokenError) FromOAuthError(v OAuthError) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeOAuthError performs a merge with any union data inside the TokenError, using the provided OAuthError
+func (t *TokenError) MergeOAuthError(v OAuthError) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t TokenError) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *TokenError) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -2344,6 +2459,30 @@ func NewShowAuthorizeDialogRequest(server string, params *ShowAuthorizeDialogPar
 		if params.Scope != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "scope", *params.Scope, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CodeChallenge != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "code_challenge", *params.CodeChallenge, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CodeChallengeMethod != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "code_challenge_method", *params.CodeChallengeMethod, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -4231,7 +4370,7 @@ type RevokeTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *TokenBadRequest
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -4247,7 +4386,7 @@ type RevokeTokenResponse struct {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r RevokeTokenResponse) GetJSON400() *BadRequest {
+func (r RevokeTokenResponse) GetJSON400() *TokenBadRequest {
 	return r.JSON400
 }
 
@@ -4316,7 +4455,7 @@ type RefreshTokenResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *TokenResponse
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *TokenBadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *InvalidClient
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -4339,7 +4478,7 @@ func (r RefreshTokenResponse) GetJSON200() *TokenResponse {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r RefreshTokenResponse) GetJSON400() *BadRequest {
+func (r RefreshTokenResponse) GetJSON400() *TokenBadRequest {
 	return r.JSON400
 }
 
@@ -8591,7 +8730,7 @@ func ParseRevokeTokenResponse(rsp *http.Response) (*RevokeTokenResponse, error) 
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest TokenBadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -8687,7 +8826,7 @@ func ParseRefreshTokenResponse(rsp *http.Response) (*RefreshTokenResponse, error
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest TokenBadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -9094,6 +9233,9 @@ func ParseUpdateChannelMetaResponse(rsp *http.Response) (*UpdateChannelMetaRespo
 	case rsp.StatusCode == 200:
 		break // No content-type
 
+	case rsp.StatusCode == 204:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9432,6 +9574,9 @@ func ParseUpdateChannelResponse(rsp *http.Response) (*UpdateChannelResponse, err
 
 	switch {
 	case rsp.StatusCode == 200:
+		break // No content-type
+
+	case rsp.StatusCode == 204:
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
@@ -12550,6 +12695,20 @@ func (w *ServerInterfaceWrapper) ShowAuthorizeDialog(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter scope: %s", err))
 	}
 
+	// ------------- Optional query parameter "code_challenge" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "code_challenge", ctx.QueryParams(), &params.CodeChallenge, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter code_challenge: %s", err))
+	}
+
+	// ------------- Optional query parameter "code_challenge_method" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "code_challenge_method", ctx.QueryParams(), &params.CodeChallengeMethod, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter code_challenge_method: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ShowAuthorizeDialog(ctx, params)
 	return err
@@ -13163,7 +13322,15 @@ type DialogBadRequestTexthtmlResponse struct {
 
 type ForbiddenJSONResponse ErrorEnvelope
 
-type InvalidClientJSONResponse ErrorEnvelope
+type InvalidClientJSONResponse TokenError
+
+func (t InvalidClientJSONResponse) MarshalJSON() ([]byte, error) {
+	return TokenError(t).MarshalJSON()
+}
+
+func (t *InvalidClientJSONResponse) UnmarshalJSON(b []byte) error {
+	return (*TokenError)(t).UnmarshalJSON(b)
+}
 
 type NotFoundJSONResponse ErrorEnvelope
 
@@ -13197,6 +13364,16 @@ type ServerErrorJSONResponse struct {
 	Body ErrorEnvelope
 
 	Headers ServerErrorResponseHeaders
+}
+
+type TokenBadRequestJSONResponse TokenError
+
+func (t TokenBadRequestJSONResponse) MarshalJSON() ([]byte, error) {
+	return TokenError(t).MarshalJSON()
+}
+
+func (t *TokenBadRequestJSONResponse) UnmarshalJSON(b []byte) error {
+	return (*TokenError)(t).UnmarshalJSON(b)
 }
 
 type TooManyRequestsResponseHeaders struct {
@@ -13464,7 +13641,7 @@ func (response RevokeToken200Response) VisitRevokeTokenResponse(w http.ResponseW
 	return nil
 }
 
-type RevokeToken400JSONResponse struct{ BadRequestJSONResponse }
+type RevokeToken400JSONResponse struct{ TokenBadRequestJSONResponse }
 
 func (response RevokeToken400JSONResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
 
@@ -13654,7 +13831,7 @@ func (response RefreshToken200JSONResponse) VisitRefreshTokenResponse(w http.Res
 	return err
 }
 
-type RefreshToken400JSONResponse struct{ BadRequestJSONResponse }
+type RefreshToken400JSONResponse struct{ TokenBadRequestJSONResponse }
 
 func (response RefreshToken400JSONResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
 
@@ -14463,6 +14640,14 @@ func (response UpdateChannelMeta200Response) VisitUpdateChannelMetaResponse(w ht
 	return nil
 }
 
+type UpdateChannelMeta204Response struct {
+}
+
+func (response UpdateChannelMeta204Response) VisitUpdateChannelMetaResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
 type UpdateChannelMeta400JSONResponse struct{ BadRequestJSONResponse }
 
 func (response UpdateChannelMeta400JSONResponse) VisitUpdateChannelMetaResponse(w http.ResponseWriter) error {
@@ -15136,6 +15321,14 @@ type UpdateChannel200Response struct {
 
 func (response UpdateChannel200Response) VisitUpdateChannelResponse(w http.ResponseWriter) error {
 	w.WriteHeader(200)
+	return nil
+}
+
+type UpdateChannel204Response struct {
+}
+
+func (response UpdateChannel204Response) VisitUpdateChannelResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
 	return nil
 }
 
@@ -22162,185 +22355,197 @@ func (sh *strictHandler) GetWebchatUrl(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H39ctw28uCroOa2ytIWNfqw4w+5rn6lKHKiW9tRSfJmrxKfiSGhGfzEAbgAqNHEpee597gnu0IDIEEO",
-	"+DEj22vH+iexOCTQaHQ3uhv98XGU8HnOGWFKjg4/jnIs8JwoIuCv4xlmjGSnqf4jJTIRNFeUs9Hh6HJG",
-	"UGJ+RjQdj6IR1Y9zrGajaMTwnIwORzQdRSNB/l1QQdLRoRIFiUYymZE51iNecTHHSr/H1NMno2g0p4zO",
-	"i/nocD8aqWVOzE9kSsTo7i4andwQptqAIfpHRFO0hdG7d6c/bbfAROwggwArCliChUUqQdnUB+VI3hcc",
-	"el9IXtGMtAEhFRd4StAVzcgAWK7MUPeB505/LHPOJAEK+hGn5+TfBZFK/5VwpgiDf+I8z2iCNbC7/y01",
-	"xB+9af4myNXocPQ/divq3DW/yt0TIbg4YTck4zkxU66uXJhJEZVojjMNNUkPEUZ6wRH6d0HEEnGBZgSn",
-	"RKCS6vUzNSNowtMlmgiCryVSMyqRN0OkX8LmlYTPiUQLqmYIM8RzImBFSM2wQgpfE4kYZ2SM4jmREk9J",
-	"jDSuJUxSm/WKkiwdo5MbgKwcKMEMYSYXRCCqXsJnvx4VaoYIS3NOmZIIZ5JX76ArLtBCT2/eE+SqkESi",
-	"rZiyG5zR9INFTRyh8tFUYFZ7IBOeE/9BklHCVAyjY4YKds34giHzGFEGkKUUZ3waobhgsshzLhSxY3/Q",
-	"dBI3fnGEYn7cHo/uotExZ1cZTb4wtWhBNiUosZPbHdVLSgoh9AqlwoqgLb18covneUYQ1kShKPN2HGeC",
-	"4HSJyC2VSm4DpSx4kaVACzBgIYHepEIYZXROFeLM7JeakSWa4yWa4RuCtt69Pf717avT8zcnPx2icyKV",
-	"IHiOUp4Uc71AxDiSRTIzg7z0CAxAlYgqg9GfYFO+AB9GI0Vu1e5MzbP6IAEZsboFuFAzLuifBpuGkjT1",
-	"M67QhCA54wt2uEp6EcJIkJQKkij07vwU6fcFmVKpiCAp0Cu1bxlqQxocxNWMaFbHDMUJTzVtAmWb56XI",
-	"8Hh0q8nCGsFIgz4RfKF3lUo7uwGHpGjr/NUxevrsyQv0//7vk/H++GC8vz1GR6V0Wsy4JCg+ShKSqxgJ",
-	"zK4liks0xghP+A1BcXOTYi3J7bTbaEq0FGDol8s3r1Gu5X1JvhLPCbJwv0SYLe3CHQDwqX6R2H0EknnF",
-	"xYSmKWFflgsVvyYMZTi5NjCBEIJ/VfKQEZJqYaa3INYYjymTxdUVTTQ1WLllCP/UiK5joJMvLE+MWEwE",
-	"SQlTFGcSYUHQnEpJ2RSkguBs2lhHTdKaNbzl6hUvWPqlD0/JC5EQlHJiaBoEmoZ7QjLOphIpXjKLlmgA",
-	"7BleZhynl5y/xmJKGjD/fffvw8H8GSuywMszPDWS5QtpC3CmU4kyDb8VD0CJRNwQgTDwaZ38crPoD4rz",
-	"D/BZvN1zikdoMSOAOS4AudSpCkapOKw0ECqRPlDQhFxxQTT/qpkmIJJJon9MZiS5Jum4Oh/yYpJROYNt",
-	"s+eLf5Jsv9SbC6/uzHly/UjCInZ25vh2R0+5M1kqImO0tY/e0B9BWE3NXuhD/kpwphC/AgiPzk7huLIL",
-	"M0qQkT/8ClElEV8wIAx78vwCytYrrejIb5dIHkmnNYLKZjh7DYKxw3wwg3wwg6xBPvfd7McH6B/0xwhh",
-	"ltqFSH3MFFpzLARSVJ9t/MYok3ptRoNM0WQJm/rL5eWZW19Fl+UBAsBOCFoIqhRhUUkXGaZsRx9tQNpA",
-	"FxcwCiD/G6IDu/YrTLMa63m8oBHyw+2tkZL+Tm5pDBI9i8YCJYZ6tBBwih1JXzqOk264H/YOYLt+2HvS",
-	"ZDM1I1RoRtse1zfbfivRD3t7jXNGEcFw9sGs4wNAE28bzR5WVQifgw2luBXpN4pMa/z/bVQcNRO8mM7g",
-	"bb2BgmcgGUBHiipNpKQPPZp+AOM8kig+J0osd46uFBGxNkwtUeq98n5aNXB/mxGmMSz0S5EWT5IknKUS",
-	"NDmrEV2eoRQrosftUEjvotEl528wW1pRJb8VeuQczfXeWKki26SD0OZLQESgSaF8yn1y8GKFaiODzSXs",
-	"64TMqKaH8lhIMGsjPTBusqU+79hwypGa8iUP0Y5Px1pi6qU7e1bG218rbb1jzrohX1iT0weQlFazptJp",
-	"oJGzoiJEbnOqDSWujYIbfq2tloBWCiOAUnrnVut7CGEpaUr11Dg7E5p2FCVydHiFM0maoB01TGdrFhsa",
-	"0uBqnObeKB9HOFH0hgR3yppynj9SIsLwJNNrcWNOud5PMIpLr9WE84xgpo+ilMo8w8u34AgLudI0SowV",
-	"CpLSm2686gaLRmQ+Iek7kYUHyzOstIH5SCJ4MdXA6qdLfbDUh0dbmj0nBJF5rpbbwdnoIAftWu5WPai2",
-	"Xa5oiD+8wR9JgxttaKfIbqdbYBBasyWUTc/sW23uS/c7imkaO7XTw3o3/EUb9ivAzSlaB7kf33e+g/R3",
-	"48ENrcmjAgNNDad1moscgb8vp+MTLSjBKWYAPhYEK7I2q80xK3CWLcG9RaeF5vYa+3GE03SV44axhOLA",
-	"FWiLThl3HpdTJhWeCjwH9M3x7WvCpmo2Otzf24NtK/8OEbP7+J3Uikrb7OUcWsjxgikDz1b1XJ89TQCe",
-	"PgnMmPfQofv9EB28QMeFVHyOzi/fnEXo8TP0Cidkwvk1+lnwIo/QkxfoQhE8j9DTPfSWznmEnu6jt/iG",
-	"iAg9fY7e0Nsk40UaoWcH6JJkRMMaoWePqxVF6NkTdDTHf3KGXtMbEqFnz928F+eXEXr2Al0UE6lwch2h",
-	"53voTXEboef77p3ffjk9i9DzA/f3L68v0FkhZxoXhGmG+f3gRfT4WfTkRfR0L3q6Hz19Hj07iJ49jp49",
-	"iZ49j569iJ7vRc/3o+cH70OsJdQ8P8NSLrgIoEyjBuX2Z7TlISy4JQc/PA3siZ6inQBgMDgzzKZvNodh",
-	"2n+QZdvtCehR12TpZI/HNo0Jftg/6CVsM17roUDZlEiF3p2/7p/uYO/J8575GlLKo/FeEZOuKWP8owb8",
-	"4AutIqUpCUgV+14rFnzJ9O78dfAA+dSHddvxycjifkfoUMGy5tkWOoBy/9zxkFzHVsfWvyEKb7DviqrM",
-	"GHXebwgcBqD2lwcjnDP+ChunjT9yBzfWLuIWMyJI/fSeYYk4I8F9Blg7R4c3+o98M1APMt/l6frHtSO7",
-	"Eq0R4rn5NltGNRzzq0+Mz6ZI29OH9X2Q6B/8T/bWk1e9KN4YvfayzyfHl8ZOjY0OBpZP5Y8ZboucgNGB",
-	"tpQoyLZWiFMqzRMAZrtFEJVmSAMF3Rqh+oVKxcVyTQz8ykjpPMLMhCk8khoqtbpQe3Mkw9vtfjXSixp1",
-	"OkI80zIcXVEhYUiqyFz2WbN6QW/MeEBkZsFYCLzUfzNyq87wlFxqMzQMjbFxrSDV7wM4LxErsszp+BmW",
-	"5rGGS/+gd8cFOayqhYLcUF7IdSZ23wQmB4QMnb1BCuVGNFERgrKNYBx+1ycYTR1uuwPsAM6NMHLMb9ZG",
-	"DAplyw/th3mlWZQkhxJ9wF8JPh+0kfPOo818VJ/XWXE7MicJvaIJSonCNJNoK+VGO5ERkoom10TI8Xi8",
-	"3QFItQvulOrRBjZfqSK3qpNZkX5j2FB0TqTC87zNO+YNqvU9SZiqqUhaPO/oUQYcp24qD0V1yogcldk1",
-	"2k0NknpG8w1ofEoYEVr5RUlG84DimtG8NRAuo3lTQwwHSEWjxKjYR6oDrzCeRuocp2QoUqPRFb7hhaB9",
-	"o4PdNMfimqTVbFpjR+UArXP2kk27wQ7TtClY0chcOZ+w9MJ4WoMLsNoeDEVYKhFl4D82H9f05r2QQm7e",
-	"u1BYqKHTSP3y2hOpWTGfMEzbDR2DDvdanXQEDaqvAjMzymWQzX/TUppKJDFNXUiWo+WVwW6owBlVy4uE",
-	"i8CG/cIXKKPXJFtWmKBw7Z9ytCBZFqE9/df+3p7V9Ky1Yh08HaipzXxym2fYCNTQgrzZp3BTLpHUn/Wr",
-	"6JZdLUE219sBxQqeg1QToNfGpjfY0Wf8NqklzwSHv9d18QGCcvMxyAw4MUr9zgQs+sGgYfF26eAPKnzu",
-	"N6fqGH1Gfydral4vGTd0OxjhmBdMhckQ7rfgJathmWXOsOxnwyHC1g2o5a19f7jItacGZVPYwLd80X5F",
-	"YdaAhTaUaJahCdFmcXnuhC8mLHStHgQL/MDDxxDtaY9nn6Zujytx1zLU5TInYdXtNxvTaJe90EK1JM3I",
-	"xC5iiWKIpI41icb/pCnhF4ZMX9GMxOta8Q4bA834Crcrywmgys1co9ioyThBkliH+X8yiuYmhi0gGtwC",
-	"dmVhNm8x5+oKkBxuuml9K8DXn581uFQkPQ6v6NgKDKwM6ZmX9ZHlNMzhKzwrJ1pdZ4OkwpsPINYB7iMD",
-	"eQ+73j8O5CoN5HhKqyO3c2sLIbk4q96vBJLs5MC6T2AtUioPwT5Ul4BE/oqCeDXMd7qJX9vIwoXzansH",
-	"RB2pXT7kRuZFf05Hw7sbXFNza9Zbmj5YFUdTour+ktWFzbB8E1QRvZt3AdGIuD7MKsPqnw3cYVzFCfwY",
-	"f0IvTgOZHgRRubIQen/iC5Zx7K7w19LG5IwLtZPRG5Ki1I6DMsquA17a+jSrKHGfdStVjVX6o4YWB6Ej",
-	"P/J0Xd/hb0aaMmXCl1+iWCqsCnlsAujtXzHcBpioeoSzDAmSE6sLmOBBeC1wNvG05VxvfFZaGz+8eOFp",
-	"gE/2gjrgvHJ7dS4nQsxeVARzc8x1RknsbXcM7favZPiafEiwtPdTlsgh/s7Th+oRN4AlrBQRepj/8zve",
-	"+fO9/s/ezosP7//+t3B4hcbTZ0BktdmffPAGAXszleuJDH1U+2lx3UrgZWzU+kLfRGiWYWcE4nFdaGQh",
-	"SYB4iYti7Y3ZAsZrrth8HlzLjQsVW0sGJTOSFhlJI6QFkaZiSDoyVzQh3rshot1XYeKB51bmNoRRr0+o",
-	"9y7KWKmNq6jQMO5quNNtY1MvpV0saH2DVRBA90/VTCHN9ooyKmdhs/IoUQXOEGFphN4xeusCB4O3xy2Y",
-	"qwVhdaeXDrL6qITQEqa6w+fMmJ6WgyZLNOVaJAINLaia8UI52tLPtyQhDFGGBMFZmWIlo0ZIc0vQHZXn",
-	"JOEi/ZVly6GglXsKk+qvd+Dubs7TFq2jZIVXIb3jLMOMkdS4+T7JlskZX7Qm5M603lUuyMumWQeTvQwH",
-	"i+mkz0+43JbjJsCP1oea0SvyEs3M9aVJX53xLDXRqSQ170svWGlU5AnXRzOkLe/kgk8FkfpIcJwIjiD9",
-	"sSdCB3kMDGwD/QU20s8eR84b4A8aVYK0QXj+ptQkSEOutR4BG0b/afsDFrlBiEBQLPdHCHQzXOl3K8ki",
-	"tyyouCFLtHV68St6/nRvf3u4I87IhctlHtjoCxOXAD7RMjz+QhUp5aDeOV8p0xqG8AlPwkvwAH67J3k1",
-	"IyG7yc1bUitV+CfVRve6cLVaOopXD81g9Nbp54g3JrcmMaVVC3GxCqGo3QhxlhAEQe2bqChfJCa5eUVR",
-	"IrO++DA0Q0hgQxlR3rBDJLDJ/2gTGh0UoCnKIqSQRDySwdBjO4DcgEJKtPwqKGHKuzWChI/R4QiSLDhT",
-	"OBuF9PobmhLN8uXXcGutF+yKPPjxlk4I1Aa90ahIcBaQBK3b27p19w/hAaW+OjAbPimn8Lbw0oZeOmOR",
-	"BPTi4Y7FMzwlvluxedACGL1+PT/RalXRYdaMq6KdlmhOUopNBYCtXy7fvI5MXqKJihiPtyM/uccm+sHl",
-	"WVcS7EJQRaTxD1BVZj/Z5Ej3lpfEuZLYFDR3TiEeeBOXpQkktuBX2TUkg8SrAJ3AByGWPkImR9NIOzgo",
-	"492bg10z9i7OsnjdYFU3V2hDG2SxrnfKKJyWnJGkIZ6AHLjVhZ5qikM5ESUr9ET2Bmnu0k3+SCJWzCdE",
-	"oK39nQmWVnHvH1N+UFwLmvabUHjL+qGw6A1FaDrNvTnsKiKLk+CGeAFL6/kfyrDfMqqp1Lw0J0jCwhoG",
-	"7QuVNrpFT+rS3G5PpwxyZ+vcBh22u+7KyV0UW0+kfzEg8WtBJppEydreXepFNdisIlhB1/6dztcP/GvA",
-	"m/FpYLtyNm1xXPMp18L07O3PQ2Jb5E3POBf//HltTOVgMeqhg7ipbvU2i7cobxRxLd9tI425FvVVjhzU",
-	"kQJRDv+J0DQD5HADbWDsY2ucqHujM6CqxToYRIEdbnO9Vi3LoLSS56s/synWabxGQNJqhONpza9Q7UJ9",
-	"0UEaFvyKZptwtqRTRtIdymz9lhV/9hzTFkRb5Z7s6Fe0xSCIrKvz5uM1Mm1AQdnIaiw6kwTLFLFeoR0S",
-	"suXYkV1RaAuMC5OyqXdl6JXaWkuBocnMOjVJaor2QcCdGXd1j/Qb4eCbIxS7H63apjwDWjiQ5dpZbA00",
-	"lRB0YubV+iSqbZwaJgIUCpnrslNamcKH2rLLyFrSqh21l27YTciqHDbywO/E3SaBQHoW6aHPjwUMhe+n",
-	"lLdF76eUIyVwcj08Wqa+7SEzUdA5FkuI9mpLLdFG2VYhjfcgwyyVCc7JtrHgPyEsxvfdA03OhRKYKju7",
-	"tv3SAmc7NUeCqTPwqSBbiXXxUbYKdmR3MUxKN/yabCaSqvwWKIahB1olIBXOjTlirvwE1Ja4EkTOzGAD",
-	"NGh4DwpDfpjR8MWVFpbXlJlYRYAxNnfmiNYuDwwQ5j4dapsCJPbvXi+Oak2pMZbxurojM0nKNRt9uBVk",
-	"bfohNlCGFVVF6K7+tf0FUYZSMhWESOP3QAYHxj/xHKUkoXNsPHVeDMLOf/2+t/Pi/cf96ODujz/G5o/n",
-	"d8FYhIyzaRsU7qd7g/G4F4x2BUGQqeZezFKUUFUmelf70kOnkKbeppH6O21zmb0F6E/lfx3u7o7WsSAN",
-	"ZI8kmnGpNldtavajW4RHNP7WBYlfqAs/e34NFrg4v6xVRvQSEUOxilKezQSWLfunB9Pv5PDOgA0zcrrN",
-	"WtLDWS9FyWMbGfpXRZbBaKv7LoUKbnrw9sdYDBUSzJTBHanipte2Z42axKx/3CYKBGzZAfYhDLVRKH1a",
-	"mHJTrYk5P9kXvHJMNjBwMdOz5oJrSU/ZtOkU2zzOwlbOHhZcT/8kPy5VKF32gv4JCIbqih1Atxs/e/e5",
-	"iz8rJzEmrH88Vr+NtK6A0+UoGr2C4nbr3nYai2WNu3R3hV5hbpUMgpZxDwNsrjT3M8GVG79liAgxslg/",
-	"Adpn3z5t0IAQxsFmMtmpJV7JE1dLbY5VAkVHfWlWw4gUqvUItB85krcRRPqpUctC4SwDZGVv7ZbGatY9",
-	"I6vRI7e8ELoh33pzzRocXraKqKnmwFOCyK2tUAAXT1ZdDWZyEKY+0Ha/n4kQi8zFFOPKXHZiW8LzRyxp",
-	"4h/EA447O6ckiSCqc17zyieduzXutF46HHC4VXv2AZ5BIfrtgTN9uCGiJUPqCJ394/jEzOPeGvsV2m3N",
-	"ZBe0Ba+/tIcjyVIIlYfCsCRFkpscFYM2qQ+FZIZwBuU/4ZKEKnRNSI4WXFxD6T5sHtpq464EcCO65KBe",
-	"HujJ41DuWlmZv828gjf0TIU0U5Q21Qp6B1hW+g1TGv1DIWibPu7VcocqMjaRtayg6GrD32uL66C2QOJZ",
-	"rGir9sXQiZrJQRXCO6SJifxbW4czgOWYCkNrXrg5WDd4TrJj/ZcVOF5UPlSJv8FZEQpsNnK6pf7Fhf4S",
-	"SxT7Rnbch5dodLsz5Tu268ixhuzIm+Uu8ic9GeDmq5W5tI61CLkoMmNIzmmW0VCoY7tSauFcoZ5V6E5y",
-	"nsw60GNhigde6KxOcMr6R/9AmX8PsTJeF7X7GBzAP3bGtbeEsv6Q01BkmFtfAAm2LmvBFM1aZ0Zbj5/u",
-	"7W2HsWNZu4/EaxJgExo/9+dpzDuEyusS6fOTeQC+FjrvA3GzbQ/MfzqIAoJQoC3OCFoSLLrJYPCZMMTZ",
-	"kPC8RWmBs0ArAPoVGSGZ44TsSJLjZsZrY7j/JdvCdetDGldaRqVaK7a8NFZ68/YBCS0Bt45nKjduvBYU",
-	"ngnwI8GCiL+NBjDYZQlRzYMcUOGMfhWbsWNfszGP+v3CDa+yE4g1YdWkKUcQNeBq0n7UIvtbTsT2o6gh",
-	"1dqYqU0IdTB/UHMpK2asH7YFVwz+99oU4v3Xf72pk9Wg1vo0AiI+5vMcbgPjTQKFuy8G3ZwTD+zBl+B1",
-	"LAx1OrW7fCBJ4iU4V22R78YMEsXG0VPjgFN2ViVYlMiqnELR6J0pHt7PJACyd+dZenL6MlRrBCXvS1Gy",
-	"Ueyufv/duMxamTkQfEtEcKcHOXrqvNLn6mmAE8LVPylZEHHEcLZUNFkXWeZrcAtSqb/v9sdPlr0V37uX",
-	"b+a7UFjJldTA0UUFhcaxDY+J0DVZmmy0KsHAvynyuKxCSxlHORialZs/EyRZLbkd+2aEe2P+xk93C5Rj",
-	"xLcBRif4GiWcuU51NzDsgNo4c4IDisQbgtnw4UyQK1zqE3x9ScOFYFyhHQ3pDOc5YWRIdmSodBQAc0bE",
-	"G8oKFZjseAVyNIdXNfWYfw3m1H/a2TgNh7vrCeRlOFwXHgMIA3ZigVUyI2kYfWYk+wq05/HuP3rvDHrC",
-	"gYEGwHM0qq3H2886eIE9aOcKi7r12CKwg1iBQlBtX0Nkt1cqhFgS+Ow+9DaEzNaMw/ZLHrpZQoj8jUyS",
-	"GVbrl6GAJI+qt8SCTFpqvC5qM6wO4r6EwuRgYlIlkS0qXdVJkGtH53oTr67chOYUAiq0zcjcwGp6+YH3",
-	"uMWNUbVTeSQrHzh4wIxLut0HjbasvWg7q1aF5EEgQFYxzFwCO1MKKgJBp9WDgK4AHVgPxnshF/VVxhdj",
-	"dAE9DmVOskzrIyi+HQuC0zjS/7J5TeZJeSEjKZsWGRYodmln5vfd6gFkpMS2QYNz8OVEQPsXk9ykp/eq",
-	"t1rQXHGH2kMgDVisPNzdxTkdu3Y/Y8p3Mz71TZ3ul7keeLdmDflR0hKWMjqEe8gyUywqj/05UTjFCle4",
-	"sDktNspiXMXUSoOEsipz5IoxR5DjZgqWa822nAaekZQq21TLTWYHVTXYVJMz4GPIoYRHNrt57Ko/1Rfm",
-	"12cyoLgyMWXpLfMPtwaT2Bcs7ATKZxM0G6LrfgbV29xn+m/6FQFlZMGvlGOD5ZoCOi6TExsDuYs2N4z0",
-	"EIKdaup93ViY943enTLxuMyLHpcm/XACu6vObHh8YLokUXbFXRcmbIotWieCG+iaKhtoUU2UEpOqJaQ/",
-	"3yjYdalyZnjXQu57SAbbOj+5uEQ3pq1bKSa2I9c2r4rZhS5eife5G9ykKSIYKMdqJk2RhoKlRECSVhxu",
-	"F70VG5bVIsZHl/e3CfSLt82I9pIA4o0E58r1JzTZddBcutakK/74hyln8sfo8OMfXi2XP0aR+xP+mbhn",
-	"tqIL/FtvxR+ju7t4jC7dGWkqw/nnNypYRiSUrIUrNegZBu1IF1SSMbps9OxGqaA3FlBvl9GcJ9cRHGiu",
-	"BSgU3zFi2gkZ94hNNUPdAlNnNCH2lsYSz1GOkxnZORjvrdDOYrEYY/h5zMV0134rd1+fHp+8vTiBb6rI",
-	"ilFJM0dnpybjVBraOhjvmTd5ThjO6ehw9Hi8N35sHGYzkKRWHh9+HE3brmjbjiVzsTZG54SZrpAIxjLX",
-	"R5zBDS5kV7ieGpA5gH5l+tgV/AYb76vXDtlrhaw4iv3rv9joEq75MkYJn89x5QBFsenlW+4CF3RKGc5M",
-	"mSkSv0QaZMIozux1aP9sjNvW75XagqBtN6Rulw3vTrVgu5jxxZG7dDRNtAHP7sPR4e9tbkVYU9ljH2as",
-	"muzXup539tp3Dhm4Xg35WtbQgNqgqaIIuiDpueTsSAT373NlszG3qsPbjjHv1vhTgpnjfxcEYabozvHF",
-	"+StzBYpIMuMkRROcXLs8IgdBG4RAkZ1tAFcmf1tzemvrtGT7LefAF1o54ZIw8IZ4mNoeI7Cqc0EkNEFX",
-	"Afe/IIhhIfjC8IOCXuMZhdSyLXPdgLho8t126xqt67p9je+jkrhBFB3s7TW6Hd6nQXxYFoFe8HjvoKWZ",
-	"kAkVgHZEkHpN0qqK0YwvtEi3vVS3cKH4jhFkZPtlTZJNOZGrIqXRT/I1T3B7KZVaXENN8vlyzoq2/o6S",
-	"TwxqQ96Lcgt2Vzr/6w/3H/d/2Gzkrb87eNH/XbOHqv7u8X7/d139oe+i0Q//+lf/GH4vYd96HB3+/j4a",
-	"yWI+x2JpxToq5ToqBbvCUy3Sjc02eq+HqGlDEIzMZeBINfkVUDagLd8BwTvQuZuamlauZwiGiA2bWiHR",
-	"hKuZ1l5I2e9ZumCgg7092/yXmdaE0Ed5pZl42SNcE73t6Ll6uBmYq7shwL+rCNnSnvR2Z7FY7EBXjEJk",
-	"piBOOrxfaT0N5a7uDdCS/C4sPoJHrCCqEOBFXEUJiIRBDPLAGjXWMDuEHFW0c0R5Qx5miBMbwGhYIuD5",
-	"gMDGKl4JbcVVZNT/XA3riqGXkuBaNkrHMbYPdiNKyx+oHq+xbdjKKkR6EsKUJm0iSxry/EK2xTsXTlg7",
-	"PclVN/UjIWMXpAYBnUCD6KgEzRb0hJlqLYKstNDj1ZYhQ/zauMz9AgxbC24dzq+fpLlxPRQuoBGYwmYV",
-	"DW3M9HsDmPDU7KDxPn6voqLhff39/V308a4mPxzfI23so18FslTbKVFuDnZdkvsuzrJWw/UoywJFRWSl",
-	"Ncsiz7lQcowgKz95qa09QyCMkDR0Cr6mUrkKGXJ0T3IeVkne5f6v3vveddXfkA+H2oaHmt5j5G+yI8Lq",
-	"WUmIVVWjTjJcTeBcl+gM8F+G5Gya6kCCayzrgeruQXXVLjuac09KiiskEbv2AmJnThTe/UjTu07vnekM",
-	"utXouNrVC3W7rR1ro3RhnU5/JsrvDPsZD3t/mhaybF4Afdbj/h0rkw1S89EAan7FxYSmqYnsfbL3pP+L",
-	"t1y94gVLv1+Fwt2b/t64/3tf1yt+JgpZGkGWFh1D2ceao1Z8syHAqlcc1Z2mIz1bjlUwgJ8oo7RXbY6r",
-	"dryuR3e963Gj4fRLJAuj589MaUHfUG3ynOlp22S7Ibr+xhxn2+huao+bz1PrL+PpElFplvjAon9RFjVX",
-	"tw0eNXQwgE0DB1+vwlXe0G/5V8LbfrHZCBG45k+tHyysd5VwfAnFy0UNDtS8qrq4XzffPLBB+0kFap9H",
-	"ZAPpv1Pn8+t0ewTfpbB9AWWth4ofhP/3qZ99QdXMhHVJr82+rBk06NdaS/85XqKJa/6fbq6VfV6N7EEb",
-	"e2DIT66NDT6IZPudzlGaSoSDBf09nQxtHRdS8Tm4yCJk/7g4v4zQhSJ4HqFLkpGpwHNomY9MlQF+hWLj",
-	"l3gnsvIi3BbgiCGQwfECSkkOfb8DBV7rTHuUpl+EY23LhUEcu/95Jk/7vCYQ/5CCN/IrlwIDmPOYs6uM",
-	"JupBCvRJgaM0XV8E7H4sixLfGTGQkVCizTmZ8xu4jnVUVoas2uDjevhukz9/gnEr8DoD61Z7y0CEUo7V",
-	"zAtl84opt8eIrVVeOBDS9CRQl8wUlwXfv+Xuh+P2e2I0QwBr8FpGc7nrN1Ju9fZbXqoF/keQDQVRa1gh",
-	"DDlhEbriWWYi2uKqy23c4gepNZruYT73Xq07RihC0LSR8JmtbMxzsOf1A4XWV90tQ4Ldgb1luSRVLDLa",
-	"A1Xi2v1uHCd6wYVCXKREBGq7hSIluVA/LsOIcL2oIcfeBfj6z15jqY60zaKJMBD0+/5z2vY1sggoFR1N",
-	"xh+cVl+z+KpSkIIeK+iV78mDUn6ZVvUdwmv3o/3Xac+1penwb0s72G9A1S/vLZd+o/6we8tvDz9AZXDT",
-	"tKoMJezDVIaWfu1fiiV/IgrTTLbGipi37GkhH1SQ74WHwf/ms/AgDv5oGpLc7brcw/YrmPaO9nDbqTla",
-	"D9bKs34z/SGaftWyJqTmuz4qXyfD+mttYdQaBh/Y9HtjU+RIBL07f93DqiYvdndW9YkMcugr204YDtRa",
-	"F+W6xhqyHMIWQq095QCetV3uzNimKkibemybzgWU4/11zYITkzZ8D8Nkfz3D5HNKjhrKe5TvWtvPB9X7",
-	"K5YHfrZ8SPeGXUcVpzlpYEg7LA78HuhtIsGyBhQXxoKYVG7GF2F2r2p+2Xm/RIBESx/ZlvQ/Df8Dxf8F",
-	"KP6UIUdsqKS2IWTPyKL9gsr4UOAut8gTDiGupoyEy/zu9keb7w1Jfp4LI7+L/5e+LjIOptPWmyKLKb9t",
-	"x8NN0V+QKYPua1uDxdH+EFZ0LDbo+JlhOHoUkgoLRVK0JC3xee/ssKVY6NQ7IcCj0chc8kIkBG3towtV",
-	"pJRH6ACdQOabiNBjBO3S2lPc4eNRoAbDfnQQPX4/RCU11e60QQr1oxx8Nl0x1iOnRUbSV1zEpf4dzre3",
-	"b4aSwSecZwSzT6CRfvqTui5+H07rb/u0diy53lH9Ef5/mt7tlsWfdr1iekGR0VmJFGqIQ0VOsHG96qAv",
-	"0ZO9Jya5pSydCVFdjNcrT624pmABzeqp68aqnZiFjj6radgEsoXzDIb9VT/4lr4TXv2ZOFPSspFP0Y5j",
-	"q2c9TJvMsOp1Oh3rs92W7mrwasDLhC704W970aK4rH8ZIy7s3bV+rr+6NF087atlurz+yUQ2qgUHm3Ze",
-	"KBONRm6TrJD0hrTzuYa21Z81lMej1Wq5dvl9Lij92wX9s83xtddwQ21+QX5WIZALFDvs+Y8HX52Xm3Gf",
-	"23O/bJvZPqAM0AWlKy4H3klHTFDvVSB8paAcMpWdepJfSXVImM/eF3br+YTXd6Xuc9SD8P7LhRCpHtEN",
-	"EnXVFagf90ls37nRE8XLq+psNrooFNVb5lwpXgp2U3Pdm2pcZdYbC8dUTuUL90EOwnHrf/PispiQCL3C",
-	"CZlwfh2hUyYVngqICabXl/rRa8quSXrKIvSvbVO+TNuMpqxDm9V4lKaAu58qoO6pwn0mx48H4FfqA/Lj",
-	"uL+diOF1pdCD4+jTOY6O0tRKrjr7rWchVgWHOwOIau1gGvrmZAmd4DuuMs+rSb5KC8+Dr4U9/aYlD5rB",
-	"X4vFvNLc7XeENRJ2LOY9HMxmZcTPjm1f3qIsDAj7qTGl0yrK7iVhS6wEuTMs6D98ZoeA/A/VQnuIKHoQ",
-	"D23iobIdSoJtCy/aSFKsdsMKn88r3bZKOVBrt/USxV7nrxh6GFed2fBqf7LEtR/rONobvcK+yuO9AWML",
-	"Gzd7LTzw8Xd4zK+Q82AG7qsiYUzyWtGUxQwrckMEtEAwrRnaD+5NWetIfm72sveTHbEND8z0/V2FDLVE",
-	"aXq3K4XaLXPOO+3Qi/NL1++GphHKsZT5TLg26+/OX7skF8NuWz8WkjJX5/eEKSJyQSWkruuj0vWYCrPc",
-	"hVAXJVRfLfvVoOziwkcS0HdNHupRfI9Xk3rvDaEgQ8/D2XMQa0Jh1qoXFXCcnrPJlB389g0w21BOqxDx",
-	"wGzfI7MNZjRT87eTs2plgUv9sWy/9xLF5o3TFIw6bGvfopim9iI/rhdYjoM8eGHHOzUQfUYusjO0sNBK",
-	"W8GHELZvuTiZIytU0pXjh3eSiAY32J6Jnewg6ZSRdIeyQKPFFaLWc5zZQT8jRbsp2rODDYQPpPwVk3Kt",
-	"n2eAkjUtoYqYOsjYeht24basI3EwI9J1L7G0fENTwl1v0Jb69eZH+Hr0WXUdb54WwoYFPpD1t+36shuN",
-	"HEWVBfPN8y7a3v2o/3fa4/vy76eG0blWRyryW9seeAVAfW5ToIKvgzse1P/v60LIZ6YNeekTXhH7TaZN",
-	"Dy7XatcG6YeLrtbZ7z5XxV+CEx/uaB9YcihLtl3QtvHnEM+XPdK6HGBbsRSqduvqOqHqN0wvuu0WPqyc",
-	"Yv85t9a348568E51eaeCfqmAAbMgE0hDsQdQK+lb5y4EHMwnJE3xJCNoQSYQTh+hBAuxpGyKbLYFSqnM",
-	"M1zrAQ51w3GWEQF1wklKwz7i3wxM5hT6bKzgzdLCC251evEP3PDthv3bnW4cBI4ZYFDTMGw1+bnse5gL",
-	"nhYJBMwcnZ2iGZcKbZ2fXFyigqVEoN2bgwgBPC7ZRnCuQNIDa41mSuXycHcX53Qs7KhjykFhsiCt6H21",
-	"pq6my3ZkmrsS2wQysm3wXGdT0+X0hlet3m3+jmkGuZo3ZBrqQcNyzd+B3o/eIFUzv96Bmh3uyjFcc7Zw",
-	"clWbyy+yA0bNc9fxqDcDbOzq8F7wtERbzpu57bnZYWSJFI9gaJNlkROxU7Z6qxqjlbOVxWcDFU1dbnlk",
-	"6qpASm1VUiiyM/hJJfBOtUQfcfZSoaU8kxf+FdWVYDNmM+ipHNYPiY6CyYc2Q9GPBa+vXwW+/GcjSbbl",
-	"ay/ZNgp7za5Jrhqus5IpV3wLjsasjrc65tFpvaIq4GZKGIGu/K6kY7U4KBZ29/7u/wcAAP//",
+	"7H3/ctu20uirYHS/mdjf0LLipPnhzJ1vXDdpfU/Semzn9NxpcyNIhCV8pgAeALSsZvw89z3uk93BLkCC",
+	"FChSdpLTnvifNqZIYLHYXSz256fBVC5yKZgwenD4aZBTRRfMMAV/Hc+pECw7Se0fKdNTxXPDpRgcDi7m",
+	"jEzxZ8LT4SAZcPs4p2Y+SAaCLtjgcMDTQTJQ7J8FVywdHBpVsGSgp3O2oHbES6kW1Nj3hHn2dJAMFlzw",
+	"RbEYHD5OBmaVM/yJzZga3N4mg9fXTJg2YJj9kfCU7FDy/v3JD7stMDE3SC/AigKW4GDRRnExC0E50vcF",
+	"h98Xkjc8Y21AaCMVnTFyyTPWA5ZLHOo+8Nzaj3UuhWZAQd/T9Iz9s2Da2L+mUhgm4J80zzM+pRbY/f/W",
+	"FuJPwTT/odjl4HDwP/Yr6tzHX/X+a6Wkei2uWSZzhlOur1zhpIRrsqCZhZqlh4QSu+CE/LNgakWkInNG",
+	"U6ZISfX2mZkzMpHpikwUo1eamDnXJJghsS9RfGUqF0yTJTdzQgWROVOwImLm1BBDr5gmQgo2JOMF05rO",
+	"2JhYXGuYpDbrJWdZOiSvrwGycqApFYQKvWSKcPMKPvvlqDBzwkSaSy6MJjTTsnqHXEpFlnZ6fE+xy0Iz",
+	"TXbGXFzTjKcfHWrGCSkfzRQVtQd6KnMWPphmnAkzhtGpIIW4EnIpCD4mXABkKaeZnCVkXAhd5LlUhrmx",
+	"P1o6GTd+8YSCP+4OB7fJ4FiKy4xPvzK1WEE2Y2TqJnc7apc0LZSyK9SGGkZ27PLZDV3kGSPUEoXhIthx",
+	"milG0xVhN1wbvQuUspRFlgItwICFBnrThlCS8QU3RArcLzNnK7KgKzKn14zsvP/5+Jef35ycvXv9wyE5",
+	"Y9ooRhckldNiYRdIhCS6mM5xkFcBgQGomnCDGP0BNuUr8GEyMOzG7M/NIqsPEpER61tACzOXiv+B2ERK",
+	"stQvpCETRvRcLsXhOuklhBLFUq7Y1JD3ZyfEvq/YjGvDFEuBXrl7C6mNWHCINHNmWZ0KMp7K1NImUDY+",
+	"L0VGwKM7TRa2CCYW9ImSS7urXLvZERyWkp2zN8fk2fOnL8n/+79Ph4+HB8PHu0NyVEqn5VxqRsZH0ynL",
+	"zZgoKq40GZdoHBM6kdeMjJubNLaS3E27S2bMSgFBfrp495bkVt6X5KvpghEH9ytCxcot3AMAn9oXmdtH",
+	"IJk3Uk14mjLxdbnQyCsmSEanVwgTCCH4VyUPBWOpFWZ2C8YW42MudHF5yaeWGpzcQsI/QdF1DHTy2VZy",
+	"YYGE5bQKE5SJU8VSJgynmSZUMbLgWnMxA5GgpJgFEtkJV09O9mBxtOTZ3dJSIBB2D2ubZscMKO274cEj",
+	"DcO8slQPgmNvIadXRDORRvb7Z2neyEKkX/uI1rJQU0ZSyXC1IDbtYiYsk2KmiZElS1q5CcCe0lUmaXoh",
+	"5VuqZqwB83/u/2d/MH+khi3p6pTOUH59JZ3Eb3Bm4XdCCOidqWumCAVpUCfyHBf90Uj5ET6zxLJRV0jI",
+	"cs4Ac1IBcrlXSFB1Oaz0HK6JPbbIhF1KxayUMHNLqSzTzP44nbPpFUuH1SmUF5OM6zlsmzvFauTZoLtH",
+	"Ghaxt7egN3t2yr3JyjA9JjuPyTv+PYjEGe6FVSUulRSGyEuA8Oj0BA5FtzBUtVDKyUvCjSZyKYAw3Pn2",
+	"E6h0b6w6pf+6RPJIe90UFEMUIVsQjBvmIw7yEQfZgnzuu9lPDsjf+PcJoSJ1C9H2MCusflooYrg9QeU1",
+	"qqx2bainpmSygk396eLi1K+vostK4llgJ4wsFTeGiaSki4xysWcPUCBtoItzGAVF9l+HDtzaLynPaqwX",
+	"8IJFyHc3Nyglw53csRhkdhaLBc6QeurnySvPcdoP993oALbru9HTJpuZOePKMtrusHGi4LeafDcaNU5l",
+	"w5Sg2Udcx0eAZryL9wdYVaFCDkZK8SuybxSZvVf8NypSZq5kMZvD23YDlcxAMoAmllT6TkkfdjT7AMZ5",
+	"pMn4jBm12ju6NEyN7fXXEaXdq+Cn9Wv0r3MmLIaVfSmx4kmzqbTHqF2J07suTklKDbPjblB7b5MBaA9f",
+	"QBfv1kqat0bkN8CRP5f6XRFb7nbD4XB3GN5TWF2DsTNp5ukxosw4KrT0PWFr6k15WNX1HJKySy7gevvp",
+	"9wEQ2e+Dw98HNah/HyTE/fgxQAy8OBwOfx/cjhO7lUKmbE/ai8jBnmM/K19Q1X9FGIfjlGsncC1b9lKv",
+	"LqR8R8XK7bn+qwghKcnCMqQjBt12JCh7M46cC2RSmFBcPT14uSaqEmShFTDzhM25FQKlLjClok3ewL05",
+	"W1klR/QXF9qKOy1jAiMUXvaYtEv3fKDHu39WgfJe+Isz+8rqu2UCrd2ljWt/v0n8BT0h7Cbn9g4u7X3z",
+	"Wl7ZS0ztiEAehRHgznbrVxsan2Epacrt1DQ7VZZ2DGd6cHhJM82aoB01rDLO4oI0ZMG1OM2DUT4N6NTw",
+	"axbdKWclCEzdmjBBJ5ldix9zJu1+gr2lNIhOpMwYFZb9U67zjK5+BhtrzEprUYIGDjgeg+mG6xbWZMAW",
+	"E5a+V1l8sDyj5lKqxSNN4MXUAmufrqw2UR+e7Dhpyxa5We1GZ+O9bP9bWfLtoPZmfMlj/BEM/kgjbqQi",
+	"PCVuO/0Co9DilnAxO3VvtVnG/e9kzNOxv2sEWN8Mf9GG/QpwVJ3qIHfj+za0vf+GzoHYmgIqQGhqOK3T",
+	"XOIJ/EM5nZxYQQn2VgT4WDFq2NastqCioFm2AsspnxWW22vsJwlN03WO68cSRgJXkB0+E9Ib806ENnSm",
+	"6ALQt6A3b5mYmfng8PFoBNtW/h0jZv/xe22107bZyzmskJOFMAjPTvXcnj1NAJ49jcyYd9Ch//2QHLwk",
+	"x4U2ckHOLt6dJuTJc/KGTtlEyivyo5JFnpCnL8m5YXSRkGcj8jNfyIQ8e0x+ptdMJeTZC/KO30wzWaQJ",
+	"eX5ALljGLKwJef6kWlFCnj8lRwv6hxTkLb9mCXn+ws97fnaRkOcvyXkx0YZOrxLyYkTeFTcJefHYv/Pr",
+	"TyenCXlx4P/+6e05OS303OKCCcswvx28TJ48T56+TJ6NkmePk2cvkucHyfMnyfOnyfMXyfOXyYtR8uJx",
+	"8uLgQ4y1lFnkp1TrpVQRlFnUkNz9THYChEW35OC7Z5E9sVO0EwAMBmcGbvrd5kCm/RtbtTnmQI+6Yisv",
+	"ewK2aUzw3eODTsLG8VoPBS5mVsF/f/a2e7qD0dMXHfM1pFRA450iJt1SxoRHDbhYllZFSlMWkSruvVYs",
+	"hJLp/dnb6AHyuQ/rtuNTsOX9jtC+gmXLsy12AOXhuRMguY6tDVv/jhl6h3033GR4kw9+I2AlArW/PBjh",
+	"nAlX2DhtwpE3cGPNx7ucM8Xqp/ecaiIFi+4zwLpxdHij+8jHgTqQ+T5Ptz+uPdmVaE2IzPHbbJXUcCwv",
+	"PzM+myJtZA/r+yAxPPifjraTV50ovjN6nR85JMdXeE8dow4GN5/KCNf/LvIaLh1kx6iC7VqFOOUanwAw",
+	"uy2CqLyGNFCwWSM0P3FtpFptiYFfBCsthlRgBMwjbaEy6wt1Tkkd327/K0ovjup0QmRmZTi55ErDkNyw",
+	"he66zdoFvcPxgMhwwVQpurJ/C3ZjTumMgQktDg3ecZ0gte8DOK+IKLLM6/gZ1fjYwmV/sLvj42fW1ULF",
+	"rrks9DYT+28ikwNC+s7eIIVyI5qoiEHZRjAev9sTjKUOv90RdgDjRhw5+Ju7I0aFsuOH9sO80ixKkiNT",
+	"e8BfKrnotZGLjUcbflSf19/i9nTOpvyST0nKDOWZJjupRO1EJ0QbPr1iSoNZtR2Qahf8KdWhDdx9pYbd",
+	"mI3MSuwb/YbiC6YNXeRt1rFgUKvvaSZMTUWy4nnPjtLjOPVTBSiqU0biqcyt0W1qlNQznt+BxmdMMGWV",
+	"XzLNeB5RXDOet8ZYZjxvaojx2LtkMEUV+8hswCuMZ5G6oCnri9RkcEmvZaF41+hwb1pQdcXSajarsZNy",
+	"gNY5O8mm/cIO07QpWMkA4wxei/QcLa3RBThtD4YCOz4XYD/Gj2t68yimkON754Yq03cabV/eeiIzLxYT",
+	"QXn7RQfR4V+rk47iUfVVUYGjXETZ/FcrpbkmmvLUR/t5Wl4b7JormnGzOp9KFdmwn+SSZPyKZasKExxi",
+	"PVJJlizLEjKyfz0ejZym524rzsCzATW1mV/f5BlFgRpbUDD7DMIjNNH2s24V3bGrI8jmejdAsYbnKNVE",
+	"6LWx6Q12DBm/TWrpUyXh721NfICgHD8GmQEnRqnfYSxsGGccF28XHv6owud/86oO6jP2O11T8zrJuKHb",
+	"wQjHshAmTobg34KXnIaFy5xT3c2GfYStH9DKW/d+f5HrTg0uZrCBP8tlu4sC10CVvSjxLCMTZq/F5bkT",
+	"d0w46FotCA74nocPEu1Jh2Wfp36PK3HXMtTFKmdx1e1XFy7rlr20QrUkzQTDYqkmYwjSH1sSHf+dp0ye",
+	"I5m+4Rkbb3uL99joeY2vcLu2nAiq/Mw1ik2ajBMliW2Y/wdUNO9ysQVEg1nArSzO5i3XuboCpPtf3ay+",
+	"FeHrL88aUhuWHsdXdOwEBjVIeviyPbK8htl/haflROvrbJBUfPMBxDrAXWSg73GvD48DvU4DOZ3x6sjd",
+	"uLWF0lKdVu9XAklv5MC6TWArUioPwS5Ul4Ak4YqieEXmO7mLXRtl4dJbtYMDoo7UTTbkRlJPd7pQw7ob",
+	"XVNza7Zbmj1YjSQzZur2kvWFzal+F1URA8+7ghBUWh9mnWHtzwh3HFfjKfw4/oxWnAYyAwiScmUx9P4g",
+	"lyKT1Lvwt9LG9Fwqs5fxa5aS1I1DMi6uIlba+jTrKPGfbVaqGqsMR40tDkJHvpfptrbDX1GaCoPB8a/I",
+	"WBtqCn2MuRnurzF4AzBhg9AsI4rlzOkCGDEKr0XOJpm2nOuNz8rbxncvXwYa4NNRVAdcVGavjctJiHCO",
+	"imjaF7ozSmJv8zG033+1oFfs45Rq559yRA4hb4E+VI+4ASxRY5iyw/yf3+jeHx/sf0Z7Lz9++M//iIdX",
+	"WDx9AURWm/3ZB28QcDBTuZ4E6aPaT4frVgIvY6O2F/oYlluGnTEIwvbxsIVmEeJlPnS5M2YLGK+5Yvw8",
+	"upZrHyq2lQyazllaZCxNiBVEloohnw1dNDHeu2aq3VaBQeALJ3MbwqjTJtTpi8JbasMVFRvGu4Y3mm1c",
+	"Vq92iwWtr7cKAuj+oZopptlecsH1PH6tPJqagmaEiTQh7wW/8YGDUe9xC+ZqQVibM5d73fq4htASYTaH",
+	"z+GYgZZDJisyk1YkAg0tuZnLwnjass93NGOCcEEUo1mZvaeTRhx7S9Ad12dsKlX6i8hWfUEr9xQmtV/v",
+	"ge9uIdMWraNkhTcxveM0o0KwFM18n2XL9FwuW3O951bvKhcUpFBtg8lOhoPFbKTPz7jcluMmwo/Ohprx",
+	"S/aKzNF9iZnRc5mlGJ3KUnxfB8FKgyKfSns0Q0b8Xq7kTDFtjwTPiWAIsh8HIrSXxQBh62kvcJF+7jjy",
+	"1oBw0KQSpA3CCzelJkEacq31CLhj9J+9f8Ai7xAiEBXL3RECmxmutLuVZJE7FjQSyZLsnJz/Ql48Gz3e",
+	"7W+IQ7lwscojG32OcQlgEy3D489NkXIJ6p23lQqrYaiQ8DS8BA/gt3uSVzMScjO5BUtqpYrwpLqTXxdc",
+	"q6WheP3QjEZvnXyJeGN2g9lIrVqIj1WIRe0mRIopIxDUfhcV5avEJDddFCUy64uPQ9OHBO4oI0oPO0QC",
+	"Y/5Hm9DYQAGWohxCCs3UIx0NPXYD6DtQSImWXxRnwgReI0j4GBwOIMlCCkOzQUyvv+Ypsyxffg1ea7tg",
+	"Xz8kjLf0QqA26LVFxZRmEUnQur2tW3f/EB5Q6qsDs2GT8gpvCy/d0UqHN5KIXtzfsHhKZyw0KzYPWgCj",
+	"064XJlqtKzrCXeOqaKcVWbCUUywusfPTxbu3CSajYlTEcLibhMk9Lr0MnGebMp9d/hnYB7gps59cRqx/",
+	"K8jcXUtsil53TiAe+C4mSwwkduBX2TUsg8SrCJ3ABzGWPiKYmIvSDg7K8f71wT6OvU+zbLxtsKqfK7ah",
+	"kP9YJgHf6dK+Kf/QxwJjxJZPs8QCIM9Ho5dEMSjD4wr0KHYtMTUrSJp8pH2W5ubU3XqaXUK0RIdazqZl",
+	"LjiwHhwmE6Z5Wk+o7FMWotUI0ZpaCkBbVSZiccLsUfDENYpe3MEKtZbJ2cP+5vcnZbhANWwf2Z7rEXIF",
+	"Zscc9tK41q3Yt1tfGoJqW3spXoGcgCWax6Q0ZGWur+XEykCSM1UK545Y86gUvPCTP9JEFIsJU2Tn8d6E",
+	"aneV7B5TfzTSHn3tvnl4y1lGqeoMjmm6cYI53CoSh5PohgQhdNtZxMpA9DLOrrwLWNls+Suq8/Ku4H3U",
+	"djuS6RZuezaeil7bW7gw2HZjcjm5j6vsyD0peqQiLtnEkijb2t/Agzgbl+cGK9i0fyeL7UNRG/BmchbZ",
+	"rlzMWlwpciatvDv9+cc+0Vb6umOc87//uDWmcrBh2KGjuKn8zHeLACp93LSWgXmnO1wtDrEcOaq1R+Ju",
+	"/hXBkghkf5NBz2jc1shl/8bGEL+W+2ovCtzgyLFrtbIM6sgFZ/mpS/pPx1uEyK3H3J7ULF3VLtQXHaVh",
+	"JS95dhfO1nwmWLrHhSsjtabcLChvQbS7brI9+4q9wyqm6xdM/HiL3C9Qme9kxyg2pq2WSYudQjsmZMux",
+	"E7ei2BagUZ2LWeDEDmqZbKXA8OncmdlZihVKIQQUx13fI/tGPBzsiIz9j+4iYQKTjvIg663zKhtoKiHY",
+	"iJk325OovXXXMBGhUKiloDdKK6zyqknKMraVtGpH7YUf9i5kVQ6bBOBvxN1dQtPsLDpAXxidGksoSbls",
+	"yydJuSRG0elV//it+rbHDBeKL6haQfxhW7IT5YLsFBrtWRkVqZ7SnO2iTekzwoLemA5ocqmMoty42Ym8",
+	"JGlBs72aaQsrX3wuyNair0KUrYOduF2Mk9K1vGJ3E0lVxhWUZ7EDRaMcmTAfebsG4ryn4bU+uLtPaZa5",
+	"C7eQkVqRr8q6fVAP1t7+fbkhy9vBzR9LZpUGBhxKu8vGnC28YaAxiP1ISFNW9etW8N2SNZsqZjYuG195",
+	"1TpZAoH/ZFwicdxjehPPjzsSvgQN2FMuFdNz3L6+Y0Lhqo9zHnde2+PpiguMVwaqGGPcDOE1ByICgTE1",
+	"UDobIHF/d1pyTWtaHVrHttXWBRYqqNnp+t87nV2vz60zo4abIhav89b9QrggKZspxjTaPgniAG2UL0jK",
+	"pnxB0VofWID2/uu30d7LD58eJwe3v/8+xD9e3EYtQZkUszYo/E/3BuNJJxjtKpliMysvLRtMuSmLPVT7",
+	"0kGnUKqi7Q4Q7rSrZxAswH6q/+twf3+wzZ0dIXukyVxqc3dlsnZj94sIiCbcuijxK3MeVtDYggXOzy5q",
+	"tXeDZORYvLLWp3NFdcv+2cHsOzm802PDUOS33U/tcM4uxNP7mFYuiyyD0db3XSsT3fSoBxjvaBUScMro",
+	"jlS5E1tbEFAxFc5H5pKFIkdrjxs5DHWndJq0wJJzrcl5P7gXgpJsLjh4Obez5kpaSc/FrGmGvHuslWvM",
+	"0C/Bhv/Bvl+ZWMr8Of8DEAxldTcA3X7dHN0nHue0nASNBuHxWP02sNoZTVeDZPAGqppuG/GAd8Qt4ml8",
+	"GE2FuXUyiNoiOhjg7teUbia49OO3DJEQwZbbF0EI2bdL/0YQ4ji4m0z2aklQ9sjXU1xQM4Vq06E0q2FE",
+	"K9N6BLqPPMm7KEL7FNWyWEhbD1nZWb+psZptz8hq9MQvL4buoKpruw/aqRSN+q49C8QPo50lXKVT5zPT",
+	"LCgbu6nyc4sfUQr2y+Xg8Letak4mm98OvLm3Hzym7n7rA2OsK7SNtW9kygi7cfVcwE3vFPu73wgTdOPb",
+	"6xCEhlBX5fp7qvk0VFm+wJXss87dGqVf7+EBONypPfsIz8AZvNtzpo/XTLXkkx6R078dv8Z5/FsbSxDb",
+	"1185NYJlaVjKF+/K1JTX6CVcAGkGFbLhTs0NuWIsJ0uprqDQKcWHrlVDeJ8OYvEO6sXUnj6JZfqWZZTb",
+	"LqLwhp2p0DhFeftcQ2+PO6h9A3uUxH3deHMJmqpAzS2X9l/Wm/VNWu61xXVQWyAJ7vZkp/ZF34maqZQV",
+	"wlvl7pmLk95a20XAcsoV0lqQnAP3QLpg2bH9ywmcIIcJ2rVc06yIpYHgidZSLejcfkk1GYfmiE7rSjK4",
+	"2ZvJPdf+69hCdhTMcpuEk77uYYKuFQV2Rt+E+JhbvHIveJbxWGB4u/ru4FyjnnXoXudyOt+AHgfTuKez",
+	"cX2CE9E9+kcuQh/Z2nibqD3EYA/+cTNuvSVcdAfox+Jo/foiSHBVrAtheNY6M9l58mw02o1jx7F2F4nX",
+	"JMBdaPwsnKcxbx8qr0ukL0/mEfha6LwLxLtte2T+k14UEIWC7EjByIpRtZkMep8JfcwyU5m3KC1wFlgF",
+	"wL6iE6JzOmV7muW0WR+gMdz/0m3JDfUh0eiYcW22ysQpr3WdVU4ACS3pCZ5nKoP3eCsogsvS94wqpv5j",
+	"0IPBLkqIarb2iAqH+tUYxx6Hmg0+6ragN+zvXiDWhFWTpjxB1ICrSftBi+xvORHbj6KGVGtjpjYhtIH5",
+	"o5pLWV9o+5BCcH+F39urkOx2TXcmmleDuns6CojxsVzk4Kke3yWtYrPT2s85CcDuHaBRx0Jf81y7cQxS",
+	"yl6BGdq1RGjMoMkYTWI1DjgRp1U6WomsynyWDN5jq4VuJgGQA398afPqyuevEZS+L0XpRmnQemxGnazM",
+	"2syRVAWmojvdyyRW55Uuo1gDnBiu/s7ZkqkjQbOV4dNtkYVfgwGVa/v9Zs/FZNXZH2Pz8nG+c0ONXkuk",
+	"HpxXUFgcu9CthFyxFebuVulYoU8t4LIKLWWMb29o1nykGMBbLbkd+zjCvTF/HSYHR4rX0psIozN6RaZS",
+	"+Jax1zBsj0piC0YjisQ7RkX/4TAAGwJOGL264PGyWb4smYV0TvOcCdYnlzxWaA+AOWXqHReFiUx2vAY5",
+	"WcCrlnrwX7059e9uNsnjyUF2An0RDyWHxwBCj51YUjOdszSOPhzJvQId7AJPUad3pSNUHWgALEeD2nqC",
+	"/ayDF9mDdq5wqNuOLSI7SA0oBNX2NUR2e11XiHOCz+5Db33IbMscgbBArJ8lhshf2WQ6p2b7oj2QP1R1",
+	"4lmySUtF7GVthvVB/JfQxgGumNxo4krwV1Vl9NaR48HE6yvHsLFCQT3LOVsgrNhUF6zHLWaMqvnUI13Z",
+	"wMEChibpdhs02WlkUZVtN0AgQA0GmLkEdm5MXiZ5HUR0BXCOHAxHMRP1ZSaXQ3IOzYZ1zrLM6iNkfDNU",
+	"jKbjxP7LZYHik9J1pbmYFRlVZOyTdPH3/eoB5O+NXTsbb+DLmYJmWZgKaqcPal070HwpnNpDIA1YrD7c",
+	"36c5H3r/y5DL/UzOwqvO5pehzd1+7TYURvBrWMrgEDy2ZV5tUh77C2ZoSg2tcOEyAF08yrCK99aIhLKG",
+	"feJL1yeQEYztHaxmW04Dz1jKjes76Sdzg5oabKbJGfAxZJzDI1cLYuhr5dUXFlazQ1B8Ua2yUCH+w68B",
+	"06CjZfBA+WyC5sLH/c+geqPnN3wzrJ+qEwd+pRwjlmsK6LBM5W4M5F2SfhgdIIR61TT4urGw4Bu7O2WZ",
+	"hrKKxLC80vcnsNvqzMb2ithTjotL6XvWUSxN64wIfqArblxISjVRmcGnw/kG0R51Qdxl5Rby30Pq7M7Z",
+	"6/MLco2dT0sxsZv4zrJVPDn0PJwGn/vBMambwEA5NXONJW0KkTIFKa3jVzEPLdkZI8taEROiK/gbg1DH",
+	"uziicxJAZJaS0vgWvugHhvTSmtM3bIn56feg8tXvg8T/Cf+c+meu/hX8227F74Pb2/GQXPgzErNRw/Ob",
+	"FCJjGgp8g0sNOixCx+4l12xILlzye3nXTRW/doAGu0wWcnqVwIHmu5FCliiKaS9k/CMxswx1A0yd8Slz",
+	"XhpHPEc5nc7Z3sFwtEY7y+VySOHnoVSzffet3n97cvz65/PX8E0VgzIoaebo9ATz8zXS1sFwhG/KnAma",
+	"88Hh4MlwNHyCBrM5SFInjw8/DWZtLtq2Ywkda0NyxgQ2TiYwFrqPpAAPLmT++KxWyGohvwh77Cp5TdH6",
+	"OlFyqbFjqffmYQrXOHT/jVGXwKJ6Cfi+FwtaGUDJGJvql7sgFZ9xQTMsysfGr4gFmQlOM+cO7Z5NSPLP",
+	"wtJupbZY8qYZFLoo24OeWMF2PpfLI+90/AFQA3j2H0JoQdysCGuCa4Z9CjP64EQQMmD49Na/SiVCi1PV",
+	"K9MbZMC9GrO1bKEBtUFTRRFsgqTDybmhbEboz9UQl6oN8031TB3edowFXuPPCWZO/1kwQoXhe8fnZ2/Q",
+	"BUrYdC5ZSiZ0euVz3DwEbRACRW5smro2+c/13PrJqjoqdrwBX1nlRGomwBoSYGp3SOBWnStmuTIBIJvm",
+	"f8WIoErJJfKDsSOBPwCaiIK7gUDqfI3vdlvX6EzXW6wxjJSYzmmWMTFjrjjBsyfPdjujJppxP1ouWD3j",
+	"AKpTrJZ0BWkHKAd8cEXSmgcQBni0Miq8VYJdW/l2kRZxRkXUlFhZMDOXaYCcHukMNQB7ruMjTjSICZrz",
+	"g++eYUIkjxp3PySl9IKz5mA0ajT/NezG7M/NIqt3/V1rIZzEs5Ajhw0ofk9GBy299TAWBLrzQSUSllZF",
+	"/eZyac9s109+hxZG7uFJxXZf1Y6qmaW+tTOj0V75rSud0SNwpXa0hQeZO7u6Gyw/RdTGzFPlFuzjqRT0",
+	"dbcfPn7S/eEpXdnbxoWUb6nCxPynBy+7v2u2FLffPXnc/Z374CdA5huIPwnn/u4f/+geAxNTfLP5yjww",
+	"OPztQzLQxWJB1cqd26Q8uEl5chs6s2c2XsoHH+wQNXUX4vKljuhMmNwFVXTaUn8IvGOpzQUxli20KITk",
+	"uLwuTSbSzK16Wjaet/IK1YaD0QgJhwrs1AuhkkmZmCUVCAEqVgYiVy3RuwbX69oLwlw5/wD/vkByS7fu",
+	"m73lcrkHTaIKlWF9uLR/++56Dtxt3dxjj+rbuPiI6lCKmUKBmXgdJSASejEIrP+BP2r8gdtEPGm0s0UZ",
+	"BxHnitcuTBX5ImLfgvDVKiqN7Iyr+Lf/uR68N4b+gkpaAak92+DmN2PxwoHqUTm7yFtO7bWTMGEsfTNd",
+	"ElJg/UPpbud1ErtMEHQVv8N417EPRcT6RhDGfFSC5uoLwUy1tnlOZNjxasvQMaZtuOy/AtfWQpj7M+1n",
+	"afhfD3iMqAVY7LOioftx/qgHJ57gNqKh+VuVFw1D+28fbpNPtzUh4pmfHFtW/0URR7obxcr1wb6vtbFP",
+	"s6zVRnGUZZHaRrq6LOgiz6UyekigOMj0lb3YI5UIxtLYefiWa+ML9ejBPWm6X4sVX4Jk3cV/u6kMkO5P",
+	"5A8nW40o7R6TcJM9EVbPSkKsyv1tJMP1rOZtiQ6B/zok53K3exJcY1kPVHcPqqt22dOcf1JSXKGZ2ne+",
+	"pr0FM3T/E09vNxpqsWX2TqMV+aYm4bttfcobNX3rdPojM2HL9C944ofTtJBl09d3Z8Lsc9y/F2VeSYof",
+	"9aDmN1JNeJpiEPfT0dPuL36W5o0sRPrtKhTeRf5bw9X7oa5X/MgMcTRCHC16hnKPLUetmeFjgFWveKo7",
+	"SQd2tpyaaK4GM6i5V/3/qz71rohn5U8CNvM27LLnui5Q2Z9jzd3wytrkOWz23mS7Pgr/nTnO9Ze/680c",
+	"P0+d5UymK8I1LjGazgk+wRIBZFIYMF+A1x58gDXjbgLmD6nIwejpWoKnrz98MBqBNDhAnmsBT0jiMEd2",
+	"wHEE1hM3pwncs3hZzRi9ZprInIndB1nzbyprMNygIWyQYnrIm8gJ3qk5llElO2EYw25YTj4hDEJTUmfa",
+	"iyuQJRxfQ4P0ka49Vciq8v2fm28e2KD9yAX9NSCynvS/UXkNO3EEBL9J8/wKWmcHFT8I/29T0fyKOiaG",
+	"IoL/yEUj6trNjPwishUZ06nh12xMFnRFJvjrzGo2d1Uvv6xq+aBWPqiVD2plm1rZ+0TV7a62ozTVhEZ7",
+	"DwXKJdk5LrSRCzBaJsT9cX52kZBzw+giIRcsYzNFF8PhECKI+HRuj+cxMsV7lZVBCq5O0BiiiDxTk5Tl",
+	"UGonUvm7Ln2O0vSriB7XHaqX6Hn8ZSZPu+xYEJuSgn34Ty4FejDnsRSXGZ+aBynQJQWO0nR7EbD/qaxW",
+	"f4tiIGOxLLcztpDX4CX3VFbGi7vI/3rsfJM/f4BxK/A2RrWut8GDKLOcmnkQZBZU2W8P0Nyq7nwk3Cxy",
+	"PuNSaufzw3H7LTEaEsAWvJbxXO/7JJqN/hfHS7WsmwRSEbEpkyEUEjITcimzDKMNx1VD/nGLQccCcOrn",
+	"72A+/16tbVIsyhP7C4XMVvYQPBgFrcuhS+fm7mYxVITL8hniVGW8A6opfDG4R5D2uVSGSJUyFSlBGQtT",
+	"lsp8v4ojwmUbYdsPH/QaPntLtTmyly9LhHcKgL2HVlEji4hSETZJbCSCPVjf/sziq8r/i5re7M8kkAel",
+	"/LI/bBRe+5/cv046HMnwma+r4r4BVb/0JK/I0v6raji0bqcL6LOPyuCnaVUZStj7qQzxAihfjSV/YIby",
+	"TLdG7+Bb7rTQDyrIt8LDYEgMWbgXB3/CTlW3+z7xt92XRPRcKrOX8WsW5AlnXFyB/9lytB2slWeDlkm9",
+	"NP2ql1lMzfcNtv6cDBuutYVRaxh8YNNvjU2JJxHy/uxtB6tiUvr+vGppHeXQN1xAfzo4UBdca+YS2BtF",
+	"02M3h/gNodZJuwfPuvanODaW5GlTj1030ohy/Hjba8FrzNm/x8Xk8XYXky8pOWoo71C+ax3KH1TvP7E8",
+	"CEtVxHRv2HVScZqXBkjacXHAxV7u6+O1iQTHGlDZmyqGdRSEXMbZvSq45+b9GpEeLS3vW1IzLfwPFP9v",
+	"QPEngnhiIyW19SF7wZbtDiq0oYBTusinEoKOsYaLL7uw2R6N3yNJfhmHEYz9L3IXoYHppNVT5DAVdhd6",
+	"8BT9GzJl1HztCiB52u/Dip7Feh0/cwpHjyHaUGVYSlasJdDwvRu2FAsb9U6IVHFlmyDEi2uiZaGmjOw8",
+	"JuemSLlMyAF5DQmJKiFPCPTRbK8vAR/H6hI8Tg6SJx/6qKRYatJeSKF4m4fPZZGO7chpkbH0jVTjUv+O",
+	"F7twb8YS9SdSZoyKz6CRfv6Tui5+H07rv/Zp7Vlyu6P6E/z/JL3dLyuv7QeVLKMiY2MZYCjgD+Vw4Y4b",
+	"lOZ9RZ6OnmK6UVm3FsLThKyXfVszTcECmqWLtw26e40LHXzRq2ETyBbOQwyHq36wLX0jvPoj81dJx0Yh",
+	"RXuOrZ51MO10Tk2n0enYnu2ubl6DVyNWJnJuD3/XpJyMy+KzYyKV813b5/arC2w27F4tqxjYnzBE0ywl",
+	"3GkXhcFoNHYzzQrNr1k7n1toW+1ZfXk8WS9V7ZbfZYKyv53zP9oMX6OGGeruDvLTCoFSkbHHXvi4t+u8",
+	"3Iz7eM/Dmom4fUAZoAtqX9kRrJOemKDYsiL00kAtcq436klhGeM+YT6jr2zWCwmvy6UectSD8P63CyEy",
+	"HaIbJOq6KdA+7pLYoXGjI4pXVqURXXRRLKq3TB4zshTs2PAgmGpY1TrAGw6WLZZL/0EOwnHnf8viopiw",
+	"hLyhUzaR8iohJ0IbOlMQE8yvLuyjt1xcsfREJOQfu1g70N4ZsdBG263xKE0Bdz9UQN1ThftChp8AwD+p",
+	"DSiM4/7rRAxvK4UeDEefz3B0lKZOctXZb7sbYlXte2MAUa0XU0PfnKzIFRfpBlfmWTXJn/KGF8DXwp5h",
+	"x6AHzeDfi8WCuvjtPsIaCXsWCx72ZrMy4mevwI4bLcpCj7CfGlN6raJsHRS/iZUgbwwL+hef2TEg/0Ul",
+	"6h4iih7EQ5t4qO4OJcG2hRfdSVKst6KLn89rre5KOVDrdfeKjIO2e2NoIF61RaTrzQGnvvffhqO90ajv",
+	"T3m8N2BsYeNmo5MHPv4Gj/k1cu7NwF3lMPBKXqv+spxTw66Zgv4jmEjefnDflbWO9JdmL+ef3BDb8MBM",
+	"354rpO9NlKe3+1qZ/TLnfOM99Pzswjeb4mlCcqp1PldUY72292dvfZILstvO94Xmwpdffi0MU7niGlLX",
+	"7VHpG7zFWe5cmfMSqj8t+9Wg3MSFjzSg74qtHvjxG3RN2r1HQiFIz/3ZsxdrQqncqhEccJyds8mUG/jt",
+	"L8BsfTmtQsQDs32LzNab0bAK80bOqhVqLvXHsvflKzLGN05SuNRRV42YjHnqHPnjesnrcZQHz914JwjR",
+	"F+QiN0MLC6319HwIYfsrV1nzZEVKuvL88F4z1eAG17B0IztoPhMs3eMi0uV0jajtHKdu0C9I0X6K9uxg",
+	"hPCBlP/EpFxrphuhZEtLpCKmDWTsrA374C3bkDiYMe2byjhavuYpk74xb0tHAfwRvh58UV0nmKeFsGGB",
+	"D2T91zZ9uY0mnqLKFgb4fBNt73+y/zvpsH2F/ql+dG7VkYr8tr4PvAGgvvRVoIJvA3c8qP/flkMoZKY7",
+	"8tJndBGHHd6xNZrvc+2C9OPVY+vsdx9X8dfgxAcf7QNL9mXJNgdtG3/2sXy5I22TAWxnrJWpeV19l1r7",
+	"BrYI3G3hw8oo9q8za/11zFkP1qlN1qmoXSpygVmyCaShuAOolfSdcReLck9YmtJJxsiSTSCcPiFTqtSK",
+	"ixlx2RYk5TrPaK0BPxRAp1nGFBQ8ZymP24h/RZjwFPpirBDM0sILfnV28Q/c8NcN+3c73TgIPDPAoNjC",
+	"bT35uaxLnyuZFlMImDk6PSFzqQ3ZOXt9fkEKkTJF9q8PEgLw+GQbJaUBSQ+sNZgbk+vD/X2a86GvTj/k",
+	"EhQmB9Ka3lfrtYsd0BPsuctcW87ENSb0DWex+ey1a2A+rPJ3sD3net4Qtjgkmb0eystYN85gkKq9YudA",
+	"zZ6D5Ri+XV48uarN5Je4AZPmuet5NJgBNnZ9+CB4WpMdb83cDczsMLImRiYwNGZZ5Eztlc33qlZ15Wxl",
+	"8dlIRVOfW55gXRVIqa1KCiVuhjCpBN6plhgizjkVWsozBeFfSV0JxjGbQU/lsGFIdBJNPnQZimEseH39",
+	"JvLl3xtJsi1fB8m2SdxqdsVy0zCdlUy5ZlvwNOZ0vPUxj07qFVUBNzMm7AnEUl/SsVocFAu7/XD7/wMA",
+	"AP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
