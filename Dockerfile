@@ -1,4 +1,4 @@
-# restream-mock in a container (restream-proxy and restream-gateway are in the image too).
+# restream-mock in a container (restream-proxy, restream-gateway and restream-check are in the image too).
 #   docker build -t restreamkit --build-arg VERSION=v0.1.0 .
 #   docker run --rm -p 8080-8082:8080-8082 restreamkit
 # The image holds nothing but the static binaries, CA certificates (for the proxy and the
@@ -13,7 +13,7 @@ COPY . .
 ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -trimpath -buildvcs=false \
       -ldflags "-s -w -buildid= -X github.com/restreamkit/restreamkit/internal/version.set=${VERSION}" \
-      -o /out/ ./cmd/restream-mock ./cmd/restream-proxy ./cmd/restream-gateway
+      -o /out/ ./cmd/restream-mock ./cmd/restream-proxy ./cmd/restream-gateway ./cmd/restream-check
 
 FROM scratch
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs restreamkit for the restreamkit action: downloads the release VERSION from RELEASE_URL
 # and checks it against the release's SHA256SUMS, or builds it from the action's checkout when
-# VERSION is "source". Puts restream-mock, restream-proxy and restream-gateway on the job's PATH.
+# VERSION is "source". Puts restream-mock, restream-proxy, restream-gateway and restream-check on the
+# job's PATH.
 set -euo pipefail
 dir="${RUNNER_TEMP:?}/restreamkit"
 mkdir -p "$dir/bin"
 if [ "${VERSION:?}" = source ]; then
-  (cd "${GITHUB_ACTION_PATH:?}" && CGO_ENABLED=0 go build -trimpath -o "$dir/bin/" ./cmd/restream-mock ./cmd/restream-proxy ./cmd/restream-gateway)
+  (cd "${GITHUB_ACTION_PATH:?}" && CGO_ENABLED=0 go build -trimpath -o "$dir/bin/" ./cmd/restream-mock ./cmd/restream-proxy ./cmd/restream-gateway ./cmd/restream-check)
 else
   case "$(uname -s)" in
     Linux) os=linux ;;

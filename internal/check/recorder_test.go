@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/restreamkit/restreamkit/internal/conformance"
+
+	"github.com/restreamkit/restreamkit/internal/junit"
 )
 
 // suite is a small suite in the shape of the conformance suites: subchecks that pass, fail,
@@ -120,7 +122,7 @@ func TestTheJUnitFileGroupsChecksBySuite(t *testing.T) {
 	if err := WriteJUnit(&buf, "restream-check", results, time.Unix(0, 0)); err != nil {
 		t.Fatal(err)
 	}
-	var doc junitSuites
+	var doc junit.Suites
 	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -128,8 +130,8 @@ func TestTheJUnitFileGroupsChecksBySuite(t *testing.T) {
 		t.Fatalf("counts or suites wrong:\n%s", buf.String())
 	}
 	reads, writes := doc.Suites[0], doc.Suites[1]
-	if reads.Name != "restream-check reads" || len(reads.Cases) != 2 || reads.Cases[1].Failure == nil ||
-		reads.Cases[1].Failure.Message != "answered 500" || reads.Cases[1].Failure.Text != "answered 500\nbody" {
+	if reads.Name != "restream-check reads" || len(reads.Cases) != 2 || len(reads.Cases[1].Failures) != 1 ||
+		reads.Cases[1].Failures[0].Message != "answered 500" || reads.Cases[1].Failures[0].Text != "answered 500\nbody" {
 		t.Fatalf("the reads suite is wrong:\n%s", buf.String())
 	}
 	if writes.Name != "restream-check writes" || writes.Cases[0].Name != "writes" || writes.Cases[0].Skipped == nil {

@@ -97,7 +97,7 @@ func NPM(o Options, built []Built) ([]string, error) {
 		p := npmPlatforms[b.Target]
 		manifest := map[string]any{
 			"name": name, "version": version, "license": "Apache-2.0",
-			"description": "The " + p[0] + "-" + p[1] + " binaries of restreamkit (restream-mock, restream-proxy, restream-gateway); install " + NPMPackage + ", which picks this package.",
+			"description": "The " + p[0] + "-" + p[1] + " binaries of restreamkit (restream-mock, restream-proxy, restream-gateway, restream-check); install " + NPMPackage + ", which picks this package.",
 			"os":          []string{p[0]}, "cpu": []string{p[1]}, "preferUnplugged": true,
 		}
 		files := []file{{"LICENSE", 0o644, license}}
@@ -122,7 +122,7 @@ func NPM(o Options, built []Built) ([]string, error) {
 	}
 	manifest := map[string]any{
 		"name": NPMPackage, "version": version, "license": "Apache-2.0",
-		"description":          "A stateful fake of the Restream API (restream-mock), a validating proxy (restream-proxy) and a capability gateway (restream-gateway).",
+		"description":          "A stateful fake of the Restream API (restream-mock), a validating proxy (restream-proxy), a capability gateway (restream-gateway) and the conformance checks against any API (restream-check).",
 		"bin":                  bins,
 		"optionalDependencies": optional,
 		"engines":              map[string]string{"node": ">=18"},

@@ -8,7 +8,6 @@ package report
 import (
 	"bufio"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +19,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/restreamkit/restreamkit/internal/junit"
 	"github.com/restreamkit/restreamkit/internal/redact"
 	"github.com/restreamkit/restreamkit/internal/validate"
 )
@@ -265,45 +265,15 @@ func (r *Reporter) Close() error {
 	return err
 }
 
-// JUnit types, as CI systems read them.
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name      string      `xml:"name,attr"`
-	Tests     int         `xml:"tests,attr"`
-	Failures  int         `xml:"failures,attr"`
-	Timestamp string      `xml:"timestamp,attr"`
-	Cases     []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string         `xml:"name,attr"`
-	ClassName string         `xml:"classname,attr"`
-	Failures  []junitFailure `xml:"failure"`
-	Output    string         `xml:"system-out,omitempty"`
-}
-
-type junitFailure struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
-}
-
 // WriteJUnit writes one test case per operation seen, with a failure per violation, as a suite
 // named after the program (restream-proxy).
 func (r *Reporter) WriteJUnit(w io.Writer, program string, now time.Time) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	suite := junitSuite{Name: program + " contract", Timestamp: now.UTC().Format(time.RFC3339)}
+	suite := junit.Suite{Name: program + " contract", Timestamp: now.UTC().Format(time.RFC3339)}
 	for _, op := range r.sortedOps() {
 		s := r.ops[op]
-		c := junitCase{Name: op, ClassName: "restream.contract", Output: fmt.Sprintf("%d exchanges, %d violations", s.requests, s.total)}
+		c := junit.Case{Name: op, ClassName: "restream.contract", Output: fmt.Sprintf("%d exchanges, %d violations", s.requests, s.total)}
 		for _, v := range s.violations {
 			where := string(v.In)
 			if f := v.Field(); f != where {
@@ -315,10 +285,10 @@ func (r *Reporter) WriteJUnit(w io.Writer, program string, now time.Time) error 
 					text += "\n" + l.label + ": " + l.value
 				}
 			}
-			c.Failures = append(c.Failures, junitFailure{Message: fmt.Sprintf("%s %s: %s", v.Direction, where, v.Rule), Type: string(v.Rule), Text: text})
+			c.Failures = append(c.Failures, junit.Message{Message: fmt.Sprintf("%s %s: %s", v.Direction, where, v.Rule), Type: string(v.Rule), Text: text})
 		}
 		if s.total > len(s.violations) {
-			c.Failures = append(c.Failures, junitFailure{Message: fmt.Sprintf("%d more violations", s.total-len(s.violations)), Type: "truncated"})
+			c.Failures = append(c.Failures, junit.Message{Message: fmt.Sprintf("%d more violations", s.total-len(s.violations)), Type: "truncated"})
 		}
 		suite.Tests++
 		if len(c.Failures) > 0 {
@@ -326,17 +296,7 @@ func (r *Reporter) WriteJUnit(w io.Writer, program string, now time.Time) error 
 		}
 		suite.Cases = append(suite.Cases, c)
 	}
-	doc := junitSuites{Name: program, Tests: suite.Tests, Failures: suite.Failures, Suites: []junitSuite{suite}}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return junit.Write(w, junit.Suites{Name: program, Tests: suite.Tests, Failures: suite.Failures, Suites: []junit.Suite{suite}})
 }
 
 // sortedOps returns the buckets seen, sorted; r.mu is held.
