@@ -29,6 +29,10 @@ var (
 	TechtalksFinished1 = uuid.MustParse("118e5f9f-5197-47c1-89a8-d57b1efb7a0f")
 )
 
+// NovaUnclippedFile is a ready storage video of nova_plays with no clip project: what
+// createClipsProject can clip.
+var NovaUnclippedFile = uuid.MustParse("2bac7d3c-449b-492d-b262-8aa82bccc2b7")
+
 // call is one operation called through the generated client; check returns the HTTP status and
 // whether the typed body was parsed.
 type call struct {
@@ -186,6 +190,16 @@ func HappyPaths(t T, tg Target) {
 		{"getClipDownloadUrl", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
 			r, err := c.GetClipDownloadUrlWithResponse(ctx, ids.clip)
 			return code(r), r != nil && r.JSON200 != nil, err
+		}},
+		// Clip-project creation: after the clip reads above, which count the seeded projects.
+		{"createClipsProject", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.CreateClipsProjectWithResponse(ctx, restreamapi.ClipsProjectCreate{SourceType: restreamapi.VideoStorageFile,
+				VideoStorageFileId: NovaUnclippedFile, Title: ptr("Highlights")})
+			if err != nil || r.JSON201 == nil {
+				return code(r), false, err
+			}
+			d, err := c.GetClipsProjectWithResponse(ctx, r.JSON201.ProjectId)
+			return code(r), d != nil && d.JSON200 != nil && d.JSON200.GeneratingClipsNow && r.JSON201.Title == "Highlights", err
 		}},
 		{"showAuthorizeDialog", func(*restreamapi.ClientWithResponses) (int, bool, error) {
 			noFollow, _ := restreamapi.NewClientWithResponses(tg.API, restreamapi.WithHTTPClient(NoRedirect))

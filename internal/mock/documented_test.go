@@ -103,6 +103,8 @@ func TestEveryDocumentedErrorStatusIsReachable(t *testing.T) {
 		"addChannel 409":          "a full user: TestAUserCannotAddChannelsPastTheCap",
 		"createEvent 409":         "a full user: TestAUserCannotCreateEventsPastTheCap",
 		"showAuthorizeDialog 302": "TestAutoApproveRedirectsAtOnceForTheDefaultUser",
+		"createClipsProject 404":  "another user's video: TestClipProjectCreationRefusesWhatTheUsersVideosCannotGive",
+		"createClipsProject 409":  "a clipped video: TestClipProjectCreationRefusesWhatTheUsersVideosCannotGive",
 	}
 	// The refusals every operation documents: TestEveryRefusalIsDocumentedForEveryOperation sends
 	// each of them to every operation.

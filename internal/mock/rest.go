@@ -380,6 +380,14 @@ func (a *restAPI) ListClipsProjects(ctx context.Context, req restreamapi.ListCli
 	return restreamapi.ListClipsProjects200JSONResponse(out), nil
 }
 
+func (a *restAPI) CreateClipsProject(ctx context.Context, req restreamapi.CreateClipsProjectRequestObject) (restreamapi.CreateClipsProjectResponseObject, error) {
+	p, err := a.s.store.CreateClipsProject(userID(ctx), *req.Body)
+	if err != nil {
+		return nil, err
+	}
+	return restreamapi.CreateClipsProject201JSONResponse(p), nil
+}
+
 func (a *restAPI) GetClipsProject(ctx context.Context, req restreamapi.GetClipsProjectRequestObject) (restreamapi.GetClipsProjectResponseObject, error) {
 	d, err := a.s.store.ClipsProject(userID(ctx), req.ProjectId.String())
 	if err != nil {

@@ -37,7 +37,8 @@ const (
 	MaxAnalyticsPoints = 7 * 24 * 60
 	// MaxStorageFilesPerUser is how many files one user's storage may hold.
 	MaxStorageFilesPerUser = 1000
-	// MaxClipsProjectsPerUser is how many clip projects one user may have.
+	// MaxClipsProjectsPerUser is how many clip projects one user may have; POST
+	// /v2/user/clips/projects past it is a 409 clips_project_limit_reached.
 	MaxClipsProjectsPerUser = 1000
 	// MaxClipsPerProject is how many clips, posted clips and thumbnails (each) a project may have.
 	MaxClipsPerProject = 1000

@@ -77,6 +77,21 @@ func (e ChannelCreatePlatformId) Valid() bool {
 	}
 }
 
+// Defines values for ClipsProjectCreateSourceType.
+const (
+	VideoStorageFile ClipsProjectCreateSourceType = "VideoStorageFile"
+)
+
+// Valid indicates whether the value is a known member of the ClipsProjectCreateSourceType enum.
+func (e ClipsProjectCreateSourceType) Valid() bool {
+	switch e {
+	case VideoStorageFile:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EventStatus.
 const (
 	EventStatusFinished   EventStatus = "finished"
@@ -488,6 +503,30 @@ type ClipsProject struct {
 	Title string `json:"title"`
 }
 
+// ClipsProjectCreate A clip project to make from one of the user's storage videos.
+type ClipsProjectCreate struct {
+	// ForceReprocess Clip the video again even though it already has a project.
+	ForceReprocess *bool `json:"forceReprocess,omitempty"`
+
+	// SelectedTimeRange The part of the video to clip, in seconds from its start. The shape is UNCONFIRMED (Restream names the field but not its members).
+	SelectedTimeRange *ClipsTimeRange `json:"selectedTimeRange,omitempty"`
+
+	// SingleClipMode Make one clip of `selectedTimeRange` (at most 10 minutes) instead of many.
+	SingleClipMode *bool `json:"singleClipMode,omitempty"`
+
+	// SourceType What to clip; only storage videos can be clipped through the API.
+	SourceType ClipsProjectCreateSourceType `json:"sourceType"`
+
+	// Title The project title; the file's title when absent. The limit of 100 characters is restream-mock's assumption (UNCONFIRMED), as for event titles.
+	Title *string `json:"title,omitempty"`
+
+	// VideoStorageFileId One of the user's storage files, ready and at least 10 seconds long.
+	VideoStorageFileId openapi_types.UUID `json:"videoStorageFileId"`
+}
+
+// ClipsProjectCreateSourceType What to clip; only storage videos can be clipped through the API.
+type ClipsProjectCreateSourceType string
+
 // ClipsProjectDetails The clips of a project.
 type ClipsProjectDetails struct {
 	// Clips The generated clips.
@@ -507,6 +546,15 @@ type ClipsProjects struct {
 
 	// Projects The projects of this page.
 	Projects []ClipsProject `json:"projects"`
+}
+
+// ClipsTimeRange The part of the video to clip, in seconds from its start. The shape is UNCONFIRMED (Restream names the field but not its members).
+type ClipsTimeRange struct {
+	// EndSeconds Where the part ends; after `startSeconds` and within the video.
+	EndSeconds float64 `json:"endSeconds"`
+
+	// StartSeconds Where the part starts.
+	StartSeconds float64 `json:"startSeconds"`
 }
 
 // CreatedId The id of what was created.
@@ -1150,6 +1198,9 @@ type UpdateChannelJSONRequestBody = ChannelUpdate
 // AddChannelJSONRequestBody defines body for AddChannel for application/json ContentType.
 type AddChannelJSONRequestBody = ChannelCreate
 
+// CreateClipsProjectJSONRequestBody defines body for CreateClipsProject for application/json ContentType.
+type CreateClipsProjectJSONRequestBody = ClipsProjectCreate
+
 // CreateEventJSONRequestBody defines body for CreateEvent for application/json ContentType.
 type CreateEventJSONRequestBody = EventCreate
 
@@ -1440,6 +1491,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v2/user/clips/projects (the `ListClipsProjects` operationId).
 	ListClipsProjects(ctx context.Context, params *ListClipsProjectsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateClipsProjectWithBody Create Clips Project
+	//
+	// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/user/clips/projects (the `CreateClipsProject` operationId).
+	CreateClipsProjectWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateClipsProject Create Clips Project
+	//
+	// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/user/clips/projects (the `CreateClipsProject` operationId).
+	CreateClipsProject(ctx context.Context, body CreateClipsProjectJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetClipsProject Get Clips Project
 	//
@@ -1945,6 +2014,44 @@ func (c *Client) DeleteChannel(ctx context.Context, channelId int64, reqEditors 
 // Corresponds with GET /v2/user/clips/projects (the `ListClipsProjects` operationId).
 func (c *Client) ListClipsProjects(ctx context.Context, params *ListClipsProjectsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListClipsProjectsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateClipsProjectWithBody Create Clips Project
+//
+// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/user/clips/projects (the `CreateClipsProject` operationId).
+func (c *Client) CreateClipsProjectWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateClipsProjectRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateClipsProject Create Clips Project
+//
+// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/user/clips/projects (the `CreateClipsProject` operationId).
+func (c *Client) CreateClipsProject(ctx context.Context, body CreateClipsProjectJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateClipsProjectRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2977,6 +3084,46 @@ func NewListClipsProjectsRequest(server string, params *ListClipsProjectsParams)
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewCreateClipsProjectRequest calls the generic CreateClipsProject builder with application/json body
+func NewCreateClipsProjectRequest(server string, body CreateClipsProjectJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateClipsProjectRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateClipsProjectRequestWithBody constructs an http.Request for the CreateClipsProject method, with any body, and a specified content type
+func NewCreateClipsProjectRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/user/clips/projects")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -4039,6 +4186,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v2/user/clips/projects (the `ListClipsProjects` operationId).
 	ListClipsProjectsWithResponse(ctx context.Context, params *ListClipsProjectsParams, reqEditors ...RequestEditorFn) (*ListClipsProjectsResponse, error)
+
+	// CreateClipsProjectWithBodyWithResponse Create Clips Project
+	//
+	// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/user/clips/projects (the `CreateClipsProject` operationId).
+	CreateClipsProjectWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateClipsProjectResponse, error)
+
+	// CreateClipsProjectWithResponse Create Clips Project
+	//
+	// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/user/clips/projects (the `CreateClipsProject` operationId).
+	CreateClipsProjectWithResponse(ctx context.Context, body CreateClipsProjectJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateClipsProjectResponse, error)
 
 	// GetClipsProjectWithResponse Get Clips Project
 	//
@@ -5563,6 +5728,124 @@ func (r ListClipsProjectsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListClipsProjectsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateClipsProjectResponse429Headers the declared response headers of an HTTP 429 response for CreateClipsProject
+type CreateClipsProjectResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateClipsProjectResponse5XXHeaders the declared response headers of an HTTP 5XX response for CreateClipsProject
+type CreateClipsProjectResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
+type CreateClipsProjectResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ClipsProject
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorEnvelope
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ErrorEnvelope
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *ErrorEnvelope
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateClipsProjectResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *CreateClipsProjectResponse5XXHeaders
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateClipsProjectResponse) GetJSON201() *ClipsProject {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateClipsProjectResponse) GetJSON400() *ErrorEnvelope {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateClipsProjectResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateClipsProjectResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateClipsProjectResponse) GetJSON404() *ErrorEnvelope {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateClipsProjectResponse) GetJSON409() *ErrorEnvelope {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateClipsProjectResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateClipsProjectResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r CreateClipsProjectResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r CreateClipsProjectResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateClipsProjectResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateClipsProjectResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateClipsProjectResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateClipsProjectResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8232,6 +8515,36 @@ func (c *ClientWithResponses) ListClipsProjectsWithResponse(ctx context.Context,
 	return ParseListClipsProjectsResponse(rsp)
 }
 
+// CreateClipsProjectWithBodyWithResponse Create Clips Project
+//
+// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/user/clips/projects (the `CreateClipsProject` operationId).
+func (c *ClientWithResponses) CreateClipsProjectWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateClipsProjectResponse, error) {
+	rsp, err := c.CreateClipsProjectWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateClipsProjectResponse(rsp)
+}
+
+// CreateClipsProjectWithResponse Create Clips Project
+//
+// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/user/clips/projects (the `CreateClipsProject` operationId).
+func (c *ClientWithResponses) CreateClipsProjectWithResponse(ctx context.Context, body CreateClipsProjectJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateClipsProjectResponse, error) {
+	rsp, err := c.CreateClipsProject(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateClipsProjectResponse(rsp)
+}
+
 // GetClipsProjectWithResponse Get Clips Project
 //
 // The clips of one project and where they were posted.
@@ -10002,6 +10315,130 @@ func ParseListClipsProjectsResponse(rsp *http.Response) (*ListClipsProjectsRespo
 		response.Headers429 = &headers
 	case rsp.StatusCode/100 == 5:
 		var headers ListClipsProjectsResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateClipsProjectResponse parses an HTTP response from a CreateClipsProjectWithResponse call
+func ParseCreateClipsProjectResponse(rsp *http.Response) (*CreateClipsProjectResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateClipsProjectResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ClipsProject
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateClipsProjectResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers CreateClipsProjectResponse5XXHeaders
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -12581,6 +13018,9 @@ type ServerInterface interface {
 	// ListClipsProjects List Clips Projects
 	// (GET /v2/user/clips/projects)
 	ListClipsProjects(ctx echo.Context, params ListClipsProjectsParams) error
+	// CreateClipsProject Create Clips Project
+	// (POST /v2/user/clips/projects)
+	CreateClipsProject(ctx echo.Context) error
 	// GetClipsProject Get Clips Project
 	// (GET /v2/user/clips/projects/{projectId})
 	GetClipsProject(ctx echo.Context, projectId openapi_types.UUID) error
@@ -12877,6 +13317,15 @@ func (w *ServerInterfaceWrapper) ListClipsProjects(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListClipsProjects(ctx, params)
+	return err
+}
+
+// CreateClipsProject converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateClipsProject(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateClipsProject(ctx)
 	return err
 }
 
@@ -13304,6 +13753,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v2/user/storage/files/:fileId", wrapper.GetStorageFile, options.OperationMiddlewares["getStorageFile"]...)
 	router.POST(options.BaseURL+"/v2/user/storage/files/:fileId/download-url", wrapper.GetStorageFileDownloadUrl, options.OperationMiddlewares["getStorageFileDownloadUrl"]...)
 	router.GET(options.BaseURL+"/v2/user/clips/projects", wrapper.ListClipsProjects, options.OperationMiddlewares["listClipsProjects"]...)
+	router.POST(options.BaseURL+"/v2/user/clips/projects", wrapper.CreateClipsProject, options.OperationMiddlewares["createClipsProject"]...)
 	router.GET(options.BaseURL+"/v2/user/clips/projects/:projectId", wrapper.GetClipsProject, options.OperationMiddlewares["getClipsProject"]...)
 	router.GET(options.BaseURL+"/v2/user/clips/:clipId/download", wrapper.GetClipDownloadUrl, options.OperationMiddlewares["getClipDownloadUrl"]...)
 
@@ -16204,6 +16654,252 @@ type ListClipsProjects5XXJSONResponse struct {
 }
 
 func (response ListClipsProjects5XXJSONResponse) VisitListClipsProjectsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClipsProjectRequestObject struct {
+	Body *CreateClipsProjectJSONRequestBody
+}
+
+type CreateClipsProjectResponseObject interface {
+	VisitCreateClipsProjectResponse(w http.ResponseWriter) error
+}
+
+type CreateClipsProject201JSONResponse ClipsProject
+
+func (response CreateClipsProject201JSONResponse) VisitCreateClipsProjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClipsProject400JSONResponse ErrorEnvelope
+
+func (response CreateClipsProject400JSONResponse) VisitCreateClipsProjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClipsProject401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateClipsProject401JSONResponse) VisitCreateClipsProjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClipsProject403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateClipsProject403JSONResponse) VisitCreateClipsProjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClipsProject404JSONResponse ErrorEnvelope
+
+func (response CreateClipsProject404JSONResponse) VisitCreateClipsProjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClipsProject409JSONResponse ErrorEnvelope
+
+func (response CreateClipsProject409JSONResponse) VisitCreateClipsProjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClipsProject413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response CreateClipsProject413AsteriskResponse) VisitCreateClipsProjectResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateClipsProject413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateClipsProject413JSONResponse) VisitCreateClipsProjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClipsProject429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response CreateClipsProject429AsteriskResponse) VisitCreateClipsProjectResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateClipsProject429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateClipsProject429JSONResponse) VisitCreateClipsProjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClipsProject431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response CreateClipsProject431AsteriskResponse) VisitCreateClipsProjectResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateClipsProject431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response CreateClipsProject431JSONResponse) VisitCreateClipsProjectResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClipsProject5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response CreateClipsProject5XXAsteriskResponse) VisitCreateClipsProjectResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateClipsProject5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response CreateClipsProject5XXJSONResponse) VisitCreateClipsProjectResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -21262,6 +21958,9 @@ type StrictServerInterface interface {
 	// ListClipsProjects List Clips Projects
 	// (GET /v2/user/clips/projects)
 	ListClipsProjects(ctx context.Context, request ListClipsProjectsRequestObject) (ListClipsProjectsResponseObject, error)
+	// CreateClipsProject Create Clips Project
+	// (POST /v2/user/clips/projects)
+	CreateClipsProject(ctx context.Context, request CreateClipsProjectRequestObject) (CreateClipsProjectResponseObject, error)
 	// GetClipsProject Get Clips Project
 	// (GET /v2/user/clips/projects/{projectId})
 	GetClipsProject(ctx context.Context, request GetClipsProjectRequestObject) (GetClipsProjectResponseObject, error)
@@ -21738,6 +22437,52 @@ func (sh *strictHandler) ListClipsProjects(ctx echo.Context, params ListClipsPro
 		return err
 	} else if validResponse, ok := response.(ListClipsProjectsResponseObject); ok {
 		return validResponse.VisitListClipsProjectsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateClipsProject operation middleware
+func (sh *strictHandler) CreateClipsProject(ctx echo.Context) error {
+	var request CreateClipsProjectRequestObject
+
+	var body CreateClipsProjectJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateClipsProject(ctx.Request().Context(), request.(CreateClipsProjectRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateClipsProject")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateClipsProjectResponseObject); ok {
+		return validResponse.VisitCreateClipsProjectResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -22355,197 +23100,211 @@ func (sh *strictHandler) GetWebchatUrl(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3/ctu20uirYHS/mdjf0LLipPnhzJ1vXDdpfU/Semzn9NxpcyNIhCV8pgAeALSsZvw89z3uk93BLkCC",
-	"FChSdpLTnvifNqZIYLHYXSz256fBVC5yKZgwenD4aZBTRRfMMAV/Hc+pECw7Se0fKdNTxXPDpRgcDi7m",
-	"jEzxZ8LT4SAZcPs4p2Y+SAaCLtjgcMDTQTJQ7J8FVywdHBpVsGSgp3O2oHbES6kW1Nj3hHn2dJAMFlzw",
-	"RbEYHD5OBmaVM/yJzZga3N4mg9fXTJg2YJj9kfCU7FDy/v3JD7stMDE3SC/AigKW4GDRRnExC0E50vcF",
-	"h98Xkjc8Y21AaCMVnTFyyTPWA5ZLHOo+8Nzaj3UuhWZAQd/T9Iz9s2Da2L+mUhgm4J80zzM+pRbY/f/W",
-	"FuJPwTT/odjl4HDwP/Yr6tzHX/X+a6Wkei2uWSZzhlOur1zhpIRrsqCZhZqlh4QSu+CE/LNgakWkInNG",
-	"U6ZISfX2mZkzMpHpikwUo1eamDnXJJghsS9RfGUqF0yTJTdzQgWROVOwImLm1BBDr5gmQgo2JOMF05rO",
-	"2JhYXGuYpDbrJWdZOiSvrwGycqApFYQKvWSKcPMKPvvlqDBzwkSaSy6MJjTTsnqHXEpFlnZ6fE+xy0Iz",
-	"TXbGXFzTjKcfHWrGCSkfzRQVtQd6KnMWPphmnAkzhtGpIIW4EnIpCD4mXABkKaeZnCVkXAhd5LlUhrmx",
-	"P1o6GTd+8YSCP+4OB7fJ4FiKy4xPvzK1WEE2Y2TqJnc7apc0LZSyK9SGGkZ27PLZDV3kGSPUEoXhIthx",
-	"milG0xVhN1wbvQuUspRFlgItwICFBnrThlCS8QU3RArcLzNnK7KgKzKn14zsvP/5+Jef35ycvXv9wyE5",
-	"Y9ooRhckldNiYRdIhCS6mM5xkFcBgQGomnCDGP0BNuUr8GEyMOzG7M/NIqsPEpER61tACzOXiv+B2ERK",
-	"stQvpCETRvRcLsXhOuklhBLFUq7Y1JD3ZyfEvq/YjGvDFEuBXrl7C6mNWHCINHNmWZ0KMp7K1NImUDY+",
-	"L0VGwKM7TRa2CCYW9ImSS7urXLvZERyWkp2zN8fk2fOnL8n/+79Ph4+HB8PHu0NyVEqn5VxqRsZH0ynL",
-	"zZgoKq40GZdoHBM6kdeMjJubNLaS3E27S2bMSgFBfrp495bkVt6X5KvpghEH9ytCxcot3AMAn9oXmdtH",
-	"IJk3Uk14mjLxdbnQyCsmSEanVwgTCCH4VyUPBWOpFWZ2C8YW42MudHF5yaeWGpzcQsI/QdF1DHTy2VZy",
-	"YYGE5bQKE5SJU8VSJgynmSZUMbLgWnMxA5GgpJgFEtkJV09O9mBxtOTZ3dJSIBB2D2ubZscMKO274cEj",
-	"DcO8slQPgmNvIadXRDORRvb7Z2neyEKkX/uI1rJQU0ZSyXC1IDbtYiYsk2KmiZElS1q5CcCe0lUmaXoh",
-	"5VuqZqwB83/u/2d/MH+khi3p6pTOUH59JZ3Eb3Bm4XdCCOidqWumCAVpUCfyHBf90Uj5ET6zxLJRV0jI",
-	"cs4Ac1IBcrlXSFB1Oaz0HK6JPbbIhF1KxayUMHNLqSzTzP44nbPpFUuH1SmUF5OM6zlsmzvFauTZoLtH",
-	"Ghaxt7egN3t2yr3JyjA9JjuPyTv+PYjEGe6FVSUulRSGyEuA8Oj0BA5FtzBUtVDKyUvCjSZyKYAw3Pn2",
-	"E6h0b6w6pf+6RPJIe90UFEMUIVsQjBvmIw7yEQfZgnzuu9lPDsjf+PcJoSJ1C9H2MCusflooYrg9QeU1",
-	"qqx2bainpmSygk396eLi1K+vostK4llgJ4wsFTeGiaSki4xysWcPUCBtoItzGAVF9l+HDtzaLynPaqwX",
-	"8IJFyHc3Nyglw53csRhkdhaLBc6QeurnySvPcdoP993oALbru9HTJpuZOePKMtrusHGi4LeafDcaNU5l",
-	"w5Sg2Udcx0eAZryL9wdYVaFCDkZK8SuybxSZvVf8NypSZq5kMZvD23YDlcxAMoAmllT6TkkfdjT7AMZ5",
-	"pMn4jBm12ju6NEyN7fXXEaXdq+Cn9Wv0r3MmLIaVfSmx4kmzqbTHqF2J07suTklKDbPjblB7b5MBaA9f",
-	"QBfv1kqat0bkN8CRP5f6XRFb7nbD4XB3GN5TWF2DsTNp5ukxosw4KrT0PWFr6k15WNX1HJKySy7gevvp",
-	"9wEQ2e+Dw98HNah/HyTE/fgxQAy8OBwOfx/cjhO7lUKmbE/ai8jBnmM/K19Q1X9FGIfjlGsncC1b9lKv",
-	"LqR8R8XK7bn+qwghKcnCMqQjBt12JCh7M46cC2RSmFBcPT14uSaqEmShFTDzhM25FQKlLjClok3ewL05",
-	"W1klR/QXF9qKOy1jAiMUXvaYtEv3fKDHu39WgfJe+Isz+8rqu2UCrd2ljWt/v0n8BT0h7Cbn9g4u7X3z",
-	"Wl7ZS0ztiEAehRHgznbrVxsan2Epacrt1DQ7VZZ2DGd6cHhJM82aoB01rDLO4oI0ZMG1OM2DUT4N6NTw",
-	"axbdKWclCEzdmjBBJ5ldix9zJu1+gr2lNIhOpMwYFZb9U67zjK5+BhtrzEprUYIGDjgeg+mG6xbWZMAW",
-	"E5a+V1l8sDyj5lKqxSNN4MXUAmufrqw2UR+e7Dhpyxa5We1GZ+O9bP9bWfLtoPZmfMlj/BEM/kgjbqQi",
-	"PCVuO/0Co9DilnAxO3VvtVnG/e9kzNOxv2sEWN8Mf9GG/QpwVJ3qIHfj+za0vf+GzoHYmgIqQGhqOK3T",
-	"XOIJ/EM5nZxYQQn2VgT4WDFq2NastqCioFm2AsspnxWW22vsJwlN03WO68cSRgJXkB0+E9Ib806ENnSm",
-	"6ALQt6A3b5mYmfng8PFoBNtW/h0jZv/xe22107bZyzmskJOFMAjPTvXcnj1NAJ49jcyYd9Ch//2QHLwk",
-	"x4U2ckHOLt6dJuTJc/KGTtlEyivyo5JFnpCnL8m5YXSRkGcj8jNfyIQ8e0x+ptdMJeTZC/KO30wzWaQJ",
-	"eX5ALljGLKwJef6kWlFCnj8lRwv6hxTkLb9mCXn+ws97fnaRkOcvyXkx0YZOrxLyYkTeFTcJefHYv/Pr",
-	"TyenCXlx4P/+6e05OS303OKCCcswvx28TJ48T56+TJ6NkmePk2cvkucHyfMnyfOnyfMXyfOXyYtR8uJx",
-	"8uLgQ4y1lFnkp1TrpVQRlFnUkNz9THYChEW35OC7Z5E9sVO0EwAMBmcGbvrd5kCm/RtbtTnmQI+6Yisv",
-	"ewK2aUzw3eODTsLG8VoPBS5mVsF/f/a2e7qD0dMXHfM1pFRA450iJt1SxoRHDbhYllZFSlMWkSruvVYs",
-	"hJLp/dnb6AHyuQ/rtuNTsOX9jtC+gmXLsy12AOXhuRMguY6tDVv/jhl6h3033GR4kw9+I2AlArW/PBjh",
-	"nAlX2DhtwpE3cGPNx7ucM8Xqp/ecaiIFi+4zwLpxdHij+8jHgTqQ+T5Ptz+uPdmVaE2IzPHbbJXUcCwv",
-	"PzM+myJtZA/r+yAxPPifjraTV50ovjN6nR85JMdXeE8dow4GN5/KCNf/LvIaLh1kx6iC7VqFOOUanwAw",
-	"uy2CqLyGNFCwWSM0P3FtpFptiYFfBCsthlRgBMwjbaEy6wt1Tkkd327/K0ovjup0QmRmZTi55ErDkNyw",
-	"he66zdoFvcPxgMhwwVQpurJ/C3ZjTumMgQktDg3ecZ0gte8DOK+IKLLM6/gZ1fjYwmV/sLvj42fW1ULF",
-	"rrks9DYT+28ikwNC+s7eIIVyI5qoiEHZRjAev9sTjKUOv90RdgDjRhw5+Ju7I0aFsuOH9sO80ixKkiNT",
-	"e8BfKrnotZGLjUcbflSf19/i9nTOpvyST0nKDOWZJjupRO1EJ0QbPr1iSoNZtR2Qahf8KdWhDdx9pYbd",
-	"mI3MSuwb/YbiC6YNXeRt1rFgUKvvaSZMTUWy4nnPjtLjOPVTBSiqU0biqcyt0W1qlNQznt+BxmdMMGWV",
-	"XzLNeB5RXDOet8ZYZjxvaojx2LtkMEUV+8hswCuMZ5G6oCnri9RkcEmvZaF41+hwb1pQdcXSajarsZNy",
-	"gNY5O8mm/cIO07QpWMkA4wxei/QcLa3RBThtD4YCOz4XYD/Gj2t68yimkON754Yq03cabV/eeiIzLxYT",
-	"QXn7RQfR4V+rk47iUfVVUYGjXETZ/FcrpbkmmvLUR/t5Wl4b7JormnGzOp9KFdmwn+SSZPyKZasKExxi",
-	"PVJJlizLEjKyfz0ejZym524rzsCzATW1mV/f5BlFgRpbUDD7DMIjNNH2s24V3bGrI8jmejdAsYbnKNVE",
-	"6LWx6Q12DBm/TWrpUyXh721NfICgHD8GmQEnRqnfYSxsGGccF28XHv6owud/86oO6jP2O11T8zrJuKHb",
-	"wQjHshAmTobg34KXnIaFy5xT3c2GfYStH9DKW/d+f5HrTg0uZrCBP8tlu4sC10CVvSjxLCMTZq/F5bkT",
-	"d0w46FotCA74nocPEu1Jh2Wfp36PK3HXMtTFKmdx1e1XFy7rlr20QrUkzQTDYqkmYwjSH1sSHf+dp0ye",
-	"I5m+4Rkbb3uL99joeY2vcLu2nAiq/Mw1ik2ajBMliW2Y/wdUNO9ysQVEg1nArSzO5i3XuboCpPtf3ay+",
-	"FeHrL88aUhuWHsdXdOwEBjVIeviyPbK8htl/haflROvrbJBUfPMBxDrAXWSg73GvD48DvU4DOZ3x6sjd",
-	"uLWF0lKdVu9XAklv5MC6TWArUioPwS5Ul4Ak4YqieEXmO7mLXRtl4dJbtYMDoo7UTTbkRlJPd7pQw7ob",
-	"XVNza7Zbmj1YjSQzZur2kvWFzal+F1URA8+7ghBUWh9mnWHtzwh3HFfjKfw4/oxWnAYyAwiScmUx9P4g",
-	"lyKT1Lvwt9LG9Fwqs5fxa5aS1I1DMi6uIlba+jTrKPGfbVaqGqsMR40tDkJHvpfptrbDX1GaCoPB8a/I",
-	"WBtqCn2MuRnurzF4AzBhg9AsI4rlzOkCGDEKr0XOJpm2nOuNz8rbxncvXwYa4NNRVAdcVGavjctJiHCO",
-	"imjaF7ozSmJv8zG033+1oFfs45Rq559yRA4hb4E+VI+4ASxRY5iyw/yf3+jeHx/sf0Z7Lz9++M//iIdX",
-	"WDx9AURWm/3ZB28QcDBTuZ4E6aPaT4frVgIvY6O2F/oYlluGnTEIwvbxsIVmEeJlPnS5M2YLGK+5Yvw8",
-	"upZrHyq2lQyazllaZCxNiBVEloohnw1dNDHeu2aq3VaBQeALJ3MbwqjTJtTpi8JbasMVFRvGu4Y3mm1c",
-	"Vq92iwWtr7cKAuj+oZopptlecsH1PH6tPJqagmaEiTQh7wW/8YGDUe9xC+ZqQVibM5d73fq4htASYTaH",
-	"z+GYgZZDJisyk1YkAg0tuZnLwnjass93NGOCcEEUo1mZvaeTRhx7S9Ad12dsKlX6i8hWfUEr9xQmtV/v",
-	"ge9uIdMWraNkhTcxveM0o0KwFM18n2XL9FwuW3O951bvKhcUpFBtg8lOhoPFbKTPz7jcluMmwo/Ohprx",
-	"S/aKzNF9iZnRc5mlGJ3KUnxfB8FKgyKfSns0Q0b8Xq7kTDFtjwTPiWAIsh8HIrSXxQBh62kvcJF+7jjy",
-	"1oBw0KQSpA3CCzelJkEacq31CLhj9J+9f8Ai7xAiEBXL3RECmxmutLuVZJE7FjQSyZLsnJz/Ql48Gz3e",
-	"7W+IQ7lwscojG32OcQlgEy3D489NkXIJ6p23lQqrYaiQ8DS8BA/gt3uSVzMScjO5BUtqpYrwpLqTXxdc",
-	"q6WheP3QjEZvnXyJeGN2g9lIrVqIj1WIRe0mRIopIxDUfhcV5avEJDddFCUy64uPQ9OHBO4oI0oPO0QC",
-	"Y/5Hm9DYQAGWohxCCs3UIx0NPXYD6DtQSImWXxRnwgReI0j4GBwOIMlCCkOzQUyvv+Ypsyxffg1ea7tg",
-	"Xz8kjLf0QqA26LVFxZRmEUnQur2tW3f/EB5Q6qsDs2GT8gpvCy/d0UqHN5KIXtzfsHhKZyw0KzYPWgCj",
-	"064XJlqtKzrCXeOqaKcVWbCUUywusfPTxbu3CSajYlTEcLibhMk9Lr0MnGebMp9d/hnYB7gps59cRqx/",
-	"K8jcXUtsil53TiAe+C4mSwwkduBX2TUsg8SrCJ3ABzGWPiKYmIvSDg7K8f71wT6OvU+zbLxtsKqfK7ah",
-	"kP9YJgHf6dK+Kf/QxwJjxJZPs8QCIM9Ho5dEMSjD4wr0KHYtMTUrSJp8pH2W5ubU3XqaXUK0RIdazqZl",
-	"LjiwHhwmE6Z5Wk+o7FMWotUI0ZpaCkBbVSZiccLsUfDENYpe3MEKtZbJ2cP+5vcnZbhANWwf2Z7rEXIF",
-	"Zscc9tK41q3Yt1tfGoJqW3spXoGcgCWax6Q0ZGWur+XEykCSM1UK545Y86gUvPCTP9JEFIsJU2Tn8d6E",
-	"aneV7B5TfzTSHn3tvnl4y1lGqeoMjmm6cYI53CoSh5PohgQhdNtZxMpA9DLOrrwLWNls+Suq8/Ku4H3U",
-	"djuS6RZuezaeil7bW7gw2HZjcjm5j6vsyD0peqQiLtnEkijb2t/Agzgbl+cGK9i0fyeL7UNRG/BmchbZ",
-	"rlzMWlwpciatvDv9+cc+0Vb6umOc87//uDWmcrBh2KGjuKn8zHeLACp93LSWgXmnO1wtDrEcOaq1R+Ju",
-	"/hXBkghkf5NBz2jc1shl/8bGEL+W+2ovCtzgyLFrtbIM6sgFZ/mpS/pPx1uEyK3H3J7ULF3VLtQXHaVh",
-	"JS95dhfO1nwmWLrHhSsjtabcLChvQbS7brI9+4q9wyqm6xdM/HiL3C9Qme9kxyg2pq2WSYudQjsmZMux",
-	"E7ei2BagUZ2LWeDEDmqZbKXA8OncmdlZihVKIQQUx13fI/tGPBzsiIz9j+4iYQKTjvIg663zKhtoKiHY",
-	"iJk325OovXXXMBGhUKiloDdKK6zyqknKMraVtGpH7YUf9i5kVQ6bBOBvxN1dQtPsLDpAXxidGksoSbls",
-	"yydJuSRG0elV//it+rbHDBeKL6haQfxhW7IT5YLsFBrtWRkVqZ7SnO2iTekzwoLemA5ocqmMoty42Ym8",
-	"JGlBs72aaQsrX3wuyNair0KUrYOduF2Mk9K1vGJ3E0lVxhWUZ7EDRaMcmTAfebsG4ryn4bU+uLtPaZa5",
-	"C7eQkVqRr8q6fVAP1t7+fbkhy9vBzR9LZpUGBhxKu8vGnC28YaAxiP1ISFNW9etW8N2SNZsqZjYuG195",
-	"1TpZAoH/ZFwicdxjehPPjzsSvgQN2FMuFdNz3L6+Y0Lhqo9zHnde2+PpiguMVwaqGGPcDOE1ByICgTE1",
-	"UDobIHF/d1pyTWtaHVrHttXWBRYqqNnp+t87nV2vz60zo4abIhav89b9QrggKZspxjTaPgniAG2UL0jK",
-	"pnxB0VofWID2/uu30d7LD58eJwe3v/8+xD9e3EYtQZkUszYo/E/3BuNJJxjtKpliMysvLRtMuSmLPVT7",
-	"0kGnUKqi7Q4Q7rSrZxAswH6q/+twf3+wzZ0dIXukyVxqc3dlsnZj94sIiCbcuijxK3MeVtDYggXOzy5q",
-	"tXeDZORYvLLWp3NFdcv+2cHsOzm802PDUOS33U/tcM4uxNP7mFYuiyyD0db3XSsT3fSoBxjvaBUScMro",
-	"jlS5E1tbEFAxFc5H5pKFIkdrjxs5DHWndJq0wJJzrcl5P7gXgpJsLjh4Obez5kpaSc/FrGmGvHuslWvM",
-	"0C/Bhv/Bvl+ZWMr8Of8DEAxldTcA3X7dHN0nHue0nASNBuHxWP02sNoZTVeDZPAGqppuG/GAd8Qt4ml8",
-	"GE2FuXUyiNoiOhjg7teUbia49OO3DJEQwZbbF0EI2bdL/0YQ4ji4m0z2aklQ9sjXU1xQM4Vq06E0q2FE",
-	"K9N6BLqPPMm7KEL7FNWyWEhbD1nZWb+psZptz8hq9MQvL4buoKpruw/aqRSN+q49C8QPo50lXKVT5zPT",
-	"LCgbu6nyc4sfUQr2y+Xg8Letak4mm98OvLm3Hzym7n7rA2OsK7SNtW9kygi7cfVcwE3vFPu73wgTdOPb",
-	"6xCEhlBX5fp7qvk0VFm+wJXss87dGqVf7+EBONypPfsIz8AZvNtzpo/XTLXkkx6R078dv8Z5/FsbSxDb",
-	"1185NYJlaVjKF+/K1JTX6CVcAGkGFbLhTs0NuWIsJ0uprqDQKcWHrlVDeJ8OYvEO6sXUnj6JZfqWZZTb",
-	"LqLwhp2p0DhFeftcQ2+PO6h9A3uUxH3deHMJmqpAzS2X9l/Wm/VNWu61xXVQWyAJ7vZkp/ZF34maqZQV",
-	"wlvl7pmLk95a20XAcsoV0lqQnAP3QLpg2bH9ywmcIIcJ2rVc06yIpYHgidZSLejcfkk1GYfmiE7rSjK4",
-	"2ZvJPdf+69hCdhTMcpuEk77uYYKuFQV2Rt+E+JhbvHIveJbxWGB4u/ru4FyjnnXoXudyOt+AHgfTuKez",
-	"cX2CE9E9+kcuQh/Z2nibqD3EYA/+cTNuvSVcdAfox+Jo/foiSHBVrAtheNY6M9l58mw02o1jx7F2F4nX",
-	"JMBdaPwsnKcxbx8qr0ukL0/mEfha6LwLxLtte2T+k14UEIWC7EjByIpRtZkMep8JfcwyU5m3KC1wFlgF",
-	"wL6iE6JzOmV7muW0WR+gMdz/0m3JDfUh0eiYcW22ysQpr3WdVU4ACS3pCZ5nKoP3eCsogsvS94wqpv5j",
-	"0IPBLkqIarb2iAqH+tUYxx6Hmg0+6ragN+zvXiDWhFWTpjxB1ICrSftBi+xvORHbj6KGVGtjpjYhtIH5",
-	"o5pLWV9o+5BCcH+F39urkOx2TXcmmleDuns6CojxsVzk4Kke3yWtYrPT2s85CcDuHaBRx0Jf81y7cQxS",
-	"yl6BGdq1RGjMoMkYTWI1DjgRp1U6WomsynyWDN5jq4VuJgGQA398afPqyuevEZS+L0XpRmnQemxGnazM",
-	"2syRVAWmojvdyyRW55Uuo1gDnBiu/s7ZkqkjQbOV4dNtkYVfgwGVa/v9Zs/FZNXZH2Pz8nG+c0ONXkuk",
-	"HpxXUFgcu9CthFyxFebuVulYoU8t4LIKLWWMb29o1nykGMBbLbkd+zjCvTF/HSYHR4rX0psIozN6RaZS",
-	"+Jax1zBsj0piC0YjisQ7RkX/4TAAGwJOGL264PGyWb4smYV0TvOcCdYnlzxWaA+AOWXqHReFiUx2vAY5",
-	"WcCrlnrwX7059e9uNsnjyUF2An0RDyWHxwBCj51YUjOdszSOPhzJvQId7AJPUad3pSNUHWgALEeD2nqC",
-	"/ayDF9mDdq5wqNuOLSI7SA0oBNX2NUR2e11XiHOCz+5Db33IbMscgbBArJ8lhshf2WQ6p2b7oj2QP1R1",
-	"4lmySUtF7GVthvVB/JfQxgGumNxo4krwV1Vl9NaR48HE6yvHsLFCQT3LOVsgrNhUF6zHLWaMqvnUI13Z",
-	"wMEChibpdhs02WlkUZVtN0AgQA0GmLkEdm5MXiZ5HUR0BXCOHAxHMRP1ZSaXQ3IOzYZ1zrLM6iNkfDNU",
-	"jKbjxP7LZYHik9J1pbmYFRlVZOyTdPH3/eoB5O+NXTsbb+DLmYJmWZgKaqcPal070HwpnNpDIA1YrD7c",
-	"36c5H3r/y5DL/UzOwqvO5pehzd1+7TYURvBrWMrgEDy2ZV5tUh77C2ZoSg2tcOEyAF08yrCK99aIhLKG",
-	"feJL1yeQEYztHaxmW04Dz1jKjes76Sdzg5oabKbJGfAxZJzDI1cLYuhr5dUXFlazQ1B8Ua2yUCH+w68B",
-	"06CjZfBA+WyC5sLH/c+geqPnN3wzrJ+qEwd+pRwjlmsK6LBM5W4M5F2SfhgdIIR61TT4urGw4Bu7O2WZ",
-	"hrKKxLC80vcnsNvqzMb2ithTjotL6XvWUSxN64wIfqArblxISjVRmcGnw/kG0R51Qdxl5Rby30Pq7M7Z",
-	"6/MLco2dT0sxsZv4zrJVPDn0PJwGn/vBMambwEA5NXONJW0KkTIFKa3jVzEPLdkZI8taEROiK/gbg1DH",
-	"uziicxJAZJaS0vgWvugHhvTSmtM3bIn56feg8tXvg8T/Cf+c+meu/hX8227F74Pb2/GQXPgzErNRw/Ob",
-	"FCJjGgp8g0sNOixCx+4l12xILlzye3nXTRW/doAGu0wWcnqVwIHmu5FCliiKaS9k/CMxswx1A0yd8Slz",
-	"XhpHPEc5nc7Z3sFwtEY7y+VySOHnoVSzffet3n97cvz65/PX8E0VgzIoaebo9ATz8zXS1sFwhG/KnAma",
-	"88Hh4MlwNHyCBrM5SFInjw8/DWZtLtq2Ywkda0NyxgQ2TiYwFrqPpAAPLmT++KxWyGohvwh77Cp5TdH6",
-	"OlFyqbFjqffmYQrXOHT/jVGXwKJ6Cfi+FwtaGUDJGJvql7sgFZ9xQTMsysfGr4gFmQlOM+cO7Z5NSPLP",
-	"wtJupbZY8qYZFLoo24OeWMF2PpfLI+90/AFQA3j2H0JoQdysCGuCa4Z9CjP64EQQMmD49Na/SiVCi1PV",
-	"K9MbZMC9GrO1bKEBtUFTRRFsgqTDybmhbEboz9UQl6oN8031TB3edowFXuPPCWZO/1kwQoXhe8fnZ2/Q",
-	"BUrYdC5ZSiZ0euVz3DwEbRACRW5smro2+c/13PrJqjoqdrwBX1nlRGomwBoSYGp3SOBWnStmuTIBIJvm",
-	"f8WIoErJJfKDsSOBPwCaiIK7gUDqfI3vdlvX6EzXW6wxjJSYzmmWMTFjrjjBsyfPdjujJppxP1ouWD3j",
-	"AKpTrJZ0BWkHKAd8cEXSmgcQBni0Miq8VYJdW/l2kRZxRkXUlFhZMDOXaYCcHukMNQB7ruMjTjSICZrz",
-	"g++eYUIkjxp3PySl9IKz5mA0ajT/NezG7M/NIqt3/V1rIZzEs5Ajhw0ofk9GBy299TAWBLrzQSUSllZF",
-	"/eZyac9s109+hxZG7uFJxXZf1Y6qmaW+tTOj0V75rSud0SNwpXa0hQeZO7u6Gyw/RdTGzFPlFuzjqRT0",
-	"dbcfPn7S/eEpXdnbxoWUb6nCxPynBy+7v2u2FLffPXnc/Z374CdA5huIPwnn/u4f/+geAxNTfLP5yjww",
-	"OPztQzLQxWJB1cqd26Q8uEl5chs6s2c2XsoHH+wQNXUX4vKljuhMmNwFVXTaUn8IvGOpzQUxli20KITk",
-	"uLwuTSbSzK16Wjaet/IK1YaD0QgJhwrs1AuhkkmZmCUVCAEqVgYiVy3RuwbX69oLwlw5/wD/vkByS7fu",
-	"m73lcrkHTaIKlWF9uLR/++56Dtxt3dxjj+rbuPiI6lCKmUKBmXgdJSASejEIrP+BP2r8gdtEPGm0s0UZ",
-	"BxHnitcuTBX5ImLfgvDVKiqN7Iyr+Lf/uR68N4b+gkpaAak92+DmN2PxwoHqUTm7yFtO7bWTMGEsfTNd",
-	"ElJg/UPpbud1ErtMEHQVv8N417EPRcT6RhDGfFSC5uoLwUy1tnlOZNjxasvQMaZtuOy/AtfWQpj7M+1n",
-	"afhfD3iMqAVY7LOioftx/qgHJ57gNqKh+VuVFw1D+28fbpNPtzUh4pmfHFtW/0URR7obxcr1wb6vtbFP",
-	"s6zVRnGUZZHaRrq6LOgiz6UyekigOMj0lb3YI5UIxtLYefiWa+ML9ejBPWm6X4sVX4Jk3cV/u6kMkO5P",
-	"5A8nW40o7R6TcJM9EVbPSkKsyv1tJMP1rOZtiQ6B/zok53K3exJcY1kPVHcPqqt22dOcf1JSXKGZ2ne+",
-	"pr0FM3T/E09vNxpqsWX2TqMV+aYm4bttfcobNX3rdPojM2HL9C944ofTtJBl09d3Z8Lsc9y/F2VeSYof",
-	"9aDmN1JNeJpiEPfT0dPuL36W5o0sRPrtKhTeRf5bw9X7oa5X/MgMcTRCHC16hnKPLUetmeFjgFWveKo7",
-	"SQd2tpyaaK4GM6i5V/3/qz71rohn5U8CNvM27LLnui5Q2Z9jzd3wytrkOWz23mS7Pgr/nTnO9Ze/680c",
-	"P0+d5UymK8I1LjGazgk+wRIBZFIYMF+A1x58gDXjbgLmD6nIwejpWoKnrz98MBqBNDhAnmsBT0jiMEd2",
-	"wHEE1hM3pwncs3hZzRi9ZprInIndB1nzbyprMNygIWyQYnrIm8gJ3qk5llElO2EYw25YTj4hDEJTUmfa",
-	"iyuQJRxfQ4P0ka49Vciq8v2fm28e2KD9yAX9NSCynvS/UXkNO3EEBL9J8/wKWmcHFT8I/29T0fyKOiaG",
-	"IoL/yEUj6trNjPwishUZ06nh12xMFnRFJvjrzGo2d1Uvv6xq+aBWPqiVD2plm1rZ+0TV7a62ozTVhEZ7",
-	"DwXKJdk5LrSRCzBaJsT9cX52kZBzw+giIRcsYzNFF8PhECKI+HRuj+cxMsV7lZVBCq5O0BiiiDxTk5Tl",
-	"UGonUvm7Ln2O0vSriB7XHaqX6Hn8ZSZPu+xYEJuSgn34Ty4FejDnsRSXGZ+aBynQJQWO0nR7EbD/qaxW",
-	"f4tiIGOxLLcztpDX4CX3VFbGi7vI/3rsfJM/f4BxK/A2RrWut8GDKLOcmnkQZBZU2W8P0Nyq7nwk3Cxy",
-	"PuNSaufzw3H7LTEaEsAWvJbxXO/7JJqN/hfHS7WsmwRSEbEpkyEUEjITcimzDKMNx1VD/nGLQccCcOrn",
-	"72A+/16tbVIsyhP7C4XMVvYQPBgFrcuhS+fm7mYxVITL8hniVGW8A6opfDG4R5D2uVSGSJUyFSlBGQtT",
-	"lsp8v4ojwmUbYdsPH/QaPntLtTmyly9LhHcKgL2HVlEji4hSETZJbCSCPVjf/sziq8r/i5re7M8kkAel",
-	"/LI/bBRe+5/cv046HMnwma+r4r4BVb/0JK/I0v6raji0bqcL6LOPyuCnaVUZStj7qQzxAihfjSV/YIby",
-	"TLdG7+Bb7rTQDyrIt8LDYEgMWbgXB3/CTlW3+z7xt92XRPRcKrOX8WsW5AlnXFyB/9lytB2slWeDlkm9",
-	"NP2ql1lMzfcNtv6cDBuutYVRaxh8YNNvjU2JJxHy/uxtB6tiUvr+vGppHeXQN1xAfzo4UBdca+YS2BtF",
-	"02M3h/gNodZJuwfPuvanODaW5GlTj1030ohy/Hjba8FrzNm/x8Xk8XYXky8pOWoo71C+ax3KH1TvP7E8",
-	"CEtVxHRv2HVScZqXBkjacXHAxV7u6+O1iQTHGlDZmyqGdRSEXMbZvSq45+b9GpEeLS3vW1IzLfwPFP9v",
-	"QPEngnhiIyW19SF7wZbtDiq0oYBTusinEoKOsYaLL7uw2R6N3yNJfhmHEYz9L3IXoYHppNVT5DAVdhd6",
-	"8BT9GzJl1HztCiB52u/Dip7Feh0/cwpHjyHaUGVYSlasJdDwvRu2FAsb9U6IVHFlmyDEi2uiZaGmjOw8",
-	"JuemSLlMyAF5DQmJKiFPCPTRbK8vAR/H6hI8Tg6SJx/6qKRYatJeSKF4m4fPZZGO7chpkbH0jVTjUv+O",
-	"F7twb8YS9SdSZoyKz6CRfv6Tui5+H07rv/Zp7Vlyu6P6E/z/JL3dLyuv7QeVLKMiY2MZYCjgD+Vw4Y4b",
-	"lOZ9RZ6OnmK6UVm3FsLThKyXfVszTcECmqWLtw26e40LHXzRq2ETyBbOQwyHq36wLX0jvPoj81dJx0Yh",
-	"RXuOrZ51MO10Tk2n0enYnu2ubl6DVyNWJnJuD3/XpJyMy+KzYyKV813b5/arC2w27F4tqxjYnzBE0ywl",
-	"3GkXhcFoNHYzzQrNr1k7n1toW+1ZfXk8WS9V7ZbfZYKyv53zP9oMX6OGGeruDvLTCoFSkbHHXvi4t+u8",
-	"3Iz7eM/Dmom4fUAZoAtqX9kRrJOemKDYsiL00kAtcq436klhGeM+YT6jr2zWCwmvy6UectSD8P63CyEy",
-	"HaIbJOq6KdA+7pLYoXGjI4pXVqURXXRRLKq3TB4zshTs2PAgmGpY1TrAGw6WLZZL/0EOwnHnf8viopiw",
-	"hLyhUzaR8iohJ0IbOlMQE8yvLuyjt1xcsfREJOQfu1g70N4ZsdBG263xKE0Bdz9UQN1ThftChp8AwD+p",
-	"DSiM4/7rRAxvK4UeDEefz3B0lKZOctXZb7sbYlXte2MAUa0XU0PfnKzIFRfpBlfmWTXJn/KGF8DXwp5h",
-	"x6AHzeDfi8WCuvjtPsIaCXsWCx72ZrMy4mevwI4bLcpCj7CfGlN6raJsHRS/iZUgbwwL+hef2TEg/0Ul",
-	"6h4iih7EQ5t4qO4OJcG2hRfdSVKst6KLn89rre5KOVDrdfeKjIO2e2NoIF61RaTrzQGnvvffhqO90ajv",
-	"T3m8N2BsYeNmo5MHPv4Gj/k1cu7NwF3lMPBKXqv+spxTw66Zgv4jmEjefnDflbWO9JdmL+ef3BDb8MBM",
-	"354rpO9NlKe3+1qZ/TLnfOM99Pzswjeb4mlCcqp1PldUY72292dvfZILstvO94Xmwpdffi0MU7niGlLX",
-	"7VHpG7zFWe5cmfMSqj8t+9Wg3MSFjzSg74qtHvjxG3RN2r1HQiFIz/3ZsxdrQqncqhEccJyds8mUG/jt",
-	"L8BsfTmtQsQDs32LzNab0bAK80bOqhVqLvXHsvflKzLGN05SuNRRV42YjHnqHPnjesnrcZQHz914JwjR",
-	"F+QiN0MLC6319HwIYfsrV1nzZEVKuvL88F4z1eAG17B0IztoPhMs3eMi0uV0jajtHKdu0C9I0X6K9uxg",
-	"hPCBlP/EpFxrphuhZEtLpCKmDWTsrA374C3bkDiYMe2byjhavuYpk74xb0tHAfwRvh58UV0nmKeFsGGB",
-	"D2T91zZ9uY0mnqLKFgb4fBNt73+y/zvpsH2F/ql+dG7VkYr8tr4PvAGgvvRVoIJvA3c8qP/flkMoZKY7",
-	"8tJndBGHHd6xNZrvc+2C9OPVY+vsdx9X8dfgxAcf7QNL9mXJNgdtG3/2sXy5I22TAWxnrJWpeV19l1r7",
-	"BrYI3G3hw8oo9q8za/11zFkP1qlN1qmoXSpygVmyCaShuAOolfSdcReLck9YmtJJxsiSTSCcPiFTqtSK",
-	"ixlx2RYk5TrPaK0BPxRAp1nGFBQ8ZymP24h/RZjwFPpirBDM0sILfnV28Q/c8NcN+3c73TgIPDPAoNjC",
-	"bT35uaxLnyuZFlMImDk6PSFzqQ3ZOXt9fkEKkTJF9q8PEgLw+GQbJaUBSQ+sNZgbk+vD/X2a86GvTj/k",
-	"EhQmB9Ka3lfrtYsd0BPsuctcW87ENSb0DWex+ey1a2A+rPJ3sD3net4Qtjgkmb0eystYN85gkKq9YudA",
-	"zZ6D5Ri+XV48uarN5Je4AZPmuet5NJgBNnZ9+CB4WpMdb83cDczsMLImRiYwNGZZ5Eztlc33qlZ15Wxl",
-	"8dlIRVOfW55gXRVIqa1KCiVuhjCpBN6plhgizjkVWsozBeFfSV0JxjGbQU/lsGFIdBJNPnQZimEseH39",
-	"JvLl3xtJsi1fB8m2SdxqdsVy0zCdlUy5ZlvwNOZ0vPUxj07qFVUBNzMm7AnEUl/SsVocFAu7/XD7/wMA",
-	"AP//",
+	"7H3rctw21uCroHq/KktTVOtixxeptr5SHDvRju2oJHkyW4lXRDehbozYAAcA1e649Dz7HvtkWzgHIEE2",
+	"2M2WbCcZa35MLDYJHADnjnP5NBjLWSEFE0YPDj8NCqrojBmm4K+XUyoEy08y+0fG9FjxwnApBoeDiykj",
+	"Y/yZ8Gw4SAbcPi6omQ6SgaAzNjgc8GyQDBT7d8kVywaHRpUsGejxlM2oHfFKqhk19j1hnj4ZJIMZF3xW",
+	"zgaH+8nALAqGP7EJU4Pb22Tw6oYJ0wUMsz8SnpEtSt6/P/lhuwMm5gbpBVhZwhIcLNooLiYhKMf6vuDw",
+	"+0LymuesCwhtpKITRq54znrAcoVD3QeeW/uxLqTQDDDoe5qdsX+XTBv711gKwwT8kxZFzsfUArv7L20h",
+	"/hRM81+KXQ0OB/9jt8bOXfxV775SSqpX4oblsmA45fLKFU5KuCYzmluoWXZIKLELTsi/S6YWRCoyZTRj",
+	"ilRYb5+ZKSMjmS3ISDF6rYmZck2CGRL7EsVXxnLGNJlzMyVUEFkwBSsiZkoNMfSaaSKkYEOSzpjWdMJS",
+	"YvdawySNWa84y7MheXUDkFUDjakgVOg5U4SbI/js5+PSTAkTWSG5MJrQXMv6HXIlFZnb6fE9xa5KzTTZ",
+	"Srm4oTnPLt3WpAmpHk0UFY0HeiwLFj4Y55wJk8LoVJBSXAs5FwQfEy4AsozTXE4SkpZCl0UhlWFu7EuL",
+	"J2nrF48o+OP2cHCbDF5KcZXz8VfGFsvIJoyM3eTuRO2SxqVSdoXaUMPIll0++0hnRc4ItUhhuAhOnOaK",
+	"0WxB2Eeujd4GTJnLMs8AF2DAUgO+aUMoyfmMGyIFnpeZsgWZ0QWZ0htGtt6/e/nzu9cnZ29f/XBIzpg2",
+	"itEZyeS4nNkFEiGJLsdTHOQoQDAAVRNucEd/gEP5CnSYDAz7aHanZpY3B4nwiOUjoKWZSsV/x91ETLLY",
+	"L6QhI0b0VM7F4TLqJYQSxTKu2NiQ92cnxL6v2IRrwxTLAF+5ewuxjVhwiDRTZkmdCpKOZWZxEzAbn1cs",
+	"I6DRrTYJ2w0mFvSRknN7qly72REclpGts9cvydNnT16Q//d/nwz3hwfD/e0hOa6403wqNSPp8XjMCpMS",
+	"RcW1Jmm1jSmhI3nDSNo+pNRycjftNpkwywUE+eni7RtSWH5foa+mM0Yc3EeEioVbuAcAPrUvMneOgDKv",
+	"pRrxLGPi61KhkddMkJyOrxEmYELwr5ofCsYyy8zsEaR2x1MudHl1xccWGxzfQsQ/Qdb1EvDks63kwgIJ",
+	"y+lkJsgTx4plTBhOc02oYmTGteZiAixBSTEJOLJjrh6drGBxuOTJ3eJSwBC2DxuHZscMMO274cEjDcMc",
+	"WawHxrEzk+NropnIIuf9TprXshTZ1xbRWpZqzEgmGa4W2KZdzIjlUkw0MbIiScs3AdhTusglzS6kfEPV",
+	"hLVg/tvu3/qD+SM1bE4Xp3SC/Osr6ST+gHMLv2NCgO9M3TBFKHCDJpIXuOhLI+UlfGaRZaWukJD5lMHO",
+	"SQWby71CgqrLYa3ncE2s2CIjdiUVs1zCTC2mslwz++N4ysbXLBvWUqgoRznXUzg2J8Ua6NnCu0caFrGz",
+	"M6Mfd+yUO6OFYTolW/vkLf8eWOIEz8KqEldKCkPkFUB4fHoCQtEtDFUt5HLyinCjiZwLQAwn334Cle61",
+	"Vaf0XxdJHmmvm4JiiCxkA4Rxw1ziIJc4yAboc9/DfnxA/s6/TwgVmVuItsKstPppqYjhVoLKG1RZ7dpQ",
+	"T83IaAGH+tPFxalfX42XNcezwI4YmStuDBNJhRc55WLHClBAbcCLcxgFWfZfBw/c2q8ozxukF9CC3ZDv",
+	"Pn5ELhme5JbdQWZnsbvAGWJPU54ceYrTfrjv9g7guL7be9ImMzNlXFlC2x62JAp+q8l3e3stqWyYEjS/",
+	"xHVcAjTpNtoPsKpShRSMmOJXZN8oc2tX/AsVKTNVspxM4W17gErmwBlAE0tqfafCDzuafQDjPNIkPWNG",
+	"LXaOrwxTqTV/HVLaswp+Wjajf5kyYXdY2ZcSy540G0srRu1KnN51cUoyapgdd4Xae5sMQHv4Arr4eq2k",
+	"bTUivcEeebnUz0TssO2Gw+H2MLRTWFODsTNp5vExosw4LLT4PWJL6k0lrJp6DsnYFRdg3n76bQBI9tvg",
+	"8LdBA+rfBglxP14GGwMvDofD3wa3aWKPUsiM7UhriBzsOPKz/AVV/SPCOIhTrh3DtWTZS726kPItFQt3",
+	"5vqvwoSkJDNLkA4ZdJdIUNYyjsgFMipNyK6eHLxYYlUJktACiHnEptwygUoXGFPRxW/Abs4XVskR/dmF",
+	"tuxOyxjDCJmXFZN26Z4OdLr9Z2Uo74U3nNlXVt8tEWjtjDauvX2TeAM9Iexjwa0NLq29eSOvrRHTEBFI",
+	"ozAC2Gy3frWh8xmWkmXcTk3zU2Vxx3CmB4dXNNesDdpxyyvjPC6IQxZcu6dFMMqnAR0bfsOiJ+W8BIGr",
+	"WxMm6Ci3a/FjTqQ9T/C3VA7RkZQ5o8KSf8Z1kdPFO/Cxxry0dkvQwQHiMZhuuOxhTQZsNmLZe5XHByty",
+	"aq6kmj3SBF7MLLD26cJqE83hyZbjtmxWmMV2dDbey/e/kSffDmot4yseo49g8Eca90YqwjPijtMvMAot",
+	"HgkXk1P3Vpdn3P9OUp6l3tYIdn01/GXX7teAo+rUBHn9ft+Gvvdf8XIgtqYACxCaxp42cS7xCP6hmk6O",
+	"LKMEfysC/FIxatjGpDajoqR5vgDPKZ+Ultob5CcJzbJliutHEkYCVZAtPhHSO/NOhDZ0ougMtm9GP75h",
+	"YmKmg8P9vT04turvGDL7j99rq512zV7NYZmcLIVBeLbq51b2tAF4+iQyY7EGD/3vh+TgBXlZaiNn5Ozi",
+	"7WlCHj8jr+mYjaS8Jj8qWRYJefKCnBtGZwl5ukfe8ZlMyNN98o7eMJWQp8/JW/5xnMsyS8izA3LBcmZh",
+	"Tcizx/WKEvLsCTme0d+lIG/4DUvIs+d+3vOzi4Q8e0HOy5E2dHydkOd75G35MSHP9/07v/x0cpqQ5wf+",
+	"75/enJPTUk/tXjBhCebXgxfJ42fJkxfJ073k6X7y9Hny7CB59jh59iR59jx59iJ5vpc830+eH3yIkZYy",
+	"s+KUaj2XKrJldmtI4X4mW8GGRY/k4LunkTOxU3QjAAwGMgMP/W5zINH+nS26LuZAj7pmC897ArJpTfDd",
+	"/sFaxMbxOoUCFxOr4L8/e7N+uoO9J8/XzNfiUgGOr2Ux2YY8JhQ1cMUytypSlrEIV3Hvde5CyJnen72J",
+	"CpDPLay7xKdg8/uJ0L6MZUPZFhNARSh3gk1u7taKo3/LDL3DuRtucrTkg98IeIlA7a8EI8iZcIUtaROO",
+	"vIIaG3e88ylTrCm9p1QTKVj0nAHWlaPDG+tFPg60ZjPfF9nm4tqjXbWtCZEFfpsvksYey6vPvJ9tlrZn",
+	"hfV9NjEU/E/2NuNXa7f4ztvr7pFDdDxCOzVFHQwsn9oJ198WeQVGB9kyqmTbViHOuMYnAMx2ByOqzJDW",
+	"FqzWCM1PXBupFhvuwM+CVR5DKjAC5pG2UJnlhbpLSR0/bv8rci+O6nRCZG55OLniSsOQ3LCZXmfN2gW9",
+	"xfEAyXDBVCm6sH8L9tGc0gkDF1ocGrRxHSO17wM4R0SUee51/JxqfGzhsj/Y0/HxM8tqoWI3XJZ6k4n9",
+	"N5HJYUP6zt5Cheog2lsRg7ILYfz+bo4wFjv8cUfIAZwb8c3B35yNGGXKjh66hXmtWVQoR8ZWwF8pOet1",
+	"kLOVog0/as7rrbgdXbAxv+JjkjFDea7JViZRO9EJ0YaPr5nS4FbtBqQ+BS+l1mgDd1+pYR/NSmIl9o1+",
+	"Q/EZ04bOii7vWDCo1fc0E6ahIln2vGNH6SFO/VTBFjUxI/FY5tboDjWK6jkv7oDjEyaYssovGee8iCiu",
+	"OS86YyxzXrQ1xHjsXTIYo4p9bFbsK4xnN3VGM9Z3U5PBFb2RpeLrRge7aUbVNcvq2azGTqoBOudcizbd",
+	"BjtM06VgJQOMM3glsnP0tEYX4LQ9GAr8+FyA/xg/bujNezGFHN87N1SZvtNo+/LGE5lpORsJyrsNHdwO",
+	"/1oTdRSPqq+KChzlIkrmv1guzTXRlGc+2s/j8tJgN1zRnJvF+ViqyIH9JOck59csX9Q7wSHWI5NkzvI8",
+	"IXv2r/29PafpOWvFOXhWbE1j5lcfi5wiQ40tKJh9AuERmmj72XoV3ZGrQ8j2eldAsbTPUayJ4Gvr0Fvk",
+	"GBJ+F9fSp0rC35u6+GCDCvwYeAZIjEq/w1jYMM44zt4uPPxRhc//5lUd1Gfsd7qh5q1F45ZuByO8lKUw",
+	"cTSE+y14yWlYuMwp1evJsA+z9QNafuve789yndTgYgIH+E7Ou68ocA1UWUOJ5zkZMWsWV3InfjHhoOv0",
+	"IDjgewofRNqTNZ59nvkzrtldx1AXi4LFVbdfXLisW/bcMtUKNRMMi6WapBCkn1oUTf/BMybPEU1f85yl",
+	"m1rxfjd6mvH13i4tJ7JVfuYGxiZtwomixCbEf0cvf4MFGElm9NpxASl8eAhI/ke64gQ3dr/1Mi+4kmrM",
+	"zlih5JjpCC94iaLLDUDohHLkNMRM3ZVuFWU9BcXCARZHcc1yuBG+4DN2Zm3ztcai3a76bTsEF5Oc2edv",
+	"ZRZBjrd2N+xGwDbJK5IuTZqSLWvkSG3I/h6ZcVEaprcJF9owCgRhGVHHCirk6aIDCTM7P0Nz/32YlH2h",
+	"CO7FXWBd4LQftAkkQKbN6ePIcfGcPdLO34QX9SNQ5SHM1QW/X1k5bw0xRccGbvb1UjwZ1bqcoWeqEWEA",
+	"0QMQkg+iCCbSd7gWummtPcYRf+5EdbtMnRDESYhiMiRnFA/b3+3nUkx6sNEWFwkOPwrlOoL/AS3Lu3iy",
+	"gLOCHzAgsGW53uG/aVo8ur+vxhpYEUH+5WWh1IZlL+Mreuk0BGpQ1uDLlvK8Sdl/hafVRMvrbJ1+nNsD",
+	"iE2A16GBvocjL2T+EX5e0AmvdeyVR1sqLdVp/X6tgeiVLKXpBNwIlSqtd91WV4Ak4Yo697UhTjakrIKq",
+	"KrgZhZzj4I1YIBCvYJNY0wA5pp7SAgKyAx5ItqqgrDqxDKJ9IfxKOMtmxmYjpvT28gGyXlYxAG2t4iNC",
+	"rwxTJNWByZIC25tzM3WmIayrqenKcgQKTmjOuf9FNW1RWojxbrOfSQ0wokn9eaZuM+OmkRZsXBRPUCs7",
+	"ucuFJyrJc3/dGVgOzbNbdbnYyvbcTO7wDtHSJuHNlmYtLiPJhJmmI315YVOq30Z9B0FIlgJSoM1hlhm7",
+	"/Rnhju9VOoYf08/o3m9tZgBBUq0str0/yLnIJfWxXRvp6HoqldnJ+Q3LSObGITkX15Hru+Y0y1viP1tt",
+	"bbdWGY4aWxzEFH4vs00vlX5BqSsMZk0dAecxpX6JSXvuL+RAmMlHaJ4TxQrmjERMJYDXIjpMVKe/WP6s",
+	"Yh7fvXgRcI0ne1HnwKy+D1m5nMRybbjBjuYDo9ZcIXvX5XO3Y1QLes0ux1S7wAWH5BALHRjKzVBM2CVq",
+	"DFN2mP/zK935/YP9v72dF5cf/vZf8bg7u09fYCPrw/7sgy+zdz9TtZ4E8aM+T7fXnQheBc1uzvQxX6OK",
+	"R2aQneMTJUrNIsjLfE7L2mBeILz2ivHz6FpufAzxRjxoPGVZmbMsIZYRWSyGRGfUT2K0d8NUtxMbs4Nm",
+	"jue2mNHay4K1QQpoM7ZiFGLD+JihlcqHK/eg3WLBOuitqsJ2/1DPFLOArrjgehr3Nx6PTUlzq58l5L3g",
+	"H70WGQ0r6ti5RnTu6pIWvdyBXEPMoTCr46pxzEDLIaMFmUjLEgGHrFIpS+Nxyz7f0owJqysrRvMqrVsn",
+	"rQSnjmhsrs/YWKrsZ5Ev+oJWnSlMar/eAWfLTGYdWkdFCq9jesdpToVgGSqrn+XI9FTOO4uATK3eVS0o",
+	"yK3dZCfXEhwsZiV+fsbldoibCD26y7WcX7EjMsW4FiyZMZV5hmkLLMP3degQK4uxtKIZSqXsFEpOFNNW",
+	"JHhKhBsC+/GmrrLAW9U7BNyJI+8mDgdNakbaQrzwUBocpMXXOkXAHR3G1v6ARd4hdizKlteHjq0muOpC",
+	"pkKLwpGgkYiWZOvk/Gfy/One/nb/GxrkC3Hf7Dka5WDHVyb6uSkzLkG985dowmoYKkQ8DS/BA/jtnujV",
+	"9oWu8TjWS+rEilBS3SngB2JuqhvEZaEZDes9+RKJKOwjpql2aiE+iC2WzpEQKcaMQLbTXVSUr5Ks0r67",
+	"rjazufg4NH1Q4K6XSj70ClJEMDGwi2mswIBlt3wsJ8UNoO+AIdW2/Kw4EyYIJ4BMwMHhALLvpDA0H8T0",
+	"evTxyfprCGeyC/aFpcJAfM8EGoPe2K0Y0zzCCTqPt/Po7h/bCUp9LTBbPimv8HbQ0h29uWiRRPTi/g7o",
+	"Uzphofu5LWgBjLX+3zADd1nREc6Mq8NgF2TGMk6x6tDWTxdv3yRYpQDD5YbD7STM+nR5xxBVsaokhktM",
+	"Bv8AN1VarCuV4N8KSjosZbxGzZ0TSBS5i8sSM0wc+HXapbsKjeAJfBAj6WOCFRuQ24GgTHdvDnZx7F2a",
+	"5+mmWQx+rtiBQmJ8VR3iTkb7qsR0nySCobw+/x4rQz3b23tBFIP6bK5ym2I3EnN2g2z6R9qn76+u6dC+",
+	"HdUSIy0KNq6KhADpgTAZMc2zZqZ9n3pBnU6IzpoDALRVZSIeJywrACEarWpId/BCLaX49/C/+fPJGC5Q",
+	"DbtHtnI9gq5A7FjcpHKurVfsu70vLUa1qb8UTSDHYInmMS4Nl+/LazmxPJAUTFXMeU0SUpQLXvjJH2mC",
+	"dylka39nRLUzJdePqS+NtKKvO2gL3nKeUarWRk22r/uCOdwqErcn0QMJYqs384hVGUpVAHZlC1jebOkr",
+	"qvPydVldqO2uybKe0fUBL5W2N3P5Ed3O5GpyH3C/Jqyi7JGjPmcji6Js4/sGHgRgugRoWMGq8zuZ0btd",
+	"2dbw5nISOa5CTDquUuREWn53+u7HPmG4+mbNOOf/+HHjnSrAh2GHju5NHY9wt7iwKhaCNlLz72TDNQLU",
+	"q5GjWnskIPOPiKJHIPu7DHqmaXSmtPg3VsZ+d9irvTBwxUWOXavlZVBgNJDlp64aTJZuEDu9nIxx0vB0",
+	"1afQXHQUh5W84vldKFvziWDZDheuvuCScjOjvGOjnbnJduwr1oZVTDcNTPx4g6RgUJnv5McoV9YzqLLZ",
+	"1zLtGJOtxk7cimJHgE51LibBJXZQ5GojBYaPp87NzjIsXQ25AThuJKSU5x1xwsck9T86Q8IELh3lQdYb",
+	"J9y3tqmCYOXOvN4cRa3V3diJCIZCkR29klth+W9NMpazjbhV99Ze+GHvglbVsEkA/sq9u0sII8RlBtsX",
+	"pi3EMg0zLrsSDTMuiVF0fN0/zq957DHHheIzqhYQd9uVBUu5IFulRn9WTkWmx7Rg20F09eeBBW9j1kBT",
+	"SGUU5cbHFssrkpU032m4trAk0ueCbClKL9yyZbATd4pxVLqR1+xuLKlOxYW6XXagaDQsE+aSd2sg7vY0",
+	"NOsD231M89wZ3EJGiggfVQVdoVC4tf59HbpWTCDWUqwcDDiUdsbGlM28Y6A1iP1ISFOVe12v4LslazZW",
+	"zKxcNr5y1DlZAhlhJK02Me0xvYknTh8LX5sM/ClXiukpHl/fMaGi4eWUxy+vrXi65gITWQArUoybIbxx",
+	"gYhAYEwN9FQASNzfaz25pjPfGr1jm2rrAivYNPx0/e1O59frY3Xm1HBTxuJ13rhfCBckYxPFmEbfJ8E9",
+	"QB/lc5KxMZ9R9NYHHqCd//51b+fFh0/7ycHtb78N8Y/nt1FPUC7FpAsK/9O9wXi8FoxulUyxieWXlgzG",
+	"3FRVgOpzWYOnUMOoywYIT9oVugkWYD/V/324uzvYxGZHyB5pMpXa3F2ZbFjsfhEB0oRHF0V+Zc7D0kob",
+	"kMD52UWjKHtQpSIW16716VRR3XF+djD7TgHv9DgwZPld9qkdzvmFeHYf18pVmecw2vK5a2Wihx69AUYb",
+	"rd4EnDJ6IkHO0KYeBFRMhbsjcwk1EdHawyKHoe6UZ5mVWIu0M8T8B/dCEJ/vgoPnUzurS2bjmOETuiHv",
+	"HmvlOvb0y7zkv7PvFyZWS+Wc/w4bDPXWVwDdbW7u3Sce57SaBJ0GoXisfxtY7Yxmi0EyeA3lrjeNeEAb",
+	"cYN4Gh9GU+/cMhpEfRFrCODuZsp6Irjy43cMkRDB5ptXxwnJd53+jSDE9+BuPNmrJUE9PF9od0bNGNoQ",
+	"hNyssSNamU4R6D7yKO+iCO1TVMtiIW09eOXawn6t1WwqI+vRE7+82HYH5b6776CdStEq/N2zc8gw2nLI",
+	"lcB2d2aaBfXEV7UE6LhHlIL9fDU4/HWjYsTJ6reD29zbD36n7m71gTPWdWDAomgyY4R9dIW+4JreKfZ3",
+	"twgTvMa35hCEhlDX/uB7qvk4VFm+gEn2WefujNJvNneCPdxqPLuEZ3AZvN1zpssbpjoKDRyT07+/fIXz",
+	"+LdW1qa3rx8FqXNBjXe0lampzOg5GIA0h9YJYFNzQ64ZK8hcqmuogE3xoevhE9rTQSzeQbPK5pPHsRIQ",
+	"VX39LkMU3rAzlRqnqKzPpe3tYYPaN7B5VfyuGy2XoNsWFGN0SX9VIXLfveteR9wEtQOSwLYnW40v+k7U",
+	"TrmtN7yT7565OOmNtV0ErKBcIa4FyTlgB9IZy1/avxzDCXKYoI/XDc3LWBoISrSOMnLn9kuqSRq6I9Z6",
+	"V5LBx52J3HF9IV9ayI6DWW6TcNJXPVzQjWrxzumbEB9ziyb3jOc5jwWGd6vvDs4l7FmG7lUhx9MV2+Ng",
+	"SnteNi5PcCLWj37JRXhHtjTeKmwPd7AH/bgZNz4SLtYH6MfiaP36IpvgUppLYXjeOTPZevx0b287vjuO",
+	"tNeheIMD3AXHz8J5WvP2wfImR/ryaB6BrwPP14F4t2OPzH/SCwOiUJAtKRhZMKpWo0FvmdDHLTOWRYfS",
+	"ArLAKgD2FZ0QXdAx29GsoO06Eq3h/pfuSm5oDolOx5xrs1EmTmXWrS1/BZvQkZ7gaaZ2eKcbQREYS98z",
+	"qpj6r0EPAruoIGr42iMqHOpXKY6dhpoNPlrvQW/53z1DbDCrNk55hGgA1+D2gw7e3yERu0VRi6t1EVMX",
+	"E1pB/FHNpSo8t3lIIVx/hd9bU0iuv5pem2heD+rsdGQQ6Us5K+CmOr1LWsXqS2s/5ygAu3eARnMX+rrn",
+	"up1jkFJ2BG5o1yunNYMmKbrEGhRwIk7rdLRqs2r3WTJ4jz141hMJgBzcx1c+r3X5/A2E0vfFKN2qGd2M",
+	"zWiilVmaOZKqwFT0pHu5xJq0ss4p1gIntlf/4GzO1LGg+cLw8aabhV+DA5Vr+/3qm4vRYm3jpNXLx/nO",
+	"DTV6KZF6cF5DYffYhW4l5JotMHe3TscK79QCKqu3pYrx7Q3N0h0pBvDWS+7efRzh3jt/EyYHR6qa048R",
+	"Qmf0moyl8L3Eb2DYHiUmZ4xGFIm3jIr+w9V1dApGry94vJ6ir1dpIZ3SomCC9cklj1VgBWBOmXoLZe4i",
+	"xbSWIHcV8Sz24L96U+o/3GySx5OD7AT6Ih5KDo8BhB4nMadmPMWKfl0juVegtWlwU7T2dmVNqDrgAHiO",
+	"Bo31BOfZBC9yBt1U4bZuM7KInCA1oBDUx9di2d0FvyHOCT67D771QbMNcwTCyuF+lthG/sJG4yk1mxft",
+	"gfyhukXbnI06WiXMGzMsD+K/hP4+YGJyo4nrzVJXldEbR44HEy+vHMPGSgWFjqdshrBit3XwHne4Mequ",
+	"hI907QMHDxi6pLt90GSrlUVV9WMChgA1GGDmCtipMUWV5HUQ0RXgcuRguBdzUV/lcj4k59CFXhcsz60+",
+	"QtKPQ8Volib2Xy4LFJ9UV1eai0mZU0VSn6SLv+/WDyB/L3V9zryDr2AKuihiKqidPmiC4EDzpXAaDwE1",
+	"YLH6cHeXFnzo71+GXO7mchKaOqtfhv6nuw1rKIzg17CUwSHc2FZ5tUkl9mfM0IwaWu+FywB08SjDOt5b",
+	"4yZUzU0S39MkgYxg7PtjNdtqGnjGMm5cQ2I/mRvUNGAzbcqAjyHjHB65WhBDX1OxubCw6iGC4otqVQUt",
+	"8R9+DZgGHS2XCMpnGzQXPu5/BtUbb37DN1s1RhH8WjnGXW4ooMMqlbs1kL+S9MPoYEOoV02Dr1sLC76x",
+	"p1OVaaiqSAwrk74/gt3WMhv77mKzUS6upG9mSrFmuXMi+IGuuXEhKfVEVQafDucbRJuXBnGX9bWQ/x5S",
+	"Z7fOXp1fkBtsiV2xie3Etxyv48mhGe44+NwPjkndBAYqqJlqLGlTiowpSGlNj2I3tGQrRZK1LCbcruBv",
+	"DEJNt3FEd0kAkVlKSuN7u+M9MKSXNi59w17Jn34LKl/9Nkj8n/DPsX/m6l/Bv+1R/Da4vU2H5MLLSMxG",
+	"DeU3KUXONHR+gCs1aL0rzZSpOddsSC5c8ntl62aK3zhAg1MmMzm+TkCg+TbVkCWKbNozGf9ITCxBfQSi",
+	"zvmYuVsahzzHBR1P2c7BcG8Jd+bz+ZDCz0OpJrvuW7375uTlq3fnr+CbOgZlUOHM8ekJ5udrxK2D4R6+",
+	"KQsmaMEHh4PHw73hY3SYTYGTOn58+Gkw6bqi7RJLeLE2JGdMYEd9AmPh9ZEUcIMLmT8+qxWyWsjPwopd",
+	"JW8oel9HSs41trL2t3mYwpWG138p6hJYVC+Bu+/ZjNYOUJKCdKjFnlR8wgXNsSgfS4+IBZkJTnN3Hbp+",
+	"NiHJv0uLu7XaYtGb5lDoouobfWIZ2/lUzo/9peMPsDWwz/5DCC2IuxVhTWBm2Kcwow9OBCYDjk/v/atV",
+	"IvQ41U2UvUMGrldjvpYNNKAuaOooglWQrLnkXFE2I7zP1RCXqg3z3VZNE97uHQtujT8nmAX9d8kIFYbv",
+	"vDw/e41XoISNp5JlZETH1z7HzUPQBSFg5Mpu2kuTv2vm1o8WtajY8g58ZZUTqZkAb0iwU9tDAlZ1oZil",
+	"ygSAbLv/FSOCKiXnSA/GjgT3AdBdGq4bCKTON+huu3ONznW9wRrDSInxlOY5ExPmihM8ffx0e23URDvu",
+	"R8sZa2YcQHWKxZwuIO0A+YAPrkg68wDCAI9OQoW3KrAbK98s0iJOqLg11a7MmJnKLNicHukMDQB7ruMS",
+	"JxrEGM35wXdPMSGSR527H5KKe4GsOdjba3WFN+yj2Z2aWd5sB7/UWz6JZyFHhA0ofo/3DjqarmIsCLRt",
+	"hUokLKuL+k3l3MpsikJri5ZG7qCkYttHDVE1sdi3JDNaffffuNIZPQJXGqItFGROdq3vvP8EtzbmnqqO",
+	"YBel0vc08yFo9sP9x+s/PKULa21cSPmGKkzMf3LwYv13F1K+pWLhpgMH7pPH++u/cx/8BJv5GuJPwrm/",
+	"++c/14+BiSku+C5wDwwOf/2QDHQ5m1G1cHKbVIKbVJLb0ImV2WiUDz7YIRrqLsTlSx3RmTC5C6rodKX+",
+	"EHjHYpsLYqx6K1IIyXF5XZqMpJlivXVXOcfyK1QbDvb2EHGowBbuECqZVIlZUgEToGJhIHLVIj0Omy1r",
+	"LwhzffkH++8LJAcEGwiV3Y878/l8B7oHlirH+nBZk5BXZ9uFOXC3TXePFdW3cfYR1aEUM6UCN/HylgBL",
+	"6EUgsP4H+mjQBx4T8ajRTRZVHEScKl65MFWki4h/C8JX66g0spXW8W//czl4L4XGs0paBqk92eDht2Px",
+	"woGaUTnbSFtO7bWTMGEsfjNdIVLg/UPubud1HLtKEHQVv8N419SHImJ9IwhjPq5Ac/WFYKZGP1XHMux4",
+	"jWXoGNG2ruy/AtU2Qpj7E20HMP9ywSkbze0CHiNqARb7rHHofpS/14MST/AY0dH8rfKLlqP91w+3yafb",
+	"BhPxxE9eWlL/WRGHuivZys3Brq+1sUvzvNNHcZznkdpGujYWdFkUUhk9JFAcZHxkDXvEEsFYFpOHb7g2",
+	"vlCPHtwTp/u14vElSJav+G9XlQHS/ZH8QbI1kNKeMQkP2SNh/axCxLrc30o0XM5q3hTpEPivg3Iud7sn",
+	"wrWW9YB198C6+pQ9zvknFcaVmqldd9e0M2OG7n7i2e1KRy32ttvCu6rqR7AIfFciX9JpSqGBxzbmTEDW",
+	"Tc1CjWzX9G3i6Y/MuBCXt8zQwReU+OE0HWjZvuu7M2L2EffvRZVXkuFHPbD5tVQjnmUYxP1k78n6L95J",
+	"81qWIvt2FQp/Rf5r66r3Q1Ov+JEZ4nCEOFz0BOUeW4pacsPHAKtf8Vh3kg3sbAU10VwNZlBzR6qzRCcL",
+	"DLZwvaTD+yQgM+/Ddks6IrpEZX+KNXdDk7VNc+8Layu0ya6Pwn9nisMp72yZ4+eZ85zJbEG4xiVG0znh",
+	"TrDagKpfHNzawx1gw7mbgPtDKnKw92QpwdPXHz7Y2wNucIA01wGekMTtHNmCiyPwnrg5TXA9i8ZqzugN",
+	"00QWTGw/8Jr/UF6D4QYtZoMY04PfRCT4Ws2xiirZCsMYtsNy8glhEJqSOddeXIGs4PgaGqSPdO2pQtaV",
+	"7//cdPNABt0iF/TXAMl64v9K5TXsxBEg/CrN8ytonWuw+IH5f5uK5lfUMTEUEe6PXDSiblhm5GeRL0hK",
+	"x4bfsJTM6AL6q4OrLbu7evllVcsHtfJBrXxQK7vUyt4SVXdftR1nmSY02nsoUC7J1stSGzkDp2VC3B/n",
+	"ZxcJOTeMzhJywXI2UXQ2HA4hgoiPp1Y8p0gU71VeBSm4OkEpRBF5oiYZK6DUTqTyd5P7HGfZV2E9rjtU",
+	"L9az/2Umz9b5sSA2JQP/8J+cC/QgzpdSXOV8bB64wDoucJxlm7OA3U9VtfpbZAM5i2W5nbGZvIFbco9l",
+	"Vby4i/xvxs636fMHGLcGb2VU63IbPIgyK6iZBkFmQZX97gDNjerOR8LNIvIZl9KQzw/i9lsiNESADWgt",
+	"54Xe9Uk0K+9fHC01sm4SSEXEpkyGUEjITMiVzHOMNkzrhvxph0PHAnDq519DfP69RtukWJQn9hcKia3q",
+	"IXiwF7Quhy6dq7ubxbYiXJbPEKcq52ugGsMXg3sEaZ9LZYhUGVOREpSxMGWpzPeL+Ea4bCNs++GDXsNn",
+	"b6g2x9b4skh4pwDYe2gVDbSIKBVhk8RWItiD9+3PzL7q/L+o683+TAJ+UPEv+wN6IqJWwbmhymhyfALY",
+	"UFjm4yqnNFuW2pkXVa6fa6+wRY01UbUh+3tVUlUuxWR7CBDBcFwTqhdiPFVSyNIV93RYZ3/0TdV9bg2s",
+	"FE2ICRPA98QElvFOzlMC2gCm4k7lXCMdEy5IZB8wjs87PJyVbT8Fqx/SwWorn2xFHAXQQ73qmKdXWP/7",
+	"dftKwebVAima9VBBCQHmERc9so+QeL+UyRNM8QfZPeEiu6KY3OYFtbKPPF4oRkbM4pVDjqZJ9FlAbJVz",
+	"jcOIjiPF6LWuuuRWF7tbVadI+9olCGedHpHUJSliVrWuy3luH2LDd+pKLEM5T1ecE0lPKos/ykBxDypC",
+	"ittK4aOgTPJJlm4nhJLUpzZf8Bk7o8LOLEtTNdX0jX9dgHSquZjkgIdvMe3AEnMwI1ZB8LLiayq6X+dg",
+	"Yxvpj2GZJzYyn8lW6v6+tH9fCmkur6zynXrP3Yuvi6B4tjRH9AFvb0PiI4u9kmrMzpgrtV4t1nIBspUC",
+	"zV1yUZTm0o106V5lWZoQh84kBao+se8d42un1VvbCQkyPZsAaeyU2Upl1y0me81YoSto3HuXoKteKkbH",
+	"U5alRyErP4xWhpbYDg6+c2fyoFQUHQaRS6lvyNOIWtFtE+1+cv86WROfhnzdKR0hblYBagsyt/+q+xgu",
+	"X/81JedaT0SlfnR5IirY+3ki4nXVvpqm/wMzlOd6jTh1Rqh+8Gx8K6YB3E9uTMGfsAHm7a6vJ9IdooIq",
+	"yU7Ob1hQfiTn4hrC2ixF28E6aTboxNjLgVi3SI15D33fzj8nwYZr7SDUxg4+kOm3RqbEowh5f/ZmDali",
+	"rZtdVyGok0JfcwFtb0GgzrhVyFyZnKYjLOaQjDseX9mvf3LT9qBZ11Udx8ZKf11eN9fkPOJz29/U2/gK",
+	"SwHdw9+5v5m/80tyjsaWr/HpFVQbd8IPHr0/NT8IK2DFXHpw6qSmNM8NELXj7ICLncKX3e1iCY40wMNA",
+	"FcPyTELO4+Re1/F1836NAFKYqm/4KMD/gPH/ARh/IohHNlJhWx+0F2zeHfeClizEupXFWEIuE5aG8x7n",
+	"1dfc+D2i5JdxysLYf5A3Fr2rJ50BKG6nwqaFDwEo/4FEucoJ5HG/Dyl6EuslfqYURI8h2lBlWEYWrCN/",
+	"4b0btmILK/VOCIB11SDBZcs10bJUY0a29sm5KTMuE3JAXkGdA5WQxwTac3eXrYKPY+WO9pOD5PGHPiop",
+	"VrCG2ysZwOeKU6R25KzMWfZaqrTSv+M1tNybsfo/IylzRsVn0Eg/v6Rust8Haf3XltaeJDcT1Z/gvyfZ",
+	"7W5V0HU3KJAdZRkruwtAXyCosg82blDx/4g82XuCWcxVOXy4dhCyWU12yTUFC2h3RNg0lv8VLnTwRU3D",
+	"NpCdd0Gwg8GqH3xL3wit/si8KenIKMRoT7H1szVEO55Ss9bp9NLKdnc12KLViJeJQAgKxp5SklY17VMi",
+	"lQuJs8/tV1AXJvWvVsWR7E+Y+WHmEmzaWWkwyJ19HOel5jesm84ttJ3+rL40nix3wHDLX+eCsr+d89+7",
+	"HF97LTfU3ePuTusNlIqkfvfCx70j8qrDuE9QXliKGY8PMENjRJIrGI3hPf6emRroZ3uFURBcr9STwu4I",
+	"faKH976yWy9EvHWReiFFPTDv/7jIZLOGdQNHXXYF2sfrOHbo3FiTHLQc4RJLFqpy0o2sGDv2UQqmGtYl",
+	"lKq4OK6InPsPCmCOW/9blhfliCXkNR2zkZTXCTkR2tCJglQjfn1hH73h4pplJyIh/9zGksTWZsT6XV1W",
+	"43GWwd79UAN1TxXuCzl+AgD/pD6gMD3sr5OItCkXenAcfT7H0XGWOc7VJL/NLMS6icjKAKJGi8eWvjla",
+	"kGsushVXmWf1JH9KCy+Ar4M8w0aED5rBfxaJBe12uu8IGyjsSSx42JvMqoifnRIbeXUoCz3CfhpE6bWK",
+	"qiNh3BKrQF4ZFvQHy+wYkH9Q5duHiKIH9tDFHmrboULYrvCiO3GK5Q63cfm81EG34gONFrpHJA26+WIY",
+	"et1tmS73HB77lsIrRHur/++fUry3YOwg43b/tAc6/gbF/BI69ybgdVW20CRvFJWbT6lhN0xBWzPMnOsW",
+	"3HclrWP9pcnL3U+uiG14IKZv7yqkryXKs9tdrcxuVcpmpR16fnbhe1jyLCEF1bqYKqqxDOz7szc+yQXJ",
+	"bev7UnPhuzq8EoapQnENFXGErvvGxknuXJnzCqo/Lfk1oFxFhY80bN81WzzQ4zd4NWnPHhGFID73J89e",
+	"pAkV+Ov+skBxds42Ua6gt78AsfWltHojHojtWyS23oSGzR1WUlaj/0Od5evzzo9Iim+4RGrqmhyQlGfu",
+	"Ij9tdtJIozR47sY7QYi+IBW5GTpIaKlV+EMI21+5eKtHK1LhlaeH95qpFjW4PugryUHziWDZDheR5ulL",
+	"SG3nOHWDfkGM9lN0ZwcjhA+o/CdG5UaP/ggmW1wiNTKtQGPnbdiF27IViYM5075XncNlrCjhvRXxRkV1",
+	"6Qw9+KK6TjBPB2LDAh/Q+q/t+nIHTTxGVZ2R8Pkq3N79dAUVXFb7vsL7qX54btWRGv02tgewrMyXNgVq",
+	"+FZQx4P6/21dCIXEdEda+oxXxGH5JKzU5u5rfZB+vCh9k/zuc1X8NSjx4Y72gST7kmTXBW0XffbxfDmR",
+	"tsoBtpVqZRq3rr75vX0DOw9vd9Bh7RT749xafx131oN3apV3KuqXihgwczaCNBQngDpR3zl3sdfHiGUZ",
+	"HeWMzNkIwukTMqZKLbiYEJdtQTKui5wuSC0isK8KzXOmoI8Ky3jcR/wLwoRS6IuRQjBLBy341dnFP1DD",
+	"Xzfs3510SxB4YoBBsTPscvJzVfqwUDIrxxAwc3x6QqZSG7J19ur8gpQiY4rs3hwkBODxyTZKSgOcHkhr",
+	"MDWm0Ie7u7TgQ1+RccglKEwOpCW9r9HCP+M0l5MEW/kz1+07cf2OfR977Gl/I5EihnX+Dnb9Xs4bws7J",
+	"WFJXXsWafAeD1F2b1w7UbmVcjeG78MaTq7pcfokbMGnLXU+jwQxwsMvDB8HTmmx5b+Z24GaHkTUxEksi",
+	"Y5ZFwdRO1dO37oBbzVbVtI8USve55QnWVYGU2rqkUOJmCJNKsBZztcRw49ylQkd5piD8K2kqwThmO+ip",
+	"GjYMiU6iyYcuQzGMBW+u30S+/EcrSbbj6yDZNol7za5ZYVqus4ool3wLHsecjrc8pivNHdRHFVld/NiX",
+	"dKwXB8XCbj/c/v8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
