@@ -88,7 +88,7 @@ func TestTheFixtureConstantsNameTheFixtures(t *testing.T) {
 			restreamtest.NovaFacebookChannel: false, restreamtest.NovaRTMPChannel: true, restreamtest.NovaTelegramChannel: true}},
 		{restreamtest.TechTalks, "techtalks_daily", map[int64]bool{restreamtest.TechTalksYouTubeChannel: true,
 			restreamtest.TechTalksLinkedInChannel: true, restreamtest.TechTalksSRTChannel: true,
-			restreamtest.TechTalksSteamChannel: false, restreamtest.TechTalksXChannel: true}},
+			restreamtest.TechTalksSteamChannel: false, restreamtest.TechTalksXChannel: true, restreamtest.TechTalksDLiveChannel: true}},
 		{restreamtest.QuietNewcomer, "quiet_newcomer", map[int64]bool{restreamtest.QuietNewcomerTwitchChannel: true}},
 	}
 	if rs.DefaultUser != restreamtest.Nova {

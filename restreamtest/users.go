@@ -6,7 +6,7 @@ const (
 	// Nova is nova_plays, a streamer with the richest world: five channels, and events and
 	// files of every kind.
 	Nova int64 = 2046371
-	// TechTalks is techtalks_daily, a talk show with five channels.
+	// TechTalks is techtalks_daily, a talk show with six channels.
 	TechTalks int64 = 3189024
 	// QuietNewcomer is quiet_newcomer, a new user with one Twitch channel and little else: the
 	// smallest world to test against.
@@ -27,6 +27,7 @@ const (
 	TechTalksSRTChannel      int64 = 6230013 // Studio SRT relay, a custom SRT destination, active
 	TechTalksSteamChannel    int64 = 6230014 // TechTalks Daily on Steam, inactive
 	TechTalksXChannel        int64 = 6230015 // @techtalksdaily on X, active
+	TechTalksDLiveChannel    int64 = 6230019 // TechTalks Daily on DLive, active: chat without a live event
 
 	QuietNewcomerTwitchChannel int64 = 7340021 // quiet_newcomer on Twitch, active
 )

@@ -20,6 +20,7 @@ const (
 	NovaCustomRTMP   int64 = 5120004 // platform 29
 	NovaTelegram     int64 = 5120005 // platform 72
 	TechtalksYouTube int64 = 6230011
+	TechtalksDLive   int64 = 6230019 // platform 106: chat event types 2 and 3 without a live event
 )
 
 var (

@@ -64,8 +64,9 @@ func TestInitialFramesDescribeEveryChatConnectionOfTheUser(t *testing.T) {
 			"2046371-twitch-nova_plays connected", "2046371-youtube-UCq3nV7xKp2LmR8sT4wY9bZa connected",
 			"2046371-discord-1187364528841211904 connected", "2046371-facebook-100004567890123 connected",
 			"2046371-facebook-2876543210987654 connected"}},
-		{"tech has nothing live, so YouTube and LinkedIn wait for an event; X has no documented chat", tech, []string{
-			"3189024-youtube-" + techYouTubeID + " error event_not_started", "3189024-linkedin-84512763 error event_not_started"}},
+		{"tech has nothing live, so YouTube and LinkedIn wait for an event while DLive reads chat; X has no documented chat", tech, []string{
+			"3189024-youtube-" + techYouTubeID + " error event_not_started", "3189024-linkedin-84512763 error event_not_started",
+			"3189024-dlive-techtalksdaily connected"}},
 		{"quiet has Twitch", quiet, []string{"4410087-twitch-quiet_newcomer connected"}},
 		{"an unknown user has none", 1, nil},
 	}

@@ -26,7 +26,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // Fixture users, channels and events (examples/).
 const (
 	nova  int64 = 2046371 // Twitch, YouTube, a disabled Facebook page, two manual destinations; one event live
-	tech  int64 = 3189024 // YouTube, LinkedIn, X and two manual destinations; nothing live
+	tech  int64 = 3189024 // YouTube, LinkedIn, X, DLive and two manual destinations; nothing live
 	quiet int64 = 4410087 // Twitch only; no events
 
 	novaTwitch   int64 = 5120001
@@ -35,10 +35,11 @@ const (
 	novaRTMP     int64 = 5120004 // Custom RTMP
 	novaTelegram int64 = 5120005 // manual destination
 
-	novaLive      = "b4d2982b-4e55-4c13-b06b-71a2ae075810" // in progress
-	novaUpcoming  = "10aef25c-4ca7-4f92-a47d-16d6631ebda6"
-	novaFinished  = "95ef2be4-24d2-4d9c-8ec5-420178877913"
-	techYouTubeID = "UCt7Hd2Lw9QxZr4Nf1Kp8VmE"
+	novaLive            = "b4d2982b-4e55-4c13-b06b-71a2ae075810" // in progress
+	novaUpcoming        = "10aef25c-4ca7-4f92-a47d-16d6631ebda6"
+	novaFinished        = "95ef2be4-24d2-4d9c-8ec5-420178877913"
+	techYouTubeID       = "UCt7Hd2Lw9QxZr4Nf1Kp8VmE"
+	techDLive     int64 = 6230019 // the fixtures' only DLive channel
 )
 
 // published is one frame a fake publisher received.

@@ -3,6 +3,7 @@ package live
 import (
 	"encoding/json"
 	"io/fs"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -129,5 +130,95 @@ func TestEverySimulatedFramePassesTheFrameSchemasOfTheProxy(t *testing.T) {
 		if seenStreaming[a] == 0 {
 			t.Errorf("no %s frame was checked", a)
 		}
+	}
+}
+
+// The fixtures' DLive channel (techtalks, nothing live) reads chat on its own: whatever reaches
+// it, injected events of each DLive type, the "hello" script, a reply and a relay, arrives as
+// DLive frames that pass the chat frame schema the proxy validates with.
+func TestTheFixtureDLiveChannelsFramesPassTheChatFrameSchema(t *testing.T) {
+	_, chatSchema := frameSchemas(t)
+	w := newWorld(t, worldOptions{spacing: time.Millisecond})
+	ident := "3189024-dlive-techtalksdaily"
+	tests := []struct {
+		name  string
+		send  func(t *testing.T)
+		types []int // the DLive event types it must produce
+	}{
+		{"a plain event on the DLive source is a DLive text", func(t *testing.T) {
+			if _, err := w.chat.InjectEvent(tech, Injection{EventSourceID: SourceDLive}); err != nil {
+				t.Fatal(err)
+			}
+		}, []int{TypeDLiveText}},
+		{"an emoji event is a DLive emoji", func(t *testing.T) {
+			if _, err := w.chat.InjectEvent(tech, Injection{EventTypeID: TypeDLiveEmoji}); err != nil {
+				t.Fatal(err)
+			}
+		}, []int{TypeDLiveEmoji}},
+		{"the hello script greets on DLive, tech's only connected connection", func(t *testing.T) {
+			run, err := w.chat.RunScript(tech, "hello")
+			if err != nil {
+				t.Fatal(err)
+			}
+			<-run.Done
+		}, []int{TypeDLiveText, TypeDLiveText}},
+		{"a reply and a relay reach DLive, which takes both", func(t *testing.T) {
+			if _, err := w.chat.Reply(tech, ReplyRequest{Text: "thanks", ConnectionIdentifiers: []string{ident}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.chat.Relay(tech, RelayRequest{SourceEventIdentifier: "msg-1", ConnectionIdentifiers: []string{ident}}); err != nil {
+				t.Fatal(err)
+			}
+		}, nil},
+	}
+	for _, f := range w.chat.InitialFrames(tech) {
+		if vs := chatSchema.Check(nil, f, validate.ServerFrame); len(vs) > 0 {
+			t.Errorf("connection_info %s violates the schema: %+v", f, vs)
+		}
+	}
+	for _, c := range w.chat.Connections(tech) {
+		if c.ConnectionIdentifier == ident {
+			if target, ok := c.Target.(DLiveTarget); !ok || target.WebsiteChannelID != techDLive || c.Status != StatusConnected {
+				t.Fatalf("the DLive connection is %+v, want connected to channel %d", c, techDLive)
+			}
+		}
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			mark := w.chatPub.count()
+			tc.send(t)
+			frames := w.chatPub.raw(mark, tech)
+			if len(frames) == 0 {
+				t.Fatal("nothing was sent")
+			}
+			var types []int
+			for _, raw := range frames {
+				if vs := chatSchema.Check(nil, raw, validate.ServerFrame); len(vs) > 0 {
+					t.Errorf("frame %s violates the schema: %+v", raw, vs)
+				}
+				var f struct {
+					Action  string `json:"action"`
+					Payload struct {
+						ConnectionIdentifier  string   `json:"connectionIdentifier"`
+						ConnectionIdentifiers []string `json:"connectionIdentifiers"`
+						EventSourceID         int      `json:"eventSourceId"`
+						EventTypeID           int      `json:"eventTypeId"`
+					} `json:"payload"`
+				}
+				_ = json.Unmarshal(raw, &f)
+				if f.Payload.ConnectionIdentifier != ident && !slices.Equal(f.Payload.ConnectionIdentifiers, []string{ident}) {
+					t.Errorf("frame %s is not about %s", raw, ident)
+				}
+				if f.Action == ActionEvent {
+					if f.Payload.EventSourceID != SourceDLive {
+						t.Errorf("event %s is not from DLive", raw)
+					}
+					types = append(types, f.Payload.EventTypeID)
+				}
+			}
+			if !slices.Equal(types, tc.types) {
+				t.Errorf("event types %v, want %v", types, tc.types)
+			}
+		})
 	}
 }

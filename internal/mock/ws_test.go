@@ -30,7 +30,6 @@ import (
 // More fixture ids (examples/operations) the feed tests use.
 const (
 	novaFacebookPage int64 = conformance.NovaFacebook // disabled in the fixtures
-	novaDLive        int64 = 5120090                  // added by withDLive; the fixtures have no DLive channel
 	novaUpcoming           = "10aef25c-4ca7-4f92-a47d-16d6631ebda6"
 )
 
@@ -556,28 +555,6 @@ func chatFixture(t *testing.T) live.ChatFixture {
 	return f
 }
 
-// withDLive adds a DLive channel to nova through a world import: DLive channels cannot be added
-// over the API (only manual destinations can), and the fixtures have none.
-func withDLive(t *testing.T, h *harness) {
-	t.Helper()
-	var world map[string]any
-	if err := json.Unmarshal([]byte(h.state()), &world); err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range world["users"].([]any) {
-		user := u.(map[string]any)
-		if user["profile"].(map[string]any)["id"] != float64(nova) {
-			continue
-		}
-		channels := user["channels"].([]any)
-		dlive := maps.Clone(channels[0].(map[string]any))
-		dlive["id"], dlive["streamingPlatformId"], dlive["identifier"] = novaDLive, live.PlatformDLive, "nova_plays"
-		dlive["url"], dlive["embedUrl"], dlive["displayName"], dlive["active"] = "https://dlive.tv/nova_plays", "", "Nova Plays", true
-		user["channels"] = append(channels, dlive)
-	}
-	h.call(t, "PUT", "/__mock/state", "", world, 204)
-}
-
 // connections returns the user's chat connection map as the control API lists it.
 func connections(t *testing.T, h *harness, user int64) []map[string]any {
 	t.Helper()
@@ -608,11 +585,10 @@ func openingMap(t *testing.T, h *harness, c *wsClient) chatMap {
 }
 
 // chatWorld prepares connected connections of every source the mock has event types for:
-// nova gains a DLive channel and her Facebook page, and techtalks goes live so that her
-// LinkedIn connection connects. It returns the open chat clients, after their connection_info.
+// nova enables her Facebook page, and techtalks goes live so that her LinkedIn connection
+// connects (her DLive channel, like Twitch, needs no live event). It returns the open chat clients, after their connection_info.
 func chatWorld(t *testing.T, h *harness) (novaChat, techChat *wsClient) {
 	t.Helper()
-	withDLive(t, h)
 	novaTok := h.token(nova)
 	h.call(t, "PATCH", "/v2/user/channel/"+strconv.FormatInt(novaFacebookPage, 10), novaTok, map[string]any{"active": true}, 200)
 	startStream(t, h, techtalks, "", 600000)
@@ -690,6 +666,55 @@ func TestEveryChatEventTypeArrivesWithItsPayload(t *testing.T) {
 			if body["donationAmount"] != nil && (payload.Donation == nil || payload.Donation.Amount != "€5.00" ||
 				payload.Donation.CurrencyString != "EUR") {
 				t.Errorf("payload %s: want the donation €5.00 EUR", ev.EventPayload)
+			}
+		})
+	}
+}
+
+// TestTheFixtureDLiveChannelChatsWithoutALiveEvent follows techtalks' DLive channel, the
+// fixtures' only one: with nothing live, its connection opens connected (DLive is not
+// event-based) with the DLive target, and events of both DLive types arrive on it with their
+// documented payloads. The client checks every frame against the chat frame schema.
+func TestTheFixtureDLiveChannelChatsWithoutALiveEvent(t *testing.T) {
+	h := newLiveHarness(t)
+	chat := h.dial(t, chatFeed, techtalks, h.token(techtalks))
+	m := openingMap(t, h, chat)
+	ident := m.find(t, live.SourceDLive, conformance.TechtalksDLive)
+	info := m[ident]
+	target := decodeStrict[live.DLiveTarget](t, mustJSON(t, info["target"]))
+	if info["status"] != live.StatusConnected || info["reason"] != nil || target.WebsiteChannelID != conformance.TechtalksDLive ||
+		target.Owner.URL != "https://dlive.tv/techtalksdaily" || target.Owner.Username != "techtalksdaily" {
+		t.Fatalf("the DLive connection opens as %v, want connected to techtalksdaily's channel", info)
+	}
+	tests := []struct {
+		name    string
+		typ     int
+		text    string
+		payload func(t *testing.T, raw []byte) (author live.DLiveAuthor, body string)
+	}{
+		{"a DLive text (type 2) carries its text", live.TypeDLiveText, "hello from DLive", func(t *testing.T, raw []byte) (live.DLiveAuthor, string) {
+			p := decodeStrict[live.DLiveTextPayload](t, raw)
+			return p.Author, p.Text
+		}},
+		{"a DLive emoji (type 3) carries an image link", live.TypeDLiveEmoji, "", func(t *testing.T, raw []byte) (live.DLiveAuthor, string) {
+			p := decodeStrict[live.DLiveEmojiPayload](t, raw)
+			return p.Author, p.Link
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			body := map[string]any{"userId": techtalks, "eventTypeId": tc.typ, "author": "Dee Viewer"}
+			if tc.text != "" {
+				body["text"] = tc.text
+			}
+			sent := decodeStrict[controlapi.ChatEventSent](t, h.call(t, "POST", "/__mock/chat/events", "", body, 201))
+			ev := chatPayload[chatEvent](t, chat.nextAction(t, live.ActionEvent))
+			if sent.ConnectionIdentifier != ident || ev.ConnectionIdentifier != ident || ev.EventSourceID != live.SourceDLive || ev.EventTypeID != tc.typ {
+				t.Fatalf("sent %+v, received %+v: want type %d on %s", sent, ev, tc.typ, ident)
+			}
+			author, got := tc.payload(t, ev.EventPayload)
+			if author.Name != "Dee Viewer" || author.Username == "" || got == "" || (tc.text != "" && got != tc.text) {
+				t.Fatalf("payload %s: want the author Dee Viewer and %q", ev.EventPayload, tc.text)
 			}
 		})
 	}
