@@ -775,11 +775,10 @@ func TestChatScriptsSendTheAnnouncedEvents(t *testing.T) {
 // reason the control API reported.
 func TestRepliesAndRelaysReportAnOutcomePerConnection(t *testing.T) {
 	h := newLiveHarness(t)
-	novaChat, _ := chatWorld(t, h)
+	novaChat, techChat := chatWorld(t, h)
 	conns := connectedBySource(t, h, nova)
-	replyCapable := []string{conns[live.SourceTwitch], conns[live.SourceYouTube], conns[live.SourceFacebookPage],
-		conns[live.SourceDLive], conns[live.SourceDiscord]}
-	relayCapable := []string{conns[live.SourceTwitch], conns[live.SourceYouTube], conns[live.SourceDLive], conns[live.SourceDiscord]}
+	replyCapable := []string{conns[live.SourceTwitch], conns[live.SourceYouTube], conns[live.SourceFacebookPage], conns[live.SourceDiscord]}
+	relayCapable := []string{conns[live.SourceTwitch], conns[live.SourceYouTube], conns[live.SourceDiscord]}
 
 	replies := []struct {
 		name       string
@@ -827,9 +826,9 @@ func TestRepliesAndRelaysReportAnOutcomePerConnection(t *testing.T) {
 		{"a relay is confirmed on every connection that takes relays",
 			map[string]any{"sourceEventIdentifier": "relayed-1"}, relayCapable, nil},
 		{"a relay failed with a documented reason",
-			map[string]any{"connectionIdentifiers": []string{conns[live.SourceDLive]}, "outcome": "fail",
-				"reason": "dlive_api_send_message_rate_limit"}, []string{conns[live.SourceDLive]},
-			map[string]string{conns[live.SourceDLive]: "dlive_api_send_message_rate_limit"}},
+			map[string]any{"connectionIdentifiers": []string{conns[live.SourceDiscord]}, "outcome": "fail",
+				"reason": "discord_rate_limit"}, []string{conns[live.SourceDiscord]},
+			map[string]string{conns[live.SourceDiscord]: "discord_rate_limit"}},
 		{"a relay to a page that takes no relays fails",
 			map[string]any{"connectionIdentifiers": []string{conns[live.SourceFacebookPage]}}, []string{conns[live.SourceFacebookPage]},
 			map[string]string{conns[live.SourceFacebookPage]: live.FailedInErrorState}},
@@ -851,6 +850,26 @@ func TestRepliesAndRelaysReportAnOutcomePerConnection(t *testing.T) {
 	if f := novaChat.next(t); !barrier(f) {
 		t.Fatalf("an extra frame after the replies and relays: %s", f)
 	}
+
+	// techtalks' DLive channel, the fixtures' only one, takes replies and relays, and fails
+	// with DLive's documented rate limit.
+	dlive := connectedBySource(t, h, techtalks)[live.SourceDLive]
+	t.Run("a reply to a DLive channel is confirmed there", func(t *testing.T) {
+		body := map[string]any{"userId": techtalks, "text": "hi DLive", "connectionIdentifiers": []string{dlive}}
+		sent := decodeStrict[controlapi.ChatReplySent](t, h.call(t, "POST", "/__mock/chat/replies", "", body, 201))
+		created := chatPayload[live.ReplyCreated](t, techChat.nextAction(t, live.ActionReplyCreated))
+		if sent.EventSourceId != live.SourceDLive || created.EventSourceID != live.SourceDLive || !slices.Equal(created.ConnectionIdentifiers, []string{dlive}) {
+			t.Fatalf("sent %+v, reply_created %+v: want DLive's %s", sent, created, dlive)
+		}
+		checkOutcomes(t, techChat, "reply", sent.ReplyUuid, []string{dlive}, nil, sent.Outcomes)
+	})
+	t.Run("a relay to a DLive channel fails with its rate limit", func(t *testing.T) {
+		body := map[string]any{"userId": techtalks, "connectionIdentifiers": []string{dlive}, "outcome": "fail",
+			"reason": "dlive_api_send_message_rate_limit"}
+		sent := decodeStrict[controlapi.ChatRelaySent](t, h.call(t, "POST", "/__mock/chat/relays", "", body, 201))
+		checkOutcomes(t, techChat, "relay", sent.SourceEventIdentifier, []string{dlive},
+			map[string]string{dlive: "dlive_api_send_message_rate_limit"}, sent.Outcomes)
+	})
 }
 
 // checkOutcomes reads the per-connection frames of a reply (kind "reply", id its replyUuid) or a
