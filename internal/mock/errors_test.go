@@ -178,7 +178,7 @@ func TestMalformedRequestsGetAnEnvelopeAndChangeNothing(t *testing.T) {
 		{"a forged cursor", "GET", "/v2/user/clips/projects?cursor=e30", "", "", 400, "invalid_query_params", "cursor"},
 		{"an unknown sort order", "GET", "/v2/user/clips/projects?sortBy=Name", "", "", 400, "invalid_query_params", "sortBy"},
 		{"a destination on a YouTube channel", "POST", ev + "/destinations", "application/json", `{"channelId":5120002}`, 400, "platform_not_supported", ""},
-		{"a destination on another user's channel", "POST", ev + "/destinations", "application/json", `{"channelId":6230013}`, 400, "channel_not_found", "6230013"},
+		{"a destination on another user's channel", "POST", ev + "/destinations", "application/json", `{"channelId":6230013}`, 404, "channel_not_found", "6230013"},
 		{"a body on a bodiless operation", "POST", "/v2/user/storage/files/" + novaFinished1.String() + "/download-url", "application/json", `{}`, 400, "invalid_body_params", "body"},
 		{"an unknown path", "GET", "/v2/user/nothing", "", "", 404, "not_found", "/v2/user/nothing"},
 		{"the unofficial events path", "GET", "/v2/user/event/upcoming", "", "", 404, "not_found", ""},
