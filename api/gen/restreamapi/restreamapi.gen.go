@@ -331,25 +331,25 @@ type Channel struct {
 
 // ChannelCreate A manually configured destination to add.
 type ChannelCreate struct {
-	// DisplayName The name to show (ignored for Instagram).
+	// DisplayName The name to show (ignored for Instagram). Restream documents no bound; restreamkit's is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	DisplayName *string `json:"displayName,omitempty"`
 
-	// InstagramUsername The Instagram account name (Instagram only).
+	// InstagramUsername The Instagram account name (Instagram only). Restream documents no bound; restreamkit's is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	InstagramUsername *string `json:"instagramUsername,omitempty"`
 
 	// PlatformId The platform: 29 Custom RTMP, 37 Facebook Group, 49 Steam, 60 Nimo, 61 Naver, 68 Mixcloud, 72 Telegram, 73 Instagram, 74 Amazon Live, 78 Custom SRT, 79 Substack, 80 Mux, 81 Custom WHIP, 82 Custom HLS Push.
 	PlatformId ChannelCreatePlatformId `json:"platformId"`
 
-	// RtmpPassword RTMP password (Custom RTMP only).
+	// RtmpPassword RTMP password (Custom RTMP only). Restream documents no bound; restreamkit's is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	RtmpPassword *string `json:"rtmpPassword,omitempty"`
 
-	// RtmpUsername RTMP user name (Custom RTMP only).
+	// RtmpUsername RTMP user name (Custom RTMP only). Restream documents no bound; restreamkit's is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	RtmpUsername *string `json:"rtmpUsername,omitempty"`
 
-	// StreamKey The stream key of the destination.
+	// StreamKey The stream key of the destination. Restream documents no bound; restreamkit's is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	StreamKey *string `json:"streamKey,omitempty"`
 
-	// StreamUrl The ingest URL of the destination.
+	// StreamUrl The ingest URL of the destination. Restream documents no bound; restreamkit's is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	StreamUrl *string `json:"streamUrl,omitempty"`
 }
 
@@ -382,10 +382,10 @@ type ChannelMeta struct {
 
 // ChannelMetaUpdate The new title and, optionally, description of a channel.
 type ChannelMetaUpdate struct {
-	// Description The stream description.
+	// Description The stream description. At most 5000 characters. Restream documents no limit; restreamkit's is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	Description *string `json:"description,omitempty"`
 
-	// Title The stream title.
+	// Title The stream title. At most 140 characters. Restream documents no limit; restreamkit's is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	Title string `json:"title"`
 }
 
@@ -454,7 +454,7 @@ type Clip struct {
 	// TranscriptText What is said in the clip.
 	TranscriptText string `json:"transcriptText"`
 
-	// ViralityScore How likely the clip is to do well, 0 to 100.
+	// ViralityScore How likely the clip is to do well, 0 to 100 (the range is an assumption, UNCONFIRMED, `x-unconfirmed`).
 	ViralityScore int `json:"viralityScore"`
 
 	// ViralityScoreExplanation Why the clip got its score.
@@ -598,7 +598,7 @@ type EventStatus string
 
 // EventCreate A new event.
 type EventCreate struct {
-	// Description The event description.
+	// Description The event description. At most 5000 characters. Restream documents no limit; restreamkit's is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	Description *string `json:"description,omitempty"`
 
 	// ScheduledFor When the event is planned to start (ISO 8601).
@@ -607,7 +607,7 @@ type EventCreate struct {
 	// StreamType Stream from Restream Studio or from an encoder.
 	StreamType EventCreateStreamType `json:"streamType"`
 
-	// Title The event title.
+	// Title The event title. At most 100 characters: Restream documents a "Title Too Long" error but not the limit, so 100 is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	Title *string `json:"title,omitempty"`
 }
 
@@ -739,7 +739,7 @@ type Profile struct {
 
 // RecordingDownloadUrlRequest Which recorded file to download.
 type RecordingDownloadUrlRequest struct {
-	// FileName A `fileName` from the event's recordings.
+	// FileName A `fileName` from the event's recordings. Restream documents no bound; restreamkit's is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	FileName string `json:"fileName"`
 }
 
@@ -870,7 +870,7 @@ type TokenRequest struct {
 	// Code The authorization code (authorization_code grant).
 	Code *string `json:"code,omitempty"`
 
-	// CodeVerifier A PKCE code verifier. Restream does not document PKCE; the field is accepted so that clients which always send it keep working, and it is not checked.
+	// CodeVerifier A PKCE code verifier. Restream does not document PKCE; the field is accepted so that clients which always send it keep working, and it is not checked. Its length bounds are RFC 7636 §4.1's, assumed for Restream (UNCONFIRMED, `x-unconfirmed`).
 	CodeVerifier *string `json:"code_verifier,omitempty"`
 
 	// GrantType Which grant is used.
@@ -1074,7 +1074,7 @@ type ShowAuthorizeDialogParams struct {
 	// Scope Not documented by Restream (scopes are chosen per application). When present, the granted scopes are narrowed to those listed (space- or comma-separated).
 	Scope *string `form:"scope,omitempty" json:"scope,omitempty"`
 
-	// CodeChallenge A PKCE code challenge (RFC 7636). Restream does not document PKCE (UNCONFIRMED); some clients send it anyway, so it is accepted, and not checked, like `code_verifier`.
+	// CodeChallenge A PKCE code challenge (RFC 7636). Restream does not document PKCE (UNCONFIRMED); some clients send it anyway, so it is accepted, and not checked, like `code_verifier`. Its length bounds are RFC 7636 §4.2's, assumed for Restream (UNCONFIRMED, `x-unconfirmed`).
 	CodeChallenge *string `form:"code_challenge,omitempty" json:"code_challenge,omitempty"`
 
 	// CodeChallengeMethod The PKCE challenge method (RFC 7636); accepted and not checked, like `code_challenge`.
@@ -1089,7 +1089,7 @@ type ShowAuthorizeDialogParamsCodeChallengeMethod string
 
 // ListClipsProjectsParams defines parameters for ListClipsProjects.
 type ListClipsProjectsParams struct {
-	// Limit Projects per page.
+	// Limit Projects per page, at most 100 as Restream documents. The minimum 1 and the default 20 are assumptions (UNCONFIRMED, `x-unconfirmed`).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Cursor The `nextCursor` of an earlier page.
@@ -1104,10 +1104,10 @@ type ListClipsProjectsParamsSortBy string
 
 // ListEventHistoryParams defines parameters for ListEventHistory.
 type ListEventHistoryParams struct {
-	// Page The 1-based page number.
+	// Page The 1-based page number. The default 1 is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	Page *int `form:"page,omitempty" json:"page,omitempty"`
 
-	// Limit Events per page.
+	// Limit Events per page. Restream documents neither default nor maximum: 10 (the documented example's) and 100 (the n8n node's) are assumptions (UNCONFIRMED, `x-unconfirmed`).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -1125,7 +1125,7 @@ type ListUpcomingEventsParamsSource int
 
 // GetEventChatHistoryParams defines parameters for GetEventChatHistory.
 type GetEventChatHistoryParams struct {
-	// PageSize Messages per page.
+	// PageSize Messages per page, 1 to 1000 as Restream documents. The default 100 is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// PageToken The `nextPageToken` or `previousPageToken` of an earlier page.
@@ -22355,205 +22355,216 @@ func (sh *strictHandler) GetWebchatUrl(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3/cts2s+irYHTPTOwztOw4aX44c+eM6yat70laj+18PXfaXAsSYQnHFMAPAC3ry/h57nvcJ7uDXYAE",
-	"KVCk7DhNW//TxhQJLBa7i93F/vg8mMh5LgUTRg8OPg9yquicGabgr6MZFYJlx6n9I2V6onhuuBSDg8H5",
-	"jJEJ/kx4OhwkA24f59TMBslA0DkbHAx4OkgGiv2z4IqlgwOjCpYM9GTG5tSOeCnVnBr7njAvng+SwZwL",
-	"Pi/mg4OnycAsc4Y/sSlTg9vbZPD2mgnTBgyzPxKeki1KPn48/mG7BSbmBukFWFHAEhws2igupiEoh/q+",
-	"4PD7QvKOZ6wNCG2kolNGLnnGesByiUPdB55b+7HOpdAMKOh7mp6yfxZMG/vXRArDBPyT5nnGJ9QCu/vf",
-	"2kL8OZjm3xS7HBwM/sduRZ27+KvefauUVG/FNctkznDK1ZUrnJRwTeY0s1Cz9IBQYheckH8WTC2JVGTG",
-	"aMoUKanePjMzRsYyXZKxYvRKEzPjmgQzJPYliq9M5JxpsuBmRqggMmcKVkTMjBpi6BXTREjBhmQ0Z1rT",
-	"KRsRi2sNk9RmveQsS4fk7TVAVg40oYJQoRdMEW7ewGe/HBZmRphIc8mF0YRmWlbvkEupyMJOj+8pdllo",
-	"psnWiItrmvH0wqFmlJDy0VRRUXugJzJn4YNJxpkwIxidClKIKyEXguBjwgVAlnKayWlCRoXQRZ5LZZgb",
-	"+8LSyajxiycU/BGI8maH2d3dASQNDn4b+Pktti8AYRpoF5/i9q0+t7u8+hR2ffWxw8fg020yOJLiMuOT",
-	"r0ysVo5OGZm4yR1BWYxOCqUsgrWhhpEti312Q+d5xgi1NGm4CAiOZorRdEnYDddGbwOhLmSRpUCKMGCh",
-	"gdy1IZRkfM4NkQLJxczYkszpkszoNSNbH38++uXnd8enH97+cEBOmTaK0TlJ5aSY2wUSIYkuJjMc5E1A",
-	"3wCqJtxsDwe3yeAHoImvIAaSgWE3Zndm5ll9kIiIWt0CWpiZVPxfiE0kZMt8QhoyZkTP5EIcrFJ+QihR",
-	"LOWKTQz5eHpM7PuKTbk2TLEU2IW7t5DYiQWHSDNjVtJQQUYTmVrWAMbC56XECkTEVlOCWAQTC/pYyYXd",
-	"Va7d7AgOS8nW6bsj8uLl89fk//3f58Onw/3h0+0hOSyF42ImNSOjw8mE5WZEFBVXmoxKNI4IHctrRkbN",
-	"TRrZg8RNu02mzAohQX46//Ce5Pa4KclX0zkjDu43hIqlW7gHAD61LzK3j2tlAKK8P0Mng1ZpA8z+Tqox",
-	"T1Mmvi63G3nFBMno5ArXDrIW/lWJfcFYamW2xcHI7uyIC11cXvKJRYETz20Ss/kiLPYYkXOEOPxSCz63",
-	"a4FVt8o2PCEmiqVMGE4zTahiZM615mIKEkpJMQ3OJ3fUeOq2x6wjbS99LGkH8mn7oEZDdsyA8L8b7j/R",
-	"MMwby4Qgx3bmcnJFNBPp5uRnkfmzNO9kIdKvrdNoWagJI6lkiBAQ9Ha9Y5ZJMdXEyFKIWEkPEviELjNJ",
-	"03Mp31M1ZQ2Y/3333/uD+SM1bEGXJ3SKEvcrKXGeBjILvxObwDlMXTNFKMivOrvkuOgLI+UFfGbpaa1y",
-	"lZDFjAHmpALkcq/Boa53UCmGXBN70JIxu5SKWblmZpaYWaaZ/XEyY5Mrlg6rczMvxhnXM9g2d+7WKLhB",
-	"mk80LGJnZ05vduyUO+OlYXpEtp6SD/x7EOJT3Aure10qKQyRlwDh4ckxHONuYaibolyWl4QbTeRCRAl9",
-	"BWdA6+7c/glUrXdWS9V/XlJ6or3KD/o2yqINyMoN4xVPHGQDIrsvSTzbJ//Jv08IFalbiLaHdGHV/kIR",
-	"w61mIK/RErBrQ/U/JeMlbP1P5+cnfn0V9Vai0wI7ZmShuDFMJCX1ZJSLHasYAANEqacDNUBLZzAznhd/",
-	"Htpx+LqkPKsxdcBlFonf3dyg/A13f8tiHTBlMccZUlz9MHvjeVn74b7b24ct/m7veZOBzYxxZVl4e9g4",
-	"zvBbTb7b22toDoYpQbMLXMcFQDPaRlMOVlWoUDYgdfkV2TeKzJp4/41KpZkpWUxn8LbdQCUzkDlACEml",
-	"+5U0ZUezD2CcJ5qMTplRy53DS8PUyJKSI2S7V8FPqx6NX2dMWAwr+1JiBZ9mE2nPcLsSp4Oen5CUGjjJ",
-	"15oAkWM+giagWlByHsCC6VaemqY+cjNg05+N/ez6FoN8OBxuD0PrjtUVLTuTZp5yIzqXo1fLCWO2ooWV",
-	"B2ZdHSMpu+QCfBKffx8Ann8fHPw+qEH9+yAh7seLADHw4nA4/H1wO0rspguZsh1pzbf9HceoVnqhgfSG",
-	"MA5HOtdOnFsGvpcWGHdEAMhRE6TmUWmYJNVOODqTH6hYOjLTfxYJKSWZW2nh1qzbzjhFDYsddGRcmFCW",
-	"Pt9/vSJHE+TvJUiaMZtxK6FKFWhCRZswBAdHtrS6negvy7SVxVrGpFkoWe3hZpfut1uPtr9JaXebDD4K",
-	"7+FgX9lqsXyntbN6ufaWX+I9KQlhNzlXLLXrUuxaXlnzrnZ+IQfBCB1uQnhn8MlC4oAMrjFgsWnKLXA0",
-	"O1GWugy3A1zSTLMm8IcNB5tzniGV2QVZSPJglM8DOjH8mkX30jl8gksTTZig48yu1o85lXbHwXVWutbH",
-	"UmaMCmvJpVznGV3+DN76mL/f4gN9VXC6B9MNV331yYDNxyz9qLL4YHlGzaVU8yeawIupBdY+XVplqD48",
-	"2XJHAJvnZrkdnY33ukXa6E7IDsqE4Zc8xkHB4E804kYqwlPittMvMAotbgkX0xP3Vtsdi/+djHg68kZY",
-	"gPX18Bdt2K8AR82vDnI3vm/DW5zf8JoptqaAChCaGk7rNJd4Av9UTifHVpTalTgmO1KMGrYxq82pKGiW",
-	"LcEJzqeFlQc19pOEpukqx/VjCSOBK8gWnwrp/bLHQhs6VXQO6JvTm/dMTM1scPB0bw+2rfw7Rsz+44/a",
-	"ao1ts5dzWDEoC2EQnq3quT2dmgC8eB6ZMe+gQ//7Adl/TY4KbeScnJ5/OEnIs5fkHZ2wsZRX5Eclizwh",
-	"z1+TM8PoPCEv9sjPfC4T8uIp+ZleM5WQF6/IB34zyWSRJuTlPjlnGbOwJuTls2pFCXn5nBzO6b+kIO/5",
-	"NUvIy1d+3rPT84S8fE3OirE2dHKVkFd75ENxk5BXT/07v/50fJKQV/v+75/en5GTQs8sLpiwDPPb/uvk",
-	"2cvk+evkxV7y4mny4lXycj95+Sx5+Tx5+Sp5+Tp5tZe8epq82v8UYy1l5vkJ1XohVQRlFjUkdz+TrQBh",
-	"0S3Z/+5FZE/sFO0EAIPBmYGbfrc5kGn/ky3brnhB07piSy97ArZpTPDd0/1OwsbxWg8FLqbW6vh4+r57",
-	"uv2956865mtIqYDGO0VMuqGMCY8auC1bWCUqTVlEqrj3WrEQSqaPp++jB8iXPqzbjk/BFvc7QvsKlg3P",
-	"ttgBlIfnToDkOrbWbP0HZugd9t1wk6EjIviNgGMMDIPyYIRzJlxh47QJR17DjbVogcWMKVY/vWdUEylY",
-	"dJ8B1rWjwxvdRz4O1IHMj3m6+XHtya5Ea0Jkjt9my6SGY3n5hfHZFGl79rC+DxLDg//53mbyqhPFd0av",
-	"CwkIyfENWrIj1MHANqp8iP1tkbdgdJAtowq2bRXilGt8AsBstwii0gxpoGC9Rmh+4tpItdwQA78IVjo8",
-	"qcBYqifaQmVWF+rul3V8u/2vKL04qtMJkZmV4eSSKw1DcsPmusvetQv6gOMBkeGCqVJ0af8W7Mac0CkD",
-	"v14cGrSCnSC17wM4b4gosszr+BnV+NjCZX+wu+MjsVbVQsWuuSz0JhP7byKTA0L6zt4ghXIjmqiIQdlG",
-	"MB6/mxOMpQ6/3RF2APdHHDn4m7MRo0LZ8UP7YV5pFiXJkYk94C+VnPfayPnaow0/qs/rrbgdnbMJv+QT",
-	"kjJDeabJVipRO9EJ0YZPrpjS4OttB6TaBX9KdWgDd1+pYTdmLbMS+0a/oficaUPneZv/LBjU6nuaCVNT",
-	"kax43rGj9DhO/VQBiuqUkXgqc2t0mxol9Yznd6DxKRNMWeWXTDKeRxTXjOet0boZz5saYjyKMxlMUMU+",
-	"NGvwCuNZpM5pyvoiNRlc0mtZKN41OthNc6quWFrNZjV2Ug7QOmcn2bQb7DBNm4KVDDAA461Iz9AXG12A",
-	"0/ZgKLhc4AI8zPhxTW/eiynk+N6Zocr0nUbblzeeyMyK+VhQ3m7oIDr8a3XSUTyqvioqcJTzKJv/aqU0",
-	"10RTnvq4UU/LK4Ndc0UzbpZnE6kiG/aTXJCMX7FsWWGCQxBMKsmCZVlC9uxfT/f2nKbnrBXn4FmDmtrM",
-	"b2/yjKJAjS0omH0KcSOaaPtZt4ru2NURZHO9a6BYwXOUaiL02tj0BjuGjN8mtfSJkvD3pi4+QFCOH4PM",
-	"gBOj1O8wqjqMWI+Lt3MPf1Th8795VQf1Gfudrql5nWTc0O1ghCNZCBMnQ7gBg5echoXLnFHdzYZ9hK0f",
-	"0Mpb935/ketODS6msIE/y0X7FQWugSprKPEsI2NmzeLy3IlfTDjoWj0IDviehw8S7XGHZ5+nfo8rcdcy",
-	"1PkyZ3HV7VcX+eyWvbBCtSTNBCOcqSYjSPcYWRId/YOnTJ4hmb7jGRttasV7bPQ04yvcriwngio/c41i",
-	"kybjREliE+b/ARXNuxi2gGhwC7iVxdm8xZyrK0C6v+lm9a0IXz88a0htWHoUX9GRExjUIOnhy/bI8hpm",
-	"/xWelBOtrrNBUvHNBxDrAHeRgb6HXR8eB3qVBnI65dWRu3ZrC6WlOqnerwSSXsuBdZ/ARqRUHoJdqC4B",
-	"ScIVRfGKzHd8F782ysKF92oHB0Qdqet8yI30sO7Es4Z3N7qm5tZstjR7sBpJpszU/SWrC5tR/SGqIgY3",
-	"7wpic2l9mFWGtT8j3HFcjSbw4+gLenEayAwgSMqVxdD7g1yITFJ/hb+RNqZnUpmdjF+zlKRuHJJxcRXx",
-	"0tanWUWJ/2y9UtVYZThqbHEQXPK9TDf1Hf6K0lQYTCx4Q0baUFPoI0yzcX+N4DYAc28IzTKiWM6cLoBB",
-	"svBa5GySacu53vistDa+e/060ACf70V1wHnl9lq7nIQId1ERTSDE64yS2NvuGNrtXy3oFbuYUO3upxyR",
-	"Q7hNoA/VY3IAS9QYpuww/+c3uvOvT/Y/ezuvLz79+7/Fwyssnh4AkdVmf/HBGwQczFSuJ0H6qPbT4bqV",
-	"wMvoqc2FPkYVl4FpDOLOfThvoVmEeJmPvO6M6gLGa67YhcTG1nLtg8k2kkGTGUuLjKUJsYLIUjGkJuIV",
-	"TYz3rplq91Vg3PvcydyGMOr0CXXeRaGV2riKig3jr4bXum1cfrh2iwWtr7cKAuj+oZopptlecsH1LG5W",
-	"Hk5MQTPCRJqQj4Lf+NDC6O1xC+ZqQVjrc+B7WX1cQ2iJMOvD53DMQMsh4yWZSisSgYYW3MxkYTxt2edb",
-	"mjFBuCCK0axMxNRJIwy/JeiO61M2kSr9RWTLvqCVewqT2q934O5uLtMWraNkhXcxveMko0KwFN18X2TL",
-	"9EwuWqsGzKzeVS4oyC3bBJOdDAeLWUufX3C5LcdNhB+dDzXjl+wNmeH1JebYz2SWYvwqS/F9HQQrDYp8",
-	"Iu3RDEHfO7mSU8W0PRI8J4IjyH4ciNBeHgOErae/wEX6uePIewPCQZNKkDYIL9yUmgRpyLXWI+CO0X/W",
-	"/oBF3iFEICqWuyME1jNc6XcrySJ3LGgkkiXZOj77hbx6sfd0u78jDuXC+TKPbPQZxiWAT7QMoD8zRcol",
-	"qHfeVyqshqFCwtPwEjyA3+5JXs1IyPXkFiyplSrCk+pO97pwtVo6ilcPzWj01vFDxBuzG8wSatVCfKxC",
-	"LGo3IVJMGIGw97uoKF8lJrl5RVEis774ODR9SOCOMqK8YYdIYMwQaRMaayjAUpRDSKGZeqKjocduAH0H",
-	"CinR8oviTJjg1ghSQgYHA0jDkMLQbBDT6695yizLl1/DrbVdsK9EE8ZbeiFQG/TaomJCs4gkaN3e1q27",
-	"fwgPKPXVgdnwSXmFt4WX7uilQ4skohf3dyye0CkL3YrNgxbA6PTrhalYq4qOcGZcFe20JHOWcop1QrZ+",
-	"Ov/wPsH8W4yKGA63kzD9x+W8weXZupRwlxQH/gFuyvwolwTs3wqSlVdSn6LmzjHEA9/FZYmBxA78KruG",
-	"ZZCaFaET+CDG0ocE84pR2sFBOdq93t/FsXdplo02DVb1c8U2FJIyyxzmOxnt65IifSwwRmz53E+s5fJy",
-	"b+81UQwKOrlST4pdS0zeCjI5n2ifOro+87ieiJcQLfFCLWeTMv0dWA8OkzHTPK1nefYrqdHihGjNdwWg",
-	"rSoT8ThhSivcxDUKhtzBC7WSXtrD/+b3J2W4QDVsH9me6xFyBWbHtP3Sudat2Ld7XxqCalN/KZpATsAS",
-	"zWNSGvI2V9dybGUgyZkqhXNHrHlUCp77yZ9oIor5mCmy9XRnTLUzJbvH1BdG2qOv/W4e3nKeUao6g2Oa",
-	"1zjBHG4VicNJdEOCELrNPGJlIHoZZ1faAlY2W/6K6ry8K3gftd2OZLq52561p6LX9uYuDLbdmVxO7uMq",
-	"O3JPih6piAs2tiTKNr5v4EGcjctzgxWs27/j+eahqA14MzmNbFcupi1XKXIqrbw7+fnHPtFW+rpjnLN/",
-	"/LgxpnLwYdiho7ip7pnvFgFU3nHTWgbmnWy4WhxiOXJUa4/E3fwRwZIIZH+XQc9o3NbIZf/G2hC/Fnu1",
-	"FwWuucixa7WyDEoCBmf5iSsLkI42CJFbjbk9rnm6ql2oLzpKw0pe8uwunK35VLB0hwtXX2tFuZlT3oJo",
-	"Z26yHfuKtWEV03UDEz/eIPcLVOY7+TGKtWmrZdJip9COCdly7MStKLYF6FTnYhpcYgcFVjZSYPhk5tzs",
-	"LMVatxACiuOu7pF9Ix4OdkhG/kdnSJjApaM8yHrjvMoGmkoI1mLm3eYkaq3uGiYiFArVFvRaaYX1gjVJ",
-	"WcY2klbtqD33w96FrMphkwD8tbi7S2ianUUH6AujU2MJJSmXbfkkKZfEKDq56h+/Vd/2mONC8TlVS4g/",
-	"bEt2olyQrUKjPyujItUTmrNt9Cl9QVjwNqYDmlwqoyg3bnYiL0la0Gyn5trCyhdfCrKV6KsQZatgJ24X",
-	"46R0La/Y3URSlXEFBVzsQNEoRybMBW/XQNztaWjWB7b7hGaZM7iFjNTZfFMWNITSvtb69zWQLG8Hlj9W",
-	"/CodDDiUdsbGjM29Y6AxiP1ISFOWO+xW8N2SNZsoZtYuG1950zpZAoH/ZFQicdRjehPPjzsUvkgN+FMu",
-	"FdMz3L6+Y0INp4sZj19e2+PpiguMVwaqGGHcDOG1C0QEwtWwsYQMkPiaNp35Sa1pdegd21RbF1iooOan",
-	"6293Or9eH6szo4abIhav8979QrggKZsqxjT6PgniAH2Ur0jKJnxO0VsfeIB2/uO3vZ3Xnz4/TfZvf/99",
-	"iH+8uo16gjIppm1Q+J/uDcazTjDaVTLFplZeWjaYcFMWe6j2pYNOoVRFmw0Q7rSrZxAswH6q/+Ngd3ew",
-	"ic2OkD3RZCa1ubsyWbPY/SICogm3Lkr8ypyFFTQ2YIGz0/Na3eIgGTkWr6z1yUxR3bJ/djD7Tg7v9Ngw",
-	"FPlt9qkdzvmFeHof18plkWUw2uq+a2Wimx69AUYbrUICThndkSp3YmMPAiqmwt2RuWShyNHawyKHoe6U",
-	"TpMWWJSuNTnvB/dCULTNBQcvZnbWXEkr6bmYNt2Qd4+1ci0++iXY8H+x75cmljJ/xv8FCIZ6w2uAbjc3",
-	"9+4Tj3NSToJOg/B4rH4bWO2MpstBMngHRVk3jXhAG3GDeBofRlNhbpUMor6IDga4u5nSzQSXfvyWIRIi",
-	"2GLzIggh+3bp3whCHAd3k8leLQnKHvmKi3NqJlCGO5RmNYxoZVqPQPeRJ3kXRWifoloWC2nrISs76zc1",
-	"VrPpGVmNnvjlxdAdlJptv4N2KkWj6GzP4vrDaJMQV37V3ZlpFtSyXVfsuuUeUQr2y+Xg4LeNqlIm698O",
-	"bnNvy2K/d7f6wBnraotj7RuZMsJuXD0XuKZ3iv3dLcIEr/GtOQShIdQV9v6eaj4JVZYHMMm+6NytUfr1",
-	"diyAw63aswt4BpfB2z1nurhmqiWf9JCc/OfRW5zHv7W2LrJ9/Y1TI1iWhvWF0VampjSjF2AA0gwKfINN",
-	"zQ25YiwnC6muoBQqxYeuzUVoTwexePv1YmrPn8UyfauKwi2GKLxhZyo0TlFanyvo7WGD2jew3Uz8rhst",
-	"l6A/DtTccmn/ZUVa32/nXltcB7UFksC2J1u1L/pO1EylDEo4t8ndUxcnvbG2i4DllCuktSA5B+xAOmfZ",
-	"kf3LCZwghwk671zTrIilgeCJ1lIt6Mx+STUZhe6ITu9KMrjZmcod10juyEJ2GMxym4STvu3hgq6VDXZO",
-	"34T4mFs0uec8y3gsMLxdfXdwrlDPKnRvczmZrUGPg2nU87JxdYJj0T36BRfhHdnKeOuoPcRgD/5xM268",
-	"JVx0B+jH4mj9+iJIcHWuC2F41joz2Xr2Ym9vO44dx9pdJF6TAHeh8dNwnsa8fai8LpEenswj8LXQeReI",
-	"d9v2yPzHvSggCgXZkoKRJaNqPRn0PhP6uGUmMm9RWuAssAqAfUUnROd0wnY0y2mzPkBjuP+l25Ib6kOi",
-	"0zHj2myUiVOadZ1VTgAJLekJnmcqh/doIygCY+l7RhVT/zbowWDnJUQ1X3tEhUP9aoRjj0LNBh91e9Ab",
-	"/ncvEGvCqklTniBqwNWk/aBF9reciO1HUUOqtTFTmxBaw/xRzaWsL7R5SCFcf4XfW1NIdl9NdyaaV4M6",
-	"Ox0FxOhIznO4qR7dJa1i/aW1n3McgN07QKOOhb7uuXbnGKSUvQE3tGua0JhBkxG6xGoccCxOqnS0ElmV",
-	"+ywZfMRmDN1MAiAH9/Glz6srn79GUPq+FKUbpUHrsRl1sjIrM0dSFZiK7nQvl1idV7qcYg1wYrj6B2cL",
-	"pg4FzZaGTzZFFn4NDlSu7ffrby7Gy87+GOuXj/OdGWr0SiL14KyCwuLYhW4l5IotMXe3SscK79QCLqvQ",
-	"Usb49oZm5Y4UA3irJbdjH0e4N+avw+TgSPFaehNhdEavyEQK3/33GobtUUlszmhEkfjAqOg/HAZgQ8AJ",
-	"o1fnPF42y5cls5DOaJ4zwfrkkscK7QEwJ0x94KIwkcmOViAnc3jVUg/+qzen/sPNJnk8OchOoM/joeTw",
-	"GEDosRMLaiYzlsbRhyO5V6BpX3BT1Hm70hGqDjQAnqNBbT3BftbBi+xBO1c41G3GFpEdpAYUgmr7GiK7",
-	"va4rxDnBZ/ehtz5ktmGOQFgg1s8SQ+SvbDyZUbN50R7IH6o68SzYuKUi9qI2w+og/kto4wAmJjeauBL8",
-	"VVUZvXHkeDDx6soxbKxQUM9yxuYIKzYkBu9xixujak/1RFc+cPCAoUu63QdNthpZVGXbDRAIUIMBZi6B",
-	"nRmTl0le+xFdAS5H9od7MRf1ZSYXQ3IG/Zx1zrLM6iNkdDNUjKajxP7LZYHik/LqSnMxLTKqyMgn6eLv",
-	"u9UDyN8buXY23sGXMwXttDAV1E4f1Lp2oPlSOLWHQBqwWH2wu0tzPvT3L0MudzM5DU2d9S9D773dmjUU",
-	"RvBrWMrgAG5sy7zapDz258zQlBpa4cJlALp4lGEV760RCWUN+8SXrk8gIxjbO1jNtpwGnrGUG9c200/m",
-	"BjU12EyTM+BjyDiHR64WxNDXyqsvLKxmh6D4olploUL8h18DpkFHy+CB8tkEzYWP+59B9cab3/DNsH6q",
-	"Thz4lXKMWK4poMMylbsxkL+S9MPoACHUq6bB142FBd/Y3SnLNJRVJIalSd+fwG6rMxt7PmLXOS4upe9q",
-	"R7E0rXMi+IGuuHEhKdVEZQafDucbRLvYBXGX1bWQ/x5SZ7dO356dk2ts3FqKie3EN9Ot4smhK+Ik+NwP",
-	"jkndBAbKqZlpLGlTiJQpSGkdvYnd0JKtEbKsFTEhuoK/MQh1tI0juksCiMxSUhrftRjvgSG9tHbpG/bp",
-	"/Px7UPnq90Hi/4R/TvwzV/8K/m234vfB7e1oSM79GYnZqOH5TQqRMQ0FvuFKDXowQivzBddsSM5d8ntp",
-	"66aKXztAg10mczm5SuBA8y1SIUsUxbQXMv6RmFqGugGmzviEuVsaRzyHOZ3M2M7+cG+FdhaLxZDCz0Op",
-	"prvuW737/vjo7c9nb+GbKgZlUNLM4ckx5udrpK394R6+KXMmaM4HB4Nnw73hM3SYzUCSOnl88Hkwbbui",
-	"bTuW8GJtSE6ZwF7RBMbC6yMp4AYXMn98VitktZBfhD12lbym6H0dK7nQ2EbV3+ZhCtcovP4boS6BRfUS",
-	"uPuez2nlACUjOB2qY08qPuWCZliUj43eEAsyE5xm7jq0ezYhyT8LS7uV2mLJm2ZQ6KJsIHpsBdvZTC4O",
-	"/aXjD4AawLP/EEIL4m5FWBOYGfYpzOiDE0HIgOPTe/8qlQg9TlU3Te+QgevVmK9lAw2oDZoqimAdJB2X",
-	"nGvKZoT3uRriUrVhvqmeqcPbjrHg1vhLgpnTfxaMUGH4ztHZ6Tu8AiVsMpMsJWM6ufI5bh6CNgiBIte2",
-	"VV2Z/Od6bv14WR0VW96Br6xyIjUT4A0JMLU9JGBV54pZrkwAyKb7XzEiqFJygfxg7EhwHwBNROG6gUDq",
-	"fI3vtlvX6FzXG6wxjJSYzGiWMTFlrjjBi2cvtjujJppxP1rOWT3jAKpTLBd0CWkHKAd8cEXSmgcQBni0",
-	"Miq8VYJdW/lmkRZxRkXUlFiZMzOTaYCcHukMNQB7ruMCJxrEBM3Z/ncvMCGSR527n5JSesFZs7+312gP",
-	"bNiN2Z2ZeVbvCxxpqR7NQo4cNqD4Pdvbb+mth7Eg0J0PKpGwtCrqN5MLe2a7dvhbtDByB08qtv2mdlRN",
-	"LfWtnBmNBszvXemMHoErtaMtPMjc2dXdgvk5ojbmniq3YBdPpaDZvP3w6bPuD0/o0lob51K+pwoT85/v",
-	"v+7+rtl03H737Gn3d+6DnwCZ7yD+JJz7u//6r+4xMDHFd8Cv3AODg98+JQNdzOdULd25TcqDm5Qnt6FT",
-	"6P4M2g92fa6puxCXL3VEZ8LkLqii05b6Q+AdS20uiLFsoUUhJMfldWkylmZm1dOyG76VV6g27O/tIeFQ",
-	"gZ16IVQyKROzpAIhQMXSQOSqJXrXAntVe0GYq8s/wL8vkNzSz/tmZ7FY7ECTqEJlWB8u7d/gu54Dd1t3",
-	"99ij+jYuPqI6lGKmUOAmXkUJiIReDALrf+SPGn/gNhFPGu1sUcZBxLnirQtTRb6I+LcgfLWKSiNboyr+",
-	"7X+uBu+NoL+gklZAas82uPnNWLxwoHpUzjbyllN77SRMGEvfTJeEFHj/ULrbeZ3ELhMEXcXvMN515EMR",
-	"sb4RhDEflqC5+kIwU61tnhMZdrzaMnSMaRtX9l+Ba2shzP2ZtgWY/3bBKRvN7QIeI2oBFvusaOh+nL/X",
-	"gxOPcRvR0fx3lRcNR/tvn26Tz7c1IeKZnxxZVv9FEUe6a8XK9f6ur7WxS7Os1UdxmGWR2ka6MhZ0kedS",
-	"GT0kUBxk8sYa9kglgrE0dh6+59r4Qj16cE+a7tdixZcgWb3iv11XBkj3J/LHk61GlHaPSbjJngirZyUh",
-	"VuX+1pLhalbzpkSHwH8dknO52z0JrrGsR6q7B9VVu+xpzj8pKa7QTO26u6adOTN09zNPb9c6arFl9laj",
-	"Ffm6JuHbbX3KGzV963T6IzNhy/QHPPHDaVrIsnnXd2fC7HPcfxRlXkmKH/Wg5ndSjXmaYhD3873n3V/8",
-	"LM07WYj076tQ+Cvy3xpXvZ/qesWPzBBHI8TRomco9xjCJG524IIJgn+BRmEXyrEvhDQXl4BwYL+G0z62",
-	"jOoVT6PH6cDCllMTzexgBvX8sq190NXelfysbp+AKb3Hu+zQrgs0DWZYoTc0cJsciq3hm0zaxzy4M3+6",
-	"bvR3tePx89T52WS6JFzjEqPJn3CDWCKAjAsDzg6444cbw5orOAFniVRkf+/5Sjqor1a8v7cHsmMfObQF",
-	"PCGJwxzZgmsm8LW4OU1wmYumbcboNdNE5kxsP0qmv6hkwuCEhmhCivni0imiHXRqpWXEylYYIrEdlqpP",
-	"CIOwl9S5DePKaQn119BOfRRtT/W0qqr/bXPZI9O0H+egGwdEtsotUfpfqxiHXT4Cgl+n1X4FjbaDih+P",
-	"ir+nEvvN6q8YFAk3WS4uUtdsRPKLyJZkRCeGX7MRmdMlGeOvU6s13VV1fVi19VFlfVRZH1XWNpX1gbRV",
-	"3X5FeJimmtBoz6RAcSVbR4U2cg7O1oS4P85OzxNyZhidJ+ScZWyq6Hw4HELkE5/M7NE/Qhb6qLIyuMLV",
-	"NxpB9JMXASRlOZQIilQsr8uqwzT9KoLKdbXqJaiePszkaZf/DWJqUvBrf+MyowcrH0lxmfGJeZQZXTLj",
-	"ME03Fxh72AcJO+wgF15cQZkx/9DVd4TNqmQLT/UFu5nRQmOGsX8OzVIuFKOTGWuVO7ufy9L+tyh7MhZL",
-	"CTxlc3kNIQWetMvgepcmUU80aAqFH2DcCidrQ4BXewZCSF5OzSyIyAtaErRHs25UpD8SmxdRIXApNRXi",
-	"USP4O3E3EsCDaQQZz/Wuz09ae7XlOK+W0JRAlif2uzKEQq5rQi5llmEg50iwG3NUKC0xaDfiz7IAnPj5",
-	"O1jVv1frSBULoMXWTSFrlu0Z9/eCrvDQAHV947gYKsJl+eR7qjLeAdUEvhjcI/79TCpDpEqZilT3jEWA",
-	"S2W+X8YR4RK5sKOKjycOn72n2hxaa9KS7J1ii++h+NTIIqL3hP0nGzl2j87Hb1nYVamVUc+j/ZkE8qCU",
-	"dvaHpvOxJrx2P7t/HXfc0cNnvmSN+waskfKSfkkW9l9VL6dVN2VAn30UDD9Nq4JRwt5PwYjXlvlqLPkD",
-	"M5RnujUwCt9yp4V+VFj+LjwMftSQhVc5eI2yYl+4cLTTpbJ8xsZht7s+D7v9+o3omVRmJ+PXLEjbzri4",
-	"ggt+KwXsYK18HnSw6mVLVK3lYoaE73f2bTJ5uNYW5q5h8JG1/26sTTyJkI+n7zdl73auxnICu7OqGXmU",
-	"md9xAZ0F4byec62ZKz3QKHcfM0ziBkitB3oP9naNa3FsLKbUpn27PrIR3fvpplbHW6y2cA+75+lmds9D",
-	"Cpkayjt0+1pv+UfN/hsWHWGRkZhqD7tOKk7zggNJu6HaO3HAxU7uKxu2iQTHGlCTnSqGFTCEXMTZvSqV",
-	"6Ob9GnE0MFXfKBqA/5Hi/wIUfyyIJzZSUlsfshds0X5Fhy4auMQv8omEcHGsvuMLZqx3juP3SJIPc2UG",
-	"Y/9BF2bovzpuvStzmAr7Qj3elf0FmTLqS3elqzztN1kxqrvC7RdQzfo7Lse6niV7HVczCkeVIdpQZVhK",
-	"lqwl7POjG7YUI2v1VIgEcgW6IOCOa6JloSaMbD0lZ6ZIuUzIPnkLqacqIc8IdExtryQCH8cqUDxN9pNn",
-	"n/qosFhU1Nq6UKbPw+fyhUd25LTIWPpOqlGpr8fLmrg3YyUZxlJmjIovoMF++ZO9Lq4fT/c/9+nuWXKz",
-	"o/0z/P84vd0ta+ztBjVLoyJjbcFnaNUAhY/BJg6KML8hz/eeY2JZWaEYwv+ErBf4W/F6wQKaRao3DWp8",
-	"iwsdPKgp2QSyhfMQw+GqH91WfxNe/ZF509OxUUjRnmOrZ2scWKgElDQU+LIS91uXd6ti/smMmk5n15HV",
-	"EVylxQbPR7xb5MwqEa6tPRmV5YpHRCp3JW+f26/OsT21e7Wse2F/wlBas5BgS88Lg3GA7GaSFZpfs3Z5",
-	"YaFt9aP1lRXJanFzt/wu15f97Yz/q83httdwf9393v+kQqBUZOSxFz7uHRFQbsZ9ggLCKpu4fUAZoFNq",
-	"XwsUvKKemKA8tyL00kD1eq7X6lth4es+sU57X9mdGBJeV6RAyFGPh8BfLo7KdBwBIFFXXZD2cbfk7y/d",
-	"QwdMR6y1rApvugCrWOx1mT5oZHkIYDuNYKphVUkDrSosii0X/oMcBOnW/5bFeTFmCXlHJ2ws5VVCjoU2",
-	"dKogcptfndtH77m4YumxSMh/bWNlSmunYhmXNkv1ME0Bzz9UQN1TbXwg51QA4Dfqpwqj7f88cd2bSqxH",
-	"59aXc24dpqmTcnX26+XlgnBwn2UBkq5kdQwCbwknjWi+Zch4QMIXNLOCeXnBbrgGW9kp0+7xpbvW7ZSs",
-	"Van7tSFetUZkDdV5vCRXXKRrboNPq0m+SaM3gK9FeoTtsh6VnL+WBAiaQrRfs9ZI2EuA4OEXVHYqWitj",
-	"sXYKbE3Tovf0CMiqMbBXkMoeW3EDtFze2oCtP1j9iAH5B9VyfIz1ehQlbaKkMplKgm0L/LqbVLF07b67",
-	"cL0ua8/uJH9WO0HGNYSVTpOldKm1mnxDRkHXyxH076+6ktLV3pwT33pzjXLR6JP5TSoYDRhbhEOzz9Cj",
-	"dPgbKhor5PwgykZXdRn0b9SKKS1m1LBrpqBVEFZaaFcd7sqGh/qhWdFdMK8JZnlkvL/fXVZfs35DHtvV",
-	"yuyWJRnWWthnp+e+hxxPE5JTrfOZohoLK348fe8TrJA1t74vNBe+qvpbYZjKFddQ2cEewb5vY5w9z5Q5",
-	"K6H6Zlm1BuU6jn2iAX1XbPlH8O6XEUuW0t66/nGtCgKUWs7o5AqL3EBXFewM5rcZCjFrsjXiQheXl3yC",
-	"1fuh/cp2QoKuZU800IoPYLAI3BpphYRNrymHJvCjA/iFa7Ak1xLdm1iFIOGbgVQlgYQDAlpzwhFDDVHs",
-	"stA0S0jY7cgScIMJfxusLmyQDFbgHnx6FJUPdO1v6QH5kqD4eBjJ2UtqQnHyqvUm0KWFrykv14jCP4Ec",
-	"7CsEK0Q86jB/R8Z8EKbEGvlrubBWRr88YMrOxG/ICN84TsHmp65WPBnx1AXNjOoNCUZRfj1z4x0jRA/I",
-	"cW6GFnZb6bj8GHb6Z65T6cmKlHTleeejZqoRderaSa9lB82ngqU7XER6UK8QtZ3jxA36gBTtp2gvMIAQ",
-	"PpLyN0zKtVbnEUq2tEQqYlpDxs4ZtQvXuWuSgzOmfcsvR8vXPGXSt01v6feCP8LXgwfVi4J5WggbFvhI",
-	"1n9uz6jbaOIpqmwwg8/X0fbuZ/u/4w53Z3gp2o/OrTpSkd/GtsM7AOqhzYYKvjXc8Wgq/L1uIUNmivFS",
-	"u6HgRr6wVNNuL8TZ7wuGMrgJkHgJRucAdr0rK16Eu86x9wlp+BrM+9eMJfh6rlKQ6GVHdYiSI1KRMcuk",
-	"mLqwXywaDqbq1ihO3KOEUB3za3KD3lRst27ngMA7smTGt2F31Fgn4shE8OEo7j2VvkcytpKFVWnDs8xq",
-	"7BOmNRfTHj7TFs5NBnFg0Hn6KEd7y9G2UI42BaWPa9PpIes8nOCvr0VS+Mbv9g3survdIgkrr+cf57f8",
-	"8/grH92P69yPUcdjxOpcsDHk6TkVoJX0nfceu0uMWZrSccbIgo0h3yghE6rUkospceloJOU6z+iSVIc0",
-	"dvKgWcYUdO5gKY9fAvyKMKEe8GCsEMzSwgt+dXbxj9zw582LcjvdOAg8M8Cg2BV1tcpEqQDkSqbFBK5z",
-	"D0+OyUxqQ7ZO356dk0KkTJHd6/2EADw+G1FJaUDSA2sNZsbk+mB3l+Z86NusDLkEldWBtKJ519rXp5xm",
-	"cppgG3vmOl0n7gLa93DHfu7XEjliWCU4Ysfr1cRK7BpMMlDGLmMNroNBqo7FnQM12/iWY/gOtPHs0zY/",
-	"beIGTJrnrufRYAbY2NXhg4wRTba8C3o7uBuBka0imsDQmFqWM7VT9rOtur+Ws5UlyiOVrH0RjwQLXkHt",
-	"gqrWW+JmCDPp4J1qiSHi3K1RS928IKQzqeu3OGYzkLEcNky0SKLZ2S6FO8wwqa/fRL78R6MaQcvXQVWD",
-	"JO7qvGK5afg7S6ZccQh5GnM63uqYh8f1StqAmykT9gRiqS/lWy0OCj7efrr9/wEAAP//",
+	"7H3/cts2s+irYHTPTOwztCw7aX44c+eMmyat70laT+x8PXeaXAsSYQnHFMAPAC3ry+R57nvcJ7uDXYAE",
+	"KVCiZDtNWv/TxhQJLBa7i93F/vjcG8tZLgUTRveOPvdyquiMGabgr1dTKgTLTlL7R8r0WPHccCl6R73z",
+	"KSNj/JnwtN9Letw+zqmZ9pKeoDPWO+rxtJf0FPtnwRVLe0dGFSzp6fGUzagd8VKqGTX2PWGePuklvRkX",
+	"fFbMekcHSc8scoY/sQlTvaR3s1eIsRSXXM38YF++JL3X10yYNgiZ/ZHwlOxQ8uHDyU+7LYAyN0gnaIsC",
+	"1uUA1EZxMekFoBzr24LDbwvJG56xNiC0kYpOGLnkGesAyyUOdRt4vtiPdS6FZkBWP9L0PftnwbSxf42l",
+	"MEzAP2meZ3xMLbD7/60txJ+Daf5NscveUe9/7Fcku4+/6v3XSkn1WlyzTOYMp1xeucJJCddkRjMLNUuP",
+	"CCV2wQn5Z8HUgkhFpoymTJGSFewzM2VkJNMFGSlGrzQxU65JMENiX6L4yljOmCZzbqaECiJzpmBFxEyp",
+	"IYZeMU2EFKxPhjOmNZ2wIbG41jBJbdZLzrK0T15fA2TlQGMqCBV6zhTh5iV89ttxYaaEiTSXXBhNaKZl",
+	"9Q65lIrM7fT4nmKXhWaa7Ay5uKYZTy8caoYJKR9NFBW1B3oscxY+GGecCTOE0akghbgSci4IPiZcAGQp",
+	"p5mcJGRYCF3kuVSGubEvLJ0MG794QsEfgShv9pjd3T1AUu/oj56f32L7AhCmgXbxKW7f8nO7y8tPYdeX",
+	"Hzt89D59SXqvpLjM+PgrE6sVrhNGxm5yR1AWo+NCKYtgbahhZMdin93QWZ4xQi1NGi4CgqOZYjRdEHbD",
+	"tdG7QKhzWWQpkCIMWGggd20IJRmfcUOkQHIxU7YgM7ogU3rNyM6HX1/99uubk/fvXv90RN4zbRSjM5LK",
+	"cTGzCyRCEl2MpzjIy4C+AVRNuNnt974kvZ+AJr6CGEh6ht2Y/amZZfVBIiJqeQtoYaZS8X8hNpGQLfMJ",
+	"aciIET2Vc3G0TPkJoUSxlCs2NuTD+xNi31dswrVhiqXALty9hcROLDhEmimzkoYKMhzL1LIGMBY+LyVW",
+	"ICJ2mhLEIphY0EdKzu2ucu1mR3BYSnbev3lFnj578oL8v//7pH/QP+wf7PbJcSkc51OpGRkej8csN0Oi",
+	"qLjSZFiicUjoSF4zMmxu0tAeJG7aXTJhVggJ8sv5u7ckt8dNSb6azhhxcL8kVCzcwj0A8Kl9kbl9XCkD",
+	"EOXdGTrptUobYPY3Uo14mjLxdbndyCsmSEbHV7h2kLXwr0rsC8ZSK7MtDoZ2Z4dc6OLyko8tCpx4bpOY",
+	"zRdhsSeInFeIw7ta8LldC6y6VbbhCTFWLGXCcJppQhUjM641FxOQUEqKSXA+uaPGU7c9Zh1pe+ljSTuQ",
+	"T7tHNRqyYwaE/0P/8JGGYV5aJgQ5tjeT4yuimUg3Jz+LzF+leSMLkX5tnUbLQo0ZSSVDhICgt+sdsUyK",
+	"iSZGlkLESnqQwKd0kUmankv5lqoJa8D87/v/3h3Mn6lhc7o4pROUuF9JifM0kFn4ndgEzmHqmilCQX7V",
+	"2SXHRV8YKS/gM0tPK5WrhMynDDAnFSCXew0Odb2jSjHkmtiDlozYpVTMyjUztcTMMs3sj+MpG1+xtF+d",
+	"m3kxyriewra5c7dGwQ3SfKRhEXt7M3qzZ6fcGy0M00Oyc0De8R9BiE9wL6zudamkMEReAoTHpydwjLuF",
+	"oW6KclleEm40kXMRJfQlnAGtu3P7F1C13lgtVX+/pPRIe5Uf9G2URRuQlRvGK544yAZEdluSeHxI/pP/",
+	"mBAqUrcQbQ/pwqr9hSKGW81AXqMlYNeG6n9KRgvY+l/Oz0/9+irqrUSnBXbEyFxxY5hISurJKBd7VjEA",
+	"BohSzxrUAC2dwcx4Xnw/tOPwdUl5VmPqgMssEn+4uUH5G+7+jsU6YMpijjOkuPph9tLzsvbD/TA4hC3+",
+	"YfCkycBmyriyLLzbbxxn+K0mPwwGDc3BMCVodoHruABohrtoysGqChXKBqQuvyL7RpFZE++/Uak0UyWL",
+	"yRTethuoZAYyBwghqXS/kqbsaPYBjPNIk+F7ZtRi7/jSMDW0pOQI2e5V8NOyR+P3KRMWw8q+lFjBp9lY",
+	"2jPcrsTpoOenJKUGTvKVJkDkmI+gCagWlJx7sGDWK09NUx+5GbDpz8Zudn2LQd7v93f7oXXH6oqWnUkz",
+	"T7kRncvRq+WEEVvSwsoDs66OkZRdcgE+ic8fe4Dnj72jj70a1B97CXE/XgSIgRf7/f7H3pdhYjddyJTt",
+	"SWu+He45RrXSCw2kl4RxONK5duLcMvCttMC4IwJAjpogNY9KwySpdsLRmXxHxcKRmf5eJKSUZGalhVuz",
+	"bjvjFDUsdtCRUWFCWfrk8MWSHE2QvxcgaUZsyq2EKlWgMRVtwhAcHNnC6naiuyzTVhZrGZNmoWS1h5td",
+	"ut9uPdz9JqXdl6T3QXgPB/vKVovlO62d1cu1t/wS70lJCLvJuWKpXZdi1/LKmne18ws5CEZY4yaEd3qf",
+	"LCQOyOBuAxabptwCR7NTZanLcDvAJc00awJ/3HCwOecZUpldkIUkD0b53KNjw69ZdC+dwye4SdGECTrK",
+	"7Gr9mBNpdxxcZ6VrfSRlxqiwllzKdZ7Rxa/grY/5+y0+0FcFp3swXX/ZV5/02GzE0g8qiw+WZ9RcSjV7",
+	"pAm8mFpg7dOFVYbqw5MddwSwWW4Wu9HZeKerpdtfFNmZmDD8ksfYKpjxkUaESUV4Stwe+1VHl4D7xMXk",
+	"1L3VdvHifydDng69ZRZsxRaLKtr2qVoN6oj1dazfmS/hfc8feCEVW2hALwhNDdF16kw8K3wqp5MjK3Qt",
+	"Fh07vlKMGrYxU86oKGiWLcBdzieFlRw1RpWEpukyb3ZjHiOBf8gOnwjpPbgnQhs6UXRWV5YCV/hIFiKt",
+	"LLYrbtBes7af1sUsR2MgOPYSMqztMwq2Gb15y8TETHtHB4MB0En5d3PjWqnfQ/tBW4W2bbnloqyEloUw",
+	"iICd6rk9OL/mip8+6brEfA37+d+PyOEL8qrQRs7I+/N3pwl5/Iy8oWM2kvKK/KxkkSfkyQtyZhidJeTp",
+	"gPzKZzIhTw/Ir/SaqYQ8fU7e8ZtxJos0Ic8OyTnLmEVOQp49rlCYkGdPyPGM/ksK8pZfs4Q8e+7nPXt/",
+	"npBnL8hZMdKGjq8S8nxA3hU3CXl+4N/5/ZeT04Q8P/R///L2jJwWemoRxISVE38cvkgeP0uevEieDpKn",
+	"B8nT58mzw+TZ4+TZk+TZ8+TZi+T5IHl+kDw//LQkUSyDm1l+SrWeSxVBmUUNyd3PZCdA2FengcMfnnYl",
+	"ArumdhIH6OHARrL+ThaFk/4nW7Rd6APAV2zhD5VA9H3FFf1wcLidcEIQWnUOLibWqP3w/u2fu77DwZPn",
+	"2yywcZYGcmrtQZhueBKGqhPc/s6tUZCmLHL2ufda0R6enx/ev43qPnetfLapg4LN70El7Hpi3IWuFlOo",
+	"8lCPCrajjtcVRPKOGboFhRhuMnTBBb8RcAmDSVwqeqA3hctuaE/hyCskUy1OZj5litW10SnVRAoWpQiA",
+	"deXo8MZ6FRYHWoPMD3m6ufrpCbREa0Jkjt9mi6SGY3l5x/jsk2NDZlIb8sNgMLBDKzo2TOk2uehCM+5U",
+	"7g+sVtpN1HfdznJZB0/+pFUdPBncgbBfS3VbU5yLDwo59CW6tYZoZoGjpLpQ6O6YeA0eCLJj17NrDeGU",
+	"a3wCwOy2SPHSJ9FAwWqjz/zCtZFqsSEGfhOsvP2gAgMrH2kLlVleqAs20XG687+ilOdoMSdEZvYAJJdc",
+	"aRiSGzbT65xfdkHvcDwQXrhgqhRd2L8FuzGndMLAyR+HBl1i7sCx7wM4L4kossyb8RnV+NjCZX+wu+PD",
+	"MpckaK7YNZeF3mRi/01kckBI19kbpFBuRBMVMSjbCMbjd3OCsdThtzvCDuALjSMHf3O+oeg55fihXROq",
+	"1LKS5MjYakeXSs46beRs5WmPH9Xn9Y6aPZ2zMb/kY5IyQ3mmyU4qUbXTCdGGj6+scO33d1cAUu2CP7jX",
+	"aE3br9SwG7OSWYl9o9tQfMa0obO8zZkeDGqVZc2EqemXVjzv2VE6aBh+qgBFdcpIPJW5NbpNjZJ6xvMt",
+	"aHzCBFPWciDjjOcRrT/jeWs8f8bzpnodD+lOemO0T47NCrzCeBapM5qyrkhNepf0WhaKrxsd7PgZVVcs",
+	"rWaz5g4pB2idcy3ZtLvIYJo2nTPpYTTWa5Ge4cVMdAFOAYah4KaRC7huwo9r9sWgszWDH58ZqkzXubV9",
+	"+W5mN9NiNhKUt9uTiDj/Wp3IFI/q/ooKHOU8KhB+t/Kca6IpT324uaf6pcGuuaIZN4uzsVSRrf1FzknG",
+	"r1i2qNDDIXYulWTOsiwhA/vXwWBAduCuHdSvpo6ZkC46pjMdnTN3U1TXVvL6Js8oivIYgoLVTCB8TRNt",
+	"P1tvLzlB4Vihib8VUCztW5Q0I5zSIKKGIAhFTpu81KdKwt+b3h8AgnL8GKQVnFWlZonJHWHiTFywnnv4",
+	"o6qm/80rWahJ2e90TcFcyxYNrRJGeCULYeJkDRfx8JLT7XCZU6q35PUust/PYsW/e7/7CeAOMS4msKu/",
+	"ynn79SkujCprQPIsIyPGxaQ6BuOXpg66VsePA77jWYiUfLLmgpGnfuMrQdsy1PkiZ3FN8neXleGWPbfi",
+	"vKTXBLMvqCZDSEUbWrod/oOnTJ4h7b7hGRtu6mfx2OjoaKlwu7ScCKr8zDUyTprcFCWJTSTCT6j3bmNn",
+	"A6LBceNWFuf9Fuuyro/p7pakVf8izH7/rCG1Yemr+IpeOSlCDZIevmzPRa/wdl/haTnR8jobJBXffACx",
+	"DvA6MtC3cDOEZ4RepoGcTnh1Dq/c2kJpqU6r9yuBpFdyYN1FsREplSfjOlSXgCThiqJ4ReY72eaOAmXh",
+	"3N9QBAdEHamr7gMaqavrk2Ib/vfomppbs9nS7GlrJJkwU3ffLC9sSvW7qB4aRAUpVC/rwywzrP0Z4Y7j",
+	"ajiGH4d36FRqIDOAIClXFkPvT3IuMkl9eNFGKpqeSmX2Mn7NUpK6cUjGxVXEj16fZhkl/rPVmlZjleGo",
+	"scVB4NuPMt3Ulfk7SlNhMOnpJRlqQ02hX2EKoPtrCPc1mBdIaJYRxXLmdAEM4IfXImeTTFvO9cZnpV3y",
+	"w4sXgVr4ZDCIBQ/MKi/cyuUkRLirpGhyM144lcTedgvUbo5rQa/YxZhqd9foiBxCAQN9qB4vCFiixjBl",
+	"h/k/f9C9f32y/xnsvbj49O//Fo/ysni6B0RWm33ngzcIOJipXE+C9FHtp8N1K4GXkZ2bC33MeCiDZhnk",
+	"xPhUg0KzCPEynxWyNuIUGK+5YheuH1vLtQ903UgGjacsLTKWJsQKIkvFkDaNt04x3rtmqt0hgjk5Mydz",
+	"G8JorYtq7W0hmq7hZWEvPoy/5l/pMHK1K7RbLGh9nVUQQPdP1UwxzfaSC66ncbPyeGwKmhEm0oR8EPzG",
+	"hz1HIwFaMBfwHF9Tn6OT1cc1hHoJszq0F8cMtBwyWpCJtCIRaGjOzVQWxtOWfb6jGROEC6IYzcokcZ00",
+	"UoRaAoK5fs/GUqW/iWzRFbRyT2FS+/UeXCXOZNqidZSs8Camd5xmVAiWooPxTrZMT+W8taLJ1Opd5YKC",
+	"vNdNMLmW4WAxK+nzDpfbctxE+NF5bzN+yV6SKd6mYv2PqcxSjK1nKb6vg+DBXpGP5QxvsrnYy5WcKKbt",
+	"keA5EbxD9uNAhHbyGCBsHf0FLrbYHUfeGxAOmlSCtEF44abUJEhDrrUeAVvGG1v7Axa5RRDHslj+zmI4",
+	"VrN+6QEsCTR3wsBIZBCyc3L2G3n+dHCw290liEs9X+QRkjtDHIHLtsTYmSlSLkHR9K5cYXUdFbKAhpfg",
+	"Afx2G0KvQlZqmxgtlELJx945hAudS0neSjH52PMZoYUB6QQ2md3ohGi8driD0PEtIlgCxLdyUXiyb3Ut",
+	"Dzfjpbd9WcmIRi6efLXcEXaDaaCtqpyPP4klWyREijEjkNe0jZ735+WXNG+ESrTXMRIHsQuxbCl9y1AK",
+	"yOrAvMA2cbyCViztOSwVmqlHOppG4gbQd0VLJa5+U5wJE9zcQXZg76gHGXlSGJr1YmbUNU+ZlWvl1xCz",
+	"YLHgi5KVsdGBpKsNem3xM6ZZRNy17nnrft4+gAtsqEo/abgAvX3RwnVbOkXRAIyYId39uKd0wkIvblOv",
+	"ATDWulHDrNxlvVK4U6GKdVuQGUs5xZJRO7+cv3ubYCkGjInp93eTMBPUpT/DBeaq6iAuPxrcMdyUqbKu",
+	"HoR/K6hbsZQFG7UuTyB2fxsPMQb9O/CrREuWQZZuhE7ggxifHxMsMYFyEbSB4f714T6OvU+zbHgnId0e",
+	"gNguQ9J+WeNiK8fJqqR5H1uPQXy+NgDW+no2GLwgikHBP1cKULFricm9QcbLI+1LC6yuTFFP1AbtBC41",
+	"czYuy6MAP8JZNGKap/UqAN1KLrU4glrrIQDQVomLeP2w5AHchjYKSm3hCVwqP9DBB+r3J2W4QNVvH9mq",
+	"BREaBgmAZV1KB+d646rdA9aQXpv6rNEMdVKXaB4T3aC+Lq/lxApGkjNVSuxtcjei8vLcQ/RIE1HMRkyR",
+	"nYO9EdXOxt9yIn1hpD0528Mr4C3nx6ZquyCq5k1cMLFbb+JQGt3PIChzM6dmme1RRm6WFouV95Y9o2o4",
+	"X5c2gwr4NrnaM7e7K49fr2vOXLR1+yVBCZEP390mS63okBM/ZyPLC2zjyyUeRFq5NGpY1qqdPpltHgbd",
+	"gDeTk8jG5mLScm8mJ9IK1tNff+4Sv6ev14xz9o+fN8ZUDltkh47ipgoq2C4GrAxooLWs/60M0FoMbDly",
+	"1JBY9gD+KYG6CGR3r0zHSPDWqHn/xsqg0Ra7uhMFrri1s2u1Ug9q0wZKw6mrT5MONwiSXI73Pqm5Natd",
+	"qC86SsNKXvJsG87WfCJYuseFK/S4pEXNKG9BtLOA2Z59xZrVium6zYsfb5C0CQr73TlhipWVC8qs7u3E",
+	"e0wclxMmbu2xzcK7Fi4mQWxDUBNsI52Kj6fu9oWlWJ4dwo9x3OXdtG/EowSPydD/6AweEziplAdZf/vJ",
+	"4Y19KZe8civebM49vwlWR32EeaAikV4pSLGmviYpy9hGgrR9L8/9sHdG3OVcSbCmlQjdJm7SzqIDnIbx",
+	"1LHkq5TLttyrlEtiFB1fdQ8urNNCzM2j+IyqBQTHtiUGUi7ITqHRJZhRkeoxzdkueuDuEBa8KlwDTS6V",
+	"UZQbNzuRlyQtaLZXcwRiyai7gmwpNDBE2TLYidvFOCldyyu2nWCsshOh8pkdKBqCy4S54O0ak7vaD/0d",
+	"gVNjTLPMeSKEjBSofllWAoaa+FSxsnigZfiaKKQiJaXnBYfSzoyaspn3mDQGsR8Jaco6wVtaKQ4Pmo0V",
+	"Mytxga+8bIUggXwYMiwxO9wWJhPPOj0Wvg4cuKQuFdNT3OhbTQS1Ey+mPB6YYc/YKy4wFh+IaogxYYTX",
+	"LscRMlc7zvIBgOdrya1NBWzNYEVX5KbGicAaNTWnaHeD3DlRtzbHM2q4KWIBam/dL4QLkrKJYkyj95kg",
+	"YtBL/JykbMxnFC9RAnfb3n/8Mdh78enzQXL45ePHPv7x/EvU7ZZJMWmDwv90azAerwWjXQNVbGJlsOWi",
+	"MTdlLZ5qs7ahaKhn1GYchTThKrQEq7Kf6v842t+PLaPVmYHgPtJkKrW5Y4W65t/wKwvIK9zkKO8ocxaW",
+	"QtqAg87en9faDQRlA2Kh/FqfThXVLTttB7Pv5PDOtluLp1CbiW/ncKo5T+/cZXVZZBlMsUw2WpkozUTD",
+	"AtD2rdCFU0b3rkpA2tgzg1q1cDefLg0vogJ08HTAUFvlpKUFVp1tza39yb0QVGV1EfbzqZ01V9IeKVxM",
+	"mt7hNeFg7RUtV1gLXVPX+L/YjwsTq41xxv8FWIcuAytW0m7bb7+0Nr/NaTkzum3CE7v6rWf1TZoueknv",
+	"DdRn3zSsB23vDcLXfNRahc5lgol6g9awyvaG13p2ufTjtwyREMHmm5dACRl9nUWBIMRxsJ2c95pSUBPP",
+	"F1+eUTOGjhyh3KthRCvTeta6jzwfuKBd+xQ1xVgEaQepura4X2M1d3IYV1Mmfs2xPQhK0bcHJjgtp1GU",
+	"vmPznbj/yZVnd3emmgW17lc1w2i5R5aC/XbZO/pjo6rVyeq3g9v8L2UzgO2NW/CRu94jWCFMpoywG1fi",
+	"CWI3nAGyveGbYGyHNfAgXoi6xh8/Us3HoW70tSzP+weoNaem3tgNsL1Te3YBzyBsYPc2019cM9WSEn5M",
+	"Tv/z1Wuc3L+1su2Cff2lU2JYlobtC9CjQE3pbJiDnUsz6B8CngduyBVjOZlLdQWV1ik+dF20yu5EJ0aT",
+	"DJaKXmCMAAFvxtPHT7Fn3COwrnQxc6WQS6A3C0g9rFfTfPK4K2aDFgktFj68YddWaNTxSrN+aZc7GPf2",
+	"DeyfFw/OQOsvaPgHpRRdQZKyxL5vIHj3lFaHvwW8wL1Cdmpf3Gr2ZqZ20L2i7Uh579IwNrYDENqccoV8",
+	"EOT+gdVNZyx7Zf9ysjRIkYSmg9c0K2JZZniCt9RGO7NfUk2GoUeokytsIvdcD91XFrLjYJa2nQwged3h",
+	"uqHWRsH58hPio+vR6zHjWcZjySjt1o4DfokLlqF7ncvxdAXOHEzDjnfeyxOciPWjX3ARXtUujbeKL0IM",
+	"bst+DoyN94mL9ZlCy2uqFh3BjGsGUgjDs9aZyc7jp4PBbhxlTjKsY4aaANmGG96H86wRbJ35oS7l7p8h",
+	"IvC1cMQ6ELejhcj8J53IIgoF2ZGCkQWjajVtdD5ntvaMjWXeornB+WIVHvuKTojO6ZjtaZbTZkmTwMKy",
+	"7/4v3ZaPVR8S3cYZ12aj5MHSNF5brQkw05LH5LmruscYbgRFYHD+yKhi6t96HVjxvISodoUSUVlRnxzi",
+	"2MNQr8JH6y9GGtcqXnTWxFqT0DxB1ICrHRa9lqOj5UBtP8ka8q+Nw9ok0wqJENWGyjppm0fgwqVo+L21",
+	"HOX6KIa1tTGqQZ2vA6XG8JWc5RDUMNwmiWl1fIOfcxSA3TnMqI6Frn7PdgcjZMG+hOsB14OqMYMmQ3Qr",
+	"1jjgRJxWGbQlsioXZNL7gL2t1jMJgBxEaZR+w3UlSGoEpW9LUbpRXDmIG1oiK7M0cyTdh6noTndyK9Z5",
+	"ZZ1jsQFODFf/4GzO1LGg2cLw8abIwq/BCc21/X71jdJosbbd2Orl43xnhhq9VPuhd1ZBYXHsAhATcsUW",
+	"WG6gyogMb0UDLqvQUga6d4Zm6eobA9arJbdjH0e4Neavw3oGkfLf9CbC6IxekbEU40IpJgy5hmG3rYg4",
+	"YzSiXbxjVHSfA/MV2vMQGL065/GagL7mol3TlOY5E6xLoYxlDc9BeMrUOy4KE5ns1dJyyAxetXSG/+rM",
+	"0/9ws0keT8WzE+jzeOYFPAYQtt2zOTXjKUvjOMXh3SvQQjm41lt767VNugeQEDjIerWVBztfhzmyW+2c",
+	"5pC8GatF9poaUDKqjW4cA+3VtiGiDj67DWV2Ici7SL4Ja3n7qWPY/Z2NxlNqNi9oBnl9VQfFORu1NC+Y",
+	"12ZYHsR/Cf2RwMDlRhPXQKaquKU3TrQIJl5eOUYtFgoKAE/ZDGF9Be5ncOC3uFuqtqKPdHU3Ae47vBVo",
+	"vwYgO43sRuzY5bucQn0amLkEdmpMXiZfHkaUEri0OuwPYhcCl5mc98mZtTyIzlmWWcWHDG/6itF0mNh/",
+	"uZRtfFLeM2ouJkVGFRn63Hv8fb96AMm2Q9dc0Hsnc6agDSrmbdvpg7YEDjRfJqz2EEgDFquP9vdpzvv+",
+	"XqzP5X4mJ6FNtfpl6Jm8XzO7woQXDUvpHcH1epkZn5T6xYwZmlJDK1y4dF0XpdSv0iM0IqFsN5L4LiMJ",
+	"5PRjcyKrQpfTwDOWcuPanfvJ3KCmBptpcgZ8DNUl4JGrk9P3dUTrCwsrfSIovuBgWcQV/+HXgIUMoiVC",
+	"QcttguayLfzPoOPjNX34ZlhwWicO/EoLRyzXNN1+WYyhMZC/P/bD6AAh1OvAwdeNhQXf2N0pS9iUFXb6",
+	"pe+gO4F9qY587NWN3YK5uJS+GzHFWt7OWxHkI7hIo2qiMrNWh/P1ot2Hg7Df6r7Nfw957jvvX5+dk2ts",
+	"uF+Kid0E0uQNE1VSBXSzHgef+8F9dzo7UE7NVGO5r0KkTEH++fBl7Oac7AyRZa2ICdEV/I0x0MNdHNHd",
+	"cEC8npLS9MlrqKyH9/OQ9l27jA/7q3/+GFQF/NhL/J/wz7F/5moDwr/tVnzsffky7JNzf0biHWF4qJNC",
+	"ZExDLwa4q4Te2dJMmZpzzfrk3FWqKI3qVPFrB2iwy2Qmx1cJHGi+tT1kb6OY9kLGPxITy1A3i/5H8VGc",
+	"zyVhN4YJDZZseYsKNWeXb1ldU/I+GdbaSA/BE6irjGuCPag13MijKw7alI+pUosjYqGqfsDD0rkTE/hR",
+	"VO3LCSUzmiMlIdaJkWQmFaZ6YFI/FOyfUsXSyvUXj3sQEhHsWltSUXU0xwbnOCgM6GZjN8aSNMR0BYiU",
+	"qkQt4JOkEnDExKVUY+YqE2mjE3vWuQfgnbSsY7EBN844HwS6Z3R81W/eB2MhWsi0FMWMKT7GG2foOIUn",
+	"K9kZWuVsCKjAepHulUu870ZLIiEuvR7ctvLSCrq5VKnehf4gupHIVKUwHcHezLhZce/eh6zrMXMXlk4U",
+	"Hed0PGV7h/3BkiSaz+d9Cj/3pZrsu2/1/tuTV69/PXsN31ThZ71y5uPTEyzNolFSHfYH+KbMmaA57x31",
+	"HvcH/cfo553CuexO96PPvUlbzEWbkoO30X3ynlmJBE5vOxbepFo6E1gOuKxdACmF5DdhlTglryneJIyU",
+	"nEOeny6vwDF/dhjemQ9RM8XytQlEuMxmtPLbkyHoGpUSJRWfcEEzLH/Lhi8t96RMcJq5qIX1swlJ/llY",
+	"mqmUYCssaQbVkEo+PLHH5NlUzo/9Tf1PgBrAs/8QAoji3nBYE9i89inM6GOd4cgCpvVO60rBRkdp1VPf",
+	"+xEhJiHmItxAn26DpooVWgXJNkEAK2orhZERGqLktWG+i7apL6IdjUH8xb3DntN/FoxQYfjeq7P3bzBu",
+	"gLDxVLKUjOj4yqcie7DawAba7YXwrd3VX+u1VkaLILrG31ApqxRLzQS4+wL07fYJOINyxSz/JgBk834L",
+	"zhel5Bw5x9iRQHKylOzgfRqBUio1Dt1tXaO7m9lgjWHo03hKs4yJCXPFap4+frq7NgyqGQeo5YzVE62g",
+	"hNFiTheQbYUSw0dLJa2ZTmHE1rBTLNThLWKhohxqQShxUkPrHYROxYUIbka5DzNmpjINtqNDilgN6mG3",
+	"xV3gRL2YEDw7/OEpZsrz6H3Jp6SUrHAOHg4G3mRwdZ2tcrM/NTPwmrTTZtQ+iB+EYOI8Hhy2dEvG4C7o",
+	"twwFslhalfadyrnVTikeqDu0MHIPT1G2+7J2jE4svS+dZxahU0ZT5wB764o3dYhEqx274SHrztX+Ss61",
+	"6HmCqI35ccst2McT80ea+iBY++HB4/UfntKFtavPpXxLFZZxeXL4Yv1351K+o2LhpoM7kSePD9Z/5z74",
+	"BZD5BsLEwrl/+K//Wj8GpvC58N/AEdY7+uNT0tPFbEbVwukUpFQqSKlVGDqx+gS6n3qf7BA1ww5SkKSO",
+	"6HOYRYt5+C2ZkwTesdTmwqjLvp4UIudcAq0mI2mm1hBjvqCblZCo0hwOBkg4VBA2y80CgrWTMgNWKhAC",
+	"VCwMBNRbosdh02XNCmGu7tMB/75NQsCwwTG2f7M3n8/3oHNloTKszZrWGXl1WnOYbPyl7tgsQ4uWxUdU",
+	"v1PMFAruU5ZRAiKhE4PA+h/4o8YfuE3Ek0Y7W5TxRnGueO0C5ZEvIp5cCKCvgkfJzrAKU/2fy9G4Q2h6",
+	"rKQVkNqzDW5+M442HKgeEreLvOVUcjsJE8bSN9MlIQV+bpTudl4nscuka9f3IwyuH/rYYqywB4kUxyVo",
+	"rsIdzFTr5etEhh2vtgwdY9pGFMxX4NpaEkV3pm0B5r9dvNdGc7u45IhagCW/Kxq6HecPOnDiCW4jXqn8",
+	"XeVF40rpj09fks9fakLEMz95ZVn9N6uAI2mvEivXh/u+CNM+zbJW/8lxlkXK4+lKyddFnktldJ9A1ajx",
+	"SyKkoxLBWBo7D99ybXwFN927JU13a7Tma1MtR818WVUfTncn8oeTrUaUdo9JuMmeCKtnJSFWVWhXkuFy",
+	"/YdNiQ6B/zok56pcdCS4xrIeqO4WVFftsqc5/6SkuEIzte9uVfdmzND9zzz9stKJDM5qsoO3suWPYBG4",
+	"6tBlrb8phTZeu5gEBSl+lQg1slmUvk6nPzPjosbeMUN793jih9O0kGXzVntrwuxy3H8QZaJYih91oOY3",
+	"Uo14mjKBXzxZ/8Wv0ryRhUj/vgqFDwb5oxHU8KmuV/zMDHE0QhwteoZyjyEgqHZbaCGDXSjHvhDSXFwC",
+	"woH9GhcKsWVUr3gaPUl7FracmmiuFXP3k8ijlkVljkFIrpd5eM8KTOkd7w7Il0QXaBpMsXB8aOA2OfRD",
+	"bi2LJpN2MQ+25k+ccms7Hj9PnZ9NpgvCNS4xmn4OV70lAmrtWNy9ad2zezgYWLPtcPBkKSHdF9E/HAxA",
+	"dhwih7aAJyRxmMMG83ib6+9qg7AFNG0zRq+ZJjJnYvdBMv1FJROG4TREE1LMnUuniHawVistY7N2wmCg",
+	"3bCtSkIYBHilzm0YV05LqL+GduoD0zuqp1UHmG+byx6Ypv04B904ILJlbonS/0rFOOxdFRD8Kq32K2i0",
+	"a6j44aj4eyqx36z+iuG/cJPlIoB1zUYkv4lsQYZ0bPg1G0J42Qh/nVitaVvV9X7V1geV9UFlfVBZ21TW",
+	"e9JWdfsV4XGaaoi3Xe7vFyiuZOdVoY2cgbM1Ie6Ps/fnCTkzjM4Scs4yNlF01u/3IdaKj6f26B8iC31Q",
+	"WRlc4SqsDSFkyIsAkrIcgnUjrSzqsuo4Tb+KoHIdGDsJqoP7mTxd53+DmJoU/NrfuMzowMqvpLjM+Ng8",
+	"yIx1MuM4TTcXGAPsxIc93pALL66g0KF/6ArUwmZVsoWn+oLdTGmhMWnfP4fo8AvF6HjKWuXO/uey58sX",
+	"lD0Zi+XOvmczeQ0hBZ60yzQSlxBUT6lpCoWfYNwKJyvDk5c74UJIXk7NNIjIC3rVtAfV3r57SyRgL6JX",
+	"4PpqesWDmvB3YnkkgHtTEzKe632fnrfyvsuxYy2fL4HMZ2zDaAiFpPCEXMosw+jOoWA35lWhtMTSOBEn",
+	"lwXg1M+/hn/9e2WjxMROWzYYpzpiCWDMkeNOclBmU/h0msMB9pwoE2D0lmHK2IYwlBFl++LDASSxO/kw",
+	"GGwmLf4o307KIT+1xC2HCPflN6jKeNBYMhqFDF/07jpr4EwqQ6RKmYoUTo7FzUtlflzEcejSLrFdmI+J",
+	"Dp+9pdocW4vYcthW8dG3UN5qVBzR3cLWzo2M2AcH6rcsm6tE6Kj31P5MAvFVCmf7Q9OBWpO1+5/dv07W",
+	"xBnAZ76SlfsGpFgZaLAgc/uvqlHhsqs1oM8uSpKfplVJKmHvpiTFS059NZb8iRnKM90a3IVvucNNP+hX",
+	"fxceBl9wyMLLHLxCt7IvXDjaWadhfcaumF/2fdWE9itEoqdSmb2MX7OgyELGxRUEKVgpYAdr5fOg6WIn",
+	"e6jqmxozhnwzz2+TycO1tjB3DYMPrP13Y23iSYR8eP92U/Zu52os/rHvSqa0MvMbLqBtLpzXM641c4VC",
+	"Gp1EYnZU3F56bb/+xU3bgb1dp3ccG8upoUXk7Z+DbZqYxpR31409orofbOMdWTImXmO9lbJH/qo+GX5x",
+	"QiriDK8jcjDAG5kglZjd0FmesUd6F3bIGpHwinguiJAp/nDf1uHBrazDNl/S3QnZGsmtsW1yqo2j8AfL",
+	"5psWnWFJpJhpA7tOKknjBSeyYcO0ceKQi73cF3xtE4mOjaFUiWUtqNcj5Dwu7qoKsm7erxELBVN1jYQC",
+	"+B8o/i9A8SeCeGIjJbV1IXvB5u3XrOiigiO2yMcSQv6xVpgvyLL6ggO/R5K8n2tPGPtPuvRE/91J632n",
+	"w1TYnPDhvvMvyJTRqw9XaM/TfpMVo7o73GAC1ay+p3Ss61my03E1pXBUGaINVVZ9XLCW0N0PbthSjKzU",
+	"0yGay5UThKBJromWhRozsnNAzkyRcpmQQ/Ia0odVQh4TaC/eXn8GPo5VETlIDpPHn5aLyS6r21hB2dr6",
+	"UFTUw+dyvod25LTIWPpGqmFpr8SL4bg3Y2U1RlJmjIo7cBPc/cleF9cPp/v3fbp7ltzsaP8M/z9Jv+yX",
+	"FUH3g7LLUZGxsg4+tLWBevBgcQa16V+SJ4MnmBxYFm6HEE4h6+VIl7x+sIBm7f5NA1Nf40J792pKNoFs",
+	"4TzEcLjqB7fd34RXf2be9HRsFFK059jq2QoHHioBJQ0FvrzE/bbOu1cx/3hKzVpn3yurI7i6sA2ej3j3",
+	"yJlVIjDaiZJhWVx9SKRyERT2uf0KyjYM/atl7RL7E4ZDm7kEW3pWGIzlZDfjrND8mrXLCwttqx+xq6xI",
+	"lts7uOVXERoHxEhyMFgdn1F6IweDu/RHnvF/tfkkBw2v28ZBGZ1CMU6r7ZOKDP3ehY87B2mUpHDncRph",
+	"mWKkKCBWUHO1L6YMjmpP39D0QBF6aaDPCNcrVcCwc0CXELrBt+D2DBlkXURHyPkPh9VfLjzPrDmqQPIv",
+	"u0rt4/UnVPdTKHQUrYnrl1WtWRe3F4vzL1NVjSwPK+yGFEzVr6q2oPWHrQbk3H+Qg8Df+d+yOC9GLCFv",
+	"6JiNpLxKyInQhk4UZAnwq3P76C0XVyw9EQn5L7xaAXsaSwa1WdTHaQp4/qkC6pbq7T050QIAv1F/WpjZ",
+	"8f3kEGwqsR6ccHfnhDtOUyfl6uzXyRsHqQc+owckXcnqmHDQEqUc0dDL9ISAhC9oZgXz4oLdcA02vVP6",
+	"3eNLd/2+VrJWDURWhuLV+kg2VPzRglxxka64tX9fTfJNGucBfC3SI+x2+KDk/LUkQNBqp/06uEbCXgIE",
+	"D+9Q2alorYyZ2yuw4VeL3tMhcK7GwF5BKlskxg3lcnkrA+v+ZPUjBuSfVDf0ISbvQZS0iZLKZCoJti1A",
+	"bzupYunafXfhWhXXnm0lf5Yb+cY1hKVGwaV0qXUKfkmGQdPiIeE6bCpNl1srj33n5BXKRaPN8TepYDRg",
+	"bBEOze5tD9Lhb6hoLJHzvSgb6yoZoX+jVrhrPqWGXTMVNA1rVx22ZcNjfd+s6C7CVwTdPDDe3+/OratZ",
+	"vyGP7Wtl9svyHyst7LP3574zJ08TklOt86miGot4fnj/1ifCIWvu/FhoLnwF/9fCMJUrrqGKiD2CfTfc",
+	"OHueKXNWQvXNsmoNylUc+0gD+q7Y4s/g3bsRS5bSXruunK0KApT1zuj4CgsqQQcf7JBX9pEUjKWa7Ay5",
+	"0MXlJR9jpwho9bNbtkb0HWczKnyghUXgzlArJGx6TXlGRxkbHsEvHBtQriS6l6vyEoLyU8IBAa0pfe9G",
+	"xS4LTbOEhL28+r0lJvyjt7ywXtJbgrv36UFU3lN4gqUH5EuC4uN+JGcnqQmF8KuGxkCXFr6mvFwhCr8D",
+	"OdhVCFaIeNBh/o6MeS9Mif0YVnJhrWVDecCU/d5fkiG+cZKCzU9dXwIy5KkL7hnWm18Mo/x65sY7QYju",
+	"kePcDC3sttTH/iE89nuuierJipR05Xnng2aqER3rmvSvZAfNJ4Kle1xEOvsvEbWd49QNeo8U7adoLwSB",
+	"ED6Q8jdMyn6X2ijZ0hKpiGkFGTtn1D5c565I4s6Y9u3lHC1f85RJ4p1Z8d5C+CN83btXvSiYp4WwYYEP",
+	"ZP19e0bdRhNPUWUzI3y+irb3P9v/naxxd4aXot3o3KojFfltbDu8AaDu22yo4FvBHQ+mwt/rFjJkphgv",
+	"tRsKbuQLSzXt9kKc/e4wlMFNgMRLMDoHsOtdWfGC73WOvU1Iw9dg3r9mLMHXc5WCRE8l0xBmC1FyRCoy",
+	"YpkUExf2iwXqwVTdGcaJe5jEczcIN+hN5QZusaUhEHhHFswkREv73FFjnYgjE8GHw7j3VPp+3Ni2GFal",
+	"Dc8yq7GPmdZcTDr4TFs4N+nFgUHn6YMc7SxH20I52hSULq5Np4es8nCCv74WSTHnZioL9NFih+fdFklY",
+	"eT3/PL/l9+OvfHA/rnI/Rh2PEatzzkaQT+hUgFbSd9577GQyYmlKRxkjczaCfKOEjKlSCy4mZfJcynWe",
+	"0QWpDmnsGkOzjCnoEsNSHr8E+B1hQj3g3lghmKWFF/zq7OIfuOH7zYtyO904CDwzwKDYgXe5GkapAORK",
+	"psUYrnOPT0/IVGpDdt6/PjsnhUiZIvvXhwkBeHyKopLSgKQH1upNjcn10f4+zXnft/TpcwkqqwNpSfN2",
+	"RIG3yCmnmZwkZCxTRpjrqp64C2jlmqrbo0ixa4kc0a+yHrG7+nK2JXaoJhkoY5exZurBIFV37LUDNVtG",
+	"l2P4bsfxPNU2P23iBkya567n0WAG2Njl4YOMEU12vAt6N7gbgZGtIpr4wuxckZypvbJ3ctVpuJytrHwf",
+	"qTjui40kWJgLaixUNekSN0OYSQfvVEsMEedujVpqEQYhnUldv8Uxm4GM5bBhokUSzSJ3qeZhhkl9/Sby",
+	"5T8aVRNavg6qLyRxV+cVy03D31ky5ZJDyNOY0/GWxzw+qVc8B9xMmLAnEEt9yeVqcVCY88unL/8/AAD/",
+	"/w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
