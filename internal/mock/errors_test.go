@@ -235,3 +235,31 @@ func TestAChunkedBodyOverTheLimitIsRefused(t *testing.T) {
 	}
 	wantError(t, res.StatusCode, readAll(t, res), 413, "payload_too_large", "1024")
 }
+
+// TestRefusalsThatDependOnStateHaveTheirDocumentedNames drives the refusals that only a world in a
+// given state gives: a destination added to an event that is over, a recording whose link is asked
+// after it expired. Each answer's name is one the operation's x-error-names lists (the harness
+// checks that), and TestMain then knows the name is sent.
+func TestRefusalsThatDependOnStateHaveTheirDocumentedNames(t *testing.T) {
+	finished := "/v2/user/events/" + novaFinished1.String()
+	for _, tc := range []struct {
+		name, method, path, body string
+		advance                  int // seconds the mock clock moves first
+		status                   int
+		errName                  string
+	}{
+		{"a destination on a finished event is a conflict", "POST", finished + "/destinations", `{"channelId":5120004}`, 0, 409, "event_already_finished"},
+		{"a recording asked for after it expired is gone", "POST", finished + "/recordings/download-url", `{"fileName":"video-2026-11-24-19-02-11.mp4"}`, tenYears, 404, "recording_expired"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, mock.Options{})
+			if tc.advance > 0 {
+				if status, _, body := h.do("POST", "/__mock/clock/advance", "", "application/json", fmt.Appendf(nil, `{"seconds":%d}`, tc.advance)); status != 200 {
+					t.Fatalf("advancing the clock: %d %s", status, body)
+				}
+			}
+			status, _, resp := h.do(tc.method, tc.path, h.token(nova), "application/json", []byte(tc.body))
+			wantError(t, status, resp, tc.status, tc.errName)
+		})
+	}
+}
