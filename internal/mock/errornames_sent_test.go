@@ -1,7 +1,6 @@
 package mock_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/restreamkit/restreamkit/internal/conformance"
+	"github.com/restreamkit/restreamkit/internal/mock"
 	"github.com/restreamkit/restreamkit/internal/validate"
 	"github.com/restreamkit/restreamkit/openapi"
 )
@@ -35,46 +35,20 @@ func recordNames(next http.Handler, spec *validate.Spec) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		rw := &recordingWriter{ResponseWriter: w}
+		rw := mock.NewCaptureWriter(w)
 		next.ServeHTTP(rw, r)
+		status, body := rw.Captured()
 		var env conformance.Envelope
-		if rw.status >= 400 && json.Unmarshal(rw.body.Bytes(), &env) == nil && env.Error.Name != "" {
+		if status >= 400 && json.Unmarshal(body, &env) == nil && env.Error.Name != "" {
 			sent.Lock()
 			if sent.names == nil {
 				sent.names = map[string]bool{}
 			}
-			sent.names[fmt.Sprintf("%s %d %s", op.ID, rw.status, env.Error.Name)] = true
+			sent.names[fmt.Sprintf("%s %d %s", op.ID, status, env.Error.Name)] = true
 			sent.Unlock()
 		}
 	})
 }
-
-// recordingWriter keeps the status and the body of an answer.
-type recordingWriter struct {
-	http.ResponseWriter
-	status int
-	body   bytes.Buffer
-}
-
-func (w *recordingWriter) WriteHeader(status int) {
-	if w.status == 0 {
-		w.status = status
-	}
-	w.ResponseWriter.WriteHeader(status)
-}
-
-func (w *recordingWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	if w.body.Len() < 64<<10 {
-		w.body.Write(b)
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the server's writer (flushing, deadlines).
-func (w *recordingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // operationSpecificNames returns the names the spec lists for one operation alone, as
 // "operationId status name": its x-error-names map and the lists of its inline responses. Names

@@ -18,6 +18,15 @@ const ExtErrorNames = "x-error-names"
 // ErrorNames returns the error names documented for a response of op with the given status (the
 // status's own response, else its range, else default), sorted; nil when none are.
 func (op *Operation) ErrorNames(status int) []string {
+	if resp := op.response(status); resp != nil {
+		return resp.errorNames
+	}
+	return nil
+}
+
+// response returns the response documented for a status: its own, else its range's, else the
+// default; nil when none is.
+func (op *Operation) response(status int) *response {
 	resp := op.responses[status]
 	if resp == nil && status >= 100 && status < 600 {
 		resp = op.ranges[status/100]
@@ -25,10 +34,7 @@ func (op *Operation) ErrorNames(status int) []string {
 	if resp == nil {
 		resp = op.dflt
 	}
-	if resp == nil {
-		return nil
-	}
-	return resp.errorNames
+	return resp
 }
 
 // stringList reads an x-error-names list as kin-openapi decodes it.
