@@ -21,8 +21,8 @@ import (
 // Typed helpers over the control API (/__mock/). Each is one HTTP call; a refusal comes back as a
 // *ControlError carrying the error envelope.
 
-// Reset restores the fixture world, the OAuth clients the server started with, real time and an
-// empty journal, and removes faults and the users AddUser added. Tokens, including the ready ones
+// Reset restores the fixture world, the OAuth clients the server started with, the settings it
+// started with (Config.AutoApprove), real time and an empty journal, and removes faults and the users AddUser added. Tokens, including the ready ones
 // of Token, stay valid, except those of clients AddClient or DeleteClient changed and those of
 // the users removed.
 func (s *Server) Reset() error {

@@ -521,3 +521,38 @@ func TestAddUserSetsUpAUserWhoSignsInAndStreams(t *testing.T) {
 		t.Fatalf("the added user's token answered %d after a reset, want 401", code)
 	}
 }
+
+// TestResetPutsTheSettingsBackToTheConfig proves Reset restores Config.AutoApprove after a test
+// switched it through the control API, in both directions.
+func TestResetPutsTheSettingsBackToTheConfig(t *testing.T) {
+	for _, auto := range []bool{false, true} {
+		t.Run(fmt.Sprintf("auto-approve %v at start", auto), func(t *testing.T) {
+			rs := restreamtest.NewServer(t, restreamtest.WithAutoApprove(auto))
+			settings := func(method, body string) string {
+				t.Helper()
+				req, err := http.NewRequest(method, rs.URL+"/__mock/settings", strings.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Content-Type", "application/json")
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer res.Body.Close()
+				b, _ := io.ReadAll(res.Body)
+				if res.StatusCode != 200 {
+					t.Fatalf("%s /__mock/settings: %d %s", method, res.StatusCode, b)
+				}
+				return string(b)
+			}
+			settings(http.MethodPatch, fmt.Sprintf(`{"autoApprove":%v}`, !auto))
+			if err := rs.Reset(); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := settings(http.MethodGet, ""), fmt.Sprintf(`"autoApprove":%v`, auto); !strings.Contains(got, want) {
+				t.Fatalf("after Reset the settings are %s, want %s", got, want)
+			}
+		})
+	}
+}

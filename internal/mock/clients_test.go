@@ -142,7 +142,8 @@ func TestARedirectMismatchNamesTheRegisteredURIs(t *testing.T) {
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")}, "redirect_uri": {devRedirect},
 		"client_id": {conf.ClientID}, "client_secret": {conf.ClientSecret}}
 	status, _, body = h.do("POST", "/oauth/token", "", "application/x-www-form-urlencoded", []byte(form.Encode()))
-	wantError(t, status, body, 400, "invalid_request", "redirect_uri", registered)
+	// Another registered URI at the exchange is a fault of the grant (RFC 6749 §5.2), not of the request.
+	wantError(t, status, body, 400, "invalid_grant", "redirect_uri", registered)
 }
 
 func TestDeletingAClientEndsItsTokens(t *testing.T) {

@@ -203,3 +203,34 @@ func TestTokensCanBeMintedAndRevokedInBulk(t *testing.T) {
 }
 
 func strPtr(s string) *string { return &s }
+
+// TestResetRestoresTheStartUpSettings proves a reset puts autoApprove back to what the mock started
+// with (Options.AutoApprove, the --auto-approve flag), whichever way a test switched it, so a
+// setting cannot leak from one test into the next.
+func TestResetRestoresTheStartUpSettings(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		startUp, patch bool
+	}{
+		{"a reset turns off the auto-approve a test turned on", false, true},
+		{"a reset turns back on the auto-approve the flag gave and a test turned off", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, mock.Options{AutoApprove: tc.startUp})
+			ctx := context.Background()
+			if r, err := h.ctl.UpdateSettingsWithResponse(ctx, controlapi.SettingsUpdate{AutoApprove: &tc.patch}); err != nil || r.JSON200 == nil || r.JSON200.AutoApprove != tc.patch {
+				t.Fatalf("switching autoApprove to %v: %v %v", tc.patch, err, r)
+			}
+			if r, err := h.ctl.ResetMockWithResponse(ctx); err != nil || r.StatusCode() != 204 {
+				t.Fatal(err, r.StatusCode())
+			}
+			got, err := h.ctl.GetSettingsWithResponse(ctx)
+			if err != nil || got.JSON200 == nil {
+				t.Fatal(err, got)
+			}
+			if got.JSON200.AutoApprove != tc.startUp {
+				t.Fatalf("autoApprove after a reset = %v, want the start-up %v", got.JSON200.AutoApprove, tc.startUp)
+			}
+		})
+	}
+}

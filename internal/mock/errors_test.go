@@ -178,7 +178,7 @@ func TestMalformedRequestsGetAnEnvelopeAndChangeNothing(t *testing.T) {
 		{"a forged cursor", "GET", "/v2/user/clips/projects?cursor=e30", "", "", 400, "invalid_query_params", "cursor"},
 		{"an unknown sort order", "GET", "/v2/user/clips/projects?sortBy=Name", "", "", 400, "invalid_query_params", "sortBy"},
 		{"a destination on a YouTube channel", "POST", ev + "/destinations", "application/json", `{"channelId":5120002}`, 400, "platform_not_supported", ""},
-		{"a destination on another user's channel", "POST", ev + "/destinations", "application/json", `{"channelId":6230013}`, 400, "channel_not_found", "6230013"},
+		{"a destination on another user's channel", "POST", ev + "/destinations", "application/json", `{"channelId":6230013}`, 404, "channel_not_found", "6230013"},
 		{"a body on a bodiless operation", "POST", "/v2/user/storage/files/" + novaFinished1.String() + "/download-url", "application/json", `{}`, 400, "invalid_body_params", "body"},
 		{"an unknown path", "GET", "/v2/user/nothing", "", "", 404, "not_found", "/v2/user/nothing"},
 		{"the unofficial events path", "GET", "/v2/user/event/upcoming", "", "", 404, "not_found", ""},
@@ -234,4 +234,32 @@ func TestAChunkedBodyOverTheLimitIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantError(t, res.StatusCode, readAll(t, res), 413, "payload_too_large", "1024")
+}
+
+// TestRefusalsThatDependOnStateHaveTheirDocumentedNames drives the refusals that only a world in a
+// given state gives: a destination added to an event that is over, a recording whose link is asked
+// after it expired. Each answer's name is one the operation's x-error-names lists (the harness
+// checks that), and TestMain then knows the name is sent.
+func TestRefusalsThatDependOnStateHaveTheirDocumentedNames(t *testing.T) {
+	finished := "/v2/user/events/" + novaFinished1.String()
+	for _, tc := range []struct {
+		name, method, path, body string
+		advance                  int // seconds the mock clock moves first
+		status                   int
+		errName                  string
+	}{
+		{"a destination on a finished event is a conflict", "POST", finished + "/destinations", `{"channelId":5120004}`, 0, 409, "event_already_finished"},
+		{"a recording asked for after it expired is gone", "POST", finished + "/recordings/download-url", `{"fileName":"video-2026-11-24-19-02-11.mp4"}`, tenYears, 404, "recording_expired"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, mock.Options{})
+			if tc.advance > 0 {
+				if status, _, body := h.do("POST", "/__mock/clock/advance", "", "application/json", fmt.Appendf(nil, `{"seconds":%d}`, tc.advance)); status != 200 {
+					t.Fatalf("advancing the clock: %d %s", status, body)
+				}
+			}
+			status, _, resp := h.do(tc.method, tc.path, h.token(nova), "application/json", []byte(tc.body))
+			wantError(t, status, resp, tc.status, tc.errName)
+		})
+	}
 }

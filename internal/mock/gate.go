@@ -39,6 +39,9 @@ type reqInfo struct {
 	breach []validate.Violation
 	// violations counts what the validator found wrong with the request, for the request log.
 	violations int
+	// fault is set when an injected fault answered: its name is the one the test asked for
+	// (the status text), not one the mock chose, so checkResponse does not hold it to the spec.
+	fault bool
 }
 
 type infoKey struct{}
@@ -147,6 +150,7 @@ func (s *Server) admit(c echo.Context, r *http.Request, ri *reqInfo, bufp *[]byt
 	ri.op, ri.spec = op, rt.spec
 	if rt.spec == s.spec {
 		if err := s.applyFault(r.Context(), op, r); err != nil {
+			ri.fault = true
 			return err
 		}
 	}
@@ -443,7 +447,33 @@ func (w *captureWriter) Flush() {
 func (w *captureWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Server) checkResponse(ri *reqInfo, status int, w *captureWriter) {
-	if vs := ri.spec.CheckResponse(nil, ri.op, status, w.Header(), w.body.Bytes()); len(vs) > 0 {
+	vs := ri.spec.CheckResponse(nil, ri.op, status, w.Header(), w.body.Bytes())
+	// Error names are listed for the Restream API only; the control API's are the mock's own.
+	if v, ok := undocumentedErrorName(ri, status, w.body.Bytes()); ok && ri.spec == s.spec {
+		vs = append(vs, v)
+	}
+	if len(vs) > 0 {
 		s.opts.OnResponseViolation(ri.op.ID, status, vs)
 	}
+}
+
+// undocumentedErrorName reports an error envelope whose name the spec does not list for the
+// operation and status (validate.ExtErrorNames). The mock holds itself to the list, so that every
+// name it can send is documented; the validator does not, since the real API's names are not
+// published. A fault's answer is exempt: its name is the status text the test chose.
+func undocumentedErrorName(ri *reqInfo, status int, body []byte) (validate.Violation, bool) {
+	if status < 400 || ri.fault {
+		return validate.Violation{}, false
+	}
+	var env apierror.Envelope
+	if json.Unmarshal(body, &env) != nil || env.Error.Name == "" {
+		return validate.Violation{}, false // not the envelope: CheckResponse judges the body
+	}
+	names := ri.op.ErrorNames(status)
+	if slices.Contains(names, env.Error.Name) {
+		return validate.Violation{}, false
+	}
+	return validate.Violation{Direction: validate.Response, In: validate.InBody, Pointer: "/error/name", Rule: validate.RuleEnum,
+		Message:  "error name " + strconv.Quote(env.Error.Name) + " is not in the spec's " + validate.ExtErrorNames + " for " + strconv.Itoa(status),
+		Expected: strings.Join(names, ", "), Actual: env.Error.Name}, true
 }

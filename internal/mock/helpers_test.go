@@ -64,7 +64,7 @@ func newHarness(t *testing.T, opts mock.Options) *harness {
 		t.Fatal(err)
 	}
 	h.srv = srv
-	h.ts = httptest.NewServer(srv.Handler())
+	h.ts = httptest.NewServer(recordNames(srv.Handler(), srv.Spec()))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -399,11 +399,16 @@ func overlayClients(base, over []oauth.Client) []oauth.Client {
 	return out
 }
 
-// Reset restores the fixture world, the start-up OAuth clients, real time and an empty journal.
-// Tokens stay valid, except those of clients the control API added, changed or deleted since
-// start-up: going back to the start-up registration ends them, as changing a client does.
+// Reset restores the fixture world, the start-up OAuth clients, the start-up settings
+// (autoApprove as Options.AutoApprove, the --auto-approve flag, gave it), real time and an empty
+// journal: everything a test can change through the control API goes back to how the process
+// started, as a WireMock or Prism reset does, so a test that switched a setting cannot leak it
+// into the next. Tokens stay valid, except those of clients the control API added, changed or
+// deleted since start-up: going back to the start-up registration ends them, as changing a
+// client does.
 func (s *Server) Reset() {
 	s.store.Reset()
+	s.oauth.SetAutoApprove(s.opts.AutoApprove)
 	s.clock.SetOffset(0)
 	s.journal.clear()
 	s.clearFaults()

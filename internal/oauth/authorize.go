@@ -105,7 +105,7 @@ func (s *Server) Authorize(r AuthorizeRequest) (*Consent, error) {
 	}
 	redirect, ok := matchRedirect(client.RedirectURIs, r.RedirectURI)
 	if !ok {
-		return nil, redirectMismatch(msgRedirectUnregistered, client)
+		return nil, invalidRequest(redirectMismatch(msgRedirectUnregistered, client))
 	}
 	scopes := client.scopes
 	requested, err := ParseScopes(r.Scope)

@@ -24,7 +24,6 @@ const (
 	MsgCodeExpired       = "Invalid grant: authorization code has expired"
 	MsgRefreshInvalid    = "Invalid grant: refresh token is invalid"
 	MsgRefreshExpired    = "Invalid grant: refresh token has expired"
-	MsgRedirectInvalid   = "Invalid request: `redirect_uri` is invalid"
 )
 
 // Challenge headers of 401 answers. Every 401 carries one so that clients know which scheme

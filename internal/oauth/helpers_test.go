@@ -36,7 +36,7 @@ const devRedirect = "http://localhost:3000/callback"
 var (
 	devRegistered  = ` (client "restreamkit-dev" registered: http://localhost:3000/callback, http://127.0.0.1:3000/callback, http://localhost:8000/callback)`
 	devMismatch    = "Invalid request: `redirect_uri` does not match a redirect URI registered for the client" + devRegistered
-	devNotTheCodes = "Invalid request: `redirect_uri` is invalid: it is not the one the code was issued for" + devRegistered
+	devNotTheCodes = "Invalid grant: `redirect_uri` is not the one the code was issued for" + devRegistered
 )
 
 // newTestServer returns a server with the fixture clients and accounts on a clock the test

@@ -107,14 +107,17 @@ func validPort(p string) bool {
 // redirectMismatch is the error of a redirect URI that does not match: msg followed by the URIs
 // the client registered, which are not secret, so that a developer sees at once what to send or
 // what to register.
-func redirectMismatch(msg string, c *clientRecord) error {
-	return invalidRequest(msg + " (client " + strconv.Quote(c.ID) + " registered: " + strings.Join(c.RedirectURIs, ", ") + ")")
+func redirectMismatch(msg string, c *clientRecord) string {
+	return msg + " (client " + strconv.Quote(c.ID) + " registered: " + strings.Join(c.RedirectURIs, ", ") + ")"
 }
 
-// Messages of the two redirect mismatches; redirectMismatch adds the registered URIs.
+// Messages of the two redirect mismatches; redirectMismatch adds the registered URIs. The dialog's
+// is invalid_request (RFC 6749 §4.1.2.1); the token endpoint's is invalid_grant, since RFC 6749
+// §5.2 names "does not match the redirection URI used in the authorization request" among the
+// grant's faults, even when the URI is another one the client registered.
 const (
 	msgRedirectUnregistered = "Invalid request: `redirect_uri` does not match a redirect URI registered for the client"
-	msgRedirectNotTheCodes  = MsgRedirectInvalid + ": it is not the one the code was issued for"
+	msgRedirectNotTheCodes  = "Invalid grant: `redirect_uri` is not the one the code was issued for"
 )
 
 // RedirectRegistered reports whether uri is one of the registered redirect URIs, by the rules

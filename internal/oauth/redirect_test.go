@@ -66,7 +66,7 @@ func TestTheLoopbackPortOfTheAuthorizeRequestIsWhereTheBrowserGoesAndWhatTheExch
 	}
 	form := TokenForm{GrantType: "authorization_code", Code: code, RedirectURI: "http://127.0.0.1:3000/callback"}
 	_, err := s.Token(basicAuth(devClient), form)
-	wantError(t, err, 400, "invalid_request", devNotTheCodes)
+	wantError(t, err, 400, "invalid_grant", devNotTheCodes)
 	form.RedirectURI = onPort
 	if _, err := s.Token(basicAuth(devClient), form); err != nil {
 		t.Fatalf("the exchange with the authorize request's URI: %v", err)

@@ -213,7 +213,7 @@ func (s *Server) exchangeCode(client *clientRecord, form TokenForm) (TokenPair, 
 		return TokenPair{}, invalidGrant(MsgCodeExpired)
 	case form.RedirectURI != c.redirect.String():
 		// RFC 6749 §4.1.3: the very URI of the authorization request, loopback port included.
-		return TokenPair{}, redirectMismatch(msgRedirectNotTheCodes, client)
+		return TokenPair{}, invalidGrant(redirectMismatch(msgRedirectNotTheCodes, client))
 	case s.clients[client.ID] != client:
 		return TokenPair{}, invalidClient(MsgClientInvalid) // replaced or deleted meanwhile
 	}

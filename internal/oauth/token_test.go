@@ -200,8 +200,8 @@ func TestACodeExchangeRejectsBadRequests(t *testing.T) {
 			400, "invalid_grant", MsgCodeInvalid},
 		{"a code at the end of its lifetime has expired", func(*TokenForm, *ClientAuth) {}, 10 * time.Minute,
 			400, "invalid_grant", MsgCodeExpired},
-		{"a different registered redirect URI is an invalid request", func(f *TokenForm, _ *ClientAuth) { f.RedirectURI = "http://localhost:8000/callback" }, 0,
-			400, "invalid_request", devNotTheCodes},
+		{"a different registered redirect URI is an invalid grant (RFC 6749 §5.2)", func(f *TokenForm, _ *ClientAuth) { f.RedirectURI = "http://localhost:8000/callback" }, 0,
+			400, "invalid_grant", devNotTheCodes},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -236,7 +236,7 @@ func TestACodeRefusedForItsRedirectURIStaysUsable(t *testing.T) {
 	s, _ := newTestServer(t)
 	code, _ := approve(t, s, devClient, devRedirect, "", 0)
 	_, err := s.Token(basicAuth(devClient), TokenForm{GrantType: "authorization_code", Code: code, RedirectURI: "http://elsewhere/"})
-	wantError(t, err, 400, "invalid_request", devNotTheCodes)
+	wantError(t, err, 400, "invalid_grant", devNotTheCodes)
 	if _, err := s.Token(basicAuth(devClient), TokenForm{GrantType: "authorization_code", Code: code, RedirectURI: devRedirect}); err != nil {
 		t.Fatalf("the code did not survive a wrong redirect_uri: %v", err)
 	}

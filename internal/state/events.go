@@ -266,7 +266,8 @@ func (s *Store) AddEventDestination(uid int64, eventID string, req restreamapi.E
 		e := &u.Events[i]
 		c := findChannel(u, req.ChannelId)
 		if c < 0 {
-			return apierror.Newf(http.StatusBadRequest, "channel_not_found",
+			// 404 as for a channel in the path: one status per name, since clients key on the name.
+			return apierror.Newf(http.StatusNotFound, "channel_not_found",
 				"ChannelNotFound: channelId %d is not one of your channels", req.ChannelId)
 		}
 		ch := u.Channels[c].Channel

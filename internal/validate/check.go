@@ -97,13 +97,7 @@ func checkRequestBody(dst []Violation, op *Operation, contentType string, data [
 // CheckResponse validates a response of op: the status is documented, documented required headers
 // are present and valid, and the body matches the documented content.
 func (s *Spec) CheckResponse(dst []Violation, op *Operation, status int, h http.Header, data []byte) []Violation {
-	resp := op.responses[status]
-	if resp == nil && status >= 100 && status < 600 {
-		resp = op.ranges[status/100]
-	}
-	if resp == nil {
-		resp = op.dflt
-	}
+	resp := op.response(status)
 	if resp == nil {
 		return append(dst, Violation{Direction: Response, In: InStatus, Rule: RuleStatusNotDocumented,
 			Message:  "status " + strconv.Itoa(status) + " is not documented for " + op.ID,

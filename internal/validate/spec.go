@@ -198,6 +198,8 @@ type response struct {
 	Status  string // "200", "4XX" or "default"
 	media   []mediaSchema
 	headers []*param
+	// errorNames are the error names documented for the response (see ErrorNames), sorted.
+	errorNames []string
 }
 
 // mediaSchema pairs a media type with its body schema (nil: any content).
@@ -391,10 +393,20 @@ func compileOperation(c *compiler, base, at string, doc *openapi3.T, path, metho
 		op.reqBody = b
 	}
 
+	opNames, err := errorNamesByStatus(o.Extensions[ExtErrorNames])
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", at, err)
+	}
 	var statuses []string
 	for status, rr := range o.Responses.Map() {
 		r := rr.Value
 		resp := &response{Status: status}
+		names, err := stringList(r.Extensions[ExtErrorNames])
+		if err != nil {
+			return nil, fmt.Errorf("%s/responses/%s: %w", at, status, err)
+		}
+		resp.errorNames = sortedUnion(names, opNames[status])
+		delete(opNames, status)
 		media, err := compileContent(c, base, at+"/responses/"+status+"/content", r.Content)
 		if err != nil {
 			return nil, err
@@ -430,6 +442,9 @@ func compileOperation(c *compiler, base, at string, doc *openapi3.T, path, metho
 			}
 			op.responses[code] = resp
 		}
+	}
+	for status := range opNames {
+		return nil, fmt.Errorf("%s: %s names errors of status %s, which the operation does not document", at, ExtErrorNames, status)
 	}
 	sort.Strings(statuses)
 	op.statuses = strings.Join(statuses, ", ")

@@ -346,25 +346,25 @@ type Channel struct {
 
 // ChannelCreate A manually configured destination to add.
 type ChannelCreate struct {
-	// DisplayName The name to show (ignored for Instagram).
+	// DisplayName The name to show (ignored for Instagram). Restream documents no bound; restreamkit's is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	DisplayName *string `json:"displayName,omitempty"`
 
-	// InstagramUsername The Instagram account name (Instagram only).
+	// InstagramUsername The Instagram account name (Instagram only). Restream documents no bound; restreamkit's is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	InstagramUsername *string `json:"instagramUsername,omitempty"`
 
 	// PlatformId The platform: 29 Custom RTMP, 37 Facebook Group, 49 Steam, 60 Nimo, 61 Naver, 68 Mixcloud, 72 Telegram, 73 Instagram, 74 Amazon Live, 78 Custom SRT, 79 Substack, 80 Mux, 81 Custom WHIP, 82 Custom HLS Push.
 	PlatformId ChannelCreatePlatformId `json:"platformId"`
 
-	// RtmpPassword RTMP password (Custom RTMP only).
+	// RtmpPassword RTMP password (Custom RTMP only). Restream documents no bound; restreamkit's is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	RtmpPassword *string `json:"rtmpPassword,omitempty"`
 
-	// RtmpUsername RTMP user name (Custom RTMP only).
+	// RtmpUsername RTMP user name (Custom RTMP only). Restream documents no bound; restreamkit's is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	RtmpUsername *string `json:"rtmpUsername,omitempty"`
 
-	// StreamKey The stream key of the destination.
+	// StreamKey The stream key of the destination. Restream documents no bound; restreamkit's is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	StreamKey *string `json:"streamKey,omitempty"`
 
-	// StreamUrl The ingest URL of the destination.
+	// StreamUrl The ingest URL of the destination. Restream documents no bound; restreamkit's is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	StreamUrl *string `json:"streamUrl,omitempty"`
 }
 
@@ -397,10 +397,10 @@ type ChannelMeta struct {
 
 // ChannelMetaUpdate The new title and, optionally, description of a channel.
 type ChannelMetaUpdate struct {
-	// Description The stream description.
+	// Description The stream description. At most 5000 characters. Restream documents no limit; restreamkit's is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	Description *string `json:"description,omitempty"`
 
-	// Title The stream title.
+	// Title The stream title. At most 140 characters. Restream documents no limit; restreamkit's is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	Title string `json:"title"`
 }
 
@@ -469,7 +469,7 @@ type Clip struct {
 	// TranscriptText What is said in the clip.
 	TranscriptText string `json:"transcriptText"`
 
-	// ViralityScore How likely the clip is to do well, 0 to 100.
+	// ViralityScore How likely the clip is to do well, 0 to 100 (the range is an assumption, UNCONFIRMED, `x-unconfirmed`).
 	ViralityScore int `json:"viralityScore"`
 
 	// ViralityScoreExplanation Why the clip got its score.
@@ -646,7 +646,7 @@ type EventStatus string
 
 // EventCreate A new event.
 type EventCreate struct {
-	// Description The event description.
+	// Description The event description. At most 5000 characters. Restream documents no limit; restreamkit's is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	Description *string `json:"description,omitempty"`
 
 	// ScheduledFor When the event is planned to start (ISO 8601).
@@ -655,7 +655,7 @@ type EventCreate struct {
 	// StreamType Stream from Restream Studio or from an encoder.
 	StreamType EventCreateStreamType `json:"streamType"`
 
-	// Title The event title.
+	// Title The event title. At most 100 characters: Restream documents a "Title Too Long" error but not the limit, so 100 is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	Title *string `json:"title,omitempty"`
 }
 
@@ -787,7 +787,7 @@ type Profile struct {
 
 // RecordingDownloadUrlRequest Which recorded file to download.
 type RecordingDownloadUrlRequest struct {
-	// FileName A `fileName` from the event's recordings.
+	// FileName A `fileName` from the event's recordings. Restream documents no bound; restreamkit's is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	FileName string `json:"fileName"`
 }
 
@@ -918,7 +918,7 @@ type TokenRequest struct {
 	// Code The authorization code (authorization_code grant).
 	Code *string `json:"code,omitempty"`
 
-	// CodeVerifier A PKCE code verifier. Restream does not document PKCE; the field is accepted so that clients which always send it keep working, and it is not checked.
+	// CodeVerifier A PKCE code verifier. Restream does not document PKCE; the field is accepted so that clients which always send it keep working, and it is not checked. Its length bounds are RFC 7636 §4.1's, assumed for Restream (UNCONFIRMED, `x-unconfirmed`).
 	CodeVerifier *string `json:"code_verifier,omitempty"`
 
 	// GrantType Which grant is used.
@@ -1122,7 +1122,7 @@ type ShowAuthorizeDialogParams struct {
 	// Scope Not documented by Restream (scopes are chosen per application). When present, the granted scopes are narrowed to those listed (space- or comma-separated).
 	Scope *string `form:"scope,omitempty" json:"scope,omitempty"`
 
-	// CodeChallenge A PKCE code challenge (RFC 7636). Restream does not document PKCE (UNCONFIRMED); some clients send it anyway, so it is accepted, and not checked, like `code_verifier`.
+	// CodeChallenge A PKCE code challenge (RFC 7636). Restream does not document PKCE (UNCONFIRMED); some clients send it anyway, so it is accepted, and not checked, like `code_verifier`. Its length bounds are RFC 7636 §4.2's, assumed for Restream (UNCONFIRMED, `x-unconfirmed`).
 	CodeChallenge *string `form:"code_challenge,omitempty" json:"code_challenge,omitempty"`
 
 	// CodeChallengeMethod The PKCE challenge method (RFC 7636); accepted and not checked, like `code_challenge`.
@@ -1137,7 +1137,7 @@ type ShowAuthorizeDialogParamsCodeChallengeMethod string
 
 // ListClipsProjectsParams defines parameters for ListClipsProjects.
 type ListClipsProjectsParams struct {
-	// Limit Projects per page.
+	// Limit Projects per page, at most 100 as Restream documents. The minimum 1 and the default 20 are assumptions (UNCONFIRMED, `x-unconfirmed`).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Cursor The `nextCursor` of an earlier page.
@@ -1152,10 +1152,10 @@ type ListClipsProjectsParamsSortBy string
 
 // ListEventHistoryParams defines parameters for ListEventHistory.
 type ListEventHistoryParams struct {
-	// Page The 1-based page number.
+	// Page The 1-based page number. The default 1 is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	Page *int `form:"page,omitempty" json:"page,omitempty"`
 
-	// Limit Events per page.
+	// Limit Events per page. Restream documents neither default nor maximum: 10 (the documented example's) and 100 (the n8n node's) are assumptions (UNCONFIRMED, `x-unconfirmed`).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
@@ -1173,7 +1173,7 @@ type ListUpcomingEventsParamsSource int
 
 // GetEventChatHistoryParams defines parameters for GetEventChatHistory.
 type GetEventChatHistoryParams struct {
-	// PageSize Messages per page.
+	// PageSize Messages per page, 1 to 1000 as Restream documents. The default 100 is an assumption (UNCONFIRMED, `x-unconfirmed`).
 	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
 	// PageToken The `nextPageToken` or `previousPageToken` of an earlier page.
@@ -7301,7 +7301,7 @@ type GetEventSrtStreamKeyResponse struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ErrorEnvelope
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -7334,7 +7334,7 @@ func (r GetEventSrtStreamKeyResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetEventSrtStreamKeyResponse) GetJSON403() *Forbidden {
+func (r GetEventSrtStreamKeyResponse) GetJSON403() *ErrorEnvelope {
 	return r.JSON403
 }
 
@@ -7948,7 +7948,7 @@ type GetStorageFileDownloadUrlResponse struct {
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *ErrorEnvelope
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -7984,7 +7984,7 @@ func (r GetStorageFileDownloadUrlResponse) GetJSON403() *Forbidden {
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetStorageFileDownloadUrlResponse) GetJSON404() *NotFound {
+func (r GetStorageFileDownloadUrlResponse) GetJSON404() *ErrorEnvelope {
 	return r.JSON404
 }
 
@@ -11995,7 +11995,7 @@ func ParseGetEventSrtStreamKeyResponse(rsp *http.Response) (*GetEventSrtStreamKe
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ErrorEnvelope
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12683,7 +12683,7 @@ func ParseGetStorageFileDownloadUrlResponse(rsp *http.Response) (*GetStorageFile
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ErrorEnvelope
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -19954,7 +19954,7 @@ func (response GetEventSrtStreamKey401JSONResponse) VisitGetEventSrtStreamKeyRes
 	return err
 }
 
-type GetEventSrtStreamKey403JSONResponse struct{ ForbiddenJSONResponse }
+type GetEventSrtStreamKey403JSONResponse ErrorEnvelope
 
 func (response GetEventSrtStreamKey403JSONResponse) VisitGetEventSrtStreamKeyResponse(w http.ResponseWriter) error {
 
@@ -21315,7 +21315,7 @@ func (response GetStorageFileDownloadUrl403JSONResponse) VisitGetStorageFileDown
 	return err
 }
 
-type GetStorageFileDownloadUrl404JSONResponse struct{ NotFoundJSONResponse }
+type GetStorageFileDownloadUrl404JSONResponse ErrorEnvelope
 
 func (response GetStorageFileDownloadUrl404JSONResponse) VisitGetStorageFileDownloadUrlResponse(w http.ResponseWriter) error {
 
@@ -23100,211 +23100,229 @@ func (sh *strictHandler) GetWebchatUrl(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rctw21uCroHq/KktTVOtixxeptr5SHDvRju2oJHkyW4lXRDehbozYAAcA1e649Dz7HvtkWzgHIEE2",
-	"2M2WbCcZa35MLDYJHADnjnP5NBjLWSEFE0YPDj8NCqrojBmm4K+XUyoEy08y+0fG9FjxwnApBoeDiykj",
-	"Y/yZ8Gw4SAbcPi6omQ6SgaAzNjgc8GyQDBT7d8kVywaHRpUsGejxlM2oHfFKqhk19j1hnj4ZJIMZF3xW",
-	"zgaH+8nALAqGP7EJU4Pb22Tw6oYJ0wUMsz8SnpEtSt6/P/lhuwMm5gbpBVhZwhIcLNooLiYhKMf6vuDw",
-	"+0LymuesCwhtpKITRq54znrAcoVD3QeeW/uxLqTQDDDoe5qdsX+XTBv711gKwwT8kxZFzsfUArv7L20h",
-	"/hRM81+KXQ0OB/9jt8bOXfxV775SSqpX4oblsmA45fLKFU5KuCYzmluoWXZIKLELTsi/S6YWRCoyZTRj",
-	"ilRYb5+ZKSMjmS3ISDF6rYmZck2CGRL7EsVXxnLGNJlzMyVUEFkwBSsiZkoNMfSaaSKkYEOSzpjWdMJS",
-	"YvdawySNWa84y7MheXUDkFUDjakgVOg5U4SbI/js5+PSTAkTWSG5MJrQXMv6HXIlFZnb6fE9xa5KzTTZ",
-	"Srm4oTnPLt3WpAmpHk0UFY0HeiwLFj4Y55wJk8LoVJBSXAs5FwQfEy4AsozTXE4SkpZCl0UhlWFu7EuL",
-	"J2nrF48o+OP2cHCbDF5KcZXz8VfGFsvIJoyM3eTuRO2SxqVSdoXaUMPIll0++0hnRc4ItUhhuAhOnOaK",
-	"0WxB2Eeujd4GTJnLMs8AF2DAUgO+aUMoyfmMGyIFnpeZsgWZ0QWZ0htGtt6/e/nzu9cnZ29f/XBIzpg2",
-	"itEZyeS4nNkFEiGJLsdTHOQoQDAAVRNucEd/gEP5CnSYDAz7aHanZpY3B4nwiOUjoKWZSsV/x91ETLLY",
-	"L6QhI0b0VM7F4TLqJYQSxTKu2NiQ92cnxL6v2IRrwxTLAF+5ewuxjVhwiDRTZkmdCpKOZWZxEzAbn1cs",
-	"I6DRrTYJ2w0mFvSRknN7qly72REclpGts9cvydNnT16Q//d/nwz3hwfD/e0hOa6403wqNSPp8XjMCpMS",
-	"RcW1Jmm1jSmhI3nDSNo+pNRycjftNpkwywUE+eni7RtSWH5foa+mM0Yc3EeEioVbuAcAPrUvMneOgDKv",
-	"pRrxLGPi61KhkddMkJyOrxEmYELwr5ofCsYyy8zsEaR2x1MudHl1xccWGxzfQsQ/Qdb1EvDks63kwgIJ",
-	"y+lkJsgTx4plTBhOc02oYmTGteZiAixBSTEJOLJjrh6drGBxuOTJ3eJSwBC2DxuHZscMMO274cEjDcMc",
-	"WawHxrEzk+NropnIIuf9TprXshTZ1xbRWpZqzEgmGa4W2KZdzIjlUkw0MbIiScs3AdhTusglzS6kfEPV",
-	"hLVg/tvu3/qD+SM1bE4Xp3SC/Osr6ST+gHMLv2NCgO9M3TBFKHCDJpIXuOhLI+UlfGaRZaWukJD5lMHO",
-	"SQWby71CgqrLYa3ncE2s2CIjdiUVs1zCTC2mslwz++N4ysbXLBvWUqgoRznXUzg2J8Ua6NnCu0caFrGz",
-	"M6Mfd+yUO6OFYTolW/vkLf8eWOIEz8KqEldKCkPkFUB4fHoCQtEtDFUt5HLyinCjiZwLQAwn334Cle61",
-	"Vaf0XxdJHmmvm4JiiCxkA4Rxw1ziIJc4yAboc9/DfnxA/s6/TwgVmVuItsKstPppqYjhVoLKG1RZ7dpQ",
-	"T83IaAGH+tPFxalfX42XNcezwI4YmStuDBNJhRc55WLHClBAbcCLcxgFWfZfBw/c2q8ozxukF9CC3ZDv",
-	"Pn5ELhme5JbdQWZnsbvAGWJPU54ceYrTfrjv9g7guL7be9ImMzNlXFlC2x62JAp+q8l3e3stqWyYEjS/",
-	"xHVcAjTpNtoPsKpShRSMmOJXZN8oc2tX/AsVKTNVspxM4W17gErmwBlAE0tqfafCDzuafQDjPNIkPWNG",
-	"LXaOrwxTqTV/HVLaswp+Wjajf5kyYXdY2ZcSy540G0srRu1KnN51cUoyapgdd4Xae5sMQHv4Arr4eq2k",
-	"bTUivcEeebnUz0TssO2Gw+H2MLRTWFODsTNp5vExosw4LLT4PWJL6k0lrJp6DsnYFRdg3n76bQBI9tvg",
-	"8LdBA+rfBglxP14GGwMvDofD3wa3aWKPUsiM7UhriBzsOPKz/AVV/SPCOIhTrh3DtWTZS726kPItFQt3",
-	"5vqvwoSkJDNLkA4ZdJdIUNYyjsgFMipNyK6eHLxYYlUJktACiHnEptwygUoXGFPRxW/Abs4XVskR/dmF",
-	"tuxOyxjDCJmXFZN26Z4OdLr9Z2Uo74U3nNlXVt8tEWjtjDauvX2TeAM9Iexjwa0NLq29eSOvrRHTEBFI",
-	"ozAC2Gy3frWh8xmWkmXcTk3zU2Vxx3CmB4dXNNesDdpxyyvjPC6IQxZcu6dFMMqnAR0bfsOiJ+W8BIGr",
-	"WxMm6Ci3a/FjTqQ9T/C3VA7RkZQ5o8KSf8Z1kdPFO/Cxxry0dkvQwQHiMZhuuOxhTQZsNmLZe5XHByty",
-	"aq6kmj3SBF7MLLD26cJqE83hyZbjtmxWmMV2dDbey/e/kSffDmot4yseo49g8Eca90YqwjPijtMvMAot",
-	"HgkXk1P3Vpdn3P9OUp6l3tYIdn01/GXX7teAo+rUBHn9ft+Gvvdf8XIgtqYACxCaxp42cS7xCP6hmk6O",
-	"LKMEfysC/FIxatjGpDajoqR5vgDPKZ+Ultob5CcJzbJliutHEkYCVZAtPhHSO/NOhDZ0ougMtm9GP75h",
-	"YmKmg8P9vT04turvGDL7j99rq512zV7NYZmcLIVBeLbq51b2tAF4+iQyY7EGD/3vh+TgBXlZaiNn5Ozi",
-	"7WlCHj8jr+mYjaS8Jj8qWRYJefKCnBtGZwl5ukfe8ZlMyNN98o7eMJWQp8/JW/5xnMsyS8izA3LBcmZh",
-	"Tcizx/WKEvLsCTme0d+lIG/4DUvIs+d+3vOzi4Q8e0HOy5E2dHydkOd75G35MSHP9/07v/x0cpqQ5wf+",
-	"75/enJPTUk/tXjBhCebXgxfJ42fJkxfJ073k6X7y9Hny7CB59jh59iR59jx59iJ5vpc830+eH3yIkZYy",
-	"s+KUaj2XKrJldmtI4X4mW8GGRY/k4LunkTOxU3QjAAwGMgMP/W5zINH+nS26LuZAj7pmC897ArJpTfDd",
-	"/sFaxMbxOoUCFxOr4L8/e7N+uoO9J8/XzNfiUgGOr2Ux2YY8JhQ1cMUytypSlrEIV3Hvde5CyJnen72J",
-	"CpDPLay7xKdg8/uJ0L6MZUPZFhNARSh3gk1u7taKo3/LDL3DuRtucrTkg98IeIlA7a8EI8iZcIUtaROO",
-	"vIIaG3e88ylTrCm9p1QTKVj0nAHWlaPDG+tFPg60ZjPfF9nm4tqjXbWtCZEFfpsvksYey6vPvJ9tlrZn",
-	"hfV9NjEU/E/2NuNXa7f4ztvr7pFDdDxCOzVFHQwsn9oJ198WeQVGB9kyqmTbViHOuMYnAMx2ByOqzJDW",
-	"FqzWCM1PXBupFhvuwM+CVR5DKjAC5pG2UJnlhbpLSR0/bv8rci+O6nRCZG55OLniSsOQ3LCZXmfN2gW9",
-	"xfEAyXDBVCm6sH8L9tGc0gkDF1ocGrRxHSO17wM4R0SUee51/JxqfGzhsj/Y0/HxM8tqoWI3XJZ6k4n9",
-	"N5HJYUP6zt5Cheog2lsRg7ILYfz+bo4wFjv8cUfIAZwb8c3B35yNGGXKjh66hXmtWVQoR8ZWwF8pOet1",
-	"kLOVog0/as7rrbgdXbAxv+JjkjFDea7JViZRO9EJ0YaPr5nS4FbtBqQ+BS+l1mgDd1+pYR/NSmIl9o1+",
-	"Q/EZ04bOii7vWDCo1fc0E6ahIln2vGNH6SFO/VTBFjUxI/FY5tboDjWK6jkv7oDjEyaYssovGee8iCiu",
-	"OS86YyxzXrQ1xHjsXTIYo4p9bFbsK4xnN3VGM9Z3U5PBFb2RpeLrRge7aUbVNcvq2azGTqoBOudcizbd",
-	"BjtM06VgJQOMM3glsnP0tEYX4LQ9GAr8+FyA/xg/bujNezGFHN87N1SZvtNo+/LGE5lpORsJyrsNHdwO",
-	"/1oTdRSPqq+KChzlIkrmv1guzTXRlGc+2s/j8tJgN1zRnJvF+ViqyIH9JOck59csX9Q7wSHWI5NkzvI8",
-	"IXv2r/29PafpOWvFOXhWbE1j5lcfi5wiQ40tKJh9AuERmmj72XoV3ZGrQ8j2eldAsbTPUayJ4Gvr0Fvk",
-	"GBJ+F9fSp0rC35u6+GCDCvwYeAZIjEq/w1jYMM44zt4uPPxRhc//5lUd1Gfsd7qh5q1F45ZuByO8lKUw",
-	"cTSE+y14yWlYuMwp1evJsA+z9QNafuve789yndTgYgIH+E7Ou68ocA1UWUOJ5zkZMWsWV3InfjHhoOv0",
-	"IDjgewofRNqTNZ59nvkzrtldx1AXi4LFVbdfXLisW/bcMtUKNRMMi6WapBCkn1oUTf/BMybPEU1f85yl",
-	"m1rxfjd6mvH13i4tJ7JVfuYGxiZtwomixCbEf0cvf4MFGElm9NpxASl8eAhI/ke64gQ3dr/1Mi+4kmrM",
-	"zlih5JjpCC94iaLLDUDohHLkNMRM3ZVuFWU9BcXCARZHcc1yuBG+4DN2Zm3ztcai3a76bTsEF5Oc2edv",
-	"ZRZBjrd2N+xGwDbJK5IuTZqSLWvkSG3I/h6ZcVEaprcJF9owCgRhGVHHCirk6aIDCTM7P0Nz/32YlH2h",
-	"CO7FXWBd4LQftAkkQKbN6ePIcfGcPdLO34QX9SNQ5SHM1QW/X1k5bw0xRccGbvb1UjwZ1bqcoWeqEWEA",
-	"0QMQkg+iCCbSd7gWummtPcYRf+5EdbtMnRDESYhiMiRnFA/b3+3nUkx6sNEWFwkOPwrlOoL/AS3Lu3iy",
-	"gLOCHzAgsGW53uG/aVo8ur+vxhpYEUH+5WWh1IZlL+Mreuk0BGpQ1uDLlvK8Sdl/hafVRMvrbJ1+nNsD",
-	"iE2A16GBvocjL2T+EX5e0AmvdeyVR1sqLdVp/X6tgeiVLKXpBNwIlSqtd91WV4Ak4Yo697UhTjakrIKq",
-	"KrgZhZzj4I1YIBCvYJNY0wA5pp7SAgKyAx5ItqqgrDqxDKJ9IfxKOMtmxmYjpvT28gGyXlYxAG2t4iNC",
-	"rwxTJNWByZIC25tzM3WmIayrqenKcgQKTmjOuf9FNW1RWojxbrOfSQ0wokn9eaZuM+OmkRZsXBRPUCs7",
-	"ucuFJyrJc3/dGVgOzbNbdbnYyvbcTO7wDtHSJuHNlmYtLiPJhJmmI315YVOq30Z9B0FIlgJSoM1hlhm7",
-	"/Rnhju9VOoYf08/o3m9tZgBBUq0str0/yLnIJfWxXRvp6HoqldnJ+Q3LSObGITkX15Hru+Y0y1viP1tt",
-	"bbdWGY4aWxzEFH4vs00vlX5BqSsMZk0dAecxpX6JSXvuL+RAmMlHaJ4TxQrmjERMJYDXIjpMVKe/WP6s",
-	"Yh7fvXgRcI0ne1HnwKy+D1m5nMRybbjBjuYDo9ZcIXvX5XO3Y1QLes0ux1S7wAWH5BALHRjKzVBM2CVq",
-	"DFN2mP/zK935/YP9v72dF5cf/vZf8bg7u09fYCPrw/7sgy+zdz9TtZ4E8aM+T7fXnQheBc1uzvQxX6OK",
-	"R2aQneMTJUrNIsjLfE7L2mBeILz2ivHz6FpufAzxRjxoPGVZmbMsIZYRWSyGRGfUT2K0d8NUtxMbs4Nm",
-	"jue2mNHay4K1QQpoM7ZiFGLD+JihlcqHK/eg3WLBOuitqsJ2/1DPFLOArrjgehr3Nx6PTUlzq58l5L3g",
-	"H70WGQ0r6ti5RnTu6pIWvdyBXEPMoTCr46pxzEDLIaMFmUjLEgGHrFIpS+Nxyz7f0owJqysrRvMqrVsn",
-	"rQSnjmhsrs/YWKrsZ5Ev+oJWnSlMar/eAWfLTGYdWkdFCq9jesdpToVgGSqrn+XI9FTOO4uATK3eVS0o",
-	"yK3dZCfXEhwsZiV+fsbldoibCD26y7WcX7EjMsW4FiyZMZV5hmkLLMP3degQK4uxtKIZSqXsFEpOFNNW",
-	"JHhKhBsC+/GmrrLAW9U7BNyJI+8mDgdNakbaQrzwUBocpMXXOkXAHR3G1v6ARd4hdizKlteHjq0muOpC",
-	"pkKLwpGgkYiWZOvk/Gfy/One/nb/GxrkC3Hf7Dka5WDHVyb6uSkzLkG985dowmoYKkQ8DS/BA/jtnujV",
-	"9oWu8TjWS+rEilBS3SngB2JuqhvEZaEZDes9+RKJKOwjpql2aiE+iC2WzpEQKcaMQLbTXVSUr5Ks0r67",
-	"rjazufg4NH1Q4K6XSj70ClJEMDGwi2mswIBlt3wsJ8UNoO+AIdW2/Kw4EyYIJ4BMwMHhALLvpDA0H8T0",
-	"evTxyfprCGeyC/aFpcJAfM8EGoPe2K0Y0zzCCTqPt/Po7h/bCUp9LTBbPimv8HbQ0h29uWiRRPTi/g7o",
-	"Uzphofu5LWgBjLX+3zADd1nREc6Mq8NgF2TGMk6x6tDWTxdv3yRYpQDD5YbD7STM+nR5xxBVsaokhktM",
-	"Bv8AN1VarCuV4N8KSjosZbxGzZ0TSBS5i8sSM0wc+HXapbsKjeAJfBAj6WOCFRuQ24GgTHdvDnZx7F2a",
-	"5+mmWQx+rtiBQmJ8VR3iTkb7qsR0nySCobw+/x4rQz3b23tBFIP6bK5ym2I3EnN2g2z6R9qn76+u6dC+",
-	"HdUSIy0KNq6KhADpgTAZMc2zZqZ9n3pBnU6IzpoDALRVZSIeJywrACEarWpId/BCLaX49/C/+fPJGC5Q",
-	"DbtHtnI9gq5A7FjcpHKurVfsu70vLUa1qb8UTSDHYInmMS4Nl+/LazmxPJAUTFXMeU0SUpQLXvjJH2mC",
-	"dylka39nRLUzJdePqS+NtKKvO2gL3nKeUarWRk22r/uCOdwqErcn0QMJYqs384hVGUpVAHZlC1jebOkr",
-	"qvPydVldqO2uybKe0fUBL5W2N3P5Ed3O5GpyH3C/Jqyi7JGjPmcji6Js4/sGHgRgugRoWMGq8zuZ0btd",
-	"2dbw5nISOa5CTDquUuREWn53+u7HPmG4+mbNOOf/+HHjnSrAh2GHju5NHY9wt7iwKhaCNlLz72TDNQLU",
-	"q5GjWnskIPOPiKJHIPu7DHqmaXSmtPg3VsZ+d9irvTBwxUWOXavlZVBgNJDlp64aTJZuEDu9nIxx0vB0",
-	"1afQXHQUh5W84vldKFvziWDZDheuvuCScjOjvGOjnbnJduwr1oZVTDcNTPx4g6RgUJnv5McoV9YzqLLZ",
-	"1zLtGJOtxk7cimJHgE51LibBJXZQ5GojBYaPp87NzjIsXQ25AThuJKSU5x1xwsck9T86Q8IELh3lQdYb",
-	"J9y3tqmCYOXOvN4cRa3V3diJCIZCkR29klth+W9NMpazjbhV99Ze+GHvglbVsEkA/sq9u0sII8RlBtsX",
-	"pi3EMg0zLrsSDTMuiVF0fN0/zq957DHHheIzqhYQd9uVBUu5IFulRn9WTkWmx7Rg20F09eeBBW9j1kBT",
-	"SGUU5cbHFssrkpU032m4trAk0ueCbClKL9yyZbATd4pxVLqR1+xuLKlOxYW6XXagaDQsE+aSd2sg7vY0",
-	"NOsD231M89wZ3EJGiggfVQVdoVC4tf59HbpWTCDWUqwcDDiUdsbGlM28Y6A1iP1ISFOVe12v4LslazZW",
-	"zKxcNr5y1DlZAhlhJK02Me0xvYknTh8LX5sM/ClXiukpHl/fMaGi4eWUxy+vrXi65gITWQArUoybIbxx",
-	"gYhAYEwN9FQASNzfaz25pjPfGr1jm2rrAivYNPx0/e1O59frY3Xm1HBTxuJ13rhfCBckYxPFmEbfJ8E9",
-	"QB/lc5KxMZ9R9NYHHqCd//51b+fFh0/7ycHtb78N8Y/nt1FPUC7FpAsK/9O9wXi8FoxulUyxieWXlgzG",
-	"3FRVgOpzWYOnUMOoywYIT9oVugkWYD/V/324uzvYxGZHyB5pMpXa3F2ZbFjsfhEB0oRHF0V+Zc7D0kob",
-	"kMD52UWjKHtQpSIW16716VRR3XF+djD7TgHv9DgwZPld9qkdzvmFeHYf18pVmecw2vK5a2Wihx69AUYb",
-	"rd4EnDJ6IkHO0KYeBFRMhbsjcwk1EdHawyKHoe6UZ5mVWIu0M8T8B/dCEJ/vgoPnUzurS2bjmOETuiHv",
-	"HmvlOvb0y7zkv7PvFyZWS+Wc/w4bDPXWVwDdbW7u3Sce57SaBJ0GoXisfxtY7Yxmi0EyeA3lrjeNeEAb",
-	"cYN4Gh9GU+/cMhpEfRFrCODuZsp6Irjy43cMkRDB5ptXxwnJd53+jSDE9+BuPNmrJUE9PF9od0bNGNoQ",
-	"hNyssSNamU4R6D7yKO+iCO1TVMtiIW09eOXawn6t1WwqI+vRE7+82HYH5b6776CdStEq/N2zc8gw2nLI",
-	"lcB2d2aaBfXEV7UE6LhHlIL9fDU4/HWjYsTJ6reD29zbD36n7m71gTPWdWDAomgyY4R9dIW+4JreKfZ3",
-	"twgTvMa35hCEhlDX/uB7qvk4VFm+gEn2WefujNJvNneCPdxqPLuEZ3AZvN1zpssbpjoKDRyT07+/fIXz",
-	"+LdW1qa3rx8FqXNBjXe0lampzOg5GIA0h9YJYFNzQ64ZK8hcqmuogE3xoevhE9rTQSzeQbPK5pPHsRIQ",
-	"VX39LkMU3rAzlRqnqKzPpe3tYYPaN7B5VfyuGy2XoNsWFGN0SX9VIXLfveteR9wEtQOSwLYnW40v+k7U",
-	"TrmtN7yT7565OOmNtV0ErKBcIa4FyTlgB9IZy1/avxzDCXKYoI/XDc3LWBoISrSOMnLn9kuqSRq6I9Z6",
-	"V5LBx52J3HF9IV9ayI6DWW6TcNJXPVzQjWrxzumbEB9ziyb3jOc5jwWGd6vvDs4l7FmG7lUhx9MV2+Ng",
-	"SnteNi5PcCLWj37JRXhHtjTeKmwPd7AH/bgZNz4SLtYH6MfiaP36IpvgUppLYXjeOTPZevx0b287vjuO",
-	"tNeheIMD3AXHz8J5WvP2wfImR/ryaB6BrwPP14F4t2OPzH/SCwOiUJAtKRhZMKpWo0FvmdDHLTOWRYfS",
-	"ArLAKgD2FZ0QXdAx29GsoO06Eq3h/pfuSm5oDolOx5xrs1EmTmXWrS1/BZvQkZ7gaaZ2eKcbQREYS98z",
-	"qpj6r0EPAruoIGr42iMqHOpXKY6dhpoNPlrvQW/53z1DbDCrNk55hGgA1+D2gw7e3yERu0VRi6t1EVMX",
-	"E1pB/FHNpSo8t3lIIVx/hd9bU0iuv5pem2heD+rsdGQQ6Us5K+CmOr1LWsXqS2s/5ygAu3eARnMX+rrn",
-	"up1jkFJ2BG5o1yunNYMmKbrEGhRwIk7rdLRqs2r3WTJ4jz141hMJgBzcx1c+r3X5/A2E0vfFKN2qGd2M",
-	"zWiilVmaOZKqwFT0pHu5xJq0ss4p1gIntlf/4GzO1LGg+cLw8aabhV+DA5Vr+/3qm4vRYm3jpNXLx/nO",
-	"DTV6KZF6cF5DYffYhW4l5JotMHe3TscK79QCKqu3pYrx7Q3N0h0pBvDWS+7efRzh3jt/EyYHR6qa048R",
-	"Qmf0moyl8L3Eb2DYHiUmZ4xGFIm3jIr+w9V1dApGry94vJ6ir1dpIZ3SomCC9cklj1VgBWBOmXoLZe4i",
-	"xbSWIHcV8Sz24L96U+o/3GySx5OD7AT6Ih5KDo8BhB4nMadmPMWKfl0juVegtWlwU7T2dmVNqDrgAHiO",
-	"Bo31BOfZBC9yBt1U4bZuM7KInCA1oBDUx9di2d0FvyHOCT67D771QbMNcwTCyuF+lthG/sJG4yk1mxft",
-	"gfyhukXbnI06WiXMGzMsD+K/hP4+YGJyo4nrzVJXldEbR44HEy+vHMPGSgWFjqdshrBit3XwHne4Mequ",
-	"hI907QMHDxi6pLt90GSrlUVV9WMChgA1GGDmCtipMUWV5HUQ0RXgcuRguBdzUV/lcj4k59CFXhcsz60+",
-	"QtKPQ8Volib2Xy4LFJ9UV1eai0mZU0VSn6SLv+/WDyB/L3V9zryDr2AKuihiKqidPmiC4EDzpXAaDwE1",
-	"YLH6cHeXFnzo71+GXO7mchKaOqtfhv6nuw1rKIzg17CUwSHc2FZ5tUkl9mfM0IwaWu+FywB08SjDOt5b",
-	"4yZUzU0S39MkgYxg7PtjNdtqGnjGMm5cQ2I/mRvUNGAzbcqAjyHjHB65WhBDX1OxubCw6iGC4otqVQUt",
-	"8R9+DZgGHS2XCMpnGzQXPu5/BtUbb37DN1s1RhH8WjnGXW4ooMMqlbs1kL+S9MPoYEOoV02Dr1sLC76x",
-	"p1OVaaiqSAwrk74/gt3WMhv77mKzUS6upG9mSrFmuXMi+IGuuXEhKfVEVQafDucbRJuXBnGX9bWQ/x5S",
-	"Z7fOXp1fkBtsiV2xie3Etxyv48mhGe44+NwPjkndBAYqqJlqLGlTiowpSGlNj2I3tGQrRZK1LCbcruBv",
-	"DEJNt3FEd0kAkVlKSuN7u+M9MKSXNi59w17Jn34LKl/9Nkj8n/DPsX/m6l/Bv+1R/Da4vU2H5MLLSMxG",
-	"DeU3KUXONHR+gCs1aL0rzZSpOddsSC5c8ntl62aK3zhAg1MmMzm+TkCg+TbVkCWKbNozGf9ITCxBfQSi",
-	"zvmYuVsahzzHBR1P2c7BcG8Jd+bz+ZDCz0OpJrvuW7375uTlq3fnr+CbOgZlUOHM8ekJ5udrxK2D4R6+",
-	"KQsmaMEHh4PHw73hY3SYTYGTOn58+Gkw6bqi7RJLeLE2JGdMYEd9AmPh9ZEUcIMLmT8+qxWyWsjPwopd",
-	"JW8oel9HSs41trL2t3mYwpWG138p6hJYVC+Bu+/ZjNYOUJKCdKjFnlR8wgXNsSgfS4+IBZkJTnN3Hbp+",
-	"NiHJv0uLu7XaYtGb5lDoouobfWIZ2/lUzo/9peMPsDWwz/5DCC2IuxVhTWBm2Kcwow9OBCYDjk/v/atV",
-	"IvQ41U2UvUMGrldjvpYNNKAuaOooglWQrLnkXFE2I7zP1RCXqg3z3VZNE97uHQtujT8nmAX9d8kIFYbv",
-	"vDw/e41XoISNp5JlZETH1z7HzUPQBSFg5Mpu2kuTv2vm1o8WtajY8g58ZZUTqZkAb0iwU9tDAlZ1oZil",
-	"ygSAbLv/FSOCKiXnSA/GjgT3AdBdGq4bCKTON+huu3ONznW9wRrDSInxlOY5ExPmihM8ffx0e23URDvu",
-	"R8sZa2YcQHWKxZwuIO0A+YAPrkg68wDCAI9OQoW3KrAbK98s0iJOqLg11a7MmJnKLNicHukMDQB7ruMS",
-	"JxrEGM35wXdPMSGSR527H5KKe4GsOdjba3WFN+yj2Z2aWd5sB7/UWz6JZyFHhA0ofo/3DjqarmIsCLRt",
-	"hUokLKuL+k3l3MpsikJri5ZG7qCkYttHDVE1sdi3JDNaffffuNIZPQJXGqItFGROdq3vvP8EtzbmnqqO",
-	"YBel0vc08yFo9sP9x+s/PKULa21cSPmGKkzMf3LwYv13F1K+pWLhpgMH7pPH++u/cx/8BJv5GuJPwrm/",
-	"++c/14+BiSku+C5wDwwOf/2QDHQ5m1G1cHKbVIKbVJLb0ImV2WiUDz7YIRrqLsTlSx3RmTC5C6rodKX+",
-	"EHjHYpsLYqx6K1IIyXF5XZqMpJlivXVXOcfyK1QbDvb2EHGowBbuECqZVIlZUgEToGJhIHLVIj0Omy1r",
-	"LwhzffkH++8LJAcEGwiV3Y878/l8B7oHlirH+nBZk5BXZ9uFOXC3TXePFdW3cfYR1aEUM6UCN/HylgBL",
-	"6EUgsP4H+mjQBx4T8ajRTRZVHEScKl65MFWki4h/C8JX66g0spXW8W//czl4L4XGs0paBqk92eDht2Px",
-	"woGaUTnbSFtO7bWTMGEsfjNdIVLg/UPubud1HLtKEHQVv8N419SHImJ9IwhjPq5Ac/WFYKZGP1XHMux4",
-	"jWXoGNG2ruy/AtU2Qpj7E20HMP9ywSkbze0CHiNqARb7rHHofpS/14MST/AY0dH8rfKLlqP91w+3yafb",
-	"BhPxxE9eWlL/WRGHuivZys3Brq+1sUvzvNNHcZznkdpGujYWdFkUUhk9JFAcZHxkDXvEEsFYFpOHb7g2",
-	"vlCPHtwTp/u14vElSJav+G9XlQHS/ZH8QbI1kNKeMQkP2SNh/axCxLrc30o0XM5q3hTpEPivg3Iud7sn",
-	"wrWW9YB198C6+pQ9zvknFcaVmqldd9e0M2OG7n7i2e1KRy32ttvCu6rqR7AIfFciX9JpSqGBxzbmTEDW",
-	"Tc1CjWzX9G3i6Y/MuBCXt8zQwReU+OE0HWjZvuu7M2L2EffvRZVXkuFHPbD5tVQjnmUYxP1k78n6L95J",
-	"81qWIvt2FQp/Rf5r66r3Q1Ov+JEZ4nCEOFz0BOUeW4pacsPHAKtf8Vh3kg3sbAU10VwNZlBzR6qzRCcL",
-	"DLZwvaTD+yQgM+/Ddks6IrpEZX+KNXdDk7VNc+8Layu0ya6Pwn9nisMp72yZ4+eZ85zJbEG4xiVG0znh",
-	"TrDagKpfHNzawx1gw7mbgPtDKnKw92QpwdPXHz7Y2wNucIA01wGekMTtHNmCiyPwnrg5TXA9i8ZqzugN",
-	"00QWTGw/8Jr/UF6D4QYtZoMY04PfRCT4Ws2xiirZCsMYtsNy8glhEJqSOddeXIGs4PgaGqSPdO2pQtaV",
-	"7//cdPNABt0iF/TXAMl64v9K5TXsxBEg/CrN8ytonWuw+IH5f5uK5lfUMTEUEe6PXDSiblhm5GeRL0hK",
-	"x4bfsJTM6AL6q4OrLbu7evllVcsHtfJBrXxQK7vUyt4SVXdftR1nmSY02nsoUC7J1stSGzkDp2VC3B/n",
-	"ZxcJOTeMzhJywXI2UXQ2HA4hgoiPp1Y8p0gU71VeBSm4OkEpRBF5oiYZK6DUTqTyd5P7HGfZV2E9rjtU",
-	"L9az/2Umz9b5sSA2JQP/8J+cC/QgzpdSXOV8bB64wDoucJxlm7OA3U9VtfpbZAM5i2W5nbGZvIFbco9l",
-	"Vby4i/xvxs636fMHGLcGb2VU63IbPIgyK6iZBkFmQZX97gDNjerOR8LNIvIZl9KQzw/i9lsiNESADWgt",
-	"54Xe9Uk0K+9fHC01sm4SSEXEpkyGUEjITMiVzHOMNkzrhvxph0PHAnDq519DfP69RtukWJQn9hcKia3q",
-	"IXiwF7Quhy6dq7ubxbYiXJbPEKcq52ugGsMXg3sEaZ9LZYhUGVOREpSxMGWpzPeL+Ea4bCNs++GDXsNn",
-	"b6g2x9b4skh4pwDYe2gVDbSIKBVhk8RWItiD9+3PzL7q/L+o683+TAJ+UPEv+wN6IqJWwbmhymhyfALY",
-	"UFjm4yqnNFuW2pkXVa6fa6+wRY01UbUh+3tVUlUuxWR7CBDBcFwTqhdiPFVSyNIV93RYZ3/0TdV9bg2s",
-	"FE2ICRPA98QElvFOzlMC2gCm4k7lXCMdEy5IZB8wjs87PJyVbT8Fqx/SwWorn2xFHAXQQ73qmKdXWP/7",
-	"dftKwebVAima9VBBCQHmERc9so+QeL+UyRNM8QfZPeEiu6KY3OYFtbKPPF4oRkbM4pVDjqZJ9FlAbJVz",
-	"jcOIjiPF6LWuuuRWF7tbVadI+9olCGedHpHUJSliVrWuy3luH2LDd+pKLEM5T1ecE0lPKos/ykBxDypC",
-	"ittK4aOgTPJJlm4nhJLUpzZf8Bk7o8LOLEtTNdX0jX9dgHSquZjkgIdvMe3AEnMwI1ZB8LLiayq6X+dg",
-	"Yxvpj2GZJzYyn8lW6v6+tH9fCmkur6zynXrP3Yuvi6B4tjRH9AFvb0PiI4u9kmrMzpgrtV4t1nIBspUC",
-	"zV1yUZTm0o106V5lWZoQh84kBao+se8d42un1VvbCQkyPZsAaeyU2Upl1y0me81YoSto3HuXoKteKkbH",
-	"U5alRyErP4xWhpbYDg6+c2fyoFQUHQaRS6lvyNOIWtFtE+1+cv86WROfhnzdKR0hblYBagsyt/+q+xgu",
-	"X/81JedaT0SlfnR5IirY+3ki4nXVvpqm/wMzlOd6jTh1Rqh+8Gx8K6YB3E9uTMGfsAHm7a6vJ9IdooIq",
-	"yU7Ob1hQfiTn4hrC2ixF28E6aTboxNjLgVi3SI15D33fzj8nwYZr7SDUxg4+kOm3RqbEowh5f/ZmDali",
-	"rZtdVyGok0JfcwFtb0GgzrhVyFyZnKYjLOaQjDseX9mvf3LT9qBZ11Udx8ZKf11eN9fkPOJz29/U2/gK",
-	"SwHdw9+5v5m/80tyjsaWr/HpFVQbd8IPHr0/NT8IK2DFXHpw6qSmNM8NELXj7ICLncKX3e1iCY40wMNA",
-	"FcPyTELO4+Re1/F1836NAFKYqm/4KMD/gPH/ARh/IohHNlJhWx+0F2zeHfeClizEupXFWEIuE5aG8x7n",
-	"1dfc+D2i5JdxysLYf5A3Fr2rJ50BKG6nwqaFDwEo/4FEucoJ5HG/Dyl6EuslfqYURI8h2lBlWEYWrCN/",
-	"4b0btmILK/VOCIB11SDBZcs10bJUY0a29sm5KTMuE3JAXkGdA5WQxwTac3eXrYKPY+WO9pOD5PGHPiop",
-	"VrCG2ysZwOeKU6R25KzMWfZaqrTSv+M1tNybsfo/IylzRsVn0Eg/v6Rust8Haf3XltaeJDcT1Z/gvyfZ",
-	"7W5V0HU3KJAdZRkruwtAXyCosg82blDx/4g82XuCWcxVOXy4dhCyWU12yTUFC2h3RNg0lv8VLnTwRU3D",
-	"NpCdd0Gwg8GqH3xL3wit/si8KenIKMRoT7H1szVEO55Ss9bp9NLKdnc12KLViJeJQAgKxp5SklY17VMi",
-	"lQuJs8/tV1AXJvWvVsWR7E+Y+WHmEmzaWWkwyJ19HOel5jesm84ttJ3+rL40nix3wHDLX+eCsr+d89+7",
-	"HF97LTfU3ePuTusNlIqkfvfCx70j8qrDuE9QXliKGY8PMENjRJIrGI3hPf6emRroZ3uFURBcr9STwu4I",
-	"faKH976yWy9EvHWReiFFPTDv/7jIZLOGdQNHXXYF2sfrOHbo3FiTHLQc4RJLFqpy0o2sGDv2UQqmGtYl",
-	"lKq4OK6InPsPCmCOW/9blhfliCXkNR2zkZTXCTkR2tCJglQjfn1hH73h4pplJyIh/9zGksTWZsT6XV1W",
-	"43GWwd79UAN1TxXuCzl+AgD/pD6gMD3sr5OItCkXenAcfT7H0XGWOc7VJL/NLMS6icjKAKJGi8eWvjla",
-	"kGsushVXmWf1JH9KCy+Ar4M8w0aED5rBfxaJBe12uu8IGyjsSSx42JvMqoifnRIbeXUoCz3CfhpE6bWK",
-	"qiNh3BKrQF4ZFvQHy+wYkH9Q5duHiKIH9tDFHmrboULYrvCiO3GK5Q63cfm81EG34gONFrpHJA26+WIY",
-	"et1tmS73HB77lsIrRHur/++fUry3YOwg43b/tAc6/gbF/BI69ybgdVW20CRvFJWbT6lhN0xBWzPMnOsW",
-	"3HclrWP9pcnL3U+uiG14IKZv7yqkryXKs9tdrcxuVcpmpR16fnbhe1jyLCEF1bqYKqqxDOz7szc+yQXJ",
-	"bev7UnPhuzq8EoapQnENFXGErvvGxknuXJnzCqo/Lfk1oFxFhY80bN81WzzQ4zd4NWnPHhGFID73J89e",
-	"pAkV+Ov+skBxds42Ua6gt78AsfWltHojHojtWyS23oSGzR1WUlaj/0Od5evzzo9Iim+4RGrqmhyQlGfu",
-	"Ij9tdtJIozR47sY7QYi+IBW5GTpIaKlV+EMI21+5eKtHK1LhlaeH95qpFjW4PugryUHziWDZDheR5ulL",
-	"SG3nOHWDfkGM9lN0ZwcjhA+o/CdG5UaP/ggmW1wiNTKtQGPnbdiF27IViYM5075XncNlrCjhvRXxRkV1",
-	"6Qw9+KK6TjBPB2LDAh/Q+q/t+nIHTTxGVZ2R8Pkq3N79dAUVXFb7vsL7qX54btWRGv02tgewrMyXNgVq",
-	"+FZQx4P6/21dCIXEdEda+oxXxGH5JKzU5u5rfZB+vCh9k/zuc1X8NSjx4Y72gST7kmTXBW0XffbxfDmR",
-	"tsoBtpVqZRq3rr75vX0DOw9vd9Bh7RT749xafx131oN3apV3KuqXihgwczaCNBQngDpR3zl3sdfHiGUZ",
-	"HeWMzNkIwukTMqZKLbiYEJdtQTKui5wuSC0isK8KzXOmoI8Ky3jcR/wLwoRS6IuRQjBLBy341dnFP1DD",
-	"Xzfs3510SxB4YoBBsTPscvJzVfqwUDIrxxAwc3x6QqZSG7J19ur8gpQiY4rs3hwkBODxyTZKSgOcHkhr",
-	"MDWm0Ie7u7TgQ1+RccglKEwOpCW9r9HCP+M0l5MEW/kz1+07cf2OfR977Gl/I5EihnX+Dnb9Xs4bws7J",
-	"WFJXXsWafAeD1F2b1w7UbmVcjeG78MaTq7pcfokbMGnLXU+jwQxwsMvDB8HTmmx5b+Z24GaHkTUxEksi",
-	"Y5ZFwdRO1dO37oBbzVbVtI8USve55QnWVYGU2rqkUOJmCJNKsBZztcRw49ylQkd5piD8K2kqwThmO+ip",
-	"GjYMiU6iyYcuQzGMBW+u30S+/EcrSbbj6yDZNol7za5ZYVqus4ool3wLHsecjrc8pivNHdRHFVld/NiX",
-	"dKwXB8XCbj/c/v8AAAD//w==",
+	"7L3/chs3sjD6KijeU2Xp1IiiZMexpbp1SnHsje6xE5Ukb86t2J8G5IAkVkNgFsCI4rr8PN97fE/2FbqB",
+	"GcwQw1+WnWSj/WNjDWeARqO70d3oH596IzkrpGDC6N7Jp15BFZ0xwxT89WpKhWD5eWb/yJgeKV4YLkXv",
+	"pHc9ZWSEPxOe9XtJj9vHBTXTXtITdMZ6Jz2e9ZKeYv8suWJZ78SokiU9PZqyGbUjjqWaUWPfE+b5s17S",
+	"m3HBZ+Wsd3KU9MyiYPgTmzDVS3r3B6UYSTHmauYH+/w56b2+Y8J0Qcjsj4RnZI+S9+/Pf9zvAJS5QTaC",
+	"tixhXQ5AbRQXk14Aypn+UnD4l0LyhuesCwhtpKITRsY8ZxvAMsahvgSez/ZjXUihGZDVDzS7ZP8smTb2",
+	"r5EUhgn4Jy2KnI+oBfbwH9pC/CmY5j8UG/dOev/PYU2yh/irPnytlFSvxR3LZcFwyuWVK5yUcE1mNLdQ",
+	"s+yEUGIXnJB/lkwtiFRkymjGFKlYwT4zU0aGMluQoWL0VhMz5ZoEMyT2JYqvjOSMaTLnZkqoILJgClZE",
+	"zJQaYugt00RIwfoknTGt6YSlxOJawySNWcec5VmfvL4DyKqBRlQQKvScKcLNKXz2y1lppoSJrJBcGE1o",
+	"rmX9DhlLReZ2enxPsXGpmSZ7KRd3NOfZjUNNmpDq0URR0XigR7Jg4YNRzpkwKYxOBSnFrZBzQfAx4QIg",
+	"yzjN5SQhaSl0WRRSGebGvrF0krZ+8YSCPwJR3h8wu7sHgKTeyW89P7/F9g0gTAPt4lPcvuXndpeXn8Ku",
+	"Lz92+Oh9/Jz0XkkxzvnoGxOrFa4TRkZuckdQFqOjUimLYG2oYWTPYp/d01mRM0ItTRouAoKjuWI0WxB2",
+	"z7XR+0Coc1nmGZAiDFhqIHdtCCU5n3FDpEByMVO2IDO6IFN6x8je+59f/fLzm/PLd69/PCGXTBvF6Ixk",
+	"clTO7AKJkESXoykOchrQN4CqCTf7/d7npPcj0MQ3EANJz7B7czg1s7w5SERELW8BLc1UKv4vxCYSsmU+",
+	"IQ0ZMqKnci5Olik/IZQolnHFRoa8vzwn9n3FJlwbplgG7MLdW0jsxIJDpJkyK2moIOlIZpY1gLHweSWx",
+	"AhGx15YgFsHEgj5Ucm53lWs3O4LDMrJ3+eYVef79s5fk//zvZ/2j/nH/aL9PzirhOJ9KzUh6NhqxwqRE",
+	"UXGrSVqhMSV0KO8YSdublNqDxE27TybMCiFBfrp+95YU9ripyFfTGSMO7lNCxcIt3AMAn9oXmdvHlTIA",
+	"Ub45Qye9TmkDzP5GqiHPMia+LbcbecsEyenoFtcOshb+VYt9wVhmZbbFQWp3NuVCl+MxH1kUOPHcJTHb",
+	"L8JizxE5rxCHD7Xga7sWWHWnbMMTYqRYxoThNNeEKkZmXGsuJiChlBST4HxyR42nbnvMOtL20seSdiCf",
+	"9k8aNGTHDAj/u/7xEw3DnFomBDl2MJOjW6KZyLYnP4vMn6V5I0uRfWudRstSjRjJJEOEgKC36x2yXIqJ",
+	"JkZWQsRKepDAF3SRS5pdS/mWqglrwfyfh/+5OZh/o4bN6eKCTlDifiMlztNAbuF3YhM4h6k7pggF+dVk",
+	"lwIXfWOkvIHPLD2tVK4SMp8ywJxUgFzuNTjU9U5qxZBrYg9aMmRjqZiVa2ZqiZnlmtkfR1M2umVZvz43",
+	"i3KYcz2FbXPnboOCW6T5RMMiDg5m9P7ATnkwXBimU7J3RN7xH0CIT3AvrO41VlIYIscA4dnFORzjbmGo",
+	"m6JclmPCjSZyLqKEvoQzoHV3bv8EqtYbq6XqPy8pPdFe5Qd9G2XRFmTlhvGKJw6yBZF9KUk8PSb/zX9I",
+	"CBWZW4i2h3Rp1f5SEcOtZiDv0BKwa0P1PyPDBWz9T9fXF359NfXWotMCO2RkrrgxTCQV9eSUiwOrGAAD",
+	"RKlnDWqAlq5gZjwv/jy04/A1pjxvMHXAZRaJ393fo/wNd3/PYh0wZTHHGVJc8zA79bys/XDfDY5hi78b",
+	"PGszsJkyriwL7/dbxxl+q8l3g0FLczBMCZrf4DpuAJp0H005WFWpQtmA1OVXZN8oc2vi/QOVSjNVspxM",
+	"4W27gUrmIHOAEJJa96toyo5mH8A4TzRJL5lRi4OzsWEqtaTkCNnuVfDTskfj1ykTFsPKvpRYwafZSNoz",
+	"3K7E6aDXFySjBk7ylSZA5JiPoAmoFpScr2DBrFee2qY+cjNg05+Nm9n1HQZ5v9/f74fWHWsqWnYmzTzl",
+	"RnQuR6+WE4ZsSQurDsymOkYyNuYCfBKfPvQAzx96Jx96Dag/9BLifrwJEAMv9vv9D73PaWI3XciMHUhr",
+	"vh0fOEa10gsNpFPCOBzpXDtxbhn4i7TAuCMCQI6aIA2PSsskqXfC0Zl8R8XCkZn+s0hIKcnMSgu3Zt11",
+	"xilqWOygI8PShLL02fHLJTmaIH8vQNIM2ZRbCVWpQCMquoQhODjyhdXtxOayTFtZrGVMmoWS1R5udul+",
+	"u3W6/4eUdp+T3nvhPRzsG1stlu+0dlYv197yS7wnJSHsvuCKZXZdit3JW2veNc4v5CAYYY2bEN7pfbSQ",
+	"OCCDuw1YbJZxCxzNL5SlLsPtAGOaa9YG/qzlYHPOM6QyuyALSRGM8qlHR4bfseheOodPcJOiCRN0mNvV",
+	"+jEn0u44uM4q1/pQypxRYS25jOsip4ufwVsf8/dbfKCvCk73YLr+sq8+6bHZkGXvVR4frMipGUs1e6IJ",
+	"vJhZYO3ThVWGmsOTPXcEsFlhFvvR2fhGV0tfflFkZ2LC8DGPsVUw4xONCJOK8Iy4Pfarji4B94mLyYV7",
+	"q+vixf9OUp6l3jILtmKHRZVd+1SvBnXE5jrW78zn8L7nN7yQii00oBeEpoHoJnUmnhU+VtPJoRW6FouO",
+	"HV8pRg3bmilnVJQ0zxfgLueT0kqOBqNKQrNsmTc3Yx4jgX/IHp8I6T2450IbOlF01lSWAlf4UJYiqy22",
+	"W27QXrO2n9blrEBjIDj2EpI29hkF24zev2ViYqa9k6PBAOik+ru9cZ3U76F9r61C27XcalFWQstSGETA",
+	"Xv3cHpzfcsXPn226xGIN+/nfT8jxS/Kq1EbOyOX1u4uEPP2evKEjNpTylvxNybJIyLOX5MowOkvI8wH5",
+	"mc9kQp4fkZ/pHVMJef6CvOP3o1yWWUK+PybXLGcWOQn5/mmNwoR8/4yczei/pCBv+R1LyPcv/LxXl9cJ",
+	"+f4luSqH2tDRbUJeDMi78j4hL478O7/+dH6RkBfH/u+f3l6Ri1JPLYKYsHLit+OXydPvk2cvk+eD5PlR",
+	"8vxF8v1x8v3T5Ptnyfcvku9fJi8GyYuj5MXxxyWJYhnczIoLqvVcqgjKLGpI4X4mewHCvjkNHH/3fFMi",
+	"sGvqJnGAHg5sJOs/yaJw0v9mi64LfQD4li38oRKIvm+4ou+OjncTTghCp87BxcQate8v3/6+6zsePHux",
+	"ywJbZ2kgp9YehNmWJ2GoOsHt79waBVnGImefe68T7eH5+f7ybVT3eWjls0sdFGz+FVTCTU+Mh9DVYgpV",
+	"EepRwXY08bqCSN4xQ3egEMNNji644DcCLmEwiStFD/SmcNkt7SkceYVkasTJzKdMsaY2OqWaSMGiFAGw",
+	"rhwd3livwuJAa5D5vsi2Vz89gVZoTYgs8Nt8kTRwLMcPjM8+OTNkJrUh3w0GAzu0oiPDlO6Siy4040Hl",
+	"/sBqpZuJ+k23s1rW0bPfaVVHzwYPIOzXUt3OFOfig0IOPUW3VopmFjhK6guFzR0Tr8EDQfbsevatIZxx",
+	"jU8AmP0OKV75JFooWG30mZ+4NlIttsTAL4JVtx9UYGDlE22hMssLdcEmOk53/leU8hwt5oTI3B6AZMyV",
+	"hiG5YTO9zvllF/QOxwPhhQumStGF/Vuwe3NBJwyc/HFo0CXmDhz7PoBzSkSZ596Mz6nGxxYu+4PdHR+W",
+	"uSRBC8XuuCz1NhP7byKTA0I2nb1FCtVGtFERg7KLYDx+tycYSx1+uyPsAL7QOHLwN+cbip5Tjh+6NaFa",
+	"LatIjoysdjRWcrbRRs5Wnvb4UXNe76g50AUb8TEfkYwZynNN9jKJqp1OiDZ8dGuFa7+/vwKQehf8wb1G",
+	"a9p9pYbdm5XMSuwbmw3FZ0wbOiu6nOnBoFZZ1kyYhn5pxfOBHWUDDcNPFaCoSRmJpzK3RrepUVLPebED",
+	"jU+YYMpaDmSU8yKi9ee86Iznz3nRVq/jId1Jb4T2yZlZgVcYzyJ1RjO2KVKT3pjeyVLxdaODHT+j6pZl",
+	"9WzW3CHVAJ1zriWbbhcZTNOlcyY9jMZ6LbIrvJiJLsApwDAU3DRyAddN+HHDvhhsbM3gx1eGKrPp3Nq+",
+	"/DCzm2k5GwrKu+1JRJx/rUlkikd1f0UFjnIdFQi/WnnONdGUZz7c3FP90mB3XNGcm8XVSKrI1v4k5yTn",
+	"tyxf1OjhEDuXSTJneZ6Qgf3raDAge3DXDupXW8dMyCY6pjMdnTN3W1Q3VvL6vsgpivIYgoLVTCB8TRNt",
+	"P1tvLzlB4Vihjb8VUCztW5Q0I5zSIqKWIAhFTpe81BdKwt/b3h8Aggr8GKQVnFWVZonJHWHiTFywXnv4",
+	"o6qm/80rWahJ2e90Q8FcyxYtrRJGeCVLYeJkDRfx8JLT7XCZU6p35PVNZL+fxYp/9/7mJ4A7xLiYwK7+",
+	"LOfd16e4MKqsAcnznAwZF5P6GIxfmjroOh0/DvgNz0Kk5PM1F4w88xtfC9qOoa4XBYtrkr+6rAy37LkV",
+	"5xW9Jph9QTVJIRUttXSb/p1nTF4h7b7hOUu39bN4bGzoaKlxu7ScCKr8zA0yTtrcFCWJbSTCjveKDblg",
+	"JJnRWycapPCRd6CIPNGVeLiz+NbLAmIs1YhdskLJEdMRAfEKz0c3AKETylH8EDN1ASlVMs8U9BwHWJzE",
+	"NcshnuWaz9ilPavW2q4WXfXbdgguJjmzz9/JLEIc7yw2LCIATXJM0qVJU7JHvSdnQGZclIbpfcKFNowC",
+	"Q1jp1LGCini6+EDCzM7t0cS/j1q1LxRBVI+Lhg4u0XptBgmIaXv+OHWiPWdPtPMIYpjRECwLSF9wOVZj",
+	"UCZq5xaGkDfDezu8V/sQ+wSZX3A+wUR628ti0CWaa49JxF86Sd0uUycEaRICRA3JGcXN9pFJuRSTDcRo",
+	"S4oEmx+Fch3D/4iG7i6ONZCs4KkNGGz5sO9wJzUNML2568jae5HT/eufhVIblr2Kr+iVUxuowbMGX7ac",
+	"5y3czVd4UU20vM7W7selPYDYBHgdGegv8CuGwj8izws64bXivXJrS6WluqjfrzUQvVKkNH2SW5FSpQqv",
+	"Q3UFSBKuqBOvjeNkS84qqKoyUvCQcxK8EckIxysYKtZeQImpp7QAYyuQgWSvuguo06chwwCCR4Uzd2Zs",
+	"NmRK7y9vINvISAegrZF+SujYMEVSHdgxKYi9OTdTZ3/CupqariyHoOCEhp/7X1T9FqWFGEPLNjPmAUY0",
+	"5h9m6rYwblpuAeKidIJa2fkul9eoJM/91XVgOTT3btVFcaumwXbnDu84WtosvN3SrBlmJJkw0/TrLy9s",
+	"SvW7qIMiCBdV6HdoDrMs2O3PCHccV+kIfkwf8LahhcwAgqRaWQy9P8q5yCX1cadb6eh6KpU5yPkdy0jm",
+	"xiE5F7eRC9bmNMso8Z+tNsFbqwxHjS0OIqJ/kNm2d1y/4qkrDGbDnoLkMaV+hbnh7i+UQJgwTmieE8UK",
+	"5oxEzOyC1yI6TFSnv17+rBIe3718GUiNZ4NBLKpsVl/PrFxOYqU2xBhEq16g1lwRe1d4QLefVgt6y25G",
+	"VLsgFEfkECMeGMrNQHLAEjWGKTvM//qNHvzro/2/wcHLm4//+R/x8F+Lp6+AyHqzH3zwZfHuZ6rWkyB9",
+	"1PvpcN1J4FXI//ZCH1PhqmwKBsmSPget1CxCvMynC65NRQDGa6/Y5XHF1nLnMyC2kkGjKcvKnGUJsYLI",
+	"UjHU00D9JMZ7d0x1e8oxWXPmZG5LGK29u1gbRoI2YxhF0osP4+O/ViofrqiRdosF62BjVRXQ/WM9U8wC",
+	"GnPB9TTubzwbmZLmVj9LyHvB770WGQ0R68BcwHN8TeGmjdyBXEMMsDCrcz5wzEDLIcMFmUgrEoGGrFIp",
+	"S+Npyz7f04wJqysrRvOqeohOWrmjHZkiXF+ykVTZLyJfbApatacwqf36AJwtM5l1aB0VK7yJ6R0XORWC",
+	"ZaisPsiW6amcd5a6mlq9q1pQUBBhG0yuZThYzEr6fMDldhw3EX5013o5H7NTMsUwGywMNZV5hklXLMP3",
+	"degQK4uRnGGIExcHhZITxbQ9EjwnwrWB/XhbV1ngrdo46cQdR95NHA6a1IK0RXjhpjQkSEuudR4BOzqM",
+	"rf0Bi9whum9ZLP/JgvtWs351NVQRaOGEgZHIIGTv/OoX8uL54Gh/87siXGrcS3yFOAKPQoWxK1NmXIKi",
+	"6e/4hNV1VMgCGl6CB/DblxB6HcvY2MRoBS1KPvSuwWt8LSV5K8XkQ8+XCnBODeM9yAnReB/9ADlFO4Q2",
+	"Bojv5KLwZN8pXgtCpqpr2GUlIxrSfv7NkgrZPdYH6FTlfGBiLAsvIVKMGIGE1130vN8v8bAdKlChvYmR",
+	"OIibEMuu13U+xg7S/TBhvEscr6CV5QuPWH6hG0A/FC1VuPpFcSZMENIBaeO9kx6kakthaN6LmVHoUpX1",
+	"1xDMZrHgq1VWSTOBpGsMemfxM6J5RNx17nnnfn55ZC/YULV+0nIBevuig+t2dJ6jARgxQzb391/QCQu9",
+	"/W29BsBY624PyzUs65XCnQp1EPSCzFjGKdYS3Pvp+t3bBGv0YLBkv7+fhCUCXF0MiGxZVTbKFc4Adww3",
+	"VQ0FVyjIvxUUNFoqjxC1Ls8hqWsXDzFmgznw6wx8d/McoRP4IMbnZwRrD6FcBG0gPbw7PsSxD2mepw+S",
+	"6+MBiO0yVHOpih/t5DhZVU3FJ11hdLcvGoNFIL8fDF4SxaASrKsRq9idxKoPQSrkE+1rzqwuWdS+odYS",
+	"o10KNqrqZgE/wlk0ZJpnzfIwm9Xi63AEdRbKAaCtEhfx+mEtHAiTaVUa3METuFSXZgMfqN+fjOECVb97",
+	"ZKsWRGgYJADW+6ocnOuNq24PWEt6beuzRjPUSV2ieUx0g/q6vJZzKxhJwVQlsXdJ6ovKy2sP0RNN8JKL",
+	"7B0dDKl2Nv6OE+kbI+3J2R13B285PzZVu0XXtm9sg4ndehOH0uh+BtH62zk1qzTAKqS/slisvLfsGVXD",
+	"+bp8SlTAdyniMaPrA5kqXXPm0nC6LwkqiHxexy7py+UGxVLmbGh5gW19ucSDEFxXXwOWtWqnz2d0t/v5",
+	"Gt5cTiIbW4hJx72ZnEgrWC9+/tsmgd36bs04V3//29aYKmCL7NBR3NTBJ7sFAVaBL7RRDmYnA7SRHFGN",
+	"HDUklj2Av0sGBwK5uVdmwxShznQq/8bKbIIOu3ojClxxa2fXaqUeFC0PlIYLV7gsS7eInl9OBDpvuDXr",
+	"XWguOkrDSo55vgtnaz4RLDvgwlUAXtKiZpR3INpZwOzAvmLNasV00+bFj7fI5geF/eGcMOXKkjZVuY/d",
+	"xHtMHFcTJm7tsc3CuxYuJkFsQ1Asciudio+m7vaFZdi3A/JScNxIpDHPO8LHz0jqf3QGjwmcVMqDrP/4",
+	"VUNa+1IteeVWvNmee34RrIn6CPNAqTq9UpBisxVNMpazrQRp915e+2EfjLiruZJgTSsRukt8LQQNBzgN",
+	"E21iWbkZl11JuRmXxCg6ut08CLVJCzE3j+IzqhYQFN6VMU65IHulRpdgTkWmR7Rg+0Ho/8PAgleFa6Ap",
+	"pDKKcuMD3+WYZCXNDxqOQKwl+FCQLYWQhihbBjtxuxgnpTt5y3YTjHXaOpTEtANFQ7WZMDe8W2NyV/uh",
+	"vyNwaoxonjtPhJCRzgWnVYl4aJZCFauqyrYCVrGGcuV5waG0M6OmbOY9Jq1B7EdCmqqA/I5WisODZiPF",
+	"zEpc4CunnRAkkChJ0gqz6a4wmXg5gjPhC4SCS2qsmJ7iRn/RRFBU92bK44EZ9oy95QKTtICoUowJI7xx",
+	"OY6QuaKilg8APF9kdG2OeGdpA3RFbmucCCxe1nCKbm6QOyfqzuZ4Tg03ZSxA7a37hXBBMjZRjGn0PhNE",
+	"DHqJX5CMjfiM4iVK4G47+K/fBgcvP346So4/f/jQxz9efI663XIpJl1Q+J++GIyna8Ho1kAVm1gZbLlo",
+	"xE1VpK3erF0oGgrddRlHIU240l3Bquyn+r9ODg9jy+h0ZiC4TzSZSm0eWKFu+Df8ygLyCjc5yjvKXIU1",
+	"8rbgoKvL60YfmqCeTCzlQ+uLqaK6Y6ftYPadAt7ZdWvxFOoy8e0cTjXn2YO7rMZlnsMUy2SjlYnSTDQs",
+	"AG3fGl04ZXTvgsS7bT0zqFULd/PpstIiKsAGng4Yaqdk5azEcuSdeRo/uheCJBcXYT+f2lldRijHNLnQ",
+	"O7wmHKy71PEKa2HTnGb+L/bDwsSKJl3xfwHWof3MipV02/a7L63Lb3NRzYxum/DErn/rWX2TZote0nsD",
+	"jTu2DetB23uL8DUftVajc5lgot6gNayyu+G1nl3GfvyOIRIi2Hz72lgho6+zKBCEOA52k/NeUwqKpfqq",
+	"/DNqRtCqKZR7DYxoZTrPWveR5wMXtGufoqYYiyDdQKqurfraWs2DHMb1lIlfc2wPgh4l3YEJTstpdSvZ",
+	"sCtb3P/k+na4O1PNgiYoq7okddwjS8F+GfdOftuqnUGy+u3gNv9z1SVmd+MWfOSuKRWWjpQZI+ze1f6D",
+	"2A1ngOxu+CYY22ENPIgXoq4j1A9U81GoG30ry/PrA9SZU9Ps+AnY3ms8u4FnEDaw/yXT39wx1VEr5Ixc",
+	"/Per1zi5f2tlPx77+mmQ/Rr0tUGPAjWVs2EOdi7NobEUeB64IbeMFWQu1S204KD40LVXrNrWnRtNclgq",
+	"eoExAgS8Gc+fPsdmok/AutLlzNXIr4DeLiD1uFlm+dnTTTEb9M7psPDhDbu2UqOOV5n1S7u8gXFv38DG",
+	"qvHgDLT+gk6wUGPXZQpXvVd8Z9mHp7Qm/B3gBe4Vstf44otmb2f0B22Nuo6US5eGsbUdgNAWlCvkgyD3",
+	"D6xuOmP5K/uXk6VBiiR0o72jeRnLMsMTvKNo5pX9kmqShh6hjVxhE3ngmqu/spCdBbN07WQAyesNrhsa",
+	"/XWcLz8hProevR4znuc8lozSbe044Je4YBm614UcTVfgzMGUbnjnvTzBuVg/+g0X4VXt0nir+CLE4K7s",
+	"58DYep+4WJ8ptLymetERzLjaCqUwPO+cmew9fT4Y7MdR5iTDOmZoCJBduOEynGeNYNuYH5pS7uszRAS+",
+	"Do5YB+JutBCZ/3wjsohCQfakYGTBqFpNGxufMzt7xkay6NDc4HyxCo99RSdEF3TEDjQraLv0TWBh2Xf/",
+	"P92Vj9UcEt3GOddmq+TByjReW8YPMNORx+S5q77HSLeCIjA4f2BUMfUfvQ1Y8bqCqHGFElFZUZ9Mcew0",
+	"1Kvw0fqLkda1ihedDbHWJjRPEA3gGodFr+Po6DhQu0+ylvzr4rAuybRCIkS1oaqA5vYRuHApGn5vLUe5",
+	"PophbW2MelDn60Cpkb6SswKCGtJdkphWxzf4OYcB2BuHGTWxsKnfs9vBCFmwp3A94JoTtmbQJEW3YoMD",
+	"zsVFnUFbIat2QSa999j0cD2TAMhBlEblN1xXgqRBUPpLKUq3qu4HcUNLZGWWZo6k+zAV3emN3IpNXlnn",
+	"WGyBE8PV3zmbM3UmaL4wfLQtsvBrcEJzbb9ffaM0XKztQ7l6+TjflaFGL9V+6F3VUFgcuwDEhNyyBZYb",
+	"qDMiw1vRgMtqtFSB7htDs3T1jQHr9ZK7sY8jfDHm78J6BpG+EPQ+wuiM3pKRFKNSKSYMuYNhdy2VO2M0",
+	"ol28Y1RsPocrytWZh8Do7TWPF4v1xXjtmqa0KJhgmxTKWNbwHIQXTL2DGp6RSoFLy3HlPi2d4b825um/",
+	"u9kkj6fi2Qn0dTzzAh4DCLvu2Zya0RRrmHYN716B3vrBtd7aW69d0j2AhMBB1musPNj5JsyR3ermNIfk",
+	"7VgtstfUgJJRb3TrGOhuwwARdfDZl1DmJgT5EMk3YZMHP3UMu7+y4WhKzfYFzSCvr26tO2fDjq4288YM",
+	"y4P4L6FxHhi43GjiOovVFbf01okWwcTLK8eoxVJBZfgpmyGsr8D9DA78DndL3W/6ia7vJsB9h7cC3dcA",
+	"ZK+V3YitHH37a6hPAzNXwE6NKarky+OIUgKXVsf9QexCYJzLeZ9cWcuD6ILluVV8SHrfV4xmaWL/5VK2",
+	"8Ul1z6i5mJQ5VST1uff4+2H9AJJtU9d11nsnC6agPzbmbdvpg341DjRfJqzxEEgDFqtPDg9pwfv+XqzP",
+	"5WEuJ6FNtfplaKZ/2DC7woQXDUvpncD1epUZn1T6xYwZmlFDa1y4dF0XpdSv0yM0IqHqQ5X49lMJ5PRj",
+	"1zqrQlfTwDOWcXDoclVN5gY1DdhMmzPgY6guAY9cnZy+rzfbXFhYERZB8QUHq2K/+A+/BixkEC0lC1pu",
+	"GzSXbeF/Bh0fr+nDN1v1lxH8WgtHLDc03X5VjKE1kL8/9sPoACHU68DB162FBd/Y3alK2FQVdvqV72Bz",
+	"AvtcH/nw+BjbyHMxlr5NPcUmD85bEeQjuEijeqIqs1aH8/WibemDsN/6vs1/D3nue5evr67J3TGsuBIT",
+	"+wmkyRsm6qSKohzm0HDJf+4H921L7UAFNVON5b5KkTEF+efpaezmnOylyLJWxIToCv7GGOh0H0d0NxwQ",
+	"r6ekNH3yGirr4f08pH03LuPTTx8wLfhD7+TTh6Aq4Ide4v+Ef478M1cbEP5tt+JD7/PntE+u/RmJd4Th",
+	"oU5KkTMNTXrgrlLThSbSTJmac8365NpVqqiM6kzxOwdosMtkJke3CRxoCm/XCWRvo5j2QsY/EhPLUPeL",
+	"/gfxQVzPJWH3hgkNlmx1iwo1Z5dvWQtM+uqT9P4AkAMeMp2CJ1DXGdcktc9TDTfy6IojM7ogI6rU4oRY",
+	"qOof8LB07sQEfhTEEomDn8xogZSEWIfWA1IxV+h4LBUWSJ5SxbLa9RePexASEex6HlNBuPgHCl84pdyg",
+	"ruIyzMbujSVpiOkKEClVhVrAJ8kk4IgJ6G3gKhNpoxN71rkH4J20rGOxATfOVbXmBcnp6Lbfvg/GQrSQ",
+	"aSnKGVN8hDfO0IoQT1ayl1rlLPUl8NXCvzLG+260JBLi0uvBbSvHVtDNpcr0PjSO0q1EpjqF6QT2ZsbN",
+	"inv3PmRdj5i7sHSi6Kygoyk7OO4PliTRfD7vU/i5L9Xk0H2rD9+ev3r989Vr+KYOP+tVM59dnGNpFo2S",
+	"6rg/wDdlwQQteO+k97Q/6D9FP+8UzmV3up986k26Yi66lBy8je6TS2YlEji97Vh4k2rpTGA54Kp2AaQU",
+	"kl+EVeKUvKN4kzBUcg55frq6Asf82TS8M09RM8XytQlEuMxmtPbbkxR0jVqJkopPuKA5lr9l6anlnowJ",
+	"TnMXtbB+NiHJP0tLM7USbIUlzaEaUsWH5/aYvJrK+Zm/qf8RUAN49h9CAFHcGw5rApvXPoUZfawzHFnA",
+	"tN5pXSvY6ChFAsYy5ehHhJiEmItwC326C5o6VmgVJLsEAayorRRGRmiIkteGKRc6YpqL6EZjEH/x1WEv",
+	"6D9LRqgw/ODV1eUbjBsgbDSVLCNDOrr1qcgerC6wgXZ7IXxrd/XnZq2V4SKIrvE3VMoqxVIzAe6+AH37",
+	"fQLOoEIxy78JANm+34LzRSk5R84xdiSQnCwje3ifRqCUSoND9zvX6O5mtlhjGPo0mtI8Z2LCXLGa50+f",
+	"768Ng2rHAWo5Y81EKyhhtJjTBWRbocTw0VJJZ6ZTGLGVbhQLdfwFsVBRDrUgVDhpoPUBQqfiQgQ3o9qH",
+	"GTNTmQXbsUGKWAPqdLPF3eBEvZgQvDr+7jlmyvPofcnHpJKscA4eDwbeZHB1na1yczg1M/CadNNm1D6I",
+	"H4Rg4jwdHHe00cfgLmjEDwWyWFaX9p3KudVOKR6oe7Q08gBPUbZ/2jhGJ5bel84zi9Apo5lzgL11xZs2",
+	"iERrHLvhIevO1f5KzrXoeYaojflxqy04xBPzB5r5IFj74dHT9R9e0IW1q6+lfEsVlnF5dvxy/XfXUr6j",
+	"YuGmgzuRZ0+P1n/nPvgJkPkGwsTCub/7n/9ZPwam8Lnw38AR1jv57WPS0+VsRtXC6RSkUipIpVUYOrH6",
+	"BLqfeh/tEA3DDlKQpI7oc5hFi3n4HZmTBN6x1ObCqKuGzxQi51wCrSZDaabYdcUVdLMSElWa48EACYcK",
+	"wmaFWUCwdlJlwEoFQoCKhYGAekv0OGy2rFkhzPV9OuDft0kIGDY4xg7vD+bz+QG0NC5VjrVZsyYjr05r",
+	"DpONPzcdm1Vo0bL4iOp3iplSwX3KMkpAJGzEILD+R/5o8AduE/Gk0c0WVbxRnCteu0B55IuIJxcC6Ovg",
+	"UbKX1mGq/+9yNG4K3fCVtAJSe7bBzW/H0YYDNUPi9pG3nEpuJ2HCWPpmuiKkwM+N0t3O6yR2lXTt+n6E",
+	"wfWpjy3GCnuQSHFWgeYq3MFMjSbvTmTY8RrL0DGmbUXBfAOubSRRbM60HcD8w8V7bTW3i0uOqAVY8rum",
+	"oS/j/MEGnHiO24hXKn9VedG6Uvrt4+fk0+eGEPHMT15ZVv/FKuBI2qvEyt3xoS/CdEjzvNN/cpbnkfJ4",
+	"ulbydVkUUhndJ1A1anRKhHRUIhjLYufhW66Nr+Cme19I05s15PO1qZajZj6vqg+nNyfyx5OtQZR2j0m4",
+	"yZ4I62cVIdZVaFeS4XL9h22JDoH/NiTnqlxsSHCtZT1S3RdQXb3Lnub8k4riSs3UobtVPZgxQw8/8ezz",
+	"Sicydrjdw1vZ6kewCHxvQl/rb0qhjdc+JkFBil8tQo1sF6Vv0unfmHFRY++Yob2veOKH03SQZftWe2fC",
+	"3OS4fy+qRLEMP9qAmt9INeRZxgR+8Wz9Fz9L80aWIvvrKhQ+GOS3VlDDx6Ze8TdmiKMR4mjRM5R7DAFB",
+	"jdtCCxnsQjX2jZDmZgwIB/ZrXSjEllG/4mn0POtZ2ApqorlWzN1PIo9aFpUFBiHlC1d0ur5nBab0jncH",
+	"5CnRJZoGUywcHxq4bQ59X1jLos2km5gHO/MnTrmzHY+fZ87PJrMF4RqXGE0/h6veCgGNdizu3rTp2T0e",
+	"DKzZdjx4tpSQ7ovoHw8GIDuOkUM7wBOSOMyRPbgCA1+Lv6sNwhbQtM0ZvWOayIKJ/UfJ9G8qmTAMpyWa",
+	"kGIeXDpFtIO1WmkVm7UXBgPth21VEsIgwCtzbsO4clpB/S20Ux+YvqF6WneA+WNz2SPTdB/noBsHRLbM",
+	"LVH6X6kYh72rAoJfpdV+A412DRU/HhV/TSX2D6u/Yvgv3GS5CGDdsBHJLyJfkJSODL9jKYSXDfHXidWa",
+	"dlVdv67a+qiyPqqsjyprl8r6lbRV3X1FeJZlGuJtl/v7BYor2XtVaiNn4GxNiPvj6vI6IVeG0VlCrlnO",
+	"JorO+v0+xFrx0dQe/Smy0HuVV8EVrsJaCiFDXgSQjBUQrBtpZdGUVWdZ9k0ElevAuJGgOvo6k2fr/G8Q",
+	"U5OBX/sPLjM2YOVXUoxzPjKPMmOdzDjLsu0FxgA78WGPN+TCm1sodOgfugK1sFm1bOGZvmH3U1pqTNr3",
+	"zyE6/EYxOpqyTrlz+Knq+fIZZU/OYrmzl2wm7yCkwJN2lUbiEoKaKTVtofAjjFvjZGV48nInXAjJK6iZ",
+	"BhF5Qa+a7qDaL+/eEgnYi+gVuL6GXvGoJvyVWB4J4KupCTkv9KFPz1t53+XYsZHPl0DmM7ZhNIRCUnhC",
+	"xjLPMbozFezevCqVllgaJ+LksgBc+PnX8K9/r2qUmNhpqwbjVEcsAYw5ctxJjqpsCp9OczzAnhNVAoze",
+	"MUwZ2xCGMqJqX3w8gCR2Jx8Gg+2kxW/V20k15MeOuOUQ4b78BlU5DxpLRqOQ4YveQ2cNXElliFQZU5HC",
+	"ybG4eanMD4s4Dl3aJbYL8zHR4bO3VJszaxFbDtspPvoLlLcGFUd0t7C1cysj9tGB+keWzXUidNR7an8m",
+	"gfiqhLP9offxc9JhfF0ZqowmZ+dADYWVla5WVbP7up15USU9uzZHe9SQnFGQelV2aS7FZL8PEMFwXBOq",
+	"F2I0VVLI0lWfdlRnf3T11qu0MFgpWmoTJkBMiwks42c5TwnoP1iTYCrnGvmYcEEieECR671QzvVhPwVX",
+	"DOTF1gKW7EW8N1K4e1o41vQKl8xR3XRbsHm1QKrr5EcEmEduWVB8hMz7tSzLYIrfybwMF9kV5OaQF/SC",
+	"OPV0oRgZMktXjjialueDgNiqNx6HEb15itFbXfX2r27y96pW1va1G9AldHpKUpetndYJuJiEvX9CaK4l",
+	"oa4xACTQuvLPyHpSWfpRBsopURFy3F4KHwXF/c+zdD8hlKS+xsM1n7FLKuzMsjRV12+cTCoXP59qLiY5",
+	"0OE7zEqxzBzMiDVi/FnxLbX4b7OxMUT6bViWiY0SEGQvdX/f2L9rTTf17tSX35ZAcW9pjuQDLvjGiY8i",
+	"FrLGL5nrGlIt1koBspcCz91wUZTmxo10415lWZoQR84kBa4+t++d4WsX1Vv7VQY4tAFtAKSxQXerpodu",
+	"CdlbxgpdQePea1r/6Wkoyk86WmdCG1n4zu3Jo1JRdFh7rrZI4zyNqBXdJtzhJ/ev8zXhiyjXndIR0mYV",
+	"v7ggc/uvuv/x8g1u8+Rc63up1I8u30sF+2a+l3gly2+m6f/IDOW5XnOcOptZP7pt/iqmAVwxr+bgFS6b",
+	"hrRd47j5hM22Px/6YkzdkUmoxhzk/I4FtZtyLm4h9tFKATtYJ58HvZw3crPW7dhjPlbfI/yPyeThWjuY",
+	"u4HBR9b+q7E28SRC3l++3Za9u7kaa4odukpsncz8hgvoxg/n9Yxbfc+VI2v62WLu2bgb9rX9+ic37Qbs",
+	"fXQwpHZWGBurtKLV792qR7v0Ro/5BO0McY/g0S6XLks+ytdYxs17lFe23/KLE1IR5889sfbZnmlWUGP3",
+	"dFbk7Inehx06GrhXxAtBhMzwh6/tdD76Iqdz1xXVA5r7IcmtcZkWVBtH4Y8O0z+06AwrLcY8prDrpJY0",
+	"XnAiG7ZMGycOuTgofB35LpHo2BgcOJa1oAygkPO4uKsL07t5v0WINUy1aYA1wP9I8f8GFH8uiCc2UlHb",
+	"JmQv2Lw7egsdBXDElsVIQiYhliD1Dv3VcRP4PZLk1/F5w9i/k7MbndfnnWFUDlNhz+PHMKp/Q6Zc5WPz",
+	"tN9mxajuDoFRQDWrw58c63qW3Oi4mlI4qgzRhiqrPi5YR0bQezdsJUZW6ukQJO6qFIMHnWuiZalGjOwd",
+	"kStTZlwm5Ji8hqokKiFPyd95xmR3WTv4OFac7Cg5Tp5+XK5Rv6xuY2MGuEyUAXyulExqR87KnGVvpEor",
+	"eyVeY8+9GavWNZQyZ1Q8gJvg4U/2prh+PN3/3Ke7Z8ntjvZP8N/z7PNhVWj8MOjmEBUZK9vrQLc8aDMD",
+	"FmfQ8uaUPBs8w5oDVT8YuAUSslnlfMnrBwtotwTaNt/lNS6091VNyTaQnVdzgMFg1Y9uu78Ir/6NedPT",
+	"sVFI0Z5j62crHHioBFQ0FPjyEvfbOu9ezfyjKTVrnX2vrI7gbnxbPB/x7hGILMIgakrSqmdLSqRygZn2",
+	"uf0KqkGl/tWqJJr9CbOszFyCLT0rDaaIsPtRXmp+x7rlhYW204+4qaxIlrtGueXXgZ9HxEhyNFgd9ll5",
+	"IweDh/RHXvF/dfkkBy2v29axnhtFeF7U2ycVSf3ehY83jv2sSOHBwz/D7gdIUUCsGmPfXI8GDCTzEQ3U",
+	"QGv/McbbcL1SBQwbEm0SmT/4I7g9QwZZFygacv7jYfVvF/Vv1hxVIPmXXaX28foTavNTKHQUrUkXXA7G",
+	"iqUPVhUwjKwOK2yyGEzVr4vBVSGcXBE59x8UIPD3/n9ZXpdDlpA3dMSGUt4m5FxoQycKkg/57bV99JaL",
+	"W5adi4T8D16tgD2NlQi7LOqzLAM8/1gD9YXq7VdyogUA/kH9aWHC6J8nNXFbifXohHs4J9xZljkp12S/",
+	"jbxxkNHoE4VB0lWsjnmMHclPEQ29ynoMSLiKuWT3XINN75R+93jsrt/XSta6L9nKULxGe+qWij9ckFsu",
+	"shW39pf1JH9I4zyAr0N6hE2UH5Wcfy8JEHTw674ObpCwlwDBwwdUdmpaq2LmDkrsI9qh92wQONdgYK8g",
+	"VZ2X44ZytbyVgXW/s/oRA/J3Kkf+GJP3KEq6REltMlUE2xWgt5tUsXTtvrth9wVQfPhsJ/nTasjfqSE0",
+	"XmtIF0gQ9OOdkjSreQRTSso8J6UwPCe02RUVMgDlrIDiAiuUi+bkf0wFowVjh3BoN4V9lA5/QUVjiZy/",
+	"irKxrkAi+jca9UDnU2rYHVNBL9Ju1WFXNjzTX5sV3UX4iqCbR8b76925bWrWb8ljh1qZw6qq2EoL++ry",
+	"2jf85llCCqp1MVVUY23w95dvfSIcsubeD6XmwjcGei0MU4XiGoqTCV032Y+z55UyVxVUf1hWbUC5imOf",
+	"aEDfLVv8Hrz77RJ3sVtITke3mCAOjQGx8W7VnlowBonfXOhyPOYjbEAFHQSb+bZPNNCKD7SwCNxLtULC",
+	"pneU53SYs/QEfuHY13ol0Z2uyksIqloKBwR0vPYtoRUbl5rmSZisCwTcYsLfessL6yW9JbihsMWjqPwa",
+	"4QmWHpAvCYqPryM5N5Ka0F/HEd0tWwBdWvja8nKFKPwTyMFNhWCNiEcd5q/ImF+FKbHN00oubHSCqgs6",
+	"+BIjpyTFN1zNDOraHZGUZy64J2321Eqj/HrlxjtHiL4ix7kZOtjNr8ut+zE89s9dat2TFanoyvPOe81U",
+	"Kzq2UHLMc7aSHTSfCJYdcFHpWfhRlKjtHBdu0K9I0X6K7kIQCOEjKf+BSdnvUhclW1oiNTGtIGPnjDqE",
+	"69wVSdw5075rraNlLB7knVnxloV1lSTd+6p6UTBPB2HDAh/J+s/tGXUbTTxFVT0S8fkq2j78NIZiXavd",
+	"neGl6GZ0btWRmvy2th2wgtjXNhtq+FZwx6Op8Ne6hQyZKcZL3YZCvIpd216Is98DhjKExfUwht7FFXhX",
+	"VryPTJNjvySk4Vsw779nLMG3c5WCRM8kw6KFECVHpCJDlksxcWG/2PcGTNXOEo1JPHeDcIPeVN4qxrlg",
+	"JiFa2ueOGptEHJkIPkxPOyoTYh1ZIH6Kq9KG5zlxxRa5mGzgM+3g3KQXBwadp49ydGM52hXK0aWgbOLa",
+	"dHrIKg8n+OsbkRRzbqayRB8theLG+x2SsPZ6/n5+yz+Pv/LR/bjK/Rh1PEaszjkbQj6hUwE6Sd9577FB",
+	"2pBlGR3mjMzZEPKNEjKiSi24mFTJcxnXRU4XpD6ksRkdzXOmoPkcy3j8EuBXhAn1gK/GCsEsHbzgV2cX",
+	"/8gNf968KLfTrYPAMwMMio39l6thVApAoWRWjuA69+zinEylNmTv8vXVNSlFxhQ5vDtOCMDjUxSVlAYk",
+	"PbBWb2pMoU8OD2nB+75icp9LUFkdSEuatyMKvEXOOM3lJCEjmTHC7rFvY+IuoBUbK6ancBQpdieRI/p1",
+	"1iOAFsmRvSiHOR9hyXs5duLf8rFPlNDBIFXu1fqBGvcP4RhXDtfxPNUuP23iBkza567n0WAG2Njl4YOM",
+	"EU32vAt6P7gbgZGtIpr4fi9ckYKpA48LMmOGZtTQYLaqoU6kkYkvNpJgYS6osVDXpEvcDGEmHfZKqJYY",
+	"Is7dGnXUIgxCOpOmfotjtgMZq2HDRIskmkXuUs3DDJPm+k3ky7+3qiZ0fB1UX0jirs5bVpiWv7NiyiWH",
+	"kKcxp+Mtj+laZwT1y0VWNyfwJZfrxUFhzs8fP//fAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
