@@ -1494,7 +1494,7 @@ type ClientInterface interface {
 
 	// CreateClipsProjectWithBody Create Clips Project
 	//
-	// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it.
+	// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it. A body the video cannot satisfy is a 400 `invalid_body_params` whose `message` names the field: a video that is not ready or shorter than 10 seconds (`videoStorageFileId`), a `selectedTimeRange` outside the video or, with `singleClipMode`, longer than 10 minutes.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1503,7 +1503,7 @@ type ClientInterface interface {
 
 	// CreateClipsProject Create Clips Project
 	//
-	// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it.
+	// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it. A body the video cannot satisfy is a 400 `invalid_body_params` whose `message` names the field: a video that is not ready or shorter than 10 seconds (`videoStorageFileId`), a `selectedTimeRange` outside the video or, with `singleClipMode`, longer than 10 minutes.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2026,7 +2026,7 @@ func (c *Client) ListClipsProjects(ctx context.Context, params *ListClipsProject
 
 // CreateClipsProjectWithBody Create Clips Project
 //
-// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it.
+// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it. A body the video cannot satisfy is a 400 `invalid_body_params` whose `message` names the field: a video that is not ready or shorter than 10 seconds (`videoStorageFileId`), a `selectedTimeRange` outside the video or, with `singleClipMode`, longer than 10 minutes.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2045,7 +2045,7 @@ func (c *Client) CreateClipsProjectWithBody(ctx context.Context, contentType str
 
 // CreateClipsProject Create Clips Project
 //
-// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it.
+// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it. A body the video cannot satisfy is a 400 `invalid_body_params` whose `message` names the field: a video that is not ready or shorter than 10 seconds (`videoStorageFileId`), a `selectedTimeRange` outside the video or, with `singleClipMode`, longer than 10 minutes.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4189,7 +4189,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateClipsProjectWithBodyWithResponse Create Clips Project
 	//
-	// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it.
+	// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it. A body the video cannot satisfy is a 400 `invalid_body_params` whose `message` names the field: a video that is not ready or shorter than 10 seconds (`videoStorageFileId`), a `selectedTimeRange` outside the video or, with `singleClipMode`, longer than 10 minutes.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4198,7 +4198,7 @@ type ClientWithResponsesInterface interface {
 
 	// CreateClipsProjectWithResponse Create Clips Project
 	//
-	// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it.
+	// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it. A body the video cannot satisfy is a 400 `invalid_body_params` whose `message` names the field: a video that is not ready or shorter than 10 seconds (`videoStorageFileId`), a `selectedTimeRange` outside the video or, with `singleClipMode`, longer than 10 minutes.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5750,7 +5750,7 @@ type CreateClipsProjectResponse struct {
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *ClipsProject
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *ErrorEnvelope
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -5779,7 +5779,7 @@ func (r CreateClipsProjectResponse) GetJSON201() *ClipsProject {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateClipsProjectResponse) GetJSON400() *ErrorEnvelope {
+func (r CreateClipsProjectResponse) GetJSON400() *BadRequest {
 	return r.JSON400
 }
 
@@ -8517,7 +8517,7 @@ func (c *ClientWithResponses) ListClipsProjectsWithResponse(ctx context.Context,
 
 // CreateClipsProjectWithBodyWithResponse Create Clips Project
 //
-// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it.
+// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it. A body the video cannot satisfy is a 400 `invalid_body_params` whose `message` names the field: a video that is not ready or shorter than 10 seconds (`videoStorageFileId`), a `selectedTimeRange` outside the video or, with `singleClipMode`, longer than 10 minutes.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8532,7 +8532,7 @@ func (c *ClientWithResponses) CreateClipsProjectWithBodyWithResponse(ctx context
 
 // CreateClipsProjectWithResponse Create Clips Project
 //
-// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it.
+// Starts AI clipping of one of the user's ready storage videos (at least 10 seconds long). Clipping is asynchronous: the project is created with no clips and `generatingClipsNow` true, and shows first in List Clips Projects. The success status and body are UNCONFIRMED (Restream documents only the errors); restream-mock answers 201 with the new project as the list shows it. A body the video cannot satisfy is a 400 `invalid_body_params` whose `message` names the field: a video that is not ready or shorter than 10 seconds (`videoStorageFileId`), a `selectedTimeRange` outside the video or, with `singleClipMode`, longer than 10 minutes.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10350,7 +10350,7 @@ func ParseCreateClipsProjectResponse(rsp *http.Response) (*CreateClipsProjectRes
 		response.JSON201 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest ErrorEnvelope
+		var dest BadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16690,7 +16690,7 @@ func (response CreateClipsProject201JSONResponse) VisitCreateClipsProjectRespons
 	return err
 }
 
-type CreateClipsProject400JSONResponse ErrorEnvelope
+type CreateClipsProject400JSONResponse struct{ BadRequestJSONResponse }
 
 func (response CreateClipsProject400JSONResponse) VisitCreateClipsProjectResponse(w http.ResponseWriter) error {
 
@@ -23100,229 +23100,229 @@ func (sh *strictHandler) GetWebchatUrl(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3/chs3sjD6KijeU2Xp1IiiZMexpbp1SnHsje6xE5Ukb86t2J8G5IAkVkNgFsCI4rr8PN97fE/2FbqB",
-	"GcwQw1+WnWSj/WNjDWeARqO70d3oH596IzkrpGDC6N7Jp15BFZ0xwxT89WpKhWD5eWb/yJgeKV4YLkXv",
-	"pHc9ZWSEPxOe9XtJj9vHBTXTXtITdMZ6Jz2e9ZKeYv8suWJZ78SokiU9PZqyGbUjjqWaUWPfE+b5s17S",
-	"m3HBZ+Wsd3KU9MyiYPgTmzDVS3r3B6UYSTHmauYH+/w56b2+Y8J0Qcjsj4RnZI+S9+/Pf9zvAJS5QTaC",
-	"tixhXQ5AbRQXk14Aypn+UnD4l0LyhuesCwhtpKITRsY8ZxvAMsahvgSez/ZjXUihGZDVDzS7ZP8smTb2",
-	"r5EUhgn4Jy2KnI+oBfbwH9pC/CmY5j8UG/dOev/PYU2yh/irPnytlFSvxR3LZcFwyuWVK5yUcE1mNLdQ",
-	"s+yEUGIXnJB/lkwtiFRkymjGFKlYwT4zU0aGMluQoWL0VhMz5ZoEMyT2JYqvjOSMaTLnZkqoILJgClZE",
-	"zJQaYugt00RIwfoknTGt6YSlxOJawySNWcec5VmfvL4DyKqBRlQQKvScKcLNKXz2y1lppoSJrJBcGE1o",
-	"rmX9DhlLReZ2enxPsXGpmSZ7KRd3NOfZjUNNmpDq0URR0XigR7Jg4YNRzpkwKYxOBSnFrZBzQfAx4QIg",
-	"yzjN5SQhaSl0WRRSGebGvrF0krZ+8YSCPwJR3h8wu7sHgKTeyW89P7/F9g0gTAPt4lPcvuXndpeXn8Ku",
-	"Lz92+Oh9/Jz0XkkxzvnoGxOrFa4TRkZuckdQFqOjUimLYG2oYWTPYp/d01mRM0ItTRouAoKjuWI0WxB2",
-	"z7XR+0Coc1nmGZAiDFhqIHdtCCU5n3FDpEByMVO2IDO6IFN6x8je+59f/fLzm/PLd69/PCGXTBvF6Ixk",
-	"clTO7AKJkESXoykOchrQN4CqCTf7/d7npPcj0MQ3EANJz7B7czg1s7w5SERELW8BLc1UKv4vxCYSsmU+",
-	"IQ0ZMqKnci5Olik/IZQolnHFRoa8vzwn9n3FJlwbplgG7MLdW0jsxIJDpJkyK2moIOlIZpY1gLHweSWx",
-	"AhGx15YgFsHEgj5Ucm53lWs3O4LDMrJ3+eYVef79s5fk//zvZ/2j/nH/aL9PzirhOJ9KzUh6NhqxwqRE",
-	"UXGrSVqhMSV0KO8YSdublNqDxE27TybMCiFBfrp+95YU9ripyFfTGSMO7lNCxcIt3AMAn9oXmdvHlTIA",
-	"Ub45Qye9TmkDzP5GqiHPMia+LbcbecsEyenoFtcOshb+VYt9wVhmZbbFQWp3NuVCl+MxH1kUOPHcJTHb",
-	"L8JizxE5rxCHD7Xga7sWWHWnbMMTYqRYxoThNNeEKkZmXGsuJiChlBST4HxyR42nbnvMOtL20seSdiCf",
-	"9k8aNGTHDAj/u/7xEw3DnFomBDl2MJOjW6KZyLYnP4vMn6V5I0uRfWudRstSjRjJJEOEgKC36x2yXIqJ",
-	"JkZWQsRKepDAF3SRS5pdS/mWqglrwfyfh/+5OZh/o4bN6eKCTlDifiMlztNAbuF3YhM4h6k7pggF+dVk",
-	"lwIXfWOkvIHPLD2tVK4SMp8ywJxUgFzuNTjU9U5qxZBrYg9aMmRjqZiVa2ZqiZnlmtkfR1M2umVZvz43",
-	"i3KYcz2FbXPnboOCW6T5RMMiDg5m9P7ATnkwXBimU7J3RN7xH0CIT3AvrO41VlIYIscA4dnFORzjbmGo",
-	"m6JclmPCjSZyLqKEvoQzoHV3bv8EqtYbq6XqPy8pPdFe5Qd9G2XRFmTlhvGKJw6yBZF9KUk8PSb/zX9I",
-	"CBWZW4i2h3Rp1f5SEcOtZiDv0BKwa0P1PyPDBWz9T9fXF359NfXWotMCO2RkrrgxTCQV9eSUiwOrGAAD",
-	"RKlnDWqAlq5gZjwv/jy04/A1pjxvMHXAZRaJ393fo/wNd3/PYh0wZTHHGVJc8zA79bys/XDfDY5hi78b",
-	"PGszsJkyriwL7/dbxxl+q8l3g0FLczBMCZrf4DpuAJp0H005WFWpQtmA1OVXZN8oc2vi/QOVSjNVspxM",
-	"4W27gUrmIHOAEJJa96toyo5mH8A4TzRJL5lRi4OzsWEqtaTkCNnuVfDTskfj1ykTFsPKvpRYwafZSNoz",
-	"3K7E6aDXFySjBk7ylSZA5JiPoAmoFpScr2DBrFee2qY+cjNg05+Nm9n1HQZ5v9/f74fWHWsqWnYmzTzl",
-	"RnQuR6+WE4ZsSQurDsymOkYyNuYCfBKfPvQAzx96Jx96Dag/9BLifrwJEAMv9vv9D73PaWI3XciMHUhr",
-	"vh0fOEa10gsNpFPCOBzpXDtxbhn4i7TAuCMCQI6aIA2PSsskqXfC0Zl8R8XCkZn+s0hIKcnMSgu3Zt11",
-	"xilqWOygI8PShLL02fHLJTmaIH8vQNIM2ZRbCVWpQCMquoQhODjyhdXtxOayTFtZrGVMmoWS1R5udul+",
-	"u3W6/4eUdp+T3nvhPRzsG1stlu+0dlYv197yS7wnJSHsvuCKZXZdit3JW2veNc4v5CAYYY2bEN7pfbSQ",
-	"OCCDuw1YbJZxCxzNL5SlLsPtAGOaa9YG/qzlYHPOM6QyuyALSRGM8qlHR4bfseheOodPcJOiCRN0mNvV",
-	"+jEn0u44uM4q1/pQypxRYS25jOsip4ufwVsf8/dbfKCvCk73YLr+sq8+6bHZkGXvVR4frMipGUs1e6IJ",
-	"vJhZYO3ThVWGmsOTPXcEsFlhFvvR2fhGV0tfflFkZ2LC8DGPsVUw4xONCJOK8Iy4Pfarji4B94mLyYV7",
-	"q+vixf9OUp6l3jILtmKHRZVd+1SvBnXE5jrW78zn8L7nN7yQii00oBeEpoHoJnUmnhU+VtPJoRW6FouO",
-	"HV8pRg3bmilnVJQ0zxfgLueT0kqOBqNKQrNsmTc3Yx4jgX/IHp8I6T2450IbOlF01lSWAlf4UJYiqy22",
-	"W27QXrO2n9blrEBjIDj2EpI29hkF24zev2ViYqa9k6PBAOik+ru9cZ3U76F9r61C27XcalFWQstSGETA",
-	"Xv3cHpzfcsXPn226xGIN+/nfT8jxS/Kq1EbOyOX1u4uEPP2evKEjNpTylvxNybJIyLOX5MowOkvI8wH5",
-	"mc9kQp4fkZ/pHVMJef6CvOP3o1yWWUK+PybXLGcWOQn5/mmNwoR8/4yczei/pCBv+R1LyPcv/LxXl9cJ",
-	"+f4luSqH2tDRbUJeDMi78j4hL478O7/+dH6RkBfH/u+f3l6Ri1JPLYKYsHLit+OXydPvk2cvk+eD5PlR",
-	"8vxF8v1x8v3T5Ptnyfcvku9fJi8GyYuj5MXxxyWJYhnczIoLqvVcqgjKLGpI4X4mewHCvjkNHH/3fFMi",
-	"sGvqJnGAHg5sJOs/yaJw0v9mi64LfQD4li38oRKIvm+4ou+OjncTTghCp87BxcQate8v3/6+6zsePHux",
-	"ywJbZ2kgp9YehNmWJ2GoOsHt79waBVnGImefe68T7eH5+f7ybVT3eWjls0sdFGz+FVTCTU+Mh9DVYgpV",
-	"EepRwXY08bqCSN4xQ3egEMNNji644DcCLmEwiStFD/SmcNkt7SkceYVkasTJzKdMsaY2OqWaSMGiFAGw",
-	"rhwd3livwuJAa5D5vsi2Vz89gVZoTYgs8Nt8kTRwLMcPjM8+OTNkJrUh3w0GAzu0oiPDlO6Siy4040Hl",
-	"/sBqpZuJ+k23s1rW0bPfaVVHzwYPIOzXUt3OFOfig0IOPUW3VopmFjhK6guFzR0Tr8EDQfbsevatIZxx",
-	"jU8AmP0OKV75JFooWG30mZ+4NlIttsTAL4JVtx9UYGDlE22hMssLdcEmOk53/leU8hwt5oTI3B6AZMyV",
-	"hiG5YTO9zvllF/QOxwPhhQumStGF/Vuwe3NBJwyc/HFo0CXmDhz7PoBzSkSZ596Mz6nGxxYu+4PdHR+W",
-	"uSRBC8XuuCz1NhP7byKTA0I2nb1FCtVGtFERg7KLYDx+tycYSx1+uyPsAL7QOHLwN+cbip5Tjh+6NaFa",
-	"LatIjoysdjRWcrbRRs5Wnvb4UXNe76g50AUb8TEfkYwZynNN9jKJqp1OiDZ8dGuFa7+/vwKQehf8wb1G",
-	"a9p9pYbdm5XMSuwbmw3FZ0wbOiu6nOnBoFZZ1kyYhn5pxfOBHWUDDcNPFaCoSRmJpzK3RrepUVLPebED",
-	"jU+YYMpaDmSU8yKi9ee86Iznz3nRVq/jId1Jb4T2yZlZgVcYzyJ1RjO2KVKT3pjeyVLxdaODHT+j6pZl",
-	"9WzW3CHVAJ1zriWbbhcZTNOlcyY9jMZ6LbIrvJiJLsApwDAU3DRyAddN+HHDvhhsbM3gx1eGKrPp3Nq+",
-	"/DCzm2k5GwrKu+1JRJx/rUlkikd1f0UFjnIdFQi/WnnONdGUZz7c3FP90mB3XNGcm8XVSKrI1v4k5yTn",
-	"tyxf1OjhEDuXSTJneZ6Qgf3raDAge3DXDupXW8dMyCY6pjMdnTN3W1Q3VvL6vsgpivIYgoLVTCB8TRNt",
-	"P1tvLzlB4Vihjb8VUCztW5Q0I5zSIqKWIAhFTpe81BdKwt/b3h8Aggr8GKQVnFWVZonJHWHiTFywXnv4",
-	"o6qm/80rWahJ2e90Q8FcyxYtrRJGeCVLYeJkDRfx8JLT7XCZU6p35PVNZL+fxYp/9/7mJ4A7xLiYwK7+",
-	"LOfd16e4MKqsAcnznAwZF5P6GIxfmjroOh0/DvgNz0Kk5PM1F4w88xtfC9qOoa4XBYtrkr+6rAy37LkV",
-	"5xW9Jph9QTVJIRUttXSb/p1nTF4h7b7hOUu39bN4bGzoaKlxu7ScCKr8zA0yTtrcFCWJbSTCjveKDblg",
-	"JJnRWycapPCRd6CIPNGVeLiz+NbLAmIs1YhdskLJEdMRAfEKz0c3AKETylH8EDN1ASlVMs8U9BwHWJzE",
-	"NcshnuWaz9ilPavW2q4WXfXbdgguJjmzz9/JLEIc7yw2LCIATXJM0qVJU7JHvSdnQGZclIbpfcKFNowC",
-	"Q1jp1LGCini6+EDCzM7t0cS/j1q1LxRBVI+Lhg4u0XptBgmIaXv+OHWiPWdPtPMIYpjRECwLSF9wOVZj",
-	"UCZq5xaGkDfDezu8V/sQ+wSZX3A+wUR628ti0CWaa49JxF86Sd0uUycEaRICRA3JGcXN9pFJuRSTDcRo",
-	"S4oEmx+Fch3D/4iG7i6ONZCs4KkNGGz5sO9wJzUNML2568jae5HT/eufhVIblr2Kr+iVUxuowbMGX7ac",
-	"5y3czVd4UU20vM7W7selPYDYBHgdGegv8CuGwj8izws64bXivXJrS6WluqjfrzUQvVKkNH2SW5FSpQqv",
-	"Q3UFSBKuqBOvjeNkS84qqKoyUvCQcxK8EckIxysYKtZeQImpp7QAYyuQgWSvuguo06chwwCCR4Uzd2Zs",
-	"NmRK7y9vINvISAegrZF+SujYMEVSHdgxKYi9OTdTZ3/CupqariyHoOCEhp/7X1T9FqWFGEPLNjPmAUY0",
-	"5h9m6rYwblpuAeKidIJa2fkul9eoJM/91XVgOTT3btVFcaumwXbnDu84WtosvN3SrBlmJJkw0/TrLy9s",
-	"SvW7qIMiCBdV6HdoDrMs2O3PCHccV+kIfkwf8LahhcwAgqRaWQy9P8q5yCX1cadb6eh6KpU5yPkdy0jm",
-	"xiE5F7eRC9bmNMso8Z+tNsFbqwxHjS0OIqJ/kNm2d1y/4qkrDGbDnoLkMaV+hbnh7i+UQJgwTmieE8UK",
-	"5oxEzOyC1yI6TFSnv17+rBIe3718GUiNZ4NBLKpsVl/PrFxOYqU2xBhEq16g1lwRe1d4QLefVgt6y25G",
-	"VLsgFEfkECMeGMrNQHLAEjWGKTvM//qNHvzro/2/wcHLm4//+R/x8F+Lp6+AyHqzH3zwZfHuZ6rWkyB9",
-	"1PvpcN1J4FXI//ZCH1PhqmwKBsmSPget1CxCvMynC65NRQDGa6/Y5XHF1nLnMyC2kkGjKcvKnGUJsYLI",
-	"UjHU00D9JMZ7d0x1e8oxWXPmZG5LGK29u1gbRoI2YxhF0osP4+O/ViofrqiRdosF62BjVRXQ/WM9U8wC",
-	"GnPB9TTubzwbmZLmVj9LyHvB770WGQ0R68BcwHN8TeGmjdyBXEMMsDCrcz5wzEDLIcMFmUgrEoGGrFIp",
-	"S+Npyz7f04wJqysrRvOqeohOWrmjHZkiXF+ykVTZLyJfbApatacwqf36AJwtM5l1aB0VK7yJ6R0XORWC",
-	"ZaisPsiW6amcd5a6mlq9q1pQUBBhG0yuZThYzEr6fMDldhw3EX5013o5H7NTMsUwGywMNZV5hklXLMP3",
-	"degQK4uRnGGIExcHhZITxbQ9EjwnwrWB/XhbV1ngrdo46cQdR95NHA6a1IK0RXjhpjQkSEuudR4BOzqM",
-	"rf0Bi9whum9ZLP/JgvtWs351NVQRaOGEgZHIIGTv/OoX8uL54Gh/87siXGrcS3yFOAKPQoWxK1NmXIKi",
-	"6e/4hNV1VMgCGl6CB/DblxB6HcvY2MRoBS1KPvSuwWt8LSV5K8XkQ8+XCnBODeM9yAnReB/9ADlFO4Q2",
-	"Bojv5KLwZN8pXgtCpqpr2GUlIxrSfv7NkgrZPdYH6FTlfGBiLAsvIVKMGIGE1130vN8v8bAdKlChvYmR",
-	"OIibEMuu13U+xg7S/TBhvEscr6CV5QuPWH6hG0A/FC1VuPpFcSZMENIBaeO9kx6kakthaN6LmVHoUpX1",
-	"1xDMZrHgq1VWSTOBpGsMemfxM6J5RNx17nnnfn55ZC/YULV+0nIBevuig+t2dJ6jARgxQzb391/QCQu9",
-	"/W29BsBY624PyzUs65XCnQp1EPSCzFjGKdYS3Pvp+t3bBGv0YLBkv7+fhCUCXF0MiGxZVTbKFc4Adww3",
-	"VQ0FVyjIvxUUNFoqjxC1Ls8hqWsXDzFmgznw6wx8d/McoRP4IMbnZwRrD6FcBG0gPbw7PsSxD2mepw+S",
-	"6+MBiO0yVHOpih/t5DhZVU3FJ11hdLcvGoNFIL8fDF4SxaASrKsRq9idxKoPQSrkE+1rzqwuWdS+odYS",
-	"o10KNqrqZgE/wlk0ZJpnzfIwm9Xi63AEdRbKAaCtEhfx+mEtHAiTaVUa3METuFSXZgMfqN+fjOECVb97",
-	"ZKsWRGgYJADW+6ocnOuNq24PWEt6beuzRjPUSV2ieUx0g/q6vJZzKxhJwVQlsXdJ6ovKy2sP0RNN8JKL",
-	"7B0dDKl2Nv6OE+kbI+3J2R13B285PzZVu0XXtm9sg4ndehOH0uh+BtH62zk1qzTAKqS/slisvLfsGVXD",
-	"+bp8SlTAdyniMaPrA5kqXXPm0nC6LwkqiHxexy7py+UGxVLmbGh5gW19ucSDEFxXXwOWtWqnz2d0t/v5",
-	"Gt5cTiIbW4hJx72ZnEgrWC9+/tsmgd36bs04V3//29aYKmCL7NBR3NTBJ7sFAVaBL7RRDmYnA7SRHFGN",
-	"HDUklj2Av0sGBwK5uVdmwxShznQq/8bKbIIOu3ojClxxa2fXaqUeFC0PlIYLV7gsS7eInl9OBDpvuDXr",
-	"XWguOkrDSo55vgtnaz4RLDvgwlUAXtKiZpR3INpZwOzAvmLNasV00+bFj7fI5geF/eGcMOXKkjZVuY/d",
-	"xHtMHFcTJm7tsc3CuxYuJkFsQ1Asciudio+m7vaFZdi3A/JScNxIpDHPO8LHz0jqf3QGjwmcVMqDrP/4",
-	"VUNa+1IteeVWvNmee34RrIn6CPNAqTq9UpBisxVNMpazrQRp915e+2EfjLiruZJgTSsRukt8LQQNBzgN",
-	"E21iWbkZl11JuRmXxCg6ut08CLVJCzE3j+IzqhYQFN6VMU65IHulRpdgTkWmR7Rg+0Ho/8PAgleFa6Ap",
-	"pDKKcuMD3+WYZCXNDxqOQKwl+FCQLYWQhihbBjtxuxgnpTt5y3YTjHXaOpTEtANFQ7WZMDe8W2NyV/uh",
-	"vyNwaoxonjtPhJCRzgWnVYl4aJZCFauqyrYCVrGGcuV5waG0M6OmbOY9Jq1B7EdCmqqA/I5WisODZiPF",
-	"zEpc4CunnRAkkChJ0gqz6a4wmXg5gjPhC4SCS2qsmJ7iRn/RRFBU92bK44EZ9oy95QKTtICoUowJI7xx",
-	"OY6QuaKilg8APF9kdG2OeGdpA3RFbmucCCxe1nCKbm6QOyfqzuZ4Tg03ZSxA7a37hXBBMjZRjGn0PhNE",
-	"DHqJX5CMjfiM4iVK4G47+K/fBgcvP346So4/f/jQxz9efI663XIpJl1Q+J++GIyna8Ho1kAVm1gZbLlo",
-	"xE1VpK3erF0oGgrddRlHIU240l3Bquyn+r9ODg9jy+h0ZiC4TzSZSm0eWKFu+Df8ygLyCjc5yjvKXIU1",
-	"8rbgoKvL60YfmqCeTCzlQ+uLqaK6Y6ftYPadAt7ZdWvxFOoy8e0cTjXn2YO7rMZlnsMUy2SjlYnSTDQs",
-	"AG3fGl04ZXTvgsS7bT0zqFULd/PpstIiKsAGng4Yaqdk5azEcuSdeRo/uheCJBcXYT+f2lldRijHNLnQ",
-	"O7wmHKy71PEKa2HTnGb+L/bDwsSKJl3xfwHWof3MipV02/a7L63Lb3NRzYxum/DErn/rWX2TZote0nsD",
-	"jTu2DetB23uL8DUftVajc5lgot6gNayyu+G1nl3GfvyOIRIi2Hz72lgho6+zKBCEOA52k/NeUwqKpfqq",
-	"/DNqRtCqKZR7DYxoZTrPWveR5wMXtGufoqYYiyDdQKqurfraWs2DHMb1lIlfc2wPgh4l3YEJTstpdSvZ",
-	"sCtb3P/k+na4O1PNgiYoq7okddwjS8F+GfdOftuqnUGy+u3gNv9z1SVmd+MWfOSuKRWWjpQZI+ze1f6D",
-	"2A1ngOxu+CYY22ENPIgXoq4j1A9U81GoG30ry/PrA9SZU9Ps+AnY3ms8u4FnEDaw/yXT39wx1VEr5Ixc",
-	"/Per1zi5f2tlPx77+mmQ/Rr0tUGPAjWVs2EOdi7NobEUeB64IbeMFWQu1S204KD40LVXrNrWnRtNclgq",
-	"eoExAgS8Gc+fPsdmok/AutLlzNXIr4DeLiD1uFlm+dnTTTEb9M7psPDhDbu2UqOOV5n1S7u8gXFv38DG",
-	"qvHgDLT+gk6wUGPXZQpXvVd8Z9mHp7Qm/B3gBe4Vstf44otmb2f0B22Nuo6US5eGsbUdgNAWlCvkgyD3",
-	"D6xuOmP5K/uXk6VBiiR0o72jeRnLMsMTvKNo5pX9kmqShh6hjVxhE3ngmqu/spCdBbN07WQAyesNrhsa",
-	"/XWcLz8hProevR4znuc8lozSbe044Je4YBm614UcTVfgzMGUbnjnvTzBuVg/+g0X4VXt0nir+CLE4K7s",
-	"58DYep+4WJ8ptLymetERzLjaCqUwPO+cmew9fT4Y7MdR5iTDOmZoCJBduOEynGeNYNuYH5pS7uszRAS+",
-	"Do5YB+JutBCZ/3wjsohCQfakYGTBqFpNGxufMzt7xkay6NDc4HyxCo99RSdEF3TEDjQraLv0TWBh2Xf/",
-	"P92Vj9UcEt3GOddmq+TByjReW8YPMNORx+S5q77HSLeCIjA4f2BUMfUfvQ1Y8bqCqHGFElFZUZ9Mcew0",
-	"1Kvw0fqLkda1ihedDbHWJjRPEA3gGodFr+Po6DhQu0+ylvzr4rAuybRCIkS1oaqA5vYRuHApGn5vLUe5",
-	"PophbW2MelDn60Cpkb6SswKCGtJdkphWxzf4OYcB2BuHGTWxsKnfs9vBCFmwp3A94JoTtmbQJEW3YoMD",
-	"zsVFnUFbIat2QSa999j0cD2TAMhBlEblN1xXgqRBUPpLKUq3qu4HcUNLZGWWZo6k+zAV3emN3IpNXlnn",
-	"WGyBE8PV3zmbM3UmaL4wfLQtsvBrcEJzbb9ffaM0XKztQ7l6+TjflaFGL9V+6F3VUFgcuwDEhNyyBZYb",
-	"qDMiw1vRgMtqtFSB7htDs3T1jQHr9ZK7sY8jfDHm78J6BpG+EPQ+wuiM3pKRFKNSKSYMuYNhdy2VO2M0",
-	"ol28Y1RsPocrytWZh8Do7TWPF4v1xXjtmqa0KJhgmxTKWNbwHIQXTL2DGp6RSoFLy3HlPi2d4b825um/",
-	"u9kkj6fi2Qn0dTzzAh4DCLvu2Zya0RRrmHYN716B3vrBtd7aW69d0j2AhMBB1musPNj5JsyR3ermNIfk",
-	"7VgtstfUgJJRb3TrGOhuwwARdfDZl1DmJgT5EMk3YZMHP3UMu7+y4WhKzfYFzSCvr26tO2fDjq4288YM",
-	"y4P4L6FxHhi43GjiOovVFbf01okWwcTLK8eoxVJBZfgpmyGsr8D9DA78DndL3W/6ia7vJsB9h7cC3dcA",
-	"ZK+V3YitHH37a6hPAzNXwE6NKarky+OIUgKXVsf9QexCYJzLeZ9cWcuD6ILluVV8SHrfV4xmaWL/5VK2",
-	"8Ul1z6i5mJQ5VST1uff4+2H9AJJtU9d11nsnC6agPzbmbdvpg341DjRfJqzxEEgDFqtPDg9pwfv+XqzP",
-	"5WEuJ6FNtfplaKZ/2DC7woQXDUvpncD1epUZn1T6xYwZmlFDa1y4dF0XpdSv0yM0IqHqQ5X49lMJ5PRj",
-	"1zqrQlfTwDOWcXDoclVN5gY1DdhMmzPgY6guAY9cnZy+rzfbXFhYERZB8QUHq2K/+A+/BixkEC0lC1pu",
-	"GzSXbeF/Bh0fr+nDN1v1lxH8WgtHLDc03X5VjKE1kL8/9sPoACHU68DB162FBd/Y3alK2FQVdvqV72Bz",
-	"AvtcH/nw+BjbyHMxlr5NPcUmD85bEeQjuEijeqIqs1aH8/WibemDsN/6vs1/D3nue5evr67J3TGsuBIT",
-	"+wmkyRsm6qSKohzm0HDJf+4H921L7UAFNVON5b5KkTEF+efpaezmnOylyLJWxIToCv7GGOh0H0d0NxwQ",
-	"r6ekNH3yGirr4f08pH03LuPTTx8wLfhD7+TTh6Aq4Ide4v+Ef478M1cbEP5tt+JD7/PntE+u/RmJd4Th",
-	"oU5KkTMNTXrgrlLThSbSTJmac8365NpVqqiM6kzxOwdosMtkJke3CRxoCm/XCWRvo5j2QsY/EhPLUPeL",
-	"/gfxQVzPJWH3hgkNlmx1iwo1Z5dvWQtM+uqT9P4AkAMeMp2CJ1DXGdcktc9TDTfy6IojM7ogI6rU4oRY",
-	"qOof8LB07sQEfhTEEomDn8xogZSEWIfWA1IxV+h4LBUWSJ5SxbLa9RePexASEex6HlNBuPgHCl84pdyg",
-	"ruIyzMbujSVpiOkKEClVhVrAJ8kk4IgJ6G3gKhNpoxN71rkH4J20rGOxATfOVbXmBcnp6Lbfvg/GQrSQ",
-	"aSnKGVN8hDfO0IoQT1ayl1rlLPUl8NXCvzLG+260JBLi0uvBbSvHVtDNpcr0PjSO0q1EpjqF6QT2ZsbN",
-	"inv3PmRdj5i7sHSi6Kygoyk7OO4PliTRfD7vU/i5L9Xk0H2rD9+ev3r989Vr+KYOP+tVM59dnGNpFo2S",
-	"6rg/wDdlwQQteO+k97Q/6D9FP+8UzmV3up986k26Yi66lBy8je6TS2YlEji97Vh4k2rpTGA54Kp2AaQU",
-	"kl+EVeKUvKN4kzBUcg55frq6Asf82TS8M09RM8XytQlEuMxmtPbbkxR0jVqJkopPuKA5lr9l6anlnowJ",
-	"TnMXtbB+NiHJP0tLM7USbIUlzaEaUsWH5/aYvJrK+Zm/qf8RUAN49h9CAFHcGw5rApvXPoUZfawzHFnA",
-	"tN5pXSvY6ChFAsYy5ehHhJiEmItwC326C5o6VmgVJLsEAayorRRGRmiIkteGKRc6YpqL6EZjEH/x1WEv",
-	"6D9LRqgw/ODV1eUbjBsgbDSVLCNDOrr1qcgerC6wgXZ7IXxrd/XnZq2V4SKIrvE3VMoqxVIzAe6+AH37",
-	"fQLOoEIxy78JANm+34LzRSk5R84xdiSQnCwje3ifRqCUSoND9zvX6O5mtlhjGPo0mtI8Z2LCXLGa50+f",
-	"768Ng2rHAWo5Y81EKyhhtJjTBWRbocTw0VJJZ6ZTGLGVbhQLdfwFsVBRDrUgVDhpoPUBQqfiQgQ3o9qH",
-	"GTNTmQXbsUGKWAPqdLPF3eBEvZgQvDr+7jlmyvPofcnHpJKscA4eDwbeZHB1na1yczg1M/CadNNm1D6I",
-	"H4Rg4jwdHHe00cfgLmjEDwWyWFaX9p3KudVOKR6oe7Q08gBPUbZ/2jhGJ5bel84zi9Apo5lzgL11xZs2",
-	"iERrHLvhIevO1f5KzrXoeYaojflxqy04xBPzB5r5IFj74dHT9R9e0IW1q6+lfEsVlnF5dvxy/XfXUr6j",
-	"YuGmgzuRZ0+P1n/nPvgJkPkGwsTCub/7n/9ZPwam8Lnw38AR1jv57WPS0+VsRtXC6RSkUipIpVUYOrH6",
-	"BLqfeh/tEA3DDlKQpI7oc5hFi3n4HZmTBN6x1ObCqKuGzxQi51wCrSZDaabYdcUVdLMSElWa48EACYcK",
-	"wmaFWUCwdlJlwEoFQoCKhYGAekv0OGy2rFkhzPV9OuDft0kIGDY4xg7vD+bz+QG0NC5VjrVZsyYjr05r",
-	"DpONPzcdm1Vo0bL4iOp3iplSwX3KMkpAJGzEILD+R/5o8AduE/Gk0c0WVbxRnCteu0B55IuIJxcC6Ovg",
-	"UbKX1mGq/+9yNG4K3fCVtAJSe7bBzW/H0YYDNUPi9pG3nEpuJ2HCWPpmuiKkwM+N0t3O6yR2lXTt+n6E",
-	"wfWpjy3GCnuQSHFWgeYq3MFMjSbvTmTY8RrL0DGmbUXBfAOubSRRbM60HcD8w8V7bTW3i0uOqAVY8rum",
-	"oS/j/MEGnHiO24hXKn9VedG6Uvrt4+fk0+eGEPHMT15ZVv/FKuBI2qvEyt3xoS/CdEjzvNN/cpbnkfJ4",
-	"ulbydVkUUhndJ1A1anRKhHRUIhjLYufhW66Nr+Cme19I05s15PO1qZajZj6vqg+nNyfyx5OtQZR2j0m4",
-	"yZ4I62cVIdZVaFeS4XL9h22JDoH/NiTnqlxsSHCtZT1S3RdQXb3Lnub8k4riSs3UobtVPZgxQw8/8ezz",
-	"Sicydrjdw1vZ6kewCHxvQl/rb0qhjdc+JkFBil8tQo1sF6Vv0unfmHFRY++Yob2veOKH03SQZftWe2fC",
-	"3OS4fy+qRLEMP9qAmt9INeRZxgR+8Wz9Fz9L80aWIvvrKhQ+GOS3VlDDx6Ze8TdmiKMR4mjRM5R7DAFB",
-	"jdtCCxnsQjX2jZDmZgwIB/ZrXSjEllG/4mn0POtZ2ApqorlWzN1PIo9aFpUFBiHlC1d0ur5nBab0jncH",
-	"5CnRJZoGUywcHxq4bQ59X1jLos2km5gHO/MnTrmzHY+fZ87PJrMF4RqXGE0/h6veCgGNdizu3rTp2T0e",
-	"DKzZdjx4tpSQ7ovoHw8GIDuOkUM7wBOSOMyRPbgCA1+Lv6sNwhbQtM0ZvWOayIKJ/UfJ9G8qmTAMpyWa",
-	"kGIeXDpFtIO1WmkVm7UXBgPth21VEsIgwCtzbsO4clpB/S20Ux+YvqF6WneA+WNz2SPTdB/noBsHRLbM",
-	"LVH6X6kYh72rAoJfpdV+A412DRU/HhV/TSX2D6u/Yvgv3GS5CGDdsBHJLyJfkJSODL9jKYSXDfHXidWa",
-	"dlVdv67a+qiyPqqsjyprl8r6lbRV3X1FeJZlGuJtl/v7BYor2XtVaiNn4GxNiPvj6vI6IVeG0VlCrlnO",
-	"JorO+v0+xFrx0dQe/Smy0HuVV8EVrsJaCiFDXgSQjBUQrBtpZdGUVWdZ9k0ElevAuJGgOvo6k2fr/G8Q",
-	"U5OBX/sPLjM2YOVXUoxzPjKPMmOdzDjLsu0FxgA78WGPN+TCm1sodOgfugK1sFm1bOGZvmH3U1pqTNr3",
-	"zyE6/EYxOpqyTrlz+Knq+fIZZU/OYrmzl2wm7yCkwJN2lUbiEoKaKTVtofAjjFvjZGV48nInXAjJK6iZ",
-	"BhF5Qa+a7qDaL+/eEgnYi+gVuL6GXvGoJvyVWB4J4KupCTkv9KFPz1t53+XYsZHPl0DmM7ZhNIRCUnhC",
-	"xjLPMbozFezevCqVllgaJ+LksgBc+PnX8K9/r2qUmNhpqwbjVEcsAYw5ctxJjqpsCp9OczzAnhNVAoze",
-	"MUwZ2xCGMqJqX3w8gCR2Jx8Gg+2kxW/V20k15MeOuOUQ4b78BlU5DxpLRqOQ4YveQ2cNXElliFQZU5HC",
-	"ybG4eanMD4s4Dl3aJbYL8zHR4bO3VJszaxFbDtspPvoLlLcGFUd0t7C1cysj9tGB+keWzXUidNR7an8m",
-	"gfiqhLP9offxc9JhfF0ZqowmZ+dADYWVla5WVbP7up15USU9uzZHe9SQnFGQelV2aS7FZL8PEMFwXBOq",
-	"F2I0VVLI0lWfdlRnf3T11qu0MFgpWmoTJkBMiwks42c5TwnoP1iTYCrnGvmYcEEieECR671QzvVhPwVX",
-	"DOTF1gKW7EW8N1K4e1o41vQKl8xR3XRbsHm1QKrr5EcEmEduWVB8hMz7tSzLYIrfybwMF9kV5OaQF/SC",
-	"OPV0oRgZMktXjjialueDgNiqNx6HEb15itFbXfX2r27y96pW1va1G9AldHpKUpetndYJuJiEvX9CaK4l",
-	"oa4xACTQuvLPyHpSWfpRBsopURFy3F4KHwXF/c+zdD8hlKS+xsM1n7FLKuzMsjRV12+cTCoXP59qLiY5",
-	"0OE7zEqxzBzMiDVi/FnxLbX4b7OxMUT6bViWiY0SEGQvdX/f2L9rTTf17tSX35ZAcW9pjuQDLvjGiY8i",
-	"FrLGL5nrGlIt1koBspcCz91wUZTmxo10415lWZoQR84kBa4+t++d4WsX1Vv7VQY4tAFtAKSxQXerpodu",
-	"CdlbxgpdQePea1r/6Wkoyk86WmdCG1n4zu3Jo1JRdFh7rrZI4zyNqBXdJtzhJ/ev8zXhiyjXndIR0mYV",
-	"v7ggc/uvuv/x8g1u8+Rc63up1I8u30sF+2a+l3gly2+m6f/IDOW5XnOcOptZP7pt/iqmAVwxr+bgFS6b",
-	"hrRd47j5hM22Px/6YkzdkUmoxhzk/I4FtZtyLm4h9tFKATtYJ58HvZw3crPW7dhjPlbfI/yPyeThWjuY",
-	"u4HBR9b+q7E28SRC3l++3Za9u7kaa4odukpsncz8hgvoxg/n9Yxbfc+VI2v62WLu2bgb9rX9+ic37Qbs",
-	"fXQwpHZWGBurtKLV792qR7v0Ro/5BO0McY/g0S6XLks+ytdYxs17lFe23/KLE1IR5889sfbZnmlWUGP3",
-	"dFbk7Inehx06GrhXxAtBhMzwh6/tdD76Iqdz1xXVA5r7IcmtcZkWVBtH4Y8O0z+06AwrLcY8prDrpJY0",
-	"XnAiG7ZMGycOuTgofB35LpHo2BgcOJa1oAygkPO4uKsL07t5v0WINUy1aYA1wP9I8f8GFH8uiCc2UlHb",
-	"JmQv2Lw7egsdBXDElsVIQiYhliD1Dv3VcRP4PZLk1/F5w9i/k7MbndfnnWFUDlNhz+PHMKp/Q6Zc5WPz",
-	"tN9mxajuDoFRQDWrw58c63qW3Oi4mlI4qgzRhiqrPi5YR0bQezdsJUZW6ukQJO6qFIMHnWuiZalGjOwd",
-	"kStTZlwm5Ji8hqokKiFPyd95xmR3WTv4OFac7Cg5Tp5+XK5Rv6xuY2MGuEyUAXyulExqR87KnGVvpEor",
-	"eyVeY8+9GavWNZQyZ1Q8gJvg4U/2prh+PN3/3Ke7Z8ntjvZP8N/z7PNhVWj8MOjmEBUZK9vrQLc8aDMD",
-	"FmfQ8uaUPBs8w5oDVT8YuAUSslnlfMnrBwtotwTaNt/lNS6091VNyTaQnVdzgMFg1Y9uu78Ir/6NedPT",
-	"sVFI0Z5j62crHHioBFQ0FPjyEvfbOu9ezfyjKTVrnX2vrI7gbnxbPB/x7hGILMIgakrSqmdLSqRygZn2",
-	"uf0KqkGl/tWqJJr9CbOszFyCLT0rDaaIsPtRXmp+x7rlhYW204+4qaxIlrtGueXXgZ9HxEhyNFgd9ll5",
-	"IweDh/RHXvF/dfkkBy2v29axnhtFeF7U2ycVSf3ehY83jv2sSOHBwz/D7gdIUUCsGmPfXI8GDCTzEQ3U",
-	"QGv/McbbcL1SBQwbEm0SmT/4I7g9QwZZFygacv7jYfVvF/Vv1hxVIPmXXaX28foTavNTKHQUrUkXXA7G",
-	"iqUPVhUwjKwOK2yyGEzVr4vBVSGcXBE59x8UIPD3/n9ZXpdDlpA3dMSGUt4m5FxoQycKkg/57bV99JaL",
-	"W5adi4T8D16tgD2NlQi7LOqzLAM8/1gD9YXq7VdyogUA/kH9aWHC6J8nNXFbifXohHs4J9xZljkp12S/",
-	"jbxxkNHoE4VB0lWsjnmMHclPEQ29ynoMSLiKuWT3XINN75R+93jsrt/XSta6L9nKULxGe+qWij9ckFsu",
-	"shW39pf1JH9I4zyAr0N6hE2UH5Wcfy8JEHTw674ObpCwlwDBwwdUdmpaq2LmDkrsI9qh92wQONdgYK8g",
-	"VZ2X44ZytbyVgXW/s/oRA/J3Kkf+GJP3KEq6REltMlUE2xWgt5tUsXTtvrth9wVQfPhsJ/nTasjfqSE0",
-	"XmtIF0gQ9OOdkjSreQRTSso8J6UwPCe02RUVMgDlrIDiAiuUi+bkf0wFowVjh3BoN4V9lA5/QUVjiZy/",
-	"irKxrkAi+jca9UDnU2rYHVNBL9Ju1WFXNjzTX5sV3UX4iqCbR8b76925bWrWb8ljh1qZw6qq2EoL++ry",
-	"2jf85llCCqp1MVVUY23w95dvfSIcsubeD6XmwjcGei0MU4XiGoqTCV032Y+z55UyVxVUf1hWbUC5imOf",
-	"aEDfLVv8Hrz77RJ3sVtITke3mCAOjQGx8W7VnlowBonfXOhyPOYjbEAFHQSb+bZPNNCKD7SwCNxLtULC",
-	"pneU53SYs/QEfuHY13ol0Z2uyksIqloKBwR0vPYtoRUbl5rmSZisCwTcYsLfessL6yW9JbihsMWjqPwa",
-	"4QmWHpAvCYqPryM5N5Ka0F/HEd0tWwBdWvja8nKFKPwTyMFNhWCNiEcd5q/ImF+FKbHN00oubHSCqgs6",
-	"+BIjpyTFN1zNDOraHZGUZy64J2321Eqj/HrlxjtHiL4ix7kZOtjNr8ut+zE89s9dat2TFanoyvPOe81U",
-	"Kzq2UHLMc7aSHTSfCJYdcFHpWfhRlKjtHBdu0K9I0X6K7kIQCOEjKf+BSdnvUhclW1oiNTGtIGPnjDqE",
-	"69wVSdw5075rraNlLB7knVnxloV1lSTd+6p6UTBPB2HDAh/J+s/tGXUbTTxFVT0S8fkq2j78NIZiXavd",
-	"neGl6GZ0btWRmvy2th2wgtjXNhtq+FZwx6Op8Ne6hQyZKcZL3YZCvIpd216Is98DhjKExfUwht7FFXhX",
-	"VryPTJNjvySk4Vsw779nLMG3c5WCRM8kw6KFECVHpCJDlksxcWG/2PcGTNXOEo1JPHeDcIPeVN4qxrlg",
-	"JiFa2ueOGptEHJkIPkxPOyoTYh1ZIH6Kq9KG5zlxxRa5mGzgM+3g3KQXBwadp49ydGM52hXK0aWgbOLa",
-	"dHrIKg8n+OsbkRRzbqayRB8theLG+x2SsPZ6/n5+yz+Pv/LR/bjK/Rh1PEaszjkbQj6hUwE6Sd9577FB",
-	"2pBlGR3mjMzZEPKNEjKiSi24mFTJcxnXRU4XpD6ksRkdzXOmoPkcy3j8EuBXhAn1gK/GCsEsHbzgV2cX",
-	"/8gNf968KLfTrYPAMwMMio39l6thVApAoWRWjuA69+zinEylNmTv8vXVNSlFxhQ5vDtOCMDjUxSVlAYk",
-	"PbBWb2pMoU8OD2nB+75icp9LUFkdSEuatyMKvEXOOM3lJCEjmTHC7rFvY+IuoBUbK6ancBQpdieRI/p1",
-	"1iOAFsmRvSiHOR9hyXs5duLf8rFPlNDBIFXu1fqBGvcP4RhXDtfxPNUuP23iBkza567n0WAG2Njl4YOM",
-	"EU32vAt6P7gbgZGtIpr4fi9ckYKpA48LMmOGZtTQYLaqoU6kkYkvNpJgYS6osVDXpEvcDGEmHfZKqJYY",
-	"Is7dGnXUIgxCOpOmfotjtgMZq2HDRIskmkXuUs3DDJPm+k3ky7+3qiZ0fB1UX0jirs5bVpiWv7NiyiWH",
-	"kKcxp+Mtj+laZwT1y0VWNyfwJZfrxUFhzs8fP//fAAAA//8=",
+	"7H3/cts40uCroHRfVeyvaFl2Mvlh19VXnkwy4/uSGZft7OzVJGdCIiRhTQFcALSsTeV57j3uya7QDZCg",
+	"BOqX7Uyy4/1jJ6ZIoNHobnQ3+sfnzkBOCimYMLpz9LlTUEUnzDAFf70eUyFYfprZPzKmB4oXhkvROepc",
+	"jhkZ4M+EZ91O0uH2cUHNuJN0BJ2wzlGHZ52ko9g/S65Y1jkyqmRJRw/GbELtiEOpJtTY94R5/qyTdCZc",
+	"8Ek56RwdJB0zKxj+xEZMdZLO7V4pBlIMuZr4wb58STpvbpgwbRAy+yPhGdmh5MOH0592WwBlbpC1oC1L",
+	"WJcDUBvFxagTgHKi7woOvyskb3nO2oDQRio6YmTIc7YGLEMc6i7wfLEf60IKzYCsfqTZOftnybSxfw2k",
+	"MEzAP2lR5HxALbD7/9AW4s/BNP+h2LBz1Pkf+zXJ7uOvev+NUlK9ETcslwXDKRdXrnBSwjWZ0NxCzbIj",
+	"QoldcEL+WTI1I1KRMaMZU6RiBfvMjBnpy2xG+orRa03MmGsSzJDYlyi+MpATpsmUmzGhgsiCKVgRMWNq",
+	"iKHXTBMhBeuSdMK0piOWEotrDZM0Zh1ylmdd8uYGIKsGGlBBqNBTpgg3x/DZbyelGRMmskJyYTShuZb1",
+	"O2QoFZna6fE9xYalZprspFzc0JxnVw41aUKqRyNFReOBHsiChQ8GOWfCpDA6FaQU10JOBcHHhAuALOM0",
+	"l6OEpKXQZVFIZZgb+8rSSTr3iycU/BGI8naP2d3dAyR1jv7o+Pkttq8AYRpoF5/i9i0+t7u8+BR2ffGx",
+	"w0fn05ek81qKYc4HX5lYrXAdMTJwkzuCshgdlEpZBGtDDSM7Fvvslk6KnBFqadJwERAczRWj2YywW66N",
+	"3gVCncoyz4AUYcBSA7lrQyjJ+YQbIgWSixmzGZnQGRnTG0Z2Pvz6+rdf356ev3/z0xE5Z9ooRickk4Ny",
+	"YhdIhCS6HIxxkOOAvgFUTbjZ7Xa+JJ2fgCa+ghhIOobdmv2xmeTNQSIianELaGnGUvF/ITaRkC3zCWlI",
+	"nxE9llNxtEj5CaFEsYwrNjDkw/kpse8rNuLaMMUyYBfu3kJiJxYcIs2YWUlDBUkHMrOsAYyFzyuJFYiI",
+	"nXkJYhFMLOh9Jad2V7l2syM4LCM7529fk+cvnr0i/+//PusedA+7B7tdclIJx+lYakbSk8GAFSYliopr",
+	"TdIKjSmhfXnDSDq/Sak9SNy0u2TErBAS5JfL9+9IYY+binw1nTDi4D4mVMzcwj0A8Kl9kbl9XCoDEOXr",
+	"M3TSaZU2wOxvperzLGPi63K7kddMkJwOrnHtIGvhX7XYF4xlVmZbHKR2Z1MudDkc8oFFgRPPbRJz/kVY",
+	"7Cki5zXi8L4WfGnXAqtulW14QgwUy5gwnOaaUMXIhGvNxQgklJJiFJxP7qjx1G2PWUfaXvpY0g7k0+5R",
+	"g4bsmAHh/9A9fKJhmGPLhCDH9iZycE00E9nm5GeR+as0b2Upsq+t02hZqgEjmWSIEBD0dr19lksx0sTI",
+	"SohYSQ8S+IzOckmzSynfUTViczD/5/5/rg/mz9SwKZ2d0RFK3K+kxHkayC38TmwC5zB1wxShIL+a7FLg",
+	"oq+MlFfwmaWnpcpVQqZjBpiTCpDLvQaHut5RrRhyTexBS/psKBWzcs2MLTGzXDP742DMBtcs69bnZlH2",
+	"c67HsG3u3G1Q8BxpPtGwiL29Cb3ds1Pu9WeG6ZTsHJD3/EcQ4iPcC6t7DZUUhsghQHhydgrHuFsY6qYo",
+	"l+WQcKOJnIoooS/gDGjdndu/gKr11mqp+vslpSfaq/ygb6Ms2oCs3DBe8cRBNiCyu5LE00Py3/zHhFCR",
+	"uYVoe0iXVu0vFTHcagbyBi0BuzZU/zPSn8HW/3J5eebXV1NvLTotsH1Gpoobw0RSUU9OudizigEwQJR6",
+	"VqAGaOkCZsbz4vuhHYevIeV5g6kDLrNI/OH2FuVvuPs7FuuAKYs5zpDimofZsedl7Yf7oXcIW/xD79k8",
+	"A5sx48qy8G537jjDbzX5odeb0xwMU4LmV7iOK4Am3UVTDlZVqlA2IHX5Fdk3ytyaeP9ApdKMlSxHY3jb",
+	"bqCSOcgcIISk1v0qmrKj2QcwzhNN0nNm1GzvZGiYSi0pOUK2exX8tOjR+H3MhMWwsi8lVvBpNpD2DLcr",
+	"cTro5RnJqIGTfKkJEDnmI2gCqgUl5wEsmNXK07ypj9wM2PRn43p2fYtB3u12d7uhdceaipadSTNPuRGd",
+	"y9Gr5YQ+W9DCqgOzqY6RjA25AJ/E548dwPPHztHHTgPqj52EuB+vAsTAi91u92PnS5rYTRcyY3vSmm+H",
+	"e45RrfRCA+mYMA5HOtdOnFsGvpMWGHdEAMhRE6ThUZkzSeqdcHQm31Mxc2SmvxcJKSWZWGnh1qzbzjhF",
+	"DYsddKRfmlCWPjt8tSBHE+TvGUiaPhtzK6EqFWhARZswBAdHPrO6nVhflmkri7WMSbNQstrDzS7db7dO",
+	"d79Jafcl6XwQ3sPBvrLVYvlOa2f1cu0tv8R7UhLCbguuWGbXpdiNvLbmXeP8Qg6CEVa4CeGdzicLiQMy",
+	"uNuAxWYZt8DR/ExZ6jLcDjCkuWbzwJ/MOdic8wypzC7IQlIEo3zu0IHhNyy6l87hE9ykaMIE7ed2tX7M",
+	"kbQ7Dq6zyrXelzJnVFhLLuO6yOnsV/DWx/z9Fh/oq4LTPZiuu+irTzps0mfZB5XHBytyaoZSTZ5oAi9m",
+	"Flj7dGaVoebwZMcdAWxSmNludDa+1tXS3S+K7ExMGD7kMbYKZnyiEWFSEZ4Rt8d+1dEl4D5xMTpzb7Vd",
+	"vPjfScqz1FtmwVZssaiybZ/q1aCO2FzH6p35Et73/IEXUrGFBvSC0DQQ3aTOxLPCp2o62bdC12LRseNr",
+	"xahhGzPlhIqS5vkM3OV8VFrJ0WBUSWiWLfLmesxjJPAP2eEjIb0H91RoQ0eKTprKUuAK78tSZLXFds0N",
+	"2mvW9tO6nBRoDATHXkLSxj6jYJvQ23dMjMy4c3TQ6wGdVH/Pb1wr9XtoP2ir0LYtt1qUldCyFAYRsFM/",
+	"twfn11zx82frLrFYwX7+9yNy+Iq8LrWRE3J++f4sIU9fkLd0wPpSXpOflSyLhDx7RS4Mo5OEPO+RX/lE",
+	"JuT5AfmV3jCVkOcvyXt+O8hlmSXkxSG5ZDmzyEnIi6c1ChPy4hk5mdB/SUHe8RuWkBcv/bwX55cJefGK",
+	"XJR9bejgOiEve+R9eZuQlwf+nd9/OT1LyMtD//cv7y7IWanHFkFMWDnxx+Gr5OmL5Nmr5HkveX6QPH+Z",
+	"vDhMXjxNXjxLXrxMXrxKXvaSlwfJy8NPCxLFMriZFGdU66lUEZRZ1JDC/Ux2AoR9dRo4/OH5ukRg19RO",
+	"4gA9HNhI1t/JonDS/2aztgt9APiazfyhEoi+r7iiHw4OtxNOCEKrzsHFyBq1H87f/bnrO+w9e7nNAufO",
+	"0kBOrTwIsw1PwlB1gtvfqTUKsoxFzj73Xivaw/Pzw/m7qO5z38pnmzoo2PQBVMJ1T4z70NViClUR6lHB",
+	"djTxuoRI3jNDt6AQw02OLrjgNwIuYTCJK0UP9KZw2XPaUzjyEsnUiJOZjpliTW10TDWRgkUpAmBdOjq8",
+	"sVqFxYFWIPNDkW2ufnoCrdCaEFngt/ksaeBYDu8Zn11yYshEakN+6PV6dmhFB4Yp3SYXXWjGvcr9ntVK",
+	"1xP1625ntayDZ3/Sqg6e9e5B2K+kuq0pzsUHhRx6jG6tFM0scJTUFwrrOybegAeC7Nj17FpDOOManwAw",
+	"uy1SvPJJzKFgudFnfuHaSDXbEAO/CVbdflCBgZVPtIXKLC7UBZvoON35X1HKc7SYEyJzewCSIVcahuSG",
+	"TfQq55dd0HscD4QXLpgqRWf2b8FuzRkdMXDyx6FBl5g7cOz7AM4xEWWeezM+pxofW7jsD3Z3fFjmggQt",
+	"FLvhstSbTOy/iUwOCFl39jlSqDZiHhUxKNsIxuN3c4Kx1OG3O8IO4AuNIwd/c76h6Dnl+KFdE6rVsork",
+	"yMBqR0MlJ2tt5GTpaY8fNef1jpo9XbABH/IByZihPNdkJ5Oo2umEaMMH11a4dru7SwCpd8Ef3Cu0pu1X",
+	"atitWcqsxL6x3lB8wrShk6LNmR4MapVlzYRp6JdWPO/ZUdbQMPxUAYqalJF4KnNrdJsaJfWcF1vQ+IgJ",
+	"pqzlQAY5LyJaf86L1nj+nBfz6nU8pDvpDNA+OTFL8ArjWaROaMbWRWrSGdIbWSq+anSw4ydUXbOsns2a",
+	"O6QaoHXOlWTT7iKDadp0zqSD0VhvRHaBFzPRBTgFGIaCm0Yu4LoJP27YF721rRn8+MJQZdadW9uX72d2",
+	"My4nfUF5uz2JiPOvNYlM8ajur6jAUS6jAuF3K8+5JpryzIebe6pfGOyGK5pzM7sYSBXZ2l/klOT8muWz",
+	"Gj0cYucySaYszxPSs38d9HpkB+7aQf2a1zETso6O6UxH58zdFNWNlby5LXKKojyGoGA1Iwhf00Tbz1bb",
+	"S05QOFaYx98SKBb2LUqaEU6ZI6I5QRCKnDZ5qc+UhL83vT8ABBX4MUgrOKsqzRKTO8LEmbhgvfTwR1VN",
+	"/5tXslCTst/phoK5ki3mtEoY4bUshYmTNVzEw0tOt8NljqnektfXkf1+Fiv+3fvrnwDuEONiBLv6q5y2",
+	"X5/iwqiyBiTPc9JnXIzqYzB+aeqga3X8OODXPAuRkk9XXDDyzG98LWhbhrqcFSyuSf7usjLcsqdWnFf0",
+	"mmD2BdUkhVS01NJt+jeeMXmBtPuW5yzd1M/isbGmo6XG7cJyIqjyMzfIOJnnpihJbCIRtrxXbMgFI8mE",
+	"XjvRIIWPvANF5ImuxMONxbdeFBBDqQbsnBVKDpiOCIjXeD66AQgdUY7ih5ixC0ipknnGoOc4wOIkrlkO",
+	"8SyXfMLO7Vm10na16KrftkNwMcqZff5eZhHieG+xYREBaJJDki5MmpId6j05PTLhojRM7xIutGEUGMJK",
+	"p5YVVMTTxgcSZnZujyb+fdSqfaEIonpcNHRwidaZZ5CAmDbnj2Mn2nP2RDuPIIYZ9cGygPQFl2M1BGWi",
+	"dm5hCHkzvLfFe7ULsU+Q+QXnE0yk7+uy+GYOITEx+Vsr/du164QgoULUqCE5o0gBPlwpl2K0hmydEy0B",
+	"RUShXCUFfkLrdxtvG4hbcN8GXLeoAbT4mJpWmV7fn2SNwMiR//AHpNSGZa/jK3rtdAlq8ADCly07erN3",
+	"/RWeVRMtrnNu9+NHAIDYBHgVGeg7OBvDEyEi5As64rU2vnRrS6WlOqvfr9USvVTONB2VG5FSpR+vQnUF",
+	"SBKuqBWvjTNmQ84qqKrSVPDkc2K9Ed4IZy5YL9aIQDGqx7QACywQjGSnuiCoc6oh7QAiSoWzgSZs0mdK",
+	"7y5uIFvLcgegreV+TOjQMEVSHRg3KYi9KTdjZ5TCuprqryz7oPWE1qD7X1QnF6WFeMkV+npmPwCOZv8D",
+	"wjMvtpuGX4DiKEWhUne6zd036thTf/MdGB7NXV52zzxXEmGzE4q3HELzzL7Z0qwVZyQZMdO8Flhc2Jjq",
+	"91H/RhBtqtBt0Rxm8QiwPyPccVylA/gxvcfLijlkBhAk1cpi6P1JTkUuqQ9b3UjF12OpzF7Ob1hGMjcO",
+	"ybm4jtzPNqdZRIn/bLkFP7fKcNTY4iCg+keZbXpF9juez8JgMu0xyChT6teYWu7+QlmF+eaE5jlRrGDO",
+	"xsTEMHgtou1ETYLLxc8qifLDq1eBKHnW68WC0ib17c7S5SRWvkOIQrRoBirdFbG3RRe0u3m1oNfsakC1",
+	"i2FxRA4h5oGd3YxDByxRY5iyw/yfP+jevz7Z/+vtvbr69J//EY8etnh6AETWm33vgy+Kdz9TtZ4E6aPe",
+	"T4frVgKvMgY2F/qYSVclYzDItfQpbKVmEeJlPttwZSYDMN78il0aWGwtNz6BYiMZNBizrMxZlhAriCwV",
+	"QzkO1GRivHfDVLujHXM9J07mzgmjlVcfK6NQ0OQMg1A68WF8+NhSjcTVRNJusWBHrK3UArp/qmeK2UpD",
+	"Lrgex92VJwNT0txqcgn5IPit1zejEWYtmAt4jq+o+7SWN5FrCCEWZnnKCI4ZaDmkPyMjaUUi0JBVP2Vp",
+	"PG3Z5zuaMWG1asVoXhUf0clc6mlLognX52wgVfabyGfrglbtKUxqv94DX81EZi1aR8UKb2N6x1lOhWAZ",
+	"arD3smV6LKetlbLGVu+qFhTUU9gEkysZDhazlD7vcbktx02EH92tYM6H7JiMMUoH60qNZZ5hzhbL8H0d",
+	"+tPKYiAn6F/iYq9QcqSYtkeC50S4dbAfb+ppC5xda+esuOPIe5nDQZNakM4RXrgpDQkyJ9daj4At/c3W",
+	"/oBFbhEcuCiWv7PYwOWsX90sVQRaOGFgJDII2Tm9+I28fN472F3/qgmXGncyXyCOwPdQYezClBmXoGj6",
+	"K0JhdR0VsoCGl+AB/HYXQq9DIRubGC3ARcnHziU4nS+lJO+kGH3s+EoDzv1hvAM6IRqvs+8hJWmLyMgA",
+	"8a1cFJ7sW4V7QcRVdYu7qGREI+JPv1pOIrvF8gKtqpyPa4wl8SVEigEjkC+7jZ735+UtzkcaVGhvYiQO",
+	"4jrEsu1tnw/Rg2xBzDdvE8dLaGXxaiSWnugG0PdFSxWuflOcCRNEhEDWeeeoA5neUhiad2JmFDpfZf01",
+	"xMJZLPhil1XOTSDpGoPeWPwMaB4Rd6173rqfdw8MBhuq1k/mXIDevmjhui3d7GgARsyQ9W8GzuiIhfcC",
+	"83oNgLHSMR9We1jUK4U7FeoY6hmZsIxTLEW488vl+3cJlvjBWMtudzcJKwy4shoQGLOs6pSruwHuGG6q",
+	"EgyuzpB/K6iHtFBdIWpdnkJO2DYeYkwmc+DXCfzu4jpCJ/BBjM9PCJYuQrkI2kC6f3O4j2Pv0zxP7yVV",
+	"yAMQ22UoBlPVTtrKcbKsGIvP2cLgcF9zBmtIvuj1XhHFoJCsKzGr2I3EohFBJuUT7UvWLK94NH/BrSUG",
+	"yxRsUJXdAn6Es6jPNM+a1WXWK+XX4ghqrbMDQFslLuL1w1I6EGUzV6hwC0/gQlmbNXygfn8yhgtU3faR",
+	"rVoQoWGQAFgurHJwrjau2j1gc9JrU581mqFO6hLNY6Ib1NfFtZxawUgKpiqJvU1OYFReXnqInmiCN19k",
+	"52CvT7Wz8becSF8ZaU/O9rA9eMv5sanaLjh3/m43mNitN3Eoje5nEOy/mVOzyiKsMgIqi8XKe8ueUTWc",
+	"r0rHRAV8mxogE7o6DqrSNScui6f9kqCCyKeFbBNtU65Ra2XK+pYX2MaXSzyI4HXlOWBZy3b6dEK3u8mv",
+	"4c3lKLKxhRi13JvJkbSC9ezXn9eJC9c3K8a5+NvPG2OqgC2yQ0dxU4epbBdDWIXI0EY1ma0M0EZuRTVy",
+	"1JBY9AD+KQkgCOT6Xpk1M4xas7H8G0uTEVrs6rUocMmtnV2rlXpQ8zxQGs5c3bMs3SD4fjGP6LTh1qx3",
+	"obnoKA0rOeT5Npyt+UiwbI8LV0B4QYuaUN6CaGcBsz37ijWrFdNNmxc/3qAYACjs9+eEKZdWxKmqhWwn",
+	"3mPiuJowcWuPbRbetXAxCmIbglqTG+lUfDB2ty8sw7YfkNaC40YClXneEn1+QlL/ozN4TOCkUh5k/e0X",
+	"HZnbl2rJS7fi7ebc85tgTdRHmAcq3emlghR7tWiSsZxtJEjb9/LSD3tvxF3NlQRrWorQbSJxIbw4wGmY",
+	"pxNL6s24bMvpzbgkRtHB9frhqk1aiLl5FJ9QNYOY8raEc8oF2Sk1ugRzKjI9oAXbDTIH7gcWvCpcAU0h",
+	"lVGUGx83L4ckK2m+13AEYinC+4JsIdg0RNki2InbxTgp3chrtp1grLPeoaKmHSga1M2EueLtGpO72g/9",
+	"HYFTY0Dz3HkihIw0PjiuKsxDrxWqWFWUdi60FUswV54XHEo7M2rMJt5jMjeI/UhIU9Wf39JKcXjQbKCY",
+	"WYoLfOW4FYIE8ixJWmE23RYmE69mcCJ8fVFwSQ0V02Pc6DtNBDV5r8Y8Hphhz9hrLjDHC4gqxZgwwhuX",
+	"4wiZq0lq+QDA8zVKV6aYt1ZGQFfkpsaJwNpnDafo+ga5c6JubY7n1HBTxgLU3rlfCBckYyPFmEbvM0HE",
+	"oJf4JcnYgE8oXqIE7ra9//qjt/fq0+eD5PDLx49d/OPll6jbLZdi1AaF/+nOYDxdCUa7BqrYyMpgy0UD",
+	"bqoab/VmbUPRUCevzTgKacJV/gpWZT/V/3W0vx9bRqszA8F9oslYanPPCnXDv+FXFpBXuMlR3lHmIiyx",
+	"twEHXZxfNtrYBOVoYskhWp+NFdUtO20Hs+8U8M62W4unUJuJb+dwqjnP7t1lNSzzHKZYJButTJRmomEB",
+	"aPvW6MIpo3sX5O1t6plBrVq4m0+XvxZRAdbwdMBQW+U6ZyVWM29N3vjJvRCkw7gI++nYzuoSSjkm1IXe",
+	"4RXhYO2VkpdYC+umRPN/sR9nJlZz6YL/C7AO3WuWrKTdtt9+aW1+m7NqZnTbhCd2/VvH6ps0m3WSzlvo",
+	"+7FpWA/a3huEr/motRqdiwQT9QatYJXtDa/V7DL047cMkRDBppuX1goZfZVFgSDEcbCdnPeaUlBr1Rf1",
+	"n1AzgE5PodxrYEQr03rWuo88H7igXfsUNcVYBOkaUnVl0di51dzLYVxPmfg1x/YgaHHSHpjgtJy5Zidr",
+	"NnWL+59c2w93Z6pZ0ENlWZOllntkKdhvw87RHxt1Q0iWvx3c5n+pmsxsb9yCj9z1tMLKkzJjhN260oEQ",
+	"u+EMkO0N3wRjO6yBB/FC1DWU+pFqPgh1o69leT48QK05Nc2GoYDtncazK3gGYQO7d5n+6oapllIjJ+Ts",
+	"v1+/wcn9W0vb+djXj4M82aAtDnoUqKmcDVOwc2kOfanA88ANuWasIFOprqGDB8WHrjtj1fXu1GiSw1LR",
+	"C4wRIODNeP70OfYifQLWlS4nrsR+BfRmAamHzSrNz56ui9mg9U6LhQ9v2LWVGnW8yqxf2OU1jHv7BvZl",
+	"jQdnoPUXNJKFEr0up7hq3eIb094/pTXhbwEvcK+QncYXd5p9Pvc/6IrUdqScuzSMje0AhLagXCEfBLl/",
+	"YHXTCctf27+cLA1SJKGZ7Q3Ny1iWGZ7gLTU3L+yXVJM09Ait5QobyT3Xm/21hewkmKVtJwNI3qxx3dBo",
+	"z+N8+Qnx0fXo9ZjwPOexZJR2a8cBv8AFi9C9KeRgvARnDqZ0zTvvxQlOxerRr7gIr2oXxlvGFyEGt2U/",
+	"B8bG+8TF6kyhxTXVi45gxlVhKIXheevMZOfp815vN44yJxlWMUNDgGzDDefhPCsE29r80JRyD88QEfha",
+	"OGIViNvRQmT+07XIIgoF2ZGCkRmjajltrH3ObO0ZG8iiRXOD88UqPPYVnRBd0AHb06yg80VyAgvLvvu/",
+	"dFs+VnNIdBvnXJuNkgcr03hlFUDATEsek+eu+h4j3QiKwOD8kVHF1H901mDFywqixhVKRGVFfTLFsdNQ",
+	"r8JHqy9G5q5VvOhsiLV5QvME0QCucVh0Wo6OlgO1/SSbk39tHNYmmZZIhKg2VNXf3DwCFy5Fw++t5ShX",
+	"RzGsrI1RD+p8HSg10tdyUkBQQ7pNEtPy+AY/Zz8Ae+0woyYW1vV7tjsYIQv2GK4HXG/DuRk0SdGt2OCA",
+	"U3FWZ9BWyKpdkEnnA/ZMXM0kAHIQpVH5DVeVIGkQlL4rRem5ov1B3NACWZmFmSPpPkxFd3ott2KTV1Y5",
+	"FufAieHqb5xNmToRNJ8ZPtgUWfg1OKG5tt8vv1Hqz1a2sVy+fJzvwlCjF2o/dC5qKCyOXQBiQq7ZDMsN",
+	"1BmR4a1owGU1WqpA97WhWbj6xoD1esnt2McR7oz5m7CeQaStBL2NMDqj12QgxaBUiglDbmDYbSvtThiN",
+	"aBfvGRXrz7GicljB6PUlj9ea9bV87ZrGtCiYYOsUyljU8ByEZ0y9hxKgkZqCC8tx1UItneG/1ubpv7nZ",
+	"JI+n4tkJ9GU88wIeAwjb7tmUmsEYS6C2De9egdb8wbXeyluvbdI9gITAQdZprDzY+SbMkd1q5zSH5M1Y",
+	"LbLX1ICSUW/03DHQ3sUBIurgs7tQ5joEeR/JN2GPCD91DLu/s/5gTM3mBc0gr6/uzDtl/ZamONPGDIuD",
+	"+C+h7x4YuNxo4hqT1RW39MaJFsHEiyvHqMVSQWH5MZsgrK/B/QwO/BZ3S92u+omu7ybAfYe3Au3XAGRn",
+	"LrsRO0H67tlQnwZmroAdG1NUyZeHEaUELq0Ou73YhcAwl9MuubCWB9EFy3Or+JD0tqsYzdLE/sulbOOT",
+	"6p5RczEqc6pI6nPv8ff9+gEk26auaa33ThZMQXttzNu20wftbhxovkxY4yGQBixWH+3v04J3/b1Yl8v9",
+	"XI5Cm2r5y9CLf79hdoUJLxqW0jmC6/UqMz6p9IsJMzSjhta4cOm6LkqpW6dHaERC1cYq8d2rEsjpx6Z3",
+	"VoWupoFnLOPg0OWqmswNahqwmXnOgI+hugQ8cnVyur4ybXNhYe1YBMUXHKzKAuM//BqwkEG06CxoufOg",
+	"uWwL/zPo+HhNH745V6kZwa+1cMRyQ9PtVsUY5gby98d+GB0ghHodOPh6bmHBN3Z3qhI2VYWdbuU7WJ/A",
+	"vtRHPjw+xC70XAyl73JPsUeE81YE+Qgu0qieqMqs1eF8nWhX+yDst75v899DnvvO+ZuLS3JzCCuuxMRu",
+	"Amnyhok6qaIo+zn0a/Kf+8F911M7UEHNWGO5r1JkTEH+eXocuzknOymyrBUxIbqCvzEGOt3FEd0NB8Tr",
+	"KSlNl7yBynp4Pw9p343L+PTzR0wL/tg5+vwxqAr4sZP4P+GfA//M1QaEf9ut+Nj58iXtkkt/RuIdYXio",
+	"k1LkTEOPH7ir1HSmiTRjpqZcsy65dJUqKqM6U/zGARrsMpnIwXUCB5rC23UC2dsopr2Q8Y/EyDLU7az7",
+	"UXwUl1NJ2K1hQoMlW92iQs3ZxVvWApO+uiS93QPkgIdMp+AJ1HXGNUnt81TDjTy64siEzsiAKjU7Ihaq",
+	"+gc8LJ07MYEfBbFE4uAnE1ogJSHWoXOBVMyVRB5KhaWUx1SxrHb9xeMehEQEu5bJVBAu/oHCF04pN6ir",
+	"zQyzsVtjSRpiugJESlWhFvBJMgk4YgJaI7jKRNroxJ517gF4Jy3rWGzAjXNV13lGcjq47s7fB2MhWsi0",
+	"FOWEKT7AG2foZIgnK9lJrXKW+gr6auZfGeJ9N1oSCXHp9eC2lUMr6KZSZXoX+k7puUSmOoXpCPZmws2S",
+	"e/cuZF0PmLuwdKLopKCDMds77PYWJNF0Ou1S+Lkr1Wjffav3352+fvPrxRv4pg4/61Qzn5ydYmkWjZLq",
+	"sNvDN2XBBC1456jztNvrPkU/7xjOZXe6H33ujNpiLtqUHLyN7pJzZiUSOL3tWHiTaulMYDngqnYBpBSS",
+	"34RV4pS8oXiT0FdyCnl+uroCx/zZNLwzT1EzxfK1CUS4TCa09tuTFHSNWomSio+4oDmWv2XpseWejAlO",
+	"cxe1sHo2Ick/S0sztRJshSXNoRpSxYen9pi8GMvpib+p/wlQA3j2H0IAUdwbDmsCm9c+hRl9rDMcWcC0",
+	"3mldK9joKEUCxoLm6EeEmISYi3ADfboNmjpWaBkk2wQBLKmtFEZGaIiS14YpFzpimotoR2MQf/HgsBf0",
+	"nyUjVBi+9/ri/C3GDRA2GEuWkT4dXPtUZA9WG9hAu50QvpW7+muz1kp/FkTX+BsqZZViqZkAd1+Avt0u",
+	"AWdQoZjl3wSAnL/fgvNFKTlFzjF2JJCcLCM7eJ9GoJRKg0N3W9fo7mY2WGMY+jQY0zxnYsRcsZrnT5/v",
+	"rgyDmo8D1HLCmolWUMJoNqUzyLZCieGjpZLWTKcwYitdKxbq8A6xUFEOtSBUOGmg9R5Cp+JCBDej2ocJ",
+	"M2OZBduxRopYA+p0vcVd4USdmBC8OPzhOWbK8+h9yaekkqxwDh72et5kcHWdrXKzPzYT8Jq002bUPogf",
+	"hGDiPO0dtnThx+Au6OMPBbJYVpf2Hcup1U4pHqg7tDRyD09RtnvcOEZHlt4XzjOL0DGjmXOAvXPFm9aI",
+	"RGscu+Eh687V7lLOteh5hqiN+XGrLdjHE/NHmvkgWPvhwdPVH57RmbWrL6V8RxWWcXl2+Gr1d5dSvqdi",
+	"5qaDO5FnTw9Wf+c++AWQ+RbCxMK5f/j731ePgSl8Lvw3cIR1jv74lHR0OZlQNXM6BamUClJpFYaOrD6B",
+	"7qfOJztEw7CDFCSpI/ocZtFiHn5L5iSBdyy1uTDqql80hcg5l0CrSV+aMfZncQXdrIREleaw10PCoYKw",
+	"SWFmEKydVBmwUoEQoGJmIKDeEj0Omy1qVghzfZ8O+PdtEgKGDY6x/du96XS6Bx2RS5VjbdasycjL05rD",
+	"ZOMvTcdmFVq0KD6i+p1iplRwn7KIEhAJazEIrP+RPxr8gdtEPGm0s0UVbxTnijcuUB75IuLJhQD6OniU",
+	"7KR1mOr/XIzGTaGZvpJWQGrPNrj583G04UDNkLhd5C2nkttJmDCWvpmuCCnwc6N0t/M6iV0lXbu+H2Fw",
+	"fepji7HCHiRSnFSguQp3MFOjR7wTGXa8xjJ0jGnnomC+Atc2kijWZ9oWYP7h4r02mtvFJUfUAiz5XdPQ",
+	"3Ti/twYnnuI24pXKX1VezF0p/fHpS/L5S0OIeOYnry2r/2YVcCTtZWLl5nDfF2Hap3ne6j85yfNIeTxd",
+	"K/m6LAqpjO4SqBo1OCZCOioRjGWx8/Ad18ZXcNOdO9L0eq37fG2qxaiZL8vqw+n1ifzxZGsQpd1jEm6y",
+	"J8L6WUWIdRXapWS4WP9hU6JD4L8OybkqF2sS3NyyHqnuDlRX77KnOf+korhSM7XvblX3JszQ/c88+7LU",
+	"iYwNcnfwVrb6ESwC37DQ1/obU2jjtYtJUJDiV4tQI+eL0jfp9GdmXNTYe2Zo5wFP/HCaFrKcv9XemjDX",
+	"Oe4/iCpRLMOP1qDmt1L1eZYxgV88W/3Fr9K8laXI/roKhQ8G+WMuqOFTU6/4mRniaIQ4WvQM5R5DQFDj",
+	"ttBCBrtQjX0lpLkaAsKB/eYuFGLLqF/xNHqadSxsBTXRXCvm7ieRRy2LygKDkPKZKzpd37MCU3rHuwPy",
+	"mOgSTYMxFo4PDdx5Dv1QWMtinknXMQ+25k+ccms7Hj/PnJ9NZjPCNS4xmn4OV70VAhrtWNy9adOze9jr",
+	"WbPtsPdsISHdF9E/7PVAdhwih7aAJyRxmCM7cAUGvhZ/VxuELaBpmzN6wzSRBRO7j5Lp31QyYRjOnGhC",
+	"irl36RTRDlZqpVVs1k4YDLQbtlVJCIMAr8y5DePKaQX119BOfWD6mupp3QHm2+ayR6ZpP85BNw6IbJFb",
+	"ovS/VDEOe1cFBL9Mq/0KGu0KKn48Kv6aSuw3q79i+C/cZLkIYN2wEclvIp+RlA4Mv2EphJf18deR1Zq2",
+	"VV0fVm19VFkfVdZHlbVNZX0gbVW3XxGeZJmGeNvF/n6B4kp2XpfayAk4WxPi/rg4v0zIhWF0kpBLlrOR",
+	"opNutwuxVnwwtkd/iiz0QeVVcIWrsJZCyJAXASRjBQTrRlpZNGXVSZZ9FUHlOjCuJagOHmbybJX/DWJq",
+	"MvBrf+MyYw1Wfi3FMOcD8ygzVsmMkyzbXGD0sBMf9nhDLry6hkKH/qErUAubVcsWnukrdjumpcakff8c",
+	"osOvFKODMWuVO/ufq54vX1D25CyWO3vOJvIGQgo8aVdpJC4hqJlSMy8UfoJxa5wsDU9e7IQLIXkFNeMg",
+	"Ii/oVdMeVHv37i2RgL2IXoHra+gVj2rCX4nlkQAeTE3IeaH3fXre0vsux46NfL4EMp+xDaMhFJLCEzKU",
+	"eY7Rnalgt+Z1qbTE0jgRJ5cF4MzPv4J//XtVo8TETls1GKc6YglgzJHjTnJQZVP4dJrDHvacqBJg9JZh",
+	"ytiGMJQRVfviwx4ksTv50OttJi3+qN5OqiE/tcQthwj35TeoynnQWDIahQxfdO47a+BCKkOkypiKFE6O",
+	"xc1LZX6cxXHo0i6xXZiPiQ6fvaPanFiL2HLYVvHRd1DeGlQc0d3C1s5zGbGPDtRvWTbXidBR76n9mQTi",
+	"qxLO9ofOpy9Ji/F1YagympycAjUUVla6WlXN7ut25lmV9OzaHO1QQ3JGQepV2aW5FKPdLkAEw3FNqJ6J",
+	"wVhJIUtXfdpRnf3R1Vuv0sJgpWipjZgAMS1GsIxf5TQloP9gTYKxnGrkY8IFieABRa73QjnXh/0UXDGQ",
+	"F1sLWLIT8d5I4e5p4VjTS1wyB3XTbcGm1QKprpMfEWBuuuQEITBVx/gBFVBrmRquh+BRouRZr1e3RLbv",
+	"X8GZpFMyhbSg1KX+pnU2J2b0HhHqhoU8TFdFGHdQKguGMlCVh4pw43ZS+CioEX+apbsJoST1pQIu+YSd",
+	"U2HnlKWpmkf7rvcuDDvVXIxyZvfiPSY3WJoIZsRSIxElGsVoKMQeysIOpviTzOxwkW3Bfo6Igp4Yx54/",
+	"FCN9ZvnLMcl3YIE/uzfkzVWEX8RejJQ9IywKt0YtB7KTur+v7N+1yooa15yG+0cn/jKIXOd0+DpLvqwY",
+	"kebI6+B2b5zyKFYhU/ycuU4hFV4sxZOdFOjriouiNFdupCv3KsvShDipQ1Kg4FP73gm+dla9tVtlfUPr",
+	"zwZAGptyz9Xx0HOC9ZqxQlfQuPeaFn96HIrvo5Z2mdA6Fr6Lb9/S5fpaInEAcI8fFZOixWJ09UkaZ3JE",
+	"NWk3A/c/u3+drgiBRJnoFJeQ1qsYyBmZ2n/VPZQXb4Gbp85K/02lwrT5byrY1/PfxKthfjVr4SdmKM/1",
+	"iqPI2d360fXzVzEv4Jp6OQcvcfs0hOcK589nbNj9Zd8XdGqPbkIddi/nNyyo/5RzcQ3xk1YK2MFa+Tzo",
+	"B72Wq7Zu6R7z0/o+498mk4drbWHuBgYfWfuvxtrEkwj5cP5uU/Zu52qsS7bvqrm1MvNbLqCjP5zXE27V",
+	"LlfSrOmri7l4467cN/brX9y0a7D3wV6f2llhbKz0ip4D75o92Ka/esyvaGeIexUPtrm4WfBzvsFScN4r",
+	"vbSFl1+ckIo4n/CRNc53TLMKG7ulkyJnT/Qu7NBBz70iXgoiZIY/PLTj+uBOjuu2a677E7INklvhdi2o",
+	"No7CH52u37ToDKs1xryusOukljRecCIbzpk2ThxysVf4WvRtItGxMXjvLGtBKUEhp3FxVxe3d/N+jTBt",
+	"mGrdIG2A/5Hi/w0o/lQQT2ykorZ1yF6waXsEGDoK4Igti4GEbEQsY+ovBZbHXuD3SJIP4y+Gsf8kRzE6",
+	"fk9bQ7EcpsK+yY+hWP+GTLnMx+Zpf54Vo7o7BFcB1SwPoXKs61lyreNqTOGoMkQbqqz6OGMtWUUf3LCV",
+	"GFmqp0Oguat0DM57romWpRowsnNALkyZcZmQQ/IGKpuohDwlf+MZk+2l8eDjWIGzg+Qwefppsc79orqN",
+	"zR3gQlIG8LlyNKkdOStzlr2VKq3slXidPvdmrOJXX8qcUXEPboL7P9mb4vrxdP++T3fPkpsd7Z/hv6fZ",
+	"l/2qWPl+0BEiKjKWtuiBjnvQqgYszqBtzjF51nuGdQuqnjJwqyRks1L6gtcPFjDfVmjTnJk3uNDOg5qS",
+	"80C2XvUBBoNVP7rt/iK8+jPzpqdjo5CiPcfWz5Y48FAJqGgo8OUl7rdV3r2a+QdjalY6+15bHcHdIM/x",
+	"fMS7RyA6CQOxKUmrvi8pkcoFd9rn9iuoKJX6V6uyavYnzNQyUwm29KQ0mGbCbgd5qfkNa5cXFtpWP+K6",
+	"siJZ7Dzlll8Hjx4QI8lBb3noaOWN7PXu0x95wf/V5pPszXndNo4XXStK9KzePqlI6vcufLx2/GhFCvce",
+	"Qhp2UECKAmLVGD/n+jxgMJqPkKDGLogOMdiK66UqYNjUaJ3o/t634PYMGWRVsGnI+Y+H1b9d5oBZcVSB",
+	"5F90ldrHq0+o9U+h0FG0IuVwMQ4sloJYVdEwsjqssFFjMFW3LihXhYFyReTUf1CAwN/537K8LPssIW/p",
+	"gPWlvE7IqdCGjhQkMPLrS/voHRfXLDsVCfk7Xq2APY3VDNss6pMsAzz/VAN1R/X2gZxoAYDfqD8tTDr9",
+	"ftIbN5VYj064+3PCnWSZk3JN9lvLGwdZkT7ZGCRdxeqYC9mSQBXR0KvMyYCEq6BGdss12PRO6XePh+76",
+	"faVkrXubLQ3Fa7S4nlPx+zNyzUW25Nb+vJ7kmzTOA/hapEfYiPlRyfn3kgBBF8D26+AGCXsJEDy8R2Wn",
+	"prUqZm6vxF6kLXrPGoFzDQb2ClLVvTluKFfLWxpY9yerHzEg/6SS5o8xeY+ipE2U1CZTRbBtAXrbSRVL",
+	"1+67K3ZbAMWHz7aSP3NN/Vs1hMZrDekCSYZ+vGOSZjWPYIpKmeekFIbnhDY7q0IWoZwUUKBgiXLRnPzb",
+	"VDDmYGwRDvONZR+lw19Q0Vgg5wdRNlYVWUT/RqOm6HRMDbthKuhn2q46bMuGJ/qhWdFdhC8JunlkvL/e",
+	"ndu6Zv2GPLavldmvKpMttbAvzi9903CeJaSgWhdjRTXWF/9w/s4nwiFr7vxYai58c6E3wjBVKK6hwJnQ",
+	"daP+OHteKHNRQfXNsmoDymUc+0QD+q7Z7M/g3a+XCIwdR3I6uMa6ANBcEJv3Vi2uBWOQ9c+FLodDPsAm",
+	"VtCFsJm/+0QDrfhAC4vAnVQrJGx6Q3lO+zlLj+AXjr2xlxLd8bK8hKAypnBAQNds31ZasWGpaZ6Eyb/x",
+	"1N7FhXWSzgLcLlP7UVTef3iCpQfkS4Li42Ek51pSE3r0OKK7ZjOgSwvfvLxcIgq/Azm4rhCsEfGow/wV",
+	"GfNBmBJbRS3lwkY3qbpAhK8vc0xSfMOV66CuZRJJeeaCe9JmX640yq8XbrxThOgBOc7N0MJufl1u3Y/h",
+	"sd93uXZPVqSiK887HzRTc9GxhZJDnrOl7KD5SLBsj4tKz8KPokRt5zhzgz4gRfsp2gtBIISPpPwNk7Lf",
+	"pTZKtrREamJaQsbOGbUP17lLkrhzpn3nW0fLWIzIO7PibQ/rAk2686B6UTBPC2HDAh/J+vv2jLqNJp6i",
+	"qj6L+HwZbe9/HkKdsOXuzvBSdD06t+pITX4b2w5YvOyhzYYaviXc8Wgq/LVuIUNmivFSu6HQWhNvDfa7",
+	"x1CGsK4fxtC7uALvyor3omly7F1CGr4G8/57xhJ8PVcpSPRMMiyCCFFyRCrSZ7kUIxf2i71zwFRtrQ6Z",
+	"xHM3CDfoTeVzlVhnzCRES/vcUWOTiCMTwYfpcUulQ6xFC8RPcVXa8DwnrpohF6M1fKYtnJt04sA8lkDc",
+	"UI62hXK0KSjruDadHrLMwwn++kYkxZSbsSzRR0uhQPJuiySsvZ5/nt/y+/FXProfl7kfo47HiNU5ZX3I",
+	"J3QqQCvpO+89Nlnrsyyj/ZyRKetDvlFCBlSpGRejKnku47rI6YzUhzQ2tKN5zhQ0sGMZj18C/I4woR7w",
+	"YKwQzNLCC351dvGP3PD95kW5nZ47CDwzwKB2klg1jEoBKJTMygFc556cnZKx1IbsnL+5uCSlyJgi+zeH",
+	"CQF4fIqikhIrIQNrdcbGFPpof58WvOsrMHe5BJXVgbSgeTuiwFvkjNNcjhIykBkj7BZ7PybuAlqxoWJ6",
+	"DEeRYjcSOaJbZz0CaJEc2bOyn/MBls2XQyf+LR/7RAkdDFLlXq0eqHH/EI5x4XAdz1Nt89MmbsBk/tz1",
+	"PBrMABu7OHyQMaLJjndB7wZ3IzCyVUQT3zOGK1IwtedxQSbM0IwaGsxWNeWJNEPxxUYSLMwFNRbqmnSJ",
+	"myHMpMN+C9USQ8S5W6OWWoRBSGfS1G9xzPlAxmrYMNEiiWaRu1TzMMOkuX4T+fJvc1UTWr4Oqi8kcVfn",
+	"NSvMnL+zYsoFh5CnMafjLY7p2m8E9dBFVhf29yWX68VBYc4vn778/wAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
