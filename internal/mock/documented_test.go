@@ -103,6 +103,9 @@ func TestEveryDocumentedErrorStatusIsReachable(t *testing.T) {
 		"addChannel 409":          "a full user: TestAUserCannotAddChannelsPastTheCap",
 		"createEvent 409":         "a full user: TestAUserCannotCreateEventsPastTheCap",
 		"showAuthorizeDialog 302": "TestAutoApproveRedirectsAtOnceForTheDefaultUser",
+		"createStudioCaption 404": "a brand of another user: TestStudioItemsBelongToABrandOfTheUser",
+		"createStudioCaption 409": "a full user: TestAUserCannotAddStudioItemsPastTheCap",
+		"createStudioQrCode 409":  "a full user: TestAUserCannotAddStudioItemsPastTheCap",
 	}
 	// The refusals every operation documents: TestEveryRefusalIsDocumentedForEveryOperation sends
 	// each of them to every operation.

@@ -41,6 +41,15 @@ const (
 	MaxClipsProjectsPerUser = 1000
 	// MaxClipsPerProject is how many clips, posted clips and thumbnails (each) a project may have.
 	MaxClipsPerProject = 1000
+	// MaxStudioBrandsPerUser is how many Studio brands one user may have (brands come only
+	// from fixtures and imports: the API cannot create them).
+	MaxStudioBrandsPerUser = 100
+	// MaxStudioCaptionsPerUser is how many Studio captions one user may have; creating one
+	// more is a 409 studio_caption_limit_reached.
+	MaxStudioCaptionsPerUser = 100
+	// MaxStudioQrCodesPerUser is how many Studio QR codes one user may have; creating one more
+	// is a 409 studio_qr_code_limit_reached. It also bounds the ids of a reorder.
+	MaxStudioQrCodesPerUser = 100
 	// MaxPublicEntries is how many platforms and how many ingest servers the public lists hold.
 	MaxPublicEntries = 1000
 )

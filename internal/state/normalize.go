@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
 	"github.com/restreamkit/restreamkit/internal/randid"
 )
@@ -148,6 +150,7 @@ func normalize(w *World) error {
 		bad.capped(at+"/channels", len(u.Channels), MaxChannelsPerUser, "channels")
 		bad.capped(at+"/storageFiles", len(u.StorageFiles), MaxStorageFilesPerUser, "storage files")
 		bad.capped(at+"/clipsProjects", len(u.Clips), MaxClipsProjectsPerUser, "clip projects")
+		normalizeStudio(&bad, at+"/studio", &u.Studio)
 		own := map[int64]restreamapi.Channel{}
 		for ci, c := range u.Channels {
 			if c.Id <= 0 || c.Id > MaxImportedChannelID {
@@ -287,5 +290,55 @@ func normalize(w *World) error {
 func fixStats(s *restreamapi.ViewerStats) {
 	if s.ViewersPerMinute == nil {
 		s.ViewersPerMinute = []restreamapi.ViewersPoint{}
+	}
+}
+
+// maxStudioIDLen is the longest caption or QR code id, as the spec's path parameters allow:
+// an id longer than that could be listed but never fetched.
+const maxStudioIDLen = 64
+
+// normalizeStudio fills a user's empty Studio lists and checks them: within the caps, ids
+// unique, and every brandId one of the user's brands.
+func normalizeStudio(bad *problems, at string, st *Studio) {
+	if st.Brands == nil {
+		st.Brands = []restreamapi.StudioBrand{}
+	}
+	if st.Captions == nil {
+		st.Captions = []restreamapi.StudioCaption{}
+	}
+	if st.QrCodes == nil {
+		st.QrCodes = []restreamapi.StudioQrCode{}
+	}
+	bad.capped(at+"/brands", len(st.Brands), MaxStudioBrandsPerUser, "Studio brands")
+	bad.capped(at+"/captions", len(st.Captions), MaxStudioCaptionsPerUser, "Studio captions")
+	bad.capped(at+"/qrCodes", len(st.QrCodes), MaxStudioQrCodesPerUser, "Studio QR codes")
+	brands := map[uuid.UUID]bool{}
+	for i, b := range st.Brands {
+		if brands[b.Id] {
+			bad.add(fmt.Sprintf("%s/brands/%d/id", at, i), "brand %s is listed twice", b.Id)
+		}
+		brands[b.Id] = true
+	}
+	ids := map[string]bool{}
+	for i, c := range st.Captions {
+		cp := fmt.Sprintf("%s/captions/%d", at, i)
+		if c.Id == "" || len(c.Id) > maxStudioIDLen || ids[c.Id] {
+			bad.add(cp+"/id", "caption id %q is empty, longer than %d bytes or listed twice", c.Id, maxStudioIDLen)
+		}
+		ids[c.Id] = true
+		if c.BrandId != nil && !brands[*c.BrandId] {
+			bad.add(cp+"/brandId", "brand %s is not one of the user's brands", *c.BrandId)
+		}
+	}
+	ids = map[string]bool{}
+	for i, q := range st.QrCodes {
+		qp := fmt.Sprintf("%s/qrCodes/%d", at, i)
+		if q.Id == "" || len(q.Id) > maxStudioIDLen || ids[q.Id] {
+			bad.add(qp+"/id", "QR code id %q is empty, longer than %d bytes or listed twice", q.Id, maxStudioIDLen)
+		}
+		ids[q.Id] = true
+		if !brands[q.BrandId] {
+			bad.add(qp+"/brandId", "brand %s is not one of the user's brands", q.BrandId)
+		}
 	}
 }

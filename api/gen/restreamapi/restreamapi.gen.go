@@ -854,6 +854,120 @@ type StreamKey struct {
 	StreamKey string `json:"streamKey"`
 }
 
+// StudioBrand A Studio brand, which groups captions, QR codes, tickers, fonts and music.
+type StudioBrand struct {
+	// Id The brand id.
+	Id openapi_types.UUID `json:"id"`
+
+	// Name The brand name.
+	Name string `json:"name"`
+}
+
+// StudioBrands The user's Studio brands.
+type StudioBrands struct {
+	// Brands The brands.
+	Brands []StudioBrand `json:"brands"`
+}
+
+// StudioCaption A Studio caption (a lower third with a main and an optional secondary line).
+type StudioCaption struct {
+	// BrandId The brand the caption belongs to, null for none.
+	BrandId *openapi_types.UUID `json:"brandId"`
+
+	// Id The caption id.
+	Id string `json:"id"`
+
+	// SecondaryText The second line, null when there is none.
+	SecondaryText *string `json:"secondaryText"`
+
+	// Text The main line.
+	Text string `json:"text"`
+}
+
+// StudioCaptionCreate A new caption. The length bounds are restream-mock's own (UNCONFIRMED: Restream documents none).
+type StudioCaptionCreate struct {
+	// BrandId The brand the caption belongs to; one of the user's brands.
+	BrandId openapi_types.UUID `json:"brandId"`
+
+	// SecondaryText The second line; null or an empty string for none.
+	SecondaryText *string `json:"secondaryText,omitempty"`
+
+	// Text The main line.
+	Text string `json:"text"`
+}
+
+// StudioCaptionUpdate The fields of a caption to change; at least one. The length bounds are restream-mock's own (UNCONFIRMED).
+type StudioCaptionUpdate struct {
+	// SecondaryText The second line; an empty string removes it (the caption then answers null).
+	SecondaryText *string `json:"secondaryText,omitempty"`
+
+	// Text The main line.
+	Text *string `json:"text,omitempty"`
+}
+
+// StudioCaptions The user's Studio captions.
+type StudioCaptions struct {
+	// Captions The captions, oldest first.
+	Captions []StudioCaption `json:"captions"`
+}
+
+// StudioQrCode A Studio QR code shown on stream.
+type StudioQrCode struct {
+	// BrandId The brand the QR code belongs to.
+	BrandId openapi_types.UUID `json:"brandId"`
+
+	// Id The QR code id.
+	Id string `json:"id"`
+
+	// Link The link the code encodes.
+	Link string `json:"link"`
+
+	// ShouldShowTitle Whether the title is shown on stream.
+	ShouldShowTitle bool `json:"shouldShowTitle"`
+
+	// Title The title shown next to the code.
+	Title string `json:"title"`
+}
+
+// StudioQrCodeCreate A new QR code. The length bounds are restream-mock's own (UNCONFIRMED: Restream documents none).
+type StudioQrCodeCreate struct {
+	// BrandId The brand the QR code belongs to; one of the user's brands.
+	BrandId openapi_types.UUID `json:"brandId"`
+
+	// Link The link the code encodes.
+	Link string `json:"link"`
+
+	// ShouldShowTitle Whether the title is shown on stream (false when left out).
+	ShouldShowTitle *bool `json:"shouldShowTitle,omitempty"`
+
+	// Title The title shown next to the code.
+	Title string `json:"title"`
+}
+
+// StudioQrCodeOrder The new order of the user's QR codes.
+type StudioQrCodeOrder struct {
+	// Ids Every QR code id of the user, exactly once, in the new order.
+	Ids []string `json:"ids"`
+}
+
+// StudioQrCodeUpdate The fields of a QR code to change; at least one (UNCONFIRMED shape, see Update Studio QR Code). The length bounds are restream-mock's own (UNCONFIRMED).
+type StudioQrCodeUpdate struct {
+	// Link The link the code encodes.
+	Link *string `json:"link,omitempty"`
+
+	// ShouldShowTitle Whether the title is shown on stream.
+	ShouldShowTitle *bool `json:"shouldShowTitle,omitempty"`
+
+	// Title The title shown next to the code.
+	Title *string `json:"title,omitempty"`
+}
+
+// StudioQrCodes The user's Studio QR codes.
+type StudioQrCodes struct {
+	// QrCodes The QR codes, in the user's order.
+	QrCodes []StudioQrCode `json:"qrCodes"`
+}
+
 // TokenError An error of the OAuth endpoints: the envelope or RFC 6749 §5.2's body. Restream documents neither for these endpoints (UNCONFIRMED); restream-mock sends the envelope.
 type TokenError struct {
 	union json.RawMessage
@@ -1021,6 +1135,15 @@ type EventIdAsId = openapi_types.UUID
 // FileId defines model for FileId.
 type FileId = openapi_types.UUID
 
+// StudioBrandFilter defines model for StudioBrandFilter.
+type StudioBrandFilter = openapi_types.UUID
+
+// StudioCaptionId defines model for StudioCaptionId.
+type StudioCaptionId = string
+
+// StudioQrCodeId defines model for StudioQrCodeId.
+type StudioQrCodeId = string
+
 // BadRequest The error envelope every failure uses.
 type BadRequest = ErrorEnvelope
 
@@ -1135,6 +1258,18 @@ type GetEventChatHistoryParams struct {
 	Timestamp *int64 `form:"timestamp,omitempty" json:"timestamp,omitempty"`
 }
 
+// ListStudioCaptionsParams defines parameters for ListStudioCaptions.
+type ListStudioCaptionsParams struct {
+	// BrandId Keep only the items of this brand.
+	BrandId *StudioBrandFilter `form:"brandId,omitempty" json:"brandId,omitempty"`
+}
+
+// ListStudioQrCodesParams defines parameters for ListStudioQrCodes.
+type ListStudioQrCodesParams struct {
+	// BrandId Keep only the items of this brand.
+	BrandId *StudioBrandFilter `form:"brandId,omitempty" json:"brandId,omitempty"`
+}
+
 // RevokeTokenFormdataRequestBody defines body for RevokeToken for application/x-www-form-urlencoded ContentType.
 type RevokeTokenFormdataRequestBody = RevokeRequest
 
@@ -1158,6 +1293,21 @@ type AddEventDestinationJSONRequestBody = EventDestinationCreate
 
 // GetEventRecordingDownloadUrlJSONRequestBody defines body for GetEventRecordingDownloadUrl for application/json ContentType.
 type GetEventRecordingDownloadUrlJSONRequestBody = RecordingDownloadUrlRequest
+
+// CreateStudioCaptionJSONRequestBody defines body for CreateStudioCaption for application/json ContentType.
+type CreateStudioCaptionJSONRequestBody = StudioCaptionCreate
+
+// UpdateStudioCaptionJSONRequestBody defines body for UpdateStudioCaption for application/json ContentType.
+type UpdateStudioCaptionJSONRequestBody = StudioCaptionUpdate
+
+// CreateStudioQrCodeJSONRequestBody defines body for CreateStudioQrCode for application/json ContentType.
+type CreateStudioQrCodeJSONRequestBody = StudioQrCodeCreate
+
+// ReorderStudioQrCodesJSONRequestBody defines body for ReorderStudioQrCodes for application/json ContentType.
+type ReorderStudioQrCodesJSONRequestBody = StudioQrCodeOrder
+
+// UpdateStudioQrCodeJSONRequestBody defines body for UpdateStudioQrCode for application/json ContentType.
+type UpdateStudioQrCodeJSONRequestBody = StudioQrCodeUpdate
 
 // AsErrorEnvelope returns the union data inside the TokenError as a ErrorEnvelope
 func (t TokenError) AsErrorEnvelope() (ErrorEnvelope, error) {
@@ -1620,6 +1770,145 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v2/user/streamKey (the `GetStreamKey` operationId).
 	GetStreamKey(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListStudioBrands List Studio Brands
+	//
+	// The user's Studio brands. Captions, QR codes and tickers belong to a brand.
+	//
+	// Corresponds with GET /v2/user/studio/brands (the `ListStudioBrands` operationId).
+	ListStudioBrands(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListStudioCaptions List Studio Captions
+	//
+	// The user's Studio captions (lower thirds), oldest first; `brandId` keeps those of one brand (an id that is not one of the user's brands gives an empty list).
+	//
+	// Corresponds with GET /v2/user/studio/captions (the `ListStudioCaptions` operationId).
+	ListStudioCaptions(ctx context.Context, params *ListStudioCaptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateStudioCaptionWithBody Create Studio Caption
+	//
+	// Adds a caption to one of the user's brands. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_caption_limit_reached` past the mock's cap of 100 captions per user (UNCONFIRMED: Restream documents no limit).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/user/studio/captions (the `CreateStudioCaption` operationId).
+	CreateStudioCaptionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateStudioCaption Create Studio Caption
+	//
+	// Adds a caption to one of the user's brands. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_caption_limit_reached` past the mock's cap of 100 captions per user (UNCONFIRMED: Restream documents no limit).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/user/studio/captions (the `CreateStudioCaption` operationId).
+	CreateStudioCaption(ctx context.Context, body CreateStudioCaptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteStudioCaption Delete Studio Caption
+	//
+	// Removes a caption. Restream lists a Delete Caption operation but its path and answer were not retrieved (UNCONFIRMED); this is the most plausible shape, mirroring Delete QR Code.
+	//
+	// Corresponds with DELETE /v2/user/studio/captions/{captionId} (the `DeleteStudioCaption` operationId).
+	DeleteStudioCaption(ctx context.Context, captionId StudioCaptionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetStudioCaption Get Studio Caption
+	//
+	// One caption of the user; 404 `studio_caption_not_found` otherwise.
+	//
+	// Corresponds with GET /v2/user/studio/captions/{captionId} (the `GetStudioCaption` operationId).
+	GetStudioCaption(ctx context.Context, captionId StudioCaptionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateStudioCaptionWithBody Update Studio Caption
+	//
+	// Changes the text and/or the secondary text of a caption and answers the caption; 404 `studio_caption_not_found` when the user has no such caption.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v2/user/studio/captions/{captionId} (the `UpdateStudioCaption` operationId).
+	UpdateStudioCaptionWithBody(ctx context.Context, captionId StudioCaptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateStudioCaption Update Studio Caption
+	//
+	// Changes the text and/or the secondary text of a caption and answers the caption; 404 `studio_caption_not_found` when the user has no such caption.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v2/user/studio/captions/{captionId} (the `UpdateStudioCaption` operationId).
+	UpdateStudioCaption(ctx context.Context, captionId StudioCaptionId, body UpdateStudioCaptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListStudioQrCodes List Studio QR Codes
+	//
+	// The user's Studio QR codes in the user's order (see Reorder Studio QR Codes); `brandId` keeps those of one brand (an id that is not one of the user's brands gives an empty list).
+	//
+	// Corresponds with GET /v2/user/studio/qr-codes (the `ListStudioQrCodes` operationId).
+	ListStudioQrCodes(ctx context.Context, params *ListStudioQrCodesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateStudioQrCodeWithBody Create Studio QR Code
+	//
+	// Adds a QR code to one of the user's brands, at the end of the order. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_qr_code_limit_reached` past the mock's cap of 100 QR codes per user (UNCONFIRMED).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/user/studio/qr-codes (the `CreateStudioQrCode` operationId).
+	CreateStudioQrCodeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateStudioQrCode Create Studio QR Code
+	//
+	// Adds a QR code to one of the user's brands, at the end of the order. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_qr_code_limit_reached` past the mock's cap of 100 QR codes per user (UNCONFIRMED).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/user/studio/qr-codes (the `CreateStudioQrCode` operationId).
+	CreateStudioQrCode(ctx context.Context, body CreateStudioQrCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReorderStudioQrCodesWithBody Reorder Studio QR Codes
+	//
+	// Sets the order of the user's QR codes: `ids` names every QR code of the user exactly once, in the new order. A repeated id is a 400 `invalid_body_params`; an id missing or not one of the user's QR codes is a 400 `invalid_qr_code_order` whose message names `ids` (UNCONFIRMED: Restream documents neither answer).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v2/user/studio/qr-codes/order (the `ReorderStudioQrCodes` operationId).
+	ReorderStudioQrCodesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReorderStudioQrCodes Reorder Studio QR Codes
+	//
+	// Sets the order of the user's QR codes: `ids` names every QR code of the user exactly once, in the new order. A repeated id is a 400 `invalid_body_params`; an id missing or not one of the user's QR codes is a 400 `invalid_qr_code_order` whose message names `ids` (UNCONFIRMED: Restream documents neither answer).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v2/user/studio/qr-codes/order (the `ReorderStudioQrCodes` operationId).
+	ReorderStudioQrCodes(ctx context.Context, body ReorderStudioQrCodesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteStudioQrCode Delete Studio QR Code
+	//
+	// Removes a QR code; 404 `studio_qr_code_not_found` when the user has no such QR code.
+	//
+	// Corresponds with DELETE /v2/user/studio/qr-codes/{qrCodeId} (the `DeleteStudioQrCode` operationId).
+	DeleteStudioQrCode(ctx context.Context, qrCodeId StudioQrCodeId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetStudioQrCode Get Studio QR Code
+	//
+	// One QR code of the user; 404 `studio_qr_code_not_found` otherwise (documented).
+	//
+	// Corresponds with GET /v2/user/studio/qr-codes/{qrCodeId} (the `GetStudioQrCode` operationId).
+	GetStudioQrCode(ctx context.Context, qrCodeId StudioQrCodeId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateStudioQrCodeWithBody Update Studio QR Code
+	//
+	// Changes a QR code and answers it. Restream lists an Update QR Code operation but its path and body were not retrieved (UNCONFIRMED); this is the most plausible shape: PATCH with any of the create fields but `brandId`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v2/user/studio/qr-codes/{qrCodeId} (the `UpdateStudioQrCode` operationId).
+	UpdateStudioQrCodeWithBody(ctx context.Context, qrCodeId StudioQrCodeId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateStudioQrCode Update Studio QR Code
+	//
+	// Changes a QR code and answers it. Restream lists an Update QR Code operation but its path and body were not retrieved (UNCONFIRMED); this is the most plausible shape: PATCH with any of the create fields but `brandId`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v2/user/studio/qr-codes/{qrCodeId} (the `UpdateStudioQrCode` operationId).
+	UpdateStudioQrCode(ctx context.Context, qrCodeId StudioQrCodeId, body UpdateStudioQrCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetWebchatUrl Get Webchat URL
 	//
@@ -2365,6 +2654,315 @@ func (c *Client) GetStorageFileDownloadUrl(ctx context.Context, fileId FileId, r
 // Corresponds with GET /v2/user/streamKey (the `GetStreamKey` operationId).
 func (c *Client) GetStreamKey(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetStreamKeyRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListStudioBrands List Studio Brands
+//
+// The user's Studio brands. Captions, QR codes and tickers belong to a brand.
+//
+// Corresponds with GET /v2/user/studio/brands (the `ListStudioBrands` operationId).
+func (c *Client) ListStudioBrands(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListStudioBrandsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListStudioCaptions List Studio Captions
+//
+// The user's Studio captions (lower thirds), oldest first; `brandId` keeps those of one brand (an id that is not one of the user's brands gives an empty list).
+//
+// Corresponds with GET /v2/user/studio/captions (the `ListStudioCaptions` operationId).
+func (c *Client) ListStudioCaptions(ctx context.Context, params *ListStudioCaptionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListStudioCaptionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateStudioCaptionWithBody Create Studio Caption
+//
+// Adds a caption to one of the user's brands. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_caption_limit_reached` past the mock's cap of 100 captions per user (UNCONFIRMED: Restream documents no limit).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/user/studio/captions (the `CreateStudioCaption` operationId).
+func (c *Client) CreateStudioCaptionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateStudioCaptionRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateStudioCaption Create Studio Caption
+//
+// Adds a caption to one of the user's brands. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_caption_limit_reached` past the mock's cap of 100 captions per user (UNCONFIRMED: Restream documents no limit).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/user/studio/captions (the `CreateStudioCaption` operationId).
+func (c *Client) CreateStudioCaption(ctx context.Context, body CreateStudioCaptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateStudioCaptionRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteStudioCaption Delete Studio Caption
+//
+// Removes a caption. Restream lists a Delete Caption operation but its path and answer were not retrieved (UNCONFIRMED); this is the most plausible shape, mirroring Delete QR Code.
+//
+// Corresponds with DELETE /v2/user/studio/captions/{captionId} (the `DeleteStudioCaption` operationId).
+func (c *Client) DeleteStudioCaption(ctx context.Context, captionId StudioCaptionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteStudioCaptionRequest(c.Server, captionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetStudioCaption Get Studio Caption
+//
+// One caption of the user; 404 `studio_caption_not_found` otherwise.
+//
+// Corresponds with GET /v2/user/studio/captions/{captionId} (the `GetStudioCaption` operationId).
+func (c *Client) GetStudioCaption(ctx context.Context, captionId StudioCaptionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetStudioCaptionRequest(c.Server, captionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateStudioCaptionWithBody Update Studio Caption
+//
+// Changes the text and/or the secondary text of a caption and answers the caption; 404 `studio_caption_not_found` when the user has no such caption.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v2/user/studio/captions/{captionId} (the `UpdateStudioCaption` operationId).
+func (c *Client) UpdateStudioCaptionWithBody(ctx context.Context, captionId StudioCaptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateStudioCaptionRequestWithBody(c.Server, captionId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateStudioCaption Update Studio Caption
+//
+// Changes the text and/or the secondary text of a caption and answers the caption; 404 `studio_caption_not_found` when the user has no such caption.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v2/user/studio/captions/{captionId} (the `UpdateStudioCaption` operationId).
+func (c *Client) UpdateStudioCaption(ctx context.Context, captionId StudioCaptionId, body UpdateStudioCaptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateStudioCaptionRequest(c.Server, captionId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListStudioQrCodes List Studio QR Codes
+//
+// The user's Studio QR codes in the user's order (see Reorder Studio QR Codes); `brandId` keeps those of one brand (an id that is not one of the user's brands gives an empty list).
+//
+// Corresponds with GET /v2/user/studio/qr-codes (the `ListStudioQrCodes` operationId).
+func (c *Client) ListStudioQrCodes(ctx context.Context, params *ListStudioQrCodesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListStudioQrCodesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateStudioQrCodeWithBody Create Studio QR Code
+//
+// Adds a QR code to one of the user's brands, at the end of the order. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_qr_code_limit_reached` past the mock's cap of 100 QR codes per user (UNCONFIRMED).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/user/studio/qr-codes (the `CreateStudioQrCode` operationId).
+func (c *Client) CreateStudioQrCodeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateStudioQrCodeRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateStudioQrCode Create Studio QR Code
+//
+// Adds a QR code to one of the user's brands, at the end of the order. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_qr_code_limit_reached` past the mock's cap of 100 QR codes per user (UNCONFIRMED).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/user/studio/qr-codes (the `CreateStudioQrCode` operationId).
+func (c *Client) CreateStudioQrCode(ctx context.Context, body CreateStudioQrCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateStudioQrCodeRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReorderStudioQrCodesWithBody Reorder Studio QR Codes
+//
+// Sets the order of the user's QR codes: `ids` names every QR code of the user exactly once, in the new order. A repeated id is a 400 `invalid_body_params`; an id missing or not one of the user's QR codes is a 400 `invalid_qr_code_order` whose message names `ids` (UNCONFIRMED: Restream documents neither answer).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v2/user/studio/qr-codes/order (the `ReorderStudioQrCodes` operationId).
+func (c *Client) ReorderStudioQrCodesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReorderStudioQrCodesRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReorderStudioQrCodes Reorder Studio QR Codes
+//
+// Sets the order of the user's QR codes: `ids` names every QR code of the user exactly once, in the new order. A repeated id is a 400 `invalid_body_params`; an id missing or not one of the user's QR codes is a 400 `invalid_qr_code_order` whose message names `ids` (UNCONFIRMED: Restream documents neither answer).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v2/user/studio/qr-codes/order (the `ReorderStudioQrCodes` operationId).
+func (c *Client) ReorderStudioQrCodes(ctx context.Context, body ReorderStudioQrCodesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReorderStudioQrCodesRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteStudioQrCode Delete Studio QR Code
+//
+// Removes a QR code; 404 `studio_qr_code_not_found` when the user has no such QR code.
+//
+// Corresponds with DELETE /v2/user/studio/qr-codes/{qrCodeId} (the `DeleteStudioQrCode` operationId).
+func (c *Client) DeleteStudioQrCode(ctx context.Context, qrCodeId StudioQrCodeId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteStudioQrCodeRequest(c.Server, qrCodeId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetStudioQrCode Get Studio QR Code
+//
+// One QR code of the user; 404 `studio_qr_code_not_found` otherwise (documented).
+//
+// Corresponds with GET /v2/user/studio/qr-codes/{qrCodeId} (the `GetStudioQrCode` operationId).
+func (c *Client) GetStudioQrCode(ctx context.Context, qrCodeId StudioQrCodeId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetStudioQrCodeRequest(c.Server, qrCodeId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateStudioQrCodeWithBody Update Studio QR Code
+//
+// Changes a QR code and answers it. Restream lists an Update QR Code operation but its path and body were not retrieved (UNCONFIRMED); this is the most plausible shape: PATCH with any of the create fields but `brandId`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v2/user/studio/qr-codes/{qrCodeId} (the `UpdateStudioQrCode` operationId).
+func (c *Client) UpdateStudioQrCodeWithBody(ctx context.Context, qrCodeId StudioQrCodeId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateStudioQrCodeRequestWithBody(c.Server, qrCodeId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateStudioQrCode Update Studio QR Code
+//
+// Changes a QR code and answers it. Restream lists an Update QR Code operation but its path and body were not retrieved (UNCONFIRMED); this is the most plausible shape: PATCH with any of the create fields but `brandId`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v2/user/studio/qr-codes/{qrCodeId} (the `UpdateStudioQrCode` operationId).
+func (c *Client) UpdateStudioQrCode(ctx context.Context, qrCodeId StudioQrCodeId, body UpdateStudioQrCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateStudioQrCodeRequest(c.Server, qrCodeId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3807,6 +4405,491 @@ func NewGetStreamKeyRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListStudioBrandsRequest constructs an http.Request for the ListStudioBrands method
+func NewListStudioBrandsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/user/studio/brands")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListStudioCaptionsRequest constructs an http.Request for the ListStudioCaptions method
+func NewListStudioCaptionsRequest(server string, params *ListStudioCaptionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/user/studio/captions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.BrandId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "brandId", *params.BrandId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateStudioCaptionRequest calls the generic CreateStudioCaption builder with application/json body
+func NewCreateStudioCaptionRequest(server string, body CreateStudioCaptionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateStudioCaptionRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateStudioCaptionRequestWithBody constructs an http.Request for the CreateStudioCaption method, with any body, and a specified content type
+func NewCreateStudioCaptionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/user/studio/captions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteStudioCaptionRequest constructs an http.Request for the DeleteStudioCaption method
+func NewDeleteStudioCaptionRequest(server string, captionId StudioCaptionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "captionId", captionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/user/studio/captions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetStudioCaptionRequest constructs an http.Request for the GetStudioCaption method
+func NewGetStudioCaptionRequest(server string, captionId StudioCaptionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "captionId", captionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/user/studio/captions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateStudioCaptionRequest calls the generic UpdateStudioCaption builder with application/json body
+func NewUpdateStudioCaptionRequest(server string, captionId StudioCaptionId, body UpdateStudioCaptionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateStudioCaptionRequestWithBody(server, captionId, "application/json", bodyReader)
+}
+
+// NewUpdateStudioCaptionRequestWithBody constructs an http.Request for the UpdateStudioCaption method, with any body, and a specified content type
+func NewUpdateStudioCaptionRequestWithBody(server string, captionId StudioCaptionId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "captionId", captionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/user/studio/captions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListStudioQrCodesRequest constructs an http.Request for the ListStudioQrCodes method
+func NewListStudioQrCodesRequest(server string, params *ListStudioQrCodesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/user/studio/qr-codes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.BrandId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "brandId", *params.BrandId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateStudioQrCodeRequest calls the generic CreateStudioQrCode builder with application/json body
+func NewCreateStudioQrCodeRequest(server string, body CreateStudioQrCodeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateStudioQrCodeRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateStudioQrCodeRequestWithBody constructs an http.Request for the CreateStudioQrCode method, with any body, and a specified content type
+func NewCreateStudioQrCodeRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/user/studio/qr-codes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewReorderStudioQrCodesRequest calls the generic ReorderStudioQrCodes builder with application/json body
+func NewReorderStudioQrCodesRequest(server string, body ReorderStudioQrCodesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReorderStudioQrCodesRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewReorderStudioQrCodesRequestWithBody constructs an http.Request for the ReorderStudioQrCodes method, with any body, and a specified content type
+func NewReorderStudioQrCodesRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/user/studio/qr-codes/order")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteStudioQrCodeRequest constructs an http.Request for the DeleteStudioQrCode method
+func NewDeleteStudioQrCodeRequest(server string, qrCodeId StudioQrCodeId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "qrCodeId", qrCodeId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/user/studio/qr-codes/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetStudioQrCodeRequest constructs an http.Request for the GetStudioQrCode method
+func NewGetStudioQrCodeRequest(server string, qrCodeId StudioQrCodeId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "qrCodeId", qrCodeId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/user/studio/qr-codes/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateStudioQrCodeRequest calls the generic UpdateStudioQrCode builder with application/json body
+func NewUpdateStudioQrCodeRequest(server string, qrCodeId StudioQrCodeId, body UpdateStudioQrCodeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateStudioQrCodeRequestWithBody(server, qrCodeId, "application/json", bodyReader)
+}
+
+// NewUpdateStudioQrCodeRequestWithBody constructs an http.Request for the UpdateStudioQrCode method, with any body, and a specified content type
+func NewUpdateStudioQrCodeRequestWithBody(server string, qrCodeId StudioQrCodeId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "qrCodeId", qrCodeId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/user/studio/qr-codes/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetWebchatUrlRequest constructs an http.Request for the GetWebchatUrl method
 func NewGetWebchatUrlRequest(server string) (*http.Request, error) {
 	var err error
@@ -4255,6 +5338,159 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v2/user/streamKey (the `GetStreamKey` operationId).
 	GetStreamKeyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetStreamKeyResponse, error)
+
+	// ListStudioBrandsWithResponse List Studio Brands
+	//
+	// The user's Studio brands. Captions, QR codes and tickers belong to a brand.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/user/studio/brands (the `ListStudioBrands` operationId).
+	ListStudioBrandsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListStudioBrandsResponse, error)
+
+	// ListStudioCaptionsWithResponse List Studio Captions
+	//
+	// The user's Studio captions (lower thirds), oldest first; `brandId` keeps those of one brand (an id that is not one of the user's brands gives an empty list).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/user/studio/captions (the `ListStudioCaptions` operationId).
+	ListStudioCaptionsWithResponse(ctx context.Context, params *ListStudioCaptionsParams, reqEditors ...RequestEditorFn) (*ListStudioCaptionsResponse, error)
+
+	// CreateStudioCaptionWithBodyWithResponse Create Studio Caption
+	//
+	// Adds a caption to one of the user's brands. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_caption_limit_reached` past the mock's cap of 100 captions per user (UNCONFIRMED: Restream documents no limit).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/user/studio/captions (the `CreateStudioCaption` operationId).
+	CreateStudioCaptionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateStudioCaptionResponse, error)
+
+	// CreateStudioCaptionWithResponse Create Studio Caption
+	//
+	// Adds a caption to one of the user's brands. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_caption_limit_reached` past the mock's cap of 100 captions per user (UNCONFIRMED: Restream documents no limit).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/user/studio/captions (the `CreateStudioCaption` operationId).
+	CreateStudioCaptionWithResponse(ctx context.Context, body CreateStudioCaptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateStudioCaptionResponse, error)
+
+	// DeleteStudioCaptionWithResponse Delete Studio Caption
+	//
+	// Removes a caption. Restream lists a Delete Caption operation but its path and answer were not retrieved (UNCONFIRMED); this is the most plausible shape, mirroring Delete QR Code.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v2/user/studio/captions/{captionId} (the `DeleteStudioCaption` operationId).
+	DeleteStudioCaptionWithResponse(ctx context.Context, captionId StudioCaptionId, reqEditors ...RequestEditorFn) (*DeleteStudioCaptionResponse, error)
+
+	// GetStudioCaptionWithResponse Get Studio Caption
+	//
+	// One caption of the user; 404 `studio_caption_not_found` otherwise.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/user/studio/captions/{captionId} (the `GetStudioCaption` operationId).
+	GetStudioCaptionWithResponse(ctx context.Context, captionId StudioCaptionId, reqEditors ...RequestEditorFn) (*GetStudioCaptionResponse, error)
+
+	// UpdateStudioCaptionWithBodyWithResponse Update Studio Caption
+	//
+	// Changes the text and/or the secondary text of a caption and answers the caption; 404 `studio_caption_not_found` when the user has no such caption.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/user/studio/captions/{captionId} (the `UpdateStudioCaption` operationId).
+	UpdateStudioCaptionWithBodyWithResponse(ctx context.Context, captionId StudioCaptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateStudioCaptionResponse, error)
+
+	// UpdateStudioCaptionWithResponse Update Studio Caption
+	//
+	// Changes the text and/or the secondary text of a caption and answers the caption; 404 `studio_caption_not_found` when the user has no such caption.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/user/studio/captions/{captionId} (the `UpdateStudioCaption` operationId).
+	UpdateStudioCaptionWithResponse(ctx context.Context, captionId StudioCaptionId, body UpdateStudioCaptionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateStudioCaptionResponse, error)
+
+	// ListStudioQrCodesWithResponse List Studio QR Codes
+	//
+	// The user's Studio QR codes in the user's order (see Reorder Studio QR Codes); `brandId` keeps those of one brand (an id that is not one of the user's brands gives an empty list).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/user/studio/qr-codes (the `ListStudioQrCodes` operationId).
+	ListStudioQrCodesWithResponse(ctx context.Context, params *ListStudioQrCodesParams, reqEditors ...RequestEditorFn) (*ListStudioQrCodesResponse, error)
+
+	// CreateStudioQrCodeWithBodyWithResponse Create Studio QR Code
+	//
+	// Adds a QR code to one of the user's brands, at the end of the order. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_qr_code_limit_reached` past the mock's cap of 100 QR codes per user (UNCONFIRMED).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/user/studio/qr-codes (the `CreateStudioQrCode` operationId).
+	CreateStudioQrCodeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateStudioQrCodeResponse, error)
+
+	// CreateStudioQrCodeWithResponse Create Studio QR Code
+	//
+	// Adds a QR code to one of the user's brands, at the end of the order. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_qr_code_limit_reached` past the mock's cap of 100 QR codes per user (UNCONFIRMED).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/user/studio/qr-codes (the `CreateStudioQrCode` operationId).
+	CreateStudioQrCodeWithResponse(ctx context.Context, body CreateStudioQrCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateStudioQrCodeResponse, error)
+
+	// ReorderStudioQrCodesWithBodyWithResponse Reorder Studio QR Codes
+	//
+	// Sets the order of the user's QR codes: `ids` names every QR code of the user exactly once, in the new order. A repeated id is a 400 `invalid_body_params`; an id missing or not one of the user's QR codes is a 400 `invalid_qr_code_order` whose message names `ids` (UNCONFIRMED: Restream documents neither answer).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/user/studio/qr-codes/order (the `ReorderStudioQrCodes` operationId).
+	ReorderStudioQrCodesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReorderStudioQrCodesResponse, error)
+
+	// ReorderStudioQrCodesWithResponse Reorder Studio QR Codes
+	//
+	// Sets the order of the user's QR codes: `ids` names every QR code of the user exactly once, in the new order. A repeated id is a 400 `invalid_body_params`; an id missing or not one of the user's QR codes is a 400 `invalid_qr_code_order` whose message names `ids` (UNCONFIRMED: Restream documents neither answer).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/user/studio/qr-codes/order (the `ReorderStudioQrCodes` operationId).
+	ReorderStudioQrCodesWithResponse(ctx context.Context, body ReorderStudioQrCodesJSONRequestBody, reqEditors ...RequestEditorFn) (*ReorderStudioQrCodesResponse, error)
+
+	// DeleteStudioQrCodeWithResponse Delete Studio QR Code
+	//
+	// Removes a QR code; 404 `studio_qr_code_not_found` when the user has no such QR code.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v2/user/studio/qr-codes/{qrCodeId} (the `DeleteStudioQrCode` operationId).
+	DeleteStudioQrCodeWithResponse(ctx context.Context, qrCodeId StudioQrCodeId, reqEditors ...RequestEditorFn) (*DeleteStudioQrCodeResponse, error)
+
+	// GetStudioQrCodeWithResponse Get Studio QR Code
+	//
+	// One QR code of the user; 404 `studio_qr_code_not_found` otherwise (documented).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/user/studio/qr-codes/{qrCodeId} (the `GetStudioQrCode` operationId).
+	GetStudioQrCodeWithResponse(ctx context.Context, qrCodeId StudioQrCodeId, reqEditors ...RequestEditorFn) (*GetStudioQrCodeResponse, error)
+
+	// UpdateStudioQrCodeWithBodyWithResponse Update Studio QR Code
+	//
+	// Changes a QR code and answers it. Restream lists an Update QR Code operation but its path and body were not retrieved (UNCONFIRMED); this is the most plausible shape: PATCH with any of the create fields but `brandId`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/user/studio/qr-codes/{qrCodeId} (the `UpdateStudioQrCode` operationId).
+	UpdateStudioQrCodeWithBodyWithResponse(ctx context.Context, qrCodeId StudioQrCodeId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateStudioQrCodeResponse, error)
+
+	// UpdateStudioQrCodeWithResponse Update Studio QR Code
+	//
+	// Changes a QR code and answers it. Restream lists an Update QR Code operation but its path and body were not retrieved (UNCONFIRMED); this is the most plausible shape: PATCH with any of the create fields but `brandId`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v2/user/studio/qr-codes/{qrCodeId} (the `UpdateStudioQrCode` operationId).
+	UpdateStudioQrCodeWithResponse(ctx context.Context, qrCodeId StudioQrCodeId, body UpdateStudioQrCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateStudioQrCodeResponse, error)
 
 	// GetWebchatUrlWithResponse Get Webchat URL
 	//
@@ -7858,6 +9094,1317 @@ func (r GetStreamKeyResponse) ContentType() string {
 	return ""
 }
 
+// ListStudioBrandsResponse429Headers the declared response headers of an HTTP 429 response for ListStudioBrands
+type ListStudioBrandsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListStudioBrandsResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListStudioBrands
+type ListStudioBrandsResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
+type ListStudioBrandsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StudioBrands
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListStudioBrandsResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListStudioBrandsResponse5XXHeaders
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListStudioBrandsResponse) GetJSON200() *StudioBrands {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListStudioBrandsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListStudioBrandsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListStudioBrandsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListStudioBrandsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListStudioBrandsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListStudioBrandsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListStudioBrandsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ListStudioBrandsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListStudioBrandsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListStudioBrandsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListStudioBrandsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListStudioCaptionsResponse429Headers the declared response headers of an HTTP 429 response for ListStudioCaptions
+type ListStudioCaptionsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListStudioCaptionsResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListStudioCaptions
+type ListStudioCaptionsResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
+type ListStudioCaptionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StudioCaptions
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListStudioCaptionsResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListStudioCaptionsResponse5XXHeaders
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListStudioCaptionsResponse) GetJSON200() *StudioCaptions {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListStudioCaptionsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListStudioCaptionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListStudioCaptionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListStudioCaptionsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListStudioCaptionsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListStudioCaptionsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListStudioCaptionsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ListStudioCaptionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListStudioCaptionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListStudioCaptionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListStudioCaptionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateStudioCaptionResponse429Headers the declared response headers of an HTTP 429 response for CreateStudioCaption
+type CreateStudioCaptionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateStudioCaptionResponse5XXHeaders the declared response headers of an HTTP 5XX response for CreateStudioCaption
+type CreateStudioCaptionResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
+type CreateStudioCaptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StudioCaption
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *StudioCaption
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateStudioCaptionResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *CreateStudioCaptionResponse5XXHeaders
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateStudioCaptionResponse) GetJSON200() *StudioCaption {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateStudioCaptionResponse) GetJSON201() *StudioCaption {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateStudioCaptionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateStudioCaptionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateStudioCaptionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateStudioCaptionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateStudioCaptionResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateStudioCaptionResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateStudioCaptionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r CreateStudioCaptionResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r CreateStudioCaptionResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateStudioCaptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateStudioCaptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateStudioCaptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateStudioCaptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteStudioCaptionResponse429Headers the declared response headers of an HTTP 429 response for DeleteStudioCaption
+type DeleteStudioCaptionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// DeleteStudioCaptionResponse5XXHeaders the declared response headers of an HTTP 5XX response for DeleteStudioCaption
+type DeleteStudioCaptionResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
+type DeleteStudioCaptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteStudioCaptionResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *DeleteStudioCaptionResponse5XXHeaders
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteStudioCaptionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteStudioCaptionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteStudioCaptionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteStudioCaptionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DeleteStudioCaptionResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteStudioCaptionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r DeleteStudioCaptionResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r DeleteStudioCaptionResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteStudioCaptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteStudioCaptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteStudioCaptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteStudioCaptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetStudioCaptionResponse429Headers the declared response headers of an HTTP 429 response for GetStudioCaption
+type GetStudioCaptionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetStudioCaptionResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetStudioCaption
+type GetStudioCaptionResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
+type GetStudioCaptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StudioCaption
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetStudioCaptionResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetStudioCaptionResponse5XXHeaders
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetStudioCaptionResponse) GetJSON200() *StudioCaption {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetStudioCaptionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetStudioCaptionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetStudioCaptionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetStudioCaptionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetStudioCaptionResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetStudioCaptionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetStudioCaptionResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetStudioCaptionResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r GetStudioCaptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetStudioCaptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetStudioCaptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetStudioCaptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateStudioCaptionResponse429Headers the declared response headers of an HTTP 429 response for UpdateStudioCaption
+type UpdateStudioCaptionResponse429Headers struct {
+	RetryAfter *string
+}
+
+// UpdateStudioCaptionResponse5XXHeaders the declared response headers of an HTTP 5XX response for UpdateStudioCaption
+type UpdateStudioCaptionResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
+type UpdateStudioCaptionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StudioCaption
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateStudioCaptionResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *UpdateStudioCaptionResponse5XXHeaders
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateStudioCaptionResponse) GetJSON200() *StudioCaption {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateStudioCaptionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateStudioCaptionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateStudioCaptionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateStudioCaptionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateStudioCaptionResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateStudioCaptionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r UpdateStudioCaptionResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r UpdateStudioCaptionResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateStudioCaptionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateStudioCaptionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateStudioCaptionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateStudioCaptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListStudioQrCodesResponse429Headers the declared response headers of an HTTP 429 response for ListStudioQrCodes
+type ListStudioQrCodesResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListStudioQrCodesResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListStudioQrCodes
+type ListStudioQrCodesResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
+type ListStudioQrCodesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StudioQrCodes
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListStudioQrCodesResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListStudioQrCodesResponse5XXHeaders
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListStudioQrCodesResponse) GetJSON200() *StudioQrCodes {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListStudioQrCodesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListStudioQrCodesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListStudioQrCodesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListStudioQrCodesResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListStudioQrCodesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListStudioQrCodesResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListStudioQrCodesResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ListStudioQrCodesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListStudioQrCodesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListStudioQrCodesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListStudioQrCodesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateStudioQrCodeResponse429Headers the declared response headers of an HTTP 429 response for CreateStudioQrCode
+type CreateStudioQrCodeResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateStudioQrCodeResponse5XXHeaders the declared response headers of an HTTP 5XX response for CreateStudioQrCode
+type CreateStudioQrCodeResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
+type CreateStudioQrCodeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StudioQrCode
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *StudioQrCode
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateStudioQrCodeResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *CreateStudioQrCodeResponse5XXHeaders
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateStudioQrCodeResponse) GetJSON200() *StudioQrCode {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateStudioQrCodeResponse) GetJSON201() *StudioQrCode {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateStudioQrCodeResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateStudioQrCodeResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateStudioQrCodeResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateStudioQrCodeResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateStudioQrCodeResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateStudioQrCodeResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateStudioQrCodeResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r CreateStudioQrCodeResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r CreateStudioQrCodeResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateStudioQrCodeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateStudioQrCodeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateStudioQrCodeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateStudioQrCodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReorderStudioQrCodesResponse429Headers the declared response headers of an HTTP 429 response for ReorderStudioQrCodes
+type ReorderStudioQrCodesResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ReorderStudioQrCodesResponse5XXHeaders the declared response headers of an HTTP 5XX response for ReorderStudioQrCodes
+type ReorderStudioQrCodesResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
+type ReorderStudioQrCodesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ReorderStudioQrCodesResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ReorderStudioQrCodesResponse5XXHeaders
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ReorderStudioQrCodesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ReorderStudioQrCodesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ReorderStudioQrCodesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ReorderStudioQrCodesResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ReorderStudioQrCodesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ReorderStudioQrCodesResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ReorderStudioQrCodesResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ReorderStudioQrCodesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReorderStudioQrCodesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReorderStudioQrCodesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReorderStudioQrCodesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteStudioQrCodeResponse429Headers the declared response headers of an HTTP 429 response for DeleteStudioQrCode
+type DeleteStudioQrCodeResponse429Headers struct {
+	RetryAfter *string
+}
+
+// DeleteStudioQrCodeResponse5XXHeaders the declared response headers of an HTTP 5XX response for DeleteStudioQrCode
+type DeleteStudioQrCodeResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
+type DeleteStudioQrCodeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteStudioQrCodeResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *DeleteStudioQrCodeResponse5XXHeaders
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteStudioQrCodeResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteStudioQrCodeResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteStudioQrCodeResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteStudioQrCodeResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r DeleteStudioQrCodeResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteStudioQrCodeResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r DeleteStudioQrCodeResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r DeleteStudioQrCodeResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteStudioQrCodeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteStudioQrCodeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteStudioQrCodeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteStudioQrCodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetStudioQrCodeResponse429Headers the declared response headers of an HTTP 429 response for GetStudioQrCode
+type GetStudioQrCodeResponse429Headers struct {
+	RetryAfter *string
+}
+
+// GetStudioQrCodeResponse5XXHeaders the declared response headers of an HTTP 5XX response for GetStudioQrCode
+type GetStudioQrCodeResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
+type GetStudioQrCodeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StudioQrCode
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetStudioQrCodeResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *GetStudioQrCodeResponse5XXHeaders
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetStudioQrCodeResponse) GetJSON200() *StudioQrCode {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetStudioQrCodeResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetStudioQrCodeResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetStudioQrCodeResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetStudioQrCodeResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetStudioQrCodeResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetStudioQrCodeResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetStudioQrCodeResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetStudioQrCodeResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r GetStudioQrCodeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetStudioQrCodeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetStudioQrCodeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetStudioQrCodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateStudioQrCodeResponse429Headers the declared response headers of an HTTP 429 response for UpdateStudioQrCode
+type UpdateStudioQrCodeResponse429Headers struct {
+	RetryAfter *string
+}
+
+// UpdateStudioQrCodeResponse5XXHeaders the declared response headers of an HTTP 5XX response for UpdateStudioQrCode
+type UpdateStudioQrCodeResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
+type UpdateStudioQrCodeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StudioQrCode
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateStudioQrCodeResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *UpdateStudioQrCodeResponse5XXHeaders
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateStudioQrCodeResponse) GetJSON200() *StudioQrCode {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateStudioQrCodeResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateStudioQrCodeResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateStudioQrCodeResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateStudioQrCodeResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateStudioQrCodeResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateStudioQrCodeResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r UpdateStudioQrCodeResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r UpdateStudioQrCodeResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateStudioQrCodeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateStudioQrCodeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateStudioQrCodeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateStudioQrCodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetWebchatUrlResponse429Headers the declared response headers of an HTTP 429 response for GetWebchatUrl
 type GetWebchatUrlResponse429Headers struct {
 	RetryAfter *string
@@ -8590,6 +11137,261 @@ func (c *ClientWithResponses) GetStreamKeyWithResponse(ctx context.Context, reqE
 		return nil, err
 	}
 	return ParseGetStreamKeyResponse(rsp)
+}
+
+// ListStudioBrandsWithResponse List Studio Brands
+//
+// The user's Studio brands. Captions, QR codes and tickers belong to a brand.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/user/studio/brands (the `ListStudioBrands` operationId).
+func (c *ClientWithResponses) ListStudioBrandsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListStudioBrandsResponse, error) {
+	rsp, err := c.ListStudioBrands(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListStudioBrandsResponse(rsp)
+}
+
+// ListStudioCaptionsWithResponse List Studio Captions
+//
+// The user's Studio captions (lower thirds), oldest first; `brandId` keeps those of one brand (an id that is not one of the user's brands gives an empty list).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/user/studio/captions (the `ListStudioCaptions` operationId).
+func (c *ClientWithResponses) ListStudioCaptionsWithResponse(ctx context.Context, params *ListStudioCaptionsParams, reqEditors ...RequestEditorFn) (*ListStudioCaptionsResponse, error) {
+	rsp, err := c.ListStudioCaptions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListStudioCaptionsResponse(rsp)
+}
+
+// CreateStudioCaptionWithBodyWithResponse Create Studio Caption
+//
+// Adds a caption to one of the user's brands. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_caption_limit_reached` past the mock's cap of 100 captions per user (UNCONFIRMED: Restream documents no limit).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/user/studio/captions (the `CreateStudioCaption` operationId).
+func (c *ClientWithResponses) CreateStudioCaptionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateStudioCaptionResponse, error) {
+	rsp, err := c.CreateStudioCaptionWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateStudioCaptionResponse(rsp)
+}
+
+// CreateStudioCaptionWithResponse Create Studio Caption
+//
+// Adds a caption to one of the user's brands. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_caption_limit_reached` past the mock's cap of 100 captions per user (UNCONFIRMED: Restream documents no limit).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/user/studio/captions (the `CreateStudioCaption` operationId).
+func (c *ClientWithResponses) CreateStudioCaptionWithResponse(ctx context.Context, body CreateStudioCaptionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateStudioCaptionResponse, error) {
+	rsp, err := c.CreateStudioCaption(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateStudioCaptionResponse(rsp)
+}
+
+// DeleteStudioCaptionWithResponse Delete Studio Caption
+//
+// Removes a caption. Restream lists a Delete Caption operation but its path and answer were not retrieved (UNCONFIRMED); this is the most plausible shape, mirroring Delete QR Code.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v2/user/studio/captions/{captionId} (the `DeleteStudioCaption` operationId).
+func (c *ClientWithResponses) DeleteStudioCaptionWithResponse(ctx context.Context, captionId StudioCaptionId, reqEditors ...RequestEditorFn) (*DeleteStudioCaptionResponse, error) {
+	rsp, err := c.DeleteStudioCaption(ctx, captionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteStudioCaptionResponse(rsp)
+}
+
+// GetStudioCaptionWithResponse Get Studio Caption
+//
+// One caption of the user; 404 `studio_caption_not_found` otherwise.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/user/studio/captions/{captionId} (the `GetStudioCaption` operationId).
+func (c *ClientWithResponses) GetStudioCaptionWithResponse(ctx context.Context, captionId StudioCaptionId, reqEditors ...RequestEditorFn) (*GetStudioCaptionResponse, error) {
+	rsp, err := c.GetStudioCaption(ctx, captionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetStudioCaptionResponse(rsp)
+}
+
+// UpdateStudioCaptionWithBodyWithResponse Update Studio Caption
+//
+// Changes the text and/or the secondary text of a caption and answers the caption; 404 `studio_caption_not_found` when the user has no such caption.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/user/studio/captions/{captionId} (the `UpdateStudioCaption` operationId).
+func (c *ClientWithResponses) UpdateStudioCaptionWithBodyWithResponse(ctx context.Context, captionId StudioCaptionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateStudioCaptionResponse, error) {
+	rsp, err := c.UpdateStudioCaptionWithBody(ctx, captionId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateStudioCaptionResponse(rsp)
+}
+
+// UpdateStudioCaptionWithResponse Update Studio Caption
+//
+// Changes the text and/or the secondary text of a caption and answers the caption; 404 `studio_caption_not_found` when the user has no such caption.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/user/studio/captions/{captionId} (the `UpdateStudioCaption` operationId).
+func (c *ClientWithResponses) UpdateStudioCaptionWithResponse(ctx context.Context, captionId StudioCaptionId, body UpdateStudioCaptionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateStudioCaptionResponse, error) {
+	rsp, err := c.UpdateStudioCaption(ctx, captionId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateStudioCaptionResponse(rsp)
+}
+
+// ListStudioQrCodesWithResponse List Studio QR Codes
+//
+// The user's Studio QR codes in the user's order (see Reorder Studio QR Codes); `brandId` keeps those of one brand (an id that is not one of the user's brands gives an empty list).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/user/studio/qr-codes (the `ListStudioQrCodes` operationId).
+func (c *ClientWithResponses) ListStudioQrCodesWithResponse(ctx context.Context, params *ListStudioQrCodesParams, reqEditors ...RequestEditorFn) (*ListStudioQrCodesResponse, error) {
+	rsp, err := c.ListStudioQrCodes(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListStudioQrCodesResponse(rsp)
+}
+
+// CreateStudioQrCodeWithBodyWithResponse Create Studio QR Code
+//
+// Adds a QR code to one of the user's brands, at the end of the order. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_qr_code_limit_reached` past the mock's cap of 100 QR codes per user (UNCONFIRMED).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/user/studio/qr-codes (the `CreateStudioQrCode` operationId).
+func (c *ClientWithResponses) CreateStudioQrCodeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateStudioQrCodeResponse, error) {
+	rsp, err := c.CreateStudioQrCodeWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateStudioQrCodeResponse(rsp)
+}
+
+// CreateStudioQrCodeWithResponse Create Studio QR Code
+//
+// Adds a QR code to one of the user's brands, at the end of the order. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_qr_code_limit_reached` past the mock's cap of 100 QR codes per user (UNCONFIRMED).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/user/studio/qr-codes (the `CreateStudioQrCode` operationId).
+func (c *ClientWithResponses) CreateStudioQrCodeWithResponse(ctx context.Context, body CreateStudioQrCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateStudioQrCodeResponse, error) {
+	rsp, err := c.CreateStudioQrCode(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateStudioQrCodeResponse(rsp)
+}
+
+// ReorderStudioQrCodesWithBodyWithResponse Reorder Studio QR Codes
+//
+// Sets the order of the user's QR codes: `ids` names every QR code of the user exactly once, in the new order. A repeated id is a 400 `invalid_body_params`; an id missing or not one of the user's QR codes is a 400 `invalid_qr_code_order` whose message names `ids` (UNCONFIRMED: Restream documents neither answer).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/user/studio/qr-codes/order (the `ReorderStudioQrCodes` operationId).
+func (c *ClientWithResponses) ReorderStudioQrCodesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReorderStudioQrCodesResponse, error) {
+	rsp, err := c.ReorderStudioQrCodesWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReorderStudioQrCodesResponse(rsp)
+}
+
+// ReorderStudioQrCodesWithResponse Reorder Studio QR Codes
+//
+// Sets the order of the user's QR codes: `ids` names every QR code of the user exactly once, in the new order. A repeated id is a 400 `invalid_body_params`; an id missing or not one of the user's QR codes is a 400 `invalid_qr_code_order` whose message names `ids` (UNCONFIRMED: Restream documents neither answer).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/user/studio/qr-codes/order (the `ReorderStudioQrCodes` operationId).
+func (c *ClientWithResponses) ReorderStudioQrCodesWithResponse(ctx context.Context, body ReorderStudioQrCodesJSONRequestBody, reqEditors ...RequestEditorFn) (*ReorderStudioQrCodesResponse, error) {
+	rsp, err := c.ReorderStudioQrCodes(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReorderStudioQrCodesResponse(rsp)
+}
+
+// DeleteStudioQrCodeWithResponse Delete Studio QR Code
+//
+// Removes a QR code; 404 `studio_qr_code_not_found` when the user has no such QR code.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v2/user/studio/qr-codes/{qrCodeId} (the `DeleteStudioQrCode` operationId).
+func (c *ClientWithResponses) DeleteStudioQrCodeWithResponse(ctx context.Context, qrCodeId StudioQrCodeId, reqEditors ...RequestEditorFn) (*DeleteStudioQrCodeResponse, error) {
+	rsp, err := c.DeleteStudioQrCode(ctx, qrCodeId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteStudioQrCodeResponse(rsp)
+}
+
+// GetStudioQrCodeWithResponse Get Studio QR Code
+//
+// One QR code of the user; 404 `studio_qr_code_not_found` otherwise (documented).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/user/studio/qr-codes/{qrCodeId} (the `GetStudioQrCode` operationId).
+func (c *ClientWithResponses) GetStudioQrCodeWithResponse(ctx context.Context, qrCodeId StudioQrCodeId, reqEditors ...RequestEditorFn) (*GetStudioQrCodeResponse, error) {
+	rsp, err := c.GetStudioQrCode(ctx, qrCodeId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetStudioQrCodeResponse(rsp)
+}
+
+// UpdateStudioQrCodeWithBodyWithResponse Update Studio QR Code
+//
+// Changes a QR code and answers it. Restream lists an Update QR Code operation but its path and body were not retrieved (UNCONFIRMED); this is the most plausible shape: PATCH with any of the create fields but `brandId`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/user/studio/qr-codes/{qrCodeId} (the `UpdateStudioQrCode` operationId).
+func (c *ClientWithResponses) UpdateStudioQrCodeWithBodyWithResponse(ctx context.Context, qrCodeId StudioQrCodeId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateStudioQrCodeResponse, error) {
+	rsp, err := c.UpdateStudioQrCodeWithBody(ctx, qrCodeId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateStudioQrCodeResponse(rsp)
+}
+
+// UpdateStudioQrCodeWithResponse Update Studio QR Code
+//
+// Changes a QR code and answers it. Restream lists an Update QR Code operation but its path and body were not retrieved (UNCONFIRMED); this is the most plausible shape: PATCH with any of the create fields but `brandId`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v2/user/studio/qr-codes/{qrCodeId} (the `UpdateStudioQrCode` operationId).
+func (c *ClientWithResponses) UpdateStudioQrCodeWithResponse(ctx context.Context, qrCodeId StudioQrCodeId, body UpdateStudioQrCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateStudioQrCodeResponse, error) {
+	rsp, err := c.UpdateStudioQrCode(ctx, qrCodeId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateStudioQrCodeResponse(rsp)
 }
 
 // GetWebchatUrlWithResponse Get Webchat URL
@@ -12430,6 +15232,1398 @@ func ParseGetStreamKeyResponse(rsp *http.Response) (*GetStreamKeyResponse, error
 	return response, nil
 }
 
+// ParseListStudioBrandsResponse parses an HTTP response from a ListStudioBrandsWithResponse call
+func ParseListStudioBrandsResponse(rsp *http.Response) (*ListStudioBrandsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListStudioBrandsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StudioBrands
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListStudioBrandsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListStudioBrandsResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListStudioCaptionsResponse parses an HTTP response from a ListStudioCaptionsWithResponse call
+func ParseListStudioCaptionsResponse(rsp *http.Response) (*ListStudioCaptionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListStudioCaptionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StudioCaptions
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListStudioCaptionsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListStudioCaptionsResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateStudioCaptionResponse parses an HTTP response from a CreateStudioCaptionWithResponse call
+func ParseCreateStudioCaptionResponse(rsp *http.Response) (*CreateStudioCaptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateStudioCaptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StudioCaption
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest StudioCaption
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateStudioCaptionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers CreateStudioCaptionResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteStudioCaptionResponse parses an HTTP response from a DeleteStudioCaptionWithResponse call
+func ParseDeleteStudioCaptionResponse(rsp *http.Response) (*DeleteStudioCaptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteStudioCaptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteStudioCaptionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers DeleteStudioCaptionResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetStudioCaptionResponse parses an HTTP response from a GetStudioCaptionWithResponse call
+func ParseGetStudioCaptionResponse(rsp *http.Response) (*GetStudioCaptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetStudioCaptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StudioCaption
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetStudioCaptionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetStudioCaptionResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateStudioCaptionResponse parses an HTTP response from a UpdateStudioCaptionWithResponse call
+func ParseUpdateStudioCaptionResponse(rsp *http.Response) (*UpdateStudioCaptionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateStudioCaptionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StudioCaption
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateStudioCaptionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers UpdateStudioCaptionResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListStudioQrCodesResponse parses an HTTP response from a ListStudioQrCodesWithResponse call
+func ParseListStudioQrCodesResponse(rsp *http.Response) (*ListStudioQrCodesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListStudioQrCodesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StudioQrCodes
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListStudioQrCodesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListStudioQrCodesResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateStudioQrCodeResponse parses an HTTP response from a CreateStudioQrCodeWithResponse call
+func ParseCreateStudioQrCodeResponse(rsp *http.Response) (*CreateStudioQrCodeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateStudioQrCodeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StudioQrCode
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest StudioQrCode
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateStudioQrCodeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers CreateStudioQrCodeResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReorderStudioQrCodesResponse parses an HTTP response from a ReorderStudioQrCodesWithResponse call
+func ParseReorderStudioQrCodesResponse(rsp *http.Response) (*ReorderStudioQrCodesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReorderStudioQrCodesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ReorderStudioQrCodesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ReorderStudioQrCodesResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteStudioQrCodeResponse parses an HTTP response from a DeleteStudioQrCodeWithResponse call
+func ParseDeleteStudioQrCodeResponse(rsp *http.Response) (*DeleteStudioQrCodeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteStudioQrCodeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers DeleteStudioQrCodeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers DeleteStudioQrCodeResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetStudioQrCodeResponse parses an HTTP response from a GetStudioQrCodeWithResponse call
+func ParseGetStudioQrCodeResponse(rsp *http.Response) (*GetStudioQrCodeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetStudioQrCodeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StudioQrCode
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetStudioQrCodeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers GetStudioQrCodeResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateStudioQrCodeResponse parses an HTTP response from a UpdateStudioQrCodeWithResponse call
+func ParseUpdateStudioQrCodeResponse(rsp *http.Response) (*UpdateStudioQrCodeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateStudioQrCodeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StudioQrCode
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers UpdateStudioQrCodeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers UpdateStudioQrCodeResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetWebchatUrlResponse parses an HTTP response from a GetWebchatUrlWithResponse call
 func ParseGetWebchatUrlResponse(rsp *http.Response) (*GetWebchatUrlResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -12644,6 +16838,42 @@ type ServerInterface interface {
 	// GetStreamKey Get Stream Key
 	// (GET /v2/user/streamKey)
 	GetStreamKey(ctx echo.Context) error
+	// ListStudioBrands List Studio Brands
+	// (GET /v2/user/studio/brands)
+	ListStudioBrands(ctx echo.Context) error
+	// ListStudioCaptions List Studio Captions
+	// (GET /v2/user/studio/captions)
+	ListStudioCaptions(ctx echo.Context, params ListStudioCaptionsParams) error
+	// CreateStudioCaption Create Studio Caption
+	// (POST /v2/user/studio/captions)
+	CreateStudioCaption(ctx echo.Context) error
+	// DeleteStudioCaption Delete Studio Caption
+	// (DELETE /v2/user/studio/captions/{captionId})
+	DeleteStudioCaption(ctx echo.Context, captionId StudioCaptionId) error
+	// GetStudioCaption Get Studio Caption
+	// (GET /v2/user/studio/captions/{captionId})
+	GetStudioCaption(ctx echo.Context, captionId StudioCaptionId) error
+	// UpdateStudioCaption Update Studio Caption
+	// (PATCH /v2/user/studio/captions/{captionId})
+	UpdateStudioCaption(ctx echo.Context, captionId StudioCaptionId) error
+	// ListStudioQrCodes List Studio QR Codes
+	// (GET /v2/user/studio/qr-codes)
+	ListStudioQrCodes(ctx echo.Context, params ListStudioQrCodesParams) error
+	// CreateStudioQrCode Create Studio QR Code
+	// (POST /v2/user/studio/qr-codes)
+	CreateStudioQrCode(ctx echo.Context) error
+	// ReorderStudioQrCodes Reorder Studio QR Codes
+	// (PATCH /v2/user/studio/qr-codes/order)
+	ReorderStudioQrCodes(ctx echo.Context) error
+	// DeleteStudioQrCode Delete Studio QR Code
+	// (DELETE /v2/user/studio/qr-codes/{qrCodeId})
+	DeleteStudioQrCode(ctx echo.Context, qrCodeId StudioQrCodeId) error
+	// GetStudioQrCode Get Studio QR Code
+	// (GET /v2/user/studio/qr-codes/{qrCodeId})
+	GetStudioQrCode(ctx echo.Context, qrCodeId StudioQrCodeId) error
+	// UpdateStudioQrCode Update Studio QR Code
+	// (PATCH /v2/user/studio/qr-codes/{qrCodeId})
+	UpdateStudioQrCode(ctx echo.Context, qrCodeId StudioQrCodeId) error
 	// GetWebchatUrl Get Webchat URL
 	// (GET /v2/user/webchat/url)
 	GetWebchatUrl(ctx echo.Context) error
@@ -13215,6 +17445,174 @@ func (w *ServerInterfaceWrapper) GetStreamKey(ctx echo.Context) error {
 	return err
 }
 
+// ListStudioBrands converts echo context to params.
+func (w *ServerInterfaceWrapper) ListStudioBrands(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListStudioBrands(ctx)
+	return err
+}
+
+// ListStudioCaptions converts echo context to params.
+func (w *ServerInterfaceWrapper) ListStudioCaptions(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListStudioCaptionsParams
+	// ------------- Optional query parameter "brandId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "brandId", ctx.QueryParams(), &params.BrandId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter brandId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListStudioCaptions(ctx, params)
+	return err
+}
+
+// CreateStudioCaption converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateStudioCaption(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateStudioCaption(ctx)
+	return err
+}
+
+// DeleteStudioCaption converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteStudioCaption(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "captionId" -------------
+	var captionId StudioCaptionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "captionId", ctx.Param("captionId"), &captionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter captionId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteStudioCaption(ctx, captionId)
+	return err
+}
+
+// GetStudioCaption converts echo context to params.
+func (w *ServerInterfaceWrapper) GetStudioCaption(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "captionId" -------------
+	var captionId StudioCaptionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "captionId", ctx.Param("captionId"), &captionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter captionId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetStudioCaption(ctx, captionId)
+	return err
+}
+
+// UpdateStudioCaption converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateStudioCaption(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "captionId" -------------
+	var captionId StudioCaptionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "captionId", ctx.Param("captionId"), &captionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter captionId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateStudioCaption(ctx, captionId)
+	return err
+}
+
+// ListStudioQrCodes converts echo context to params.
+func (w *ServerInterfaceWrapper) ListStudioQrCodes(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListStudioQrCodesParams
+	// ------------- Optional query parameter "brandId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "brandId", ctx.QueryParams(), &params.BrandId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter brandId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListStudioQrCodes(ctx, params)
+	return err
+}
+
+// CreateStudioQrCode converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateStudioQrCode(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateStudioQrCode(ctx)
+	return err
+}
+
+// ReorderStudioQrCodes converts echo context to params.
+func (w *ServerInterfaceWrapper) ReorderStudioQrCodes(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReorderStudioQrCodes(ctx)
+	return err
+}
+
+// DeleteStudioQrCode converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteStudioQrCode(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "qrCodeId" -------------
+	var qrCodeId StudioQrCodeId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "qrCodeId", ctx.Param("qrCodeId"), &qrCodeId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter qrCodeId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteStudioQrCode(ctx, qrCodeId)
+	return err
+}
+
+// GetStudioQrCode converts echo context to params.
+func (w *ServerInterfaceWrapper) GetStudioQrCode(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "qrCodeId" -------------
+	var qrCodeId StudioQrCodeId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "qrCodeId", ctx.Param("qrCodeId"), &qrCodeId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter qrCodeId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetStudioQrCode(ctx, qrCodeId)
+	return err
+}
+
+// UpdateStudioQrCode converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateStudioQrCode(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "qrCodeId" -------------
+	var qrCodeId StudioQrCodeId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "qrCodeId", ctx.Param("qrCodeId"), &qrCodeId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter qrCodeId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateStudioQrCode(ctx, qrCodeId)
+	return err
+}
+
 // GetWebchatUrl converts echo context to params.
 func (w *ServerInterfaceWrapper) GetWebchatUrl(ctx echo.Context) error {
 	var err error
@@ -13306,6 +17704,18 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v2/user/clips/projects", wrapper.ListClipsProjects, options.OperationMiddlewares["listClipsProjects"]...)
 	router.GET(options.BaseURL+"/v2/user/clips/projects/:projectId", wrapper.GetClipsProject, options.OperationMiddlewares["getClipsProject"]...)
 	router.GET(options.BaseURL+"/v2/user/clips/:clipId/download", wrapper.GetClipDownloadUrl, options.OperationMiddlewares["getClipDownloadUrl"]...)
+	router.GET(options.BaseURL+"/v2/user/studio/brands", wrapper.ListStudioBrands, options.OperationMiddlewares["listStudioBrands"]...)
+	router.GET(options.BaseURL+"/v2/user/studio/captions", wrapper.ListStudioCaptions, options.OperationMiddlewares["listStudioCaptions"]...)
+	router.POST(options.BaseURL+"/v2/user/studio/captions", wrapper.CreateStudioCaption, options.OperationMiddlewares["createStudioCaption"]...)
+	router.DELETE(options.BaseURL+"/v2/user/studio/captions/:captionId", wrapper.DeleteStudioCaption, options.OperationMiddlewares["deleteStudioCaption"]...)
+	router.GET(options.BaseURL+"/v2/user/studio/captions/:captionId", wrapper.GetStudioCaption, options.OperationMiddlewares["getStudioCaption"]...)
+	router.PATCH(options.BaseURL+"/v2/user/studio/captions/:captionId", wrapper.UpdateStudioCaption, options.OperationMiddlewares["updateStudioCaption"]...)
+	router.GET(options.BaseURL+"/v2/user/studio/qr-codes", wrapper.ListStudioQrCodes, options.OperationMiddlewares["listStudioQrCodes"]...)
+	router.POST(options.BaseURL+"/v2/user/studio/qr-codes", wrapper.CreateStudioQrCode, options.OperationMiddlewares["createStudioQrCode"]...)
+	router.PATCH(options.BaseURL+"/v2/user/studio/qr-codes/order", wrapper.ReorderStudioQrCodes, options.OperationMiddlewares["reorderStudioQrCodes"]...)
+	router.DELETE(options.BaseURL+"/v2/user/studio/qr-codes/:qrCodeId", wrapper.DeleteStudioQrCode, options.OperationMiddlewares["deleteStudioQrCode"]...)
+	router.GET(options.BaseURL+"/v2/user/studio/qr-codes/:qrCodeId", wrapper.GetStudioQrCode, options.OperationMiddlewares["getStudioQrCode"]...)
+	router.PATCH(options.BaseURL+"/v2/user/studio/qr-codes/:qrCodeId", wrapper.UpdateStudioQrCode, options.OperationMiddlewares["updateStudioQrCode"]...)
 
 }
 
@@ -21004,6 +25414,2773 @@ func (response GetStreamKey5XXJSONResponse) VisitGetStreamKeyResponse(w http.Res
 	return err
 }
 
+type ListStudioBrandsRequestObject struct {
+}
+
+type ListStudioBrandsResponseObject interface {
+	VisitListStudioBrandsResponse(w http.ResponseWriter) error
+}
+
+type ListStudioBrands200JSONResponse StudioBrands
+
+func (response ListStudioBrands200JSONResponse) VisitListStudioBrandsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioBrands400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListStudioBrands400JSONResponse) VisitListStudioBrandsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioBrands401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListStudioBrands401JSONResponse) VisitListStudioBrandsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioBrands403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListStudioBrands403JSONResponse) VisitListStudioBrandsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioBrands413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListStudioBrands413AsteriskResponse) VisitListStudioBrandsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioBrands413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListStudioBrands413JSONResponse) VisitListStudioBrandsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioBrands429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListStudioBrands429AsteriskResponse) VisitListStudioBrandsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioBrands429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListStudioBrands429JSONResponse) VisitListStudioBrandsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioBrands431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListStudioBrands431AsteriskResponse) VisitListStudioBrandsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioBrands431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListStudioBrands431JSONResponse) VisitListStudioBrandsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioBrands5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListStudioBrands5XXAsteriskResponse) VisitListStudioBrandsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioBrands5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListStudioBrands5XXJSONResponse) VisitListStudioBrandsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioCaptionsRequestObject struct {
+	Params ListStudioCaptionsParams
+}
+
+type ListStudioCaptionsResponseObject interface {
+	VisitListStudioCaptionsResponse(w http.ResponseWriter) error
+}
+
+type ListStudioCaptions200JSONResponse StudioCaptions
+
+func (response ListStudioCaptions200JSONResponse) VisitListStudioCaptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioCaptions400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListStudioCaptions400JSONResponse) VisitListStudioCaptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioCaptions401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListStudioCaptions401JSONResponse) VisitListStudioCaptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioCaptions403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListStudioCaptions403JSONResponse) VisitListStudioCaptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioCaptions413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListStudioCaptions413AsteriskResponse) VisitListStudioCaptionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioCaptions413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListStudioCaptions413JSONResponse) VisitListStudioCaptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioCaptions429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListStudioCaptions429AsteriskResponse) VisitListStudioCaptionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioCaptions429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListStudioCaptions429JSONResponse) VisitListStudioCaptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioCaptions431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListStudioCaptions431AsteriskResponse) VisitListStudioCaptionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioCaptions431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListStudioCaptions431JSONResponse) VisitListStudioCaptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioCaptions5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListStudioCaptions5XXAsteriskResponse) VisitListStudioCaptionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioCaptions5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListStudioCaptions5XXJSONResponse) VisitListStudioCaptionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioCaptionRequestObject struct {
+	Body *CreateStudioCaptionJSONRequestBody
+}
+
+type CreateStudioCaptionResponseObject interface {
+	VisitCreateStudioCaptionResponse(w http.ResponseWriter) error
+}
+
+type CreateStudioCaption200JSONResponse StudioCaption
+
+func (response CreateStudioCaption200JSONResponse) VisitCreateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioCaption201JSONResponse StudioCaption
+
+func (response CreateStudioCaption201JSONResponse) VisitCreateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioCaption400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateStudioCaption400JSONResponse) VisitCreateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioCaption401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateStudioCaption401JSONResponse) VisitCreateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioCaption403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateStudioCaption403JSONResponse) VisitCreateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioCaption404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateStudioCaption404JSONResponse) VisitCreateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioCaption409JSONResponse struct{ ConflictJSONResponse }
+
+func (response CreateStudioCaption409JSONResponse) VisitCreateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioCaption413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response CreateStudioCaption413AsteriskResponse) VisitCreateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateStudioCaption413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateStudioCaption413JSONResponse) VisitCreateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioCaption429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response CreateStudioCaption429AsteriskResponse) VisitCreateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateStudioCaption429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateStudioCaption429JSONResponse) VisitCreateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioCaption431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response CreateStudioCaption431AsteriskResponse) VisitCreateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateStudioCaption431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response CreateStudioCaption431JSONResponse) VisitCreateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioCaption5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response CreateStudioCaption5XXAsteriskResponse) VisitCreateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateStudioCaption5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response CreateStudioCaption5XXJSONResponse) VisitCreateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteStudioCaptionRequestObject struct {
+	CaptionId StudioCaptionId `json:"captionId"`
+}
+
+type DeleteStudioCaptionResponseObject interface {
+	VisitDeleteStudioCaptionResponse(w http.ResponseWriter) error
+}
+
+type DeleteStudioCaption204Response struct {
+}
+
+func (response DeleteStudioCaption204Response) VisitDeleteStudioCaptionResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteStudioCaption400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteStudioCaption400JSONResponse) VisitDeleteStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteStudioCaption401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteStudioCaption401JSONResponse) VisitDeleteStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteStudioCaption403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteStudioCaption403JSONResponse) VisitDeleteStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteStudioCaption404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteStudioCaption404JSONResponse) VisitDeleteStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteStudioCaption413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response DeleteStudioCaption413AsteriskResponse) VisitDeleteStudioCaptionResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteStudioCaption413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DeleteStudioCaption413JSONResponse) VisitDeleteStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteStudioCaption429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response DeleteStudioCaption429AsteriskResponse) VisitDeleteStudioCaptionResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteStudioCaption429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteStudioCaption429JSONResponse) VisitDeleteStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteStudioCaption431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response DeleteStudioCaption431AsteriskResponse) VisitDeleteStudioCaptionResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteStudioCaption431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response DeleteStudioCaption431JSONResponse) VisitDeleteStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteStudioCaption5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response DeleteStudioCaption5XXAsteriskResponse) VisitDeleteStudioCaptionResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteStudioCaption5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response DeleteStudioCaption5XXJSONResponse) VisitDeleteStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStudioCaptionRequestObject struct {
+	CaptionId StudioCaptionId `json:"captionId"`
+}
+
+type GetStudioCaptionResponseObject interface {
+	VisitGetStudioCaptionResponse(w http.ResponseWriter) error
+}
+
+type GetStudioCaption200JSONResponse StudioCaption
+
+func (response GetStudioCaption200JSONResponse) VisitGetStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStudioCaption400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetStudioCaption400JSONResponse) VisitGetStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStudioCaption401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetStudioCaption401JSONResponse) VisitGetStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStudioCaption403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetStudioCaption403JSONResponse) VisitGetStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStudioCaption404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetStudioCaption404JSONResponse) VisitGetStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStudioCaption413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetStudioCaption413AsteriskResponse) VisitGetStudioCaptionResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStudioCaption413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetStudioCaption413JSONResponse) VisitGetStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStudioCaption429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetStudioCaption429AsteriskResponse) VisitGetStudioCaptionResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStudioCaption429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetStudioCaption429JSONResponse) VisitGetStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStudioCaption431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetStudioCaption431AsteriskResponse) VisitGetStudioCaptionResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStudioCaption431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetStudioCaption431JSONResponse) VisitGetStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStudioCaption5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetStudioCaption5XXAsteriskResponse) VisitGetStudioCaptionResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStudioCaption5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetStudioCaption5XXJSONResponse) VisitGetStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateStudioCaptionRequestObject struct {
+	CaptionId StudioCaptionId `json:"captionId"`
+	Body      *UpdateStudioCaptionJSONRequestBody
+}
+
+type UpdateStudioCaptionResponseObject interface {
+	VisitUpdateStudioCaptionResponse(w http.ResponseWriter) error
+}
+
+type UpdateStudioCaption200JSONResponse StudioCaption
+
+func (response UpdateStudioCaption200JSONResponse) VisitUpdateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateStudioCaption400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateStudioCaption400JSONResponse) VisitUpdateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateStudioCaption401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateStudioCaption401JSONResponse) VisitUpdateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateStudioCaption403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateStudioCaption403JSONResponse) VisitUpdateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateStudioCaption404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateStudioCaption404JSONResponse) VisitUpdateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateStudioCaption413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response UpdateStudioCaption413AsteriskResponse) VisitUpdateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UpdateStudioCaption413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateStudioCaption413JSONResponse) VisitUpdateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateStudioCaption429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response UpdateStudioCaption429AsteriskResponse) VisitUpdateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UpdateStudioCaption429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateStudioCaption429JSONResponse) VisitUpdateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateStudioCaption431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response UpdateStudioCaption431AsteriskResponse) VisitUpdateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UpdateStudioCaption431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response UpdateStudioCaption431JSONResponse) VisitUpdateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateStudioCaption5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response UpdateStudioCaption5XXAsteriskResponse) VisitUpdateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UpdateStudioCaption5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response UpdateStudioCaption5XXJSONResponse) VisitUpdateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioQrCodesRequestObject struct {
+	Params ListStudioQrCodesParams
+}
+
+type ListStudioQrCodesResponseObject interface {
+	VisitListStudioQrCodesResponse(w http.ResponseWriter) error
+}
+
+type ListStudioQrCodes200JSONResponse StudioQrCodes
+
+func (response ListStudioQrCodes200JSONResponse) VisitListStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioQrCodes400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListStudioQrCodes400JSONResponse) VisitListStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioQrCodes401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListStudioQrCodes401JSONResponse) VisitListStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioQrCodes403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListStudioQrCodes403JSONResponse) VisitListStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioQrCodes413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListStudioQrCodes413AsteriskResponse) VisitListStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioQrCodes413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListStudioQrCodes413JSONResponse) VisitListStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioQrCodes429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListStudioQrCodes429AsteriskResponse) VisitListStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioQrCodes429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListStudioQrCodes429JSONResponse) VisitListStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioQrCodes431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListStudioQrCodes431AsteriskResponse) VisitListStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioQrCodes431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListStudioQrCodes431JSONResponse) VisitListStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioQrCodes5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListStudioQrCodes5XXAsteriskResponse) VisitListStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioQrCodes5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListStudioQrCodes5XXJSONResponse) VisitListStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioQrCodeRequestObject struct {
+	Body *CreateStudioQrCodeJSONRequestBody
+}
+
+type CreateStudioQrCodeResponseObject interface {
+	VisitCreateStudioQrCodeResponse(w http.ResponseWriter) error
+}
+
+type CreateStudioQrCode200JSONResponse StudioQrCode
+
+func (response CreateStudioQrCode200JSONResponse) VisitCreateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioQrCode201JSONResponse StudioQrCode
+
+func (response CreateStudioQrCode201JSONResponse) VisitCreateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioQrCode400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateStudioQrCode400JSONResponse) VisitCreateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioQrCode401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateStudioQrCode401JSONResponse) VisitCreateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioQrCode403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateStudioQrCode403JSONResponse) VisitCreateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioQrCode404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateStudioQrCode404JSONResponse) VisitCreateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioQrCode409JSONResponse struct{ ConflictJSONResponse }
+
+func (response CreateStudioQrCode409JSONResponse) VisitCreateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioQrCode413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response CreateStudioQrCode413AsteriskResponse) VisitCreateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateStudioQrCode413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateStudioQrCode413JSONResponse) VisitCreateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioQrCode429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response CreateStudioQrCode429AsteriskResponse) VisitCreateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateStudioQrCode429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateStudioQrCode429JSONResponse) VisitCreateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioQrCode431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response CreateStudioQrCode431AsteriskResponse) VisitCreateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateStudioQrCode431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response CreateStudioQrCode431JSONResponse) VisitCreateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioQrCode5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response CreateStudioQrCode5XXAsteriskResponse) VisitCreateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateStudioQrCode5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response CreateStudioQrCode5XXJSONResponse) VisitCreateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReorderStudioQrCodesRequestObject struct {
+	Body *ReorderStudioQrCodesJSONRequestBody
+}
+
+type ReorderStudioQrCodesResponseObject interface {
+	VisitReorderStudioQrCodesResponse(w http.ResponseWriter) error
+}
+
+type ReorderStudioQrCodes204Response struct {
+}
+
+func (response ReorderStudioQrCodes204Response) VisitReorderStudioQrCodesResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type ReorderStudioQrCodes400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ReorderStudioQrCodes400JSONResponse) VisitReorderStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReorderStudioQrCodes401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ReorderStudioQrCodes401JSONResponse) VisitReorderStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReorderStudioQrCodes403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ReorderStudioQrCodes403JSONResponse) VisitReorderStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReorderStudioQrCodes413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ReorderStudioQrCodes413AsteriskResponse) VisitReorderStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ReorderStudioQrCodes413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ReorderStudioQrCodes413JSONResponse) VisitReorderStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReorderStudioQrCodes429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ReorderStudioQrCodes429AsteriskResponse) VisitReorderStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ReorderStudioQrCodes429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ReorderStudioQrCodes429JSONResponse) VisitReorderStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReorderStudioQrCodes431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ReorderStudioQrCodes431AsteriskResponse) VisitReorderStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ReorderStudioQrCodes431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ReorderStudioQrCodes431JSONResponse) VisitReorderStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReorderStudioQrCodes5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ReorderStudioQrCodes5XXAsteriskResponse) VisitReorderStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ReorderStudioQrCodes5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ReorderStudioQrCodes5XXJSONResponse) VisitReorderStudioQrCodesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteStudioQrCodeRequestObject struct {
+	QrCodeId StudioQrCodeId `json:"qrCodeId"`
+}
+
+type DeleteStudioQrCodeResponseObject interface {
+	VisitDeleteStudioQrCodeResponse(w http.ResponseWriter) error
+}
+
+type DeleteStudioQrCode204Response struct {
+}
+
+func (response DeleteStudioQrCode204Response) VisitDeleteStudioQrCodeResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteStudioQrCode400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteStudioQrCode400JSONResponse) VisitDeleteStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteStudioQrCode401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteStudioQrCode401JSONResponse) VisitDeleteStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteStudioQrCode403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteStudioQrCode403JSONResponse) VisitDeleteStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteStudioQrCode404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteStudioQrCode404JSONResponse) VisitDeleteStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteStudioQrCode413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response DeleteStudioQrCode413AsteriskResponse) VisitDeleteStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteStudioQrCode413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response DeleteStudioQrCode413JSONResponse) VisitDeleteStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteStudioQrCode429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response DeleteStudioQrCode429AsteriskResponse) VisitDeleteStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteStudioQrCode429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteStudioQrCode429JSONResponse) VisitDeleteStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteStudioQrCode431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response DeleteStudioQrCode431AsteriskResponse) VisitDeleteStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteStudioQrCode431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response DeleteStudioQrCode431JSONResponse) VisitDeleteStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteStudioQrCode5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response DeleteStudioQrCode5XXAsteriskResponse) VisitDeleteStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteStudioQrCode5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response DeleteStudioQrCode5XXJSONResponse) VisitDeleteStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStudioQrCodeRequestObject struct {
+	QrCodeId StudioQrCodeId `json:"qrCodeId"`
+}
+
+type GetStudioQrCodeResponseObject interface {
+	VisitGetStudioQrCodeResponse(w http.ResponseWriter) error
+}
+
+type GetStudioQrCode200JSONResponse StudioQrCode
+
+func (response GetStudioQrCode200JSONResponse) VisitGetStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStudioQrCode400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetStudioQrCode400JSONResponse) VisitGetStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStudioQrCode401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetStudioQrCode401JSONResponse) VisitGetStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStudioQrCode403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetStudioQrCode403JSONResponse) VisitGetStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStudioQrCode404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetStudioQrCode404JSONResponse) VisitGetStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStudioQrCode413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response GetStudioQrCode413AsteriskResponse) VisitGetStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStudioQrCode413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response GetStudioQrCode413JSONResponse) VisitGetStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStudioQrCode429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response GetStudioQrCode429AsteriskResponse) VisitGetStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStudioQrCode429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response GetStudioQrCode429JSONResponse) VisitGetStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStudioQrCode431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response GetStudioQrCode431AsteriskResponse) VisitGetStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStudioQrCode431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response GetStudioQrCode431JSONResponse) VisitGetStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStudioQrCode5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response GetStudioQrCode5XXAsteriskResponse) VisitGetStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetStudioQrCode5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response GetStudioQrCode5XXJSONResponse) VisitGetStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateStudioQrCodeRequestObject struct {
+	QrCodeId StudioQrCodeId `json:"qrCodeId"`
+	Body     *UpdateStudioQrCodeJSONRequestBody
+}
+
+type UpdateStudioQrCodeResponseObject interface {
+	VisitUpdateStudioQrCodeResponse(w http.ResponseWriter) error
+}
+
+type UpdateStudioQrCode200JSONResponse StudioQrCode
+
+func (response UpdateStudioQrCode200JSONResponse) VisitUpdateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateStudioQrCode400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response UpdateStudioQrCode400JSONResponse) VisitUpdateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateStudioQrCode401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response UpdateStudioQrCode401JSONResponse) VisitUpdateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateStudioQrCode403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response UpdateStudioQrCode403JSONResponse) VisitUpdateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateStudioQrCode404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response UpdateStudioQrCode404JSONResponse) VisitUpdateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateStudioQrCode413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response UpdateStudioQrCode413AsteriskResponse) VisitUpdateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UpdateStudioQrCode413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response UpdateStudioQrCode413JSONResponse) VisitUpdateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateStudioQrCode429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response UpdateStudioQrCode429AsteriskResponse) VisitUpdateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UpdateStudioQrCode429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response UpdateStudioQrCode429JSONResponse) VisitUpdateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateStudioQrCode431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response UpdateStudioQrCode431AsteriskResponse) VisitUpdateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UpdateStudioQrCode431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response UpdateStudioQrCode431JSONResponse) VisitUpdateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateStudioQrCode5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response UpdateStudioQrCode5XXAsteriskResponse) VisitUpdateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type UpdateStudioQrCode5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response UpdateStudioQrCode5XXJSONResponse) VisitUpdateStudioQrCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetWebchatUrlRequestObject struct {
 }
 
@@ -21325,6 +28502,42 @@ type StrictServerInterface interface {
 	// GetStreamKey Get Stream Key
 	// (GET /v2/user/streamKey)
 	GetStreamKey(ctx context.Context, request GetStreamKeyRequestObject) (GetStreamKeyResponseObject, error)
+	// ListStudioBrands List Studio Brands
+	// (GET /v2/user/studio/brands)
+	ListStudioBrands(ctx context.Context, request ListStudioBrandsRequestObject) (ListStudioBrandsResponseObject, error)
+	// ListStudioCaptions List Studio Captions
+	// (GET /v2/user/studio/captions)
+	ListStudioCaptions(ctx context.Context, request ListStudioCaptionsRequestObject) (ListStudioCaptionsResponseObject, error)
+	// CreateStudioCaption Create Studio Caption
+	// (POST /v2/user/studio/captions)
+	CreateStudioCaption(ctx context.Context, request CreateStudioCaptionRequestObject) (CreateStudioCaptionResponseObject, error)
+	// DeleteStudioCaption Delete Studio Caption
+	// (DELETE /v2/user/studio/captions/{captionId})
+	DeleteStudioCaption(ctx context.Context, request DeleteStudioCaptionRequestObject) (DeleteStudioCaptionResponseObject, error)
+	// GetStudioCaption Get Studio Caption
+	// (GET /v2/user/studio/captions/{captionId})
+	GetStudioCaption(ctx context.Context, request GetStudioCaptionRequestObject) (GetStudioCaptionResponseObject, error)
+	// UpdateStudioCaption Update Studio Caption
+	// (PATCH /v2/user/studio/captions/{captionId})
+	UpdateStudioCaption(ctx context.Context, request UpdateStudioCaptionRequestObject) (UpdateStudioCaptionResponseObject, error)
+	// ListStudioQrCodes List Studio QR Codes
+	// (GET /v2/user/studio/qr-codes)
+	ListStudioQrCodes(ctx context.Context, request ListStudioQrCodesRequestObject) (ListStudioQrCodesResponseObject, error)
+	// CreateStudioQrCode Create Studio QR Code
+	// (POST /v2/user/studio/qr-codes)
+	CreateStudioQrCode(ctx context.Context, request CreateStudioQrCodeRequestObject) (CreateStudioQrCodeResponseObject, error)
+	// ReorderStudioQrCodes Reorder Studio QR Codes
+	// (PATCH /v2/user/studio/qr-codes/order)
+	ReorderStudioQrCodes(ctx context.Context, request ReorderStudioQrCodesRequestObject) (ReorderStudioQrCodesResponseObject, error)
+	// DeleteStudioQrCode Delete Studio QR Code
+	// (DELETE /v2/user/studio/qr-codes/{qrCodeId})
+	DeleteStudioQrCode(ctx context.Context, request DeleteStudioQrCodeRequestObject) (DeleteStudioQrCodeResponseObject, error)
+	// GetStudioQrCode Get Studio QR Code
+	// (GET /v2/user/studio/qr-codes/{qrCodeId})
+	GetStudioQrCode(ctx context.Context, request GetStudioQrCodeRequestObject) (GetStudioQrCodeResponseObject, error)
+	// UpdateStudioQrCode Update Studio QR Code
+	// (PATCH /v2/user/studio/qr-codes/{qrCodeId})
+	UpdateStudioQrCode(ctx context.Context, request UpdateStudioQrCodeRequestObject) (UpdateStudioQrCodeResponseObject, error)
 	// GetWebchatUrl Get Webchat URL
 	// (GET /v2/user/webchat/url)
 	GetWebchatUrl(ctx context.Context, request GetWebchatUrlRequestObject) (GetWebchatUrlResponseObject, error)
@@ -22327,6 +29540,413 @@ func (sh *strictHandler) GetStreamKey(ctx echo.Context) error {
 	return nil
 }
 
+// ListStudioBrands operation middleware
+func (sh *strictHandler) ListStudioBrands(ctx echo.Context) error {
+	var request ListStudioBrandsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListStudioBrands(ctx.Request().Context(), request.(ListStudioBrandsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListStudioBrands")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListStudioBrandsResponseObject); ok {
+		return validResponse.VisitListStudioBrandsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListStudioCaptions operation middleware
+func (sh *strictHandler) ListStudioCaptions(ctx echo.Context, params ListStudioCaptionsParams) error {
+	var request ListStudioCaptionsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListStudioCaptions(ctx.Request().Context(), request.(ListStudioCaptionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListStudioCaptions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListStudioCaptionsResponseObject); ok {
+		return validResponse.VisitListStudioCaptionsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateStudioCaption operation middleware
+func (sh *strictHandler) CreateStudioCaption(ctx echo.Context) error {
+	var request CreateStudioCaptionRequestObject
+
+	var body CreateStudioCaptionJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateStudioCaption(ctx.Request().Context(), request.(CreateStudioCaptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateStudioCaption")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateStudioCaptionResponseObject); ok {
+		return validResponse.VisitCreateStudioCaptionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteStudioCaption operation middleware
+func (sh *strictHandler) DeleteStudioCaption(ctx echo.Context, captionId StudioCaptionId) error {
+	var request DeleteStudioCaptionRequestObject
+
+	request.CaptionId = captionId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteStudioCaption(ctx.Request().Context(), request.(DeleteStudioCaptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteStudioCaption")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteStudioCaptionResponseObject); ok {
+		return validResponse.VisitDeleteStudioCaptionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetStudioCaption operation middleware
+func (sh *strictHandler) GetStudioCaption(ctx echo.Context, captionId StudioCaptionId) error {
+	var request GetStudioCaptionRequestObject
+
+	request.CaptionId = captionId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetStudioCaption(ctx.Request().Context(), request.(GetStudioCaptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetStudioCaption")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetStudioCaptionResponseObject); ok {
+		return validResponse.VisitGetStudioCaptionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateStudioCaption operation middleware
+func (sh *strictHandler) UpdateStudioCaption(ctx echo.Context, captionId StudioCaptionId) error {
+	var request UpdateStudioCaptionRequestObject
+
+	request.CaptionId = captionId
+
+	var body UpdateStudioCaptionJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateStudioCaption(ctx.Request().Context(), request.(UpdateStudioCaptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateStudioCaption")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateStudioCaptionResponseObject); ok {
+		return validResponse.VisitUpdateStudioCaptionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListStudioQrCodes operation middleware
+func (sh *strictHandler) ListStudioQrCodes(ctx echo.Context, params ListStudioQrCodesParams) error {
+	var request ListStudioQrCodesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListStudioQrCodes(ctx.Request().Context(), request.(ListStudioQrCodesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListStudioQrCodes")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListStudioQrCodesResponseObject); ok {
+		return validResponse.VisitListStudioQrCodesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateStudioQrCode operation middleware
+func (sh *strictHandler) CreateStudioQrCode(ctx echo.Context) error {
+	var request CreateStudioQrCodeRequestObject
+
+	var body CreateStudioQrCodeJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateStudioQrCode(ctx.Request().Context(), request.(CreateStudioQrCodeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateStudioQrCode")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateStudioQrCodeResponseObject); ok {
+		return validResponse.VisitCreateStudioQrCodeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReorderStudioQrCodes operation middleware
+func (sh *strictHandler) ReorderStudioQrCodes(ctx echo.Context) error {
+	var request ReorderStudioQrCodesRequestObject
+
+	var body ReorderStudioQrCodesJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReorderStudioQrCodes(ctx.Request().Context(), request.(ReorderStudioQrCodesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReorderStudioQrCodes")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReorderStudioQrCodesResponseObject); ok {
+		return validResponse.VisitReorderStudioQrCodesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteStudioQrCode operation middleware
+func (sh *strictHandler) DeleteStudioQrCode(ctx echo.Context, qrCodeId StudioQrCodeId) error {
+	var request DeleteStudioQrCodeRequestObject
+
+	request.QrCodeId = qrCodeId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteStudioQrCode(ctx.Request().Context(), request.(DeleteStudioQrCodeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteStudioQrCode")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteStudioQrCodeResponseObject); ok {
+		return validResponse.VisitDeleteStudioQrCodeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetStudioQrCode operation middleware
+func (sh *strictHandler) GetStudioQrCode(ctx echo.Context, qrCodeId StudioQrCodeId) error {
+	var request GetStudioQrCodeRequestObject
+
+	request.QrCodeId = qrCodeId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetStudioQrCode(ctx.Request().Context(), request.(GetStudioQrCodeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetStudioQrCode")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetStudioQrCodeResponseObject); ok {
+		return validResponse.VisitGetStudioQrCodeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateStudioQrCode operation middleware
+func (sh *strictHandler) UpdateStudioQrCode(ctx echo.Context, qrCodeId StudioQrCodeId) error {
+	var request UpdateStudioQrCodeRequestObject
+
+	request.QrCodeId = qrCodeId
+
+	var body UpdateStudioQrCodeJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateStudioQrCode(ctx.Request().Context(), request.(UpdateStudioQrCodeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateStudioQrCode")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateStudioQrCodeResponseObject); ok {
+		return validResponse.VisitUpdateStudioQrCodeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetWebchatUrl operation middleware
 func (sh *strictHandler) GetWebchatUrl(ctx echo.Context) error {
 	var request GetWebchatUrlRequestObject
@@ -22355,197 +29975,230 @@ func (sh *strictHandler) GetWebchatUrl(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3/ctu20uirYHS/mdjf0LLipPnhzJ1vXDdpfU/Semzn9NxpcyNIhCV8pgAeALSsZvw89z3uk93BLkCC",
-	"FChSdpLTnvifNqZIYLHYXSz256fBVC5yKZgwenD4aZBTRRfMMAV/Hc+pECw7Se0fKdNTxXPDpRgcDi7m",
-	"jEzxZ8LT4SAZcPs4p2Y+SAaCLtjgcMDTQTJQ7J8FVywdHBpVsGSgp3O2oHbES6kW1Nj3hHn2dJAMFlzw",
-	"RbEYHD5OBmaVM/yJzZga3N4mg9fXTJg2YJj9kfCU7FDy/v3JD7stMDE3SC/AigKW4GDRRnExC0E50vcF",
-	"h98Xkjc8Y21AaCMVnTFyyTPWA5ZLHOo+8Nzaj3UuhWZAQd/T9Iz9s2Da2L+mUhgm4J80zzM+pRbY/f/W",
-	"FuJPwTT/odjl4HDwP/Yr6tzHX/X+a6Wkei2uWSZzhlOur1zhpIRrsqCZhZqlh4QSu+CE/LNgakWkInNG",
-	"U6ZISfX2mZkzMpHpikwUo1eamDnXJJghsS9RfGUqF0yTJTdzQgWROVOwImLm1BBDr5gmQgo2JOMF05rO",
-	"2JhYXGuYpDbrJWdZOiSvrwGycqApFYQKvWSKcPMKPvvlqDBzwkSaSy6MJjTTsnqHXEpFlnZ6fE+xy0Iz",
-	"TXbGXFzTjKcfHWrGCSkfzRQVtQd6KnMWPphmnAkzhtGpIIW4EnIpCD4mXABkKaeZnCVkXAhd5LlUhrmx",
-	"P1o6GTd+8YSCP+4OB7fJ4FiKy4xPvzK1WEE2Y2TqJnc7apc0LZSyK9SGGkZ27PLZDV3kGSPUEoXhIthx",
-	"milG0xVhN1wbvQuUspRFlgItwICFBnrThlCS8QU3RArcLzNnK7KgKzKn14zsvP/5+Jef35ycvXv9wyE5",
-	"Y9ooRhckldNiYRdIhCS6mM5xkFcBgQGomnCDGP0BNuUr8GEyMOzG7M/NIqsPEpER61tACzOXiv+B2ERK",
-	"stQvpCETRvRcLsXhOuklhBLFUq7Y1JD3ZyfEvq/YjGvDFEuBXrl7C6mNWHCINHNmWZ0KMp7K1NImUDY+",
-	"L0VGwKM7TRa2CCYW9ImSS7urXLvZERyWkp2zN8fk2fOnL8n/+79Ph4+HB8PHu0NyVEqn5VxqRsZH0ynL",
-	"zZgoKq40GZdoHBM6kdeMjJubNLaS3E27S2bMSgFBfrp495bkVt6X5KvpghEH9ytCxcot3AMAn9oXmdtH",
-	"IJk3Uk14mjLxdbnQyCsmSEanVwgTCCH4VyUPBWOpFWZ2C8YW42MudHF5yaeWGpzcQsI/QdF1DHTy2VZy",
-	"YYGE5bQKE5SJU8VSJgynmSZUMbLgWnMxA5GgpJgFEtkJV09O9mBxtOTZ3dJSIBB2D2ubZscMKO274cEj",
-	"DcO8slQPgmNvIadXRDORRvb7Z2neyEKkX/uI1rJQU0ZSyXC1IDbtYiYsk2KmiZElS1q5CcCe0lUmaXoh",
-	"5VuqZqwB83/u/2d/MH+khi3p6pTOUH59JZ3Eb3Bm4XdCCOidqWumCAVpUCfyHBf90Uj5ET6zxLJRV0jI",
-	"cs4Ac1IBcrlXSFB1Oaz0HK6JPbbIhF1KxayUMHNLqSzTzP44nbPpFUuH1SmUF5OM6zlsmzvFauTZoLtH",
-	"Ghaxt7egN3t2yr3JyjA9JjuPyTv+PYjEGe6FVSUulRSGyEuA8Oj0BA5FtzBUtVDKyUvCjSZyKYAw3Pn2",
-	"E6h0b6w6pf+6RPJIe90UFEMUIVsQjBvmIw7yEQfZgnzuu9lPDsjf+PcJoSJ1C9H2MCusflooYrg9QeU1",
-	"qqx2bainpmSygk396eLi1K+vostK4llgJ4wsFTeGiaSki4xysWcPUCBtoItzGAVF9l+HDtzaLynPaqwX",
-	"8IJFyHc3Nyglw53csRhkdhaLBc6QeurnySvPcdoP993oALbru9HTJpuZOePKMtrusHGi4LeafDcaNU5l",
-	"w5Sg2Udcx0eAZryL9wdYVaFCDkZK8SuybxSZvVf8NypSZq5kMZvD23YDlcxAMoAmllT6TkkfdjT7AMZ5",
-	"pMn4jBm12ju6NEyN7fXXEaXdq+Cn9Wv0r3MmLIaVfSmx4kmzqbTHqF2J07suTklKDbPjblB7b5MBaA9f",
-	"QBfv1kqat0bkN8CRP5f6XRFb7nbD4XB3GN5TWF2DsTNp5ukxosw4KrT0PWFr6k15WNX1HJKySy7gevvp",
-	"9wEQ2e+Dw98HNah/HyTE/fgxQAy8OBwOfx/cjhO7lUKmbE/ai8jBnmM/K19Q1X9FGIfjlGsncC1b9lKv",
-	"LqR8R8XK7bn+qwghKcnCMqQjBt12JCh7M46cC2RSmFBcPT14uSaqEmShFTDzhM25FQKlLjClok3ewL05",
-	"W1klR/QXF9qKOy1jAiMUXvaYtEv3fKDHu39WgfJe+Isz+8rqu2UCrd2ljWt/v0n8BT0h7Cbn9g4u7X3z",
-	"Wl7ZS0ztiEAehRHgznbrVxsan2Epacrt1DQ7VZZ2DGd6cHhJM82aoB01rDLO4oI0ZMG1OM2DUT4N6NTw",
-	"axbdKWclCEzdmjBBJ5ldix9zJu1+gr2lNIhOpMwYFZb9U67zjK5+BhtrzEprUYIGDjgeg+mG6xbWZMAW",
-	"E5a+V1l8sDyj5lKqxSNN4MXUAmufrqw2UR+e7Dhpyxa5We1GZ+O9bP9bWfLtoPZmfMlj/BEM/kgjbqQi",
-	"PCVuO/0Co9DilnAxO3VvtVnG/e9kzNOxv2sEWN8Mf9GG/QpwVJ3qIHfj+za0vf+GzoHYmgIqQGhqOK3T",
-	"XOIJ/EM5nZxYQQn2VgT4WDFq2NastqCioFm2AsspnxWW22vsJwlN03WO68cSRgJXkB0+E9Ib806ENnSm",
-	"6ALQt6A3b5mYmfng8PFoBNtW/h0jZv/xe22107bZyzmskJOFMAjPTvXcnj1NAJ49jcyYd9Ch//2QHLwk",
-	"x4U2ckHOLt6dJuTJc/KGTtlEyivyo5JFnpCnL8m5YXSRkGcj8jNfyIQ8e0x+ptdMJeTZC/KO30wzWaQJ",
-	"eX5ALljGLKwJef6kWlFCnj8lRwv6hxTkLb9mCXn+ws97fnaRkOcvyXkx0YZOrxLyYkTeFTcJefHYv/Pr",
-	"TyenCXlx4P/+6e05OS303OKCCcswvx28TJ48T56+TJ6NkmePk2cvkucHyfMnyfOnyfMXyfOXyYtR8uJx",
-	"8uLgQ4y1lFnkp1TrpVQRlFnUkNz9THYChEW35OC7Z5E9sVO0EwAMBmcGbvrd5kCm/RtbtTnmQI+6Yisv",
-	"ewK2aUzw3eODTsLG8VoPBS5mVsF/f/a2e7qD0dMXHfM1pFRA450iJt1SxoRHDbhYllZFSlMWkSruvVYs",
-	"hJLp/dnb6AHyuQ/rtuNTsOX9jtC+gmXLsy12AOXhuRMguY6tDVv/jhl6h3033GR4kw9+I2AlArW/PBjh",
-	"nAlX2DhtwpE3cGPNx7ucM8Xqp/ecaiIFi+4zwLpxdHij+8jHgTqQ+T5Ptz+uPdmVaE2IzPHbbJXUcCwv",
-	"PzM+myJtZA/r+yAxPPifjraTV50ovjN6nR85JMdXeE8dow4GN5/KCNf/LvIaLh1kx6iC7VqFOOUanwAw",
-	"uy2CqLyGNFCwWSM0P3FtpFptiYFfBCsthlRgBMwjbaEy6wt1Tkkd327/K0ovjup0QmRmZTi55ErDkNyw",
-	"he66zdoFvcPxgMhwwVQpurJ/C3ZjTumMgQktDg3ecZ0gte8DOK+IKLLM6/gZ1fjYwmV/sLvj42fW1ULF",
-	"rrks9DYT+28ikwNC+s7eIIVyI5qoiEHZRjAev9sTjKUOv90RdgDjRhw5+Ju7I0aFsuOH9sO80ixKkiNT",
-	"e8BfKrnotZGLjUcbflSf19/i9nTOpvyST0nKDOWZJjupRO1EJ0QbPr1iSoNZtR2Qahf8KdWhDdx9pYbd",
-	"mI3MSuwb/YbiC6YNXeRt1rFgUKvvaSZMTUWy4nnPjtLjOPVTBSiqU0biqcyt0W1qlNQznt+BxmdMMGWV",
-	"XzLNeB5RXDOet8ZYZjxvaojx2LtkMEUV+8hswCuMZ5G6oCnri9RkcEmvZaF41+hwb1pQdcXSajarsZNy",
-	"gNY5O8mm/cIO07QpWMkA4wxei/QcLa3RBThtD4YCOz4XYD/Gj2t68yimkON754Yq03cabV/eeiIzLxYT",
-	"QXn7RQfR4V+rk47iUfVVUYGjXETZ/FcrpbkmmvLUR/t5Wl4b7JormnGzOp9KFdmwn+SSZPyKZasKExxi",
-	"PVJJlizLEjKyfz0ejZym524rzsCzATW1mV/f5BlFgRpbUDD7DMIjNNH2s24V3bGrI8jmejdAsYbnKNVE",
-	"6LWx6Q12DBm/TWrpUyXh721NfICgHD8GmQEnRqnfYSxsGGccF28XHv6owud/86oO6jP2O11T8zrJuKHb",
-	"wQjHshAmTobg34KXnIaFy5xT3c2GfYStH9DKW/d+f5HrTg0uZrCBP8tlu4sC10CVvSjxLCMTZq/F5bkT",
-	"d0w46FotCA74nocPEu1Jh2Wfp36PK3HXMtTFKmdx1e1XFy7rlr20QrUkzQTDYqkmYwjSH1sSHf+dp0ye",
-	"I5m+4Rkbb3uL99joeY2vcLu2nAiq/Mw1ik2ajBMliW2Y/wdUNO9ysQVEg1nArSzO5i3XuboCpPtf3ay+",
-	"FeHrL88aUhuWHsdXdOwEBjVIeviyPbK8htl/haflROvrbJBUfPMBxDrAXWSg73GvD48DvU4DOZ3x6sjd",
-	"uLWF0lKdVu9XAklv5MC6TWArUioPwS5Ul4Ak4YqieEXmO7mLXRtl4dJbtYMDoo7UTTbkRlJPd7pQw7ob",
-	"XVNza7Zbmj1YjSQzZur2kvWFzal+F1URA8+7ghBUWh9mnWHtzwh3HFfjKfw4/oxWnAYyAwiScmUx9P4g",
-	"lyKT1Lvwt9LG9Fwqs5fxa5aS1I1DMi6uIlba+jTrKPGfbVaqGqsMR40tDkJHvpfptrbDX1GaCoPB8a/I",
-	"WBtqCn2MuRnurzF4AzBhg9AsI4rlzOkCGDEKr0XOJpm2nOuNz8rbxncvXwYa4NNRVAdcVGavjctJiHCO",
-	"imjaF7ozSmJv8zG033+1oFfs45Rq559yRA4hb4E+VI+4ASxRY5iyw/yf3+jeHx/sf0Z7Lz9++M//iIdX",
-	"WDx9AURWm/3ZB28QcDBTuZ4E6aPaT4frVgIvY6O2F/oYlluGnTEIwvbxsIVmEeJlPnS5M2YLGK+5Yvw8",
-	"upZrHyq2lQyazllaZCxNiBVEloohnw1dNDHeu2aq3VaBQeALJ3MbwqjTJtTpi8JbasMVFRvGu4Y3mm1c",
-	"Vq92iwWtr7cKAuj+oZopptlecsH1PH6tPJqagmaEiTQh7wW/8YGDUe9xC+ZqQVibM5d73fq4htASYTaH",
-	"z+GYgZZDJisyk1YkAg0tuZnLwnjass93NGOCcEEUo1mZvaeTRhx7S9Ad12dsKlX6i8hWfUEr9xQmtV/v",
-	"ge9uIdMWraNkhTcxveM0o0KwFM18n2XL9FwuW3O951bvKhcUpFBtg8lOhoPFbKTPz7jcluMmwo/Ohprx",
-	"S/aKzNF9iZnRc5mlGJ3KUnxfB8FKgyKfSns0Q0b8Xq7kTDFtjwTPiWAIsh8HIrSXxQBh62kvcJF+7jjy",
-	"1oBw0KQSpA3CCzelJkEacq31CLhj9J+9f8Ai7xAiEBXL3RECmxmutLuVZJE7FjQSyZLsnJz/Ql48Gz3e",
-	"7W+IQ7lwscojG32OcQlgEy3D489NkXIJ6p23lQqrYaiQ8DS8BA/gt3uSVzMScjO5BUtqpYrwpLqTXxdc",
-	"q6WheP3QjEZvnXyJeGN2g9lIrVqIj1WIRe0mRIopIxDUfhcV5avEJDddFCUy64uPQ9OHBO4oI0oPO0QC",
-	"Y/5Hm9DYQAGWohxCCs3UIx0NPXYD6DtQSImWXxRnwgReI0j4GBwOIMlCCkOzQUyvv+Ypsyxffg1ea7tg",
-	"Xz8kjLf0QqA26LVFxZRmEUnQur2tW3f/EB5Q6qsDs2GT8gpvCy/d0UqHN5KIXtzfsHhKZyw0KzYPWgCj",
-	"064XJlqtKzrCXeOqaKcVWbCUUywusfPTxbu3CSajYlTEcLibhMk9Lr0MnGebMp9d/hnYB7gps59cRqx/",
-	"K8jcXUtsil53TiAe+C4mSwwkduBX2TUsg8SrCJ3ABzGWPiKYmIvSDg7K8f71wT6OvU+zbLxtsKqfK7ah",
-	"kP9YJgHf6dK+Kf/QxwJjxJZPs8QCIM9Ho5dEMSjD4wr0KHYtMTUrSJp8pH2W5ubU3XqaXUK0RIdazqZl",
-	"LjiwHhwmE6Z5Wk+o7FMWotUI0ZpaCkBbVSZiccLsUfDENYpe3MEKtZbJ2cP+5vcnZbhANWwf2Z7rEXIF",
-	"Zscc9tK41q3Yt1tfGoJqW3spXoGcgCWax6Q0ZGWur+XEykCSM1UK545Y86gUvPCTP9JEFIsJU2Tn8d6E",
-	"aneV7B5TfzTSHn3tvnl4y1lGqeoMjmm6cYI53CoSh5PohgQhdNtZxMpA9DLOrrwLWNls+Suq8/Ku4H3U",
-	"djuS6RZuezaeil7bW7gw2HZjcjm5j6vsyD0peqQiLtnEkijb2t/Agzgbl+cGK9i0fyeL7UNRG/BmchbZ",
-	"rlzMWlwpciatvDv9+cc+0Vb6umOc87//uDWmcrBh2KGjuKn8zHeLACp93LSWgXmnO1wtDrEcOaq1R+Ju",
-	"/hXBkghkf5NBz2jc1shl/8bGEL+W+2ovCtzgyLFrtbIM6sgFZ/mpS/pPx1uEyK3H3J7ULF3VLtQXHaVh",
-	"JS95dhfO1nwmWLrHhSsjtabcLChvQbS7brI9+4q9wyqm6xdM/HiL3C9Qme9kxyg2pq2WSYudQjsmZMux",
-	"E7ei2BagUZ2LWeDEDmqZbKXA8OncmdlZihVKIQQUx13fI/tGPBzsiIz9j+4iYQKTjvIg663zKhtoKiHY",
-	"iJk325OovXXXMBGhUKiloDdKK6zyqknKMraVtGpH7YUf9i5kVQ6bBOBvxN1dQtPsLDpAXxidGksoSbls",
-	"yydJuSRG0elV//it+rbHDBeKL6haQfxhW7IT5YLsFBrtWRkVqZ7SnO2iTekzwoLemA5ocqmMoty42Ym8",
-	"JGlBs72aaQsrX3wuyNair0KUrYOduF2Mk9K1vGJ3E0lVxhWUZ7EDRaMcmTAfebsG4ryn4bU+uLtPaZa5",
-	"C7eQkVqRr8q6fVAP1t7+fbkhy9vBzR9LZpUGBhxKu8vGnC28YaAxiP1ISFNW9etW8N2SNZsqZjYuG195",
-	"1TpZAoH/ZFwicdxjehPPjzsSvgQN2FMuFdNz3L6+Y0Lhqo9zHnde2+PpiguMVwaqGGPcDOE1ByICgTE1",
-	"UDobIHF/d1pyTWtaHVrHttXWBRYqqNnp+t87nV2vz60zo4abIhav89b9QrggKZspxjTaPgniAG2UL0jK",
-	"pnxB0VofWID2/uu30d7LD58eJwe3v/8+xD9e3EYtQZkUszYo/E/3BuNJJxjtKpliMysvLRtMuSmLPVT7",
-	"0kGnUKqi7Q4Q7rSrZxAswH6q/+twf3+wzZ0dIXukyVxqc3dlsnZj94sIiCbcuijxK3MeVtDYggXOzy5q",
-	"tXeDZORYvLLWp3NFdcv+2cHsOzm802PDUOS33U/tcM4uxNP7mFYuiyyD0db3XSsT3fSoBxjvaBUScMro",
-	"jlS5E1tbEFAxFc5H5pKFIkdrjxs5DHWndJq0wJJzrcl5P7gXgpJsLjh4Obez5kpaSc/FrGmGvHuslWvM",
-	"0C/Bhv/Bvl+ZWMr8Of8DEAxldTcA3X7dHN0nHue0nASNBuHxWP02sNoZTVeDZPAGqppuG/GAd8Qt4ml8",
-	"GE2FuXUyiNoiOhjg7teUbia49OO3DJEQwZbbF0EI2bdL/0YQ4ji4m0z2aklQ9sjXU1xQM4Vq06E0q2FE",
-	"K9N6BLqPPMm7KEL7FNWyWEhbD1nZWb+psZptz8hq9MQvL4buoKpruw/aqRSN+q49C8QPo50lXKVT5zPT",
-	"LCgbu6nyc4sfUQr2y+Xg8Letak4mm98OvLm3Hzym7n7rA2OsK7SNtW9kygi7cfVcwE3vFPu73wgTdOPb",
-	"6xCEhlBX5fp7qvk0VFm+wJXss87dGqVf7+EBONypPfsIz8AZvNtzpo/XTLXkkx6R078dv8Z5/FsbSxDb",
-	"1185NYJlaVjKF+/K1JTX6CVcAGkGFbLhTs0NuWIsJ0uprqDQKcWHrlVDeJ8OYvEO6sXUnj6JZfqWZZTb",
-	"LqLwhp2p0DhFeftcQ2+PO6h9A3uUxH3deHMJmqpAzS2X9l/Wm/VNWu61xXVQWyAJ7vZkp/ZF34maqZQV",
-	"wlvl7pmLk95a20XAcsoV0lqQnAP3QLpg2bH9ywmcIIcJ2rVc06yIpYHgidZSLejcfkk1GYfmiE7rSjK4",
-	"2ZvJPdf+69hCdhTMcpuEk77uYYKuFQV2Rt+E+JhbvHIveJbxWGB4u/ru4FyjnnXoXudyOt+AHgfTuKez",
-	"cX2CE9E9+kcuQh/Z2nibqD3EYA/+cTNuvSVcdAfox+Jo/foiSHBVrAtheNY6M9l58mw02o1jx7F2F4nX",
-	"JMBdaPwsnKcxbx8qr0ukL0/mEfha6LwLxLtte2T+k14UEIWC7EjByIpRtZkMep8JfcwyU5m3KC1wFlgF",
-	"wL6iE6JzOmV7muW0WR+gMdz/0m3JDfUh0eiYcW22ysQpr3WdVU4ACS3pCZ5nKoP3eCsogsvS94wqpv5j",
-	"0IPBLkqIarb2iAqH+tUYxx6Hmg0+6ragN+zvXiDWhFWTpjxB1ICrSftBi+xvORHbj6KGVGtjpjYhtIH5",
-	"o5pLWV9o+5BCcH+F39urkOx2TXcmmleDuns6CojxsVzk4Kke3yWtYrPT2s85CcDuHaBRx0Jf81y7cQxS",
-	"yl6BGdq1RGjMoMkYTWI1DjgRp1U6WomsynyWDN5jq4VuJgGQA398afPqyuevEZS+L0XpRmnQemxGnazM",
-	"2syRVAWmojvdyyRW55Uuo1gDnBiu/s7ZkqkjQbOV4dNtkYVfgwGVa/v9Zs/FZNXZH2Pz8nG+c0ONXkuk",
-	"HpxXUFgcu9CthFyxFebuVulYoU8t4LIKLWWMb29o1nykGMBbLbkd+zjCvTF/HSYHR4rX0psIozN6RaZS",
-	"+Jax1zBsj0piC0YjisQ7RkX/4TAAGwJOGL264PGyWb4smYV0TvOcCdYnlzxWaA+AOWXqHReFiUx2vAY5",
-	"WcCrlnrwX7059e9uNsnjyUF2An0RDyWHxwBCj51YUjOdszSOPhzJvQId7AJPUad3pSNUHWgALEeD2nqC",
-	"/ayDF9mDdq5wqNuOLSI7SA0oBNX2NUR2e11XiHOCz+5Db33IbMscgbBArJ8lhshf2WQ6p2b7oj2QP1R1",
-	"4lmySUtF7GVthvVB/JfQxgGumNxo4krwV1Vl9NaR48HE6yvHsLFCQT3LOVsgrNhUF6zHLWaMqvnUI13Z",
-	"wMEChibpdhs02WlkUZVtN0AgQA0GmLkEdm5MXiZ5HUR0BXCOHAxHMRP1ZSaXQ3IOzYZ1zrLM6iNkfDNU",
-	"jKbjxP7LZYHik9J1pbmYFRlVZOyTdPH3/eoB5O+NXTsbb+DLmYJmWZgKaqcPal070HwpnNpDIA1YrD7c",
-	"36c5H3r/y5DL/UzOwqvO5pehzd1+7TYURvBrWMrgEDy2ZV5tUh77C2ZoSg2tcOEyAF08yrCK99aIhLKG",
-	"feJL1yeQEYztHaxmW04Dz1jKjes76Sdzg5oabKbJGfAxZJzDI1cLYuhr5dUXFlazQ1B8Ua2yUCH+w68B",
-	"06CjZfBA+WyC5sLH/c+geqPnN3wzrJ+qEwd+pRwjlmsK6LBM5W4M5F2SfhgdIIR61TT4urGw4Bu7O2WZ",
-	"hrKKxLC80vcnsNvqzMb2ithTjotL6XvWUSxN64wIfqArblxISjVRmcGnw/kG0R51Qdxl5Rby30Pq7M7Z",
-	"6/MLco2dT0sxsZv4zrJVPDn0PJwGn/vBMambwEA5NXONJW0KkTIFKa3jVzEPLdkZI8taEROiK/gbg1DH",
-	"uziicxJAZJaS0vgWvugHhvTSmtM3bIn56feg8tXvg8T/Cf+c+meu/hX8227F74Pb2/GQXPgzErNRw/Ob",
-	"FCJjGgp8g0sNOixCx+4l12xILlzye3nXTRW/doAGu0wWcnqVwIHmu5FCliiKaS9k/CMxswx1A0yd8Slz",
-	"XhpHPEc5nc7Z3sFwtEY7y+VySOHnoVSzffet3n97cvz65/PX8E0VgzIoaebo9ATz8zXS1sFwhG/KnAma",
-	"88Hh4MlwNHyCBrM5SFInjw8/DWZtLtq2Ywkda0NyxgQ2TiYwFrqPpAAPLmT++KxWyGohvwh77Cp5TdH6",
-	"OlFyqbFjqffmYQrXOHT/jVGXwKJ6Cfi+FwtaGUDJGJvql7sgFZ9xQTMsysfGr4gFmQlOM+cO7Z5NSPLP",
-	"wtJupbZY8qYZFLoo24OeWMF2PpfLI+90/AFQA3j2H0JoQdysCGuCa4Z9CjP64EQQMmD49Na/SiVCi1PV",
-	"K9MbZMC9GrO1bKEBtUFTRRFsgqTDybmhbEboz9UQl6oN8031TB3edowFXuPPCWZO/1kwQoXhe8fnZ2/Q",
-	"BUrYdC5ZSiZ0euVz3DwEbRACRW5smro2+c/13PrJqjoqdrwBX1nlRGomwBoSYGp3SOBWnStmuTIBIJvm",
-	"f8WIoErJJfKDsSOBPwCaiIK7gUDqfI3vdlvX6EzXW6wxjJSYzmmWMTFjrjjBsyfPdjujJppxP1ouWD3j",
-	"AKpTrJZ0BWkHKAd8cEXSmgcQBni0Miq8VYJdW/l2kRZxRkXUlFhZMDOXaYCcHukMNQB7ruMjTjSICZrz",
-	"g++eYUIkjxp3PySl9IKz5mA0ajT/NezG7M/NIqt3/V1rIZzEs5Ajhw0ofk9GBy299TAWBLrzQSUSllZF",
-	"/eZyac9s109+hxZG7uFJxXZf1Y6qmaW+tTOj0V75rSud0SNwpXa0hQeZO7u6Gyw/RdTGzFPlFuzjqRT0",
-	"dbcfPn7S/eEpXdnbxoWUb6nCxPynBy+7v2u2FLffPXnc/Z374CdA5huIPwnn/u4f/+geAxNTfLP5yjww",
-	"OPztQzLQxWJB1cqd26Q8uEl5chs6s2c2XsoHH+wQNXUX4vKljuhMmNwFVXTaUn8IvGOpzQUxli20KITk",
-	"uLwuTSbSzK16Wjaet/IK1YaD0QgJhwrs1AuhkkmZmCUVCAEqVgYiVy3RuwbX69oLwlw5/wD/vkByS7fu",
-	"m73lcrkHTaIKlWF9uLR/++56Dtxt3dxjj+rbuPiI6lCKmUKBmXgdJSASejEIrP+BP2r8gdtEPGm0s0UZ",
-	"BxHnitcuTBX5ImLfgvDVKiqN7Iyr+Lf/uR68N4b+gkpaAak92+DmN2PxwoHqUTm7yFtO7bWTMGEsfTNd",
-	"ElJg/UPpbud1ErtMEHQVv8N417EPRcT6RhDGfFSC5uoLwUy1tnlOZNjxasvQMaZtuOy/AtfWQpj7M+1n",
-	"afhfD3iMqAVY7LOioftx/qgHJ57gNqKh+VuVFw1D+28fbpNPtzUh4pmfHFtW/0URR7obxcr1wb6vtbFP",
-	"s6zVRnGUZZHaRrq6LOgiz6UyekigOMj0lb3YI5UIxtLYefiWa+ML9ejBPWm6X4sVX4Jk3cV/u6kMkO5P",
-	"5A8nW40o7R6TcJM9EVbPSkKsyv1tJMP1rOZtiQ6B/zok53K3exJcY1kPVHcPqqt22dOcf1JSXKGZ2ne+",
-	"pr0FM3T/E09vNxpqsWX2TqMV+aYm4bttfcobNX3rdPojM2HL9C944ofTtJBl09d3Z8Lsc9y/F2VeSYof",
-	"9aDmN1JNeJpiEPfT0dPuL36W5o0sRPrtKhTeRf5bw9X7oa5X/MgMcTRCHC16hnKPLUetmeFjgFWveKo7",
-	"SQd2tpyaaK4GM6i5V/3/qz71rohn5U8CNvM27LLnui5Q2Z9jzd3wytrkOWz23mS7Pgr/nTnO9Ze/680c",
-	"P0+d5UymK8I1LjGazgk+wRIBZFIYMF+A1x58gDXjbgLmD6nIwejpWoKnrz98MBqBNDhAnmsBT0jiMEd2",
-	"wHEE1hM3pwncs3hZzRi9ZprInIndB1nzbyprMNygIWyQYnrIm8gJ3qk5llElO2EYw25YTj4hDEJTUmfa",
-	"iyuQJRxfQ4P0ka49Vciq8v2fm28e2KD9yAX9NSCynvS/UXkNO3EEBL9J8/wKWmcHFT8I/29T0fyKOiaG",
-	"IoL/yEUj6trNjPwishUZ06nh12xMFnRFJvjrzGo2d1Uvv6xq+aBWPqiVD2plm1rZ+0TV7a62ozTVhEZ7",
-	"DwXKJdk5LrSRCzBaJsT9cX52kZBzw+giIRcsYzNFF8PhECKI+HRuj+cxMsV7lZVBCq5O0BiiiDxTk5Tl",
-	"UGonUvm7Ln2O0vSriB7XHaqX6Hn8ZSZPu+xYEJuSgn34Ty4FejDnsRSXGZ+aBynQJQWO0nR7EbD/qaxW",
-	"f4tiIGOxLLcztpDX4CX3VFbGi7vI/3rsfJM/f4BxK/A2RrWut8GDKLOcmnkQZBZU2W8P0Nyq7nwk3Cxy",
-	"PuNSaufzw3H7LTEaEsAWvJbxXO/7JJqN/hfHS7WsmwRSEbEpkyEUEjITcimzDKMNx1VD/nGLQccCcOrn",
-	"72A+/16tbVIsyhP7C4XMVvYQPBgFrcuhS+fm7mYxVITL8hniVGW8A6opfDG4R5D2uVSGSJUyFSlBGQtT",
-	"lsp8v4ojwmUbYdsPH/QaPntLtTmyly9LhHcKgL2HVlEji4hSETZJbCSCPVjf/sziq8r/i5re7M8kkAel",
-	"/LI/bBRe+5/cv046HMnwma+r4r4BVb/0JK/I0v6raji0bqcL6LOPyuCnaVUZStj7qQzxAihfjSV/YIby",
-	"TLdG7+Bb7rTQDyrIt8LDYEgMWbgXB3/CTlW3+z7xt92XRPRcKrOX8WsW5AlnXFyB/9lytB2slWeDlkm9",
-	"NP2ql1lMzfcNtv6cDBuutYVRaxh8YNNvjU2JJxHy/uxtB6tiUvr+vGppHeXQN1xAfzo4UBdca+YS2BtF",
-	"02M3h/gNodZJuwfPuvanODaW5GlTj1030ohy/Hjba8FrzNm/x8Xk8XYXky8pOWoo71C+ax3KH1TvP7E8",
-	"CEtVxHRv2HVScZqXBkjacXHAxV7u6+O1iQTHGlDZmyqGdRSEXMbZvSq45+b9GpEeLS3vW1IzLfwPFP9v",
-	"QPEngnhiIyW19SF7wZbtDiq0oYBTusinEoKOsYaLL7uw2R6N3yNJfhmHEYz9L3IXoYHppNVT5DAVdhd6",
-	"8BT9GzJl1HztCiB52u/Dip7Feh0/cwpHjyHaUGVYSlasJdDwvRu2FAsb9U6IVHFlmyDEi2uiZaGmjOw8",
-	"JuemSLlMyAF5DQmJKiFPCPTRbK8vAR/H6hI8Tg6SJx/6qKRYatJeSKF4m4fPZZGO7chpkbH0jVTjUv+O",
-	"F7twb8YS9SdSZoyKz6CRfv6Tui5+H07rv/Zp7Vlyu6P6E/z/JL3dLyuv7QeVLKMiY2MZYCjgD+Vw4Y4b",
-	"lOZ9RZ6OnmK6UVm3FsLThKyXfVszTcECmqWLtw26e40LHXzRq2ETyBbOQwyHq36wLX0jvPoj81dJx0Yh",
-	"RXuOrZ51MO10Tk2n0enYnu2ubl6DVyNWJnJuD3/XpJyMy+KzYyKV813b5/arC2w27F4tqxjYnzBE0ywl",
-	"3GkXhcFoNHYzzQrNr1k7n1toW+1ZfXk8WS9V7ZbfZYKyv53zP9oMX6OGGeruDvLTCoFSkbHHXvi4t+u8",
-	"3Iz7eM/Dmom4fUAZoAtqX9kRrJOemKDYsiL00kAtcq436klhGeM+YT6jr2zWCwmvy6UectSD8P63CyEy",
-	"HaIbJOq6KdA+7pLYoXGjI4pXVqURXXRRLKq3TB4zshTs2PAgmGpY1TrAGw6WLZZL/0EOwnHnf8viopiw",
-	"hLyhUzaR8iohJ0IbOlMQE8yvLuyjt1xcsfREJOQfu1g70N4ZsdBG263xKE0Bdz9UQN1ThftChp8AwD+p",
-	"DSiM4/7rRAxvK4UeDEefz3B0lKZOctXZb7sbYlXte2MAUa0XU0PfnKzIFRfpBlfmWTXJn/KGF8DXwp5h",
-	"x6AHzeDfi8WCuvjtPsIaCXsWCx72ZrMy4mevwI4bLcpCj7CfGlN6raJsHRS/iZUgbwwL+hef2TEg/0Ul",
-	"6h4iih7EQ5t4qO4OJcG2hRfdSVKst6KLn89rre5KOVDrdfeKjIO2e2NoIF61RaTrzQGnvvffhqO90ajv",
-	"T3m8N2BsYeNmo5MHPv4Gj/k1cu7NwF3lMPBKXqv+spxTw66Zgv4jmEjefnDflbWO9JdmL+ef3BDb8MBM",
-	"354rpO9NlKe3+1qZ/TLnfOM99Pzswjeb4mlCcqp1PldUY72292dvfZILstvO94Xmwpdffi0MU7niGlLX",
-	"7VHpG7zFWe5cmfMSqj8t+9Wg3MSFjzSg74qtHvjxG3RN2r1HQiFIz/3ZsxdrQqncqhEccJyds8mUG/jt",
-	"L8BsfTmtQsQDs32LzNab0bAK80bOqhVqLvXHsvflKzLGN05SuNRRV42YjHnqHPnjesnrcZQHz914JwjR",
-	"F+QiN0MLC6319HwIYfsrV1nzZEVKuvL88F4z1eAG17B0IztoPhMs3eMi0uV0jajtHKdu0C9I0X6K9uxg",
-	"hPCBlP/EpFxrphuhZEtLpCKmDWTsrA374C3bkDiYMe2byjhavuYpk74xb0tHAfwRvh58UV0nmKeFsGGB",
-	"D2T91zZ9uY0mnqLKFgb4fBNt73+y/zvpsH2F/ql+dG7VkYr8tr4PvAGgvvRVoIJvA3c8qP/flkMoZKY7",
-	"8tJndBGHHd6xNZrvc+2C9OPVY+vsdx9X8dfgxAcf7QNL9mXJNgdtG3/2sXy5I22TAWxnrJWpeV19l1r7",
-	"BrYI3G3hw8oo9q8za/11zFkP1qlN1qmoXSpygVmyCaShuAOolfSdcReLck9YmtJJxsiSTSCcPiFTqtSK",
-	"ixlx2RYk5TrPaK0BPxRAp1nGFBQ8ZymP24h/RZjwFPpirBDM0sILfnV28Q/c8NcN+3c73TgIPDPAoNjC",
-	"bT35uaxLnyuZFlMImDk6PSFzqQ3ZOXt9fkEKkTJF9q8PEgLw+GQbJaUBSQ+sNZgbk+vD/X2a86GvTj/k",
-	"EhQmB9Ka3lfrtYsd0BPsuctcW87ENSb0DWex+ey1a2A+rPJ3sD3net4Qtjgkmb0eystYN85gkKq9YudA",
-	"zZ6D5Ri+XV48uarN5Je4AZPmuet5NJgBNnZ9+CB4WpMdb83cDczsMLImRiYwNGZZ5Eztlc33qlZ15Wxl",
-	"8dlIRVOfW55gXRVIqa1KCiVuhjCpBN6plhgizjkVWsozBeFfSV0JxjGbQU/lsGFIdBJNPnQZimEseH39",
-	"JvLl3xtJsi1fB8m2SdxqdsVy0zCdlUy5ZlvwNOZ0vPUxj07qFVUBNzMm7AnEUl/SsVocFAu7/XD7/wMA",
-	"AP//",
+	"7H3rchu30uCroLhflaWvRtTFji9SbX2lKHaiPXaiI8kn31aSNUEOROJoOJgAGFE8Lj3Pvsc+2Ra6gRnM",
+	"EHMhZTn2sf4k1nAGaDT6hkZfPg4mYp6JlKVaDQ4/DjIq6ZxpJuGvkxlNU5acxuaPmKmJ5JnmIh0cDi5n",
+	"jEzwZ8Lj4SAacPM4o3o2iAYpnbPB4YDHg2gg2Z85lyweHGqZs2igJjM2p2bEKyHnVJv3Uv382SAazHnK",
+	"5/l8cLgfDfQyY/gTmzI5uLuLBq9vWKqbgGHmR8JjskXJ+/enP2w3wMTsIL0Ay3NYgoVFacnTqQ/Ksbov",
+	"OPy+kLzhCWsCQmkh6ZSRK56wHrBc4VD3g+dC5zEX30uaxm94oplcBe1vjGVEpMmS6BkjXLO5IuKK6BlX",
+	"ZGw+LOD7M2dyWQIIPwKE60N0QmH6RlrGnwFLXCuCwxKuSCo0icUkn7NUs/iISKa0ZHS+MxeTazKn10wB",
+	"VlUTWifFzG2YndPbtyyd6tng8PkzYAX3537zov4uT0TcuP1/PycTEbOHWNOfbuJPtqQ7M5LKRKoYyJ7v",
+	"aXzO/syZ0uaviUg1S+GfNMsSPqFmnbv/VGaxH705/0Oyq8Hh4H/slnJtF39Vu6+lFPJ1esMSkTGcchVp",
+	"Eic1WJrTxKCMxYeEErP+iABBEiHJjNGYSVLIS/PMUPNYxEsyloxeKyRob4bIvETxlYmYM0UWXM8ITYnI",
+	"mIQVET2jmmjYgFSkbEhGc6YUnbIRMahXMEll1ivOknhIXt8AZMVAE5oSmqoFk4TrI/jsl+NczwhL40zw",
+	"VCtCEyXKdwx5kIWZHt+T7CpXTJGtEU9vaMLjDxY1o4gUj6aSppUHaiIy5j+YJJylegSj05Tk6XUqFinB",
+	"x4SnAFnMaSKmERnlqcqzTEjN7NgfDJ2Mar84QsEft4eDu2hwItKrhE8+M7UYFThlZGIntztqljTJpTQr",
+	"VJpqRrbM8tktnWcJI9QQheapt+M0kYzGS8JuudJqGyhlIfIkBlqAAXMF9KY0oSThc66JSHG/9IwtyZwu",
+	"yYzeMLL1/ueTX35+c3r+7vUPh+TccnbB7oauiMonMxzkyCMwAFURrhGjP8CmfAY+jAaa3erdmZ4n1UEC",
+	"MmJ1C2iuZ0LyfyE2kZIM9RsZN2ZEzcQiPVwlvYhQIlnMJZto8v78FGSiZFOuNJMsBnrl9i2kNmLAIULP",
+	"mGF1mpKRka4j5OoUnxciw+PRrToLGwQTA/pYioXZVSuRHTgsJlvnb07I8xfPXpH/93+fDfeHB8P97SE5",
+	"LqTTYiYUI6PjyYRlekQkTa8VGRVoHBE6FjeMjOqbNDI2gJ12m0yZkQIp+eny3VuSGUuhIF9F54xYuI8I",
+	"TZd24Q4A+NS8yOw+Asm8EXLM45iln5cLtbhmKUno5BphAiEE/yrlYcpYbISZ2YKRwfiIpyq/uuITQw1W",
+	"biHhn6LoOgE6+WQruTRAwnIahQnKxIlkMUs1p4kiVDIy50rxdAoiQYp06klkK1wdORnFsqLdKwJh+7Cy",
+	"aWZMj9K+Gx48UTBM3SRQLI0D+/2z0G9EnsafW0UrkcsJI7FguFoQm2YxY5aIdKqIFgVLGrkJwJ7RZSJo",
+	"fCnEWyqnrAbzf+7+Z38wf6SaLejyjE5Rfn0mm8RtcGLgt0II6J3JGyYJBWlQJfIMF/1BC/EBPjPE0mor",
+	"RGQxY4A5IQG53BkkaLoclnYOV8SoLTJmV0IyIyX0zFAqSxQzP05mbHLN4mGphbJ8nHA1g22zWqxCnjW6",
+	"e6JgETs7c3q7Y6bcGS81UyOytU/e8e9BJE5xL4wpcSVFqvEowcjx2SkoRbswNLVQyokrYuxhsUiBMKx+",
+	"+wlMujfGnFJfL5E8Uc42BcMQRcgaBGOH+YCDfMBB1iCf+2720wPyN/59RGga24Uoo8xyY5/mkmhuNKi4",
+	"QZPVrA3t1JiMl7CpP11enrn1lXRZSjwD7JiRheRaszQq6CKhPN0xChRIG+jiAkZBkf310IFd+xXlSYX1",
+	"PF4wCPnu9halpL+TcExkZhaDBc6QeuqnRctxyg333d4BbNd3e8/qbKZnjEvDaNvDmkbBbxX5bm+vppU1",
+	"kylNPuA6PgA0o208P8CqculzMFKKW5F5I0/MueKfaEjpmRT5dAZvmw2UIgHJAJZYVNo7BX2Y0cwDGOeJ",
+	"IqNzpuVy5/hKMzkyp2FLlGavvJ9WT+C/zlhqMCzNS5ERT4pNhFGjZiXW7ro8IzHVbFhxaayYvXfRAKyH",
+	"B7DFu62S+qkR+Q1w5PRSvyNiw9luOBxuD/1zCqtaMGYmxRw9BowZS4WGvsdsxbwplFXVziExu+IpHG8/",
+	"/j4AIvt9cPj7oAL174OI2B8/eIiBF4fD4e+Du1FktjIVMdsR5iBysGPZz8gXNPWPCOOgTrmyAtewZS/z",
+	"6lKIdzRd2j1XX4sQEoLMDUNaYlBNKkGak3FAL5Bxrn1x9ezg1YqoipCFlsDMYzbjRggUtsCEpk3yBs7N",
+	"ydIYOWl/caGMuFMiJDB84WXUpFm64wM12v5SBcr71B2c2Wc23w0TKGUPbVy5803kDugRYbcZN2dwYc6b",
+	"N+LaHGIqKgJ5FEaAM9udW61/bQFLiWNupqbJmTS0ozlTg8MrmihWB+245pWxHhekIQOuwWnmjfJxQCea",
+	"37DgTlkvgXdJoghL6Tgxa3FjToXZT/C3FA7RsRAJo6lh/5irLKHLn8HlGnLwGpSggwPUozfdcNUTHg3Y",
+	"fMzi9zIJD5YlVF8JOX+iCLwYG2DN06WxJqrDky0rbdk808vt4Gy8163RWndAZlBzMr7iIf7wBn+iEDdC",
+	"Eh4Tu51ugUFocUt4Oj2zbzU51d3vZMTjkTtreFhvhz9vwn4JOJpOVZC78X3nO+J/w2ul0Jo8KkBoKjit",
+	"0lzkCPyPYjoxNoIS/K0I8IlkVLO1WW1O05wmyRI8p3yaG26vsJ8gNI5XOa4fS2gBXEG2+DQVzpl3mipN",
+	"p5LOAX3e3cT+3l7H5UQ04O7j98pYp02zF3MYISfyVCM8W+Vzo3vqADx/Fpgx66BD9/shOXhFTnKlxZyc",
+	"X747i8jTF+QNnbCxENfkRynyLCLPXpELzeg8Is/3yM98LiLyfJ/8TG+YjMjzl+Qdv50kIo8j8uKAXLKE",
+	"GVgj8uJpuaKIvHhGjuf0XyIlb/kNi8iLl27ei/PLiLx4RS7ysdJ0ch2Rl3vkXX4bkZf77p1ffzo9i8jL",
+	"A/f3T28vyFmuZgYXLDUM89vBq+jpi+jZq+j5XvR8P3r+MnpxEL14Gr14Fr14Gb14Fb3ci17uRy8P/gix",
+	"ltTz7IwqtRAygDKDGpLZn8mWh7Dglhx89zywJ2aKZgKAwUBn4KZvNgcy7d/YsulKF+yoa7Z0ssdjm9oE",
+	"3+0fdBI2jteoFHg6NQb++/O33dMd7D172X1x6Uspj8Y7RUy8pozxVQ1csSyMiRTHLCBV7HuNWPAl0/vz",
+	"t0EF8qmVdZP6TNnifiq0r2BZU7eFFFDm6x0PyVVstWz9O6bpBvuuuU7wJO/9RsBLBGZ/oRhBz/grrGkb",
+	"f+QWbqzc8S5mTLKq9p5RRUTKgvsMsLaODm90q3wcqAOZ77N4fXXtyK5Aa0REht8my6iCY3H1ifFZF2l7",
+	"RlnfB4m+4n+2t5686kTxxui198g+OR7hOXWENhicfEonXP+zyGs4dJAtLXO2bQzimCt8AsBsNwii4hhS",
+	"Q0G7Rah/4koLuVwTA7+krPAY0hRjp54oA5VeXai9lFTh7Xa/FgFFZtyIiMTIcHLFpYIhIeio6zRrFvQO",
+	"xwMiwwVTKenS/J2yW31GpwxcaGFo8IxrBal5H8A5ImmeJM7GT6jCxwYu84PZHRdMs2oWSnbDRa7Wmdh9",
+	"E5gcENJ39hopFBtRR0UIyiaCcfhdn2AMdbjtDrADODfCyMHf7BkxKJQtPzQr89KyKEiOTIyCv5Ji3msj",
+	"562qDT+qzutOcTsqYxN+xSckZpryRJGtWKB1oiKiNJ9cM6nArdoMSLkLTkt1WAObr1SzW93KrMS80W8o",
+	"PmdK03nW5B3zBjX2nmKprphIRjzvmFF6qFM3lYeiKmVEjsrsGu2mBkk94dkGND5lKZPG+CWThGcBwzXh",
+	"WWNEY8KzuoUYjpGMBhM0sY91C15hPIPUOY1ZX6RGgyt6I3LJu0aHc9OcymsWl7MZi50UAzTO2Uk2zQd2",
+	"mKbJwIoGGGfwOo0v0NMaXIC19mAo8OPzFPzH+HHFbt4LGeT43oWmUvedRpmX155Iz/L5OKW8+aCD6HCv",
+	"VUlH8qD5KmmKo1wG2fzXGUacKspjF+3naHllsBsuacL18mIiZGDDfhILkvBrZgOHkcAh1iMWZMGSJCJ7",
+	"5q/9vT1r6dnTinXwtKCmMvPr2yyhKFBDC/Jmn0J4hCLKfNZtolt2tQRZX28LFCt4DlJNgF5rm15jR5/x",
+	"m6SWOpMC/l7XxQcIyvBjkBmgMQr7DmNh/Qj1sHi7dPAHDT73mzN10J4x36mKmddJxjXbDkY4EXmqw2QI",
+	"91vwkrWwcJkzqrrZsI+wdQMaeWvf7y9yrdbg6RQ28GexaL6iwDVQaQ5KPEnImJljcaF3whcTFrpGD4IF",
+	"vqfyQaI97fDs89jtcSnuGoa6XGYsbLr9asNl7bIXRqgWpBlhWCxVZATpHSNDoqN/8JiJCyTTNzxho3VP",
+	"8Q4bPY/xJW5XlhNAlZu5QrFRnXGCJLEO8/+AhuYmB1tANLgF7MrCbN5wnKsaQKr/0c3YWwG+fnjWEEqz",
+	"+CS8ohMrMKhG0sOXjcpyFmb/FZ4VE62us0ZS4c0HEKsAd5GBuse53lcHapUGMjrlpcpt3dpcKiHPyvdL",
+	"gaRaObDqE1iLlAol2IXqApDIX1EQr8h8p5v4tVEWLpxX21MQVaS2+ZBr6WDdaVQ1725wTfWtWW9pRrFq",
+	"QaZMV/0lqwubUfUuaCJ6N+8SQlBpdZhVhjU/I9xhXI0m8OPoE3pxasj0IIiKlYXQ+4NYpImg7gp/LWtM",
+	"zYTUOwm/YTGJ7Tgk4el1wEtbnWYVJe6zdqOqtkp/1NDiIHTkexGv6zv8FaVpqjE4/oiMlKY6VyeYm2H/",
+	"GsFtACZsEJokRLKMWVsAI0bhtYBuEnGDXq99Vpw2vnv1yrMAn+0FbcB56fZqXU5EUntREUz7wuuMgtib",
+	"7hiaz78qpdfsw4Qqez9liRxC3jx7qBpxA1iiWjNphvk/v9Gdf/1h/rO38+rDH//5H+HwCoOnB0Bkudmf",
+	"fPAaAXszFeuJkD7K/bS4biTwIjZqfaGPYblF2BmDIGwXD5srFiBe5kKXO2O2gPHqK8bPg2u5caFia8mg",
+	"yYzFecLiiBhBZKgY8tnwiibEezdMNvsqMAh8bmVuTRh1+oQ676LwlFq7igoN466GW902Nh9c2cWC1dfb",
+	"BAF0/1DOFLJsr3jK1Sx8rDye6JwmhKVxRN6n/NYFDgZvjxswVwnCas9573Xq4wpCS1LdHj6HY3pWDhkv",
+	"yVQYkQg0tOB6JnLtaMs831KMpYSnRDKaFNl7KqrFsTcE3XF1ziZCxr+kybIvaMWewqTm6x24u5uLuMHq",
+	"KFjhTcjuOEtomrIY3XyfZMvUTCwaqwTMjN1VLMhLoVoHk50MB4tppc9PuNwGdRPgR+tDTfgVOyIzvL7E",
+	"zOiZSGKMTmUxvq+8YKVBnk2EUc2QIL+TSTGVTBmV4DgRHEHmY0+E9vIYIGw9/QU20s+qI+cN8AeNSkFa",
+	"Izx/UyoSpCbXGlXAhtF/5vwBi9wgRCAolrsjBNoZrvC7FWSRWRbUAsmSbJ1e/EJePt/b3+7viEO5cLnM",
+	"Aht9gXEJ4BMtwuOxqgOYd85XmhoLQ/qEp+AleAC/3ZO86pGQ7eTmLamRKnxNtdG9LlytFo7iVaUZjN46",
+	"fYh4Y3aL2UiNVoiLVQhF7UZEpBNGIKh9ExPls8Qk168oCmRWFx+Gpg8JbCgjiht2iATG/I8modFCAYai",
+	"LEJyxeQTFQw9tgOoDSikQMsvkrNUe7dGkPAxOBxAkoVINU0GIbv+hsfMsHzxNdxamwW7+iF+vKUTApVB",
+	"bwwqJjQJSILG7W3cuvuH8IBRXyrMmk/KGbwNvLShlw5PJAG7uL9j8YxOme9WrCtaAKPTr+cnWq0aOqk9",
+	"xpXRTksyZzGnWFxi66fLd28jTEbFqIjhcDvyk3tsehlcnrVlPtv8M/APcF1kP9mMWPeWl7m7ktgUPO6c",
+	"QjzwJi5LDCS24JfZNSyBxKsAncAHIZY+JpiYi9IOFOVo9+ZgF8fepUkyWjdY1c0V2lDIfyySgDc6tLfl",
+	"H7pYYIzYcmmWWADkxd7eKyIZlOGxBXokuxGYmuUlTT5RLkuzPXW3mmYXESXwQi1jkyIXHFgPlMmYKR5X",
+	"Eyr7lIVodEI0ppYC0MaUCXicMHsUbuJqRS828EKtZHL28L+5/YkZLlAOm0c2ej1ArsDsmMNeONe6Dftm",
+	"70tNUK3rL8UjkBWwRPGQlIaszNW1nEKttozJQjh3xJoHpeClm/yJImk+HzNJtvZ3xlTZo2T3mOqDFkb1",
+	"Nd/Nw1vWM0plZ3BM/RrHm8OuIrI4CW6IF0K3nkesCEQv4uyKs4CRzYa/gjYv7wreR2u3I5lubrenVSs6",
+	"a29uw2CbncnF5C6usiP3JO+RirhgY0OibO37Bu7F2dg8N1hB2/6dztcPRa3Bm4hpYLuydNpwlSKmwsi7",
+	"s59/7BNtpW46xrn4x49rYyoDH4YZOoib8p55swig4o6bVjIwNzrDVeIQi5GDVnsg7uavCJZEIPu7DHpG",
+	"4zZGLrs3WkP8Gs6rvSiw5SLHrNXIMqgj5+nyM5v0H4/WCJFbjbk9rXi6yl2oLjpIw1Jc8WQTzlZ8mrJ4",
+	"h6e2jNSKcTOnvAHR9rjJdswr5gwrmaoeMPHjNXK/wGTeyI+Rt6atFkmLnUI7JGSLsSO7otAWoFOdp1Pv",
+	"EturZbKWAcMnM+tmZzHWtoUQUBx3dY/MG+FwsGMycj/ag4T2XDrSgazWzqusoamAoBUzb9YnUXPqrmAi",
+	"QKFQS0G1SiusD6xIzBK2lrRqRu2lG3YTsiqGjTzwW3G3SWiamUV56POjU0MJJTEXTfkkMRdESzq57h+/",
+	"Vd32kONC8jmVS4g/bEp2ojwlW7lCf1ZC01hNaMa20af0CWHB25gOaDIhtaRc29mJuCJxTpOdimsLK198",
+	"KshWoq98lK2CHdldDJPSjbhmm4mkMuMKyrOYgYJRjizVH3izBWJvT/1jvXd2n9AksQfuVARqRR4Vdfug",
+	"Hqw5/btyQ4a3vZM/lswqHAw4lLKHjRmbO8dAbRDzUSp0UdWv28C3S1ZsIpluXTa+ctQ4WQSB/2RUIHHU",
+	"Y3odzo87Tl0JGvCnXEmmZrh9fceEwlUfZjx8eW3U0zVPMV4ZqGKEcTOEVy4QEQiMqYE62gCJ/bvTk6sb",
+	"0+rQO7autZ5ioYKKn67/udP69fqcOhOquc5D8Tpv7S+EpyRmU8mYQt8nQRygj/IlidmEzyl66z0P0M5/",
+	"/ba38+qPj/vRwd3vvw/xj5d3QU9QItJpExTup3uD8bQTjGaTTLKpkZeGDSZcF8Ueyn3poFMoVdF0BvB3",
+	"2tYz8BZgPlX/dbi7O1jnzI6QPVFkJpTe3JisnNjdIjyi8bcuSPxSX/gVNNZggYvzy0rtXS8ZORSvrNTZ",
+	"TFLVsH9mMPNOBu/02DAU+U3nUzOc9Qvx+D6ulas8SWC01X1XUgc3PXgDjGe0Egk4ZXBHytyJtT0IaJim",
+	"9o7MJgsFVGuPEzkMtVE6TZxjybnG5Lwf7AteSTYbHLyYmVkzKYyk5+m07obcPNbKtvTol2DD/8W+X+pQ",
+	"yvwF/xcgGMrqtgDdfNzcu088zlkxCToNfPVY/jYw1hmNl4No8Aaqmq4b8YBnxDXiaVwYTYm5VTII+iI6",
+	"GGDzY0o3E1y58RuGiEjKFusXQfDZt8v+RhDCONhMJjuzxCt75OopzqmeQLVpX5pVMKKkblSB9iNH8jaK",
+	"0DxFsywU0tZDVnbWb6qtZl0dWY4eueWF0V004Vlb5toYJOi1ExlhMJmRqRR5plyTHBW51jIqIrbcQESu",
+	"BPQUSWMyzxWf9LcdYaa+sqzZYsJhGhyjjaZGB/Y2YVjr+PPxGLhhGxfDNyxFrcGi5W53saidtnnZtk/S",
+	"pmTj+ihtUZKIBRxGuYxdWWhwWGC95qKEEClO6SThKdtuQNVpK/Vor4VTGcAaIXdfQSH7lIUIrDMIi3c2",
+	"jApnorpFXTZWv8BXYNGR07x+NocD+T4FNgy+zQR99Z7NLa8AHxUb0Ek194gHtfjEThYJyEMyFnlqK9jX",
+	"K8WLRdqn082npacjIlbCyUpe7bbD1qIJl18GbZOg7qc7f/r0XI18/XTEUh93rTJZa1LNxlWzbIcDLDpm",
+	"d0sLW0zriFBNEkaVhryoDenKBST48OyvGBprbmx9QyWbixuM8dnyKU9DjWobumV2dju0NZ9ri9s38f6a",
+	"0lkXgfOdN0WjJFYbVvmqqr0u/VmA0kzV2JRvUwXqmvZhpcjCZb6xFHPjlVKsX3pOZ0/BoNpLeHrdnDSK",
+	"YtV8jqHrKqw6ZyJP4ouZWFyGj3R+Eg7WJOQqhK/VtJuWMyIOhKNAjq8WBbg9tWfZntKdHwEdqyvqop17",
+	"qFG7P1+QGl0lwHuq0Q1obL0qtZ+IBG2FRbTqEnalicibSr3fgzDXqmQdOg2sUmwXff4iYyY3LCIqzLe1",
+	"zXenydCZMSD0sf+Q193UGy0i7JZOdLKE3IvIlZwqZq6ohXUalAKiT/FLP08G1UQ0yFP+Z87sC8b2WhUR",
+	"3Urjk1hCDjENllCF34ma0YxFRDFGcHJPDxmIth/UcPpaWPkvZ9pWqrm/6dXMgH+WMzQaA6pgMzvqKqd1",
+	"G2DWauqyvxw8IU7yehk1Z15YWVHratSzLeIwqB5tfx8bKa6Y1yyprd9ZQ/S8SNkvV4PD39bqtBK1v+3l",
+	"MNz94TC1eawDhCBWDl/ApLe2ijEkp9jr7M3jICJUnKnQmBBFbW+376niE/+i7gECET7p3I21KaqdawGH",
+	"W5VnH+AZpEBs95zpww2TDVXUjsnZ305e4zzurdbGW+b1I3t5xpLYb2CFESJUF8Ej6CemCfSFg0gSrsk1",
+	"YxlZCHkN7X0oPrQNSv0oEk8YHlQl+rOnofp2RfOwpvALeMPMlCucooi5WEFvj8gL8wZ25g1neOB9vddK",
+	"GCrNW5FYdFlyrYnvtcVVUBsg8SJayFbli74T1QuIlQhvlLvntjrA2qcWBCyjXCKteSVpIPqBzllyYv6y",
+	"Aser3ANNim9okoc0F97jNNTIvjBfUkVGfhBOZ0xRNLjdmYod2wP/xEB27M1yF/mTvu4ReFlphWVDHSPi",
+	"Ms3Raz7nScJD5RCaL60tnCvUswrd60xMZi3osTCNeobYr05wmnaP/oGnfmT4ynht1O5jsAf/2BnX3hKe",
+	"dpelCGWPu/UFkGB7t+Wp5knjzGTr6fO9ve0wdixrd5F4RQJsQuPn/jy1eftQeVUiPTyZB+BroPMuEDfb",
+	"9sD8p70oIAgF2TKHtiWjsp0MeuuEPsFIE5E1GC2gC4wBYF5REVEZnbAdxTJar4pZG+5/qaaSHtUhMdQu",
+	"4UqvVX+mOGp01vYFJDQU5XA8U4Z5jtaCwgsR+J5RyeR/DHow2GUBUSXCNGDCoX01wrFHvmWDj7rjRmtR",
+	"p04gVoRVnaYcQVSAq0j7QYPsb9CIzaqoJtWamKlJCLUwf9ByKapqr3/lDcd8/3tzFBLdCRmd5RXLQe0V",
+	"IAqI0YmYZ5CfMdqkmEh7qoabc+yB3ftOoIqFvkFpzSFhUEgJb8lsI9DaDIqMMBCswgGn6VlZhKlAVhk0",
+	"Fg3eY4PRbiYBkL0slCLSq6uKZYWg1H0pStUa4lQzkqpkpVdmDhToYDK4073cNFVe6fLT1MAJ4eofnC2Y",
+	"PE5pstR8si6y8GsIG+TKfN8erztednaFbV8+znehqVYr5QMHFyUUBsc2YTEi12yJFevKIkR+JLnHZSVa",
+	"isz23tCsZAZg2nq55Gbs4wj3xvyNXxIv0LKJ3gYYndFrMhHpJJeSpZrcwLA96ufPGQ0YEu8YTfsPh2UH",
+	"IM2K0etLHi4W74rxG0hnNMtYyvpUUAy1lwBgzph8x9NcByY7WYGczOFVQz34r96c+g87m+DhkjhmAnUZ",
+	"LqAAjwGEHjuxoHoyY3EYfTiSfYUYA96Lj+6MKe4o0AA0AJ6jQWU93n5WwQvsQTNXWNStxxaBHaR44VJu",
+	"X01kN3czgmAN+Ow+9NaHzNasjOG3RXKzhBD5KxtPZlSvX6oaquaU/acXbNzQB25RmWF1EPclNC+FIybX",
+	"itjGk2UtZbV2vQRv4tWVY5hXLqGLy4zNEdYT8JKC97jBjVG2XH+iSh84eMDQJd3sgyZbtdpBRbNZEAhw",
+	"aQUzF8DOtM6K0kYHAVsBLkcOhnshF/VVIhZDcmEOBERlLEmMPUJGt0PJaDyKzL9s7TN8UgRsK55O84RK",
+	"MnKl6fD33fIBVK0a2SbOzsGXMQkt4rEAmpne6/BmQSsibvyHQBqwWHW4u0szPnT3L0MudhMx9Y867S8L",
+	"M/Bu5TTk161QsJTBIeQpFNXkokLtz5mmMdW0xIWte2WzsIZllQOFSCg6N0auYWMEdfCwqamxbItp4BmL",
+	"OfhEuSwms4PqCmy6zhnwMdRZhEe2AurQdYioLszv4YCguFLyRXsO/IdbA0ayBJs/gPFZB81eILqfwfTG",
+	"fAf/Tb9rkIos+KVxjFiuGKDDooBhbSAXiO+GUR5CqDNNva9rC/O+MbtTFCctaqfip3nMRWXiSnB4VISw",
+	"wUD+Zaz9tDprZO/1IyIZhlN4VFELpquN6PwL/andv32mIC7u7qAh+pXAGt2pptgdyno03EDXXNussHKi",
+	"ooiW8udbtaeh6XKZ+lzeUbnvoXrd1vnri0tycwBrLGTWdgTF7zRLy5IOWT5OoF+i+9wNjnUVCQyUUT1T",
+	"WFU6Tw1WR7s3B6Oj0HUx2Rqh/DDyzkeX9zfmgY+2cUR7YwHJkVIIPSQYxYKX0lDhrXIDPfr4O1YA+31w",
+	"+PF3r/j874PI/Qn/nLhntgQ9/Ntsxe+Du7vRkFw6hY1hG74xQfI0YQp67MH9nqJLRYSeMbngCkLIsP5k",
+	"cfCOJb+xgHq7TOZich2BdpV4pUygUBvqDCfx3KN0arj7FiRMwifMXhlZ4jnO6GTGdg6Geyu0s1gshhR+",
+	"Hgo53bXfqt23pyevf754Dd+UQRmDgmaOz06xRKZC2joY7uGbImMpzfjgcPB0uDd8it67GYh1qxwOPw6m",
+	"TffFTToSb/mG5JwZGgJXphkL77JECtfJUHzHFZaDwjLkl9TYAFLcUHQFj6VYQLUXVVwtYhWlkX8XOULD",
+	"BvtaRHARP5/T0htLRqCqSh0sJJ/ylCbYF4ONjogBmaWcJvZutnu2VJA/c0O7pQ1lyJsmUGvWsBdg4tQI",
+	"u4uZWBy7G9AfADWAZ/chxDmEfZywJjjzmKcwo0vaASEDXljniiztM3R/4VEI6p9Y7xDc9YYcP2uYY03Q",
+	"lCENbZB03Li2VK71L5cVpIYrzSSLCxry4G3GmHeF/SnBzOifOSM01Xzn5OL8Dd7HEjaZCRaTMZ1cuzJT",
+	"DoImCIEiBz4onZP/XC1vOV6WqmLL3SZIYykJxVJwzXiY2h4SOOJnkhmujADI+l2EZCSlUooF8oM2I8Hl",
+	"BIvJFt59EKheWeG77cY1Wj/6Gmv0wzYmM5okLJ0yWx/0+dPn250hHPUgJCXmrFr0AwrELhd0CZU/UA64",
+	"SI+osRSHH23SyKjwVgF2ZeXrhX2EGRVRU2BlzvRMxB5yelQUqQDYcx0fcKJBSNBcHHz3HGuS8aCn+Y+o",
+	"kF6gaw729pwhZZuqaHard2d6DgfbZkoJWk1hZQOG39O9g7Aqs4EpCygzrBYgWYq+GjOxMDqbotLaorkW",
+	"O6ip2PZRRVVNDfWt6AyD0BmjsXVHvLXVa3tE0VRUm6/IrO4atvKRQc8zRG3IV1ZswS5qpe9p7OLhzIf7",
+	"T7s/PKNLc/S5FOItlVgb89nBq+7vLoV4R9OlnQ68yc+e7nd/Zz/4CZD5BoJh/Lm/++//7h4Da8PYSEDP",
+	"VzE4/O2PaKDy+ZzKpdXbpFDcpNDcmk6NzkYPweAPM0TF3IXSGEIFbCasrwSFrJuq7xB4x1CbjagsuthT",
+	"iA+ypZUUGQs9w7hkW7zayCs0Gw729myyqcuxGot4GRW1kSB1DsSdhuRxQ/Q4bLxqvSDM5U0k4N/1KPMY",
+	"1lMqu7c7i8ViB/q05zLBwOW4ysjtBa/8MlR3Vd8ThJWHxUfQhpJM5xJ81qsoAZHQi0Fg/Y/8UeEP3Cbi",
+	"SKOZLYqgjDBXvLYxs8gXAWcbxNKWIXJka1QG4/3P1UjC0TawlTACUjm2scnXtcBAf6BqiJCN+bdmr5mE",
+	"pdrQN1MFIXmuSJTuZl4rsYsaXbbpnh98O3JxkVhiHGKqjwvQbIlvmAnbILMbLnLlRIYZr7IMFWLaWvzA",
+	"Z+DaSjx1f6ZtAOafNlJmrblt9GXALMDEsJKG7sf5ez048RS3Eb3e36q8qHn9f/vjLvp4VxEijvkh0Yb8",
+	"Iokl3VaxcnOw68rd7tIkafRRHCdJoLy4Kg8LKs8yIbUaEqjPOzkyB3ukkpSxOKQP33KlXa1sNbgnTffr",
+	"cuyqAK/GG9y1VeJW/Yn8UbNViNLsMfE32RFh+awgxLLjRisZrhYWXJfoEPjPQ3K2fGJPgqst65Hq7kF1",
+	"5S47mnNPCorLFZO79uJrZ8403f3I47tWRy2m4m3hFUnxI5wIbCecoqr6jEIP3W1M4IAUoFKEugy+sq1W",
+	"lU5/ZNrG27xjmg4eUOP70zSQZf3icWPC7KPu36dFkkuMH/Wg5jdCjnkcY0T5s71n3V/8LPQbkWONo2/T",
+	"oHD39b/V7p3/qNoVPzJNLI0QS4uOoexjw1ErbvgQYOUrjupO44GZLaM6mDjCtPIyaQ3TuTpPydL20Snv",
+	"k4DNnA/bLumIqByN/Rm2vfKPrHWew5TlOtv1Mfg35jibor3pyRw/j63nTMRLwhUuMZhbCneCBQLIONfg",
+	"voAQArgDrDh3I3B/CEkO9p6tZJu6OjIHe3sgDQ6Q5xrASwWxmMOSNHAt6ObU3vUsHlYTRm+YIiJj6faj",
+	"rPk3lTUYhVATNrZqQLe8CWjwTsuxCHHZ8mMqtmsFHyBOJrauvbABWcDxOSxIF3bb04Qsm09+2XzzyAbN",
+	"KhfsV4/IetJ/q/HqN8P1CL7N8vwMVmcHFT8K/2/T0PyMNibGRcL9kQ2NVJWTGfklTZZkRCea37ARmdMl",
+	"GTMbMhdvbl4+rGn5aFY+mpWPZmWTWdlbo6rmq7bjOFZQgni1/bdnXJKtk1xpMQenZUTsHxfnlxG50IzO",
+	"I3LJEjaVdD4cDiGCiE9mRj2PkCney6QIUrCluke2XhYyNYlZBnV/As33qtLnOI4/i+ix1QZ7iZ79h5k8",
+	"7vJjQWxKDP7hL1wK9GDOE5FeJXyiH6VAlxQ4juP1RcDux6Jh5B2KgYSFUu7ObdVdWlBZES9u0xDqgfxV",
+	"/vwBxi3Ba41q9YnZCyTNqJ55QWZeo8vmAM21Wj8Gws0C+hmXUtHPj+r2W2I0JIA1eC3hmdp1GT2t9y+W",
+	"lyopQBHkRWJfdE0oZIdG5EokCUYbjlJ2q09yqQRGlgYcOgaAMzd/B/O59yqdy0NRntji22c2m8o2ODzY",
+	"g3RTy2i2ZmMz2wWjVf1luXR1KhPeAdUEvhjcI0j7QkiNVRkDXWBCYcpC6u+XYUTYJCTsvOuCXv1nb6nS",
+	"x+bwZYhwowDYe1gVFbIIGBW/OLoTV/WstEfv25csvspkxKDrzfxMPHlQyC/zQ6vw2v1o/3XacZEMn7ki",
+	"L/YbMPWLm+QlWZh/lT2/V/10Hn32MRncNI0mQwF7P5MhXI3ls7HkD0xTnqjG6B18y2oL9WiCfCs8DI5E",
+	"n4V7cfBHbBZ/t+uykJvvkoiaCal3En7DvKRlKDJ9JSRwtBmskWe9ruW9LH2jWZrNfNfj/stkWH+tDYxa",
+	"weAjm35rbEociZD35287WBUz5HdtXYFGDn3DU65mNk1rzpViNpu+1rcwdHIInxBem69/stP24Nn9nTE1",
+	"s8LYWB+oyTw2r4SN4/11jwWvsYDAPQ4m++sdTB5SclRQ3mF8Z1Rpu8OPpvcXLQ/8uhkh2xt2nZSc5qQB",
+	"knZYHPB0J3PF+ppEgmUNKDNOJcM6CqlYhNm9rP5n5/0ckR4wVd84D4D/keL/DSj+NCWO2EhBbX3IPmWL",
+	"5gsq9KHApXSeTQQEHWNBGVd2od0fjd8jST7MhRGM/RddF6GD6bTxpshiym/w/XhT9G/IlEH3ta3G5Gi/",
+	"Dys6FuulfmYUVI8mSlOpWUyWrCHQ8L0dthALrXYnRKrYGlIQ4sUVUSKXE0a29m0pp4gckNeQkCgj8pT8",
+	"g8dMNNeXgI9DdQn2o4Po6R99TFKse2kOpFBJzsFns0hHZuQ4T1j8RshRYX+Hi13YN0OJ+kUfpXtbpJ9e",
+	"U1fF76O2/rq1tWPJ9VT1R/j/aXy3W5SB2/XKagZFRmtNYmySBUVRzRnXqxN8RJ7tPSuaP1tNNqPKqPxK",
+	"DboV1xQsoF5Hed2gu9e40MGDHg3rQDZwHmLYX/Wjb+kb4dUfmTtKWjbyKdpxbPmsg2knM6o7nU4nRrfb",
+	"unk1Xg14mciFUf4YJELJqKiEOyJC2rtr89x8BQncI/dqUcXA/IQhmnoh4Ew7zzVGo7HbSZIrfsOa+dxA",
+	"2+jP6svj0WrdbLv8LheU+e2C/6vJ8bVXc0NtfkF+ViJQSDJy2PMf9746LzbjPrfnfs1E3D6gDLAFlavs",
+	"CN5JR0xQ+VkSeqWhMDpXrXaSX1O5T5jP3md26/mE13Wl7nPUo/D+twsh0h2iGyTqqivQPO6S2L5zoyOK",
+	"d7V9dCiqt0ge06IQ7Nh9wZtqWNY6wBMO1lAWC/dBBsJx63+L/DIfs4i8oRM2FuI6Iqep0nQqISaYX1+a",
+	"R295es3i0zQi/72NtQPNmRELbTSdGo/jGHD3QwnUPU24B3L8eAB+oT4gP47764kYXlcKPTqOPp3j6DiO",
+	"reSqst96J8Sy9HhrAFGlMVTN3hwvyTVP45arzPNyki/yhOfB18CefvuiR8vg34vFvCL9zXeEFRJ2LOY9",
+	"7M1mRcTPTo7tPxqMhR5hPxWmdFZF0ccofBIrQG4NC/qLdXYIyL+oRN1jRNGjeGgSD+XZoSDYpvCijSTF",
+	"al+8sH5e6btXyIFK470jMvJ6AI6gm3nZo5GudiqcuEaELaq91jXwi1TvNRgb2LjedeWRj79BNb9Czr0Z",
+	"uKscBh7JK9VfFjOq2Q2T0H8EE8mbFfemrHWsHpq97P1kS2zDIzN9e1chfU+iPL7bVVLvFjnnrefQi/NL",
+	"1/mKxxHJqFLZTFKF9dren791SS7Iblvf54qnrvzy61QzmUmuIHXdqErXbS7MchdSXxRQfbHsV4GyjQuf",
+	"KEDfNVs+8uM3eDVp9h4JhSA992fPXqwJpXLLrnTAcWbOOlO28NtXwGx9Oa1ExCOzfYvM1pvRsApzK2dV",
+	"CjUX9mPRiPOIjPCN0xgOddRWIyYjHtuL/FG15PUoyIMXdrxThOgBucjO0MBCKw1GH0PYvuYqa46sSEFX",
+	"jh/eKyZr3GC7p7ayg+LTlMU7PA20XF0hajPHmR30ASnaTdGcHYwQPpLyF0zKlc6+AUo2tERKYmohY+tt",
+	"2IXbspbEwYQp11TG0vINj5lwXYIbOgrgj/D14EFtHW+eBsKGBT6S9dft+rIbTRxFFS0M8Hkbbe9+NP87",
+	"7fB9+fdT/ejcmCMl+a19HngDQD30UaCEr4U7Hs3/b+tCyGemDXnpE14R++3msTWa63Ntg/TD1WOr7Hef",
+	"q+LPwYmPd7SPLNmXJZsuaJv4s4/ny6q0NgfY1khJXbl1dV1qzRvYInC7gQ9Lp9hf59b6etxZj96pNu9U",
+	"0C8VPMDkMRe7Y0nTuFeNREz4JPjBkJxQvEGNyN/PoR0o3sBoPrlmUpExSwT2paL4SdNJxwz6PQLxoOTv",
+	"zdPAAXZlj9T/ZVO/2ci2kw5QaUFRpfQ3z8M8MKFd8TcrXOA+IVuJWGAajYzVdkREEhflgI7ICGjqNB6R",
+	"a8YyZTv027sS+I1s0ZTwGDO5OTbIX80gQNIkU37DvL4ACVd6u42vHI+ubdN57PKGJ5rJhz5oVaBtKrdN",
+	"v47AnUcO7cOhHm2u8GjUXiXfEoJRLk2sgich103DtnCw7OW6OLC4qZHEfksjif0hJESPcJkfYLoPqdAf",
+	"royxPsJM6ZLvO1j6iDzbe1UMZhf2AQpqfZCMTmYsHmE1KvOpAeWJMus3g+3v7ZVyKGMS74z8JR2G2muk",
+	"gsD4201FWirc+EDFWipzrJOw80BCp9EqpvOij7/LwKr2BSkwPKdLswOVDSAL7MCQMsI1USyN1bZtRLL/",
+	"eRfieOZrqkHzmHv0WSR1W9GaqrBe057a/Wj/1b/XAb7vtQUyNo75xdWAt2RcyC1oD8S1IhmF3v9xwa3M",
+	"ZjhKpiVnNzVpv32Eqc9cWcmqNMkSmis+ThhRM5qxiMy5QSEEfeP0fz+HduhN7RZWJedjb4NHLmvhMktW",
+	"3VwWtXThcyxRmhdHFRPFWRWekQIabMFV071MKxnv/SWa65EtvpljArqxullikzPtidNIbU38TqAdn+0V",
+	"zW6hkP6u7QSNpTaoXOIv4so7kJTqxzb9w+ed7FhUVwIL3t7bqHwyK4k/3P3vs5vqa3cC/HxyIsc2fo/y",
+	"4ttTo7Yf30bG6p9yB7zXazj/Cod3NbAHWtiQLcUYOWf4R/mBMRvV9l/uEfy7BEC+DoegA7aB4d02PPoD",
+	"/x38gY5HNvAHWkJo8wdGrhIWS2P3ArDo1+ko/FN+MCtew1FYyKygo7DDF4iM+KD2BU7xV3oC7SK/ekdg",
+	"+zocrzz6AR/9gOv7Aa2QXtO02gVJC2Fu4fPWBbNtv9Fqqso/J7kOyYjHakRSOmeKsBsmlwU1e18Qdksn",
+	"OlkSkU5Y5Ey0lC2cvD8mkmVA+MbKgmyaZ3t7ZMTTG5rw+MNYxMsPYPqo0RFBW2zOleLp1Aj9sJAuTcKV",
+	"8ZyshumN2DcGnyvFiIvBhXXf3DAOAgfFUEBmW7Ozbuo9tNT+Bba3l9B+FvL+AtBflxP0UWI0SoyGs8+6",
+	"MuPjn0Bbva8OLAdWfS2O93r5WuwI7c59zxR69O0/8kFv336L5mzx7Qf0WyeBF759slUeYLZbHP1NJL33",
+	"VximjxzyLbr5W7ljE0/V363y6OPlLx0Ivv+e69Vb6JRYT6OFt+0a2piRn+AS+pCcHV+e/GQbnKRLJwrw",
+	"7EauYPNg9sKV0H5Z8NnO8n/lVUG7qHE3BY8i5xu/Keh5nF2wMXRssLlajbcEtg4KuBnnYxbH1LDxgo2h",
+	"8nxEJlTKpTlG2sYEJOYqS+iSlOLLXhsmCZPgR2IxD5dT+RVhwoStB+Mmb5YGXnKrM4t/PLR9vRXy7U7X",
+	"cqZc3ggMaiYJ9QkrtGQmRZxPQB0en52SmVFnW+evLy5JnpoT4e7NQUQAHueNl0LgfRWw1mCmdaYOd3dp",
+	"xofOrT7kApS4BWnlCsASBWrhmNNETCPU5ux2Aho+Ilpcs5RIdiWZQu0s2Y1AjhiWrS4AtEAXkrN8nPAJ",
+	"GAGGvxEuw8eZq87vDVJU7O8eqFL1xR/jwuI63IekqTpGZAeM6ilqjke9GWBjV4f36owrsuUKf2x7FWlg",
+	"ZEW0iDDdBxoSZEzuOFyQOdM0ppp6s53YgQIzXrg2bBG2IIXuU2X33cjO4PdfgHfKJfqIs/V3GjoZe5VS",
+	"o2q+qM1dqtUHLYb1q4dHwT49tpmPXza9un4d+PIftX5SDV97famicIGJa5bp2mV0wZQrafiOxmw65OqY",
+	"x6fYIj7DbveImylLjQZiMcEO3N7ioK/26jAFBJXEMUc1ZeS6eVC4T8UVYXQyK1PGCmhBL9/9cff/AwAA",
+	"//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
