@@ -3,6 +3,7 @@ package mock_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -314,5 +315,22 @@ func TestSeededMocksMintTheSameStudioIds(t *testing.T) {
 	}
 	if a, b := create(), create(); a != b {
 		t.Fatalf("two mocks seeded alike made %s and %s", a, b)
+	}
+}
+
+func TestTheConsentPageAsksForTheStudioScopes(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	q := url.Values{"response_type": {"code"}, "client_id": {devClient}, "redirect_uri": {devRedirect}, "scope": {"studio.read studio.write"}}
+	status, _, body := h.send(rawRequest{method: "GET", path: "/login?" + q.Encode(), header: map[string]string{"Accept": "text/html"}})
+	if status != 200 {
+		t.Fatalf("the dialog answered %d: %s", status, body)
+	}
+	for _, want := range []string{
+		"See your Studio brands, captions, QR codes, tickers, fonts and music</span> <code>studio.read</code>",
+		"Add, change, reorder and delete your Studio captions, QR codes and tickers</span> <code>studio.write</code>",
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the consent page lacks %q", want)
+		}
 	}
 }
