@@ -57,9 +57,9 @@ func HappyPaths(t T, tg Target) {
 	ptr := func(s string) *string { return &s }
 	// studio is what the Studio calls learn or make for the ones after them.
 	var studio struct {
-		brand           uuid.UUID
-		caption, qrCode string
-		order           []string // the QR codes, last first
+		brand                   uuid.UUID
+		caption, qrCode, ticker string
+		order                   []string // the QR codes, last first
 	}
 	calls := []call{
 		{"listPlatforms", func(*restreamapi.ClientWithResponses) (int, bool, error) {
@@ -266,6 +266,19 @@ func HappyPaths(t T, tg Target) {
 		{"deleteStudioQrCode", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
 			r, err := c.DeleteStudioQrCodeWithResponse(ctx, studio.qrCode)
 			return code(r), r != nil && len(r.Body) == 0, err
+		}},
+		{"createStudioTicker", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.CreateStudioTickerWithResponse(ctx, restreamapi.StudioTickerCreate{Text: "Happy ticker", BrandId: studio.brand})
+			ok := r != nil && r.JSON201 != nil && r.JSON201.Text == "Happy ticker"
+			if ok {
+				studio.ticker = r.JSON201.Id
+			}
+			return code(r), ok, err
+		}},
+		{"listStudioTickers", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.ListStudioTickersWithResponse(ctx, &restreamapi.ListStudioTickersParams{BrandId: &studio.brand})
+			return code(r), r != nil && r.JSON200 != nil && slices.ContainsFunc(r.JSON200.Tickers,
+				func(x restreamapi.StudioTicker) bool { return x.Id == studio.ticker }), err
 		}},
 		{"showAuthorizeDialog", func(*restreamapi.ClientWithResponses) (int, bool, error) {
 			noFollow, _ := restreamapi.NewClientWithResponses(tg.API, restreamapi.WithHTTPClient(NoRedirect))

@@ -156,6 +156,7 @@ func liveReads() []liveRead {
 			}
 		}},
 		{op: "getStudioQrCode", path: need("qrCodeId", func(ids *liveIDs) string { return ids.qrCode }, "the account has no Studio QR code (listStudioQrCodes)")},
+		{op: "listStudioTickers"},
 	}
 }
 

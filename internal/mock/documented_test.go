@@ -106,6 +106,7 @@ func TestEveryDocumentedErrorStatusIsReachable(t *testing.T) {
 		"createStudioCaption 404": "a brand of another user: TestStudioItemsBelongToABrandOfTheUser",
 		"createStudioCaption 409": "a full user: TestAUserCannotAddStudioItemsPastTheCap",
 		"createStudioQrCode 409":  "a full user: TestAUserCannotAddStudioItemsPastTheCap",
+		"createStudioTicker 409":  "a full user: TestAUserCannotAddStudioItemsPastTheCap",
 	}
 	// The refusals every operation documents: TestEveryRefusalIsDocumentedForEveryOperation sends
 	// each of them to every operation.

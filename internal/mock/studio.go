@@ -6,7 +6,7 @@ import (
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
 )
 
-// The Restream Studio operations: brands, captions and QR codes, per user in the store.
+// The Restream Studio operations: brands, captions, QR codes and tickers, per user in the store.
 
 func (a *restAPI) ListStudioBrands(ctx context.Context, _ restreamapi.ListStudioBrandsRequestObject) (restreamapi.ListStudioBrandsResponseObject, error) {
 	brands, err := a.s.store.StudioBrands(userID(ctx))
@@ -102,4 +102,21 @@ func (a *restAPI) ReorderStudioQrCodes(ctx context.Context, req restreamapi.Reor
 		return nil, err
 	}
 	return restreamapi.ReorderStudioQrCodes204Response{}, nil
+}
+
+func (a *restAPI) ListStudioTickers(ctx context.Context, req restreamapi.ListStudioTickersRequestObject) (restreamapi.ListStudioTickersResponseObject, error) {
+	list, err := a.s.store.StudioTickers(userID(ctx), req.Params.BrandId)
+	if err != nil {
+		return nil, err
+	}
+	return restreamapi.ListStudioTickers200JSONResponse{Tickers: list}, nil
+}
+
+// CreateStudioTicker answers 201, like CreateStudioCaption.
+func (a *restAPI) CreateStudioTicker(ctx context.Context, req restreamapi.CreateStudioTickerRequestObject) (restreamapi.CreateStudioTickerResponseObject, error) {
+	tk, err := a.s.store.CreateStudioTicker(userID(ctx), *req.Body)
+	if err != nil {
+		return nil, err
+	}
+	return restreamapi.CreateStudioTicker201JSONResponse(tk), nil
 }

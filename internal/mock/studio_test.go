@@ -224,6 +224,7 @@ func TestStudioItemsBelongToABrandOfTheUser(t *testing.T) {
 		{"a caption for another user's brand", "/v2/user/studio/captions", `{"text":"x","brandId":"` + techBrand + `"}`},
 		{"a QR code for another user's brand", "/v2/user/studio/qr-codes", `{"title":"x","link":"https://x.example","brandId":"` + techBrand + `"}`},
 		{"a caption for an unknown brand", "/v2/user/studio/captions", `{"text":"x","brandId":"00000000-0000-4000-8000-000000000000"}`},
+		{"a ticker for another user's brand", "/v2/user/studio/tickers", `{"text":"x","brandId":"` + techBrand + `"}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -243,6 +244,8 @@ func TestAUserCannotAddStudioItemsPastTheCap(t *testing.T) {
 			func(u *state.User) int { return len(u.Studio.Captions) }, state.MaxStudioCaptionsPerUser},
 		{"QR codes", "/v2/user/studio/qr-codes", `{"title":"again","link":"https://x.example","brandId":"` + novaBrand + `"}`, "studio_qr_code_limit_reached",
 			func(u *state.User) int { return len(u.Studio.QrCodes) }, state.MaxStudioQrCodesPerUser},
+		{"tickers", "/v2/user/studio/tickers", `{"text":"again","brandId":"` + novaBrand + `"}`, "studio_ticker_limit_reached",
+			func(u *state.User) int { return len(u.Studio.Tickers) }, state.MaxStudioTickersPerUser},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -332,5 +335,30 @@ func TestTheConsentPageAsksForTheStudioScopes(t *testing.T) {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("the consent page lacks %q", want)
 		}
+	}
+}
+
+func TestATickerCreatedIsListedForItsBrandOnly(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	tok := h.token(nova)
+	status, _, body := h.do("POST", "/v2/user/studio/tickers", tok, "application/json", []byte(`{"text":"Raid train tonight","brandId":"`+novaSpeedBrand+`"}`))
+	var created restreamapi.StudioTicker
+	if status != 201 || json.Unmarshal(body, &created) != nil {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	ids := func(query string) []string {
+		var list restreamapi.StudioTickers
+		h.getJSON("/v2/user/studio/tickers"+query, tok, &list)
+		var out []string
+		for _, tk := range list.Tickers {
+			out = append(out, tk.Id)
+		}
+		return out
+	}
+	if all := ids(""); len(all) == 0 || all[len(all)-1] != created.Id {
+		t.Fatalf("the list %v does not end with the new ticker %s", all, created.Id)
+	}
+	if !slices.Contains(ids("?brandId="+novaSpeedBrand), created.Id) || slices.Contains(ids("?brandId="+novaBrand), created.Id) {
+		t.Fatal("the brand filter does not keep the new ticker with its brand")
 	}
 }

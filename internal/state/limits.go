@@ -50,6 +50,9 @@ const (
 	// MaxStudioQrCodesPerUser is how many Studio QR codes one user may have; creating one more
 	// is a 409 studio_qr_code_limit_reached. It also bounds the ids of a reorder.
 	MaxStudioQrCodesPerUser = 100
+	// MaxStudioTickersPerUser is how many Studio tickers one user may have; creating one more
+	// is a 409 studio_ticker_limit_reached.
+	MaxStudioTickersPerUser = 100
 	// MaxPublicEntries is how many platforms and how many ingest servers the public lists hold.
 	MaxPublicEntries = 1000
 )

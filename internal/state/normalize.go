@@ -293,8 +293,8 @@ func fixStats(s *restreamapi.ViewerStats) {
 	}
 }
 
-// maxStudioIDLen is the longest caption or QR code id, as the spec's path parameters allow:
-// an id longer than that could be listed but never fetched.
+// maxStudioIDLen is the longest caption, QR code or ticker id, as the spec's path parameters
+// allow: an id longer than that could be listed but never fetched.
 const maxStudioIDLen = 64
 
 // normalizeStudio fills a user's empty Studio lists and checks them: within the caps, ids
@@ -309,9 +309,13 @@ func normalizeStudio(bad *problems, at string, st *Studio) {
 	if st.QrCodes == nil {
 		st.QrCodes = []restreamapi.StudioQrCode{}
 	}
+	if st.Tickers == nil {
+		st.Tickers = []restreamapi.StudioTicker{}
+	}
 	bad.capped(at+"/brands", len(st.Brands), MaxStudioBrandsPerUser, "Studio brands")
 	bad.capped(at+"/captions", len(st.Captions), MaxStudioCaptionsPerUser, "Studio captions")
 	bad.capped(at+"/qrCodes", len(st.QrCodes), MaxStudioQrCodesPerUser, "Studio QR codes")
+	bad.capped(at+"/tickers", len(st.Tickers), MaxStudioTickersPerUser, "Studio tickers")
 	brands := map[uuid.UUID]bool{}
 	for i, b := range st.Brands {
 		if brands[b.Id] {
@@ -339,6 +343,17 @@ func normalizeStudio(bad *problems, at string, st *Studio) {
 		ids[q.Id] = true
 		if !brands[q.BrandId] {
 			bad.add(qp+"/brandId", "brand %s is not one of the user's brands", q.BrandId)
+		}
+	}
+	ids = map[string]bool{}
+	for i, tk := range st.Tickers {
+		tp := fmt.Sprintf("%s/tickers/%d", at, i)
+		if tk.Id == "" || len(tk.Id) > maxStudioIDLen || ids[tk.Id] {
+			bad.add(tp+"/id", "ticker id %q is empty, longer than %d bytes or listed twice", tk.Id, maxStudioIDLen)
+		}
+		ids[tk.Id] = true
+		if tk.BrandId != nil && !brands[*tk.BrandId] {
+			bad.add(tp+"/brandId", "brand %s is not one of the user's brands", *tk.BrandId)
 		}
 	}
 }

@@ -11,13 +11,14 @@ import (
 	"github.com/restreamkit/restreamkit/internal/apierror"
 )
 
-// Studio is one user's Restream Studio data: brands, and the captions and QR codes of each
-// brand. QR codes keep the user's order (PATCH .../qr-codes/order); captions keep the order
-// they were created in.
+// Studio is one user's Restream Studio data: brands, and the captions, QR codes and tickers of
+// each brand. QR codes keep the user's order (PATCH .../qr-codes/order); captions and tickers
+// keep the order they were created in.
 type Studio struct {
 	Brands   []restreamapi.StudioBrand   `json:"brands"`
 	Captions []restreamapi.StudioCaption `json:"captions"`
 	QrCodes  []restreamapi.StudioQrCode  `json:"qrCodes"`
+	Tickers  []restreamapi.StudioTicker  `json:"tickers"`
 }
 
 func errStudioBrandNotFound() *apierror.Error {
@@ -275,4 +276,41 @@ func (s *Store) ReorderStudioQrCodes(uid int64, ids []string) error {
 		u.Studio.QrCodes = order
 		return nil
 	})
+}
+
+// StudioTickers lists the user's tickers, oldest first; a non-nil brandID keeps that brand's.
+func (s *Store) StudioTickers(uid int64, brandID *restreamapi.StudioBrandFilter) ([]restreamapi.StudioTicker, error) {
+	out := []restreamapi.StudioTicker{}
+	err := s.read(uid, func(u *User) error {
+		for _, t := range u.Studio.Tickers {
+			if brandID == nil || t.BrandId != nil && *t.BrandId == *brandID {
+				if t.BrandId != nil {
+					b := *t.BrandId
+					t.BrandId = &b
+				}
+				out = append(out, t)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CreateStudioTicker adds a ticker to one of the user's brands.
+func (s *Store) CreateStudioTicker(uid int64, req restreamapi.StudioTickerCreate) (restreamapi.StudioTicker, error) {
+	id := s.ids.Load().UUID()
+	var out restreamapi.StudioTicker
+	err := s.write(uid, func(u *User) error {
+		if !hasBrand(u, req.BrandId) {
+			return errStudioBrandNotFound()
+		}
+		if len(u.Studio.Tickers) >= MaxStudioTickersPerUser {
+			return errLimit("studio_ticker_limit_reached", "StudioTickerLimitReached: a user may have at most %d tickers", MaxStudioTickersPerUser)
+		}
+		stored, answered := req.BrandId, req.BrandId
+		u.Studio.Tickers = append(u.Studio.Tickers, restreamapi.StudioTicker{Id: id, Text: req.Text, BrandId: &stored})
+		out = restreamapi.StudioTicker{Id: id, Text: req.Text, BrandId: &answered}
+		return nil
+	})
+	return out, err
 }

@@ -968,6 +968,33 @@ type StudioQrCodes struct {
 	QrCodes []StudioQrCode `json:"qrCodes"`
 }
 
+// StudioTicker A Studio ticker, a line of text scrolling across the stream.
+type StudioTicker struct {
+	// BrandId The brand the ticker belongs to, null for none.
+	BrandId *openapi_types.UUID `json:"brandId"`
+
+	// Id The ticker id.
+	Id string `json:"id"`
+
+	// Text The scrolling text.
+	Text string `json:"text"`
+}
+
+// StudioTickerCreate A new ticker. The length bound is restream-mock's own (UNCONFIRMED: Restream documents none).
+type StudioTickerCreate struct {
+	// BrandId The brand the ticker belongs to; one of the user's brands.
+	BrandId openapi_types.UUID `json:"brandId"`
+
+	// Text The scrolling text.
+	Text string `json:"text"`
+}
+
+// StudioTickers The user's Studio tickers.
+type StudioTickers struct {
+	// Tickers The tickers, oldest first.
+	Tickers []StudioTicker `json:"tickers"`
+}
+
 // TokenError An error of the OAuth endpoints: the envelope or RFC 6749 §5.2's body. Restream documents neither for these endpoints (UNCONFIRMED); restream-mock sends the envelope.
 type TokenError struct {
 	union json.RawMessage
@@ -1270,6 +1297,12 @@ type ListStudioQrCodesParams struct {
 	BrandId *StudioBrandFilter `form:"brandId,omitempty" json:"brandId,omitempty"`
 }
 
+// ListStudioTickersParams defines parameters for ListStudioTickers.
+type ListStudioTickersParams struct {
+	// BrandId Keep only the items of this brand.
+	BrandId *StudioBrandFilter `form:"brandId,omitempty" json:"brandId,omitempty"`
+}
+
 // RevokeTokenFormdataRequestBody defines body for RevokeToken for application/x-www-form-urlencoded ContentType.
 type RevokeTokenFormdataRequestBody = RevokeRequest
 
@@ -1308,6 +1341,9 @@ type ReorderStudioQrCodesJSONRequestBody = StudioQrCodeOrder
 
 // UpdateStudioQrCodeJSONRequestBody defines body for UpdateStudioQrCode for application/json ContentType.
 type UpdateStudioQrCodeJSONRequestBody = StudioQrCodeUpdate
+
+// CreateStudioTickerJSONRequestBody defines body for CreateStudioTicker for application/json ContentType.
+type CreateStudioTickerJSONRequestBody = StudioTickerCreate
 
 // AsErrorEnvelope returns the union data inside the TokenError as a ErrorEnvelope
 func (t TokenError) AsErrorEnvelope() (ErrorEnvelope, error) {
@@ -1909,6 +1945,31 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v2/user/studio/qr-codes/{qrCodeId} (the `UpdateStudioQrCode` operationId).
 	UpdateStudioQrCode(ctx context.Context, qrCodeId StudioQrCodeId, body UpdateStudioQrCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListStudioTickers List Studio Tickers
+	//
+	// The user's Studio tickers (scrolling text), oldest first; `brandId` keeps those of one brand (an id that is not one of the user's brands gives an empty list).
+	//
+	// Corresponds with GET /v2/user/studio/tickers (the `ListStudioTickers` operationId).
+	ListStudioTickers(ctx context.Context, params *ListStudioTickersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateStudioTickerWithBody Create Studio Ticker
+	//
+	// Adds a ticker to one of the user's brands and answers it. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_ticker_limit_reached` past the mock's cap of 100 tickers per user (UNCONFIRMED: Restream documents no limit).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v2/user/studio/tickers (the `CreateStudioTicker` operationId).
+	CreateStudioTickerWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateStudioTicker Create Studio Ticker
+	//
+	// Adds a ticker to one of the user's brands and answers it. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_ticker_limit_reached` past the mock's cap of 100 tickers per user (UNCONFIRMED: Restream documents no limit).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v2/user/studio/tickers (the `CreateStudioTicker` operationId).
+	CreateStudioTicker(ctx context.Context, body CreateStudioTickerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetWebchatUrl Get Webchat URL
 	//
@@ -2963,6 +3024,61 @@ func (c *Client) UpdateStudioQrCodeWithBody(ctx context.Context, qrCodeId Studio
 // Corresponds with PATCH /v2/user/studio/qr-codes/{qrCodeId} (the `UpdateStudioQrCode` operationId).
 func (c *Client) UpdateStudioQrCode(ctx context.Context, qrCodeId StudioQrCodeId, body UpdateStudioQrCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateStudioQrCodeRequest(c.Server, qrCodeId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListStudioTickers List Studio Tickers
+//
+// The user's Studio tickers (scrolling text), oldest first; `brandId` keeps those of one brand (an id that is not one of the user's brands gives an empty list).
+//
+// Corresponds with GET /v2/user/studio/tickers (the `ListStudioTickers` operationId).
+func (c *Client) ListStudioTickers(ctx context.Context, params *ListStudioTickersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListStudioTickersRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateStudioTickerWithBody Create Studio Ticker
+//
+// Adds a ticker to one of the user's brands and answers it. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_ticker_limit_reached` past the mock's cap of 100 tickers per user (UNCONFIRMED: Restream documents no limit).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v2/user/studio/tickers (the `CreateStudioTicker` operationId).
+func (c *Client) CreateStudioTickerWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateStudioTickerRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateStudioTicker Create Studio Ticker
+//
+// Adds a ticker to one of the user's brands and answers it. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_ticker_limit_reached` past the mock's cap of 100 tickers per user (UNCONFIRMED: Restream documents no limit).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v2/user/studio/tickers (the `CreateStudioTicker` operationId).
+func (c *Client) CreateStudioTicker(ctx context.Context, body CreateStudioTickerJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateStudioTickerRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4890,6 +5006,100 @@ func NewUpdateStudioQrCodeRequestWithBody(server string, qrCodeId StudioQrCodeId
 	return req, nil
 }
 
+// NewListStudioTickersRequest constructs an http.Request for the ListStudioTickers method
+func NewListStudioTickersRequest(server string, params *ListStudioTickersParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/user/studio/tickers")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.BrandId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "brandId", *params.BrandId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateStudioTickerRequest calls the generic CreateStudioTicker builder with application/json body
+func NewCreateStudioTickerRequest(server string, body CreateStudioTickerJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateStudioTickerRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateStudioTickerRequestWithBody constructs an http.Request for the CreateStudioTicker method, with any body, and a specified content type
+func NewCreateStudioTickerRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/user/studio/tickers")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetWebchatUrlRequest constructs an http.Request for the GetWebchatUrl method
 func NewGetWebchatUrlRequest(server string) (*http.Request, error) {
 	var err error
@@ -5491,6 +5701,33 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v2/user/studio/qr-codes/{qrCodeId} (the `UpdateStudioQrCode` operationId).
 	UpdateStudioQrCodeWithResponse(ctx context.Context, qrCodeId StudioQrCodeId, body UpdateStudioQrCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateStudioQrCodeResponse, error)
+
+	// ListStudioTickersWithResponse List Studio Tickers
+	//
+	// The user's Studio tickers (scrolling text), oldest first; `brandId` keeps those of one brand (an id that is not one of the user's brands gives an empty list).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/user/studio/tickers (the `ListStudioTickers` operationId).
+	ListStudioTickersWithResponse(ctx context.Context, params *ListStudioTickersParams, reqEditors ...RequestEditorFn) (*ListStudioTickersResponse, error)
+
+	// CreateStudioTickerWithBodyWithResponse Create Studio Ticker
+	//
+	// Adds a ticker to one of the user's brands and answers it. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_ticker_limit_reached` past the mock's cap of 100 tickers per user (UNCONFIRMED: Restream documents no limit).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/user/studio/tickers (the `CreateStudioTicker` operationId).
+	CreateStudioTickerWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateStudioTickerResponse, error)
+
+	// CreateStudioTickerWithResponse Create Studio Ticker
+	//
+	// Adds a ticker to one of the user's brands and answers it. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_ticker_limit_reached` past the mock's cap of 100 tickers per user (UNCONFIRMED: Restream documents no limit).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v2/user/studio/tickers (the `CreateStudioTicker` operationId).
+	CreateStudioTickerWithResponse(ctx context.Context, body CreateStudioTickerJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateStudioTickerResponse, error)
 
 	// GetWebchatUrlWithResponse Get Webchat URL
 	//
@@ -10405,6 +10642,235 @@ func (r UpdateStudioQrCodeResponse) ContentType() string {
 	return ""
 }
 
+// ListStudioTickersResponse429Headers the declared response headers of an HTTP 429 response for ListStudioTickers
+type ListStudioTickersResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListStudioTickersResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListStudioTickers
+type ListStudioTickersResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
+type ListStudioTickersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StudioTickers
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListStudioTickersResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListStudioTickersResponse5XXHeaders
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListStudioTickersResponse) GetJSON200() *StudioTickers {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListStudioTickersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListStudioTickersResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListStudioTickersResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListStudioTickersResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListStudioTickersResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListStudioTickersResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListStudioTickersResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ListStudioTickersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListStudioTickersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListStudioTickersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListStudioTickersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateStudioTickerResponse429Headers the declared response headers of an HTTP 429 response for CreateStudioTicker
+type CreateStudioTickerResponse429Headers struct {
+	RetryAfter *string
+}
+
+// CreateStudioTickerResponse5XXHeaders the declared response headers of an HTTP 5XX response for CreateStudioTicker
+type CreateStudioTickerResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
+type CreateStudioTickerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StudioTicker
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *StudioTicker
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateStudioTickerResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *CreateStudioTickerResponse5XXHeaders
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateStudioTickerResponse) GetJSON200() *StudioTicker {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateStudioTickerResponse) GetJSON201() *StudioTicker {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateStudioTickerResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateStudioTickerResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateStudioTickerResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateStudioTickerResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateStudioTickerResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateStudioTickerResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateStudioTickerResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r CreateStudioTickerResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r CreateStudioTickerResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateStudioTickerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateStudioTickerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateStudioTickerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateStudioTickerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetWebchatUrlResponse429Headers the declared response headers of an HTTP 429 response for GetWebchatUrl
 type GetWebchatUrlResponse429Headers struct {
 	RetryAfter *string
@@ -11392,6 +11858,51 @@ func (c *ClientWithResponses) UpdateStudioQrCodeWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseUpdateStudioQrCodeResponse(rsp)
+}
+
+// ListStudioTickersWithResponse List Studio Tickers
+//
+// The user's Studio tickers (scrolling text), oldest first; `brandId` keeps those of one brand (an id that is not one of the user's brands gives an empty list).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/user/studio/tickers (the `ListStudioTickers` operationId).
+func (c *ClientWithResponses) ListStudioTickersWithResponse(ctx context.Context, params *ListStudioTickersParams, reqEditors ...RequestEditorFn) (*ListStudioTickersResponse, error) {
+	rsp, err := c.ListStudioTickers(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListStudioTickersResponse(rsp)
+}
+
+// CreateStudioTickerWithBodyWithResponse Create Studio Ticker
+//
+// Adds a ticker to one of the user's brands and answers it. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_ticker_limit_reached` past the mock's cap of 100 tickers per user (UNCONFIRMED: Restream documents no limit).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/user/studio/tickers (the `CreateStudioTicker` operationId).
+func (c *ClientWithResponses) CreateStudioTickerWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateStudioTickerResponse, error) {
+	rsp, err := c.CreateStudioTickerWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateStudioTickerResponse(rsp)
+}
+
+// CreateStudioTickerWithResponse Create Studio Ticker
+//
+// Adds a ticker to one of the user's brands and answers it. The success status is not documented (UNCONFIRMED, 200 or 201); restream-mock answers 201. 404 `studio_brand_not_found` when `brandId` is not one of the user's brands; 409 `studio_ticker_limit_reached` past the mock's cap of 100 tickers per user (UNCONFIRMED: Restream documents no limit).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v2/user/studio/tickers (the `CreateStudioTicker` operationId).
+func (c *ClientWithResponses) CreateStudioTickerWithResponse(ctx context.Context, body CreateStudioTickerJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateStudioTickerResponse, error) {
+	rsp, err := c.CreateStudioTicker(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateStudioTickerResponse(rsp)
 }
 
 // GetWebchatUrlWithResponse Get Webchat URL
@@ -16624,6 +17135,247 @@ func ParseUpdateStudioQrCodeResponse(rsp *http.Response) (*UpdateStudioQrCodeRes
 	return response, nil
 }
 
+// ParseListStudioTickersResponse parses an HTTP response from a ListStudioTickersWithResponse call
+func ParseListStudioTickersResponse(rsp *http.Response) (*ListStudioTickersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListStudioTickersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StudioTickers
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListStudioTickersResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListStudioTickersResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateStudioTickerResponse parses an HTTP response from a CreateStudioTickerWithResponse call
+func ParseCreateStudioTickerResponse(rsp *http.Response) (*CreateStudioTickerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateStudioTickerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StudioTicker
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest StudioTicker
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CreateStudioTickerResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers CreateStudioTickerResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetWebchatUrlResponse parses an HTTP response from a GetWebchatUrlWithResponse call
 func ParseGetWebchatUrlResponse(rsp *http.Response) (*GetWebchatUrlResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -16874,6 +17626,12 @@ type ServerInterface interface {
 	// UpdateStudioQrCode Update Studio QR Code
 	// (PATCH /v2/user/studio/qr-codes/{qrCodeId})
 	UpdateStudioQrCode(ctx echo.Context, qrCodeId StudioQrCodeId) error
+	// ListStudioTickers List Studio Tickers
+	// (GET /v2/user/studio/tickers)
+	ListStudioTickers(ctx echo.Context, params ListStudioTickersParams) error
+	// CreateStudioTicker Create Studio Ticker
+	// (POST /v2/user/studio/tickers)
+	CreateStudioTicker(ctx echo.Context) error
 	// GetWebchatUrl Get Webchat URL
 	// (GET /v2/user/webchat/url)
 	GetWebchatUrl(ctx echo.Context) error
@@ -17613,6 +18371,33 @@ func (w *ServerInterfaceWrapper) UpdateStudioQrCode(ctx echo.Context) error {
 	return err
 }
 
+// ListStudioTickers converts echo context to params.
+func (w *ServerInterfaceWrapper) ListStudioTickers(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListStudioTickersParams
+	// ------------- Optional query parameter "brandId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "brandId", ctx.QueryParams(), &params.BrandId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter brandId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListStudioTickers(ctx, params)
+	return err
+}
+
+// CreateStudioTicker converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateStudioTicker(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateStudioTicker(ctx)
+	return err
+}
+
 // GetWebchatUrl converts echo context to params.
 func (w *ServerInterfaceWrapper) GetWebchatUrl(ctx echo.Context) error {
 	var err error
@@ -17716,6 +18501,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/v2/user/studio/qr-codes/:qrCodeId", wrapper.DeleteStudioQrCode, options.OperationMiddlewares["deleteStudioQrCode"]...)
 	router.GET(options.BaseURL+"/v2/user/studio/qr-codes/:qrCodeId", wrapper.GetStudioQrCode, options.OperationMiddlewares["getStudioQrCode"]...)
 	router.PATCH(options.BaseURL+"/v2/user/studio/qr-codes/:qrCodeId", wrapper.UpdateStudioQrCode, options.OperationMiddlewares["updateStudioQrCode"]...)
+	router.GET(options.BaseURL+"/v2/user/studio/tickers", wrapper.ListStudioTickers, options.OperationMiddlewares["listStudioTickers"]...)
+	router.POST(options.BaseURL+"/v2/user/studio/tickers", wrapper.CreateStudioTicker, options.OperationMiddlewares["createStudioTicker"]...)
 
 }
 
@@ -28181,6 +28968,484 @@ func (response UpdateStudioQrCode5XXJSONResponse) VisitUpdateStudioQrCodeRespons
 	return err
 }
 
+type ListStudioTickersRequestObject struct {
+	Params ListStudioTickersParams
+}
+
+type ListStudioTickersResponseObject interface {
+	VisitListStudioTickersResponse(w http.ResponseWriter) error
+}
+
+type ListStudioTickers200JSONResponse StudioTickers
+
+func (response ListStudioTickers200JSONResponse) VisitListStudioTickersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioTickers400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListStudioTickers400JSONResponse) VisitListStudioTickersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioTickers401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListStudioTickers401JSONResponse) VisitListStudioTickersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioTickers403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListStudioTickers403JSONResponse) VisitListStudioTickersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioTickers413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListStudioTickers413AsteriskResponse) VisitListStudioTickersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioTickers413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListStudioTickers413JSONResponse) VisitListStudioTickersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioTickers429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListStudioTickers429AsteriskResponse) VisitListStudioTickersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioTickers429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListStudioTickers429JSONResponse) VisitListStudioTickersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioTickers431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListStudioTickers431AsteriskResponse) VisitListStudioTickersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioTickers431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListStudioTickers431JSONResponse) VisitListStudioTickersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioTickers5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListStudioTickers5XXAsteriskResponse) VisitListStudioTickersResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioTickers5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListStudioTickers5XXJSONResponse) VisitListStudioTickersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioTickerRequestObject struct {
+	Body *CreateStudioTickerJSONRequestBody
+}
+
+type CreateStudioTickerResponseObject interface {
+	VisitCreateStudioTickerResponse(w http.ResponseWriter) error
+}
+
+type CreateStudioTicker200JSONResponse StudioTicker
+
+func (response CreateStudioTicker200JSONResponse) VisitCreateStudioTickerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioTicker201JSONResponse StudioTicker
+
+func (response CreateStudioTicker201JSONResponse) VisitCreateStudioTickerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioTicker400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response CreateStudioTicker400JSONResponse) VisitCreateStudioTickerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioTicker401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response CreateStudioTicker401JSONResponse) VisitCreateStudioTickerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioTicker403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response CreateStudioTicker403JSONResponse) VisitCreateStudioTickerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioTicker404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response CreateStudioTicker404JSONResponse) VisitCreateStudioTickerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioTicker409JSONResponse struct{ ConflictJSONResponse }
+
+func (response CreateStudioTicker409JSONResponse) VisitCreateStudioTickerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioTicker413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response CreateStudioTicker413AsteriskResponse) VisitCreateStudioTickerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateStudioTicker413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response CreateStudioTicker413JSONResponse) VisitCreateStudioTickerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioTicker429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response CreateStudioTicker429AsteriskResponse) VisitCreateStudioTickerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateStudioTicker429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response CreateStudioTicker429JSONResponse) VisitCreateStudioTickerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioTicker431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response CreateStudioTicker431AsteriskResponse) VisitCreateStudioTickerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateStudioTicker431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response CreateStudioTicker431JSONResponse) VisitCreateStudioTickerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateStudioTicker5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response CreateStudioTicker5XXAsteriskResponse) VisitCreateStudioTickerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CreateStudioTicker5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response CreateStudioTicker5XXJSONResponse) VisitCreateStudioTickerResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetWebchatUrlRequestObject struct {
 }
 
@@ -28538,6 +29803,12 @@ type StrictServerInterface interface {
 	// UpdateStudioQrCode Update Studio QR Code
 	// (PATCH /v2/user/studio/qr-codes/{qrCodeId})
 	UpdateStudioQrCode(ctx context.Context, request UpdateStudioQrCodeRequestObject) (UpdateStudioQrCodeResponseObject, error)
+	// ListStudioTickers List Studio Tickers
+	// (GET /v2/user/studio/tickers)
+	ListStudioTickers(ctx context.Context, request ListStudioTickersRequestObject) (ListStudioTickersResponseObject, error)
+	// CreateStudioTicker Create Studio Ticker
+	// (POST /v2/user/studio/tickers)
+	CreateStudioTicker(ctx context.Context, request CreateStudioTickerRequestObject) (CreateStudioTickerResponseObject, error)
 	// GetWebchatUrl Get Webchat URL
 	// (GET /v2/user/webchat/url)
 	GetWebchatUrl(ctx context.Context, request GetWebchatUrlRequestObject) (GetWebchatUrlResponseObject, error)
@@ -29947,6 +31218,77 @@ func (sh *strictHandler) UpdateStudioQrCode(ctx echo.Context, qrCodeId StudioQrC
 	return nil
 }
 
+// ListStudioTickers operation middleware
+func (sh *strictHandler) ListStudioTickers(ctx echo.Context, params ListStudioTickersParams) error {
+	var request ListStudioTickersRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListStudioTickers(ctx.Request().Context(), request.(ListStudioTickersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListStudioTickers")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListStudioTickersResponseObject); ok {
+		return validResponse.VisitListStudioTickersResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateStudioTicker operation middleware
+func (sh *strictHandler) CreateStudioTicker(ctx echo.Context) error {
+	var request CreateStudioTickerRequestObject
+
+	var body CreateStudioTickerJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateStudioTicker(ctx.Request().Context(), request.(CreateStudioTickerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateStudioTicker")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateStudioTickerResponseObject); ok {
+		return validResponse.VisitCreateStudioTickerResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetWebchatUrl operation middleware
 func (sh *strictHandler) GetWebchatUrl(ctx echo.Context) error {
 	var request GetWebchatUrlRequestObject
@@ -29975,230 +31317,234 @@ func (sh *strictHandler) GetWebchatUrl(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rchu30uCroLhflaWvRtTFji9SbX2lKHaiPXaiI8kn31aSNUEOROJoOJgAGFE8Lj3Pvsc+2Ra6gRnM",
-	"EHMhZTn2sf4k1nAGaDT6hkZfPg4mYp6JlKVaDQ4/DjIq6ZxpJuGvkxlNU5acxuaPmKmJ5JnmIh0cDi5n",
-	"jEzwZ8Lj4SAacPM4o3o2iAYpnbPB4YDHg2gg2Z85lyweHGqZs2igJjM2p2bEKyHnVJv3Uv382SAazHnK",
-	"5/l8cLgfDfQyY/gTmzI5uLuLBq9vWKqbgGHmR8JjskXJ+/enP2w3wMTsIL0Ay3NYgoVFacnTqQ/Ksbov",
-	"OPy+kLzhCWsCQmkh6ZSRK56wHrBc4VD3g+dC5zEX30uaxm94oplcBe1vjGVEpMmS6BkjXLO5IuKK6BlX",
-	"ZGw+LOD7M2dyWQIIPwKE60N0QmH6RlrGnwFLXCuCwxKuSCo0icUkn7NUs/iISKa0ZHS+MxeTazKn10wB",
-	"VlUTWifFzG2YndPbtyyd6tng8PkzYAX3537zov4uT0TcuP1/PycTEbOHWNOfbuJPtqQ7M5LKRKoYyJ7v",
-	"aXzO/syZ0uaviUg1S+GfNMsSPqFmnbv/VGaxH705/0Oyq8Hh4H/slnJtF39Vu6+lFPJ1esMSkTGcchVp",
-	"Eic1WJrTxKCMxYeEErP+iABBEiHJjNGYSVLIS/PMUPNYxEsyloxeKyRob4bIvETxlYmYM0UWXM8ITYnI",
-	"mIQVET2jmmjYgFSkbEhGc6YUnbIRMahXMEll1ivOknhIXt8AZMVAE5oSmqoFk4TrI/jsl+NczwhL40zw",
-	"VCtCEyXKdwx5kIWZHt+T7CpXTJGtEU9vaMLjDxY1o4gUj6aSppUHaiIy5j+YJJylegSj05Tk6XUqFinB",
-	"x4SnAFnMaSKmERnlqcqzTEjN7NgfDJ2Mar84QsEft4eDu2hwItKrhE8+M7UYFThlZGIntztqljTJpTQr",
-	"VJpqRrbM8tktnWcJI9QQheapt+M0kYzGS8JuudJqGyhlIfIkBlqAAXMF9KY0oSThc66JSHG/9IwtyZwu",
-	"yYzeMLL1/ueTX35+c3r+7vUPh+TccnbB7oauiMonMxzkyCMwAFURrhGjP8CmfAY+jAaa3erdmZ4n1UEC",
-	"MmJ1C2iuZ0LyfyE2kZIM9RsZN2ZEzcQiPVwlvYhQIlnMJZto8v78FGSiZFOuNJMsBnrl9i2kNmLAIULP",
-	"mGF1mpKRka4j5OoUnxciw+PRrToLGwQTA/pYioXZVSuRHTgsJlvnb07I8xfPXpH/93+fDfeHB8P97SE5",
-	"LqTTYiYUI6PjyYRlekQkTa8VGRVoHBE6FjeMjOqbNDI2gJ12m0yZkQIp+eny3VuSGUuhIF9F54xYuI8I",
-	"TZd24Q4A+NS8yOw+Asm8EXLM45iln5cLtbhmKUno5BphAiEE/yrlYcpYbISZ2YKRwfiIpyq/uuITQw1W",
-	"biHhn6LoOgE6+WQruTRAwnIahQnKxIlkMUs1p4kiVDIy50rxdAoiQYp06klkK1wdORnFsqLdKwJh+7Cy",
-	"aWZMj9K+Gx48UTBM3SRQLI0D+/2z0G9EnsafW0UrkcsJI7FguFoQm2YxY5aIdKqIFgVLGrkJwJ7RZSJo",
-	"fCnEWyqnrAbzf+7+Z38wf6SaLejyjE5Rfn0mm8RtcGLgt0II6J3JGyYJBWlQJfIMF/1BC/EBPjPE0mor",
-	"RGQxY4A5IQG53BkkaLoclnYOV8SoLTJmV0IyIyX0zFAqSxQzP05mbHLN4mGphbJ8nHA1g22zWqxCnjW6",
-	"e6JgETs7c3q7Y6bcGS81UyOytU/e8e9BJE5xL4wpcSVFqvEowcjx2SkoRbswNLVQyokrYuxhsUiBMKx+",
-	"+wlMujfGnFJfL5E8Uc42BcMQRcgaBGOH+YCDfMBB1iCf+2720wPyN/59RGga24Uoo8xyY5/mkmhuNKi4",
-	"QZPVrA3t1JiMl7CpP11enrn1lXRZSjwD7JiRheRaszQq6CKhPN0xChRIG+jiAkZBkf310IFd+xXlSYX1",
-	"PF4wCPnu9halpL+TcExkZhaDBc6QeuqnRctxyg333d4BbNd3e8/qbKZnjEvDaNvDmkbBbxX5bm+vppU1",
-	"kylNPuA6PgA0o208P8CqculzMFKKW5F5I0/MueKfaEjpmRT5dAZvmw2UIgHJAJZYVNo7BX2Y0cwDGOeJ",
-	"IqNzpuVy5/hKMzkyp2FLlGavvJ9WT+C/zlhqMCzNS5ERT4pNhFGjZiXW7ro8IzHVbFhxaayYvXfRAKyH",
-	"B7DFu62S+qkR+Q1w5PRSvyNiw9luOBxuD/1zCqtaMGYmxRw9BowZS4WGvsdsxbwplFXVziExu+IpHG8/",
-	"/j4AIvt9cPj7oAL174OI2B8/eIiBF4fD4e+Du1FktjIVMdsR5iBysGPZz8gXNPWPCOOgTrmyAtewZS/z",
-	"6lKIdzRd2j1XX4sQEoLMDUNaYlBNKkGak3FAL5Bxrn1x9ezg1YqoipCFlsDMYzbjRggUtsCEpk3yBs7N",
-	"ydIYOWl/caGMuFMiJDB84WXUpFm64wM12v5SBcr71B2c2Wc23w0TKGUPbVy5803kDugRYbcZN2dwYc6b",
-	"N+LaHGIqKgJ5FEaAM9udW61/bQFLiWNupqbJmTS0ozlTg8MrmihWB+245pWxHhekIQOuwWnmjfJxQCea",
-	"37DgTlkvgXdJoghL6Tgxa3FjToXZT/C3FA7RsRAJo6lh/5irLKHLn8HlGnLwGpSggwPUozfdcNUTHg3Y",
-	"fMzi9zIJD5YlVF8JOX+iCLwYG2DN06WxJqrDky0rbdk808vt4Gy8163RWndAZlBzMr7iIf7wBn+iEDdC",
-	"Eh4Tu51ugUFocUt4Oj2zbzU51d3vZMTjkTtreFhvhz9vwn4JOJpOVZC78X3nO+J/w2ul0Jo8KkBoKjit",
-	"0lzkCPyPYjoxNoIS/K0I8IlkVLO1WW1O05wmyRI8p3yaG26vsJ8gNI5XOa4fS2gBXEG2+DQVzpl3mipN",
-	"p5LOAX3e3cT+3l7H5UQ04O7j98pYp02zF3MYISfyVCM8W+Vzo3vqADx/Fpgx66BD9/shOXhFTnKlxZyc",
-	"X747i8jTF+QNnbCxENfkRynyLCLPXpELzeg8Is/3yM98LiLyfJ/8TG+YjMjzl+Qdv50kIo8j8uKAXLKE",
-	"GVgj8uJpuaKIvHhGjuf0XyIlb/kNi8iLl27ei/PLiLx4RS7ysdJ0ch2Rl3vkXX4bkZf77p1ffzo9i8jL",
-	"A/f3T28vyFmuZgYXLDUM89vBq+jpi+jZq+j5XvR8P3r+MnpxEL14Gr14Fr14Gb14Fb3ci17uRy8P/gix",
-	"ltTz7IwqtRAygDKDGpLZn8mWh7Dglhx89zywJ2aKZgKAwUBn4KZvNgcy7d/YsulKF+yoa7Z0ssdjm9oE",
-	"3+0fdBI2jteoFHg6NQb++/O33dMd7D172X1x6Uspj8Y7RUy8pozxVQ1csSyMiRTHLCBV7HuNWPAl0/vz",
-	"t0EF8qmVdZP6TNnifiq0r2BZU7eFFFDm6x0PyVVstWz9O6bpBvuuuU7wJO/9RsBLBGZ/oRhBz/grrGkb",
-	"f+QWbqzc8S5mTLKq9p5RRUTKgvsMsLaODm90q3wcqAOZ77N4fXXtyK5Aa0REht8my6iCY3H1ifFZF2l7",
-	"RlnfB4m+4n+2t5686kTxxui198g+OR7hOXWENhicfEonXP+zyGs4dJAtLXO2bQzimCt8AsBsNwii4hhS",
-	"Q0G7Rah/4koLuVwTA7+krPAY0hRjp54oA5VeXai9lFTh7Xa/FgFFZtyIiMTIcHLFpYIhIeio6zRrFvQO",
-	"xwMiwwVTKenS/J2yW31GpwxcaGFo8IxrBal5H8A5ImmeJM7GT6jCxwYu84PZHRdMs2oWSnbDRa7Wmdh9",
-	"E5gcENJ39hopFBtRR0UIyiaCcfhdn2AMdbjtDrADODfCyMHf7BkxKJQtPzQr89KyKEiOTIyCv5Ji3msj",
-	"562qDT+qzutOcTsqYxN+xSckZpryRJGtWKB1oiKiNJ9cM6nArdoMSLkLTkt1WAObr1SzW93KrMS80W8o",
-	"PmdK03nW5B3zBjX2nmKprphIRjzvmFF6qFM3lYeiKmVEjsrsGu2mBkk94dkGND5lKZPG+CWThGcBwzXh",
-	"WWNEY8KzuoUYjpGMBhM0sY91C15hPIPUOY1ZX6RGgyt6I3LJu0aHc9OcymsWl7MZi50UAzTO2Uk2zQd2",
-	"mKbJwIoGGGfwOo0v0NMaXIC19mAo8OPzFPzH+HHFbt4LGeT43oWmUvedRpmX155Iz/L5OKW8+aCD6HCv",
-	"VUlH8qD5KmmKo1wG2fzXGUacKspjF+3naHllsBsuacL18mIiZGDDfhILkvBrZgOHkcAh1iMWZMGSJCJ7",
-	"5q/9vT1r6dnTinXwtKCmMvPr2yyhKFBDC/Jmn0J4hCLKfNZtolt2tQRZX28LFCt4DlJNgF5rm15jR5/x",
-	"m6SWOpMC/l7XxQcIyvBjkBmgMQr7DmNh/Qj1sHi7dPAHDT73mzN10J4x36mKmddJxjXbDkY4EXmqw2QI",
-	"91vwkrWwcJkzqrrZsI+wdQMaeWvf7y9yrdbg6RQ28GexaL6iwDVQaQ5KPEnImJljcaF3whcTFrpGD4IF",
-	"vqfyQaI97fDs89jtcSnuGoa6XGYsbLr9asNl7bIXRqgWpBlhWCxVZATpHSNDoqN/8JiJCyTTNzxho3VP",
-	"8Q4bPY/xJW5XlhNAlZu5QrFRnXGCJLEO8/+AhuYmB1tANLgF7MrCbN5wnKsaQKr/0c3YWwG+fnjWEEqz",
-	"+CS8ohMrMKhG0sOXjcpyFmb/FZ4VE62us0ZS4c0HEKsAd5GBuse53lcHapUGMjrlpcpt3dpcKiHPyvdL",
-	"gaRaObDqE1iLlAol2IXqApDIX1EQr8h8p5v4tVEWLpxX21MQVaS2+ZBr6WDdaVQ1725wTfWtWW9pRrFq",
-	"QaZMV/0lqwubUfUuaCJ6N+8SQlBpdZhVhjU/I9xhXI0m8OPoE3pxasj0IIiKlYXQ+4NYpImg7gp/LWtM",
-	"zYTUOwm/YTGJ7Tgk4el1wEtbnWYVJe6zdqOqtkp/1NDiIHTkexGv6zv8FaVpqjE4/oiMlKY6VyeYm2H/",
-	"GsFtACZsEJokRLKMWVsAI0bhtYBuEnGDXq99Vpw2vnv1yrMAn+0FbcB56fZqXU5EUntREUz7wuuMgtib",
-	"7hiaz78qpdfsw4Qqez9liRxC3jx7qBpxA1iiWjNphvk/v9Gdf/1h/rO38+rDH//5H+HwCoOnB0Bkudmf",
-	"fPAaAXszFeuJkD7K/bS4biTwIjZqfaGPYblF2BmDIGwXD5srFiBe5kKXO2O2gPHqK8bPg2u5caFia8mg",
-	"yYzFecLiiBhBZKgY8tnwiibEezdMNvsqMAh8bmVuTRh1+oQ676LwlFq7igoN466GW902Nh9c2cWC1dfb",
-	"BAF0/1DOFLJsr3jK1Sx8rDye6JwmhKVxRN6n/NYFDgZvjxswVwnCas9573Xq4wpCS1LdHj6HY3pWDhkv",
-	"yVQYkQg0tOB6JnLtaMs831KMpYSnRDKaFNl7KqrFsTcE3XF1ziZCxr+kybIvaMWewqTm6x24u5uLuMHq",
-	"KFjhTcjuOEtomrIY3XyfZMvUTCwaqwTMjN1VLMhLoVoHk50MB4tppc9PuNwGdRPgR+tDTfgVOyIzvL7E",
-	"zOiZSGKMTmUxvq+8YKVBnk2EUc2QIL+TSTGVTBmV4DgRHEHmY0+E9vIYIGw9/QU20s+qI+cN8AeNSkFa",
-	"Izx/UyoSpCbXGlXAhtF/5vwBi9wgRCAolrsjBNoZrvC7FWSRWRbUAsmSbJ1e/EJePt/b3+7viEO5cLnM",
-	"Aht9gXEJ4BMtwuOxqgOYd85XmhoLQ/qEp+AleAC/3ZO86pGQ7eTmLamRKnxNtdG9LlytFo7iVaUZjN46",
-	"fYh4Y3aL2UiNVoiLVQhF7UZEpBNGIKh9ExPls8Qk168oCmRWFx+Gpg8JbCgjiht2iATG/I8modFCAYai",
-	"LEJyxeQTFQw9tgOoDSikQMsvkrNUe7dGkPAxOBxAkoVINU0GIbv+hsfMsHzxNdxamwW7+iF+vKUTApVB",
-	"bwwqJjQJSILG7W3cuvuH8IBRXyrMmk/KGbwNvLShlw5PJAG7uL9j8YxOme9WrCtaAKPTr+cnWq0aOqk9",
-	"xpXRTksyZzGnWFxi66fLd28jTEbFqIjhcDvyk3tsehlcnrVlPtv8M/APcF1kP9mMWPeWl7m7ktgUPO6c",
-	"QjzwJi5LDCS24JfZNSyBxKsAncAHIZY+JpiYi9IOFOVo9+ZgF8fepUkyWjdY1c0V2lDIfyySgDc6tLfl",
-	"H7pYYIzYcmmWWADkxd7eKyIZlOGxBXokuxGYmuUlTT5RLkuzPXW3mmYXESXwQi1jkyIXHFgPlMmYKR5X",
-	"Eyr7lIVodEI0ppYC0MaUCXicMHsUbuJqRS828EKtZHL28L+5/YkZLlAOm0c2ej1ArsDsmMNeONe6Dftm",
-	"70tNUK3rL8UjkBWwRPGQlIaszNW1nEKttozJQjh3xJoHpeClm/yJImk+HzNJtvZ3xlTZo2T3mOqDFkb1",
-	"Nd/Nw1vWM0plZ3BM/RrHm8OuIrI4CW6IF0K3nkesCEQv4uyKs4CRzYa/gjYv7wreR2u3I5lubrenVSs6",
-	"a29uw2CbncnF5C6usiP3JO+RirhgY0OibO37Bu7F2dg8N1hB2/6dztcPRa3Bm4hpYLuydNpwlSKmwsi7",
-	"s59/7BNtpW46xrn4x49rYyoDH4YZOoib8p55swig4o6bVjIwNzrDVeIQi5GDVnsg7uavCJZEIPu7DHpG",
-	"4zZGLrs3WkP8Gs6rvSiw5SLHrNXIMqgj5+nyM5v0H4/WCJFbjbk9rXi6yl2oLjpIw1Jc8WQTzlZ8mrJ4",
-	"h6e2jNSKcTOnvAHR9rjJdswr5gwrmaoeMPHjNXK/wGTeyI+Rt6atFkmLnUI7JGSLsSO7otAWoFOdp1Pv",
-	"EturZbKWAcMnM+tmZzHWtoUQUBx3dY/MG+FwsGMycj/ag4T2XDrSgazWzqusoamAoBUzb9YnUXPqrmAi",
-	"QKFQS0G1SiusD6xIzBK2lrRqRu2lG3YTsiqGjTzwW3G3SWiamUV56POjU0MJJTEXTfkkMRdESzq57h+/",
-	"Vd32kONC8jmVS4g/bEp2ojwlW7lCf1ZC01hNaMa20af0CWHB25gOaDIhtaRc29mJuCJxTpOdimsLK198",
-	"KshWoq98lK2CHdldDJPSjbhmm4mkMuMKyrOYgYJRjizVH3izBWJvT/1jvXd2n9AksQfuVARqRR4Vdfug",
-	"Hqw5/btyQ4a3vZM/lswqHAw4lLKHjRmbO8dAbRDzUSp0UdWv28C3S1ZsIpluXTa+ctQ4WQSB/2RUIHHU",
-	"Y3odzo87Tl0JGvCnXEmmZrh9fceEwlUfZjx8eW3U0zVPMV4ZqGKEcTOEVy4QEQiMqYE62gCJ/bvTk6sb",
-	"0+rQO7autZ5ioYKKn67/udP69fqcOhOquc5D8Tpv7S+EpyRmU8mYQt8nQRygj/IlidmEzyl66z0P0M5/",
-	"/ba38+qPj/vRwd3vvw/xj5d3QU9QItJpExTup3uD8bQTjGaTTLKpkZeGDSZcF8Ueyn3poFMoVdF0BvB3",
-	"2tYz8BZgPlX/dbi7O1jnzI6QPVFkJpTe3JisnNjdIjyi8bcuSPxSX/gVNNZggYvzy0rtXS8ZORSvrNTZ",
-	"TFLVsH9mMPNOBu/02DAU+U3nUzOc9Qvx+D6ulas8SWC01X1XUgc3PXgDjGe0Egk4ZXBHytyJtT0IaJim",
-	"9o7MJgsFVGuPEzkMtVE6TZxjybnG5Lwf7AteSTYbHLyYmVkzKYyk5+m07obcPNbKtvTol2DD/8W+X+pQ",
-	"yvwF/xcgGMrqtgDdfNzcu088zlkxCToNfPVY/jYw1hmNl4No8Aaqmq4b8YBnxDXiaVwYTYm5VTII+iI6",
-	"GGDzY0o3E1y58RuGiEjKFusXQfDZt8v+RhDCONhMJjuzxCt75OopzqmeQLVpX5pVMKKkblSB9iNH8jaK",
-	"0DxFsywU0tZDVnbWb6qtZl0dWY4eueWF0V004Vlb5toYJOi1ExlhMJmRqRR5plyTHBW51jIqIrbcQESu",
-	"BPQUSWMyzxWf9LcdYaa+sqzZYsJhGhyjjaZGB/Y2YVjr+PPxGLhhGxfDNyxFrcGi5W53saidtnnZtk/S",
-	"pmTj+ihtUZKIBRxGuYxdWWhwWGC95qKEEClO6SThKdtuQNVpK/Vor4VTGcAaIXdfQSH7lIUIrDMIi3c2",
-	"jApnorpFXTZWv8BXYNGR07x+NocD+T4FNgy+zQR99Z7NLa8AHxUb0Ek194gHtfjEThYJyEMyFnlqK9jX",
-	"K8WLRdqn082npacjIlbCyUpe7bbD1qIJl18GbZOg7qc7f/r0XI18/XTEUh93rTJZa1LNxlWzbIcDLDpm",
-	"d0sLW0zriFBNEkaVhryoDenKBST48OyvGBprbmx9QyWbixuM8dnyKU9DjWobumV2dju0NZ9ri9s38f6a",
-	"0lkXgfOdN0WjJFYbVvmqqr0u/VmA0kzV2JRvUwXqmvZhpcjCZb6xFHPjlVKsX3pOZ0/BoNpLeHrdnDSK",
-	"YtV8jqHrKqw6ZyJP4ouZWFyGj3R+Eg7WJOQqhK/VtJuWMyIOhKNAjq8WBbg9tWfZntKdHwEdqyvqop17",
-	"qFG7P1+QGl0lwHuq0Q1obL0qtZ+IBG2FRbTqEnalicibSr3fgzDXqmQdOg2sUmwXff4iYyY3LCIqzLe1",
-	"zXenydCZMSD0sf+Q193UGy0i7JZOdLKE3IvIlZwqZq6ohXUalAKiT/FLP08G1UQ0yFP+Z87sC8b2WhUR",
-	"3Urjk1hCDjENllCF34ma0YxFRDFGcHJPDxmIth/UcPpaWPkvZ9pWqrm/6dXMgH+WMzQaA6pgMzvqKqd1",
-	"G2DWauqyvxw8IU7yehk1Z15YWVHratSzLeIwqB5tfx8bKa6Y1yyprd9ZQ/S8SNkvV4PD39bqtBK1v+3l",
-	"MNz94TC1eawDhCBWDl/ApLe2ijEkp9jr7M3jICJUnKnQmBBFbW+376niE/+i7gECET7p3I21KaqdawGH",
-	"W5VnH+AZpEBs95zpww2TDVXUjsnZ305e4zzurdbGW+b1I3t5xpLYb2CFESJUF8Ej6CemCfSFg0gSrsk1",
-	"YxlZCHkN7X0oPrQNSv0oEk8YHlQl+rOnofp2RfOwpvALeMPMlCucooi5WEFvj8gL8wZ25g1neOB9vddK",
-	"GCrNW5FYdFlyrYnvtcVVUBsg8SJayFbli74T1QuIlQhvlLvntjrA2qcWBCyjXCKteSVpIPqBzllyYv6y",
-	"Aser3ANNim9okoc0F97jNNTIvjBfUkVGfhBOZ0xRNLjdmYod2wP/xEB27M1yF/mTvu4ReFlphWVDHSPi",
-	"Ms3Raz7nScJD5RCaL60tnCvUswrd60xMZi3osTCNeobYr05wmnaP/oGnfmT4ynht1O5jsAf/2BnX3hKe",
-	"dpelCGWPu/UFkGB7t+Wp5knjzGTr6fO9ve0wdixrd5F4RQJsQuPn/jy1eftQeVUiPTyZB+BroPMuEDfb",
-	"9sD8p70oIAgF2TKHtiWjsp0MeuuEPsFIE5E1GC2gC4wBYF5REVEZnbAdxTJar4pZG+5/qaaSHtUhMdQu",
-	"4UqvVX+mOGp01vYFJDQU5XA8U4Z5jtaCwgsR+J5RyeR/DHow2GUBUSXCNGDCoX01wrFHvmWDj7rjRmtR",
-	"p04gVoRVnaYcQVSAq0j7QYPsb9CIzaqoJtWamKlJCLUwf9ByKapqr3/lDcd8/3tzFBLdCRmd5RXLQe0V",
-	"IAqI0YmYZ5CfMdqkmEh7qoabc+yB3ftOoIqFvkFpzSFhUEgJb8lsI9DaDIqMMBCswgGn6VlZhKlAVhk0",
-	"Fg3eY4PRbiYBkL0slCLSq6uKZYWg1H0pStUa4lQzkqpkpVdmDhToYDK4073cNFVe6fLT1MAJ4eofnC2Y",
-	"PE5pstR8si6y8GsIG+TKfN8erztednaFbV8+znehqVYr5QMHFyUUBsc2YTEi12yJFevKIkR+JLnHZSVa",
-	"isz23tCsZAZg2nq55Gbs4wj3xvyNXxIv0LKJ3gYYndFrMhHpJJeSpZrcwLA96ufPGQ0YEu8YTfsPh2UH",
-	"IM2K0etLHi4W74rxG0hnNMtYyvpUUAy1lwBgzph8x9NcByY7WYGczOFVQz34r96c+g87m+DhkjhmAnUZ",
-	"LqAAjwGEHjuxoHoyY3EYfTiSfYUYA96Lj+6MKe4o0AA0AJ6jQWU93n5WwQvsQTNXWNStxxaBHaR44VJu",
-	"X01kN3czgmAN+Ow+9NaHzNasjOG3RXKzhBD5KxtPZlSvX6oaquaU/acXbNzQB25RmWF1EPclNC+FIybX",
-	"itjGk2UtZbV2vQRv4tWVY5hXLqGLy4zNEdYT8JKC97jBjVG2XH+iSh84eMDQJd3sgyZbtdpBRbNZEAhw",
-	"aQUzF8DOtM6K0kYHAVsBLkcOhnshF/VVIhZDcmEOBERlLEmMPUJGt0PJaDyKzL9s7TN8UgRsK55O84RK",
-	"MnKl6fD33fIBVK0a2SbOzsGXMQkt4rEAmpne6/BmQSsibvyHQBqwWHW4u0szPnT3L0MudhMx9Y867S8L",
-	"M/Bu5TTk161QsJTBIeQpFNXkokLtz5mmMdW0xIWte2WzsIZllQOFSCg6N0auYWMEdfCwqamxbItp4BmL",
-	"OfhEuSwms4PqCmy6zhnwMdRZhEe2AurQdYioLszv4YCguFLyRXsO/IdbA0ayBJs/gPFZB81eILqfwfTG",
-	"fAf/Tb9rkIos+KVxjFiuGKDDooBhbSAXiO+GUR5CqDNNva9rC/O+MbtTFCctaqfip3nMRWXiSnB4VISw",
-	"wUD+Zaz9tDprZO/1IyIZhlN4VFELpquN6PwL/andv32mIC7u7qAh+pXAGt2pptgdyno03EDXXNussHKi",
-	"ooiW8udbtaeh6XKZ+lzeUbnvoXrd1vnri0tycwBrLGTWdgTF7zRLy5IOWT5OoF+i+9wNjnUVCQyUUT1T",
-	"WFU6Tw1WR7s3B6Oj0HUx2Rqh/DDyzkeX9zfmgY+2cUR7YwHJkVIIPSQYxYKX0lDhrXIDPfr4O1YA+31w",
-	"+PF3r/j874PI/Qn/nLhntgQ9/Ntsxe+Du7vRkFw6hY1hG74xQfI0YQp67MH9nqJLRYSeMbngCkLIsP5k",
-	"cfCOJb+xgHq7TOZich2BdpV4pUygUBvqDCfx3KN0arj7FiRMwifMXhlZ4jnO6GTGdg6Geyu0s1gshhR+",
-	"Hgo53bXfqt23pyevf754Dd+UQRmDgmaOz06xRKZC2joY7uGbImMpzfjgcPB0uDd8it67GYh1qxwOPw6m",
-	"TffFTToSb/mG5JwZGgJXphkL77JECtfJUHzHFZaDwjLkl9TYAFLcUHQFj6VYQLUXVVwtYhWlkX8XOULD",
-	"BvtaRHARP5/T0htLRqCqSh0sJJ/ylCbYF4ONjogBmaWcJvZutnu2VJA/c0O7pQ1lyJsmUGvWsBdg4tQI",
-	"u4uZWBy7G9AfADWAZ/chxDmEfZywJjjzmKcwo0vaASEDXljniiztM3R/4VEI6p9Y7xDc9YYcP2uYY03Q",
-	"lCENbZB03Li2VK71L5cVpIYrzSSLCxry4G3GmHeF/SnBzOifOSM01Xzn5OL8Dd7HEjaZCRaTMZ1cuzJT",
-	"DoImCIEiBz4onZP/XC1vOV6WqmLL3SZIYykJxVJwzXiY2h4SOOJnkhmujADI+l2EZCSlUooF8oM2I8Hl",
-	"BIvJFt59EKheWeG77cY1Wj/6Gmv0wzYmM5okLJ0yWx/0+dPn250hHPUgJCXmrFr0AwrELhd0CZU/UA64",
-	"SI+osRSHH23SyKjwVgF2ZeXrhX2EGRVRU2BlzvRMxB5yelQUqQDYcx0fcKJBSNBcHHz3HGuS8aCn+Y+o",
-	"kF6gaw729pwhZZuqaHard2d6DgfbZkoJWk1hZQOG39O9g7Aqs4EpCygzrBYgWYq+GjOxMDqbotLaorkW",
-	"O6ip2PZRRVVNDfWt6AyD0BmjsXVHvLXVa3tE0VRUm6/IrO4atvKRQc8zRG3IV1ZswS5qpe9p7OLhzIf7",
-	"T7s/PKNLc/S5FOItlVgb89nBq+7vLoV4R9OlnQ68yc+e7nd/Zz/4CZD5BoJh/Lm/++//7h4Da8PYSEDP",
-	"VzE4/O2PaKDy+ZzKpdXbpFDcpNDcmk6NzkYPweAPM0TF3IXSGEIFbCasrwSFrJuq7xB4x1CbjagsuthT",
-	"iA+ypZUUGQs9w7hkW7zayCs0Gw729myyqcuxGot4GRW1kSB1DsSdhuRxQ/Q4bLxqvSDM5U0k4N/1KPMY",
-	"1lMqu7c7i8ViB/q05zLBwOW4ysjtBa/8MlR3Vd8ThJWHxUfQhpJM5xJ81qsoAZHQi0Fg/Y/8UeEP3Cbi",
-	"SKOZLYqgjDBXvLYxs8gXAWcbxNKWIXJka1QG4/3P1UjC0TawlTACUjm2scnXtcBAf6BqiJCN+bdmr5mE",
-	"pdrQN1MFIXmuSJTuZl4rsYsaXbbpnh98O3JxkVhiHGKqjwvQbIlvmAnbILMbLnLlRIYZr7IMFWLaWvzA",
-	"Z+DaSjx1f6ZtAOafNlJmrblt9GXALMDEsJKG7sf5ez048RS3Eb3e36q8qHn9f/vjLvp4VxEijvkh0Yb8",
-	"Iokl3VaxcnOw68rd7tIkafRRHCdJoLy4Kg8LKs8yIbUaEqjPOzkyB3ukkpSxOKQP33KlXa1sNbgnTffr",
-	"cuyqAK/GG9y1VeJW/Yn8UbNViNLsMfE32RFh+awgxLLjRisZrhYWXJfoEPjPQ3K2fGJPgqst65Hq7kF1",
-	"5S47mnNPCorLFZO79uJrZ8403f3I47tWRy2m4m3hFUnxI5wIbCecoqr6jEIP3W1M4IAUoFKEugy+sq1W",
-	"lU5/ZNrG27xjmg4eUOP70zSQZf3icWPC7KPu36dFkkuMH/Wg5jdCjnkcY0T5s71n3V/8LPQbkWONo2/T",
-	"oHD39b/V7p3/qNoVPzJNLI0QS4uOoexjw1ErbvgQYOUrjupO44GZLaM6mDjCtPIyaQ3TuTpPydL20Snv",
-	"k4DNnA/bLumIqByN/Rm2vfKPrHWew5TlOtv1Mfg35jibor3pyRw/j63nTMRLwhUuMZhbCneCBQLIONfg",
-	"voAQArgDrDh3I3B/CEkO9p6tZJu6OjIHe3sgDQ6Q5xrASwWxmMOSNHAt6ObU3vUsHlYTRm+YIiJj6faj",
-	"rPk3lTUYhVATNrZqQLe8CWjwTsuxCHHZ8mMqtmsFHyBOJrauvbABWcDxOSxIF3bb04Qsm09+2XzzyAbN",
-	"KhfsV4/IetJ/q/HqN8P1CL7N8vwMVmcHFT8K/2/T0PyMNibGRcL9kQ2NVJWTGfklTZZkRCea37ARmdMl",
-	"GTMbMhdvbl4+rGn5aFY+mpWPZmWTWdlbo6rmq7bjOFZQgni1/bdnXJKtk1xpMQenZUTsHxfnlxG50IzO",
-	"I3LJEjaVdD4cDiGCiE9mRj2PkCney6QIUrCluke2XhYyNYlZBnV/As33qtLnOI4/i+ix1QZ7iZ79h5k8",
-	"7vJjQWxKDP7hL1wK9GDOE5FeJXyiH6VAlxQ4juP1RcDux6Jh5B2KgYSFUu7ObdVdWlBZES9u0xDqgfxV",
-	"/vwBxi3Ba41q9YnZCyTNqJ55QWZeo8vmAM21Wj8Gws0C+hmXUtHPj+r2W2I0JIA1eC3hmdp1GT2t9y+W",
-	"lyopQBHkRWJfdE0oZIdG5EokCUYbjlJ2q09yqQRGlgYcOgaAMzd/B/O59yqdy0NRntji22c2m8o2ODzY",
-	"g3RTy2i2ZmMz2wWjVf1luXR1KhPeAdUEvhjcI0j7QkiNVRkDXWBCYcpC6u+XYUTYJCTsvOuCXv1nb6nS",
-	"x+bwZYhwowDYe1gVFbIIGBW/OLoTV/WstEfv25csvspkxKDrzfxMPHlQyC/zQ6vw2v1o/3XacZEMn7ki",
-	"L/YbMPWLm+QlWZh/lT2/V/10Hn32MRncNI0mQwF7P5MhXI3ls7HkD0xTnqjG6B18y2oL9WiCfCs8DI5E",
-	"n4V7cfBHbBZ/t+uykJvvkoiaCal3En7DvKRlKDJ9JSRwtBmskWe9ruW9LH2jWZrNfNfj/stkWH+tDYxa",
-	"weAjm35rbEociZD35287WBUz5HdtXYFGDn3DU65mNk1rzpViNpu+1rcwdHIInxBem69/stP24Nn9nTE1",
-	"s8LYWB+oyTw2r4SN4/11jwWvsYDAPQ4m++sdTB5SclRQ3mF8Z1Rpu8OPpvcXLQ/8uhkh2xt2nZSc5qQB",
-	"knZYHPB0J3PF+ppEgmUNKDNOJcM6CqlYhNm9rP5n5/0ckR4wVd84D4D/keL/DSj+NCWO2EhBbX3IPmWL",
-	"5gsq9KHApXSeTQQEHWNBGVd2od0fjd8jST7MhRGM/RddF6GD6bTxpshiym/w/XhT9G/IlEH3ta3G5Gi/",
-	"Dys6FuulfmYUVI8mSlOpWUyWrCHQ8L0dthALrXYnRKrYGlIQ4sUVUSKXE0a29m0pp4gckNeQkCgj8pT8",
-	"g8dMNNeXgI9DdQn2o4Po6R99TFKse2kOpFBJzsFns0hHZuQ4T1j8RshRYX+Hi13YN0OJ+kUfpXtbpJ9e",
-	"U1fF76O2/rq1tWPJ9VT1R/j/aXy3W5SB2/XKagZFRmtNYmySBUVRzRnXqxN8RJ7tPSuaP1tNNqPKqPxK",
-	"DboV1xQsoF5Hed2gu9e40MGDHg3rQDZwHmLYX/Wjb+kb4dUfmTtKWjbyKdpxbPmsg2knM6o7nU4nRrfb",
-	"unk1Xg14mciFUf4YJELJqKiEOyJC2rtr89x8BQncI/dqUcXA/IQhmnoh4Ew7zzVGo7HbSZIrfsOa+dxA",
-	"2+jP6svj0WrdbLv8LheU+e2C/6vJ8bVXc0NtfkF+ViJQSDJy2PMf9746LzbjPrfnfs1E3D6gDLAFlavs",
-	"CN5JR0xQ+VkSeqWhMDpXrXaSX1O5T5jP3md26/mE13Wl7nPUo/D+twsh0h2iGyTqqivQPO6S2L5zoyOK",
-	"d7V9dCiqt0ge06IQ7Nh9wZtqWNY6wBMO1lAWC/dBBsJx63+L/DIfs4i8oRM2FuI6Iqep0nQqISaYX1+a",
-	"R295es3i0zQi/72NtQPNmRELbTSdGo/jGHD3QwnUPU24B3L8eAB+oT4gP47764kYXlcKPTqOPp3j6DiO",
-	"reSqst96J8Sy9HhrAFGlMVTN3hwvyTVP45arzPNyki/yhOfB18CefvuiR8vg34vFvCL9zXeEFRJ2LOY9",
-	"7M1mRcTPTo7tPxqMhR5hPxWmdFZF0ccofBIrQG4NC/qLdXYIyL+oRN1jRNGjeGgSD+XZoSDYpvCijSTF",
-	"al+8sH5e6btXyIFK470jMvJ6AI6gm3nZo5GudiqcuEaELaq91jXwi1TvNRgb2LjedeWRj79BNb9Czr0Z",
-	"uKscBh7JK9VfFjOq2Q2T0H8EE8mbFfemrHWsHpq97P1kS2zDIzN9e1chfU+iPL7bVVLvFjnnrefQi/NL",
-	"1/mKxxHJqFLZTFKF9dren791SS7Iblvf54qnrvzy61QzmUmuIHXdqErXbS7MchdSXxRQfbHsV4GyjQuf",
-	"KEDfNVs+8uM3eDVp9h4JhSA992fPXqwJpXLLrnTAcWbOOlO28NtXwGx9Oa1ExCOzfYvM1pvRsApzK2dV",
-	"CjUX9mPRiPOIjPCN0xgOddRWIyYjHtuL/FG15PUoyIMXdrxThOgBucjO0MBCKw1GH0PYvuYqa46sSEFX",
-	"jh/eKyZr3GC7p7ayg+LTlMU7PA20XF0hajPHmR30ASnaTdGcHYwQPpLyF0zKlc6+AUo2tERKYmohY+tt",
-	"2IXbspbEwYQp11TG0vINj5lwXYIbOgrgj/D14EFtHW+eBsKGBT6S9dft+rIbTRxFFS0M8Hkbbe9+NP87",
-	"7fB9+fdT/ejcmCMl+a19HngDQD30UaCEr4U7Hs3/b+tCyGemDXnpE14R++3msTWa63Ntg/TD1WOr7Hef",
-	"q+LPwYmPd7SPLNmXJZsuaJv4s4/ny6q0NgfY1khJXbl1dV1qzRvYInC7gQ9Lp9hf59b6etxZj96pNu9U",
-	"0C8VPMDkMRe7Y0nTuFeNREz4JPjBkJxQvEGNyN/PoR0o3sBoPrlmUpExSwT2paL4SdNJxwz6PQLxoOTv",
-	"zdPAAXZlj9T/ZVO/2ci2kw5QaUFRpfQ3z8M8MKFd8TcrXOA+IVuJWGAajYzVdkREEhflgI7ICGjqNB6R",
-	"a8YyZTv027sS+I1s0ZTwGDO5OTbIX80gQNIkU37DvL4ACVd6u42vHI+ubdN57PKGJ5rJhz5oVaBtKrdN",
-	"v47AnUcO7cOhHm2u8GjUXiXfEoJRLk2sgich103DtnCw7OW6OLC4qZHEfksjif0hJESPcJkfYLoPqdAf",
-	"royxPsJM6ZLvO1j6iDzbe1UMZhf2AQpqfZCMTmYsHmE1KvOpAeWJMus3g+3v7ZVyKGMS74z8JR2G2muk",
-	"gsD4201FWirc+EDFWipzrJOw80BCp9EqpvOij7/LwKr2BSkwPKdLswOVDSAL7MCQMsI1USyN1bZtRLL/",
-	"eRfieOZrqkHzmHv0WSR1W9GaqrBe057a/Wj/1b/XAb7vtQUyNo75xdWAt2RcyC1oD8S1IhmF3v9xwa3M",
-	"ZjhKpiVnNzVpv32Eqc9cWcmqNMkSmis+ThhRM5qxiMy5QSEEfeP0fz+HduhN7RZWJedjb4NHLmvhMktW",
-	"3VwWtXThcyxRmhdHFRPFWRWekQIabMFV071MKxnv/SWa65EtvpljArqxullikzPtidNIbU38TqAdn+0V",
-	"zW6hkP6u7QSNpTaoXOIv4so7kJTqxzb9w+ed7FhUVwIL3t7bqHwyK4k/3P3vs5vqa3cC/HxyIsc2fo/y",
-	"4ttTo7Yf30bG6p9yB7zXazj/Cod3NbAHWtiQLcUYOWf4R/mBMRvV9l/uEfy7BEC+DoegA7aB4d02PPoD",
-	"/x38gY5HNvAHWkJo8wdGrhIWS2P3ArDo1+ko/FN+MCtew1FYyKygo7DDF4iM+KD2BU7xV3oC7SK/ekdg",
-	"+zocrzz6AR/9gOv7Aa2QXtO02gVJC2Fu4fPWBbNtv9Fqqso/J7kOyYjHakRSOmeKsBsmlwU1e18Qdksn",
-	"OlkSkU5Y5Ey0lC2cvD8mkmVA+MbKgmyaZ3t7ZMTTG5rw+MNYxMsPYPqo0RFBW2zOleLp1Aj9sJAuTcKV",
-	"8ZyshumN2DcGnyvFiIvBhXXf3DAOAgfFUEBmW7Ozbuo9tNT+Bba3l9B+FvL+AtBflxP0UWI0SoyGs8+6",
-	"MuPjn0Bbva8OLAdWfS2O93r5WuwI7c59zxR69O0/8kFv336L5mzx7Qf0WyeBF759slUeYLZbHP1NJL33",
-	"VximjxzyLbr5W7ljE0/V363y6OPlLx0Ivv+e69Vb6JRYT6OFt+0a2piRn+AS+pCcHV+e/GQbnKRLJwrw",
-	"7EauYPNg9sKV0H5Z8NnO8n/lVUG7qHE3BY8i5xu/Keh5nF2wMXRssLlajbcEtg4KuBnnYxbH1LDxgo2h",
-	"8nxEJlTKpTlG2sYEJOYqS+iSlOLLXhsmCZPgR2IxD5dT+RVhwoStB+Mmb5YGXnKrM4t/PLR9vRXy7U7X",
-	"cqZc3ggMaiYJ9QkrtGQmRZxPQB0en52SmVFnW+evLy5JnpoT4e7NQUQAHueNl0LgfRWw1mCmdaYOd3dp",
-	"xofOrT7kApS4BWnlCsASBWrhmNNETCPU5ux2Aho+Ilpcs5RIdiWZQu0s2Y1AjhiWrS4AtEAXkrN8nPAJ",
-	"GAGGvxEuw8eZq87vDVJU7O8eqFL1xR/jwuI63IekqTpGZAeM6ilqjke9GWBjV4f36owrsuUKf2x7FWlg",
-	"ZEW0iDDdBxoSZEzuOFyQOdM0ppp6s53YgQIzXrg2bBG2IIXuU2X33cjO4PdfgHfKJfqIs/V3GjoZe5VS",
-	"o2q+qM1dqtUHLYb1q4dHwT49tpmPXza9un4d+PIftX5SDV97famicIGJa5bp2mV0wZQrafiOxmw65OqY",
-	"x6fYIj7DbveImylLjQZiMcEO3N7ioK/26jAFBJXEMUc1ZeS6eVC4T8UVYXQyK1PGCmhBL9/9cff/AwAA",
-	"//8=",
+	"7H3rchu30uCroLhfVaSvRtTFjmNLtfWVotiJ9tiJjiSf820lWRPkQCSOhoMJgBHF4/Lz7Hvsk22hG5jB",
+	"DDEXUpZjx/yTWMMZoNHoGxp9eT+YiHkmUpZqNTh+P8iopHOmmYS/zmY0TVlyHps/YqYmkmeai3RwPLie",
+	"MTLBnwmPh4NowM3jjOrZIBqkdM4GxwMeD6KBZH/kXLJ4cKxlzqKBmszYnJoRb4ScU23eS/Wzp4NoMOcp",
+	"n+fzwfFhNNDLjOFPbMrk4MOHaPDyjqW6CRhmfiQ8JjuUvH17/sNuA0zMDtILsDyHJVhYlJY8nfqgnKqH",
+	"gsMfCskrnrAmIJQWkk4ZueEJ6wHLDQ71MHiudB5z8b2kafyKJ5rJVdD+xlhGRJosiZ4xwjWbKyJuiJ5x",
+	"RcbmwwK+P3ImlyWA8CNAuD5EZxSmb6Rl/BmwxLUiOCzhiqRCk1hM8jlLNYtPiGRKS0bne3MxuSVzessU",
+	"YFU1oXVSzNyG2Tm9f83SqZ4Njp89BVZwfx42L+rv8kzEjdv/90syETF7jDX94Sb+aEv6YEZSmUgVA9nz",
+	"PY0v2R85U9r8NRGpZin8k2ZZwifUrHP/X8os9r03539IdjM4HvyP/VKu7eOvav+llEK+TO9YIjKGU64i",
+	"TeKkBktzmhiUsfiYUGLWHxEgSCIkmTEaM0kKeWmeGWoei3hJxpLRW4UE7c0QmZcovjIRc6bIgusZoSkR",
+	"GZOwIqJnVBMNG5CKlA3JaM6UolM2Igb1CiapzHrDWRIPycs7gKwYaEJTQlO1YJJwfQKf/XKa6xlhaZwJ",
+	"nmpFaKJE+Y4hD7Iw0+N7kt3kiimyM+LpHU14/M6iZhSR4tFU0rTyQE1ExvwHk4SzVI9gdJqSPL1NxSIl",
+	"+JjwFCCLOU3ENCKjPFV5lgmpmR37naGTUe0XRyj44+5w8CEanIn0JuGTT0wtRgVOGZnYye2OmiVNcinN",
+	"CpWmmpEds3x2T+dZwgg1RKF56u04TSSj8ZKwe6602gVKWYg8iYEWYMBcAb0pTShJ+JxrIlLcLz1jSzKn",
+	"SzKjd4zsvP357JefX51fvnn5wzG5tJxdsLuhK6LyyQwHOfEIDEBVhGvE6A+wKZ+AD6OBZvd6f6bnSXWQ",
+	"gIxY3QKa65mQ/N+ITaQkQ/1Gxo0ZUTOxSI9XSS8ilEgWc8kmmry9PAeZKNmUK80ki4FeuX0LqY0YcIjQ",
+	"M2ZYnaZkZKTrCLk6xeeFyPB4dKfOwgbBxIA+lmJhdtVKZAcOi8nO5asz8uy7py/I//u/T4eHw6Ph4e6Q",
+	"nBbSaTETipHR6WTCMj0ikqa3iowKNI4IHYs7Rkb1TRoZG8BOu0umzEiBlPx0/eY1yYylUJCvonNGLNwn",
+	"hKZLu3AHAHxqXmR2H4FkXgk55nHM0k/LhVrcspQkdHKLMIEQgn+V8jBlLDbCzGzByGB8xFOV39zwiaEG",
+	"K7eQ8M9RdJ0BnXy0lVwbIGE5jcIEZeJEspilmtNEESoZmXOleDoFkSBFOvUkshWujpyMYlnR7hWBsHtc",
+	"2TQzpkdp3w6PvlEwTN0kUCyNA/v9s9CvRJ7Gn1pFK5HLCSOxYLhaEJtmMWOWiHSqiBYFSxq5CcBe0GUi",
+	"aHwtxGsqp6wG83/u/2d/MH+kmi3o8oJOUX59IpvEbXBi4LdCCOidyTsmCQVpUCXyDBf9TgvxDj4zxNJq",
+	"K0RkMWOAOSEBudwZJGi6HJd2DlfEqC0yZjdCMiMl9MxQKksUMz9OZmxyy+JhqYWyfJxwNYNts1qsQp41",
+	"uvtGwSL29ub0fs9MuTdeaqZGZOeQvOHfg0ic4l4YU+JGilTjUYKR04tzUIp2YWhqoZQTN8TYw2KRAmFY",
+	"/fYTmHSvjDmlvlwi+UY52xQMQxQhaxCMHeYdDvIOB1mDfB662U+OyN/49xGhaWwXoowyy419mkuiudGg",
+	"4g5NVrM2tFNjMl7Cpv50fX3h1lfSZSnxDLBjRhaSa83SqKCLhPJ0zyhQIG2giysYBUX2l0MHdu03lCcV",
+	"1vN4wSDk2/t7lJL+TsIxkZlZDBY4Q+qpnxYtxyk33LcHR7Bd3x48rbOZnjEuDaPtDmsaBb9V5NuDg5pW",
+	"1kymNHmH63gH0Ix28fwAq8qlz8FIKW5F5o08MeeKf6EhpWdS5NMZvG02UIoEJANYYlFp7xT0YUYzD2Cc",
+	"bxQZXTItl3unN5rJkTkNW6I0e+X9tHoC/+eMpQbD0rwUGfGk2EQYNWpWYu2u6wsSU82GFZfGitn7IRqA",
+	"9fAItni3VVI/NSK/AY6cXup3RGw42w2Hw92hf05hVQvGzKSYo8eAMWOp0ND3mK2YN4Wyqto5JGY3PIXj",
+	"7fvfBkBkvw2OfxtUoP5tEBH74zsPMfDicDj8bfBhFJmtTEXM9oQ5iBztWfYz8gVN/RPCOKhTrqzANWzZ",
+	"y7y6FuINTZd2z9WXIoSEIHPDkJYYVJNKkOZkHNALZJxrX1w9PXqxIqoiZKElMPOYzbgRAoUtMKFpk7yB",
+	"c3OyNEZO2l9cKCPulAgJDF94GTVplu74QI12P1eB8jZ1B2f2ic13wwRK2UMbV+58E7kDekTYfcbNGVyY",
+	"8+aduDWHmIqKQB6FEeDM9sGt1r+2gKXEMTdT0+RCGtrRnKnB8Q1NFKuDdlrzyliPC9KQAdfgNPNGeT+g",
+	"E83vWHCnrJfAuyRRhKV0nJi1uDGnwuwn+FsKh+hYiITR1LB/zFWW0OXP4HINOXgNStDBAerRm2646gmP",
+	"Bmw+ZvFbmYQHyxKqb4Scf6MIvBgbYM3TpbEmqsOTHStt2TzTy93gbLzXrdFad0BmUHMyvuEh/vAG/0Yh",
+	"boQkPCZ2O90Cg9DilvB0emHfanKqu9/JiMcjd9bwsN4Of96E/RJwNJ2qIHfj+4PviP8Vr5VCa/KoAKGp",
+	"4LRKc5Ej8N+L6cTYCErwtyLAZ5JRzdZmtTlNc5okS/Cc8mluuL3CfoLQOF7luH4soQVwBdnh01Q4Z955",
+	"qjSdSjoH9Hl3E4cHBx2XE9GAu4/fKmOdNs1ezGGEnMhTjfDslM+N7qkD8OxpYMasgw7d78fk6AU5y5UW",
+	"c3J5/eYiIk++I6/ohI2FuCU/SpFnEXn6glxpRucReXZAfuZzEZFnh+RnesdkRJ49J2/4/SQReRyR747I",
+	"NUuYgTUi3z0pVxSR756S0zn9t0jJa37HIvLdczfv1eV1RL57Qa7ysdJ0chuR5wfkTX4fkeeH7p1//nR+",
+	"EZHnR+7vn15fkYtczQwuWGoY5tejF9GT76KnL6JnB9Gzw+jZ8+i7o+i7J9F3T6PvnkffvYieH0TPD6Pn",
+	"R7+HWEvqeXZBlVoIGUCZQQ3J7M9kx0NYcEuOvn0W2BMzRTMBwGCgM3DTN5sDmfZvbNl0pQt21C1bOtnj",
+	"sU1tgm8PjzoJG8drVAo8nRoD/+3l6+7pjg6ePu++uPSllEfjnSImXlPG+KoGrlgWxkSKYxaQKva9Riz4",
+	"kunt5eugAvnYyrpJfaZs8TAV2lewrKnbQgoo8/WOh+Qqtlq2/g3TdIN911wneJL3fiPgJQKzv1CMoGf8",
+	"Fda0jT9yCzdW7ngXMyZZVXvPqCIiZcF9BlhbR4c3ulU+DtSBzLdZvL66dmRXoDUiIsNvk2VUwbG4+cj4",
+	"rIu0A6OsH4JEX/E/PVhPXnWieGP02ntknxxP8Jw6QhsMTj6lE67/WeQlHDrIjpY52zUGccwVPgFgdhsE",
+	"UXEMqaGg3SLUP3GlhVyuiYFfUlZ4DGmKsVPfKAOVXl2ovZRU4e12vxYBRWbciIjEyHByw6WCISHoqOs0",
+	"axb0BscDIsMFUynp0vydsnt9QacMXGhhaPCMawWpeR/AOSFpniTOxk+owscGLvOD2R0XTLNqFkp2x0Wu",
+	"1pnYfROYHBDSd/YaKRQbUUdFCMomgnH4XZ9gDHW47Q6wAzg3wsjB3+wZMSiULT80K/PSsihIjkyMgr+R",
+	"Yt5rI+etqg0/qs7rTnF7KmMTfsMnJGaa8kSRnVigdaIiojSf3DKpwK3aDEi5C05LdVgDm69Us3vdyqzE",
+	"vNFvKD5nStN51uQd8wY19p5iqa6YSEY875lReqhTN5WHoiplRI7K7BrtpgZJPeHZBjQ+ZSmTxvglk4Rn",
+	"AcM14VljRGPCs7qFGI6RjAYTNLFPdQteYTyD1DmNWV+kRoMbeidyybtGh3PTnMpbFpezGYudFAM0ztlJ",
+	"Ns0HdpimycCKBhhn8DKNr9DTGlyAtfZgKPDj8xT8x/hxxW4+CBnk+N6VplL3nUaZl9eeSM/y+TilvPmg",
+	"g+hwr1VJR/Kg+SppiqNcB9n8nzOMOFWUxy7az9HyymB3XNKE6+XVRMjAhv0kFiTht8wGDiOBQ6xHLMiC",
+	"JUlEDsxfhwcH1tKzpxXr4GlBTWXml/dZQlGghhbkzT6F8AhFlPms20S37GoJsr7eFihW8BykmgC91ja9",
+	"xo4+4zdJLXUhBfy9rosPEJThxyAzQGMU9h3GwvoR6mHxdu3gDxp87jdn6qA9Y75TFTOvk4xrth2McCby",
+	"VIfJEO634CVrYeEyZ1R1s2EfYesGNPLWvt9f5FqtwdMpbODPYtF8RYFroNIclHiSkDEzx+JC74QvJix0",
+	"jR4EC3xP5YNEe97h2eex2+NS3DUMdb3MWNh0+6cNl7XLXhihWpBmhGGxVJERpHeMDImO/sFjJq6QTF/x",
+	"hI3WPcU7bPQ8xpe4XVlOAFVu5grFRnXGCZLEOsz/AxqamxxsAdHgFrArC7N5w3GuagCp/kc3Y28F+Prx",
+	"WUMozeKz8IrOrMCgGkkPXzYqy1mY/Vd4UUy0us4aSYU3H0CsAtxFBuoB53pfHahVGsjolJcqt3Vrc6mE",
+	"vCjfLwWSauXAqk9gLVIqlGAXqgtAIn9FQbwi851v4tdGWbhwXm1PQVSR2uZDrqWDdadR1by7wTXVt2a9",
+	"pRnFqgWZMl31l6wubEbVm6CJ6N28SwhBpdVhVhnW/Ixwh3E1msCPo4/oxakh04MgKlYWQu8PYpEmgror",
+	"/LWsMTUTUu8l/I7FJLbjkISntwEvbXWaVZS4z9qNqtoq/VFDi4PQke9FvK7v8J8oTVONwfEnZKQ01bk6",
+	"w9wM+9cIbgMwYYPQJCGSZczaAhgxCq8FdJOIG/R67bPitPHtixeeBfj0IGgDzku3V+tyIpLai4pg2hde",
+	"ZxTE3nTH0Hz+VSm9Ze8mVNn7KUvkEPLm2UPViBvAEtWaSTPM//mV7v37d/Ofg70X737/z/8Ih1cYPD0C",
+	"IsvN/uiD1wjYm6lYT4T0Ue6nxXUjgRexUesLfQzLLcLOGARhu3jYXLEA8TIXutwZswWMV18xfh5cy50L",
+	"FVtLBk1mLM4TFkfECCJDxZDPhlc0Id67Y7LZV4FB4HMrc2vCqNMn1HkXhafU2lVUaBh3NdzqtrH54Mou",
+	"Fqy+3iYIoPuHcqaQZXvDU65m4WPl6UTnNCEsjSPyNuX3LnAweHvcgLlKEFZ7znuvUx9XEFqS6vbwORzT",
+	"s3LIeEmmwohEoKEF1zORa0db5vmOYiwlPCWS0aTI3lNRLY69IeiOq0s2ETL+JU2WfUEr9hQmNV/vwd3d",
+	"XMQNVkfBCq9CdsdFQtOUxejm+yhbpmZi0VglYGbsrmJBXgrVOpjsZDhYTCt9fsTlNqibAD9aH2rCb9gJ",
+	"meH1JWZGz0QSY3Qqi/F95QUrDfJsIoxqhgT5vUyKqWTKqATHieAIMh97IrSXxwBh6+kvsJF+Vh05b4A/",
+	"aFQK0hrh+ZtSkSA1udaoAjaM/jPnD1jkBiECQbHcHSHQznCF360gi8yyoBZIlmTn/OoX8vzZweFuf0cc",
+	"yoXrZRbY6CuMSwCfaBEej1UdwLxzvtLUWBjSJzwFL8ED+O2B5FWPhGwnN29JjVTha6qN7nXharVwFK8q",
+	"zWD01vljxBuze8xGarRCXKxCKGo3IiKdMAJB7ZuYKJ8kJrl+RVEgs7r4MDR9SGBDGVHcsEMkMOZ/NAmN",
+	"FgowFGURkismv1HB0GM7gNqAQgq0/CI5S7V3awQJH4PjASRZiFTTZBCy6+94zAzLF1/DrbVZsKsf4sdb",
+	"OiFQGfTOoGJCk4AkaNzexq17eAgPGPWlwqz5pJzB28BLG3rp8EQSsIv7OxYv6JT5bsW6ogUwOv16fqLV",
+	"qqGT2mNcGe20JHMWc4rFJXZ+un7zOsJkVIyKGA53Iz+5x6aXweVZW+azzT8D/wDXRfaTzYh1b3mZuyuJ",
+	"TcHjzjnEA2/issRAYgt+mV3DEki8CtAJfBBi6VOCibko7UBRjvbvjvZx7H2aJKN1g1XdXKENhfzHIgl4",
+	"o0N7W/6hiwXGiC2XZokFQL47OHhBJIMyPLZAj2R3AlOzvKTJb5TL0mxP3a2m2UVECbxQy9ikyAUH1gNl",
+	"MmaKx9WEyj5lIRqdEI2ppQC0MWUCHifMHoWbuFrRiw28UCuZnD38b25/YoYLlMPmkY1eD5ArMDvmsBfO",
+	"tW7Dvtn7UhNU6/pL8QhkBSxRPCSlIStzdS3nUKstY7IQzh2x5kEpeO0m/0aRNJ+PmSQ7h3tjquxRsntM",
+	"9U4Lo/qa7+bhLesZpbIzOKZ+jePNYVcRWZwEN8QLoVvPI1YEohdxdsVZwMhmw19Bm5d3Be+jtduRTDe3",
+	"29OqFZ21N7dhsM3O5GJyF1fZkXuS90hFXLCxIVG29n0D9+JsbJ4brKBt/87n64ei1uBNxDSwXVk6bbhK",
+	"EVNh5N3Fzz/2ibZSdx3jXP3jx7UxlYEPwwwdxE15z7xZBFBxx00rGZgbneEqcYjFyEGrPRB382cESyKQ",
+	"/V0GPaNxGyOX3RutIX4N59VeFNhykWPWamQZ1JHzdPmFTfqPR2uEyK3G3J5XPF3lLlQXHaRhKW54sgln",
+	"Kz5NWbzHU1tGasW4mVPegGh73GR75hVzhpVMVQ+Y+PEauV9gMm/kx8hb01aLpMVOoR0SssXYkV1RaAvQ",
+	"qc7TqXeJ7dUyWcuA4ZOZdbOzGGvbQggojru6R+aNcDjYKRm5H+1BQnsuHelAVmvnVdbQVEDQiplX65Oo",
+	"OXVXMBGgUKiloFqlFdYHViRmCVtLWjWj9toNuwlZFcNGHvituNskNM3Mojz0+dGpoYSSmIumfJKYC6Il",
+	"ndz2j9+qbnvIcSH5nMolxB82JTtRnpKdXKE/K6FprCY0Y7voU/qIsOBtTAc0mZBaUq7t7ETckDinyV7F",
+	"tYWVLz4WZCvRVz7KVsGO7C6GSelO3LLNRFKZcQXlWcxAwShHlup3vNkCsben/rHeO7tPaJLYA3cqArUi",
+	"T4q6fVAP1pz+Xbkhw9veyR9LZhUOBhxK2cPGjM2dY6A2iPkoFbqo6tdt4NslKzaRTLcuG185aZwsgsB/",
+	"MiqQOOoxvQ7nx52mrgQN+FNuJFMz3L6+Y0LhqnczHr68NurplqcYrwxUMcK4GcIrF4gIBMbUQB1tgMT+",
+	"3enJ1Y1pdegdW9daT7FQQcVP1//caf16fU6dCdVc56F4ndf2F8JTErOpZEyh75MgDtBH+ZzEbMLnFL31",
+	"ngdo779+Pdh78fv7w+jow2+/DfGP5x+CnqBEpNMmKNxPDwbjSScYzSaZZFMjLw0bTLguij2U+9JBp1Cq",
+	"oukM4O+0rWfgLcB8qv7reH9/sM6ZHSH7RpGZUHpzY7JyYneL8IjG37og8Ut95VfQWIMFri6vK7V3vWTk",
+	"ULyyUhczSVXD/pnBzDsZvNNjw1DkN51PzXDWL8Tjh7hWbvIkgdFW911JHdz04A0wntFKJOCUwR0pcyfW",
+	"9iCgYZraOzKbLBRQrT1O5DDURuk0cY4l5xqT836wL3gl2Wxw8GJmZs2kMJKep9O6G3LzWCvb0qNfgg3/",
+	"N/t+qUMp81f834BgKKvbAnTzcfPgIfE4F8Uk6DTw1WP528BYZzReDqLBK6hqum7EA54R14incWE0JeZW",
+	"ySDoi+hggM2PKd1McOPGbxgiIilbrF8EwWffLvsbQQjjYDOZ7MwSr+yRq6c4p3oC1aZ9aVbBiJK6UQXa",
+	"jxzJ2yhC8xTNslBIWw9Z2Vm/qbaadXVkOXrklhdGd9GEZ22Za2OQoNdOZITBZEamUuSZck1yVORay6iI",
+	"2HIDEbkR0FMkjck8V3zS33aEmfrKsmaLCYdpcIw2mhod2NuEYa3jz8dj4IZtXAzfsBS1BouWu93Fonba",
+	"5mXbPkmbko3ro7RDSSIWcBjlMnZlocFhgfWaixJCpDilk4SnbLcBVeet1KO9Fk5lAGuE3H0DhexTFiKw",
+	"ziAs3tkwKpyJ6hZ13Vj9Al+BRUdO8/rZHA7khxTYMPg2E/TVeza3vAJ8VGxAJ9U8IB7U4hM7WSQgD8lY",
+	"5KmtYF+vFC8WaZ9ONx+Xnk6IWAknK3m12w5biyZcfhm0TYK6n+786dNzNfL14xFLfdy1ymStSTUbV82y",
+	"HQ6w6JjdLS1sMa0TQjVJGFUa8qI2pCsXkODDc7hiaKy5sfUNlWwu7jDGZ8enPA01qm3oltnZ3dDWfKot",
+	"bt/Eh2tKZ10EznfeFI2SWG1Y5auq9rr0ZwFKM1VjU75NFahr2oeVIguX+cZSzI1XSrF+6TmdPQWDai/h",
+	"6W1z0iiKVfM5hq6rsOqciTyJr2ZicR0+0vlJOFiTkKsQvlbTblrOiDgQjgI5vloU4PbUnmV7Snd+BHSs",
+	"rqiLdh6gRu3+fEZqdJUAH6hGN6Cx9arUfiQStBUW0apL2I0mIm8q9f4AwlyrknXoNLBKsV30+YuMmdyw",
+	"iKgw39Y2350mQ2fGgNDH/kNed1NvtIiwezrRyRJyLyJXcqqYuaIW1mlQCog+xy/9PBlUE9EgT/kfObMv",
+	"GNtrVUR0K42PYgk5xDRYQhV+J2pGMxYRxRjByT09ZCDafVTD6Uth5T+daVup5uGmVzMD/lHO0GgMqILN",
+	"7KirnNZtgFmrqcv+cvA0c9I1OKQ2Nb/QnRVBj1WrpMz2qYkUCWQX04kUyraZfJhlhlN9IneFnazBbGs+",
+	"MZQLd0U6+7sRug+AuFcPMHdwWasyClsTfnJbZ2VLH2jqrLMvn+TEjhv2cIHjitSuIFqXEzQR8cMOelY8",
+	"dMkZB0cIFV7PtOYML7vnte5pPduvDoOkafuI2YwUxbymbG19FRuydETKfrkZHP+6VkenqP1tL1fqw+8O",
+	"U5vHVEGoc8XJA8bAva2WDklwNmxm83irCA30VGhMvKS2h+T3VPGJHxDwCAFPH3Xuxho41Q7ZgMOdyrN3",
+	"8AxSrXZ7zvTujsmGao2n5OJvZy9xHvdWa4M/8/qJvaRnSew3ysNINKqLIDW8j6IJ9J+EiDWuyS1jGVkI",
+	"eQttxCg+tI2Q/Wg1z+g6qlqOT5+E6mgWTQqbwrzgDTNTrnCKIrZrBb09IrzMG9gBPJxJhnFBXsty6Ghh",
+	"Ta+im5trgf6gLa6C2gCJFzlHdipf9J2oXqiwRHij3L20VUjWNhcQsIxyibTmlb6CKCs6Z8mZ+csKHK9C",
+	"GDRDv6NJHrKQ8b64oRb/lfmSKjLyg/06Yxejwf3eVOzhXefgzEB26s3yIfInfdkjwLvScs+GVEfEVbTA",
+	"27k5TxIeKrvSHBxj4VyhnlXoXmZiMmtBj4Vp1DOVZ3WC87R79Hc89TNQVsZro3Yfgz34x8649pbwtLv8",
+	"TahKhVtfAAm2R2Seap40zkx2njw7ONgNY8eydheJVyTAJjR+6c9Tm7cPlVcl0uOTeQC+BjrvAnGzbQ/M",
+	"f96LAoJQkB1zVFkyKtvJoLdO6BP0OBFZg9ECusAYAOYVFRGV0QnbUyyj9eq7teH+l2oqHVQdEkN6E670",
+	"WnWuiqNGZw1xQEJD8R/HM2U4+WgtKLxQpO8ZlUz+x6AHg10XEFUi2QMmHNpXIxx75Fs2+Kg7Pr0W3e4E",
+	"YkVY1WnKEUQFuIq0HzTI/gaN2KyKalKtiZmahFAL8wctl6J6//qhNXDw9b83RyHRnfjVWca1HNSGGqCA",
+	"GJ2JeQZ5YKNNiha1p4S5Occe2P19WBUs9A1+bQ49hYJteBtvGw7XZlBkhAGnFQ44Ty/KYm8Fssrg1Gjw",
+	"FhsZdzMJgOxluxURpV3VcisEpR5KUarWeKua+Vhz0KzMHCgExGRwp3u5aaq80umnqYITwtU/OFsweZrS",
+	"ZKn5ZF1k4dcQnsyV+b49L2C87Ow+3b58nO9KU61WypQOrkooDI5tYnREbtkSK2OWxc78jBWPy0q0FBU0",
+	"ekOzkoGE5THKJTdjH0d4MObv/NKbgdZw9D7A6IzekolIJ7mULNXkDobt0adjzmjAkHjDaNp/OCxvAumc",
+	"jN5e83BTCtf0w0A6o1nGUtanUmuojQ0Ac8HkG57mOjDZ2QrkZA6vGurBf/Xm1H/Y2QQPl94yE6jrcKEW",
+	"eAwg9NiJBdWTGYvD6MOR7CvEGPBeHkZn7kJHIRigAfAcDSrr8fazCl5gD5q5wqJuPbYI7CDFi91y++o+",
+	"9cauaRAUBp89hN76kNmaFXj89mtulhAi/8nGkxnV65fEh+pcZZ/7BRs39JtcVGZYHcR9CU2S4YjJtSK2",
+	"wW1Zs12tXZfFm3h15RhOmkvoFjVjc4T1DLyk4D1ucGNkWcKxftg3qvSBgwcMXdLNPmiyU6tRVjS1BoEA",
+	"l+MwcwHsTOusKKF2FLAV4HLkaHgQclHfJGIxJFfmQEBUxuCyS5HR/VAyGo8i8y9bYxGfFIkhiqfTPKGS",
+	"jFwJTPx9v3wA1fFGtlm8c/BlTM65UrbQopne6yRpQSsi+/yHQBqwWHW8v08zPnT3L0Mu9hMx9Y867S8L",
+	"M/B+5TTk18dRsJTBMeRDFVUro0Ltz5mmMdW0xIWtr2ezPYdlNRWFSCg6xEauMWwE9TaxebKxbItp4BmL",
+	"OfhEuSwms4PqCmy6zhnwMdRzhUe20vLQdaKpLszvFYOguJYVRRsg/IdbA14hB5vMgPFZB83eRrqfwfTG",
+	"vCr/Tb87mYos+KVxjFiuGKDDolBqbSCX8OOGUR5CqDNNva9rC/O+MbtTFEEuajTjp3nMRWXiShJKFEjg",
+	"wTWUt7F2jOr0kQ0kiohkGL/lkUctehd+cqOf2GzLcgbneOjPBn74CwU58sE84umNwCYBqabYns66OtxA",
+	"t1zbtNRyoqKKn/LnWzW0oet7WXuhvLxy30P5zJ3Ll1fX5O4I1lwIs90Iqm9qlpY1ZbJ8nEDDVve5GxwL",
+	"uxIYKKN6prCsfZ4aLI/2745GJ6F7ZLIzQsFiBKGPLu9vLEQx2sUR7VUGZGdLIfSQYBgd3lZDicnK1fTo",
+	"/W9YgvC3wfH737zuF78NIvcn/HPintkeGPBvsxW/DT58GA3JtdPkGDfmWxkkTxOmoMknXPwpulRE6BmT",
+	"C64ghhUL4BYn8ljyOwuot8tkLia3EahdiXfNBCpFojJxotA9SqeG7e9B9CR8wuxdkiWe04xOZmzvaHiw",
+	"QjuLxWJI4eehkNN9+63af31+9vLnq5fwTRkVNiho5vTiHGv0KqSto+EBvikyltKMD44HT4YHwyfo1puB",
+	"vLda4/j9YNp0kdykPPH6b0gumaEh8HGasfCSS6RwzwzVv1xlS6hsRX5JjXEgxR1FH/FYigWUm1LFnSOW",
+	"cRv5l5QjtHiwsU4EN/TzOS3dtGQEOqxUzkLyKU9pgo152OiEGJBZymliL227Z0sF+SM3tFsaV4a8aQLF",
+	"rg17ASbOjRS8monFqbsa/QFQA3h2H0IARNj5CWuCw5B5CjO6rEEQMuCedT7K0nBDvxiekaAAk3UbwSVw",
+	"yCO0hp3WBE0Z69AGScdVbEvpbP/WWUFtCqWZZHFBQx68zRjz7rY/JpgZ/SNnhKaa751dXb7Ci1rCJjPB",
+	"YjKmk1tX585B0AQhUOTAB6Vz8p+r9XXHy1JV7LhrBmlMKKFYCj4bD1O7QwJn/0wyw5URAFm/pJCMpFRK",
+	"sUB+0GYkuLVgMdnBSxEC5XMrfLfbuEbrYF9jjX48x2RGk4SlU2YLFD978my3M7ajHp2kxJxVqw5Bherl",
+	"gi6h9BDKARcCEjXWAvLDUBoZFd4qwK6sfL14kDCjImoKrMyZnonYQ06PkkYVAHuu4x1ONAgJmqujb59h",
+	"UUQedEH/HhXSC3TN0cGBM6RsVyfN7vX+TM/hxNtMKUGrKaxswPB7cnAUVmU2YmUBdc7VAiRL0dhnJhYQ",
+	"d4tKa4fmWuyhpmK7JxVVNTXUt6IzDEJnjMbWT/Hals/uEV5TUW2+IrO6a9jKRwY9TxG1ISdasQX7qJW+",
+	"p7ELlDMfHj7p/vCCLs2Z6FqI11Ricd6nRy+6v7sW4g1Nl3Y6cDM/fXLY/Z394CdA5iuIkvHn/va//7t7",
+	"DCxOZUMEPSfG4PjX36OByudzKpdWb5NCcZNCc2s6NTobXQeD380QFXMXavMIFbCZsMAbVNJvKv9F4B1D",
+	"bTbUEh0e2L2WcmlruykyFnqGQce2er6RV2g2HB0c2Gx3l+Q5FvEyKoqzQXA3iDsN1SsM0eOw8ar1gjCX",
+	"V5SAf9ck0WNYT6ns3+8tFou9GyHne7lMMHMirjJye8U9vw7eh6pTCvJawuIjaENJpnMJzuxVlIBI6MUg",
+	"sP4tf1T4A7eJONJoZosiWiPMFS9tMC3yRcALB0G2Zewc2RmVUXr/czXEcLQLbCWMgFSObWz1h1rEoD9Q",
+	"NXbIJh1Zs9dMwlJt6JupgpA8HyVKdzOvldhFkUDb9dOPyh25gEnscQDB1qcFaLbHAMyEfdjZHRe5ciLD",
+	"jFdZhgoxbS2w4BNwbSXQuj/TNgDzLxtCs9bcNiwzYBbYVI2Chh7G+Qc9OPEctxHd4V+rvKhdB/z6+4fo",
+	"/YeKEHHMD5l+5BdJLOm2ipW7o31Xb3ufJkmjj+I0SQL9DVR5WFB5lgmp1ZBAgfDJiTnYI5WkjMUhffia",
+	"K+2K9avBA2m6X5t1V4Z8NRDhQ1srANWfyLearUKUZo+Jv8mOCMtnBSGWLX9ayXC1sum6RIfAfxqSs/Vb",
+	"exJcbVlbqnsA1ZW77GjOPSkoLldM7tsbsb0503T/PY8/tDpqMRd4B69Mih/hRGBbcRVtHWYUmnjvYmYH",
+	"5AaVItSlEJd9/ap0+iPTNhDnDdN08Iga35+mgSzrN5IbE2Yfdf82LbJfYvyoBzW/EnLM4xhDzZ8ePO3+",
+	"4mehX4kci6x9nQaFu8j/tXYh/XvVrviRaWJphFhadAxlHxuOWnHDhwArX3FUdx4PzGwZ1cGMEqaVl8pv",
+	"mM4VmkuWtpFXeZ8EbOZ82HZJJ0TlaOzPsO+ef2St8xzWTKizXR+Df2OOszUiNj2Z4+ex9ZyJeEm4wiUG",
+	"k07hTrBAABnnGtwXmP5OdV5NPY3A/SEkOTp4upKG6gpZHR0cgDQ4Qp5rAC8VxGIOa2LBtaCbU3vXs3hY",
+	"TRi9Y4qIjKW7W1nzF5U1GJVQEza2bEm3vAlo8E7LsYh92fGDLXZrFWcggCa2rr2wAVnA8SksSBeP29OE",
+	"LLvfft58s2WDZpUL9qtHZD3pv9V49btxewTfZnl+Aquzg4q3wv/rNDQ/oY2JAZNwf2RjJlXlZEZ+SZMl",
+	"GdGJ5ndsROZ0ScbMhtDFm5uXj2tabs3KrVm5NSubzMreGlU1X7WdxrGCGugp9mubiPSGT3PJYj+Sl+yc",
+	"5UqLOTgtI2L/uLq8jsiVZnQekWuWsKmk8+FwCBFEfDIz6nmETPFWJkWQgu0VMLIF+5CpScwyKAgU6P5Z",
+	"lT6ncfxJRI+t/9VL9Bw+zuRxlx8LYlNi8A9/5lKgB3OeifQm4RO9lQJdUuA0jtcXAfvvi461H1AMJCyU",
+	"i3dpy37TgsqKeHGbn1CP8K/y5w8wbglea1SrT8xeIGlG9cwLMvM67TYHaK7VezYQbhbQz7iUin7eqtuv",
+	"idGQANbgtYRnat+l+rTev1hequQGRZAwCRGFVBMKaaMRuRFJgtGGo5Td67NcKoGRpQGHjgHgws3fwXzu",
+	"PYgAzmz7plCUZ8LnkLVSMpvNcRscHx1AHqplNFvhsZntgtGq/rJcHjuVCe+AagJfDB4QpH0lpMaysIE2",
+	"VKEwZSH198swImxSErb+dkGv/rPXVOlTc/gyRLhRAOwDrIoKWQSMil8c3Ymberra1vv2OYuvMksx6Hoz",
+	"PxNPHhTyy/zQKrz239t/nXdcJMNnrvqL/QZM/eImeUkW5l/m/BGKZPiRVcRWH5PBTdNoMhSw9zMZwmVa",
+	"PhlL/sA05YlqjN7Bt6y2UFsT5GvhYXAk+izci4Pfm/+dxx/2XXpy810SUTMh9V7C75iXzQxV7m+EBI42",
+	"gzXy7A9eQaA+lr7RLM1mPoD92TKsv9YGRq1gcMumXxubEkci5O3l6w5WxdT5fVtwoJFDX/GUq5lN05pz",
+	"pZhNs681Tg2dHMInhJfm65/stD149nBvTM2sMDYWDmoyj80rYeP4cN1jwUusLPCAg8nhegeTx5QcFZR3",
+	"GN8ZVdru8Nb0/qzlgV9QI2R7w66TktOcNEDSDosDnu5lropfk0iwrAH1x6lkWEchFYswu5dlAe28nyLS",
+	"A6bqG+cB8G8p/i9A8ecpccRGCmrrQ/YpWzRfUKEPBS6l82wiIOgYK824sgvt/mj8HknycS6MYOw/6boI",
+	"HUznjTdFFlNU2Zo325uivyZTBt3XtkyTo/0+rOhYrJf6mVFQPZooTaVmMVmyhkDDt3bYQiy02p0QqWKL",
+	"S0GIF1dEiVxOGNk5tKWdInJEXkJCoozIE/IPHjPRXF8CPg7VJTiMjqInv/cxSbEgpjmQQok5B5/NIh2Z",
+	"keM8YfErIUeF/R0udmHfDCXqF43cHmyRfnxNXRW/W239ZWtrx5Lrqer38P/z+MN+UR9u36u3GRQZrcWK",
+	"sUsfVEs1Z1yvgPAJeXrwtOg+bzXZjCqj8ivF6VZcU7CAeoHldYPuXuJCB496NKwD2cB5iGF/1Vvf0lfC",
+	"qz8yd5S0bORTtOPY8lkH005mVHc6nc6Mbrd182q8GvAykSuj/DFIhJJRUSJ3RIS0d9fmufkKErhH7tWi",
+	"ioH5CUM09ULAmXaea4xGY/eTJFf8jjXzuYG20Z/Vl8ej1YLadvldLijz2xX/d5Pj66Dmhtr8gvyiRKCQ",
+	"ZOSw5z/ufXVebMZDbs/9mom4fUAZYAsqV9kRvJOOmKAktCT0RkPFdK5a7SS/2HKfMJ+DT+zW8wmv60rd",
+	"56it8P7LhRDpDtENEnXVFWged0ls37nREcW72tQ1FNVbJI9pUQh2bMvgTTUsax3gCQeLK4uF+yAD4bjz",
+	"v0V+nY9ZRF7RCRsLcRuR81RpOpUQE8xvr82j1zy9ZfF5GpH/3sXagebMiIU2mk6Np3EMuPuhBOqBJtwj",
+	"OX48AD9TH5Afx/3lRAyvK4W2jqOP5zg6jWMruarst94JsaxJ3hpAVOkYVbM3x0tyy9O45Srzspzkszzh",
+	"efA1sKff12hrGfy1WMyr3t98R1ghYcdi3sPebFZE/Ozl2BekwVjoEfZTYUpnVRQNjsInsQLk1rCgP1ln",
+	"h4D8k0rUbSOKtuKhSTyUZ4eCYJvCizaSFKsN88L6eaUhXyEHKh35TsjIaw44gjbnZfNGutrCcOI6FLao",
+	"9lo7wc9SvddgbGDjejuWLR9/hWp+hZx7M3BXOQw8kleqvyxmVLM7JqH/CCaSNyvuTVnrVD02e9n7yZbY",
+	"hi0zfX1XIX1Pojz+sK+k3i9yzlvPoVeX164lFo8jklGlspmkCuu1vb187ZJckN12vs8VT1355ZepZjKT",
+	"XEHqulGVrg1dmOWupL4qoPps2a8CZRsXfqMAfbdsueXHr/Bq0uw9EgpBeu7Pnr1YE0rllu3qgOPMnHWm",
+	"bOG3L4DZ+nJaiYgts32NzNab0bAKcytnVQo1F/Zj0aHzhIzwjfMYDnXUViMmIx7bi/xRteT1KMiDV3a8",
+	"c4ToEbnIztDAQiudR7chbF9ylTVHVqSgK8cPbxWTNW6wbVVb2UHxacriPZ4GerGuELWZ48IO+ogU7aZo",
+	"zg5GCLek/BmTcqXlb4CSDS2RkphayNh6G/bhtqwlcTBhyjWVsbR8x2MmXPvgho4C+CN8PXhUW8ebp4Gw",
+	"YYFbsv6yXV92o4mjqKKFAT5vo+399+Z/5x2+L/9+qh+dG3OkJL+1zwOvAKjHPgqU8LVwx9b8/7ouhHxm",
+	"2pCXPuIVsd+HHlujuT7XNkg/XD22yn4PuSr+FJy4vaPdsmRflmy6oG3izz6eL6vS2hxgOyMldeXW1XWp",
+	"NW9gi8DdBj4snWJ/nlvry3Fnbb1Tbd6poF8qeIDJYy72x5Kmca8aiZjwSfCDITmjeIMakb9fQjtQvIHR",
+	"fHLLpCJjlgjsS0Xxk6aTjhn0ewTiUcnfm6eBA+zKttT/eVO/2ci2kw5QaUFRpfQ3z8M8MKFd8TcrXOA+",
+	"ITuJWGAajYzVbkREEhflgE7ICGjqPB6RW8YyZTv027sS+I3s0JTwGDO5OTbIX80gQNIkU37HvL4ACVd6",
+	"t42vHI+ubdN57PKKJ5rJxz5oVaBtKrdNv4zAnS2H9uFQjzZXeDRqr5JvCcEolyZWwZOQ66ZhWzhY9nJd",
+	"HFjc1EjisKWRxOEQEqJHuMx3MN27VOh3N8ZYH2GmdMn3HSx9Qp4evCgGswt7BwW13klGJzMWj7AalfnU",
+	"gPKNMus3gx0eHJRyKGMS74z8JR2H2mukgsD4u01FWirc+EjFWipzrJOw80hCp9EqpvOij7/LwKr2BSkw",
+	"PKdLswOVDSAL7MCQMsI1USyN1a5tRHL4aRfieOZLqkGzzT36JJK6rWhNVVivaU/tv7f/6t/rAN/32gIZ",
+	"G8f84mrAWzIu5Ba0B+JakYxC7/+44FZmMxwl05Kzu5q03z3B1GeurGRVmmQJzRUfJ4yoGc1YRObcoBCC",
+	"vnH6v19CO/SmdgurknPb22DLZS1cZsmqm8uili58jiVK8+KkYqI4q8IzUkCDLbhqupdpJeODP0Vzbdni",
+	"qzkmoBurmyU2OdOeOY3U1sTvDNrx2V7R7B4K6e/bTtBYaoPKJf4ibrwDSal+bNM/fN7JjkV1JbDg7b2N",
+	"yiezkvjD3f8+uam+difATycncmzjt5UXX58atf34NjJW/5B74L1ew/lXOLyrgT3QwobsKMbIJcM/yg+M",
+	"2ah2/3SP4N8lAPJlOAQdsA0M77Zh6w/8K/gDHY9s4A+0hNDmD4xcJSyWxu4FYNEv01H4h3xnVryGo7CQ",
+	"WUFHYYcvEBnxUe0LnOLP9ATaRX7xjsD2dThe2foBt37A9f2AVkivaVrtg6SFMLfweeuK2bbfaDVV5Z+T",
+	"XMdkxGM1IimdM0XYHZPLgpq9Lwi7pxOdLIlIJyxyJlrKFk7enxLJMiB8Y2VBNs3TgwMy4ukdTXj8bizi",
+	"5TswfdTohKAtNudK8XRqhH5YSJcm4cp4TlbD9EbsG4PPlWLExeDCum9uGAeBg2IoILOt2Vk39R5bav8C",
+	"29tLaD8NeX8B6C/LCbqVGI0So+Hss67MeP8H0FbvqwPLgVVfi+O9Xr4WO0K7c98zhba+/S0f9Pbtt2jO",
+	"Ft9+QL91Enjh2yc75QFmt8XR30TSB3+GYbrlkK/Rzd/KHZt4qv5ulUcfL3/pQPD991yv3kKnxHoaLbxt",
+	"19DGjPwIl9DH5OL0+uwn2+AkXTpRgGc3cgObB7MXroT2y4JPdpb/M68K2kWNuynYipyv/KZgveOsDW1f",
+	"46LABcPvqIkUSWJOkJrd688tTPjaLuyLuBRwwDbV+MOft+fHv8KdQEmY614JIBm03QisKPsv8R4Al7nG",
+	"NYCTSB89XBi36lHNCpziz7wisIv84q8I2tdheWd7Q7C9IVj/hqCQA60W1YKNoQeWzX5vNKdsZTm4uJ2P",
+	"WRxTczBasDH08onIhEq5NGaVbfVEYq6yhC5JaaXYQKwkYRLYjsU8XKDunwgTpsA/miDxZmlgP7c6s/it",
+	"GfPl9hyyO13LQneZuDComSTUebXQE5kUcT4BB8PpxTmZCaXJzuXLq2uSpzGTZP/uKCIAj4tvkEKgqgbW",
+	"Gsy0ztTx/j7N+NAZKEMuwFC3IK1YUJYo0K8Rc5qIaYT+EXY/AZ9JRLS4ZSmR7EYyhf4Oye4EcsSwbB4G",
+	"oAX6ul3k44RP4GRi+BvhMnycuX5H3iBFD6TugSp19Pwxriyuw53dmuqNRXbAqJ7073jUmwE2dnV4r3OL",
+	"IjuulNquV+MPRlZEiwgTqKHFU8bknsMFmTNNY6qpN9uZHSgw45VrbBthU3fo52ksQiz4GdkZ/I5W8E65",
+	"RB9xtqLh6jRYBbGsPR9VK3DYbPBaxfViWL8fSxTsfGjbI/qNaKrr14Ev/1Hr0NnwtdfpMwqX7Lplma6F",
+	"9xVMuVLYyNGYLTCxOubpOZkkPDNk9S820YibKUuNBmIx/OYj58z8HRimgKCSiu+opsgFbMjIFzfEHBDK",
+	"bPwCbFDQH37/8P8DAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
