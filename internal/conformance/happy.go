@@ -280,6 +280,18 @@ func HappyPaths(t T, tg Target) {
 			return code(r), r != nil && r.JSON200 != nil && slices.ContainsFunc(r.JSON200.Tickers,
 				func(x restreamapi.StudioTicker) bool { return x.Id == studio.ticker }), err
 		}},
+		{"listStudioFonts", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.ListStudioFontsWithResponse(ctx)
+			return code(r), r != nil && r.JSON200 != nil && len(r.JSON200.Fonts) > 0 && len(r.JSON200.Fonts[0].Variants) > 0, err
+		}},
+		{"listStudioCountdownMusic", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.ListStudioCountdownMusicWithResponse(ctx)
+			return code(r), r != nil && r.JSON200 != nil && len(r.JSON200.Tracks) > 0 && len(r.JSON200.Tracks[0].Sources) > 0, err
+		}},
+		{"listStudioAudioBackgrounds", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.ListStudioAudioBackgroundsWithResponse(ctx)
+			return code(r), r != nil && r.JSON200 != nil && len(r.JSON200.Backgrounds) > 0 && len(r.JSON200.Backgrounds[0].Groups) > 0, err
+		}},
 		{"showAuthorizeDialog", func(*restreamapi.ClientWithResponses) (int, bool, error) {
 			noFollow, _ := restreamapi.NewClientWithResponses(tg.API, restreamapi.WithHTTPClient(NoRedirect))
 			r, err := noFollow.ShowAuthorizeDialogWithResponse(ctx, &restreamapi.ShowAuthorizeDialogParams{

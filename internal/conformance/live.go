@@ -157,6 +157,9 @@ func liveReads() []liveRead {
 		}},
 		{op: "getStudioQrCode", path: need("qrCodeId", func(ids *liveIDs) string { return ids.qrCode }, "the account has no Studio QR code (listStudioQrCodes)")},
 		{op: "listStudioTickers"},
+		{op: "listStudioFonts"},
+		{op: "listStudioCountdownMusic"},
+		{op: "listStudioAudioBackgrounds"},
 	}
 }
 

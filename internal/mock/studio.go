@@ -6,7 +6,8 @@ import (
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
 )
 
-// The Restream Studio operations: brands, captions, QR codes and tickers, per user in the store.
+// The Restream Studio operations: brands, captions, QR codes, tickers, fonts and audio, per
+// user in the store.
 
 func (a *restAPI) ListStudioBrands(ctx context.Context, _ restreamapi.ListStudioBrandsRequestObject) (restreamapi.ListStudioBrandsResponseObject, error) {
 	brands, err := a.s.store.StudioBrands(userID(ctx))
@@ -119,4 +120,28 @@ func (a *restAPI) CreateStudioTicker(ctx context.Context, req restreamapi.Create
 		return nil, err
 	}
 	return restreamapi.CreateStudioTicker201JSONResponse(tk), nil
+}
+
+func (a *restAPI) ListStudioFonts(ctx context.Context, _ restreamapi.ListStudioFontsRequestObject) (restreamapi.ListStudioFontsResponseObject, error) {
+	fonts, err := a.s.store.StudioFonts(userID(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return restreamapi.ListStudioFonts200JSONResponse{Fonts: fonts}, nil
+}
+
+func (a *restAPI) ListStudioCountdownMusic(ctx context.Context, _ restreamapi.ListStudioCountdownMusicRequestObject) (restreamapi.ListStudioCountdownMusicResponseObject, error) {
+	tracks, err := a.s.store.StudioCountdownMusic(userID(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return restreamapi.ListStudioCountdownMusic200JSONResponse{Tracks: tracks}, nil
+}
+
+func (a *restAPI) ListStudioAudioBackgrounds(ctx context.Context, _ restreamapi.ListStudioAudioBackgroundsRequestObject) (restreamapi.ListStudioAudioBackgroundsResponseObject, error) {
+	list, err := a.s.store.StudioAudioBackgrounds(userID(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return restreamapi.ListStudioAudioBackgrounds200JSONResponse{Backgrounds: list}, nil
 }

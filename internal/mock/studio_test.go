@@ -287,6 +287,13 @@ func TestTheWorldExportCarriesStudioDataAndAnImportChecksIt(t *testing.T) {
 	}{
 		{"a QR code of a brand the user lacks", "/studio/qrCodes/0/brandId", func(st *state.Studio) { st.QrCodes[0].BrandId = mustParseUUID(t, techBrand) }},
 		{"a caption id used twice", "/studio/captions/1/id", func(st *state.Studio) { st.Captions[1].Id = st.Captions[0].Id }},
+		{"a font of a brand the user lacks", "/studio/fonts/1/brandId", func(st *state.Studio) { st.Fonts[1].BrandId = ptr(mustParseUUID(t, techBrand)) }},
+		{"a countdown track id used twice", "/studio/countdownMusic/1/id", func(st *state.Studio) { st.Music[1].Id = st.Music[0].Id }},
+		{"too many audio background groups", "/studio/audioBackgrounds/0/groups", func(st *state.Studio) {
+			for len(st.Backgrounds[0].Groups) <= state.MaxStudioMediaPerUser {
+				st.Backgrounds[0].Groups = append(st.Backgrounds[0].Groups, st.Backgrounds[0].Groups[0])
+			}
+		}},
 		{"too many QR codes", "/studio/qrCodes", func(st *state.Studio) {
 			for i := len(st.QrCodes); i <= state.MaxStudioQrCodesPerUser; i++ {
 				st.QrCodes = append(st.QrCodes, restreamapi.StudioQrCode{Id: fmt.Sprint("q", i), BrandId: st.Brands[0].Id, Title: "t", Link: "l"})
@@ -360,5 +367,33 @@ func TestATickerCreatedIsListedForItsBrandOnly(t *testing.T) {
 	}
 	if !slices.Contains(ids("?brandId="+novaSpeedBrand), created.Id) || slices.Contains(ids("?brandId="+novaBrand), created.Id) {
 		t.Fatal("the brand filter does not keep the new ticker with its brand")
+	}
+}
+
+func TestFontsMusicAndBackgroundsAreEachUsersOwn(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	tests := []struct {
+		name                       string
+		user                       int64
+		fonts, tracks, backgrounds int
+	}{
+		{"nova_plays has a brand font and a brand track besides the defaults", nova, 2, 2, 1},
+		{"techtalks_daily has a brand font and the default track", techtalks, 2, 1, 1},
+		{"quiet_newcomer has none", quiet, 0, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tok := h.token(tc.user)
+			var f restreamapi.StudioFonts
+			var m restreamapi.StudioCountdownMusic
+			var b restreamapi.StudioAudioBackgrounds
+			h.getJSON("/v2/user/studio/fonts", tok, &f)
+			h.getJSON("/v2/user/studio/audio/countdown-music", tok, &m)
+			h.getJSON("/v2/user/studio/audio-backgrounds", tok, &b)
+			if len(f.Fonts) != tc.fonts || len(m.Tracks) != tc.tracks || len(b.Backgrounds) != tc.backgrounds {
+				t.Fatalf("%d fonts, %d tracks, %d backgrounds; want %d, %d, %d",
+					len(f.Fonts), len(m.Tracks), len(b.Backgrounds), tc.fonts, tc.tracks, tc.backgrounds)
+			}
+		})
 	}
 }

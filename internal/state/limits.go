@@ -53,6 +53,10 @@ const (
 	// MaxStudioTickersPerUser is how many Studio tickers one user may have; creating one more
 	// is a 409 studio_ticker_limit_reached.
 	MaxStudioTickersPerUser = 100
+	// MaxStudioMediaPerUser is how many fonts, how many countdown music tracks and how many
+	// audio backgrounds one user may have, and how many entries each of their nested lists
+	// (variants, local names, sources, groups, channels) may hold. The API cannot add them.
+	MaxStudioMediaPerUser = 100
 	// MaxPublicEntries is how many platforms and how many ingest servers the public lists hold.
 	MaxPublicEntries = 1000
 )

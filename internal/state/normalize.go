@@ -345,6 +345,7 @@ func normalizeStudio(bad *problems, at string, st *Studio) {
 			bad.add(qp+"/brandId", "brand %s is not one of the user's brands", q.BrandId)
 		}
 	}
+	normalizeStudioMedia(bad, at, st, brands)
 	ids = map[string]bool{}
 	for i, tk := range st.Tickers {
 		tp := fmt.Sprintf("%s/tickers/%d", at, i)
@@ -354,6 +355,89 @@ func normalizeStudio(bad *problems, at string, st *Studio) {
 		ids[tk.Id] = true
 		if tk.BrandId != nil && !brands[*tk.BrandId] {
 			bad.add(tp+"/brandId", "brand %s is not one of the user's brands", *tk.BrandId)
+		}
+	}
+}
+
+// normalizeStudioMedia fills the empty lists of a user's fonts, countdown music and audio
+// backgrounds and checks them: within MaxStudioMediaPerUser at every level, ids unique per
+// list, and every brandId one of the user's brands.
+func normalizeStudioMedia(bad *problems, at string, st *Studio, brands map[uuid.UUID]bool) {
+	capped := func(pointer string, n int, what string) {
+		bad.capped(pointer, n, MaxStudioMediaPerUser, what)
+	}
+	unique := func(pointer, id string, seen map[string]bool) {
+		if seen[id] {
+			bad.add(pointer, "id %q is listed twice", id)
+		}
+		seen[id] = true
+	}
+	brand := func(pointer string, id *uuid.UUID) {
+		if id != nil && !brands[*id] {
+			bad.add(pointer, "brand %s is not one of the user's brands", *id)
+		}
+	}
+	if st.Fonts == nil {
+		st.Fonts = []restreamapi.StudioFont{}
+	}
+	capped(at+"/fonts", len(st.Fonts), "Studio fonts")
+	seen := map[string]bool{}
+	for i := range st.Fonts {
+		f := &st.Fonts[i]
+		fp := fmt.Sprintf("%s/fonts/%d", at, i)
+		unique(fp+"/id", f.Id, seen)
+		brand(fp+"/brandId", f.BrandId)
+		if f.Variants == nil {
+			f.Variants = []restreamapi.StudioFontVariant{}
+		}
+		capped(fp+"/variants", len(f.Variants), "variants")
+		for j := range f.Variants {
+			v := &f.Variants[j]
+			vp := fmt.Sprintf("%s/variants/%d", fp, j)
+			if v.LocalNames == nil {
+				v.LocalNames = []string{}
+			}
+			if v.Sources == nil {
+				v.Sources = []restreamapi.StudioFontSource{}
+			}
+			capped(vp+"/localNames", len(v.LocalNames), "local names")
+			capped(vp+"/sources", len(v.Sources), "sources")
+		}
+	}
+	if st.Music == nil {
+		st.Music = []restreamapi.StudioAudioTrack{}
+	}
+	capped(at+"/countdownMusic", len(st.Music), "countdown music tracks")
+	seen = map[string]bool{}
+	for i := range st.Music {
+		m := &st.Music[i]
+		mp := fmt.Sprintf("%s/countdownMusic/%d", at, i)
+		unique(mp+"/id", m.Id, seen)
+		brand(mp+"/brandId", m.BrandId)
+		if m.Sources == nil {
+			m.Sources = []restreamapi.StudioAudioSource{}
+		}
+		capped(mp+"/sources", len(m.Sources), "sources")
+	}
+	if st.Backgrounds == nil {
+		st.Backgrounds = []restreamapi.StudioAudioBackground{}
+	}
+	capped(at+"/audioBackgrounds", len(st.Backgrounds), "audio backgrounds")
+	seen = map[string]bool{}
+	for i := range st.Backgrounds {
+		b := &st.Backgrounds[i]
+		bp := fmt.Sprintf("%s/audioBackgrounds/%d", at, i)
+		unique(bp+"/id", b.Id, seen)
+		if b.Groups == nil {
+			b.Groups = []restreamapi.StudioAudioBackgroundGroup{}
+		}
+		capped(bp+"/groups", len(b.Groups), "groups")
+		for j := range b.Groups {
+			g := &b.Groups[j]
+			if g.Channels == nil {
+				g.Channels = []restreamapi.StudioAudioBackgroundChannel{}
+			}
+			capped(fmt.Sprintf("%s/groups/%d/channels", bp, j), len(g.Channels), "channels")
 		}
 	}
 }

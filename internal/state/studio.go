@@ -11,14 +11,19 @@ import (
 	"github.com/restreamkit/restreamkit/internal/apierror"
 )
 
-// Studio is one user's Restream Studio data: brands, and the captions, QR codes and tickers of
-// each brand. QR codes keep the user's order (PATCH .../qr-codes/order); captions and tickers
-// keep the order they were created in.
+// Studio is one user's Restream Studio data: brands; the captions, QR codes and tickers of
+// each brand; the fonts and countdown music (defaults and uploads to a brand); and the audio
+// backgrounds Studio offers. QR codes keep the user's order (PATCH .../qr-codes/order);
+// captions and tickers keep the order they were created in. Fonts, music and backgrounds are
+// read-only through the API: they come from fixtures and imports.
 type Studio struct {
-	Brands   []restreamapi.StudioBrand   `json:"brands"`
-	Captions []restreamapi.StudioCaption `json:"captions"`
-	QrCodes  []restreamapi.StudioQrCode  `json:"qrCodes"`
-	Tickers  []restreamapi.StudioTicker  `json:"tickers"`
+	Brands      []restreamapi.StudioBrand           `json:"brands"`
+	Captions    []restreamapi.StudioCaption         `json:"captions"`
+	QrCodes     []restreamapi.StudioQrCode          `json:"qrCodes"`
+	Tickers     []restreamapi.StudioTicker          `json:"tickers"`
+	Fonts       []restreamapi.StudioFont            `json:"fonts"`
+	Music       []restreamapi.StudioAudioTrack      `json:"countdownMusic"`
+	Backgrounds []restreamapi.StudioAudioBackground `json:"audioBackgrounds"`
 }
 
 func errStudioBrandNotFound() *apierror.Error {
@@ -312,5 +317,26 @@ func (s *Store) CreateStudioTicker(uid int64, req restreamapi.StudioTickerCreate
 		out = restreamapi.StudioTicker{Id: id, Text: req.Text, BrandId: &answered}
 		return nil
 	})
+	return out, err
+}
+
+// StudioFonts lists the user's fonts.
+func (s *Store) StudioFonts(uid int64) ([]restreamapi.StudioFont, error) {
+	var out []restreamapi.StudioFont
+	err := s.read(uid, func(u *User) error { out = deepCopy(u.Studio.Fonts); return nil })
+	return out, err
+}
+
+// StudioCountdownMusic lists the user's countdown music tracks.
+func (s *Store) StudioCountdownMusic(uid int64) ([]restreamapi.StudioAudioTrack, error) {
+	var out []restreamapi.StudioAudioTrack
+	err := s.read(uid, func(u *User) error { out = deepCopy(u.Studio.Music); return nil })
+	return out, err
+}
+
+// StudioAudioBackgrounds lists the audio backgrounds the user's Studio offers.
+func (s *Store) StudioAudioBackgrounds(uid int64) ([]restreamapi.StudioAudioBackground, error) {
+	var out []restreamapi.StudioAudioBackground
+	err := s.read(uid, func(u *User) error { out = deepCopy(u.Studio.Backgrounds); return nil })
 	return out, err
 }

@@ -854,6 +854,84 @@ type StreamKey struct {
 	StreamKey string `json:"streamKey"`
 }
 
+// StudioAudioBackground A kind of background sound and its groups.
+type StudioAudioBackground struct {
+	// Groups The groups of the background.
+	Groups []StudioAudioBackgroundGroup `json:"groups"`
+
+	// Id The background id (its JSON type is not documented; UNCONFIRMED).
+	Id string `json:"id"`
+
+	// Name The background name.
+	Name string `json:"name"`
+}
+
+// StudioAudioBackgroundChannel One background sound channel.
+type StudioAudioBackgroundChannel struct {
+	// Emoji An emoji for the channel, or null.
+	Emoji *string `json:"emoji"`
+
+	// Icon An icon for the channel, or null.
+	Icon *string `json:"icon"`
+
+	// Id The channel id.
+	Id string `json:"id"`
+
+	// Name The channel name.
+	Name string `json:"name"`
+}
+
+// StudioAudioBackgroundGroup A group of background sound channels.
+type StudioAudioBackgroundGroup struct {
+	// Channels The sound channels of the group.
+	Channels []StudioAudioBackgroundChannel `json:"channels"`
+
+	// Id The group id.
+	Id string `json:"id"`
+
+	// Name The group name.
+	Name string `json:"name"`
+}
+
+// StudioAudioBackgrounds The audio backgrounds Studio offers.
+type StudioAudioBackgrounds struct {
+	// Backgrounds The backgrounds.
+	Backgrounds []StudioAudioBackground `json:"backgrounds"`
+}
+
+// StudioAudioSource One encoding of a track.
+type StudioAudioSource struct {
+	// Bitrate Bits per second.
+	Bitrate int `json:"bitrate"`
+
+	// Codec The codec, such as `Aac`, `Opus` or `Mpeg`.
+	Codec string `json:"codec"`
+
+	// Duration The length in seconds.
+	Duration float32 `json:"duration"`
+
+	// Url The file's address.
+	Url string `json:"url"`
+}
+
+// StudioAudioTrack A countdown music track.
+type StudioAudioTrack struct {
+	// BrandId The brand the track was uploaded to, null for a default track.
+	BrandId *openapi_types.UUID `json:"brandId"`
+
+	// Filename The uploaded file's name.
+	Filename string `json:"filename"`
+
+	// Id The track id.
+	Id string `json:"id"`
+
+	// IsDefault Whether Restream provides the track to everyone.
+	IsDefault bool `json:"isDefault"`
+
+	// Sources The track's encodings.
+	Sources []StudioAudioSource `json:"sources"`
+}
+
 // StudioBrand A Studio brand, which groups captions, QR codes, tickers, fonts and music.
 type StudioBrand struct {
 	// Id The brand id.
@@ -909,6 +987,63 @@ type StudioCaptionUpdate struct {
 type StudioCaptions struct {
 	// Captions The captions, oldest first.
 	Captions []StudioCaption `json:"captions"`
+}
+
+// StudioCountdownMusic The countdown music of the user's Studio.
+type StudioCountdownMusic struct {
+	// Tracks The tracks.
+	Tracks []StudioAudioTrack `json:"tracks"`
+}
+
+// StudioFont A font. The documentation elides further fields after these (UNCONFIRMED which); the object is closed like every other, so the validating proxy reports any field the real API adds.
+type StudioFont struct {
+	// BrandId The brand the font was uploaded to, null for a default font.
+	BrandId *openapi_types.UUID `json:"brandId"`
+
+	// Family The CSS font family.
+	Family string `json:"family"`
+
+	// Filename The uploaded file's name.
+	Filename string `json:"filename"`
+
+	// Id The font id.
+	Id string `json:"id"`
+
+	// IsDefault Whether Restream provides the font to everyone.
+	IsDefault bool `json:"isDefault"`
+
+	// Variants The weights and styles of the family.
+	Variants []StudioFontVariant `json:"variants"`
+}
+
+// StudioFontSource One file of a font variant.
+type StudioFontSource struct {
+	// Format The CSS font format, such as `woff2`.
+	Format string `json:"format"`
+
+	// Url The file's address.
+	Url string `json:"url"`
+}
+
+// StudioFontVariant One weight and style of a font, as a CSS @font-face describes it.
+type StudioFontVariant struct {
+	// LocalNames Names under which the font may be installed locally.
+	LocalNames []string `json:"localNames"`
+
+	// Sources Where to download the variant.
+	Sources []StudioFontSource `json:"sources"`
+
+	// Style The CSS font style, such as `normal` or `italic`.
+	Style string `json:"style"`
+
+	// Weight The CSS font weight, such as `400` (its JSON type is not documented; UNCONFIRMED).
+	Weight string `json:"weight"`
+}
+
+// StudioFonts The fonts of the user's Studio.
+type StudioFonts struct {
+	// Fonts The fonts.
+	Fonts []StudioFont `json:"fonts"`
 }
 
 // StudioQrCode A Studio QR code shown on stream.
@@ -1807,6 +1942,20 @@ type ClientInterface interface {
 	// Corresponds with GET /v2/user/streamKey (the `GetStreamKey` operationId).
 	GetStreamKey(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListStudioAudioBackgrounds List Studio Audio Backgrounds
+	//
+	// The background sounds Studio offers, grouped, each group with its channels.
+	//
+	// Corresponds with GET /v2/user/studio/audio-backgrounds (the `ListStudioAudioBackgrounds` operationId).
+	ListStudioAudioBackgrounds(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListStudioCountdownMusic List Studio Countdown Music
+	//
+	// The tracks Studio can play during a countdown: the defaults (`isDefault`) and those uploaded to a brand, each in one or more encodings.
+	//
+	// Corresponds with GET /v2/user/studio/audio/countdown-music (the `ListStudioCountdownMusic` operationId).
+	ListStudioCountdownMusic(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListStudioBrands List Studio Brands
 	//
 	// The user's Studio brands. Captions, QR codes and tickers belong to a brand.
@@ -1870,6 +2019,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v2/user/studio/captions/{captionId} (the `UpdateStudioCaption` operationId).
 	UpdateStudioCaption(ctx context.Context, captionId StudioCaptionId, body UpdateStudioCaptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListStudioFonts List Studio Fonts
+	//
+	// The fonts the user's Studio overlays may use: the defaults (`isDefault`) and those uploaded to a brand.
+	//
+	// Corresponds with GET /v2/user/studio/fonts (the `ListStudioFonts` operationId).
+	ListStudioFonts(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListStudioQrCodes List Studio QR Codes
 	//
@@ -2725,6 +2881,40 @@ func (c *Client) GetStreamKey(ctx context.Context, reqEditors ...RequestEditorFn
 	return c.Client.Do(req)
 }
 
+// ListStudioAudioBackgrounds List Studio Audio Backgrounds
+//
+// The background sounds Studio offers, grouped, each group with its channels.
+//
+// Corresponds with GET /v2/user/studio/audio-backgrounds (the `ListStudioAudioBackgrounds` operationId).
+func (c *Client) ListStudioAudioBackgrounds(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListStudioAudioBackgroundsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListStudioCountdownMusic List Studio Countdown Music
+//
+// The tracks Studio can play during a countdown: the defaults (`isDefault`) and those uploaded to a brand, each in one or more encodings.
+//
+// Corresponds with GET /v2/user/studio/audio/countdown-music (the `ListStudioCountdownMusic` operationId).
+func (c *Client) ListStudioCountdownMusic(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListStudioCountdownMusicRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListStudioBrands List Studio Brands
 //
 // The user's Studio brands. Captions, QR codes and tickers belong to a brand.
@@ -2859,6 +3049,23 @@ func (c *Client) UpdateStudioCaptionWithBody(ctx context.Context, captionId Stud
 // Corresponds with PATCH /v2/user/studio/captions/{captionId} (the `UpdateStudioCaption` operationId).
 func (c *Client) UpdateStudioCaption(ctx context.Context, captionId StudioCaptionId, body UpdateStudioCaptionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateStudioCaptionRequest(c.Server, captionId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListStudioFonts List Studio Fonts
+//
+// The fonts the user's Studio overlays may use: the defaults (`isDefault`) and those uploaded to a brand.
+//
+// Corresponds with GET /v2/user/studio/fonts (the `ListStudioFonts` operationId).
+func (c *Client) ListStudioFonts(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListStudioFontsRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -4521,6 +4728,60 @@ func NewGetStreamKeyRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListStudioAudioBackgroundsRequest constructs an http.Request for the ListStudioAudioBackgrounds method
+func NewListStudioAudioBackgroundsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/user/studio/audio-backgrounds")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListStudioCountdownMusicRequest constructs an http.Request for the ListStudioCountdownMusic method
+func NewListStudioCountdownMusicRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/user/studio/audio/countdown-music")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListStudioBrandsRequest constructs an http.Request for the ListStudioBrands method
 func NewListStudioBrandsRequest(server string) (*http.Request, error) {
 	var err error
@@ -4753,6 +5014,33 @@ func NewUpdateStudioCaptionRequestWithBody(server string, captionId StudioCaptio
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListStudioFontsRequest constructs an http.Request for the ListStudioFonts method
+func NewListStudioFontsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v2/user/studio/fonts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -5549,6 +5837,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v2/user/streamKey (the `GetStreamKey` operationId).
 	GetStreamKeyWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetStreamKeyResponse, error)
 
+	// ListStudioAudioBackgroundsWithResponse List Studio Audio Backgrounds
+	//
+	// The background sounds Studio offers, grouped, each group with its channels.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/user/studio/audio-backgrounds (the `ListStudioAudioBackgrounds` operationId).
+	ListStudioAudioBackgroundsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListStudioAudioBackgroundsResponse, error)
+
+	// ListStudioCountdownMusicWithResponse List Studio Countdown Music
+	//
+	// The tracks Studio can play during a countdown: the defaults (`isDefault`) and those uploaded to a brand, each in one or more encodings.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/user/studio/audio/countdown-music (the `ListStudioCountdownMusic` operationId).
+	ListStudioCountdownMusicWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListStudioCountdownMusicResponse, error)
+
 	// ListStudioBrandsWithResponse List Studio Brands
 	//
 	// The user's Studio brands. Captions, QR codes and tickers belong to a brand.
@@ -5620,6 +5926,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v2/user/studio/captions/{captionId} (the `UpdateStudioCaption` operationId).
 	UpdateStudioCaptionWithResponse(ctx context.Context, captionId StudioCaptionId, body UpdateStudioCaptionJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateStudioCaptionResponse, error)
+
+	// ListStudioFontsWithResponse List Studio Fonts
+	//
+	// The fonts the user's Studio overlays may use: the defaults (`isDefault`) and those uploaded to a brand.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v2/user/studio/fonts (the `ListStudioFonts` operationId).
+	ListStudioFontsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListStudioFontsResponse, error)
 
 	// ListStudioQrCodesWithResponse List Studio QR Codes
 	//
@@ -9331,6 +9646,214 @@ func (r GetStreamKeyResponse) ContentType() string {
 	return ""
 }
 
+// ListStudioAudioBackgroundsResponse429Headers the declared response headers of an HTTP 429 response for ListStudioAudioBackgrounds
+type ListStudioAudioBackgroundsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListStudioAudioBackgroundsResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListStudioAudioBackgrounds
+type ListStudioAudioBackgroundsResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
+type ListStudioAudioBackgroundsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StudioAudioBackgrounds
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListStudioAudioBackgroundsResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListStudioAudioBackgroundsResponse5XXHeaders
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListStudioAudioBackgroundsResponse) GetJSON200() *StudioAudioBackgrounds {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListStudioAudioBackgroundsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListStudioAudioBackgroundsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListStudioAudioBackgroundsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListStudioAudioBackgroundsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListStudioAudioBackgroundsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListStudioAudioBackgroundsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListStudioAudioBackgroundsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ListStudioAudioBackgroundsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListStudioAudioBackgroundsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListStudioAudioBackgroundsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListStudioAudioBackgroundsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListStudioCountdownMusicResponse429Headers the declared response headers of an HTTP 429 response for ListStudioCountdownMusic
+type ListStudioCountdownMusicResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListStudioCountdownMusicResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListStudioCountdownMusic
+type ListStudioCountdownMusicResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
+type ListStudioCountdownMusicResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StudioCountdownMusic
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListStudioCountdownMusicResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListStudioCountdownMusicResponse5XXHeaders
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListStudioCountdownMusicResponse) GetJSON200() *StudioCountdownMusic {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListStudioCountdownMusicResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListStudioCountdownMusicResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListStudioCountdownMusicResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListStudioCountdownMusicResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListStudioCountdownMusicResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListStudioCountdownMusicResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListStudioCountdownMusicResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ListStudioCountdownMusicResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListStudioCountdownMusicResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListStudioCountdownMusicResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListStudioCountdownMusicResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListStudioBrandsResponse429Headers the declared response headers of an HTTP 429 response for ListStudioBrands
 type ListStudioBrandsResponse429Headers struct {
 	RetryAfter *string
@@ -9984,6 +10507,110 @@ func (r UpdateStudioCaptionResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateStudioCaptionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListStudioFontsResponse429Headers the declared response headers of an HTTP 429 response for ListStudioFonts
+type ListStudioFontsResponse429Headers struct {
+	RetryAfter *string
+}
+
+// ListStudioFontsResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListStudioFonts
+type ListStudioFontsResponse5XXHeaders struct {
+	RetryAfter *string
+}
+
+type ListStudioFontsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StudioFonts
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListStudioFontsResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *ListStudioFontsResponse5XXHeaders
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListStudioFontsResponse) GetJSON200() *StudioFonts {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListStudioFontsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListStudioFontsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListStudioFontsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListStudioFontsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListStudioFontsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ListStudioFontsResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r ListStudioFontsResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ListStudioFontsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListStudioFontsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListStudioFontsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListStudioFontsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11605,6 +12232,36 @@ func (c *ClientWithResponses) GetStreamKeyWithResponse(ctx context.Context, reqE
 	return ParseGetStreamKeyResponse(rsp)
 }
 
+// ListStudioAudioBackgroundsWithResponse List Studio Audio Backgrounds
+//
+// The background sounds Studio offers, grouped, each group with its channels.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/user/studio/audio-backgrounds (the `ListStudioAudioBackgrounds` operationId).
+func (c *ClientWithResponses) ListStudioAudioBackgroundsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListStudioAudioBackgroundsResponse, error) {
+	rsp, err := c.ListStudioAudioBackgrounds(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListStudioAudioBackgroundsResponse(rsp)
+}
+
+// ListStudioCountdownMusicWithResponse List Studio Countdown Music
+//
+// The tracks Studio can play during a countdown: the defaults (`isDefault`) and those uploaded to a brand, each in one or more encodings.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/user/studio/audio/countdown-music (the `ListStudioCountdownMusic` operationId).
+func (c *ClientWithResponses) ListStudioCountdownMusicWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListStudioCountdownMusicResponse, error) {
+	rsp, err := c.ListStudioCountdownMusic(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListStudioCountdownMusicResponse(rsp)
+}
+
 // ListStudioBrandsWithResponse List Studio Brands
 //
 // The user's Studio brands. Captions, QR codes and tickers belong to a brand.
@@ -11723,6 +12380,21 @@ func (c *ClientWithResponses) UpdateStudioCaptionWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseUpdateStudioCaptionResponse(rsp)
+}
+
+// ListStudioFontsWithResponse List Studio Fonts
+//
+// The fonts the user's Studio overlays may use: the defaults (`isDefault`) and those uploaded to a brand.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v2/user/studio/fonts (the `ListStudioFonts` operationId).
+func (c *ClientWithResponses) ListStudioFontsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListStudioFontsResponse, error) {
+	rsp, err := c.ListStudioFonts(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListStudioFontsResponse(rsp)
 }
 
 // ListStudioQrCodesWithResponse List Studio QR Codes
@@ -15743,6 +16415,226 @@ func ParseGetStreamKeyResponse(rsp *http.Response) (*GetStreamKeyResponse, error
 	return response, nil
 }
 
+// ParseListStudioAudioBackgroundsResponse parses an HTTP response from a ListStudioAudioBackgroundsWithResponse call
+func ParseListStudioAudioBackgroundsResponse(rsp *http.Response) (*ListStudioAudioBackgroundsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListStudioAudioBackgroundsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StudioAudioBackgrounds
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListStudioAudioBackgroundsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListStudioAudioBackgroundsResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListStudioCountdownMusicResponse parses an HTTP response from a ListStudioCountdownMusicWithResponse call
+func ParseListStudioCountdownMusicResponse(rsp *http.Response) (*ListStudioCountdownMusicResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListStudioCountdownMusicResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StudioCountdownMusic
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListStudioCountdownMusicResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListStudioCountdownMusicResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListStudioBrandsResponse parses an HTTP response from a ListStudioBrandsWithResponse call
 func ParseListStudioBrandsResponse(rsp *http.Response) (*ListStudioBrandsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -16428,6 +17320,116 @@ func ParseUpdateStudioCaptionResponse(rsp *http.Response) (*UpdateStudioCaptionR
 		response.Headers429 = &headers
 	case rsp.StatusCode/100 == 5:
 		var headers UpdateStudioCaptionResponse5XXHeaders
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers5XX = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListStudioFontsResponse parses an HTTP response from a ListStudioFontsWithResponse call
+func ParseListStudioFontsResponse(rsp *http.Response) (*ListStudioFontsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListStudioFontsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StudioFonts
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 413:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (*/*) unsupported
+
+	case rsp.StatusCode == 431:
+		// Content-type (*/*) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ListStudioFontsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers ListStudioFontsResponse5XXHeaders
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -17590,6 +18592,12 @@ type ServerInterface interface {
 	// GetStreamKey Get Stream Key
 	// (GET /v2/user/streamKey)
 	GetStreamKey(ctx echo.Context) error
+	// ListStudioAudioBackgrounds List Studio Audio Backgrounds
+	// (GET /v2/user/studio/audio-backgrounds)
+	ListStudioAudioBackgrounds(ctx echo.Context) error
+	// ListStudioCountdownMusic List Studio Countdown Music
+	// (GET /v2/user/studio/audio/countdown-music)
+	ListStudioCountdownMusic(ctx echo.Context) error
 	// ListStudioBrands List Studio Brands
 	// (GET /v2/user/studio/brands)
 	ListStudioBrands(ctx echo.Context) error
@@ -17608,6 +18616,9 @@ type ServerInterface interface {
 	// UpdateStudioCaption Update Studio Caption
 	// (PATCH /v2/user/studio/captions/{captionId})
 	UpdateStudioCaption(ctx echo.Context, captionId StudioCaptionId) error
+	// ListStudioFonts List Studio Fonts
+	// (GET /v2/user/studio/fonts)
+	ListStudioFonts(ctx echo.Context) error
 	// ListStudioQrCodes List Studio QR Codes
 	// (GET /v2/user/studio/qr-codes)
 	ListStudioQrCodes(ctx echo.Context, params ListStudioQrCodesParams) error
@@ -18203,6 +19214,24 @@ func (w *ServerInterfaceWrapper) GetStreamKey(ctx echo.Context) error {
 	return err
 }
 
+// ListStudioAudioBackgrounds converts echo context to params.
+func (w *ServerInterfaceWrapper) ListStudioAudioBackgrounds(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListStudioAudioBackgrounds(ctx)
+	return err
+}
+
+// ListStudioCountdownMusic converts echo context to params.
+func (w *ServerInterfaceWrapper) ListStudioCountdownMusic(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListStudioCountdownMusic(ctx)
+	return err
+}
+
 // ListStudioBrands converts echo context to params.
 func (w *ServerInterfaceWrapper) ListStudioBrands(ctx echo.Context) error {
 	var err error
@@ -18284,6 +19313,15 @@ func (w *ServerInterfaceWrapper) UpdateStudioCaption(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateStudioCaption(ctx, captionId)
+	return err
+}
+
+// ListStudioFonts converts echo context to params.
+func (w *ServerInterfaceWrapper) ListStudioFonts(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListStudioFonts(ctx)
 	return err
 }
 
@@ -18503,6 +19541,9 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PATCH(options.BaseURL+"/v2/user/studio/qr-codes/:qrCodeId", wrapper.UpdateStudioQrCode, options.OperationMiddlewares["updateStudioQrCode"]...)
 	router.GET(options.BaseURL+"/v2/user/studio/tickers", wrapper.ListStudioTickers, options.OperationMiddlewares["listStudioTickers"]...)
 	router.POST(options.BaseURL+"/v2/user/studio/tickers", wrapper.CreateStudioTicker, options.OperationMiddlewares["createStudioTicker"]...)
+	router.GET(options.BaseURL+"/v2/user/studio/fonts", wrapper.ListStudioFonts, options.OperationMiddlewares["listStudioFonts"]...)
+	router.GET(options.BaseURL+"/v2/user/studio/audio/countdown-music", wrapper.ListStudioCountdownMusic, options.OperationMiddlewares["listStudioCountdownMusic"]...)
+	router.GET(options.BaseURL+"/v2/user/studio/audio-backgrounds", wrapper.ListStudioAudioBackgrounds, options.OperationMiddlewares["listStudioAudioBackgrounds"]...)
 
 }
 
@@ -26201,6 +27242,440 @@ func (response GetStreamKey5XXJSONResponse) VisitGetStreamKeyResponse(w http.Res
 	return err
 }
 
+type ListStudioAudioBackgroundsRequestObject struct {
+}
+
+type ListStudioAudioBackgroundsResponseObject interface {
+	VisitListStudioAudioBackgroundsResponse(w http.ResponseWriter) error
+}
+
+type ListStudioAudioBackgrounds200JSONResponse StudioAudioBackgrounds
+
+func (response ListStudioAudioBackgrounds200JSONResponse) VisitListStudioAudioBackgroundsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioAudioBackgrounds400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListStudioAudioBackgrounds400JSONResponse) VisitListStudioAudioBackgroundsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioAudioBackgrounds401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListStudioAudioBackgrounds401JSONResponse) VisitListStudioAudioBackgroundsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioAudioBackgrounds403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListStudioAudioBackgrounds403JSONResponse) VisitListStudioAudioBackgroundsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioAudioBackgrounds413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListStudioAudioBackgrounds413AsteriskResponse) VisitListStudioAudioBackgroundsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioAudioBackgrounds413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListStudioAudioBackgrounds413JSONResponse) VisitListStudioAudioBackgroundsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioAudioBackgrounds429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListStudioAudioBackgrounds429AsteriskResponse) VisitListStudioAudioBackgroundsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioAudioBackgrounds429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListStudioAudioBackgrounds429JSONResponse) VisitListStudioAudioBackgroundsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioAudioBackgrounds431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListStudioAudioBackgrounds431AsteriskResponse) VisitListStudioAudioBackgroundsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioAudioBackgrounds431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListStudioAudioBackgrounds431JSONResponse) VisitListStudioAudioBackgroundsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioAudioBackgrounds5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListStudioAudioBackgrounds5XXAsteriskResponse) VisitListStudioAudioBackgroundsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioAudioBackgrounds5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListStudioAudioBackgrounds5XXJSONResponse) VisitListStudioAudioBackgroundsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioCountdownMusicRequestObject struct {
+}
+
+type ListStudioCountdownMusicResponseObject interface {
+	VisitListStudioCountdownMusicResponse(w http.ResponseWriter) error
+}
+
+type ListStudioCountdownMusic200JSONResponse StudioCountdownMusic
+
+func (response ListStudioCountdownMusic200JSONResponse) VisitListStudioCountdownMusicResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioCountdownMusic400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListStudioCountdownMusic400JSONResponse) VisitListStudioCountdownMusicResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioCountdownMusic401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListStudioCountdownMusic401JSONResponse) VisitListStudioCountdownMusicResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioCountdownMusic403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListStudioCountdownMusic403JSONResponse) VisitListStudioCountdownMusicResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioCountdownMusic413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListStudioCountdownMusic413AsteriskResponse) VisitListStudioCountdownMusicResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioCountdownMusic413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListStudioCountdownMusic413JSONResponse) VisitListStudioCountdownMusicResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioCountdownMusic429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListStudioCountdownMusic429AsteriskResponse) VisitListStudioCountdownMusicResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioCountdownMusic429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListStudioCountdownMusic429JSONResponse) VisitListStudioCountdownMusicResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioCountdownMusic431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListStudioCountdownMusic431AsteriskResponse) VisitListStudioCountdownMusicResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioCountdownMusic431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListStudioCountdownMusic431JSONResponse) VisitListStudioCountdownMusicResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioCountdownMusic5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListStudioCountdownMusic5XXAsteriskResponse) VisitListStudioCountdownMusicResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioCountdownMusic5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListStudioCountdownMusic5XXJSONResponse) VisitListStudioCountdownMusicResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListStudioBrandsRequestObject struct {
 }
 
@@ -27573,6 +29048,223 @@ type UpdateStudioCaption5XXJSONResponse struct {
 }
 
 func (response UpdateStudioCaption5XXJSONResponse) VisitUpdateStudioCaptionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioFontsRequestObject struct {
+}
+
+type ListStudioFontsResponseObject interface {
+	VisitListStudioFontsResponse(w http.ResponseWriter) error
+}
+
+type ListStudioFonts200JSONResponse StudioFonts
+
+func (response ListStudioFonts200JSONResponse) VisitListStudioFontsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioFonts400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ListStudioFonts400JSONResponse) VisitListStudioFontsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioFonts401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListStudioFonts401JSONResponse) VisitListStudioFontsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioFonts403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response ListStudioFonts403JSONResponse) VisitListStudioFontsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioFonts413AsteriskResponse struct {
+	PayloadTooLargeAsteriskResponse
+}
+
+func (response ListStudioFonts413AsteriskResponse) VisitListStudioFontsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioFonts413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ListStudioFonts413JSONResponse) VisitListStudioFontsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioFonts429AsteriskResponse struct {
+	TooManyRequestsAsteriskResponse
+}
+
+func (response ListStudioFonts429AsteriskResponse) VisitListStudioFontsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioFonts429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response ListStudioFonts429JSONResponse) VisitListStudioFontsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioFonts431AsteriskResponse struct {
+	RequestHeaderFieldsTooLargeAsteriskResponse
+}
+
+func (response ListStudioFonts431AsteriskResponse) VisitListStudioFontsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(431)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioFonts431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ListStudioFonts431JSONResponse) VisitListStudioFontsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListStudioFonts5XXAsteriskResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentType   string
+	ContentLength int64
+}
+
+func (response ListStudioFonts5XXAsteriskResponse) VisitListStudioFontsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", response.ContentType)
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListStudioFonts5XXJSONResponse struct {
+	Body       ErrorEnvelope
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response ListStudioFonts5XXJSONResponse) VisitListStudioFontsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -29767,6 +31459,12 @@ type StrictServerInterface interface {
 	// GetStreamKey Get Stream Key
 	// (GET /v2/user/streamKey)
 	GetStreamKey(ctx context.Context, request GetStreamKeyRequestObject) (GetStreamKeyResponseObject, error)
+	// ListStudioAudioBackgrounds List Studio Audio Backgrounds
+	// (GET /v2/user/studio/audio-backgrounds)
+	ListStudioAudioBackgrounds(ctx context.Context, request ListStudioAudioBackgroundsRequestObject) (ListStudioAudioBackgroundsResponseObject, error)
+	// ListStudioCountdownMusic List Studio Countdown Music
+	// (GET /v2/user/studio/audio/countdown-music)
+	ListStudioCountdownMusic(ctx context.Context, request ListStudioCountdownMusicRequestObject) (ListStudioCountdownMusicResponseObject, error)
 	// ListStudioBrands List Studio Brands
 	// (GET /v2/user/studio/brands)
 	ListStudioBrands(ctx context.Context, request ListStudioBrandsRequestObject) (ListStudioBrandsResponseObject, error)
@@ -29785,6 +31483,9 @@ type StrictServerInterface interface {
 	// UpdateStudioCaption Update Studio Caption
 	// (PATCH /v2/user/studio/captions/{captionId})
 	UpdateStudioCaption(ctx context.Context, request UpdateStudioCaptionRequestObject) (UpdateStudioCaptionResponseObject, error)
+	// ListStudioFonts List Studio Fonts
+	// (GET /v2/user/studio/fonts)
+	ListStudioFonts(ctx context.Context, request ListStudioFontsRequestObject) (ListStudioFontsResponseObject, error)
 	// ListStudioQrCodes List Studio QR Codes
 	// (GET /v2/user/studio/qr-codes)
 	ListStudioQrCodes(ctx context.Context, request ListStudioQrCodesRequestObject) (ListStudioQrCodesResponseObject, error)
@@ -30811,6 +32512,52 @@ func (sh *strictHandler) GetStreamKey(ctx echo.Context) error {
 	return nil
 }
 
+// ListStudioAudioBackgrounds operation middleware
+func (sh *strictHandler) ListStudioAudioBackgrounds(ctx echo.Context) error {
+	var request ListStudioAudioBackgroundsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListStudioAudioBackgrounds(ctx.Request().Context(), request.(ListStudioAudioBackgroundsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListStudioAudioBackgrounds")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListStudioAudioBackgroundsResponseObject); ok {
+		return validResponse.VisitListStudioAudioBackgroundsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListStudioCountdownMusic operation middleware
+func (sh *strictHandler) ListStudioCountdownMusic(ctx echo.Context) error {
+	var request ListStudioCountdownMusicRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListStudioCountdownMusic(ctx.Request().Context(), request.(ListStudioCountdownMusicRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListStudioCountdownMusic")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListStudioCountdownMusicResponseObject); ok {
+		return validResponse.VisitListStudioCountdownMusicResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListStudioBrands operation middleware
 func (sh *strictHandler) ListStudioBrands(ctx echo.Context) error {
 	var request ListStudioBrandsRequestObject
@@ -30997,6 +32744,29 @@ func (sh *strictHandler) UpdateStudioCaption(ctx echo.Context, captionId StudioC
 		return err
 	} else if validResponse, ok := response.(UpdateStudioCaptionResponseObject); ok {
 		return validResponse.VisitUpdateStudioCaptionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListStudioFonts operation middleware
+func (sh *strictHandler) ListStudioFonts(ctx echo.Context) error {
+	var request ListStudioFontsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListStudioFonts(ctx.Request().Context(), request.(ListStudioFontsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListStudioFonts")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListStudioFontsResponseObject); ok {
+		return validResponse.VisitListStudioFontsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -31317,234 +33087,253 @@ func (sh *strictHandler) GetWebchatUrl(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rchu30uCroLhfVaSvRtTFjmNLtfWVotiJ9tiJjiSf820lWRPkQCSOhoMJgBHF4/Lz7Hvsk22hG5jB",
-	"DDEXUpZjx/yTWMMZoNHoGxp9eT+YiHkmUpZqNTh+P8iopHOmmYS/zmY0TVlyHps/YqYmkmeai3RwPLie",
-	"MTLBnwmPh4NowM3jjOrZIBqkdM4GxwMeD6KBZH/kXLJ4cKxlzqKBmszYnJoRb4ScU23eS/Wzp4NoMOcp",
-	"n+fzwfFhNNDLjOFPbMrk4MOHaPDyjqW6CRhmfiQ8JjuUvH17/sNuA0zMDtILsDyHJVhYlJY8nfqgnKqH",
-	"gsMfCskrnrAmIJQWkk4ZueEJ6wHLDQ71MHiudB5z8b2kafyKJ5rJVdD+xlhGRJosiZ4xwjWbKyJuiJ5x",
-	"RcbmwwK+P3ImlyWA8CNAuD5EZxSmb6Rl/BmwxLUiOCzhiqRCk1hM8jlLNYtPiGRKS0bne3MxuSVzessU",
-	"YFU1oXVSzNyG2Tm9f83SqZ4Njp89BVZwfx42L+rv8kzEjdv/90syETF7jDX94Sb+aEv6YEZSmUgVA9nz",
-	"PY0v2R85U9r8NRGpZin8k2ZZwifUrHP/X8os9r03539IdjM4HvyP/VKu7eOvav+llEK+TO9YIjKGU64i",
-	"TeKkBktzmhiUsfiYUGLWHxEgSCIkmTEaM0kKeWmeGWoei3hJxpLRW4UE7c0QmZcovjIRc6bIgusZoSkR",
-	"GZOwIqJnVBMNG5CKlA3JaM6UolM2Igb1CiapzHrDWRIPycs7gKwYaEJTQlO1YJJwfQKf/XKa6xlhaZwJ",
-	"nmpFaKJE+Y4hD7Iw0+N7kt3kiimyM+LpHU14/M6iZhSR4tFU0rTyQE1ExvwHk4SzVI9gdJqSPL1NxSIl",
-	"+JjwFCCLOU3ENCKjPFV5lgmpmR37naGTUe0XRyj44+5w8CEanIn0JuGTT0wtRgVOGZnYye2OmiVNcinN",
-	"CpWmmpEds3x2T+dZwgg1RKF56u04TSSj8ZKwe6602gVKWYg8iYEWYMBcAb0pTShJ+JxrIlLcLz1jSzKn",
-	"SzKjd4zsvP357JefX51fvnn5wzG5tJxdsLuhK6LyyQwHOfEIDEBVhGvE6A+wKZ+AD6OBZvd6f6bnSXWQ",
-	"gIxY3QKa65mQ/N+ITaQkQ/1Gxo0ZUTOxSI9XSS8ilEgWc8kmmry9PAeZKNmUK80ki4FeuX0LqY0YcIjQ",
-	"M2ZYnaZkZKTrCLk6xeeFyPB4dKfOwgbBxIA+lmJhdtVKZAcOi8nO5asz8uy7py/I//u/T4eHw6Ph4e6Q",
-	"nBbSaTETipHR6WTCMj0ikqa3iowKNI4IHYs7Rkb1TRoZG8BOu0umzEiBlPx0/eY1yYylUJCvonNGLNwn",
-	"hKZLu3AHAHxqXmR2H4FkXgk55nHM0k/LhVrcspQkdHKLMIEQgn+V8jBlLDbCzGzByGB8xFOV39zwiaEG",
-	"K7eQ8M9RdJ0BnXy0lVwbIGE5jcIEZeJEspilmtNEESoZmXOleDoFkSBFOvUkshWujpyMYlnR7hWBsHtc",
-	"2TQzpkdp3w6PvlEwTN0kUCyNA/v9s9CvRJ7Gn1pFK5HLCSOxYLhaEJtmMWOWiHSqiBYFSxq5CcBe0GUi",
-	"aHwtxGsqp6wG83/u/2d/MH+kmi3o8oJOUX59IpvEbXBi4LdCCOidyTsmCQVpUCXyDBf9TgvxDj4zxNJq",
-	"K0RkMWOAOSEBudwZJGi6HJd2DlfEqC0yZjdCMiMl9MxQKksUMz9OZmxyy+JhqYWyfJxwNYNts1qsQp41",
-	"uvtGwSL29ub0fs9MuTdeaqZGZOeQvOHfg0ic4l4YU+JGilTjUYKR04tzUIp2YWhqoZQTN8TYw2KRAmFY",
-	"/fYTmHSvjDmlvlwi+UY52xQMQxQhaxCMHeYdDvIOB1mDfB662U+OyN/49xGhaWwXoowyy419mkuiudGg",
-	"4g5NVrM2tFNjMl7Cpv50fX3h1lfSZSnxDLBjRhaSa83SqKCLhPJ0zyhQIG2giysYBUX2l0MHdu03lCcV",
-	"1vN4wSDk2/t7lJL+TsIxkZlZDBY4Q+qpnxYtxyk33LcHR7Bd3x48rbOZnjEuDaPtDmsaBb9V5NuDg5pW",
-	"1kymNHmH63gH0Ix28fwAq8qlz8FIKW5F5o08MeeKf6EhpWdS5NMZvG02UIoEJANYYlFp7xT0YUYzD2Cc",
-	"bxQZXTItl3unN5rJkTkNW6I0e+X9tHoC/+eMpQbD0rwUGfGk2EQYNWpWYu2u6wsSU82GFZfGitn7IRqA",
-	"9fAItni3VVI/NSK/AY6cXup3RGw42w2Hw92hf05hVQvGzKSYo8eAMWOp0ND3mK2YN4Wyqto5JGY3PIXj",
-	"7fvfBkBkvw2OfxtUoP5tEBH74zsPMfDicDj8bfBhFJmtTEXM9oQ5iBztWfYz8gVN/RPCOKhTrqzANWzZ",
-	"y7y6FuINTZd2z9WXIoSEIHPDkJYYVJNKkOZkHNALZJxrX1w9PXqxIqoiZKElMPOYzbgRAoUtMKFpk7yB",
-	"c3OyNEZO2l9cKCPulAgJDF94GTVplu74QI12P1eB8jZ1B2f2ic13wwRK2UMbV+58E7kDekTYfcbNGVyY",
-	"8+aduDWHmIqKQB6FEeDM9sGt1r+2gKXEMTdT0+RCGtrRnKnB8Q1NFKuDdlrzyliPC9KQAdfgNPNGeT+g",
-	"E83vWHCnrJfAuyRRhKV0nJi1uDGnwuwn+FsKh+hYiITR1LB/zFWW0OXP4HINOXgNStDBAerRm2646gmP",
-	"Bmw+ZvFbmYQHyxKqb4Scf6MIvBgbYM3TpbEmqsOTHStt2TzTy93gbLzXrdFad0BmUHMyvuEh/vAG/0Yh",
-	"boQkPCZ2O90Cg9DilvB0emHfanKqu9/JiMcjd9bwsN4Of96E/RJwNJ2qIHfj+4PviP8Vr5VCa/KoAKGp",
-	"4LRKc5Ej8N+L6cTYCErwtyLAZ5JRzdZmtTlNc5okS/Cc8mluuL3CfoLQOF7luH4soQVwBdnh01Q4Z955",
-	"qjSdSjoH9Hl3E4cHBx2XE9GAu4/fKmOdNs1ezGGEnMhTjfDslM+N7qkD8OxpYMasgw7d78fk6AU5y5UW",
-	"c3J5/eYiIk++I6/ohI2FuCU/SpFnEXn6glxpRucReXZAfuZzEZFnh+RnesdkRJ49J2/4/SQReRyR747I",
-	"NUuYgTUi3z0pVxSR756S0zn9t0jJa37HIvLdczfv1eV1RL57Qa7ysdJ0chuR5wfkTX4fkeeH7p1//nR+",
-	"EZHnR+7vn15fkYtczQwuWGoY5tejF9GT76KnL6JnB9Gzw+jZ8+i7o+i7J9F3T6PvnkffvYieH0TPD6Pn",
-	"R7+HWEvqeXZBlVoIGUCZQQ3J7M9kx0NYcEuOvn0W2BMzRTMBwGCgM3DTN5sDmfZvbNl0pQt21C1bOtnj",
-	"sU1tgm8PjzoJG8drVAo8nRoD/+3l6+7pjg6ePu++uPSllEfjnSImXlPG+KoGrlgWxkSKYxaQKva9Riz4",
-	"kunt5eugAvnYyrpJfaZs8TAV2lewrKnbQgoo8/WOh+Qqtlq2/g3TdIN911wneJL3fiPgJQKzv1CMoGf8",
-	"Fda0jT9yCzdW7ngXMyZZVXvPqCIiZcF9BlhbR4c3ulU+DtSBzLdZvL66dmRXoDUiIsNvk2VUwbG4+cj4",
-	"rIu0A6OsH4JEX/E/PVhPXnWieGP02ntknxxP8Jw6QhsMTj6lE67/WeQlHDrIjpY52zUGccwVPgFgdhsE",
-	"UXEMqaGg3SLUP3GlhVyuiYFfUlZ4DGmKsVPfKAOVXl2ovZRU4e12vxYBRWbciIjEyHByw6WCISHoqOs0",
-	"axb0BscDIsMFUynp0vydsnt9QacMXGhhaPCMawWpeR/AOSFpniTOxk+owscGLvOD2R0XTLNqFkp2x0Wu",
-	"1pnYfROYHBDSd/YaKRQbUUdFCMomgnH4XZ9gDHW47Q6wAzg3wsjB3+wZMSiULT80K/PSsihIjkyMgr+R",
-	"Yt5rI+etqg0/qs7rTnF7KmMTfsMnJGaa8kSRnVigdaIiojSf3DKpwK3aDEi5C05LdVgDm69Us3vdyqzE",
-	"vNFvKD5nStN51uQd8wY19p5iqa6YSEY875lReqhTN5WHoiplRI7K7BrtpgZJPeHZBjQ+ZSmTxvglk4Rn",
-	"AcM14VljRGPCs7qFGI6RjAYTNLFPdQteYTyD1DmNWV+kRoMbeidyybtGh3PTnMpbFpezGYudFAM0ztlJ",
-	"Ns0HdpimycCKBhhn8DKNr9DTGlyAtfZgKPDj8xT8x/hxxW4+CBnk+N6VplL3nUaZl9eeSM/y+TilvPmg",
-	"g+hwr1VJR/Kg+SppiqNcB9n8nzOMOFWUxy7az9HyymB3XNKE6+XVRMjAhv0kFiTht8wGDiOBQ6xHLMiC",
-	"JUlEDsxfhwcH1tKzpxXr4GlBTWXml/dZQlGghhbkzT6F8AhFlPms20S37GoJsr7eFihW8BykmgC91ja9",
-	"xo4+4zdJLXUhBfy9rosPEJThxyAzQGMU9h3GwvoR6mHxdu3gDxp87jdn6qA9Y75TFTOvk4xrth2McCby",
-	"VIfJEO634CVrYeEyZ1R1s2EfYesGNPLWvt9f5FqtwdMpbODPYtF8RYFroNIclHiSkDEzx+JC74QvJix0",
-	"jR4EC3xP5YNEe97h2eex2+NS3DUMdb3MWNh0+6cNl7XLXhihWpBmhGGxVJERpHeMDImO/sFjJq6QTF/x",
-	"hI3WPcU7bPQ8xpe4XVlOAFVu5grFRnXGCZLEOsz/AxqamxxsAdHgFrArC7N5w3GuagCp/kc3Y28F+Prx",
-	"WUMozeKz8IrOrMCgGkkPXzYqy1mY/Vd4UUy0us4aSYU3H0CsAtxFBuoB53pfHahVGsjolJcqt3Vrc6mE",
-	"vCjfLwWSauXAqk9gLVIqlGAXqgtAIn9FQbwi851v4tdGWbhwXm1PQVSR2uZDrqWDdadR1by7wTXVt2a9",
-	"pRnFqgWZMl31l6wubEbVm6CJ6N28SwhBpdVhVhnW/Ixwh3E1msCPo4/oxakh04MgKlYWQu8PYpEmgror",
-	"/LWsMTUTUu8l/I7FJLbjkISntwEvbXWaVZS4z9qNqtoq/VFDi4PQke9FvK7v8J8oTVONwfEnZKQ01bk6",
-	"w9wM+9cIbgMwYYPQJCGSZczaAhgxCq8FdJOIG/R67bPitPHtixeeBfj0IGgDzku3V+tyIpLai4pg2hde",
-	"ZxTE3nTH0Hz+VSm9Ze8mVNn7KUvkEPLm2UPViBvAEtWaSTPM//mV7v37d/Ofg70X737/z/8Ih1cYPD0C",
-	"IsvN/uiD1wjYm6lYT4T0Ue6nxXUjgRexUesLfQzLLcLOGARhu3jYXLEA8TIXutwZswWMV18xfh5cy50L",
-	"FVtLBk1mLM4TFkfECCJDxZDPhlc0Id67Y7LZV4FB4HMrc2vCqNMn1HkXhafU2lVUaBh3NdzqtrH54Mou",
-	"Fqy+3iYIoPuHcqaQZXvDU65m4WPl6UTnNCEsjSPyNuX3LnAweHvcgLlKEFZ7znuvUx9XEFqS6vbwORzT",
-	"s3LIeEmmwohEoKEF1zORa0db5vmOYiwlPCWS0aTI3lNRLY69IeiOq0s2ETL+JU2WfUEr9hQmNV/vwd3d",
-	"XMQNVkfBCq9CdsdFQtOUxejm+yhbpmZi0VglYGbsrmJBXgrVOpjsZDhYTCt9fsTlNqibAD9aH2rCb9gJ",
-	"meH1JWZGz0QSY3Qqi/F95QUrDfJsIoxqhgT5vUyKqWTKqATHieAIMh97IrSXxwBh6+kvsJF+Vh05b4A/",
-	"aFQK0hrh+ZtSkSA1udaoAjaM/jPnD1jkBiECQbHcHSHQznCF360gi8yyoBZIlmTn/OoX8vzZweFuf0cc",
-	"yoXrZRbY6CuMSwCfaBEej1UdwLxzvtLUWBjSJzwFL8ED+O2B5FWPhGwnN29JjVTha6qN7nXharVwFK8q",
-	"zWD01vljxBuze8xGarRCXKxCKGo3IiKdMAJB7ZuYKJ8kJrl+RVEgs7r4MDR9SGBDGVHcsEMkMOZ/NAmN",
-	"FgowFGURkismv1HB0GM7gNqAQgq0/CI5S7V3awQJH4PjASRZiFTTZBCy6+94zAzLF1/DrbVZsKsf4sdb",
-	"OiFQGfTOoGJCk4AkaNzexq17eAgPGPWlwqz5pJzB28BLG3rp8EQSsIv7OxYv6JT5bsW6ogUwOv16fqLV",
-	"qqGT2mNcGe20JHMWc4rFJXZ+un7zOsJkVIyKGA53Iz+5x6aXweVZW+azzT8D/wDXRfaTzYh1b3mZuyuJ",
-	"TcHjzjnEA2/issRAYgt+mV3DEki8CtAJfBBi6VOCibko7UBRjvbvjvZx7H2aJKN1g1XdXKENhfzHIgl4",
-	"o0N7W/6hiwXGiC2XZokFQL47OHhBJIMyPLZAj2R3AlOzvKTJb5TL0mxP3a2m2UVECbxQy9ikyAUH1gNl",
-	"MmaKx9WEyj5lIRqdEI2ppQC0MWUCHifMHoWbuFrRiw28UCuZnD38b25/YoYLlMPmkY1eD5ArMDvmsBfO",
-	"tW7Dvtn7UhNU6/pL8QhkBSxRPCSlIStzdS3nUKstY7IQzh2x5kEpeO0m/0aRNJ+PmSQ7h3tjquxRsntM",
-	"9U4Lo/qa7+bhLesZpbIzOKZ+jePNYVcRWZwEN8QLoVvPI1YEohdxdsVZwMhmw19Bm5d3Be+jtduRTDe3",
-	"29OqFZ21N7dhsM3O5GJyF1fZkXuS90hFXLCxIVG29n0D9+JsbJ4brKBt/87n64ei1uBNxDSwXVk6bbhK",
-	"EVNh5N3Fzz/2ibZSdx3jXP3jx7UxlYEPwwwdxE15z7xZBFBxx00rGZgbneEqcYjFyEGrPRB382cESyKQ",
-	"/V0GPaNxGyOX3RutIX4N59VeFNhykWPWamQZ1JHzdPmFTfqPR2uEyK3G3J5XPF3lLlQXHaRhKW54sgln",
-	"Kz5NWbzHU1tGasW4mVPegGh73GR75hVzhpVMVQ+Y+PEauV9gMm/kx8hb01aLpMVOoR0SssXYkV1RaAvQ",
-	"qc7TqXeJ7dUyWcuA4ZOZdbOzGGvbQggojru6R+aNcDjYKRm5H+1BQnsuHelAVmvnVdbQVEDQiplX65Oo",
-	"OXVXMBGgUKiloFqlFdYHViRmCVtLWjWj9toNuwlZFcNGHvituNskNM3Mojz0+dGpoYSSmIumfJKYC6Il",
-	"ndz2j9+qbnvIcSH5nMolxB82JTtRnpKdXKE/K6FprCY0Y7voU/qIsOBtTAc0mZBaUq7t7ETckDinyV7F",
-	"tYWVLz4WZCvRVz7KVsGO7C6GSelO3LLNRFKZcQXlWcxAwShHlup3vNkCsben/rHeO7tPaJLYA3cqArUi",
-	"T4q6fVAP1pz+Xbkhw9veyR9LZhUOBhxK2cPGjM2dY6A2iPkoFbqo6tdt4NslKzaRTLcuG185aZwsgsB/",
-	"MiqQOOoxvQ7nx52mrgQN+FNuJFMz3L6+Y0LhqnczHr68NurplqcYrwxUMcK4GcIrF4gIBMbUQB1tgMT+",
-	"3enJ1Y1pdegdW9daT7FQQcVP1//caf16fU6dCdVc56F4ndf2F8JTErOpZEyh75MgDtBH+ZzEbMLnFL31",
-	"ngdo779+Pdh78fv7w+jow2+/DfGP5x+CnqBEpNMmKNxPDwbjSScYzSaZZFMjLw0bTLguij2U+9JBp1Cq",
-	"oukM4O+0rWfgLcB8qv7reH9/sM6ZHSH7RpGZUHpzY7JyYneL8IjG37og8Ut95VfQWIMFri6vK7V3vWTk",
-	"ULyyUhczSVXD/pnBzDsZvNNjw1DkN51PzXDWL8Tjh7hWbvIkgdFW911JHdz04A0wntFKJOCUwR0pcyfW",
-	"9iCgYZraOzKbLBRQrT1O5DDURuk0cY4l5xqT836wL3gl2Wxw8GJmZs2kMJKep9O6G3LzWCvb0qNfgg3/",
-	"N/t+qUMp81f834BgKKvbAnTzcfPgIfE4F8Uk6DTw1WP528BYZzReDqLBK6hqum7EA54R14incWE0JeZW",
-	"ySDoi+hggM2PKd1McOPGbxgiIilbrF8EwWffLvsbQQjjYDOZ7MwSr+yRq6c4p3oC1aZ9aVbBiJK6UQXa",
-	"jxzJ2yhC8xTNslBIWw9Z2Vm/qbaadXVkOXrklhdGd9GEZ22Za2OQoNdOZITBZEamUuSZck1yVORay6iI",
-	"2HIDEbkR0FMkjck8V3zS33aEmfrKsmaLCYdpcIw2mhod2NuEYa3jz8dj4IZtXAzfsBS1BouWu93Fonba",
-	"5mXbPkmbko3ro7RDSSIWcBjlMnZlocFhgfWaixJCpDilk4SnbLcBVeet1KO9Fk5lAGuE3H0DhexTFiKw",
-	"ziAs3tkwKpyJ6hZ13Vj9Al+BRUdO8/rZHA7khxTYMPg2E/TVeza3vAJ8VGxAJ9U8IB7U4hM7WSQgD8lY",
-	"5KmtYF+vFC8WaZ9ONx+Xnk6IWAknK3m12w5biyZcfhm0TYK6n+786dNzNfL14xFLfdy1ymStSTUbV82y",
-	"HQ6w6JjdLS1sMa0TQjVJGFUa8qI2pCsXkODDc7hiaKy5sfUNlWwu7jDGZ8enPA01qm3oltnZ3dDWfKot",
-	"bt/Eh2tKZ10EznfeFI2SWG1Y5auq9rr0ZwFKM1VjU75NFahr2oeVIguX+cZSzI1XSrF+6TmdPQWDai/h",
-	"6W1z0iiKVfM5hq6rsOqciTyJr2ZicR0+0vlJOFiTkKsQvlbTblrOiDgQjgI5vloU4PbUnmV7Snd+BHSs",
-	"rqiLdh6gRu3+fEZqdJUAH6hGN6Cx9arUfiQStBUW0apL2I0mIm8q9f4AwlyrknXoNLBKsV30+YuMmdyw",
-	"iKgw39Y2350mQ2fGgNDH/kNed1NvtIiwezrRyRJyLyJXcqqYuaIW1mlQCog+xy/9PBlUE9EgT/kfObMv",
-	"GNtrVUR0K42PYgk5xDRYQhV+J2pGMxYRxRjByT09ZCDafVTD6Uth5T+daVup5uGmVzMD/lHO0GgMqILN",
-	"7KirnNZtgFmrqcv+cvA0c9I1OKQ2Nb/QnRVBj1WrpMz2qYkUCWQX04kUyraZfJhlhlN9IneFnazBbGs+",
-	"MZQLd0U6+7sRug+AuFcPMHdwWasyClsTfnJbZ2VLH2jqrLMvn+TEjhv2cIHjitSuIFqXEzQR8cMOelY8",
-	"dMkZB0cIFV7PtOYML7vnte5pPduvDoOkafuI2YwUxbymbG19FRuydETKfrkZHP+6VkenqP1tL1fqw+8O",
-	"U5vHVEGoc8XJA8bAva2WDklwNmxm83irCA30VGhMvKS2h+T3VPGJHxDwCAFPH3Xuxho41Q7ZgMOdyrN3",
-	"8AxSrXZ7zvTujsmGao2n5OJvZy9xHvdWa4M/8/qJvaRnSew3ysNINKqLIDW8j6IJ9J+EiDWuyS1jGVkI",
-	"eQttxCg+tI2Q/Wg1z+g6qlqOT5+E6mgWTQqbwrzgDTNTrnCKIrZrBb09IrzMG9gBPJxJhnFBXsty6Ghh",
-	"Ta+im5trgf6gLa6C2gCJFzlHdipf9J2oXqiwRHij3L20VUjWNhcQsIxyibTmlb6CKCs6Z8mZ+csKHK9C",
-	"GDRDv6NJHrKQ8b64oRb/lfmSKjLyg/06Yxejwf3eVOzhXefgzEB26s3yIfInfdkjwLvScs+GVEfEVbTA",
-	"27k5TxIeKrvSHBxj4VyhnlXoXmZiMmtBj4Vp1DOVZ3WC87R79Hc89TNQVsZro3Yfgz34x8649pbwtLv8",
-	"TahKhVtfAAm2R2Seap40zkx2njw7ONgNY8eydheJVyTAJjR+6c9Tm7cPlVcl0uOTeQC+BjrvAnGzbQ/M",
-	"f96LAoJQkB1zVFkyKtvJoLdO6BP0OBFZg9ECusAYAOYVFRGV0QnbUyyj9eq7teH+l2oqHVQdEkN6E670",
-	"WnWuiqNGZw1xQEJD8R/HM2U4+WgtKLxQpO8ZlUz+x6AHg10XEFUi2QMmHNpXIxx75Fs2+Kg7Pr0W3e4E",
-	"YkVY1WnKEUQFuIq0HzTI/gaN2KyKalKtiZmahFAL8wctl6J6//qhNXDw9b83RyHRnfjVWca1HNSGGqCA",
-	"GJ2JeQZ5YKNNiha1p4S5Occe2P19WBUs9A1+bQ49hYJteBtvGw7XZlBkhAGnFQ44Ty/KYm8Fssrg1Gjw",
-	"FhsZdzMJgOxluxURpV3VcisEpR5KUarWeKua+Vhz0KzMHCgExGRwp3u5aaq80umnqYITwtU/OFsweZrS",
-	"ZKn5ZF1k4dcQnsyV+b49L2C87Ow+3b58nO9KU61WypQOrkooDI5tYnREbtkSK2OWxc78jBWPy0q0FBU0",
-	"ekOzkoGE5THKJTdjH0d4MObv/NKbgdZw9D7A6IzekolIJ7mULNXkDobt0adjzmjAkHjDaNp/OCxvAumc",
-	"jN5e83BTCtf0w0A6o1nGUtanUmuojQ0Ac8HkG57mOjDZ2QrkZA6vGurBf/Xm1H/Y2QQPl94yE6jrcKEW",
-	"eAwg9NiJBdWTGYvD6MOR7CvEGPBeHkZn7kJHIRigAfAcDSrr8fazCl5gD5q5wqJuPbYI7CDFi91y++o+",
-	"9cauaRAUBp89hN76kNmaFXj89mtulhAi/8nGkxnV65fEh+pcZZ/7BRs39JtcVGZYHcR9CU2S4YjJtSK2",
-	"wW1Zs12tXZfFm3h15RhOmkvoFjVjc4T1DLyk4D1ucGNkWcKxftg3qvSBgwcMXdLNPmiyU6tRVjS1BoEA",
-	"l+MwcwHsTOusKKF2FLAV4HLkaHgQclHfJGIxJFfmQEBUxuCyS5HR/VAyGo8i8y9bYxGfFIkhiqfTPKGS",
-	"jFwJTPx9v3wA1fFGtlm8c/BlTM65UrbQopne6yRpQSsi+/yHQBqwWHW8v08zPnT3L0Mu9hMx9Y867S8L",
-	"M/B+5TTk18dRsJTBMeRDFVUro0Ltz5mmMdW0xIWtr2ezPYdlNRWFSCg6xEauMWwE9TaxebKxbItp4BmL",
-	"OfhEuSwms4PqCmy6zhnwMdRzhUe20vLQdaKpLszvFYOguJYVRRsg/IdbA14hB5vMgPFZB83eRrqfwfTG",
-	"vCr/Tb87mYos+KVxjFiuGKDDolBqbSCX8OOGUR5CqDNNva9rC/O+MbtTFEEuajTjp3nMRWXiShJKFEjg",
-	"wTWUt7F2jOr0kQ0kiohkGL/lkUctehd+cqOf2GzLcgbneOjPBn74CwU58sE84umNwCYBqabYns66OtxA",
-	"t1zbtNRyoqKKn/LnWzW0oet7WXuhvLxy30P5zJ3Ll1fX5O4I1lwIs90Iqm9qlpY1ZbJ8nEDDVve5GxwL",
-	"uxIYKKN6prCsfZ4aLI/2745GJ6F7ZLIzQsFiBKGPLu9vLEQx2sUR7VUGZGdLIfSQYBgd3lZDicnK1fTo",
-	"/W9YgvC3wfH737zuF78NIvcn/HPintkeGPBvsxW/DT58GA3JtdPkGDfmWxkkTxOmoMknXPwpulRE6BmT",
-	"C64ghhUL4BYn8ljyOwuot8tkLia3EahdiXfNBCpFojJxotA9SqeG7e9B9CR8wuxdkiWe04xOZmzvaHiw",
-	"QjuLxWJI4eehkNN9+63af31+9vLnq5fwTRkVNiho5vTiHGv0KqSto+EBvikyltKMD44HT4YHwyfo1puB",
-	"vLda4/j9YNp0kdykPPH6b0gumaEh8HGasfCSS6RwzwzVv1xlS6hsRX5JjXEgxR1FH/FYigWUm1LFnSOW",
-	"cRv5l5QjtHiwsU4EN/TzOS3dtGQEOqxUzkLyKU9pgo152OiEGJBZymliL227Z0sF+SM3tFsaV4a8aQLF",
-	"rg17ASbOjRS8monFqbsa/QFQA3h2H0IARNj5CWuCw5B5CjO6rEEQMuCedT7K0nBDvxiekaAAk3UbwSVw",
-	"yCO0hp3WBE0Z69AGScdVbEvpbP/WWUFtCqWZZHFBQx68zRjz7rY/JpgZ/SNnhKaa751dXb7Ci1rCJjPB",
-	"YjKmk1tX585B0AQhUOTAB6Vz8p+r9XXHy1JV7LhrBmlMKKFYCj4bD1O7QwJn/0wyw5URAFm/pJCMpFRK",
-	"sUB+0GYkuLVgMdnBSxEC5XMrfLfbuEbrYF9jjX48x2RGk4SlU2YLFD978my3M7ajHp2kxJxVqw5Bherl",
-	"gi6h9BDKARcCEjXWAvLDUBoZFd4qwK6sfL14kDCjImoKrMyZnonYQ06PkkYVAHuu4x1ONAgJmqujb59h",
-	"UUQedEH/HhXSC3TN0cGBM6RsVyfN7vX+TM/hxNtMKUGrKaxswPB7cnAUVmU2YmUBdc7VAiRL0dhnJhYQ",
-	"d4tKa4fmWuyhpmK7JxVVNTXUt6IzDEJnjMbWT/Hals/uEV5TUW2+IrO6a9jKRwY9TxG1ISdasQX7qJW+",
-	"p7ELlDMfHj7p/vCCLs2Z6FqI11Ricd6nRy+6v7sW4g1Nl3Y6cDM/fXLY/Z394CdA5iuIkvHn/va//7t7",
-	"DCxOZUMEPSfG4PjX36OByudzKpdWb5NCcZNCc2s6NTobXQeD380QFXMXavMIFbCZsMAbVNJvKv9F4B1D",
-	"bTbUEh0e2L2WcmlruykyFnqGQce2er6RV2g2HB0c2Gx3l+Q5FvEyKoqzQXA3iDsN1SsM0eOw8ar1gjCX",
-	"V5SAf9ck0WNYT6ns3+8tFou9GyHne7lMMHMirjJye8U9vw7eh6pTCvJawuIjaENJpnMJzuxVlIBI6MUg",
-	"sP4tf1T4A7eJONJoZosiWiPMFS9tMC3yRcALB0G2Zewc2RmVUXr/czXEcLQLbCWMgFSObWz1h1rEoD9Q",
-	"NXbIJh1Zs9dMwlJt6JupgpA8HyVKdzOvldhFkUDb9dOPyh25gEnscQDB1qcFaLbHAMyEfdjZHRe5ciLD",
-	"jFdZhgoxbS2w4BNwbSXQuj/TNgDzLxtCs9bcNiwzYBbYVI2Chh7G+Qc9OPEctxHd4V+rvKhdB/z6+4fo",
-	"/YeKEHHMD5l+5BdJLOm2ipW7o31Xb3ufJkmjj+I0SQL9DVR5WFB5lgmp1ZBAgfDJiTnYI5WkjMUhffia",
-	"K+2K9avBA2m6X5t1V4Z8NRDhQ1srANWfyLearUKUZo+Jv8mOCMtnBSGWLX9ayXC1sum6RIfAfxqSs/Vb",
-	"exJcbVlbqnsA1ZW77GjOPSkoLldM7tsbsb0503T/PY8/tDpqMRd4B69Mih/hRGBbcRVtHWYUmnjvYmYH",
-	"5AaVItSlEJd9/ap0+iPTNhDnDdN08Iga35+mgSzrN5IbE2Yfdf82LbJfYvyoBzW/EnLM4xhDzZ8ePO3+",
-	"4mehX4kci6x9nQaFu8j/tXYh/XvVrviRaWJphFhadAxlHxuOWnHDhwArX3FUdx4PzGwZ1cGMEqaVl8pv",
-	"mM4VmkuWtpFXeZ8EbOZ82HZJJ0TlaOzPsO+ef2St8xzWTKizXR+Df2OOszUiNj2Z4+ex9ZyJeEm4wiUG",
-	"k07hTrBAABnnGtwXmP5OdV5NPY3A/SEkOTp4upKG6gpZHR0cgDQ4Qp5rAC8VxGIOa2LBtaCbU3vXs3hY",
-	"TRi9Y4qIjKW7W1nzF5U1GJVQEza2bEm3vAlo8E7LsYh92fGDLXZrFWcggCa2rr2wAVnA8SksSBeP29OE",
-	"LLvfft58s2WDZpUL9qtHZD3pv9V49btxewTfZnl+Aquzg4q3wv/rNDQ/oY2JAZNwf2RjJlXlZEZ+SZMl",
-	"GdGJ5ndsROZ0ScbMhtDFm5uXj2tabs3KrVm5NSubzMreGlU1X7WdxrGCGugp9mubiPSGT3PJYj+Sl+yc",
-	"5UqLOTgtI2L/uLq8jsiVZnQekWuWsKmk8+FwCBFEfDIz6nmETPFWJkWQgu0VMLIF+5CpScwyKAgU6P5Z",
-	"lT6ncfxJRI+t/9VL9Bw+zuRxlx8LYlNi8A9/5lKgB3OeifQm4RO9lQJdUuA0jtcXAfvvi461H1AMJCyU",
-	"i3dpy37TgsqKeHGbn1CP8K/y5w8wbglea1SrT8xeIGlG9cwLMvM67TYHaK7VezYQbhbQz7iUin7eqtuv",
-	"idGQANbgtYRnat+l+rTev1hequQGRZAwCRGFVBMKaaMRuRFJgtGGo5Td67NcKoGRpQGHjgHgws3fwXzu",
-	"PYgAzmz7plCUZ8LnkLVSMpvNcRscHx1AHqplNFvhsZntgtGq/rJcHjuVCe+AagJfDB4QpH0lpMaysIE2",
-	"VKEwZSH198swImxSErb+dkGv/rPXVOlTc/gyRLhRAOwDrIoKWQSMil8c3Ymberra1vv2OYuvMksx6Hoz",
-	"PxNPHhTyy/zQKrz239t/nXdcJMNnrvqL/QZM/eImeUkW5l/m/BGKZPiRVcRWH5PBTdNoMhSw9zMZwmVa",
-	"PhlL/sA05YlqjN7Bt6y2UFsT5GvhYXAk+izci4Pfm/+dxx/2XXpy810SUTMh9V7C75iXzQxV7m+EBI42",
-	"gzXy7A9eQaA+lr7RLM1mPoD92TKsv9YGRq1gcMumXxubEkci5O3l6w5WxdT5fVtwoJFDX/GUq5lN05pz",
-	"pZhNs681Tg2dHMInhJfm65/stD149nBvTM2sMDYWDmoyj80rYeP4cN1jwUusLPCAg8nhegeTx5QcFZR3",
-	"GN8ZVdru8Nb0/qzlgV9QI2R7w66TktOcNEDSDosDnu5lropfk0iwrAH1x6lkWEchFYswu5dlAe28nyLS",
-	"A6bqG+cB8G8p/i9A8ecpccRGCmrrQ/YpWzRfUKEPBS6l82wiIOgYK824sgvt/mj8HknycS6MYOw/6boI",
-	"HUznjTdFFlNU2Zo325uivyZTBt3XtkyTo/0+rOhYrJf6mVFQPZooTaVmMVmyhkDDt3bYQiy02p0QqWKL",
-	"S0GIF1dEiVxOGNk5tKWdInJEXkJCoozIE/IPHjPRXF8CPg7VJTiMjqInv/cxSbEgpjmQQok5B5/NIh2Z",
-	"keM8YfErIUeF/R0udmHfDCXqF43cHmyRfnxNXRW/W239ZWtrx5Lrqer38P/z+MN+UR9u36u3GRQZrcWK",
-	"sUsfVEs1Z1yvgPAJeXrwtOg+bzXZjCqj8ivF6VZcU7CAeoHldYPuXuJCB496NKwD2cB5iGF/1Vvf0lfC",
-	"qz8yd5S0bORTtOPY8lkH005mVHc6nc6Mbrd182q8GvAykSuj/DFIhJJRUSJ3RIS0d9fmufkKErhH7tWi",
-	"ioH5CUM09ULAmXaea4xGY/eTJFf8jjXzuYG20Z/Vl8ej1YLadvldLijz2xX/d5Pj66Dmhtr8gvyiRKCQ",
-	"ZOSw5z/ufXVebMZDbs/9mom4fUAZYAsqV9kRvJOOmKAktCT0RkPFdK5a7SS/2HKfMJ+DT+zW8wmv60rd",
-	"56it8P7LhRDpDtENEnXVFWged0ls37nREcW72tQ1FNVbJI9pUQh2bMvgTTUsax3gCQeLK4uF+yAD4bjz",
-	"v0V+nY9ZRF7RCRsLcRuR81RpOpUQE8xvr82j1zy9ZfF5GpH/3sXagebMiIU2mk6Np3EMuPuhBOqBJtwj",
-	"OX48AD9TH5Afx/3lRAyvK4W2jqOP5zg6jWMruarst94JsaxJ3hpAVOkYVbM3x0tyy9O45Srzspzkszzh",
-	"efA1sKff12hrGfy1WMyr3t98R1ghYcdi3sPebFZE/Ozl2BekwVjoEfZTYUpnVRQNjsInsQLk1rCgP1ln",
-	"h4D8k0rUbSOKtuKhSTyUZ4eCYJvCizaSFKsN88L6eaUhXyEHKh35TsjIaw44gjbnZfNGutrCcOI6FLao",
-	"9lo7wc9SvddgbGDjejuWLR9/hWp+hZx7M3BXOQw8kleqvyxmVLM7JqH/CCaSNyvuTVnrVD02e9n7yZbY",
-	"hi0zfX1XIX1Pojz+sK+k3i9yzlvPoVeX164lFo8jklGlspmkCuu1vb187ZJckN12vs8VT1355ZepZjKT",
-	"XEHqulGVrg1dmOWupL4qoPps2a8CZRsXfqMAfbdsueXHr/Bq0uw9EgpBeu7Pnr1YE0rllu3qgOPMnHWm",
-	"bOG3L4DZ+nJaiYgts32NzNab0bAKcytnVQo1F/Zj0aHzhIzwjfMYDnXUViMmIx7bi/xRteT1KMiDV3a8",
-	"c4ToEbnIztDAQiudR7chbF9ylTVHVqSgK8cPbxWTNW6wbVVb2UHxacriPZ4GerGuELWZ48IO+ogU7aZo",
-	"zg5GCLek/BmTcqXlb4CSDS2RkphayNh6G/bhtqwlcTBhyjWVsbR8x2MmXPvgho4C+CN8PXhUW8ebp4Gw",
-	"YYFbsv6yXV92o4mjqKKFAT5vo+399+Z/5x2+L/9+qh+dG3OkJL+1zwOvAKjHPgqU8LVwx9b8/7ouhHxm",
-	"2pCXPuIVsd+HHlujuT7XNkg/XD22yn4PuSr+FJy4vaPdsmRflmy6oG3izz6eL6vS2hxgOyMldeXW1XWp",
-	"NW9gi8DdBj4snWJ/nlvry3Fnbb1Tbd6poF8qeIDJYy72x5Kmca8aiZjwSfCDITmjeIMakb9fQjtQvIHR",
-	"fHLLpCJjlgjsS0Xxk6aTjhn0ewTiUcnfm6eBA+zKttT/eVO/2ci2kw5QaUFRpfQ3z8M8MKFd8TcrXOA+",
-	"ITuJWGAajYzVbkREEhflgE7ICGjqPB6RW8YyZTv027sS+I3s0JTwGDO5OTbIX80gQNIkU37HvL4ACVd6",
-	"t42vHI+ubdN57PKKJ5rJxz5oVaBtKrdNv4zAnS2H9uFQjzZXeDRqr5JvCcEolyZWwZOQ66ZhWzhY9nJd",
-	"HFjc1EjisKWRxOEQEqJHuMx3MN27VOh3N8ZYH2GmdMn3HSx9Qp4evCgGswt7BwW13klGJzMWj7AalfnU",
-	"gPKNMus3gx0eHJRyKGMS74z8JR2H2mukgsD4u01FWirc+EjFWipzrJOw80hCp9EqpvOij7/LwKr2BSkw",
-	"PKdLswOVDSAL7MCQMsI1USyN1a5tRHL4aRfieOZLqkGzzT36JJK6rWhNVVivaU/tv7f/6t/rAN/32gIZ",
-	"G8f84mrAWzIu5Ba0B+JakYxC7/+44FZmMxwl05Kzu5q03z3B1GeurGRVmmQJzRUfJ4yoGc1YRObcoBCC",
-	"vnH6v19CO/SmdgurknPb22DLZS1cZsmqm8uili58jiVK8+KkYqI4q8IzUkCDLbhqupdpJeODP0Vzbdni",
-	"qzkmoBurmyU2OdOeOY3U1sTvDNrx2V7R7B4K6e/bTtBYaoPKJf4ibrwDSal+bNM/fN7JjkV1JbDg7b2N",
-	"yiezkvjD3f8+uam+difATycncmzjt5UXX58atf34NjJW/5B74L1ew/lXOLyrgT3QwobsKMbIJcM/yg+M",
-	"2ah2/3SP4N8lAPJlOAQdsA0M77Zh6w/8K/gDHY9s4A+0hNDmD4xcJSyWxu4FYNEv01H4h3xnVryGo7CQ",
-	"WUFHYYcvEBnxUe0LnOLP9ATaRX7xjsD2dThe2foBt37A9f2AVkivaVrtg6SFMLfweeuK2bbfaDVV5Z+T",
-	"XMdkxGM1IimdM0XYHZPLgpq9Lwi7pxOdLIlIJyxyJlrKFk7enxLJMiB8Y2VBNs3TgwMy4ukdTXj8bizi",
-	"5TswfdTohKAtNudK8XRqhH5YSJcm4cp4TlbD9EbsG4PPlWLExeDCum9uGAeBg2IoILOt2Vk39R5bav8C",
-	"29tLaD8NeX8B6C/LCbqVGI0So+Hss67MeP8H0FbvqwPLgVVfi+O9Xr4WO0K7c98zhba+/S0f9Pbtt2jO",
-	"Ft9+QL91Enjh2yc75QFmt8XR30TSB3+GYbrlkK/Rzd/KHZt4qv5ulUcfL3/pQPD991yv3kKnxHoaLbxt",
-	"19DGjPwIl9DH5OL0+uwn2+AkXTpRgGc3cgObB7MXroT2y4JPdpb/M68K2kWNuynYipyv/KZgveOsDW1f",
-	"46LABcPvqIkUSWJOkJrd688tTPjaLuyLuBRwwDbV+MOft+fHv8KdQEmY614JIBm03QisKPsv8R4Al7nG",
-	"NYCTSB89XBi36lHNCpziz7wisIv84q8I2tdheWd7Q7C9IVj/hqCQA60W1YKNoQeWzX5vNKdsZTm4uJ2P",
-	"WRxTczBasDH08onIhEq5NGaVbfVEYq6yhC5JaaXYQKwkYRLYjsU8XKDunwgTpsA/miDxZmlgP7c6s/it",
-	"GfPl9hyyO13LQneZuDComSTUebXQE5kUcT4BB8PpxTmZCaXJzuXLq2uSpzGTZP/uKCIAj4tvkEKgqgbW",
-	"Gsy0ztTx/j7N+NAZKEMuwFC3IK1YUJYo0K8Rc5qIaYT+EXY/AZ9JRLS4ZSmR7EYyhf4Oye4EcsSwbB4G",
-	"oAX6ul3k44RP4GRi+BvhMnycuX5H3iBFD6TugSp19Pwxriyuw53dmuqNRXbAqJ7073jUmwE2dnV4r3OL",
-	"IjuulNquV+MPRlZEiwgTqKHFU8bknsMFmTNNY6qpN9uZHSgw45VrbBthU3fo52ksQiz4GdkZ/I5W8E65",
-	"RB9xtqLh6jRYBbGsPR9VK3DYbPBaxfViWL8fSxTsfGjbI/qNaKrr14Ev/1Hr0NnwtdfpMwqX7Lplma6F",
-	"9xVMuVLYyNGYLTCxOubpOZkkPDNk9S820YibKUuNBmIx/OYj58z8HRimgKCSiu+opsgFbMjIFzfEHBDK",
-	"bPwCbFDQH37/8P8DAAD//w==",
+	"7L3tcty2sij6Kqi5u8rSLurTjhPLdWtfWbET7WXHWpK8sm8lOR6IxMxgiUMwAKjRxOXnOe9xnuwUugES",
+	"5IAfM7KcONafxBqSQKPR3Wj054dRLOa5yFim1ejowyinks6ZZhL+OpnRLGPpaWL+SJiKJc81F9noaHQ5",
+	"YyTGx4Qnu6NoxM3POdWzUTTK6JyNjkY8GUUjyX4vuGTJ6EjLgkUjFc/YnJoRJ0LOqTbvZfrpk1E0mvOM",
+	"z4v56OggGullzvARmzI5+vgxGr28YZluA4aZh4QnZIuSd+9Ov99ugYnZQQYBVhSwBAuL0pJnUx+UY3VX",
+	"cPhdIXnFU9YGhNJC0ikjE56yAbBMcKi7wXOhi4SLF5JmySueaiZXQfsHYzkRWbokesYI12yuiJgQPeOK",
+	"XJkPS/h+L5hcVgDCQ4BwfYhOKEzfSsv4GLDEtSI4LOGKZEKTRMTFnGWaJc+JZEpLRuc7cxFfkzm9Zgqw",
+	"qtrQGpczd2F2Tm9fs2yqZ6Ojp0+AFdyfB+2L+qc8EUnr9v/znMQiYfexpt/dxJ9sSR/NSCoXmWIge17Q",
+	"5Jz9XjClzV+xyDTL4J80z1MeU7POvX8rs9gP3pz/IdlkdDT6f/YqubaHT9XeSymFfJndsFTkDKdcRZrE",
+	"SQ2W5jQ1KGPJEaHErD8iQJBESDJjNGGSlPLS/Gao+UokS3IlGb1WSNDeDJF5ieIrsZgzRRZczwjNiMiZ",
+	"hBURPaOaaNiATGRsl4znTCk6ZWNiUK9gktqsE87SZJe8vAHIyoFimhGaqQWThOvn8Nnb40LPCMuSXPBM",
+	"K0JTJap3DHmQhZke35NsUiimyNaYZzc05cl7i5pxRMqfppJmtR9ULHLm/xCnnGV6DKPTjBTZdSYWGcGf",
+	"Cc8AsoTTVEwjMi4yVeS5kJrZsd8bOhk3njhCwYfbu6OP0ehEZJOUx5+ZWswROGUktpPbHTVLigspzQqV",
+	"ppqRLbN8dkvnecoINUSheebtOE0lo8mSsFuutNoGSlmIIk2AFmDAQgG9KU0oSfmcayIy3C89Y0syp0sy",
+	"ozeMbL376eTtT69Oz9+8/P6InFvOLtnd0BVRRTzDQZ57BAagKsI1YvR72JTPwIfRSLNbvTfT87Q+SEBG",
+	"rG4BLfRMSP4HYhMpyVC/kXFXjKiZWGRHq6QXEUokS7hksSbvzk9BJko25UozyRKgV27fQmojBhwi9IwZ",
+	"VqcZGRvpOkauzvD3UmR4PLrVZGGDYGJAv5JiYXbVSmQHDkvI1vmrE/L02yfPyP/53092D3YPdw+2d8lx",
+	"KZ0WM6EYGR/HMcv1mEiaXSsyLtE4JvRK3DAybm7S2OgAdtptMmVGCmTkx8s3r0luNIWSfBWdM2Lhfk5o",
+	"trQLdwDAp+ZFZvcRSOaVkFc8SVj2eblQi2uWkZTG1wgTCCH4VyUPM8YSI8zMFowNxsc8U8VkwmNDDVZu",
+	"IeGfoug6ATr5ZCu5NEDCclqFCcrEWLKEZZrTVBEqGZlzpXg2BZEgRTb1JLIVro6czMGycrrXBML2UW3T",
+	"zJgepX2ze/hIwTBNlUCxLAns909CvxJFlnzuI1qJQsaMJILhakFsmsVcsVRkU0W0KFnSyE0A9owuU0GT",
+	"SyFeUzllDZj/c+8/h4P5A9VsQZdndIry6zPpJG6DUwO/FUJA70zeMEkoSIM6kee46PdaiPfwmSGWTl0h",
+	"IosZA8wJCcjlTiFB1eWo0nO4IubYIldsIiQzUkLPDKWyVDHzMJ6x+Jolu9UplBdXKVcz2DZ7itXIs0F3",
+	"jxQsYmdnTm93zJQ7V0vN1JhsHZA3/AWIxCnuhVElJlJkGq8SjByfncKhaBeGqhZKOTEhRh8WiwwIw55v",
+	"P4JK98qoU+rLJZJHyummoBiiCFmDYOww73GQ9zjIGuRz181+fEj+wV9EhGaJXYgyh1lh9NNCEs3NCSpu",
+	"UGU1a0M9NSFXS9jUHy8vz9z6KrqsJJ4B9oqRheRasywq6SKlPNsxByiQNtDFBYyCIvvLoQO79gnlaY31",
+	"PF4wCPnm9halpL+TcE1kZhaDBc6Qepq3Rctxyg33zf4hbNc3+0+abKZnjEvDaNu7jRMFv1Xkm/39xqms",
+	"mcxo+h7X8R6gGW/j/QFWVUifg5FS3IrMG0Vq7hX/RkVKz6QopjN422ygFClIBtDEokrfKenDjGZ+gHEe",
+	"KTI+Z1oud44nmsmxuQ1bojR75T1avYH/PGOZwbA0L0VGPCkWC3OMmpVYvevyjCRUs92aSWNF7f0YjUB7",
+	"uAddvF8rad4akd8AR+5cGnZFbLnb7e7ubu/69xRW12DMTIo5egwoM5YKDX1fsRX1pjys6noOSdiEZ3C9",
+	"/fDrCIjs19HRr6Ma1L+OImIfvvcQAy/u7u7+Ovo4jsxWZiJhO8JcRA53LPsZ+YKq/nPCOBynXFmBa9hy",
+	"kHp1KcQbmi3tnqsvRQgJQeaGIS0xqLYjQZqbceBcIFeF9sXVk8NnK6IqQhZaAjNfsRk3QqDUBWKatckb",
+	"uDenS6PkZMPFhTLiTomQwPCFlzkmzdIdH6jx9l9VoLzL3MWZfWb13TCBUvbSxpW730Tugh4RdptzcwcX",
+	"5r55I67NJaZ2RCCPwghwZ/voVuu7LWApScLN1DQ9k4Z2NGdqdDShqWJN0I4bVhlrcUEaMuAanObeKB9G",
+	"NNb8hgV3yloJPCeJIiyjV6lZixtzKsx+gr2lNIheCZEymhn2T7jKU7r8CUyuIQOvQQkaOOB49KbbXbWE",
+	"RyM2v2LJO5mGB8tTqidCzh8pAi8mBljz69JoE/XhyZaVtmye6+V2cDY+yGu0lg/IDGpuxhMe4g9v8EcK",
+	"cSMk4Qmx2+kWGIQWt4Rn0zP7VptR3T0nY56M3V3Dw3o3/EUb9ivAUXWqg9yP74++If4XdCuF1uRRAUJT",
+	"w2md5iJH4L+V04krIyjB3ooAn0hGNVub1eY0K2iaLsFyyqeF4fYa+wlCk2SV44axhBbAFWSLTzPhjHmn",
+	"mdJ0Kukc0Of5Jg7293ucE9GIu4/fKaOdts1ezmGEnCgyjfBsVb+bs6cJwNMngRnzHjp0z4/I4TNyUigt",
+	"5uT88s1ZRB5/S17RmF0JcU1+kKLII/LkGbnQjM4j8nSf/MTnIiJPD8hP9IbJiDz9jrzht3EqiiQi3x6S",
+	"S5YyA2tEvn1crSgi3z4hx3P6h8jIa37DIvLtd27ei/PLiHz7jFwUV0rT+Doi3+2TN8VtRL47cO/8/OPp",
+	"WUS+O3R///j6gpwVamZwwTLDML8cPosefxs9eRY93Y+eHkRPv4u+PYy+fRx9+yT69rvo22fRd/vRdwfR",
+	"d4e/hVhL6nl+RpVaCBlAmUENye1jsuUhLLglh988DeyJmaKdAGAwODNw0zebA5n2H2zZ5tIFPeqaLZ3s",
+	"8dimMcE3B4e9hI3jtR4KPJsaBf/d+ev+6Q73n3zX77j0pZRH470iJllTxvhHDbhYFkZFShIWkCr2vVYs",
+	"+JLp3fnr4AHyqQ/rtuMzY4u7HaFDBcuaZ1voAMr9c8dDch1bHVv/hmm6wb5rrlO8yXvPCFiJQO0vD0Y4",
+	"Z/wVNk4bf+QObqz5eBczJln99J5RRUTGgvsMsHaODm/0H/k4UA8y3+XJ+se1I7sSrREROX6bLqMajsXk",
+	"E+OzKdL2zWF9FyT6B/+T/fXkVS+KN0av9SP75Pgc76lj1MHg5lMZ4YbfRV7CpYNsaVmwbaMQJ1zhLwDM",
+	"dosgKq8hDRR0a4T6R660kMs1MfA2Y6XFkGYYO/VIGaj06kKtU1KFt9s9LQOKzLgREamR4WTCpYIhIeio",
+	"7zZrFvQGxwMiwwVTKenS/J2xW31GpwxMaGFo8I5rBal5H8B5TrIiTZ2On1KFPxu4zAOzOy6YZlUtlOyG",
+	"i0KtM7H7JjA5IGTo7A1SKDeiiYoQlG0E4/C7PsEY6nDbHWAHMG6EkYPP7B0xKJQtP7Qf5pVmUZIcic0B",
+	"P5FiPmgj551HG35Un9fd4nZUzmI+4TFJmKY8VWQrEaidqIgozeNrJhWYVdsBqXbBnVI92sDmK9XsVncy",
+	"KzFvDBuKz5nSdJ63Wce8QY2+p1imayqSEc87ZpQBx6mbykNRnTIiR2V2jXZTg6Se8nwDGp+yjEmj/JI4",
+	"5XlAcU153hrRmPK8qSGGYySjUYwq9rHuwCuMZ5A6pwkbitRoNKE3opC8b3S4N82pvGZJNZvR2Ek5QOuc",
+	"vWTTfmGHadoUrGiEcQYvs+QCLa3BBVhtD4YCOz7PwH6MH9f05v2QQo7vXWgq9dBplHl57Yn0rJhfZZS3",
+	"X3QQHe61OulIHlRfJc1wlMsgm/88w4hTRXniov0cLa8MdsMlTbleXsRCBjbsR7EgKb9mNnAYCRxiPRJB",
+	"FixNI7Jv/jrY37eanr2tWANPB2pqM7+8zVOKAjW0IG/2KYRHKKLMZ/0qumVXS5DN9XZAsYLnINUE6LWx",
+	"6Q129Bm/TWqpMyng73VNfICgHD8GmQEnRqnfYSysH6EeFm+XDv6gwueeOVUH9Rnznaqpeb1k3NDtYIQT",
+	"UWQ6TIbg34KXrIaFy5xR1c+GQ4StG9DIW/v+cJFrTw2eTWEDfxKLdhcFroFKc1HiaUqumLkWl+dO2DFh",
+	"oWu1IFjgBx4+SLSnPZZ9nrg9rsRdy1CXy5yFVbefbbisXfbCCNWSNCMMi6WKjCG9Y2xIdPwvnjBxgWT6",
+	"iqdsvO4t3mFj4DW+wu3KcgKocjPXKDZqMk6QJNZh/u9R0dzkYguIBrOAXVmYzVuuc3UFSA2/uhl9K8DX",
+	"988aQmmWnIRXdGIFBtVIeviyObKchjl8hWflRKvrbJBUePMBxDrAfWSg7nCv948DtUoDOZ3y6sjt3NpC",
+	"KiHPqvcrgaQ6ObBuE1iLlMpDsA/VJSCRv6IgXpH5Tjexa6MsXDirtndA1JHaZUNupIP1p1E1rLvBNTW3",
+	"Zr2lmYNVCzJlum4vWV3YjKo3QRXR87xLCEGl9WFWGdY8RrjDuBrH8HD8Ca04DWR6EETlykLo/V4sslRQ",
+	"58JfSxtTMyH1TspvWEISOw5JeXYdsNLWp1lFifusW6lqrNIfNbQ4CB15IZJ1bYc/ozTNNAbHPydjpaku",
+	"1AnmZti/xuANwIQNQtOUSJYzqwtgxCi8FjibRNJyrjc+K28b3zx75mmAT/aDOuC8Mnt1LicimXVUBNO+",
+	"0J1REnubj6H9/qsyes3ex1RZ/5Qlcgh58/ShesQNYIlqzaQZ5n/9Qnf++M38Z3/n2fvf/vM/wuEVBk/3",
+	"gMhqsz/54A0C9mYq1xMhfVT7aXHdSuBlbNT6Qh/DcsuwMwZB2C4etlAsQLzMhS73xmwB4zVXjJ8H13Lj",
+	"QsXWkkHxjCVFypKIGEFkqBjy2dBFE+K9GybbbRUYBD63MrchjHptQr2+KLylNlxRoWGca7jTbGPzwZVd",
+	"LGh9g1UQQPf31UwhzXbCM65m4WvlcawLmhKWJRF5l/FbFzgY9B63YK4WhNWd8z7o1scVhJZkujt8Dsf0",
+	"tBxytSRTYUQi0NCC65kotKMt8/uWYiwjPCOS0bTM3lNRI469JeiOq3MWC5m8zdLlUNDKPYVJzdc74Lub",
+	"i6RF6yhZ4VVI7zhLaZaxBM18n2TL1EwsWqsEzIzeVS7IS6FaB5O9DAeL6aTPT7jcluMmwI/WhpryCXtO",
+	"Zui+xMzomUgTjE5lCb6vvGClUZHHwhzNkCC/k0sxlUyZI8FxIhiCzMeeCB1kMUDYBtoLbKSfPY6cNcAf",
+	"NKoEaYPw/E2pSZCGXGs9AjaM/jP3D1jkBiECQbHcHyHQzXCl3a0ki9yyoBZIlmTr9OIt+e7p/sH2cEMc",
+	"yoXLZR7Y6AuMSwCbaBkej1UdQL1zttLMaBjSJzwFL8EP8OyO5NWMhOwmN29JrVThn1Qb+XXBtVoailcP",
+	"zWD01ul9xBuzW8xGatVCXKxCKGo3IiKLGYGg9k1UlM8Sk9x0UZTIrC8+DM0QEthQRpQedogExvyPNqHR",
+	"QQGGoixCCsXkIxUMPbYDqA0opETLW8lZpj2vESR8jI5GkGQhMk3TUUivv+EJMyxffg1ea7NgVz/Ej7d0",
+	"QqA26I1BRUzTgCRo3d7Wrbt7CA8o9dWB2bBJOYW3hZc2tNLhjSSgFw83LJ7RKfPNis2DFsDotev5iVar",
+	"ik5mr3FVtNOSzFnCKRaX2Prx8s3rCJNRMSpid3c78pN7bHoZOM+6Mp9t/hnYB7gus59sRqx7y8vcXUls",
+	"Cl53TiEeeBOTJQYSW/Cr7BqWQuJVgE7ggxBLHxNMzEVpBwfleO/mcA/H3qNpOl43WNXNFdpQyH8sk4A3",
+	"urR35R+6WGCM2HJpllgA5Nv9/WdEMijDYwv0SHYjMDXLS5p8pFyWZnfqbj3NLiJKoEMtZ3GZCw6sB4fJ",
+	"FVM8qSdUDikL0WqEaE0tBaCNKhOwOGH2KHjiGkUvNrBCrWRyDrC/uf1JGC5Q7raPbM71ALkCs2MOe2lc",
+	"61fs260vDUG1rr0Ur0BWwBLFQ1IasjJX13IKtdpyJkvh3BNrHpSCl27yR4pkxfyKSbJ1sHNFlb1K9o+p",
+	"3mthjr523zy8ZS2jVPYGxzTdON4cdhWRxUlwQ7wQuvUsYmUgehlnV94FjGw2/BXUeXlf8D5quz3JdHO7",
+	"PZ2notP25jYMtt2YXE7u4ip7ck+KAamIC3ZlSJSt7W/gXpyNzXODFXTt3+l8/VDUBrypmAa2K8+mLa4U",
+	"MRVG3p399MOQaCt10zPOxb9+WBtTOdgwzNBB3FR+5s0igEofN61lYG50h6vFIZYjB7X2QNzNnxEsiUAO",
+	"NxkMjMZtjVx2b3SG+LXcVwdRYIcjx6zVyDKoI+ed5Wc26T8ZrxEitxpze1qzdFW7UF90kIalmPB0E85W",
+	"fJqxZIdntozUinIzp7wF0fa6yXbMK+YOK5mqXzDx4zVyv0Bl3siOUXSmrZZJi71COyRky7Eju6LQFqBR",
+	"nWdTz4nt1TJZS4Hh8cya2VmCtW0hBBTHXd0j80Y4HOyYjN1De5HQnklHOpDV2nmVDTSVEHRi5tX6JGpu",
+	"3TVMBCgUaimoTmmF9YEVSVjK1pJW7ai9dMNuQlblsJEHfifuNglNM7MoD31+dGoooSThoi2fJOGCaEnj",
+	"6+HxW/VtDxkuJJ9TuYT4w7ZkJ8ozslUotGelNEtUTHO2jTalTwgLemN6oMmF1JJybWcnYkKSgqY7NdMW",
+	"Vr74VJCtRF/5KFsFO7K7GCalG3HNNhNJVcYVlGcxAwWjHFmm3/N2DcR6T/1rvXd3j2ma2gt3JgK1Ip+X",
+	"dfugHqy5/btyQ4a3vZs/lswqDQw4lLKXjRmbO8NAYxDzUSZ0WdWvX8G3S1Yslkx3Lhtfed46WQSB/2Rc",
+	"InE8YHodzo87zlwJGrCnTCRTM9y+oWNC4ar3Mx52Xpvj6ZpnGK8MVDHGuBnCaw5EBAJjaqCONkBi/+61",
+	"5OrWtDq0jq2rrWdYqKBmpxt+77R2vSG3zpRqrotQvM5r+4TwjCRsKhlTaPskiAO0UX5HEhbzOUVrvWcB",
+	"2vmvX/Z3nv324SA6/Pjrr7v4x3cfg5agVGTTNijcozuD8bgXjHaVTLKpkZeGDWKuy2IP1b700CmUqmi7",
+	"A/g7besZeAswn6r/OtrbG61zZ0fIHikyE0pvrkzWbuxuER7R+FsXJH6pL/wKGmuwwMX5Za32rpeMHIpX",
+	"VupsJqlq2T8zmHknh3cGbBiK/Lb7qRnO2oV4chfTyqRIUxhtdd+V1MFND3qA8Y5WIQGnDO5IlTuxtgUB",
+	"FdPM+shsslDgaB1wI4ehNkqnSQosOdeanPe9fcEryWaDgxczM2suhZH0PJs2zZCbx1rZlh7DEmz4H+zF",
+	"UodS5i/4H4BgKKvbAXT7dXP/LvE4Z+UkaDTwj8fq2choZzRZjqLRK6hqum7EA94R14incWE0FeZWySBo",
+	"i+hhgM2vKf1MMHHjtwwRkYwt1i+C4LNvn/6NIIRxsJlMdmqJV/bI1VOcUx1DtWlfmtUwoqRuPQLtR47k",
+	"bRSh+RXVslBI2wBZ2Vu/qbGadc/IavTILS+MbnPPOYZOPDS+nkpXpH0t6euU2KtyCKLgv2YLuFbE/JgH",
+	"vEf4e0tGFzxz+kw19BoEGVgb1DkL3Vzb5Ke3Jtce578v3v6EbvhAhxzfcbpmjL03VYvZtkMRsqgcvMmb",
+	"1b58m7HVXW4t48Pm4t88HNxgnjTLW0GDDMNLg8JEeSzCdzbz4I5DD4oQW6d6gP1w/W1FFNrVDt5cpPJ1",
+	"2RhIKMjHfthT0B/TwsP1rx0vwzx3Y2NHvWswMq5u7a3Dz9bfuBIxgzdtkzMfLYrVfqkyMnQyYTKwX1f1",
+	"6bqEkLrbFvUqAT4oPUi6gHTmDWQVRL5CT5QJoWh5DeCEa2kjD+sjvDDSPofoI6PKDcjYFwmL27JQEhZ7",
+	"vq5jGo8jMn6bFwqjVt7kbBrOGXcKZYtHF1QC70rRAiYGUHTf+XjKHinfBdVN73j5LsGLSkw6TPRs66XZ",
+	"j/W9xaLIdCIWGZkXisetu2p7AIapXDrtEL6G+16Rp4Im4CiOUNvDVgI2QLOap3mP6j1PDF47nGpuXov+",
+	"Vpdtm2TDJbRINq6+dwGmbTkqVdF1KczdQXmI0QITyOoZg36CCrCm6oDskSrZcCORYpm/T5zAVpSYjrwe",
+	"kBUKKnDbKRM6Uq5NlFbswqSRuRnHM6fB2raOKnJ9FlVEbO2tiEwENNjLEiTm4YZUpOCBF/sOnROGWfd4",
+	"68HeJieZ9YL7eFQtTK06lrIuheFu9x5VOG37sm3T0E3JxjUV3aIkFQvwzHCZuB4p4L3D5iVlPU1SuqxI",
+	"yjO2vbH8c1NX2Vye8Mss268t8Xhv99RwWRa3qMvWUnD4Ciw6cmYoP7XZgXyXanMG32aCoUYgW2ipBnwl",
+	"gHqp5g7JURaf2NbNagJXqAhiy6N62yRzaA5o+/hp6ek5ESu5FRWv9hsl16IJV2wBeohCEXznjPHpuZ4G",
+	"9umIpTnuWjVj16SajUvI2nZfWIHX7pYWtrLsc0I1SRlVGooEbEhXLjrXh+dgxeq25sY2N1SyubjBgPct",
+	"n/I0NGyxeQxmZ7dDW/O5trh7E+9+UjrtInA196ZolcRqw5K39WOv7/wsQemgaqfVvzF60CYFpBrXgrrA",
+	"wUlWkYTBOB3a60YqK15s+rBi527HySuxQfEEo1Ei3zqRjj4nloJqPykkKP2u6d9EYyCIqjcERhV2G/tB",
+	"I1zQqDEViiUYY4GFJaB3ZpkhAokXUEHKXCZul0SyXEiNHZiwEgn2A6PYLokmrVpe/1FjVjro5gYo2eji",
+	"Ruc8bTHQn1xcIAT40u7o81/8YPpPfe+DQXuvfTdUcpq1FdJaMD6d2XuN0suUVXUXS2StwVOGD/6FE659",
+	"DbRb2HYfLNfRzYUbG6DAowhHLeDVThdwylnS7KY0eMkzIi3EZHIYNhp9YiOPha8bS26P1kcTEkxFLxXK",
+	"bESNwcH/Z/7emdCY2bT+Kzj9A0lJIqZQeTlAnvAzKbKESXtNL4netk6CFj5pasScGadBrb0VQVsNIjah",
+	"qopAthKzpIg1OaLNLhKNAIU9tATveKSUmQ1ObQKdpimPw3SFO9UzOL7kjf5kf398d+dZgzItKG69kb/v",
+	"Qyw9BokbOdpFmX3cq19MRKuQhEcb7Hu/d110C7R/SlcGaxNbhTVi2Q41Zajuxqe4G6+6MA4rC9QysBuu",
+	"5VhMeXbdXqwOb7DmcyyZocJWipko0uRiJhaX4VASv/gP9kLhKoSv1WO1IzYFB8JRoLagFiW4Aw0V1RHo",
+	"4lYAHasr6qOdO1gs7P78hSwWqwR4R4vFBjS2XnesT0SCtrMLGtBSNtFEFG0tJu9AmGt10AsZXlcpto8+",
+	"38qEyQ2bFwnzbWPzneE+ZJ4PSHfse15JIn+0iLBbGut0CTVfIlfqvpy5diA0ev/1EMWc3p7il359Hjwj",
+	"olGR8d8LZl8w951VEdF/aHwSo5NDTIvRqX4PVTOaGz2FMYKTe+eQgWj7Xm1UXwor/+lM20k1d7dytTPg",
+	"79UMrcqAKtnMjrrKaf2ql9Wa+pQvB087J12C729T9Qs9hxGhYJEEyWK2T8VSpFDVkMZSKLzK31Ezw6k+",
+	"k2fITtaitrUbZ6uFu+ZAwz02/bZ23Ks7qDu4rFUZZXj4T9B1Vrb0jqrOOvvyWZwjuGF3FziuOdaqwbia",
+	"oI2I72ZTt+Kh13hs4QihAjqpvQyX0ykrS9k9t6V1bDkhdVTvWS9koxyRIQ+RLHeDpMk4mpaFsyiXw9ZP",
+	"3mHVgUTG3k5GR7+s1Uk+6n7bq9H08TeHqc1zOaHEQs2fBsrAre3SCEZom663eZ5nhAp6JjQWfKMKK3y9",
+	"oIrHfiLSPSRaftK5W2tvY3c0/gc6KgCHW7Xf3sNvUOJpe+BM72+YbOkSc0zO/nHyEudxb9UImtUtU/D6",
+	"c5scxFKQ3WX+KTg+qC6TY9GmSNMFXdpMWa7JNWM5WQh5zbNpZKPinf3Lz5L1lK7Duub45HGof49ByHsd",
+	"LBv6sw1BolgYs1A4RZlTuoLeAZml5o2ESxbrcAUrzEfEN8i781PspGtVLzcjIwmnqZjebYvroLZA4mXs",
+	"kq3aF0MnajZIqRDeKnfPbfXjtdUFBCynXCKteSX3IbuTzll6Yv6yAsfrTKDoHHxvRUhDxjyVlh6gF+ZL",
+	"qsjYTzLuzZmORrc7U7GDrq3RiYHs2JvlY+RP+nJAYQmbZ21r2+EHEXGVdDEQas7TlIfKPbcn5Vk4V6hn",
+	"FbqXuYhnHeixMI0HlhBaneA06x/9Pc98o/vKeF3U7mNwAP/YGdfeEp71l90OVcd16wsgAUciRaZ52joz",
+	"2Xr8dH9/O4wdy9p9JF6TAJvQ+Lk/T2PeIVRel0j3T+YB+FrovA/EzbY9MP/pIAoIQkG2zFVlyajsJoPB",
+	"Z8KQZOtY5K2JIRTKbcArKiIqpzHbUSynza5fjeH+W7WF8teHRMdnypVeq77+cE8lIKGl6LjjmaqMxXgt",
+	"KLwUyBeMSib/YzSAwS5LiGoVNAIqHOpXYxx77Gs2+FN/XYxGVQ0nEGvCqklTjiBqwNWk/ahF9reciO1H",
+	"UUOqtTFTmxDqYP6g5lJ2DV0/itmGSmW15v6iv+BUb/uoalAb1YkCYnwi5jnUnxpvUiy9uxSVm/PKA3ud",
+	"RAwPC0OT7ttT3qFRBAY+wgYmzRkUGWOie40DTrOzqslEiawqKT4avcug1nw/k5TRNK6vpMtk7+vSVSMo",
+	"dVeKUo2G//WKaysRfY2ZAwXImQzu9CAzTZ1XBgT5+eCEcPUvzhZMHmc0XWoer4ss/BrKInBlvu+uR3K1",
+	"7M387V4+znehqVYr7ZFGFxUUBsdl9u01W2JHniqF1q+U43FZhZaycu9gaFYqH2FZ3mrJ7djHEe6M+Ru/",
+	"5c8q8uf0NsDojF6TWGRxISXLNLmBYQf0B54zGlAk3jCaDR+uygrMGb2+5OFmuK7ZsIF0RvOcZWxIh6hQ",
+	"+2wA5ozJNzwrQjmXJyuQkzm8aqgH/zWYU/9lZxM8XPLfTKAuwwWi4WcAYcBOLKiOZywJow9Hsq8Qo8A3",
+	"kjU7a6b0FKAGGgDL0ai2Hm8/6+AF9qCdKyzq1mOLwA5SdOxW29e0qc+Z0nSet8Tfw2d3obchZLZm5e8K",
+	"5mqWECJ/ZlfxjOr1W3FCV4D5FUsSo85AfWsz0Cr2FrUZQsG4+CV5d/4ar5hcK5Jwlad0WfWKVGvXg/Ym",
+	"Xl05Zu4UErrUz5iNxTwBKylYj1vMGHmecuxb8EhVNnCMDAWTdLsNmmw1eiOILF3CbQQEAjjHYeYS2JnW",
+	"edm64TCgK4Bz5HB3P2SinqRisUsuzIWAqJyBs0uR8e2uZDQZR+ZfNgAdfykL0iieTYuUSjJ2lTPw+V71",
+	"A3TlGGOrzdLAlzM550rZBi9meltw1AOtjOzzfwTSgMWqo709mvNd53/Z5WIvFVP/qtP9sjAD79VuQ7U6",
+	"ELCU0RHUYSoLP0TlsT9nmiZU0woXtq+HrTK361VOQCSMjkYvM8MBkSFZ/AdNkCCwDG1VX8L8xhIONlEu",
+	"y8nsoLoGm25yBnwMfaTgJ9vhbdd1wK4vzO9RjaC4mN6y/Tj+w60BXcjB5tagfDZBs95I9xhUb6zn5L9p",
+	"f3N1mxD8SjlGLNcU0N2yQVNjIFdoyA2jPIRQp5p6XzcW5n1jdqdsvlb2hsNPIUjWn7iW7xsNyJWOVhJ9",
+	"YM5mHQxvujqkkY05iohkGOrlUVIjpwoeOUCe24JwlWvY2SiGc4wfKUNB5Hw0P/FsIrCPaaZpDOettYq4",
+	"ga65tpXzqonKRiPKn29VJ/dTgVji+bnc95CJs3X+8uKS3BzCmku5tx1BgyDNsqrsdV5cpTz2Pq/lGe0S",
+	"GCineqaw8ybG2o/3bg7Hz0MuZ7I1RhlkZKaPLu9vrJU73sYRrdcDCkhKIfQuwYg7dGxDF5yaF3v84Vfs",
+	"kvLr6OjDr16D3l9HkfsT/hm732ybXvi32YpfRx8/jnfJpTv0McTMV0hIkaVMmSsN+ggVXSpMjlpwBeGu",
+	"2KOrvLwnkt9YQL1dJnMRX0dwQkt0S5c5VbbKZyjNahcCI2Nm3U6WeI5zGs/YzuHu/grtLBaLXQqPd4Wc",
+	"7tlv1d7r05OXP128hG+qALJRSTPHZ6fYRkwhbR3u7uObImcZzfnoaPR4d3/3MVoAZ3A02APm6MNo2uZz",
+	"bjtn0VO4S86ZoSEwh5qx0B8mMnBJQ4MCV+4Jiu+Tt5nRI6S4oWhOvpJiARXxVemexE4TY9+fOUblCHt/",
+	"R+DMn89pZdElYzjuqnNcSD7lGU2xdzgbPycGZJZxmlr/bv9smSC/F4Z2Kz3MkDfFSlWGvQATp0ZgXszE",
+	"4th5Ub8H1ACe3YcQKxG2k8Ka4N5kfoUZXS0HEDJgyXXmzErHQxMaXqegoJe1MIG/OGQ8WkOla4OmCovo",
+	"gqTHa9vR3c93UCson6s0kywpaciDtx1jnhv8U4KZ098LRmim+c7Jxfkr9OkSFs8ES+B4c604HARtEAJF",
+	"jnxQeif/qd4C7GpZHRVbziMhjbYlFMvAvONhanuXgJkgl8xwZWQLfdX9GZKRjEopFsgP2owEDg6WkC30",
+	"nxDo8FXju+3WNVpb/Bpr9EM/4hlNU5ZNme2h9vTx0+3eMJBmIJMSc1YvjA5N9JYLuoSkWJQDLlokai1X",
+	"7kestDIqvFWCXVv5eqEjYUZF1JRYmTM9E4mHnAFV12sADlzHe5xoFBI0F4ffPMW+LTxorf4tKqUXnDWH",
+	"+/tOkbKN5zW71XszPYfLcTulBLWm8GEDit/j/cPwUWaDWxbQilEtQLKUvcdnYgEhunhobdFCix08qZhN",
+	"tXZH1dRQ38qZYRA6YzSxJo3XtsPfgEic2tHmH2T27Nrt5CODnieI2pC9rdyCPTyVXtDExdSZDw8e9394",
+	"Rpfm+nQpxGsqsX/Yk8Nn/d9dCvGGZks7HViknzw+6P/OfvAjIPMVBNT4c3/zP//TPwbWz7fRhJ69Y3T0",
+	"y2/RSBXzOZVLe26T8uAm5cmt6dSc2WhlGP1mhqipu1A+XKiAzoQ9KKDZZ1uHAgLvGGqzUZloG4EoxZxy",
+	"adtPKHIl9Azjk22DTyOvUG043N+3NYhc6Y0rkSyjsn8ExIGDuNNQYNcQPQ6brGovCHPlzQT8vxDJssGw",
+	"3qGyd7uzWCx2JkLOdwqZYpJFUmfk7qYgfquOj3X7FaTAhMVHUIeSTBcS7N6rKAGRMIhBYP0P/FHjD9wm",
+	"4kijnS3KwI4wV7y0cbfIFwGDHcTjVmF2ZGtcBfT9v6vRiONtYCthBKRybGNrcjWCC/2B6mFGNj/Jqr1m",
+	"EpZpQ99MlYTkmTNRupt5rcQu+5igtK4F8I5dbCW2YYW47OMSNNsGFWaCe7tkN1wUyokMM15tGSrEtI0Y",
+	"hM/AtbWY7OFM2wLMv220zVpz2wjOgFpgszpKGrob5+8P4MRT3Ea0nH+t8qLhOfjlt4/Rh481IeKYH5IC",
+	"yVtJLOl2ipWbwz3XEnCPpmmrjeI4TQMtWFV1WVBFDnVudgn0MIyfm4s9UknGWBI6D19zpV0/UTW6I00P",
+	"coeW3WdXYxY+dnUrVcOJ/OFkqxGl2WPib7Ijwuq3khCrruSdZLjafGldokPgPw/J2RZTAwmusawHqrsD",
+	"1VW77GjO/VJSXKGY3LPOs50503TvA08+dhpqMW14C10m5UO4EUhW6xFLZlQRkbFtTAKBNKJKhLps46pz",
+	"QJ1Of2Daxuy8YZqO7vHE96dpIcum83Jjwhxy3L/LykSZBD8aQM2vhLziSYJR6U/2n/R/8ZPQr1yV9q9T",
+	"oXA+/18avuvf6nrFD0wTSyPE0qJjqJOyxP/HFTN8CLDqFUd1p8nIzJZTHUw+YVp5Wf+G6Vz533QJD3x/",
+	"ErBZo+3Fc6IKVPZnYI+qXVmbPIflFZpsN0Th35jjbDmJTW/m+HliLWciWRKucInB/FTwCZYIIFeFBvMF",
+	"ZspTXdSzVCMwfwhJDvefrGSsuvKih/v7IA0OkedawMsEsZjDSqXgFnRz6pVKjSmjN0wRkbNs+0HW/E1l",
+	"DUYlNISNrXDSL28CJ3iv5liGyWz5cRnbjeI0EGuTWNNeWIEs4fgcGmRrp5fOs1r91fnmgQ3aj1zQXz0i",
+	"G0j/ncrr26zS4zyC79I8P4PW2UPFD8L/61Q0P6OOibGV4D+y4ZWqdjMjb7N0ScY01vyGjV2JVDS1JZur",
+	"l/erWj6olQ9q5YNa2aZWDj5RVbur7ThJFHSmyQq4jMYim/BpIVniB/2SrZNCaTEHo2VE7B8X55cRudCM",
+	"ziNyyVI2lXS+u7sLEUQ8npnjeYxM8U6mZZCCbWc6trX9kKlJwnKoHWSjopzxaVX6HCfJZxE9tlTYINFz",
+	"cD+TJ312LIhNScA+/BeXAgOY80Rkk5TH+kEK9EmB4yRZXwTsfYidGvERxUDKQml757YZCy2prIwXt6kM",
+	"zWSAOn9+D+NW4HVGta72YoUos5zqmRdkVqo/XQGa7bl3B4EUsNVws8D5jEupnc8Px+3XxGhIAGvwWspz",
+	"teeygjr9L5aXamlEEeRWQkQh1YRChmlEJiJNMdpwnLFbfVJIJTCyNGDQMQCcufl7mM+9BxHAue0wH4ry",
+	"TPkcslYqZktcR5LDfUhZtYxmi0G2s10wWtVflkt5pzLlPVDF8MXoDkHaF0JqrCAb6JQfClMWUr9YhhFh",
+	"k5ISqNjhgl79315TpY/N5csQ4UYBsHfQKmpkEVAq3jq6E5NmZtuD9e2vLL6qhMag6c08Jp48KOWXedAp",
+	"vPY+2H+d9jiS4TNXKMZ+A6p+6UlekoX5l7l/hCIZfmA1sTVEZXDTtKoMJezDVIZwRZfPxpLfM015qlqj",
+	"d/Ate1qoBxXka+FhMCT6LDyIgz+Y/50mH/dcJnO7L4momZB6J+U3zEt8hoL4EyGBo81grTz7vVc7aIim",
+	"b06WdjUfwP7LMqy/1hZGrWHwgU2/NjYljkTIu/PXPayKWfZ7tjZBK4e+4hlXM5umNedKMZuRr+oaa+jm",
+	"EL4hvDRf/2inHcCzBztX1MwKY2ONoTb12LwSVo4P1r0WvMQiBHe4mBysdzG5T8lRQ3mP8p1Tpe0OP6je",
+	"f2l54NfeCOnesOuk4jQnDZC0w+KAZzu5K/jXJhIsa0CpcioZ1lHIxCLM7lUFQTvv54j0gKmGxnkA/A8U",
+	"/zeg+NOMOGIjJbUNIfuMLdodVGhDAad0kccCgo6xKI0ru9Btj8bvkSTvx2EEY/9J7iI0MJ22eoospqiy",
+	"NW8ePEV/T6YMmq9tRSdH+0NY0bHYoONnRuHo0URpKjVLyJK1BBq+s8OWYqFT74RIFVuHCkK8uCLYBJZs",
+	"HdjSThE5JC8hIVFG5DH5F0+YaK8vgQ12A3UJDqLD6PFvQ1RSrJ1pLqRQjc7BZ7NIx2bkpEhZ8krIcal/",
+	"h4td2DdDifplz7c7a6Sf/qSui9+H0/rLPq0dS653VH+A/58mH/fKUnJ7XmnOoMjorGuMDf2gsKq543q1",
+	"hp+TJ/tPMN2oLMQL4WmZqNexWzFNwQKatZjXDbp7iQsd3evVsAlkC+chhv1VP9iWvhJe/YG5q6RlI5+i",
+	"HcdWv/UwbTyjutfodGLOdls3r8GrASsTuTCHPwaJUDIuq+lCA3r0XZvfzVeQwD12r5ZVDMwjDNHUCwF3",
+	"2nmhMRqN3cZpofgNa+dzA22rPWsoj0ertbft8vtMUObZBf+jzfC13zBDbe4gP6sQKCQZO+z5Pw92nZeb",
+	"cRfvuV8zEbcPKAN0QeUqO4J10hETVI+WhE40FFfnqlNP8usyDwnz2f/MZj2f8Ppc6j5HPQjvv10Ike4R",
+	"3SBRV02B5uc+ie0bN3qieFf7v4aiesvkMS1KwY4dHLypdqtaB3jDwTrMYuE+yEE4bv3/orgsrlhEXtGY",
+	"XQlxHZHTTGk6lRATzK8vzU+veXbNktMsIv+zjbUDzZ0RC2203RqPkwRw930F1B1VuHsy/HgA/kVtQH4c",
+	"95cTMbyuFHowHH06w9FxkljJVWe/9W6IVfnyzgCiWnOphr55tSTXPEs6XJnn1SR/yRueB18Le/otkB40",
+	"g78Xi3mF/tt9hDUSdizm/TiYzcqIn50CW4i0KAsDwn5qTOm0irIXUvgmVoLcGRb0J5/ZISD/pBJ1DxFF",
+	"D+KhTTxUd4eSYNvCizaSFKu99cLn80rvvlIO1Jr3PSdjr4/gGDqiV30e6Wq3w9g1M+w42hudB/+Sx3sD",
+	"xhY2bnZueeDjr/CYXyHnwQzcVw4Dr+S16i+LGdXshknoP4KJ5O0H96asdazum72sf7IjtuGBmb4+V8jQ",
+	"myhPPu4pqffKnPPOe+jF+aXrnsWTiORUqXwmqcJ6be/OX7skF2S3rReF4pkrv/wy00zmkitIXTdHpetY",
+	"F2a5C6kvSqj+suxXg7KLCx8pQN81Wz7w41fomjR7j4RCkJ6Hs+cg1oRSuVVnO+A4M2eTKTv47QtgtqGc",
+	"ViHigdm+RmYbzGhYhbmTs2qFmkv9sWzm+ZyM8Y3TBC511FYjJmOeWEf+uF7yehzkwQs73ilCdI9cZGdo",
+	"YaGVJqUPIWxfcpU1R1akpCvHD+8Ukw1usB1YO9lB8WnGkh2eBdq2rhC1mePMDnqPFO2maM8ORggfSPkv",
+	"TMq17sABSja0RCpi6iBja23YA29ZR+JgypRrKmNp+YYnTLhOwy0dBfAhfD26V13Hm6eFsGGBD2T9ZZu+",
+	"7EYTR1FlCwP8vYu29z6Y/5322L58/9QwOjfqSEV+a98HXgFQ930VqODr4I4H9f/rcgj5zLQhL31CF7Hf",
+	"sh5bo7k+1zZIP1w9ts5+d3EVfw5OfPDRPrDkUJZsc9C28ecQy5c90roMYFtjJXXN6+q61Jo3sEXgdgsf",
+	"VkaxP8+s9eWYsx6sU13WqaBdKniBKRIu9qj5784Vja+n0kib7iDB6j2i4G2bBkrEZMKkioh5mLMkIozG",
+	"M/wLI5e5Vl4vifClx4x0bP7zwgPnXnkiOGMLgwCmPAw8XIr+6nxiNqzrTgQbCttP6hRXHRnmYQfj7MWi",
+	"yLRRPXbmBXTS7Or1Jml8XXJMTDOSp3RJkkJiD/NyrCPbiwqylxTZGnP1Pf4x3oYzBxv9F7nZOmz9T8mV",
+	"pJnjO55hFoIkcyEZgY6xGNnazngnbvY3sJB7Z7vGfO0hO/H1A6f9LTit3HHiSGwInwFdDyria6fBD3bJ",
+	"CcUQn4j88xz6VWOIgObxNZOKXLFUYONEyztdzPECgbh3prDztDCDXdkDM/wNmKGkqCE8ENO+ANEVLnCf",
+	"kK1ULDDPUyZqOyIiTcp6dc/JGGjqNBmTa8ZyZU8W68yHZ2SLZoQnWGrEXG2EDqS4IWmSKb9hXuOalCu9",
+	"3Xno0A2jSj12ecVTzeR9WwJr0Lb1g6BfRmTpA4cOOq7oSohoyaNRdxsXSwjmcGljFTTVuXZPtseQZS/X",
+	"ZoglbZ2ODjo6HR3sQsWOMS7zPUz3PhP6/cSot2Ms5VHxfQ9LPydP9p+Vg9mFvYeKj++lUTZZMsZyieZT",
+	"A8ojZdZvBjvY36/kUM4kBjX4SzoK9X/KBIHxt9uqiNW48Z6qidXmWCej9J6ETqvZhs6Z3fwyRbjeuKrE",
+	"8JwuzQ7UNoAssEVQxgjXRLEsUdu2U9bB512I45kvqUjaQ3LsZ5HUXVXV6sJ6TX1q74P91/BmPPi+17fO",
+	"6DjmiWtSYsm4lFvQv45rRXKqZ3ADcdzKbAq+ZFpydtOQ9tvPsTYHV1ayKk3ylBaKX6WMqBnNWUTm3KAQ",
+	"spJw+n+ekxORsLZ+QKuS86H5zgOXdXCZJat+Los62sQ6lqjUi+c1FcVpFZ6SAifYgqu2wIFOMt7/U06u",
+	"B7b4aq4J6GfpZ4lN7rQn7kTq6jJ7Av1i8WTQ7BY6vewJjBzGWlBULvGJmHgXkur4sV1p8fdedizL/4EG",
+	"bwMLVBHPKuIPt6f97Kr62q1qP5+cKLDP7IO8+PqOUdswdiNldSKyniZ28IZ/dXdO2RsmU7pU7ua3uV+p",
+	"y4b3SnyCgvb9zIXTtIXhiYdKuH8Ts5sjpyGs8bvcAcfOGnbx0hdUD8qG9oNkSzFGzhn+UX1gblRq+083",
+	"lv9TAiBfhq3cAdvCsG4bHnj278Czjkc2MJVbQugylUeuiinLEvcCsOiXaUP/Xb43K17Dhl7KrKANvcdM",
+	"jox4r6o3TvFnGsntIr94G3n3OhyvPJjIH0zk65vIrZBeU7XaA0kLKQphU8QFs3cP1Jrq8s9JriMy5oka",
+	"k4zOmSLshsllSc3eF4Td0linSyKymEVORcvYwsn7YyJZDoRvtCzIhH6yv0/GPLuhKU/eX4lk+R5UHzV+",
+	"TlAXm3OleDY1Qj8spCuVcGU8J6theiP2jcLnymjjYnBh/U5NxkHgoBgKyGyrdjZVvfuW2m9hewcJ7Sch",
+	"xwgA/WX5Bx4kRqvEaLn7rCszPvwOtDXYq2Y5sG6GdLw3yAxpR+j2e3mq0IPb64EPBru9Ok7ODrdX4Hzr",
+	"JfDS7UW2qgvMdocPrI2k9/8MxfSBQ75GD1gnd2xiqfqnPTyGOMAqA4Lv2uJ6NUAjI9YIb+HtitAwauQn",
+	"iM84ImfHlyc/2uZ02dKJAry7kQlsHsxemhK6/Wif7S7/Z3rRukWNc6I9iJyv3Im23nXWZn2s4ShweSJb",
+	"KpYiTc0NUrNb/VeLoL+0C/sinAIO2LZkL3z8cH/8O/gEKsJc1yWAZNDlEVg57L9EPwAucw03gJNInzyS",
+	"HrfqXtUKnOLPdBHYRX7xLoLudVjeefAQPHgI1vcQlHKgU6NasCvoX2orF7WqU7YqMDhu51csSai5GC3Y",
+	"FfRhjEhMpVwatcoGJJGEK0iIr7QUG6OYpkwC27GEh4sL/4wwYfmiexMk3iwt7OdWZxb/oMZ8uf0i7U43",
+	"Kgi5KiowqJkk1DW/PCdyKZIiBgPD8dkpmQmlydb5y4tLUmQJk2Tv5jAiAI+Lb5BC4FENrDWaaZ2ro709",
+	"mvNdp6DscgGKugVpRYOyRIF2jYTTVEwjtI+w2xhsJhHR4pplRLKJZArtHZLdCOSI3arxK4AW6Ml7Vlyl",
+	"PIabieFvhMvwce56VXqDlP0r+weq1UD2x7iwuA535W2rFRvZAaNmwSbHo94MsLGrw3td9xTZctVrtr36",
+	"zDCyIlpENn6ScWn0sx2HCzJnmiZUU2+2EztQYMYLowQWKUsikvIbNGqBRojF2iM7g9+NFN6plugjzlaj",
+	"Xp0GK1hXfYOievU0Wyih0S2nHNbvpRcFu1bb1tZ+E8H6+nXgy381uqu3fO11aY/C5VavWa4b4X0lU64U",
+	"pXQ0ZouDrY55fErilOeGrP7NYo24mbLMnEAsgWc+ck7M34FhSghqVSoiPwq/rVKFmGBVF1vhBaN94QYE",
+	"B7u/CDiuP/728f8GAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
