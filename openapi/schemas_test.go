@@ -252,7 +252,7 @@ var (
 		"description": true, "type": true, "format": true, "pattern": true, "enum": true, "default": true,
 		"minimum": true, "maximum": true, "minLength": true, "maxLength": true, "minItems": true,
 		"maxItems": true, "additionalProperties": true, "required": true, "properties": true, "items": true,
-		"oneOf": true,
+		"oneOf": true, "minProperties": true, "uniqueItems": true,
 	}
 )
 
@@ -276,7 +276,7 @@ func (w *drift) compare(rel, where string, node map[string]any, sr *openapi3.Sch
 		}
 	}
 	if len(s.AllOf)+len(s.AnyOf) > 0 || s.Not != nil || s.MultipleOf != nil ||
-		s.ExclusiveMin.IsSet() || s.ExclusiveMax.IsSet() || s.UniqueItems || s.MinProps != 0 || s.MaxProps != nil {
+		s.ExclusiveMin.IsSet() || s.ExclusiveMax.IsSet() || s.MaxProps != nil {
 		w.addf(where, "spec uses a keyword the drift check does not compare")
 	}
 
@@ -314,6 +314,10 @@ func (w *drift) compare(rel, where string, node map[string]any, sr *openapi3.Sch
 	w.sameNumber(where, "maxLength", node["maxLength"], uintPtr(s.MaxLength))
 	w.sameNumber(where, "minItems", node["minItems"], nonZero(s.MinItems))
 	w.sameNumber(where, "maxItems", node["maxItems"], uintPtr(s.MaxItems))
+	w.sameNumber(where, "minProperties", node["minProperties"], nonZero(s.MinProps))
+	if got, _ := node["uniqueItems"].(bool); got != s.UniqueItems || (node["uniqueItems"] != nil && !got) {
+		w.addf(where, "uniqueItems is %v, spec says %v", node["uniqueItems"], s.UniqueItems)
+	}
 
 	// Properties: the same names, each compared in turn.
 	props, _ := node["properties"].(map[string]any)
@@ -721,6 +725,10 @@ func TestDriftCheckReportsASchemaFileThatDisagreesWithTheSpec(t *testing.T) {
 			func(d map[string]any) { obj(d, "$defs", "EventDestination")["required"] = []any{"channelId"} }, "EventDestination: required is"},
 		{"a bound the spec does not have", "channel-meta-update.json",
 			func(d map[string]any) { obj(d, "properties", "title")["maxLength"] = json.Number("99") }, "maxLength is"},
+		{"an update that may be empty", "studio-caption-update.json",
+			func(d map[string]any) { delete(d, "minProperties") }, "minProperties is"},
+		{"a reorder that may name an id twice", "studio-qr-code-order.json",
+			func(d map[string]any) { delete(obj(d, "properties", "ids"), "uniqueItems") }, "uniqueItems is"},
 		{"an object that is no longer closed", "profile.json",
 			func(d map[string]any) { delete(d, "additionalProperties") }, "additionalProperties is"},
 		{"a $ref to the wrong sibling file", "event-history.json",

@@ -171,7 +171,7 @@ func compareBodies(t T, op string, ex fixtures.Example, got []byte) {
 	}
 	mask := map[string]bool{}
 	switch op {
-	case "addChannel", "createEvent", "addEventDestination":
+	case "addChannel", "createEvent", "addEventDestination", "createStudioCaption", "createStudioQrCode", "createStudioTicker":
 		mask["id"] = true
 	case "refreshToken":
 		for _, k := range []string{"access_token", "refresh_token", "accessToken", "refreshToken", "expires",

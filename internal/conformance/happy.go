@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -59,6 +60,12 @@ func HappyPaths(t T, tg Target) {
 	api := tg.Client(t, tg.Token(t, Nova))
 	public := tg.Client(t, "")
 	ptr := func(s string) *string { return &s }
+	// studio is what the Studio calls learn or make for the ones after them.
+	var studio struct {
+		brand                   uuid.UUID
+		caption, qrCode, ticker string
+		order                   []string // the QR codes, last first
+	}
 	calls := []call{
 		{"listPlatforms", func(*restreamapi.ClientWithResponses) (int, bool, error) {
 			r, err := public.ListPlatformsWithResponse(ctx)
@@ -201,6 +208,104 @@ func HappyPaths(t T, tg Target) {
 			}
 			d, err := c.GetClipsProjectWithResponse(ctx, r.JSON201.ProjectId)
 			return code(r), d != nil && d.JSON200 != nil && d.JSON200.GeneratingClipsNow && r.JSON201.Title == "Highlights", err
+		}},
+		// Studio: the calls run in order, each on what the one before made or found.
+		{"listStudioBrands", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.ListStudioBrandsWithResponse(ctx)
+			ok := r != nil && r.JSON200 != nil && len(r.JSON200.Brands) == 2
+			if ok {
+				studio.brand = r.JSON200.Brands[0].Id
+			}
+			return code(r), ok, err
+		}},
+		{"createStudioCaption", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.CreateStudioCaptionWithResponse(ctx, restreamapi.StudioCaptionCreate{Text: "Happy path", BrandId: studio.brand})
+			ok := r != nil && r.JSON201 != nil && r.JSON201.Text == "Happy path" && r.JSON201.SecondaryText == nil
+			if ok {
+				studio.caption = r.JSON201.Id
+			}
+			return code(r), ok, err
+		}},
+		{"listStudioCaptions", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.ListStudioCaptionsWithResponse(ctx, &restreamapi.ListStudioCaptionsParams{BrandId: &studio.brand})
+			return code(r), r != nil && r.JSON200 != nil && slices.ContainsFunc(r.JSON200.Captions,
+				func(x restreamapi.StudioCaption) bool { return x.Id == studio.caption }), err
+		}},
+		{"updateStudioCaption", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.UpdateStudioCaptionWithResponse(ctx, studio.caption, restreamapi.StudioCaptionUpdate{SecondaryText: ptr("second line")})
+			return code(r), r != nil && r.JSON200 != nil && r.JSON200.SecondaryText != nil && *r.JSON200.SecondaryText == "second line", err
+		}},
+		{"getStudioCaption", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.GetStudioCaptionWithResponse(ctx, studio.caption)
+			return code(r), r != nil && r.JSON200 != nil && r.JSON200.SecondaryText != nil, err
+		}},
+		{"deleteStudioCaption", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.DeleteStudioCaptionWithResponse(ctx, studio.caption)
+			return code(r), r != nil && len(r.Body) == 0, err
+		}},
+		{"createStudioQrCode", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.CreateStudioQrCodeWithResponse(ctx, restreamapi.StudioQrCodeCreate{BrandId: studio.brand, Title: "Happy", Link: "https://happy.example"})
+			ok := r != nil && r.JSON201 != nil && !r.JSON201.ShouldShowTitle
+			if ok {
+				studio.qrCode = r.JSON201.Id
+			}
+			return code(r), ok, err
+		}},
+		{"listStudioQrCodes", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.ListStudioQrCodesWithResponse(ctx, nil)
+			ok := r != nil && r.JSON200 != nil && len(r.JSON200.QrCodes) > 1 && r.JSON200.QrCodes[len(r.JSON200.QrCodes)-1].Id == studio.qrCode
+			if ok {
+				for _, q := range r.JSON200.QrCodes {
+					studio.order = append([]string{q.Id}, studio.order...)
+				}
+			}
+			return code(r), ok, err
+		}},
+		{"reorderStudioQrCodes", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.ReorderStudioQrCodesWithResponse(ctx, restreamapi.StudioQrCodeOrder{Ids: studio.order})
+			if err != nil || r.StatusCode() != http.StatusNoContent {
+				return code(r), false, err
+			}
+			l, err := c.ListStudioQrCodesWithResponse(ctx, nil)
+			return code(r), l != nil && l.JSON200 != nil && len(l.JSON200.QrCodes) > 0 && l.JSON200.QrCodes[0].Id == studio.qrCode, err
+		}},
+		{"updateStudioQrCode", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			show := true
+			r, err := c.UpdateStudioQrCodeWithResponse(ctx, studio.qrCode, restreamapi.StudioQrCodeUpdate{ShouldShowTitle: &show})
+			return code(r), r != nil && r.JSON200 != nil && r.JSON200.ShouldShowTitle && r.JSON200.Title == "Happy", err
+		}},
+		{"getStudioQrCode", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.GetStudioQrCodeWithResponse(ctx, studio.qrCode)
+			return code(r), r != nil && r.JSON200 != nil && r.JSON200.ShouldShowTitle, err
+		}},
+		{"deleteStudioQrCode", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.DeleteStudioQrCodeWithResponse(ctx, studio.qrCode)
+			return code(r), r != nil && len(r.Body) == 0, err
+		}},
+		{"createStudioTicker", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.CreateStudioTickerWithResponse(ctx, restreamapi.StudioTickerCreate{Text: "Happy ticker", BrandId: studio.brand})
+			ok := r != nil && r.JSON201 != nil && r.JSON201.Text == "Happy ticker"
+			if ok {
+				studio.ticker = r.JSON201.Id
+			}
+			return code(r), ok, err
+		}},
+		{"listStudioTickers", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.ListStudioTickersWithResponse(ctx, &restreamapi.ListStudioTickersParams{BrandId: &studio.brand})
+			return code(r), r != nil && r.JSON200 != nil && slices.ContainsFunc(r.JSON200.Tickers,
+				func(x restreamapi.StudioTicker) bool { return x.Id == studio.ticker }), err
+		}},
+		{"listStudioFonts", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.ListStudioFontsWithResponse(ctx)
+			return code(r), r != nil && r.JSON200 != nil && len(r.JSON200.Fonts) > 0 && len(r.JSON200.Fonts[0].Variants) > 0, err
+		}},
+		{"listStudioCountdownMusic", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.ListStudioCountdownMusicWithResponse(ctx)
+			return code(r), r != nil && r.JSON200 != nil && len(r.JSON200.Tracks) > 0 && len(r.JSON200.Tracks[0].Sources) > 0, err
+		}},
+		{"listStudioAudioBackgrounds", func(c *restreamapi.ClientWithResponses) (int, bool, error) {
+			r, err := c.ListStudioAudioBackgroundsWithResponse(ctx)
+			return code(r), r != nil && r.JSON200 != nil && len(r.JSON200.Backgrounds) > 0 && len(r.JSON200.Backgrounds[0].Groups) > 0, err
 		}},
 		{"showAuthorizeDialog", func(*restreamapi.ClientWithResponses) (int, bool, error) {
 			noFollow, _ := restreamapi.NewClientWithResponses(tg.API, restreamapi.WithHTTPClient(NoRedirect))

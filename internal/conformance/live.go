@@ -23,6 +23,7 @@ import (
 // liveIDs are ids a read found for a later one; "" when the account has none.
 type liveIDs struct {
 	channel, event, finished, recordingFile, file, project, clip string
+	caption, qrCode                                              string
 }
 
 // liveRead is one read-only operation of Reads.
@@ -139,6 +140,26 @@ func liveReads() []liveRead {
 			}
 			return need("clipId", func(ids *liveIDs) string { return ids.clip }, "the first clips project has no clip (getClipsProject)")(ids)
 		}},
+		// Studio.
+		{op: "listStudioBrands"},
+		{op: "listStudioCaptions", learn: func(ids *liveIDs, b []byte) {
+			var list struct{ Captions []struct{ ID string } }
+			if json.Unmarshal(b, &list) == nil && len(list.Captions) > 0 {
+				ids.caption = list.Captions[0].ID
+			}
+		}},
+		{op: "getStudioCaption", path: need("captionId", func(ids *liveIDs) string { return ids.caption }, "the account has no Studio caption (listStudioCaptions)")},
+		{op: "listStudioQrCodes", learn: func(ids *liveIDs, b []byte) {
+			var list struct{ QrCodes []struct{ ID string } }
+			if json.Unmarshal(b, &list) == nil && len(list.QrCodes) > 0 {
+				ids.qrCode = list.QrCodes[0].ID
+			}
+		}},
+		{op: "getStudioQrCode", path: need("qrCodeId", func(ids *liveIDs) string { return ids.qrCode }, "the account has no Studio QR code (listStudioQrCodes)")},
+		{op: "listStudioTickers"},
+		{op: "listStudioFonts"},
+		{op: "listStudioCountdownMusic"},
+		{op: "listStudioAudioBackgrounds"},
 	}
 }
 

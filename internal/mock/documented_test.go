@@ -105,6 +105,10 @@ func TestEveryDocumentedErrorStatusIsReachable(t *testing.T) {
 		"showAuthorizeDialog 302": "TestAutoApproveRedirectsAtOnceForTheDefaultUser",
 		"createClipsProject 404":  "another user's video: TestClipProjectCreationRefusesWhatTheUsersVideosCannotGive",
 		"createClipsProject 409":  "a clipped video: TestClipProjectCreationRefusesWhatTheUsersVideosCannotGive",
+		"createStudioCaption 404": "a brand of another user: TestStudioItemsBelongToABrandOfTheUser",
+		"createStudioCaption 409": "a full user: TestAUserCannotAddStudioItemsPastTheCap",
+		"createStudioQrCode 409":  "a full user: TestAUserCannotAddStudioItemsPastTheCap",
+		"createStudioTicker 409":  "a full user: TestAUserCannotAddStudioItemsPastTheCap",
 	}
 	// The refusals every operation documents: TestEveryRefusalIsDocumentedForEveryOperation sends
 	// each of them to every operation.

@@ -88,7 +88,8 @@ type Options struct {
 	StreamInterval time.Duration
 	// Seed makes the stream and chat simulators repeatable (restream-mock --seed): with the same
 	// Seed and the same requests, the feeds carry the same frames in the same order, timestamps
-	// aside, and the ids the store makes (events, destinations, event stream keys) are the same.
+	// aside, and the ids the store makes (events, destinations, event stream keys, Studio captions
+	// and QR codes) are the same.
 	// 0, the default, seeds randomly. (Not the fixtures' seed world: that is Fixtures.)
 	Seed uint64
 	// ChatScriptSpacing is the pause between the messages of a chat script; 0 means the default.

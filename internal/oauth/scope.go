@@ -48,8 +48,8 @@ var scopeInfos = [maxScope + 1]scopeInfo{
 	StorageRead:   {"storage", "read", "See your stored videos, recordings and transcriptions"},
 	ClipsRead:     {"clips", "read", "See your clip projects and download clips"},
 	ClipsWrite:    {"clips", "write", "Create clip projects from your videos"},
-	StudioRead:    {"studio", "read", "See your Studio brands, captions, fonts, QR codes and music"},
-	StudioWrite:   {"studio", "write", "Change your Studio brands, captions, QR codes and music"},
+	StudioRead:    {"studio", "read", "See your Studio brands, captions, QR codes, tickers, fonts and music"},
+	StudioWrite:   {"studio", "write", "Add, change, reorder and delete your Studio captions, QR codes and tickers"},
 }
 
 // Valid reports whether s is one of the known scopes.

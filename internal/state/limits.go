@@ -42,6 +42,22 @@ const (
 	MaxClipsProjectsPerUser = 1000
 	// MaxClipsPerProject is how many clips, posted clips and thumbnails (each) a project may have.
 	MaxClipsPerProject = 1000
+	// MaxStudioBrandsPerUser is how many Studio brands one user may have (brands come only
+	// from fixtures and imports: the API cannot create them).
+	MaxStudioBrandsPerUser = 100
+	// MaxStudioCaptionsPerUser is how many Studio captions one user may have; creating one
+	// more is a 409 studio_caption_limit_reached.
+	MaxStudioCaptionsPerUser = 100
+	// MaxStudioQrCodesPerUser is how many Studio QR codes one user may have; creating one more
+	// is a 409 studio_qr_code_limit_reached. It also bounds the ids of a reorder.
+	MaxStudioQrCodesPerUser = 100
+	// MaxStudioTickersPerUser is how many Studio tickers one user may have; creating one more
+	// is a 409 studio_ticker_limit_reached.
+	MaxStudioTickersPerUser = 100
+	// MaxStudioMediaPerUser is how many fonts, how many countdown music tracks and how many
+	// audio backgrounds one user may have, and how many entries each of their nested lists
+	// (variants, local names, sources, groups, channels) may hold. The API cannot add them.
+	MaxStudioMediaPerUser = 100
 	// MaxPublicEntries is how many platforms and how many ingest servers the public lists hold.
 	MaxPublicEntries = 1000
 )

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
 	"github.com/restreamkit/restreamkit/internal/randid"
 )
@@ -148,6 +150,7 @@ func normalize(w *World) error {
 		bad.capped(at+"/channels", len(u.Channels), MaxChannelsPerUser, "channels")
 		bad.capped(at+"/storageFiles", len(u.StorageFiles), MaxStorageFilesPerUser, "storage files")
 		bad.capped(at+"/clipsProjects", len(u.Clips), MaxClipsProjectsPerUser, "clip projects")
+		normalizeStudio(&bad, at+"/studio", &u.Studio)
 		own := map[int64]restreamapi.Channel{}
 		for ci, c := range u.Channels {
 			if c.Id <= 0 || c.Id > MaxImportedChannelID {
@@ -287,5 +290,154 @@ func normalize(w *World) error {
 func fixStats(s *restreamapi.ViewerStats) {
 	if s.ViewersPerMinute == nil {
 		s.ViewersPerMinute = []restreamapi.ViewersPoint{}
+	}
+}
+
+// maxStudioIDLen is the longest caption, QR code or ticker id, as the spec's path parameters
+// allow: an id longer than that could be listed but never fetched.
+const maxStudioIDLen = 64
+
+// normalizeStudio fills a user's empty Studio lists and checks them: within the caps, ids
+// unique, and every brandId one of the user's brands.
+func normalizeStudio(bad *problems, at string, st *Studio) {
+	if st.Brands == nil {
+		st.Brands = []restreamapi.StudioBrand{}
+	}
+	if st.Captions == nil {
+		st.Captions = []restreamapi.StudioCaption{}
+	}
+	if st.QrCodes == nil {
+		st.QrCodes = []restreamapi.StudioQrCode{}
+	}
+	if st.Tickers == nil {
+		st.Tickers = []restreamapi.StudioTicker{}
+	}
+	bad.capped(at+"/brands", len(st.Brands), MaxStudioBrandsPerUser, "Studio brands")
+	bad.capped(at+"/captions", len(st.Captions), MaxStudioCaptionsPerUser, "Studio captions")
+	bad.capped(at+"/qrCodes", len(st.QrCodes), MaxStudioQrCodesPerUser, "Studio QR codes")
+	bad.capped(at+"/tickers", len(st.Tickers), MaxStudioTickersPerUser, "Studio tickers")
+	brands := map[uuid.UUID]bool{}
+	for i, b := range st.Brands {
+		if brands[b.Id] {
+			bad.add(fmt.Sprintf("%s/brands/%d/id", at, i), "brand %s is listed twice", b.Id)
+		}
+		brands[b.Id] = true
+	}
+	ids := map[string]bool{}
+	for i, c := range st.Captions {
+		cp := fmt.Sprintf("%s/captions/%d", at, i)
+		if c.Id == "" || len(c.Id) > maxStudioIDLen || ids[c.Id] {
+			bad.add(cp+"/id", "caption id %q is empty, longer than %d bytes or listed twice", c.Id, maxStudioIDLen)
+		}
+		ids[c.Id] = true
+		if c.BrandId != nil && !brands[*c.BrandId] {
+			bad.add(cp+"/brandId", "brand %s is not one of the user's brands", *c.BrandId)
+		}
+	}
+	ids = map[string]bool{}
+	for i, q := range st.QrCodes {
+		qp := fmt.Sprintf("%s/qrCodes/%d", at, i)
+		if q.Id == "" || len(q.Id) > maxStudioIDLen || ids[q.Id] {
+			bad.add(qp+"/id", "QR code id %q is empty, longer than %d bytes or listed twice", q.Id, maxStudioIDLen)
+		}
+		ids[q.Id] = true
+		if !brands[q.BrandId] {
+			bad.add(qp+"/brandId", "brand %s is not one of the user's brands", q.BrandId)
+		}
+	}
+	normalizeStudioMedia(bad, at, st, brands)
+	ids = map[string]bool{}
+	for i, tk := range st.Tickers {
+		tp := fmt.Sprintf("%s/tickers/%d", at, i)
+		if tk.Id == "" || len(tk.Id) > maxStudioIDLen || ids[tk.Id] {
+			bad.add(tp+"/id", "ticker id %q is empty, longer than %d bytes or listed twice", tk.Id, maxStudioIDLen)
+		}
+		ids[tk.Id] = true
+		if tk.BrandId != nil && !brands[*tk.BrandId] {
+			bad.add(tp+"/brandId", "brand %s is not one of the user's brands", *tk.BrandId)
+		}
+	}
+}
+
+// normalizeStudioMedia fills the empty lists of a user's fonts, countdown music and audio
+// backgrounds and checks them: within MaxStudioMediaPerUser at every level, ids unique per
+// list, and every brandId one of the user's brands.
+func normalizeStudioMedia(bad *problems, at string, st *Studio, brands map[uuid.UUID]bool) {
+	capped := func(pointer string, n int, what string) {
+		bad.capped(pointer, n, MaxStudioMediaPerUser, what)
+	}
+	unique := func(pointer, id string, seen map[string]bool) {
+		if seen[id] {
+			bad.add(pointer, "id %q is listed twice", id)
+		}
+		seen[id] = true
+	}
+	brand := func(pointer string, id *uuid.UUID) {
+		if id != nil && !brands[*id] {
+			bad.add(pointer, "brand %s is not one of the user's brands", *id)
+		}
+	}
+	if st.Fonts == nil {
+		st.Fonts = []restreamapi.StudioFont{}
+	}
+	capped(at+"/fonts", len(st.Fonts), "Studio fonts")
+	seen := map[string]bool{}
+	for i := range st.Fonts {
+		f := &st.Fonts[i]
+		fp := fmt.Sprintf("%s/fonts/%d", at, i)
+		unique(fp+"/id", f.Id, seen)
+		brand(fp+"/brandId", f.BrandId)
+		if f.Variants == nil {
+			f.Variants = []restreamapi.StudioFontVariant{}
+		}
+		capped(fp+"/variants", len(f.Variants), "variants")
+		for j := range f.Variants {
+			v := &f.Variants[j]
+			vp := fmt.Sprintf("%s/variants/%d", fp, j)
+			if v.LocalNames == nil {
+				v.LocalNames = []string{}
+			}
+			if v.Sources == nil {
+				v.Sources = []restreamapi.StudioFontSource{}
+			}
+			capped(vp+"/localNames", len(v.LocalNames), "local names")
+			capped(vp+"/sources", len(v.Sources), "sources")
+		}
+	}
+	if st.Music == nil {
+		st.Music = []restreamapi.StudioAudioTrack{}
+	}
+	capped(at+"/countdownMusic", len(st.Music), "countdown music tracks")
+	seen = map[string]bool{}
+	for i := range st.Music {
+		m := &st.Music[i]
+		mp := fmt.Sprintf("%s/countdownMusic/%d", at, i)
+		unique(mp+"/id", m.Id, seen)
+		brand(mp+"/brandId", m.BrandId)
+		if m.Sources == nil {
+			m.Sources = []restreamapi.StudioAudioSource{}
+		}
+		capped(mp+"/sources", len(m.Sources), "sources")
+	}
+	if st.Backgrounds == nil {
+		st.Backgrounds = []restreamapi.StudioAudioBackground{}
+	}
+	capped(at+"/audioBackgrounds", len(st.Backgrounds), "audio backgrounds")
+	seen = map[string]bool{}
+	for i := range st.Backgrounds {
+		b := &st.Backgrounds[i]
+		bp := fmt.Sprintf("%s/audioBackgrounds/%d", at, i)
+		unique(bp+"/id", b.Id, seen)
+		if b.Groups == nil {
+			b.Groups = []restreamapi.StudioAudioBackgroundGroup{}
+		}
+		capped(bp+"/groups", len(b.Groups), "groups")
+		for j := range b.Groups {
+			g := &b.Groups[j]
+			if g.Channels == nil {
+				g.Channels = []restreamapi.StudioAudioBackgroundChannel{}
+			}
+			capped(fmt.Sprintf("%s/groups/%d/channels", bp, j), len(g.Channels), "channels")
+		}
 	}
 }

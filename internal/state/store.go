@@ -53,7 +53,8 @@ type Store struct {
 
 	nextChannelID atomic.Int64 // channel ids are unique across users
 
-	// ids draws the ids and keys the store makes (events, destinations, event stream keys):
+	// ids draws the ids and keys the store makes (events, destinations, event stream keys,
+	// Studio captions and QR codes):
 	// random by default, repeatable after SeedIDs.
 	ids atomic.Pointer[randid.Source]
 }

@@ -36,6 +36,8 @@ type User struct {
 	Events       []Event                   `json:"events"`
 	StorageFiles []restreamapi.StorageFile `json:"storageFiles"`
 	Clips        []ClipsProject            `json:"clipsProjects"`
+	// Studio is the user's Restream Studio data; a snapshot without it has none.
+	Studio Studio `json:"studio"`
 }
 
 // Channel is a channel with its metadata and, for manually added destinations, how to reach it.
