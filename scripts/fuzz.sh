@@ -11,7 +11,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 # `go test -list` prints a package's matching tests, then "ok <package>": pair them up.
-targets=$(go test -list '^Fuzz' ./... | awk '/^Fuzz/ {t[n++]=$1} /^ok / {for (i=0;i<n;i++) print $2, t[i]; n=0}')
+targets=$(go test -list '^Fuzz' ./... | awk '/^Fuzz/ {t[n++]=$1} /^ok / {for (i=0;i<n;i++) print $2, t[i]; n=0}') ||
+  { echo "listing the fuzz targets failed: go test -list '^Fuzz' ./... says why" >&2; exit 1; }
 [ -n "$targets" ] || { echo "no fuzz targets found" >&2; exit 1; }
 count=0
 # fuzz runs one target; it fails only on a real finding. Go's fuzz coordinator can end a run on a
