@@ -26,6 +26,8 @@ func TestLoginErrorsAreAPageForBrowsersAndTheEnvelopeForAPIClients(t *testing.T)
 		{"a response type other than code", "response_type=token&client_id=" + devClient + "&redirect_uri=" + redirect,
 			"unsupported_response_type", "`response_type` is not supported"},
 		{"a missing client id", "response_type=code&redirect_uri=" + redirect, "invalid_request", "client_id"},
+		{"a scope Restream does not have", "response_type=code&client_id=" + devClient + "&redirect_uri=" + redirect + "&scope=0",
+			"invalid_scope", `"0"`},
 	}
 	accepts := []struct {
 		name, accept string
