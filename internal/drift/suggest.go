@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/restreamkit/restreamkit/internal/jsontext"
 	"github.com/restreamkit/restreamkit/internal/validate"
 )
 
@@ -193,7 +194,7 @@ func orNothing(s string) string {
 // lastSegment is the property name at the end of a JSON pointer (RFC 6901 escapes undone).
 func lastSegment(pointer string) string {
 	s := pointer[strings.LastIndexByte(pointer, '/')+1:]
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
+	return jsontext.UnescapePointerToken(s)
 }
 
 // code renders a value as a Markdown code span on one line: whatever the API or a client sent

@@ -19,6 +19,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/restreamkit/restreamkit/internal/jsontext"
 	"github.com/restreamkit/restreamkit/internal/junit"
 	"github.com/restreamkit/restreamkit/internal/redact"
 	"github.com/restreamkit/restreamkit/internal/validate"
@@ -168,7 +169,7 @@ func Sanitize(rec *Record) {
 	name := rec.Name
 	if rec.Pointer != "" {
 		name = rec.Pointer[strings.LastIndexByte(rec.Pointer, '/')+1:]
-		name = strings.ReplaceAll(strings.ReplaceAll(name, "~1", "/"), "~0", "~") // RFC 6901
+		name = jsontext.UnescapePointerToken(name)
 	}
 	switch {
 	case rec.Actual == "":

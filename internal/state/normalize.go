@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
+	"github.com/restreamkit/restreamkit/internal/jsontext"
 	"github.com/restreamkit/restreamkit/internal/randid"
 )
 
@@ -47,9 +47,6 @@ func encodingProblem(w World, err error) error {
 	}
 	return err
 }
-
-// pointerEscape escapes a key for a JSON pointer (RFC 6901).
-var pointerEscape = strings.NewReplacer("~", "~0", "/", "~1")
 
 // maxReported is how many problems an error about a world lists; the rest are counted, so
 // that a large bad document cannot make a large error message.
@@ -249,7 +246,7 @@ func normalize(w *World) error {
 				for k, v := range a.ByChannel {
 					fixStats(&v)
 					a.ByChannel[k] = v
-					bad.capped(ep+"/analytics/byChannel/"+pointerEscape.Replace(k)+"/viewersPerMinute", len(v.ViewersPerMinute), MaxAnalyticsPoints, "points")
+					bad.capped(ep+"/analytics/byChannel/"+jsontext.EscapePointerToken(k)+"/viewersPerMinute", len(v.ViewersPerMinute), MaxAnalyticsPoints, "points")
 				}
 			}
 		}

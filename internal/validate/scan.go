@@ -11,6 +11,8 @@ import (
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/restreamkit/restreamkit/internal/jsontext"
 )
 
 // maxDepth bounds the nesting the validator follows, so a hostile body cannot exhaust the stack.
@@ -104,7 +106,7 @@ func (sc *scanner) pointer() string {
 				key = string(u)
 			}
 		}
-		key = strings.ReplaceAll(strings.ReplaceAll(key, "~", "~0"), "/", "~1")
+		key = jsontext.EscapePointerToken(key)
 		b.WriteString(key)
 	}
 	return b.String()

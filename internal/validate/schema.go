@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/restreamkit/restreamkit/internal/jsontext"
 )
 
 // typeSet is a set of JSON types, one bit each.
@@ -217,7 +219,7 @@ func resolvePointer(doc any, frag string) (any, error) {
 	}
 	node := doc
 	for _, tok := range strings.Split(frag[1:], "/") {
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		tok = jsontext.UnescapePointerToken(tok)
 		switch n := node.(type) {
 		case map[string]any:
 			v, ok := n[tok]

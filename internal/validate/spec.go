@@ -60,6 +60,8 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/restreamkit/restreamkit/internal/jsontext"
 )
 
 // Spec is a compiled OpenAPI description. It is immutable and safe for concurrent use.
@@ -308,7 +310,7 @@ func compileSpec(doc *openapi3.T) (*Spec, error) {
 			if o == nil {
 				continue
 			}
-			at := "#/paths/" + strings.ReplaceAll(strings.ReplaceAll(path, "~", "~0"), "/", "~1") + "/" + strings.ToLower(method)
+			at := "#/paths/" + jsontext.EscapePointerToken(path) + "/" + strings.ToLower(method)
 			op, err := compileOperation(c, base, at, doc, path, method, item, o)
 			if err != nil {
 				return nil, fmt.Errorf("%s %s: %w", method, path, err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/restreamkit/restreamkit/internal/apierror"
 	"github.com/restreamkit/restreamkit/internal/capability"
+	"github.com/restreamkit/restreamkit/internal/jsontext"
 	"github.com/restreamkit/restreamkit/internal/validate"
 )
 
@@ -509,7 +510,7 @@ func members(body []byte) ([]field, []validate.Violation) {
 
 // pointer is the JSON pointer of a body field, or of rest inside it.
 func pointer(name, rest string) string {
-	return "/" + strings.ReplaceAll(strings.ReplaceAll(name, "~", "~0"), "/", "~1") + rest
+	return "/" + jsontext.EscapePointerToken(name) + rest
 }
 
 // violationError turns the first violation into Restream's 400 envelope, as the mock words it:
