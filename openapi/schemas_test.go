@@ -252,7 +252,7 @@ var (
 		"description": true, "type": true, "format": true, "pattern": true, "enum": true, "default": true,
 		"minimum": true, "maximum": true, "minLength": true, "maxLength": true, "minItems": true,
 		"maxItems": true, "additionalProperties": true, "required": true, "properties": true, "items": true,
-		"oneOf": true, "minProperties": true, "uniqueItems": true,
+		"oneOf": true, "minProperties": true, "uniqueItems": true, "x-unconfirmed": true,
 	}
 )
 
@@ -306,6 +306,8 @@ func (w *drift) compare(rel, where string, node map[string]any, sr *openapi3.Sch
 	}
 	w.sameJSON(where, "enum", node["enum"], s.Enum)
 	w.sameJSON(where, "default", node["default"], s.Default)
+	// Which bounds are restreamkit's assumptions travels with them (unconfirmed_test.go).
+	w.sameJSON(where, "x-unconfirmed", node["x-unconfirmed"], s.Extensions["x-unconfirmed"])
 	w.sameString(where, "format", node["format"], s.Format)
 	w.sameString(where, "pattern", node["pattern"], s.Pattern)
 	w.sameNumber(where, "minimum", node["minimum"], s.Min)
@@ -725,6 +727,8 @@ func TestDriftCheckReportsASchemaFileThatDisagreesWithTheSpec(t *testing.T) {
 			func(d map[string]any) { obj(d, "$defs", "EventDestination")["required"] = []any{"channelId"} }, "EventDestination: required is"},
 		{"a bound the spec does not have", "channel-meta-update.json",
 			func(d map[string]any) { obj(d, "properties", "title")["maxLength"] = json.Number("99") }, "maxLength is"},
+		{"an invented bound no longer marked as an assumption", "studio-ticker-create.json",
+			func(d map[string]any) { delete(obj(d, "properties", "text"), "x-unconfirmed") }, "x-unconfirmed is"},
 		{"an update that may be empty", "studio-caption-update.json",
 			func(d map[string]any) { delete(d, "minProperties") }, "minProperties is"},
 		{"a reorder that may name an id twice", "studio-qr-code-order.json",

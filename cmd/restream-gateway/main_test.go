@@ -128,6 +128,10 @@ func connectHTTP(t *testing.T, endpoint string) *mcp.ClientSession {
 	return cs
 }
 
+// embeddedTools is how many tools the embedded capability exposes (internal/gateway's
+// TestEveryMCPToolRunsAgainstTheMock names and calls each).
+const embeddedTools = 34
+
 func TestStdioServesTheToolsToAGoSDKClient(t *testing.T) {
 	rs := restreamtest.NewServer(t)
 	cmd := exec.Command(binary, "--stdio", "--upstream", rs.URL+"/v2")
@@ -141,7 +145,7 @@ func TestStdioServesTheToolsToAGoSDKClient(t *testing.T) {
 	}
 	defer cs.Close()
 	list, err := cs.ListTools(t.Context(), nil)
-	if err != nil || len(list.Tools) != 13 {
+	if err != nil || len(list.Tools) != embeddedTools {
 		t.Fatalf("tools over stdio: %v, %d tools", err, len(list.Tools))
 	}
 	res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "list-channels"})
@@ -195,7 +199,7 @@ func TestTheTypeScriptSDKClientDrivesTheBinary(t *testing.T) {
 			if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
 				t.Fatalf("%v: %s", err, stdout.String())
 			}
-			if len(sum.Tools) != 13 || len(sum.Problems) > 0 || len(sum.Calls) != 3 {
+			if len(sum.Tools) != embeddedTools || len(sum.Problems) > 0 || len(sum.Calls) != 3 {
 				t.Fatalf("tools %d, schema problems %v, calls %d", len(sum.Tools), sum.Problems, len(sum.Calls))
 			}
 			if last := sum.Calls[2]; last.IsError || !strings.Contains(last.Text, "Set by the TypeScript SDK") {

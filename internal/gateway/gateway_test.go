@@ -44,6 +44,7 @@ func TestEveryFacadeRouteAnswersFromTheMockAsItsDescriptionSays(t *testing.T) {
 		want               int
 		has                string // a piece of the answer that proves it came from the mock
 	}{
+		{"GET", "/openapi.json", "", 200, `"/v1/studio/qr-codes/order"`},
 		{"GET", "/v1/platforms", "", 200, `"Twitch"`},
 		{"GET", "/v1/channels", "", 200, `"streamingPlatformId"`},
 		{"GET", "/v1/channels/" + channel, "", 200, `"id":` + channel},
@@ -57,11 +58,39 @@ func TestEveryFacadeRouteAnswersFromTheMockAsItsDescriptionSays(t *testing.T) {
 		{"GET", "/v1/events/history?page=2&limit=5", "", 200, `"items"`},
 		{"GET", "/v1/events/" + upcoming, "", 200, `"id":"` + upcoming + `"`},
 		{"GET", "/v1/events/" + upcoming + "/stream-key", "", 200, `"streamKey"`},
-		// Errors: the mock's envelope with its status, or the facade's own for what it refuses.
+		{"GET", "/v1/studio/brands", "", 200, `"Nova Speedruns"`},
+		{"GET", "/v1/studio/captions?brandId=" + novaBrand, "", 200, `"Variety streams every Friday"`},
+		{"POST", "/v1/studio/captions", `{"brandId":"` + novaBrand + `","text":"Starting soon"}`, 201, `"Starting soon"`},
+		{"GET", "/v1/studio/captions/" + novaCaption, "", 200, `"Variety streams every Friday"`},
+		{"PATCH", "/v1/studio/captions/" + novaCaption, `{"text":"Nova Plays"}`, 200, `"text":"Nova Plays"`},
+		{"DELETE", "/v1/studio/captions/" + novaCaption, "", 204, ""},
+		{"GET", "/v1/studio/qr-codes", "", 200, `"Join the Discord"`},
+		{"PATCH", "/v1/studio/qr-codes/order", `{"ids":["` + novaMerchQR + `","7cd21d6e-a1f5-453c-abe4-b446c2dd82fc","494f592c-183c-4b95-97ae-03624eefefe0"]}`, 204, ""},
+		{"GET", "/v1/studio/qr-codes", "", 200, `{"qrCodes":[{"brandId":"` + novaBrand + `","id":"` + novaMerchQR + `"`}, // Merch first now
+		{"POST", "/v1/studio/qr-codes", `{"brandId":"` + novaBrand + `","title":"Tips","link":"https://example.com/tips"}`, 201, `"Tips"`},
+		{"GET", "/v1/studio/qr-codes/" + novaMerchQR, "", 200, `"Merch"`},
+		{"PATCH", "/v1/studio/qr-codes/" + novaMerchQR, `{"shouldShowTitle":false}`, 200, `"shouldShowTitle":false`},
+		{"DELETE", "/v1/studio/qr-codes/" + novaMerchQR, "", 204, ""},
+		{"GET", "/v1/studio/tickers", "", 200, `"tickers"`},
+		{"POST", "/v1/studio/tickers", `{"brandId":"` + novaBrand + `","text":"New merch drop"}`, 201, `"New merch drop"`},
+		{"GET", "/v1/studio/fonts", "", 200, `"fonts"`},
+		{"GET", "/v1/studio/countdown-music", "", 200, `"url"`},
+		{"GET", "/v1/studio/audio-backgrounds", "", 200, `"Forest"`},
+		{"GET", "/v1/storage/files", "", 200, `"Channel trailer 2026.mp4"`},
+		{"POST", "/v1/clips/projects", `{"videoStorageFileId":"` + novaTrailer + `","title":"Trailer cuts"}`, 201, `"Trailer cuts"`},
+		{"GET", "/v1/clips/projects?limit=1", "", 200, `"Trailer cuts"`},
+		{"GET", "/v1/clips/projects/" + novaProject, "", 200, `"clips"`},
+		// Errors: the mock's envelope with its status, or the facade's own for what it refuses. The
+		// cases run in order: the caption and QR code deleted above are gone, and the trailer has
+		// a project now.
 		{"GET", "/v1/channels/999999999", "", 404, `"name":"channel_not_found"`},
 		{"GET", "/v1/channels/abc", "", 400, `invalid_path_params`},
 		{"PATCH", "/v1/channels/" + channel, `{"active":"no"}`, 400, `active`},
 		{"GET", "/v1/events/history?limit=1000", "", 400, `limit`},
+		{"GET", "/v1/studio/captions/" + novaCaption, "", 404, `studio_caption_not_found`},
+		{"DELETE", "/v1/studio/qr-codes/" + novaMerchQR, "", 404, `studio_qr_code_not_found`},
+		{"POST", "/v1/clips/projects", `{"videoStorageFileId":"` + novaTrailer + `"}`, 409, `clips_input_already_processed`},
+		{"POST", "/v1/studio/tickers", `{"brandId":"` + novaBrand + `"}`, 400, `text`},
 	}
 	for _, c := range cases {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
@@ -71,6 +100,9 @@ func TestEveryFacadeRouteAnswersFromTheMockAsItsDescriptionSays(t *testing.T) {
 			}
 			spec.check(t, ex)
 		})
+	}
+	if missed := spec.unanswered(); len(missed) > 0 {
+		t.Errorf("no case answered these routes with a success; give each one: %v", missed)
 	}
 	t.Run("a path no route serves is the envelope's 404", func(t *testing.T) {
 		if ex := do(t, "GET", r.rest+"/v1/nothing-here", "", nil); ex.status != 404 || errorName(ex.body) != "not_found" {
@@ -145,6 +177,17 @@ func TestUpstreamFailuresAreEnvelopesWithTheirStatus(t *testing.T) {
 	}
 }
 
+// The embedded capability's tools, sorted: TestEveryMCPToolRunsAgainstTheMock calls each one.
+var embeddedTools = []string{"create-clips-project", "create-studio-caption", "create-studio-qr-code",
+	"create-studio-ticker", "delete-studio-caption", "delete-studio-qr-code", "get-channel",
+	"get-channel-meta", "get-clips-project", "get-event", "get-event-stream-key", "get-stream-key",
+	"get-studio-caption", "get-studio-qr-code", "get-user-profile", "list-channels", "list-clips-projects",
+	"list-event-history", "list-in-progress-events", "list-platforms", "list-storage-files",
+	"list-studio-audio-backgrounds", "list-studio-brands", "list-studio-captions",
+	"list-studio-countdown-music", "list-studio-fonts", "list-studio-qr-codes", "list-studio-tickers",
+	"list-upcoming-events", "reorder-studio-qr-codes", "update-channel", "update-channel-meta",
+	"update-studio-caption", "update-studio-qr-code"}
+
 func TestEveryMCPToolRunsAgainstTheMock(t *testing.T) {
 	for _, version := range []string{"2026-07-28", "2025-11-25", "2025-06-18"} {
 		t.Run(version, func(t *testing.T) {
@@ -158,11 +201,19 @@ func TestEveryMCPToolRunsAgainstTheMock(t *testing.T) {
 			for _, tl := range list.Tools {
 				names = append(names, tl.Name)
 			}
-			want := []string{"get-channel", "get-channel-meta", "get-event", "get-event-stream-key", "get-stream-key",
-				"get-user-profile", "list-channels", "list-event-history", "list-in-progress-events", "list-platforms",
-				"list-upcoming-events", "update-channel", "update-channel-meta"}
-			if slices.Sort(names); !slices.Equal(names, want) {
-				t.Fatalf("tools %v, want %v", names, want)
+			if slices.Sort(names); !slices.Equal(names, embeddedTools) {
+				t.Fatalf("tools %v, want %v", names, embeddedTools)
+			}
+			called := map[string]bool{}
+			// run calls a tool that must succeed and answer text holding has.
+			run := func(tool string, args map[string]any, has string) map[string]any {
+				t.Helper()
+				called[tool] = true
+				res, sc := call(t, cs, tool, args)
+				if res.IsError || !strings.Contains(text(res), has) {
+					t.Errorf("%s(%v): isError %t, %s; want %s", tool, args, res.IsError, text(res), has)
+				}
+				return sc
 			}
 			_, channels := call(t, cs, "list-channels", nil)
 			items, _ := channels["result"].([]any)
@@ -181,6 +232,8 @@ func TestEveryMCPToolRunsAgainstTheMock(t *testing.T) {
 				args map[string]any
 				has  string
 			}{
+				{"list-channels", nil, `streamingPlatformId`},
+				{"list-upcoming-events", nil, fmt.Sprint(event)},
 				{"list-platforms", nil, `Twitch`},
 				{"get-user-profile", nil, `nova_plays`},
 				{"get-stream-key", nil, `streamKey`},
@@ -192,20 +245,86 @@ func TestEveryMCPToolRunsAgainstTheMock(t *testing.T) {
 				{"list-event-history", map[string]any{"page": 1, "limit": 3}, `items`},
 				{"get-event", map[string]any{"id": event}, fmt.Sprint(event)},
 				{"get-event-stream-key", map[string]any{"id": event}, `streamKey`},
+				{"list-studio-brands", nil, `Nova Speedruns`},
+				{"list-studio-fonts", nil, `fonts`},
+				{"list-studio-countdown-music", nil, `url`},
+				{"list-studio-audio-backgrounds", nil, `Forest`},
+				{"list-studio-tickers", map[string]any{"brandId": novaBrand}, `tickers`},
+				{"list-storage-files", nil, `Channel trailer 2026.mp4`},
+				{"list-clips-projects", map[string]any{"limit": 2}, `projects`},
 			} {
-				res, _ := call(t, cs, c.tool, c.args)
-				if res.IsError || !strings.Contains(text(res), c.has) {
-					t.Errorf("%s(%v): isError %t, %s; want %s", c.tool, c.args, res.IsError, text(res), c.has)
-				}
+				run(c.tool, c.args, c.has)
 			}
-			res, _ := call(t, cs, "get-channel-meta", map[string]any{"id": channel})
-			if !strings.Contains(text(res), "From an assistant") {
+			if res, _ := call(t, cs, "get-channel-meta", map[string]any{"id": channel}); !strings.Contains(text(res), "From an assistant") {
 				t.Errorf("get-channel-meta after update-channel-meta: %s", text(res))
+			}
+
+			// A caption's life: created, listed under its brand, changed, read, deleted.
+			caption := run("create-studio-caption", map[string]any{"brandId": novaBrand, "text": "Back in five", "secondaryText": "Grab a drink"}, "Back in five")["id"]
+			run("list-studio-captions", map[string]any{"brandId": novaBrand}, fmt.Sprint(caption))
+			run("update-studio-caption", map[string]any{"captionId": caption, "secondaryText": ""}, `"secondaryText":null`)
+			run("get-studio-caption", map[string]any{"captionId": caption}, "Back in five")
+			run("delete-studio-caption", map[string]any{"captionId": caption}, "")
+			if res, _ := call(t, cs, "get-studio-caption", map[string]any{"captionId": caption}); !res.IsError || !strings.Contains(text(res), "404") {
+				t.Errorf("get-studio-caption after delete-studio-caption: isError %t, %s; want a 404", res.IsError, text(res))
+			}
+
+			// A QR code's life, and the order of the list.
+			qr := run("create-studio-qr-code", map[string]any{"brandId": novaBrand, "title": "Schedule", "link": "https://example.com/schedule"}, "Schedule")["id"]
+			run("update-studio-qr-code", map[string]any{"qrCodeId": qr, "shouldShowTitle": true}, `"shouldShowTitle":true`)
+			run("get-studio-qr-code", map[string]any{"qrCodeId": qr}, "https://example.com/schedule")
+			var ids []any
+			for _, q := range run("list-studio-qr-codes", nil, fmt.Sprint(qr))["qrCodes"].([]any) {
+				ids = append(ids, q.(map[string]any)["id"])
+			}
+			slices.Reverse(ids)
+			run("reorder-studio-qr-codes", map[string]any{"ids": ids}, "")
+			var order []any
+			for _, q := range run("list-studio-qr-codes", nil, "")["qrCodes"].([]any) {
+				order = append(order, q.(map[string]any)["id"])
+			}
+			if !slices.Equal(order, ids) {
+				t.Errorf("list-studio-qr-codes after reorder-studio-qr-codes: %v, want %v", order, ids)
+			}
+			run("delete-studio-qr-code", map[string]any{"qrCodeId": qr}, "")
+			run("create-studio-ticker", map[string]any{"brandId": novaBrand, "text": "Giveaway at 100 subs"}, "Giveaway at 100 subs")
+
+			// A clip project of a ready video, with a time range object passed through.
+			project := run("create-clips-project", map[string]any{"videoStorageFileId": novaTrailer, "singleClipMode": true,
+				"selectedTimeRange": map[string]any{"startSeconds": 10, "endSeconds": 40}}, `"generatingClipsNow":true`)["projectId"]
+			run("get-clips-project", map[string]any{"projectId": project}, `"generatingClipsNow":true`)
+			run("list-clips-projects", nil, fmt.Sprint(project))
+
+			for _, tool := range embeddedTools {
+				if !called[tool] {
+					t.Errorf("tool %s was not called: give it a case", tool)
+				}
 			}
 			if v := r.violations(t); len(v) > 0 {
 				t.Errorf("the gateway's calls and the mock's answers broke the spec:\n%s", strings.Join(v, "\n"))
 			}
 		})
+	}
+}
+
+func TestAStudioToolWithoutTheStudioScopeIsAToolErrorNamingIt(t *testing.T) {
+	r := newRig(t, rigOptions{scopes: []string{"profile.read", "channels.read"}, lenient: true})
+	cs := connect(t, r.mcp, "2025-11-25", nil)
+	for _, c := range []struct {
+		tool string
+		args map[string]any
+	}{
+		{"list-studio-brands", nil},
+		{"create-studio-ticker", map[string]any{"brandId": novaBrand, "text": "Hi"}},
+		{"create-clips-project", map[string]any{"videoStorageFileId": novaTrailer}},
+	} {
+		res, _ := call(t, cs, c.tool, c.args)
+		if !res.IsError || !strings.Contains(text(res), "403") || !strings.Contains(text(res), "insufficient_scope") {
+			t.Errorf("%s with a token without its scope: isError %t, %s; want Restream's 403 insufficient_scope", c.tool, res.IsError, text(res))
+		}
+	}
+	if res, _ := call(t, cs, "list-channels", nil); res.IsError {
+		t.Errorf("list-channels with channels.read: %s", text(res))
 	}
 }
 
@@ -388,6 +507,16 @@ func TestAPublicAddressNeedsAnAuthToken(t *testing.T) {
 	}
 }
 
+// readingTools counts the embedded tools that only read: the get- and list- ones.
+var readingTools = func() (n int) {
+	for _, tool := range embeddedTools {
+		if strings.HasPrefix(tool, "get-") || strings.HasPrefix(tool, "list-") {
+			n++
+		}
+	}
+	return n
+}()
+
 func TestReadOnlyExposesOnlyTheToolsThatRead(t *testing.T) {
 	r := newRig(t, rigOptions{edit: func(c *gateway.Config) { c.ReadOnly = true }})
 	cs := connect(t, r.mcp, "2026-07-28", nil)
@@ -396,12 +525,12 @@ func TestReadOnlyExposesOnlyTheToolsThatRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tl := range list.Tools {
-		if strings.HasPrefix(tl.Name, "update-") || tl.Annotations == nil || !tl.Annotations.ReadOnlyHint {
+		if !strings.HasPrefix(tl.Name, "get-") && !strings.HasPrefix(tl.Name, "list-") || tl.Annotations == nil || !tl.Annotations.ReadOnlyHint {
 			t.Errorf("tool %s is exposed in read-only mode", tl.Name)
 		}
 	}
-	if len(list.Tools) != 11 {
-		t.Errorf("%d tools, want the 11 that read", len(list.Tools))
+	if len(list.Tools) != readingTools {
+		t.Errorf("%d tools, want the %d that read", len(list.Tools), readingTools)
 	}
 }
 

@@ -117,5 +117,6 @@ try {
   await client.close().catch(() => {});
 }
 if (summary.problems.length > 0 || summary.calls.length === 0) failed = true;
-process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-process.exit(failed ? 1 : 0);
+// Exit only once the summary is written: on a pipe, stdout is asynchronous and process.exit
+// would cut a long summary (34 tools' schemas) short.
+process.stdout.write(JSON.stringify(summary, null, 2) + '\n', () => process.exit(failed ? 1 : 0));
