@@ -22,7 +22,7 @@ type conn struct {
 	ws   *websocket.Conn // set by attach once the handshake is done, before run
 	nc   net.Conn        // the hijacked connection under ws, for write deadlines; set with ws
 
-	ctx    context.Context // ends when the socket is cut; bounds every read and write
+	ctx    context.Context // ends when the socket is cut; bounds every read (a cut ends a write by closing nc)
 	cancel context.CancelFunc
 
 	mu      sync.Mutex // guards the fields below, and ws until run starts

@@ -104,7 +104,9 @@ type Feed struct {
 	refuse  refusal
 
 	dropped atomic.Int64
-	wg      sync.WaitGroup // one per request being served; a socket's ends with both of its goroutines, after its handler returned
+	// wg counts the requests being served; a socket's count ends with both of its goroutines,
+	// after its handler has returned.
+	wg sync.WaitGroup
 }
 
 // hub is one user's subscribers and replay ring, behind a lock of its own so that users never
@@ -265,9 +267,10 @@ func (f *Feed) serve(w http.ResponseWriter, r *http.Request, start time.Time) bo
 	return true
 }
 
-// hijackWriter hands websocket.Accept smaller read buffers than net/http's: a 4 KiB bufio.Reader
-// per socket is most of an idle socket's memory on feeds whose clients send nothing. It also
-// keeps the hijacked connection, on which the writer sets its write deadlines.
+// hijackWriter hands websocket.Accept a smaller read buffer than net/http's: clients of these
+// feeds send next to nothing, and net/http's 4 KiB bufio.Reader was a quarter of an idle
+// socket's heap. It also keeps the hijacked connection, on which the writer sets its write
+// deadlines.
 type hijackWriter struct {
 	http.ResponseWriter
 	conn net.Conn
