@@ -83,7 +83,9 @@ func reportPercentiles(b *testing.B, d []time.Duration) {
 // BenchmarkIdleSocketMemory connects 1,000 sockets that say nothing and reports the heap and
 // stacks the process grows by per socket. The clients are bare TCP connections that did the
 // handshake by hand and hold no buffers, so the figure is, within a few hundred bytes, the
-// server's cost: two goroutines, the hijacked connection's buffers and the feed's bookkeeping.
+// server's cost: two goroutines with small stacks (the handler's, grown by net/http, has returned),
+// a 512-byte read buffer, net/http's 4 KiB write buffer and the feed's bookkeeping. Issue 12's
+// goal is under 24 KiB; bench/ws.sh measures the same at 10,000 sockets from the process's RSS.
 func BenchmarkIdleSocketMemory(b *testing.B) {
 	const clients = 1000
 	h := newHarness(b, nil)

@@ -1,8 +1,14 @@
 package wsmock
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"net/url"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -184,5 +190,46 @@ func TestAClientThatBreaksTheProtocolIsClosedWith1002(t *testing.T) {
 				t.Fatalf("the user's other socket got %s", got)
 			}
 		})
+	}
+}
+
+// A client may send its first frame in the same packet as its handshake. The feed reads sockets
+// through a smaller buffer than net/http's, and must not lose the bytes net/http has already
+// read into its own: the ping sent with the handshake is answered.
+func TestAPingSentWithTheHandshakeIsAnswered(t *testing.T) {
+	h := newHarness(t, nil)
+	u, err := url.Parse(h.srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	// A masked ping (FIN, opcode 9) whose payload "hi" is masked with the key 1,2,3,4.
+	ping := []byte{0x89, 0x82, 1, 2, 3, 4, 'h' ^ 1, 'i' ^ 2}
+	handshake := fmt.Sprintf("GET /ws?accessToken=token-nova HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", u.Host)
+	if _, err := c.Write(append([]byte(handshake), ping...)); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(c)
+	res, err := http.ReadResponse(r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("handshake answered %s", res.Status)
+	}
+	pong := make([]byte, 4)
+	if _, err := io.ReadFull(r, pong); err != nil {
+		t.Fatalf("no pong arrived: %v", err)
+	}
+	if want := []byte{0x8A, 2, 'h', 'i'}; !bytes.Equal(pong, want) {
+		t.Fatalf("answered % x, want a pong % x", pong, want)
 	}
 }

@@ -1,12 +1,14 @@
 package wsmock
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -102,7 +104,9 @@ type Feed struct {
 	refuse  refusal
 
 	dropped atomic.Int64
-	wg      sync.WaitGroup // one per request being served; a socket's ends with both of its goroutines
+	// wg counts the requests being served; a socket's count ends with both of its goroutines,
+	// after its handler has returned.
+	wg sync.WaitGroup
 }
 
 // hub is one user's subscribers and replay ring, behind a lock of its own so that users never
@@ -183,7 +187,16 @@ func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"Service Unavailable: the "+f.opts.Name+" feed is shutting down"))
 		return
 	}
-	defer f.wg.Done()
+	if !f.serve(w, r, start) {
+		f.wg.Done()
+	}
+}
+
+// serve is ServeHTTP past the shutdown check. It reports whether it handed the request's count
+// in the wait group to a socket's writer goroutine, which ends it with the socket; when it did
+// not, the caller ends it.
+func (f *Feed) serve(w http.ResponseWriter, r *http.Request, start time.Time) bool {
+	upgrade := headerHasToken(r.Header, "Connection", "upgrade") && headerHasToken(r.Header, "Upgrade", "websocket")
 	userID, err := f.opts.Authenticate(r.URL.Query().Get("accessToken"))
 	if err != nil {
 		e, ok := apierror.As(err)
@@ -192,13 +205,13 @@ func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				WithHeader("WWW-Authenticate", `Bearer realm="Service", error="invalid_token"`)
 		}
 		f.answerRefusal(w, r, start, e)
-		return
+		return false
 	}
 	if !upgrade {
 		f.answerRefusal(w, r, start, apierror.New(http.StatusUpgradeRequired, "upgrade_required",
 			"Upgrade Required: this endpoint speaks WebSocket only; connect with a WebSocket client").
 			WithHeader("Upgrade", "websocket").WithHeader("Connection", "Upgrade"))
-		return
+		return false
 	}
 	// The socket subscribes before the handshake completes: from the moment the client sees it
 	// open, every frame published for its user is in its replay or its queue, and a close
@@ -210,24 +223,25 @@ func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.unsubscribe(c)
 		f.answerRefusal(w, r, start, apierror.New(http.StatusServiceUnavailable, "service_unavailable",
 			"Service Unavailable: the "+f.opts.Name+" feed is shutting down"))
-		return
+		return false
 	}
 	// Any origin may connect: browser apps on their own origins use the real feeds, and the
 	// mock listens on loopback by default.
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	hw := &hijackWriter{ResponseWriter: w}
+	ws, err := websocket.Accept(hw, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		// Accept has answered (a malformed handshake) with a status it does not report.
 		f.log.LogAttrs(r.Context(), slog.LevelInfo, "websocket refused", slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.String("query", redact.Query(r.URL.RawQuery)), slog.Int64("user", userID),
 			slog.Duration("duration", time.Since(start).Round(time.Microsecond)), slog.String("err", redact.Text(err.Error())))
 		f.unsubscribe(c)
-		return
+		return false
 	}
 	ws.SetReadLimit(f.opts.ReadLimit)
-	if !c.attach(ws) { // a forced Shutdown cut the socket during the handshake
+	if !c.attach(ws, hw.conn) { // a forced Shutdown cut the socket during the handshake
 		_ = ws.CloseNow()
 		f.unsubscribe(c)
-		return
+		return false
 	}
 	f.log.LogAttrs(r.Context(), slog.LevelInfo, "websocket opened", slog.String("path", r.URL.Path),
 		slog.String("query", redact.Query(r.URL.RawQuery)), slog.Int("status", http.StatusSwitchingProtocols),
@@ -236,12 +250,48 @@ func (f *Feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.opts.OnConnect != nil {
 		initial = f.opts.OnConnect(userID)
 	}
-	c.run(append(initial, replay...))
-	f.unsubscribe(c)
-	code, by := c.closedWith()
-	f.log.LogAttrs(r.Context(), slog.LevelInfo, "websocket closed", slog.String("path", r.URL.Path),
-		slog.Int64("user", userID), slog.Duration("duration", time.Since(start).Round(time.Millisecond)),
-		slog.Int("close_code", int(code)), slog.String("closed_by", by))
+	// The socket is served by a goroutine of its own, and this one returns: the handler's
+	// goroutine carries the deep stack net/http grew for the handshake, and keeps the request
+	// alive, which an idle socket would hold for as long as it stays open. A fresh goroutine
+	// starts with a small stack (see BenchmarkIdleSocketMemory).
+	path := r.URL.Path
+	go func() {
+		defer f.wg.Done()
+		c.run(append(initial, replay...))
+		f.unsubscribe(c)
+		code, by := c.closedWith()
+		f.log.LogAttrs(context.Background(), slog.LevelInfo, "websocket closed", slog.String("path", path),
+			slog.Int64("user", userID), slog.Duration("duration", time.Since(start).Round(time.Millisecond)),
+			slog.Int("close_code", int(code)), slog.String("closed_by", by))
+	}()
+	return true
+}
+
+// hijackWriter hands websocket.Accept a smaller read buffer than net/http's: clients of these
+// feeds send next to nothing, and net/http's 4 KiB bufio.Reader was a quarter of an idle
+// socket's heap. It also keeps the hijacked connection, on which the writer sets its write
+// deadlines.
+type hijackWriter struct {
+	http.ResponseWriter
+	conn net.Conn
+}
+
+// socketReadBuffer is the read buffer of each socket: client frames are rare and small (pings,
+// close frames), and larger ones are read through it in several calls.
+const socketReadBuffer = 512
+
+// Hijack hijacks the underlying connection and swaps net/http's read buffer for a smaller one,
+// unless it holds bytes the client sent after its handshake, which must not be lost.
+func (h *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	h.conn = nc
+	if brw.Reader.Buffered() == 0 {
+		brw.Reader = bufio.NewReaderSize(nc, socketReadBuffer)
+	}
+	return nc, brw, nil
 }
 
 // answerRefusal answers a request the feed does not upgrade with e, and logs it at info like the
