@@ -58,6 +58,9 @@ type journal struct {
 	full    bool
 	seq     int64
 	dropped int64
+
+	// publish, when set, hands each new entry to the dashboard's live views; it never blocks.
+	publish func(*controlapi.JournalEntry)
 }
 
 func newJournal(size int, log *slog.Logger) *journal {
@@ -206,6 +209,25 @@ func (j *journal) record(r *http.Request, ri *reqInfo, status int, took time.Dur
 		j.next, j.full = 0, true
 	}
 	j.mu.Unlock()
+	if j.publish != nil {
+		j.publish(&e)
+	}
+}
+
+// get returns the entry with the id, while the ring still holds it.
+func (j *journal) get(id int64) (controlapi.JournalEntry, bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	n := j.next
+	if j.full {
+		n = len(j.entries)
+	}
+	newest := j.seq
+	if id < 1 || id > newest || newest-id >= int64(n) {
+		return controlapi.JournalEntry{}, false
+	}
+	idx := (j.next - 1 - int(newest-id) + len(j.entries)) % len(j.entries)
+	return j.entries[idx], j.entries[idx].Id == id
 }
 
 // isControlPath reports whether a request was made to the control API (or beside it, under
