@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,7 +37,7 @@ const (
 // browser fails its test instead of hanging CI.
 const (
 	Width, Height = 1280, 800
-	Timeout       = 90 * time.Second
+	Timeout       = 3 * time.Minute
 )
 
 // ChromiumPath finds the browser: Debian's /usr/bin/chromium, else the first of the usual names
@@ -136,10 +137,19 @@ func Screenshot(tb testing.TB, ctx context.Context, name string) string {
 }
 
 // WaitFor polls the JavaScript expression in the page until it is truthy, up to 20 seconds,
-// and fails tb with what it waited for otherwise. Tests wait on conditions, never on sleeps.
+// and fails tb with what it waited for otherwise. Tests wait on conditions, never on sleeps. A
+// navigation while it waits (a form's POST and redirect) starts the poll again on the new page.
 func WaitFor(tb testing.TB, ctx context.Context, what, expression string) {
 	tb.Helper()
-	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](expression, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		tb.Fatalf("waiting for %s (%s): %v", what, expression, err)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		left := time.Until(deadline)
+		err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](expression, chromedp.WithPollingTimeout(left)))
+		if err == nil {
+			return
+		}
+		if left <= 0 || ctx.Err() != nil || !strings.Contains(err.Error(), "navigated") && !strings.Contains(err.Error(), "context") {
+			tb.Fatalf("waiting for %s (%s): %v", what, expression, err)
+		}
 	}
 }

@@ -13,7 +13,7 @@ type CaptureWriter = captureWriter
 func NewCaptureWriter(w http.ResponseWriter) *CaptureWriter { return &captureWriter{ResponseWriter: w} }
 
 // Captured returns the status and the body written so far.
-func (w *captureWriter) Captured() (int, []byte) { return w.status, w.body.Bytes() }
+func (w *captureWriter) Captured() (int, []byte) { return w.status, w.data }
 
 // ParseRequestFilter runs the Requests page's filter parser on q and returns the filter it
 // took, written back as a query, for the fuzz target.

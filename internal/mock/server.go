@@ -126,7 +126,8 @@ type Server struct {
 	// scopes holds the scope each secured operation requires, resolved once.
 	scopes map[*validate.Operation]oauth.Scope
 
-	bodies sync.Pool // *[]byte request body buffers
+	bodies    sync.Pool // *[]byte request body buffers
+	responses sync.Pool // *[]byte response captures for the journal
 
 	ui *dashboard // /__mock/ui/
 }
@@ -194,6 +195,7 @@ func New(opts Options) (*Server, error) {
 		s.scopes[op] = sc
 	}
 	s.bodies.New = func() any { b := make([]byte, 0, 4096); return &b }
+	s.responses.New = func() any { b := make([]byte, 0, journalBodyLimit); return &b }
 	g, err := guard.New(opts.Control)
 	if err != nil {
 		return nil, err

@@ -1,10 +1,13 @@
 package mock
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -276,7 +279,22 @@ func (f sentFrame) Text() string {
 	if f.Cut {
 		return string(f.Data) + "…" // a cut frame is no JSON: show it whole-word redacted
 	}
-	return string(redact.JSON(f.Data))
+	red := redact.JSON(f.Data)
+	// Re-encode without Go's \u003c escapes, so that the page shows the text a client sees;
+	// html/template escapes it for the page.
+	dec := json.NewDecoder(bytes.NewReader(red))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return string(red)
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) != nil {
+		return string(red)
+	}
+	return strings.TrimSpace(out.String())
 }
 
 // frameLog keeps the last uiFrameCount frames of each feed.

@@ -50,8 +50,13 @@ func (h *harness) channelActive(t *testing.T, user, channel int64) bool {
 }
 
 func TestTheDashboardPagesAnswerWithTheSecurityHeaders(t *testing.T) {
-	h := newHarness(t, mock.Options{})
-	for _, page := range []string{"", "world", "live", "faults"} {
+	h := newLiveHarness(t)
+	// Something on every page: a request, a stream, a fault.
+	h.do(http.MethodGet, "/v2/user/profile", "bad", "", nil)
+	h.call(t, http.MethodPost, "/__mock/streams", "", map[string]any{"userId": nova}, http.StatusCreated)
+	h.call(t, http.MethodPost, "/__mock/faults", "", map[string]any{"target": "rest", "operationId": "getUserProfile", "status": 503}, http.StatusCreated)
+	h.call(t, http.MethodPost, "/__mock/faults", "", map[string]any{"target": "chat", "closeCode": 1011}, http.StatusCreated)
+	for _, page := range []string{"", "world", "live", "faults", "requests/1"} {
 		status, hdr, body := h.send(rawRequest{method: http.MethodGet, path: mock.UIPath + page})
 		if status != http.StatusOK || !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") {
 			t.Fatalf("GET %s%s: %d %s", mock.UIPath, page, status, hdr.Get("Content-Type"))

@@ -21,6 +21,7 @@ const (
 	DefaultHeartbeat   = 15 * time.Second
 	DefaultQueue       = 64
 	DefaultSubscribers = 16
+	DefaultPace        = 100 * time.Millisecond
 	// NameTooManySubscribers is the error name of the 503 past the subscriber cap.
 	NameTooManySubscribers = "too_many_subscribers"
 	// EventDropped is the event a subscriber receives after its queue overflowed; its data is
@@ -40,6 +41,11 @@ type BrokerOptions struct {
 	Queue int
 	// MaxSubscribers bounds the open streams; one more is refused with 503.
 	MaxSubscribers int
+	// Pace is the least time between two writes to one stream. Events that arrive meanwhile
+	// wait in the queue and, past it, are dropped and counted: a stream costs at most Queue
+	// renders per Pace however busy the producer is (64 per 100 ms by default, more than a
+	// person reads), so a dashboard left open under load takes little CPU from the requests.
+	Pace time.Duration
 }
 
 // Event is one published value. Name is the SSE event type ("request", "frame"); Value is
@@ -73,6 +79,7 @@ func NewBroker(opts BrokerOptions) *Broker {
 	opts.Heartbeat = cmp.Or(opts.Heartbeat, DefaultHeartbeat)
 	opts.Queue = cmp.Or(opts.Queue, DefaultQueue)
 	opts.MaxSubscribers = cmp.Or(opts.MaxSubscribers, DefaultSubscribers)
+	opts.Pace = cmp.Or(opts.Pace, DefaultPace)
 	return &Broker{opts: opts, subs: map[*subscriber]struct{}{}, done: make(chan struct{})}
 }
 
@@ -142,6 +149,8 @@ func (b *Broker) Serve(w http.ResponseWriter, r *http.Request, opts StreamOption
 	}
 	tick := time.NewTicker(b.opts.Heartbeat)
 	defer tick.Stop()
+	pace := time.NewTimer(b.opts.Pace)
+	defer pace.Stop()
 	var data bytes.Buffer
 	// send renders ev on this goroutine, never the producer's; a value that fails to render
 	// becomes an "error" event rather than ending the stream.
@@ -186,6 +195,14 @@ func (b *Broker) Serve(w http.ResponseWriter, r *http.Request, opts StreamOption
 			err = rc.Flush()
 		}
 		if err != nil {
+			return
+		}
+		pace.Reset(b.opts.Pace)
+		select {
+		case <-pace.C:
+		case <-r.Context().Done():
+			return
+		case <-b.done:
 			return
 		}
 	}

@@ -10,7 +10,7 @@
   const es = new EventSource(src);
   es.addEventListener("open", () => say("live"));
   es.addEventListener("error", () => say(es.readyState === EventSource.CLOSED ? "live updates off" : "reconnecting…"));
-  es.addEventListener("dropped", (e) => say("live — " + e.data + " updates missed (too slow); reload for all"));
+  es.addEventListener("dropped", (e) => say("live — " + e.data + " updates not shown (too many at once); reload for all"));
   const targets = document.querySelectorAll("[data-live-target]");
   for (const target of targets) {
     const max = parseInt(target.dataset.liveMax || "200", 10);
