@@ -207,6 +207,7 @@ func (d *dashboard) liveAction(w http.ResponseWriter, r *http.Request) {
 // ---- Faults and time ----
 
 type faultsPage struct {
+	Users   []userOption
 	Now     time.Time
 	Offset  time.Duration
 	Faults  []controlapi.Fault
@@ -214,7 +215,7 @@ type faultsPage struct {
 }
 
 func (d *dashboard) faults(w http.ResponseWriter, r *http.Request) {
-	d.render(w, r, "faults", "Faults and time", "", faultsPage{Now: d.s.clock.Now().UTC(), Offset: d.s.clock.Offset(),
+	d.render(w, r, "faults", "Faults and time", "", faultsPage{Users: d.users(), Now: d.s.clock.Now().UTC(), Offset: d.s.clock.Offset(),
 		Faults: d.s.listFaults(), Targets: []string{string(controlapi.Rest),
 			string(controlapi.Streaming), string(controlapi.Chat)}})
 }
@@ -244,6 +245,9 @@ func (d *dashboard) faultAction(w http.ResponseWriter, r *http.Request) {
 	case "clock":
 		path, ok = "/__mock/clock/advance", "clock moved"
 		fields = map[string]any{"seconds": f.int64("seconds", "Seconds", true)}
+	case "expire":
+		path, ok = "/__mock/tokens/expire", "the user's access tokens expired; their refresh tokens still work"
+		fields = map[string]any{"userId": f.int64("userId", "User", true)}
 	case "reset":
 		path, ok = "/__mock/reset", "the mock is back to its start-up state"
 	default:

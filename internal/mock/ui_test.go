@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/restreamkit/restreamkit/api/gen/controlapi"
 	"github.com/restreamkit/restreamkit/internal/conformance"
@@ -266,4 +267,30 @@ func (h *harness) streamCount(t *testing.T) int {
 		t.Fatalf("listing streams: %v", err)
 	}
 	return len(res.JSON200.Streams)
+}
+
+func TestTheFaultsPageExpiresAUsersTokensAndMovesTheClock(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	tok := h.token(nova)
+	status, page := h.uiPost(t, "faults/expire", url.Values{"userId": {strconv.FormatInt(nova, 10)}}, nil)
+	if status != http.StatusOK || !strings.Contains(page, "access tokens expired") {
+		t.Fatalf("expiring from the page: %d %s", status, messageOf(page))
+	}
+	if status, _, _ := h.do(http.MethodGet, "/v2/user/profile", tok, "", nil); status != http.StatusUnauthorized {
+		t.Fatalf("the token after the expiry: %d, want 401", status)
+	}
+	before := h.srv.Clock().Now()
+	if status, page := h.uiPost(t, "faults/clock", url.Values{"seconds": {"3600"}}, nil); status != http.StatusOK || !strings.Contains(page, "clock moved") {
+		t.Fatalf("moving the clock from the page: %d %s", status, messageOf(page))
+	}
+	if moved := h.srv.Clock().Now().Sub(before); moved < time.Hour {
+		t.Fatalf("the clock moved %v, want an hour", moved)
+	}
+	h.call(t, http.MethodPost, "/__mock/faults", "", map[string]any{"target": "rest", "operationId": "getUserProfile", "status": 503}, http.StatusCreated)
+	if status, page := h.uiPost(t, "faults/delete", url.Values{"id": {"fault-1"}}, nil); status != http.StatusOK || !strings.Contains(page, "fault removed") {
+		t.Fatalf("removing the fault from the page: %d %s", status, messageOf(page))
+	}
+	if status, page := h.uiPost(t, "faults/reset", nil, nil); status != http.StatusOK || !strings.Contains(page, "start-up state") || h.srv.Clock().Offset() != 0 {
+		t.Fatalf("resetting from the page: %d %s", status, messageOf(page))
+	}
 }

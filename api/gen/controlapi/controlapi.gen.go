@@ -743,6 +743,12 @@ type Streams struct {
 	Streams []Stream `json:"streams"`
 }
 
+// TokenExpire Whose access tokens to end.
+type TokenExpire struct {
+	// UserId A user of the world.
+	UserId int64 `json:"userId"`
+}
+
 // TokenIssue Whom to mint a token for.
 type TokenIssue struct {
 	// ClientId The client the token is issued to; the first registered client by default.
@@ -752,6 +758,15 @@ type TokenIssue struct {
 	Scopes *[]string `json:"scopes,omitempty"`
 
 	// UserId A fixture user id.
+	UserId int64 `json:"userId"`
+}
+
+// TokensExpired What ended.
+type TokensExpired struct {
+	// Expired How many access tokens were still valid and now are not.
+	Expired int `json:"expired"`
+
+	// UserId The user.
 	UserId int64 `json:"userId"`
 }
 
@@ -895,6 +910,9 @@ type StopStreamJSONRequestBody = StreamStop
 
 // IssueTokenJSONRequestBody defines body for IssueToken for application/json ContentType.
 type IssueTokenJSONRequestBody = TokenIssue
+
+// ExpireUserTokensJSONRequestBody defines body for ExpireUserTokens for application/json ContentType.
+type ExpireUserTokensJSONRequestBody = TokenExpire
 
 // AddMockUserJSONRequestBody defines body for AddMockUser for application/json ContentType.
 type AddMockUserJSONRequestBody = UserCreate
@@ -1318,6 +1336,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /__mock/tokens (the `IssueToken` operationId).
 	IssueToken(ctx context.Context, body IssueTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExpireUserTokensWithBody Expire User Tokens
+	//
+	// Ends one user's access tokens now, as if their hour had passed on the mock clock: the next call with one is answered 401 invalid_token ("token expired"), the answer an application sees when its token runs out. Refresh tokens stay valid, so that the application's refresh path can be tried at once, without moving the clock for every user.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /__mock/tokens/expire (the `ExpireUserTokens` operationId).
+	ExpireUserTokensWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExpireUserTokens Expire User Tokens
+	//
+	// Ends one user's access tokens now, as if their hour had passed on the mock clock: the next call with one is answered 401 invalid_token ("token expired"), the answer an application sees when its token runs out. Refresh tokens stay valid, so that the application's refresh path can be tried at once, without moving the clock for every user.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /__mock/tokens/expire (the `ExpireUserTokens` operationId).
+	ExpireUserTokens(ctx context.Context, body ExpireUserTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMockUsers List Mock Users
 	//
@@ -2101,6 +2137,44 @@ func (c *Client) IssueTokenWithBody(ctx context.Context, contentType string, bod
 // Corresponds with POST /__mock/tokens (the `IssueToken` operationId).
 func (c *Client) IssueToken(ctx context.Context, body IssueTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewIssueTokenRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExpireUserTokensWithBody Expire User Tokens
+//
+// Ends one user's access tokens now, as if their hour had passed on the mock clock: the next call with one is answered 401 invalid_token ("token expired"), the answer an application sees when its token runs out. Refresh tokens stay valid, so that the application's refresh path can be tried at once, without moving the clock for every user.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /__mock/tokens/expire (the `ExpireUserTokens` operationId).
+func (c *Client) ExpireUserTokensWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExpireUserTokensRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExpireUserTokens Expire User Tokens
+//
+// Ends one user's access tokens now, as if their hour had passed on the mock clock: the next call with one is answered 401 invalid_token ("token expired"), the answer an application sees when its token runs out. Refresh tokens stay valid, so that the application's refresh path can be tried at once, without moving the clock for every user.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /__mock/tokens/expire (the `ExpireUserTokens` operationId).
+func (c *Client) ExpireUserTokens(ctx context.Context, body ExpireUserTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExpireUserTokensRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3240,6 +3314,46 @@ func NewIssueTokenRequestWithBody(server string, contentType string, body io.Rea
 	return req, nil
 }
 
+// NewExpireUserTokensRequest calls the generic ExpireUserTokens builder with application/json body
+func NewExpireUserTokensRequest(server string, body ExpireUserTokensJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewExpireUserTokensRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewExpireUserTokensRequestWithBody constructs an http.Request for the ExpireUserTokens method, with any body, and a specified content type
+func NewExpireUserTokensRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/tokens/expire")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListMockUsersRequest constructs an http.Request for the ListMockUsers method
 func NewListMockUsersRequest(server string) (*http.Request, error) {
 	var err error
@@ -3728,6 +3842,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /__mock/tokens (the `IssueToken` operationId).
 	IssueTokenWithResponse(ctx context.Context, body IssueTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*IssueTokenResponse, error)
+
+	// ExpireUserTokensWithBodyWithResponse Expire User Tokens
+	//
+	// Ends one user's access tokens now, as if their hour had passed on the mock clock: the next call with one is answered 401 invalid_token ("token expired"), the answer an application sees when its token runs out. Refresh tokens stay valid, so that the application's refresh path can be tried at once, without moving the clock for every user.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/tokens/expire (the `ExpireUserTokens` operationId).
+	ExpireUserTokensWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExpireUserTokensResponse, error)
+
+	// ExpireUserTokensWithResponse Expire User Tokens
+	//
+	// Ends one user's access tokens now, as if their hour had passed on the mock clock: the next call with one is answered 401 invalid_token ("token expired"), the answer an application sees when its token runs out. Refresh tokens stay valid, so that the application's refresh path can be tried at once, without moving the clock for every user.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/tokens/expire (the `ExpireUserTokens` operationId).
+	ExpireUserTokensWithResponse(ctx context.Context, body ExpireUserTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*ExpireUserTokensResponse, error)
 
 	// ListMockUsersWithResponse List Mock Users
 	//
@@ -6430,6 +6562,103 @@ func (r IssueTokenResponse) ContentType() string {
 	return ""
 }
 
+// ExpireUserTokensResponse401Headers the declared response headers of an HTTP 401 response for ExpireUserTokens
+type ExpireUserTokensResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ExpireUserTokensResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TokensExpired
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ExpireUserTokensResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ExpireUserTokensResponse) GetJSON200() *TokensExpired {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ExpireUserTokensResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ExpireUserTokensResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ExpireUserTokensResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ExpireUserTokensResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ExpireUserTokensResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ExpireUserTokensResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ExpireUserTokensResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExpireUserTokensResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExpireUserTokensResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExpireUserTokensResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExpireUserTokensResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListMockUsersResponse401Headers the declared response headers of an HTTP 401 response for ListMockUsers
 type ListMockUsersResponse401Headers struct {
 	WWWAuthenticate string
@@ -7245,6 +7474,36 @@ func (c *ClientWithResponses) IssueTokenWithResponse(ctx context.Context, body I
 		return nil, err
 	}
 	return ParseIssueTokenResponse(rsp)
+}
+
+// ExpireUserTokensWithBodyWithResponse Expire User Tokens
+//
+// Ends one user's access tokens now, as if their hour had passed on the mock clock: the next call with one is answered 401 invalid_token ("token expired"), the answer an application sees when its token runs out. Refresh tokens stay valid, so that the application's refresh path can be tried at once, without moving the clock for every user.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/tokens/expire (the `ExpireUserTokens` operationId).
+func (c *ClientWithResponses) ExpireUserTokensWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExpireUserTokensResponse, error) {
+	rsp, err := c.ExpireUserTokensWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExpireUserTokensResponse(rsp)
+}
+
+// ExpireUserTokensWithResponse Expire User Tokens
+//
+// Ends one user's access tokens now, as if their hour had passed on the mock clock: the next call with one is answered 401 invalid_token ("token expired"), the answer an application sees when its token runs out. Refresh tokens stay valid, so that the application's refresh path can be tried at once, without moving the clock for every user.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/tokens/expire (the `ExpireUserTokens` operationId).
+func (c *ClientWithResponses) ExpireUserTokensWithResponse(ctx context.Context, body ExpireUserTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*ExpireUserTokensResponse, error) {
+	rsp, err := c.ExpireUserTokens(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExpireUserTokensResponse(rsp)
 }
 
 // ListMockUsersWithResponse List Mock Users
@@ -9809,6 +10068,97 @@ func ParseIssueTokenResponse(rsp *http.Response) (*IssueTokenResponse, error) {
 	return response, nil
 }
 
+// ParseExpireUserTokensResponse parses an HTTP response from a ExpireUserTokensWithResponse call
+func ParseExpireUserTokensResponse(rsp *http.Response) (*ExpireUserTokensResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExpireUserTokensResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TokensExpired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ExpireUserTokensResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListMockUsersResponse parses an HTTP response from a ListMockUsersWithResponse call
 func ParseListMockUsersResponse(rsp *http.Response) (*ListMockUsersResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -10073,6 +10423,9 @@ type ServerInterface interface {
 	// IssueToken Issue Token
 	// (POST /__mock/tokens)
 	IssueToken(ctx echo.Context) error
+	// ExpireUserTokens Expire User Tokens
+	// (POST /__mock/tokens/expire)
+	ExpireUserTokens(ctx echo.Context) error
 	// ListMockUsers List Mock Users
 	// (GET /__mock/users)
 	ListMockUsers(ctx echo.Context) error
@@ -10409,6 +10762,15 @@ func (w *ServerInterfaceWrapper) IssueToken(ctx echo.Context) error {
 	return err
 }
 
+// ExpireUserTokens converts echo context to params.
+func (w *ServerInterfaceWrapper) ExpireUserTokens(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExpireUserTokens(ctx)
+	return err
+}
+
 // ListMockUsers converts echo context to params.
 func (w *ServerInterfaceWrapper) ListMockUsers(ctx echo.Context) error {
 	var err error
@@ -10482,6 +10844,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/__mock/clock/advance", wrapper.AdvanceClock, options.OperationMiddlewares["advanceClock"]...)
 	router.DELETE(options.BaseURL+"/__mock/tokens", wrapper.RevokeAllTokens, options.OperationMiddlewares["revokeAllTokens"]...)
 	router.POST(options.BaseURL+"/__mock/tokens", wrapper.IssueToken, options.OperationMiddlewares["issueToken"]...)
+	router.POST(options.BaseURL+"/__mock/tokens/expire", wrapper.ExpireUserTokens, options.OperationMiddlewares["expireUserTokens"]...)
 	router.GET(options.BaseURL+"/__mock/users", wrapper.ListMockUsers, options.OperationMiddlewares["listMockUsers"]...)
 	router.POST(options.BaseURL+"/__mock/users", wrapper.AddMockUser, options.OperationMiddlewares["addMockUser"]...)
 	router.GET(options.BaseURL+"/__mock/clients", wrapper.ListMockClients, options.OperationMiddlewares["listMockClients"]...)
@@ -14264,6 +14627,142 @@ func (response IssueToken500JSONResponse) VisitIssueTokenResponse(w http.Respons
 	return err
 }
 
+type ExpireUserTokensRequestObject struct {
+	Body *ExpireUserTokensJSONRequestBody
+}
+
+type ExpireUserTokensResponseObject interface {
+	VisitExpireUserTokensResponse(w http.ResponseWriter) error
+}
+
+type ExpireUserTokens200JSONResponse TokensExpired
+
+func (response ExpireUserTokens200JSONResponse) VisitExpireUserTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireUserTokens400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ExpireUserTokens400JSONResponse) VisitExpireUserTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireUserTokens401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ExpireUserTokens401JSONResponse) VisitExpireUserTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireUserTokens403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ExpireUserTokens403JSONResponse) VisitExpireUserTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireUserTokens404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ExpireUserTokens404JSONResponse) VisitExpireUserTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireUserTokens413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ExpireUserTokens413JSONResponse) VisitExpireUserTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireUserTokens431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ExpireUserTokens431JSONResponse) VisitExpireUserTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireUserTokens431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ExpireUserTokens431TextResponse) VisitExpireUserTokensResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ExpireUserTokens500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ExpireUserTokens500JSONResponse) VisitExpireUserTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMockUsersRequestObject struct {
 }
 
@@ -14610,6 +15109,9 @@ type StrictServerInterface interface {
 	// IssueToken Issue Token
 	// (POST /__mock/tokens)
 	IssueToken(ctx context.Context, request IssueTokenRequestObject) (IssueTokenResponseObject, error)
+	// ExpireUserTokens Expire User Tokens
+	// (POST /__mock/tokens/expire)
+	ExpireUserTokens(ctx context.Context, request ExpireUserTokensRequestObject) (ExpireUserTokensResponseObject, error)
 	// ListMockUsers List Mock Users
 	// (GET /__mock/users)
 	ListMockUsers(ctx context.Context, request ListMockUsersRequestObject) (ListMockUsersResponseObject, error)
@@ -15595,6 +16097,52 @@ func (sh *strictHandler) IssueToken(ctx echo.Context) error {
 	return nil
 }
 
+// ExpireUserTokens operation middleware
+func (sh *strictHandler) ExpireUserTokens(ctx echo.Context) error {
+	var request ExpireUserTokensRequestObject
+
+	var body ExpireUserTokensJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExpireUserTokens(ctx.Request().Context(), request.(ExpireUserTokensRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExpireUserTokens")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExpireUserTokensResponseObject); ok {
+		return validResponse.VisitExpireUserTokensResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListMockUsers operation middleware
 func (sh *strictHandler) ListMockUsers(ctx echo.Context) error {
 	var request ListMockUsersRequestObject
@@ -15761,95 +16309,99 @@ var swaggerSpec = []string{
 	"ANbFjCez6hZXZI11118WDJpKBAUYr68ZWwl48aTQ0ae9R4WWKibksOGVeD3axi3x1fMGo94dZ4v2NFlp",
 	"aEbczxBeAjxwouQ8IjqHwmZlla+SyoAko1gulfHvtkVz7ZozskZd9TAn851BzoKXo03MGah3ADJ801fC",
 	"OIHgwXFlt0A1r+SzM6ohYKWiuhvh7FcskoGHuqsE9Y6DZFlnWbotJKIcvetY9dbio+Osm4RHP2fbbsFr",
-	"ChEIu1OtOaRrcWHFKzQGubSMBxg8qtKaPAgiOAmMFYFe6t5ZSYJcH6L3gHy/ZmafmzhYysMS/LY1tJ2W",
-	"esU6TfDrwL3VLc6Qlp0BD9xZYnOUkMgJoUSwBSz6JKhPqZ3qZXwdg9VIFcPv1pTHcHBsOZuRIe09Ac1g",
-	"5S5WRdOo5yrF/bTegIVmcc8d3QwPyPNl8zFLP6kOo4Av82FpqH0wpeMMvl26BNra9pytvTPpF6I7W6wK",
-	"GyqD4fAvdFk+madeJvXrw+sLKwhuyD3ehIZeDPzoJmgHez89rGhCQOO7O9z3X+/TLGvhrRtliK7bqE4C",
-	"TAeNM3jI+bcS4frG6yDZiZQPw0a0ikhC0zQqQ2O5KuWVTn1Kd7NdrN8JD4HVYzdrR5PC1HKdX41a6o5s",
-	"a1Y7IfFfi9HoZeLNVvCJ/Rd2T+d5xoaJnMcrF1jSUZxkBZSPdjfTIa4Idm9FRYbp8R1TNvKJ34xG3xy8",
-	"eXP46uibo9GbNwebQBnB6d/Zcu1lOQnvli1J//L6/ce9k2BBJFbsBg+Np3hc7iPEcNyTlE+50fhLHJGU",
-	"oacN6kAZrOPUr9IbjeeWVlbeg6qsWBSmxsK8QUYKtpl6hMmr/99gOBr8j4781S0tnxEpBP97wQidSzFF",
-	"A+QJyZidRUduvxGJh3FE4hv0lsSDeGWhr4/WrfN08N/p4B+jwZvhzaB1tS0cubNUyc9SZekDbHmLmcwY",
-	"Wdi3hwTssy63J86VnPDMXmfMxZRpc5Hav0twsh8WbJzMqPmkMvvJI3xM+hC5g6E2c2ZovBeRGKuY1H/E",
-	"Mj/1cUvXEzWGJjNw1yRSpVxMdUSMoqLchI6waidYbgXNloYneg9Gk4pO2VueQUnrOMl4rj8qaY9Lu+vS",
-	"pki5jEk/HisqUnyO4rjukb+rM5nCCHY9//US0qG0d+o41AHS5iVAHOsijYOSF/5BnOYkjLsLAmPcoHpG",
-	"c9ZMACaKmUIJNI4OyWkdR8q9WAVKSHIFH0lKDW0S77JuWIe8UYwznlR8NeMrsXP/QnHkqIfVptdPjeDm",
-	"C1N/3fk32ujh4uEu0T8PofZyIR6pPnR1GdXZdJvt4QCTQnGzvLKsEi/UtW9YEyWM+tKU31llWzb7KwzJ",
-	"zw6SMI8oo1PvJim7bmBjAyHD4K0TRGNummlam/okpBItg8DyQfzGEOFyzzNjciyqzsVE+vLuFJuuIAnv",
-	"qcr+3nNCG7ynj/f3U4aJ9UoP/WNDLnsbu4tAJiQ+P7DKSISAmJJCpEyR2Hss4tAo+0KTOeUC69KQa0j3",
-	"s3uuFmGBC6rgSwK+DngV6G5E2D2YgiDhbw5/2hMtS6RUVt8IlWi4NB1h3fww1BfWXosidiGXvlEK857a",
-	"wP9V1i6S9rOCIF1Pel5oSBEjUOsA91Dy8bJMvPP4uHOo5ZaRUwy2Wu1KACunGn/sjNQi/aRQVtaOB2ns",
-	"XCZhYf/7wWKxGFj0GRQqY8JS5xQFip+5Yu9xQTSdc+FoKAWnSz0Cym0dloJATss8LJbWFmQBNuMJE5oF",
-	"UHiaWzY1OByOGkC4WCyGFH4eSjXdd+/q/XcXZ+c/XZ3DOxDBZLIQngd45RVUBokix72D4QhfkzkTNOe9",
-	"497L4Wj40gW5AE3wUGrZ4/5KkfwpM+sFd6hebtoK8Eelew/oBGMWtoQsRIIp4v2u8vpgyK1FPPbecW1W",
-	"WwXYHbiGTLp3/Ms6ox63X/hoHncTpbG+uz/KbjaRz1G96dbhaPTVGk2s7r2785F/BHpgHOES2kYul7of",
-	"NAeDVw42v9LWBAjefbn1u1VvKHjxaPOLZRsX+8LBFjOt9lax773cYnfrOod8iXqvtjnUehsdYMbFfE7V",
-	"0gEzNiCog7OhUwvIUEqw99m+U8NMlIlBKpNtFW+uGHr/HMKhDB27RHxn2grbZegqN5JQ0GTSWp1LX91y",
-	"pW2Ak1WpK7tpH/NlVsqi/1VRToKtlyKMh7X8ZS4FWwIVRRmDKhYW57UygmLUSnI88VHB3nRVzdAkEdgU",
-	"oyyT32uEC381RFzpwfGlLqdZIvKlQQoOvv4KoIhsV/Ohqsb/H5oMjN5sNRM24Pu90w0EOaQcHsY30Ays",
-	"yd9NMz5CyX5onlXWFLbIvdpPwEgX1h5wGNKHX2+wQRRLI3z6plYfF7/C9IgWvm5pVtX04PFQFsf/FTC1",
-	"Koz/jKl/Hky1YI146gF7I55CuaTdEXV9Kf1j/PnGhZ+AaUqQvIbH7hGPxS7UDd7yiBwhJtvvXKKT6+5V",
-	"VbzuQus8e1y0tuP/Kmjtq7g/o/WfE60RsDegNULFRrSmRM+kMk4Gd5XA5YRodscUzYKebZpQ6MxaE+Zr",
-	"XevIhC3qpZloTpU5JjEUVI9Jf6oYg1BLK/ivtqMAg7ivuB6TPiX/TRbXxZiFfdPATFRvnWbfU5Sn8Mq4",
-	"sCqDnJBriAz1qZJtiv1lIYJ6849HKdwEW5GKw0eY+bIQXUq7u++ytMgzvfij0IvLQiDClOC9hl5UaS+d",
-	"NreuJBrSD0BU73UkxxwTA6HpTlt3DlT9gsSwAGlhYmjhG1xY7sl4MMBJYic84C9YOxMi7gmmFGnXNLRK",
-	"321a8MIUokc0loXTdBnKfPbR7wnZfvc2L3sxpAKAEhl8htWXqINNXjrA11YzDUG/lExp4hyhUrCgZBud",
-	"MxL7UMGY9A9HB/aNw9EICj+4N+dla0RMX9BBNrZIdT0rzztU0L1rWaEvM+0dJYE/RZOUZcBtIXFVFll6",
-	"UqIxlKb20X9QzC9b2lcwkdovxSX/Qt4MuncwWST0DJd04Gj0huRU4272huSyohhli4RaQiPpxzNj8uP9",
-	"/YPDb4aj4Wh4sI8FL/z3vxwfH3xe+S6TCc1mUhv4fs8VpCtP/NPlRdh8AWt/fnv46hBqf750R4/thd32",
-	"G7s9da4viGHHBB/py9cpMyjyMIOwTmo+FgGleSyZotnbZCvZ4jGo3Hoi54E8BavOPdcAjRAp8yX6qorR",
-	"1iuCRgqL35mk82cSXD4WNWLdSqubssv+Pz2l/YIkPGOGtRHzOebW1Un5kLzjt8x+G0Agkk8GhYC8ZSMC",
-	"368r6IbWiqCumSbayJwspLoF+ooJfOjatu9tJtsl+5g3Scv3sJwaddnohKzlooMn0pUXcI7IIEe72xW5",
-	"U0BsiyvyqOse0mdH4W8WDRHaNmJi1K4xfBCdGgOikCtg0y2z/8DM7xDUn57FPqPQbxaFfmA7cjKZ3K7V",
-	"wcsmRMBDZq5tEIrsYICvtXpq4BP0Y3pM5Tdo+NQJs5AT/Kz5Ph0E+luvYM9+bkLePq16pbVrwu9BdFpp",
-	"SeX6mmEhAi60gUrqTg8ElXgwk4UC15Fz79bK85ISLLBwF8pnblSoSsAMllvgptTFqspYUUs/NeygBjiy",
-	"qWdas+XWsX8dtsA4eJ6hMBbGA6LmCGLa0WhEBGaAx87gHa/2bdPG9aVXzJWPaqKma1JXoedjqIxBM7wn",
-	"Vha3pAqEQgV8BK879kwknopIOLDYilCgutJNIqDGnFRzQpOwj8NKGRsIUx4va3VPhsSV6AhqnficSG/+",
-	"Cq1HLjHDqlSQlpHInJUJE9Sw+IR8z8SyPprFQPuakKSSJ1tcyGEE+NYY2RrluwOaBG34tsDQl+gqqh//",
-	"d4GtKljasFcroPpOJmVH3DZDf3XIVZqdC80erpWeV+XjLw9F4T8RGro0id7xL59r7l4AQVLBYImV7psa",
-	"XoaNGdYbPtDnCs9H2OzBokzZraKJC2cZo8q1k/jDava/Z/INF0TKG/Jw4r7o1NBXmn1AByXII4Jum9my",
-	"3YvWBQhfT1pwM3RICr4zyTNwPaHrbB1stYsBGC1qJXHfspG8lYrEimkTR5W1s2y3FEAa9JNy9eGpSPel",
-	"gmrPe2TKDGgPYetE/wQVtUZGFdsqk3/6ls4FrZZ8iW9Kgh5RqMXE0DItbumM1h8d13ug7aH+4mYNu4ib",
-	"WZk/vGUrJShkDK+VKhaqL8h6NZGF0TxlaD/LWRIUolhxy0Wj0ajWygePv8zYd4ISxNlEXskpU739/kuu",
-	"ULWDQz97oAPFuPU4IlJFXibzzf9cPmqtt19fTkiM+S/wEqFZtgfjYg/Osuydu0JI7UlZm9aUYpugx9GY",
-	"ah0SnzjKz7U/WkMCI5/QqCFLv9bj1FdsanQ6hRRR3+n02f/1m1XHUuIBu0FwGzIftNXbRvCzNKmiCF3e",
-	"JT/xRmt72Py2xdjON5jZnz1IfxoP0jawPCvbtXW06WMlh5pjH3xS5OhIcummpUUcuphwAxUGVCFaDeGu",
-	"O9wjSrFuhg4SXu3h4eD7rCL/wAwpb9JDV1kuuAZff6saXXXRyfN5blY6UnUow75r1jZUCkd91oafWBuu",
-	"rsjDhf9mrT4MwvNKYYKg2JtraRURwRZMG5JRbVD+93UNuPZtriAO1rcVa/Q0c02TUSEoexZAvRnoxXFC",
-	"YtemKyaaLnUly8ksZarRr2xIzoJORVDEoi0wlpzRLNOBUbYsJtGHhPxG6QgUzKFF17gwUOIEsnCzpRP1",
-	"uUiyImX/2Y0Vt5Lb6jbWihWn3pEz49ptduKUEjhut+munPqMz7nprTjzt+4S9yVqhjBkVWM4WAnX9Wb5",
-	"batYadexpcTTmDz2Bxr0+gru64UmCVylkbJrJe5qaqvwHVfcUC0tUx41psEDQgdbLMnuM7F8OvfwOlIZ",
-	"cFDww3b7fS6ZNlI59gnVYhp9a13ZZh/6vxeFZV5cDDE3HU+7wmU+H8C9rB2zb74XBzXfY0K1fTdsmRCT",
-	"Kb1jUL6mrOoSQxP2stK/Hzx28cEp9uPdi8ri/85v2XBKR846pAkHOxhLvZEVaja1CBrkwteHdVGEdIld",
-	"hsAmRInBXkTCxSX7UtQJ1azqCKD5VECwtyB0SrmICLtPLOkuEyr8MYMJLSr3JVUZ6mhmShbTWYM/YCti",
-	"H/7ckkpl1/W+NbykVXfTzDyj+ZOlAgHQvK97d7EQXw3HddBqozsPqNFUo43ll2L4I3KTco6u3Layq8Mz",
-	"oD0dPwluvkUng8pPSUtzxzOXg9EArxPfs64sxX7LWO4qv0KJliYAYieRGgx+fQPxStuSJw6q2Rb4g6ga",
-	"3x7lGRueBhsQMDYgREh+jSuK3El7gyKoZVG6flmZ0RUAVLoqDenTtFNq6B7W4VtCHAxW78uowZCOOvqc",
-	"Q5k/jNh6RBBGDtQBv1jp9RlWnwhW8cqJv/NVISHq5UWr1B8kP9Yq9Nor9I7N0i2aSKG5NtAI1pUt5qmO",
-	"SMq04QITiH2xSl+zdiGC+tyuBBefM23oPHcNSuhUMRbWA0eXJNpY7Ne8Vv8Sm5ySvitx7bt5H/7Hq5eD",
-	"g6gs+b/6C8kg5QckcHUH4vSr0Qj8xYItiBSsvkAMyD54883IjvHmzZs3rq05UwOYOqF5aYq5PD/9/v35",
-	"3gkWOlpwzcq+q1VWKKpULujUHTqQgFxCE5vShJQrOc7YfEiuUZ2Qk7AzXdU9FxLyailLLZXN5nVa8PX5",
-	"aEAGNrHPFlUC1/dsYX3CSmDztaSixtDKzjCdLK3RYMbhtGKueZScgOsSUAbL/QFnc9XWmxFKvtnNBmMj",
-	"WPfApFcrLK83Vuz8LVbo9Hvu4KXQNKvc3zOePGHoVAWNpeznWxd1Bk/94DunuW4D2JGTQtIqRhUrtMS4",
-	"cL280DNM70e+i0yoDxUug66NVRe9oIekz2otn4IAoCJP5NxlarvfsP0N5ne4ekB7LlfDypNikCs5VZZF",
-	"Yn96tMadmpOgZ6AdEUrxQjEPLJOM3dQuhJsQpVbfky1yP3/wXQ5z8H3QccbSklH3zz789NP52fXFTz+4",
-	"MiHui/PvUQTAMa5AKPD98303MyyREhYWRAIjzGBMNUvL8vKaTGSWycXKUbbEjtuduzZWj6R4Bn35njgw",
-	"ybfn6tA5sfgbR+h9Lib0Byo+Bt0CS6hu0rIm19/XrolfO5E7h+pgDfZ/7CzRNYz3mI6F6u3PJb3wMZWM",
-	"pVXmFRK5MUskyOFccD3zngH/6dRgRCjNc0gEczrCjGsj1bKtWqiR+ZOgtcyf3Ja0DVZjPKtIn6uE/bEQ",
-	"W+Zb4jX6ptaHGt7J2zLHpKtIRpvzyL53mmFnkG3TTOw7z2rfEzqR7IGT0ywj5TV5eHFfdIu07zm4HUUn",
-	"UJCcchXIu6WICqln7vhdVRZOMzkFgZhPwpasqW+dngZZg0MC7TB12SLMyJWuOc0WmEG5q1vG8rDcFQTW",
-	"27VCSA5zHXOXZAH5veDEPSZjtpTAiqhxAfBZyrTBPXJNXGhPWRampXZMiyHGDo6tcx6H/wR9U59YqkTn",
-	"N+6tgwlZ5cMe33O472/XLmRvkXgIbZCGgJOUva06rUJhgz1nEUqogAgHwgVKethQHFNtVjKMQbALoj1I",
-	"zpPblcaF7RUiobPcY9eHxEk6IB22/MzWnr42pL/6rZnaaQoqTMmuAkeFT+RykTuaGXQmlMFR3LgWTp7P",
-	"eYif8IxpZEDOS1CCvVd2GqA+ZmXLNGAk/Y8frq5JXW7b83lVVQu1mKcuQQtmmroUITQB8TTwHGf2uDW2",
-	"uCRngYOEKuZ6IGNCv3eznAS5ZlV32Lj0BNGqbV9XL1xyKqBVriK+n2TZBctQ11WbkqPRG5QE7AfnGM3Q",
-	"zWmfNdrlwrnGmLRMXsPDbStziX4hXbYYc3UfDQvbn2VU2yuFVEDqorKkcn7V1lw1j/iPxL2DtrpPzL3L",
-	"ja1h3dgL6znl7DecclbSwFbmXU/D+OeXaLWb4y+fv3wOumY2/C31jnFSAG56mdx1PB7W2tKFZWGPvx19",
-	"O+rZGdzSWiMK2xoUBo5fQOJh5dJxjseos9IWhndiRi4oKew+52qJdqbKCY2G4WBgLJzSHNhqQU71AV0q",
-	"rIOkaxrPWMmFJUOT+sDuPtqXvK4q94oIhWIVF7U1u5rVrWO7pIY1/RuDocoo72jL6jAtrR6Dhbl6F83R",
-	"rlyEWFg9ueboZzN6x2WhLCtQhSgLo7mRqxCq5tDtXslUcdfqsuRuA/QuaN9jMLRAlt1Swkm9qy5qiYDz",
-	"jRYiV5cfWmdCcxYHNtCxwYsBvrNheFgz2nZSF1UYMmTjB3EHV9cQ3+sXXqV825HDW/V1GT5HvfuB5RCD",
-	"sUyXAyqWA8dGBujzBH7z/wIAAP//",
+	"ij7R3cmWrnvrAVVay5R1XadTr5z/cCFVlj7izcJeIdpi963OITWNCytKouHLpaA8wLhTlRHlQcDESWCY",
+	"CXRw985Kwuf6cMQH5DY2sxjdxMFSHpbMuK1R8bTUodZpvV8REjSCffqQZBsm0rasb1aN2OE7r+MLWHu1",
+	"4VmGZlIsYy0XUNZRSDPc6DF/XOHIbaftCK0qeoas7wxEpp0FfMc4LfZTItgC1nsSlDPVTlM3vuzFamCT",
+	"4Xdrqqk4smcFISNDVn0CiuQKOK9qMlHPFRb8ab29E70oXphyMzwgLZzNxyz9pDpsSL4qjGW59sGUjjP4",
+	"dunyrWvbc66ZzhxxCAZuMUJtKCSHw7/QZbVtnnoVxq8Pry8sOLkhVX0TJfNaw0c3QTvl8NPDiiYEDAR3",
+	"h/v+632aZS2i2EaRs+s2qpMAS1PjDB5y/q08u77xOkh2IuXDsBGNaJLQNI3KSGquSvG2U/3W3cQHy73C",
+	"Q2Ak28041qQwtdT4V6OWMjXbWmFPSPzXYjR6mXgrJ3xi/4Xd03mesWEi5/HKBZZUFCdZAeWj3a26iCuC",
+	"3VvNgmE1hY4pG+nnb0ajbw7evDl8dfTN0ejNm4NNoIzg9O9sufaynEJwy5akf3n9/uPeSbAgEit2g4fG",
+	"Uzwu9xFCfu5JyqfcaPwljkjK0DELZcMMlv3qV9mwxgscVrXagyK+WEOoJgV4+50UbDP1CHOd/7/BcDT4",
+	"Hx3pzlsayiNSCP73ghE6l2KK9uoTkjE7i47cfiMSD+OIxDfoXIsH8cpCXx+tW+fp4L/TwT9GgzfDm0Hr",
+	"alt4c2dlm5+tAP0A0+9iJjMvfhMw57tUsDhXcsIze50xF1OmzUVq/y7ByX5YsHEyo+aTyuwnj/Ax6UOg",
+	"F0ZmzZmh8V5EYix6U/8Rq0LVxy09ldQYmszAu5dIlXIx1RExiopyEzrCIq9g6Bc0Wxqe6D0YTSo6ZW95",
+	"BhXQ4yTjuf6opD0u7a5LmyLlMib9eKyoSPE5iuO6R/6uzmQKI9j1/NdLyJ7T3gfoUAdImxeicayLNA4q",
+	"pPgHcZqTMEwziKNyg+oZzVkzX5woZgol0JY+JKd1HCn3YvVtIckVfCQpNbRJvMsycx3yRjHOeFLx1Yyv",
+	"hFr+C7W0ox4WJ18/NYKbr2P+deff6NKBi4e7xHAOyMyQC/FI5cSry6jOptvLAweYFIqb5ZVllXihrtvH",
+	"mqByVDmn/I4Jy+gb7TiG5GcHSZh2ltGp96qVTVqwD4aQYazfCaIxN82svk1tNVKJhmRg+SB+Y0R5ueeZ",
+	"MTnW4OdiIn03AIo9epCE91Tlruk5oQ3e08f7+ynDOgxKD/1jQy57G5vRQOIsPj+wykiEgJiSQqRMkdg7",
+	"uOLQhv9CkznlAssYkWvIDrV7rhZhgQuaJkgCrrHK7BERdg+WQ8gPncOf9kTLijqVkyBCOwSqkBG2WQgj",
+	"w2HttaBzF6Hr++ow79gP3KVlqStpPyuI6fak54WGjEICpTFwDyUfL7sKOAehO4daKiI5xdi81SYWsHKq",
+	"8cfOwD7STwplZe14kMbOwxb2gbgfLBaLgUWfQaEyJix1TlGg+Jkr9h4XRNM5F46GUvDR1QPm3NZhKQjk",
+	"tEzbY2ltQRZgM54woVkAhae5ZVODw+GoAYSLxWJI4eehVNN9967ef3dxdv7T1Tm8AwFvJgvheYBXXkFl",
+	"kFd03DsYjvA1mTNBc9477r0cjoYvXUwU0AQPpZY97q/0VJgys15wh2L3pq1fQ1R6g4FOMGZhS8hCJFhR",
+	"oN/VjQHs/rUA2d47rs1qZwm7A9e/S/eOf1ln2uD2Cx/85W6iNF90t9PZzaz0Oar3aDscjb5aX5LVvXc3",
+	"yvKPQMuUI1xC28jlUveDXnLwysHmV9p6RsG7L7d+t2olBi8ebX6x7PpjXzjYYqbVVjz2vZdb7G5do5kv",
+	"Ue/VNoda77oEzLiYz6laOmDGfhV1cDZ0agEZKk/2Ptt3apiJMjFIZbKtQNIVQ2exQziUoWNXt8GZtsLu",
+	"KrpKpSUUNJm0VhbVF0Nd6TLhZFXqqrTax3xVnrJHRFXDlWCnrgjDpy1/mUvBlkBFUcagioW1nK2MoBi1",
+	"khxPfBC5N11VMzRJBPZQKbsq9BrR5V8NEVdatnypy2mWiHxpkIKDr78CqDnc1auqagnxhyYDozdbzYT9",
+	"Gn/vdANBDimHh/ENNANbOHTTjI/Q4QF6rZUlqC1yr7afMNJlQQQchvTh1xvsJ8bSCJ++qZVTxq8wm6aF",
+	"r1uaVfXIeDyUxfF/BUyt+ig8Y+qfB1MtWCOeesDeiKdQXWt3RF3feeEYf75x0UpgmhIkr+Gxe8RjsYuM",
+	"hLc8IkeIyfY7lxfnmsFVBdK70DrPHhet7fi/Clr7ov/PaP3nRGsE7A1ojVCxEa0p0TOpjJPBXeF4OSGa",
+	"3TFFs6DFnyYUGvnWhPlak0MyYYt6JS+aU2WOSQz192PSnyrGIDLXCv6r3UvAIO4L9MekT8l/k8V1MWZh",
+	"mz0wE9U77dn3FOUpvDIurMogJ+QaAol9Zm2bYn9ZiKA9weNRCjfBVqTi8BFmvixEl9Lu7rusRPNML/4o",
+	"9OKyEIgwJXivoRdVllSnza0r54r0AxDVex25VMfEQCye09adA1W/IDEsQFqYGFr4BheWezIeDHCS2AkP",
+	"+AuWWoUEDYIZaNr1mK2yvZsWvDDj7BGNZeE0XYYyn6z2e0K2373Ny14MqQCgRAafkPcl6mCTlw7wtdVM",
+	"Q9AvJVOaOEeoFCyo8EfnjMQ+2jIm/cPRgX3jcDSCOiHuzXnZSROzXXSQvC9SXU/i9A4VdO9aVuirkntH",
+	"SeBP0SRlGXBbyHOWRZaelGgMlcx9ACXUfsyW9hXMu/dLcbnikGaF7h3MLQo9wyUdOBq9ITnVuJu9Ibms",
+	"KEbZUaOW/0r68cyY/Hh//+Dwm+FoOBoe7GN9FP/9L8fHB59XvstkQrOZ1Aa+33P1C8sT/3R5EfbqwFKx",
+	"3x6+OoRSsS/d0WM3arf9xm5PnesLUh4wH0z6aofKDIo8TDitk5qPRUBpHkumaLbC2Uq2eAwqt57IeSBP",
+	"wapzzzVAI0TKfIm+qmK09Yqg78bidybp/JkEl49FjVi30uqm7LL/T09pvyAJz5hhbcR8jqmYdVI+JO/4",
+	"LbPfBhCI5JNB3Shv2YjA9+sipNFaEZTB00QbmZOFVLdAXzHfE13b9r3NZLtkH/MmafkellOjLhudkLXS",
+	"BeCJdNUonCMySOnvdkXuFBDb4oo86rqH9NlR+JtFQ4S2jZgYtWsMH0SnxoAo5OoddcvsPzDzOwT1p2ex",
+	"zyj0m0WhH9iOnEwmt2t18LJnFfCQmesyhSI7GOBrncEa+ATtux5T+Q36g3XCLKSQP2u+TweB/tYr2LOf",
+	"m5C3T6vWeu2a8HsQnVY6mLk2eFi3ggttoPC+0wNBJR7MZKHAdeTcu7VqzqQEC6zzhvKZGxWKWDCD1Tm4",
+	"KXWxqpBa1NJ+DxvuYaLahhZ7zQ5tx/512ALj4HmGOmoYD4iaI4hpR6MREVgwIHYG73i1zZ82dKnJYsYU",
+	"c9XGmqjpehpW6PkYKmPQO/GJlcUtqQKh0DABweuOPROJpyISDiy2IhSornSTCChJKNWc0CRs+7FS9QjC",
+	"lMfLWpmcIXEVXYLSOD4n0pu/QuuRS8ywKhWkZSQyZ2XCBDUsPiHfM7Gsj2Yx0L4mJKnkyRYXchgBvjVG",
+	"tkb57oAmQdfGLTD0JbqK6sf/XWCrCpY27NXq7b6TSdlAuc3QXx1ylWbnQrOHa6XnVfn4y0NR+E+Ehi5N",
+	"onf8y+eauxdAkFQwWGKl+6aGl2Efj/WGD/S5wvMR9gaxKFM2N2niwlnGqHLdR/6wmv3vmXzDBZHyhjyc",
+	"uC86NfSV3jDQcAvyiKA5a7Zs96J1AcLXkxbcDB2Sgm9k8wxcT+g6Wwdb7WIARotaSdx3+CRvpSKxYtrE",
+	"UWXtLLtzBZAG7cdcOwEq0n2poDj4HpkyA9pD2GnTP0FFre9VxbbK5J++pXNBZy5fEZ6SoKUYajExdNiL",
+	"Wxrp9UfH9ZZ5e6i/uFnDpvNmVuYPb9l5C+pew2ulioXqC7JeTWRhNE8Z2s9ylgSFKFbcctFoNKp1fsLj",
+	"LzP2naAEcTaRV3LKVG+//5IrVN0D0c8e6EAxbj2OiFSRl8l8r0iXj1prBdmXExJj/gu8RGiW7cG42LK1",
+	"rJLorhBSe1LWpjWl2FXqcTSmWkPNJ47yc92y1pDAyCc0asjSr7XE9QW+Go1xIUXUN8Z99n/9ZtWxlHjA",
+	"bhDchswHXRi3EfwsTaooQpd3yU+80doe9kpuMbbzDWb2Zw/Sn8aDtA0sz8rufh1dHVnJoYDdcU2KHB1J",
+	"Lt20tIhD0xtuoMKAKkSrIdw1E3xEKdbN0EHCqz08HHyfVeQfmCHlTXroKqtL1+Drb1VftC46eT7PzUoD",
+	"sw5l2DdZ24ZK4ajP2vATa8PVFXm48N+s1YdBeF4pTBAUe3Md0CIi2IJpQzKqDcr/vq4B174rGsTB+i50",
+	"jRZ4rsc2KgRliwuoNwOtW05I7Lq6xUTTpa5kOZmlTDXa2w3JWdDYCopYtAXGkjOaZTowypbFJPqQkN8o",
+	"HYGCOXR0GxcGSpxAFm62dKI+F0lWpOw/u7HiVnJb3cZaseLUO3JmXLvNTpxSAsftNt2VU5/xOTe9FWf+",
+	"1k0Fv0TNEIas6iMIK+G6UuW6VrHS3WVLiacxeewPNGgNF9zXC00SuEojZddK3NXUVuEb9LihWjrsPGpM",
+	"gweEDrZYkt1nYvl07uF1pDLgoOCH7fb7XDJtpHLsE6rFNNocuyrfPvR/LwrLvLgYYm46nnaFy3w+gHtZ",
+	"O2bffC8OWgTEhGr7bthhIyZTesegfE1Z1SWGnv1lYwg/eOzig1Ns37wXlb0inN+y4ZSOnHVIEw52MJZ6",
+	"IyvUbGoRNMiFL7HrogjpEqutgk2IEoOtq4SLS/aVyxOqWdVAQvOpgGBvQeiUchERdp9Y0l0mVPhjBhNa",
+	"VO5LqjLU0cyULKazBn/AztU+/Lkllcqu631reEmr7qaZeUbzJ0sFAqB5X/fuYiG+Go7roDNLdx5QowdL",
+	"G8svxfBH5CblHF25bWUTkGdAezp+Etx8i04GlZ+Sll6gZy4HowFeJ77FYVm5/5ax3FV+hRItTQDExjM1",
+	"GPz6BuKVLjdPHFSzLfAHUTW+m84zNjwNNiBgbECIkPwaVxS5k/YGRVDLonT9sjKjKwCodFUa0qdpp9TQ",
+	"PazDt4Q4GKzel1GDIR119DmHMn8YsfWIIIwcqAN+XaOFZ1h9GljFKyf+zleFhKiXF61Sf5D8WKvQa6/Q",
+	"OzZLt2gihebaQN9gV7aYpzoiKdOGC0wg9sUqfc3ahQjqc7sSXHzOtKHz3PWzoVPFWFgPHF2SaGOxX/Na",
+	"/UvsiUv6rsS1b/5++B+vXg4OorLk/+ovJIOUH5DA1R2I069GI/AXC7YgUrD6AjEg++DNNyM7xps3b964",
+	"LvhMDWDqhOalKeby/PT79+d7J1joaME1K9v0VlmhqFK5oFN36EACcgk9j0oTUq7kOGPzIcEeEvb7oJFh",
+	"1WwZEvJqKUstlc3mdVrw9floQAY2sc8WVQLX92xhfcJKYPO1pKLG0MpGQp0srdGPyOG0Yq7XmJyA6xKb",
+	"8CCMW87mqq03I5R8b6QNxkaw7oFJr1ZYXm+s2PlbrNDp99zBS6HHWrm/Zzx5wtCpChpL2c93uuoMnvrB",
+	"N9pz3QawgSuFpFWMKlZoiXHhenmhZ5jej3wXmVAfKlwGTT6rpotBy1Gf1Vo+BQFARZ7IucvUdr9h+xvM",
+	"73D1gPZcroaVJ8UgV3KqLIsERuyscafmJGgxaUeEUrxQzAPLJGPzvQvhJkSp1bfwi9zPH3xTzBx8H3Sc",
+	"sbRk1P2zDz/9dH52ffHTD65MiPvi/HsUAXCMKxAKnLmsbH6HJVLCwoJIYIQZjKlmaVleXpOJzDK5WDnK",
+	"lthxu3PX9eyRFM+gjeMTByb5bm4dOicWf+MIvc/FhP5AxceguWQJ1U1a1uT6+9r1fGwncudQHazB/o+d",
+	"JbqG8R7TsVC9/bmkFz6mkrG0yrxCIjdmiQQ5nAuuZ94z4D+dGowIpXkOiWBOR5hxbaRatlULNTJ/ErSW",
+	"+ZPbkrbBahP0lHtG7D8OYst8S7xG39T6UMM7eVvmmHQVyWhzHtn3TjPsDLJtmol951nte0Inkj1wcppl",
+	"pLwmDy/ui26R9j0Ht6PoBAqSU64CebcUUSH1zB2/q8rCaSanIBDzSdjBN/Wd9tMga3BIoKOoLluEGbnS",
+	"NafZRTQod3XLWB6Wu4LAertWCMlhrsHyErtkYp/UYzJmSwmsiBoXAJ+lTBvcI9fEhfaUZWFaase0GGLs",
+	"4Ng653H4T9B69omlSnR+4946mJBVPuzxPYf7/nbtQvYWiYfQBmlocJJ9VrZ0XiMietvPC73Sl1bIRUAD",
+	"uCJQZcBSgZxqzdKw6xEGahxXCm5CswzlQTs+12VsHzkaHRAuIPbiBilT/689/MO1mv1rz0WfuGZFK0Wj",
+	"NGMam4uXqE1UITSG6V2ulouqBXqUyT/BgJD2jC/l1MwgCmTMiFG8ypWJSnI5l3cVWXPlGQJXUKuvhyv2",
+	"STMVMN9HIi6uh/cTS7f1Rsot9KWj8fGfQdb9nbusuGLQC3KNRBKQnbKlXqcxOuzr6QzRFt00nwrCBSqY",
+	"ixlPZi7Db6WwAeiTQZAZyXlyu9Ivtb0wLTS0fOyytDhJB4OFLT9L009fktZf/day9GkKlpNSSg78o56F",
+	"uIBBzQz6MMuYTG5c5zjPLzzET3jGNMq9zjlZgr1npA1QH7OyUyMQzP7HD1fXpM7k9zyLqjo3xjx1eaEw",
+	"09RlJiJj5mkQsJLZ49bYWZecBX5ZqphrvY51RDyfPwlSXKum1HHpgKZVt9CuFtzkVECHbkV8G9uy+Z6h",
+	"lpdbYYEcjd6g8GE/uHiMDKMr7LNGuxRc14+XljmzeLht1XXRHa3Lzoau3KxhYdfFjGp7pZCBTF0wqFQu",
+	"nKM1RdYj/iPx9aCb9xMrDeXG1mgMKPI8Z7r+hjNdSxrYyrzr2V///BKtNpH95fOXz0Gz3oabt96oUqJQ",
+	"7k0BrtH6sNYNM6xGffzt6NtRz87gltYayNzWFzWINwEkHlaeZBfvEHUW+EPBHXWBSvFYonm7in1Bf1Qw",
+	"MNZrag78ngvjLC5gwqmLuaGhZazkwpKhSX1gdx/tS17XDGBFhEKxiovaml2p/NaxXS7VmraxwVBlckm0",
+	"ZVGqlg6zwcJcmZ3maFcuMDUs2l6LL2IzesetMkqN1fzKeoxu5Cpyszl0ezBEqrjrsFtytwE6NbVvbRo6",
+	"PsomTeGkPkIgagm89f1dItcOBDr2Qk8oBzbQKMaLAb6hanhYM9p2UhdV9gMUAQnCna6uIa3AL7yqNGFH",
+	"Dm/Vl4P5HPXuB5ZDDMYyXQ6oWA4cGxlgqAXwm/8XAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
