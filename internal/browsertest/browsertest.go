@@ -153,3 +153,14 @@ func WaitFor(tb testing.TB, ctx context.Context, what, expression string) {
 		}
 	}
 }
+
+// Overflow returns by how many pixels the page is wider than its viewport: 0 when nothing
+// makes the reader scroll sideways.
+func Overflow(tb testing.TB, ctx context.Context) float64 {
+	tb.Helper()
+	px, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`Math.max(0, document.documentElement.scrollWidth - innerWidth)`))
+	if err != nil {
+		tb.Fatalf("measuring the page's width: %v", err)
+	}
+	return px
+}

@@ -184,11 +184,7 @@ func TestEveryDashboardPageFitsAPhoneAndALaptopInLightAndDark(t *testing.T) {
 			browsertest.SetViewport(t, ctx, width, 800)
 			for _, scheme := range []string{"light", "dark"} {
 				browsertest.ColorScheme(t, ctx, scheme)
-				overflow, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.documentElement.scrollWidth - innerWidth`))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if overflow > 0 {
+				if overflow := browsertest.Overflow(t, ctx); overflow > 0 {
 					t.Errorf("%s at %d px overflows by %v px", mock.UIPath+page, width, overflow)
 				}
 				name := strings.NewReplacer("?user="+user, "", "/", "-").Replace(page)

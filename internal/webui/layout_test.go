@@ -137,11 +137,7 @@ func TestInChromiumTheLayoutFitsAPhoneInBothSchemesAndTheScriptPrependsLiveRows(
 		browsertest.SetViewport(t, ctx, w, 800)
 		for _, scheme := range []string{"light", "dark"} {
 			browsertest.ColorScheme(t, ctx, scheme)
-			overflow, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.documentElement.scrollWidth - innerWidth`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if overflow > 0 {
+			if overflow := browsertest.Overflow(t, ctx); overflow > 0 {
 				t.Errorf("at %d px wide the page overflows by %v px", w, overflow)
 			}
 			bg, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.body).backgroundColor`))
