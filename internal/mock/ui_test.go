@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -293,4 +294,41 @@ func TestTheFaultsPageExpiresAUsersTokensAndMovesTheClock(t *testing.T) {
 	if status, page := h.uiPost(t, "faults/reset", nil, nil); status != http.StatusOK || !strings.Contains(page, "start-up state") || h.srv.Clock().Offset() != 0 {
 		t.Fatalf("resetting from the page: %d %s", status, messageOf(page))
 	}
+}
+
+func FuzzDashboardForms(f *testing.F) {
+	srv, err := mock.New(liveOptions())
+	if err != nil {
+		f.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	f.Cleanup(func() { _ = srv.Shutdown(context.Background()); ts.Close() })
+	user := strconv.FormatInt(nova, 10)
+	for _, seed := range [][2]string{
+		{"live/start", "userId=" + user + "&viewers=5"}, {"live/stop", "userId=" + user}, {"live/chat", "userId=" + user + "&eventTypeId=4&text=%3Cb%3E"},
+		{"live/script", "userId=" + user + "&name=raid"}, {"live/reply", "userId=" + user + "&text="}, {"faults/clock", "seconds=-1"},
+		{"faults/add", "target=rest&status=abc"}, {"faults/delete", "id=..%2F..%2Freset"}, {"faults/expire", "userId=99999999999999999999"},
+		{"world/channel", "user=x&channel=1&action=delete"}, {"world/channel", "user=" + user + "&channel=5120001&action=%00"},
+		{"live/start", "userId=1&userId=2&%zz"},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, action, form string) {
+		req, err := http.NewRequest(http.MethodPost, ts.URL+mock.UIPath+action, strings.NewReader(form))
+		if err != nil {
+			return
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode >= 500 {
+			t.Fatalf("POST %s %q: %d", action, form, res.StatusCode)
+		}
+		if res.StatusCode == http.StatusSeeOther && !strings.HasPrefix(res.Header.Get("Location"), mock.UIPath) {
+			t.Fatalf("POST %s %q redirected to %q, off the dashboard", action, form, res.Header.Get("Location"))
+		}
+	})
 }
