@@ -332,3 +332,24 @@ func FuzzDashboardForms(f *testing.F) {
 		}
 	})
 }
+
+func TestTheLivePageRunsAScriptAndSendsAReplyThroughTheControlAPI(t *testing.T) {
+	h := newLiveHarness(t)
+	user := strconv.FormatInt(nova, 10)
+	chat := h.dial(t, "chat", nova, h.token(nova))
+	status, page := h.uiPost(t, "live/script", url.Values{"userId": {user}, "name": {"hello"}}, nil)
+	if status != http.StatusOK || !strings.Contains(page, "script started") {
+		t.Fatalf("running a script from the page: %d %s", status, messageOf(page))
+	}
+	chat.until(t, "an event frame of the script", func(f wsFrame) bool { return f.action == "event" })
+	status, page = h.uiPost(t, "live/reply", url.Values{"userId": {user}, "text": {"thanks for watching"}}, nil)
+	if status != http.StatusOK || !strings.Contains(page, "reply sent") {
+		t.Fatalf("sending a reply from the page: %d %s", status, messageOf(page))
+	}
+	chat.until(t, "the reply's frame", func(f wsFrame) bool { return strings.Contains(string(f.raw), "thanks for watching") })
+	// Both went through the control API: the journal lists them among its control calls.
+	status, _, body := h.request(t, http.MethodGet, "/__mock/journal?include=control", "", "", nil)
+	if status != http.StatusOK || !strings.Contains(string(body), `"operationId":"runChatScript"`) || !strings.Contains(string(body), `"operationId":"sendChatReply"`) {
+		t.Fatalf("the journal does not list the dashboard's control calls: %d", status)
+	}
+}
