@@ -90,6 +90,11 @@ func run(args []string) error {
 	lns := []cli.Listener{api}
 	base := "http://" + api.Conn.Addr().String()
 	fmt.Printf("restream-mock %s: REST, OAuth and control API on %s\n", version.String(), base)
+	dashboard := base + mock.UIPath
+	if *controlToken != "" {
+		dashboard += "?token=<the --control-token> (once; a cookie keeps it)"
+	}
+	fmt.Printf("restream-mock %s: dashboard on %s\n", version.String(), dashboard)
 	if !guard.IsLoopbackAddr(*addr) {
 		msg := "the API listens beyond loopback: other machines can reach it; the control API still answers only loopback Hosts and --allow-host"
 		if *controlToken == "" {

@@ -30,11 +30,12 @@ func TestMain(m *testing.M) { clitest.Main(m, "restream-mock", &binary) }
 
 // started is a running restream-mock and what it printed at start.
 type started struct {
-	cmd    *exec.Cmd
-	base   string
-	token  string
-	out    *bufio.Reader
-	stderr *bytes.Buffer // complete once the process has exited (see stop)
+	cmd       *exec.Cmd
+	base      string
+	dashboard string // the dashboard's URL, as the banner names it
+	token     string
+	out       *bufio.Reader
+	stderr    *bytes.Buffer // complete once the process has exited (see stop)
 }
 
 // stop ends the mock with SIGTERM and returns what it wrote on stderr.
@@ -50,8 +51,9 @@ func (s *started) stop(t *testing.T) string {
 }
 
 var (
-	listenLine = regexp.MustCompile(`on (http://\S+)`)
-	tokenLine  = regexp.MustCompile(`Access token[^:]*: ([0-9a-f]{40})`)
+	listenLine    = regexp.MustCompile(`on (http://\S+)`)
+	dashboardLine = regexp.MustCompile(`dashboard on (http://\S+)`)
+	tokenLine     = regexp.MustCompile(`Access token[^:]*: ([0-9a-f]{40})`)
 )
 
 // start runs the binary with args and env on a free port and waits for its banner.
@@ -78,6 +80,9 @@ func start(t *testing.T, env []string, args ...string) *started {
 		}
 		if m := listenLine.FindStringSubmatch(line); m != nil && s.base == "" {
 			s.base = m[1]
+		}
+		if m := dashboardLine.FindStringSubmatch(line); m != nil {
+			s.dashboard = m[1]
 		}
 		if m := tokenLine.FindStringSubmatch(line); m != nil {
 			s.token = m[1]
@@ -112,6 +117,17 @@ func TestTheBannerTokenWorksForTheDefaultUser(t *testing.T) {
 	code, body := get(t, s.base+"/v2/user/profile", s.token)
 	if code != 200 || !strings.Contains(body, `"username":"nova_plays"`) {
 		t.Fatalf("%d %s", code, body)
+	}
+}
+
+func TestTheBannerNamesTheDashboardAndItAnswers(t *testing.T) {
+	s := start(t, nil)
+	if s.dashboard != s.base+"/__mock/ui/" {
+		t.Fatalf("the banner names the dashboard %q, want %s/__mock/ui/", s.dashboard, s.base)
+	}
+	code, body := get(t, s.dashboard, "")
+	if code != 200 || !strings.Contains(body, "<h1>Requests</h1>") {
+		t.Fatalf("the dashboard answered %d", code)
 	}
 }
 

@@ -139,6 +139,12 @@ func (g *Guard) originAllowed(r *http.Request) bool {
 	return strings.EqualFold(u.Host, r.Host)
 }
 
+// TokenMatches reports whether token is the control token, compared in constant time. A
+// dashboard uses it for the credential a browser keeps in a cookie, which carries no scheme.
+func (g *Guard) TokenMatches(token string) bool {
+	return g.token != nil && subtle.ConstantTimeCompare([]byte(token), g.token) == 1
+}
+
 // tokenMatches compares the bearer credentials with the token in constant time.
 func (g *Guard) tokenMatches(authorization string) bool {
 	scheme, cred, ok := strings.Cut(authorization, " ")

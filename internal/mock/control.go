@@ -116,6 +116,15 @@ func (c *controlAPI) RevokeAllTokens(context.Context, controlapi.RevokeAllTokens
 	return controlapi.RevokeAllTokens204Response{}, nil
 }
 
+// ExpireUserTokens ends a user's access tokens (not their refresh tokens) now.
+func (c *controlAPI) ExpireUserTokens(_ context.Context, req controlapi.ExpireUserTokensRequestObject) (controlapi.ExpireUserTokensResponseObject, error) {
+	uid := req.Body.UserId
+	if !c.s.store.HasUser(uid) {
+		return nil, apierror.Newf(http.StatusNotFound, "user_not_found", "UserNotFound: no user %d", uid)
+	}
+	return controlapi.ExpireUserTokens200JSONResponse{UserId: uid, Expired: c.s.oauth.ExpireUser(uid)}, nil
+}
+
 func (c *controlAPI) ListMockUsers(context.Context, controlapi.ListMockUsersRequestObject) (controlapi.ListMockUsersResponseObject, error) {
 	accts, def := c.s.oauth.Accounts()
 	out := controlapi.ListMockUsers200JSONResponse{DefaultUser: def, Users: []controlapi.MockUser{}}

@@ -42,6 +42,9 @@ type reqInfo struct {
 	// fault is set when an injected fault answered: its name is the one the test asked for
 	// (the status text), not one the mock chose, so checkResponse does not hold it to the spec.
 	fault bool
+	// capture keeps the response: its first journalBodyLimit bytes for the journal, or all of
+	// it when responses are validated (Options.OnResponseViolation).
+	capture captureWriter
 }
 
 type infoKey struct{}
@@ -74,11 +77,14 @@ func (s *Server) gate(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request().WithContext(context.WithValue(c.Request().Context(), infoKey{}, ri))
 		c.SetRequest(r)
 		ri.header = r.Header
-		var capture *captureWriter
+		// The journal keeps the start of every response; the buffer comes from a pool and the
+		// journal copies into a slot it reuses, so a request allocates nothing for it.
+		respp := s.responses.Get().(*[]byte)
+		ri.capture = captureWriter{ResponseWriter: c.Response().Writer, data: (*respp)[:0], limit: journalBodyLimit}
 		if s.opts.OnResponseViolation != nil {
-			capture = &captureWriter{ResponseWriter: c.Response().Writer}
-			c.Response().Writer = capture
+			ri.capture.limit = 0 // validation needs the whole body
 		}
+		c.Response().Writer = &ri.capture
 		bufp := s.bodies.Get().(*[]byte)
 		err := s.serve(c, r, ri, bufp, next)
 		if err != nil {
@@ -89,9 +95,14 @@ func (s *Server) gate(next echo.HandlerFunc) echo.HandlerFunc {
 		took := time.Since(start)
 		s.journal.record(r, ri, c.Response().Status, took, err)
 		s.journal.logRequest(r, ri, c.Response().Status, took, err)
-		if capture != nil && ri.op != nil {
-			s.checkResponse(ri, c.Response().Status, capture)
+		if s.opts.OnResponseViolation != nil && ri.op != nil {
+			s.checkResponse(ri, c.Response().Status, &ri.capture)
 		}
+		if cap(ri.capture.data) <= 64<<10 {
+			*respp = ri.capture.data[:0]
+			s.responses.Put(respp)
+		}
+		ri.capture.data = nil
 		if cap(*bufp) <= 64<<10 { // keep small buffers only
 			*bufp = (*bufp)[:0]
 			s.bodies.Put(bufp)
@@ -414,11 +425,14 @@ func snake(s string) string {
 	return strings.ReplaceAll(strings.ToLower(s), " ", "_")
 }
 
-// captureWriter keeps a copy of the response for validation (only when OnResponseViolation is set).
+// captureWriter keeps a copy of the response: its first limit bytes for the journal, or all of
+// it (limit 0) for validation when OnResponseViolation is set. total counts every byte written.
 type captureWriter struct {
 	http.ResponseWriter
 	status int
-	body   bytes.Buffer
+	data   []byte
+	limit  int
+	total  int
 }
 
 func (w *captureWriter) WriteHeader(code int) {
@@ -432,7 +446,12 @@ func (w *captureWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	w.body.Write(b)
+	w.total += len(b)
+	if w.limit <= 0 {
+		w.data = append(w.data, b...)
+	} else if room := w.limit - len(w.data); room > 0 {
+		w.data = append(w.data, b[:min(room, len(b))]...)
+	}
 	return w.ResponseWriter.Write(b)
 }
 
@@ -447,9 +466,9 @@ func (w *captureWriter) Flush() {
 func (w *captureWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Server) checkResponse(ri *reqInfo, status int, w *captureWriter) {
-	vs := ri.spec.CheckResponse(nil, ri.op, status, w.Header(), w.body.Bytes())
+	vs := ri.spec.CheckResponse(nil, ri.op, status, w.Header(), w.data)
 	// Error names are listed for the Restream API only; the control API's are the mock's own.
-	if v, ok := undocumentedErrorName(ri, status, w.body.Bytes()); ok && ri.spec == s.spec {
+	if v, ok := undocumentedErrorName(ri, status, w.data); ok && ri.spec == s.spec {
 		vs = append(vs, v)
 	}
 	if len(vs) > 0 {

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"bytes"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -37,11 +38,12 @@ const (
 // strings above at their bounds with the marker, rounded up to the allocator's size classes
 // (method 48 B, path and query 2,304 B each, body 4,864 B, message 1,152 B), the header map
 // (at most 4 KiB of strings, up to 1 KiB of rounding for 64 strings, and its table of 64 slots,
-// about 2.2 KiB), and the few small allocations of an entry (pointers, the truncated list),
-// under 20 KiB in all (TestTheJournalStaysWithinItsDocumentedSize measures it). The journal's
-// worst case is its size times this: 1,000 entries (the default) hold at most 20 MiB, and
-// MaxJournalSize entries at most 200 MiB.
-const JournalEntryMaxBytes = 20 << 10
+// about 2.2 KiB), the few small allocations of an entry (pointers, the truncated list), and the
+// ring slot's buffer of the response's first 4 KiB, under 25 KiB in all
+// (TestTheJournalStaysWithinItsDocumentedSize measures it). The journal's worst case is its size
+// times this: 1,000 entries (the default) hold at most 25 MiB, and MaxJournalSize entries at
+// most 250 MiB.
+const JournalEntryMaxBytes = 25 << 10
 
 // MaxJournalSize bounds Options.JournalSize (and --journal-size): GET /__mock/journal returns at
 // most this many entries anyway.
@@ -54,14 +56,50 @@ type journal struct {
 
 	mu      sync.Mutex
 	entries []controlapi.JournalEntry // ring storage
-	next    int                       // where the next entry goes
-	full    bool
-	seq     int64
-	dropped int64
+	// responses holds, beside each entry, the start of its response as sent: redacting it costs
+	// a JSON parse, which the request path must not pay, so it is redacted when read.
+	responses []rawResponse
+	next      int // where the next entry goes
+	full      bool
+	seq       int64
+	dropped   int64
+
+	// publish, when set, hands each new entry to the dashboard's live views; it never blocks.
+	publish func(controlapi.JournalEntry)
+}
+
+// rawResponse is the start of a response body, unredacted, in a buffer its ring slot reuses.
+type rawResponse struct {
+	contentType string
+	body        []byte // at most journalBodyLimit bytes
+	cut         bool   // the response was longer
 }
 
 func newJournal(size int, log *slog.Logger) *journal {
-	return &journal{log: log, entries: make([]controlapi.JournalEntry, size)}
+	return &journal{log: log, entries: make([]controlapi.JournalEntry, size), responses: make([]rawResponse, size)}
+}
+
+// redactResponse returns the response body of a slot as the journal shows it: redacted as a
+// request body is, then cut to the bound, with the field listed in e's truncated when it lost
+// something. A cut body is no JSON any more, so redact.Body keeps it only if it holds nothing
+// secret-looking.
+func redactResponse(e *controlapi.JournalEntry, raw rawResponse) {
+	if len(raw.body) == 0 {
+		return
+	}
+	var c entryCutter
+	if e.Truncated != nil {
+		c.cut = slices.Clone(*e.Truncated)
+	}
+	body := c.fit(string(redact.Body(raw.contentType, raw.body)), journalBodyLimit, controlapi.ResponseBody)
+	if raw.cut && !strings.HasSuffix(body, truncationMark) {
+		body += truncationMark
+		c.mark(controlapi.ResponseBody)
+	}
+	e.ResponseBody = &body
+	if len(c.cut) > 0 {
+		e.Truncated = &c.cut
+	}
 }
 
 // logRequest writes the request log's line for an answered request, at info: method, path and
@@ -159,7 +197,8 @@ func (c *entryCutter) headers(hdr http.Header) *map[string]string {
 	return &h
 }
 
-// record adds an answered request. It copies what it keeps: the request body buffer is reused.
+// record adds an answered request. It copies what it keeps: the request body buffer is reused,
+// and the start of the response is copied into the ring slot's own buffer.
 func (j *journal) record(r *http.Request, ri *reqInfo, status int, took time.Duration, err error) {
 	var c entryCutter
 	e := controlapi.JournalEntry{
@@ -201,11 +240,41 @@ func (j *journal) record(r *http.Request, ri *reqInfo, status int, took time.Dur
 		j.dropped++
 	}
 	j.entries[j.next] = e
+	slot := &j.responses[j.next]
+	kept := ri.capture.data[:min(len(ri.capture.data), journalBodyLimit)]
+	slot.body = append(slot.body[:0], kept...)
+	slot.cut = ri.capture.total > len(kept)
+	slot.contentType = ""
+	if len(kept) > 0 {
+		slot.contentType = ri.capture.Header().Get("Content-Type")
+	}
 	j.next++
 	if j.next == len(j.entries) {
 		j.next, j.full = 0, true
 	}
 	j.mu.Unlock()
+	if j.publish != nil {
+		j.publish(e) // by value: a pointer would move every entry to the heap
+	}
+}
+
+// get returns the entry with the id, while the ring still holds it.
+func (j *journal) get(id int64) (controlapi.JournalEntry, bool) {
+	j.mu.Lock()
+	n := j.next
+	if j.full {
+		n = len(j.entries)
+	}
+	if id < 1 || id > j.seq || j.seq-id >= int64(n) {
+		j.mu.Unlock()
+		return controlapi.JournalEntry{}, false
+	}
+	idx := (j.next - 1 - int(j.seq-id) + len(j.entries)) % len(j.entries)
+	e, raw := j.entries[idx], j.responses[idx]
+	raw.body = bytes.Clone(raw.body)
+	j.mu.Unlock()
+	redactResponse(&e, raw) // outside the lock, as in list
+	return e, e.Id == id
 }
 
 // isControlPath reports whether a request was made to the control API (or beside it, under
@@ -216,6 +285,16 @@ func isControlPath(path string) bool { return strings.HasPrefix(path, controlPre
 // list returns up to limit of the newest entries (of one operation when op is set), oldest first,
 // control API calls among them only when control is set.
 func (j *journal) list(limit int, op string, control bool) controlapi.Journal {
+	out, raws, dropped := j.collect(limit, op, control)
+	// Redact outside the lock: it parses JSON, and requests are being recorded meanwhile.
+	for i := range out {
+		redactResponse(&out[i], raws[i])
+	}
+	return controlapi.Journal{Entries: out, Dropped: dropped, Capacity: len(j.entries)}
+}
+
+// collect copies up to limit of the newest entries and their raw responses, oldest first.
+func (j *journal) collect(limit int, op string, control bool) ([]controlapi.JournalEntry, []rawResponse, int64) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	n := j.next
@@ -223,23 +302,29 @@ func (j *journal) list(limit int, op string, control bool) controlapi.Journal {
 		n = len(j.entries)
 	}
 	out := make([]controlapi.JournalEntry, 0, min(n, max(limit, 0)))
+	raws := make([]rawResponse, 0, cap(out))
 	// Walk from the newest backwards, then reverse.
 	for i := 0; i < n && len(out) < limit; i++ {
 		idx := (j.next - 1 - i + len(j.entries)) % len(j.entries)
 		e := &j.entries[idx]
 		if (op == "" || e.OperationId == op) && (control || !isControlPath(e.Path)) {
 			out = append(out, *e)
+			raw := j.responses[idx]
+			raw.body = bytes.Clone(raw.body)
+			raws = append(raws, raw)
 		}
 	}
-	for a, b := 0, len(out)-1; a < b; a, b = a+1, b-1 {
-		out[a], out[b] = out[b], out[a]
-	}
-	return controlapi.Journal{Entries: out, Dropped: j.dropped, Capacity: len(j.entries)}
+	slices.Reverse(out)
+	slices.Reverse(raws)
+	return out, raws, j.dropped
 }
 
 func (j *journal) clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	clear(j.entries)
+	for i := range j.responses { // keep the buffers
+		j.responses[i].body, j.responses[i].contentType = j.responses[i].body[:0], ""
+	}
 	j.next, j.full, j.dropped = 0, false, 0
 }

@@ -124,19 +124,19 @@ func TestJournalEntriesAreBoundedAndSaySoWhenCut(t *testing.T) {
 				}
 			}},
 		{"a hundred headers", "GET", "/v2/platform/all", manyHeaders, nil,
-			200, []controlapi.JournalEntryTruncated{controlapi.Headers}, func(t *testing.T, e controlapi.JournalEntry) {
+			200, []controlapi.JournalEntryTruncated{controlapi.Headers, controlapi.ResponseBody}, func(t *testing.T, e controlapi.JournalEntry) {
 				if n := len(*e.Headers); n != 32 {
 					t.Fatalf("%d headers kept, want 32", n)
 				}
 			}},
 		{"a long path and its long error message", "GET", longPath, nil, nil,
-			404, []controlapi.JournalEntryTruncated{controlapi.Path, controlapi.Message}, func(t *testing.T, e controlapi.JournalEntry) {
+			404, []controlapi.JournalEntryTruncated{controlapi.Path, controlapi.Message, controlapi.ResponseBody}, func(t *testing.T, e controlapi.JournalEntry) {
 				if len(e.Path) > 2048+3 || len(*e.Message) > 1024+3 || !strings.HasPrefix(e.Path, "/ppp") {
 					t.Fatalf("path %d bytes, message %d bytes", len(e.Path), len(*e.Message))
 				}
 			}},
 		{"a long query", "GET", "/v2/platform/all?" + strings.Repeat("q", 5000) + "=1", nil, nil,
-			200, []controlapi.JournalEntryTruncated{controlapi.Query}, func(t *testing.T, e controlapi.JournalEntry) {
+			200, []controlapi.JournalEntryTruncated{controlapi.Query, controlapi.ResponseBody}, func(t *testing.T, e controlapi.JournalEntry) {
 				if len(e.Query) > 2048+3 {
 					t.Fatalf("query %d bytes", len(e.Query))
 				}
@@ -154,8 +154,9 @@ func TestJournalEntriesAreBoundedAndSaySoWhenCut(t *testing.T) {
 					t.Fatalf("method %d bytes", len(e.Method))
 				}
 			}},
+		// The platform list is longer than the 4 KiB of response an entry keeps.
 		{"an ordinary request", "GET", "/v2/platform/all", map[string]string{"Accept": "application/json"}, nil,
-			200, nil, func(t *testing.T, e controlapi.JournalEntry) {
+			200, []controlapi.JournalEntryTruncated{controlapi.ResponseBody}, func(t *testing.T, e controlapi.JournalEntry) {
 				if (*e.Headers)["Accept"] != "application/json" {
 					t.Fatalf("headers %v", *e.Headers)
 				}
@@ -222,6 +223,7 @@ func TestTheJournalStaysWithinItsDocumentedSize(t *testing.T) {
 			"/oauth/token?" + longName + "=" + strings.Repeat("v", 700),
 			withHeader(nearLimit, "Content-Type", "application/x-www-form-urlencoded"),
 			[]byte("grant_type=refresh_token&note=" + strings.Repeat("x", 8<<10))},
+		{"a response larger than an entry keeps, with headers near the limit", "GET", "/__mock/state", nearLimit, nil},
 	}
 	for _, c := range classes {
 		t.Run(c.name, func(t *testing.T) {
@@ -233,7 +235,11 @@ func TestTheJournalStaysWithinItsDocumentedSize(t *testing.T) {
 				send(h, c.method, c.target, c.header, c.body)
 			}
 			grew := liveHeap() - before
-			_, j := h.journal(t)
+			_, _, body := h.request(t, "GET", "/__mock/journal?include=control", "", "", nil)
+			var j controlapi.Journal
+			if err := json.Unmarshal(body, &j); err != nil {
+				t.Fatal(err)
+			}
 			runtime.KeepAlive(h)
 			if last := j.Entries[len(j.Entries)-2]; last.Truncated == nil {
 				t.Fatalf("the largest entries must be marked as cut: %+v", last)
@@ -251,4 +257,41 @@ func withHeader(h map[string]string, k, v string) map[string]string {
 	out := maps.Clone(h)
 	out[k] = v
 	return out
+}
+
+func TestTheJournalKeepsTheStartOfEachResponseRedacted(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	pair := h.pair(nova)
+	form := "grant_type=refresh_token&refresh_token=" + pair.RefreshToken + "&client_id=" + devClient + "&client_secret=restreamkit-dev-secret"
+	if status := send(h, "POST", "/oauth/token", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, []byte(form)); status != 200 {
+		t.Fatalf("refreshing: %d", status)
+	}
+	send(h, "GET", "/v2/user/profile", map[string]string{"Authorization": "Bearer bad"}, nil)
+	send(h, "GET", "/__mock/state", nil, nil)
+	status, _, body := h.request(t, "GET", "/__mock/journal?include=control", "", "", nil)
+	var j controlapi.Journal
+	if err := json.Unmarshal(body, &j); status != 200 || err != nil {
+		t.Fatalf("reading the journal: %d %v", status, err)
+	}
+	byPath := map[string]controlapi.JournalEntry{}
+	for _, e := range j.Entries {
+		byPath[e.Path] = e
+	}
+	tok := byPath["/oauth/token"]
+	if tok.ResponseBody == nil || !strings.Contains(*tok.ResponseBody, `"access_token":"[REDACTED:`) {
+		t.Fatalf("the token response is kept as %v, want it with the tokens redacted", tok.ResponseBody)
+	}
+	for _, e := range j.Entries {
+		if e.ResponseBody != nil && strings.Contains(*e.ResponseBody, pair.RefreshToken) {
+			t.Fatalf("%s %s: the journal shows a token in clear", e.Method, e.Path)
+		}
+	}
+	if e := byPath["/v2/user/profile"]; e.ResponseBody == nil || !strings.Contains(*e.ResponseBody, `"name":"invalid_token"`) {
+		t.Fatalf("the 401's body is kept as %v, want its envelope", e.ResponseBody)
+	}
+	big := byPath["/__mock/state"]
+	if big.ResponseBody == nil || len(*big.ResponseBody) > 4<<10+len("…") || big.Truncated == nil ||
+		!slices.Contains(*big.Truncated, controlapi.ResponseBody) {
+		t.Fatalf("the large response is kept as %d bytes, truncated %v: want at most 4 KiB, marked", len(deref(big.ResponseBody)), big.Truncated)
+	}
 }

@@ -126,7 +126,10 @@ type Server struct {
 	// scopes holds the scope each secured operation requires, resolved once.
 	scopes map[*validate.Operation]oauth.Scope
 
-	bodies sync.Pool // *[]byte request body buffers
+	bodies    sync.Pool // *[]byte request body buffers
+	responses sync.Pool // *[]byte response captures for the journal
+
+	ui *dashboard // /__mock/ui/
 }
 
 // New builds a server from opts: it loads the fixtures and the specs and wires the handlers.
@@ -192,14 +195,19 @@ func New(opts Options) (*Server, error) {
 		s.scopes[op] = sc
 	}
 	s.bodies.New = func() any { b := make([]byte, 0, 4096); return &b }
-	if err := s.newFeeds(seed); err != nil {
-		return nil, err
-	}
-	s.echo = s.newEcho()
+	s.responses.New = func() any { b := make([]byte, 0, journalBodyLimit); return &b }
 	g, err := guard.New(opts.Control)
 	if err != nil {
 		return nil, err
 	}
+	if s.ui, err = newDashboard(s, g); err != nil {
+		return nil, err
+	}
+	s.journal.publish = s.ui.publishEntry
+	if err := s.newFeeds(seed); err != nil {
+		return nil, err
+	}
+	s.echo = s.newEcho()
 	mux := http.NewServeMux()
 	mux.Handle("/streaming/ws", s.streamingFeed)
 	mux.Handle("/chat/ws", s.chatFeed)
@@ -207,6 +215,7 @@ func New(opts Options) (*Server, error) {
 	// readiness probes poll: neither carries the control token, both still pass the Host and
 	// origin checks.
 	mux.Handle(controlPrefix, g.Handler(s.echo, controlPrefix+"consent", controlPrefix+"health"))
+	mux.Handle(UIPath, s.ui.handler())
 	mux.Handle("/", s.echo)
 	s.handler = mux
 	// The gate finds each request's operation by the route echo matched: echo must serve exactly
@@ -261,12 +270,12 @@ func (s *Server) newFeeds(seed *fixtures.Seed) error {
 	if err != nil {
 		return err
 	}
-	s.chat, err = live.NewChat(live.ChatOptions{Store: s.store, Publisher: s.chatFeed, Clock: s.clock,
+	s.chat, err = live.NewChat(live.ChatOptions{Store: s.store, Publisher: tee{feed: s.chatFeed, name: "chat", d: s.ui}, Clock: s.clock,
 		Fixture: chatFixture, ScriptSpacing: s.opts.ChatScriptSpacing, Seed: randid.Derive(s.opts.Seed, "chat"), Logger: s.log})
 	if err != nil {
 		return err
 	}
-	s.streams, err = live.NewStreams(live.StreamsOptions{Store: s.store, Publisher: s.streamingFeed, Clock: s.clock,
+	s.streams, err = live.NewStreams(live.StreamsOptions{Store: s.store, Publisher: tee{feed: s.streamingFeed, name: "streaming", d: s.ui}, Clock: s.clock,
 		Interval: s.opts.StreamInterval, Seed: randid.Derive(s.opts.Seed, "streams"), Logger: s.log})
 	if err != nil {
 		return err
@@ -305,6 +314,7 @@ func (s *Server) ChatHandler() http.Handler { return s.chatFeed }
 func (s *Server) Shutdown(ctx context.Context) error {
 	// Stop what publishes first, so nothing follows the shutdown announcement.
 	simErr := errors.Join(s.streams.Close(ctx), s.chat.Close(ctx))
+	s.ui.broker.Close() // the dashboard's live views: http.Server.Shutdown would wait for them
 	s.chat.AnnounceShutdown()
 	return errors.Join(simErr, s.streamingFeed.Shutdown(ctx), s.chatFeed.Shutdown(ctx))
 }

@@ -545,6 +545,22 @@ func (s *Server) RevokeAll() {
 	s.retiredQ.Init()
 }
 
+// ExpireUser ends the access tokens of one user now, on the mock clock, as if their lifetime had
+// run out; their refresh tokens stay valid. It returns how many were still valid.
+func (s *Server) ExpireUser(userID int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	n := 0
+	for e := s.pairsQ.Front(); e != nil; e = e.Next() {
+		if p := e.Value.(*tokenPair); p.grant.UserID == userID && now.Before(p.grant.ExpiresAt) {
+			p.grant.ExpiresAt = now
+			n++
+		}
+	}
+	return n
+}
+
 // RevokeUser revokes every token pair and authorization code of one user.
 func (s *Server) RevokeUser(userID int64) {
 	s.mu.Lock()

@@ -178,12 +178,13 @@ func (e IssuedTokenTokenType) Valid() bool {
 
 // Defines values for JournalEntryTruncated.
 const (
-	Headers     JournalEntryTruncated = "headers"
-	Message     JournalEntryTruncated = "message"
-	Method      JournalEntryTruncated = "method"
-	Path        JournalEntryTruncated = "path"
-	Query       JournalEntryTruncated = "query"
-	RequestBody JournalEntryTruncated = "requestBody"
+	Headers      JournalEntryTruncated = "headers"
+	Message      JournalEntryTruncated = "message"
+	Method       JournalEntryTruncated = "method"
+	Path         JournalEntryTruncated = "path"
+	Query        JournalEntryTruncated = "query"
+	RequestBody  JournalEntryTruncated = "requestBody"
+	ResponseBody JournalEntryTruncated = "responseBody"
 )
 
 // Valid indicates whether the value is a known member of the JournalEntryTruncated enum.
@@ -200,6 +201,8 @@ func (e JournalEntryTruncated) Valid() bool {
 	case Query:
 		return true
 	case RequestBody:
+		return true
+	case ResponseBody:
 		return true
 	default:
 		return false
@@ -581,7 +584,7 @@ type Journal struct {
 	Entries []JournalEntry `json:"entries"`
 }
 
-// JournalEntry One answered request, bounded: the method is kept up to 32 bytes, the path and the query up to 2 KiB each, the body up to 4 KiB, the error message up to 1 KiB, and at most 32 headers (names up to 64 bytes, each value up to 256 bytes, 4 KiB in all, in name order). A value that was cut ends with `…`, and `truncated` lists the fields that lost something.
+// JournalEntry One answered request, bounded: the method is kept up to 32 bytes, the path and the query up to 2 KiB each, the request body and the response body up to 4 KiB each, the error message up to 1 KiB, and at most 32 headers (names up to 64 bytes, each value up to 256 bytes, 4 KiB in all, in name order). A value that was cut ends with `…`, and `truncated` lists the fields that lost something.
 type JournalEntry struct {
 	// DurationMs How long the mock took to answer, in milliseconds.
 	DurationMs float32 `json:"durationMs"`
@@ -612,6 +615,9 @@ type JournalEntry struct {
 
 	// RequestBody The request body (at most 4 KiB), redacted by what it holds whatever its Content-Type: JSON and form bodies with secret fields redacted, other text only when it holds nothing secret-looking, anything else withheld.
 	RequestBody *string `json:"requestBody,omitempty"`
+
+	// ResponseBody The response body the mock sent (its first 4 KiB), redacted as requestBody is; a body that was cut is no longer JSON, so it is shown only when it holds nothing secret-looking. Absent for an empty body.
+	ResponseBody *string `json:"responseBody,omitempty"`
 
 	// Status The response status.
 	Status int `json:"status"`
@@ -737,6 +743,12 @@ type Streams struct {
 	Streams []Stream `json:"streams"`
 }
 
+// TokenExpire Whose access tokens to end.
+type TokenExpire struct {
+	// UserId A user of the world.
+	UserId int64 `json:"userId"`
+}
+
 // TokenIssue Whom to mint a token for.
 type TokenIssue struct {
 	// ClientId The client the token is issued to; the first registered client by default.
@@ -746,6 +758,15 @@ type TokenIssue struct {
 	Scopes *[]string `json:"scopes,omitempty"`
 
 	// UserId A fixture user id.
+	UserId int64 `json:"userId"`
+}
+
+// TokensExpired What ended.
+type TokensExpired struct {
+	// Expired How many access tokens were still valid and now are not.
+	Expired int `json:"expired"`
+
+	// UserId The user.
 	UserId int64 `json:"userId"`
 }
 
@@ -889,6 +910,9 @@ type StopStreamJSONRequestBody = StreamStop
 
 // IssueTokenJSONRequestBody defines body for IssueToken for application/json ContentType.
 type IssueTokenJSONRequestBody = TokenIssue
+
+// ExpireUserTokensJSONRequestBody defines body for ExpireUserTokens for application/json ContentType.
+type ExpireUserTokensJSONRequestBody = TokenExpire
 
 // AddMockUserJSONRequestBody defines body for AddMockUser for application/json ContentType.
 type AddMockUserJSONRequestBody = UserCreate
@@ -1312,6 +1336,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /__mock/tokens (the `IssueToken` operationId).
 	IssueToken(ctx context.Context, body IssueTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExpireUserTokensWithBody Expire User Tokens
+	//
+	// Ends one user's access tokens now, as if their hour had passed on the mock clock: the next call with one is answered 401 invalid_token ("token expired"), the answer an application sees when its token runs out. Refresh tokens stay valid, so that the application's refresh path can be tried at once, without moving the clock for every user.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /__mock/tokens/expire (the `ExpireUserTokens` operationId).
+	ExpireUserTokensWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExpireUserTokens Expire User Tokens
+	//
+	// Ends one user's access tokens now, as if their hour had passed on the mock clock: the next call with one is answered 401 invalid_token ("token expired"), the answer an application sees when its token runs out. Refresh tokens stay valid, so that the application's refresh path can be tried at once, without moving the clock for every user.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /__mock/tokens/expire (the `ExpireUserTokens` operationId).
+	ExpireUserTokens(ctx context.Context, body ExpireUserTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMockUsers List Mock Users
 	//
@@ -2095,6 +2137,44 @@ func (c *Client) IssueTokenWithBody(ctx context.Context, contentType string, bod
 // Corresponds with POST /__mock/tokens (the `IssueToken` operationId).
 func (c *Client) IssueToken(ctx context.Context, body IssueTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewIssueTokenRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExpireUserTokensWithBody Expire User Tokens
+//
+// Ends one user's access tokens now, as if their hour had passed on the mock clock: the next call with one is answered 401 invalid_token ("token expired"), the answer an application sees when its token runs out. Refresh tokens stay valid, so that the application's refresh path can be tried at once, without moving the clock for every user.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /__mock/tokens/expire (the `ExpireUserTokens` operationId).
+func (c *Client) ExpireUserTokensWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExpireUserTokensRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExpireUserTokens Expire User Tokens
+//
+// Ends one user's access tokens now, as if their hour had passed on the mock clock: the next call with one is answered 401 invalid_token ("token expired"), the answer an application sees when its token runs out. Refresh tokens stay valid, so that the application's refresh path can be tried at once, without moving the clock for every user.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /__mock/tokens/expire (the `ExpireUserTokens` operationId).
+func (c *Client) ExpireUserTokens(ctx context.Context, body ExpireUserTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExpireUserTokensRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3234,6 +3314,46 @@ func NewIssueTokenRequestWithBody(server string, contentType string, body io.Rea
 	return req, nil
 }
 
+// NewExpireUserTokensRequest calls the generic ExpireUserTokens builder with application/json body
+func NewExpireUserTokensRequest(server string, body ExpireUserTokensJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewExpireUserTokensRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewExpireUserTokensRequestWithBody constructs an http.Request for the ExpireUserTokens method, with any body, and a specified content type
+func NewExpireUserTokensRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/__mock/tokens/expire")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListMockUsersRequest constructs an http.Request for the ListMockUsers method
 func NewListMockUsersRequest(server string) (*http.Request, error) {
 	var err error
@@ -3722,6 +3842,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /__mock/tokens (the `IssueToken` operationId).
 	IssueTokenWithResponse(ctx context.Context, body IssueTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*IssueTokenResponse, error)
+
+	// ExpireUserTokensWithBodyWithResponse Expire User Tokens
+	//
+	// Ends one user's access tokens now, as if their hour had passed on the mock clock: the next call with one is answered 401 invalid_token ("token expired"), the answer an application sees when its token runs out. Refresh tokens stay valid, so that the application's refresh path can be tried at once, without moving the clock for every user.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/tokens/expire (the `ExpireUserTokens` operationId).
+	ExpireUserTokensWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExpireUserTokensResponse, error)
+
+	// ExpireUserTokensWithResponse Expire User Tokens
+	//
+	// Ends one user's access tokens now, as if their hour had passed on the mock clock: the next call with one is answered 401 invalid_token ("token expired"), the answer an application sees when its token runs out. Refresh tokens stay valid, so that the application's refresh path can be tried at once, without moving the clock for every user.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /__mock/tokens/expire (the `ExpireUserTokens` operationId).
+	ExpireUserTokensWithResponse(ctx context.Context, body ExpireUserTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*ExpireUserTokensResponse, error)
 
 	// ListMockUsersWithResponse List Mock Users
 	//
@@ -6424,6 +6562,103 @@ func (r IssueTokenResponse) ContentType() string {
 	return ""
 }
 
+// ExpireUserTokensResponse401Headers the declared response headers of an HTTP 401 response for ExpireUserTokens
+type ExpireUserTokensResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+type ExpireUserTokensResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TokensExpired
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ControlUnauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ControlForbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *RequestHeaderFieldsTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ExpireUserTokensResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ExpireUserTokensResponse) GetJSON200() *TokensExpired {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ExpireUserTokensResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ExpireUserTokensResponse) GetJSON401() *ControlUnauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ExpireUserTokensResponse) GetJSON403() *ControlForbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ExpireUserTokensResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ExpireUserTokensResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ExpireUserTokensResponse) GetJSON431() *RequestHeaderFieldsTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ExpireUserTokensResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ExpireUserTokensResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExpireUserTokensResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExpireUserTokensResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExpireUserTokensResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListMockUsersResponse401Headers the declared response headers of an HTTP 401 response for ListMockUsers
 type ListMockUsersResponse401Headers struct {
 	WWWAuthenticate string
@@ -7239,6 +7474,36 @@ func (c *ClientWithResponses) IssueTokenWithResponse(ctx context.Context, body I
 		return nil, err
 	}
 	return ParseIssueTokenResponse(rsp)
+}
+
+// ExpireUserTokensWithBodyWithResponse Expire User Tokens
+//
+// Ends one user's access tokens now, as if their hour had passed on the mock clock: the next call with one is answered 401 invalid_token ("token expired"), the answer an application sees when its token runs out. Refresh tokens stay valid, so that the application's refresh path can be tried at once, without moving the clock for every user.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/tokens/expire (the `ExpireUserTokens` operationId).
+func (c *ClientWithResponses) ExpireUserTokensWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExpireUserTokensResponse, error) {
+	rsp, err := c.ExpireUserTokensWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExpireUserTokensResponse(rsp)
+}
+
+// ExpireUserTokensWithResponse Expire User Tokens
+//
+// Ends one user's access tokens now, as if their hour had passed on the mock clock: the next call with one is answered 401 invalid_token ("token expired"), the answer an application sees when its token runs out. Refresh tokens stay valid, so that the application's refresh path can be tried at once, without moving the clock for every user.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /__mock/tokens/expire (the `ExpireUserTokens` operationId).
+func (c *ClientWithResponses) ExpireUserTokensWithResponse(ctx context.Context, body ExpireUserTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*ExpireUserTokensResponse, error) {
+	rsp, err := c.ExpireUserTokens(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExpireUserTokensResponse(rsp)
 }
 
 // ListMockUsersWithResponse List Mock Users
@@ -9803,6 +10068,97 @@ func ParseIssueTokenResponse(rsp *http.Response) (*IssueTokenResponse, error) {
 	return response, nil
 }
 
+// ParseExpireUserTokensResponse parses an HTTP response from a ExpireUserTokensWithResponse call
+func ParseExpireUserTokensResponse(rsp *http.Response) (*ExpireUserTokensResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExpireUserTokensResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TokensExpired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ControlUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ControlForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest RequestHeaderFieldsTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case rsp.StatusCode == 431:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ExpireUserTokensResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListMockUsersResponse parses an HTTP response from a ListMockUsersWithResponse call
 func ParseListMockUsersResponse(rsp *http.Response) (*ListMockUsersResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -10067,6 +10423,9 @@ type ServerInterface interface {
 	// IssueToken Issue Token
 	// (POST /__mock/tokens)
 	IssueToken(ctx echo.Context) error
+	// ExpireUserTokens Expire User Tokens
+	// (POST /__mock/tokens/expire)
+	ExpireUserTokens(ctx echo.Context) error
 	// ListMockUsers List Mock Users
 	// (GET /__mock/users)
 	ListMockUsers(ctx echo.Context) error
@@ -10403,6 +10762,15 @@ func (w *ServerInterfaceWrapper) IssueToken(ctx echo.Context) error {
 	return err
 }
 
+// ExpireUserTokens converts echo context to params.
+func (w *ServerInterfaceWrapper) ExpireUserTokens(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExpireUserTokens(ctx)
+	return err
+}
+
 // ListMockUsers converts echo context to params.
 func (w *ServerInterfaceWrapper) ListMockUsers(ctx echo.Context) error {
 	var err error
@@ -10476,6 +10844,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/__mock/clock/advance", wrapper.AdvanceClock, options.OperationMiddlewares["advanceClock"]...)
 	router.DELETE(options.BaseURL+"/__mock/tokens", wrapper.RevokeAllTokens, options.OperationMiddlewares["revokeAllTokens"]...)
 	router.POST(options.BaseURL+"/__mock/tokens", wrapper.IssueToken, options.OperationMiddlewares["issueToken"]...)
+	router.POST(options.BaseURL+"/__mock/tokens/expire", wrapper.ExpireUserTokens, options.OperationMiddlewares["expireUserTokens"]...)
 	router.GET(options.BaseURL+"/__mock/users", wrapper.ListMockUsers, options.OperationMiddlewares["listMockUsers"]...)
 	router.POST(options.BaseURL+"/__mock/users", wrapper.AddMockUser, options.OperationMiddlewares["addMockUser"]...)
 	router.GET(options.BaseURL+"/__mock/clients", wrapper.ListMockClients, options.OperationMiddlewares["listMockClients"]...)
@@ -14258,6 +14627,142 @@ func (response IssueToken500JSONResponse) VisitIssueTokenResponse(w http.Respons
 	return err
 }
 
+type ExpireUserTokensRequestObject struct {
+	Body *ExpireUserTokensJSONRequestBody
+}
+
+type ExpireUserTokensResponseObject interface {
+	VisitExpireUserTokensResponse(w http.ResponseWriter) error
+}
+
+type ExpireUserTokens200JSONResponse TokensExpired
+
+func (response ExpireUserTokens200JSONResponse) VisitExpireUserTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireUserTokens400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ExpireUserTokens400JSONResponse) VisitExpireUserTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireUserTokens401JSONResponse struct {
+	ControlUnauthorizedJSONResponse
+}
+
+func (response ExpireUserTokens401JSONResponse) VisitExpireUserTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireUserTokens403JSONResponse struct{ ControlForbiddenJSONResponse }
+
+func (response ExpireUserTokens403JSONResponse) VisitExpireUserTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireUserTokens404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response ExpireUserTokens404JSONResponse) VisitExpireUserTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireUserTokens413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ExpireUserTokens413JSONResponse) VisitExpireUserTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireUserTokens431JSONResponse struct {
+	RequestHeaderFieldsTooLargeJSONResponse
+}
+
+func (response ExpireUserTokens431JSONResponse) VisitExpireUserTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireUserTokens431TextResponse RequestHeaderFieldsTooLargeTextResponse
+
+func (response ExpireUserTokens431TextResponse) VisitExpireUserTokensResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	w.WriteHeader(431)
+
+	_, err := w.Write([]byte(fmt.Sprint(response)))
+	return err
+}
+
+type ExpireUserTokens500JSONResponse struct{ InternalErrorJSONResponse }
+
+func (response ExpireUserTokens500JSONResponse) VisitExpireUserTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMockUsersRequestObject struct {
 }
 
@@ -14604,6 +15109,9 @@ type StrictServerInterface interface {
 	// IssueToken Issue Token
 	// (POST /__mock/tokens)
 	IssueToken(ctx context.Context, request IssueTokenRequestObject) (IssueTokenResponseObject, error)
+	// ExpireUserTokens Expire User Tokens
+	// (POST /__mock/tokens/expire)
+	ExpireUserTokens(ctx context.Context, request ExpireUserTokensRequestObject) (ExpireUserTokensResponseObject, error)
 	// ListMockUsers List Mock Users
 	// (GET /__mock/users)
 	ListMockUsers(ctx context.Context, request ListMockUsersRequestObject) (ListMockUsersResponseObject, error)
@@ -15589,6 +16097,52 @@ func (sh *strictHandler) IssueToken(ctx echo.Context) error {
 	return nil
 }
 
+// ExpireUserTokens operation middleware
+func (sh *strictHandler) ExpireUserTokens(ctx echo.Context) error {
+	var request ExpireUserTokensRequestObject
+
+	var body ExpireUserTokensJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExpireUserTokens(ctx.Request().Context(), request.(ExpireUserTokensRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExpireUserTokens")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExpireUserTokensResponseObject); ok {
+		return validResponse.VisitExpireUserTokensResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListMockUsers operation middleware
 func (sh *strictHandler) ListMockUsers(ctx echo.Context) error {
 	var request ListMockUsersRequestObject
@@ -15731,118 +16285,123 @@ var swaggerSpec = []string{
 	"oFkI0ivHGW4lhLeWy/eHGFU+4xLS2/D032ShBM12xNFLlmC4J6oLLcofzWnSKnFVnmJhFHeprX/DVZBb",
 	"xnJM9XHfDDT/B4sD5ciK8HtNfWJTeHaqZJ63mYcay5mwLPM5upj4U4iUpX6J6xl2q+ThRu6wBeCPEZFZ",
 	"CsImV9pszSTd7Z0Lo5YbeaVfR3UaUXVPa2ADR9891QOVMJZ6MIn8WdbUKK7JLcsNKXIr8r48RN03ciZy",
-	"l7doP/y9sDIpPobJR4wms6jKzsKfjuxPUSDXOtul+/kAf7aDeph6eehkbk366CLFR18f+bWAhxQTuN38",
-	"r17732A+cKpmGYg+Lms3ZWpvSE7da6WbISkMYZbOYvbo//2f/yvG1cRGFSKxtCwmGbc6OCZNQAYWvJ7Z",
-	"xWppz4232cPTAqX19x3+pUyKaUXbjZS34FeBW4KVhxr1RhGjNOl32bfsOURgBnA5lSG1aJDWINH0gXFS",
-	"YUZheZ9V4gneg5zAZe65BLEqA9cqJClN6qykQoU2A/Ap0XY6K6DhsWzJKTudD9erMLv98a2zFIMf4F8x",
-	"E9f1QH/G4LqSBUpqPgAVgltFFQWR7mhR9oN3WpSBCrS/iwQCH3X362Jg4O5bb7jhyftOpsv1SwNa0/fE",
-	"A9B/LyrHJuOlK+JgyExa3LWfGCY2anKGaZ8Dy8qPyb9dffgJkN9CjR2Y+4ISbuEO/f3gEZEYUsvuDaqU",
-	"cN7lVEJiPiq+PcikvIWzqCeq2gmgXMKuHilf02O96Zp3BAPXocen7PRLR/fe9s70klR26KF4apbUGgk2",
-	"U+M47fKFRiakTwgdg9PaQSyej6PQQxI7ChI7q6ev3+FJODiV5qwkNKDgtmadeLHSYagDfg/IFeGrQ2BF",
-	"Jdrk0NWwn23k0vDwE3v6Fpw8+NhtQVGBVhImiiyj44ytpJV2CbLoeOAuQK991yHNCdyNAQuL1uV8vJfJ",
-	"LYb3PSD2HyP4WFoL7ntwQN8a5XJdkB6iaEA3+vEvl+ffn55dn39/XBWRQN6F7gA5ARJy9ePpwMofXJAZ",
-	"uyfx53hvRzf12pC8gI5zg1/Ww/Q6qOe6WDwkHuW5+4chNG+3kO2uALeVGbyW6CxRZaC5D3rbZdKtw9Fc",
-	"TGrtKMoVr4di/aBo/FZA1l2Q3HJqWBcBf4bDUkGwLMqwW6siAUpud4TdZ/JJM/WgTHyUkxMqIIaIcNES",
-	"iTKnPOsQvQb2N19tpxXMebo2fmlLAdA+3Y2dMJbPat/CxVuOFrnNrTvWhwCanUBvcbTOQeJvr2NnTbrD",
-	"MpYYjSpZYeTAhV2VcWA7nGonjNsfAcIn/N4Uij0AuGFfm0A7PAO/pLb7uGLGcDF9EN4XAgQjohccAo2H",
-	"5HrGlmgb9gFZiZzPqUgHGReMTDI6hYo+LqgZ1M2PH66uyf7NjVUG9xXTzMQkL1DtnBMIZrayJmstzyBP",
-	"XWhch6BnxQQS/3B+TfYzCbWe3KVqq3VLcLSJihFU8dkUYAL1HlPPeeeNskreNXjLzeCdnWZwqmPvP0OJ",
-	"uK/cMwbfueJTcSHAs6YJN3tBPo/37/l8DXdnYykzRkXTXBecwrob/pSnu0e/XrmrtfJrMqOuktIO13DF",
-	"GPEr6NhMc8VwULsn3fB5kUFmI550C/9B9+9FV0yN+z2opVeYqQRFphyxRNMtKMGq0JAoZte31jTunMzO",
-	"wbJqExcPs4m7lOr2XWf8jlV5s+VoBaZSNVmPMEzd0azNuvM+DIUYM7NgTJACAK8rdrAzF6x0eRLNMB/A",
-	"IR7Em2gMp/l6OeDbJj75o3RLDy+1djZRCG2fO6H8yt7zzgGpkkwl065EIQDrYsaTWXWLK7LGuusva+BM",
-	"JYICjNfXjK3EcHhS6OjT3qNCSxXmcNgwtL8ebWNp/+qpcFHvjrNFe+anNDQj7meImAAeOFFyHhGdQ62u",
-	"snBVSWVAklEsl8r4d9sClHZNg1ijrnqYk/nOIGfBy9Em5syyOwAZvumLO5xAPNy4MlSgmlfy2RnVEINR",
-	"Ud2NcPYr1n3AQ91VgnrHQbKssyzd5uUvR+86Vr21+Og46ybh0c/ZtltwBIJTfXeqNYcMJC6seIXGIJdp",
-	"8ACDR1Utkgd+8ZPAWBHope6dlby+9VFnD0hhayaruYmDpTwsZ21bQ9tpqVes0wS/Dtxb3eIMadkZ8MCd",
-	"JTZHCYmcEEoEW8CiT4KSi9qpXsan5q8GXxh+t6big4Njy9mMDGnvCWgGK3exKppGPVf87Kf1BizMXPXc",
-	"0c3wgNRVNh+z9JPqMAr4yhWWhtoHUzrO4NulywmtbQ+NZ915rBCw2GJV2FDsCod/ocuKwDz1MqlfH15f",
-	"WBRvQzrtJjT0YuBHN0E72PvpYUUTAhrf3eG+/3qfZlkLb90oQ3TdRnUSYDponMFDzr+VCNc3XgfJTqR8",
-	"GDaiVUQSmqZRGe3JVSmvdOpTupvtYklKeAisHrtZO5oUppa++2rUUkpjW7PaCYn/WoxGLxNvtoJP7L+w",
-	"ezrPMzZM5DxeucCSjuIkK6B8tLuZDnFFsHsrKjLM+O6YspEi+2Y0+ubgzZvDV0ffHI3evDnYBMoITv/O",
-	"lmsvy0l4t2xJ+pfX7z/unQQLIrFiN3hoPMXjch8hcuGepHzKjcZf4oikDF1rUNrIYGmifpWxZzy3tLLy",
-	"HhQaxTonNRbmDTJSsM3UI8zH/P8Gw9Hgf3SkZG5p+YxIIfjfC0boXIopGiBPSMbsLDpy+41IPIwjEt+g",
-	"tyQexCsLfX20bp2ng/9OB/8YDd4Mbwatq23hyJ3VN36WKksfYMtbzGTGyMK+PSRgn3XpKnGu5IRn9jpj",
-	"LqZMm4vU/l2Ck/2wYONkRs0nldlPHuFj0od4FQwwmTND472IxFiYo/4jVq6pj1u6nqgxNJmBuyaRKuVi",
-	"qiNiFBXlJnSEhSjBcitotjQ80XswmlR0yt7yDKo0x0nGc/1RSXtc2l2XNkXKZUz68VhRkeJzFMd1j/xd",
-	"nckURrDr+a+XkOGjvVPHoQ6QNi8B4lgXaRxUcfAP4jQnYShZEA7iBtUzmrNmTitRzBRKoHF0SE7rOFLu",
-	"xSpQQpIr+EhSamiTeJelsDrkjWKc8aTiqxlfCQf7F+r9Rj0soLx+agQ3X2v5686/0UYPFw93iQ55iB6X",
-	"C/FIJY+ry6jOpttsDweYFIqb5ZVllXihriPBmsBX1Jem/M4q27LZMmBIfnaQhKkxGZ16N0nZSAJr9QsZ",
-	"hiydIBpz08w82lT6P5VoGQSWD+I3Rr2We54Zk2OdcC4m0lcsp9hHBEl4T1X2954T2uA9fby/nzLMFVd6",
-	"6B8bctnb2DADkvvw+YFVRiIExJQUImWKxN5jEYdG2ReazCkXWGqFXEMGm91ztQgLXFDYXRLwdcCrQHcj",
-	"wu7BFAQ5bHP4055oWfWjsvpGqETDpekIS8GH0auw9lpgrAs09L0/mPfUBv6vshyPtJ8VxJ160vNCQ9YT",
-	"gfR93EPJx8vK587j486hli5FTjHEaLXQPqycavyxMz6J9JNCWVk7HqSxc5mEtervB4vFYmDRZ1CojAlL",
-	"nVMUKH7mir3HBdF0zoWjoRScLie+gY5xzW7s1mEpCOS0TC1iaW1BFmAznjChWQCFp7llU4PD4agBhIvF",
-	"Ykjh56FU0333rt5/d3F2/tPVObwDIUsmC+F5gFdeQWWQ+3DcOxiO8DWZM0Fz3jvuvRyOhi9dkAvQBA+l",
-	"lj3ur9R9nzKzXnCHgtymraZ8VLr3gE4wZmFLyEIkmPXc76oYD4bcWpxf7x3XZrX6vd2B6zGke8e/rDPq",
-	"cfuFj+ZxN1Ea67tbfuxmE/kc1ftIHY5GX613wureu5v5+EegrcMRLqFt5HKp+0G/K3jlYPMrbX1t4N2X",
-	"W79btTuCF482v1h2JrEvHGwx02q7EPveyy12t64Zxpeo92qbQ613hgFmXMznVC0dMGNN/To4Gzq1gAzV",
-	"8Xqf7Ts1zESZGKQy2VbE5Yqh988hHMrQscstd6atsAOErtL9CAVNJq2VbvQFG1cq4TtZlbpKkvYxXzmk",
-	"rGNf1Zkk2E0owihQy1/mUrAlUFGUMahiYb1ZKyMoRq0kxxMfC+tNV9UMTRKBfR7Kyu+9RpDsV0PElbYS",
-	"X+pymiUiXxqk4ODrrwDqonb106nK1v+hycDozVYzYU+53zvdQJBDyuFhfAPNwDLz3TTjI1Shh35QZZlc",
-	"i9yrJfKNdMHcAYchffj1BnsesTTCp29qJV/xK0wKaOHrlmZVdfwfD2Vx/F8BU6ta78+Y+ufBVAvWiKce",
-	"sDfiKVQA2h1R11eHP8afb1z4CZimBMlreOwe8VjsQt3gLY/IEWKy/c6l97iGVVUR5y60zrPHRWs7/q+C",
-	"1r4w+TNa/znRGgF7A1ojVGxEa0r0TCrjZHBX3FpOiGZ3TNEsaEOmCYVmozVhvtaIjUzYol5tiOZUmWMS",
-	"Q43wmPSnijEItbSC/2qHBTCI+yLiMelT8t9kcV2MWdgKDMxE9W5g9j1FeQqvjAurMsgJuYbIUJ8g2KbY",
-	"XxYiKKH+eJTCTbAVqTh8hJkvC9GltLv7LqtlPNOLPwq9uCwEIkwJ3mvoRZX20mlz60qiIf0ARPVeR3LM",
-	"MTEQmu60dedA1S9IDAuQFiaGFr7BheWejAcDnCR2wgP+guUgIeKeYEqRdn0wq6TVpgUvTCF6RGNZOE2X",
-	"ocxnH/2ekO13b/OyF0MqACiRwWdYfYk62OSlA3xtNdMQ9EvJlCbOESoFC6qQ0TkjsQ8VjEn/cHRg3zgc",
-	"jaDcgXtzXnb7w/QFHeQgi1TXs/K8QwXdu5YV+srJ3lES+FM0SVkG3BYSV2WRpSclGkO1ZR/9B/XpsqV9",
-	"BXua+6W4bF/Im0H3DiaLhJ7hkg4cjd6QnGrczd6QXFYUo6z6X0toJP14Zkx+vL9/cPjNcDQcDQ/2scyD",
-	"//6X4+ODzyvfZTKh2UxqA9/vuRpr5Yl/urwI+wlgOctvD18dQjnLl+7osWOu235jt6fO9QUx7JjgI31F",
-	"NmUGRR5mENZJzccioDSPJVM023VsJVs8BpVbT+Q8kKdg1bnnGqARImW+RF9VMdp6RdAbYPE7k3T+TILL",
-	"x6JGrFtpdVN22f+np7RfkIRnrK3x/iVUY22Q8iF5x2+Z/TaAQCSfDMrfeMtGBL5fV6MMrRVBqS5NtJE5",
-	"WUh1C/QVE/jQtW3f20y2S/Yxb5KW72E5Neqy0QlZy0UHT6QrL+AckUGOdrcrcqeA2BZX5FHXPaTPjsLf",
-	"LBoitG3ExKhdY/ggOjUGRCFXtqVbZv+Bmd8hqD89i31God8sCv3AduRkMrldq4OXfXWAh8xcJxwU2cEA",
-	"X+te1MAnaDH0mMpv0MOoE2YhJ/hZ8306CPS3XsGe/dyEvH1atf9q14Tfg+i00mXJterCQgRcaAPFwZ0e",
-	"CCrxYCYLBa4j596tVZwlJVhgnS6Uz9yoUJWAGSy3wE2pi1WlsKKWFmHYFAxwZFMbsGYXqWP/OmyBcfA8",
-	"QyUsjAdEzRHEtKPRiAjMAI+dwTtebUWmjWu1rpgrH9VETdd3rULPx1AZg/5uT6wsbkkVCIWi7ghed+yZ",
-	"SDwVkXBgsRWhQHWlm0RAUTmp5oQmYWuClTI2EKY8XtbqngyJK9ER1DrxOZHe/BVaj1xihlWpIC0jkTkr",
-	"EyaoYfEJ+Z6JZX00i4H2NSFJJU+2uJDDCPCtMbI1yncHNAk6y22BoS/RVVQ//u8CW1WwtGGvVjb0nUzK",
-	"Jq9thv7qkKs0OxeaPVwrPa/Kx18eisJ/IjR0aRK9418+19y9AIKkgsESK903NbwMew2sN3ygzxWej7B/",
-	"gUWZsgFDExfOMkaV65Dwh9Xsf8/kGy6IlDfk4cR90amhr/SvgKZAkEcEDSSxcX/Ti9YFCF9PWnAzdEgK",
-	"vtnGM3A9oetsHWy1iwEYLWolcd+FkLyVisSKaRNHlbWz7CAUQBq0SHIlz6lI96WCGsd7ZMoMaA9hN0D/",
-	"BBW13jwV2yqTf/qWzgXdg3xha0qCtkeoxcTQBSxuafbVHx3X23rtof7iZg0bY5tZmT+8ZXegiGiJr5Uq",
-	"FqovyHo1kYXRPGVoP8tZEhSiWHHLRaPRqNadBo+/zNh3ghLE2UReySlTvf3+S65QdThDP3ugA8W49Tgi",
-	"UkVeJvP97Fw+aq1dXV9OSIz5L/ASoVm2B+NiW8my7J27QkjtSVmb1pRi55vH0ZhqTf+eOMrPdfRZQwIj",
-	"n9CoIUu/1rbTV2xqNO+EFFHfvPPZ//WbVcdS4gG7QXAbMh90ittG8LM0qaIIXd4lP/FGa3vYz7XF2M43",
-	"mNmfPUh/Gg/SNrA8KzuQdXSeYyWHmrsG/0WOjiSXblpaxKF3BzdQYUAVotUQ7hqePaIU62boIOHVHh4O",
-	"vs8q8g/MkPImPXSV5YJr8PW3qndTF508n+dmpclShzLsG0FtQ6Vw1Gdt+Im14eqKPFz4b9bqwyA8rxQm",
-	"CIq9uS5NERFswbQhGdUG5X9f14Br37kJ4mB9p6xGmy7XBxgVgrJnAdSbgeYbJyR2nadioulSV7KczFKm",
-	"Gi24huQs6M8DRSzaAmPJGc0yHRhly2ISfUjIb5SOQMEcuk6NCwMlTiALN1s6UZ+LJCtS9p/dWHErua1u",
-	"Y61YceodOTOu3WYnTimB43ab7sqpz/icm96KM3/rxmdfomYIQ1b1OoOVcF3v/962ipV2HVtKPI3JY3+g",
-	"QYer4L5eaJLAVRopu1birqa2Ct9ixQ3V0jLlUWMaPCB0sMWS7D4Ty6dzD68jlQEHBT9st9/nkmkjlWOf",
-	"UC2m0YrVlW32of97UVjmxcUQc9PxtCtc5vMB3MvaMfvme3FQ8z0mVNt3w5YJMZnSOwbla8qqLjH0FS8r",
-	"/fvBYxcfnGKL2b2oLP7v/JYNp3TkrEPadfxnqTeyQs2mFkGDXPj6sC6KkC6xyxDYhCgx2ItIuLhkX4o6",
-	"oZpVHQE0nwoI9haETikXEWH3iSXdZUKFP2YwoUXlvqQqQx3NTMliOmvwB+yu68OfW1Kp7Lret4aXtOpu",
-	"mplnNH+yVCAAmvd17y4W4qvhuA5abXTnATWaarSx/FIMf0RuUs7RldtWdnV4BrSn4yfBzbfoZFD5KWlp",
-	"aXjmcjAa4HXim9SVpdhvGctd5Vco0dIEQOwkUoPBr28gXmlb8sRBNdsCfxBV49ujPGPD02ADAsYGhAjJ",
-	"r3FFkTtpb1AEtSxK1y8rM7oCgEpXpSF9mnZKDd3DOnxLiIPB6n0ZNRjSUUefcyjzhxFbjwjCyIE64Bcr",
-	"vT7D6hPBKl458Xe+KiREvbxolfqD5MdahV57hd6xWbpFEyk01xZwSN+VLeapjkjKtOECE4h9sUpfs3Yh",
-	"gvrcrgQXnzNt6Dx3DUroVDEW1gNHlyTaWOzXvFb/Eruakr4rce17WB/+x6uXg4OoLPm/+gvJIOUHJHB1",
-	"B+L0q9EI/MWCLYgUrL5ADMg+ePPNyI7x5s2bN65TN1MDmDqheWmKuTw//f79+d4JFjpacM3KRqtVViiq",
-	"VC7o1B06kIBcQhOb0oSUKznO2HxIrlGdkJOwM52QYCNnChPyailLLZXN5nVa8PX5aEAGNrHPFlUC1/ds",
-	"YX3CSmDztaSixtDKzjCdLK3RYMbhtGKueZScgOsSUAbL/QFnc9XWmxFKvtnNBmMjWPfApFcrLK83Vuz8",
-	"LVbo9Hvu4KXQNKvc3zOePGHoVAWNpeznWxd1Bk/94DunuW4D2JGTQtIqRhUrtMS4cL280DNM70e+i0yo",
-	"DxUug66NVRe9oIekz2otn4IAoCJP5NxlarvfsP0N5ne4ekB7LlfDypNikCs5VZZFYld2tMadmpOgZ6Ad",
-	"EUrxQjEPLJOM3dQuhJsQpVbfky1yP3/wXQ5z8H3QccbSklH3zz789NP52fXFTz+4MiHui/PvUQTAMa5A",
-	"KPBd4303MyyREhYWRAIjzGBMNUvL8vKaTGSWycXKUbbEjtuduzZWj6R4Bn35njgwybfn6tA5sfgbR+h9",
-	"Lib0Byo+Bt0CS6hu0rIm19/XrolfO5E7h+pgDfZ/7CzRNYz3mI6F6u3PJb3wMZWMpVXmFRK5MUskyOFc",
-	"cD3zngH/6dRgRCjNc0gEczrCjGsj1bKtWqiR+ZOgtcyf3Ja0DVZjPKtIn6uE/bEQW+Zb4jX6ptaHGt7J",
-	"2zLHpKtIRpvzyL53mmFnkG3TTOw7z2rfEzqR7IGT0ywj5TV5eHFfdIu07zm4HUUnUJCcchXIu6WICqln",
-	"7vhdVRZOMzkFgZhPwpasqW+dngZZg0MC7TB12SLMyJWuOc0WmEG5q1vG8rDcFQTW27VCSA5zHXOXZAH5",
-	"veDEPSZjtpTAiqhxAfBZyrTBPXJNXGhPWRampXZMiyHGDo6tcx6H/wR9U59YqkTnN+6tgwlZ5cMe33O4",
-	"72/XLmRvkXgIbZCGgJOUva06rUJhgz1nEUqogAgHwgVKethQHFNtVjKMQbALoj1IzpPblcaF7RUiobPc",
-	"Y9eHxEk6IB22/MzWnr42pL/6rZnaaQoqTMmuAkeFT+RykTuaGXQmlMFR3LgWTp7PeYif8IxpZEDOS1CC",
-	"vVd2GqA+ZmXLNGAk/Y8frq5JXW7b83lVVQu1mKcuQQtmmroUITQB8TTwHGf2uDW2uCRngYOEKuZ6IGNC",
-	"v3eznAS5ZlV32Lj0BNGqbV9XL1xyKqBVriK+n2TZBctQ11WbkqPRG5QE7AfnGM3QzWmfNdrlwrnGmLRM",
-	"XsPDbStziX4hXbYYc3UfDQvbn2VU2yuFVEDqorKkcn7V1lw1j/iPxL2DtrpPzL3Lja1h3dgL6znl7Dec",
-	"clbSwFbmXU/D+OeXaLWb4y+fv3wOumY2/C31jnFSAG56mdx1PB7W2tKFZWGPvx19O+rZGdzSWiMK2xoU",
-	"Bo5fQOJh5dJxjseos9IWhndiRi4oKew+52qJdqbKCY2G4WBgLJzSHNhqQU71AV0qrIOkaxrPWMmFJUOT",
-	"+sDuPtqXvK4q94oIhWIVF7U1u5rVrWO7pIY1/RuDocoo72jL6jAtrR6Dhbl6F83RrlyEWFg9ueboZzN6",
-	"x2WhLCtQhSgLo7mRqxCq5tDtXslUcdfqsuRuA/QuaN9jMLRAlt1Swkm9qy5qiYDzjRYiV5cfWmdCcxYH",
-	"NtCxwYsBvrNheFgz2nZSF1UYMmTjB3EHV9cQ3+sXXqV825HDW/V1GT5HvfuB5RCDsUyXAyqWA8dGBujz",
-	"BH7z/wIAAP//",
+	"l7doP/y9sDIpPobJR4wms6iW5wZZWlUCJqag47f44tHKiyj6OvOme+bAPoPONw92Lw+dWK5JH72o+Ojr",
+	"I79ccKJijrdb4qvX/jeclAurG4N05BJ7U6b2huTUvVZ6IpLCEGZJMSaY/t//+b9iXE1sVCESS+5iknGr",
+	"pmNeBSRpweuZXayW9mh5m8k8LVCgf9/hgsqkmFbk30h5C64XuEhYeah0b5RCSqt/lwnMnkMElgKXdhkS",
+	"lAb1DXJRHxhKFSYdlvdZ5abgPcgJXOaeyyGrknStzpLSpM5tKmxpsxGfEm2nszIcHsuWzLTTP3G9CrPb",
+	"H986YzK4Cv4VS3JdVfRnDN4tWaAw52NUIf5VVIES6Y5GZz94p9EZCEX7u0hD8FF3vy5MBu6+9YYbzr7v",
+	"ZLpcvzQgOH1PPAD996JybDJeujoPhsykxV37iWHuoyZnmBk6sNz+mPzb1YefAPkt1NiBua854Rbu0N8P",
+	"HhGJUbfs3qDWCeddTiUkpqzi24NMyls4i3ouq50AKiq0HwPS1XXnEFLeSnuxMkPf7hHxrXEwtKyN8B2m",
+	"2574Whs14giWRqBVTMEBRURLV7cA45m23viQnI4xDlwqQoUDUUwV3dFfV256rWGfd4RK1xHHJzT1yzCA",
+	"ve1DDUou0aGlI8DYgzQSLMrGySHLFxpZtD13PBaHrHh07vyHJHbEM3Y2YV/dxF8QuNzmrKSxoP635uR4",
+	"odsRJ4f3Hocrml9HvhUYrOhlm9C+GiO1jRAf3kViL8Milocnu0uowNBKzEWRZXScsZUc3C6pH7003EUz",
+	"th9CSH0D32zAzKN1CTLvZXKLsZAPSJTAcEeW1iIhHxz9uEYTXxfRiDgbEIp+/Mvl+fenZ9fn3x9XFTeQ",
+	"qqDvRE6AmF79eDqwkhgXZMbuSfw53tvRp782fjHgaNzgl/WYxg4Cui5wEWlJee7+YYhj3C2+vSsacGUG",
+	"r1I7s10Zle8jBHeZdOvYPRfAWzuKcsXroVg/KHWhFZB1FyS3nBoWkcCf4bBUEFmM0vzWeluAktsdYfeZ",
+	"fNJMPahsAfLUhAoIuCJctITtzCnPOoTQgf3NlyZqBXOerg322lIUtk93YyeM5UsAbOEPL0eL3ObWHetD",
+	"AM1OoLc4WudN8rfXsbMm3WEZS4xG5bQwcuBi1MqguR1OtRPG7Y8A4RN+bwrFHgDcsK9NoB2egV9S231c",
+	"MWO4mD4I7wsBchLRCw5R2UNyPWNLNKT76LVEzudUpIOMC0YmGZ1C+SMXAQ6K98cPV9dk/+bGirH7imlm",
+	"YpIXqIDPCUR+W6mbtdaykKcujrBD7rNiAol/OL8m+5mEwljuUjWhBqKxYRGeVFbB7BRgAjVAUy8QwBs1",
+	"qLwf9ZabwTs7zeBUx97ZiCJyX7lnDL5zxafiQoAbUhNu9oLkJ+8M9ckt7s7GUmaMiqZtMziFdTf8KU93",
+	"DxW+cldrxdlkRl3ZqR2u4Yox4lfQsZnmiuGgds9Q4vMigzRQPOkW/oO+8ouuACT3e1B4sDBTCZpNOWKJ",
+	"pltQglWhIVHMrm+tH8F55J03atWBIB7mQHD55+27zvgdq5KMy9EKzDtrsh5hmLqjWZud630YNzJmZsGY",
+	"IAUAXlegZWfiXOkfJpph8oRDPAjO0Rh79PUS5rfNEvNH6ZYeXmrtbKIQ2j53QvmVveedo3clmUqmXT1H",
+	"ANbFjCez6hZXZI11118WDJpKBAUYr68ZWwl48aTQ0ae9R4WWKibksOGVeD3axi3x1fMGo94dZ4v2NFlp",
+	"aEbczxBeAjxwouQ8IjqHwmZlla+SyoAko1gulfHvtkVz7ZozskZd9TAn851BzoKXo03MGah3ADJ801fC",
+	"OIHgwXFlt0A1r+SzM6ohYKWiuhvh7FcskoGHuqsE9Y6DZFlnWbotJKIcvetY9dbio+Osm4RHP2fbbsFr",
+	"ij7R3cmWrnvrAVVay5R1XadTr5z/cCFVlj7izcJeIdpi963OITWNCytKouHLpaA8wLhTlRHlQcDESWCY",
+	"CXRw985Kwuf6cMQH5DY2sxjdxMFSHpbMuK1R8bTUodZpvV8REjSCffqQZBsm0rasb1aN2OE7r+MLWHu1",
+	"4VmGZlIsYy0XUNZRSDPc6DF/XOHIbaftCK0qeoas7wxEpp0FfMc4LfZTItgC1nsSlDPVTlM3vuzFamCT",
+	"4Xdrqqk4smcFISNDVn0CiuQKOK9qMlHPFRb8ab29E70oXphyMzwgLZzNxyz9pDpsSL4qjGW59sGUjjP4",
+	"dunyrWvbc66ZzhxxCAZuMUJtKCSHw7/QZbVtnnoVxq8Pry8sOLkhVX0TJfNaw0c3QTvl8NPDiiYEDAR3",
+	"h/v+632aZS2i2EaRs+s2qpMAS1PjDB5y/q08u77xOkh2IuXDsBGNaJLQNI3KSGquSvG2U/3W3cQHy73C",
+	"Q2Ak28041qQwtdT4V6OWMjXbWmFPSPzXYjR6mXgrJ3xi/4Xd03mesWEi5/HKBZZUFCdZAeWj3a26iCuC",
+	"3VvNgmE1hY4pG+nnb0ajbw7evDl8dfTN0ejNm4NNoIzg9O9sufaynEJwy5akf3n9/uPeSbAgEit2g4fG",
+	"Uzwu9xFCfu5JyqfcaPwljkjK0DELZcMMlv3qV9mwxgscVrXagyK+WEOoJgV4+50UbDP1CHOd/7/BcDT4",
+	"Hx3pzlsayiNSCP73ghE6l2KK9uoTkjE7i47cfiMSD+OIxDfoXIsH8cpCXx+tW+fp4L/TwT9GgzfDm0Hr",
+	"alt4c2dlm5+tAP0A0+9iJjMvfhMw57tUsDhXcsIze50xF1OmzUVq/y7ByX5YsHEyo+aTyuwnj/Ax6UOg",
+	"F0ZmzZmh8V5EYix6U/8Rq0LVxy09ldQYmszAu5dIlXIx1RExiopyEzrCIq9g6Bc0Wxqe6D0YTSo6ZW95",
+	"BhXQ4yTjuf6opD0u7a5LmyLlMib9eKyoSPE5iuO6R/6uzmQKI9j1/NdLyJ7T3gfoUAdImxeicayLNA4q",
+	"pPgHcZqTMEwziKNyg+oZzVkzX5woZgol0JY+JKd1HCn3YvVtIckVfCQpNbRJvMsycx3yRjHOeFLx1Yyv",
+	"hFr+C7W0ox4WJ18/NYKbr2P+deff6NKBi4e7xHAOyMyQC/FI5cSry6jOptvLAweYFIqb5ZVllXihrtvH",
+	"mqByVDmn/I4Jy+gb7TiG5GcHSZh2ltGp96qVTVqwD4aQYazfCaIxN82svk1tNVKJhmRg+SB+Y0R5ueeZ",
+	"MTnW4OdiIn03AIo9epCE91Tlruk5oQ3e08f7+ynDOgxKD/1jQy57G5vRQOIsPj+wykiEgJiSQqRMkdg7",
+	"uOLQhv9CkznlAssYkWvIDrV7rhZhgQuaJkgCrrHK7BERdg+WQ8gPncOf9kTLijqVkyBCOwSqkBG2WQgj",
+	"w2HttaBzF6Hr++ow79gP3KVlqStpPyuI6fak54WGjEICpTFwDyUfL7sKOAehO4daKiI5xdi81SYWsHKq",
+	"8cfOwD7STwplZe14kMbOwxb2gbgfLBaLgUWfQaEyJix1TlGg+Jkr9h4XRNM5F46GUvDR1QPm3NZhKQjk",
+	"tEzbY2ltQRZgM54woVkAhae5ZVODw+GoAYSLxWJI4eehVNN9967ef3dxdv7T1Tm8AwFvJgvheYBXXkFl",
+	"kFd03DsYjvA1mTNBc9477r0cjoYvXUwU0AQPpZY97q/0VJgys15wh2L3pq1fQ1R6g4FOMGZhS8hCJFhR",
+	"oN/VjQHs/rUA2d47rs1qZwm7A9e/S/eOf1ln2uD2Cx/85W6iNF90t9PZzaz0Oar3aDscjb5aX5LVvXc3",
+	"yvKPQMuUI1xC28jlUveDXnLwysHmV9p6RsG7L7d+t2olBi8ebX6x7PpjXzjYYqbVVjz2vZdb7G5do5kv",
+	"Ue/VNoda77oEzLiYz6laOmDGfhV1cDZ0agEZKk/2Ptt3apiJMjFIZbKtQNIVQ2exQziUoWNXt8GZtsLu",
+	"KrpKpSUUNJm0VhbVF0Nd6TLhZFXqqrTax3xVnrJHRFXDlWCnrgjDpy1/mUvBlkBFUcagioW1nK2MoBi1",
+	"khxPfBC5N11VMzRJBPZQKbsq9BrR5V8NEVdatnypy2mWiHxpkIKDr78CqDnc1auqagnxhyYDozdbzYT9",
+	"Gn/vdANBDimHh/ENNANbOHTTjI/Q4QF6rZUlqC1yr7afMNJlQQQchvTh1xvsJ8bSCJ++qZVTxq8wm6aF",
+	"r1uaVfXIeDyUxfF/BUyt+ig8Y+qfB1MtWCOeesDeiKdQXWt3RF3feeEYf75x0UpgmhIkr+Gxe8RjsYuM",
+	"hLc8IkeIyfY7lxfnmsFVBdK70DrPHhet7fi/Clr7ov/PaP3nRGsE7A1ojVCxEa0p0TOpjJPBXeF4OSGa",
+	"3TFFs6DFnyYUGvnWhPlak0MyYYt6JS+aU2WOSQz192PSnyrGIDLXCv6r3UvAIO4L9MekT8l/k8V1MWZh",
+	"mz0wE9U77dn3FOUpvDIurMogJ+QaAol9Zm2bYn9ZiKA9weNRCjfBVqTi8BFmvixEl9Lu7rusRPNML/4o",
+	"9OKyEIgwJXivoRdVllSnza0r54r0AxDVex25VMfEQCye09adA1W/IDEsQFqYGFr4BheWezIeDHCS2AkP",
+	"+AuWWoUEDYIZaNr1mK2yvZsWvDDj7BGNZeE0XYYyn6z2e0K2373Ny14MqQCgRAafkPcl6mCTlw7wtdVM",
+	"Q9AvJVOaOEeoFCyo8EfnjMQ+2jIm/cPRgX3jcDSCOiHuzXnZSROzXXSQvC9SXU/i9A4VdO9aVuirkntH",
+	"SeBP0SRlGXBbyHOWRZaelGgMlcx9ACXUfsyW9hXMu/dLcbnikGaF7h3MLQo9wyUdOBq9ITnVuJu9Ibms",
+	"KEbZUaOW/0r68cyY/Hh//+Dwm+FoOBoe7GN9FP/9L8fHB59XvstkQrOZ1Aa+33P1C8sT/3R5EfbqwFKx",
+	"3x6+OoRSsS/d0WM3arf9xm5PnesLUh4wH0z6aofKDIo8TDitk5qPRUBpHkumaLbC2Uq2eAwqt57IeSBP",
+	"wapzzzVAI0TKfIm+qmK09Yqg78bidybp/JkEl49FjVi30uqm7LL/T09pvyAJz5hhbcR8jqmYdVI+JO/4",
+	"LbPfBhCI5JNB3Shv2YjA9+sipNFaEZTB00QbmZOFVLdAXzHfE13b9r3NZLtkH/MmafkellOjLhudkLXS",
+	"BeCJdNUonCMySOnvdkXuFBDb4oo86rqH9NlR+JtFQ4S2jZgYtWsMH0SnxoAo5OoddcvsPzDzOwT1p2ex",
+	"zyj0m0WhH9iOnEwmt2t18LJnFfCQmesyhSI7GOBrncEa+ATtux5T+Q36g3XCLKSQP2u+TweB/tYr2LOf",
+	"m5C3T6vWeu2a8HsQnVY6mLk2eFi3ggttoPC+0wNBJR7MZKHAdeTcu7VqzqQEC6zzhvKZGxWKWDCD1Tm4",
+	"KXWxqpBa1NJ+DxvuYaLahhZ7zQ5tx/512ALj4HmGOmoYD4iaI4hpR6MREVgwIHYG73i1zZ82dKnJYsYU",
+	"c9XGmqjpehpW6PkYKmPQO/GJlcUtqQKh0DABweuOPROJpyISDiy2IhSornSTCChJKNWc0CRs+7FS9QjC",
+	"lMfLWpmcIXEVXYLSOD4n0pu/QuuRS8ywKhWkZSQyZ2XCBDUsPiHfM7Gsj2Yx0L4mJKnkyRYXchgBvjVG",
+	"tkb57oAmQdfGLTD0JbqK6sf/XWCrCpY27NXq7b6TSdlAuc3QXx1ylWbnQrOHa6XnVfn4y0NR+E+Ehi5N",
+	"onf8y+eauxdAkFQwWGKl+6aGl2Efj/WGD/S5wvMR9gaxKFM2N2niwlnGqHLdR/6wmv3vmXzDBZHyhjyc",
+	"uC86NfSV3jDQcAvyiKA5a7Zs96J1AcLXkxbcDB2Sgm9k8wxcT+g6Wwdb7WIARotaSdx3+CRvpSKxYtrE",
+	"UWXtLLtzBZAG7cdcOwEq0n2poDj4HpkyA9pD2GnTP0FFre9VxbbK5J++pXNBZy5fEZ6SoKUYajExdNiL",
+	"Wxrp9UfH9ZZ5e6i/uFnDpvNmVuYPb9l5C+pew2ulioXqC7JeTWRhNE8Z2s9ylgSFKFbcctFoNKp1fsLj",
+	"LzP2naAEcTaRV3LKVG+//5IrVN0D0c8e6EAxbj2OiFSRl8l8r0iXj1prBdmXExJj/gu8RGiW7cG42LK1",
+	"rJLorhBSe1LWpjWl2FXqcTSmWkPNJ47yc92y1pDAyCc0asjSr7XE9QW+Go1xIUXUN8Z99n/9ZtWxlHjA",
+	"bhDchswHXRi3EfwsTaooQpd3yU+80doe9kpuMbbzDWb2Zw/Sn8aDtA0sz8rufh1dHVnJoYDdcU2KHB1J",
+	"Lt20tIhD0xtuoMKAKkSrIdw1E3xEKdbN0EHCqz08HHyfVeQfmCHlTXroKqtL1+Drb1VftC46eT7PzUoD",
+	"sw5l2DdZ24ZK4ajP2vATa8PVFXm48N+s1YdBeF4pTBAUe3Md0CIi2IJpQzKqDcr/vq4B174rGsTB+i50",
+	"jRZ4rsc2KgRliwuoNwOtW05I7Lq6xUTTpa5kOZmlTDXa2w3JWdDYCopYtAXGkjOaZTowypbFJPqQkN8o",
+	"HYGCOXR0GxcGSpxAFm62dKI+F0lWpOw/u7HiVnJb3cZaseLUO3JmXLvNTpxSAsftNt2VU5/xOTe9FWf+",
+	"1k0Fv0TNEIas6iMIK+G6UuW6VrHS3WVLiacxeewPNGgNF9zXC00SuEojZddK3NXUVuEb9LihWjrsPGpM",
+	"gweEDrZYkt1nYvl07uF1pDLgoOCH7fb7XDJtpHLsE6rFNNocuyrfPvR/LwrLvLgYYm46nnaFy3w+gHtZ",
+	"O2bffC8OWgTEhGr7bthhIyZTesegfE1Z1SWGnv1lYwg/eOzig1Ns37wXlb0inN+y4ZSOnHVIEw52MJZ6",
+	"IyvUbGoRNMiFL7HrogjpEqutgk2IEoOtq4SLS/aVyxOqWdVAQvOpgGBvQeiUchERdp9Y0l0mVPhjBhNa",
+	"VO5LqjLU0cyULKazBn/AztU+/Lkllcqu631reEmr7qaZeUbzJ0sFAqB5X/fuYiG+Go7roDNLdx5QowdL",
+	"G8svxfBH5CblHF25bWUTkGdAezp+Etx8i04GlZ+Sll6gZy4HowFeJ77FYVm5/5ax3FV+hRItTQDExjM1",
+	"GPz6BuKVLjdPHFSzLfAHUTW+m84zNjwNNiBgbECIkPwaVxS5k/YGRVDLonT9sjKjKwCodFUa0qdpp9TQ",
+	"PazDt4Q4GKzel1GDIR119DmHMn8YsfWIIIwcqAN+XaOFZ1h9GljFKyf+zleFhKiXF61Sf5D8WKvQa6/Q",
+	"OzZLt2gihebaQN9gV7aYpzoiKdOGC0wg9sUqfc3ahQjqc7sSXHzOtKHz3PWzoVPFWFgPHF2SaGOxX/Na",
+	"/UvsiUv6rsS1b/5++B+vXg4OorLk/+ovJIOUH5DA1R2I069GI/AXC7YgUrD6AjEg++DNNyM7xps3b964",
+	"LvhMDWDqhOalKeby/PT79+d7J1joaME1K9v0VlmhqFK5oFN36EACcgk9j0oTUq7kOGPzIcEeEvb7oJFh",
+	"1WwZEvJqKUstlc3mdVrw9floQAY2sc8WVQLX92xhfcJKYPO1pKLG0MpGQp0srdGPyOG0Yq7XmJyA6xKb",
+	"8CCMW87mqq03I5R8b6QNxkaw7oFJr1ZYXm+s2PlbrNDp99zBS6HHWrm/Zzx5wtCpChpL2c93uuoMnvrB",
+	"N9pz3QawgSuFpFWMKlZoiXHhenmhZ5jej3wXmVAfKlwGTT6rpotBy1Gf1Vo+BQFARZ7IucvUdr9h+xvM",
+	"73D1gPZcroaVJ8UgV3KqLIsERuyscafmJGgxaUeEUrxQzAPLJGPzvQvhJkSp1bfwi9zPH3xTzBx8H3Sc",
+	"sbRk1P2zDz/9dH52ffHTD65MiPvi/HsUAXCMKxAKnLmsbH6HJVLCwoJIYIQZjKlmaVleXpOJzDK5WDnK",
+	"lthxu3PX9eyRFM+gjeMTByb5bm4dOicWf+MIvc/FhP5AxceguWQJ1U1a1uT6+9r1fGwncudQHazB/o+d",
+	"JbqG8R7TsVC9/bmkFz6mkrG0yrxCIjdmiQQ5nAuuZ94z4D+dGowIpXkOiWBOR5hxbaRatlULNTJ/ErSW",
+	"+ZPbkrbBahP0lHtG7D8OYst8S7xG39T6UMM7eVvmmHQVyWhzHtn3TjPsDLJtmol951nte0Inkj1wcppl",
+	"pLwmDy/ui26R9j0Ht6PoBAqSU64CebcUUSH1zB2/q8rCaSanIBDzSdjBN/Wd9tMga3BIoKOoLluEGbnS",
+	"NafZRTQod3XLWB6Wu4LAertWCMlhrsHyErtkYp/UYzJmSwmsiBoXAJ+lTBvcI9fEhfaUZWFaase0GGLs",
+	"4Ng653H4T9B69omlSnR+4946mJBVPuzxPYf7/nbtQvYWiYfQBmlocJJ9VrZ0XiMietvPC73Sl1bIRUAD",
+	"uCJQZcBSgZxqzdKw6xEGahxXCm5CswzlQTs+12VsHzkaHRAuIPbiBilT/689/MO1mv1rz0WfuGZFK0Wj",
+	"NGMam4uXqE1UITSG6V2ulouqBXqUyT/BgJD2jC/l1MwgCmTMiFG8ypWJSnI5l3cVWXPlGQJXUKuvhyv2",
+	"STMVMN9HIi6uh/cTS7f1Rsot9KWj8fGfQdb9nbusuGLQC3KNRBKQnbKlXqcxOuzr6QzRFt00nwrCBSqY",
+	"ixlPZi7Db6WwAeiTQZAZyXlyu9Ivtb0wLTS0fOyytDhJB4OFLT9L009fktZf/day9GkKlpNSSg78o56F",
+	"uIBBzQz6MMuYTG5c5zjPLzzET3jGNMq9zjlZgr1npA1QH7OyUyMQzP7HD1fXpM7k9zyLqjo3xjx1eaEw",
+	"09RlJiJj5mkQsJLZ49bYWZecBX5ZqphrvY51RDyfPwlSXKum1HHpgKZVt9CuFtzkVECHbkV8G9uy+Z6h",
+	"lpdbYYEcjd6g8GE/uHiMDKMr7LNGuxRc14+XljmzeLht1XXRHa3Lzoau3KxhYdfFjGp7pZCBTF0wqFQu",
+	"nKM1RdYj/iPx9aCb9xMrDeXG1mgMKPI8Z7r+hjNdSxrYyrzr2V///BKtNpH95fOXz0Gz3oabt96oUqJQ",
+	"7k0BrtH6sNYNM6xGffzt6NtRz87gltYayNzWFzWINwEkHlaeZBfvEHUW+EPBHXWBSvFYonm7in1Bf1Qw",
+	"MNZrag78ngvjLC5gwqmLuaGhZazkwpKhSX1gdx/tS17XDGBFhEKxiovaml2p/NaxXS7VmraxwVBlckm0",
+	"ZVGqlg6zwcJcmZ3maFcuMDUs2l6LL2IzesetMkqN1fzKeoxu5Cpyszl0ezBEqrjrsFtytwE6NbVvbRo6",
+	"PsomTeGkPkIgagm89f1dItcOBDr2Qk8oBzbQKMaLAb6hanhYM9p2UhdV9gMUAQnCna6uIa3AL7yqNGFH",
+	"Dm/Vl4P5HPXuB5ZDDMYyXQ6oWA4cGxlgqAXwm/8XAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
