@@ -1,97 +1,23 @@
 package mock_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/restreamkit/restreamkit/internal/browsertest"
 	"github.com/restreamkit/restreamkit/internal/clock"
 	"github.com/restreamkit/restreamkit/internal/mock"
 	"github.com/restreamkit/restreamkit/internal/oauth"
 )
-
-// The browser tests drive headless Chromium at a laptop's viewport. They skip when no Chromium
-// is installed, unless RESTREAM_REQUIRE_CHROMIUM=1 (CI) turns the skip into a failure.
-const (
-	viewportWidth, viewportHeight = 1280, 800
-	browserTimeout                = 60 * time.Second
-	requireChromiumEnv            = "RESTREAM_REQUIRE_CHROMIUM"
-)
-
-// chromiumPath finds the browser: Debian's /usr/bin/chromium, else the first of the usual names
-// on PATH.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	const why = "no Chromium: neither /usr/bin/chromium nor chromium, chromium-browser, google-chrome or headless-shell on PATH (apt-get install -y chromium)"
-	if os.Getenv(requireChromiumEnv) == "1" {
-		t.Fatal(why + "; " + requireChromiumEnv + "=1 requires it")
-	}
-	t.Skip(why)
-	return ""
-}
-
-// newBrowser starts headless Chromium for one test, with a fresh profile and the 1280×800
-// viewport, bounded by browserTimeout so that a stuck browser fails the test instead of hanging CI.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	path := chromiumPath(t)
-	profile := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.UserDataDir(profile),
-		chromedp.WindowSize(viewportWidth, viewportHeight))
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	bctx, bcancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { bcancel(); acancel(); cancel() }) // before the profile directory is removed
-	if err := chromedp.Do(bctx, chromedp.EmulateViewport(viewportWidth, viewportHeight)); err != nil {
-		t.Fatalf("starting Chromium at %s: %v", path, err)
-	}
-	return bctx
-}
-
-// screenshot captures the viewport into a PNG file in the test's temporary directory and checks
-// it decodes as a PNG of the viewport's size. It compares no pixels: it proves the page renders.
-func screenshot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	file := filepath.Join(t.TempDir(), name+".png")
-	if err := os.WriteFile(file, buf, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := png.DecodeConfig(bytes.NewReader(buf))
-	if err != nil {
-		t.Fatalf("screenshot %s is not a PNG: %v", name, err)
-	}
-	if cfg.Width != viewportWidth || cfg.Height != viewportHeight {
-		t.Fatalf("screenshot %s is %d×%d, want the %d×%d viewport", name, cfg.Width, cfg.Height, viewportWidth, viewportHeight)
-	}
-	t.Logf("screenshot: %s", file)
-}
 
 // interceptRedirect makes the browser answer requests to the redirect URI itself, with a page
 // that says so, since no application listens there. It returns the URLs the browser asked for.
@@ -124,7 +50,7 @@ func interceptRedirect(t *testing.T, ctx context.Context, redirectURI string) <-
 }
 
 func TestPressingEnterOnTheConsentPageApprovesInChromium(t *testing.T) {
-	ctx := newBrowser(t)
+	ctx := browsertest.NewBrowser(t)
 	h := newHarness(t, mock.Options{})
 	landed := interceptRedirect(t, ctx, devRedirect)
 
@@ -135,7 +61,7 @@ func TestPressingEnterOnTheConsentPageApprovesInChromium(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	screenshot(t, ctx, "consent")
+	browsertest.Screenshot(t, ctx, "consent")
 	// The user only looks at the page and presses Enter, with the account choice focused.
 	if err := chromedp.Do(ctx,
 		chromedp.Focus(chromedp.CSS(`input[name="account"]:checked`)),
@@ -230,14 +156,14 @@ func TestTheConsentButtonsAreInViewAt1280x800WithManyAccountsAndScopes(t *testin
 		{"with sixty accounts", 60},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx := newBrowser(t)
+			ctx := browsertest.NewBrowser(t)
 			if err := chromedp.Do(ctx,
 				chromedp.Navigate(consentServer(t, manyAccounts(tc.accounts))),
 				chromedp.WaitVisible(chromedp.CSS(`button[value="approve"]`)),
 			); err != nil {
 				t.Fatal(err)
 			}
-			screenshot(t, ctx, "consent-"+strings.ReplaceAll(tc.name, " ", "-"))
+			browsertest.Screenshot(t, ctx, "consent-"+strings.ReplaceAll(tc.name, " ", "-"))
 			page, err := chromedp.Run(ctx, chromedp.Evaluate[struct {
 				Width, Height, ScrollY float64
 				Scopes, Accounts       int
@@ -255,8 +181,8 @@ func TestTheConsentButtonsAreInViewAt1280x800WithManyAccountsAndScopes(t *testin
 			if err != nil {
 				t.Fatal(err)
 			}
-			if page.Width != viewportWidth || page.Height != viewportHeight || page.ScrollY != 0 {
-				t.Fatalf("the viewport is %v×%v scrolled to %v, want %d×%d unscrolled", page.Width, page.Height, page.ScrollY, viewportWidth, viewportHeight)
+			if page.Width != browsertest.Width || page.Height != browsertest.Height || page.ScrollY != 0 {
+				t.Fatalf("the viewport is %v×%v scrolled to %v, want %d×%d unscrolled", page.Width, page.Height, page.ScrollY, browsertest.Width, browsertest.Height)
 			}
 			if page.Scopes != len(allScopeNames()) || page.Accounts != tc.accounts {
 				t.Fatalf("the page lists %d scopes and %d accounts, want %d and %d", page.Scopes, page.Accounts, len(allScopeNames()), tc.accounts)
@@ -284,7 +210,7 @@ func TestChromiumShowsLoginErrorsAsAPage(t *testing.T) {
 			"`redirect_uri` does not match a redirect URI registered for the client"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx := newBrowser(t)
+			ctx := browsertest.NewBrowser(t)
 			res, err := chromedp.Run(ctx, chromedp.NavigateResponse(h.url+"/login?"+tc.query))
 			if err != nil {
 				t.Fatal(err)
@@ -292,7 +218,7 @@ func TestChromiumShowsLoginErrorsAsAPage(t *testing.T) {
 			if res.Status != http.StatusBadRequest || !strings.HasPrefix(res.MimeType, "text/html") {
 				t.Fatalf("the browser got %d %s, want 400 text/html", res.Status, res.MimeType)
 			}
-			screenshot(t, ctx, "login-error")
+			browsertest.Screenshot(t, ctx, "login-error")
 			page, err := chromedp.Run(ctx, chromedp.Evaluate[struct{ ContentType, URL, Heading, Message, Text string }](
 				`({ContentType: document.contentType, URL: location.href,
 				  Heading: document.querySelector("h1")?.innerText ?? "", Message: document.querySelector("#message")?.innerText ?? "",
