@@ -3,7 +3,6 @@ package proxy
 import (
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/restreamkit/restreamkit/internal/report"
@@ -56,23 +55,21 @@ type liveExchange struct {
 }
 
 // liveRing keeps the most recent exchanges, bounded by count and bytes. Adding takes a mutex
-// held for a few stores and wakes subscribers without blocking: each has a one-slot channel,
-// and a full slot already means "look again". With no subscriber, a wake-up is one atomic load.
+// held for a few stores, then hands the exchange to published (the dashboard's SSE broker,
+// whose Publish never blocks and is one atomic load without a subscriber).
 type liveRing struct {
 	maxCount, maxBytes int
+	published          func(*liveExchange)
 
 	mu      sync.Mutex
 	buf     []*liveExchange // circular: the oldest at head
 	head, n int
 	bytes   int
 	next    uint64 // seq of the next exchange
-
-	subsMu sync.Mutex
-	subs   atomic.Pointer[[]chan struct{}] // copy on write: read without a lock
 }
 
-func newLiveRing(maxCount, maxBytes int) *liveRing {
-	return &liveRing{maxCount: maxCount, maxBytes: maxBytes, buf: make([]*liveExchange, maxCount)}
+func newLiveRing(maxCount, maxBytes int, published func(*liveExchange)) *liveRing {
+	return &liveRing{maxCount: maxCount, maxBytes: maxBytes, published: published, buf: make([]*liveExchange, maxCount)}
 }
 
 // add keeps x (evicting the oldest to stay within the bounds) and wakes the subscribers.
@@ -92,13 +89,8 @@ func (r *liveRing) add(x *liveExchange) {
 	r.n++
 	r.bytes += x.size
 	r.mu.Unlock()
-	if subs := r.subs.Load(); subs != nil {
-		for _, c := range *subs {
-			select {
-			case c <- struct{}{}:
-			default: // already woken; it reads everything new when it looks
-			}
-		}
+	if r.published != nil {
+		r.published(x)
 	}
 }
 
@@ -137,47 +129,11 @@ func (r *liveRing) at(seq uint64) *liveExchange {
 	return r.buf[(r.head+int(seq-oldest))%r.maxCount]
 }
 
-// last returns the seq the next exchange will get.
-func (r *liveRing) last() uint64 {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.next
-}
-
 // stats returns how many exchanges are kept and the bytes they hold.
 func (r *liveRing) stats() (count, bytes int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.n, r.bytes
-}
-
-// subscribe returns a channel that receives a value (coalesced) whenever exchanges are added,
-// and the function that ends the subscription.
-func (r *liveRing) subscribe() (<-chan struct{}, func()) {
-	c := make(chan struct{}, 1)
-	r.subsMu.Lock()
-	defer r.subsMu.Unlock()
-	var list []chan struct{}
-	if old := r.subs.Load(); old != nil {
-		list = append(list, *old...)
-	}
-	list = append(list, c)
-	r.subs.Store(&list)
-	return c, func() {
-		r.subsMu.Lock()
-		defer r.subsMu.Unlock()
-		var rest []chan struct{}
-		for _, s := range *r.subs.Load() {
-			if s != c {
-				rest = append(rest, s)
-			}
-		}
-		if len(rest) == 0 {
-			r.subs.Store(nil)
-			return
-		}
-		r.subs.Store(&rest)
-	}
 }
 
 // bytes is what x counts against LiveBytes: the capacity of its bodies (a kept slice holds its

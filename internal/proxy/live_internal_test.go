@@ -11,7 +11,7 @@ func liveOf(id string, body int) *liveExchange {
 }
 
 func TestTheRingKeepsTheNewestExchangesUpToItsCount(t *testing.T) {
-	r := newLiveRing(3, 1<<20)
+	r := newLiveRing(3, 1<<20, nil)
 	for i := range 5 {
 		r.add(liveOf(fmt.Sprint(i), 0))
 	}
@@ -30,7 +30,7 @@ func TestTheRingKeepsTheNewestExchangesUpToItsCount(t *testing.T) {
 
 func TestTheRingEvictsTheOldestToStayWithinItsBytes(t *testing.T) {
 	one := liveOf("0", 1000).bytes() // every id below is one byte
-	r := newLiveRing(100, 3*one)
+	r := newLiveRing(100, 3*one, nil)
 	for i := range 5 {
 		r.add(liveOf(fmt.Sprint(i), 1000))
 	}
@@ -59,7 +59,7 @@ func TestAKeptBodyIsCutAndNeverPinsALargerArray(t *testing.T) {
 }
 
 func TestSinceReportsWhatASlowReaderMissed(t *testing.T) {
-	r := newLiveRing(4, 1<<20)
+	r := newLiveRing(4, 1<<20, nil)
 	for i := range 10 {
 		r.add(liveOf(fmt.Sprint(i), 0))
 	}
@@ -67,24 +67,4 @@ func TestSinceReportsWhatASlowReaderMissed(t *testing.T) {
 	if len(xs) != 2 || xs[0].id != "8" || next != 10 || missed != 5 {
 		t.Fatalf("got %d from %q, next %d, missed %d; want 2 from 8, 10, 5", len(xs), xs[0].id, next, missed)
 	}
-}
-
-func TestAddingWakesEverySubscriberWithoutBlocking(t *testing.T) {
-	r := newLiveRing(4, 1<<20)
-	a, enda := r.subscribe()
-	b, endb := r.subscribe()
-	defer endb()
-	for range 3 { // nobody reads: the one-slot channels coalesce, add never blocks
-		r.add(liveOf("x", 0))
-	}
-	<-a
-	<-b
-	enda()
-	r.add(liveOf("y", 0))
-	select {
-	case <-a:
-		t.Fatal("an ended subscription was woken")
-	default:
-	}
-	<-b
 }

@@ -237,15 +237,15 @@ func (p *Proxy) Exchange(seq uint64) (ExchangeView, bool) {
 // restream_proxy_violations_total have them (the metrics are the one place they are counted).
 type OperationCount struct {
 	Operation  string
-	Exchanges  int
-	Violations int
+	Exchanges  int64
+	Violations int64
 	Statuses   []StatusCount // by status, ascending
 }
 
 // StatusCount is how many exchanges of an operation got one status ("other" past 599).
 type StatusCount struct {
 	Status string
-	Count  int
+	Count  int64
 }
 
 // Counts returns the per-operation counters, by operation name.
@@ -263,24 +263,24 @@ func (p *Proxy) Counts() ([]OperationCount, error) {
 		}
 		return c
 	}
-	statuses := map[string]map[string]int{}
+	statuses := map[string]map[string]int64{}
 	for _, fam := range families {
 		switch fam.GetName() {
 		case "restream_proxy_requests_total":
 			for _, m := range fam.GetMetric() {
-				op, status, n := label(m, "operation"), label(m, "status"), int(m.GetCounter().GetValue())
+				op, status, n := label(m, "operation"), label(m, "status"), int64(m.GetCounter().GetValue())
 				if op == MockBucket {
 					continue
 				}
 				get(op).Exchanges += n
 				if statuses[op] == nil {
-					statuses[op] = map[string]int{}
+					statuses[op] = map[string]int64{}
 				}
 				statuses[op][status] += n
 			}
 		case "restream_proxy_violations_total":
 			for _, m := range fam.GetMetric() {
-				get(label(m, "operation")).Violations += int(m.GetCounter().GetValue())
+				get(label(m, "operation")).Violations += int64(m.GetCounter().GetValue())
 			}
 		}
 	}

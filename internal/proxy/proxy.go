@@ -43,6 +43,7 @@ import (
 	"github.com/restreamkit/restreamkit/internal/record"
 	"github.com/restreamkit/restreamkit/internal/report"
 	"github.com/restreamkit/restreamkit/internal/validate"
+	"github.com/restreamkit/restreamkit/internal/webui"
 	"github.com/restreamkit/restreamkit/openapi"
 )
 
@@ -148,30 +149,28 @@ type Options struct {
 
 // Proxy is one validating reverse proxy.
 type Proxy struct {
-	opts      Options
-	log       *slog.Logger
-	spec      *validate.Spec
-	frames    *frameSchemas
-	rp        *httputil.ReverseProxy
-	client    *http.Client // for WebSocket dials
-	report    *report.Reporter
-	metrics   *metrics
-	idPrefix  string
-	seq       atomic.Uint64
-	bufs      sync.Pool
-	ws        wsRegistry
-	closed    atomic.Bool
-	guard     *guard.Guard // of /__proxy/ and the forwarded /__mock/
-	rec       *record.Recorder
-	har       *har.Archive
-	drift     *drift.Aggregator // nil without a drift report
-	live      *liveRing         // recent exchanges, for the dashboard
-	uiGuard   *guard.Guard      // of /__proxy/ui/: the control guard, strict about origins
-	uiFeeds   atomic.Int64      // live feeds open
-	feedsDone chan struct{}     // closed to end the live feeds
-	feedsOnce sync.Once
-	shutdown  chan struct{} // closed by POST /__proxy/shutdown
-	stopOnce  sync.Once
+	opts     Options
+	log      *slog.Logger
+	spec     *validate.Spec
+	frames   *frameSchemas
+	rp       *httputil.ReverseProxy
+	client   *http.Client // for WebSocket dials
+	report   *report.Reporter
+	metrics  *metrics
+	idPrefix string
+	seq      atomic.Uint64
+	bufs     sync.Pool
+	ws       wsRegistry
+	closed   atomic.Bool
+	guard    *guard.Guard // of /__proxy/ and the forwarded /__mock/
+	rec      *record.Recorder
+	har      *har.Archive
+	drift    *drift.Aggregator // nil without a drift report
+	live     *liveRing         // recent exchanges, for the dashboard
+	uiGuard  *guard.Guard      // of /__proxy/ui/: the control guard, strict about origins
+	events   *webui.Broker     // the dashboard's live feed
+	shutdown chan struct{}     // closed by POST /__proxy/shutdown
+	stopOnce sync.Once
 }
 
 // New builds a proxy from opts.
@@ -254,7 +253,8 @@ func New(opts Options) (*Proxy, error) {
 	_, _ = rand.Read(pfx[:])
 	p := &Proxy{opts: opts, log: log, spec: spec, frames: frames, report: rep, metrics: newMetrics(),
 		idPrefix: hex.EncodeToString(pfx[:]), guard: g, rec: rec, har: archive, shutdown: make(chan struct{}),
-		live: newLiveRing(LiveExchanges, LiveBytes), feedsDone: make(chan struct{})}
+		events: webui.NewBroker(webui.BrokerOptions{MaxSubscribers: UISubscribers})}
+	p.live = newLiveRing(LiveExchanges, LiveBytes, func(x *liveExchange) { p.events.Publish(webui.Event{Name: "exchange", Value: x}) })
 	if p.uiGuard, err = uiStrictGuard(opts.Control); err != nil {
 		return nil, err
 	}

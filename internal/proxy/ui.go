@@ -1,17 +1,17 @@
 package proxy
 
 import (
-	"bytes"
 	"embed"
 	"html/template"
+	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/restreamkit/restreamkit/internal/apierror"
 	"github.com/restreamkit/restreamkit/internal/drift"
 	"github.com/restreamkit/restreamkit/internal/guard"
+	"github.com/restreamkit/restreamkit/internal/webui"
 )
 
 // UIPrefix is where the dashboard is served: the exchanges (live), the per-operation counters and
@@ -26,20 +26,30 @@ const (
 	// UIRows bounds the rows a page renders (the ring holds up to LiveExchanges).
 	UIRows = 200
 	// UISubscribers bounds the live feeds open at once; more get 503.
-	UISubscribers = 16
-	// uiHeartbeat is how often an idle feed sends a comment, so that proxies and browsers keep it.
-	uiHeartbeat = 15 * time.Second
-	// uiBatch bounds the exchanges one wake-up sends; a reader further behind is told what it missed.
-	uiBatch = 100
+	UISubscribers = webui.DefaultSubscribers
 )
 
 //go:embed ui
 var uiFS embed.FS
 
-var uiTemplates = template.Must(template.New("").Funcs(template.FuncMap{
+// uiFuncs are the page's own template funcs, besides webui's formatting ones.
+var uiFuncs = template.FuncMap{
 	"bodyOf":        func(text string, cut int) bodyText { return bodyText{text, cut} },
 	"maxViolations": func() int { return LiveViolations },
-}).ParseFS(uiFS, "ui/*.tmpl"))
+	"i64":           func(n int) int64 { return int64(n) },
+}
+
+// The pages: webui's layout around each page's "content", with the shared row and violation
+// templates.
+var (
+	exchangesPage  = mustPage("ui/row.tmpl", "ui/exchanges.tmpl")
+	exchangePage   = mustPage("ui/row.tmpl", "ui/exchange.tmpl")
+	operationsPage = mustPage("ui/operations.tmpl")
+)
+
+func mustPage(patterns ...string) *template.Template {
+	return template.Must(webui.ParsePage(uiFS, uiFuncs, patterns...))
+}
 
 // bodyText is a body as the exchange page shows it: redacted text, and the bytes not kept.
 type bodyText struct {
@@ -56,10 +66,10 @@ func (p *Proxy) uiHandler() http.Handler {
 	mux.HandleFunc("GET "+UIPrefix+"operations", p.serveOperationsPage)
 	mux.HandleFunc("GET "+UIPrefix+"exchanges/{seq}", p.serveExchangePage)
 	mux.HandleFunc("GET "+UIEvents, p.serveEvents)
-	mux.Handle("GET "+UIPrefix+"assets/", http.StripPrefix(UIPrefix, http.FileServerFS(uiFS)))
+	mux.Handle("GET "+uiAssets, http.StripPrefix(uiAssets, webui.Assets()))
 	inner := http.Handler(mux)
 	return p.uiGuard.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		setUIHeaders(w.Header())
+		webui.SetHeaders(w.Header())
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			apierror.New(http.StatusMethodNotAllowed, apierror.NameMethodNotAllowed,
 				"Method not allowed: the dashboard only reads").WithHeader("Allow", "GET, HEAD").Write(w)
@@ -67,16 +77,6 @@ func (p *Proxy) uiHandler() http.Handler {
 		}
 		inner.ServeHTTP(w, r)
 	}))
-}
-
-// setUIHeaders sets what every dashboard answer carries: no inline script, no framing, no
-// sniffing, no referrer.
-func setUIHeaders(h http.Header) {
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Cache-Control", "no-store")
 }
 
 // uiStrictGuard derives the dashboard's guard from the control guard's options.
@@ -87,51 +87,44 @@ func uiStrictGuard(opts guard.Options) (*guard.Guard, error) {
 	return guard.New(opts)
 }
 
-// page is what every dashboard page gets.
-type page struct {
-	Title   string
-	Nav     string // the current entry of the navigation
-	Message string // an error to show, naming the field
-	Data    any
-}
-
 type exchangesData struct {
 	Filter    Filter
 	Buckets   []string
 	Rows      []ExchangeView
-	Next      uint64 // the seq the live feed starts from
-	EventsURL string
 	Kept      int
 	KeptBytes int
 }
 
-func (p *Proxy) render(w http.ResponseWriter, status int, name string, pg page) {
-	var buf bytes.Buffer
-	if err := uiTemplates.ExecuteTemplate(&buf, name, pg); err != nil {
-		p.log.Error("rendering the dashboard", "page", name, "err", err)
-		apierror.New(http.StatusInternalServerError, apierror.NameInternal, "Internal error: the page could not be rendered").Write(w)
-		return
+// uiNav is the dashboard's navigation.
+var uiNav = []webui.Link{{Label: "Exchanges", Href: UIPrefix}, {Label: "Operations", Href: UIPrefix + "operations"}}
+
+// uiAssets is where webui's stylesheet and script are served.
+const uiAssets = UIPrefix + "assets/"
+
+// render writes a page in webui's layout.
+func (p *Proxy) render(w http.ResponseWriter, t *template.Template, status int, f webui.Frame) {
+	f.Product, f.Nav, f.Assets = "restream-proxy", uiNav, uiAssets
+	if f.Current == "" {
+		f.Current = UIPrefix
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	if err := webui.Render(w, t, status, f); err != nil {
+		p.log.Error("rendering the dashboard", "page", f.Title, "err", err)
+	}
 }
 
 func (p *Proxy) serveExchangesPage(w http.ResponseWriter, r *http.Request) {
-	next := p.live.last() // before the rows: the feed then repeats nothing and misses nothing
 	f, err := ParseFilter(r.URL.Query(), p.knownBucket)
 	status, msg := http.StatusOK, ""
 	if err != nil {
 		status, msg = http.StatusBadRequest, err.Error()
 	}
 	kept, keptBytes := p.live.stats()
-	d := exchangesData{Filter: f, Buckets: p.buckets(), Rows: p.Exchanges(f, UIRows), Next: next, Kept: kept, KeptBytes: keptBytes}
-	q := f.Query()
-	if q != "" {
-		q += "&"
+	d := exchangesData{Filter: f, Buckets: p.buckets(), Rows: p.Exchanges(f, UIRows), Kept: kept, KeptBytes: keptBytes}
+	live := UIEvents
+	if q := f.Query(); q != "" {
+		live += "?" + q
 	}
-	d.EventsURL = UIEvents + "?" + q + "since=" + strconv.FormatUint(next, 10)
-	p.render(w, status, "exchanges.tmpl", page{Title: "Exchanges", Nav: "exchanges", Message: msg, Data: d})
+	p.render(w, exchangesPage, status, webui.Frame{Title: "Exchanges", Live: live, Message: msg, Failed: msg != "", Data: d})
 }
 
 type operationsData struct {
@@ -151,7 +144,7 @@ func (p *Proxy) serveOperationsPage(w http.ResponseWriter, _ *http.Request) {
 	if p.drift != nil {
 		d.Drift = p.drift.Summary(time.Now())
 	}
-	p.render(w, http.StatusOK, "operations.tmpl", page{Title: "Operations", Nav: "operations", Data: d})
+	p.render(w, operationsPage, http.StatusOK, webui.Frame{Title: "Operations", Current: UIPrefix + "operations", Data: d})
 }
 
 func (p *Proxy) serveExchangePage(w http.ResponseWriter, r *http.Request) {
@@ -162,98 +155,34 @@ func (p *Proxy) serveExchangePage(w http.ResponseWriter, r *http.Request) {
 		x, ok = p.Exchange(seq)
 	}
 	if !ok {
-		p.render(w, http.StatusNotFound, "exchange.tmpl", page{Title: "Exchange not found", Nav: "exchanges",
-			Message: "This exchange is not kept (any more): the dashboard keeps the last " + strconv.Itoa(LiveExchanges) + " exchanges."})
+		p.render(w, exchangePage, http.StatusNotFound, webui.Frame{Title: "Exchange not found", Failed: true,
+			Message: "this exchange is not kept (any more): the dashboard keeps the last " + strconv.Itoa(LiveExchanges) + " exchanges."})
 		return
 	}
-	p.render(w, http.StatusOK, "exchange.tmpl", page{Title: x.Method + " " + x.Path, Nav: "exchanges", Data: x})
+	title := x.Method + " " + x.Path
+	if x.Kind == kindFrame {
+		title = "Frame " + x.Direction + " " + x.Operation
+	}
+	p.render(w, exchangePage, http.StatusOK, webui.Frame{Title: title, Data: x})
 }
 
-// serveEvents streams the exchanges that pass the request's filter as Server-Sent Events, each an
-// "exchange" event whose data is the row the page would render and whose id is its seq. It starts
-// after since (the page's last seq) or Last-Event-ID, and says with a "dropped" event how many it
-// could not send (evicted before this reader got to them). It never slows the proxy: the ring
-// only wakes it (see liveRing.add), and it reads at its own pace.
+// serveEvents streams the exchanges that pass the request's filter as Server-Sent Events, each
+// an "exchange" event whose data is the row the page renders (see webui.Broker: a slow reader
+// loses events and is told, the proxy never waits for it).
 func (p *Proxy) serveEvents(w http.ResponseWriter, r *http.Request) {
 	f, err := ParseFilter(r.URL.Query(), p.knownBucket)
 	if err != nil {
 		apierror.New(http.StatusBadRequest, apierror.NameInvalidQueryParams, "Invalid query params: "+err.Error()).Write(w)
 		return
 	}
-	from := p.live.last()
-	for _, s := range []string{r.Header.Get("Last-Event-ID"), r.URL.Query().Get("since")} {
-		if s == "" {
-			continue
-		}
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil || n > from {
-			apierror.New(http.StatusBadRequest, apierror.NameInvalidQueryParams, "Invalid query params: since: want the seq of a kept exchange").Write(w)
-			return
-		}
-		if s == r.Header.Get("Last-Event-ID") {
-			n++ // the last one the reader got
-		}
-		from = n
-		break
-	}
-	if p.uiFeeds.Add(1) > UISubscribers {
-		p.uiFeeds.Add(-1)
-		apierror.Newf(http.StatusServiceUnavailable, "too_many_feeds",
-			"Service unavailable: %d live feeds are open, the limit is %d", UISubscribers, UISubscribers).WithHeader("Retry-After", "5").Write(w)
-		return
-	}
-	defer p.uiFeeds.Add(-1)
-	wake, end := p.live.subscribe()
-	defer end()
-	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(time.Time{})
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	heartbeat := time.NewTicker(uiHeartbeat)
-	defer heartbeat.Stop()
-	var buf bytes.Buffer
-	send := func() bool {
-		_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Second)) // a reader that stalls is dropped
-		_, err := w.Write(buf.Bytes())
-		buf.Reset()
-		return err == nil && rc.Flush() == nil
-	}
-	buf.WriteString(": restream-proxy exchanges\n\n")
-	for {
-		xs, next, missed := p.live.since(from, uiBatch)
-		from = next
-		if missed > 0 {
-			buf.WriteString("event: dropped\ndata: " + strconv.FormatUint(missed, 10) + "\n\n")
-		}
-		for _, x := range xs {
-			if !f.match(x) {
-				continue
-			}
-			var row bytes.Buffer
-			if err := uiTemplates.ExecuteTemplate(&row, "row", x.view()); err != nil {
-				continue
-			}
-			buf.WriteString("id: " + strconv.FormatUint(x.seq, 10) + "\nevent: exchange\n")
-			for line := range strings.Lines(row.String()) {
-				buf.WriteString("data: " + strings.TrimRight(line, "\r\n") + "\n")
-			}
-			buf.WriteString("\n")
-		}
-		if buf.Len() > 0 && !send() {
-			return
-		}
-		select {
-		case <-r.Context().Done():
-			return
-		case <-p.feedsDone:
-			return
-		case <-wake:
-		case <-heartbeat.C:
-			buf.WriteString(": heartbeat\n\n")
-		}
-	}
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{}) // a feed outlives --write-timeout
+	p.events.Serve(w, r, webui.StreamOptions{
+		Accept: func(ev webui.Event) bool { return f.match(ev.Value.(*liveExchange)) },
+		Render: func(out io.Writer, ev webui.Event) error {
+			return exchangesPage.ExecuteTemplate(out, "row", ev.Value.(*liveExchange).view())
+		},
+	})
 }
 
 // stopFeeds ends the live feeds (http.Server.Shutdown would wait for them otherwise).
-func (p *Proxy) stopFeeds() { p.feedsOnce.Do(func() { close(p.feedsDone) }) }
+func (p *Proxy) stopFeeds() { p.events.Close() }
