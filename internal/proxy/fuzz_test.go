@@ -73,7 +73,9 @@ func FuzzParseFilter(f *testing.F) {
 		"status=9xx", "status=%00%00%00", "operation=%3Cscript%3E", "violations=yes", "status=4XX&status=200", "operation=websocket+chat"} {
 		f.Add(seed)
 	}
-	known := func(s string) bool { return s == "updateChannel" || s == "websocket chat" || s == proxy.UnknownOperation }
+	known := func(s string) bool {
+		return s == "updateChannel" || s == "websocket chat" || s == proxy.UnknownOperation
+	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		q, err := url.ParseQuery(raw)
 		if err != nil {

@@ -48,19 +48,27 @@ type HeaderView struct {
 	Value string `json:"value"`
 }
 
-// Summary says what the row shows: the number of violations, with those left out.
+// ViolationCount is the number of violations of the exchange, those left out (past
+// LiveViolations) included.
 func (v ExchangeView) ViolationCount() int { return len(v.Violations) + v.MoreViolations }
 
-// view renders x for a person: redacted and cut as every report is.
+// view renders x for a person: redacted and cut as every report is. Only the exchange page shows
+// headers and bodies (redacting a body parses it); a row (see row) leaves them out.
 func (x *liveExchange) view() ExchangeView {
+	v := x.row()
+	v.RequestHeaders, v.RequestCut = headerViews(x.reqHeader), x.reqCut
+	v.ResponseHeaders, v.ResponseCut = headerViews(x.resHeader), x.resCut
+	v.RequestBody = bodyView(x.reqHeader, x.reqBody)
+	v.ResponseBody = bodyView(x.resHeader, x.resBody)
+	return v
+}
+
+// row is what a row of the exchanges table shows: x without headers and bodies.
+func (x *liveExchange) row() ExchangeView {
 	v := ExchangeView{Seq: x.seq, ID: x.id, Kind: x.kind, Time: x.time, Operation: x.op,
 		Method: report.Clip(x.method, report.MaxTextBytes), Path: report.Clip(redact.Text(redact.URL(x.path)), report.MaxPathBytes),
 		Status: x.status, Duration: x.duration, Direction: string(x.direction), Note: x.note,
-		RequestHeaders: headerViews(x.reqHeader), RequestCut: x.reqCut,
-		ResponseHeaders: headerViews(x.resHeader), ResponseCut: x.resCut,
 		Violations: make([]report.Record, len(x.vs)), MoreViolations: x.moreVs}
-	v.RequestBody = bodyView(x.reqHeader, x.reqBody)
-	v.ResponseBody = bodyView(x.resHeader, x.resBody)
 	for i, r := range x.vs {
 		report.Sanitize(&r)
 		v.Violations[i] = r
@@ -210,13 +218,14 @@ func (p *Proxy) buckets() []string {
 	return append(out, UnknownOperation, "websocket streaming", "websocket chat")
 }
 
-// Exchanges returns the kept exchanges that pass f, newest first, at most limit, redacted.
+// Exchanges returns the kept exchanges that pass f, newest first, at most limit, redacted, as
+// rows: without headers and bodies (Exchange has them).
 func (p *Proxy) Exchanges(f Filter, limit int) []ExchangeView {
 	xs, _, _ := p.live.since(0, LiveExchanges)
 	var out []ExchangeView
 	for i := len(xs) - 1; i >= 0 && len(out) < limit; i-- {
 		if f.match(xs[i]) {
-			out = append(out, xs[i].view())
+			out = append(out, xs[i].row())
 		}
 	}
 	return out

@@ -93,6 +93,8 @@ type exchangesData struct {
 	Rows      []ExchangeView
 	Kept      int
 	KeptBytes int
+	// The bounds, as the page states them.
+	MaxKept, MaxBytes, MaxRows int
 }
 
 // uiNav is the dashboard's navigation.
@@ -119,7 +121,8 @@ func (p *Proxy) serveExchangesPage(w http.ResponseWriter, r *http.Request) {
 		status, msg = http.StatusBadRequest, err.Error()
 	}
 	kept, keptBytes := p.live.stats()
-	d := exchangesData{Filter: f, Buckets: p.buckets(), Rows: p.Exchanges(f, UIRows), Kept: kept, KeptBytes: keptBytes}
+	d := exchangesData{Filter: f, Buckets: p.buckets(), Rows: p.Exchanges(f, UIRows), Kept: kept, KeptBytes: keptBytes,
+		MaxKept: LiveExchanges, MaxBytes: LiveBytes, MaxRows: UIRows}
 	live := UIEvents
 	if q := f.Query(); q != "" {
 		live += "?" + q
@@ -179,7 +182,7 @@ func (p *Proxy) serveEvents(w http.ResponseWriter, r *http.Request) {
 	p.events.Serve(w, r, webui.StreamOptions{
 		Accept: func(ev webui.Event) bool { return f.match(ev.Value.(*liveExchange)) },
 		Render: func(out io.Writer, ev webui.Event) error {
-			return exchangesPage.ExecuteTemplate(out, "row", ev.Value.(*liveExchange).view())
+			return exchangesPage.ExecuteTemplate(out, "row", ev.Value.(*liveExchange).row())
 		},
 	})
 }

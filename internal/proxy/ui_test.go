@@ -236,3 +236,27 @@ func TestFeedsOverTheCapGet503(t *testing.T) {
 		t.Fatalf("feed %d: %d %s", proxy.UISubscribers+1, status, body)
 	}
 }
+
+func TestWebSocketFramesAndTheirViolationsAppearOnTheDashboard(t *testing.T) {
+	feed := brokenFeed(t, wrongEnum, goodHeartbeat)
+	_, base := startProxy(t, proxy.Options{Upstream: mustURL(t, "http://127.0.0.1:1"), ChatUpstream: mustURL(t, feed)})
+	c := dial(t, wsURL(base)+"/chat/ws?accessToken=good")
+	readUntil(t, c, "heartbeat")
+	page := waitPage(t, base+proxy.UIPrefix+"?operation=websocket+chat", "frame server-frame")
+	for _, want := range []string{"GET /chat/ws?accessToken=%5BREDACTED", "101", `<code class="pointer">/payload/reason</code>`, `<code class="rule">enum</code>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the feed's page lacks %q:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, "accessToken=good") {
+		t.Fatal("the feed's token is shown in clear")
+	}
+	// Each frame opens on its own page, its data shown redacted.
+	i := strings.Index(page, `frame server-frame`)
+	j := strings.LastIndex(page[:i], `href="`)
+	link := page[j+len(`href="`):]
+	link = link[:strings.IndexByte(link, '"')]
+	if status, _, detail := getUI(t, base+link, nil); status != 200 || !strings.Contains(detail, "Frame server-frame") || !strings.Contains(detail, "heartbeat") && !strings.Contains(detail, "connection_closed") {
+		t.Fatalf("the frame's page: %d\n%s", status, detail)
+	}
+}
