@@ -3,8 +3,10 @@ package proxy
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -80,13 +82,8 @@ func headerViews(h http.Header) []HeaderView {
 	if len(h) == 0 {
 		return nil
 	}
-	names := make([]string, 0, len(h))
-	for name := range h {
-		names = append(names, name)
-	}
-	sort.Strings(names)
 	var out []HeaderView
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(h)) {
 		for _, val := range h[name] {
 			out = append(out, HeaderView{Name: report.Clip(name, report.MaxTextBytes),
 				Value: report.Clip(redact.HeaderValue(name, val), report.MaxTextBytes)})

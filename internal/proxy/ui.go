@@ -178,7 +178,11 @@ func (p *Proxy) serveEvents(w http.ResponseWriter, r *http.Request) {
 		apierror.New(http.StatusBadRequest, apierror.NameInvalidQueryParams, "Invalid query params: "+err.Error()).Write(w)
 		return
 	}
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{}) // a feed outlives --write-timeout
+	// A feed outlives the server's read and write timeouts: a read deadline that passes would
+	// end its request's context, a write deadline its next event.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
 	p.events.Serve(w, r, webui.StreamOptions{
 		Accept: func(ev webui.Event) bool { return f.match(ev.Value.(*liveExchange)) },
 		Render: func(out io.Writer, ev webui.Event) error {

@@ -18,20 +18,7 @@ import (
 // getUI fetches a dashboard URL from loopback and returns the status, headers and body.
 func getUI(t *testing.T, u string, header map[string]string) (int, http.Header, string) {
 	t.Helper()
-	req, err := http.NewRequest("GET", u, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, res.Header, string(b)
+	return sendFull(t, "GET", u, "", header)
 }
 
 // waitPage fetches a dashboard page until it contains want (the proxy publishes an exchange when
@@ -258,5 +245,20 @@ func TestWebSocketFramesAndTheirViolationsAppearOnTheDashboard(t *testing.T) {
 	link = link[:strings.IndexByte(link, '"')]
 	if status, _, detail := getUI(t, base+link, nil); status != 200 || !strings.Contains(detail, "Frame server-frame") || !strings.Contains(detail, "heartbeat") && !strings.Contains(detail, "connection_closed") {
 		t.Fatalf("the frame's page: %d\n%s", status, detail)
+	}
+}
+
+func TestTheLiveFeedOutlivesTheServerTimeouts(t *testing.T) {
+	opts := shortTimeouts
+	opts.Upstream = mustURL(t, startMock(t))
+	_, base := servedProxy(t, opts)
+	f := openFeed(t, base+proxy.UIEvents)
+	outlastTimeouts(t, base)
+	send(t, base, "GET", "/v2/platform/all", "", "", "")
+	// The connections that ran the timeouts out come first; the feed's own bound ends the wait.
+	for {
+		if _, data := f.next(t); strings.Contains(data, "/v2/platform/all") {
+			return
+		}
 	}
 }
