@@ -132,6 +132,9 @@ func run(args []string) error {
 		}
 		lns = append(lns, ln)
 		fmt.Fprintf(os.Stderr, "restream-proxy %s: %s on %s%s%s\n", version.String(), l.name, scheme, ln.Conn.Addr(), path)
+		if l.name == "api" {
+			fmt.Fprintf(os.Stderr, "restream-proxy %s: dashboard on http://%s%s\n", version.String(), ln.Conn.Addr(), proxy.UIPrefix)
+		}
 	}
 	ctx, stopServing := p.ShutdownContext(ctx) // a signal or POST /__proxy/shutdown
 	defer stopServing()

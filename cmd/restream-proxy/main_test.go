@@ -172,6 +172,21 @@ func TestTheCommandLineRules(t *testing.T) {
 		Args:      []string{"--addr", "127.0.0.1:0", "--streaming-addr", "127.0.0.1:0", "--chat-addr", "127.0.0.1:0", "--summary=false"}})
 }
 
+var dashboardLine = regexp.MustCompile(`^restream-proxy \S+: dashboard on (http://\S+/__proxy/ui/)$`)
+
+func TestTheBannerNamesTheDashboardAndItIsServed(t *testing.T) {
+	upstream, _ := startMock(t)
+	cmd, base, _, stderr := start(t, nil, "--upstream", upstream, "--summary=false")
+	dashboard := stderr.Await(t, dashboardLine, nil)[1]
+	if dashboard != base+"/__proxy/ui/" {
+		t.Fatalf("the banner names %s, want the api listener's %s/__proxy/ui/", dashboard, base)
+	}
+	if code := get(t, dashboard, ""); code != http.StatusOK {
+		t.Fatalf("the dashboard the banner names answers %d", code)
+	}
+	stop(t, cmd)
+}
+
 var feedLine = regexp.MustCompile(`^restream-proxy \S+: streaming on (ws://\S+/ws)$`)
 
 func TestReportOnStdoutIsPureJSONLinesAndTheBannerGoesToStderr(t *testing.T) {

@@ -64,3 +64,37 @@ func FuzzRequestThroughTheProxy(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseFilter feeds the dashboard's filter parser (its GET form and the live feed's query,
+// reachable from the network) made-up queries: it never panics, an error names the field, and
+// a filter it accepts reads back the same from its own query.
+func FuzzParseFilter(f *testing.F) {
+	for _, seed := range []string{"", "operation=updateChannel&status=4xx&violations=on", "status=404", "status=700",
+		"status=9xx", "status=%00%00%00", "operation=%3Cscript%3E", "violations=yes", "status=4XX&status=200", "operation=websocket+chat"} {
+		f.Add(seed)
+	}
+	known := func(s string) bool {
+		return s == "updateChannel" || s == "websocket chat" || s == proxy.UnknownOperation
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		flt, err := proxy.ParseFilter(q, known)
+		if err != nil {
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "operation:") && !strings.HasPrefix(msg, "status:") && !strings.HasPrefix(msg, "violations:") {
+				t.Fatalf("the error names no field: %q", msg)
+			}
+			return
+		}
+		again, err := url.ParseQuery(flt.Query())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back, err := proxy.ParseFilter(again, known); err != nil || back != flt {
+			t.Fatalf("%q: %+v reads back as %+v (%v)", raw, flt, back, err)
+		}
+	})
+}

@@ -14,6 +14,13 @@ import (
 // and returns the status and body.
 func sendAs(t *testing.T, method, url, host string, header map[string]string) (int, string) {
 	t.Helper()
+	status, _, body := sendFull(t, method, url, host, header)
+	return status, body
+}
+
+// sendFull is sendAs that returns the response headers too.
+func sendFull(t *testing.T, method, url, host string, header map[string]string) (int, http.Header, string) {
+	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(""))
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +37,7 @@ func sendAs(t *testing.T, method, url, host string, header map[string]string) (i
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(body)
+	return res.StatusCode, res.Header, string(body)
 }
 
 // The proxy sends the upstream's own Host, so the mock behind it cannot tell a rebinding page from

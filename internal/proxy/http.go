@@ -32,6 +32,13 @@ type exchange struct {
 	sent     time.Time
 	rec      *record.Exchange // the exchange as recorded, when recording
 	har      *har.Exchange    // the exchange as archived, when writing a HAR file
+	// What the dashboard's ring keeps of it (see publish).
+	reqHeader http.Header
+	reqBody   []byte
+	reqCut    int
+	vs        []Record
+	moreVs    int
+	published bool
 }
 
 type exchangeKey struct{}
@@ -44,7 +51,7 @@ func exchangeFrom(ctx context.Context) *exchange {
 // newExchange starts the record of an exchange: its id, method and path with the query redacted.
 // The report cuts the path to a bounded size.
 func newExchange(id string, r *http.Request) *exchange {
-	ex := &exchange{id: id, start: time.Now(), method: r.Method, path: r.URL.Path}
+	ex := &exchange{id: id, start: time.Now(), method: r.Method, path: r.URL.Path, reqHeader: r.Header}
 	if r.URL.RawQuery != "" {
 		ex.path += "?" + redact.Query(r.URL.RawQuery)
 	}
@@ -114,7 +121,8 @@ func (p *Proxy) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		p.metrics.validationTime.WithLabelValues(string(validate.Request)).Observe(time.Since(t0).Seconds())
 		ex.reqFound = len(vs)
-		p.record(ex, 0, vs)
+		ex.keepViolations(p.record(ex, 0, vs))
+		ex.reqBody, ex.reqCut = keepBody(body, true) // body is in a pooled buffer
 		if p.rec != nil && op != nil && complete && undecoded == nil {
 			ex.rec = recordedRequest(op, r, body)
 		}
@@ -193,10 +201,11 @@ func dropBodyChecks(vs []validate.Violation) []validate.Violation {
 	return out
 }
 
-// record reports violations of an exchange and counts them.
-func (p *Proxy) record(ex *exchange, status int, vs []validate.Violation) {
+// record reports violations of an exchange and counts them, and returns them as records (nil
+// when there are none) for the dashboard's ring.
+func (p *Proxy) record(ex *exchange, status int, vs []validate.Violation) []Record {
 	if len(vs) == 0 {
-		return
+		return nil
 	}
 	recs := make([]Record, len(vs))
 	now := time.Now().UTC()
@@ -210,6 +219,7 @@ func (p *Proxy) record(ex *exchange, status int, vs []validate.Violation) {
 		op.Method, op.Path = ex.op.Method, ex.op.Path
 	}
 	p.drift.Add(op, recs)
+	return recs
 }
 
 func opID(op *validate.Operation) string {
@@ -237,6 +247,11 @@ func (p *Proxy) fail(w http.ResponseWriter, ex *exchange, e *apierror.Error) {
 	}
 	e.Write(w)
 	p.metrics.request(ex.opName, ex.method, e.Status)
+	h := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
+	for k, vs := range e.Header {
+		h[k] = vs
+	}
+	p.publish(ex, e.Status, h, e.JSON(), "answered by restream-proxy")
 }
 
 // modifyResponse validates the upstream's response. In enforce mode, or when the violations
@@ -250,7 +265,7 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 	if res.StatusCode >= 500 {
 		if ex.op != nil && p.opts.ResponseMode != Off {
 			body, _ := io.ReadAll(io.LimitReader(res.Body, p.opts.MaxValidateBytes))
-			p.record(ex, res.StatusCode, p.spec.CheckResponse(nil, ex.op, res.StatusCode, res.Header, body))
+			ex.keepViolations(p.record(ex, res.StatusCode, p.spec.CheckResponse(nil, ex.op, res.StatusCode, res.Header, body)))
 			p.archive(ex, res, body)
 		}
 		res.Body.Close()
@@ -259,6 +274,7 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 	p.metrics.request(ex.opName, ex.method, res.StatusCode)
 	if ex.op == nil || p.opts.ResponseMode == Off {
 		p.setHeader(res, ex, 0)
+		p.publish(ex, res.StatusCode, res.Header, nil, "response not validated")
 		return nil
 	}
 	if p.opts.ResponseMode == Enforce || p.opts.AddViolationsHeader {
@@ -294,12 +310,17 @@ func (p *Proxy) validateBuffered(res *http.Response, ex *exchange) error {
 		res.Body = io.NopCloser(bytes.NewReader(buf.Bytes()))
 		vs = p.checkResponse(vs, ex, res, buf.Bytes())
 	}
-	p.record(ex, res.StatusCode, vs)
+	ex.keepViolations(p.record(ex, res.StatusCode, vs))
 	if p.opts.ResponseMode == Enforce && breaksContract(vs) {
 		res.Body.Close()
 		return &invalidResponse{err: refusal(http.StatusBadGateway, "response_validation_failed", "the upstream's response breaks the contract", vs)}
 	}
 	p.setHeader(res, ex, len(vs))
+	if n <= p.opts.MaxValidateBytes {
+		p.publish(ex, res.StatusCode, res.Header, buf.Bytes(), "")
+	} else {
+		p.publish(ex, res.StatusCode, res.Header, nil, "over the validation limit: not kept")
+	}
 	return nil
 }
 
@@ -411,10 +432,20 @@ func (t *teeValidator) finish() {
 	} else {
 		vs = t.p.checkResponse(vs, t.ex, t.res, t.buf)
 	}
-	t.p.record(t.ex, t.res.StatusCode, vs)
+	t.ex.keepViolations(t.p.record(t.ex, t.res.StatusCode, vs))
+	if t.over {
+		t.p.publish(t.ex, t.res.StatusCode, t.res.Header, nil, "over the validation limit: not kept")
+	} else {
+		t.p.publish(t.ex, t.res.StatusCode, t.res.Header, t.buf, "")
+	}
 }
 
-func (t *teeValidator) Close() error { return t.body.Close() }
+// Close ends the body; an exchange whose body did not end (the client or the upstream went
+// away) is published then, without it.
+func (t *teeValidator) Close() error {
+	t.p.publish(t.ex, t.res.StatusCode, t.res.Header, nil, "the response was not read to the end")
+	return t.body.Close()
+}
 
 // upstreamStatus is a 5xx the upstream answered; the client gets a 502 or 504 envelope.
 type upstreamStatus struct {
@@ -442,10 +473,12 @@ func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error)
 	if ex == nil { // a /__mock/ request, forwarded without a record
 		ex = newExchange(p.nextID(), r)
 		ex.opName = MockBucket
+		ex.published = true // the control API is the mock's: the dashboard shows the Restream API
 	}
 	e, cause := classify(r, err)
 	if cause == "client-gone" {
 		p.metrics.request(ex.opName, ex.method, 499)
+		p.publish(ex, 499, nil, nil, "the client went away before the answer")
 		return
 	}
 	if cause != "" {

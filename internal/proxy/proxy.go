@@ -43,6 +43,7 @@ import (
 	"github.com/restreamkit/restreamkit/internal/record"
 	"github.com/restreamkit/restreamkit/internal/report"
 	"github.com/restreamkit/restreamkit/internal/validate"
+	"github.com/restreamkit/restreamkit/internal/webui"
 	"github.com/restreamkit/restreamkit/openapi"
 )
 
@@ -165,6 +166,9 @@ type Proxy struct {
 	rec      *record.Recorder
 	har      *har.Archive
 	drift    *drift.Aggregator // nil without a drift report
+	live     *liveRing         // recent exchanges, for the dashboard
+	uiGuard  *guard.Guard      // of /__proxy/ui/: the control guard, strict about origins
+	events   *webui.Broker     // the dashboard's live feed
 	shutdown chan struct{}     // closed by POST /__proxy/shutdown
 	stopOnce sync.Once
 }
@@ -248,7 +252,12 @@ func New(opts Options) (*Proxy, error) {
 	var pfx [3]byte
 	_, _ = rand.Read(pfx[:])
 	p := &Proxy{opts: opts, log: log, spec: spec, frames: frames, report: rep, metrics: newMetrics(),
-		idPrefix: hex.EncodeToString(pfx[:]), guard: g, rec: rec, har: archive, shutdown: make(chan struct{})}
+		idPrefix: hex.EncodeToString(pfx[:]), guard: g, rec: rec, har: archive, shutdown: make(chan struct{}),
+		events: webui.NewBroker(webui.BrokerOptions{MaxSubscribers: UISubscribers})}
+	p.live = newLiveRing(LiveExchanges, LiveBytes, func(x *liveExchange) { p.events.Publish(webui.Event{Name: "exchange", Value: x}) })
+	if p.uiGuard, err = uiStrictGuard(opts.Control); err != nil {
+		return nil, err
+	}
 	if opts.DriftReport != "" {
 		// Written on Close; created now so that a path that cannot be written fails the start,
 		// not the end of a long CI run.
@@ -312,8 +321,8 @@ func (bufferPool) Get() []byte  { return *(copyBuffers.Get().(*[]byte)) }
 func (bufferPool) Put(b []byte) { copyBuffers.Put(&b) }
 
 // Handler returns the handler of the main listener: the REST and OAuth API, the WebSocket feeds
-// at /streaming/ws and /chat/ws, and /__proxy/healthz, /__proxy/metrics and POST
-// /__proxy/shutdown (see ShutdownRequested). Serve it with
+// at /streaming/ws and /chat/ws, and /__proxy/healthz, /__proxy/metrics, POST
+// /__proxy/shutdown (see ShutdownRequested) and the dashboard under /__proxy/ui/ (UIPrefix). Serve it with
 // HTTPServer, which adds the header limit and the timeouts.
 func (p *Proxy) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -323,6 +332,7 @@ func (p *Proxy) Handler() http.Handler {
 	})))
 	mux.Handle("GET /__proxy/metrics", p.guard.Handler(p.metrics.handler()))
 	mux.Handle("POST /__proxy/shutdown", p.guard.Handler(http.HandlerFunc(p.serveShutdown)))
+	mux.Handle(UIPrefix, p.uiHandler())
 	mux.Handle(MockPrefix, p.guard.Handler(http.HandlerFunc(p.serveHTTP)))
 	if p.opts.StreamingUpstream != nil {
 		mux.Handle("/streaming/ws", p.StreamingHandler())
@@ -369,10 +379,13 @@ func (p *Proxy) Violations() int { return p.report.Total() }
 // oldest first.
 func (p *Proxy) Records() []Record { return p.report.Records() }
 
-// CloseWebSockets ends every relayed WebSocket with a close frame (StatusGoingAway) on both sides
-// and refuses new ones. Call it when shutdown starts: http.Server.Shutdown does not wait for
+// CloseWebSockets ends the dashboard's live feeds, and every relayed WebSocket with a close frame
+// (StatusGoingAway) on both sides, and refuses new ones. Call it when shutdown starts: http.Server.Shutdown does not wait for
 // hijacked connections.
-func (p *Proxy) CloseWebSockets(ctx context.Context) { p.ws.closeAll(ctx) }
+func (p *Proxy) CloseWebSockets(ctx context.Context) {
+	p.stopFeeds()
+	p.ws.closeAll(ctx)
+}
 
 // Close ends the WebSocket relays, then writes the JUnit file, the drift report, the summary
 // (which names the drift report's file), the HAR file and the recording, and closes the report.
@@ -381,6 +394,7 @@ func (p *Proxy) Close(ctx context.Context) error {
 	if !p.closed.CompareAndSwap(false, true) {
 		return nil
 	}
+	p.stopFeeds()
 	p.ws.closeAll(ctx)
 	var errs []error
 	if p.opts.JUnit != "" {

@@ -202,6 +202,8 @@ func (p *Proxy) wsHandler(feed string, upstream *url.URL, schema *validate.Schem
 			return
 		}
 		p.metrics.sockets.WithLabelValues(feed).Inc()
+		p.metrics.request(ex.opName, ex.method, http.StatusSwitchingProtocols)
+		p.publish(ex, http.StatusSwitchingProtocols, nil, nil, "relaying frames")
 		defer func() {
 			p.metrics.sockets.WithLabelValues(feed).Dec()
 			p.ws.remove(rl)
@@ -242,6 +244,7 @@ func (p *Proxy) refuseUpgrade(w http.ResponseWriter, r *http.Request, ex *exchan
 		w.WriteHeader(res.StatusCode)
 		w.Write(body)
 		p.metrics.request(ex.opName, ex.method, res.StatusCode)
+		p.publish(ex, res.StatusCode, res.Header, body, "the upstream refused the upgrade")
 		return
 	}
 	e, cause := classify(r, err)
@@ -278,7 +281,9 @@ func (p *Proxy) pump(ctx context.Context, rl *relay, ex *exchange, src, dst *web
 			t0 := time.Now()
 			vs = checkFrame(vs, dir, typ, data, schema)
 			p.metrics.validationTime.WithLabelValues(string(dir)).Observe(time.Since(t0).Seconds())
-			p.record(ex, 0, vs)
+			p.publishFrame(ex, dir, data, p.record(ex, 0, vs))
+		} else {
+			p.publishFrame(ex, dir, data, nil)
 		}
 		if p.opts.WSMode == Enforce && len(vs) > 0 {
 			continue // dropped, and recorded
