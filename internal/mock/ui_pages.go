@@ -27,6 +27,7 @@ type worldPage struct {
 	Username   string
 	StreamKey  string // masked
 	Channels   []restreamapi.Channel
+	Platforms  map[int]string // platform names by id, for the channels' column
 	Upcoming   []restreamapi.Event
 	InProgress []restreamapi.Event
 	History    []restreamapi.Event
@@ -59,6 +60,10 @@ func (d *dashboard) world(w http.ResponseWriter, r *http.Request) {
 			page.StreamKey = redact.Value(k.StreamKey) // a stream key is a secret: never in clear
 		}
 		page.Channels, _ = d.s.store.Channels(uid)
+		page.Platforms = map[int]string{}
+		for _, p := range d.s.store.Platforms() {
+			page.Platforms[p.Id] = p.Name
+		}
 		page.Upcoming, _ = d.s.store.UpcomingEvents(uid, nil, nil)
 		page.InProgress, _ = d.s.store.InProgressEvents(uid)
 		if h, err := d.s.store.EventHistory(uid, 1, 10); err == nil {

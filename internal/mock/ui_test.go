@@ -127,6 +127,23 @@ func TestWithAControlTokenTheBrowserBringsItOnceAndKeepsItInAStrictCookie(t *tes
 	}
 }
 
+func TestTheWorldPageNamesEachChannelsPlatformAndMasksTheStreamKey(t *testing.T) {
+	h := newLiveHarness(t)
+	status, _, body := h.send(rawRequest{method: http.MethodGet, path: mock.UIPath + "world?user=" + strconv.FormatInt(nova, 10)})
+	if status != http.StatusOK {
+		t.Fatalf("GET world: %d", status)
+	}
+	page := string(body)
+	for _, want := range []string{`<td class="hide-narrow">Twitch</td>`, `<td class="hide-narrow">Youtube</td>`, `<td class="hide-narrow">Facebook Page</td>`, `[REDACTED:`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the world page lacks %s", want)
+		}
+	}
+	if strings.Contains(page, "re_2046371_") { // nova's fixture key, examples/operations/getStreamKey.json
+		t.Errorf("the world page shows the stream key in clear")
+	}
+}
+
 func TestBadFormInputIsRefusedWithAMessageNamingTheFieldAndChangesNothing(t *testing.T) {
 	h := newLiveHarness(t)
 	before := h.srv.Clock().Offset()
