@@ -11,8 +11,10 @@ run:
 	$(GO) run ./cmd/restream-mock
 
 ## test: every Go test with the race detector
+# The dashboards' and the consent page's Chromium tests save their screenshots here.
+RESTREAM_ARTIFACTS ?= $(CURDIR)/artifacts/screenshots
 test:
-	$(GO) test -race -count=1 ./...
+	RESTREAM_ARTIFACTS=$(RESTREAM_ARTIFACTS) $(GO) test -race -count=1 ./...
 
 ## fuzz: every Go fuzz target for FUZZTIME each (CI runs them for a few seconds; a long run takes minutes each)
 FUZZTIME ?= 3m
@@ -65,7 +67,7 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/mock/ ./internal/validate/ ./internal/oauth/ ./internal/wsmock/ \
 		./internal/gateway/ ./internal/gateway/mcpserver/ ./internal/gateway/upstream/
-	bash bench/load.sh
+	bash bench/load.sh 10s 50 1
 	bash bench/proxy.sh
 	bash bench/gateway.sh
 	bash bench/ws.sh
