@@ -10,9 +10,10 @@ all: build
 run:
 	$(GO) run ./cmd/restream-mock
 
-## test: every Go test with the race detector
 # The dashboards' and the consent page's Chromium tests save their screenshots here.
 RESTREAM_ARTIFACTS ?= $(CURDIR)/artifacts/screenshots
+
+## test: every Go test with the race detector (Chromium screenshots in artifacts/screenshots)
 test:
 	RESTREAM_ARTIFACTS=$(RESTREAM_ARTIFACTS) $(GO) test -race -count=1 ./...
 
