@@ -10,6 +10,7 @@ package mock
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/subtle"
 	"embed"
 	"encoding/hex"
 	"encoding/json"
@@ -55,6 +56,9 @@ type dashboard struct {
 	broker *webui.Broker
 	pages  map[string]*template.Template
 	frames *frameLog
+	// session is the dashboard cookie's value once the browser has shown the control token: a
+	// random value of this process, so that the cookie never holds the token itself.
+	session string
 
 	mu      sync.Mutex
 	flashes map[string]flash
@@ -77,7 +81,7 @@ var uiNav = []webui.Link{
 
 func newDashboard(s *Server, g *guard.Guard) (*dashboard, error) {
 	d := &dashboard{s: s, guard: g, broker: webui.NewBroker(webui.BrokerOptions{}), pages: map[string]*template.Template{},
-		frames: &frameLog{}, flashes: map[string]flash{}}
+		frames: &frameLog{}, flashes: map[string]flash{}, session: rand.Text()}
 	funcs := template.FuncMap{
 		"statusClass": statusClass,
 		"eventType":   eventTypeName,
@@ -123,7 +127,8 @@ func (d *dashboard) handler() http.Handler {
 // guarded applies the control API's guard: loopback Host (or an allowed one), no cross-site
 // writes, and the control token when one is set. A browser cannot send a Bearer header on a
 // link or a form, so it brings the token once as ?token=, which becomes an HttpOnly,
-// SameSite=Strict cookie for the dashboard's path, and the browser is sent to the same page
+// SameSite=Strict cookie for the dashboard's path (holding a random value of this process, not the
+// token), and the browser is sent to the same page
 // without the token in its address (and history).
 func (d *dashboard) guarded(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -134,7 +139,7 @@ func (d *dashboard) guarded(h http.Handler) http.Handler {
 		if d.guard.RequiresToken() {
 			q := r.URL.Query()
 			if tok := q.Get("token"); tok != "" && r.Method == http.MethodGet && d.guard.TokenMatches(tok) {
-				http.SetCookie(w, &http.Cookie{Name: uiCookie, Value: tok, Path: UIPath, HttpOnly: true,
+				http.SetCookie(w, &http.Cookie{Name: uiCookie, Value: d.session, Path: UIPath, HttpOnly: true,
 					SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
 				q.Del("token")
 				u := *r.URL
@@ -143,7 +148,7 @@ func (d *dashboard) guarded(h http.Handler) http.Handler {
 				return
 			}
 			c, err := r.Cookie(uiCookie)
-			if (err != nil || !d.guard.TokenMatches(c.Value)) && d.guard.Check(r, true) != nil {
+			if (err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(d.session)) != 1) && d.guard.Check(r, true) != nil {
 				apierror.New(http.StatusUnauthorized, guard.NameInvalidControlToken,
 					"Unauthorized: the dashboard needs the control token; open "+UIPath+"?token=<the --control-token value> once").
 					WithHeader("WWW-Authenticate", `Bearer realm="restream-mock control API"`).WriteNegotiated(w, r)

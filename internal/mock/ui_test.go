@@ -113,6 +113,9 @@ func TestWithAControlTokenTheBrowserBringsItOnceAndKeepsItInAStrictCookie(t *tes
 	if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteStrictMode || cookie.Path != mock.UIPath {
 		t.Fatalf("the cookie %+v: want HttpOnly, SameSite=Strict, Path=%s", cookie, mock.UIPath)
 	}
+	if strings.Contains(cookie.Value, token) {
+		t.Fatalf("the cookie holds the control token itself")
+	}
 	jar := map[string]string{"Cookie": cookie.Name + "=" + cookie.Value}
 	if status, _, _ := h.send(rawRequest{method: http.MethodGet, path: hdr.Get("Location"), header: jar}); status != http.StatusOK {
 		t.Fatalf("with the cookie: %d, want 200", status)
