@@ -351,8 +351,31 @@ func dialAll(ctx context.Context, c config, rec *recorder) (func(), error) {
 	target := u.String()
 	// One transport, no pooling: each handshake's connection is hijacked for its socket.
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-
 	conns := make([]*websocket.Conn, c.sockets)
+	err = dialEach(c, func(i int) error {
+		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		ws, _, err := websocket.Dial(dctx, target, &websocket.DialOptions{HTTPClient: client})
+		if err != nil {
+			return err
+		}
+		conns[i] = ws
+		go rec.read(i, ws)
+		return nil
+	})
+	return func() {
+		rec.stopping.Store(true)
+		for _, ws := range conns {
+			if ws != nil {
+				_ = ws.CloseNow()
+			}
+		}
+	}, err
+}
+
+// dialEach calls dial for each socket index, c.dialers at a time, and returns the first error;
+// after one, the indexes left are skipped.
+func dialEach(c config, dial func(i int) error) error {
 	var firstErr error
 	var errOnce sync.Once
 	var failed atomic.Bool
@@ -364,16 +387,10 @@ func dialAll(ctx context.Context, c config, rec *recorder) (func(), error) {
 				if failed.Load() {
 					continue
 				}
-				dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-				ws, _, err := websocket.Dial(dctx, target, &websocket.DialOptions{HTTPClient: client})
-				cancel()
-				if err != nil {
+				if err := dial(i); err != nil {
 					errOnce.Do(func() { firstErr = fmt.Errorf("handshake %d of %d: %w", i+1, c.sockets, err) })
 					failed.Store(true)
-					continue
 				}
-				conns[i] = ws
-				go rec.read(i, ws)
 			}
 		})
 	}
@@ -382,14 +399,7 @@ func dialAll(ctx context.Context, c config, rec *recorder) (func(), error) {
 	}
 	close(next)
 	wg.Wait()
-	return func() {
-		rec.stopping.Store(true)
-		for _, ws := range conns {
-			if ws != nil {
-				_ = ws.CloseNow()
-			}
-		}
-	}, firstErr
+	return firstErr
 }
 
 // dialEpoll opens c.sockets chat sockets with handshakes of this client's own, c.dialers at a
@@ -399,34 +409,14 @@ func dialEpoll(c config, target *url.URL, rec *recorder) (func(), error) {
 	if err != nil {
 		return func() {}, err
 	}
-	var firstErr error
-	var errOnce sync.Once
-	var failed atomic.Bool
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range c.dialers {
-		wg.Go(func() {
-			for i := range next {
-				if failed.Load() {
-					continue
-				}
-				fd, early, err := handshake(target, 30*time.Second)
-				if err == nil {
-					err = er.add(i, fd, early)
-				}
-				if err != nil {
-					errOnce.Do(func() { firstErr = fmt.Errorf("handshake %d of %d: %w", i+1, c.sockets, err) })
-					failed.Store(true)
-				}
-			}
-		})
-	}
-	for i := range c.sockets {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return er.close, firstErr
+	err = dialEach(c, func(i int) error {
+		fd, early, err := handshake(target, 30*time.Second)
+		if err != nil {
+			return err
+		}
+		return er.add(i, fd, early)
+	})
+	return er.close, err
 }
 
 // recorder collects when each socket received each event frame.
