@@ -13,6 +13,7 @@
 #
 #   bench/ws.sh [benchtime, default 3s]     (benchtime "skip" runs part 2 only)
 #   SOCKETS=10000 EVENTS=10 bench/ws.sh     (the defaults)
+#   WSFAN_FLAGS="--reader goroutine" bench/ws.sh skip   (more flags for wsfan: see wsfan -h)
 #
 # The mock listens on ports the kernel picks, read from its start banner; WS_BENCH_PORT=N puts
 # its API on N and its chat feed on N+1 instead.
@@ -63,4 +64,5 @@ chat=$(sed -n 's/.*chat feed on \(ws[^ ]*\).*/\1/p' "$work/mock.out")
 token=$(sed -n 's/^Access token[^:]*: //p' "$work/mock.out")
 wait_for "$api/__mock/health"
 echo "restream-mock: API $api, chat feed $chat"
-"$work/wsfan" --api "$api" --chat "$chat" --token "$token" --sockets "$sockets" --events "$events" --mock-pid "$mock_pid"
+# shellcheck disable=SC2086 # WSFAN_FLAGS is a list of flags
+"$work/wsfan" --api "$api" --chat "$chat" --token "$token" --sockets "$sockets" --events "$events" --mock-pid "$mock_pid" ${WSFAN_FLAGS:-}

@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,8 +41,10 @@ const spareFDs = 64
 type config struct {
 	api, chat, token, controlToken string
 	sockets, events, dialers       int
+	reader, cpuProfile             string
+	pollers                        int
 	mockPID                        int
-	settle, timeout, gap           time.Duration
+	settle, timeout, gap, batch    time.Duration
 }
 
 func main() {
@@ -53,11 +56,16 @@ func main() {
 	flag.IntVar(&c.sockets, "sockets", 10000, "chat sockets to open, all of the token's user")
 	flag.IntVar(&c.events, "events", 10, "chat events to inject, one at a time")
 	flag.IntVar(&c.dialers, "dialers", 64, "handshakes in flight at once")
+	flag.StringVar(&c.reader, "reader", "epoll", `how the client reads: "epoll" (a few goroutines polling every socket, parsing frames themselves: the lightest) or "goroutine" (one goroutine per socket reading through coder/websocket, for comparison)`)
+	flag.IntVar(&c.pollers, "pollers", 2, "goroutines waiting on sockets with epoll_wait (--reader epoll)")
+	flag.DurationVar(&c.batch, "batch", 500*time.Microsecond, "pause of an epoll goroutine after a wait that found few sockets, so that the next finds more (--reader epoll); a delivery's measured latency is at most this much above the mock's")
 	flag.IntVar(&c.mockPID, "mock-pid", 0, "the mock's process id, to read its resident memory from /proc (0: skip)")
 	flag.DurationVar(&c.settle, "settle", 2*time.Second, "wait after the last handshake before reading the mock's memory")
 	flag.DurationVar(&c.timeout, "timeout", 30*time.Second, "longest wait for one event to reach every socket")
 	flag.DurationVar(&c.gap, "gap", 200*time.Millisecond, "pause between two events")
+	cpuProfile := flag.String("cpuprofile", "", "write this client's CPU profile during the events to `file`")
 	flag.Parse()
+	c.cpuProfile = *cpuProfile
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "wsfan:", err)
 		os.Exit(1)
@@ -68,8 +76,11 @@ func run(c config) error {
 	if c.token == "" {
 		return errors.New("--token is required")
 	}
-	if c.sockets < 1 || c.events < 1 || c.dialers < 1 {
-		return errors.New("--sockets, --events and --dialers must be at least 1")
+	if c.sockets < 1 || c.events < 1 || c.dialers < 1 || c.pollers < 1 {
+		return errors.New("--sockets, --events, --dialers and --pollers must be at least 1")
+	}
+	if c.reader != "epoll" && c.reader != "goroutine" {
+		return fmt.Errorf("--reader %q: want epoll or goroutine", c.reader)
 	}
 	if err := raiseFDLimit(uint64(c.sockets) + spareFDs); err != nil {
 		return err
@@ -87,21 +98,14 @@ func run(c config) error {
 	rec := newRecorder(c.sockets)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	fmt.Printf("opening %d chat sockets of user %d, %d handshakes at a time...\n", c.sockets, uid, c.dialers)
+	fmt.Printf("opening %d chat sockets of user %d, %d handshakes at a time, read by %s...\n", c.sockets, uid, c.dialers, readerName(c))
 	start := time.Now()
-	conns, err := dialAll(ctx, c, rec)
-	defer func() {
-		rec.stopping.Store(true)
-		for _, ws := range conns {
-			if ws != nil {
-				_ = ws.CloseNow()
-			}
-		}
-	}()
+	closeAll, err := dialAll(ctx, c, rec)
+	defer closeAll()
 	if err != nil {
 		return err
 	}
-	fmt.Printf("opened %d sockets in %s\n", len(conns), time.Since(start).Round(time.Millisecond))
+	fmt.Printf("opened %d sockets in %s\n", c.sockets, time.Since(start).Round(time.Millisecond))
 	time.Sleep(c.settle)
 	after, err := rssKiB(c.mockPID)
 	if err != nil {
@@ -112,7 +116,18 @@ func run(c config) error {
 	if err != nil {
 		return err
 	}
-	ownCPU0 := ownCPUTime()
+	if c.cpuProfile != "" {
+		f, err := os.Create(c.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	ownCPU0, ownSys0 := ownCPUTime()
 	var all []time.Duration
 	var perEvent []eventFigures
 	failed := 0
@@ -142,7 +157,8 @@ func run(c config) error {
 	if err != nil {
 		return err
 	}
-	ownCPU := ownCPUTime() - ownCPU0
+	ownCPU1, ownSys1 := ownCPUTime()
+	ownCPU, ownSys := ownCPU1-ownCPU0, ownSys1-ownSys0
 	closedEarly := rec.closedEarly.Load()
 	dups := rec.duplicates.Load()
 	unknown := rec.unknown.Load()
@@ -161,8 +177,8 @@ func run(c config) error {
 	deliveries := float64(max(1, len(all)))
 	if c.mockPID != 0 {
 		user, sys := float64((mockUser1 - mockUser0).Microseconds()), float64((mockSys1 - mockSys0).Microseconds())
-		fmt.Printf("  CPU per delivery: mock %.1f µs (%.1f in the kernel), this client %.1f µs (both share the machine's cores)\n",
-			(user+sys)/deliveries, sys/deliveries, float64(ownCPU.Microseconds())/deliveries)
+		fmt.Printf("  CPU per delivery: mock %.1f µs (%.1f in the kernel), this client %.1f µs (%.1f in the kernel) with %s (both share the machine's cores)\n",
+			(user+sys)/deliveries, sys/deliveries, float64(ownCPU.Microseconds())/deliveries, float64(ownSys.Microseconds())/deliveries, readerName(c))
 	}
 	if c.mockPID != 0 {
 		per := float64(after-before) * 1024 / float64(c.sockets)
@@ -247,13 +263,13 @@ func cpuTime(pid int) (user, sys time.Duration, err error) {
 	return time.Duration(utime) * tick, time.Duration(stime) * tick, nil
 }
 
-// ownCPUTime returns the user and system CPU time this process has used.
-func ownCPUTime() time.Duration {
+// ownCPUTime returns the CPU time this process has used in all, and in the kernel.
+func ownCPUTime() (total, sys time.Duration) {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
+		return 0, 0
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), time.Duration(ru.Stime.Nano())
 }
 
 // userID asks the REST API whose token it is.
@@ -311,21 +327,55 @@ func do(api *http.Client, req *http.Request, want int, out any) error {
 	return json.Unmarshal(body, out)
 }
 
-// dialAll opens c.sockets chat sockets, c.dialers handshakes at a time, each with a reader that
-// reports event frames to rec. It returns the sockets opened, and the first handshake error.
-func dialAll(ctx context.Context, c config, rec *recorder) ([]*websocket.Conn, error) {
+func readerName(c config) string {
+	if c.reader == "epoll" {
+		return fmt.Sprintf("%d epoll goroutines", c.pollers)
+	}
+	return "a goroutine per socket"
+}
+
+// dialAll opens c.sockets chat sockets, c.dialers handshakes at a time, read as c.reader says
+// with event frames reported to rec. It returns what closes the sockets opened, and the first
+// handshake error.
+func dialAll(ctx context.Context, c config, rec *recorder) (func(), error) {
 	u, err := url.Parse(c.chat)
 	if err != nil {
-		return nil, fmt.Errorf("--chat: %w", err)
+		return func() {}, fmt.Errorf("--chat: %w", err)
 	}
 	q := u.Query()
 	q.Set("accessToken", c.token)
 	u.RawQuery = q.Encode()
+	if c.reader == "epoll" {
+		return dialEpoll(c, u, rec)
+	}
 	target := u.String()
 	// One transport, no pooling: each handshake's connection is hijacked for its socket.
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-
 	conns := make([]*websocket.Conn, c.sockets)
+	err = dialEach(c, func(i int) error {
+		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		ws, _, err := websocket.Dial(dctx, target, &websocket.DialOptions{HTTPClient: client})
+		if err != nil {
+			return err
+		}
+		conns[i] = ws
+		go rec.read(i, ws)
+		return nil
+	})
+	return func() {
+		rec.stopping.Store(true)
+		for _, ws := range conns {
+			if ws != nil {
+				_ = ws.CloseNow()
+			}
+		}
+	}, err
+}
+
+// dialEach calls dial for each socket index, c.dialers at a time, and returns the first error;
+// after one, the indexes left are skipped.
+func dialEach(c config, dial func(i int) error) error {
 	var firstErr error
 	var errOnce sync.Once
 	var failed atomic.Bool
@@ -337,16 +387,10 @@ func dialAll(ctx context.Context, c config, rec *recorder) ([]*websocket.Conn, e
 				if failed.Load() {
 					continue
 				}
-				dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-				ws, _, err := websocket.Dial(dctx, target, &websocket.DialOptions{HTTPClient: client})
-				cancel()
-				if err != nil {
+				if err := dial(i); err != nil {
 					errOnce.Do(func() { firstErr = fmt.Errorf("handshake %d of %d: %w", i+1, c.sockets, err) })
 					failed.Store(true)
-					continue
 				}
-				conns[i] = ws
-				go rec.read(i, ws)
 			}
 		})
 	}
@@ -355,7 +399,24 @@ func dialAll(ctx context.Context, c config, rec *recorder) ([]*websocket.Conn, e
 	}
 	close(next)
 	wg.Wait()
-	return conns, firstErr
+	return firstErr
+}
+
+// dialEpoll opens c.sockets chat sockets with handshakes of this client's own, c.dialers at a
+// time, and hands them to an epoll reader.
+func dialEpoll(c config, target *url.URL, rec *recorder) (func(), error) {
+	er, err := newEpollReader(rec, c.pollers, c.batch)
+	if err != nil {
+		return func() {}, err
+	}
+	err = dialEach(c, func(i int) error {
+		fd, early, err := handshake(target, 30*time.Second)
+		if err != nil {
+			return err
+		}
+		return er.add(i, fd, early)
+	})
+	return er.close, err
 }
 
 // recorder collects when each socket received each event frame.
@@ -400,19 +461,24 @@ func (r *recorder) read(i int, ws *websocket.Conn) {
 			}
 			return
 		}
-		if !bytes.Contains(data, eventAction) {
-			continue // connection_info, heartbeat
-		}
-		// The mock writes frames with encoding/json, so the key is spelled exactly so; finding it
-		// costs this process, which shares the machine with the mock, less than decoding.
-		_, rest, ok := bytes.Cut(data, eventIdentifierKey)
-		id, _, closed := bytes.Cut(rest, []byte(`"`))
-		if !ok || !closed || len(id) == 0 {
-			r.unknown.Add(1)
-			continue
-		}
-		r.record(string(id), i, now)
+		r.recordFrame(i, data, now)
 	}
+}
+
+// recordFrame records the arrival at now of a text frame on socket i, when it is an event.
+func (r *recorder) recordFrame(i int, data []byte, now time.Time) {
+	if !bytes.Contains(data, eventAction) {
+		return // connection_info, heartbeat
+	}
+	// The mock writes frames with encoding/json, so the key is spelled exactly so; finding it
+	// costs this process, which shares the machine with the mock, less than decoding.
+	_, rest, ok := bytes.Cut(data, eventIdentifierKey)
+	id, _, closed := bytes.Cut(rest, []byte(`"`))
+	if !ok || !closed || len(id) == 0 {
+		r.unknown.Add(1)
+		return
+	}
+	r.record(id, i, now)
 }
 
 // readAll appends what r holds to b, as io.ReadAll does but into b's spare capacity.
@@ -432,12 +498,12 @@ func readAll(r io.Reader, b []byte) ([]byte, error) {
 	}
 }
 
-func (r *recorder) record(id string, i int, at time.Time) {
+func (r *recorder) record(id []byte, i int, at time.Time) {
 	r.mu.Lock()
-	seen := r.seen[id]
+	seen := r.seen[string(id)]
 	if seen == nil {
 		seen = make([]bool, r.n)
-		r.seen[id] = seen
+		r.seen[string(id)] = seen
 	}
 	if seen[i] {
 		r.mu.Unlock()
@@ -445,7 +511,7 @@ func (r *recorder) record(id string, i int, at time.Time) {
 		return
 	}
 	seen[i] = true
-	r.at[id] = append(r.at[id], at)
+	r.at[string(id)] = append(r.at[string(id)], at)
 	r.mu.Unlock()
 	select {
 	case r.notify <- struct{}{}:

@@ -30,13 +30,20 @@ type conn struct {
 	spare   [][]byte   // the writer's last batch, reused as the next queue
 	closing *closeRequest
 	cutOff  bool // cut has run
+	readEnd bool // the reader has ended
+	beat    bool // a heartbeat is due
+	done    bool // the writer has returned: the heartbeat timer must not be re-armed
 	// closeCode is the code of the first close frame sent or received, and closedBy who sent it
 	// ("client" or "server"), for the log; closedBy is "" while none was.
 	closeCode websocket.StatusCode
 	closedBy  string
 
-	wake chan struct{} // holds a token when the queue may be non-empty
-	kill chan struct{} // closed when closing is set
+	// wake holds a token when the writer has something to do: frames queued, a heartbeat due, a
+	// close requested, or the reader ended. One channel for all four, and the state read under
+	// mu once awake, let the writer wait with a plain receive rather than a select over four
+	// channels: the writer waits once per frame of every fan-out, and a select (which locks each
+	// of its channels and queues on each) cost the mock about a tenth of its CPU per delivery.
+	wake chan struct{}
 }
 
 // closeRequest asks the writer to close the socket.
@@ -49,8 +56,7 @@ type closeRequest struct {
 // newConn returns the conn of a socket whose handshake is under way; attach completes it.
 func newConn(f *Feed, user int64) *conn {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &conn{f: f, user: user, ctx: ctx, cancel: cancel,
-		wake: make(chan struct{}, 1), kill: make(chan struct{})}
+	return &conn{f: f, user: user, ctx: ctx, cancel: cancel, wake: make(chan struct{}, 1)}
 }
 
 // noteClose remembers the first close frame of the socket, for the log.
@@ -99,11 +105,16 @@ func (c *conn) enqueue(frame []byte) bool {
 	}
 	c.queue = append(c.queue, frame)
 	c.mu.Unlock()
+	c.signal()
+	return true
+}
+
+// signal wakes the writer, unless a token already waits for it.
+func (c *conn) signal() {
 	select {
 	case c.wake <- struct{}{}:
 	default:
 	}
-	return true
 }
 
 // take empties the queue and returns what it held.
@@ -113,6 +124,50 @@ func (c *conn) take() [][]byte {
 	batch := c.queue
 	c.queue, c.spare = c.spare, nil
 	return batch
+}
+
+// next is what the writer does once woken: close (a close request wins over pending frames, so
+// that a dropped socket is not written to), end because the reader did, or write the batch it
+// returns, which take would have returned, then a heartbeat when beat.
+func (c *conn) next() (batch [][]byte, beat, closing, readEnd bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing != nil {
+		return nil, false, true, false
+	}
+	if c.readEnd {
+		return nil, false, false, true
+	}
+	batch = c.queue
+	c.queue, c.spare = c.spare, nil
+	beat, c.beat = c.beat, false
+	return batch, beat, false, false
+}
+
+// startHeartbeat makes a heartbeat due every interval from now, until the writer returns (which
+// calls the function returned). A timer that re-arms itself, rather than a ticker, wakes the
+// writer through wake like everything else, and costs no goroutine between beats.
+func (c *conn) startHeartbeat(interval time.Duration) (stop func()) {
+	var t *time.Timer
+	c.mu.Lock() // t is set before the first beat can read it
+	defer c.mu.Unlock()
+	t = time.AfterFunc(interval, func() {
+		c.mu.Lock()
+		if c.done {
+			c.mu.Unlock()
+			return
+		}
+		c.beat = true
+		t.Reset(interval)
+		c.mu.Unlock()
+		c.signal()
+	})
+	return func() {
+		c.mu.Lock()
+		c.done = true
+		t.Stop()
+		c.mu.Unlock()
+	}
 }
 
 // recycle returns a written batch for reuse as a queue. Large batches are let go, so that an
@@ -138,7 +193,7 @@ func (c *conn) requestClose(code websocket.StatusCode, reason string, flush bool
 		return false
 	}
 	c.closing = &closeRequest{code: code, reason: reason, flush: flush}
-	close(c.kill)
+	c.signal()
 	return true
 }
 
@@ -159,56 +214,41 @@ func (c *conn) cut() {
 // until a close is requested or the client goes away. It returns once the reader has ended too.
 func (c *conn) run(initial [][]byte) {
 	readerDone := make(chan struct{})
-	go c.read(readerDone)
+	go func() {
+		defer close(readerDone)
+		c.read()
+		c.mu.Lock()
+		c.readEnd = true
+		c.mu.Unlock()
+		c.signal()
+	}()
 	defer func() {
 		c.cancel()
 		<-readerDone
 	}()
 
-	var tick <-chan time.Time
 	if hb := c.f.opts.Heartbeat; hb > 0 {
-		t := time.NewTicker(hb)
-		defer t.Stop()
-		tick = t.C
+		defer c.startHeartbeat(hb)()
 	}
 	if !c.writeAll(initial) {
 		_ = c.ws.CloseNow()
 		return
 	}
-	for {
-		// A close request wins over pending frames: a dropped socket must not be written to.
-		select {
-		case <-c.kill:
+	for range c.wake {
+		batch, beat, closing, readEnd := c.next()
+		if closing {
+			// Also when the reader asked for it (a text message that is not UTF-8) just before it
+			// ended: that close wins.
 			c.finish()
 			return
-		default:
 		}
-		var ok bool
-		select {
-		case <-c.kill:
-			c.finish()
+		if readEnd {
+			c.readerEnded()
 			return
-		case <-readerDone:
-			// The reader may have asked for a close (a text message that is not UTF-8) just before
-			// it ended: that close wins.
-			select {
-			case <-c.kill:
-				c.finish()
-				return
-			default:
-			}
-			// The client closed (the library has answered with its code), broke the read limit or
-			// the protocol (the library has sent 1009 or 1002), or went away: the close frame, if
-			// one can still go, is sent already. The exception is a frame the client did not mask,
-			// which the library refuses without a close frame: that one gets 1002 here (RFC 6455
-			// §5.1). Close completes whichever handshake is left, within the library's bounds.
-			_ = c.ws.Close(websocket.StatusProtocolError, "")
-			return
-		case <-c.wake:
-			batch := c.take()
-			ok = c.writeAll(batch)
-			c.recycle(batch)
-		case <-tick:
+		}
+		ok := c.writeAll(batch)
+		c.recycle(batch)
+		if ok && beat {
 			ok = c.writeAll([][]byte{c.f.opts.HeartbeatFrame(c.f.clock.Now())})
 		}
 		if !ok {
@@ -216,6 +256,16 @@ func (c *conn) run(initial [][]byte) {
 			return
 		}
 	}
+}
+
+// readerEnded closes the socket after its reader ended without asking for a close: the client
+// closed (the library has answered with its code), broke the read limit or the protocol (the
+// library has sent 1009 or 1002), or went away: the close frame, if one can still go, is sent
+// already. The exception is a frame the client did not mask, which the library refuses without
+// a close frame: that one gets 1002 here (RFC 6455 §5.1). Close completes whichever handshake is
+// left, within the library's bounds.
+func (c *conn) readerEnded() {
+	_ = c.ws.Close(websocket.StatusProtocolError, "")
 }
 
 // finish carries out the close request: it writes the queued frames when asked to, then sends
@@ -270,8 +320,7 @@ func (c *conn) write(frame []byte) bool {
 // one-way (documented for chat; assumed for streaming), so nothing a client says has an effect,
 // but reading is what answers pings and close frames and enforces the read limit. A text
 // message must still be UTF-8: one that is not closes the socket with 1007 (RFC 6455 §8.1).
-func (c *conn) read(done chan<- struct{}) {
-	defer close(done)
+func (c *conn) read() {
 	for {
 		typ, r, err := c.ws.Reader(c.ctx)
 		valid := true
