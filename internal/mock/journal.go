@@ -63,9 +63,6 @@ type journal struct {
 	full      bool
 	seq       int64
 	dropped   int64
-
-	// publish, when set, hands each new entry to the dashboard's live views; it never blocks.
-	publish func(controlapi.JournalEntry)
 }
 
 // rawResponse is the start of a response body, unredacted, in a buffer its ring slot reuses.
@@ -253,9 +250,59 @@ func (j *journal) record(r *http.Request, ri *reqInfo, status int, took time.Dur
 		j.next, j.full = 0, true
 	}
 	j.mu.Unlock()
-	if j.publish != nil {
-		j.publish(e) // by value: a pointer would move every entry to the heap
+}
+
+// since copies, oldest first, up to limit of the newest entries after the one with id after that
+// keep accepts (nil: all), and returns the id to ask after next time. missed counts what it left
+// out: accepted entries past limit, and the entries the ring let go before they were read (their
+// match unknown, they count). It reads no response body, as rows show none. The dashboard's live
+// view polls it, so that an open view costs the request path nothing: recording stays the only
+// work a request does for the journal.
+func (j *journal) since(after int64, limit int, keep func(*controlapi.JournalEntry) bool) (out []controlapi.JournalEntry, missed, last int64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	n := j.next
+	if j.full {
+		n = len(j.entries)
 	}
+	last = j.seq
+	if after < 0 || after > last {
+		after = last // a cursor from another run of the mock, or forged: start from now
+	}
+	if oldest := j.seq - int64(n) + 1; after < oldest-1 {
+		missed = oldest - 1 - after
+	}
+	for i := 0; i < n; i++ {
+		idx := (j.next - 1 - i + len(j.entries)) % len(j.entries)
+		e := &j.entries[idx]
+		if e.Id <= after {
+			break
+		}
+		if keep != nil && !keep(e) {
+			continue
+		}
+		if len(out) < limit {
+			out = append(out, *e)
+		} else {
+			missed++
+		}
+	}
+	slices.Reverse(out)
+	return out, missed, last
+}
+
+// lastID returns the id of the newest entry recorded (0 before any).
+func (j *journal) lastID() int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.seq
+}
+
+// stats returns how many entries the ring let go and how many it holds at most.
+func (j *journal) stats() (dropped int64, capacity int) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.dropped, len(j.entries)
 }
 
 // get returns the entry with the id, while the ring still holds it.

@@ -330,14 +330,13 @@ func (d *dashboard) requests(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		page.FilterError = err.Error()
 	}
-	j := d.s.journal.list(MaxJournalSize, f.Op, f.Control)
-	page.Dropped, page.Capacity = j.Dropped, j.Capacity
-	for i := len(j.Entries) - 1; i >= 0 && len(page.Entries) < uiListLimit; i-- {
-		if f.accepts(&j.Entries[i]) {
-			page.Entries = append(page.Entries, j.Entries[i])
-		}
-	}
-	d.render(w, r, "requests", "Requests", UIPath+"events?kind=requests&"+f.query(), page)
+	page.Dropped, page.Capacity = d.s.journal.stats()
+	// The rows and the live view's cursor come from one read, so the live view starts exactly
+	// after the newest row: none twice, none missed.
+	rows, _, last := d.s.journal.since(0, uiListLimit, f.accepts)
+	slices.Reverse(rows) // newest first
+	page.Entries = rows
+	d.render(w, r, "requests", "Requests", UIPath+"events?kind=requests&"+f.query()+"&after="+strconv.FormatInt(last, 10), page)
 }
 
 type requestPage struct {
@@ -381,22 +380,33 @@ func (d *dashboard) events(w http.ResponseWriter, r *http.Request) {
 		})
 	default:
 		f, _ := parseRequestFilter(q, d.knownOperation)
+		// Resume after the page's newest row, or after the last row sent before a reconnect;
+		// without either, from now: the stream's start, not its first poll. The journal checks
+		// the cursor's range.
+		after, resume := d.s.journal.lastID(), int64(-1)
+		for _, v := range []string{q.Get("after"), r.Header.Get("Last-Event-ID")} {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+				resume = max(resume, n)
+			}
+		}
+		if resume >= 0 {
+			after = resume
+		}
 		d.broker.Serve(w, r, webui.StreamOptions{
-			Accept: func(ev webui.Event) bool { e, ok := ev.Value.(*controlapi.JournalEntry); return ok && f.accepts(e) },
+			Poll: func(limit int) ([]webui.Event, int64) {
+				rows, missed, last := d.s.journal.since(after, limit, f.accepts)
+				after = last
+				evs := make([]webui.Event, len(rows))
+				for i := range rows {
+					evs[i] = webui.Event{Name: "request", Value: &rows[i], ID: strconv.FormatInt(rows[i].Id, 10)}
+				}
+				return evs, missed
+			},
 			Render: func(w io.Writer, ev webui.Event) error {
 				return d.pages["requests"].ExecuteTemplate(w, "requestRow", ev.Value)
 			},
 		})
 	}
-}
-
-// publishEntry hands a journal entry to the live views; with none open it costs an atomic load.
-func (d *dashboard) publishEntry(e controlapi.JournalEntry) {
-	if d.broker.Subscribers() == 0 {
-		return
-	}
-	c := e // a parameter that escapes is moved to the heap on entry; c only past the check
-	d.broker.Publish(webui.Event{Name: "request", Value: &c})
 }
 
 // ---- sending to the control API ----

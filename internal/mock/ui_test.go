@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -252,6 +253,66 @@ func TestTheRequestsStreamSendsNewRequestsThatTheFilterShows(t *testing.T) {
 	}
 	if event != "request" || !strings.Contains(data, "/v2/user/channel/all") || strings.Contains(data, "/v2/user/profile") {
 		t.Fatalf("the first event is %s %q, want the 401 row", event, data)
+	}
+}
+
+// sseRead reads SSE events ("name id data") from br until n request or dropped events came.
+func sseRead(t *testing.T, br *bufio.Reader, n int) []string {
+	t.Helper()
+	var out []string
+	var name, id, data string
+	for len(out) < n {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("reading the stream after %q: %v", out, err)
+		}
+		switch {
+		case line == "\n":
+			if name == "request" || name == "dropped" {
+				out = append(out, strings.Join(strings.Fields(name+" "+id+" "+data), " "))
+			}
+			name, id, data = "", "", ""
+		case strings.HasPrefix(line, "event: "):
+			name = strings.TrimSpace(line[len("event: "):])
+		case strings.HasPrefix(line, "id: "):
+			id = strings.TrimSpace(line[len("id: "):])
+		case strings.HasPrefix(line, "data: ") && name == "dropped":
+			data = strings.TrimSpace(line[len("data: "):])
+		}
+	}
+	return out
+}
+
+func TestTheRequestsStreamResumesAfterTheRowItWasGivenAndSaysWhatTheJournalLetGo(t *testing.T) {
+	h := newHarness(t, mock.Options{JournalSize: 5})
+	for range 10 { // ids 1 to 10; the journal keeps 6 to 10
+		h.do(http.MethodGet, "/v2/user/channel/all", "bad-token", "", nil)
+	}
+	open := func(query string, header http.Header) *bufio.Reader {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, h.url+mock.UIPath+"events?kind=requests&"+query, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header = header
+		res, err := http.DefaultClient.Do(req)
+		if err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("the stream: %v %v", res, err)
+		}
+		t.Cleanup(func() { res.Body.Close() })
+		return bufio.NewReader(res.Body)
+	}
+	// A page whose newest row was 1: 2 to 5 are gone (4 missed), 6 to 10 follow, oldest first.
+	got := sseRead(t, open("after=1", nil), 6)
+	want := []string{"dropped 4", "request 6", "request 7", "request 8", "request 9", "request 10"}
+	if !slices.Equal(got, want) {
+		t.Errorf("after=1: %q, want %q", got, want)
+	}
+	// A browser reconnecting sends the last id it saw; it wins over the page's older cursor, so
+	// nothing comes twice.
+	br := open("after=6", http.Header{"Last-Event-ID": {"9"}})
+	h.do(http.MethodGet, "/v2/user/profile", "bad-token", "", nil) // id 11
+	if got := sseRead(t, br, 2); !slices.Equal(got, []string{"request 10", "request 11"}) {
+		t.Errorf("after=6 with Last-Event-ID 9: %q, want 10 and 11", got)
 	}
 }
 

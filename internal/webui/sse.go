@@ -54,12 +54,15 @@ type BrokerOptions struct {
 type Event struct {
 	Name  string
 	Value any
+	// ID, when set, is written as the event's SSE id: a browser that reconnects sends the last
+	// one it saw as Last-Event-ID, so that a polled stream resumes where it was.
+	ID string
 }
 
 // Broker fans published events out to SSE subscribers. It is safe for concurrent use.
 type Broker struct {
 	opts  BrokerOptions
-	count atomic.Int32 // subscribers, read without the lock by Publish
+	count atomic.Int32 // subscribers Publish serves (not the polled ones), read without the lock
 	mu    sync.Mutex
 	subs  map[*subscriber]struct{}
 	done  chan struct{} // closed by Close
@@ -68,6 +71,7 @@ type Broker struct {
 
 // subscriber is one open stream.
 type subscriber struct {
+	polled  bool // reads through StreamOptions.Poll; Publish skips it
 	queue   chan Event
 	dropped atomic.Int64
 	poke    chan struct{} // cap 1: says "you dropped something" without blocking Publish
@@ -87,7 +91,8 @@ func NewBroker(opts BrokerOptions) *Broker {
 // http.Server.Shutdown waits for requests to end, and a stream never ends by itself.
 func (b *Broker) Close() { b.once.Do(func() { close(b.done) }) }
 
-// Subscribers returns how many streams are open.
+// Subscribers returns how many streams Publish serves (polled ones are not counted: nothing is
+// published to them).
 func (b *Broker) Subscribers() int { return int(b.count.Load()) }
 
 // Publish offers ev to every subscriber whose filter accepts it. It never blocks: a subscriber
@@ -99,7 +104,7 @@ func (b *Broker) Publish(ev Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for s := range b.subs {
-		if s.accept != nil && !s.accept(ev) {
+		if s.polled || s.accept != nil && !s.accept(ev) {
 			continue
 		}
 		select {
@@ -121,6 +126,12 @@ type StreamOptions struct {
 	Accept func(Event) bool
 	// Render writes an event's data (HTML or JSON, one or many lines). Nil writes fmt's %v.
 	Render func(w io.Writer, ev Event) error
+	// Poll, when set, makes the stream pull instead of being pushed to: once per Pace it asks
+	// for at most limit events (oldest first) and how many it missed, and Publish never sees
+	// the stream. A producer that keeps its own bounded history (the mock's journal) then pays
+	// nothing per event for an open stream, however busy it is; the stream does the copying,
+	// on its own goroutine, at its own pace. Accept is not applied: Poll filters.
+	Poll func(limit int) (events []Event, missed int64)
 }
 
 // Serve streams events to one subscriber until its request ends: text/event-stream, each event
@@ -128,7 +139,10 @@ type StreamOptions struct {
 // subscriber cap it answers 503 too_many_subscribers in the error envelope.
 func (b *Broker) Serve(w http.ResponseWriter, r *http.Request, opts StreamOptions) {
 	rc := http.NewResponseController(w)
-	s := &subscriber{queue: make(chan Event, b.opts.Queue), poke: make(chan struct{}, 1), accept: opts.Accept}
+	s := &subscriber{polled: opts.Poll != nil, poke: make(chan struct{}, 1), accept: opts.Accept}
+	if !s.polled {
+		s.queue = make(chan Event, b.opts.Queue)
+	}
 	if !b.add(s) {
 		apierror.Newf(http.StatusServiceUnavailable, NameTooManySubscribers,
 			"Service Unavailable: %d live views are open, the most this server keeps; close one", b.opts.MaxSubscribers).
@@ -164,9 +178,13 @@ func (b *Broker) Serve(w http.ResponseWriter, r *http.Request, opts StreamOption
 			_, err = fmt.Fprint(lw, ev.Value)
 		}
 		if err != nil {
-			return writeEvent(bw, "error", []byte("rendering "+ev.Name+": "+err.Error()))
+			return writeEvent(bw, "error", "", []byte("rendering "+ev.Name+": "+err.Error()))
 		}
-		return writeEvent(bw, ev.Name, data.Bytes())
+		return writeEvent(bw, ev.Name, ev.ID, data.Bytes())
+	}
+	if opts.Poll != nil {
+		b.poll(r, bw, rc, tick.C, opts.Poll, send)
+		return
 	}
 	for {
 		var err error
@@ -179,7 +197,7 @@ func (b *Broker) Serve(w http.ResponseWriter, r *http.Request, opts StreamOption
 			_, err = bw.WriteString(": heartbeat\n\n")
 		case <-s.poke:
 			if n := s.dropped.Swap(0); n > 0 {
-				err = writeEvent(bw, EventDropped, []byte(strconv.FormatInt(n, 10)))
+				err = writeEvent(bw, EventDropped, "", []byte(strconv.FormatInt(n, 10)))
 			}
 		case ev := <-s.queue:
 			err = send(ev)
@@ -208,6 +226,44 @@ func (b *Broker) Serve(w http.ResponseWriter, r *http.Request, opts StreamOption
 	}
 }
 
+// poll runs a polled stream (StreamOptions.Poll): every Pace it sends what Poll returns, after a
+// "dropped" event when Poll missed some, and a heartbeat comment when idle.
+func (b *Broker) poll(r *http.Request, bw *bufio.Writer, rc *http.ResponseController, heartbeat <-chan time.Time,
+	poll func(int) ([]Event, int64), send func(Event) error) {
+	pace := time.NewTicker(b.opts.Pace)
+	defer pace.Stop()
+	for {
+		var err error
+		select {
+		case <-r.Context().Done():
+			return
+		case <-b.done:
+			return
+		case <-heartbeat:
+			_, err = bw.WriteString(": heartbeat\n\n")
+		case <-pace.C:
+			evs, missed := poll(b.opts.Queue)
+			if missed > 0 {
+				err = writeEvent(bw, EventDropped, "", []byte(strconv.FormatInt(missed, 10)))
+			}
+			for _, ev := range evs {
+				if err != nil {
+					break
+				}
+				err = send(ev)
+			}
+		}
+		if err == nil && bw.Buffered() > 0 {
+			if err = bw.Flush(); err == nil {
+				err = rc.Flush()
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
 // add registers s unless the cap is reached.
 func (b *Broker) add(s *subscriber) bool {
 	b.mu.Lock()
@@ -216,7 +272,7 @@ func (b *Broker) add(s *subscriber) bool {
 		return false
 	}
 	b.subs[s] = struct{}{}
-	b.count.Store(int32(len(b.subs)))
+	b.count.Store(b.pushed())
 	return true
 }
 
@@ -235,8 +291,22 @@ func (b *Broker) remove(s *subscriber) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	delete(b.subs, s)
-	b.count.Store(int32(len(b.subs)))
+	b.count.Store(b.pushed())
 }
+
+// pushed counts the subscribers Publish serves; b.mu is held.
+func (b *Broker) pushed() int32 {
+	var n int32
+	for s := range b.subs {
+		if !s.polled {
+			n++
+		}
+	}
+	return n
+}
+
+// fieldValue removes line breaks (and NUL, which an id must not hold) from a one-line field.
+var fieldValue = strings.NewReplacer("\n", "", "\r", "", "\x00", "")
 
 // lineBreaks turns every line break SSE knows (CRLF, CR, LF) into LF.
 var lineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n")
@@ -244,10 +314,15 @@ var lineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 // writeEvent writes one SSE event; each line of data becomes a "data:" line, as the format
 // requires. A line break left inside data (a CR counts, as a chat text may carry) would end the
 // field and let the rest forge "event:" or "id:" lines.
-func writeEvent(w *bufio.Writer, name string, data []byte) error {
+func writeEvent(w *bufio.Writer, name, id string, data []byte) error {
 	if name != "" && name != "message" {
 		w.WriteString("event: ")
-		w.WriteString(strings.NewReplacer("\n", "", "\r", "").Replace(name))
+		w.WriteString(fieldValue.Replace(name))
+		w.WriteByte('\n')
+	}
+	if id != "" {
+		w.WriteString("id: ")
+		w.WriteString(fieldValue.Replace(id))
 		w.WriteByte('\n')
 	}
 	for line := range strings.Lines(lineBreaks.Replace(string(data))) {

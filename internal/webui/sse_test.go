@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 )
 
 // sseEvent is one parsed event of a stream; Comment holds a comment line's text instead.
-type sseEvent struct{ Name, Data, Comment string }
+type sseEvent struct{ Name, ID, Data, Comment string }
 
 // stream subscribes to srv and returns a reader of its events, after the subscription is in place.
 func stream(t *testing.T, url string) (*http.Response, func() sseEvent) {
@@ -56,6 +57,8 @@ func stream(t *testing.T, url string) (*http.Response, func() sseEvent) {
 				ev.Name = line[len("event: "):]
 			case strings.HasPrefix(line, "data: "):
 				data = append(data, line[len("data: "):])
+			case strings.HasPrefix(line, "id: "):
+				ev.ID = line[len("id: "):]
 			case strings.HasPrefix(line, "retry: "):
 			default:
 				t.Fatalf("a line that is no SSE field: %q", line)
@@ -99,6 +102,56 @@ func TestAPublishedEventReachesTheSubscriberRenderedAndFiltered(t *testing.T) {
 		if ev := next(); ev.Name != "row" || ev.Data != want {
 			t.Fatalf("got %+v, want a row event %q", ev, want)
 		}
+	}
+}
+
+func TestAPolledStreamSendsWhatPollReturnsWithItsIDsAndSaysWhatItMissed(t *testing.T) {
+	b := webui.NewBroker(webui.BrokerOptions{Pace: 5 * time.Millisecond, Queue: 2, MaxSubscribers: 1})
+	// The producer keeps its own history; the stream asks for it in pages of at most Queue.
+	batches := make(chan []int, 2)
+	batches <- []int{1, 2}
+	batches <- []int{7}
+	var limit atomic.Int64 // the last limit Poll was given
+	url := serve(t, b, webui.StreamOptions{
+		Poll: func(n int) ([]webui.Event, int64) {
+			limit.Store(int64(n))
+			select {
+			case ids := <-batches:
+				var evs []webui.Event
+				for _, id := range ids {
+					evs = append(evs, webui.Event{Name: "row", Value: id, ID: strconv.Itoa(id)})
+				}
+				return evs, int64(len(ids) % 2 * 4) // the second page says 4 went missing
+			default:
+				return nil, 0
+			}
+		},
+		// Accept is not applied to a polled stream: Poll filters.
+		Accept: func(webui.Event) bool { return false },
+	})
+	_, next := stream(t, url)
+	// Publish reaches no polled stream, and does not count it as a subscriber.
+	b.Publish(webui.Event{Name: "pushed", Value: 99})
+	if n := b.Subscribers(); n != 0 {
+		t.Errorf("Subscribers() = %d with one polled stream open, want 0 (nothing is published to it)", n)
+	}
+	for _, want := range []sseEvent{{Name: "row", ID: "1", Data: "1"}, {Name: "row", ID: "2", Data: "2"},
+		{Name: webui.EventDropped, Data: "4"}, {Name: "row", ID: "7", Data: "7"}} {
+		if ev := next(); ev != want {
+			t.Fatalf("got %+v, want %+v", ev, want)
+		}
+	}
+	if n := limit.Load(); n != 2 {
+		t.Errorf("Poll was asked for %d events, want the queue's 2", n)
+	}
+	// A polled stream still counts against the cap.
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("a second stream past a cap of 1: %s, want 503", res.Status)
 	}
 }
 
