@@ -25,7 +25,7 @@ import (
 // Options configure Load.
 type Options struct {
 	// Spec is the bundled Restream description every consumed operation is checked against
-	// (validate.Load(openapi.FS, openapi.RestreamSpec)). Required.
+	// (validate.RestreamSpec()). Required.
 	Spec *validate.Spec
 	// Env reads the environment variables binds name; nil means os.LookupEnv.
 	Env func(name string) (string, bool)

@@ -8,13 +8,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/restreamkit/restreamkit/api/gen/controlapi"
 	"github.com/restreamkit/restreamkit/internal/validate"
-	"github.com/restreamkit/restreamkit/openapi"
 )
 
 // Limits are the request limits of the target, which the rejection suite crosses on purpose.
@@ -354,7 +352,7 @@ func brief(b []byte) string {
 	return string(b)
 }
 
-var loadControlSpec = sync.OnceValues(func() (*validate.Spec, error) { return validate.Load(openapi.FS, openapi.ControlSpec) })
+var loadControlSpec = validate.ControlSpec
 
 // LoadControlSpec returns the compiled control API spec, compiled once.
 func LoadControlSpec() (*validate.Spec, error) { return loadControlSpec() }

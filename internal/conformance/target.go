@@ -15,12 +15,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/restreamkit/restreamkit/api/gen/controlapi"
 	"github.com/restreamkit/restreamkit/api/gen/restreamapi"
 	"github.com/restreamkit/restreamkit/internal/validate"
-	"github.com/restreamkit/restreamkit/openapi"
 )
 
 // Fixture users and the dev client (examples/operations, examples/mock/oauth.json).
@@ -195,7 +193,7 @@ func WantError(t T, status int, body []byte, wantStatus int, wantName string, me
 	}
 }
 
-var loadSpec = sync.OnceValues(func() (*validate.Spec, error) { return validate.Load(openapi.FS, openapi.RestreamSpec) })
+var loadSpec = validate.RestreamSpec
 
 // LoadSpec returns the compiled Restream spec, compiled once.
 func LoadSpec() (*validate.Spec, error) { return loadSpec() }

@@ -19,7 +19,6 @@ import (
 	"github.com/restreamkit/restreamkit/internal/redact"
 	"github.com/restreamkit/restreamkit/internal/report"
 	"github.com/restreamkit/restreamkit/internal/validate"
-	"github.com/restreamkit/restreamkit/openapi"
 )
 
 // Config is restream-gateway's command line: what to run, against what, and how to guard it.
@@ -84,7 +83,7 @@ func (c *Config) Gateway() (*Gateway, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	spec, err := validate.Load(openapi.FS, openapi.RestreamSpec)
+	spec, err := validate.RestreamSpec()
 	if err != nil {
 		return nil, err
 	}

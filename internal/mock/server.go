@@ -32,7 +32,6 @@ import (
 	"github.com/restreamkit/restreamkit/internal/state"
 	"github.com/restreamkit/restreamkit/internal/validate"
 	"github.com/restreamkit/restreamkit/internal/wsmock"
-	"github.com/restreamkit/restreamkit/openapi"
 )
 
 // Limits the mock enforces by default. Each can be changed through Options.
@@ -159,8 +158,8 @@ func New(opts Options) (*Server, error) {
 	// that start a server each.
 	var specErr, controlErr error
 	var specs sync.WaitGroup
-	specs.Go(func() { s.spec, specErr = validate.Load(openapi.FS, openapi.RestreamSpec) })
-	specs.Go(func() { s.control, controlErr = validate.Load(openapi.FS, openapi.ControlSpec) })
+	specs.Go(func() { s.spec, specErr = validate.RestreamSpec() })
+	specs.Go(func() { s.control, controlErr = validate.ControlSpec() })
 	defer specs.Wait() // on an early return too, so no goroutine outlives New
 
 	seed, err := loadFixtures(opts)
@@ -203,7 +202,6 @@ func New(opts Options) (*Server, error) {
 	if s.ui, err = newDashboard(s, g); err != nil {
 		return nil, err
 	}
-	s.journal.publish = s.ui.publishEntry
 	if err := s.newFeeds(seed); err != nil {
 		return nil, err
 	}

@@ -44,7 +44,6 @@ import (
 	"github.com/restreamkit/restreamkit/internal/report"
 	"github.com/restreamkit/restreamkit/internal/validate"
 	"github.com/restreamkit/restreamkit/internal/webui"
-	"github.com/restreamkit/restreamkit/openapi"
 )
 
 // Mode says what the proxy does with one direction of traffic.
@@ -220,7 +219,7 @@ func New(opts Options) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	spec, err := validate.Load(openapi.FS, openapi.RestreamSpec)
+	spec, err := validate.RestreamSpec()
 	if err != nil {
 		return nil, err
 	}

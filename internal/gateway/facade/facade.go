@@ -27,7 +27,6 @@ import (
 	"github.com/restreamkit/restreamkit/internal/capability"
 	"github.com/restreamkit/restreamkit/internal/gateway/upstream"
 	"github.com/restreamkit/restreamkit/internal/validate"
-	"github.com/restreamkit/restreamkit/openapi"
 )
 
 // DefaultMaxBodyBytes bounds a request body when Options.MaxBodyBytes is 0: 1 MiB, as
@@ -96,7 +95,7 @@ func New(adapter *capability.RESTAdapter, inv upstream.Invoker, opts Options) (*
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if opts.Spec == nil {
-		spec, err := validate.Load(openapi.FS, openapi.RestreamSpec)
+		spec, err := validate.RestreamSpec()
 		if err != nil {
 			return nil, fmt.Errorf("facade: %w", err)
 		}

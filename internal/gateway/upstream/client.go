@@ -27,7 +27,6 @@ import (
 	"github.com/restreamkit/restreamkit/internal/redact"
 	"github.com/restreamkit/restreamkit/internal/report"
 	"github.com/restreamkit/restreamkit/internal/validate"
-	"github.com/restreamkit/restreamkit/openapi"
 )
 
 // Names of the *Error envelopes the invoker gives, besides apierror's upstream_* transport names.
@@ -177,7 +176,7 @@ func New(opts Options) (*Client, error) {
 		c.log = slog.New(slog.DiscardHandler)
 	}
 	if c.spec == nil {
-		spec, err := validate.Load(openapi.FS, openapi.RestreamSpec)
+		spec, err := validate.RestreamSpec()
 		if err != nil {
 			return nil, err
 		}
