@@ -55,11 +55,9 @@ type liveExchange struct {
 }
 
 // liveRing keeps the most recent exchanges, bounded by count and bytes. Adding takes a mutex
-// held for a few stores, then hands the exchange to published (the dashboard's SSE broker,
-// whose Publish never blocks and is one atomic load without a subscriber).
+// held for a few stores; the dashboard's live feeds poll it (since) at their own pace.
 type liveRing struct {
 	maxCount, maxBytes int
-	published          func(*liveExchange)
 
 	mu      sync.Mutex
 	buf     []*liveExchange // circular: the oldest at head
@@ -68,11 +66,11 @@ type liveRing struct {
 	next    uint64 // seq of the next exchange
 }
 
-func newLiveRing(maxCount, maxBytes int, published func(*liveExchange)) *liveRing {
-	return &liveRing{maxCount: maxCount, maxBytes: maxBytes, published: published, buf: make([]*liveExchange, maxCount)}
+func newLiveRing(maxCount, maxBytes int) *liveRing {
+	return &liveRing{maxCount: maxCount, maxBytes: maxBytes, buf: make([]*liveExchange, maxCount)}
 }
 
-// add keeps x (evicting the oldest to stay within the bounds) and wakes the subscribers.
+// add keeps x, evicting the oldest to stay within the bounds.
 func (r *liveRing) add(x *liveExchange) {
 	x.size = x.bytes()
 	r.mu.Lock()
@@ -89,9 +87,6 @@ func (r *liveRing) add(x *liveExchange) {
 	r.n++
 	r.bytes += x.size
 	r.mu.Unlock()
-	if r.published != nil {
-		r.published(x)
-	}
 }
 
 // since returns the kept exchanges with seq >= from, oldest first, at most limit of the newest,
@@ -127,6 +122,13 @@ func (r *liveRing) at(seq uint64) *liveExchange {
 		return nil
 	}
 	return r.buf[(r.head+int(seq-oldest))%r.maxCount]
+}
+
+// nextSeq returns the seq the next exchange will get.
+func (r *liveRing) nextSeq() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.next
 }
 
 // stats returns how many exchanges are kept and the bytes they hold.

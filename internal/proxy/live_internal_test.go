@@ -11,7 +11,7 @@ func liveOf(id string, body int) *liveExchange {
 }
 
 func TestTheRingKeepsTheNewestExchangesUpToItsCount(t *testing.T) {
-	r := newLiveRing(3, 1<<20, nil)
+	r := newLiveRing(3, 1<<20)
 	for i := range 5 {
 		r.add(liveOf(fmt.Sprint(i), 0))
 	}
@@ -30,7 +30,7 @@ func TestTheRingKeepsTheNewestExchangesUpToItsCount(t *testing.T) {
 
 func TestTheRingEvictsTheOldestToStayWithinItsBytes(t *testing.T) {
 	one := liveOf("0", 1000).bytes() // every id below is one byte
-	r := newLiveRing(100, 3*one, nil)
+	r := newLiveRing(100, 3*one)
 	for i := range 5 {
 		r.add(liveOf(fmt.Sprint(i), 1000))
 	}
@@ -59,7 +59,7 @@ func TestAKeptBodyIsCutAndNeverPinsALargerArray(t *testing.T) {
 }
 
 func TestSinceReportsWhatASlowReaderMissed(t *testing.T) {
-	r := newLiveRing(4, 1<<20, nil)
+	r := newLiveRing(4, 1<<20)
 	for i := range 10 {
 		r.add(liveOf(fmt.Sprint(i), 0))
 	}

@@ -218,14 +218,33 @@ func (p *Proxy) buckets() []string {
 // Exchanges returns the kept exchanges that pass f, newest first, at most limit, redacted, as
 // rows: without headers and bodies (Exchange has them).
 func (p *Proxy) Exchanges(f Filter, limit int) []ExchangeView {
-	xs, _, _ := p.live.since(0, LiveExchanges)
-	var out []ExchangeView
-	for i := len(xs) - 1; i >= 0 && len(out) < limit; i-- {
-		if f.match(xs[i]) {
-			out = append(out, xs[i].row())
-		}
+	xs, _, _ := p.exchangesSince(f, 0, limit)
+	out := make([]ExchangeView, 0, len(xs))
+	for i := len(xs) - 1; i >= 0; i-- {
+		out = append(out, xs[i].row())
 	}
 	return out
+}
+
+// exchangesSince returns, oldest first, at most limit of the newest kept exchanges from seq from
+// on that pass f, the seq to read from next time, and how many it missed: those that passed f
+// beyond limit, and those the ring let go before they were read (whether they passed unknown,
+// they count). The live feed polls it, so that an open dashboard costs the proxied exchanges
+// nothing: keeping them in the ring stays the only work an exchange does for the dashboard.
+func (p *Proxy) exchangesSince(f Filter, from uint64, limit int) (xs []*liveExchange, next uint64, missed int64) {
+	all, next, evicted := p.live.since(from, LiveExchanges)
+	for i := len(all) - 1; i >= 0; i-- { // newest first, to keep the newest limit
+		if !f.match(all[i]) {
+			continue
+		}
+		if len(xs) < limit {
+			xs = append(xs, all[i])
+		} else {
+			missed++
+		}
+	}
+	slices.Reverse(xs)
+	return xs, next, missed + int64(evicted)
 }
 
 // Exchange returns the kept exchange with the given seq (ExchangeView.Seq), redacted; false

@@ -253,7 +253,7 @@ func New(opts Options) (*Proxy, error) {
 	p := &Proxy{opts: opts, log: log, spec: spec, frames: frames, report: rep, metrics: newMetrics(),
 		idPrefix: hex.EncodeToString(pfx[:]), guard: g, rec: rec, har: archive, shutdown: make(chan struct{}),
 		events: webui.NewBroker(webui.BrokerOptions{MaxSubscribers: UISubscribers})}
-	p.live = newLiveRing(LiveExchanges, LiveBytes, func(x *liveExchange) { p.events.Publish(webui.Event{Name: "exchange", Value: x}) })
+	p.live = newLiveRing(LiveExchanges, LiveBytes)
 	if p.uiGuard, err = uiStrictGuard(opts.Control); err != nil {
 		return nil, err
 	}

@@ -121,11 +121,18 @@ func (p *Proxy) serveExchangesPage(w http.ResponseWriter, r *http.Request) {
 		status, msg = http.StatusBadRequest, err.Error()
 	}
 	kept, keptBytes := p.live.stats()
-	d := exchangesData{Filter: f, Buckets: p.buckets(), Rows: p.Exchanges(f, UIRows), Kept: kept, KeptBytes: keptBytes,
+	// The rows and the live feed's cursor come from one read: the feed starts right after the
+	// newest row, so no exchange shows twice or is missed.
+	xs, next, _ := p.exchangesSince(f, 0, UIRows)
+	rows := make([]ExchangeView, 0, len(xs))
+	for i := len(xs) - 1; i >= 0; i-- {
+		rows = append(rows, xs[i].row())
+	}
+	d := exchangesData{Filter: f, Buckets: p.buckets(), Rows: rows, Kept: kept, KeptBytes: keptBytes,
 		MaxKept: LiveExchanges, MaxBytes: LiveBytes, MaxRows: UIRows}
-	live := UIEvents
+	live := UIEvents + "?from=" + strconv.FormatUint(next, 10)
 	if q := f.Query(); q != "" {
-		live += "?" + q
+		live += "&" + q
 	}
 	p.render(w, exchangesPage, status, webui.Frame{Title: "Exchanges", Live: live, Message: msg, Failed: msg != "", Data: d})
 }
@@ -170,8 +177,9 @@ func (p *Proxy) serveExchangePage(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveEvents streams the exchanges that pass the request's filter as Server-Sent Events, each
-// an "exchange" event whose data is the row the page renders (see webui.Broker: a slow reader
-// loses events and is told, the proxy never waits for it).
+// an "exchange" event whose data is the row the page renders and whose id is its seq. The feed
+// polls the ring at webui's pace (webui.StreamOptions.Poll): a reader that falls behind loses
+// rows and is told how many, and the proxy never waits for it.
 func (p *Proxy) serveEvents(w http.ResponseWriter, r *http.Request) {
 	f, err := ParseFilter(r.URL.Query(), p.knownBucket)
 	if err != nil {
@@ -183,8 +191,28 @@ func (p *Proxy) serveEvents(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
+	// Start at the page's cursor, or after the last exchange sent before a reconnect; without
+	// either, from now. The ring checks the range.
+	from, resume := p.live.nextSeq(), int64(-1)
+	if n, err := strconv.ParseUint(r.URL.Query().Get("from"), 10, 63); err == nil {
+		resume = int64(n)
+	}
+	if n, err := strconv.ParseUint(r.Header.Get("Last-Event-ID"), 10, 63); err == nil {
+		resume = max(resume, int64(n)+1)
+	}
+	if resume >= 0 {
+		from = min(uint64(resume), p.live.nextSeq())
+	}
 	p.events.Serve(w, r, webui.StreamOptions{
-		Accept: func(ev webui.Event) bool { return f.match(ev.Value.(*liveExchange)) },
+		Poll: func(limit int) ([]webui.Event, int64) {
+			xs, next, missed := p.exchangesSince(f, from, limit)
+			from = next
+			evs := make([]webui.Event, len(xs))
+			for i, x := range xs {
+				evs[i] = webui.Event{Name: "exchange", Value: x, ID: strconv.FormatUint(x.seq, 10)}
+			}
+			return evs, missed
+		},
 		Render: func(out io.Writer, ev webui.Event) error {
 			return exchangesPage.ExecuteTemplate(out, "row", ev.Value.(*liveExchange).row())
 		},

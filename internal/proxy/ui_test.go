@@ -141,6 +141,37 @@ func TestTheLiveFeedSendsTheExchangesThatPassItsFilter(t *testing.T) {
 	}
 }
 
+func TestTheLiveFeedResumesAfterThePagesNewestRowOrTheLastEventTheBrowserSaw(t *testing.T) {
+	_, base := startProxy(t, proxy.Options{Upstream: mustURL(t, startMock(t))})
+	for range 3 { // exchanges 0, 1 and 2
+		send(t, base, "GET", "/v2/platform/all", "", "", "")
+	}
+	waitPage(t, base+proxy.UIPrefix, `id="x2"`)
+	// A page showing exchange 0 as its newest row asks from 1: 1 and 2 follow, oldest first.
+	f := openFeed(t, base+proxy.UIEvents+"?from=1")
+	for _, want := range []string{`id="x1"`, `id="x2"`} {
+		if _, data := f.next(t); !strings.Contains(data, want) {
+			t.Fatalf("from=1: got %s, want the row %s", data, want)
+		}
+	}
+	// A browser reconnecting sends the id of the last event it got: it wins over the page's
+	// older cursor, so nothing comes twice.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+proxy.UIEvents+"?from=0", nil)
+	req.Header.Set("Last-Event-ID", "2")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	again := &feed{res: res, r: bufio.NewReader(res.Body)}
+	send(t, base, "GET", "/v2/platform/all", "", "", "") // exchange 3
+	if _, data := again.next(t); !strings.Contains(data, `id="x3"`) {
+		t.Fatalf("after Last-Event-ID 2: got %s, want the row of exchange 3", data)
+	}
+}
+
 func TestTheDashboardIsGuardedLikeTheShutdownEndpoint(t *testing.T) {
 	_, base := startProxy(t, proxy.Options{Upstream: mustURL(t, startMock(t))})
 	for _, tc := range []struct {
