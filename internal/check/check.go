@@ -18,6 +18,7 @@ import (
 
 	"github.com/restreamkit/restreamkit/internal/conformance"
 	"github.com/restreamkit/restreamkit/internal/mock"
+	"github.com/restreamkit/restreamkit/internal/validate"
 )
 
 // Config is what the command was asked to do.
@@ -89,10 +90,10 @@ func Run(cfg Config, out io.Writer) (ok bool, err error) {
 	conformance.NoRedirect.Timeout, http.DefaultClient.Timeout = cfg.Timeout, cfg.Timeout
 	// ... and one watcher of every answer, for the mock's suites (watcher).
 	w := &watcher{next: http.DefaultTransport}
-	if w.restream, err = conformance.LoadSpec(); err != nil {
+	if w.restream, err = validate.RestreamSpec(); err != nil {
 		return false, err
 	}
-	if w.ctl, err = conformance.LoadControlSpec(); err != nil {
+	if w.ctl, err = validate.ControlSpec(); err != nil {
 		return false, err
 	}
 	conformance.NoRedirect.Transport, http.DefaultClient.Transport = w, w

@@ -352,15 +352,10 @@ func brief(b []byte) string {
 	return string(b)
 }
 
-var loadControlSpec = validate.ControlSpec
-
-// LoadControlSpec returns the compiled control API spec, compiled once.
-func LoadControlSpec() (*validate.Spec, error) { return loadControlSpec() }
-
 // ControlSpec returns the compiled control API spec.
 func ControlSpec(t T) *validate.Spec {
 	t.Helper()
-	s, err := loadControlSpec()
+	s, err := validate.ControlSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -193,15 +193,10 @@ func WantError(t T, status int, body []byte, wantStatus int, wantName string, me
 	}
 }
 
-var loadSpec = validate.RestreamSpec
-
-// LoadSpec returns the compiled Restream spec, compiled once.
-func LoadSpec() (*validate.Spec, error) { return loadSpec() }
-
 // Spec returns the compiled Restream spec.
 func Spec(t T) *validate.Spec {
 	t.Helper()
-	s, err := loadSpec()
+	s, err := validate.RestreamSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -135,16 +135,23 @@ func (s *Store) UpdateStudioCaption(uid int64, id string, req restreamapi.Studio
 			return errStudioCaptionNotFound()
 		}
 		c := &u.Studio.Captions[i]
-		if req.Text != nil {
-			c.Text = *req.Text
-		}
-		if req.SecondaryText != nil {
-			c.SecondaryText = secondary(req.SecondaryText)
-		}
+		ApplyStudioCaptionUpdate(c, req)
 		out = copyCaption(*c)
 		return nil
 	})
 	return out, err
+}
+
+// ApplyStudioCaptionUpdate makes c what an update with req makes it: the fields req sets
+// replace c's, and an empty secondary text removes it. The store applies it, and the fixture
+// rules hold update examples to it.
+func ApplyStudioCaptionUpdate(c *restreamapi.StudioCaption, req restreamapi.StudioCaptionUpdate) {
+	if req.Text != nil {
+		c.Text = *req.Text
+	}
+	if req.SecondaryText != nil {
+		c.SecondaryText = secondary(req.SecondaryText)
+	}
 }
 
 // DeleteStudioCaption removes a caption.
@@ -222,19 +229,25 @@ func (s *Store) UpdateStudioQrCode(uid int64, id string, req restreamapi.StudioQ
 			return errStudioQrCodeNotFound()
 		}
 		q := &u.Studio.QrCodes[i]
-		if req.Title != nil {
-			q.Title = *req.Title
-		}
-		if req.Link != nil {
-			q.Link = *req.Link
-		}
-		if req.ShouldShowTitle != nil {
-			q.ShouldShowTitle = *req.ShouldShowTitle
-		}
+		ApplyStudioQrCodeUpdate(q, req)
 		out = *q
 		return nil
 	})
 	return out, err
+}
+
+// ApplyStudioQrCodeUpdate makes q what an update with req makes it: the fields req sets replace
+// q's. The store applies it, and the fixture rules hold update examples to it.
+func ApplyStudioQrCodeUpdate(q *restreamapi.StudioQrCode, req restreamapi.StudioQrCodeUpdate) {
+	if req.Title != nil {
+		q.Title = *req.Title
+	}
+	if req.Link != nil {
+		q.Link = *req.Link
+	}
+	if req.ShouldShowTitle != nil {
+		q.ShouldShowTitle = *req.ShouldShowTitle
+	}
 }
 
 // DeleteStudioQrCode removes a QR code.

@@ -41,10 +41,10 @@ type BrokerOptions struct {
 	Queue int
 	// MaxSubscribers bounds the open streams; one more is refused with 503.
 	MaxSubscribers int
-	// Pace is the least time between two writes to one stream. Events that arrive meanwhile
-	// wait in the queue and, past it, are dropped and counted: a stream costs at most Queue
-	// renders per Pace however busy the producer is (64 per 100 ms by default, more than a
-	// person reads), so a dashboard left open under load takes little CPU from the requests.
+	// Pace is how often a stream writes: every Pace it sends what its queue (or its Poll) holds,
+	// at most Queue events; past that, events are dropped and counted. A stream so costs at most
+	// Queue renders per Pace however busy the producer is (64 per 100 ms by default, more than a
+	// person reads), and a dashboard left open under load takes little CPU from the requests.
 	Pace time.Duration
 }
 
@@ -71,11 +71,25 @@ type Broker struct {
 
 // subscriber is one open stream.
 type subscriber struct {
-	polled  bool // reads through StreamOptions.Poll; Publish skips it
-	queue   chan Event
+	polled  bool       // reads through StreamOptions.Poll; Publish skips it
+	queue   chan Event // what Publish gave a pushed stream, not yet sent
 	dropped atomic.Int64
-	poke    chan struct{} // cap 1: says "you dropped something" without blocking Publish
 	accept  func(Event) bool
+}
+
+// take is a pushed stream's Poll: what its queue holds, at most limit, and what Publish dropped
+// for it since the last call.
+func (s *subscriber) take(limit int) ([]Event, int64) {
+	var evs []Event
+	for len(evs) < limit {
+		select {
+		case ev := <-s.queue:
+			evs = append(evs, ev)
+		default:
+			return evs, s.dropped.Swap(0)
+		}
+	}
+	return evs, s.dropped.Swap(0)
 }
 
 // NewBroker returns a broker with no subscribers.
@@ -111,10 +125,6 @@ func (b *Broker) Publish(ev Event) {
 		case s.queue <- ev:
 		default:
 			s.dropped.Add(1)
-			select {
-			case s.poke <- struct{}{}:
-			default:
-			}
 		}
 	}
 }
@@ -139,9 +149,12 @@ type StreamOptions struct {
 // subscriber cap it answers 503 too_many_subscribers in the error envelope.
 func (b *Broker) Serve(w http.ResponseWriter, r *http.Request, opts StreamOptions) {
 	rc := http.NewResponseController(w)
-	s := &subscriber{polled: opts.Poll != nil, poke: make(chan struct{}, 1), accept: opts.Accept}
+	s := &subscriber{polled: opts.Poll != nil, accept: opts.Accept}
+	poll := opts.Poll
 	if !s.polled {
+		// A pushed stream is polled from its own queue: one loop serves both kinds.
 		s.queue = make(chan Event, b.opts.Queue)
+		poll = s.take
 	}
 	if !b.add(s) {
 		apierror.Newf(http.StatusServiceUnavailable, NameTooManySubscribers,
@@ -161,9 +174,9 @@ func (b *Broker) Serve(w http.ResponseWriter, r *http.Request, opts StreamOption
 	if bw.Flush() != nil || rc.Flush() != nil {
 		return
 	}
-	tick := time.NewTicker(b.opts.Heartbeat)
-	defer tick.Stop()
-	pace := time.NewTimer(b.opts.Pace)
+	heartbeat := time.NewTicker(b.opts.Heartbeat)
+	defer heartbeat.Stop()
+	pace := time.NewTicker(b.opts.Pace)
 	defer pace.Stop()
 	var data bytes.Buffer
 	// send renders ev on this goroutine, never the producer's; a value that fails to render
@@ -182,67 +195,21 @@ func (b *Broker) Serve(w http.ResponseWriter, r *http.Request, opts StreamOption
 		}
 		return writeEvent(bw, ev.Name, ev.ID, data.Bytes())
 	}
-	if opts.Poll != nil {
-		b.poll(r, bw, rc, tick.C, opts.Poll, send)
-		return
-	}
+	// Every Pace the stream sends what poll returns, after a "dropped" event when it missed
+	// some; a heartbeat comment keeps an idle stream open.
 	for {
 		var err error
+		wrote := true
 		select {
 		case <-r.Context().Done():
 			return
 		case <-b.done:
 			return
-		case <-tick.C:
-			_, err = bw.WriteString(": heartbeat\n\n")
-		case <-s.poke:
-			if n := s.dropped.Swap(0); n > 0 {
-				err = writeEvent(bw, EventDropped, "", []byte(strconv.FormatInt(n, 10)))
-			}
-		case ev := <-s.queue:
-			err = send(ev)
-		}
-		// Write what is queued in one go, so that a burst costs one flush.
-		for err == nil && len(s.queue) > 0 && bw.Buffered() < 64<<10 {
-			err = send(<-s.queue)
-		}
-		if err == nil {
-			err = bw.Flush()
-		}
-		if err == nil {
-			err = rc.Flush()
-		}
-		if err != nil {
-			return
-		}
-		pace.Reset(b.opts.Pace)
-		select {
-		case <-pace.C:
-		case <-r.Context().Done():
-			return
-		case <-b.done:
-			return
-		}
-	}
-}
-
-// poll runs a polled stream (StreamOptions.Poll): every Pace it sends what Poll returns, after a
-// "dropped" event when Poll missed some, and a heartbeat comment when idle.
-func (b *Broker) poll(r *http.Request, bw *bufio.Writer, rc *http.ResponseController, heartbeat <-chan time.Time,
-	poll func(int) ([]Event, int64), send func(Event) error) {
-	pace := time.NewTicker(b.opts.Pace)
-	defer pace.Stop()
-	for {
-		var err error
-		select {
-		case <-r.Context().Done():
-			return
-		case <-b.done:
-			return
-		case <-heartbeat:
+		case <-heartbeat.C:
 			_, err = bw.WriteString(": heartbeat\n\n")
 		case <-pace.C:
 			evs, missed := poll(b.opts.Queue)
+			wrote = missed > 0 || len(evs) > 0
 			if missed > 0 {
 				err = writeEvent(bw, EventDropped, "", []byte(strconv.FormatInt(missed, 10)))
 			}
@@ -253,7 +220,9 @@ func (b *Broker) poll(r *http.Request, bw *bufio.Writer, rc *http.ResponseContro
 				err = send(ev)
 			}
 		}
-		if err == nil && bw.Buffered() > 0 {
+		// A large event goes past bw to w on its own, so bw being empty says nothing: flush
+		// whenever something was written.
+		if err == nil && wrote {
 			if err = bw.Flush(); err == nil {
 				err = rc.Flush()
 			}
